@@ -1,0 +1,50 @@
+# zlog: see README.md. Every target installs what it needs, idempotently.
+SHELL := /bin/bash
+NODE_STAMP := node_modules/.stamp
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+
+.PHONY: all deps system-deps build run test test-unit test-bins dev-cluster bench images generate clean lint
+
+all: build
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $(NODE_STAMP)
+
+deps: $(NODE_STAMP)
+
+system-deps:
+	bash scripts/install-system-deps.sh
+
+build: deps
+	tsc -p tsconfig.json
+
+## run: the collector on its embedded defaults (ZeroMQ on 127.0.0.1, files under ./data, metrics on :9090)
+run: build
+	node dist/collector/cli/main.js start
+
+## test: everything the tests need, then every test (unit next to the code, process-level under test/)
+test: deps system-deps test-bins build
+	node scripts/run-tests.mjs
+
+test-unit: build
+	node scripts/run-tests.mjs --unit
+
+## test-bins: etcd, kube-apiserver, controller-manager, scheduler, kubectl, kwok, helm from upstream source
+test-bins:
+	bash test/cluster/build-bins.sh
+
+dev-cluster: build test-bins
+	node dist/test/cluster/dev-cluster.js
+
+bench: deps system-deps build
+	node dist/bench/run.js
+
+images:
+	bash scripts/build-images.sh
+
+generate: build
+	node dist/crds/generate.js
+
+clean:
+	rm -rf dist
