@@ -2,6 +2,7 @@
 // function runs inside a worker thread or inline on the main thread (`workers: 0`).
 import type { InputConfig, LimitsConfig } from '../config/types.js';
 import { ProtocolError, type RejectReason } from '../errors.js';
+import type { RecordBatch } from '../protocol/payload.js';
 import type { LogRecord } from '../record.js';
 import { KIND_NATIVE, readChunk, type PackedMessage } from './chunk.js';
 import { ascii, type NdjsonWriter } from './ndjson-writer.js';
@@ -14,8 +15,8 @@ export interface DecodeContext {
   hostname?: string;
 }
 export type DecodeFn = (text: string, ctx: DecodeContext) => LogRecord;
-/** Decompresses and splits a native payload into record views; throws ProtocolError. */
-export type OpenNativeFn = (compression: number, recordCount: number, payload: Uint8Array) => Uint8Array[];
+/** Decompresses and splits a native message ([header, payload] frames, already checked); throws ProtocolError. */
+export type OpenNativeFn = (header: Uint8Array, payload: Uint8Array) => RecordBatch;
 
 export type ProcessorInput = Pick<InputConfig, 'id' | 'format' | 'framing' | 'topicFrame' | 'topics'>;
 
@@ -93,12 +94,18 @@ export class ChunkProcessor {
   }
 
   private native(m: PackedMessage, out: NdjsonWriter, o: ChunkOutcome): number {
-    const records = this.opts.openNative(m.compression, m.recordCount, m.frames[0]);
-    // Decode everything before writing so a rejected message leaves no partial output behind.
+    const batch = this.opts.openNative(m.frames[0], m.frames[1]);
+    const p = batch.payload;
+    // A rejected message must leave no partial output behind.
     const start = out.pos;
     let n = 0;
     try {
-      for (const r of records) n += this.record(r, 0, r.length, m, undefined, out, o);
+      for (let i = 0; i < batch.count; i++) {
+        const s = batch.start(i);
+        // Over-long records arrive cut to maxRecordBytes; they take the slow path, which flags them.
+        if (batch.isTruncated(i)) n += this.slow(p, s, s + batch.sentLength(i), m, undefined, out, o);
+        else n += this.record(p, s, s + batch.length(i), m, undefined, out, o);
+      }
     } catch (err) {
       out.pos = start;
       throw err;
