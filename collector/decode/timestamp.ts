@@ -1,0 +1,163 @@
+// Timestamps from emitters into one form: ISO 8601 in UTC with a `Z`, keeping the sender's fractional digits
+// (rsyslog sends microseconds; Date would cut them to milliseconds). UTC everywhere makes the NDJSON output
+// sort lexically in time order. Parsing walks char codes: no regex, no Date on the common `Z`/`+00:00` path.
+
+/** Two ASCII digits at i as a number, or -1. */
+function d2(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48;
+  const b = s.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+function pad(n: number, width: number): string {
+  let s = String(n);
+  while (s.length < width) s = '0' + s;
+  return s;
+}
+
+/**
+ * `YYYY-MM-DDTHH:MM[:SS][.frac](Z|±HH:MM|±HHMM)` between start and end, as UTC ISO 8601; undefined when it is not
+ * one. Also accepted, for JSON loggers: a space or lower-case `t` as separator, `,` before the fraction (Python's
+ * asctime) and no zone at all (taken as UTC, the only defensible guess for a collector).
+ */
+export function rfc3339ToIso(s: string, start = 0, end = s.length): string | undefined {
+  if (end - start < 16) return undefined;
+  const y1 = d2(s, start);
+  const y2 = d2(s, start + 2);
+  const mo = d2(s, start + 5);
+  const d = d2(s, start + 8);
+  const sep = s.charCodeAt(start + 10);
+  const h = d2(s, start + 11);
+  const mi = d2(s, start + 14);
+  if (y1 < 0 || y2 < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59) return undefined;
+  if (s.charCodeAt(start + 4) !== 45 || s.charCodeAt(start + 7) !== 45 || s.charCodeAt(start + 13) !== 58) return undefined;
+  if (sep !== 84 && sep !== 116 && sep !== 32) return undefined; // T t space
+  let i = start + 16;
+  let sec = 0;
+  if (i < end && s.charCodeAt(i) === 58) {
+    sec = d2(s, i + 1);
+    if (sec < 0 || sec > 60) return undefined;
+    i += 3;
+  }
+  let fracStart = i;
+  let fracEnd = i;
+  if (i < end && (s.charCodeAt(i) === 46 || s.charCodeAt(i) === 44)) {
+    fracStart = i + 1;
+    i++;
+    while (i < end && isDigit(s.charCodeAt(i))) i++;
+    fracEnd = i;
+    if (fracEnd === fracStart) return undefined;
+  }
+  let offsetMin = 0;
+  if (i < end) {
+    const z = s.charCodeAt(i);
+    if (z === 90 || z === 122) {
+      i++;
+    } else if (z === 43 || z === 45) {
+      const oh = d2(s, i + 1);
+      let om: number;
+      if (s.charCodeAt(i + 3) === 58) {
+        om = d2(s, i + 4);
+        i += 6;
+      } else {
+        om = d2(s, i + 3);
+        i += 5;
+      }
+      if (oh < 0 || oh > 23 || om < 0 || om > 59) return undefined;
+      offsetMin = (z === 45 ? -1 : 1) * (oh * 60 + om);
+    } else {
+      return undefined;
+    }
+    if (i !== end) return undefined;
+  }
+  const frac = fracEnd > fracStart ? '.' + s.slice(fracStart, fracEnd) : '';
+  const year = y1 * 100 + y2;
+  if (offsetMin === 0 && sep === 84 && sec < 60 && s.charCodeAt(start + 16) === 58) {
+    // Already UTC and in the canonical layout: copy, only the zone designator changes.
+    return s.slice(start, start + 19) + frac + 'Z';
+  }
+  const ms = Date.UTC(year, mo - 1, d, h, mi, sec) - offsetMin * 60_000;
+  return isoWithFraction(ms, frac);
+}
+
+/** A UTC millisecond time as ISO 8601 whose fraction is `frac` (".123456", or "" for none) instead of ".mmm". */
+function isoWithFraction(ms: number, frac: string): string | undefined {
+  if (!Number.isFinite(ms)) return undefined;
+  const iso = new Date(ms).toISOString();
+  if (iso.length !== 24) return undefined; // years outside 0000..9999 have another layout
+  return iso.slice(0, 19) + frac + 'Z';
+}
+
+/**
+ * Epoch time as ISO 8601. The unit is guessed from the magnitude, which is unambiguous for any date after 1973:
+ * seconds (Python's time.time(), may carry a fraction), milliseconds (pino, JavaScript), microseconds, nanoseconds.
+ * Sub-millisecond digits are kept up to microseconds.
+ */
+export function epochToIso(n: number): string | undefined {
+  if (!Number.isFinite(n) || n < 0) return undefined;
+  let micros: number;
+  if (n >= 1e17) micros = Math.floor(n / 1000);
+  else if (n >= 1e14) micros = Math.floor(n);
+  else if (n >= 1e11) micros = Math.round(n * 1000);
+  else micros = Math.round(n * 1e6);
+  const ms = Math.floor(micros / 1000);
+  const sub = micros - ms * 1000;
+  const iso = new Date(ms).toISOString();
+  if (iso.length !== 24) return undefined;
+  return sub === 0 ? iso : iso.slice(0, 23) + pad(sub, 3) + 'Z';
+}
+
+const MONTHS = 'JanFebMarAprMayJunJulAugSepOctNovDec';
+
+/** Index 0..11 of the RFC 3164 month abbreviation at i, or -1. */
+export function monthAt(s: string, i: number): number {
+  const idx = MONTHS.indexOf(s.slice(i, i + 3));
+  return idx >= 0 && idx % 3 === 0 ? idx / 3 : -1;
+}
+
+const HALF_YEAR_MS = 183 * 86_400_000;
+let lastReceivedAt = '';
+let lastReceivedMs = 0;
+let lastReceivedYear = 0;
+
+/**
+ * An RFC 3164 timestamp `Mmm dd hh:mm:ss[.frac]` (day space- or zero-padded) at start..end as ISO 8601. It names no
+ * year and no zone: the year is the one that puts the time nearest to receivedAt (so a record from Dec 31 received
+ * on Jan 1 lands in the old year), and the zone is taken as UTC (rsyslog writes local time; pods run in UTC).
+ */
+export function rfc3164ToIso(s: string, start: number, end: number, receivedAt: string): string | undefined {
+  if (end - start < 15) return undefined;
+  const mo = monthAt(s, start);
+  if (mo < 0 || s.charCodeAt(start + 3) !== 32) return undefined;
+  const dHi = s.charCodeAt(start + 4);
+  const dLo = s.charCodeAt(start + 5) - 48;
+  const d = (dHi === 32 ? 0 : dHi - 48) * 10 + dLo;
+  if (!(dHi === 32 || isDigit(dHi)) || dLo < 0 || dLo > 9 || d < 1 || d > 31) return undefined;
+  if (s.charCodeAt(start + 6) !== 32 || s.charCodeAt(start + 9) !== 58 || s.charCodeAt(start + 12) !== 58) return undefined;
+  const h = d2(s, start + 7);
+  const mi = d2(s, start + 10);
+  const sec = d2(s, start + 13);
+  if (h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 60) return undefined;
+  let frac = '';
+  if (end > start + 15) {
+    if (s.charCodeAt(start + 15) !== 46 || end === start + 16) return undefined;
+    for (let i = start + 16; i < end; i++) if (!isDigit(s.charCodeAt(i))) return undefined;
+    frac = s.slice(start + 15, end);
+  }
+  if (receivedAt !== lastReceivedAt) {
+    // Receive times repeat across a batch; parse each distinct one once.
+    const ms = Date.parse(receivedAt);
+    lastReceivedMs = Number.isFinite(ms) ? ms : Date.now();
+    lastReceivedYear = new Date(lastReceivedMs).getUTCFullYear();
+    lastReceivedAt = receivedAt;
+  }
+  let year = lastReceivedYear;
+  let ms = Date.UTC(year, mo, d, h, mi, sec);
+  if (ms - lastReceivedMs > HALF_YEAR_MS) ms = Date.UTC(--year, mo, d, h, mi, sec);
+  else if (lastReceivedMs - ms > HALF_YEAR_MS) ms = Date.UTC(++year, mo, d, h, mi, sec);
+  return isoWithFraction(ms, frac);
+}
