@@ -1,19 +1,14 @@
 // Turns one packed chunk of received messages into NDJSON lines. Pure apart from the output buffer: the same
 // function runs inside a worker thread or inline on the main thread (`workers: 0`).
+import { isUtf8 } from 'node:buffer';
 import type { InputConfig, LimitsConfig } from '../config/types.js';
 import { ProtocolError, type RejectReason } from '../errors.js';
 import type { RecordBatch } from '../protocol/payload.js';
 import type { LogRecord } from '../record.js';
+import type { DecodeContext } from '../decode/record.js';
 import { KIND_NATIVE, readChunk, type PackedMessage } from './chunk.js';
 import { ascii, type NdjsonWriter } from './ndjson-writer.js';
 
-export interface DecodeContext {
-  input: string;
-  format: InputConfig['format'];
-  topic?: string;
-  receivedAt: string;
-  hostname?: string;
-}
 export type DecodeFn = (text: string, ctx: DecodeContext) => LogRecord;
 /** Decompresses and splits a native message ([header, payload] frames, already checked); throws ProtocolError. */
 export type OpenNativeFn = (header: Uint8Array, payload: Uint8Array) => RecordBatch;
@@ -52,7 +47,7 @@ const LT = 0x3c;
 const decoder = new TextDecoder('utf-8', { fatal: false });
 
 export class ChunkProcessor {
-  private readonly prefixes: { input: Uint8Array; topicKey: Uint8Array }[];
+  private readonly prefixes: { input: Uint8Array; topicKey: Uint8Array; glued: boolean }[];
   private readonly msgKey = ascii(',"message":"');
   private readonly lineEnd = ascii('"}\n');
   private readonly tsOpen = ascii('{"ts":"');
@@ -64,6 +59,8 @@ export class ChunkProcessor {
     this.prefixes = opts.inputs.map((i) => ({
       input: ascii(`","input":${JSON.stringify(i.id)}`),
       topicKey: ascii(',"topic":"'),
+      // A SUB input with real subscriptions may get the topic glued in front of the text (no topic frame).
+      glued: i.topics.some((t) => t !== ''),
     }));
   }
 
@@ -152,7 +149,7 @@ export class ChunkProcessor {
       return 0;
     }
     const first = b[s];
-    const plain = input.format === 'text' || (input.format === 'auto' && first !== LBRACE && first !== LT);
+    const plain = (input.format === 'text' || (input.format === 'auto' && first !== LBRACE && first !== LT)) && (topic !== undefined || !this.prefixes[m.input].glued);
     const fits = e - s <= this.opts.limits.maxRecordBytes;
     if (plain && fits) {
       // Hot path: the record is plain text; copy its bytes with JSON escaping into a fixed line shape.
@@ -191,13 +188,15 @@ export class ChunkProcessor {
     }
     const slice = b.subarray(s, end);
     const text = decoder.decode(slice);
-    if (text.includes('\uFFFD') && !Buffer.from(slice.buffer, slice.byteOffset, slice.byteLength).equals(Buffer.from(text))) flags.push('invalid_utf8');
+    const invalidUtf8 = text.includes('\uFFFD') && !isUtf8(slice);
     const rec = this.opts.decode(text, {
       input: input.id,
       format: input.format,
       topic: topic ? decoder.decode(topic) : undefined,
+      topics: topic ? undefined : input.topics,
       receivedAt: this.iso(m.receivedAt),
       hostname: this.opts.hostname,
+      invalidUtf8,
     });
     if (flags.length) {
       rec.flags = rec.flags ? [...rec.flags, ...flags] : flags;
