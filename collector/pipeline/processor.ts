@@ -42,6 +42,7 @@ function discard(o: ChunkOutcome, m: PackedMessage, reason: string, n: number): 
   o.discards[k] = (o.discards[k] ?? 0) + n;
 }
 const NL = 0x0a;
+const CR = 0x0d;
 const LBRACE = 0x7b;
 const LT = 0x3c;
 const decoder = new TextDecoder('utf-8', { fatal: false });
@@ -144,6 +145,11 @@ export class ChunkProcessor {
   /** Writes one record line; returns 1 (written) or 0 (discarded). */
   private record(b: Uint8Array, s: number, e: number, m: PackedMessage, topic: Uint8Array | undefined, out: NdjsonWriter, o: ChunkOutcome): number {
     const input = this.opts.inputs[m.input];
+    // Emitters end records with a newline that is not part of the message (FRAMES.md).
+    if (e > s && b[e - 1] === NL) {
+      e--;
+      if (e > s && b[e - 1] === CR) e--;
+    }
     if (e === s) {
       discard(o, m, 'empty', 1);
       return 0;
