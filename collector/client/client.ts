@@ -166,6 +166,7 @@ export class ZlogClient {
   private disconnectedAt = -1;
   /** First delivery failure since the last flush(). */
   private failure: DeliveryError | null = null;
+  private closePromise: Promise<void> | null = null;
 
   private readonly s: ZlogClientStats;
 
@@ -259,8 +260,12 @@ export class ZlogClient {
    * Stops accepting records, waits up to `timeoutMs` for outstanding batches, fails the rest with reason
    * 'closed' and closes the socket.
    */
-  async close(timeoutMs: number = this.o.closeTimeoutMs): Promise<void> {
-    if (this.closed || this.closing) return;
+  close(timeoutMs: number = this.o.closeTimeoutMs): Promise<void> {
+    this.closePromise ??= this.doClose(timeoutMs);
+    return this.closePromise;
+  }
+
+  private async doClose(timeoutMs: number): Promise<void> {
     this.closing = true;
     this.space?.resolve();
     this.seal();
@@ -401,6 +406,8 @@ export class ZlogClient {
         if (this.o.noAck) {
           this.settle(b, null);
         } else {
+          // A NACK for an earlier copy may have armed a backoff timer meanwhile; this copy's reply supersedes it.
+          this.clearTimer(b);
           b.awaitingAck = true;
           b.timer = setTimeout(() => this.onAckTimeout(b), this.o.ackTimeoutMs);
         }
@@ -433,6 +440,8 @@ export class ZlogClient {
   }
 
   private retryLater(b: Batch, why: string): void {
+    // Already queued for the socket: that transmission is the retry.
+    if (b.queued) return;
     this.clearTimer(b);
     if (this.expired(b)) {
       this.settle(b, new DeliveryError('timeout', b.seq, b.records, `gave up after ${b.attempts} attempts; last: ${why}`));
