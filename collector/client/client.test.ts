@@ -130,13 +130,14 @@ test('records are batched, compressed when large, delivered in order and acknowl
   });
 });
 
-test('NACK busy is retried with backoff until ACKed', T, async () => {
+test('NACK busy and draining are retried with backoff until ACKed', T, async () => {
   await withServer({ retryInitialDelayMs: 10, maxBatchRecords: 10 }, async (server, client) => {
-    server.policy = (m) => (m.attempt <= 2 ? 'busy' : 'ack');
+    server.policy = (m) => (m.attempt === 1 ? 'busy' : m.attempt === 2 ? 'draining' : 'ack');
     await Promise.all(Array.from({ length: 30 }, (_, i) => client.send(`r${i}`)));
     const st = client.stats;
     assert.equal(st.ackedRecords, 30);
-    assert.equal(st.nacked.busy, 6);
+    assert.equal(st.nacked.busy, 3);
+    assert.equal(st.nacked.draining, 3);
     assert.equal(st.retries, 6);
     assert.deepEqual(server.records(), Array.from({ length: 30 }, (_, i) => `r${i}`));
   });

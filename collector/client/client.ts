@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Dealer } from 'zeromq';
-import type { RejectReason } from '../errors.js';
+import { LogServerError, type RejectReason } from '../errors.js';
 import { AUTO_COMPRESS_THRESHOLD, type CompressionChoice } from '../protocol/compression.js';
 import { encodeMessage } from '../protocol/message.js';
 import type { RecordInput } from '../protocol/payload.js';
@@ -20,15 +20,21 @@ import { LatencyRecorder, type LatencySummary } from './latency.js';
 /** Why a batch was not delivered: a NACK reason, a reply code this client does not know, or a local cause. */
 export type FailureReason = RejectReason | 'unknown' | 'timeout' | 'closed';
 
-/** Rejects the `send` promises of every record of a batch that could not be delivered. */
-export class DeliveryError extends Error {
+/**
+ * Rejects the `send` promises of every record of a batch that could not be delivered. Not retryable: the client
+ * has already retried what can be retried. `seq` is -1n for a record refused before it joined a batch.
+ */
+export class DeliveryError extends LogServerError {
   readonly reason: FailureReason;
   readonly seq: bigint;
   readonly records: number;
   readonly detail: string;
   constructor(reason: FailureReason, seq: bigint, records: number, detail: string) {
-    super(`zlog batch ${seq} (${records} records) not delivered: ${reason}${detail ? ` (${detail})` : ''}`);
-    this.name = 'DeliveryError';
+    super(
+      `zlog batch ${seq} (${records} records) not delivered: ${reason}${detail ? ` (${detail})` : ''}`,
+      reason === 'timeout' || reason === 'closed' ? 'io' : 'protocol',
+      false,
+    );
     this.reason = reason;
     this.seq = seq;
     this.records = records;
