@@ -127,6 +127,7 @@ test('records are batched, compressed when large, delivered in order and acknowl
     await client.send(Buffer.from([0, 255, 10]));
     assert.deepEqual(server.seen.at(-1)?.records, [Buffer.from([0, 255, 10]).toString()]);
     assert.equal(server.seen.at(-1)?.compression, 'none');
+    await assert.rejects(client.send(42 as unknown as string), TypeError);
   });
 });
 

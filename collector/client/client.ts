@@ -245,6 +245,10 @@ export class ZlogClient {
    * rejects with a DeliveryError naming the reason when the batch cannot be delivered.
    */
   send(record: RecordInput): Promise<void> {
+    if (typeof record !== 'string' && !(record instanceof Uint8Array)) {
+      // Checked here, not when the batch is encoded, so one bad record cannot fail the records batched with it.
+      return handled(Promise.reject(new TypeError(`ZlogClient.send takes a string or Uint8Array, got ${typeof record}`)));
+    }
     if (this.closing) return handled(Promise.reject(new DeliveryError('closed', -1n, 1, 'client is closing')));
     if (this.sealed.length > 0 || this.waiting > 0) return handled(this.sendWhenRoom(record));
     return this.add(record);
