@@ -1,0 +1,63 @@
+// `zlog status` and `zlog health-check`: ask a running collector over its HTTP endpoint.
+
+export async function healthCheck(url: string, ready: boolean, timeoutSeconds: number): Promise<number> {
+  const path = ready ? '/readyz' : '/healthz';
+  try {
+    const res = await fetch(new URL(path, url), { signal: AbortSignal.timeout(Math.max(0.1, timeoutSeconds) * 1000) });
+    const body = (await res.text()).trim();
+    if (res.ok) {
+      console.log(`${path}: ${body}`);
+      return 0;
+    }
+    console.error(`${path}: HTTP ${res.status} ${body}`);
+    return 3;
+  } catch (err) {
+    console.error(`${path}: collector at ${url} unreachable: ${(err as Error).message}`);
+    return 3;
+  }
+}
+
+interface Status {
+  ready: boolean;
+  draining: boolean;
+  pid: number;
+  uptimeSeconds: number;
+  inputs: { id: string; type: string; endpoints: string[] }[];
+  sinks: { id: string; type: string; failing: string | null }[];
+  queue: { records: number; bytes: number; maxRecords: number; maxBytes: number };
+  ackMode: string;
+  workers: number;
+}
+
+export async function status(url: string, format: string): Promise<number> {
+  if (format !== 'json' && format !== 'table') {
+    console.error(`zlog status: --format must be json or table, not "${format}"`);
+    return 2;
+  }
+  let s: Status;
+  try {
+    const res = await fetch(new URL('/status', url), { signal: AbortSignal.timeout(5000) });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    s = (await res.json()) as Status;
+  } catch (err) {
+    console.error(`zlog status: collector at ${url} unreachable: ${(err as Error).message}`);
+    return 3;
+  }
+  if (format === 'json') {
+    console.log(JSON.stringify(s, null, 2));
+    return 0;
+  }
+  const rows: [string, string][] = [
+    ['state', s.draining ? 'draining' : s.ready ? 'ready' : 'not ready'],
+    ['pid', String(s.pid)],
+    ['uptime', `${s.uptimeSeconds}s`],
+    ['ack mode', s.ackMode],
+    ['workers', String(s.workers)],
+    ['queue', `${s.queue.records}/${s.queue.maxRecords} records, ${s.queue.bytes}/${s.queue.maxBytes} bytes`],
+    ...s.inputs.map((i): [string, string] => [`input ${i.id}`, `${i.type} ${i.endpoints.join(' ')}`]),
+    ...s.sinks.map((k): [string, string] => [`sink ${k.id}`, `${k.type}${k.failing ? ` FAILING: ${k.failing}` : ' ok'}`]),
+  ];
+  const w = Math.max(...rows.map((r) => r[0].length));
+  for (const [k, v] of rows) console.log(`${k.padEnd(w)}  ${v}`);
+  return 0;
+}

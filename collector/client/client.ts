@@ -1,0 +1,542 @@
+// ZlogClient: a DEALER client of the native protocol v1 (docs/protocol.md).
+//
+// Records are gathered into batches (by count, bytes and a linger delay), each batch gets the next sequence
+// number and is encoded once; its frames are kept until the server ACKs it, so it can be resent unchanged.
+// At most `maxInFlightBatches` batches wait for an ACK; when the window is full, `send` waits, so memory is
+// bounded by roughly (window + 2) * maxBatchBytes. Delivery is at-least-once: a batch whose ACK was lost is sent
+// again with the same sequence number, which is what a server de-duplicates on (with the routing id).
+
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { Dealer } from 'zeromq';
+import type { RejectReason } from '../errors.js';
+import { AUTO_COMPRESS_THRESHOLD, type CompressionChoice } from '../protocol/compression.js';
+import { encodeMessage } from '../protocol/message.js';
+import type { RecordInput } from '../protocol/payload.js';
+import { decodeReply } from '../protocol/reply.js';
+import { backoffDelay } from './backoff.js';
+import { LatencyRecorder, type LatencySummary } from './latency.js';
+
+/** Why a batch was not delivered: a NACK reason, a reply code this client does not know, or a local cause. */
+export type FailureReason = RejectReason | 'unknown' | 'timeout' | 'closed';
+
+/** Rejects the `send` promises of every record of a batch that could not be delivered. */
+export class DeliveryError extends Error {
+  readonly reason: FailureReason;
+  readonly seq: bigint;
+  readonly records: number;
+  readonly detail: string;
+  constructor(reason: FailureReason, seq: bigint, records: number, detail: string) {
+    super(`zlog batch ${seq} (${records} records) not delivered: ${reason}${detail ? ` (${detail})` : ''}`);
+    this.name = 'DeliveryError';
+    this.reason = reason;
+    this.seq = seq;
+    this.records = records;
+    this.detail = detail;
+  }
+}
+
+export interface ZlogClientOptions {
+  /** Records per batch (default 1000). */
+  maxBatchRecords?: number;
+  /** Payload bytes per batch before compression (default 256 KiB). A larger single record travels alone. */
+  maxBatchBytes?: number;
+  /** How long a non-full batch waits for more records (default 5 ms). */
+  maxDelayMs?: number;
+  /** Default 'auto': deflate above `autoCompressThreshold` bytes when it makes the batch smaller. */
+  compression?: CompressionChoice;
+  autoCompressThreshold?: number;
+  /** Batches sent and not yet acknowledged (default 32). */
+  maxInFlightBatches?: number;
+  /** Resend a batch when no reply came within this time (default 5000 ms). */
+  ackTimeoutMs?: number;
+  /** Give up on a batch (reason 'timeout') this long after its first send; 0 retries forever (default 60 s). */
+  deliveryTimeoutMs?: number;
+  /** Backoff after NACK busy/draining or a failed send (defaults 50 ms doubling up to 5 s, with jitter). */
+  retryInitialDelayMs?: number;
+  retryMaxDelayMs?: number;
+  /** Resends after NACK checksum before the batch fails (default 3). */
+  checksumRetries?: number;
+  /** Ask the server not to reply; a batch then counts as delivered once ZeroMQ took it (at-most-once). */
+  noAck?: boolean;
+  /** ZeroMQ send timeout, so a send never hangs when no server is there (default 1000 ms). */
+  sendTimeoutMs?: number;
+  /** Stable routing id (the server's de-duplication key together with seq); default random per client. */
+  routingId?: string;
+  /** First sequence number (default 1). */
+  firstSeq?: bigint;
+  /** Latency samples kept for percentiles (default 10000). */
+  latencySamples?: number;
+  /** How long close() waits for outstanding batches by default (default 5000 ms). */
+  closeTimeoutMs?: number;
+}
+
+export interface ZlogClientStats {
+  /** Batches and records sent at least once. */
+  sentBatches: number;
+  sentRecords: number;
+  ackedBatches: number;
+  ackedRecords: number;
+  /** NACKs received, by reason (retried ones included). */
+  nacked: Record<RejectReason | 'unknown', number>;
+  /** Batches given up on, by failure reason, and their records. */
+  failedBatches: number;
+  failedRecords: number;
+  /** Transmissions beyond the first of a batch (any cause). */
+  retries: number;
+  ackTimeouts: number;
+  /** Batches resent because the connection was re-established while they waited for an ACK. */
+  resentAfterReconnect: number;
+  reconnects: number;
+  /** ZeroMQ send() failures (e.g. send timeout with no server). */
+  sendErrors: number;
+  /** Replies for batches already settled (ACKs of duplicates) and replies that did not decode. */
+  duplicateReplies: number;
+  badReplies: number;
+  inFlightBatches: number;
+  inFlightRecords: number;
+}
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (err: Error) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // A caller may fire-and-forget send(); failures are counted in stats and must not crash the process as an
+  // unhandled rejection. Callers that await the promise still see the rejection.
+  handled(promise);
+  return { promise, resolve, reject };
+}
+
+function handled<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
+}
+
+interface OpenBatch extends Deferred {
+  records: RecordInput[];
+  bytes: number;
+  timer: NodeJS.Timeout;
+}
+
+interface Batch extends Deferred {
+  seq: bigint;
+  frames: [Buffer, Buffer];
+  records: number;
+  attempts: number;
+  checksumNacks: number;
+  /** performance.now() of the first and the latest transmission; 0 before the first. */
+  firstSentAt: number;
+  lastSentAt: number;
+  /** Waiting in the outbox for the socket. */
+  queued: boolean;
+  /** Sent and waiting for a reply (the ack timer runs). */
+  awaitingAck: boolean;
+  timer: NodeJS.Timeout | null;
+  done: boolean;
+}
+
+const REASONS: readonly (RejectReason | 'unknown')[] = ['checksum', 'version', 'too_large', 'malformed', 'busy', 'draining', 'unknown'];
+
+export class ZlogClient {
+  private readonly socket: Dealer;
+  private readonly o: Required<Omit<ZlogClientOptions, 'routingId' | 'firstSeq'>>;
+  private readonly latencyRec: LatencyRecorder;
+  private nextSeq: bigint;
+
+  private open: OpenBatch | null = null;
+  /** Encoded batches waiting for room in the window (at most 2-3: only a send with room may create one). */
+  private readonly sealed: Batch[] = [];
+  private readonly window = new Map<bigint, Batch>();
+  private readonly outbox: Batch[] = [];
+  private pumping = false;
+  private receiving = false;
+  private waiting = 0;
+  private space: Deferred | null = null;
+  private closing = false;
+  private closed = false;
+  private disconnectedAt = -1;
+  /** First delivery failure since the last flush(). */
+  private failure: DeliveryError | null = null;
+
+  private readonly s: ZlogClientStats;
+
+  constructor(options: ZlogClientOptions = {}) {
+    this.o = {
+      maxBatchRecords: options.maxBatchRecords ?? 1000,
+      maxBatchBytes: options.maxBatchBytes ?? 256 * 1024,
+      maxDelayMs: options.maxDelayMs ?? 5,
+      compression: options.compression ?? 'auto',
+      autoCompressThreshold: options.autoCompressThreshold ?? AUTO_COMPRESS_THRESHOLD,
+      maxInFlightBatches: options.maxInFlightBatches ?? 32,
+      ackTimeoutMs: options.ackTimeoutMs ?? 5000,
+      deliveryTimeoutMs: options.deliveryTimeoutMs ?? 60_000,
+      retryInitialDelayMs: options.retryInitialDelayMs ?? 50,
+      retryMaxDelayMs: options.retryMaxDelayMs ?? 5000,
+      checksumRetries: options.checksumRetries ?? 3,
+      noAck: options.noAck ?? false,
+      sendTimeoutMs: options.sendTimeoutMs ?? 1000,
+      latencySamples: options.latencySamples ?? 10_000,
+      closeTimeoutMs: options.closeTimeoutMs ?? 5000,
+    };
+    for (const key of ['maxBatchRecords', 'maxBatchBytes', 'maxInFlightBatches', 'ackTimeoutMs', 'sendTimeoutMs'] as const) {
+      const v = this.o[key];
+      if (!Number.isInteger(v) || v < 1) throw new RangeError(`ZlogClient option ${key} must be a positive integer, got ${v}`);
+    }
+    this.nextSeq = options.firstSeq ?? 1n;
+    this.latencyRec = new LatencyRecorder(this.o.latencySamples);
+    this.s = {
+      sentBatches: 0, sentRecords: 0, ackedBatches: 0, ackedRecords: 0,
+      nacked: Object.fromEntries(REASONS.map((r) => [r, 0])) as Record<RejectReason | 'unknown', number>,
+      failedBatches: 0, failedRecords: 0, retries: 0, ackTimeouts: 0, resentAfterReconnect: 0, reconnects: 0,
+      sendErrors: 0, duplicateReplies: 0, badReplies: 0, inFlightBatches: 0, inFlightRecords: 0,
+    };
+    this.socket = new Dealer({
+      routingId: options.routingId ?? `zl-${randomBytes(8).toString('hex')}`,
+      sendTimeout: this.o.sendTimeoutMs,
+      // close() has already waited for what it was going to wait for; anything still queued is reported failed.
+      linger: 0,
+      reconnectInterval: 100,
+      reconnectMaxInterval: 5000,
+    });
+    this.socket.events.on('disconnect', () => {
+      this.disconnectedAt = performance.now();
+    });
+    this.socket.events.on('handshake', () => this.onConnected());
+  }
+
+  /** Connects to a server endpoint (e.g. tcp://zlog.logging.svc:5557). May be called for several endpoints. */
+  connect(endpoint: string): void {
+    if (this.closing) throw new Error('ZlogClient is closed');
+    this.socket.connect(endpoint);
+    if (!this.receiving) {
+      this.receiving = true;
+      void this.receiveLoop();
+    }
+  }
+
+  /** True when send() would not have to wait for the window. */
+  get writable(): boolean {
+    return this.sealed.length === 0 && this.waiting === 0 && !this.closing;
+  }
+
+  /** Resolves when the window has room again (for producers that do not await each send). */
+  async whenWritable(): Promise<void> {
+    while (this.sealed.length > 0 && !this.closing) await this.spaceFreed();
+  }
+
+  /**
+   * Queues one record. The promise resolves when the batch holding it is acknowledged (or sent, with noAck) and
+   * rejects with a DeliveryError naming the reason when the batch cannot be delivered.
+   */
+  send(record: RecordInput): Promise<void> {
+    if (this.closing) return handled(Promise.reject(new DeliveryError('closed', -1n, 1, 'client is closing')));
+    if (this.sealed.length > 0 || this.waiting > 0) return handled(this.sendWhenRoom(record));
+    return this.add(record);
+  }
+
+  /**
+   * Sends what is batched now and waits for every batch so far. Rejects with the first DeliveryError since the
+   * previous flush (so producers that do not await each send still learn about failures), then forgets it.
+   */
+  async flush(): Promise<void> {
+    this.seal();
+    await Promise.allSettled([...this.sealed, ...this.window.values()].map((b) => b.promise));
+    const failure = this.failure;
+    this.failure = null;
+    if (failure !== null) throw failure;
+  }
+
+  /**
+   * Stops accepting records, waits up to `timeoutMs` for outstanding batches, fails the rest with reason
+   * 'closed' and closes the socket.
+   */
+  async close(timeoutMs: number = this.o.closeTimeoutMs): Promise<void> {
+    if (this.closed || this.closing) return;
+    this.closing = true;
+    this.space?.resolve();
+    this.seal();
+    let timer: NodeJS.Timeout | undefined;
+    const drained = Promise.allSettled([...this.sealed, ...this.window.values()].map((b) => b.promise));
+    await Promise.race([drained, new Promise<void>((res) => (timer = setTimeout(res, timeoutMs)))]);
+    clearTimeout(timer);
+    this.closed = true;
+    for (const b of [...this.sealed, ...this.window.values()]) {
+      this.settle(b, new DeliveryError('closed', b.seq, b.records, 'client closed before the batch was acknowledged'));
+    }
+    this.sealed.length = 0;
+    this.outbox.length = 0;
+    this.socket.close();
+  }
+
+  get stats(): ZlogClientStats {
+    let records = 0;
+    for (const b of this.window.values()) records += b.records;
+    return { ...this.s, nacked: { ...this.s.nacked }, inFlightBatches: this.window.size, inFlightRecords: records };
+  }
+
+  /** Send-to-ACK latency per batch (from its first transmission), over the most recent batches. */
+  latency(): LatencySummary {
+    return this.latencyRec.summary();
+  }
+
+  // ---- batching ----
+
+  private async sendWhenRoom(record: RecordInput): Promise<void> {
+    this.waiting++;
+    try {
+      while (this.sealed.length > 0 && !this.closing) await this.spaceFreed();
+    } finally {
+      this.waiting--;
+    }
+    if (this.closing) throw new DeliveryError('closed', -1n, 1, 'client is closing');
+    return this.add(record);
+  }
+
+  private spaceFreed(): Promise<void> {
+    this.space ??= deferred();
+    return this.space.promise;
+  }
+
+  private add(record: RecordInput): Promise<void> {
+    const len = 4 + (typeof record === 'string' ? Buffer.byteLength(record, 'utf8') : record.length);
+    if (this.open !== null && this.open.bytes + len > this.o.maxBatchBytes) this.seal();
+    if (this.open === null) {
+      const d = deferred();
+      const timer = setTimeout(() => this.seal(), this.o.maxDelayMs);
+      this.open = { ...d, records: [], bytes: 0, timer };
+    }
+    const open = this.open;
+    open.records.push(record);
+    open.bytes += len;
+    if (open.records.length >= this.o.maxBatchRecords || open.bytes >= this.o.maxBatchBytes) this.seal();
+    return open.promise;
+  }
+
+  private seal(): void {
+    const open = this.open;
+    if (open === null) return;
+    this.open = null;
+    clearTimeout(open.timer);
+    if (open.records.length === 0) return;
+    const seq = this.nextSeq++;
+    let frames: [Buffer, Buffer];
+    try {
+      frames = encodeMessage(seq, open.records, {
+        compression: this.o.compression,
+        autoThreshold: this.o.autoCompressThreshold,
+        noAck: this.o.noAck,
+      });
+    } catch (err) {
+      open.reject(new DeliveryError('malformed', seq, open.records.length, `cannot encode: ${String(err)}`));
+      return;
+    }
+    const batch: Batch = {
+      promise: open.promise, resolve: open.resolve, reject: open.reject,
+      seq, frames, records: open.records.length, attempts: 0, checksumNacks: 0, firstSentAt: 0, lastSentAt: 0,
+      queued: false, awaitingAck: false, timer: null, done: false,
+    };
+    this.sealed.push(batch);
+    this.admit();
+  }
+
+  /** Moves sealed batches into the window while it has room, and wakes waiting senders when none are left. */
+  private admit(): void {
+    while (this.sealed.length > 0 && this.window.size < this.o.maxInFlightBatches && !this.closed) {
+      const b = this.sealed.shift()!;
+      this.window.set(b.seq, b);
+      this.transmit(b);
+    }
+    if (this.sealed.length === 0 && this.space !== null) {
+      const s = this.space;
+      this.space = null;
+      s.resolve();
+    }
+  }
+
+  // ---- transmission (one send() in flight on the socket, as zeromq.js requires) ----
+
+  private transmit(b: Batch): void {
+    if (b.queued || b.done || this.closed) return;
+    this.clearTimer(b);
+    b.queued = true;
+    this.outbox.push(b);
+    if (!this.pumping) void this.pump();
+  }
+
+  private async pump(): Promise<void> {
+    this.pumping = true;
+    try {
+      while (this.outbox.length > 0 && !this.closed) {
+        const b = this.outbox.shift()!;
+        b.queued = false;
+        if (b.done) continue;
+        const now = performance.now();
+        if (b.attempts === 0) {
+          b.firstSentAt = now;
+          this.s.sentBatches++;
+          this.s.sentRecords += b.records;
+        } else {
+          this.s.retries++;
+        }
+        b.attempts++;
+        b.lastSentAt = now;
+        try {
+          await this.socket.send(b.frames);
+        } catch (err) {
+          if (this.closed) break;
+          this.s.sendErrors++;
+          this.retryLater(b, `send failed: ${err instanceof Error ? err.message : String(err)}`);
+          continue;
+        }
+        if (b.done) continue;
+        if (this.o.noAck) {
+          this.settle(b, null);
+        } else {
+          b.awaitingAck = true;
+          b.timer = setTimeout(() => this.onAckTimeout(b), this.o.ackTimeoutMs);
+        }
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private clearTimer(b: Batch): void {
+    if (b.timer !== null) clearTimeout(b.timer);
+    b.timer = null;
+    b.awaitingAck = false;
+  }
+
+  private expired(b: Batch): boolean {
+    return this.o.deliveryTimeoutMs > 0 && performance.now() - b.firstSentAt >= this.o.deliveryTimeoutMs;
+  }
+
+  private onAckTimeout(b: Batch): void {
+    b.timer = null;
+    b.awaitingAck = false;
+    if (b.done) return;
+    this.s.ackTimeouts++;
+    if (this.expired(b)) {
+      this.settle(b, new DeliveryError('timeout', b.seq, b.records, `no reply after ${b.attempts} attempts`));
+    } else {
+      this.transmit(b);
+    }
+  }
+
+  private retryLater(b: Batch, why: string): void {
+    this.clearTimer(b);
+    if (this.expired(b)) {
+      this.settle(b, new DeliveryError('timeout', b.seq, b.records, `gave up after ${b.attempts} attempts; last: ${why}`));
+      return;
+    }
+    const delay = backoffDelay(b.attempts, { initialDelayMs: this.o.retryInitialDelayMs, maxDelayMs: this.o.retryMaxDelayMs });
+    b.timer = setTimeout(() => {
+      b.timer = null;
+      this.transmit(b);
+    }, delay);
+  }
+
+  private settle(b: Batch, err: DeliveryError | null): void {
+    if (b.done) return;
+    b.done = true;
+    this.clearTimer(b);
+    this.window.delete(b.seq);
+    if (err === null) {
+      this.s.ackedBatches++;
+      this.s.ackedRecords += b.records;
+      b.resolve();
+    } else {
+      this.s.failedBatches++;
+      this.s.failedRecords += b.records;
+      this.failure ??= err;
+      b.reject(err);
+    }
+    this.admit();
+  }
+
+  // ---- replies and connection events ----
+
+  private async receiveLoop(): Promise<void> {
+    try {
+      for (;;) {
+        const [frame] = await this.socket.receive();
+        if (frame !== undefined) this.onReply(frame);
+      }
+    } catch (err) {
+      if (this.closed) return;
+      // The socket failed under us: nothing more can be acknowledged, so fail what is outstanding.
+      this.closing = true;
+      this.closed = true;
+      const detail = `receive failed: ${err instanceof Error ? err.message : String(err)}`;
+      for (const b of [...this.sealed, ...this.window.values()]) this.settle(b, new DeliveryError('closed', b.seq, b.records, detail));
+      this.sealed.length = 0;
+    }
+  }
+
+  private onReply(frame: Buffer): void {
+    let reply;
+    try {
+      reply = decodeReply(frame);
+    } catch {
+      this.s.badReplies++;
+      return;
+    }
+    const b = this.window.get(reply.seq);
+    if (b === undefined || b.done) {
+      this.s.duplicateReplies++;
+      return;
+    }
+    if (reply.type === 'ack') {
+      this.latencyRec.record(performance.now() - b.firstSentAt);
+      this.settle(b, null);
+      return;
+    }
+    this.s.nacked[reply.reason ?? 'unknown']++;
+    const detail = reply.detail;
+    switch (reply.reason) {
+      case 'busy':
+      case 'draining':
+        // The server is alive but cannot take the batch now; a draining server closes soon and the socket
+        // reconnects (through a Kubernetes Service, usually to another pod).
+        this.retryLater(b, `NACK ${reply.reason}: ${detail}`);
+        return;
+      case 'checksum':
+        // Corruption in transit is not expected to repeat; a batch that keeps failing is corrupt at the source.
+        if (++b.checksumNacks <= this.o.checksumRetries) this.retryLater(b, `NACK checksum: ${detail}`);
+        else this.settle(b, new DeliveryError('checksum', b.seq, b.records, detail));
+        return;
+      case undefined:
+        this.settle(b, new DeliveryError('unknown', b.seq, b.records, `reason code ${reply.code}: ${detail}`));
+        return;
+      default:
+        this.settle(b, new DeliveryError(reply.reason, b.seq, b.records, detail));
+    }
+  }
+
+  /**
+   * A (re)established connection: batches sent before the last disconnect may have died with the old connection,
+   * so resend those still waiting for an ACK instead of waiting for their ack timeout. Batches sent after it sit
+   * in ZeroMQ's queue and go out on the new connection by themselves.
+   */
+  private onConnected(): void {
+    if (this.disconnectedAt < 0 || this.closed) return;
+    const cutoff = this.disconnectedAt;
+    this.disconnectedAt = -1;
+    this.s.reconnects++;
+    for (const b of this.window.values()) {
+      if (b.awaitingAck && b.lastSentAt <= cutoff) {
+        this.s.resentAfterReconnect++;
+        this.transmit(b);
+      }
+    }
+  }
+}

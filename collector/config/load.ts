@@ -1,0 +1,245 @@
+// Loads the collector configuration: embedded defaults < YAML file < ZLOG_* environment < --set flags, then
+// validates the merged document with ajv against schema.ts. Every error names the field path, the value found
+// and what was expected, so `zlog validate` output can be acted on without reading the schema.
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { Ajv, type ErrorObject } from 'ajv';
+import YAML from 'yaml';
+import { ConfigError } from '../errors.js';
+import { collectorConfigSchema } from './schema.js';
+import type { CollectorConfig } from './types.js';
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+type JsonObject = { [k: string]: Json };
+
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+const validateSchema = ajv.compile(collectorConfigSchema);
+
+export interface LoadOptions {
+  /** Path of a YAML (or JSON) file. */
+  file?: string;
+  /** Environment to read ZLOG_* overrides from. */
+  env?: NodeJS.ProcessEnv;
+  /** `path=value` overrides, e.g. `http.port=0` or `pipeline.ackMode=received`. */
+  set?: string[];
+}
+
+export function loadConfig(opts: LoadOptions = {}): CollectorConfig {
+  let doc: JsonObject = {};
+  if (opts.file) doc = readConfigFile(opts.file);
+  const issues: string[] = [];
+  applyEnv(doc, opts.env ?? {}, issues);
+  for (const s of opts.set ?? []) applySet(doc, s, issues);
+  if (issues.length) throw new ConfigError(issues);
+  return validateConfig(doc);
+}
+
+export function readConfigFile(file: string): JsonObject {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`config file ${file}: ${(err as Error).message}`]);
+  }
+  let parsed: unknown;
+  try {
+    parsed = YAML.parse(text, { prettyErrors: true });
+  } catch (err) {
+    throw new ConfigError([`config file ${file}: not valid YAML: ${(err as Error).message}`]);
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError([`config file ${file}: expected a mapping at the top level, found ${describe(parsed as Json)}`]);
+  }
+  return parsed as JsonObject;
+}
+
+/** Validates a parsed document (applying defaults in place) and checks the rules JSON Schema cannot express. */
+export function validateConfig(input: unknown): CollectorConfig {
+  const doc = structuredClone(input ?? {}) as JsonObject;
+  if (!validateSchema(doc)) throw new ConfigError(formatAjvErrors(validateSchema.errors ?? [], doc));
+  const cfg = doc as unknown as CollectorConfig;
+  const issues = crossFieldIssues(cfg);
+  if (issues.length) throw new ConfigError(issues);
+  if (!cfg.hostname) cfg.hostname = process.env.HOSTNAME || hostname();
+  return cfg;
+}
+
+function crossFieldIssues(cfg: CollectorConfig): string[] {
+  const issues: string[] = [];
+  const ids = new Map<string, string>();
+  cfg.inputs.forEach((input, i) => {
+    const path = `inputs[${i}]`;
+    if (ids.has(input.id)) issues.push(`${path}.id: "${input.id}" is already used by ${ids.get(input.id)}; ids must be unique`);
+    ids.set(input.id, path);
+    if (input.bind.length === 0 && input.connect.length === 0) issues.push(`${path}: needs at least one endpoint in bind or connect`);
+    if (input.type !== 'zmq-sub' && input.connect.length > 0) issues.push(`${path}.connect: only zmq-sub inputs connect; ${input.type} binds`);
+  });
+  cfg.sinks.forEach((sink, i) => {
+    const path = `sinks[${i}]`;
+    if (ids.has(sink.id)) issues.push(`${path}.id: "${sink.id}" is already used by ${ids.get(sink.id)}; ids must be unique`);
+    ids.set(sink.id, path);
+  });
+  const files = cfg.sinks.filter((s) => s.type === 'file').map((s) => (s.type === 'file' ? `${s.path}/${s.filename}` : ''));
+  if (new Set(files).size !== files.length) issues.push('sinks: two file sinks write the same path/filename');
+  if (cfg.pipeline.batch.maxBytes > cfg.pipeline.queue.maxBytes) {
+    issues.push(`pipeline.batch.maxBytes: ${cfg.pipeline.batch.maxBytes} exceeds pipeline.queue.maxBytes (${cfg.pipeline.queue.maxBytes}); a batch must fit in the queue`);
+  }
+  if (cfg.limits.maxDecompressedBytes < cfg.limits.maxRecordBytes) {
+    issues.push(`limits.maxDecompressedBytes: ${cfg.limits.maxDecompressedBytes} is below limits.maxRecordBytes (${cfg.limits.maxRecordBytes})`);
+  }
+  if (cfg.retry.maxDelayMs < cfg.retry.initialDelayMs) issues.push(`retry.maxDelayMs: ${cfg.retry.maxDelayMs} is below retry.initialDelayMs (${cfg.retry.initialDelayMs})`);
+  return issues;
+}
+
+export function formatAjvErrors(errors: ErrorObject[], doc: unknown): string[] {
+  const out = new Set<string>();
+  for (const e of errors) {
+    // if/then wrappers only repeat the real error found inside the branch.
+    if (e.keyword === 'if') continue;
+    const path = pointerToPath(e.instancePath);
+    const value = valueAt(doc, e.instancePath);
+    const where = path || '(top level)';
+    switch (e.keyword) {
+      case 'additionalProperties': {
+        const extra = (e.params as { additionalProperty: string }).additionalProperty;
+        out.add(`${where}: unknown field "${extra}"`);
+        break;
+      }
+      case 'required':
+        out.add(`${where}: missing required field "${(e.params as { missingProperty: string }).missingProperty}"`);
+        break;
+      case 'enum':
+        out.add(`${where}: ${describe(value)} is not allowed; expected one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`);
+        break;
+      case 'const':
+        out.add(`${where}: ${describe(value)} is not allowed; expected ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}`);
+        break;
+      default:
+        out.add(`${where}: ${describe(value)} is invalid: ${e.message ?? e.keyword}`);
+    }
+  }
+  return [...out];
+}
+
+function pointerToPath(pointer: string): string {
+  if (!pointer) return '';
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((seg) => seg.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
+}
+
+function valueAt(doc: unknown, pointer: string): Json {
+  let cur: unknown = doc;
+  for (const seg of pointer.split('/').slice(1)) {
+    if (cur === null || typeof cur !== 'object') return null;
+    cur = (cur as Record<string, unknown>)[seg.replace(/~1/g, '/').replace(/~0/g, '~')];
+  }
+  return cur as Json;
+}
+
+function describe(v: Json | undefined): string {
+  if (v === undefined) return 'nothing';
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (Array.isArray(v)) return 'a list';
+  if (v !== null && typeof v === 'object') return 'a mapping';
+  return String(v);
+}
+
+// ---- environment and --set overrides -------------------------------------------------------------------
+
+interface Leaf {
+  path: string[];
+  type: 'integer' | 'number' | 'boolean' | 'string' | 'json';
+}
+
+function collectLeaves(schema: unknown, path: string[], out: Leaf[]): Leaf[] {
+  const s = schema as { type?: string; properties?: Record<string, unknown>; enum?: unknown[] };
+  if (s.type === 'object' && s.properties) {
+    for (const [k, sub] of Object.entries(s.properties)) collectLeaves(sub, [...path, k], out);
+  } else if (s.type === 'integer' || s.type === 'number' || s.type === 'boolean' || s.type === 'string') {
+    out.push({ path, type: s.type });
+  } else if (s.enum) {
+    out.push({ path, type: 'string' });
+  } else {
+    out.push({ path, type: 'json' });
+  }
+  return out;
+}
+
+const leaves = collectLeaves(collectorConfigSchema, [], []);
+
+/** `pipeline.ackMode` -> `ZLOG_PIPELINE_ACK_MODE`. */
+export function envName(path: readonly string[]): string {
+  return 'ZLOG_' + path.map((p) => p.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('_');
+}
+
+/** Every environment variable the collector reads, with its config path (for docs and `zlog validate --env`). */
+export function environmentVariables(): { name: string; path: string; type: string }[] {
+  return leaves.map((l) => ({ name: envName(l.path), path: l.path.join('.'), type: l.type }));
+}
+
+const envIndex = new Map(leaves.map((l) => [envName(l.path), l]));
+
+function applyEnv(doc: JsonObject, env: NodeJS.ProcessEnv, issues: string[]): void {
+  for (const [name, raw] of Object.entries(env)) {
+    if (!name.startsWith('ZLOG_') || raw === undefined) continue;
+    const leaf = envIndex.get(name);
+    if (!leaf) continue; // ZLOG_REPO_ROOT and friends belong to tooling, not to the config
+    const value = coerce(raw, leaf.type);
+    if (value instanceof Error) issues.push(`${name} (${leaf.path.join('.')}): ${value.message}`);
+    else setPath(doc, leaf.path, value);
+  }
+}
+
+function applySet(doc: JsonObject, expr: string, issues: string[]): void {
+  const eq = expr.indexOf('=');
+  if (eq <= 0) {
+    issues.push(`--set ${expr}: expected PATH=VALUE, e.g. --set http.port=9091`);
+    return;
+  }
+  const path = expr.slice(0, eq).split('.');
+  const leaf = leaves.find((l) => l.path.join('.') === path.join('.'));
+  if (!leaf) {
+    issues.push(`--set ${expr}: unknown setting "${path.join('.')}"`);
+    return;
+  }
+  const value = coerce(expr.slice(eq + 1), leaf.type);
+  if (value instanceof Error) issues.push(`--set ${expr}: ${value.message}`);
+  else setPath(doc, path, value);
+}
+
+function coerce(raw: string, type: Leaf['type']): Json | Error {
+  switch (type) {
+    case 'integer':
+    case 'number': {
+      const n = Number(raw);
+      if (raw.trim() === '' || !Number.isFinite(n)) return new Error(`"${raw}" is not a number`);
+      return n;
+    }
+    case 'boolean':
+      if (/^(true|1|yes|on)$/i.test(raw)) return true;
+      if (/^(false|0|no|off)$/i.test(raw)) return false;
+      return new Error(`"${raw}" is not a boolean (true/false)`);
+    case 'string':
+      return raw;
+    case 'json':
+      try {
+        return JSON.parse(raw) as Json;
+      } catch {
+        return new Error(`"${raw.slice(0, 80)}" is not valid JSON`);
+      }
+  }
+}
+
+function setPath(doc: JsonObject, path: string[], value: Json): void {
+  let cur: JsonObject = doc;
+  for (const seg of path.slice(0, -1)) {
+    const next = cur[seg];
+    if (next === null || typeof next !== 'object' || Array.isArray(next)) cur[seg] = {};
+    cur = cur[seg] as JsonObject;
+  }
+  cur[path[path.length - 1]] = value;
+}

@@ -1,0 +1,179 @@
+// zmq-router: the native protocol v1 (docs/protocol.md). Each message is checked on receipt (frames, header,
+// version, sizes, CRC); bad ones are NACKed with a reason at once. Good ones are queued and ACKed when the
+// ack mode says so. When the queue is full the input keeps reading but answers "busy" so clients back off
+// and retry, and while draining it answers "draining" so clients reconnect elsewhere.
+import * as zmq from 'zeromq';
+import { ProtocolError, type RejectReason } from '../errors.js';
+import { checkMessage, sequenceOf } from '../protocol/message.js';
+import { compressionCode } from '../protocol/header.js';
+import { encodeAck, encodeNack } from '../protocol/reply.js';
+import { KIND_NATIVE } from '../pipeline/chunk.js';
+import type { Metrics } from '../observability/metrics.js';
+import { socketMaxMessageSize, totalBytes, isTimeout, type Input, type InputContext } from './input.js';
+
+const POLL_MS = 250;
+/** Replies waiting for the socket; beyond this a reply is dropped (the client times out and resends). */
+const MAX_PENDING_REPLIES = 100_000;
+
+export class RouterInput implements Input {
+  readonly id: string;
+  readonly type = 'zmq-router';
+  readonly endpoints: string[] = [];
+  private readonly sock: zmq.Router;
+  private stopping = false;
+  private draining = false;
+  private loop?: Promise<void>;
+  private replies: Buffer[][] = [];
+  private sending = false;
+  private repliesDone?: () => void;
+
+  constructor(
+    private readonly ctx: InputContext,
+    private readonly metricsRoot: Metrics,
+    private readonly ackMode: string,
+  ) {
+    this.id = ctx.cfg.id;
+    // Not mandatory: a reply to a client that vanished or never reads is dropped instead of blocking us.
+    this.sock = new zmq.Router({
+      receiveHighWaterMark: ctx.cfg.rcvHwm,
+      maxMessageSize: socketMaxMessageSize(ctx.limits),
+      receiveTimeout: POLL_MS,
+      sendTimeout: 0,
+      linger: 1000,
+      mandatory: false,
+    });
+  }
+
+  async start(): Promise<void> {
+    for (const ep of this.ctx.cfg.bind) {
+      await this.sock.bind(ep);
+      this.endpoints.push(this.sock.lastEndpoint ?? ep);
+    }
+    this.loop = this.run();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      let msg: Buffer[];
+      try {
+        msg = await this.sock.receive();
+      } catch (err) {
+        if (isTimeout(err) || this.sock.closed) continue;
+        this.ctx.log.error({ input: this.id, err }, 'receive failed');
+        this.ctx.metrics.error('io', 'receive').inc();
+        continue;
+      }
+      this.handle(msg);
+    }
+  }
+
+  private handle(msg: Buffer[]): void {
+    const { admission, pipeline, metrics, limits, index } = this.ctx;
+    const receivedAt = Date.now();
+    const identity = msg[0];
+    const frames = msg.slice(1);
+    const bytes = totalBytes(frames);
+    metrics.receivedBytes.inc(bytes);
+    let checked;
+    try {
+      checked = checkMessage(frames, { maxMessageBytes: limits.maxMessageBytes, maxBatchRecords: limits.maxBatchRecords, maxDecompressedBytes: limits.maxDecompressedBytes });
+    } catch (err) {
+      if (!(err instanceof ProtocolError)) throw err;
+      metrics.discarded(err.reason).inc();
+      this.nack(identity, sequenceOf(frames), err.reason, err.message);
+      return;
+    }
+    const { header } = checked;
+    if (this.draining) {
+      metrics.discarded('draining').inc(header.recordCount);
+      this.nack(identity, header.seq, 'draining', 'collector is draining; reconnect and resend');
+      return;
+    }
+    if (!admission.hasRoom()) {
+      metrics.discarded('busy').inc(header.recordCount);
+      this.nack(identity, header.seq, 'busy', 'queue full; retry later');
+      return;
+    }
+    const records = header.recordCount;
+    admission.add(records, bytes);
+    const seq = header.seq;
+    const noAck = header.noAck;
+    const mode = this.ackMode;
+    pipeline.submit({
+      input: index,
+      kind: KIND_NATIVE,
+      compression: compressionCode(header.compression),
+      recordCount: records,
+      frames,
+      receivedAt,
+      admitted: { records, bytes },
+      reply: (r) => {
+        if (r.ok) {
+          this.metricsRoot.ackLatency.labels(mode).observe((Date.now() - receivedAt) / 1000);
+          if (!noAck) this.enqueueReply([identity, encodeAck(seq)], 'ack', '');
+        } else {
+          this.nack(identity, seq, r.reason, r.detail);
+        }
+      },
+    });
+  }
+
+  private nack(identity: Buffer, seq: bigint, reason: RejectReason, detail: string): void {
+    this.enqueueReply([identity, encodeNack(seq, reason, detail)], 'nack', reason);
+  }
+
+  private enqueueReply(frames: Buffer[], result: string, reason: string): void {
+    this.metricsRoot.acks.labels({ component_id: this.id, result, reason }).inc();
+    if (this.replies.length >= MAX_PENDING_REPLIES) {
+      this.ctx.metrics.discarded('reply_overflow').inc();
+      return;
+    }
+    this.replies.push(frames);
+    if (!this.sending) void this.pumpReplies();
+  }
+
+  // zeromq.js allows one send in flight per socket, so replies go out one after another from a queue.
+  private async pumpReplies(): Promise<void> {
+    this.sending = true;
+    while (this.replies.length) {
+      const r = this.replies.shift()!;
+      try {
+        await this.sock.send(r);
+      } catch (err) {
+        // EAGAIN: the peer's pipe is full or gone; it will time out and resend.
+        if (!isTimeout(err) && !this.sock.closed) this.ctx.log.warn({ input: this.id, err }, 'reply send failed');
+        if (this.sock.closed) break;
+      }
+    }
+    this.sending = false;
+    this.repliesDone?.();
+  }
+
+  /** Waits until every queued reply has been handed to ZeroMQ. */
+  private flushReplies(): Promise<void> {
+    if (!this.sending && this.replies.length === 0) return Promise.resolve();
+    return new Promise((resolve) => (this.repliesDone = resolve));
+  }
+
+  /**
+   * Refuse new batches (NACK draining, so clients reconnect elsewhere) but keep the socket and its connections:
+   * unbinding would cut the connections that still wait for ACKs of accepted batches, and every lost ACK
+   * becomes a duplicate when the client resends.
+   */
+  async drain(): Promise<void> {
+    this.draining = true;
+  }
+
+  /** After the pipeline is empty: send the last replies and close. */
+  async finish(deadline: number): Promise<void> {
+    this.stopping = true;
+    await this.loop;
+    await Promise.race([this.flushReplies(), new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())))]);
+    this.sock.close();
+  }
+
+  close(): void {
+    this.stopping = true;
+    if (!this.sock.closed) this.sock.close();
+  }
+}

@@ -1,0 +1,87 @@
+// Prometheus metrics, named in Vector's style with the zlog_ prefix (docs/metrics.md lists them all).
+// Hot paths hold pre-bound label children (component()) so a counter bump costs no label hashing.
+import client from 'prom-client';
+
+export type ComponentKind = 'source' | 'transform' | 'sink';
+
+export interface ComponentMetrics {
+  received: client.Counter.Internal;
+  receivedBytes: client.Counter.Internal;
+  sent: client.Counter.Internal;
+  sentBytes: client.Counter.Internal;
+  discarded(reason: string): client.Counter.Internal;
+  error(errorType: string, stage: string): client.Counter.Internal;
+}
+
+export class Metrics {
+  readonly registry = new client.Registry();
+  readonly received: client.Counter<'component_id' | 'component_kind' | 'component_type'>;
+  readonly receivedBytes: client.Counter<'component_id' | 'component_kind' | 'component_type'>;
+  readonly sent: client.Counter<'component_id' | 'component_kind' | 'component_type'>;
+  readonly sentBytes: client.Counter<'component_id' | 'component_kind' | 'component_type'>;
+  readonly discarded: client.Counter<'component_id' | 'component_kind' | 'component_type' | 'reason'>;
+  readonly errors: client.Counter<'component_id' | 'error_type' | 'stage'>;
+  readonly bufferEvents: client.Gauge;
+  readonly bufferBytes: client.Gauge;
+  readonly poolHits: client.Counter;
+  readonly poolMisses: client.Counter;
+  readonly ackLatency: client.Histogram<'mode'>;
+  readonly acks: client.Counter<'component_id' | 'result' | 'reason'>;
+  readonly workerBusy: client.Gauge<'worker'>;
+  readonly ready: client.Gauge;
+  readonly draining: client.Gauge;
+  readonly sinkRetries: client.Counter<'component_id'>;
+  readonly clients: client.Gauge<'component_id'>;
+
+  constructor() {
+    const r = this.registry;
+    client.collectDefaultMetrics({ register: r, prefix: 'zlog_process_' });
+    const comp = ['component_id', 'component_kind', 'component_type'] as const;
+    this.received = new client.Counter({ name: 'zlog_component_received_events_total', help: 'Records a component received.', labelNames: comp, registers: [r] });
+    this.receivedBytes = new client.Counter({ name: 'zlog_component_received_bytes_total', help: 'Bytes a component received (wire size for sources).', labelNames: comp, registers: [r] });
+    this.sent = new client.Counter({ name: 'zlog_component_sent_events_total', help: 'Records a component passed on (sinks: written).', labelNames: comp, registers: [r] });
+    this.sentBytes = new client.Counter({ name: 'zlog_component_sent_bytes_total', help: 'Bytes a sink wrote.', labelNames: comp, registers: [r] });
+    this.discarded = new client.Counter({ name: 'zlog_component_discarded_events_total', help: 'Records or messages dropped or rejected, by reason.', labelNames: [...comp, 'reason'], registers: [r] });
+    this.errors = new client.Counter({ name: 'zlog_component_errors_total', help: 'Errors by type and pipeline stage.', labelNames: ['component_id', 'error_type', 'stage'], registers: [r] });
+    this.bufferEvents = new client.Gauge({ name: 'zlog_buffer_events', help: 'Records held in the pipeline queue (received, not yet written).', registers: [r] });
+    this.bufferBytes = new client.Gauge({ name: 'zlog_buffer_byte_size', help: 'Bytes held in the pipeline queue.', registers: [r] });
+    this.poolHits = new client.Counter({ name: 'zlog_buffer_pool_hits_total', help: 'Transfer buffers taken from the pool.', registers: [r] });
+    this.poolMisses = new client.Counter({ name: 'zlog_buffer_pool_misses_total', help: 'Transfer buffers allocated because the pool was empty or too small.', registers: [r] });
+    this.ackLatency = new client.Histogram({
+      name: 'zlog_ack_latency_seconds',
+      help: 'Time from receiving a native message to sending its ACK.',
+      labelNames: ['mode'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [r],
+    });
+    this.acks = new client.Counter({ name: 'zlog_acks_total', help: 'Native protocol replies sent.', labelNames: ['component_id', 'result', 'reason'], registers: [r] });
+    this.workerBusy = new client.Gauge({ name: 'zlog_worker_busy_ratio', help: 'Share of the last interval a worker spent processing.', labelNames: ['worker'], registers: [r] });
+    this.ready = new client.Gauge({ name: 'zlog_ready', help: '1 when the collector accepts records (readiness).', registers: [r] });
+    this.draining = new client.Gauge({ name: 'zlog_draining', help: '1 while the collector drains.', registers: [r] });
+    this.sinkRetries = new client.Counter({ name: 'zlog_sink_retries_total', help: 'Sink write/sync attempts retried after an error.', labelNames: ['component_id'], registers: [r] });
+    this.clients = new client.Gauge({ name: 'zlog_router_tracked_clients', help: 'Native clients (ROUTER identities) with state held by the collector.', labelNames: ['component_id'], registers: [r] });
+  }
+
+  component(id: string, kind: ComponentKind, type: string): ComponentMetrics {
+    const labels = { component_id: id, component_kind: kind, component_type: type };
+    const discards = new Map<string, client.Counter.Internal>();
+    const errs = new Map<string, client.Counter.Internal>();
+    return {
+      received: this.received.labels(labels),
+      receivedBytes: this.receivedBytes.labels(labels),
+      sent: this.sent.labels(labels),
+      sentBytes: this.sentBytes.labels(labels),
+      discarded: (reason) => {
+        let c = discards.get(reason);
+        if (!c) discards.set(reason, (c = this.discarded.labels({ ...labels, reason })));
+        return c;
+      },
+      error: (errorType, stage) => {
+        const k = `${errorType}\0${stage}`;
+        let c = errs.get(k);
+        if (!c) errs.set(k, (c = this.errors.labels({ component_id: id, error_type: errorType, stage })));
+        return c;
+      },
+    };
+  }
+}

@@ -1,0 +1,100 @@
+// The packed form in which received messages travel to a worker thread: one ArrayBuffer per chunk, many
+// messages per chunk, so a postMessage moves thousands of records with one transfer and no structured clone.
+//
+// Per message (little-endian):
+//   u8  kind (0 = frames as received, 1 = native protocol payload)
+//   u8  input index (into the worker's input table)
+//   u8  compression (native only, protocol code)
+//   u8  reserved
+//   u32 record count (native: from the header; frames: 0)
+//   f64 receive time (ms since epoch)
+//   u32 frame count, then per frame: u32 length + bytes
+
+export const KIND_FRAMES = 0;
+export const KIND_NATIVE = 1;
+const MSG_HEADER = 20;
+
+export interface PackedMessage {
+  kind: number;
+  input: number;
+  compression: number;
+  recordCount: number;
+  receivedAt: number;
+  frames: readonly Uint8Array[];
+}
+
+export function packedSize(frames: readonly Uint8Array[]): number {
+  let n = MSG_HEADER;
+  for (const f of frames) n += 4 + f.byteLength;
+  return n;
+}
+
+/** Appends messages into a buffer; the owner decides when the chunk is full. */
+export class ChunkBuilder {
+  private view: DataView;
+  private bytes: Uint8Array;
+  offset = 0;
+  messages = 0;
+
+  constructor(private buffer: ArrayBuffer) {
+    this.view = new DataView(buffer);
+    this.bytes = new Uint8Array(buffer);
+  }
+
+  get capacity(): number {
+    return this.buffer.byteLength;
+  }
+
+  fits(size: number): boolean {
+    return this.offset + size <= this.buffer.byteLength;
+  }
+
+  add(m: PackedMessage, size = packedSize(m.frames)): void {
+    if (!this.fits(size)) throw new RangeError(`chunk overflow: ${size} bytes do not fit`);
+    const v = this.view;
+    let o = this.offset;
+    v.setUint8(o, m.kind);
+    v.setUint8(o + 1, m.input);
+    v.setUint8(o + 2, m.compression);
+    v.setUint8(o + 3, 0);
+    v.setUint32(o + 4, m.recordCount, true);
+    v.setFloat64(o + 8, m.receivedAt, true);
+    v.setUint32(o + 16, m.frames.length, true);
+    o += MSG_HEADER;
+    for (const f of m.frames) {
+      v.setUint32(o, f.byteLength, true);
+      this.bytes.set(f, o + 4);
+      o += 4 + f.byteLength;
+    }
+    this.offset = o;
+    this.messages++;
+  }
+
+  /** Hands the buffer over (to be transferred); the builder must not be used afterwards. */
+  finish(): { buffer: ArrayBuffer; length: number; messages: number } {
+    return { buffer: this.buffer, length: this.offset, messages: this.messages };
+  }
+}
+
+/** Iterates the messages of a packed chunk; frames are views into the chunk (no copies). */
+export function* readChunk(buffer: ArrayBuffer, length: number): Generator<PackedMessage> {
+  const v = new DataView(buffer, 0, length);
+  const bytes = new Uint8Array(buffer, 0, length);
+  let o = 0;
+  while (o < length) {
+    const kind = v.getUint8(o);
+    const input = v.getUint8(o + 1);
+    const compression = v.getUint8(o + 2);
+    const recordCount = v.getUint32(o + 4, true);
+    const receivedAt = v.getFloat64(o + 8, true);
+    const n = v.getUint32(o + 16, true);
+    o += MSG_HEADER;
+    const frames: Uint8Array[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const len = v.getUint32(o, true);
+      frames[i] = bytes.subarray(o + 4, o + 4 + len);
+      o += 4 + len;
+    }
+    yield { kind, input, compression, recordCount, receivedAt, frames };
+  }
+}

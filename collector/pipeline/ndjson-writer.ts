@@ -1,0 +1,89 @@
+// Builds NDJSON output into a growable byte buffer. The hot path (plain text records) writes bytes straight
+// from the received frame with JSON escaping done byte by byte, never materialising a JS string.
+import { isUtf8 } from 'node:buffer';
+
+const HEX = '0123456789abcdef';
+const enc = new TextEncoder();
+
+export class NdjsonWriter {
+  buf: Uint8Array;
+  pos = 0;
+  /** Buffers allocated because the given one was too small (reported as pool misses). */
+  grew = 0;
+
+  constructor(initial: ArrayBuffer) {
+    this.buf = new Uint8Array(initial);
+  }
+
+  private ensure(extra: number): void {
+    if (this.pos + extra <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + extra) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
+    this.grew++;
+  }
+
+  /** Raw bytes already known to be valid JSON text (pre-encoded prefixes). */
+  raw(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
+  /** A JS string written as UTF-8 (already JSON, e.g. from JSON.stringify). */
+  str(s: string): void {
+    this.ensure(s.length * 3);
+    this.pos += enc.encodeInto(s, this.buf.subarray(this.pos)).written;
+  }
+
+  /**
+   * The body of a JSON string (no quotes) from UTF-8 bytes. Returns false, writing nothing, when the bytes are
+   * not valid UTF-8 so the caller can take the slow path that replaces bad sequences and flags the record.
+   */
+  escapedBytes(src: Uint8Array, start: number, end: number): boolean {
+    // Worst case every byte becomes \u00XX.
+    this.ensure((end - start) * 6);
+    const out = this.buf;
+    let p = this.pos;
+    let high = false;
+    for (let i = start; i < end; i++) {
+      const c = src[i];
+      if (c >= 0x20 && c !== 0x22 && c !== 0x5c) {
+        if (c >= 0x80) high = true;
+        out[p++] = c;
+      } else if (c === 0x22 || c === 0x5c) {
+        out[p++] = 0x5c;
+        out[p++] = c;
+      } else if (c === 0x0a) {
+        out[p++] = 0x5c;
+        out[p++] = 0x6e;
+      } else if (c === 0x09) {
+        out[p++] = 0x5c;
+        out[p++] = 0x74;
+      } else if (c === 0x0d) {
+        out[p++] = 0x5c;
+        out[p++] = 0x72;
+      } else {
+        out[p++] = 0x5c;
+        out[p++] = 0x75;
+        out[p++] = 0x30;
+        out[p++] = 0x30;
+        out[p++] = HEX.charCodeAt(c >> 4);
+        out[p++] = HEX.charCodeAt(c & 15);
+      }
+    }
+    if (high && !isUtf8(src.subarray(start, end))) return false;
+    this.pos = p;
+    return true;
+  }
+
+  take(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
+  }
+}
+
+export function ascii(s: string): Uint8Array {
+  return enc.encode(s);
+}

@@ -1,0 +1,200 @@
+// The middle of the collector: accepted messages are packed into chunks, processed on the worker pool, put
+// back in arrival order, and handed to the sink stage; then acknowledgements go out and queue space is freed.
+//
+//   input.accept -> ChunkBuilder -(transfer)-> worker -> Resequencer -> SinkStage -> done: ack + release
+import type { AckMode } from '../config/types.js';
+import type { RejectReason } from '../errors.js';
+import type { ComponentMetrics } from '../observability/metrics.js';
+import type { SinkStage } from '../sinks/sink-stage.js';
+import type { Admission } from './admission.js';
+import type { BufferPool } from './buffer-pool.js';
+import { ChunkBuilder, KIND_NATIVE, packedSize } from './chunk.js';
+import { REASON_CODES } from './processor.js';
+import type { ChunkResult, WorkerPool } from './worker-pool.js';
+
+export type ReplyFn = (result: { ok: true } | { ok: false; reason: RejectReason; detail: string }) => void;
+
+export interface Inbound {
+  input: number;
+  kind: number;
+  compression: number;
+  recordCount: number;
+  frames: Uint8Array[];
+  receivedAt: number;
+  /** What the input charged to admission for this message; released when the message is done. */
+  admitted: { records: number; bytes: number };
+  /** Native messages: how to acknowledge. */
+  reply?: ReplyFn;
+}
+
+interface Chunk {
+  seq: number;
+  messages: Inbound[];
+  result?: ChunkResult;
+  error?: Error;
+}
+
+export interface PipelineDeps {
+  workers: WorkerPool;
+  pool: BufferPool;
+  admission: Admission;
+  stage: SinkStage;
+  ackMode: AckMode;
+  /** Metrics per input index. */
+  inputMetrics: ComponentMetrics[];
+  /** Called when the processing of a chunk failed outright (worker crash). */
+  onChunkError: (err: Error) => void;
+}
+
+export class Pipeline {
+  private builder?: ChunkBuilder;
+  private builderMessages: Inbound[] = [];
+  private ready: Chunk[] = [];
+  private inflight = 0;
+  private readonly maxInflight: number;
+  private nextSeq = 0;
+  private nextRelease = 0;
+  private readonly done = new Map<number, Chunk>();
+  private scheduled = false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly d: PipelineDeps) {
+    // Two chunks per worker keeps each busy while the next is being packed; inline runs one at a time.
+    this.maxInflight = Math.max(1, d.workers.size * 2);
+  }
+
+  submit(m: Inbound): void {
+    const size = packedSize(m.frames);
+    if (!this.builder || !this.builder.fits(size)) {
+      if (this.builder) this.seal();
+      this.builder = new ChunkBuilder(this.d.pool.take(size));
+    }
+    this.builder.add(m, size);
+    this.builderMessages.push(m);
+    if (!this.scheduled) {
+      // Everything received in this turn of the event loop travels in one chunk.
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        if (this.inflight < this.maxInflight) {
+          this.seal();
+          this.pump();
+        }
+      });
+    }
+  }
+
+  private seal(): void {
+    if (!this.builder || this.builder.messages === 0) return;
+    const chunk: Chunk & { packed: ReturnType<ChunkBuilder['finish']> } = { seq: this.nextSeq++, messages: this.builderMessages, packed: this.builder.finish() };
+    this.ready.push(chunk);
+    this.builder = undefined;
+    this.builderMessages = [];
+  }
+
+  private pump(): void {
+    while (this.inflight < this.maxInflight && this.ready.length) {
+      const chunk = this.ready.shift() as Chunk & { packed: ReturnType<ChunkBuilder['finish']> };
+      this.inflight++;
+      this.d.workers.run(chunk.packed.buffer, chunk.packed.length).then(
+        (r) => this.finished(chunk, r, undefined),
+        (e: Error) => this.finished(chunk, undefined, e),
+      );
+    }
+  }
+
+  private finished(chunk: Chunk, result: ChunkResult | undefined, error: Error | undefined): void {
+    this.inflight--;
+    chunk.result = result;
+    chunk.error = error;
+    this.done.set(chunk.seq, chunk);
+    // Release in arrival order so records from one sender stay in order across workers.
+    for (let c = this.done.get(this.nextRelease); c; c = this.done.get(this.nextRelease)) {
+      this.done.delete(this.nextRelease++);
+      this.release(c);
+    }
+    // Whatever arrived while the workers were busy goes out now as one larger chunk.
+    if (this.builder && this.builder.messages > 0 && this.ready.length === 0) this.seal();
+    this.pump();
+    this.checkIdle();
+  }
+
+  private release(c: Chunk): void {
+    const { admission, stage, ackMode, inputMetrics } = this.d;
+    if (!c.result) {
+      this.d.onChunkError(c.error ?? new Error('chunk failed'));
+      for (const m of c.messages) {
+        m.reply?.({ ok: false, reason: 'busy', detail: 'internal processing error; retry' });
+        inputMetrics[m.input].discarded('internal_error').inc(Math.max(1, m.recordCount || m.frames.length));
+        admission.release(m.admitted.records, m.admitted.bytes);
+      }
+      return;
+    }
+    const { outcome, output, grew } = c.result;
+    if (grew) this.d.pool.misses++;
+    let records = 0;
+    let bytes = 0;
+    const acks: ReplyFn[] = [];
+    c.messages.forEach((m, i) => {
+      const n = outcome.perMessage[i];
+      const im = inputMetrics[m.input];
+      if (n < 0) {
+        const reason = REASON_CODES[-n - 1];
+        m.reply?.({ ok: false, reason, detail: `payload rejected: ${reason}` });
+        admission.release(m.admitted.records, m.admitted.bytes);
+        return;
+      }
+      im.received.inc(n);
+      records += m.admitted.records;
+      bytes += m.admitted.bytes;
+      if (m.reply) {
+        if (ackMode === 'received' || m.kind !== KIND_NATIVE) m.reply({ ok: true });
+        else acks.push(m.reply);
+      }
+    });
+    for (const [key, count] of Object.entries(outcome.discards)) {
+      const colon = key.indexOf(':');
+      inputMetrics[Number(key.slice(0, colon))].discarded(key.slice(colon + 1)).inc(count);
+    }
+    if (output.byteLength === 0) {
+      admission.release(records, bytes);
+      for (const a of acks) a({ ok: true });
+      this.d.pool.give(output.buffer as ArrayBuffer);
+      return;
+    }
+    stage.push({
+      data: output,
+      records: outcome.records,
+      done: () => {
+        for (const a of acks) a({ ok: true });
+        admission.release(records, bytes);
+        this.d.pool.give(output.buffer as ArrayBuffer);
+        this.checkIdle();
+      },
+    });
+  }
+
+  /** Sends whatever is buffered now (drain). */
+  flush(): void {
+    this.seal();
+    this.pump();
+  }
+
+  private checkIdle(): void {
+    if (!this.isIdle()) return;
+    const w = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const f of w) f();
+  }
+
+  isIdle(): boolean {
+    return this.inflight === 0 && this.ready.length === 0 && (!this.builder || this.builder.messages === 0) && this.done.size === 0 && this.d.admission.isEmpty();
+  }
+
+  /** Resolves once every accepted message has been written (or rejected) and acknowledged. */
+  idle(): Promise<void> {
+    this.flush();
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+}

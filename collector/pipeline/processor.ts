@@ -1,0 +1,210 @@
+// Turns one packed chunk of received messages into NDJSON lines. Pure apart from the output buffer: the same
+// function runs inside a worker thread or inline on the main thread (`workers: 0`).
+import type { InputConfig, LimitsConfig } from '../config/types.js';
+import { ProtocolError, type RejectReason } from '../errors.js';
+import type { RecordBatch } from '../protocol/payload.js';
+import type { LogRecord } from '../record.js';
+import { KIND_NATIVE, readChunk, type PackedMessage } from './chunk.js';
+import { ascii, type NdjsonWriter } from './ndjson-writer.js';
+
+export interface DecodeContext {
+  input: string;
+  format: InputConfig['format'];
+  topic?: string;
+  receivedAt: string;
+  hostname?: string;
+}
+export type DecodeFn = (text: string, ctx: DecodeContext) => LogRecord;
+/** Decompresses and splits a native message ([header, payload] frames, already checked); throws ProtocolError. */
+export type OpenNativeFn = (header: Uint8Array, payload: Uint8Array) => RecordBatch;
+
+export type ProcessorInput = Pick<InputConfig, 'id' | 'format' | 'framing' | 'topicFrame' | 'topics'>;
+
+export interface ProcessorOptions {
+  inputs: ProcessorInput[];
+  limits: Pick<LimitsConfig, 'maxRecordBytes'>;
+  hostname: string;
+  decode: DecodeFn;
+  openNative: OpenNativeFn;
+}
+
+export const REASON_CODES: readonly RejectReason[] = ['checksum', 'version', 'too_large', 'malformed', 'busy', 'draining'];
+
+export interface ChunkOutcome {
+  /** Records written per message, or -(1 + index in REASON_CODES) when the whole message was rejected. */
+  perMessage: number[];
+  records: number;
+  /** Records or messages dropped, keyed `<input index>:<reason>` (e.g. "0:empty"). */
+  discards: Record<string, number>;
+  /** Records changed on the way (truncated, invalid UTF-8 replaced). */
+  flagged: number;
+}
+
+const TOPIC_MAX = 255;
+
+function discard(o: ChunkOutcome, m: PackedMessage, reason: string, n: number): void {
+  const k = `${m.input}:${reason}`;
+  o.discards[k] = (o.discards[k] ?? 0) + n;
+}
+const NL = 0x0a;
+const LBRACE = 0x7b;
+const LT = 0x3c;
+const decoder = new TextDecoder('utf-8', { fatal: false });
+
+export class ChunkProcessor {
+  private readonly prefixes: { input: Uint8Array; topicKey: Uint8Array }[];
+  private readonly msgKey = ascii(',"message":"');
+  private readonly lineEnd = ascii('"}\n');
+  private readonly tsOpen = ascii('{"ts":"');
+  private lastMs = -1;
+  private lastTs = ascii('');
+  private lastIso = '';
+
+  constructor(private readonly opts: ProcessorOptions) {
+    this.prefixes = opts.inputs.map((i) => ({
+      input: ascii(`","input":${JSON.stringify(i.id)}`),
+      topicKey: ascii(',"topic":"'),
+    }));
+  }
+
+  process(buffer: ArrayBuffer, length: number, out: NdjsonWriter): ChunkOutcome {
+    const outcome: ChunkOutcome = { perMessage: [], records: 0, discards: {}, flagged: 0 };
+    for (const m of readChunk(buffer, length)) {
+      let n: number;
+      try {
+        n = m.kind === KIND_NATIVE ? this.native(m, out, outcome) : this.frames(m, out, outcome);
+      } catch (err) {
+        if (!(err instanceof ProtocolError)) throw err;
+        n = -(1 + REASON_CODES.indexOf(err.reason));
+        discard(outcome, m, err.reason, Math.max(1, m.recordCount));
+      }
+      outcome.perMessage.push(n);
+      if (n > 0) outcome.records += n;
+    }
+    return outcome;
+  }
+
+  private iso(ms: number): string {
+    if (ms !== this.lastMs) {
+      this.lastMs = ms;
+      this.lastIso = new Date(ms).toISOString();
+      this.lastTs = ascii(this.lastIso);
+    }
+    return this.lastIso;
+  }
+
+  private native(m: PackedMessage, out: NdjsonWriter, o: ChunkOutcome): number {
+    const batch = this.opts.openNative(m.frames[0], m.frames[1]);
+    const p = batch.payload;
+    // A rejected message must leave no partial output behind.
+    const start = out.pos;
+    let n = 0;
+    try {
+      for (let i = 0; i < batch.count; i++) {
+        const s = batch.start(i);
+        // Over-long records arrive cut to maxRecordBytes; they take the slow path, which flags them.
+        if (batch.isTruncated(i)) n += this.slow(p, s, s + batch.sentLength(i), m, undefined, out, o);
+        else n += this.record(p, s, s + batch.length(i), m, undefined, out, o);
+      }
+    } catch (err) {
+      out.pos = start;
+      throw err;
+    }
+    return n;
+  }
+
+  private frames(m: PackedMessage, out: NdjsonWriter, o: ChunkOutcome): number {
+    const input = this.opts.inputs[m.input];
+    let frames = m.frames;
+    let topic: Uint8Array | undefined;
+    if (input.topicFrame && frames.length === 2 && frames[0].length > 0 && frames[0].length <= TOPIC_MAX && frames[0].indexOf(NL) < 0) {
+      topic = frames[0];
+      frames = frames.slice(1);
+    }
+    let n = 0;
+    if (input.framing === 'message' && frames.length > 1) {
+      const joined = Buffer.concat(frames);
+      return this.record(joined, 0, joined.length, m, topic, out, o);
+    }
+    for (const f of frames) {
+      if (input.framing === 'lines') {
+        let s = 0;
+        while (s < f.length) {
+          let e = f.indexOf(NL, s);
+          if (e < 0) e = f.length;
+          if (e > s) n += this.record(f, s, e, m, topic, out, o);
+          s = e + 1;
+        }
+      } else if (f.length === 0) {
+        discard(o, m, 'empty', 1);
+      } else {
+        n += this.record(f, 0, f.length, m, topic, out, o);
+      }
+    }
+    return n;
+  }
+
+  /** Writes one record line; returns 1 (written) or 0 (discarded). */
+  private record(b: Uint8Array, s: number, e: number, m: PackedMessage, topic: Uint8Array | undefined, out: NdjsonWriter, o: ChunkOutcome): number {
+    const input = this.opts.inputs[m.input];
+    if (e === s) {
+      discard(o, m, 'empty', 1);
+      return 0;
+    }
+    const first = b[s];
+    const plain = input.format === 'text' || (input.format === 'auto' && first !== LBRACE && first !== LT);
+    const fits = e - s <= this.opts.limits.maxRecordBytes;
+    if (plain && fits) {
+      // Hot path: the record is plain text; copy its bytes with JSON escaping into a fixed line shape.
+      const mark = out.pos;
+      this.iso(m.receivedAt);
+      out.raw(this.tsOpen);
+      out.raw(this.lastTs);
+      out.raw(this.prefixes[m.input].input);
+      if (topic) {
+        out.raw(this.prefixes[m.input].topicKey);
+        if (!out.escapedBytes(topic, 0, topic.length)) {
+          out.pos = mark;
+          return this.slow(b, s, e, m, topic, out, o);
+        }
+        out.raw(this.lineEnd.subarray(0, 1));
+      }
+      out.raw(this.msgKey);
+      if (out.escapedBytes(b, s, e)) {
+        out.raw(this.lineEnd);
+        return 1;
+      }
+      out.pos = mark;
+    }
+    return this.slow(b, s, e, m, topic, out, o);
+  }
+
+  private slow(b: Uint8Array, s: number, e: number, m: PackedMessage, topic: Uint8Array | undefined, out: NdjsonWriter, o: ChunkOutcome): number {
+    const input = this.opts.inputs[m.input];
+    const flags: string[] = [];
+    let end = e;
+    if (end - s > this.opts.limits.maxRecordBytes) {
+      end = s + this.opts.limits.maxRecordBytes;
+      // Back off to a UTF-8 character boundary so the cut does not itself create invalid text.
+      while (end > s && (b[end] & 0xc0) === 0x80) end--;
+      flags.push('truncated');
+    }
+    const slice = b.subarray(s, end);
+    const text = decoder.decode(slice);
+    if (text.includes('\uFFFD') && !Buffer.from(slice.buffer, slice.byteOffset, slice.byteLength).equals(Buffer.from(text))) flags.push('invalid_utf8');
+    const rec = this.opts.decode(text, {
+      input: input.id,
+      format: input.format,
+      topic: topic ? decoder.decode(topic) : undefined,
+      receivedAt: this.iso(m.receivedAt),
+      hostname: this.opts.hostname,
+    });
+    if (flags.length) {
+      rec.flags = rec.flags ? [...rec.flags, ...flags] : flags;
+      o.flagged++;
+    }
+    out.str(JSON.stringify(rec));
+    out.raw(this.lineEnd.subarray(2));
+    return 1;
+  }
+}

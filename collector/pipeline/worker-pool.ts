@@ -1,0 +1,140 @@
+// Runs ChunkProcessor on N worker threads (or inline when N = 0). Chunks and their NDJSON output travel as
+// transferred ArrayBuffers from the BufferPool; each result carries both buffers home so they can be reused.
+import { Worker } from 'node:worker_threads';
+import type { BufferPool } from './buffer-pool.js';
+import { NdjsonWriter } from './ndjson-writer.js';
+import type { ChunkOutcome, ProcessorInput } from './processor.js';
+import { createProcessor } from './processor-factory.js';
+
+export interface WorkerInit {
+  inputs: ProcessorInput[];
+  maxRecordBytes: number;
+  maxDecompressedBytes: number;
+  hostname: string;
+}
+
+export interface ChunkResult {
+  outcome: ChunkOutcome;
+  /** NDJSON for the whole chunk; `output.buffer` goes back to the pool once written. */
+  output: Uint8Array;
+  /** True when the output outgrew the pooled buffer (a pool miss). */
+  grew: boolean;
+}
+
+interface Pending {
+  resolve: (r: ChunkResult) => void;
+  reject: (e: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  inflight: Map<number, Pending>;
+  busyMs: number;
+}
+
+export interface WorkerResultMessage {
+  id: number;
+  outcome?: ChunkOutcome;
+  error?: string;
+  input: ArrayBuffer;
+  output?: ArrayBuffer;
+  outputLength: number;
+  grew: boolean;
+  busyMs: number;
+}
+
+export class WorkerPool {
+  private readonly slots: Slot[] = [];
+  private nextId = 1;
+  private closed = false;
+  private inline?: ReturnType<typeof createProcessor>;
+  private inlineBusyMs = 0;
+
+  constructor(
+    readonly size: number,
+    private readonly init: WorkerInit,
+    private readonly pool: BufferPool,
+    private readonly onWorkerError: (err: Error) => void,
+  ) {
+    if (size === 0) this.inline = createProcessor(init);
+    for (let i = 0; i < size; i++) this.slots.push(this.spawn());
+  }
+
+  private spawn(): Slot {
+    const worker = new Worker(new URL('./worker-main.js', import.meta.url), { workerData: this.init });
+    const slot: Slot = { worker, inflight: new Map(), busyMs: 0 };
+    worker.on('message', (msg: WorkerResultMessage) => {
+      const p = slot.inflight.get(msg.id);
+      if (!p) return;
+      slot.inflight.delete(msg.id);
+      slot.busyMs += msg.busyMs;
+      this.pool.give(msg.input);
+      if (msg.error || !msg.outcome || !msg.output) p.reject(new Error(`worker failed: ${msg.error ?? 'no result'}`));
+      else p.resolve({ outcome: msg.outcome, output: new Uint8Array(msg.output, 0, msg.outputLength), grew: msg.grew });
+    });
+    const fail = (err: Error) => {
+      for (const p of slot.inflight.values()) p.reject(err);
+      slot.inflight.clear();
+      if (this.closed) return;
+      this.onWorkerError(err);
+      // Replace the dead worker so one poisoned chunk cannot take processing capacity away for good.
+      const idx = this.slots.indexOf(slot);
+      if (idx >= 0) this.slots[idx] = this.spawn();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => {
+      if (!this.closed) fail(new Error(`worker exited with code ${code}`));
+    });
+    return slot;
+  }
+
+  /** Processes a packed chunk. The chunk buffer is transferred away (unless inline) and must not be reused. */
+  run(buffer: ArrayBuffer, length: number): Promise<ChunkResult> {
+    const out = this.pool.take();
+    if (this.inline) {
+      const t0 = performance.now();
+      const writer = new NdjsonWriter(out);
+      try {
+        const outcome = this.inline.process(buffer, length, writer);
+        return Promise.resolve({ outcome, output: writer.take(), grew: writer.grew > 0 });
+      } catch (err) {
+        return Promise.reject(err as Error);
+      } finally {
+        this.pool.give(buffer);
+        this.inlineBusyMs += performance.now() - t0;
+      }
+    }
+    let slot = this.slots[0];
+    for (const s of this.slots) if (s.inflight.size < slot.inflight.size) slot = s;
+    const id = this.nextId++;
+    return new Promise<ChunkResult>((resolve, reject) => {
+      slot.inflight.set(id, { resolve, reject });
+      slot.worker.postMessage({ id, buffer, length, output: out }, [buffer, out]);
+    });
+  }
+
+  inflight(): number {
+    let n = 0;
+    for (const s of this.slots) n += s.inflight.size;
+    return n;
+  }
+
+  /** Busy milliseconds per worker since the last call (for the busy-ratio gauge). */
+  takeBusy(): number[] {
+    if (this.inline) {
+      const b = this.inlineBusyMs;
+      this.inlineBusyMs = 0;
+      return [b];
+    }
+    return this.slots.map((s) => {
+      const b = s.busyMs;
+      s.busyMs = 0;
+      return b;
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+}

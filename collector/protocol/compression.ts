@@ -1,0 +1,85 @@
+// Payload compression. Decompression is bounded with zlib's maxOutputLength, so a compression bomb costs at most
+// the declared (already limit-checked) size in memory and is refused as too_large.
+
+import zlib from 'node:zlib';
+import { ProtocolError } from '../errors.js';
+import type { Compression } from './header.js';
+
+export type CompressionChoice = Compression | 'auto';
+
+/** Payloads at or above this size are compressed when the choice is 'auto'. Small batches gain little. */
+export const AUTO_COMPRESS_THRESHOLD = 4096;
+/** What 'auto' uses: deflate at level 1 gives most of the ratio on log text at a fraction of the CPU. */
+export const AUTO_COMPRESSION: Compression = 'deflate';
+const AUTO_LEVEL = 1;
+/** Brotli's default quality (11) is far too slow for a log shipper; 4 is close to gzip -6 speed with a better ratio. */
+const BROTLI_QUALITY = 4;
+
+export function compress(data: Uint8Array, kind: Compression, level?: number): Buffer {
+  switch (kind) {
+    case 'none':
+      return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    case 'gzip':
+      return zlib.gzipSync(data, level === undefined ? {} : { level });
+    case 'deflate':
+      return zlib.deflateSync(data, level === undefined ? {} : { level });
+    case 'brotli':
+      return zlib.brotliCompressSync(data, {
+        params: {
+          [zlib.constants.BROTLI_PARAM_QUALITY]: level ?? BROTLI_QUALITY,
+          [zlib.constants.BROTLI_PARAM_SIZE_HINT]: data.length,
+        },
+      });
+  }
+}
+
+/**
+ * Resolves 'auto': below the threshold nothing; above it deflate at level 1, falling back to none when that does
+ * not make the payload smaller (already-compressed or random data).
+ */
+export function compressAuto(
+  data: Uint8Array,
+  choice: CompressionChoice,
+  threshold: number = AUTO_COMPRESS_THRESHOLD,
+): { compression: Compression; body: Buffer } {
+  if (choice !== 'auto') return { compression: choice, body: compress(data, choice) };
+  if (data.length < threshold) return { compression: 'none', body: compress(data, 'none') };
+  const body = compress(data, AUTO_COMPRESSION, AUTO_LEVEL);
+  if (body.length >= data.length) return { compression: 'none', body: compress(data, 'none') };
+  return { compression: AUTO_COMPRESSION, body };
+}
+
+function isTooLarge(err: unknown): boolean {
+  return err instanceof RangeError && (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
+}
+
+/**
+ * Decompresses `data`, producing at most `maxOutputBytes` bytes. Output beyond that is refused with
+ * ProtocolError `too_large`; corrupt or truncated streams with `malformed`.
+ */
+export function decompress(data: Buffer, kind: Compression, maxOutputBytes: number, limitName = 'the limit'): Buffer {
+  if (kind === 'none') {
+    if (data.length > maxOutputBytes) {
+      throw new ProtocolError('too_large', `payload is ${data.length} bytes; ${limitName} is ${maxOutputBytes}`);
+    }
+    return data;
+  }
+  // zlib rejects maxOutputLength 0; a stream that decompresses to nothing still fits in 1.
+  const maxOutputLength = Math.max(1, maxOutputBytes);
+  try {
+    switch (kind) {
+      case 'gzip':
+        return zlib.gunzipSync(data, { maxOutputLength });
+      case 'deflate':
+        return zlib.inflateSync(data, { maxOutputLength });
+      case 'brotli':
+        return zlib.brotliDecompressSync(data, { maxOutputLength });
+    }
+  } catch (err) {
+    if (isTooLarge(err)) {
+      throw new ProtocolError('too_large', `${kind} payload decompresses to more than ${maxOutputBytes} bytes (${limitName})`, { cause: err });
+    }
+    const what = err instanceof Error ? err.message : String(err);
+    throw new ProtocolError('malformed', `${kind} payload does not decompress: ${what}`, { cause: err });
+  }
+}

@@ -1,0 +1,181 @@
+// Composes the collector from its stages and owns its lifecycle: start, ready, drain, exit.
+//
+//   inputs/ (ZeroMQ) -> pipeline/ (queue, workers, chunks) -> sinks/ (file, stdout) -> acks back via inputs/
+import type { Server } from 'node:http';
+import type { CollectorConfig } from './config/types.js';
+import { errorCategory } from './errors.js';
+import { FrameInput } from './inputs/frame-input.js';
+import type { Input } from './inputs/input.js';
+import { RouterInput } from './inputs/router-input.js';
+import { startHttp } from './observability/http.js';
+import { createLogger, type Logger } from './observability/logger.js';
+import { Metrics, type ComponentMetrics } from './observability/metrics.js';
+import { Admission } from './pipeline/admission.js';
+import { BufferPool } from './pipeline/buffer-pool.js';
+import { Pipeline } from './pipeline/pipeline.js';
+import { WorkerPool } from './pipeline/worker-pool.js';
+import { FileSink } from './sinks/file.js';
+import type { Sink } from './sinks/sink.js';
+import { SinkStage } from './sinks/sink-stage.js';
+import { StdoutSink } from './sinks/stdout.js';
+
+export interface DrainResult {
+  ok: boolean;
+  /** Records accepted but not yet written when the drain ended (0 on success). */
+  unwritten: number;
+  elapsedMs: number;
+}
+
+export class Collector {
+  readonly metrics = new Metrics();
+  readonly log: Logger;
+  private inputs: Input[] = [];
+  private sinks: Sink[] = [];
+  private stage!: SinkStage;
+  private pipeline!: Pipeline;
+  private workers!: WorkerPool;
+  private pool!: BufferPool;
+  private admission!: Admission;
+  private http?: Server;
+  private busyTimer?: NodeJS.Timeout;
+  private started = false;
+  private drainPromise?: Promise<DrainResult>;
+  httpPort = 0;
+
+  constructor(
+    readonly cfg: CollectorConfig,
+    log?: Logger,
+  ) {
+    this.log = log ?? createLogger(cfg.log.level);
+  }
+
+  async start(): Promise<void> {
+    const { cfg, metrics, log } = this;
+    const p = cfg.pipeline;
+    this.pool = new BufferPool(p.bufferPool.buffers, p.bufferPool.bufferBytes, () => metrics.poolHits.inc(), () => metrics.poolMisses.inc());
+    this.admission = new Admission(p.queue.maxRecords, p.queue.maxBytes, (r, b) => {
+      metrics.bufferEvents.set(r);
+      metrics.bufferBytes.set(b);
+    });
+    this.sinks = cfg.sinks.map((s) => (s.type === 'file' ? new FileSink(s, log) : new StdoutSink(s.id)));
+    const sinkMetrics = new Map<string, ComponentMetrics>(this.sinks.map((s) => [s.id, metrics.component(s.id, 'sink', s.type)]));
+    for (const s of this.sinks) await s.open();
+    this.stage = new SinkStage(
+      this.sinks,
+      sinkMetrics,
+      { maxBatchRecords: p.batch.maxRecords, maxBatchBytes: p.batch.maxBytes, maxDelayMs: p.batch.maxDelayMs, retryInitialMs: cfg.retry.initialDelayMs, retryMaxMs: cfg.retry.maxDelayMs },
+      log,
+      (id) => metrics.sinkRetries.labels(id).inc(),
+    );
+    this.workers = new WorkerPool(
+      p.workers,
+      { inputs: cfg.inputs, maxRecordBytes: cfg.limits.maxRecordBytes, maxDecompressedBytes: cfg.limits.maxDecompressedBytes, hostname: cfg.hostname },
+      this.pool,
+      (err) => {
+        metrics.errors.labels({ component_id: 'workers', error_type: 'internal', stage: 'process' }).inc();
+        log.error({ err }, 'worker failed; replaced');
+      },
+    );
+    const inputMetrics = cfg.inputs.map((i) => metrics.component(i.id, 'source', i.type));
+    this.pipeline = new Pipeline({
+      workers: this.workers,
+      pool: this.pool,
+      admission: this.admission,
+      stage: this.stage,
+      ackMode: p.ackMode,
+      inputMetrics,
+      onChunkError: (err) => {
+        metrics.errors.labels({ component_id: 'pipeline', error_type: errorCategory(err), stage: 'process' }).inc();
+        log.error({ err: err.message }, 'chunk processing failed');
+      },
+    });
+    this.inputs = cfg.inputs.map((icfg, index) => {
+      const ctx = { index, cfg: icfg, limits: cfg.limits, admission: this.admission, pipeline: this.pipeline, metrics: inputMetrics[index], log };
+      return icfg.type === 'zmq-router' ? new RouterInput(ctx, metrics, p.ackMode) : new FrameInput(ctx);
+    });
+    for (const i of this.inputs) await i.start();
+    const http = await startHttp(cfg.http.host, cfg.http.port, {
+      metrics,
+      ready: () => this.started && !this.drainPromise,
+      alive: () => ({ ok: true }),
+      status: () => this.status(),
+      drain: () => this.drain(),
+    });
+    this.http = http.server;
+    this.httpPort = http.port;
+    let last = performance.now();
+    this.busyTimer = setInterval(() => {
+      const now = performance.now();
+      this.workers.takeBusy().forEach((ms, i) => metrics.workerBusy.labels(String(i)).set(Math.min(1, ms / (now - last))));
+      last = now;
+    }, 5000);
+    this.busyTimer.unref();
+    this.started = true;
+    metrics.ready.set(1);
+    log.info({ inputs: this.inputs.map((i) => ({ id: i.id, type: i.type, endpoints: i.endpoints })), http: `${cfg.http.host}:${this.httpPort}`, ackMode: p.ackMode, workers: p.workers }, 'collector ready');
+  }
+
+  status(): Record<string, unknown> {
+    return {
+      ready: this.started && !this.drainPromise,
+      draining: Boolean(this.drainPromise),
+      pid: process.pid,
+      uptimeSeconds: Math.round(process.uptime()),
+      inputs: this.inputs.map((i) => ({ id: i.id, type: i.type, endpoints: i.endpoints })),
+      sinks: this.sinks.map((s) => ({ id: s.id, type: s.type, failing: this.stage?.failing.get(s.id) ?? null })),
+      queue: { records: this.admission?.records ?? 0, bytes: this.admission?.bytes ?? 0, maxRecords: this.cfg.pipeline.queue.maxRecords, maxBytes: this.cfg.pipeline.queue.maxBytes },
+      pool: this.pool?.stats(),
+      ackMode: this.cfg.pipeline.ackMode,
+      workers: this.cfg.pipeline.workers,
+    };
+  }
+
+  /**
+   * Not ready first, then stop accepting, write and sync everything accepted, send the last ACKs, close.
+   * Idempotent: a second call (signal after POST /drain) returns the same drain.
+   */
+  drain(): Promise<DrainResult> {
+    this.drainPromise ??= this.doDrain();
+    return this.drainPromise;
+  }
+
+  private async doDrain(): Promise<DrainResult> {
+    const t0 = Date.now();
+    const deadline = t0 + this.cfg.drain.timeoutSeconds * 1000;
+    this.metrics.ready.set(0);
+    this.metrics.draining.set(1);
+    this.log.info({ queued: this.admission.records, timeoutSeconds: this.cfg.drain.timeoutSeconds }, 'drain started');
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), Math.max(0, deadline - Date.now()))));
+    const work = (async () => {
+      await Promise.all(this.inputs.map((i) => i.drain(200, deadline)));
+      await this.pipeline.idle();
+      await this.stage.idle();
+      await this.stage.flushSinks();
+      for (const i of this.inputs) if (i instanceof RouterInput) await i.finish(deadline);
+      return 'done' as const;
+    })();
+    const outcome = await Promise.race([work, timeout]);
+    clearTimeout(timer);
+    const unwritten = this.admission.records;
+    if (outcome === 'timeout') {
+      this.stage.stop();
+      this.log.error({ unwritten, unwrittenBytes: this.admission.bytes, failingSinks: Object.fromEntries(this.stage.failing) }, 'drain timed out; records above were not written and not acknowledged');
+    }
+    await this.close();
+    const result = { ok: outcome === 'done', unwritten, elapsedMs: Date.now() - t0 };
+    this.log.info(result, 'drain finished');
+    return result;
+  }
+
+  /** Releases everything (sockets, workers, files, HTTP). */
+  async close(): Promise<void> {
+    if (this.busyTimer) clearInterval(this.busyTimer);
+    for (const i of this.inputs) i.close();
+    await this.workers?.close();
+    await Promise.all(this.sinks.map((s) => s.close().catch(() => {})));
+    // Not awaited: a POST /drain request may still be waiting on this very drain for its response.
+    this.http?.close();
+    this.http?.closeIdleConnections();
+  }
+}

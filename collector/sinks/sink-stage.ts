@@ -1,0 +1,134 @@
+// Hands processed NDJSON to every sink in batches with group commit: while one write+sync is in flight, new
+// output accumulates and goes out as the next batch, so under load one fsync covers many client batches.
+// A failing sink is retried with backoff (never dropped); while it fails the pipeline queue fills and the
+// inputs push back. Items complete (acks, queue release) only when every sink has written them.
+import { backoffDelay, sleep } from '../pipeline/backoff.js';
+import type { Sink } from './sink.js';
+import { errorCategory, type LogServerError } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+import type { ComponentMetrics } from '../observability/metrics.js';
+
+export interface StageItem {
+  data: Uint8Array;
+  records: number;
+  /** Called once every sink has written (and, per policy, synced) the item. */
+  done: () => void;
+}
+
+export interface SinkStageOptions {
+  maxBatchRecords: number;
+  maxBatchBytes: number;
+  maxDelayMs: number;
+  retryInitialMs: number;
+  retryMaxMs: number;
+}
+
+export class SinkStage {
+  private pending: StageItem[] = [];
+  private pendingBytes = 0;
+  private pendingRecords = 0;
+  private running = false;
+  private idleWaiters: (() => void)[] = [];
+  private readonly abort = new AbortController();
+  /** The last error per sink while it is failing (for /status and readiness reporting). */
+  readonly failing = new Map<string, string>();
+
+  constructor(
+    private readonly sinks: readonly Sink[],
+    private readonly metrics: Map<string, ComponentMetrics>,
+    private readonly opts: SinkStageOptions,
+    private readonly log: Logger,
+    private readonly onRetry: (sinkId: string) => void = () => {},
+  ) {}
+
+  push(item: StageItem): void {
+    this.pending.push(item);
+    this.pendingBytes += item.data.byteLength;
+    this.pendingRecords += item.records;
+    if (!this.running) void this.run();
+  }
+
+  get queuedRecords(): number {
+    return this.pendingRecords;
+  }
+
+  private async run(): Promise<void> {
+    this.running = true;
+    try {
+      if (this.opts.maxDelayMs > 0 && this.pendingBytes < this.opts.maxBatchBytes && this.pendingRecords < this.opts.maxBatchRecords) {
+        await sleep(this.opts.maxDelayMs, this.abort.signal);
+      }
+      while (this.pending.length) {
+        const batch = this.takeBatch();
+        let bytes = 0;
+        let records = 0;
+        const chunks = batch.map((i) => {
+          bytes += i.data.byteLength;
+          records += i.records;
+          return i.data;
+        });
+        await Promise.all(this.sinks.map((s) => this.writeWithRetry(s, chunks, bytes, records)));
+        for (const i of batch) i.done();
+      }
+    } finally {
+      this.running = false;
+      const w = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const f of w) f();
+    }
+  }
+
+  private takeBatch(): StageItem[] {
+    let n = 0;
+    let bytes = 0;
+    let records = 0;
+    // Always take at least one item, so an item larger than the batch limit still goes out.
+    while (n < this.pending.length) {
+      const it = this.pending[n];
+      if (n > 0 && (bytes + it.data.byteLength > this.opts.maxBatchBytes || records + it.records > this.opts.maxBatchRecords)) break;
+      bytes += it.data.byteLength;
+      records += it.records;
+      n++;
+    }
+    const batch = this.pending.splice(0, n);
+    this.pendingBytes -= bytes;
+    this.pendingRecords -= records;
+    return batch;
+  }
+
+  private async writeWithRetry(sink: Sink, chunks: Uint8Array[], bytes: number, records: number): Promise<void> {
+    const m = this.metrics.get(sink.id);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await sink.write(chunks, bytes);
+        if (this.failing.delete(sink.id)) this.log.info({ sink: sink.id }, 'sink recovered');
+        m?.sent.inc(records);
+        m?.sentBytes.inc(bytes);
+        return;
+      } catch (err) {
+        const e = err as LogServerError;
+        m?.error(errorCategory(err), 'write').inc();
+        if (!this.failing.has(sink.id) || attempt % 20 === 0) this.log.error({ sink: sink.id, err: e.message, attempt }, 'sink write failed; retrying');
+        this.failing.set(sink.id, e.message);
+        if (this.abort.signal.aborted) throw err;
+        this.onRetry(sink.id);
+        await sleep(backoffDelay(attempt, this.opts.retryInitialMs, this.opts.retryMaxMs), this.abort.signal);
+      }
+    }
+  }
+
+  /** Resolves when nothing is pending or being written. */
+  idle(): Promise<void> {
+    if (!this.running && this.pending.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Stops retrying (forced shutdown): the current write attempt fails and pending items stay unacknowledged. */
+  stop(): void {
+    this.abort.abort();
+  }
+
+  async flushSinks(): Promise<void> {
+    await Promise.all(this.sinks.map((s) => s.flush()));
+  }
+}

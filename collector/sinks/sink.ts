@@ -1,0 +1,14 @@
+// What every sink offers the sink stage. A sink's write() resolves only once the bytes are as durable as the
+// sink's policy promises (the file sink with fsync "batch": written and fdatasync'ed), because persisted-mode
+// acknowledgements are sent when it resolves.
+
+export interface Sink {
+  readonly id: string;
+  readonly type: string;
+  open(): Promise<void>;
+  /** Writes whole NDJSON lines. Must leave no partial line behind when it throws. */
+  write(chunks: readonly Uint8Array[], bytes: number): Promise<void>;
+  /** Flushes and syncs whatever the policy may have deferred (drain calls this last). */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
