@@ -77,6 +77,10 @@ test('RFC 5424 (RSYSLOG_SyslogProtocol23Format) with structured data', () => {
   });
   const nil = decodeSyslog('<14>1 2026-11-27T01:33:33+00:00 vm kit - - - hello 5424', ctx);
   assert.deepEqual(nil, { ts: '2026-11-27T01:33:33Z', input: 'in', message: 'hello 5424', severity: 'info', facility: 'user', host: 'vm', app: 'kit' });
+  // rsyslog's RSYSLOG_SyslogProtocol23Format for a record it received as RFC 3164 (observed): double space
+  const fromBsd = decodeSyslog('<12>1 2026-11-27T01:45:07+00:00 vm kit-bsd 777 - -  a 3164 record with pid', ctx);
+  assert.equal(fromBsd?.message, 'a 3164 record with pid');
+  assert.equal(fromBsd?.pid, '777');
   const allNil = decodeSyslog('<14>1 - - - - - -', { ...ctx, hostname: 'pod' });
   assert.deepEqual(allNil, { ts: recv, input: 'in', message: '', severity: 'info', facility: 'user', host: 'pod' });
   const badTs = decodeSyslog('<14>1 someday vm kit - - - x', ctx);
