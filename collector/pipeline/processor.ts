@@ -1,19 +1,14 @@
 // Turns one packed chunk of received messages into NDJSON lines. Pure apart from the output buffer: the same
 // function runs inside a worker thread or inline on the main thread (`workers: 0`).
+import { isUtf8 } from 'node:buffer';
 import type { InputConfig, LimitsConfig } from '../config/types.js';
 import { ProtocolError, type RejectReason } from '../errors.js';
 import type { RecordBatch } from '../protocol/payload.js';
 import type { LogRecord } from '../record.js';
+import type { DecodeContext } from '../decode/record.js';
 import { KIND_NATIVE, readChunk, type PackedMessage } from './chunk.js';
 import { ascii, type NdjsonWriter } from './ndjson-writer.js';
 
-export interface DecodeContext {
-  input: string;
-  format: InputConfig['format'];
-  topic?: string;
-  receivedAt: string;
-  hostname?: string;
-}
 export type DecodeFn = (text: string, ctx: DecodeContext) => LogRecord;
 /** Decompresses and splits a native message ([header, payload] frames, already checked); throws ProtocolError. */
 export type OpenNativeFn = (header: Uint8Array, payload: Uint8Array) => RecordBatch;
@@ -47,12 +42,13 @@ function discard(o: ChunkOutcome, m: PackedMessage, reason: string, n: number): 
   o.discards[k] = (o.discards[k] ?? 0) + n;
 }
 const NL = 0x0a;
+const CR = 0x0d;
 const LBRACE = 0x7b;
 const LT = 0x3c;
 const decoder = new TextDecoder('utf-8', { fatal: false });
 
 export class ChunkProcessor {
-  private readonly prefixes: { input: Uint8Array; topicKey: Uint8Array }[];
+  private readonly prefixes: { input: Uint8Array; topicKey: Uint8Array; glued: boolean }[];
   private readonly msgKey = ascii(',"message":"');
   private readonly lineEnd = ascii('"}\n');
   private readonly tsOpen = ascii('{"ts":"');
@@ -64,6 +60,8 @@ export class ChunkProcessor {
     this.prefixes = opts.inputs.map((i) => ({
       input: ascii(`","input":${JSON.stringify(i.id)}`),
       topicKey: ascii(',"topic":"'),
+      // A SUB input with real subscriptions may get the topic glued in front of the text (no topic frame).
+      glued: i.topics.some((t) => t !== ''),
     }));
   }
 
@@ -147,12 +145,17 @@ export class ChunkProcessor {
   /** Writes one record line; returns 1 (written) or 0 (discarded). */
   private record(b: Uint8Array, s: number, e: number, m: PackedMessage, topic: Uint8Array | undefined, out: NdjsonWriter, o: ChunkOutcome): number {
     const input = this.opts.inputs[m.input];
+    // Emitters end records with a newline that is not part of the message (FRAMES.md).
+    if (e > s && b[e - 1] === NL) {
+      e--;
+      if (e > s && b[e - 1] === CR) e--;
+    }
     if (e === s) {
       discard(o, m, 'empty', 1);
       return 0;
     }
     const first = b[s];
-    const plain = input.format === 'text' || (input.format === 'auto' && first !== LBRACE && first !== LT);
+    const plain = (input.format === 'text' || (input.format === 'auto' && first !== LBRACE && first !== LT)) && (topic !== undefined || !this.prefixes[m.input].glued);
     const fits = e - s <= this.opts.limits.maxRecordBytes;
     if (plain && fits) {
       // Hot path: the record is plain text; copy its bytes with JSON escaping into a fixed line shape.
@@ -191,13 +194,15 @@ export class ChunkProcessor {
     }
     const slice = b.subarray(s, end);
     const text = decoder.decode(slice);
-    if (text.includes('\uFFFD') && !Buffer.from(slice.buffer, slice.byteOffset, slice.byteLength).equals(Buffer.from(text))) flags.push('invalid_utf8');
+    const invalidUtf8 = text.includes('\uFFFD') && !isUtf8(slice);
     const rec = this.opts.decode(text, {
       input: input.id,
       format: input.format,
       topic: topic ? decoder.decode(topic) : undefined,
+      topics: topic ? undefined : input.topics,
       receivedAt: this.iso(m.receivedAt),
       hostname: this.opts.hostname,
+      invalidUtf8,
     });
     if (flags.length) {
       rec.flags = rec.flags ? [...rec.flags, ...flags] : flags;

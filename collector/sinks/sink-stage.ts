@@ -2,7 +2,8 @@
 // output accumulates and goes out as the next batch, so under load one fsync covers many client batches.
 // A failing sink is retried with backoff (never dropped); while it fails the pipeline queue fills and the
 // inputs push back. Items complete (acks, queue release) only when every sink has written them.
-import { backoffDelay, sleep } from '../pipeline/backoff.js';
+import { backoffDelay } from '../client/backoff.js';
+import { sleep } from '../pipeline/sleep.js';
 import type { Sink } from './sink.js';
 import { errorCategory, type LogServerError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
@@ -70,6 +71,9 @@ export class SinkStage {
         await Promise.all(this.sinks.map((s) => this.writeWithRetry(s, chunks, bytes, records)));
         for (const i of batch) i.done();
       }
+    } catch (err) {
+      // Only a forced stop gets here: the batch stays unacknowledged, so its senders resend it elsewhere.
+      this.log.warn({ err: (err as Error).message }, 'sink stage stopped with records unwritten');
     } finally {
       this.running = false;
       const w = this.idleWaiters;
@@ -112,7 +116,7 @@ export class SinkStage {
         this.failing.set(sink.id, e.message);
         if (this.abort.signal.aborted) throw err;
         this.onRetry(sink.id);
-        await sleep(backoffDelay(attempt, this.opts.retryInitialMs, this.opts.retryMaxMs), this.abort.signal);
+        await sleep(backoffDelay(attempt + 1, { initialDelayMs: this.opts.retryInitialMs, maxDelayMs: this.opts.retryMaxMs }), this.abort.signal);
       }
     }
   }

@@ -1,10 +1,4 @@
-// Exponential backoff with full jitter, bounded by a maximum delay; used for sink retries.
-
-export function backoffDelay(attempt: number, initialMs: number, maxMs: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
-  return Math.max(1, Math.round(ceiling / 2 + (random() * ceiling) / 2));
-}
-
+/** A timer that an AbortSignal cuts short (forced shutdown must not wait out a retry backoff). */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
