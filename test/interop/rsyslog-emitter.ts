@@ -2,8 +2,10 @@
 // collector): an rsyslogd config with one omczmq action per wire variant users configure, the records fed in over
 // imtcp, and what each variant must decode to.
 
-import type { Facility, Severity } from '../../collector/record.js';
-import { testTime } from './harness.js';
+import assert from 'node:assert/strict';
+import type { Socket as NetSocket } from 'node:net';
+import type { Facility, LogRecord, Severity } from '../../collector/record.js';
+import { sleep, testTime, writeLines } from './harness.js';
 
 /** One omczmq action: how users configure it and how the receiving side must be set up. */
 export interface Variant {
@@ -101,4 +103,32 @@ ${actions.join('\n')}
 }
 input(type="imtcp" address="127.0.0.1" port="${tcpPort}" ruleset="to_zmq")
 `;
+}
+
+/** Checks one decoded record against what rsyslog was fed, for the variant's template. */
+export function assertRsyslogRecord(v: Variant, r: LogRecord, e: Expected, topic: string | undefined): void {
+  const where = `${v.id} ${e.marker}`;
+  assert.equal(r.message, e.message, where);
+  assert.equal(r.severity, e.severity, where);
+  assert.equal(r.facility, e.facility, where);
+  assert.equal(r.host, e.host, where);
+  assert.equal(r.app, e.app, where);
+  assert.equal(r.pid, e.pid, where);
+  assert.equal(r.ts, v.secondsOnly === true ? e.isoSeconds : e.iso, where);
+  assert.equal(r.topic, topic, where);
+  assert.equal(r.msgid, v.full5424 === true ? e.msgid : undefined, where);
+  assert.deepEqual(r.fields, v.full5424 === true ? e.fields : undefined, where);
+  assert.equal(r.flags, undefined, where);
+}
+
+/**
+ * PUB actions create their socket on the first record and drop records until a SUB has joined: send warm-up
+ * records every 100 ms until waiting() (the receivers that have seen none) is empty.
+ */
+export async function warmUp(tcp: NetSocket, run: string, waiting: () => string[], logs: () => string): Promise<void> {
+  for (let n = 0; waiting().length > 0; n++) {
+    if (n > 150) assert.fail(`no warm-up record arrived on ${waiting().join(', ')}; rsyslog: ${logs()}`);
+    await writeLines(tcp, [warmupLine(run, n)]);
+    await sleep(100);
+  }
 }

@@ -3,28 +3,11 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { LogRecord } from '../../collector/record.js';
 import {
   bindPull, connectSub, connectTcp, decodeMessages, freePort, removeDir, rsyslogMissing, startRsyslog, tempDir,
   waitUntil, writeLines, type Collected,
 } from './harness.js';
-import { VARIANTS, expectedRecords, rsyslogConfig, warmupLine, type Expected, type Variant } from './rsyslog-emitter.js';
-
-/** Checks one decoded record against what rsyslog was fed, for the variant's template. */
-export function assertRsyslogRecord(v: Variant, r: LogRecord, e: Expected, topic: string | undefined): void {
-  const where = `${v.id} ${e.marker}`;
-  assert.equal(r.message, e.message, where);
-  assert.equal(r.severity, e.severity, where);
-  assert.equal(r.facility, e.facility, where);
-  assert.equal(r.host, e.host, where);
-  assert.equal(r.app, e.app, where);
-  assert.equal(r.pid, e.pid, where);
-  assert.equal(r.ts, v.secondsOnly === true ? e.isoSeconds : e.iso, where);
-  assert.equal(r.topic, topic, where);
-  assert.equal(r.msgid, v.full5424 === true ? e.msgid : undefined, where);
-  assert.deepEqual(r.fields, v.full5424 === true ? e.fields : undefined, where);
-  assert.equal(r.flags, undefined, where);
-}
+import { VARIANTS, assertRsyslogRecord, expectedRecords, rsyslogConfig, warmUp } from './rsyslog-emitter.js';
 
 test('rsyslog omczmq: every variant decodes to the records fed in', { skip: rsyslogMissing(), timeout: 60_000 }, async (t) => {
   const dir = tempDir('rsyslog');
@@ -51,14 +34,7 @@ test('rsyslog omczmq: every variant decodes to the records fed in', { skip: rsys
   const tcp = await connectTcp(tcpPort, 15_000);
   t.after(() => tcp.destroy());
   const run = `r${process.pid}`;
-  // PUB actions bind on their first record and drop until our SUB has joined: warm up until every socket got one.
-  let n = 0;
-  const warmedUp = (): boolean => [...receivers.values()].every((c) => c.matching(`warm-up ${run}-w`).length > 0);
-  while (!warmedUp()) {
-    if (n > 100) assert.fail(`no warm-up record arrived on ${[...receivers].filter(([, c]) => c.matching('warm-up').length === 0).map(([id]) => id).join(', ')}; rsyslog: ${rsyslog.stderr.join('')}`);
-    await writeLines(tcp, [warmupLine(run, n++)]);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await warmUp(tcp, run, () => [...receivers].filter(([, c]) => c.matching(`warm-up ${run}-w`).length === 0).map(([id]) => id), () => rsyslog.stderr.join(''));
 
   const expected = expectedRecords(run);
   await writeLines(tcp, expected.map((e) => e.line));
