@@ -58,9 +58,15 @@ test('a short first frame is a topic; syslog text is parsed', () => {
   assert.equal(lines[0].message, 'error line');
 });
 
-test('plain text with a topic frame keeps the topic on the fast path', () => {
-  const { lines } = run([{ input: 0, frames: [Buffer.from('INFO.db'), Buffer.from('query took "3" ms\n')] }]);
-  assert.deepEqual(lines[0], { ts: '2026-11-27T01:02:03.456Z', input: 'pull', topic: 'INFO.db', message: 'query took "3" ms' });
+test('a PUBHandler topic frame gives the level; a multipart message whose first frame has a space is two records', () => {
+  const { lines } = run([
+    { input: 0, frames: [Buffer.from('ERROR.db'), Buffer.from('ERROR app.py:2 - query "x" failed - None\n')] },
+    { input: 0, frames: [Buffer.from('first record'), Buffer.from('second')] },
+  ]);
+  assert.equal(lines[0].topic, 'ERROR.db');
+  assert.equal(lines[0].severity, 'err');
+  assert.match(String(lines[0].message), /query "x" failed/);
+  assert.deepEqual(lines.slice(1).map((l) => [l.topic, l.message]), [[undefined, 'first record'], [undefined, 'second']]);
 });
 
 test('every frame of a multipart message is a record; empty frames are discarded and counted', () => {
