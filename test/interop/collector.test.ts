@@ -9,7 +9,8 @@ import type { LogRecord } from '../../collector/record.js';
 import { cleanup, startCollector, type CollectorProcess } from '../helpers/collector-process.js';
 import { connectTcp, freePort, pyzmqMissing, removeDir, rsyslogMissing, startRsyslog, tempDir, waitUntil, writeLines } from './harness.js';
 import {
-  PUBHANDLER_RECORDS, PUSH_JSON_RECORDS, assertPubHandlerRecords, assertPushJsonRecords, startPubHandler, startPushJson,
+  PUBHANDLER_RECORDS, PUSH_JSON_RECORDS, PUSH_TEXT_RECORDS, assertPubHandlerRecords, assertPushJsonRecords,
+  assertPushTextRecords, startPubHandler, startPushJson, startPushText,
 } from './python-emitter.js';
 import { VARIANTS, assertRsyslogRecord, expectedRecords, rsyslogConfig, warmUp } from './rsyslog-emitter.js';
 
@@ -76,7 +77,7 @@ test('rsyslog omczmq -> collector: every variant lands with severity, facility, 
   t.diagnostic(`asserted ${asserted} records from ${VARIANTS.length} omczmq actions through the collector`);
 });
 
-test('Python PUBHandler and pyzmq PUSH JSON -> collector', { skip: pyzmqMissing(), timeout: 90_000 }, async (t) => {
+test('Python PUBHandler, pyzmq PUSH JSON and plain text -> collector', { skip: pyzmqMissing(), timeout: 90_000 }, async (t) => {
   const dir = tempDir('python-collector');
   t.after(() => removeDir(dir));
   const pubEndpoint = `tcp://127.0.0.1:${await freePort()}`;
@@ -87,6 +88,7 @@ test('Python PUBHandler and pyzmq PUSH JSON -> collector', { skip: pyzmqMissing(
       { id: 'py-sub', type: 'zmq-sub', connect: [pubEndpoint], topics: [''] },
       // `lines` takes the "\n"-joined shape too; topicFrame stays on as for any input (the default).
       { id: 'py-pull', type: 'zmq-pull', bind: ['tcp://127.0.0.1:*'], framing: 'lines' },
+      { id: 'py-text', type: 'zmq-pull', bind: ['tcp://127.0.0.1:*'] },
     ],
     hostname: HOST, pipeline: { ackMode: 'received' },
     sinks: [{ id: 'file', type: 'file', path: join(dir, 'out'), fsync: 'batch' }],
@@ -97,6 +99,9 @@ test('Python PUBHandler and pyzmq PUSH JSON -> collector', { skip: pyzmqMissing(
   const from = Date.now();
   const push = startPushJson(c.endpoints['py-pull'][0], run);
   t.after(() => push.stop());
+  const text = startPushText(c.endpoints['py-text'][0], run);
+  t.after(() => text.stop());
+  assert.equal(await text.exit, 0, text.stderr.join(''));
   const pub = startPubHandler(pubEndpoint, run);
   t.after(() => pub.stop());
   assert.equal(await push.exit, 0, push.stderr.join(''));
@@ -109,10 +114,12 @@ test('Python PUBHandler and pyzmq PUSH JSON -> collector', { skip: pyzmqMissing(
 
   const sub = (): LogRecord[] => recordsOf(c).filter((r) => r.input === 'py-sub' && !r.message.includes('warm-up'));
   const pull = (): LogRecord[] => recordsOf(c).filter((r) => r.input === 'py-pull');
-  await waitUntil(() => sub().length >= PUBHANDLER_RECORDS && pull().length >= PUSH_JSON_RECORDS, 15_000, () => '').catch(() => {
+  const texts = (): LogRecord[] => recordsOf(c).filter((r) => r.input === 'py-text');
+  await waitUntil(() => sub().length >= PUBHANDLER_RECORDS && pull().length >= PUSH_JSON_RECORDS && texts().length >= PUSH_TEXT_RECORDS, 15_000, () => '').catch(() => {
     // Fewer records than sent: the per-record assertions below name the ones that went missing or wrong.
   });
   const n1 = assertPubHandlerRecords(sub(), run, HOST);
   const n2 = assertPushJsonRecords(pull(), run, push.pid, from, to);
-  t.diagnostic(`asserted ${n1} PUBHandler + ${n2} JSON records through the collector`);
+  const n3 = assertPushTextRecords(texts(), run, HOST, from, Date.now());
+  t.diagnostic(`asserted ${n1} PUBHandler + ${n2} JSON + ${n3} text records through the collector`);
 });

@@ -17,6 +17,11 @@ export function startPushJson(endpoint: string, run: string): Child {
   return startChild(PYTHON, [join(FIXTURES, 'push_json.py'), endpoint, run]);
 }
 
+/** fixtures/push_text.py connecting its PUSH to endpoint. */
+export function startPushText(endpoint: string, run: string): Child {
+  return startChild(PYTHON, [join(FIXTURES, 'push_text.py'), endpoint, run]);
+}
+
 /** Whether text carries marker `${run}#${k}` (and not `${run}#${k}0`). */
 export function hasMarker(text: string, run: string, k: number): boolean {
   const m = `${run}#${k}`;
@@ -83,4 +88,26 @@ export function assertPushJsonRecords(records: readonly LogRecord[], run: string
   }
   assert.equal(records.length, PUSH_JSON_RECORDS);
   return PUSH_JSON_RECORDS;
+}
+
+export const PUSH_TEXT_RECORDS = 7;
+
+/** Asserts the 7 plain text records of push_text.py: text kept exactly (one line end cut), host filled in. */
+export function assertPushTextRecords(records: readonly LogRecord[], run: string, host: string, sentFrom: number, sentTo: number): number {
+  const want = [
+    `plain ascii line ${run}#0`, `UTF-8 äöü ✓ line ${run}#1`, `quotes " and \\ backslash ${run}#2`, `tab\there ${run}#3`,
+    `nul\u0000byte ${run}#4`, `crlf terminated ${run}#5`, `newline terminated ${run}#6`,
+  ];
+  for (const [k, message] of want.entries()) {
+    const r = recordWith(records, run, k);
+    assert.equal(r.message, message, `text #${k} message`);
+    assert.equal(r.host, host, `text #${k} host (records that name none get the collector's hostname)`);
+    assert.equal(r.severity, undefined, `text #${k} severity`);
+    assert.equal(r.topic, undefined, `text #${k} topic`);
+    assert.equal(r.flags, undefined, `text #${k} flags`);
+    const ts = Date.parse(r.ts);
+    assert.ok(ts >= sentFrom - 1000 && ts <= sentTo + 1000, `text #${k} ts ${r.ts} is the receive time`);
+  }
+  assert.equal(records.length, want.length);
+  return want.length;
 }

@@ -5,8 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bindPull, connectSub, decodeMessages, freePort, pyzmqMissing, waitUntil } from './harness.js';
 import {
-  PUBHANDLER_RECORDS, PUSH_JSON_RECORDS, assertPubHandlerRecords, assertPushJsonRecords, hasMarker, startPubHandler,
-  startPushJson,
+  PUBHANDLER_RECORDS, PUSH_JSON_RECORDS, PUSH_TEXT_RECORDS, assertPubHandlerRecords, assertPushJsonRecords,
+  assertPushTextRecords, hasMarker, startPubHandler, startPushJson, startPushText,
 } from './python-emitter.js';
 
 const skip = pyzmqMissing();
@@ -52,4 +52,18 @@ test('pyzmq PUSH JSON: single frames, extra frames, two short frames, "\\n"-join
   assert.ok(hasMarker(joined.message, run, 10) && hasMarker(joined.message, run, 12));
   t.diagnostic(`asserted ${n} JSON records (+${perFrame.length} under frame framing)`);
   assert.equal(n, PUSH_JSON_RECORDS);
+});
+
+test('pyzmq PUSH plain text: kept byte for byte, one line end cut, host filled in', { skip, timeout: 60_000 }, async (t) => {
+  const pull = await bindPull();
+  t.after(() => pull.close());
+  const run = `x${process.pid}`;
+  const from = Date.now();
+  const py = startPushText(pull.endpoint, run);
+  t.after(() => py.stop());
+  assert.equal(await py.exit, 0, py.stderr.join(''));
+  await waitUntil(() => pull.messages.length >= PUSH_TEXT_RECORDS, 10_000, () => `${pull.messages.length}/${PUSH_TEXT_RECORDS} messages`);
+  const records = decodeMessages(pull.messages, { input: 'pull', hostname: 'test-host' });
+  const n = assertPushTextRecords(records, run, 'test-host', from, Date.now());
+  t.diagnostic(`asserted ${n} text records`);
 });
