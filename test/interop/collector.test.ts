@@ -9,7 +9,7 @@ import type { LogRecord } from '../../collector/record.js';
 import { cleanup, startCollector, type CollectorProcess } from '../helpers/collector-process.js';
 import { connectTcp, freePort, pyzmqMissing, removeDir, rsyslogMissing, startRsyslog, tempDir, waitUntil, writeLines } from './harness.js';
 import {
-  PUBHANDLER_RECORDS, PUSH_JSON_RECORDS, PUSH_TEXT_RECORDS, assertPubHandlerRecords, assertPushJsonRecords,
+  PUBHANDLER_RECORDS, PUSH_JSON_RECORDS, PUSH_TEXT_EMPTY_FRAMES, PUSH_TEXT_RECORDS, assertPubHandlerRecords, assertPushJsonRecords,
   assertPushTextRecords, startPubHandler, startPushJson, startPushText,
 } from './python-emitter.js';
 import { VARIANTS, assertRsyslogRecord, expectedRecords, rsyslogConfig, warmUp } from './rsyslog-emitter.js';
@@ -121,5 +121,6 @@ test('Python PUBHandler, pyzmq PUSH JSON and plain text -> collector', { skip: p
   const n1 = assertPubHandlerRecords(sub(), run, HOST);
   const n2 = assertPushJsonRecords(pull(), run, push.pid, from, to);
   const n3 = assertPushTextRecords(texts(), run, HOST, from, Date.now());
+  assert.equal(await c.metric('zlog_component_discarded_events_total', { component_id: 'py-text', reason: 'empty' }), PUSH_TEXT_EMPTY_FRAMES);
   t.diagnostic(`asserted ${n1} PUBHandler + ${n2} JSON + ${n3} text records through the collector`);
 });

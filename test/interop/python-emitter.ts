@@ -90,13 +90,17 @@ export function assertPushJsonRecords(records: readonly LogRecord[], run: string
   return PUSH_JSON_RECORDS;
 }
 
-export const PUSH_TEXT_RECORDS = 7;
+export const PUSH_TEXT_RECORDS = 8;
+/** Messages push_text.py sends, and the empty frames among them. */
+export const PUSH_TEXT_MESSAGES = 9;
+export const PUSH_TEXT_EMPTY_FRAMES = 2;
 
-/** Asserts the 7 plain text records of push_text.py: text kept exactly (one line end cut), host filled in. */
+/** Asserts the 8 plain text records of push_text.py: text kept exactly (one line end cut), host filled in. */
 export function assertPushTextRecords(records: readonly LogRecord[], run: string, host: string, sentFrom: number, sentTo: number): number {
   const want = [
     `plain ascii line ${run}#0`, `UTF-8 äöü ✓ line ${run}#1`, `quotes " and \\ backslash ${run}#2`, `tab\there ${run}#3`,
     `nul\u0000byte ${run}#4`, `crlf terminated ${run}#5`, `newline terminated ${run}#6`,
+    `after an empty frame ${run}#7`,
   ];
   for (const [k, message] of want.entries()) {
     const r = recordWith(records, run, k);

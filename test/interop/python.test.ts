@@ -3,9 +3,10 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { framesToTexts } from '../../collector/decode/frames.js';
 import { bindPull, connectSub, decodeMessages, freePort, pyzmqMissing, waitUntil } from './harness.js';
 import {
-  PUBHANDLER_RECORDS, PUSH_JSON_RECORDS, PUSH_TEXT_RECORDS, assertPubHandlerRecords, assertPushJsonRecords,
+  PUBHANDLER_RECORDS, PUSH_JSON_RECORDS, PUSH_TEXT_EMPTY_FRAMES, PUSH_TEXT_MESSAGES, assertPubHandlerRecords, assertPushJsonRecords,
   assertPushTextRecords, hasMarker, startPubHandler, startPushJson, startPushText,
 } from './python-emitter.js';
 
@@ -62,8 +63,10 @@ test('pyzmq PUSH plain text: kept byte for byte, one line end cut, host filled i
   const py = startPushText(pull.endpoint, run);
   t.after(() => py.stop());
   assert.equal(await py.exit, 0, py.stderr.join(''));
-  await waitUntil(() => pull.messages.length >= PUSH_TEXT_RECORDS, 10_000, () => `${pull.messages.length}/${PUSH_TEXT_RECORDS} messages`);
+  await waitUntil(() => pull.messages.length >= PUSH_TEXT_MESSAGES, 10_000, () => `${pull.messages.length}/${PUSH_TEXT_MESSAGES} messages`);
   const records = decodeMessages(pull.messages, { input: 'pull', hostname: 'test-host' });
+  const empties = pull.messages.reduce((n, m) => n + framesToTexts(m, 'frame', true).skippedEmpty, 0);
+  assert.equal(empties, PUSH_TEXT_EMPTY_FRAMES);
   const n = assertPushTextRecords(records, run, 'test-host', from, Date.now());
   t.diagnostic(`asserted ${n} text records`);
 });
