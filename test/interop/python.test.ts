@@ -1,10 +1,10 @@
 // Phase A: Python logging's PUBHandler and plain pyzmq PUSH (Debian python3-zmq, scripts in fixtures/) sending
 // to zeromq.js sockets in this process; decoded with framesToTexts + decodeRecord as the collector does.
 
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { framesToTexts } from '../../collector/decode/frames.js';
-import { bindPull, connectSub, decodeMessages, freePort, pyzmqMissing, waitUntil } from './harness.js';
+import { bindPull, connectSub, decodeMessages, freePort, pyzmqMissing, waitUntil, type Child } from './harness.js';
 import {
   PUBHANDLER_RECORDS, PUSH_JSON_RECORDS, PUSH_TEXT_EMPTY_FRAMES, PUSH_TEXT_MESSAGES, assertPubHandlerRecords, assertPushJsonRecords,
   assertPushTextRecords, hasMarker, startPubHandler, startPushJson, startPushText,
@@ -31,22 +31,27 @@ test('PUBHandler: levels, subtopic, root topic, multi-line, exception, NUL', { s
   t.diagnostic(`asserted ${n} PUBHandler records`);
 });
 
-test('pyzmq PUSH JSON: single frames, extra frames, two short frames, "\\n"-joined', { skip, timeout: 60_000 }, async (t) => {
+/** Runs a PUSH fixture against a PULL in this process until its `messages` messages have arrived. */
+async function runPushFixture(t: TestContext, start: (endpoint: string, run: string) => Child, run: string, messages: number) {
   const pull = await bindPull();
   t.after(() => pull.close());
-  const run = `j${process.pid}`;
   const from = Date.now();
-  const py = startPushJson(pull.endpoint, run);
+  const py = start(pull.endpoint, run);
   t.after(() => py.stop());
   assert.equal(await py.exit, 0, py.stderr.join(''));
-  await waitUntil(() => pull.messages.length >= 5 + 1 + 1 + 1, 10_000, () => `${pull.messages.length}/8 messages`);
-  const to = Date.now();
-  assert.deepEqual(pull.messages.map((m) => m.length), [1, 1, 1, 1, 1, 3, 2, 1]);
+  await waitUntil(() => pull.messages.length >= messages, 10_000, () => `${pull.messages.length}/${messages} messages`);
+  return { messages: pull.messages, pid: py.pid, from, to: Date.now() };
+}
+
+test('pyzmq PUSH JSON: single frames, extra frames, two short frames, "\\n"-joined', { skip, timeout: 60_000 }, async (t) => {
+  const run = `j${process.pid}`;
+  const { messages, pid, from, to } = await runPushFixture(t, startPushJson, run, 5 + 1 + 1 + 1);
+  assert.deepEqual(messages.map((m) => m.length), [1, 1, 1, 1, 1, 3, 2, 1]);
   // `lines` framing covers all three shapes; topicFrame stays on to prove two JSON frames are not [topic, record].
-  const records = decodeMessages(pull.messages, { input: 'pull', framing: 'lines', topicFrame: true, hostname: 'test-host' });
-  const n = assertPushJsonRecords(records, run, py.pid, from, to);
+  const records = decodeMessages(messages, { input: 'pull', framing: 'lines', topicFrame: true, hostname: 'test-host' });
+  const n = assertPushJsonRecords(records, run, pid, from, to);
   // `frame` framing: one record per frame; the joined frame stays one (text) record, nothing is lost.
-  const perFrame = decodeMessages(pull.messages, { input: 'pull', framing: 'frame', topicFrame: true });
+  const perFrame = decodeMessages(messages, { input: 'pull', framing: 'frame', topicFrame: true });
   assert.equal(perFrame.length, 5 + 3 + 2 + 1);
   const joined = perFrame[perFrame.length - 1];
   assert.equal(joined.severity, undefined);
@@ -56,17 +61,11 @@ test('pyzmq PUSH JSON: single frames, extra frames, two short frames, "\\n"-join
 });
 
 test('pyzmq PUSH plain text: kept byte for byte, one line end cut, host filled in', { skip, timeout: 60_000 }, async (t) => {
-  const pull = await bindPull();
-  t.after(() => pull.close());
   const run = `x${process.pid}`;
-  const from = Date.now();
-  const py = startPushText(pull.endpoint, run);
-  t.after(() => py.stop());
-  assert.equal(await py.exit, 0, py.stderr.join(''));
-  await waitUntil(() => pull.messages.length >= PUSH_TEXT_MESSAGES, 10_000, () => `${pull.messages.length}/${PUSH_TEXT_MESSAGES} messages`);
-  const records = decodeMessages(pull.messages, { input: 'pull', hostname: 'test-host' });
-  const empties = pull.messages.reduce((n, m) => n + framesToTexts(m, 'frame', true).skippedEmpty, 0);
+  const { messages, from, to } = await runPushFixture(t, startPushText, run, PUSH_TEXT_MESSAGES);
+  const records = decodeMessages(messages, { input: 'pull', hostname: 'test-host' });
+  const empties = messages.reduce((n, m) => n + framesToTexts(m, 'frame', true).skippedEmpty, 0);
   assert.equal(empties, PUSH_TEXT_EMPTY_FRAMES);
-  const n = assertPushTextRecords(records, run, 'test-host', from, Date.now());
+  const n = assertPushTextRecords(records, run, 'test-host', from, to);
   t.diagnostic(`asserted ${n} text records`);
 });
