@@ -90,17 +90,18 @@ export function assertPushJsonRecords(records: readonly LogRecord[], run: string
   return PUSH_JSON_RECORDS;
 }
 
-export const PUSH_TEXT_RECORDS = 8;
+export const PUSH_TEXT_RECORDS = 9;
 /** Messages push_text.py sends, and the empty frames among them. */
-export const PUSH_TEXT_MESSAGES = 9;
+export const PUSH_TEXT_MESSAGES = 10;
 export const PUSH_TEXT_EMPTY_FRAMES = 2;
 
-/** Asserts the 8 plain text records of push_text.py: text kept exactly (one line end cut), host filled in. */
+/** Asserts the 9 plain text records of push_text.py: text kept exactly (one line end cut), host filled in,
+ * invalid UTF-8 replaced and flagged. */
 export function assertPushTextRecords(records: readonly LogRecord[], run: string, host: string, sentFrom: number, sentTo: number): number {
   const want = [
     `plain ascii line ${run}#0`, `UTF-8 äöü ✓ line ${run}#1`, `quotes " and \\ backslash ${run}#2`, `tab\there ${run}#3`,
     `nul\u0000byte ${run}#4`, `crlf terminated ${run}#5`, `newline terminated ${run}#6`,
-    `after an empty frame ${run}#7`,
+    `after an empty frame ${run}#7`, `bad \uFFFD\uFFFD utf-8 ${run}#8`,
   ];
   for (const [k, message] of want.entries()) {
     const r = recordWith(records, run, k);
@@ -108,7 +109,7 @@ export function assertPushTextRecords(records: readonly LogRecord[], run: string
     assert.equal(r.host, host, `text #${k} host (records that name none get the collector's hostname)`);
     assert.equal(r.severity, undefined, `text #${k} severity`);
     assert.equal(r.topic, undefined, `text #${k} topic`);
-    assert.equal(r.flags, undefined, `text #${k} flags`);
+    assert.deepEqual(r.flags, k === 8 ? ['invalid_utf8'] : undefined, `text #${k} flags`);
     const ts = Date.parse(r.ts);
     assert.ok(ts >= sentFrom - 1000 && ts <= sentTo + 1000, `text #${k} ts ${r.ts} is the receive time`);
   }
