@@ -37,7 +37,7 @@ test('plain text takes the byte-level path and round-trips any Unicode, control 
       fc.pre(expected.length > 0);
       const { lines, outcome } = run([{ input: 0, frames: [Buffer.from(s)] }]);
       assert.equal(outcome.records, 1);
-      assert.deepEqual(lines[0], { ts: '2026-11-27T01:02:03.456Z', input: 'pull', message: expected });
+      assert.deepEqual(lines[0], { ts: '2026-11-27T01:02:03.456Z', input: 'pull', host: 'test-host', message: expected });
     }),
     { numRuns: 500 },
   );

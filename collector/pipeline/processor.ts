@@ -58,7 +58,9 @@ export class ChunkProcessor {
 
   constructor(private readonly opts: ProcessorOptions) {
     this.prefixes = opts.inputs.map((i) => ({
-      input: ascii(`","input":${JSON.stringify(i.id)}`),
+      // The slow path (decodeRecord) fills host from config.hostname for records that name none; the fast path
+      // writes the same key so a record's shape does not depend on which path it took.
+      input: ascii(`","input":${JSON.stringify(i.id)},"host":${JSON.stringify(opts.hostname)}`),
       // A SUB input with real subscriptions may get the topic glued in front of the text (no topic frame).
       glued: i.topics.some((t) => t !== ''),
     }));
