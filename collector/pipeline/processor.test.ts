@@ -75,9 +75,10 @@ test('every frame of a multipart message is a record; empty frames are discarded
   assert.equal(outcome.discards['0:empty'], 1);
 });
 
-test('lines framing splits a frame on newlines', () => {
-  const { lines } = run([{ input: 1, frames: [Buffer.from('{"msg":"a","level":"error"}\n{"msg":"b"}\n')] }]);
-  assert.deepEqual(lines.map((l) => [l.message, l.severity]), [['a', 'err'], ['b', undefined]]);
+test('lines framing splits a frame on newlines, drops CR before LF, counts empty lines', () => {
+  const { lines, outcome } = run([{ input: 1, frames: [Buffer.from('{"msg":"a","level":"error"}\r\n\n{"msg":"b"}\nplain\r\n')] }]);
+  assert.deepEqual(lines.map((l) => [l.message, l.severity]), [['a', 'err'], ['b', undefined], ['plain', undefined]]);
+  assert.equal(outcome.discards['1:empty'], 1);
 });
 
 test('message framing joins frames into one record', () => {
