@@ -633,7 +633,7 @@ function kwokNode(name: string): object {
     status: {
       allocatable: resources,
       capacity: resources,
-      nodeInfo: { architecture: 'amd64', operatingSystem: 'linux', kubeletVersion: 'fake', kubeProxyVersion: 'fake' },
+      // nodeInfo, conditions and addresses come from kwok's node-initialize stage.
     },
   };
 }
