@@ -113,7 +113,7 @@ write_kwok_stages() {
   done > "$out"
 }
 
-log "building ${#missing[@]} missing binaries into $cache (cold: tens of minutes on 2 cores)"
+log "building ${#missing[@]} missing files into $cache (all of them from cold: about 15 minutes on 2 cores)"
 i=0
 for t in "${missing[@]}"; do
   i=$((i + 1))
@@ -121,7 +121,7 @@ for t in "${missing[@]}"; do
   out="$cache/$name-$version"
   mkdir -p "$out"
   current="$bin $version ($i/${#missing[@]})"
-  log "$current: go build $pkg"
+  if [[ "$pkg" == "@stages" ]]; then log "$current: copying kwok's default Stages from its module"; else log "$current: go build $pkg"; fi
   stop_heartbeat
   ( while sleep 30; do log "$current: still building"; done ) &
   heartbeat_pid=$!
