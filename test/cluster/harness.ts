@@ -82,7 +82,7 @@ export interface Cluster {
   writeKubeconfigFor(who: Identity, file?: string): Promise<string>;
   /** Creates a namespace; with controllers, waits until its default ServiceAccount exists (Pods need it). */
   createNamespace(name: string, labels?: Record<string, string>): Promise<void>;
-  /** The API server's log so far (useful in assertion messages). */
+  /** A component's log so far (for assertion messages). */
   logOf(component: Component): string;
   stop(): Promise<void>;
 }
@@ -215,6 +215,7 @@ class ClusterImpl implements Cluster {
   private readonly pidFile: string;
   private readonly ports = new Set<number>();
   private extraFiles = 0;
+  private kubectlBin = '';
 
   constructor(
     readonly name: string,
@@ -255,6 +256,7 @@ class ClusterImpl implements Cluster {
       bins[b] = given ? checkExecutable(b, given, 'given in startCluster options') : binPath(b);
     }
     const stages = kwokNodes > 0 ? kwokStagesPath() : '';
+    this.kubectlBin = bins.kubectl!;
 
     for (const p of Object.values(o.ports ?? {})) if (p) this.ports.add(p);
     const port = async (k: keyof NonNullable<ClusterOptions['ports']>): Promise<number> => o.ports?.[k] ?? (await freePort(this.ports));
@@ -498,7 +500,7 @@ class ClusterImpl implements Cluster {
     if (opts.asUser) full.push(`--as=${opts.asUser}`);
     for (const g of opts.asGroups ?? []) full.push(`--as-group=${g}`);
     full.push(...args);
-    const bin = binPath('kubectl');
+    const bin = this.kubectlBin || binPath('kubectl');
     return new Promise((resolve, reject) => {
       const child = spawn(bin, full, { cwd: this.dir, stdio: ['pipe', 'pipe', 'pipe'] });
       if (child.pid) livePids.add(child.pid);
@@ -605,7 +607,8 @@ class ClusterImpl implements Cluster {
 async function stopProc(p: Proc): Promise<void> {
   if (p.exit) return;
   killSync(p.pid, 'SIGTERM');
-  const graceful = await Promise.race([p.exited.then(() => true), sleep(5_000).then(() => false)]);
+  // An unref'd timer: a pending grace period must not keep the test process alive after the exit.
+  const graceful = await Promise.race([p.exited.then(() => true), sleep(5_000, false, { ref: false })]);
   if (!graceful) {
     killSync(p.pid, 'SIGKILL');
     await p.exited;

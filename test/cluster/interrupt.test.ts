@@ -64,7 +64,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGKILL'] as const) {
       const line = await Promise.race([
         new Promise<string>((r) => createInterface({ input: child.stdout }).once('line', r)),
         exited.then(() => assert.fail(`hold-cluster exited before the cluster was up: ${stderr}`)),
-        sleep(150_000).then(() => assert.fail('hold-cluster did not report a cluster within 150 s')),
+        sleep(150_000, undefined, { ref: false }).then(() => assert.fail('hold-cluster did not report a cluster within 150 s')),
       ]);
       const info = JSON.parse(line) as { pids: Record<string, number>; dir: string };
       const pids = Object.values(info.pids);
