@@ -6,16 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:net';
 import { describe, test } from 'node:test';
-import { ClusterStartError, startCluster, type Cluster } from './harness.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { ClusterStartError, isAlive, startCluster, type Cluster } from './harness.js';
 
 async function expectStartError(p: Promise<Cluster>): Promise<ClusterStartError> {
   try {
@@ -29,7 +20,7 @@ async function expectStartError(p: Promise<Cluster>): Promise<ClusterStartError>
 }
 
 function assertNothingLeft(err: ClusterStartError): void {
-  for (const pid of err.startedPids) assert.equal(alive(pid), false, `pid ${pid} is still running after a failed start`);
+  for (const pid of err.startedPids) assert.equal(isAlive(pid), false, `pid ${pid} is still running after a failed start`);
   assert.equal(existsSync(err.dir), false, `${err.dir} was not removed`);
 }
 

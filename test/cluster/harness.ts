@@ -107,6 +107,16 @@ const livePids = new Set<number>();
 const liveClusters = new Set<ClusterImpl>();
 let hooksInstalled = false;
 
+/** Whether a process with this PID exists (signal 0 checks without signalling). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function killSync(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(pid, signal);
@@ -332,48 +342,19 @@ class ClusterImpl implements Cluster {
     });
 
     if (wantControllers && cm) {
-      const cmPort = await port('controllerManager');
-      const cmKubeconfig = join(this.dir, 'controller-manager.kubeconfig');
-      await writeFile(cmKubeconfig, await this.certKubeconfig(cm), { mode: 0o600 });
-      const proc = this.launch('kube-controller-manager', bins['kube-controller-manager']!, [
-        `--kubeconfig=${cmKubeconfig}`,
-        `--authentication-kubeconfig=${cmKubeconfig}`,
-        `--authorization-kubeconfig=${cmKubeconfig}`,
-        '--bind-address=127.0.0.1',
-        `--secure-port=${cmPort}`,
-        `--cert-dir=${join(this.dir, 'controller-manager-certs')}`,
-        '--leader-elect=false',
-        '--controllers=*',
-        '--use-service-account-credentials=true',
-        `--root-ca-file=${this.ca.cert}`,
-        `--service-account-private-key-file=${sa.key}`,
-        `--cluster-signing-cert-file=${this.ca.cert}`,
-        `--cluster-signing-key-file=${this.ca.key}`,
-        '--service-cluster-ip-range=10.0.0.0/24',
-      ], [cmPort]);
-      await this.waitReady(proc, `GET https://127.0.0.1:${cmPort}/healthz`, readyMs, async () => {
-        const r = await httpGet(`https://127.0.0.1:${cmPort}/healthz`, { insecure: true });
-        return r.status === 200;
-      });
+      await this.startClientComponent('kube-controller-manager', bins['kube-controller-manager']!, cm,
+        await port('controllerManager'), '/healthz', readyMs, [
+          '--controllers=*',
+          '--use-service-account-credentials=true',
+          `--root-ca-file=${this.ca.cert}`,
+          `--service-account-private-key-file=${sa.key}`,
+          `--cluster-signing-cert-file=${this.ca.cert}`,
+          `--cluster-signing-key-file=${this.ca.key}`,
+          '--service-cluster-ip-range=10.0.0.0/24',
+        ]);
     }
-
     if (wantScheduler && sched) {
-      const schedPort = await port('scheduler');
-      const schedKubeconfig = join(this.dir, 'scheduler.kubeconfig');
-      await writeFile(schedKubeconfig, await this.certKubeconfig(sched), { mode: 0o600 });
-      const proc = this.launch('kube-scheduler', bins['kube-scheduler']!, [
-        `--kubeconfig=${schedKubeconfig}`,
-        `--authentication-kubeconfig=${schedKubeconfig}`,
-        `--authorization-kubeconfig=${schedKubeconfig}`,
-        '--bind-address=127.0.0.1',
-        `--secure-port=${schedPort}`,
-        `--cert-dir=${join(this.dir, 'scheduler-certs')}`,
-        '--leader-elect=false',
-      ], [schedPort]);
-      await this.waitReady(proc, `GET https://127.0.0.1:${schedPort}/readyz`, readyMs, async () => {
-        const r = await httpGet(`https://127.0.0.1:${schedPort}/readyz`, { insecure: true });
-        return r.status === 200;
-      });
+      await this.startClientComponent('kube-scheduler', bins['kube-scheduler']!, sched, await port('scheduler'), '/readyz', readyMs, []);
     }
 
     if (kwokNodes > 0) {
@@ -396,6 +377,36 @@ class ClusterImpl implements Cluster {
         return this.nodes.every((n) => ready.has(n));
       });
     }
+  }
+
+  /**
+   * kube-controller-manager and kube-scheduler: an API client with its own certificate, which also
+   * serves health on a secure port of its own (self-signed; its health paths need no authentication).
+   */
+  private async startClientComponent(
+    component: 'kube-controller-manager' | 'kube-scheduler',
+    bin: string,
+    identity: KeyPair,
+    securePort: number,
+    healthPath: string,
+    readyMs: number,
+    own: string[],
+  ): Promise<void> {
+    const kubeconfig = join(this.dir, `${component}.kubeconfig`);
+    await writeFile(kubeconfig, await this.certKubeconfig(identity), { mode: 0o600 });
+    const proc = this.launch(component, bin, [
+      `--kubeconfig=${kubeconfig}`,
+      `--authentication-kubeconfig=${kubeconfig}`,
+      `--authorization-kubeconfig=${kubeconfig}`,
+      '--bind-address=127.0.0.1',
+      `--secure-port=${securePort}`,
+      `--cert-dir=${join(this.dir, `${component}-certs`)}`,
+      // One instance per cluster: leader election would only delay the start.
+      '--leader-elect=false',
+      ...own,
+    ], [securePort]);
+    const url = `https://127.0.0.1:${securePort}${healthPath}`;
+    await this.waitReady(proc, `GET ${url}`, readyMs, async () => (await httpGet(url, { insecure: true })).status === 200);
   }
 
   private async certKubeconfig(pair: KeyPair): Promise<string> {
