@@ -75,6 +75,8 @@ export interface Cluster {
   kubectl(args: string[], opts?: KubectlOptions): Promise<KubectlResult>;
   /** Like kubectl() but throws, with stderr, when the exit code is not 0. Returns stdout. */
   kubectlOk(args: string[], opts?: KubectlOptions): Promise<string>;
+  /** `kubectl apply` of objects (sent as a List) or of YAML/JSON text; throws with kubectl's stderr. */
+  apply(manifest: object | object[] | string, opts?: KubectlOptions & { serverSide?: boolean }): Promise<string>;
   /**
    * Writes a kubeconfig that authenticates as someone else, for real (no impersonation): a client
    * certificate for a user and groups, a TokenRequest token for a ServiceAccount, or a given token.
@@ -368,8 +370,7 @@ class ClusterImpl implements Cluster {
         '--node-lease-duration-seconds=40',
       ], []);
       for (let i = 0; i < kwokNodes; i++) this.nodes.push(`kwok-node-${i}`);
-      const nodeObjs = this.nodes.map((n) => kwokNode(n));
-      await this.kubectlOk(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: nodeObjs }) });
+      await this.apply(this.nodes.map((n) => kwokNode(n)));
       await this.waitReady(proc, `Nodes ${this.nodes.join(', ')} Ready`, readyMs, async () => {
         const r = await this.kubectl(['get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}'], { timeoutMs: 10_000 });
         if (r.code !== 0) return false;
@@ -548,6 +549,15 @@ class ClusterImpl implements Cluster {
       throw new Error(`kubectl ${args.join(' ')} failed with code ${r.code}: ${r.stderr.trim() || r.stdout.trim()}`);
     }
     return r.stdout;
+  }
+
+  apply(manifest: object | object[] | string, opts: KubectlOptions & { serverSide?: boolean } = {}): Promise<string> {
+    const input =
+      typeof manifest === 'string'
+        ? manifest
+        : JSON.stringify(Array.isArray(manifest) ? { apiVersion: 'v1', kind: 'List', items: manifest } : manifest);
+    const args = opts.serverSide ? ['apply', '--server-side', '--field-manager=zlog-test', '-f', '-'] : ['apply', '-f', '-'];
+    return this.kubectlOk(args, { ...opts, input });
   }
 
   async writeKubeconfigFor(who: Identity, file?: string): Promise<string> {

@@ -44,7 +44,7 @@ test('a Deployment runs on kwok nodes and is garbage-collected', { timeout: 300_
       },
     },
   };
-  await c.kubectlOk(['apply', '-f', '-'], { input: JSON.stringify(deploy) });
+  await c.apply(deploy);
   await c.kubectlOk(['rollout', 'status', 'deployment/web', '-n', 'apps', '--timeout=120s'], { timeoutMs: 130_000 });
 
   const dep = await getJson(c, ['get', 'deployment', 'web', '-n', 'apps']);
