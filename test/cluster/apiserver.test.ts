@@ -19,7 +19,7 @@ after(async () => {
   await c?.stop();
 });
 
-const apply = (obj: object): Promise<string> => c.kubectlOk(['apply', '-f', '-'], { input: JSON.stringify(obj) });
+const apply = (obj: object): Promise<string> => c.apply(obj);
 
 describe('kube-apiserver', { timeout: 300_000 }, () => {
   test('reports the pinned version and serves over TLS with the admin certificate', { timeout: 30_000 }, async () => {

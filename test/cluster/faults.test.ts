@@ -78,6 +78,22 @@ describe('cluster start faults', { timeout: 240_000 }, () => {
     assertNothingLeft(err);
   });
 
+  test('a component that dies after the start is named when kubectl fails', { timeout: 60_000 }, async () => {
+    const c = await startCluster({ name: 'dies-later' });
+    try {
+      const pid = c.pids['kube-apiserver']!;
+      process.kill(pid, 'SIGKILL');
+      while (isAlive(pid)) await new Promise((r) => setTimeout(r, 50));
+      await assert.rejects(
+        c.kubectlOk(['get', 'namespaces'], { timeoutMs: 20_000 }),
+        new RegExp(`connection refused.*\\[kube-apiserver \\(pid ${pid}\\) has exited with SIGKILL; see .*kube-apiserver\\.log\\]`, 's'),
+      );
+    } finally {
+      await c.stop();
+    }
+    assert.equal(Object.keys(c.pids).length, 0);
+  });
+
   test('a component that never becomes ready times out instead of hanging', { timeout: 60_000 }, async () => {
     // Stands in for an API server that hangs before serving: it ignores its flags and sleeps.
     const dir = await mkdtemp(join(tmpdir(), 'zlog-hang-'));

@@ -75,6 +75,8 @@ export interface Cluster {
   kubectl(args: string[], opts?: KubectlOptions): Promise<KubectlResult>;
   /** Like kubectl() but throws, with stderr, when the exit code is not 0. Returns stdout. */
   kubectlOk(args: string[], opts?: KubectlOptions): Promise<string>;
+  /** `kubectl apply` of objects (sent as a List) or of YAML/JSON text; throws with kubectl's stderr. */
+  apply(manifest: object | object[] | string, opts?: KubectlOptions & { serverSide?: boolean }): Promise<string>;
   /**
    * Writes a kubeconfig that authenticates as someone else, for real (no impersonation): a client
    * certificate for a user and groups, a TokenRequest token for a ServiceAccount, or a given token.
@@ -94,6 +96,8 @@ export class ClusterStartError extends Error {
     readonly component: Component | 'harness',
     readonly dir: string,
     readonly startedPids: readonly number[],
+    /** The component exited because a port it was given was taken. */
+    readonly portInUse = false,
   ) {
     super(message);
     this.name = 'ClusterStartError';
@@ -368,8 +372,7 @@ class ClusterImpl implements Cluster {
         '--node-lease-duration-seconds=40',
       ], []);
       for (let i = 0; i < kwokNodes; i++) this.nodes.push(`kwok-node-${i}`);
-      const nodeObjs = this.nodes.map((n) => kwokNode(n));
-      await this.kubectlOk(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: nodeObjs }) });
+      await this.apply(this.nodes.map((n) => kwokNode(n)));
       await this.waitReady(proc, `Nodes ${this.nodes.join(', ')} Ready`, readyMs, async () => {
         const r = await this.kubectl(['get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}'], { timeoutMs: 10_000 });
         if (r.code !== 0) return false;
@@ -453,24 +456,26 @@ class ClusterImpl implements Cluster {
     return this.procs.map((p) => p.pid);
   }
 
-  private describeExit(p: Proc): string {
+  private died(p: Proc): ClusterStartError {
     const e = p.exit!;
     const how = e.signal ? `was killed by ${e.signal}` : `exited with code ${e.code}`;
     const log = tail(p.logFile);
-    let why = '';
     const inUse = /address already in use/i.test(log);
-    if (inUse) why = ` because a port it was given is already in use (its ports: ${p.ports.join(', ')})`;
-    return `${p.component} (pid ${p.pid}) ${how} during start${why}\n--- last lines of ${p.logFile} ---\n${log}`;
+    const why = inUse ? ` because a port it was given is already in use (its ports: ${p.ports.join(', ')})` : '';
+    return new ClusterStartError(
+      `${p.component} (pid ${p.pid}) ${how} during start${why}\n--- last lines of ${p.logFile} ---\n${log}`,
+      p.component, this.dir, this.startedPids(), inUse,
+    );
   }
 
   private async waitReady(p: Proc, what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let lastErr = '';
     for (;;) {
-      if (p.exit) throw new ClusterStartError(this.describeExit(p), p.component, this.dir, this.startedPids());
+      if (p.exit) throw this.died(p);
       // A component that some other one depends on may die while we wait on the later one.
       const dead = this.procs.find((q) => q.exit && q !== p);
-      if (dead) throw new ClusterStartError(this.describeExit(dead), dead.component, this.dir, this.startedPids());
+      if (dead) throw this.died(dead);
       try {
         if (await check()) return;
       } catch (err) {
@@ -545,9 +550,22 @@ class ClusterImpl implements Cluster {
   async kubectlOk(args: string[], opts: KubectlOptions = {}): Promise<string> {
     const r = await this.kubectl(args, opts);
     if (r.code !== 0) {
-      throw new Error(`kubectl ${args.join(' ')} failed with code ${r.code}: ${r.stderr.trim() || r.stdout.trim()}`);
+      // A component that crashed after the start explains many a failure; say so where it shows.
+      const dead = this.procs
+        .filter((p) => p.exit && !this.stopping)
+        .map((p) => ` [${p.component} (pid ${p.pid}) has exited with ${p.exit!.signal ?? `code ${p.exit!.code}`}; see ${p.logFile}]`);
+      throw new Error(`kubectl ${args.join(' ')} failed with code ${r.code}: ${r.stderr.trim() || r.stdout.trim()}${dead.join('')}`);
     }
     return r.stdout;
+  }
+
+  apply(manifest: object | object[] | string, opts: KubectlOptions & { serverSide?: boolean } = {}): Promise<string> {
+    const input =
+      typeof manifest === 'string'
+        ? manifest
+        : JSON.stringify(Array.isArray(manifest) ? { apiVersion: 'v1', kind: 'List', items: manifest } : manifest);
+    const args = opts.serverSide ? ['apply', '--server-side', '--field-manager=zlog-test', '-f', '-'] : ['apply', '-f', '-'];
+    return this.kubectlOk(args, { ...opts, input });
   }
 
   async writeKubeconfigFor(who: Identity, file?: string): Promise<string> {
@@ -697,6 +715,20 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   installProcessHooks();
   const name = opts.name ?? 'zlog-test';
   if (!/^[a-z0-9][a-z0-9-]{0,40}$/.test(name)) throw new Error(`cluster name '${name}' must be lowercase letters, digits and dashes`);
+  // A random free port is only free until the component binds it; another test process starting a
+  // cluster at the same moment can take it first. Such a collision is retried with new ports; a port
+  // the caller chose is not.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(name, opts);
+    } catch (err) {
+      const raced = err instanceof ClusterStartError && err.portInUse && !opts.ports;
+      if (!raced || attempt >= 3) throw err;
+    }
+  }
+}
+
+async function startOnce(name: string, opts: ClusterOptions): Promise<Cluster> {
   const dir = await mkdtemp(join(tmpdir(), `zlog-cluster-${name}-`));
   const cluster = new ClusterImpl(name, dir, opts);
   liveClusters.add(cluster);
