@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODE_STAMP := node_modules/.stamp
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: all deps system-deps build run test test-unit test-bins dev-cluster bench images generate docs clean lint
+.PHONY: all deps system-deps build run test test-unit test-cluster test-bins dev-cluster bench images generate docs clean lint
 
 all: build
 
@@ -29,6 +29,9 @@ test: deps system-deps test-bins build
 
 test-unit: build
 	node scripts/run-tests.mjs --unit
+
+test-cluster: build test-bins
+	node scripts/run-tests.mjs test/cluster
 
 ## test-bins: etcd, kube-apiserver, controller-manager, scheduler, kubectl, kwok, helm from upstream source
 test-bins:
