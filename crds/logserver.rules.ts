@@ -27,6 +27,12 @@ export const specRules: readonly SpecRule[] = [
     holds: (s) => new Set(s.inputs.map((i) => i.port)).size === s.inputs.length,
   },
   {
+    field: 'inputs',
+    message: 'inputs[].name must not be metrics (the metrics port has that name)',
+    cel: "self.inputs.all(i, i.name != 'metrics')",
+    holds: (s) => s.inputs.every((i) => i.name !== 'metrics'),
+  },
+  {
     field: 'metricsPort',
     message: 'metricsPort must differ from every inputs[].port',
     cel: 'self.inputs.all(i, i.port != self.metricsPort)',

@@ -33,7 +33,13 @@ const input = {
   required: ['name', 'type', 'port'],
   additionalProperties: false,
   properties: {
-    name: { ...dnsLabel, maxLength: 15, description: 'Input id and Service port name (at most 15 characters).' },
+    name: {
+      type: 'string',
+      // An IANA service name, because it also names the container and Service port.
+      pattern: '^[a-z]([-]?[a-z0-9])*$',
+      maxLength: 15,
+      description: 'Input id and port name: lowercase letters, digits and single hyphens, at most 15 characters.',
+    },
     type: { type: 'string', enum: ['zmq-pull', 'zmq-sub', 'zmq-router'], description: 'ZeroMQ socket the collector binds.' },
     port: { ...port, description: 'TCP port bound in the pod and exposed by the Service.' },
     framing: { type: 'string', enum: ['frame', 'lines', 'message'], default: 'frame' },

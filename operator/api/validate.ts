@@ -1,37 +1,15 @@
 // Validation of a LogServer spec in the operator: ajv against the same JSON Schema the CRD is generated from
 // (applying its defaults), then every cross-field rule. Errors carry the field path from `spec`.
-import { Ajv, type ErrorObject } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+import type { ErrorObject } from 'ajv';
 import { logServerSpecSchema } from '../../crds/logserver.schema.js';
 import { specRules } from '../../crds/logserver.rules.js';
+import { newAjv, type SpecError } from './ajv.js';
+import { collectorConfigErrors, renderCollectorConfig } from './collector-config.js';
 import type { LogServerSpec } from './types.js';
 
-export interface SpecError {
-  /** e.g. spec.pipeline.queue.maxBytes */
-  path: string;
-  message: string;
-}
+export type { SpecError };
 
 export type SpecResult = { ok: true; spec: LogServerSpec } | { ok: false; errors: SpecError[] };
-
-// ajv-formats is CommonJS with a default export; under NodeNext the default import is the module object.
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
-
-/** An ajv instance that understands the CRD's x-kubernetes-* annotations as no-ops. */
-export function newAjv(): Ajv {
-  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, strictTypes: false, strictTuples: false });
-  addFormats(ajv);
-  for (const keyword of [
-    'x-kubernetes-int-or-string',
-    'x-kubernetes-preserve-unknown-fields',
-    'x-kubernetes-list-type',
-    'x-kubernetes-list-map-keys',
-    'x-kubernetes-validations',
-  ]) {
-    ajv.addKeyword({ keyword, schemaType: ['boolean', 'string', 'array'] });
-  }
-  return ajv;
-}
 
 // Wrapped in { spec } as in the CRD, so the spec's own default is legal and error paths start at spec.
 const validateSchema = newAjv().compile<{ spec: LogServerSpec }>({
@@ -62,7 +40,10 @@ export function validateSpec(raw: unknown): SpecResult {
   }
   const spec = doc.spec;
   const errors = specRules.filter((r) => !r.holds(spec)).map((r) => ({ path: `spec.${r.field}`, message: r.message }));
-  return errors.length ? { ok: false, errors } : { ok: true, spec };
+  if (errors.length) return { ok: false, errors };
+  // Whatever the API adds up to must still be a config the collector starts with.
+  const collectorErrors = collectorConfigErrors(renderCollectorConfig(spec));
+  return collectorErrors.length ? { ok: false, errors: collectorErrors } : { ok: true, spec };
 }
 
 /** One line for a condition message or an Event. */
