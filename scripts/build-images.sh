@@ -46,9 +46,13 @@ if [[ -z "$base" ]]; then
   fi
 fi
 
+# Behind a TLS-inspecting proxy npm needs its CA: handed to the build as a secret, never written to a layer.
+ca="${ZLOG_BUILD_CA_FILE:-${NODE_EXTRA_CA_CERTS:-}}"
+
 build() {
   local dockerfile="$1" image="$2" t0 args=()
   [[ -n "$base" ]] && args+=(--build-arg "NODE_IMAGE=$base")
+  [[ -n "$ca" && -s "$ca" ]] && args+=(--secret "id=ca,src=$ca")
   t0=$(date +%s)
   log "$engine: $dockerfile -> $image"
   case "$engine" in
@@ -60,7 +64,8 @@ build() {
   local size
   case "$engine" in
     docker) size=$(docker image inspect -f '{{.Size}}' "$image") ;;
-    *) size=$($engine inspect --type image -f '{{.Size}}' "$image" 2>/dev/null || $engine images --format '{{.Size}}' "$image" | head -1) ;;
+    podman) size=$(podman image inspect -f '{{.Size}}' "$image") ;;
+    buildah) size=$(buildah images --json "$image" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s)[0].size))') ;;
   esac
   printf '%s %s %ss\n' "$image" "$size" "$(( $(date +%s) - t0 ))"
 }

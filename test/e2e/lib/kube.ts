@@ -1,0 +1,60 @@
+// Small typed helpers over the cluster harness's kubectl for the journey tests.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { Cluster, KubectlOptions } from '../../cluster/harness.js';
+import { repoRoot } from '../../cluster/bins.js';
+import { join } from 'node:path';
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  uid: string;
+  generation?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  deletionTimestamp?: string;
+}
+
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  spec?: Record<string, unknown>;
+  status?: Record<string, unknown>;
+}
+
+export interface Condition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason?: string;
+  message?: string;
+  observedGeneration?: number;
+}
+
+export async function getJson<T = KubeObject>(c: Cluster, args: string[], opts?: KubectlOptions): Promise<T> {
+  return JSON.parse(await c.kubectlOk([...args, '-o', 'json'], opts)) as T;
+}
+
+export async function list(c: Cluster, args: string[], opts?: KubectlOptions): Promise<KubeObject[]> {
+  return (await getJson<{ items: KubeObject[] }>(c, args, opts)).items;
+}
+
+/** `kubectl auth can-i` as someone; true/false, throwing on anything else. */
+export async function canI(c: Cluster, asUser: string, verb: string, resource: string, namespace?: string): Promise<boolean> {
+  const r = await c.kubectl(['auth', 'can-i', verb, resource, ...(namespace ? ['-n', namespace] : ['--all-namespaces'])], { asUser });
+  const answer = r.stdout.trim();
+  if (answer === 'yes') return true;
+  if (answer === 'no') return false;
+  throw new Error(`kubectl auth can-i ${verb} ${resource} as ${asUser}: ${r.stdout}${r.stderr}`);
+}
+
+/** Path of prometheus-operator's ServiceMonitor CRD, fetched from its Go module (cached). */
+export async function serviceMonitorCrdPath(): Promise<string> {
+  const { stdout } = await promisify(execFile)('bash', [join(repoRoot(), 'test/e2e/servicemonitor-crd.sh')], { timeout: 300_000 });
+  return stdout.trim();
+}
+
+export function conditionOf(obj: KubeObject, type: string): Condition | undefined {
+  const conds = (obj.status?.conditions ?? []) as Condition[];
+  return conds.find((c) => c.type === type);
+}
