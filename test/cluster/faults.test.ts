@@ -1,0 +1,100 @@
+// A cluster that cannot start says which component failed and why, and leaves nothing running.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { describe, test } from 'node:test';
+import { ClusterStartError, startCluster, type Cluster } from './harness.js';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function expectStartError(p: Promise<Cluster>): Promise<ClusterStartError> {
+  try {
+    const c = await p;
+    await c.stop();
+  } catch (err) {
+    assert.ok(err instanceof ClusterStartError, `expected a ClusterStartError, got ${String(err)}`);
+    return err;
+  }
+  assert.fail('the cluster started although it should not have');
+}
+
+function assertNothingLeft(err: ClusterStartError): void {
+  for (const pid of err.startedPids) assert.equal(alive(pid), false, `pid ${pid} is still running after a failed start`);
+  assert.equal(existsSync(err.dir), false, `${err.dir} was not removed`);
+}
+
+async function listenOn(): Promise<{ server: Server; port: number }> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const a = server.address();
+  return { server, port: typeof a === 'object' && a ? a.port : 0 };
+}
+
+describe('cluster start faults', { timeout: 240_000 }, () => {
+  test('a missing binary is named before anything starts', { timeout: 30_000 }, async () => {
+    const err = await expectStartError(
+      startCluster({ name: 'missing-bin', kwokNodes: 1, bins: { kwok: '/nonexistent/kwok' } }),
+    );
+    assert.match(err.message, /'kwok' does not exist: \/nonexistent\/kwok/);
+    assert.match(err.message, /make test-bins/);
+    assert.deepEqual(err.startedPids, []);
+    assertNothingLeft(err);
+  });
+
+  test('an API server port that is taken is reported as such, and etcd is stopped', { timeout: 120_000 }, async () => {
+    const { server, port } = await listenOn();
+    try {
+      const err = await expectStartError(startCluster({ name: 'port-taken', ports: { apiserver: port } }));
+      assert.equal(err.component, 'kube-apiserver');
+      assert.match(err.message, /kube-apiserver \(pid \d+\) exited with code \d+ during start/);
+      assert.match(err.message, new RegExp(`already in use \\(its ports: ${port}\\)`));
+      assert.equal(err.startedPids.length, 2, 'etcd and kube-apiserver were started');
+      assertNothingLeft(err);
+    } finally {
+      server.close();
+    }
+  });
+
+  test('an etcd port that is taken names etcd', { timeout: 60_000 }, async () => {
+    const { server, port } = await listenOn();
+    try {
+      const err = await expectStartError(startCluster({ name: 'etcd-port', ports: { etcd: port } }));
+      assert.equal(err.component, 'etcd');
+      assert.match(err.message, /etcd \(pid \d+\) exited with code \d+ during start because a port it was given is already in use/);
+      assertNothingLeft(err);
+    } finally {
+      server.close();
+    }
+  });
+
+  test('a component that dies during start is named with its log', { timeout: 120_000 }, async () => {
+    const err = await expectStartError(
+      startCluster({ name: 'dies', extraArgs: { 'kube-apiserver': ['--no-such-flag=1'] } }),
+    );
+    assert.equal(err.component, 'kube-apiserver');
+    assert.match(err.message, /exited with code [1-9]\d* during start/);
+    assert.match(err.message, /unknown flag: --no-such-flag/);
+    assertNothingLeft(err);
+  });
+
+  test('a component that never becomes ready times out instead of hanging', { timeout: 60_000 }, async () => {
+    // A URL etcd cannot bind makes it exit; an unreachable etcd instead keeps the API server unready.
+    const err = await expectStartError(
+      startCluster({
+        name: 'never-ready',
+        readyTimeoutMs: 8_000,
+        extraArgs: { 'kube-apiserver': ['--etcd-servers=http://127.0.0.1:1'] },
+      }),
+    );
+    assert.equal(err.component, 'kube-apiserver');
+    assert.match(err.message, /kube-apiserver \(pid \d+\) not ready after 8 s \(GET https:\/\/127\.0\.0\.1:\d+\/readyz/);
+    assertNothingLeft(err);
+  });
+});
