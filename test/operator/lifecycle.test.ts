@@ -145,6 +145,9 @@ test('LogServer lifecycle on a real control plane', { timeout: 900_000 }, async 
       assert.match(r.stderr, field, JSON.stringify(spec));
     }
     assert.equal(await getOptional(c, ['get', 'zls', 'bad', '-n', NS]), undefined);
+    // The example users copy is admitted as written.
+    await c.createNamespace('logging');
+    await c.kubectlOk(['apply', '--dry-run=server', '-f', join(repoRoot(), 'examples/logserver.yaml')]);
   });
 
   await t.test('invalid spec (operator-only rule): InvalidSpec with the field path, a Warning, children untouched', async () => {
