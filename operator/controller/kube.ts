@@ -80,6 +80,10 @@ export function resourcePath(ref: ObjectRef, subresource?: string): string {
   return `${base}${ns}/${plural}${name}${subresource ? `/${subresource}` : ''}`;
 }
 
+export function refOf(obj: KubeObject): ObjectRef {
+  return { apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name };
+}
+
 export interface RequestOptions {
   method?: string;
   body?: unknown;
@@ -185,7 +189,7 @@ export class Kube {
 
   /** Server-side apply with the operator's field manager; force, because the operator owns these fields. */
   apply<T extends KubeObject>(obj: KubeObject, subresource?: string): Promise<T> {
-    return this.request<T>(resourcePath({ ...obj, namespace: obj.metadata.namespace, name: obj.metadata.name }, subresource), {
+    return this.request<T>(resourcePath(refOf(obj), subresource), {
       method: 'PATCH',
       body: obj,
       contentType: 'application/apply-patch+yaml',
@@ -194,12 +198,12 @@ export class Kube {
   }
 
   create<T extends KubeObject>(obj: KubeObject): Promise<T> {
-    return this.request<T>(resourcePath({ ...obj, namespace: obj.metadata.namespace }), { method: 'POST', body: obj });
+    return this.request<T>(resourcePath({ ...refOf(obj), name: undefined }), { method: 'POST', body: obj });
   }
 
   /** PUT with the object's resourceVersion: fails with 409 when someone else wrote first. */
   replace<T extends KubeObject>(obj: KubeObject): Promise<T> {
-    return this.request<T>(resourcePath({ ...obj, namespace: obj.metadata.namespace, name: obj.metadata.name }), { method: 'PUT', body: obj });
+    return this.request<T>(resourcePath(refOf(obj)), { method: 'PUT', body: obj });
   }
 
   /** Deletes if present; absent is success. uid, when given, guards against deleting a same-named successor. */

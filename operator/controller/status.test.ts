@@ -39,5 +39,6 @@ test('lastTransitionTime moves only when status changes; transitions report stat
   assert.equal(c[0].lastTransitionTime, 't3');
   assert.deepEqual(transitions(a, b).map((t) => [t.reason, t.warning]), [['InvalidSpec', true]]);
   assert.deepEqual(transitions(b, c).map((t) => [t.reason, t.warning]), [['AllReplicasReady', false]]);
+  assert.deepEqual(transitions([], a).map((t) => [t.reason, t.warning]), [['ReplicasNotReady', false]], 'not ready yet is not a warning');
   assert.deepEqual(transitions(c, mergeConditions(c, [{ type: 'Ready', status: 'True', reason: 'AllReplicasReady', message: '2/2' }], 't4')), []);
 });

@@ -34,6 +34,8 @@ export function withoutCondition(conds: readonly Condition[], type: string): Con
   return conds.filter((c) => c.type !== type);
 }
 
+const WARNING_REASONS = new Set(['InvalidSpec', 'CRDNotInstalled', 'ApplyFailed']);
+
 export interface Transition {
   type: string;
   status: Condition['status'];
@@ -48,7 +50,8 @@ export function transitions(before: readonly Condition[] | undefined, after: rea
   for (const c of after) {
     const prev = before?.find((b) => b.type === c.type);
     if (prev && prev.status === c.status && prev.reason === c.reason) continue;
-    const bad = (c.type === 'Degraded' && c.status === 'True') || (c.type !== 'Degraded' && c.type !== 'Progressing' && c.status === 'False');
+    // Not-yet-ready during a rollout is normal; a broken spec or a missing dependency needs a human.
+    const bad = (c.type === 'Degraded' && c.status === 'True') || WARNING_REASONS.has(c.reason);
     out.push({ type: c.type, status: c.status, reason: c.reason, message: c.message, warning: bad });
   }
   return out;

@@ -111,7 +111,8 @@ export class LeaderElector {
       if (!isStatus(err, 404)) throw err;
       try {
         await this.o.kube.create({
-          ...this.ref(),
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'Lease',
           metadata: { name: this.o.name, namespace: this.o.namespace },
           spec: { holderIdentity: this.o.identity, leaseDurationSeconds: this.duration, acquireTime: microTime(now), renewTime: microTime(now), leaseTransitions: 0 },
         } as Lease);
