@@ -102,7 +102,7 @@ describe('kube-apiserver', { timeout: 300_000 }, () => {
 
     test('keeps status apart from spec', { timeout: 30_000 }, async () => {
       // Through the main resource, a status change is dropped...
-      await c.kubectlOk(['apply', '--server-side', '--field-manager=spec-writer', '-f', '-'], {
+      await c.kubectlOk(['apply', '--server-side', '--force-conflicts', '--field-manager=spec-writer', '-f', '-'], {
         input: JSON.stringify(widget({ replicas: 4 }, { phase: 'Ignored' })),
       });
       let got = JSON.parse(await c.kubectlOk(['get', 'widget', 'w1', '-o', 'json']));
@@ -143,7 +143,8 @@ describe('kube-apiserver', { timeout: 300_000 }, () => {
     test('rejects a privileged Pod in a restricted namespace', { timeout: 30_000 }, async () => {
       const r = await c.kubectl(['create', '-f', '-'], { input: JSON.stringify(pod('bad', true)) });
       assert.notEqual(r.code, 0);
-      assert.match(r.stderr, /violates PodSecurity "restricted:latest": privileged \(container "app" must not set securityContext\.privileged=true\)/);
+      assert.match(r.stderr, /pods "bad" is forbidden: violates PodSecurity "restricted:latest"/);
+      assert.match(r.stderr, /privileged \(container "app" must not set securityContext\.privileged=true\)/);
       const list = await c.kubectlOk(['get', 'pods', '-n', 'restricted', '-o', 'name']);
       assert.equal(list.trim(), '');
     });

@@ -32,13 +32,14 @@ targets=(
   "kubernetes|$KUBERNETES_VERSION|kubernetes|kube-scheduler|k8s.io/kubernetes/cmd/kube-scheduler"
   "kubernetes|$KUBERNETES_VERSION|kubernetes|kubectl|k8s.io/kubernetes/cmd/kubectl"
   "kwok|$KWOK_VERSION|kwok|kwok|sigs.k8s.io/kwok/cmd/kwok"
+  "kwok|$KWOK_VERSION|kwok|stages.yaml|@stages"
   "helm|$HELM_VERSION|helm|helm|helm.sh/helm/v3/cmd/helm"
 )
 
 missing=()
 for t in "${targets[@]}"; do
   IFS='|' read -r name version _ bin _ <<<"$t"
-  [[ -x "$cache/$name-$version/$bin" ]] || missing+=("$t")
+  [[ -e "$cache/$name-$version/$bin" ]] || missing+=("$t")
 done
 if (( ${#missing[@]} == 0 )); then
   log "all binaries present in $cache"
@@ -94,6 +95,23 @@ current="starting"
 heartbeat_pid=""
 stop_heartbeat() { [[ -n "$heartbeat_pid" ]] && kill "$heartbeat_pid" 2>/dev/null; heartbeat_pid=""; }
 trap stop_heartbeat EXIT
+trap 'exit 130' INT TERM
+
+# Standalone kwok does nothing without Stage objects. kwokctl's defaults ship inside the module as YAML:
+# node initialise + lease heartbeat, and pod ready/complete/delete ("fast" profile).
+write_kwok_stages() {
+  local out="$1" dir
+  dir=$(cd "$here/go/kwok" && go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [[ -n "$dir" && -d "$dir/kustomize/stage" ]] || die "cannot find the sigs.k8s.io/kwok@$KWOK_VERSION module directory"
+  local f first=1
+  for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+           pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
+    [[ -f "$dir/kustomize/stage/$f" ]] || die "kwok $KWOK_VERSION has no kustomize/stage/$f"
+    (( first )) || echo '---'
+    first=0
+    cat "$dir/kustomize/stage/$f"
+  done > "$out"
+}
 
 log "building ${#missing[@]} missing binaries into $cache (cold: tens of minutes on 2 cores)"
 i=0
@@ -111,7 +129,9 @@ for t in "${missing[@]}"; do
   # Built to a temporary name and renamed so an interrupted build never leaves a truncated binary
   # that the presence check above would take for a good one.
   tmp="$out/.$bin.tmp.$$"
-  if ! (cd "$here/go/$dir" && CGO_ENABLED=0 go build -mod=readonly -trimpath \
+  if [[ "$pkg" == "@stages" ]]; then
+    write_kwok_stages "$tmp"
+  elif ! (cd "$here/go/$dir" && CGO_ENABLED=0 go build -mod=readonly -trimpath \
           -ldflags "-s -w$(ldflags_for "$name" "$version")" -o "$tmp" "$pkg"); then
     rm -f "$tmp"
     die "$bin $version failed to build (module test/cluster/go/$dir); see the go output above"

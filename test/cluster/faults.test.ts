@@ -1,6 +1,9 @@
 // A cluster that cannot start says which component failed and why, and leaves nothing running.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:net';
 import { describe, test } from 'node:test';
 import { ClusterStartError, startCluster, type Cluster } from './harness.js';
@@ -85,16 +88,17 @@ describe('cluster start faults', { timeout: 240_000 }, () => {
   });
 
   test('a component that never becomes ready times out instead of hanging', { timeout: 60_000 }, async () => {
-    // A URL etcd cannot bind makes it exit; an unreachable etcd instead keeps the API server unready.
-    const err = await expectStartError(
-      startCluster({
-        name: 'never-ready',
-        readyTimeoutMs: 8_000,
-        extraArgs: { 'kube-apiserver': ['--etcd-servers=http://127.0.0.1:1'] },
-      }),
-    );
-    assert.equal(err.component, 'kube-apiserver');
-    assert.match(err.message, /kube-apiserver \(pid \d+\) not ready after 8 s \(GET https:\/\/127\.0\.0\.1:\d+\/readyz/);
-    assertNothingLeft(err);
+    // Stands in for an API server that hangs before serving: it ignores its flags and sleeps.
+    const dir = await mkdtemp(join(tmpdir(), 'zlog-hang-'));
+    const hang = join(dir, 'kube-apiserver');
+    await writeFile(hang, '#!/bin/sh\nexec sleep 600\n', { mode: 0o755 });
+    try {
+      const err = await expectStartError(startCluster({ name: 'never-ready', readyTimeoutMs: 5_000, bins: { 'kube-apiserver': hang } }));
+      assert.equal(err.component, 'kube-apiserver');
+      assert.match(err.message, /kube-apiserver \(pid \d+\) not ready after 5 s \(GET https:\/\/127\.0\.0\.1:\d+\/readyz; last error: connect ECONNREFUSED/);
+      assertNothingLeft(err);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -5,7 +5,7 @@
 // Every process is tracked by PID and killed by PID: on stop(), on a failed start, on SIGINT/SIGTERM/
 // SIGHUP, on process exit, and by a small watchdog if this process is SIGKILLed.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
@@ -121,6 +121,7 @@ function installProcessHooks(): void {
   // 'exit' handlers cannot wait: SIGKILL is the only way to be sure nothing outlives us.
   process.on('exit', () => {
     for (const pid of livePids) killSync(pid, 'SIGKILL');
+    for (const c of liveClusters) c.removeDirSync();
   });
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     const onSignal = (): void => {
@@ -478,8 +479,10 @@ class ClusterImpl implements Cluster {
     if (this.watchdog) return;
     // If this process is SIGKILLed no handler runs; the watchdog (its own process group, so a
     // terminal's Ctrl-C does not reach it) kills the components once our PID is gone.
-    const script = 'while kill -0 "$1" 2>/dev/null; do sleep 1; done; [ -f "$2" ] && kill -9 $(cat "$2") 2>/dev/null; exit 0';
-    this.watchdog = spawn('sh', ['-c', script, 'zlog-cluster-watchdog', String(process.pid), this.pidFile], {
+    const script =
+      'while kill -0 "$1" 2>/dev/null; do sleep 1; done; [ -f "$2" ] && kill -9 $(cat "$2") 2>/dev/null; ' +
+      (this.keepDir() ? '' : 'sleep 1; rm -rf "$3"; ') + 'exit 0';
+    this.watchdog = spawn('sh', ['-c', script, 'zlog-cluster-watchdog', String(process.pid), this.pidFile, this.dir], {
       detached: true,
       stdio: 'ignore',
     });
@@ -568,6 +571,15 @@ class ClusterImpl implements Cluster {
   // -------------------------------------------------------------------------------------------
   // stop
 
+  /** For the 'exit' hook, which cannot wait for the asynchronous stop(). */
+  removeDirSync(): void {
+    if (!this.keepDir()) rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private keepDir(): boolean {
+    return Boolean(this.opts.keepDir) || process.env.ZLOG_KEEP_CLUSTER_DIR === '1';
+  }
+
   stop(): Promise<void> {
     this.stopping ??= this.doStop();
     return this.stopping;
@@ -584,7 +596,7 @@ class ClusterImpl implements Cluster {
       killSync(this.watchdog.pid, 'SIGKILL');
       livePids.delete(this.watchdog.pid);
     }
-    if (!(this.opts.keepDir || process.env.ZLOG_KEEP_CLUSTER_DIR === '1')) {
+    if (!this.keepDir()) {
       await rm(this.dir, { recursive: true, force: true });
     }
   }
