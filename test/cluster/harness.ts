@@ -633,7 +633,19 @@ function kwokNode(name: string): object {
     status: {
       allocatable: resources,
       capacity: resources,
-      nodeInfo: { architecture: 'amd64', operatingSystem: 'linux', kubeletVersion: 'fake', kubeProxyVersion: 'fake' },
+      // kubectl's client-side validation requires every NodeSystemInfo field.
+      nodeInfo: {
+        architecture: 'amd64',
+        operatingSystem: 'linux',
+        kubeletVersion: 'fake',
+        kubeProxyVersion: 'fake',
+        machineID: 'kwok',
+        systemUUID: 'kwok',
+        bootID: 'kwok',
+        kernelVersion: 'fake',
+        osImage: 'kwok',
+        containerRuntimeVersion: 'fake',
+      },
     },
   };
 }
