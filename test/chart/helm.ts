@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { binPath, repoRoot } from '../cluster/bins.js';
+import { binPath, repoRoot, versions } from '../cluster/bins.js';
 
 export interface HelmResult {
   code: number;
@@ -19,6 +19,12 @@ export interface RenderedObject {
 }
 
 export const chartDir = (): string => join(repoRoot(), 'charts/zlog');
+
+/**
+ * The Kubernetes version offline renders assume: the one the test control plane runs. Without it helm falls back
+ * to a built-in default (v1.20 in a helm built from source), which the chart's kubeVersion refuses.
+ */
+export const kubeVersionArgs = (): string[] => ['--kube-version', versions().KUBERNETES_VERSION];
 
 export function helm(args: string[], opts: { kubeconfig?: string; timeoutMs?: number; input?: string } = {}): Promise<HelmResult> {
   const bin = binPath('helm');
@@ -55,7 +61,7 @@ export function helm(args: string[], opts: { kubeconfig?: string; timeoutMs?: nu
 
 /** `helm template` of the chart with --set/--values arguments; throws with helm's stderr when it fails. */
 export async function renderChart(extraArgs: string[] = [], release = 'zlog', namespace = 'zlog-system'): Promise<RenderedObject[]> {
-  const r = await helm(['template', release, chartDir(), '--namespace', namespace, '--include-crds', ...extraArgs]);
+  const r = await helm(['template', release, chartDir(), '--namespace', namespace, '--include-crds', ...kubeVersionArgs(), ...extraArgs]);
   if (r.code !== 0) throw new Error(`helm template ${extraArgs.join(' ')} failed (${r.code}): ${r.stderr}`);
   return parseManifests(r.stdout);
 }
