@@ -68,7 +68,7 @@ test('helm install, ServiceMonitor on the real API, helm upgrade and uninstall',
       ['patch', 'logservers.logging.zlog.dev/status', 'team-a'], ['update', 'logservers.logging.zlog.dev/finalizers', 'team-a'],
       ['create', 'deployments.apps', 'team-a'], ['patch', 'deployments.apps', 'team-a'],
       ['patch', 'services', 'team-a'], ['patch', 'configmaps', 'team-a'], ['create', 'serviceaccounts', 'team-a'],
-      ['delete', 'poddisruptionbudgets.policy', 'team-a'], ['create', 'servicemonitors.monitoring.coreos.com', 'team-a'],
+      ['delete', 'poddisruptionbudgets.policy', 'team-a'],
       ['create', 'events', 'team-a'], ['update', 'leases.coordination.k8s.io', NS],
     ];
     const no: Array<[string, string, string?]> = [
@@ -85,6 +85,10 @@ test('helm install, ServiceMonitor on the real API, helm upgrade and uninstall',
     await c.kubectlOk(['apply', '--server-side', '-f', crdFile]);
     await c.kubectlOk(['wait', '--for=condition=Established', 'crd/servicemonitors.monitoring.coreos.com', '--timeout=60s'], { timeoutMs: 70_000 });
 
+    // Only now can the API server resolve the resource in an access review.
+    for (const verb of ['create', 'patch', 'delete', 'watch']) {
+      assert.equal(await canI(c, SA, verb, 'servicemonitors.monitoring.coreos.com', 'logging'), true, `${SA} cannot ${verb} servicemonitors`);
+    }
     await c.createNamespace('logging');
     const lsSpec = { monitoring: { serviceMonitor: { enabled: true, interval: '2s', labels: { release: 'kube-prometheus-stack' } } } };
     await c.kubectlOk(['apply', '-f', '-'], {

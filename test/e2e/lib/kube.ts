@@ -41,7 +41,9 @@ export async function list(c: Cluster, args: string[], opts?: KubectlOptions): P
 
 /** `kubectl auth can-i` as someone; true/false, throwing on anything else. */
 export async function canI(c: Cluster, asUser: string, verb: string, resource: string, namespace?: string): Promise<boolean> {
-  const r = await c.kubectl(['auth', 'can-i', verb, resource, ...(namespace ? ['-n', namespace] : ['--all-namespaces'])], { asUser });
+  // "logservers.logging.zlog.dev/status": kubectl reads the part after "/" as an object name, so pass it as --subresource.
+  const [res, sub] = resource.split('/');
+  const r = await c.kubectl(['auth', 'can-i', verb, res, ...(sub ? [`--subresource=${sub}`] : []), ...(namespace ? ['-n', namespace] : ['--all-namespaces'])], { asUser });
   const answer = r.stdout.trim();
   if (answer === 'yes') return true;
   if (answer === 'no') return false;
