@@ -14,8 +14,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 log() { printf '[images %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 
-# Rootless-friendly defaults for buildah/podman on machines without overlay support or a runtime daemon.
-export STORAGE_DRIVER="${STORAGE_DRIVER:-vfs}"
+# RUN steps in a chroot: works on machines (and inside CI containers) without runc/crun namespace support.
+# buildah picks its storage driver itself (overlay where the kernel allows it, else vfs; STORAGE_DRIVER overrides).
 export BUILDAH_ISOLATION="${BUILDAH_ISOLATION:-chroot}"
 
 engine="${ZLOG_IMAGE_ENGINE:-}"

@@ -1,0 +1,181 @@
+// The image proof: both Dockerfiles are built with buildah (scripts/build-images.sh, on a Node base assembled
+// locally because no registry is reachable), then the collector image is run from its own root filesystem the way
+// a restricted pod runs it (read-only root, non-root user, its entrypoint as PID 1, volumes for config and data):
+// it answers /readyz, accepts and persists acknowledged records, and drains and exits 0 on SIGTERM to PID 1.
+// The operator image is checked for its contents and started to show its module graph resolves.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { stringify } from 'yaml';
+import { ZlogClient } from '../../collector/client/client.js';
+import { repoRoot } from '../cluster/bins.js';
+import { readSinkMessages } from '../e2e/lib/collector.js';
+import { freePort, httpGet, waitFor } from '../e2e/lib/ports.js';
+import { BUILDAH_ENV, buildah, childrenOf, imageConfig, mountImage, runImage } from './rootfs.js';
+
+const PREFIX = 'localhost/zlog-test';
+const TAG = 'images-test';
+const COLLECTOR = `${PREFIX}/collector:${TAG}`;
+const OPERATOR = `${PREFIX}/operator:${TAG}`;
+const UID = 65532;
+
+function hasBuildah(): boolean {
+  try {
+    return existsSync('/usr/bin/buildah') && process.getuid?.() === 0;
+  } catch {
+    return false;
+  }
+}
+const skip = hasBuildah() ? false : 'needs buildah and root (make system-deps installs buildah)';
+
+/** Files under dir (relative), for content assertions on the image. */
+function walk(dir: string, rel = ''): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(join(dir, rel), { withFileTypes: true })) {
+    const p = join(rel, e.name);
+    if (e.isDirectory()) out.push(...walk(dir, p));
+    else out.push(p);
+  }
+  return out;
+}
+
+function uidOf(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('Uid:'));
+  return Number(line?.split(/\s+/)[1]);
+}
+
+describe('container images', { skip, timeout: 1_200_000 }, () => {
+  const built: Record<string, { size: string; seconds: number }> = {};
+
+  test('scripts/build-images.sh builds both Dockerfiles with buildah', { timeout: 1_200_000 }, async (t) => {
+    const t0 = Date.now();
+    const { stdout } = await promisify(execFile)('bash', [join(repoRoot(), 'scripts/build-images.sh')], {
+      env: { ...BUILDAH_ENV, ZLOG_IMAGE_TAG: TAG, ZLOG_IMAGE_PREFIX: PREFIX, ZLOG_IMAGE_ENGINE: 'buildah' },
+      timeout: 1_150_000,
+      maxBuffer: 64 << 20,
+    });
+    // One line per image: name, size, seconds.
+    for (const line of stdout.trim().split('\n')) {
+      const [name, ...rest] = line.split(' ');
+      built[name] = { size: rest.slice(0, -1).join(' '), seconds: Number(rest.at(-1)?.replace(/s$/, '')) };
+    }
+    t.diagnostic(`built in ${Math.round((Date.now() - t0) / 1000)} s: ${JSON.stringify(built)}`);
+    assert.ok(built[COLLECTOR] && built[OPERATOR], `build-images.sh printed: ${stdout}`);
+  });
+
+  test('the collector image: non-root, tini entrypoint, production files only', async (t) => {
+    const cfg = await imageConfig(COLLECTOR);
+    assert.equal(cfg.User, `${UID}:${UID}`);
+    assert.deepEqual(cfg.Entrypoint?.slice(0, 2), ['/usr/bin/tini', '--']);
+    const { rootfs, release } = await mountImage(COLLECTOR);
+    t.after(release);
+    const files = walk(join(rootfs, 'app/dist'));
+    assert.ok(files.includes('collector/cli/main.js'));
+    assert.deepEqual(files.filter((f) => !f.startsWith('collector/')), [], 'only the collector is compiled into this image');
+    assert.deepEqual(files.filter((f) => /\.test\.js$|\.map$|\.ts$/.test(f)), [], 'tests, source maps or sources in the image');
+    for (const dev of ['typescript', 'fast-check', 'kubernetes-models', '@types', '@kubernetes/client-node']) {
+      assert.ok(!existsSync(join(rootfs, 'app/node_modules', dev)), `${dev} is in the collector image`);
+    }
+    assert.ok(!existsSync(join(rootfs, 'usr/local/lib/node_modules/npm')), 'npm is in the runtime image');
+    // Only this platform's prebuilt zeromq addon.
+    assert.deepEqual(readdirSync(join(rootfs, 'app/node_modules/zeromq/build')).sort(), ['linux', 'manifest.json']);
+  });
+
+  test('the collector image runs read-only as uid 65532 under tini, takes records, drains on SIGTERM to PID 1', { timeout: 180_000 }, async (t) => {
+    const cfg = await imageConfig(COLLECTOR);
+    const { rootfs, release } = await mountImage(COLLECTOR);
+    t.after(release);
+    const dir = mkdtempSync(join(tmpdir(), 'zlog-image-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const [nativePort, httpPort] = [await freePort(), await freePort()];
+    // What the operator mounts: a config directory and a data volume owned by the pod's fsGroup.
+    mkdirSync(join(dir, 'config'));
+    mkdirSync(join(dir, 'data'));
+    chownSync(join(dir, 'data'), UID, UID);
+    writeFileSync(join(dir, 'config/config.yaml'), stringify({
+      inputs: [{ id: 'native', type: 'zmq-router', bind: [`tcp://127.0.0.1:${nativePort}`] }],
+      sinks: [{ id: 'file', type: 'file', path: '/var/lib/zlog/file' }],
+      http: { host: '127.0.0.1', port: httpPort },
+      drain: { timeoutSeconds: 20 },
+    }));
+    const c = runImage(rootfs, cfg, { volumes: { [join(dir, 'config')]: '/etc/zlog', [join(dir, 'data')]: '/var/lib/zlog' } });
+    t.after(() => c.kill());
+    const url = `http://127.0.0.1:${httpPort}`;
+    let gone = false;
+    void c.exited.then(() => (gone = true));
+    await waitFor('/readyz from the image', async () => {
+      if (gone) throw new Error(`exited: ${c.output()}`);
+      return (await httpGet(`${url}/readyz`, 1000)).status === 200;
+    }, 60_000);
+
+    // PID 1 is tini; node is its child and runs as the image's user on a read-only root.
+    const pid1 = c.pid1();
+    assert.ok(pid1, 'no PID 1 inside');
+    assert.equal(readFileSync(`/proc/${pid1}/comm`, 'utf8').trim(), 'tini');
+    const node = childrenOf(pid1)[0];
+    assert.ok(node, 'tini has no child');
+    assert.equal(readFileSync(`/proc/${node}/comm`, 'utf8').trim(), 'node');
+    assert.equal(uidOf(node), UID);
+    assert.throws(() => writeFileSync(`/proc/${node}/root/app/probe`, 'x'), /EROFS/, 'the root filesystem is writable');
+
+    const client = new ZlogClient();
+    t.after(() => client.close(1000));
+    client.connect(`tcp://127.0.0.1:${nativePort}`);
+    await Promise.all(Array.from({ length: 1000 }, (_, i) => client.send(`image-${i}`)));
+    const metrics = (await httpGet(`${url}/metrics`)).body;
+    assert.match(metrics, /zlog_component_received_events_total\{component_id="native"[^}]*\} 1000/);
+    await client.close(5000);
+
+    c.signal('SIGTERM');
+    const exit = await Promise.race([c.exited, new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`no exit 60 s after SIGTERM: ${c.output()}`)), 60_000).unref())]);
+    assert.deepEqual(exit, { code: 0, signal: null }, c.output());
+    assert.match(c.output(), /"msg":"drain finished"/);
+    const stored = new Set(readSinkMessages(join(dir, 'data/file')));
+    for (let i = 0; i < 1000; i++) assert.ok(stored.has(`image-${i}`), `image-${i} acknowledged but not in the data volume`);
+  });
+
+  test('the operator image: non-root, no zeromq, and its module graph resolves when started', { timeout: 120_000 }, async (t) => {
+    const cfg = await imageConfig(OPERATOR);
+    assert.equal(cfg.User, `${UID}:${UID}`);
+    assert.deepEqual(cfg.Entrypoint, ['/usr/bin/tini', '--', 'node', '/app/dist/operator/main.js']);
+    const { rootfs, release } = await mountImage(OPERATOR);
+    t.after(release);
+    assert.ok(existsSync(join(rootfs, 'app/dist/operator/main.js')), 'dist/operator/main.js missing');
+    assert.ok(!existsSync(join(rootfs, 'app/node_modules/zeromq')), 'zeromq is in the operator image');
+    assert.ok(!existsSync(join(rootfs, 'app/node_modules/typescript')), 'typescript is in the operator image');
+    // An API server that is not there: the operator must get as far as trying to reach it.
+    const dir = mkdtempSync(join(tmpdir(), 'zlog-opimage-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const port = await freePort();
+    writeFileSync(join(dir, 'kubeconfig'), stringify({
+      apiVersion: 'v1', kind: 'Config', 'current-context': 'x',
+      clusters: [{ name: 'x', cluster: { server: `https://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true } }],
+      users: [{ name: 'x', user: { token: 'none' } }],
+      contexts: [{ name: 'x', context: { cluster: 'x', user: 'x' } }],
+    }));
+    chownSync(join(dir, 'kubeconfig'), UID, UID);
+    chownSync(dir, UID, UID); // mkdtemp makes it 0700: the image's user must be able to enter it
+    const metricsPort = await freePort();
+    const c = runImage(rootfs, cfg, {
+      args: ['--kubeconfig', '/mnt/kubeconfig', `--metrics-bind-address=127.0.0.1:${metricsPort}`, '--no-leader-elect'],
+      volumes: { [dir]: '/mnt' },
+    });
+    t.after(() => c.kill());
+    const exit = await Promise.race([
+      c.exited,
+      new Promise<'running'>((res) => setTimeout(() => res('running'), 10_000).unref()),
+    ]);
+    const out = c.output();
+    assert.doesNotMatch(out, /ERR_MODULE_NOT_FOUND|Cannot find (module|package)/, out);
+    if (exit === 'running') {
+      c.signal('SIGTERM');
+      await c.exited;
+    } else {
+      assert.match(out, /ECONNREFUSED|connect|127\.0\.0\.1/, `the operator stopped for another reason: ${out}`);
+    }
+  });
+});
