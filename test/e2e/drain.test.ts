@@ -1,17 +1,23 @@
 // Journey 4, drain for real: the rolling sequence a Deployment with maxUnavailable 0 performs, with real collector
 // processes on this machine. Two instances serve one acked client (a DEALER connected to both); a replacement
-// starts, then an old instance is SIGTERMed while records are flowing, then the same for the other. Every record
+// starts, then an old instance is SIGTERMed while records are flowing, then the other is stopped the way a pod
+// of the operator's Deployment is (its preStop hook command, then SIGTERM). Every record
 // whose send() was acknowledged must be in some instance's sink files, and every stopped instance must exit 0.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { ZlogClient } from '../../collector/client/client.js';
+import { preStopScript } from '../../operator/manifests/deployment.js';
 import { readSinkMessages, startCollector, type CollectorProcess } from './lib/collector.js';
 import { waitFor } from './lib/ports.js';
 
-test('rolling replacement with SIGTERM under load loses no acknowledged record', { timeout: 240_000 }, async (t) => {
+const DRAIN_TIMEOUT_SECONDS = 20;
+
+test('rolling replacement under load (SIGTERM; then the preStop hook and SIGTERM) loses no acknowledged record', { timeout: 240_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'zlog-drain-'));
   const procs: CollectorProcess[] = [];
   t.after(async () => {
@@ -21,7 +27,7 @@ test('rolling replacement with SIGTERM under load loses no acknowledged record',
   // Small batches and a short linger so a SIGTERM always lands with batches queued, in flight and unacked.
   const config = { pipeline: { ackMode: 'persisted', batch: { maxRecords: 200, maxBytes: 65536, maxDelayMs: 5 } } };
   const start = async (name: string) => {
-    const p = await startCollector({ dir: join(dir, name), drainTimeoutSeconds: 20, config });
+    const p = await startCollector({ dir: join(dir, name), drainTimeoutSeconds: DRAIN_TIMEOUT_SECONDS, config });
     procs.push(p);
     return p;
   };
@@ -51,15 +57,27 @@ test('rolling replacement with SIGTERM under load loses no acknowledged record',
 
   const ackedAtLeast = (n: number) => waitFor(`${n} acknowledged records`, () => acked.size >= n, 60_000);
   const dbg = (m: string) => process.env.ZLOG_TEST_DEBUG && console.error(`[drain] ${m} produced=${produced} acked=${acked.size} failed=${failed.size}`);
-  const rollOne = async (old: CollectorProcess, name: string) => {
+  const within = <T>(p: Promise<T>, ms: number, what: string) =>
+    Promise.race([p, new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`${what} after ${ms / 1000} s`)), ms).unref())]);
+  /**
+   * `stop` is how the kubelet stops the old pod: the first old instance gets SIGTERM alone (a pod without a hook);
+   * the second gets the preStop hook the operator puts on the pod template (the same command, run here), then SIGTERM.
+   */
+  const rollOne = async (old: CollectorProcess, name: string, stop: 'sigterm' | 'prestop') => {
     dbg(`rolling ${name}`);
     const replacement = await start(name);
     client.connect(replacement.nativeEndpoint);
     const before = acked.size;
-    await ackedAtLeast(before + 2000); // the old instance is under load when the signal comes
-    dbg(`SIGTERM ${old.pid}`);
-    old.signal("SIGTERM");
-    const exit = await Promise.race([old.exited, new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`instance ${old.pid} still running 60 s after SIGTERM:\n${old.output()}`)), 60_000).unref())]);
+    await ackedAtLeast(before + 2000); // the old instance is under load when it is stopped
+    dbg(`${stop} ${old.pid}`);
+    if (stop === 'prestop') {
+      // Asynchronously, so records keep flowing to the other instances while the hook drains this one.
+      await promisify(execFile)(process.execPath, ['-e', preStopScript(old.httpPort, DRAIN_TIMEOUT_SECONDS)], { timeout: 60_000 });
+      // The hook returns once the collector stopped answering: it drained and exited before any SIGTERM.
+      assert.doesNotMatch(old.output(), /signal received/, 'the collector drained on a signal, not on the hook');
+    }
+    old.signal('SIGTERM');
+    const exit = await within(old.exited, 60_000, `instance ${old.pid} still running:\n${old.output()}`);
     assert.deepEqual(exit, { code: 0, signal: null }, `instance ${old.pid} did not drain cleanly:\n${old.output()}`);
     assert.match(old.output(), /"msg":"drain finished"/);
     assert.doesNotMatch(old.output(), /"ok":false/, old.output());
@@ -67,8 +85,8 @@ test('rolling replacement with SIGTERM under load loses no acknowledged record',
   };
 
   await ackedAtLeast(3000);
-  const a2 = await rollOne(a, 'a2');
-  const b2 = await rollOne(b, 'b2');
+  const a2 = await rollOne(a, 'a2', 'sigterm');
+  const b2 = await rollOne(b, 'b2', 'prestop');
   await ackedAtLeast(acked.size + 2000);
   producing = false;
   await producer;
