@@ -4,16 +4,10 @@ import { promisify } from 'node:util';
 import type { Cluster, KubectlOptions } from '../../cluster/harness.js';
 import { repoRoot } from '../../cluster/bins.js';
 import { join } from 'node:path';
+import type { Condition, ObjectMeta as OperatorObjectMeta } from '../../../operator/api/types.js';
 
-export interface ObjectMeta {
-  name: string;
-  namespace?: string;
-  uid: string;
-  generation?: number;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  deletionTimestamp?: string;
-}
+/** The operator's ObjectMeta, with the namespace optional: these helpers also read cluster-scoped objects. */
+export type ObjectMeta = Omit<OperatorObjectMeta, 'namespace'> & { namespace?: string };
 
 export interface KubeObject {
   apiVersion: string;
@@ -21,14 +15,6 @@ export interface KubeObject {
   metadata: ObjectMeta;
   spec?: Record<string, unknown>;
   status?: Record<string, unknown>;
-}
-
-export interface Condition {
-  type: string;
-  status: 'True' | 'False' | 'Unknown';
-  reason?: string;
-  message?: string;
-  observedGeneration?: number;
 }
 
 export async function getJson<T = KubeObject>(c: Cluster, args: string[], opts?: KubectlOptions): Promise<T> {
