@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
+import { renderCollectorConfig } from '../../operator/api/collector-config.js';
+import { validateSpec } from '../../operator/api/validate.js';
 import { ZlogClient } from '../../collector/client/client.js';
 import { repoRoot } from '../cluster/bins.js';
 import { readSinkMessages } from '../e2e/lib/collector.js';
@@ -91,17 +93,27 @@ describe('container images', { skip, timeout: 1_200_000 }, () => {
     t.after(release);
     const dir = mkdtempSync(join(tmpdir(), 'zlog-image-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
-    const [nativePort, httpPort] = [await freePort(), await freePort()];
-    // What the operator mounts: a config directory and a data volume owned by the pod's fsGroup.
+    // The configuration the operator renders for examples/logserver.yaml, as the pod gets it in its ConfigMap, with
+    // every listener moved to a free loopback port (tests here bind nothing else).
+    const spec = validateSpec((parse(readFileSync(join(repoRoot(), 'examples/logserver.yaml'), 'utf8')) as { spec: unknown }).spec);
+    assert.ok(spec.ok, JSON.stringify(spec));
+    const rendered = renderCollectorConfig(spec.spec);
+    const ports = new Map<string, number>();
+    for (const input of rendered.inputs) {
+      ports.set(input.id, await freePort());
+      input.bind = [`tcp://127.0.0.1:${ports.get(input.id)}`];
+    }
+    const httpPort = await freePort();
+    rendered.http = { host: '127.0.0.1', port: httpPort };
+    const native = rendered.inputs.find((i) => i.type === 'zmq-router');
+    const fileSink = rendered.sinks.find((k) => k.type === 'file');
+    assert.ok(native && fileSink && fileSink.type === 'file' && fileSink.path.startsWith('/var/lib/zlog/'), 'the example needs a native input and a file sink');
+    const nativePort = ports.get(native.id);
     mkdirSync(join(dir, 'config'));
     mkdirSync(join(dir, 'data'));
     chownSync(join(dir, 'data'), UID, UID);
-    writeFileSync(join(dir, 'config/config.yaml'), stringify({
-      inputs: [{ id: 'native', type: 'zmq-router', bind: [`tcp://127.0.0.1:${nativePort}`] }],
-      sinks: [{ id: 'file', type: 'file', path: '/var/lib/zlog/file' }],
-      http: { host: '127.0.0.1', port: httpPort },
-      drain: { timeoutSeconds: 20 },
-    }));
+    writeFileSync(join(dir, 'config/config.yaml'), stringify(rendered));
+    // Mounted where the operator's Deployment mounts the ConfigMap and the data volume (owned by the pod's fsGroup).
     const c = runImage(rootfs, cfg, { volumes: { [join(dir, 'config')]: '/etc/zlog', [join(dir, 'data')]: '/var/lib/zlog' } });
     t.after(() => c.kill());
     const url = `http://127.0.0.1:${httpPort}`;
@@ -127,14 +139,14 @@ describe('container images', { skip, timeout: 1_200_000 }, () => {
     client.connect(`tcp://127.0.0.1:${nativePort}`);
     await Promise.all(Array.from({ length: 1000 }, (_, i) => client.send(`image-${i}`)));
     const metrics = (await httpGet(`${url}/metrics`)).body;
-    assert.match(metrics, /zlog_component_received_events_total\{component_id="native"[^}]*\} 1000/);
+    assert.match(metrics, new RegExp(`zlog_component_received_events_total\\{component_id="${native.id}"[^}]*\\} 1000`));
     await client.close(5000);
 
     c.signal('SIGTERM');
     const exit = await Promise.race([c.exited, new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`no exit 60 s after SIGTERM: ${c.output()}`)), 60_000).unref())]);
     assert.deepEqual(exit, { code: 0, signal: null }, c.output());
     assert.match(c.output(), /"msg":"drain finished"/);
-    const stored = new Set(readSinkMessages(join(dir, 'data/file')));
+    const stored = new Set(readSinkMessages(join(dir, 'data', fileSink.path.slice('/var/lib/zlog/'.length))));
     for (let i = 0; i < 1000; i++) assert.ok(stored.has(`image-${i}`), `image-${i} acknowledged but not in the data volume`);
   });
 
