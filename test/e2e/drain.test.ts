@@ -54,6 +54,10 @@ test('rolling replacement under load (SIGTERM; then the preStop hook and SIGTERM
     }
     await Promise.all(pending);
   })();
+  // A failed assertion must not leave the producer spinning against a closed client.
+  t.after(() => {
+    producing = false;
+  });
 
   const ackedAtLeast = (n: number) => waitFor(`${n} acknowledged records`, () => acked.size >= n, 60_000);
   const dbg = (m: string) => process.env.ZLOG_TEST_DEBUG && console.error(`[drain] ${m} produced=${produced} acked=${acked.size} failed=${failed.size}`);
