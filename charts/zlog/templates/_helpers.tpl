@@ -31,13 +31,19 @@ app.kubernetes.io/name: {{ include "zlog.name" . }}-operator
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 
+{{/* Labels of the operator's own objects. */}}
 {{- define "zlog.labels" -}}
-helm.sh/chart: {{ include "zlog.chart" . }}
 {{ include "zlog.selectorLabels" . }}
+{{ include "zlog.releaseLabels" . }}
+app.kubernetes.io/component: operator
+{{- end -}}
+
+{{/* What every object of the release carries, whatever its component. */}}
+{{- define "zlog.releaseLabels" -}}
+helm.sh/chart: {{ include "zlog.chart" . }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/part-of: zlog
-app.kubernetes.io/component: operator
 {{- with .Values.commonLabels }}
 {{ toYaml . }}
 {{- end }}
