@@ -46,7 +46,7 @@ if (( ${#missing[@]} == 0 )); then
   exit 0
 fi
 
-command -v go >/dev/null || die "go is not on PATH; install Go >= 1.25 (see docs/control-plane.md)"
+command -v go >/dev/null || die "go is not on PATH; install Go >= 1.26 (what test/cluster/go/*/go.mod require; see docs/control-plane.md)"
 mkdir -p "$cache"
 
 # Two builds at once (parallel make targets, two checkouts) would both spend half an hour; the second
