@@ -254,6 +254,9 @@ export class Kube {
       }
       onEvent(e);
     });
+    // readline re-emits the response's errors (ECONNRESET when the connection is cut): unhandled, they
+    // would take the process down.
+    lines.on('error', (err: Error) => finish(err));
     res.on('error', (err) => finish(err));
     res.on('end', () => finish());
     res.on('close', () => finish(res.complete ? undefined : new Error(`watch ${resourcePath(ref)}: connection closed`)));

@@ -31,7 +31,9 @@ test('operator resilience on a real control plane', { timeout: 900_000 }, async 
   const proxy = await FaultProxy.start(new URL(c.server));
   t.after(() => proxy.close());
   const viaProxy = { ...env, operatorKubeconfig: proxy.rewriteKubeconfig(env.operatorKubeconfig, join(c.dir, 'operator-via-proxy.kubeconfig')) };
-  let op = await OperatorProcess.start(t, viaProxy);
+  // A 15 s lease (renew deadline 10 s) outlives the 3 s outage below, so leadership is not what is tested there.
+  const leaseArgs = ['--lease-duration-seconds', '15'];
+  let op = await OperatorProcess.start(t, viaProxy, leaseArgs);
 
   await t.test('a field taken by another manager (409 without force) is taken back', async () => {
     await applyJson(c, logServer('fight', NS, { replicas: 1 }));
@@ -58,6 +60,7 @@ test('operator resilience on a real control plane', { timeout: 900_000 }, async 
     await sleep(3000);
     proxy.refuse(false);
     await waitReady(c, NS, 'after-cut');
+    assert.equal(op.child.exitCode, null, 'the operator survived the outage');
     assert.ok(await getOptional(c, ['get', 'pdb', 'after-cut', '-n', NS]), 'PDB for 2 replicas');
     assert.ok(op.lines.some((l) => l.msg === 'list/watch failed: retrying'), 'failures were seen and retried');
     assert.ok(metricValue(await op.metrics(), 'zlog_operator_watch_errors_total') > 0);
@@ -73,13 +76,13 @@ test('operator resilience on a real control plane', { timeout: 900_000 }, async 
     await until('first reconcile of the burst under way', 60_000, async () => op.lines.slice(linesBefore).some((l) => typeof l.key === 'string' && l.key.startsWith(`${NS}/burst-`)), 20);
     op.kill('SIGKILL');
     await op.wait();
-    op = await OperatorProcess.start(t, viaProxy);
+    op = await OperatorProcess.start(t, viaProxy, leaseArgs);
     for (const n of names) await waitReady(c, NS, n, 180_000);
     assert.deepEqual(op.forbidden(), []);
   });
 
   await t.test('leader election: one of two operators reconciles; the other takes over when it is killed', async () => {
-    const standby = await OperatorProcess.start(t, viaProxy);
+    const standby = await OperatorProcess.start(t, viaProxy, leaseArgs);
     await sleep(3000);
     assert.equal(standby.isLeader(), false, 'the Lease is held by the running operator');
     const linesBefore = standby.lines.length;
