@@ -7,7 +7,9 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
 import { FaultProxy } from './proxy.js';
-import { validSpec } from './spec-arbitrary.js';
+import { maybeInvalidSpec, validSpec } from './spec-arbitrary.js';
+import { validateSpec } from '../../operator/api/validate.js';
+import { specRules } from '../../crds/logserver.rules.js';
 import {
   OperatorProcess,
   applyJson,
@@ -118,5 +120,23 @@ test('operator resilience on a real control plane', { timeout: 900_000 }, async 
       assert.ok(await getOptional(c, ['get', 'deployment', n, '-n', NS]), `${n} has its Deployment`);
     }
     assert.deepEqual(op.forbidden(), []);
+  });
+
+  await t.test('fuzz: ajv and the API server agree on what is valid', async () => {
+    // Whatever the operator accepts, the API server admits; whatever the API server refuses, the operator
+    // refuses too; what only the operator refuses is one of its operator-only rules.
+    const operatorOnly = new Set(specRules.filter((r) => !r.cel).map((r) => `spec.${r.field}`));
+    const specs = fc.sample(maybeInvalidSpec, { numRuns: 40, seed: 7 });
+    let admitted = 0;
+    for (const [i, spec] of specs.entries()) {
+      const local = validateSpec(spec);
+      const r = await c.kubectl(['apply', '--dry-run=server', '-f', '-'], { input: JSON.stringify(logServer(`agree-${i}`, NS, spec as Obj)) });
+      const what = `${JSON.stringify(spec)}\nlocal: ${JSON.stringify(local.ok || local.errors)}\nserver: ${r.stderr}`;
+      if (local.ok) assert.equal(r.code, 0, what);
+      if (r.code !== 0) assert.equal(local.ok, false, what);
+      if (r.code === 0 && !local.ok) for (const e of local.errors) assert.ok(operatorOnly.has(e.path), what);
+      if (r.code === 0) admitted++;
+    }
+    assert.ok(admitted > 0 && admitted < specs.length, `a mix of valid and invalid specs (${admitted}/${specs.length} admitted)`);
   });
 });
