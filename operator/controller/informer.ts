@@ -37,9 +37,7 @@ export class Informer<T extends KubeObject> {
   private wake: (() => void) | undefined;
   private loopDone: Promise<void> | undefined;
   /** Consecutive failures (0 while healthy). */
-  failures = 0;
-  /** Lists done since start (the first included). */
-  lists = 0;
+  private failures = 0;
 
   constructor(
     private readonly kube: Kube,
@@ -108,7 +106,6 @@ export class Informer<T extends KubeObject> {
 
   private async relist(): Promise<void> {
     const list = await this.kube.list<T>(this.ref, { labelSelector: this.opts.labelSelector });
-    this.lists++;
     const fresh = new Map(list.items.map((o) => [objectKey(o), { ...o, apiVersion: this.ref.apiVersion, kind: this.ref.kind }]));
     for (const [key, old] of this.cache) {
       if (!fresh.has(key)) {
