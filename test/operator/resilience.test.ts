@@ -29,7 +29,8 @@ const NS = 'res';
 test('operator resilience on a real control plane', { timeout: 900_000 }, async (t) => {
   const env = await useOperatorCluster(t, { name: 'op-resilience' });
   const c = env.cluster;
-  await c.createNamespace(NS);
+  // Pod Security 'restricted' enforced: the collector pods must pass it with the operator's defaults.
+  await c.createNamespace(NS, { 'pod-security.kubernetes.io/enforce': 'restricted' });
   const proxy = await FaultProxy.start(new URL(c.server));
   t.after(() => proxy.close());
   const viaProxy = { ...env, operatorKubeconfig: proxy.rewriteKubeconfig(env.operatorKubeconfig, join(c.dir, 'operator-via-proxy.kubeconfig')) };
