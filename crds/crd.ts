@@ -1,6 +1,5 @@
 // Builds the CustomResourceDefinition from the JSON Schema and the CEL rules. Pure: generate.ts writes it.
 import {
-  API_VERSION,
   GROUP,
   KIND,
   PLURAL,
@@ -21,7 +20,6 @@ function toStructural(schema: unknown): Json {
   const out: Record<string, Json> = {};
   for (const [k, v] of Object.entries(schema)) {
     if (k === 'additionalProperties' && v === false) continue;
-    // `format: date-time` is fine for the API server; everything else is copied as is.
     out[k] = toStructural(v);
   }
   return out;
@@ -58,4 +56,3 @@ export function buildCrd(): Record<string, Json> {
   };
 }
 
-export { API_VERSION };

@@ -1,5 +1,5 @@
 // The LogServer object after defaults are applied. crds/logserver.schema.ts is the source of truth; these
-// types mirror it for the compiler (a unit test checks the defaulted empty spec against them field by field).
+// types mirror it for the compiler (validate.test.ts checks the defaults the schema fills in).
 
 export type Quantity = number | string;
 export type InputType = 'zmq-pull' | 'zmq-sub' | 'zmq-router';

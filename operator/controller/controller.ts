@@ -9,7 +9,7 @@ import { CHILD_KINDS, type ChildRef } from '../manifests/index.js';
 import { ServiceMonitorApi } from './discovery.js';
 import { EventRecorder } from './events.js';
 import { Informer, objectKey } from './informer.js';
-import type { Kube, KubeObject } from './kube.js';
+import { type Kube, type KubeObject, isStatus } from './kube.js';
 import { WorkQueue, type QueueOptions } from './queue.js';
 import { Reconciler } from './reconciler.js';
 import type { OperatorMetrics } from '../observability/metrics.js';
@@ -121,6 +121,21 @@ export class Controller {
     await Promise.all([...this.informers().map((i) => i.stop()), ...this.workers]);
   }
 
+  /**
+   * The LogServer as it is now. The cache says whether it exists; the object itself is read fresh because the
+   * cache may not hold our own last status write yet, and conditions and Events are computed against it (a
+   * stale copy would announce the same transition twice).
+   */
+  private async current(namespace: string, name: string): Promise<LogServer | undefined> {
+    if (!this.logServers.get(namespace, name)) return undefined;
+    try {
+      return await this.o.kube.get<LogServer & KubeObject>({ apiVersion: API_VERSION, kind: KIND, namespace, name });
+    } catch (err) {
+      if (isStatus(err, 404)) return undefined;
+      throw err;
+    }
+  }
+
   private async work(): Promise<void> {
     for (;;) {
       const key = await this.queue.get();
@@ -130,7 +145,7 @@ export class Controller {
       const [namespace, name] = key.split('/');
       const end = this.o.metrics.duration.startTimer();
       try {
-        const result = await this.reconciler.reconcile(this.logServers.get(namespace, name), log);
+        const result = await this.reconciler.reconcile(await this.current(namespace, name), log);
         this.o.metrics.reconciles.inc({ result });
         this.queue.forget(key);
         log.debug({ result }, 'reconciled');

@@ -18,6 +18,11 @@ export interface InformerOptions {
   initialBackoffMs?: number;
   maxBackoffMs?: number;
   log: Logger;
+  /**
+   * Start watching from this resourceVersion instead of listing first (a resume point kept elsewhere). If the
+   * server no longer has it, the 410 that follows makes the informer list from scratch.
+   */
+  resumeFrom?: string;
   /** Called on every list or watch failure (metrics). */
   onError?: (err: Error) => void;
 }
@@ -37,16 +42,18 @@ export class Informer<T extends KubeObject> {
   private wake: (() => void) | undefined;
   private loopDone: Promise<void> | undefined;
   /** Consecutive failures (0 while healthy). */
-  failures = 0;
-  /** Lists done since start (the first included). */
-  lists = 0;
+  private failures = 0;
+  /** Times the server said 410 Gone (each followed by a relist). */
+  gone = 0;
 
   constructor(
     private readonly kube: Kube,
     readonly ref: ObjectRef,
     private readonly handlers: InformerHandlers<T>,
     private readonly opts: InformerOptions,
-  ) {}
+  ) {
+    this.resourceVersion = opts.resumeFrom ?? '';
+  }
 
   start(): void {
     if (!this.loopDone) this.loopDone = this.loop();
@@ -80,6 +87,7 @@ export class Informer<T extends KubeObject> {
       } catch (err) {
         if (this.stopped) break;
         if (err instanceof Gone || (err instanceof ApiError && err.statusCode === 410)) {
+          this.gone++;
           this.opts.log.info({ kind: this.ref.kind }, 'watch expired (410): relisting');
           this.resourceVersion = '';
           continue;
@@ -108,7 +116,6 @@ export class Informer<T extends KubeObject> {
 
   private async relist(): Promise<void> {
     const list = await this.kube.list<T>(this.ref, { labelSelector: this.opts.labelSelector });
-    this.lists++;
     const fresh = new Map(list.items.map((o) => [objectKey(o), { ...o, apiVersion: this.ref.apiVersion, kind: this.ref.kind }]));
     for (const [key, old] of this.cache) {
       if (!fresh.has(key)) {

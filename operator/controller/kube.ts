@@ -6,7 +6,9 @@ import http from 'node:http';
 import https from 'node:https';
 import { createInterface } from 'node:readline';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { KIND, PLURAL } from '../../crds/logserver.schema.js';
 import { FIELD_MANAGER } from '../manifests/common.js';
+import { CHILD_KINDS } from '../manifests/index.js';
 
 export interface ObjectRef {
   apiVersion: string;
@@ -57,18 +59,10 @@ export function isStatus(err: unknown, code: number): boolean {
 
 // Plural resource names of every kind the operator touches; no discovery round trip needed.
 const plurals: Record<string, string> = {
-  LogServer: 'logservers',
-  ConfigMap: 'configmaps',
-  Service: 'services',
-  ServiceAccount: 'serviceaccounts',
-  PersistentVolumeClaim: 'persistentvolumeclaims',
-  Deployment: 'deployments',
-  PodDisruptionBudget: 'poddisruptionbudgets',
-  ServiceMonitor: 'servicemonitors',
+  [KIND]: PLURAL,
+  ...Object.fromEntries(CHILD_KINDS.map((k) => [k.kind, k.plural])),
   Event: 'events',
   Lease: 'leases',
-  Namespace: 'namespaces',
-  CustomResourceDefinition: 'customresourcedefinitions',
 };
 
 export function resourcePath(ref: ObjectRef, subresource?: string): string {
@@ -93,13 +87,14 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
+const CREDENTIAL_REFRESH_MS = 60_000;
+
 type TlsOptions = Pick<https.AgentOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized' | 'servername'>;
 
 export class Kube {
   private readonly server: URL;
   private readonly agent: http.Agent;
-  /** Requests sent, by verb; read by tests and the benchmark. */
-  readonly counts = new Map<string, number>();
+  private headersAt = Date.now();
 
   private constructor(
     private readonly kc: KubeConfig,
@@ -126,8 +121,9 @@ export class Kube {
     return out;
   }
 
-  /** Token files (in-cluster) rotate: re-read credentials now and then. */
-  async refreshCredentials(): Promise<void> {
+  // Projected ServiceAccount tokens (in-cluster) are rotated by the kubelet: re-read them now and then.
+  private async refreshCredentials(): Promise<void> {
+    this.headersAt = Date.now();
     const opts: https.RequestOptions = {};
     await this.kc.applyToHTTPSOptions(opts);
     this.headers = Kube.headersFrom(opts);
@@ -141,7 +137,7 @@ export class Kube {
 
   private async open(path: string, o: RequestOptions): Promise<{ req: http.ClientRequest; res: http.IncomingMessage }> {
     const method = o.method ?? 'GET';
-    this.counts.set(method, (this.counts.get(method) ?? 0) + 1);
+    if (Date.now() - this.headersAt > CREDENTIAL_REFRESH_MS) await this.refreshCredentials();
     const headers: Record<string, string> = { ...this.headers, Accept: 'application/json' };
     let payload: string | undefined;
     if (o.body !== undefined) {
@@ -254,6 +250,9 @@ export class Kube {
       }
       onEvent(e);
     });
+    // readline re-emits the response's errors (ECONNRESET when the connection is cut): unhandled, they
+    // would take the process down.
+    lines.on('error', (err: Error) => finish(err));
     res.on('error', (err) => finish(err));
     res.on('end', () => finish());
     res.on('close', () => finish(res.complete ? undefined : new Error(`watch ${resourcePath(ref)}: connection closed`)));

@@ -52,7 +52,10 @@ test('addAfter keeps the earliest time and the maps drain', async () => {
   q.addAfter('k', 5);
   q.addAfter('k', 20_000);
   assert.equal(q.sizes.delayed, 1);
+  // The queue's timers are unref'd (they must not keep an operator alive); hold the loop open meanwhile.
+  const hold = setTimeout(() => undefined, 5_000);
   assert.equal(await q.get(), 'k');
+  clearTimeout(hold);
   q.done('k');
   q.forget('k');
   assert.deepEqual(q.sizes, { queued: 0, processing: 0, failures: 0, delayed: 0 });

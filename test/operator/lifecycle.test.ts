@@ -41,7 +41,8 @@ async function eventsOf(c: Parameters<typeof getJson>[0], name: string): Promise
 test('LogServer lifecycle on a real control plane', { timeout: 900_000 }, async (t) => {
   const env = await useOperatorCluster(t, { name: 'op-lifecycle' });
   const c = env.cluster;
-  await c.createNamespace(NS);
+  // Pod Security 'restricted' enforced: the collector pods must pass it with the operator's defaults.
+  await c.createNamespace(NS, { 'pod-security.kubernetes.io/enforce': 'restricted' });
   const op = await OperatorProcess.start(t, env);
 
   await t.test('create: children with owner references, rollout, Ready with the endpoint', async () => {
@@ -171,6 +172,22 @@ test('LogServer lifecycle on a real control plane', { timeout: 900_000 }, async 
     await c.kubectlOk(['patch', 'zls', 'demo', '-n', NS, '--type=merge', '-p', JSON.stringify({ spec: { resources: { limits: { memory: '1Gi' } } } })]);
     await waitReady(c, NS, 'demo');
     assert.equal((await getJson(c, ['get', 'deployment', 'demo', '-n', NS])).spec.template.spec.containers[0].image, 'other/image:2');
+  });
+
+  await t.test('pods the namespace refuses (Pod Security): Degraded=True ReplicaFailure, then recovery', async () => {
+    // The restricted default passed above; loosening it is refused by the namespace's enforce=restricted.
+    await c.kubectlOk(['patch', 'zls', 'demo', '-n', NS, '--type=merge', '-p', JSON.stringify({ spec: { containerSecurityContext: { allowPrivilegeEscalation: true } } })]);
+    const ls = await until('Degraded=True', 90_000, async () => {
+      const x = await getJson(c, ['get', 'zls', 'demo', '-n', NS]);
+      return condition(x, 'Degraded')?.status === 'True' ? x : undefined;
+    });
+    assert.equal(condition(ls, 'Degraded')?.reason, 'ReplicaFailure');
+    assert.match(condition(ls, 'Degraded')?.message, /forbidden|PodSecurity|allowPrivilegeEscalation/i);
+    await until('Warning event', 30_000, async () => (await eventsOf(c, 'demo')).find((e) => e.type === 'Warning' && e.reason === 'ReplicaFailure'));
+    await c.kubectlOk(['patch', 'zls', 'demo', '-n', NS, '--type=json', '-p', JSON.stringify([{ op: 'remove', path: '/spec/containerSecurityContext' }])]);
+    await waitReady(c, NS, 'demo');
+    // The Deployment drops ReplicaFailure once the refused ReplicaSet is scaled down, which may trail Ready.
+    await until('Degraded=False', 60_000, async () => condition(await getJson(c, ['get', 'zls', 'demo', '-n', NS]), 'Degraded')?.status === 'False');
   });
 
   await t.test('delete: children garbage-collected', async () => {

@@ -7,7 +7,9 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
 import { FaultProxy } from './proxy.js';
-import { validSpec } from './spec-arbitrary.js';
+import { maybeInvalidSpec, validSpec } from './spec-arbitrary.js';
+import { validateSpec } from '../../operator/api/validate.js';
+import { specRules } from '../../crds/logserver.rules.js';
 import {
   OperatorProcess,
   applyJson,
@@ -27,11 +29,14 @@ const NS = 'res';
 test('operator resilience on a real control plane', { timeout: 900_000 }, async (t) => {
   const env = await useOperatorCluster(t, { name: 'op-resilience' });
   const c = env.cluster;
-  await c.createNamespace(NS);
+  // Pod Security 'restricted' enforced: the collector pods must pass it with the operator's defaults.
+  await c.createNamespace(NS, { 'pod-security.kubernetes.io/enforce': 'restricted' });
   const proxy = await FaultProxy.start(new URL(c.server));
   t.after(() => proxy.close());
   const viaProxy = { ...env, operatorKubeconfig: proxy.rewriteKubeconfig(env.operatorKubeconfig, join(c.dir, 'operator-via-proxy.kubeconfig')) };
-  let op = await OperatorProcess.start(t, viaProxy);
+  // A 15 s lease (renew deadline 10 s) outlives the 3 s outage below, so leadership is not what is tested there.
+  const leaseArgs = ['--lease-duration-seconds', '15'];
+  let op = await OperatorProcess.start(t, viaProxy, leaseArgs);
 
   await t.test('a field taken by another manager (409 without force) is taken back', async () => {
     await applyJson(c, logServer('fight', NS, { replicas: 1 }));
@@ -58,6 +63,7 @@ test('operator resilience on a real control plane', { timeout: 900_000 }, async 
     await sleep(3000);
     proxy.refuse(false);
     await waitReady(c, NS, 'after-cut');
+    assert.equal(op.child.exitCode, null, 'the operator survived the outage');
     assert.ok(await getOptional(c, ['get', 'pdb', 'after-cut', '-n', NS]), 'PDB for 2 replicas');
     assert.ok(op.lines.some((l) => l.msg === 'list/watch failed: retrying'), 'failures were seen and retried');
     assert.ok(metricValue(await op.metrics(), 'zlog_operator_watch_errors_total') > 0);
@@ -73,13 +79,13 @@ test('operator resilience on a real control plane', { timeout: 900_000 }, async 
     await until('first reconcile of the burst under way', 60_000, async () => op.lines.slice(linesBefore).some((l) => typeof l.key === 'string' && l.key.startsWith(`${NS}/burst-`)), 20);
     op.kill('SIGKILL');
     await op.wait();
-    op = await OperatorProcess.start(t, viaProxy);
+    op = await OperatorProcess.start(t, viaProxy, leaseArgs);
     for (const n of names) await waitReady(c, NS, n, 180_000);
     assert.deepEqual(op.forbidden(), []);
   });
 
   await t.test('leader election: one of two operators reconciles; the other takes over when it is killed', async () => {
-    const standby = await OperatorProcess.start(t, viaProxy);
+    const standby = await OperatorProcess.start(t, viaProxy, leaseArgs);
     await sleep(3000);
     assert.equal(standby.isLeader(), false, 'the Lease is held by the running operator');
     const linesBefore = standby.lines.length;
@@ -115,5 +121,23 @@ test('operator resilience on a real control plane', { timeout: 900_000 }, async 
       assert.ok(await getOptional(c, ['get', 'deployment', n, '-n', NS]), `${n} has its Deployment`);
     }
     assert.deepEqual(op.forbidden(), []);
+  });
+
+  await t.test('fuzz: ajv and the API server agree on what is valid', async () => {
+    // Whatever the operator accepts, the API server admits; whatever the API server refuses, the operator
+    // refuses too; what only the operator refuses is one of its operator-only rules.
+    const operatorOnly = new Set(specRules.filter((r) => !r.cel).map((r) => `spec.${r.field}`));
+    const specs = fc.sample(maybeInvalidSpec, { numRuns: 40, seed: 7 });
+    let admitted = 0;
+    for (const [i, spec] of specs.entries()) {
+      const local = validateSpec(spec);
+      const r = await c.kubectl(['apply', '--dry-run=server', '-f', '-'], { input: JSON.stringify(logServer(`agree-${i}`, NS, spec as Obj)) });
+      const what = `${JSON.stringify(spec)}\nlocal: ${JSON.stringify(local.ok || local.errors)}\nserver: ${r.stderr}`;
+      if (local.ok) assert.equal(r.code, 0, what);
+      if (r.code !== 0) assert.equal(local.ok, false, what);
+      if (r.code === 0 && !local.ok) for (const e of local.errors) assert.ok(operatorOnly.has(e.path), what);
+      if (r.code === 0) admitted++;
+    }
+    assert.ok(admitted > 0 && admitted < specs.length, `a mix of valid and invalid specs (${admitted}/${specs.length} admitted)`);
   });
 });

@@ -100,3 +100,20 @@ export const validSpec = fc
         metricsPort: basePort + inputCount,
       })),
   );
+
+/** One change that may break a valid spec (or not), for checking that ajv and the API server agree. */
+const corruption = fc.oneof(
+  fc.record({ replicas: fc.integer({ min: -3, max: 120 }) }),
+  fc.record({ imagePullPolicy: fc.constantFrom('Always', 'Sometimes', '') }),
+  fc.record({ metricsPort: fc.integer({ min: 0, max: 70_000 }) }),
+  fc.record({ drainTimeoutSeconds: fc.integer({ min: -1, max: 4000 }) }),
+  fc.record({ inputs: fc.array(fc.record({ name: fc.constantFrom('a', 'b', 'metrics', 'Bad', 'x--y'), type: fc.constantFrom('zmq-pull', 'zmq-sub', 'zmq-tcp'), port: fc.constantFrom(5555, 7000, 0) }), { minLength: 0, maxLength: 3 }) }),
+  fc.record({ sinks: fc.array(fc.record({ name: fc.constantFrom('f', 'o', 'F!'), type: fc.constantFrom('file', 'stdout', 'kafka') }, { requiredKeys: ['name'] }), { minLength: 0, maxLength: 2 }) }),
+  fc.record({ pipeline: fc.record({ queue: fc.record({ maxBytes: fc.integer({ min: 1000, max: 2 ** 28 }) }), batch: fc.record({ maxBytes: fc.integer({ min: 500, max: 2 ** 28 }) }) }) }),
+  fc.record({ resources: fc.record({ limits: fc.record({ memory: fc.constantFrom('64Mi', '1Gi', '10x', 12) }) }) }),
+  fc.record({ storage: fc.record({ type: fc.constantFrom('emptyDir', 'persistentVolumeClaim', 'hostPath') }) }),
+  fc.record({ monitoring: fc.record({ serviceMonitor: fc.record({ enabled: fc.boolean(), interval: fc.constantFrom('30s', '1h5m', 'soon') }) }) }),
+);
+
+/** A valid spec with one top-level field replaced: sometimes still valid, often not. */
+export const maybeInvalidSpec = fc.tuple(validSpec, corruption).map(([spec, patch]) => ({ ...spec, ...patch }) as Record<string, unknown>);
