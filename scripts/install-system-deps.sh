@@ -2,7 +2,8 @@
 # Installs the Debian packages the tests and benchmarks use (real peers: rsyslog + omczmq/imczmq, pyzmq,
 # Prometheus, openssl). Idempotent: only missing packages are installed, and apt-get update runs only then.
 set -euo pipefail
-pkgs=(rsyslog rsyslog-czmq python3-zmq prometheus openssl)
+# buildah + debootstrap: the image builds (scripts/build-images.sh, test/images) without a registry or Docker engine.
+pkgs=(rsyslog rsyslog-czmq python3-zmq prometheus openssl buildah debootstrap)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

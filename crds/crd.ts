@@ -1,0 +1,58 @@
+// Builds the CustomResourceDefinition from the JSON Schema and the CEL rules. Pure: generate.ts writes it.
+import {
+  GROUP,
+  KIND,
+  PLURAL,
+  SHORT_NAMES,
+  SINGULAR,
+  VERSION,
+  logServerSchema,
+  printerColumns,
+} from './logserver.schema.js';
+import { specRules } from './logserver.rules.js';
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+// ajv-only keywords the API server's structural schema forbids or ignores.
+function toStructural(schema: unknown): Json {
+  if (Array.isArray(schema)) return schema.map(toStructural);
+  if (schema === null || typeof schema !== 'object') return schema as Json;
+  const out: Record<string, Json> = {};
+  for (const [k, v] of Object.entries(schema)) {
+    if (k === 'additionalProperties' && v === false) continue;
+    out[k] = toStructural(v);
+  }
+  return out;
+}
+
+export function buildCrd(): Record<string, Json> {
+  const schema = toStructural(logServerSchema) as Record<string, Json>;
+  const props = schema.properties as Record<string, Record<string, Json>>;
+  props.spec['x-kubernetes-validations'] = specRules
+    .filter((r) => r.cel !== undefined)
+    .map((r) => ({ rule: r.cel as string, message: `spec.${r.field}: ${r.message}`, fieldPath: `.${r.field}` }));
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${PLURAL}.${GROUP}` },
+    spec: {
+      group: GROUP,
+      names: { kind: KIND, listKind: `${KIND}List`, plural: PLURAL, singular: SINGULAR, shortNames: [...SHORT_NAMES], categories: ['zlog'] },
+      scope: 'Namespaced',
+      versions: [
+        {
+          name: VERSION,
+          served: true,
+          storage: true,
+          subresources: {
+            status: {},
+            scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.status.selector' },
+          },
+          additionalPrinterColumns: printerColumns.map((c) => ({ ...c })),
+          schema: { openAPIV3Schema: schema },
+        },
+      ],
+    },
+  };
+}
+

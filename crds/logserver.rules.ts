@@ -1,0 +1,84 @@
+// Cross-field rules of the LogServer spec, each written once: the CEL expression goes into the CRD as an
+// `x-kubernetes-validations` entry (so the API server rejects the object), and the TypeScript check runs in
+// the operator (so an object admitted under an older CRD, or a rule CEL cannot express, still ends in
+// Ready=False reason=InvalidSpec). Rules without `cel` are operator-only. The CEL guards with has() because
+// the API server also checks the rules against the spec's own default ({}), before nested defaults exist.
+import type { LogServerSpec } from '../operator/api/types.js';
+import { parseQuantity } from '../operator/api/quantity.js';
+
+export interface SpecRule {
+  /** Field the rule is about, relative to spec, dotted (also the CEL fieldPath). */
+  field: string;
+  message: string;
+  cel?: string;
+  holds(spec: LogServerSpec): boolean;
+}
+
+export const specRules: readonly SpecRule[] = [
+  {
+    field: 'sinks',
+    message: 'sinks[].file may only be set on a sink of type file',
+    cel: "!has(self.sinks) || self.sinks.all(s, s.type == 'file' || !has(s.file))",
+    holds: (s) => s.sinks.every((k) => k.type === 'file' || k.file === undefined),
+  },
+  {
+    field: 'inputs',
+    message: 'inputs[].port values must be distinct',
+    cel: '!has(self.inputs) || self.inputs.all(a, self.inputs.filter(b, b.port == a.port).size() == 1)',
+    holds: (s) => new Set(s.inputs.map((i) => i.port)).size === s.inputs.length,
+  },
+  {
+    field: 'inputs',
+    message: 'inputs[].name must not be metrics (the metrics port has that name)',
+    cel: "!has(self.inputs) || self.inputs.all(i, i.name != 'metrics')",
+    holds: (s) => s.inputs.every((i) => i.name !== 'metrics'),
+  },
+  {
+    field: 'metricsPort',
+    message: 'metricsPort must differ from every inputs[].port',
+    cel: '!has(self.inputs) || !has(self.metricsPort) || self.inputs.all(i, i.port != self.metricsPort)',
+    holds: (s) => s.inputs.every((i) => i.port !== s.metricsPort),
+  },
+  {
+    field: 'inputs',
+    message: 'inputs[].topics may only be set on an input of type zmq-sub',
+    cel: "!has(self.inputs) || self.inputs.all(i, i.type == 'zmq-sub' || !has(i.topics))",
+    holds: (s) => s.inputs.every((i) => i.type === 'zmq-sub' || i.topics === undefined),
+  },
+  {
+    field: 'storage.persistentVolumeClaim',
+    message: 'storage.persistentVolumeClaim is required when storage.type is persistentVolumeClaim',
+    cel: "!has(self.storage) || !has(self.storage.type) || self.storage.type != 'persistentVolumeClaim' || has(self.storage.persistentVolumeClaim)",
+    holds: (s) => s.storage.type !== 'persistentVolumeClaim' || s.storage.persistentVolumeClaim !== undefined,
+  },
+  {
+    field: 'storage.persistentVolumeClaim.accessModes',
+    message: 'replicas > 1 share one PersistentVolumeClaim: storage.persistentVolumeClaim.accessModes must include ReadWriteMany',
+    cel:
+      "!has(self.storage) || !has(self.storage.type) || self.storage.type != 'persistentVolumeClaim' || !has(self.replicas) || self.replicas <= 1 || " +
+      "(has(self.storage.persistentVolumeClaim) && has(self.storage.persistentVolumeClaim.accessModes) && " +
+      "'ReadWriteMany' in self.storage.persistentVolumeClaim.accessModes)",
+    holds: (s) =>
+      s.storage.type !== 'persistentVolumeClaim' ||
+      s.replicas <= 1 ||
+      (s.storage.persistentVolumeClaim?.accessModes ?? []).includes('ReadWriteMany'),
+  },
+  {
+    field: 'pipeline.batch.maxBytes',
+    message: 'pipeline.batch.maxBytes must not exceed pipeline.queue.maxBytes',
+    cel: '!has(self.pipeline) || !has(self.pipeline.batch) || !has(self.pipeline.queue) || !has(self.pipeline.batch.maxBytes) || !has(self.pipeline.queue.maxBytes) || self.pipeline.batch.maxBytes <= self.pipeline.queue.maxBytes',
+    holds: (s) => s.pipeline.batch.maxBytes <= s.pipeline.queue.maxBytes,
+  },
+  {
+    // Operator-only: comparing a byte count with a resource.Quantity needs quantity arithmetic, which this
+    // project does not want to depend on in the API server's CEL library version.
+    field: 'pipeline.queue.maxBytes',
+    message: 'pipeline.queue.maxBytes must be less than resources.limits.memory (the queue alone would exhaust the container)',
+    holds: (s) => {
+      const limit = s.resources.limits?.memory;
+      if (limit === undefined) return true;
+      const bytes = parseQuantity(limit);
+      return bytes === undefined || s.pipeline.queue.maxBytes < bytes;
+    },
+  },
+];

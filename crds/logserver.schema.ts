@@ -1,0 +1,321 @@
+// The LogServer API: the one source from which the CRD YAML (crds/, charts/zlog/crds/), the operator's ajv
+// validator and docs/operator.md are derived. Written in the subset of JSON Schema that is also a structural
+// CRD schema, plus `additionalProperties: false` (ajv only; the CRD generator drops it because the API server
+// prunes and, with strict field validation, rejects unknown fields itself) and `x-kubernetes-*` annotations
+// (registered with ajv as no-op keywords). Cross-field rules live in logserver.rules.ts.
+
+export const GROUP = 'logging.zlog.dev';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+export const KIND = 'LogServer';
+export const PLURAL = 'logservers';
+export const SINGULAR = 'logserver';
+export const SHORT_NAMES = ['zls'] as const;
+export const DEFAULT_IMAGE = 'ghcr.io/zlog/collector:0.1.0';
+
+const dnsLabel = { type: 'string', pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$', maxLength: 63 } as const;
+const port = { type: 'integer', minimum: 1, maximum: 65535 } as const;
+const stringMap = { type: 'object', additionalProperties: { type: 'string' } } as const;
+// A Kubernetes resource.Quantity: the API server accepts an integer or a string in quantity syntax.
+const quantity = {
+  'x-kubernetes-int-or-string': true,
+  anyOf: [{ type: 'integer' }, { type: 'string' }],
+  pattern: '^(\\+)?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?[0-9]+))?$',
+  minimum: 0,
+} as const;
+// Upstream core types we pass through to the pod unchanged; the API server validates them when the Deployment
+// is applied, so the CRD keeps them open rather than copying thousands of lines of upstream schema.
+const passThrough = (description: string) =>
+  ({ type: 'object', 'x-kubernetes-preserve-unknown-fields': true, description }) as const;
+
+const input = {
+  type: 'object',
+  required: ['name', 'type', 'port'],
+  additionalProperties: false,
+  properties: {
+    name: {
+      type: 'string',
+      // An IANA service name, because it also names the container and Service port.
+      pattern: '^[a-z]([-]?[a-z0-9])*$',
+      maxLength: 15,
+      description: 'Input id and port name: lowercase letters, digits and single hyphens, at most 15 characters.',
+    },
+    type: { type: 'string', enum: ['zmq-pull', 'zmq-sub', 'zmq-router'], description: 'ZeroMQ socket the collector binds.' },
+    port: { ...port, description: 'TCP port bound in the pod and exposed by the Service.' },
+    framing: { type: 'string', enum: ['frame', 'lines', 'message'], default: 'frame' },
+    format: { type: 'string', enum: ['auto', 'syslog', 'json', 'text'], default: 'auto' },
+    topics: { type: 'array', maxItems: 64, items: { type: 'string', maxLength: 255 }, description: 'zmq-sub subscription prefixes; empty means everything.' },
+    rcvHwm: { type: 'integer', minimum: 1, maximum: 10_000_000, default: 10_000 },
+  },
+} as const;
+
+const fileSink = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'Settings of a file sink; only allowed when type is file.',
+  properties: {
+    filename: { type: 'string', pattern: '^[^/\\\\]+$', maxLength: 255, default: 'zlog.ndjson' },
+    rotation: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        maxBytes: { type: 'integer', minimum: 4096, default: 268_435_456 },
+        maxAgeSeconds: { type: 'integer', minimum: 0, default: 3600, description: '0 disables age-based rotation.' },
+      },
+    },
+    compress: { type: 'boolean', default: true, description: 'gzip rotated files.' },
+    retention: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        maxFiles: { type: 'integer', minimum: 1, default: 20 },
+        maxAgeSeconds: { type: 'integer', minimum: 0, default: 0, description: '0 keeps files regardless of age.' },
+      },
+    },
+    fsync: { type: 'string', enum: ['batch', 'interval', 'never'], default: 'batch' },
+  },
+} as const;
+
+const sink = {
+  type: 'object',
+  required: ['name', 'type'],
+  additionalProperties: false,
+  properties: {
+    name: { ...dnsLabel, description: 'Sink id (component_id in metrics).' },
+    type: { type: 'string', enum: ['file', 'stdout'] },
+    file: fileSink,
+  },
+} as const;
+
+const toleration = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    key: { type: 'string' },
+    operator: { type: 'string', enum: ['Exists', 'Equal'] },
+    value: { type: 'string' },
+    effect: { type: 'string', enum: ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] },
+    tolerationSeconds: { type: 'integer' },
+  },
+} as const;
+
+const envVar = {
+  type: 'object',
+  required: ['name'],
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string', minLength: 1, pattern: '^[-._a-zA-Z][-._a-zA-Z0-9]*$' },
+    value: { type: 'string' },
+    valueFrom: passThrough('A core/v1 EnvVarSource (secretKeyRef, configMapKeyRef, fieldRef, resourceFieldRef).'),
+  },
+} as const;
+
+export const logServerSpecSchema = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  properties: {
+    image: { type: 'string', minLength: 1, default: DEFAULT_IMAGE, description: 'Collector image.' },
+    imagePullPolicy: { type: 'string', enum: ['Always', 'IfNotPresent', 'Never'], default: 'IfNotPresent' },
+    imagePullSecrets: { type: 'array', maxItems: 16, items: dnsLabel, description: 'Names of Secrets in the namespace.' },
+    replicas: { type: 'integer', minimum: 0, maximum: 100, default: 1 },
+    resources: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        requests: { type: 'object', additionalProperties: quantity },
+        limits: { type: 'object', additionalProperties: quantity },
+      },
+    },
+    inputs: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 8,
+      items: input,
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['name'],
+      default: [
+        { name: 'pull', type: 'zmq-pull', port: 5555 },
+        { name: 'sub', type: 'zmq-sub', port: 5556 },
+        { name: 'native', type: 'zmq-router', port: 5557 },
+      ],
+    },
+    pipeline: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        workers: { type: 'integer', minimum: 0, maximum: 64, default: 1, description: 'Worker threads; 0 processes inline.' },
+        queue: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            maxRecords: { type: 'integer', minimum: 1, default: 200_000 },
+            maxBytes: { type: 'integer', minimum: 65_536, default: 134_217_728 },
+          },
+        },
+        batch: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            maxRecords: { type: 'integer', minimum: 1, default: 50_000 },
+            maxBytes: { type: 'integer', minimum: 1024, default: 4_194_304 },
+            maxDelayMs: { type: 'integer', minimum: 0, maximum: 60_000, default: 20 },
+          },
+        },
+        ackMode: { type: 'string', enum: ['received', 'persisted'], default: 'persisted' },
+      },
+    },
+    sinks: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 4,
+      items: sink,
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['name'],
+      default: [{ name: 'file', type: 'file' }],
+    },
+    storage: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'Volume mounted at /var/lib/zlog for file sinks.',
+      properties: {
+        type: { type: 'string', enum: ['emptyDir', 'persistentVolumeClaim'], default: 'emptyDir' },
+        emptyDir: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { sizeLimit: quantity, medium: { type: 'string', enum: ['', 'Memory'] } },
+        },
+        persistentVolumeClaim: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['size'],
+          properties: {
+            size: quantity,
+            storageClassName: { type: 'string' },
+            accessModes: {
+              type: 'array',
+              maxItems: 3,
+              items: { type: 'string', enum: ['ReadWriteOnce', 'ReadWriteMany', 'ReadWriteOncePod'] },
+            },
+          },
+        },
+      },
+    },
+    drainTimeoutSeconds: { type: 'integer', minimum: 1, maximum: 3600, default: 25, description: 'How long a stopping pod may drain.' },
+    logLevel: { type: 'string', enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], default: 'info' },
+    metricsPort: { ...port, default: 9090, description: 'HTTP port for /metrics, /healthz, /readyz and /drain.' },
+    monitoring: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        serviceMonitor: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            enabled: { type: 'boolean', default: false },
+            labels: { ...stringMap, description: 'Labels Prometheus selects on (kube-prometheus-stack: release: <name>).' },
+            interval: { type: 'string', pattern: '^(0|(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$', default: '30s' },
+          },
+        },
+      },
+    },
+    podDisruptionBudget: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'Created only when replicas > 1.',
+      properties: {
+        enabled: { type: 'boolean', default: true },
+        maxUnavailable: { type: 'integer', minimum: 1, default: 1 },
+      },
+    },
+    service: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        type: { type: 'string', enum: ['ClusterIP', 'NodePort', 'LoadBalancer'], default: 'ClusterIP' },
+        annotations: stringMap,
+      },
+    },
+    scheduling: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        nodeSelector: stringMap,
+        tolerations: { type: 'array', maxItems: 32, items: toleration },
+        affinity: passThrough('A core/v1 Affinity.'),
+        topologySpreadConstraints: {
+          type: 'array',
+          maxItems: 8,
+          items: passThrough('A core/v1 TopologySpreadConstraint; labelSelector defaults to the pod labels.'),
+        },
+        priorityClassName: { type: 'string' },
+      },
+    },
+    podSecurityContext: passThrough('A core/v1 PodSecurityContext; merged over the restricted default.'),
+    containerSecurityContext: passThrough('A core/v1 SecurityContext; merged over the restricted default.'),
+    env: { type: 'array', maxItems: 64, items: envVar },
+    podAnnotations: stringMap,
+    podLabels: stringMap,
+  },
+} as const;
+
+const condition = {
+  type: 'object',
+  required: ['type', 'status', 'lastTransitionTime', 'reason', 'message'],
+  properties: {
+    type: { type: 'string', maxLength: 316 },
+    status: { type: 'string', enum: ['True', 'False', 'Unknown'] },
+    observedGeneration: { type: 'integer', minimum: 0 },
+    lastTransitionTime: { type: 'string', format: 'date-time' },
+    reason: { type: 'string', maxLength: 1024, minLength: 1, pattern: '^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$' },
+    message: { type: 'string', maxLength: 32768 },
+  },
+} as const;
+
+export const logServerStatusSchema = {
+  type: 'object',
+  properties: {
+    observedGeneration: { type: 'integer' },
+    conditions: {
+      type: 'array',
+      items: condition,
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['type'],
+    },
+    replicas: { type: 'integer' },
+    readyReplicas: { type: 'integer' },
+    selector: { type: 'string', description: 'Label selector of the pods (for the scale subresource).' },
+    endpoint: { type: 'string', description: 'Client endpoint: tcp://<service>.<namespace>.svc:<first input port>.' },
+    configHash: { type: 'string', description: 'Hash of the rendered collector configuration the pods run.' },
+  },
+} as const;
+
+export const logServerSchema = {
+  type: 'object',
+  properties: {
+    apiVersion: { type: 'string' },
+    kind: { type: 'string' },
+    metadata: { type: 'object' },
+    spec: logServerSpecSchema,
+    status: logServerStatusSchema,
+  },
+} as const;
+
+export const printerColumns = [
+  { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+  { name: 'Replicas', type: 'integer', jsonPath: '.status.readyReplicas' },
+  { name: 'Endpoint', type: 'string', jsonPath: '.status.endpoint' },
+  { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+] as const;

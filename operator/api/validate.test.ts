@@ -1,0 +1,65 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { validateSpec, describeErrors } from './validate.js';
+import { parseQuantity } from './quantity.js';
+
+test('an empty spec is valid and fully defaulted', () => {
+  const r = validateSpec({});
+  assert.ok(r.ok);
+  assert.equal(r.spec.replicas, 1);
+  assert.deepEqual(r.spec.inputs.map((i) => [i.name, i.port, i.framing]), [['pull', 5555, 'frame'], ['sub', 5556, 'frame'], ['native', 5557, 'frame']]);
+  assert.equal(r.spec.sinks[0].type, 'file');
+  assert.equal(r.spec.pipeline.queue.maxBytes, 134_217_728);
+  assert.equal(r.spec.monitoring.serviceMonitor.enabled, false);
+  assert.equal(r.spec.storage.type, 'emptyDir');
+  assert.equal(r.spec.drainTimeoutSeconds, 25);
+});
+
+test('the input object is not modified', () => {
+  const raw = { replicas: 2 };
+  validateSpec(raw);
+  assert.deepEqual(raw, { replicas: 2 });
+});
+
+test('schema errors name the field path', () => {
+  const r = validateSpec({ replicas: -1, sinks: [{ name: 'f', type: 'file', file: { bogus: 1 } }], inputs: [{ name: 'x', type: 'zmq-pull' }] });
+  assert.ok(!r.ok);
+  const paths = r.errors.map((e) => e.path);
+  assert.ok(paths.includes('spec.replicas'), paths.join());
+  assert.ok(paths.includes('spec.sinks[0].file.bogus'), paths.join());
+  assert.ok(paths.includes('spec.inputs[0].port'), paths.join());
+});
+
+test('enum errors list the allowed values', () => {
+  const r = validateSpec({ imagePullPolicy: 'Sometimes' });
+  assert.ok(!r.ok);
+  assert.match(describeErrors(r.errors), /spec\.imagePullPolicy: .*"Always"/);
+});
+
+test('cross-field rules report their field', () => {
+  const cases: Array<[unknown, string]> = [
+    [{ sinks: [{ name: 'o', type: 'stdout', file: {} }] }, 'spec.sinks'],
+    [{ inputs: [{ name: 'a', type: 'zmq-pull', port: 1 }, { name: 'b', type: 'zmq-sub', port: 1 }] }, 'spec.inputs'],
+    [{ metricsPort: 5555 }, 'spec.metricsPort'],
+    [{ inputs: [{ name: 'a', type: 'zmq-pull', port: 1, topics: ['x'] }] }, 'spec.inputs'],
+    [{ storage: { type: 'persistentVolumeClaim' } }, 'spec.storage.persistentVolumeClaim'],
+    [{ replicas: 2, storage: { type: 'persistentVolumeClaim', persistentVolumeClaim: { size: '1Gi' } } }, 'spec.storage.persistentVolumeClaim.accessModes'],
+    [{ pipeline: { queue: { maxBytes: 65536 }, batch: { maxBytes: 65537 } } }, 'spec.pipeline.batch.maxBytes'],
+    [{ resources: { limits: { memory: '64Mi' } } }, 'spec.pipeline.queue.maxBytes'],
+  ];
+  for (const [spec, path] of cases) {
+    const r = validateSpec(spec);
+    assert.ok(!r.ok, JSON.stringify(spec));
+    assert.deepEqual(r.errors.map((e) => e.path), [path]);
+  }
+  assert.ok(validateSpec({ resources: { limits: { memory: '1Gi' } } }).ok);
+});
+
+test('quantities', () => {
+  assert.equal(parseQuantity('64Mi'), 64 * 2 ** 20);
+  assert.equal(parseQuantity('1G'), 1e9);
+  assert.equal(parseQuantity('500m'), 0.5);
+  assert.equal(parseQuantity('1e3'), 1000);
+  assert.equal(parseQuantity(12), 12);
+  assert.equal(parseQuantity('12x'), undefined);
+});

@@ -1,0 +1,52 @@
+// Validation of a LogServer spec in the operator: ajv against the same JSON Schema the CRD is generated from
+// (applying its defaults), then every cross-field rule. Errors carry the field path from `spec`.
+import type { ErrorObject } from 'ajv';
+import { logServerSpecSchema } from '../../crds/logserver.schema.js';
+import { specRules } from '../../crds/logserver.rules.js';
+import { newAjv, type SpecError } from './ajv.js';
+import { collectorConfigErrors, renderCollectorConfig } from './collector-config.js';
+import type { LogServerSpec } from './types.js';
+
+export type { SpecError };
+
+export type SpecResult = { ok: true; spec: LogServerSpec } | { ok: false; errors: SpecError[] };
+
+// Wrapped in { spec } as in the CRD, so the spec's own default is legal and error paths start at spec.
+const validateSchema = newAjv().compile<{ spec: LogServerSpec }>({
+  type: 'object',
+  required: ['spec'],
+  properties: { spec: logServerSpecSchema },
+});
+
+function pathOf(e: ErrorObject): string {
+  // instancePath is a JSON pointer (/sinks/0/file); spec paths read better dotted with indexes.
+  const parts = e.instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (e.keyword === 'required') parts.push(String((e.params as { missingProperty: string }).missingProperty));
+  if (e.keyword === 'additionalProperties') parts.push(String((e.params as { additionalProperty: string }).additionalProperty));
+  let out = '';
+  for (const p of parts) out += /^[0-9]+$/.test(p) ? `[${p}]` : `.${p}`;
+  return out.slice(1);
+}
+
+/** Validates and defaults a spec (a deep copy: the input is not modified). */
+export function validateSpec(raw: unknown): SpecResult {
+  const doc = { spec: structuredClone(raw ?? {}) };
+  if (!validateSchema(doc)) {
+    const errors = (validateSchema.errors ?? [])
+      // anyOf branches of int-or-string repeat one problem three times; keep the summary.
+      .filter((e) => !/\/anyOf\/[0-9]+\//.test(e.schemaPath))
+      .map((e) => ({ path: pathOf(e), message: `${e.message ?? 'is invalid'}${e.keyword === 'enum' ? `: ${JSON.stringify((e.params as { allowedValues: unknown[] }).allowedValues)}` : ''}` }));
+    return { ok: false, errors };
+  }
+  const spec = doc.spec;
+  const errors = specRules.filter((r) => !r.holds(spec)).map((r) => ({ path: `spec.${r.field}`, message: r.message }));
+  if (errors.length) return { ok: false, errors };
+  // Whatever the API adds up to must still be a config the collector starts with.
+  const collectorErrors = collectorConfigErrors(renderCollectorConfig(spec));
+  return collectorErrors.length ? { ok: false, errors: collectorErrors } : { ok: true, spec };
+}
+
+/** One line for a condition message or an Event. */
+export function describeErrors(errors: readonly SpecError[]): string {
+  return errors.map((e) => `${e.path}: ${e.message}`).join('; ');
+}

@@ -1,0 +1,268 @@
+// A small REST client for exactly the calls the operator makes. client-node's generated clients serialise
+// through typed models (dropping or reshaping fields of objects they do not know, such as custom resources
+// and server-side apply bodies) and default patches to JSON-patch; talking JSON over one keep-alive agent
+// avoids both. Credentials, CA and impersonation still come from client-node's KubeConfig.
+import http from 'node:http';
+import https from 'node:https';
+import { createInterface } from 'node:readline';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { KIND, PLURAL } from '../../crds/logserver.schema.js';
+import { FIELD_MANAGER } from '../manifests/common.js';
+import { CHILD_KINDS } from '../manifests/index.js';
+
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name?: string;
+}
+
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid?: string;
+    resourceVersion?: string;
+    generation?: number;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    ownerReferences?: Array<{ apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }>;
+    deletionTimestamp?: string;
+    creationTimestamp?: string;
+  };
+}
+
+export interface KubeList<T> {
+  metadata: { resourceVersion: string; continue?: string };
+  items: T[];
+}
+
+export type WatchEvent<T> = { type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK'; object: T } | { type: 'ERROR'; object: { code?: number; message?: string; reason?: string } };
+
+/** A non-2xx answer, with the API server's Status reason and message. */
+export class ApiError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export function isStatus(err: unknown, code: number): boolean {
+  return err instanceof ApiError && err.statusCode === code;
+}
+
+// Plural resource names of every kind the operator touches; no discovery round trip needed.
+const plurals: Record<string, string> = {
+  [KIND]: PLURAL,
+  ...Object.fromEntries(CHILD_KINDS.map((k) => [k.kind, k.plural])),
+  Event: 'events',
+  Lease: 'leases',
+};
+
+export function resourcePath(ref: ObjectRef, subresource?: string): string {
+  const plural = plurals[ref.kind];
+  if (!plural) throw new Error(`kube: unknown kind ${ref.kind}`);
+  const base = ref.apiVersion.includes('/') ? `/apis/${ref.apiVersion}` : `/api/${ref.apiVersion}`;
+  const ns = ref.namespace ? `/namespaces/${encodeURIComponent(ref.namespace)}` : '';
+  const name = ref.name ? `/${encodeURIComponent(ref.name)}` : '';
+  return `${base}${ns}/${plural}${name}${subresource ? `/${subresource}` : ''}`;
+}
+
+export function refOf(obj: KubeObject): ObjectRef {
+  return { apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name };
+}
+
+export interface RequestOptions {
+  method?: string;
+  body?: unknown;
+  contentType?: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  /** Abandon the request after this long (not for watches). */
+  timeoutMs?: number;
+}
+
+const CREDENTIAL_REFRESH_MS = 60_000;
+
+type TlsOptions = Pick<https.AgentOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized' | 'servername'>;
+
+export class Kube {
+  private readonly server: URL;
+  private readonly agent: http.Agent;
+  private headersAt = Date.now();
+
+  private constructor(
+    private readonly kc: KubeConfig,
+    private readonly tls: TlsOptions,
+    private headers: Record<string, string>,
+  ) {
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new Error('kubeconfig has no current cluster');
+    this.server = new URL(cluster.server);
+    this.agent = this.server.protocol === 'http:' ? new http.Agent({ keepAlive: true, maxSockets: 32 }) : new https.Agent({ keepAlive: true, maxSockets: 32, ...tls });
+  }
+
+  static async create(kc: KubeConfig): Promise<Kube> {
+    const opts: https.RequestOptions = {};
+    await kc.applyToHTTPSOptions(opts);
+    const tls: TlsOptions = { ca: opts.ca, cert: opts.cert, key: opts.key, rejectUnauthorized: opts.rejectUnauthorized, servername: opts.servername };
+    return new Kube(kc, tls, Kube.headersFrom(opts));
+  }
+
+  private static headersFrom(opts: https.RequestOptions): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(opts.headers ?? {})) if (typeof v === 'string') out[k] = v;
+    if (opts.auth) out.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
+    return out;
+  }
+
+  // Projected ServiceAccount tokens (in-cluster) are rotated by the kubelet: re-read them now and then.
+  private async refreshCredentials(): Promise<void> {
+    this.headersAt = Date.now();
+    const opts: https.RequestOptions = {};
+    await this.kc.applyToHTTPSOptions(opts);
+    this.headers = Kube.headersFrom(opts);
+  }
+
+  private url(path: string, query?: RequestOptions['query']): URL {
+    const u = new URL(this.server.pathname.replace(/\/$/, '') + path, this.server);
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) u.searchParams.set(k, String(v));
+    return u;
+  }
+
+  private async open(path: string, o: RequestOptions): Promise<{ req: http.ClientRequest; res: http.IncomingMessage }> {
+    const method = o.method ?? 'GET';
+    if (Date.now() - this.headersAt > CREDENTIAL_REFRESH_MS) await this.refreshCredentials();
+    const headers: Record<string, string> = { ...this.headers, Accept: 'application/json' };
+    let payload: string | undefined;
+    if (o.body !== undefined) {
+      payload = JSON.stringify(o.body);
+      headers['Content-Type'] = o.contentType ?? 'application/json';
+    }
+    const u = this.url(path, o.query);
+    const mod = u.protocol === 'http:' ? http : https;
+    return new Promise((resolve, reject) => {
+      const req = mod.request(u, { method, headers, agent: this.agent, ...this.tls }, (res) => resolve({ req, res }));
+      req.on('error', reject);
+      if (o.timeoutMs) req.setTimeout(o.timeoutMs, () => req.destroy(new Error(`kube: ${method} ${path} timed out`)));
+      req.end(payload);
+    });
+  }
+
+  async request<T>(path: string, o: RequestOptions = {}): Promise<T> {
+    const { res } = await this.open(path, { timeoutMs: 30_000, ...o });
+    const chunks: Buffer[] = [];
+    for await (const c of res) chunks.push(c as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    const status = res.statusCode ?? 0;
+    if (status < 200 || status > 299) {
+      let reason = 'Unknown';
+      let message = text.slice(0, 500) || `HTTP ${status}`;
+      try {
+        const s = JSON.parse(text) as { reason?: string; message?: string };
+        reason = s.reason ?? reason;
+        message = s.message ?? message;
+      } catch {
+        // not a Status object: keep the raw text
+      }
+      throw new ApiError(status, reason, `${o.method ?? 'GET'} ${path}: ${status} ${message}`);
+    }
+    return (text ? JSON.parse(text) : {}) as T;
+  }
+
+  get<T extends KubeObject>(ref: ObjectRef): Promise<T> {
+    return this.request<T>(resourcePath(ref));
+  }
+
+  list<T extends KubeObject>(ref: ObjectRef, query?: RequestOptions['query']): Promise<KubeList<T>> {
+    return this.request<KubeList<T>>(resourcePath(ref), { query });
+  }
+
+  /** Server-side apply with the operator's field manager; force, because the operator owns these fields. */
+  apply<T extends KubeObject>(obj: KubeObject, subresource?: string): Promise<T> {
+    return this.request<T>(resourcePath(refOf(obj), subresource), {
+      method: 'PATCH',
+      body: obj,
+      contentType: 'application/apply-patch+yaml',
+      query: { fieldManager: FIELD_MANAGER, force: true },
+    });
+  }
+
+  create<T extends KubeObject>(obj: KubeObject): Promise<T> {
+    return this.request<T>(resourcePath({ ...refOf(obj), name: undefined }), { method: 'POST', body: obj });
+  }
+
+  /** PUT with the object's resourceVersion: fails with 409 when someone else wrote first. */
+  replace<T extends KubeObject>(obj: KubeObject): Promise<T> {
+    return this.request<T>(resourcePath(refOf(obj)), { method: 'PUT', body: obj });
+  }
+
+  /** Deletes if present; absent is success. uid, when given, guards against deleting a same-named successor. */
+  async delete(ref: ObjectRef, uid?: string): Promise<boolean> {
+    try {
+      await this.request(resourcePath(ref), {
+        method: 'DELETE',
+        body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background', ...(uid ? { preconditions: { uid } } : {}) },
+      });
+      return true;
+    } catch (err) {
+      if (isStatus(err, 404)) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Opens a watch; events arrive on onEvent until the server ends the stream (done(undefined)) or it fails
+   * (done(err)). Returns a function that closes it (then done is not called).
+   */
+  async watch<T>(
+    ref: ObjectRef,
+    query: RequestOptions['query'],
+    onEvent: (e: WatchEvent<T>) => void,
+    done: (err?: Error) => void,
+  ): Promise<() => void> {
+    const { req, res } = await this.open(resourcePath(ref), { query: { ...query, watch: true, allowWatchBookmarks: true } });
+    let closed = false;
+    const finish = (err?: Error) => {
+      if (closed) return;
+      closed = true;
+      done(err);
+    };
+    if (res.statusCode !== 200) {
+      res.resume();
+      const err = new ApiError(res.statusCode ?? 0, 'WatchFailed', `watch ${resourcePath(ref)}: HTTP ${res.statusCode}`);
+      queueMicrotask(() => finish(err));
+      return () => undefined;
+    }
+    const lines = createInterface({ input: res });
+    lines.on('line', (line) => {
+      if (closed || !line) return;
+      let e: WatchEvent<T>;
+      try {
+        e = JSON.parse(line) as WatchEvent<T>;
+      } catch {
+        return finish(new Error(`watch ${resourcePath(ref)}: undecodable event`));
+      }
+      onEvent(e);
+    });
+    // readline re-emits the response's errors (ECONNRESET when the connection is cut): unhandled, they
+    // would take the process down.
+    lines.on('error', (err: Error) => finish(err));
+    res.on('error', (err) => finish(err));
+    res.on('end', () => finish());
+    res.on('close', () => finish(res.complete ? undefined : new Error(`watch ${resourcePath(ref)}: connection closed`)));
+    return () => {
+      closed = true;
+      req.destroy();
+    };
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}

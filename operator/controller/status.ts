@@ -1,0 +1,98 @@
+// Pure status logic: conditions from what the Deployment reports, condition bookkeeping (metav1.Condition
+// rules: lastTransitionTime moves only when status changes), and which changes deserve an Event.
+import type { Condition } from '../api/types.js';
+
+export type ConditionInput = Omit<Condition, 'lastTransitionTime'>;
+
+/** What the operator reads from the Deployment's status. */
+export interface DeploymentView {
+  generation?: number;
+  status?: {
+    observedGeneration?: number;
+    replicas?: number;
+    updatedReplicas?: number;
+    readyReplicas?: number;
+    availableReplicas?: number;
+    conditions?: Array<{ type: string; status: string; reason?: string; message?: string }>;
+  };
+}
+
+/** Replaces or adds each condition; keeps lastTransitionTime when the status did not change. */
+export function mergeConditions(current: readonly Condition[] | undefined, updates: readonly ConditionInput[], now: string): Condition[] {
+  const out = [...(current ?? [])];
+  for (const u of updates) {
+    const i = out.findIndex((c) => c.type === u.type);
+    const prev = i >= 0 ? out[i] : undefined;
+    const next: Condition = { ...u, lastTransitionTime: prev && prev.status === u.status ? prev.lastTransitionTime : now };
+    if (i >= 0) out[i] = next;
+    else out.push(next);
+  }
+  return out;
+}
+
+export function withoutCondition(conds: readonly Condition[], type: string): Condition[] {
+  return conds.filter((c) => c.type !== type);
+}
+
+const WARNING_REASONS = new Set(['InvalidSpec', 'CRDNotInstalled', 'ApplyFailed']);
+
+export interface Transition {
+  type: string;
+  status: Condition['status'];
+  reason: string;
+  message: string;
+  warning: boolean;
+}
+
+/** Conditions whose status or reason changed (new ones included). */
+export function transitions(before: readonly Condition[] | undefined, after: readonly Condition[]): Transition[] {
+  const out: Transition[] = [];
+  for (const c of after) {
+    const prev = before?.find((b) => b.type === c.type);
+    if (prev && prev.status === c.status && prev.reason === c.reason) continue;
+    // Not-yet-ready during a rollout is normal; a broken spec or a missing dependency needs a human.
+    const bad = (c.type === 'Degraded' && c.status === 'True') || WARNING_REASONS.has(c.reason);
+    out.push({ type: c.type, status: c.status, reason: c.reason, message: c.message, warning: bad });
+  }
+  return out;
+}
+
+/** Ready / Progressing / Degraded from the Deployment, for a LogServer at `generation` wanting `replicas`. */
+export function workloadConditions(replicas: number, generation: number, d: DeploymentView): ConditionInput[] {
+  const s = d.status ?? {};
+  const updated = s.updatedReplicas ?? 0;
+  const ready = s.readyReplicas ?? 0;
+  const total = s.replicas ?? 0;
+  const available = s.availableReplicas ?? 0;
+  const observed = (s.observedGeneration ?? 0) >= (d.generation ?? 0);
+  const rolling = !observed || updated < replicas || total > updated || available < updated;
+  const deadline = s.conditions?.find((c) => c.type === 'Progressing' && c.status === 'False' && c.reason === 'ProgressDeadlineExceeded');
+  const failure = s.conditions?.find((c) => c.type === 'ReplicaFailure' && c.status === 'True');
+  const counts = `${ready}/${replicas} ready, ${updated} updated, ${total} total`;
+  const isReady = !rolling && ready >= replicas;
+  return [
+    {
+      type: 'Ready',
+      status: isReady ? 'True' : 'False',
+      reason: isReady ? (replicas === 0 ? 'ScaledToZero' : 'AllReplicasReady') : 'ReplicasNotReady',
+      message: counts,
+      observedGeneration: generation,
+    },
+    {
+      type: 'Progressing',
+      status: rolling ? 'True' : 'False',
+      reason: rolling ? 'RollingUpdate' : 'RolloutComplete',
+      message: rolling ? `rolling out: ${counts}` : `rollout complete: ${counts}`,
+      observedGeneration: generation,
+    },
+    deadline || failure
+      ? {
+          type: 'Degraded',
+          status: 'True',
+          reason: deadline ? 'ProgressDeadlineExceeded' : 'ReplicaFailure',
+          message: (deadline ?? failure)?.message ?? '',
+          observedGeneration: generation,
+        }
+      : { type: 'Degraded', status: 'False', reason: 'AsExpected', message: 'children applied', observedGeneration: generation },
+  ];
+}

@@ -1,0 +1,133 @@
+// zlog operator entry point: `node dist/operator/main.js [flags]`.
+//   --kubeconfig PATH            default $KUBECONFIG, then in-cluster, then ~/.kube/config
+//   --namespace NS               watch one namespace (default: all; env ZLOG_OPERATOR_NAMESPACE)
+//   --workers N                  concurrent reconciles (default 4)
+//   --leader-elect / --no-leader-elect    (default on)
+//   --leader-election-namespace NS        (default: the pod's namespace, env POD_NAMESPACE, else "default")
+//   --leader-election-id NAME             Lease name (default zlog-operator)
+//   --lease-duration-seconds N            (default 15)
+//   --metrics-bind-address HOST:PORT      /metrics /healthz /readyz (default 0.0.0.0:8080; port 0 = any)
+//   --servicemonitor-poll-seconds N       how often to look for the ServiceMonitor CRD (default 30)
+//   --log-level LEVEL
+// SIGTERM/SIGINT: stop reconciling, release the lease, exit 0.
+import { hostname } from 'node:os';
+import { parseArgs } from 'node:util';
+import { KubeConfig } from '@kubernetes/client-node';
+import { pino } from 'pino';
+import { Controller } from './controller/controller.js';
+import { Kube } from './controller/kube.js';
+import { LeaderElector } from './leader/lease.js';
+import { OperatorMetrics } from './observability/metrics.js';
+import { startHealthServer } from './observability/server.js';
+
+const { values } = parseArgs({
+  options: {
+    kubeconfig: { type: 'string' },
+    namespace: { type: 'string' },
+    workers: { type: 'string', default: '4' },
+    'leader-elect': { type: 'boolean', default: true },
+    'no-leader-elect': { type: 'boolean', default: false },
+    'leader-election-namespace': { type: 'string' },
+    'leader-election-id': { type: 'string', default: 'zlog-operator' },
+    'lease-duration-seconds': { type: 'string', default: '15' },
+    'metrics-bind-address': { type: 'string', default: '0.0.0.0:8080' },
+    'servicemonitor-poll-seconds': { type: 'string', default: '30' },
+    'log-level': { type: 'string', default: process.env.LOG_LEVEL ?? 'info' },
+  },
+  strict: true,
+});
+
+function positiveInt(name: string, v: string | undefined): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) {
+    process.stderr.write(`zlog-operator: --${name} must be a non-negative integer, got ${v}\n`);
+    process.exit(2);
+  }
+  return n;
+}
+
+const log = pino({ level: values['log-level'], base: { component: 'zlog-operator' } });
+const identity = `${hostname()}_${process.pid}`;
+
+async function main(): Promise<void> {
+  const kc = new KubeConfig();
+  const kubeconfig = values.kubeconfig ?? process.env.KUBECONFIG;
+  if (kubeconfig) kc.loadFromFile(kubeconfig);
+  else kc.loadFromDefault();
+  const kube = await Kube.create(kc);
+  const metrics = new OperatorMetrics();
+  const namespace = values.namespace ?? process.env.ZLOG_OPERATOR_NAMESPACE;
+  const controller = new Controller({
+    kube,
+    log,
+    metrics,
+    namespace,
+    workers: positiveInt('workers', values.workers) || 1,
+    discoveryPollMs: positiveInt('servicemonitor-poll-seconds', values['servicemonitor-poll-seconds']) * 1000 || 30_000,
+    instance: identity,
+  });
+  const leaderElect = values['leader-elect'] && !values['no-leader-elect'];
+  let elector: LeaderElector | undefined;
+  let started = false;
+  const startController = () => {
+    started = true;
+    metrics.leader.set(1);
+    controller.start().catch((err: unknown) => {
+      log.fatal({ err: err instanceof Error ? err.message : String(err) }, 'controller failed to start');
+      process.exit(1);
+    });
+  };
+
+  const [host, portText] = splitHostPort(values['metrics-bind-address']);
+  // A standby replica is ready (it is healthy and waiting); a leader is ready once its caches are filled.
+  const health = await startHealthServer(host, positiveInt('metrics-bind-address port', portText), metrics, () => !started || controller.hasSynced);
+  log.info({ port: health.port, identity, namespace: namespace ?? '(all)', leaderElect }, 'zlog operator started');
+
+  if (leaderElect) {
+    elector = new LeaderElector({
+      kube,
+      log,
+      namespace: values['leader-election-namespace'] ?? process.env.POD_NAMESPACE ?? 'default',
+      name: values['leader-election-id'],
+      identity,
+      leaseDurationSeconds: positiveInt('lease-duration-seconds', values['lease-duration-seconds']),
+      renewDeadlineMs: Math.max(1000, (positiveInt('lease-duration-seconds', values['lease-duration-seconds']) * 2000) / 3),
+      retryPeriodMs: Math.max(500, (positiveInt('lease-duration-seconds', values['lease-duration-seconds']) * 1000) / 6),
+      onStartedLeading: startController,
+      // Caches and in-flight work belong to a leader that no longer is one: exit and let a restart rejoin.
+      onStoppedLeading: () => {
+        metrics.leader.set(0);
+        process.exit(1);
+      },
+    });
+    elector.start();
+  } else {
+    startController();
+  }
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    void (async () => {
+      await controller.stop();
+      await elector?.stop();
+      await health.close();
+      kube.close();
+      process.exit(0);
+    })();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+function splitHostPort(addr: string): [string, string] {
+  const i = addr.lastIndexOf(':');
+  return i < 0 ? ['0.0.0.0', addr] : [addr.slice(0, i) || '0.0.0.0', addr.slice(i + 1)];
+}
+
+main().catch((err: unknown) => {
+  log.fatal({ err: err instanceof Error ? err.message : String(err) }, 'zlog operator failed');
+  process.exit(1);
+});

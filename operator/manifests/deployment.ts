@@ -1,0 +1,132 @@
+// The collector Deployment: rolls one extra pod at a time and never goes below the wanted replicas
+// (maxUnavailable 0), drains a stopping pod through its preStop hook before SIGTERM, and restarts pods when
+// the rendered config changes (config-hash annotation on the template).
+import type { V1Deployment, V1EnvVar, V1PodSecurityContext, V1SecurityContext, V1TopologySpreadConstraint, V1Volume } from '@kubernetes/client-node';
+import { CONFIG_DIR, CONFIG_FILE, DATA_DIR } from '../api/collector-config.js';
+import type { LogServerSpec } from '../api/types.js';
+import { CONFIG_HASH_ANNOTATION, METRICS_PORT_NAME, childMeta, childNames, commonLabels, selectorLabels, type Built, type Owner } from './common.js';
+
+/** Room after the drain for the kubelet to deliver SIGTERM and the process to exit. */
+export const TERMINATION_GRACE_MARGIN_SECONDS = 15;
+
+// Pod Security "restricted" profile; the spec's security contexts (pass-through objects the API server
+// validates) are merged over these.
+export const RESTRICTED_POD_SECURITY_CONTEXT: Readonly<V1PodSecurityContext> = {
+  runAsNonRoot: true,
+  runAsUser: 65532,
+  runAsGroup: 65532,
+  fsGroup: 65532,
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+export const RESTRICTED_CONTAINER_SECURITY_CONTEXT: Readonly<V1SecurityContext> = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+  capabilities: { drop: ['ALL'] },
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+
+/**
+ * preStop: ask the collector to drain (POST /drain), then wait while it still answers, so the kubelet's
+ * SIGTERM finds a drained (or exited) process. Runs with the image's node; curl is not in the image.
+ */
+export function preStopScript(port: number, drainTimeoutSeconds: number): string {
+  return (
+    `const u='http://127.0.0.1:${port}';` +
+    `const end=Date.now()+${drainTimeoutSeconds * 1000};` +
+    `fetch(u+'/drain',{method:'POST'}).catch(()=>{}).then(async()=>{` +
+    `while(Date.now()<end){try{await fetch(u+'/healthz')}catch{return}await new Promise(r=>setTimeout(r,500))}})`
+  );
+}
+
+export function buildDeployment(
+  owner: Owner,
+  spec: LogServerSpec,
+  configHash: string,
+): Built<V1Deployment, 'apps/v1', 'Deployment'> {
+  const name = childNames.workload(owner);
+  const volumes: V1Volume[] = [
+    { name: 'config', configMap: { name: childNames.configMap(owner), items: [{ key: CONFIG_FILE, path: CONFIG_FILE }] } },
+    spec.storage.type === 'persistentVolumeClaim'
+      ? { name: 'data', persistentVolumeClaim: { claimName: childNames.pvc(owner) } }
+      : {
+          name: 'data',
+          emptyDir: {
+            ...(spec.storage.emptyDir?.sizeLimit !== undefined ? { sizeLimit: String(spec.storage.emptyDir.sizeLimit) } : {}),
+            ...(spec.storage.emptyDir?.medium ? { medium: spec.storage.emptyDir.medium } : {}),
+          },
+        },
+    // readOnlyRootFilesystem: node and the collector still want a writable /tmp.
+    { name: 'tmp', emptyDir: {} },
+  ];
+  const sched = spec.scheduling;
+  const quantities = (m?: Record<string, number | string>) =>
+    m ? Object.fromEntries(Object.entries(m).map(([k, v]) => [k, String(v)])) : undefined;
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: childMeta(owner, name),
+    spec: {
+      replicas: spec.replicas,
+      selector: { matchLabels: selectorLabels(owner) },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      template: {
+        metadata: {
+          labels: { ...spec.podLabels, ...commonLabels(owner) },
+          annotations: { ...spec.podAnnotations, [CONFIG_HASH_ANNOTATION]: configHash },
+        },
+        spec: {
+          serviceAccountName: name,
+          automountServiceAccountToken: false,
+          terminationGracePeriodSeconds: spec.drainTimeoutSeconds + TERMINATION_GRACE_MARGIN_SECONDS,
+          securityContext: { ...RESTRICTED_POD_SECURITY_CONTEXT, ...spec.podSecurityContext } as V1PodSecurityContext,
+          ...(spec.imagePullSecrets ? { imagePullSecrets: spec.imagePullSecrets.map((n) => ({ name: n })) } : {}),
+          ...(sched.nodeSelector ? { nodeSelector: { ...sched.nodeSelector } } : {}),
+          ...(sched.tolerations ? { tolerations: sched.tolerations.map((t) => ({ ...t })) } : {}),
+          ...(sched.affinity ? { affinity: structuredClone(sched.affinity) } : {}),
+          ...(sched.priorityClassName ? { priorityClassName: sched.priorityClassName } : {}),
+          ...(sched.topologySpreadConstraints
+            ? {
+                topologySpreadConstraints: sched.topologySpreadConstraints.map((c) => ({
+                  labelSelector: { matchLabels: selectorLabels(owner) },
+                  ...structuredClone(c),
+                })) as V1TopologySpreadConstraint[],
+              }
+            : {}),
+          containers: [
+            {
+              name: 'collector',
+              image: spec.image,
+              imagePullPolicy: spec.imagePullPolicy,
+              args: ['start', '--config', `${CONFIG_DIR}/${CONFIG_FILE}`],
+              ports: [
+                ...spec.inputs.map((i) => ({ name: i.name, containerPort: i.port, protocol: 'TCP' })),
+                { name: METRICS_PORT_NAME, containerPort: spec.metricsPort, protocol: 'TCP' },
+              ],
+              env: [
+                { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                ...(spec.env ?? []).map((e) => structuredClone(e) as V1EnvVar),
+              ],
+              resources: {
+                ...(spec.resources.requests ? { requests: quantities(spec.resources.requests) } : {}),
+                ...(spec.resources.limits ? { limits: quantities(spec.resources.limits) } : {}),
+              },
+              livenessProbe: { httpGet: { path: '/healthz', port: METRICS_PORT_NAME }, periodSeconds: 10, failureThreshold: 3 },
+              readinessProbe: { httpGet: { path: '/readyz', port: METRICS_PORT_NAME }, periodSeconds: 5, failureThreshold: 1 },
+              lifecycle: {
+                preStop: { exec: { command: ['node', '-e', preStopScript(spec.metricsPort, spec.drainTimeoutSeconds)] } },
+              },
+              securityContext: { ...RESTRICTED_CONTAINER_SECURITY_CONTEXT, ...spec.containerSecurityContext } as V1SecurityContext,
+              volumeMounts: [
+                { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+                { name: 'data', mountPath: DATA_DIR },
+                { name: 'tmp', mountPath: '/tmp' },
+              ],
+            },
+          ],
+          volumes,
+        },
+      },
+    },
+  };
+}
