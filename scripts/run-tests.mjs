@@ -3,7 +3,8 @@
 //   node scripts/run-tests.mjs            all tests
 //   node scripts/run-tests.mjs --unit     only unit tests (collector/, operator/, crds/)
 //   node scripts/run-tests.mjs PATTERN    only files whose path contains PATTERN
-// Node 20 does not expand quoted globs, so the file list is built here.
+// Node 20 does not expand quoted globs, so the file list is built here. --test-force-exit: a test that failed
+// with handles still open must not keep its file's process (and the whole run) alive.
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -32,7 +33,7 @@ if (files.length === 0) {
   process.exit(1);
 }
 // Unit tests first, then process-level tests; within the run node decides the order per file.
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-reporter=spec', ...files], {
+const r = spawnSync(process.execPath, ['--test', '--test-force-exit', '--test-concurrency=2', '--test-reporter=spec', ...files], {
   stdio: 'inherit',
   cwd: root,
   env: { ...process.env, ZLOG_REPO_ROOT: root },

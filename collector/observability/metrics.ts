@@ -34,7 +34,7 @@ export class Metrics {
 
   constructor() {
     const r = this.registry;
-    client.collectDefaultMetrics({ register: r, prefix: 'zlog_process_' });
+    client.collectDefaultMetrics({ register: r, prefix: 'zlog_' });
     const comp = ['component_id', 'component_kind', 'component_type'] as const;
     this.received = new client.Counter({ name: 'zlog_component_received_events_total', help: 'Records a component received.', labelNames: comp, registers: [r] });
     this.receivedBytes = new client.Counter({ name: 'zlog_component_received_bytes_total', help: 'Bytes a component received (wire size for sources).', labelNames: comp, registers: [r] });
