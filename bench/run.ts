@@ -1,0 +1,611 @@
+// `make bench`: throughput of the collector into its file sink, on this machine, next to rsyslog on the same
+// load. Not a test: it asserts no timings, it prints figures (a table, then one `BENCH_JSON {...}` line).
+// What it does check is loss: every run compares the lines in the output file with the records sent.
+// bench/README.md explains the cases; `--help` lists the options.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { summarise } from './cpuprofile.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url)); // dist/bench
+const ROOT = resolve(HERE, '../..');
+const MAIN = join(ROOT, 'dist/collector/cli/main.js');
+const NATIVE_SENDER = join(HERE, 'native-sender.js');
+const PY_SENDER = join(ROOT, 'bench/pyzmq_push.py');
+const DECODE_BENCH = join(HERE, 'decode.js');
+// Debian's interpreter: it has pyzmq 24; the pyenv python3 first on PATH does not.
+const PYTHON = '/usr/bin/python3';
+const RSYSLOGD = '/usr/sbin/rsyslogd';
+const MiB = 1048576;
+
+type CaseId = 'a' | 'b' | 'c' | 'rsyslog';
+const CASES: Record<CaseId, string> = {
+  a: 'pyzmq PUSH, 1 record/frame -> zlog zmq-pull',
+  b: 'native batched, ackMode received -> zlog zmq-router',
+  c: 'native batched, ackMode persisted -> zlog zmq-router',
+  rsyslog: 'pyzmq PUSH, 1 record/frame -> rsyslog imczmq PULL + omfile',
+};
+
+interface Options {
+  cases: CaseId[];
+  sizes: number[];
+  repeat: number;
+  records?: number;
+  seconds: number;
+  batch: number;
+  workers: number;
+  profile: boolean;
+  keep: boolean;
+}
+
+/** One repetition of one case. */
+interface Run {
+  sent: number;
+  written: number;
+  lines: number;
+  lossOk: boolean;
+  capped: boolean;
+  seconds: number;
+  recordsPerSecond: number;
+  mibPerSecond: number;
+  peakRssMiB: number;
+  /** Share of both cores busy (all processes) during the run, from /proc/stat. */
+  machineBusy: number;
+  load1: number;
+  client?: { recordsPerSecond: number; p50Ms: number; p99Ms: number; maxMs: number; retries: number; failed: number };
+  problems: string[];
+  /** Things worth knowing that do not put the figures in doubt. */
+  notes: string[];
+}
+
+interface CaseResult {
+  case: CaseId;
+  size: number;
+  records: number;
+  runs: Run[];
+  median: { recordsPerSecond: number; mibPerSecond: number; peakRssMiB: number; p50Ms?: number; p99Ms?: number };
+  lossOk: boolean;
+}
+
+const USAGE = `usage: node dist/bench/run.js [--case a|b|c|rsyslog|decode|all ...] [--size 100|1024 ...]
+       [--repeat 3] [--records N] [--seconds 60] [--batch 1000] [--workers 1] [--profile] [--keep]
+
+  a        ${CASES.a}
+  b        ${CASES.b}
+  c        ${CASES.c} (+ send-to-ack latency)
+  rsyslog  ${CASES.rsyslog}
+  decode   the decoder micro-benchmark (dist/bench/decode.js), when present
+
+  --records   records per run (default: 1,000,000 for a/rsyslog at 100 B, 2,000,000 for b/c at 100 B,
+              300,000 / 500,000 at 1 KiB)
+  --seconds   cap on sending in each run; a capped run is flagged and its figures cover what was sent
+  --profile   run the collector under --cpu-prof and print where its threads spent their time
+  --keep      keep the output files and logs under the work directory`;
+
+function parseOptions(argv: string[]): Options | undefined {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      case: { type: 'string', multiple: true },
+      size: { type: 'string', multiple: true },
+      repeat: { type: 'string' },
+      records: { type: 'string' },
+      seconds: { type: 'string' },
+      batch: { type: 'string' },
+      workers: { type: 'string' },
+      profile: { type: 'boolean' },
+      keep: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return undefined;
+  const rawCases = (values.case ?? ['all']).flatMap((c) => c.split(','));
+  const cases = rawCases.includes('all') ? (['a', 'b', 'c', 'rsyslog', 'decode'] as const) : rawCases;
+  for (const c of cases) if (!(c in CASES) && c !== 'decode') throw new Error(`unknown case "${c}"`);
+  const num = (name: string, v: string | undefined, dflt: number, min = 1): number => {
+    const n = v === undefined ? dflt : Number(v);
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}, not "${v}"`);
+    return n;
+  };
+  const sizes = (values.size ?? ['100', '1024']).flatMap((s) => s.split(',')).map((s) => num('size', s, 0, 16));
+  const o: Options = {
+    cases: cases.filter((c): c is CaseId => c in CASES),
+    sizes,
+    repeat: num('repeat', values.repeat, 3),
+    records: values.records === undefined ? undefined : num('records', values.records, 0),
+    seconds: num('seconds', values.seconds, 60),
+    batch: num('batch', values.batch, 1000),
+    workers: num('workers', values.workers, 1, 0),
+    profile: Boolean(values.profile),
+    keep: Boolean(values.keep),
+  };
+  runDecode = cases.includes('decode');
+  return o;
+}
+let runDecode = false;
+
+function defaultRecords(c: CaseId, size: number): number {
+  const native = c === 'b' || c === 'c';
+  if (size <= 256) return native ? 2_000_000 : 1_000_000;
+  return native ? 500_000 : 300_000;
+}
+
+// ---------------------------------------------------------------------------------------------- processes
+
+interface Proc {
+  child: ChildProcess;
+  stdout: string;
+  stderr: string;
+  exited: Promise<number | null>;
+}
+
+function start(cmd: string, args: string[], cwd = ROOT): Proc {
+  const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const p: Proc = { child, stdout: '', stderr: '', exited: Promise.resolve(null) };
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => (p.stdout += d));
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+    // The collector logs one line per event; keep the tail only so a long run cannot grow this without bound.
+    p.stderr = (p.stderr + d).slice(-200_000);
+  });
+  p.exited = new Promise((res) => {
+    child.on('exit', (code, sig) => res(code ?? (sig ? -1 : null)));
+    child.on('error', () => res(-2));
+  });
+  return p;
+}
+
+/** Waits for the process to exit, at most `ms`; then kills it (by its own PID) and reports null. */
+async function waitExit(p: Proc, ms: number): Promise<number | null> {
+  let t: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((r) => (t = setTimeout(() => r('timeout'), ms)));
+  const r = await Promise.race([p.exited, timeout]);
+  clearTimeout(t);
+  if (r !== 'timeout') return r;
+  p.child.kill('SIGKILL');
+  await p.exited;
+  return null;
+}
+
+async function stop(p: Proc, ms = 30_000): Promise<number | null> {
+  if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
+  return waitExit(p, ms);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function peakRssMiB(pid: number | undefined): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Math.round(Number(m[1]) / 1024) : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Busy and total jiffies of all CPUs, for the machine's busy share over a run (everything, not just us). */
+function cpuTimes(): { busy: number; total: number } {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0];
+  const f = line.trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  const idle = f[3] + (f[4] ?? 0);
+  return { busy: total - idle, total };
+}
+
+async function countLines(file: string): Promise<number> {
+  if (!existsSync(file)) return 0;
+  let n = 0;
+  for await (const chunk of createReadStream(file, { highWaterMark: 4 * MiB }) as AsyncIterable<Buffer>) {
+    for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) n++;
+  }
+  return n;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => res(port));
+    });
+  });
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((res) => {
+    const c = createConnection({ host: '127.0.0.1', port });
+    c.once('connect', () => {
+      c.destroy();
+      res(true);
+    });
+    c.once('error', () => res(false));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------- zlog
+
+interface Collector {
+  proc: Proc;
+  pull?: string;
+  router?: string;
+  http: string;
+  out: string;
+}
+
+async function startCollector(dir: string, ackMode: 'received' | 'persisted', o: Options): Promise<Collector> {
+  const outDir = join(dir, 'out');
+  // JSON is YAML. Rotation and compression are off so the run measures the write path, not gzip of a rotated
+  // file in the background, and one file holds every line for the loss check.
+  const cfg = {
+    inputs: [
+      { id: 'pull', type: 'zmq-pull', bind: ['tcp://127.0.0.1:*'] },
+      { id: 'native', type: 'zmq-router', bind: ['tcp://127.0.0.1:*'] },
+    ],
+    pipeline: { workers: o.workers, ackMode },
+    sinks: [{ id: 'file', type: 'file', path: outDir, fsync: 'batch', compress: false, rotation: { maxBytes: 1024 * 1024 * MiB, maxAgeSeconds: 0 } }],
+    http: { port: 0 },
+    log: { level: 'info' },
+  };
+  const file = join(dir, 'collector.yaml');
+  writeFileSync(file, JSON.stringify(cfg, null, 2));
+  const nodeArgs = o.profile ? ['--cpu-prof', '--cpu-prof-dir', join(dir, 'profile')] : [];
+  const proc = start(process.execPath, [...nodeArgs, MAIN, 'start', '--config', file]);
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline && proc.child.exitCode === null) {
+    const line = proc.stderr.split('\n').find((l) => l.includes('"msg":"collector ready"'));
+    if (line) {
+      const ready = JSON.parse(line) as { inputs: { id: string; endpoints: string[] }[]; http: string };
+      const ep = (id: string) => ready.inputs.find((i) => i.id === id)?.endpoints[0];
+      return { proc, pull: ep('pull'), router: ep('native'), http: `http://${ready.http}`, out: join(outDir, 'zlog.ndjson') };
+    }
+    await sleep(20);
+  }
+  await stop(proc, 5000);
+  throw new Error(`collector did not become ready:\n${proc.stderr.slice(-2000)}`);
+}
+
+async function writtenByCollector(c: Collector): Promise<number> {
+  try {
+    const text = await (await fetch(`${c.http}/metrics`)).text();
+    const m = /^zlog_component_sent_events_total\{component_id="file"[^}]*\} (\d+)/m.exec(text);
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return -1;
+  }
+}
+
+interface SenderReport {
+  sent: number;
+  startedAt: number;
+  client?: Run['client'];
+}
+
+/**
+ * Runs the sender to completion while polling `written()` every 20 ms, and returns when the sink has written
+ * everything that was sent (or the sink stopped making progress for 10 s, or the hard deadline passed).
+ * The end time is the first poll that saw the last record written, so it is late by at most one poll.
+ */
+async function drive(sender: Proc, parse: (stdout: string) => SenderReport, requested: number, written: () => Promise<number>, capMs: number): Promise<{ report?: SenderReport; written: number; endAt: number; problems: string[]; notes: string[] }> {
+  const problems: string[] = [];
+  const hardDeadline = Date.now() + capMs + 60_000;
+  let senderDone = false;
+  let senderCode: number | null = null;
+  void waitExit(sender, capMs + 45_000).then((c) => {
+    senderDone = true;
+    senderCode = c;
+  });
+  let report: SenderReport | undefined;
+  let w = 0;
+  let lastProgress = Date.now();
+  let endAt = 0;
+  for (;;) {
+    const now = Date.now();
+    const next = await written();
+    if (next > w) lastProgress = Date.now();
+    if (next >= 0) w = next;
+    if (senderDone && !report) {
+      if (senderCode !== 0) problems.push(`sender exited with ${senderCode}: ${sender.stderr.slice(-1000)}`);
+      try {
+        report = parse(sender.stdout);
+      } catch {
+        problems.push(`sender printed no result: ${sender.stdout.slice(-500)}`);
+        break;
+      }
+    }
+    const target = report ? report.sent : requested;
+    if (w >= target) {
+      endAt = now;
+      if (senderDone) break;
+    }
+    if (Date.now() > hardDeadline) {
+      problems.push('hard deadline passed');
+      break;
+    }
+    if (senderDone && Date.now() - lastProgress > 10_000) {
+      problems.push(`sink stopped at ${w} of ${target} records for 10 s`);
+      break;
+    }
+    await sleep(20);
+  }
+  return { report, written: w, endAt: endAt || Date.now(), problems, notes: [] };
+}
+
+async function runZlog(c: CaseId, size: number, records: number, o: Options, dir: string): Promise<Run> {
+  const col = await startCollector(dir, c === 'c' ? 'persisted' : 'received', o);
+  const t0 = cpuTimes();
+  const load1 = loadavg()[0];
+  let sender: Proc;
+  let parse: (s: string) => SenderReport;
+  if (c === 'a') {
+    sender = start(PYTHON, [PY_SENDER, col.pull!, String(records), String(size), String(o.seconds)]);
+    parse = (s) => {
+      const r = JSON.parse(s.trim().split('\n').pop()!) as { sent: number; firstSendAt: number };
+      return { sent: r.sent, startedAt: r.firstSendAt };
+    };
+  } else {
+    sender = start(process.execPath, [NATIVE_SENDER, col.router!, String(records), String(size), String(o.batch), String(o.seconds)]);
+    parse = (s) => {
+      const r = JSON.parse(s.trim().split('\n').pop()!) as { startedAt: number; records: number; failed: number; retries: number; recordsPerSecond: number; latencyMs: { p50: number; p99: number; max: number } };
+      return { sent: r.records, startedAt: r.startedAt, client: { recordsPerSecond: r.recordsPerSecond, p50Ms: r.latencyMs.p50, p99Ms: r.latencyMs.p99, maxMs: r.latencyMs.max, retries: r.retries, failed: r.failed } };
+    };
+  }
+  const d = await drive(sender, parse, records, () => writtenByCollector(col), o.seconds * 1000);
+  const t1 = cpuTimes();
+  const rss = peakRssMiB(col.proc.child.pid);
+  const code = await stop(col.proc);
+  if (code !== 0) d.problems.push(`collector exited with ${code} after SIGTERM: ${col.proc.stderr.slice(-1500)}`);
+  const lines = await countLines(col.out);
+  const run = finishRun(d, size, records, lines, rss, load1, t0, t1);
+  if (o.profile) printProfiles(join(dir, 'profile'), `${c} ${size} B`);
+  return run;
+}
+
+function finishRun(d: Awaited<ReturnType<typeof drive>>, size: number, requested: number, lines: number, rss: number, load1: number, t0: ReturnType<typeof cpuTimes>, t1: ReturnType<typeof cpuTimes>): Run {
+  const sent = d.report?.sent ?? 0;
+  const seconds = d.report ? Math.max(0.001, (d.endAt - d.report.startedAt) / 1000) : NaN;
+  const problems = [...d.problems];
+  if (lines !== sent) problems.push(`LOSS CHECK FAILED: ${sent} records sent, ${lines} lines in the output file`);
+  if (d.report?.client && d.report.client.failed > 0) problems.push(`${d.report.client.failed} records not acknowledged`);
+  return {
+    sent,
+    written: d.written,
+    lines,
+    lossOk: lines === sent && sent > 0,
+    capped: sent < requested,
+    seconds: Math.round(seconds * 1000) / 1000,
+    recordsPerSecond: Math.round(sent / seconds),
+    mibPerSecond: Math.round(((sent * size) / seconds / MiB) * 10) / 10,
+    peakRssMiB: rss,
+    machineBusy: Math.round(((t1.busy - t0.busy) / Math.max(1, t1.total - t0.total)) * 100) / 100,
+    load1: Math.round(load1 * 100) / 100,
+    client: d.report?.client,
+    problems,
+    notes: d.notes,
+  };
+}
+
+function printProfiles(dir: string, label: string): void {
+  if (!existsSync(dir)) return;
+  for (const f of readdirSorted(dir)) {
+    const s = summarise(JSON.parse(readFileSync(join(dir, f), 'utf8')), 12);
+    // Node names profiles CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile; thread 0 is the main thread.
+    const thread = /\.\d+\.0\.\d+\.cpuprofile$/.test(f) ? 'main thread' : 'worker thread';
+    console.log(`\n  profile ${label}, ${thread} (${f}): ${s.totalMs} ms sampled, ${Math.round((s.idleMs / Math.max(1, s.totalMs)) * 100)}% idle`);
+    for (const r of s.byFunction) console.log(`    ${String(r.percent).padStart(5)}%  ${r.name}`);
+  }
+}
+
+function readdirSorted(dir: string): string[] {
+  return readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort();
+}
+
+// ---------------------------------------------------------------------------------------------- rsyslog
+
+async function runRsyslog(size: number, records: number, o: Options, dir: string): Promise<Run> {
+  const port = await freePort();
+  const work = join(dir, 'work');
+  mkdirSync(work, { recursive: true });
+  const out = join(dir, 'rsyslog.out');
+  const conf = join(dir, 'rsyslog.conf');
+  // %rawmsg% plus a newline: one line per record exactly as sent, so the file's size tells when all are in.
+  // The input has its own ruleset, so rsyslog's own start/stop messages do not land in the counted file.
+  // The main queue limit mirrors the collector's default queue (200k records); when full, imczmq waits.
+  writeFileSync(
+    conf,
+    [
+      `global(workDirectory="${work}")`,
+      `main_queue(queue.type="LinkedList" queue.size="200000")`,
+      `module(load="imczmq")`,
+      `template(name="raw" type="string" string="%rawmsg%\\n")`,
+      `ruleset(name="bench") { action(type="omfile" file="${out}" template="raw") }`,
+      `input(type="imczmq" endpoints="@tcp://127.0.0.1:${port}" socktype="PULL" ruleset="bench")`,
+      `*.* action(type="omfile" file="${join(dir, 'rsyslog-internal.log')}")`,
+      '',
+    ].join('\n'),
+  );
+  const proc = start(RSYSLOGD, ['-n', '-f', conf, '-i', join(dir, 'rsyslog.pid')], dir);
+  const readyBy = Date.now() + 15_000;
+  while (!(await canConnect(port))) {
+    if (Date.now() > readyBy || proc.child.exitCode !== null) {
+      await stop(proc, 5000);
+      throw new Error(`rsyslogd did not bind 127.0.0.1:${port}:\n${proc.stderr.slice(-2000)}`);
+    }
+    await sleep(20);
+  }
+  const t0 = cpuTimes();
+  const load1 = loadavg()[0];
+  const sender = start(PYTHON, [PY_SENDER, `tcp://127.0.0.1:${port}`, String(records), String(size), String(o.seconds)]);
+  const parse = (s: string): SenderReport => {
+    const r = JSON.parse(s.trim().split('\n').pop()!) as { sent: number; firstSendAt: number };
+    return { sent: r.sent, startedAt: r.firstSendAt };
+  };
+  // Every record is `size` bytes plus "\n"; a partial last line rounds down.
+  const written = async () => (existsSync(out) ? Math.floor(statSync(out).size / (size + 1)) : 0);
+  const d = await drive(sender, parse, records, written, o.seconds * 1000);
+  const t1 = cpuTimes();
+  const rss = peakRssMiB(proc.child.pid);
+  const code = await stop(proc);
+  // rsyslog 8.2302's imczmq aborts in free() while shutting down, after the queue was written; the loss check
+  // below still decides whether anything went missing.
+  if (code !== 0 && /free\(\): invalid pointer/.test(proc.stderr)) d.notes.push(`rsyslogd aborted on SIGTERM (known imczmq shutdown crash, exit ${code})`);
+  else if (code !== 0) d.problems.push(`rsyslogd exited with ${code}: ${proc.stderr.slice(-1500)}`);
+  const lines = await countLines(out);
+  return finishRun(d, size, records, lines, rss, load1, t0, t1);
+}
+
+// ---------------------------------------------------------------------------------------------- report
+
+function median(xs: number[]): number {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function summariseCase(c: CaseId, size: number, records: number, runs: Run[]): CaseResult {
+  const med = {
+    recordsPerSecond: Math.round(median(runs.map((r) => r.recordsPerSecond))),
+    mibPerSecond: Math.round(median(runs.map((r) => r.mibPerSecond)) * 10) / 10,
+    peakRssMiB: median(runs.map((r) => r.peakRssMiB)),
+  } as CaseResult['median'];
+  if (c === 'c' || c === 'b') {
+    med.p50Ms = Math.round(median(runs.map((r) => r.client?.p50Ms ?? NaN)) * 100) / 100;
+    med.p99Ms = Math.round(median(runs.map((r) => r.client?.p99Ms ?? NaN)) * 100) / 100;
+  }
+  return { case: c, size, records, runs, median: med, lossOk: runs.every((r) => r.lossOk) };
+}
+
+const fmt = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-');
+
+function printTable(results: CaseResult[], floors: Floor[]): void {
+  const head = ['case', 'size', 'records/s (median)', 'MiB/s', 'p50 ms', 'p99 ms', 'peak RSS MiB', 'loss check', 'runs (records/s)', 'busy', 'load1'];
+  const rows = results.map((r) => [
+    `${r.case} ${r.case === 'rsyslog' ? '' : ''}`.trim(),
+    `${r.size} B`,
+    fmt(r.median.recordsPerSecond),
+    String(r.median.mibPerSecond),
+    r.median.p50Ms === undefined ? '' : String(r.median.p50Ms),
+    r.median.p99Ms === undefined ? '' : String(r.median.p99Ms),
+    String(r.median.peakRssMiB),
+    r.lossOk ? `ok ${fmt(r.runs[0]?.sent ?? 0)}` : 'FAILED',
+    r.runs.map((x) => fmt(x.recordsPerSecond) + (x.capped ? '(capped)' : '')).join(' / '),
+    r.runs.map((x) => x.machineBusy.toFixed(2)).join(' '),
+    r.runs.map((x) => x.load1.toFixed(1)).join(' '),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |';
+  console.log('\n' + line(head));
+  console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
+  for (const r of rows) console.log(line(r));
+  console.log('  busy = share of all CPUs busy during the run (every process on the machine); load1 = 1-min load at its start');
+  for (const f of floors) console.log(`  floor ${f.name}: ${fmt(f.floor)} records/s, measured ${fmt(f.measured)}: ${f.met ? 'met' : 'NOT MET'}`);
+}
+
+interface Floor {
+  name: string;
+  floor: number;
+  measured: number;
+  met: boolean;
+}
+
+async function main(): Promise<number> {
+  let o: Options | undefined;
+  try {
+    o = parseOptions(process.argv.slice(2));
+  } catch (err) {
+    console.error(`bench: ${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (!o) {
+    console.log(USAGE);
+    return 0;
+  }
+  const base = mkdtempSync(join(tmpdir(), 'zlog-bench-'));
+  console.log(`zlog bench: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), node ${process.version}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}, work dir ${base}`);
+  const results: CaseResult[] = [];
+  let failures = 0;
+  for (const size of o.sizes) {
+    for (const c of o.cases) {
+      const records = o.records ?? defaultRecords(c, size);
+      const runs: Run[] = [];
+      for (let i = 0; i < o.repeat; i++) {
+        const dir = join(base, `${c}-${size}-${i + 1}`);
+        mkdirSync(dir, { recursive: true });
+        let run: Run;
+        try {
+          run = c === 'rsyslog' ? await runRsyslog(size, records, o, dir) : await runZlog(c, size, records, o, dir);
+        } catch (err) {
+          console.error(`bench: case ${c} ${size} B run ${i + 1} failed: ${(err as Error).message}`);
+          failures++;
+          continue;
+        }
+        runs.push(run);
+        const lat = run.client && (c === 'b' || c === 'c') ? `, ack p50 ${run.client.p50Ms.toFixed(1)} ms p99 ${run.client.p99Ms.toFixed(1)} ms` : '';
+        console.log(`  ${c} ${size} B run ${i + 1}: ${fmt(run.sent)} records in ${run.seconds} s = ${fmt(run.recordsPerSecond)} records/s, ${run.mibPerSecond} MiB/s${lat}, peak RSS ${run.peakRssMiB} MiB, lines ${fmt(run.lines)}, machine busy ${run.machineBusy}, load1 ${run.load1}`);
+        for (const n of run.notes) console.log(`    note: ${n}`);
+        for (const p of run.problems) {
+          console.error(`  !!!!! ${c} ${size} B run ${i + 1}: ${p}`);
+          failures++;
+        }
+        if (!o.keep) rmSync(dir, { recursive: true, force: true });
+      }
+      if (runs.length) results.push(summariseCase(c, size, records, runs));
+    }
+  }
+  const get = (c: CaseId, size: number) => results.find((r) => r.case === c && r.size === size);
+  const floors: Floor[] = [];
+  const fa = get('a', 100);
+  if (fa) floors.push({ name: '(a) pyzmq PUSH 100 B', floor: 300_000, measured: fa.median.recordsPerSecond, met: fa.median.recordsPerSecond >= 300_000 });
+  const fb = get('b', 100);
+  if (fb) floors.push({ name: '(b) native received 100 B', floor: 2_000_000, measured: fb.median.recordsPerSecond, met: fb.median.recordsPerSecond >= 2_000_000 });
+  printTable(results, floors);
+  const ratios: Record<string, number> = {};
+  for (const size of o.sizes) {
+    const z = get('a', size);
+    const r = get('rsyslog', size);
+    if (z && r && r.median.recordsPerSecond > 0) {
+      ratios[`a/rsyslog@${size}`] = Math.round((z.median.recordsPerSecond / r.median.recordsPerSecond) * 100) / 100;
+      console.log(`  zlog (a) / rsyslog at ${size} B: ${ratios[`a/rsyslog@${size}`]} (same sender, same run)`);
+    }
+  }
+  const lossFailed = results.filter((r) => !r.lossOk);
+  if (lossFailed.length) console.error(`\n!!!!! LOSS CHECK FAILED in: ${lossFailed.map((r) => `${r.case} ${r.size} B`).join(', ')} (lines in the file != records sent)`);
+  let decode: string | undefined;
+  if (runDecode) {
+    if (existsSync(DECODE_BENCH)) {
+      console.log('\ndecoder micro-benchmark (dist/bench/decode.js, one core):');
+      const p = start(process.execPath, [DECODE_BENCH, '1']);
+      const code = await waitExit(p, 120_000);
+      decode = p.stdout.trim();
+      console.log(decode);
+      if (code !== 0) console.error(`decode bench exited with ${code}: ${p.stderr.slice(-1000)}`);
+    } else {
+      console.log('\n(decoder micro-benchmark dist/bench/decode.js not present in this build; skipped)');
+    }
+  }
+  console.log(
+    'BENCH_JSON ' +
+      JSON.stringify({
+        at: new Date().toISOString(),
+        machine: { cpus: cpus().length, node: process.version, loadavgAtEnd: loadavg() },
+        results: results.map((r) => ({ case: r.case, description: CASES[r.case], size: r.size, records: r.records, median: r.median, lossOk: r.lossOk, runs: r.runs })),
+        floors,
+        ratios,
+        decode: decode?.split('\n'),
+      }),
+  );
+  if (!o.keep) rmSync(base, { recursive: true, force: true });
+  return failures > 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => (process.exitCode = code),
+  (err: unknown) => {
+    console.error(`bench: ${(err as Error).stack ?? String(err)}`);
+    process.exitCode = 1;
+  },
+);
