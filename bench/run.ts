@@ -13,8 +13,14 @@ import { summarise } from './cpuprofile.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url)); // dist/bench
 const ROOT = resolve(HERE, '../..');
-const MAIN = join(ROOT, 'dist/collector/cli/main.js');
-const NATIVE_SENDER = join(HERE, 'native-sender.js');
+
+/** A built checkout whose collector and native sender a case runs; two of them with --baseline (A/B). */
+interface Build {
+  label: string;
+  root: string;
+}
+const mainJs = (b: Build) => join(b.root, 'dist/collector/cli/main.js');
+const nativeSenderJs = (b: Build) => join(b.root, 'dist/bench/native-sender.js');
 const PY_SENDER = join(ROOT, 'bench/pyzmq_push.py');
 const DECODE_BENCH = join(HERE, 'decode.js');
 // Debian's interpreter: it has pyzmq 24; the pyenv python3 first on PATH does not.
@@ -40,6 +46,7 @@ interface Options {
   workers: number;
   profile: boolean;
   keep: boolean;
+  builds: Build[];
 }
 
 /** One repetition of one case. */
@@ -64,6 +71,7 @@ interface Run {
 
 interface CaseResult {
   case: CaseId;
+  build: string;
   size: number;
   records: number;
   runs: Run[];
@@ -73,6 +81,7 @@ interface CaseResult {
 
 const USAGE = `usage: node dist/bench/run.js [--case a|b|c|rsyslog|decode|all ...] [--size 100|1024 ...]
        [--repeat 3] [--records N] [--seconds 60] [--batch 1000] [--workers 1] [--profile] [--keep]
+       [--baseline DIR]
 
   a        ${CASES.a}
   b        ${CASES.b}
@@ -84,7 +93,9 @@ const USAGE = `usage: node dist/bench/run.js [--case a|b|c|rsyslog|decode|all ..
               300,000 / 500,000 at 1 KiB)
   --seconds   cap on sending in each run; a capped run is flagged and its figures cover what was sent
   --profile   run the collector under --cpu-prof and print where its threads spent their time
-  --keep      keep the output files and logs under the work directory`;
+  --keep      keep the output files and logs under the work directory
+  --baseline  another built checkout (e.g. a \`git worktree\` of the commit before a patch): every zlog
+              run is done with both builds, alternating which goes first, and the table shows both`;
 
 function parseOptions(argv: string[]): Options | undefined {
   const { values } = parseArgs({
@@ -99,6 +110,7 @@ function parseOptions(argv: string[]): Options | undefined {
       workers: { type: 'string' },
       profile: { type: 'boolean' },
       keep: { type: 'boolean' },
+      baseline: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -122,7 +134,13 @@ function parseOptions(argv: string[]): Options | undefined {
     workers: num('workers', values.workers, 1, 0),
     profile: Boolean(values.profile),
     keep: Boolean(values.keep),
+    builds: [{ label: 'this', root: ROOT }],
   };
+  if (values.baseline !== undefined) {
+    const root = resolve(values.baseline);
+    if (!existsSync(join(root, 'dist/collector/cli/main.js'))) throw new Error(`--baseline ${root}: no dist/collector/cli/main.js there (build it first)`);
+    o.builds.unshift({ label: 'baseline', root });
+  }
   runDecode = cases.includes('decode');
   return o;
 }
@@ -236,7 +254,7 @@ interface Collector {
   out: string;
 }
 
-async function startCollector(dir: string, ackMode: 'received' | 'persisted', o: Options): Promise<Collector> {
+async function startCollector(build: Build, dir: string, ackMode: 'received' | 'persisted', o: Options): Promise<Collector> {
   const outDir = join(dir, 'out');
   // JSON is YAML. Rotation and compression are off so the run measures the write path, not gzip of a rotated
   // file in the background, and one file holds every line for the loss check.
@@ -253,7 +271,7 @@ async function startCollector(dir: string, ackMode: 'received' | 'persisted', o:
   const file = join(dir, 'collector.yaml');
   writeFileSync(file, JSON.stringify(cfg, null, 2));
   const nodeArgs = o.profile ? ['--cpu-prof', '--cpu-prof-dir', join(dir, 'profile')] : [];
-  const proc = start(process.execPath, [...nodeArgs, MAIN, 'start', '--config', file]);
+  const proc = start(process.execPath, [...nodeArgs, mainJs(build), 'start', '--config', file], build.root);
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline && proc.child.exitCode === null) {
     const line = proc.stderr.split('\n').find((l) => l.includes('"msg":"collector ready"'));
@@ -334,8 +352,8 @@ async function drive(sender: Proc, parse: (stdout: string) => SenderReport, requ
   return { report, written: w, endAt: endAt || Date.now(), problems, notes: [] };
 }
 
-async function runZlog(c: CaseId, size: number, records: number, o: Options, dir: string): Promise<Run> {
-  const col = await startCollector(dir, c === 'c' ? 'persisted' : 'received', o);
+async function runZlog(build: Build, c: CaseId, size: number, records: number, o: Options, dir: string): Promise<Run> {
+  const col = await startCollector(build, dir, c === 'c' ? 'persisted' : 'received', o);
   const t0 = cpuTimes();
   const load1 = loadavg()[0];
   let sender: Proc;
@@ -347,7 +365,7 @@ async function runZlog(c: CaseId, size: number, records: number, o: Options, dir
       return { sent: r.sent, startedAt: r.firstSendAt };
     };
   } else {
-    sender = start(process.execPath, [NATIVE_SENDER, col.router!, String(records), String(size), String(o.batch), String(o.seconds)]);
+    sender = start(process.execPath, [nativeSenderJs(build), col.router!, String(records), String(size), String(o.batch), String(o.seconds)]);
     parse = (s) => {
       const r = JSON.parse(s.trim().split('\n').pop()!) as { startedAt: number; records: number; failed: number; retries: number; recordsPerSecond: number; latencyMs: { p50: number; p99: number; max: number } };
       return { sent: r.records, startedAt: r.startedAt, client: { recordsPerSecond: r.recordsPerSecond, p50Ms: r.latencyMs.p50, p99Ms: r.latencyMs.p99, maxMs: r.latencyMs.max, retries: r.retries, failed: r.failed } };
@@ -466,7 +484,7 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-function summariseCase(c: CaseId, size: number, records: number, runs: Run[]): CaseResult {
+function summariseCase(c: CaseId, build: string, size: number, records: number, runs: Run[]): CaseResult {
   const med = {
     recordsPerSecond: Math.round(median(runs.map((r) => r.recordsPerSecond))),
     mibPerSecond: Math.round(median(runs.map((r) => r.mibPerSecond)) * 10) / 10,
@@ -476,15 +494,16 @@ function summariseCase(c: CaseId, size: number, records: number, runs: Run[]): C
     med.p50Ms = Math.round(median(runs.map((r) => r.client?.p50Ms ?? NaN)) * 100) / 100;
     med.p99Ms = Math.round(median(runs.map((r) => r.client?.p99Ms ?? NaN)) * 100) / 100;
   }
-  return { case: c, size, records, runs, median: med, lossOk: runs.every((r) => r.lossOk) };
+  return { case: c, build, size, records, runs, median: med, lossOk: runs.every((r) => r.lossOk) };
 }
 
 const fmt = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-');
 
 function printTable(results: CaseResult[], floors: Floor[]): void {
-  const head = ['case', 'size', 'records/s (median)', 'MiB/s', 'p50 ms', 'p99 ms', 'peak RSS MiB', 'loss check', 'runs (records/s)', 'busy', 'load1'];
+  const head = ['case', 'build', 'size', 'records/s (median)', 'MiB/s', 'p50 ms', 'p99 ms', 'peak RSS MiB', 'loss check', 'runs (records/s)', 'busy', 'load1'];
   const rows = results.map((r) => [
-    `${r.case} ${r.case === 'rsyslog' ? '' : ''}`.trim(),
+    r.case,
+    r.build,
     `${r.size} B`,
     fmt(r.median.recordsPerSecond),
     String(r.median.mibPerSecond),
@@ -531,32 +550,41 @@ async function main(): Promise<number> {
   for (const size of o.sizes) {
     for (const c of o.cases) {
       const records = o.records ?? defaultRecords(c, size);
-      const runs: Run[] = [];
+      // rsyslog does not depend on the build; zlog cases run once per build, alternating which goes first.
+      const builds = c === 'rsyslog' ? [o.builds[o.builds.length - 1]] : o.builds;
+      const runs = new Map<string, Run[]>(builds.map((b) => [b.label, []]));
       for (let i = 0; i < o.repeat; i++) {
-        const dir = join(base, `${c}-${size}-${i + 1}`);
-        mkdirSync(dir, { recursive: true });
-        let run: Run;
-        try {
-          run = c === 'rsyslog' ? await runRsyslog(size, records, o, dir) : await runZlog(c, size, records, o, dir);
-        } catch (err) {
-          console.error(`bench: case ${c} ${size} B run ${i + 1} failed: ${(err as Error).message}`);
-          failures++;
-          continue;
+        const order = i % 2 === 0 ? builds : [...builds].reverse();
+        for (const build of order) {
+          const label = `${c} ${size} B${builds.length > 1 ? ` [${build.label}]` : ''} run ${i + 1}`;
+          const dir = join(base, `${c}-${size}-${build.label}-${i + 1}`);
+          mkdirSync(dir, { recursive: true });
+          let run: Run;
+          try {
+            run = c === 'rsyslog' ? await runRsyslog(size, records, o, dir) : await runZlog(build, c, size, records, o, dir);
+          } catch (err) {
+            console.error(`  !!!!! ${label} failed: ${(err as Error).message}`);
+            failures++;
+            continue;
+          }
+          runs.get(build.label)!.push(run);
+          const lat = run.client && (c === 'b' || c === 'c') ? `, ack p50 ${run.client.p50Ms.toFixed(1)} ms p99 ${run.client.p99Ms.toFixed(1)} ms` : '';
+          console.log(`  ${label}: ${fmt(run.sent)} records in ${run.seconds} s = ${fmt(run.recordsPerSecond)} records/s, ${run.mibPerSecond} MiB/s${lat}, peak RSS ${run.peakRssMiB} MiB, lines ${fmt(run.lines)}, machine busy ${run.machineBusy}, load1 ${run.load1}`);
+          for (const n of run.notes) console.log(`    note: ${n}`);
+          for (const p of run.problems) {
+            console.error(`  !!!!! ${label}: ${p}`);
+            failures++;
+          }
+          if (!o.keep) rmSync(dir, { recursive: true, force: true });
         }
-        runs.push(run);
-        const lat = run.client && (c === 'b' || c === 'c') ? `, ack p50 ${run.client.p50Ms.toFixed(1)} ms p99 ${run.client.p99Ms.toFixed(1)} ms` : '';
-        console.log(`  ${c} ${size} B run ${i + 1}: ${fmt(run.sent)} records in ${run.seconds} s = ${fmt(run.recordsPerSecond)} records/s, ${run.mibPerSecond} MiB/s${lat}, peak RSS ${run.peakRssMiB} MiB, lines ${fmt(run.lines)}, machine busy ${run.machineBusy}, load1 ${run.load1}`);
-        for (const n of run.notes) console.log(`    note: ${n}`);
-        for (const p of run.problems) {
-          console.error(`  !!!!! ${c} ${size} B run ${i + 1}: ${p}`);
-          failures++;
-        }
-        if (!o.keep) rmSync(dir, { recursive: true, force: true });
       }
-      if (runs.length) results.push(summariseCase(c, size, records, runs));
+      for (const b of builds) {
+        const r = runs.get(b.label)!;
+        if (r.length) results.push(summariseCase(c, b.label, size, records, r));
+      }
     }
   }
-  const get = (c: CaseId, size: number) => results.find((r) => r.case === c && r.size === size);
+  const get = (c: CaseId, size: number, build = 'this') => results.find((r) => r.case === c && r.size === size && (r.build === build || c === 'rsyslog'));
   const floors: Floor[] = [];
   const fa = get('a', 100);
   if (fa) floors.push({ name: '(a) pyzmq PUSH 100 B', floor: 300_000, measured: fa.median.recordsPerSecond, met: fa.median.recordsPerSecond >= 300_000 });
@@ -570,6 +598,13 @@ async function main(): Promise<number> {
     if (z && r && r.median.recordsPerSecond > 0) {
       ratios[`a/rsyslog@${size}`] = Math.round((z.median.recordsPerSecond / r.median.recordsPerSecond) * 100) / 100;
       console.log(`  zlog (a) / rsyslog at ${size} B: ${ratios[`a/rsyslog@${size}`]} (same sender, same run)`);
+    }
+    for (const c of o.builds.length > 1 ? o.cases : []) {
+      const now = get(c, size);
+      const before = get(c, size, 'baseline');
+      if (c === 'rsyslog' || !now || !before || before.median.recordsPerSecond <= 0) continue;
+      ratios[`${c}/baseline@${size}`] = Math.round((now.median.recordsPerSecond / before.median.recordsPerSecond) * 100) / 100;
+      console.log(`  ${c} at ${size} B, this build / baseline: ${ratios[`${c}/baseline@${size}`]} (interleaved runs)`);
     }
   }
   const lossFailed = results.filter((r) => !r.lossOk);
@@ -592,7 +627,7 @@ async function main(): Promise<number> {
       JSON.stringify({
         at: new Date().toISOString(),
         machine: { cpus: cpus().length, node: process.version, loadavgAtEnd: loadavg() },
-        results: results.map((r) => ({ case: r.case, description: CASES[r.case], size: r.size, records: r.records, median: r.median, lossOk: r.lossOk, runs: r.runs })),
+        results: results.map((r) => ({ case: r.case, build: r.build, description: CASES[r.case], size: r.size, records: r.records, median: r.median, lossOk: r.lossOk, runs: r.runs })),
         floors,
         ratios,
         decode: decode?.split('\n'),
