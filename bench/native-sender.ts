@@ -15,5 +15,6 @@ for (const [k, v] of Object.entries(opts)) {
 }
 const startedAt = Date.now();
 const result = await runBench(opts);
-console.log(JSON.stringify({ startedAt, ...result }));
+const cpu = process.cpuUsage();
+console.log(JSON.stringify({ startedAt, cpuSeconds: (cpu.user + cpu.system) / 1e6, ...result }));
 process.exitCode = result.failed > 0 ? 1 : 0;

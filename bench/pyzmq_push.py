@@ -7,10 +7,11 @@ Records are built before the clock starts (a ring of distinct plain-text records
 sequence number at the front), then sent one frame each as fast as the socket takes them. PUSH blocks at
 its high-water mark, so a slow receiver slows this loop down instead of losing records. Stops after RECORDS
 records or SECONDS seconds, whichever comes first, then waits (bounded) until libzmq has handed every queued
-frame to the peer. Prints one JSON line: records sent, wall-clock time of the first send and of the last.
+frame to the peer. Prints one JSON line: records sent, wall-clock time of the first send and of the last, CPU seconds used.
 Debian's /usr/bin/python3 has pyzmq; the pyenv python3 on PATH does not.
 """
 import json
+import resource
 import sys
 import time
 
@@ -49,7 +50,9 @@ def main() -> int:
     t1 = time.time()
     sock.close()
     ctx.term()
-    print(json.dumps({"sent": sent, "firstSendAt": t0 * 1000, "lastSendAt": t1 * 1000, "closedAt": time.time() * 1000}))
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    print(json.dumps({"sent": sent, "firstSendAt": t0 * 1000, "lastSendAt": t1 * 1000, "closedAt": time.time() * 1000,
+                      "cpuSeconds": ru.ru_utime + ru.ru_stime}))
     return 0
 
 

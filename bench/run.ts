@@ -60,6 +60,12 @@ interface Run {
   recordsPerSecond: number;
   mibPerSecond: number;
   peakRssMiB: number;
+  /**
+   * CPU time (user + system, all threads) the receiving server and the sender used per record, in µs. On a
+   * shared machine this moves far less with other load than records/s does, so it is the figure for A/B.
+   */
+  serverCpuUsPerRecord: number;
+  senderCpuUsPerRecord: number;
   /** Share of both cores busy (all processes) during the run, from /proc/stat. */
   machineBusy: number;
   load1: number;
@@ -75,7 +81,7 @@ interface CaseResult {
   size: number;
   records: number;
   runs: Run[];
-  median: { recordsPerSecond: number; mibPerSecond: number; peakRssMiB: number; p50Ms?: number; p99Ms?: number };
+  median: { recordsPerSecond: number; mibPerSecond: number; peakRssMiB: number; serverCpuUsPerRecord: number; senderCpuUsPerRecord: number; p50Ms?: number; p99Ms?: number };
   lossOk: boolean;
 }
 
@@ -195,6 +201,20 @@ async function stop(p: Proc, ms = 30_000): Promise<number | null> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** utime + stime of a live process (all its threads), in seconds. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15 of the whole line.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+  } catch {
+    return NaN;
+  }
+}
+// Linux reports /proc times in USER_HZ, which is 100 on every architecture Node runs on.
+const CLK_TCK = 100;
+
 function peakRssMiB(pid: number | undefined): number {
   try {
     const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -299,6 +319,8 @@ async function writtenByCollector(c: Collector): Promise<number> {
 interface SenderReport {
   sent: number;
   startedAt: number;
+  /** The sender's own CPU seconds (it reports them: once it has exited, /proc no longer has them). */
+  cpuSeconds: number;
   client?: Run['client'];
 }
 
@@ -361,28 +383,30 @@ async function runZlog(build: Build, c: CaseId, size: number, records: number, o
   if (c === 'a') {
     sender = start(PYTHON, [PY_SENDER, col.pull!, String(records), String(size), String(o.seconds)]);
     parse = (s) => {
-      const r = JSON.parse(s.trim().split('\n').pop()!) as { sent: number; firstSendAt: number };
-      return { sent: r.sent, startedAt: r.firstSendAt };
+      const r = JSON.parse(s.trim().split('\n').pop()!) as { sent: number; firstSendAt: number; cpuSeconds: number };
+      return { sent: r.sent, startedAt: r.firstSendAt, cpuSeconds: r.cpuSeconds };
     };
   } else {
     sender = start(process.execPath, [nativeSenderJs(build), col.router!, String(records), String(size), String(o.batch), String(o.seconds)]);
     parse = (s) => {
-      const r = JSON.parse(s.trim().split('\n').pop()!) as { startedAt: number; records: number; failed: number; retries: number; recordsPerSecond: number; latencyMs: { p50: number; p99: number; max: number } };
-      return { sent: r.records, startedAt: r.startedAt, client: { recordsPerSecond: r.recordsPerSecond, p50Ms: r.latencyMs.p50, p99Ms: r.latencyMs.p99, maxMs: r.latencyMs.max, retries: r.retries, failed: r.failed } };
+      const r = JSON.parse(s.trim().split('\n').pop()!) as { startedAt: number; cpuSeconds: number; records: number; failed: number; retries: number; recordsPerSecond: number; latencyMs: { p50: number; p99: number; max: number } };
+      return { sent: r.records, startedAt: r.startedAt, cpuSeconds: r.cpuSeconds, client: { recordsPerSecond: r.recordsPerSecond, p50Ms: r.latencyMs.p50, p99Ms: r.latencyMs.p99, maxMs: r.latencyMs.max, retries: r.retries, failed: r.failed } };
     };
   }
+  const cpu0 = cpuSeconds(col.proc.child.pid);
   const d = await drive(sender, parse, records, () => writtenByCollector(col), o.seconds * 1000);
   const t1 = cpuTimes();
   const rss = peakRssMiB(col.proc.child.pid);
+  const serverCpu = cpuSeconds(col.proc.child.pid) - cpu0;
   const code = await stop(col.proc);
   if (code !== 0) d.problems.push(`collector exited with ${code} after SIGTERM: ${col.proc.stderr.slice(-1500)}`);
   const lines = await countLines(col.out);
-  const run = finishRun(d, size, records, lines, rss, load1, t0, t1);
+  const run = finishRun(d, size, records, lines, rss, serverCpu, load1, t0, t1);
   if (o.profile) printProfiles(join(dir, 'profile'), `${c} ${size} B`);
   return run;
 }
 
-function finishRun(d: Awaited<ReturnType<typeof drive>>, size: number, requested: number, lines: number, rss: number, load1: number, t0: ReturnType<typeof cpuTimes>, t1: ReturnType<typeof cpuTimes>): Run {
+function finishRun(d: Awaited<ReturnType<typeof drive>>, size: number, requested: number, lines: number, rss: number, serverCpu: number, load1: number, t0: ReturnType<typeof cpuTimes>, t1: ReturnType<typeof cpuTimes>): Run {
   const sent = d.report?.sent ?? 0;
   const seconds = d.report ? Math.max(0.001, (d.endAt - d.report.startedAt) / 1000) : NaN;
   const problems = [...d.problems];
@@ -398,6 +422,8 @@ function finishRun(d: Awaited<ReturnType<typeof drive>>, size: number, requested
     recordsPerSecond: Math.round(sent / seconds),
     mibPerSecond: Math.round(((sent * size) / seconds / MiB) * 10) / 10,
     peakRssMiB: rss,
+    serverCpuUsPerRecord: Math.round((serverCpu / Math.max(1, sent)) * 1e7) / 10,
+    senderCpuUsPerRecord: Math.round(((d.report?.cpuSeconds ?? NaN) / Math.max(1, sent)) * 1e7) / 10,
     machineBusy: Math.round(((t1.busy - t0.busy) / Math.max(1, t1.total - t0.total)) * 100) / 100,
     load1: Math.round(load1 * 100) / 100,
     client: d.report?.client,
@@ -458,21 +484,23 @@ async function runRsyslog(size: number, records: number, o: Options, dir: string
   const load1 = loadavg()[0];
   const sender = start(PYTHON, [PY_SENDER, `tcp://127.0.0.1:${port}`, String(records), String(size), String(o.seconds)]);
   const parse = (s: string): SenderReport => {
-    const r = JSON.parse(s.trim().split('\n').pop()!) as { sent: number; firstSendAt: number };
-    return { sent: r.sent, startedAt: r.firstSendAt };
+    const r = JSON.parse(s.trim().split('\n').pop()!) as { sent: number; firstSendAt: number; cpuSeconds: number };
+    return { sent: r.sent, startedAt: r.firstSendAt, cpuSeconds: r.cpuSeconds };
   };
   // Every record is `size` bytes plus "\n"; a partial last line rounds down.
   const written = async () => (existsSync(out) ? Math.floor(statSync(out).size / (size + 1)) : 0);
+  const cpu0 = cpuSeconds(proc.child.pid);
   const d = await drive(sender, parse, records, written, o.seconds * 1000);
   const t1 = cpuTimes();
   const rss = peakRssMiB(proc.child.pid);
+  const serverCpu = cpuSeconds(proc.child.pid) - cpu0;
   const code = await stop(proc);
   // rsyslog 8.2302's imczmq aborts in free() while shutting down, after the queue was written; the loss check
   // below still decides whether anything went missing.
   if (code !== 0 && /free\(\): invalid pointer/.test(proc.stderr)) d.notes.push(`rsyslogd aborted on SIGTERM (known imczmq shutdown crash, exit ${code})`);
   else if (code !== 0) d.problems.push(`rsyslogd exited with ${code}: ${proc.stderr.slice(-1500)}`);
   const lines = await countLines(out);
-  return finishRun(d, size, records, lines, rss, load1, t0, t1);
+  return finishRun(d, size, records, lines, rss, serverCpu, load1, t0, t1);
 }
 
 // ---------------------------------------------------------------------------------------------- report
@@ -489,6 +517,8 @@ function summariseCase(c: CaseId, build: string, size: number, records: number, 
     recordsPerSecond: Math.round(median(runs.map((r) => r.recordsPerSecond))),
     mibPerSecond: Math.round(median(runs.map((r) => r.mibPerSecond)) * 10) / 10,
     peakRssMiB: median(runs.map((r) => r.peakRssMiB)),
+    serverCpuUsPerRecord: Math.round(median(runs.map((r) => r.serverCpuUsPerRecord)) * 100) / 100,
+    senderCpuUsPerRecord: Math.round(median(runs.map((r) => r.senderCpuUsPerRecord)) * 100) / 100,
   } as CaseResult['median'];
   if (c === 'c' || c === 'b') {
     med.p50Ms = Math.round(median(runs.map((r) => r.client?.p50Ms ?? NaN)) * 100) / 100;
@@ -500,7 +530,7 @@ function summariseCase(c: CaseId, build: string, size: number, records: number, 
 const fmt = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-');
 
 function printTable(results: CaseResult[], floors: Floor[]): void {
-  const head = ['case', 'build', 'size', 'records/s (median)', 'MiB/s', 'p50 ms', 'p99 ms', 'peak RSS MiB', 'loss check', 'runs (records/s)', 'busy', 'load1'];
+  const head = ['case', 'build', 'size', 'records/s (median)', 'MiB/s', 'p50 ms', 'p99 ms', 'peak RSS MiB', 'server CPU µs/rec', 'sender CPU µs/rec', 'loss check', 'runs (records/s)', 'busy', 'load1'];
   const rows = results.map((r) => [
     r.case,
     r.build,
@@ -510,6 +540,8 @@ function printTable(results: CaseResult[], floors: Floor[]): void {
     r.median.p50Ms === undefined ? '' : String(r.median.p50Ms),
     r.median.p99Ms === undefined ? '' : String(r.median.p99Ms),
     String(r.median.peakRssMiB),
+    String(r.median.serverCpuUsPerRecord),
+    String(r.median.senderCpuUsPerRecord),
     r.lossOk ? `ok ${fmt(r.runs[0]?.sent ?? 0)}` : 'FAILED',
     r.runs.map((x) => fmt(x.recordsPerSecond) + (x.capped ? '(capped)' : '')).join(' / '),
     r.runs.map((x) => x.machineBusy.toFixed(2)).join(' '),
@@ -520,6 +552,7 @@ function printTable(results: CaseResult[], floors: Floor[]): void {
   console.log('\n' + line(head));
   console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
   for (const r of rows) console.log(line(r));
+  console.log('  server CPU = user+system time of the collector (or rsyslogd), all threads, from first to last record, per record');
   console.log('  busy = share of all CPUs busy during the run (every process on the machine); load1 = 1-min load at its start');
   for (const f of floors) console.log(`  floor ${f.name}: ${fmt(f.floor)} records/s, measured ${fmt(f.measured)}: ${f.met ? 'met' : 'NOT MET'}`);
 }
@@ -569,7 +602,7 @@ async function main(): Promise<number> {
           }
           runs.get(build.label)!.push(run);
           const lat = run.client && (c === 'b' || c === 'c') ? `, ack p50 ${run.client.p50Ms.toFixed(1)} ms p99 ${run.client.p99Ms.toFixed(1)} ms` : '';
-          console.log(`  ${label}: ${fmt(run.sent)} records in ${run.seconds} s = ${fmt(run.recordsPerSecond)} records/s, ${run.mibPerSecond} MiB/s${lat}, peak RSS ${run.peakRssMiB} MiB, lines ${fmt(run.lines)}, machine busy ${run.machineBusy}, load1 ${run.load1}`);
+          console.log(`  ${label}: ${fmt(run.sent)} records in ${run.seconds} s = ${fmt(run.recordsPerSecond)} records/s, ${run.mibPerSecond} MiB/s${lat}, peak RSS ${run.peakRssMiB} MiB, server CPU ${run.serverCpuUsPerRecord} µs/rec, sender CPU ${run.senderCpuUsPerRecord} µs/rec, lines ${fmt(run.lines)}, machine busy ${run.machineBusy}, load1 ${run.load1}`);
           for (const n of run.notes) console.log(`    note: ${n}`);
           for (const p of run.problems) {
             console.error(`  !!!!! ${label}: ${p}`);
