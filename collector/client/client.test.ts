@@ -127,16 +127,18 @@ test('records are batched, compressed when large, delivered in order and acknowl
     await client.send(Buffer.from([0, 255, 10]));
     assert.deepEqual(server.seen.at(-1)?.records, [Buffer.from([0, 255, 10]).toString()]);
     assert.equal(server.seen.at(-1)?.compression, 'none');
+    await assert.rejects(client.send(42 as unknown as string), TypeError);
   });
 });
 
-test('NACK busy is retried with backoff until ACKed', T, async () => {
+test('NACK busy and draining are retried with backoff until ACKed', T, async () => {
   await withServer({ retryInitialDelayMs: 10, maxBatchRecords: 10 }, async (server, client) => {
-    server.policy = (m) => (m.attempt <= 2 ? 'busy' : 'ack');
+    server.policy = (m) => (m.attempt === 1 ? 'busy' : m.attempt === 2 ? 'draining' : 'ack');
     await Promise.all(Array.from({ length: 30 }, (_, i) => client.send(`r${i}`)));
     const st = client.stats;
     assert.equal(st.ackedRecords, 30);
-    assert.equal(st.nacked.busy, 6);
+    assert.equal(st.nacked.busy, 3);
+    assert.equal(st.nacked.draining, 3);
     assert.equal(st.retries, 6);
     assert.deepEqual(server.records(), Array.from({ length: 30 }, (_, i) => `r${i}`));
   });
@@ -276,4 +278,32 @@ test('close fails what is still outstanding with reason closed', T, async () => 
     await assert.rejects(p, (err: unknown) => err instanceof DeliveryError && err.reason === 'closed');
     await assert.rejects(client.send('late'), (err: unknown) => err instanceof DeliveryError && err.reason === 'closed');
   });
+});
+
+test('under random busy NACKs and lost replies every record is delivered at least once', T, async () => {
+  await withServer(
+    { maxBatchRecords: 50, maxInFlightBatches: 8, ackTimeoutMs: 100, retryInitialDelayMs: 5, retryMaxDelayMs: 50 },
+    async (server, client) => {
+      let x = 12345;
+      const rand = () => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 2 ** 32);
+      server.policy = () => {
+        const r = rand();
+        return r < 0.15 ? 'busy' : r < 0.25 ? 'drop' : 'ack';
+      };
+      const records = Array.from({ length: 5000 }, (_, i) => `chaos ${i}`);
+      const sends: Promise<void>[] = [];
+      for (const r of records) {
+        if (!client.writable) await client.whenWritable();
+        sends.push(client.send(r));
+      }
+      await client.flush();
+      await Promise.all(sends);
+      assert.deepEqual(new Set(server.records()), new Set(records));
+      const st = client.stats;
+      assert.equal(st.ackedRecords, 5000);
+      assert.equal(st.failedBatches, 0);
+      assert.ok(st.nacked.busy > 0 && st.ackTimeouts > 0 && st.retries > 0);
+      assert.equal(st.inFlightBatches, 0);
+    },
+  );
 });

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Dealer } from 'zeromq';
-import type { RejectReason } from '../errors.js';
+import { LogServerError, type RejectReason } from '../errors.js';
 import { AUTO_COMPRESS_THRESHOLD, type CompressionChoice } from '../protocol/compression.js';
 import { encodeMessage } from '../protocol/message.js';
 import type { RecordInput } from '../protocol/payload.js';
@@ -20,15 +20,21 @@ import { LatencyRecorder, type LatencySummary } from './latency.js';
 /** Why a batch was not delivered: a NACK reason, a reply code this client does not know, or a local cause. */
 export type FailureReason = RejectReason | 'unknown' | 'timeout' | 'closed';
 
-/** Rejects the `send` promises of every record of a batch that could not be delivered. */
-export class DeliveryError extends Error {
+/**
+ * Rejects the `send` promises of every record of a batch that could not be delivered. Not retryable: the client
+ * has already retried what can be retried. `seq` is -1n for a record refused before it joined a batch.
+ */
+export class DeliveryError extends LogServerError {
   readonly reason: FailureReason;
   readonly seq: bigint;
   readonly records: number;
   readonly detail: string;
   constructor(reason: FailureReason, seq: bigint, records: number, detail: string) {
-    super(`zlog batch ${seq} (${records} records) not delivered: ${reason}${detail ? ` (${detail})` : ''}`);
-    this.name = 'DeliveryError';
+    super(
+      `zlog batch ${seq} (${records} records) not delivered: ${reason}${detail ? ` (${detail})` : ''}`,
+      reason === 'timeout' || reason === 'closed' ? 'io' : 'protocol',
+      false,
+    );
     this.reason = reason;
     this.seq = seq;
     this.records = records;
@@ -166,6 +172,7 @@ export class ZlogClient {
   private disconnectedAt = -1;
   /** First delivery failure since the last flush(). */
   private failure: DeliveryError | null = null;
+  private closePromise: Promise<void> | null = null;
 
   private readonly s: ZlogClientStats;
 
@@ -238,6 +245,10 @@ export class ZlogClient {
    * rejects with a DeliveryError naming the reason when the batch cannot be delivered.
    */
   send(record: RecordInput): Promise<void> {
+    if (typeof record !== 'string' && !(record instanceof Uint8Array)) {
+      // Checked here, not when the batch is encoded, so one bad record cannot fail the records batched with it.
+      return handled(Promise.reject(new TypeError(`ZlogClient.send takes a string or Uint8Array, got ${typeof record}`)));
+    }
     if (this.closing) return handled(Promise.reject(new DeliveryError('closed', -1n, 1, 'client is closing')));
     if (this.sealed.length > 0 || this.waiting > 0) return handled(this.sendWhenRoom(record));
     return this.add(record);
@@ -259,8 +270,12 @@ export class ZlogClient {
    * Stops accepting records, waits up to `timeoutMs` for outstanding batches, fails the rest with reason
    * 'closed' and closes the socket.
    */
-  async close(timeoutMs: number = this.o.closeTimeoutMs): Promise<void> {
-    if (this.closed || this.closing) return;
+  close(timeoutMs: number = this.o.closeTimeoutMs): Promise<void> {
+    this.closePromise ??= this.doClose(timeoutMs);
+    return this.closePromise;
+  }
+
+  private async doClose(timeoutMs: number): Promise<void> {
     this.closing = true;
     this.space?.resolve();
     this.seal();
@@ -401,6 +416,8 @@ export class ZlogClient {
         if (this.o.noAck) {
           this.settle(b, null);
         } else {
+          // A NACK for an earlier copy may have armed a backoff timer meanwhile; this copy's reply supersedes it.
+          this.clearTimer(b);
           b.awaitingAck = true;
           b.timer = setTimeout(() => this.onAckTimeout(b), this.o.ackTimeoutMs);
         }
@@ -433,6 +450,8 @@ export class ZlogClient {
   }
 
   private retryLater(b: Batch, why: string): void {
+    // Already queued for the socket: that transmission is the retry.
+    if (b.queued) return;
     this.clearTimer(b);
     if (this.expired(b)) {
       this.settle(b, new DeliveryError('timeout', b.seq, b.records, `gave up after ${b.attempts} attempts; last: ${why}`));

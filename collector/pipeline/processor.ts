@@ -6,6 +6,7 @@ import { ProtocolError, type RejectReason } from '../errors.js';
 import type { RecordBatch } from '../protocol/payload.js';
 import type { LogRecord } from '../record.js';
 import type { DecodeContext } from '../decode/record.js';
+import { isTopicFrame } from '../decode/frames.js';
 import { KIND_NATIVE, readChunk, type PackedMessage } from './chunk.js';
 import { ascii, type NdjsonWriter } from './ndjson-writer.js';
 
@@ -35,19 +36,19 @@ export interface ChunkOutcome {
   flagged: number;
 }
 
-const TOPIC_MAX = 255;
 
 function discard(o: ChunkOutcome, m: PackedMessage, reason: string, n: number): void {
   const k = `${m.input}:${reason}`;
   o.discards[k] = (o.discards[k] ?? 0) + n;
 }
 const NL = 0x0a;
+const CR = 0x0d;
 const LBRACE = 0x7b;
 const LT = 0x3c;
 const decoder = new TextDecoder('utf-8', { fatal: false });
 
 export class ChunkProcessor {
-  private readonly prefixes: { input: Uint8Array; topicKey: Uint8Array; glued: boolean }[];
+  private readonly prefixes: { input: Uint8Array; glued: boolean }[];
   private readonly msgKey = ascii(',"message":"');
   private readonly lineEnd = ascii('"}\n');
   private readonly tsOpen = ascii('{"ts":"');
@@ -58,7 +59,6 @@ export class ChunkProcessor {
   constructor(private readonly opts: ProcessorOptions) {
     this.prefixes = opts.inputs.map((i) => ({
       input: ascii(`","input":${JSON.stringify(i.id)}`),
-      topicKey: ascii(',"topic":"'),
       // A SUB input with real subscriptions may get the topic glued in front of the text (no topic frame).
       glued: i.topics.some((t) => t !== ''),
     }));
@@ -114,7 +114,7 @@ export class ChunkProcessor {
     const input = this.opts.inputs[m.input];
     let frames = m.frames;
     let topic: Uint8Array | undefined;
-    if (input.topicFrame && frames.length === 2 && frames[0].length > 0 && frames[0].length <= TOPIC_MAX && frames[0].indexOf(NL) < 0) {
+    if (input.topicFrame && frames.length === 2 && isTopicFrame(frames[0])) {
       topic = frames[0];
       frames = frames.slice(1);
     }
@@ -144,12 +144,19 @@ export class ChunkProcessor {
   /** Writes one record line; returns 1 (written) or 0 (discarded). */
   private record(b: Uint8Array, s: number, e: number, m: PackedMessage, topic: Uint8Array | undefined, out: NdjsonWriter, o: ChunkOutcome): number {
     const input = this.opts.inputs[m.input];
+    // Emitters end records with a newline that is not part of the message (FRAMES.md).
+    if (e > s && b[e - 1] === NL) {
+      e--;
+      if (e > s && b[e - 1] === CR) e--;
+    }
     if (e === s) {
       discard(o, m, 'empty', 1);
       return 0;
     }
     const first = b[s];
-    const plain = (input.format === 'text' || (input.format === 'auto' && first !== LBRACE && first !== LT)) && (topic !== undefined || !this.prefixes[m.input].glued);
+    // A topic (frame or glued prefix) can carry meaning such as PUBHandler's level, so only topic-free plain
+    // text takes the fast path.
+    const plain = topic === undefined && !this.prefixes[m.input].glued && (input.format === 'text' || (input.format === 'auto' && first !== LBRACE && first !== LT));
     const fits = e - s <= this.opts.limits.maxRecordBytes;
     if (plain && fits) {
       // Hot path: the record is plain text; copy its bytes with JSON escaping into a fixed line shape.
@@ -158,14 +165,6 @@ export class ChunkProcessor {
       out.raw(this.tsOpen);
       out.raw(this.lastTs);
       out.raw(this.prefixes[m.input].input);
-      if (topic) {
-        out.raw(this.prefixes[m.input].topicKey);
-        if (!out.escapedBytes(topic, 0, topic.length)) {
-          out.pos = mark;
-          return this.slow(b, s, e, m, topic, out, o);
-        }
-        out.raw(this.lineEnd.subarray(0, 1));
-      }
       out.raw(this.msgKey);
       if (out.escapedBytes(b, s, e)) {
         out.raw(this.lineEnd);

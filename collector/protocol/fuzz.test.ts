@@ -65,11 +65,11 @@ function hostile(): [string, Buffer[], string][] {
   ];
 }
 
-test('hostile messages get the expected outcome', () => {
+test('hostile messages get the expected outcome', { timeout: 30_000 }, () => {
   for (const [name, frames, expected] of hostile()) assert.equal(attempt(frames), expected, name);
 });
 
-test(`bounded fuzz: ${ITERATIONS} random and mutated messages, ${BUDGET_MS} ms at most`, () => {
+test(`bounded fuzz: ${ITERATIONS} random and mutated messages, ${BUDGET_MS} ms at most`, { timeout: 60_000 }, () => {
   const seed = Date.now() >>> 0;
   const rand = rng(seed);
   const int = (n: number) => Math.floor(rand() * n);

@@ -23,7 +23,7 @@ function decode(frames: Buffer[]): Buffer[] {
   return openPayload(header, payload, limits).toArray();
 }
 
-test('encode -> decode round-trips', () => {
+test('encode -> decode round-trips', { timeout: 60_000 }, () => {
   fc.assert(
     fc.property(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.array(recordArb, { maxLength: 60 }), optsArb, (seq, recs, opts) => {
       const frames = encodeMessage(seq, recs, opts);
@@ -73,7 +73,7 @@ function mutate(frames: [Buffer, Buffer], m: Mutation): Buffer[] {
   }
 }
 
-test('any mutation decodes to the same records or throws ProtocolError', () => {
+test('any mutation decodes to the same records or throws ProtocolError', { timeout: 60_000 }, () => {
   fc.assert(
     fc.property(fc.array(recordArb, { maxLength: 30 }), optsArb, mutationArb, (recs, opts, m) => {
       const frames = mutate(encodeMessage(77n, recs, opts), m);

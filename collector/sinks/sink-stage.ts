@@ -71,6 +71,9 @@ export class SinkStage {
         await Promise.all(this.sinks.map((s) => this.writeWithRetry(s, chunks, bytes, records)));
         for (const i of batch) i.done();
       }
+    } catch (err) {
+      // Only a forced stop gets here: the batch stays unacknowledged, so its senders resend it elsewhere.
+      this.log.warn({ err: (err as Error).message }, 'sink stage stopped with records unwritten');
     } finally {
       this.running = false;
       const w = this.idleWaiters;

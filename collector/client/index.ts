@@ -1,0 +1,3 @@
+// The native protocol's TypeScript client: see docs/protocol.md.
+export { DeliveryError, ZlogClient, type FailureReason, type ZlogClientOptions, type ZlogClientStats } from './client.js';
+export type { LatencySummary } from './latency.js';
