@@ -22,7 +22,11 @@ interface Build {
 const mainJs = (b: Build) => join(b.root, 'dist/collector/cli/main.js');
 const nativeSenderJs = (b: Build) => join(b.root, 'dist/bench/native-sender.js');
 const PY_SENDER = join(ROOT, 'bench/pyzmq_push.py');
-const DECODE_BENCH = join(HERE, 'decode.js');
+// Single-thread micro-benchmarks other branches add under bench/; each runs when its build is present.
+const MICRO: { file: string; args: string[]; what: string }[] = [
+  { file: join(HERE, 'decode.js'), args: ['1'], what: 'decoder (framesToTexts + decodeRecord), one core' },
+  { file: join(HERE, 'codec.js'), args: ['100', '1000', '1'], what: 'native protocol codec, 100 B records, 1000 per batch, one core' },
+];
 // Debian's interpreter: it has pyzmq 24; the pyenv python3 first on PATH does not.
 const PYTHON = '/usr/bin/python3';
 const RSYSLOGD = '/usr/sbin/rsyslogd';
@@ -93,7 +97,8 @@ const USAGE = `usage: node dist/bench/run.js [--case a|b|c|rsyslog|decode|all ..
   b        ${CASES.b}
   c        ${CASES.c} (+ send-to-ack latency)
   rsyslog  ${CASES.rsyslog}
-  decode   the decoder micro-benchmark (dist/bench/decode.js), when present
+  micro    the single-thread micro-benchmarks, when built: decoder (bench/decode.ts), codec (bench/codec.ts)
+           (\`decode\` is accepted for it too)
 
   --records   records per run (default: 1,000,000 for a/rsyslog at 100 B, 2,000,000 for b/c at 100 B,
               300,000 / 500,000 at 1 KiB)
@@ -122,8 +127,8 @@ function parseOptions(argv: string[]): Options | undefined {
   });
   if (values.help) return undefined;
   const rawCases = (values.case ?? ['all']).flatMap((c) => c.split(','));
-  const cases = rawCases.includes('all') ? (['a', 'b', 'c', 'rsyslog', 'decode'] as const) : rawCases;
-  for (const c of cases) if (!(c in CASES) && c !== 'decode') throw new Error(`unknown case "${c}"`);
+  const cases: readonly string[] = rawCases.includes('all') ? ['a', 'b', 'c', 'rsyslog', 'micro'] : rawCases;
+  for (const c of cases) if (!(c in CASES) && c !== 'micro' && c !== 'decode') throw new Error(`unknown case "${c}"`);
   const num = (name: string, v: string | undefined, dflt: number, min = 1): number => {
     const n = v === undefined ? dflt : Number(v);
     if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}, not "${v}"`);
@@ -147,10 +152,10 @@ function parseOptions(argv: string[]): Options | undefined {
     if (!existsSync(join(root, 'dist/collector/cli/main.js'))) throw new Error(`--baseline ${root}: no dist/collector/cli/main.js there (build it first)`);
     o.builds.unshift({ label: 'baseline', root });
   }
-  runDecode = cases.includes('decode');
+  runMicro = cases.includes('micro') || cases.includes('decode');
   return o;
 }
-let runDecode = false;
+let runMicro = false;
 
 function defaultRecords(c: CaseId, size: number): number {
   const native = c === 'b' || c === 'c';
@@ -623,7 +628,7 @@ async function main(): Promise<number> {
   if (fa) floors.push({ name: '(a) pyzmq PUSH 100 B', floor: 300_000, measured: fa.median.recordsPerSecond, met: fa.median.recordsPerSecond >= 300_000 });
   const fb = get('b', 100);
   if (fb) floors.push({ name: '(b) native received 100 B', floor: 2_000_000, measured: fb.median.recordsPerSecond, met: fb.median.recordsPerSecond >= 2_000_000 });
-  printTable(results, floors);
+  if (results.length) printTable(results, floors);
   const ratios: Record<string, number> = {};
   for (const size of o.sizes) {
     const z = get('a', size);
@@ -642,17 +647,21 @@ async function main(): Promise<number> {
   }
   const lossFailed = results.filter((r) => !r.lossOk);
   if (lossFailed.length) console.error(`\n!!!!! LOSS CHECK FAILED in: ${lossFailed.map((r) => `${r.case} ${r.size} B`).join(', ')} (lines in the file != records sent)`);
-  let decode: string | undefined;
-  if (runDecode) {
-    if (existsSync(DECODE_BENCH)) {
-      console.log('\ndecoder micro-benchmark (dist/bench/decode.js, one core):');
-      const p = start(process.execPath, [DECODE_BENCH, '1']);
-      const code = await waitExit(p, 120_000);
-      decode = p.stdout.trim();
-      console.log(decode);
-      if (code !== 0) console.error(`decode bench exited with ${code}: ${p.stderr.slice(-1000)}`);
-    } else {
-      console.log('\n(decoder micro-benchmark dist/bench/decode.js not present in this build; skipped)');
+  const micro: Record<string, string[]> = {};
+  for (const m of runMicro ? MICRO : []) {
+    const name = m.file.slice(m.file.lastIndexOf('/') + 1);
+    if (!existsSync(m.file)) {
+      console.log(`\n(micro-benchmark ${name} is not in this build; skipped)`);
+      continue;
+    }
+    console.log(`\nmicro-benchmark ${name}: ${m.what}`);
+    const p = start(process.execPath, [m.file, ...m.args]);
+    const code = await waitExit(p, 180_000);
+    console.log(p.stdout.trimEnd());
+    micro[name] = p.stdout.trim().split('\n');
+    if (code !== 0) {
+      console.error(`  !!!!! ${name} exited with ${code}: ${p.stderr.slice(-1000)}`);
+      failures++;
     }
   }
   console.log(
@@ -663,7 +672,7 @@ async function main(): Promise<number> {
         results: results.map((r) => ({ case: r.case, build: r.build, description: CASES[r.case], size: r.size, records: r.records, median: r.median, lossOk: r.lossOk, runs: r.runs })),
         floors,
         ratios,
-        decode: decode?.split('\n'),
+        micro,
       }),
   );
   if (!o.keep) rmSync(base, { recursive: true, force: true });
