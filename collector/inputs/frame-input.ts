@@ -17,6 +17,14 @@ export class FrameInput implements Input {
   private readonly sock: zmq.Pull | zmq.Subscriber;
   private stopping = false;
   private loop?: Promise<void>;
+  /** Received bytes not yet added to the counter: one prom-client inc per event-loop turn, not per message. */
+  private unreportedBytes = 0;
+  private reportScheduled = false;
+  private readonly reportBytes = (): void => {
+    this.reportScheduled = false;
+    this.ctx.metrics.receivedBytes.inc(this.unreportedBytes);
+    this.unreportedBytes = 0;
+  };
 
   constructor(private readonly ctx: InputContext) {
     const { cfg, limits } = ctx;
@@ -72,7 +80,11 @@ export class FrameInput implements Input {
   private accept(frames: Buffer[]): void {
     const { admission, pipeline, metrics, limits, index } = this.ctx;
     const bytes = totalBytes(frames);
-    metrics.receivedBytes.inc(bytes);
+    this.unreportedBytes += bytes;
+    if (!this.reportScheduled) {
+      this.reportScheduled = true;
+      setImmediate(this.reportBytes);
+    }
     if (bytes > limits.maxMessageBytes) {
       metrics.discarded('too_large').inc();
       return;
