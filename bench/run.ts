@@ -32,13 +32,15 @@ const PYTHON = '/usr/bin/python3';
 const RSYSLOGD = '/usr/sbin/rsyslogd';
 const MiB = 1048576;
 
-type CaseId = 'a' | 'b' | 'c' | 'rsyslog';
+type CaseId = 'a' | 'b' | 'c' | 'rsyslog' | 'raw';
 const CASES: Record<CaseId, string> = {
   a: 'pyzmq PUSH, 1 record/frame -> zlog zmq-pull',
   b: 'native batched, ackMode received -> zlog zmq-router',
   c: 'native batched, ackMode persisted -> zlog zmq-router',
   rsyslog: 'pyzmq PUSH, 1 record/frame -> rsyslog imczmq PULL + omfile',
+  raw: 'pyzmq PUSH, 1 record/frame -> bare zeromq.js PULL receive loop (no pipeline, no file): the ceiling for (a)',
 };
+const RAW_PULL = join(HERE, 'raw-pull.js');
 
 interface Options {
   cases: CaseId[];
@@ -97,6 +99,7 @@ const USAGE = `usage: node dist/bench/run.js [--case a|b|c|rsyslog|decode|all ..
   b        ${CASES.b}
   c        ${CASES.c} (+ send-to-ack latency)
   rsyslog  ${CASES.rsyslog}
+  raw      ${CASES.raw}
   micro    the single-thread micro-benchmarks, when built: decoder (bench/decode.ts), codec (bench/codec.ts)
            (\`decode\` is accepted for it too)
 
@@ -127,7 +130,7 @@ function parseOptions(argv: string[]): Options | undefined {
   });
   if (values.help) return undefined;
   const rawCases = (values.case ?? ['all']).flatMap((c) => c.split(','));
-  const cases: readonly string[] = rawCases.includes('all') ? ['a', 'b', 'c', 'rsyslog', 'micro'] : rawCases;
+  const cases: readonly string[] = rawCases.includes('all') ? ['a', 'b', 'c', 'rsyslog', 'raw', 'micro'] : rawCases;
   for (const c of cases) if (!(c in CASES) && c !== 'micro' && c !== 'decode') throw new Error(`unknown case "${c}"`);
   const num = (name: string, v: string | undefined, dflt: number, min = 1): number => {
     const n = v === undefined ? dflt : Number(v);
@@ -159,6 +162,7 @@ let runMicro = false;
 
 function defaultRecords(c: CaseId, size: number): number {
   const native = c === 'b' || c === 'c';
+  // raw is only a reference point; fewer records keep the whole run short.
   if (size <= 256) return native ? 2_000_000 : 1_000_000;
   return native ? 500_000 : 300_000;
 }
@@ -508,6 +512,46 @@ async function runRsyslog(size: number, records: number, o: Options, dir: string
   return finishRun(d, size, records, lines, rss, serverCpu, load1, t0, t1);
 }
 
+// ---------------------------------------------------------------------------------------------- raw
+
+async function runRaw(size: number, records: number, o: Options, dir: string): Promise<Run> {
+  const receiver = start(process.execPath, [RAW_PULL, String(records), '10'], dir);
+  const readyBy = Date.now() + 15_000;
+  let endpoint: string | undefined;
+  while (!endpoint) {
+    const first = receiver.stdout.split('\n')[0];
+    if (first.endsWith('}')) endpoint = (JSON.parse(first) as { endpoint: string }).endpoint;
+    else if (Date.now() > readyBy || receiver.child.exitCode !== null) throw new Error(`raw-pull did not start: ${receiver.stderr.slice(-1000)}`);
+    else await sleep(20);
+  }
+  const t0 = cpuTimes();
+  const load1 = loadavg()[0];
+  const sender = start(PYTHON, [PY_SENDER, endpoint, String(records), String(size), String(o.seconds)]);
+  const problems: string[] = [];
+  const senderCode = await waitExit(sender, o.seconds * 1000 + 45_000);
+  if (senderCode !== 0) problems.push(`sender exited with ${senderCode}: ${sender.stderr.slice(-1000)}`);
+  const rss = peakRssMiB(receiver.child.pid);
+  const receiverCode = await waitExit(receiver, 30_000);
+  if (receiverCode !== 0) problems.push(`raw-pull exited with ${receiverCode}: ${receiver.stderr.slice(-1000)}`);
+  const t1 = cpuTimes();
+  let report: SenderReport | undefined;
+  let received = 0;
+  let endAt = Date.now();
+  let cpu = NaN;
+  try {
+    const s = JSON.parse(sender.stdout.trim().split('\n').pop()!) as { sent: number; firstSendAt: number; cpuSeconds: number };
+    report = { sent: s.sent, startedAt: s.firstSendAt, cpuSeconds: s.cpuSeconds };
+    const r = JSON.parse(receiver.stdout.trim().split('\n').pop()!) as { received: number; lastAt: number; cpuSeconds: number };
+    received = r.received;
+    endAt = r.lastAt;
+    cpu = r.cpuSeconds;
+  } catch {
+    problems.push(`no result: sender said ${sender.stdout.slice(-300)}, receiver said ${receiver.stdout.slice(-300)}`);
+  }
+  // Nothing is written to a file here; "lines" is what the receive loop counted.
+  return finishRun({ report, written: received, endAt, problems, notes: [] }, size, records, received, rss, cpu, load1, t0, t1);
+}
+
 // ---------------------------------------------------------------------------------------------- report
 
 function median(xs: number[]): number {
@@ -544,7 +588,7 @@ function printTable(results: CaseResult[], floors: Floor[]): void {
     String(r.median.mibPerSecond),
     r.median.p50Ms === undefined ? '' : String(r.median.p50Ms),
     r.median.p99Ms === undefined ? '' : String(r.median.p99Ms),
-    String(r.median.peakRssMiB),
+    Number.isFinite(r.median.peakRssMiB) ? String(r.median.peakRssMiB) : "-",
     String(r.median.serverCpuUsPerRecord),
     String(r.median.senderCpuUsPerRecord),
     r.lossOk ? `ok ${fmt(r.runs[0]?.sent ?? 0)}` : 'FAILED',
@@ -589,7 +633,7 @@ async function main(): Promise<number> {
     for (const c of o.cases) {
       const records = o.records ?? defaultRecords(c, size);
       // rsyslog does not depend on the build; zlog cases run once per build, alternating which goes first.
-      const builds = c === 'rsyslog' ? [o.builds[o.builds.length - 1]] : o.builds;
+      const builds = c === 'rsyslog' || c === 'raw' ? [o.builds[o.builds.length - 1]] : o.builds;
       const runs = new Map<string, Run[]>(builds.map((b) => [b.label, []]));
       for (let i = 0; i < o.repeat; i++) {
         const order = i % 2 === 0 ? builds : [...builds].reverse();
@@ -599,7 +643,7 @@ async function main(): Promise<number> {
           mkdirSync(dir, { recursive: true });
           let run: Run;
           try {
-            run = c === 'rsyslog' ? await runRsyslog(size, records, o, dir) : await runZlog(build, c, size, records, o, dir);
+            run = c === 'rsyslog' ? await runRsyslog(size, records, o, dir) : c === 'raw' ? await runRaw(size, records, o, dir) : await runZlog(build, c, size, records, o, dir);
           } catch (err) {
             console.error(`  !!!!! ${label} failed: ${(err as Error).message}`);
             failures++;
@@ -622,7 +666,7 @@ async function main(): Promise<number> {
       }
     }
   }
-  const get = (c: CaseId, size: number, build = 'this') => results.find((r) => r.case === c && r.size === size && (r.build === build || c === 'rsyslog'));
+  const get = (c: CaseId, size: number, build = 'this') => results.find((r) => r.case === c && r.size === size && (r.build === build || c === 'rsyslog' || c === 'raw'));
   const floors: Floor[] = [];
   const fa = get('a', 100);
   if (fa) floors.push({ name: '(a) pyzmq PUSH 100 B', floor: 300_000, measured: fa.median.recordsPerSecond, met: fa.median.recordsPerSecond >= 300_000 });
@@ -637,10 +681,15 @@ async function main(): Promise<number> {
       ratios[`a/rsyslog@${size}`] = Math.round((z.median.recordsPerSecond / r.median.recordsPerSecond) * 100) / 100;
       console.log(`  zlog (a) / rsyslog at ${size} B: ${ratios[`a/rsyslog@${size}`]} (same sender, same run)`);
     }
+    const raw = get('raw', size);
+    if (z && raw && raw.median.recordsPerSecond > 0) {
+      ratios[`a/raw@${size}`] = Math.round((z.median.recordsPerSecond / raw.median.recordsPerSecond) * 100) / 100;
+      console.log(`  zlog (a) / bare zeromq.js receive loop at ${size} B: ${ratios[`a/raw@${size}`]} (same sender, same run)`);
+    }
     for (const c of o.builds.length > 1 ? o.cases : []) {
       const now = get(c, size);
       const before = get(c, size, 'baseline');
-      if (c === 'rsyslog' || !now || !before || before.median.recordsPerSecond <= 0) continue;
+      if (c === 'rsyslog' || c === 'raw' || !now || !before || before.median.recordsPerSecond <= 0) continue;
       ratios[`${c}/baseline@${size}`] = Math.round((now.median.recordsPerSecond / before.median.recordsPerSecond) * 100) / 100;
       console.log(`  ${c} at ${size} B, this build / baseline: ${ratios[`${c}/baseline@${size}`]} (interleaved runs)`);
     }
