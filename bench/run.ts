@@ -588,7 +588,7 @@ function printTable(results: CaseResult[], floors: Floor[]): void {
     String(r.median.mibPerSecond),
     r.median.p50Ms === undefined ? '' : String(r.median.p50Ms),
     r.median.p99Ms === undefined ? '' : String(r.median.p99Ms),
-    Number.isFinite(r.median.peakRssMiB) ? String(r.median.peakRssMiB) : "-",
+    Number.isFinite(r.median.peakRssMiB) ? String(r.median.peakRssMiB) : '-',
     String(r.median.serverCpuUsPerRecord),
     String(r.median.senderCpuUsPerRecord),
     r.lossOk ? `ok ${fmt(r.runs[0]?.sent ?? 0)}` : 'FAILED',
