@@ -65,7 +65,13 @@ export class Pipeline {
 
   submit(m: Inbound): void {
     const size = packedSize(m.frames);
-    if (!this.builder || !this.builder.fits(size)) {
+    // NDJSON is bigger than what it is made from (~1.6x for 100 B text records: the ts/input/message keys), so
+    // a chunk filled to a whole pooled buffer overflowed the pooled output buffer in the worker: it grew it
+    // (allocate twice the size, copy) for nearly every chunk, and the odd-sized result was dropped by the pool
+    // for the GC. Half a buffer of input keeps ordinary output within one pooled buffer. A message bigger than
+    // that still gets a chunk of its own.
+    const full = this.builder !== undefined && this.builder.messages > 0 && this.builder.offset + size > this.d.pool.bufferBytes / 2;
+    if (!this.builder || full || !this.builder.fits(size)) {
       if (this.builder) this.seal();
       this.builder = new ChunkBuilder(this.d.pool.take(size));
     }
