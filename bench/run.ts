@@ -53,6 +53,8 @@ interface Options {
   profile: boolean;
   keep: boolean;
   builds: Build[];
+  /** Extra collector settings, `path.to.key=value` (value parsed as JSON when it parses). */
+  collectorSet: string[];
 }
 
 /** One repetition of one case. */
@@ -93,7 +95,7 @@ interface CaseResult {
 
 const USAGE = `usage: node dist/bench/run.js [--case a|b|c|rsyslog|decode|all ...] [--size 100|1024 ...]
        [--repeat 3] [--records N] [--seconds 60] [--batch 1000] [--workers 1] [--profile] [--keep]
-       [--baseline DIR]
+       [--baseline DIR] [--collector-set path.to.key=value ...]
 
   a        ${CASES.a}
   b        ${CASES.b}
@@ -109,7 +111,8 @@ const USAGE = `usage: node dist/bench/run.js [--case a|b|c|rsyslog|decode|all ..
   --profile   run the collector under --cpu-prof and print where its threads spent their time
   --keep      keep the output files and logs under the work directory
   --baseline  another built checkout (e.g. a \`git worktree\` of the commit before a patch): every zlog
-              run is done with both builds, alternating which goes first, and the table shows both`;
+              run is done with both builds, alternating which goes first, and the table shows both
+  --collector-set  a collector setting for every zlog run, e.g. pipeline.batch.maxDelayMs=0`;
 
 function parseOptions(argv: string[]): Options | undefined {
   const { values } = parseArgs({
@@ -125,6 +128,7 @@ function parseOptions(argv: string[]): Options | undefined {
       profile: { type: 'boolean' },
       keep: { type: 'boolean' },
       baseline: { type: 'string' },
+      'collector-set': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -149,6 +153,7 @@ function parseOptions(argv: string[]): Options | undefined {
     profile: Boolean(values.profile),
     keep: Boolean(values.keep),
     builds: [{ label: 'this', root: ROOT }],
+    collectorSet: values['collector-set'] ?? [],
   };
   if (values.baseline !== undefined) {
     const root = resolve(values.baseline);
@@ -297,6 +302,7 @@ async function startCollector(build: Build, dir: string, ackMode: 'received' | '
     http: { port: 0 },
     log: { level: 'info' },
   };
+  for (const kv of o.collectorSet) setPath(cfg, kv);
   const file = join(dir, 'collector.yaml');
   writeFileSync(file, JSON.stringify(cfg, null, 2));
   const nodeArgs = o.profile ? ['--cpu-prof', '--cpu-prof-dir', join(dir, 'profile')] : [];
@@ -313,6 +319,25 @@ async function startCollector(build: Build, dir: string, ackMode: 'received' | '
   }
   await stop(proc, 5000);
   throw new Error(`collector did not become ready:\n${proc.stderr.slice(-2000)}`);
+}
+
+function setPath(target: Record<string, unknown>, kv: string): void {
+  const eq = kv.indexOf('=');
+  if (eq < 1) throw new Error(`--collector-set ${kv}: expected path.to.key=value`);
+  const keys = kv.slice(0, eq).split('.');
+  const raw = kv.slice(eq + 1);
+  let value: unknown = raw;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    // a plain string
+  }
+  let obj = target;
+  for (const k of keys.slice(0, -1)) {
+    if (typeof obj[k] !== 'object' || obj[k] === null) obj[k] = {};
+    obj = obj[k] as Record<string, unknown>;
+  }
+  obj[keys[keys.length - 1]] = value;
 }
 
 async function writtenByCollector(c: Collector): Promise<number> {
