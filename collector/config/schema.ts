@@ -22,7 +22,7 @@ const inputSchema = {
     framing: { enum: ['frame', 'lines', 'message'], default: 'frame' },
     format: { enum: ['auto', 'syslog', 'json', 'text'], default: 'auto' },
     topics: { type: 'array', items: { type: 'string', maxLength: 255 }, default: [''] },
-    topicFrame: { type: 'boolean', default: true },
+    topicFrame: { type: 'boolean', description: 'a short first frame of a 2-frame message is a topic; default true for zmq-sub, false otherwise' },
     rcvHwm: { type: 'integer', minimum: 1, maximum: 10_000_000, default: 10_000 },
   },
 } as const;

@@ -31,6 +31,17 @@ test('omczmq PUSH default format (RSYSLOG_ForwardFormat), captured', () => {
   assert.equal(got[3]?.message, 'hello via imtcp (RFC5424 from logger)');
 });
 
+test('ForwardFormat of a record that came in as RFC 5424 with a PROCID (observed): tag[pid] without colon', () => {
+  const r = decodeSyslog('<14>2026-11-27T01:45:07.100000+00:00 vm kit-tcp[4242] hello 5424 one', ctx);
+  assert.equal(r?.app, 'kit-tcp');
+  assert.equal(r?.pid, '4242');
+  assert.equal(r?.message, 'hello 5424 one');
+  const trad = decodeSyslog('<165>Nov 27 01:45:07 web-1 app with structured data', ctx);
+  assert.equal(trad?.host, 'web-1');
+  assert.equal(trad?.app, 'app');
+  assert.equal(trad?.message, 'with structured data');
+});
+
 test('RFC 3164 (RSYSLOG_TraditionalForwardFormat), captured with topic frames', () => {
   const msgs = loadSamples('rsyslog-omczmq-pub-topicframe');
   const r = decodeSyslog(msgs[2].frames[1].toString(), { ...ctx, topic: 'syslog', hostname: 'pod-1' });
@@ -77,6 +88,10 @@ test('RFC 5424 (RSYSLOG_SyslogProtocol23Format) with structured data', () => {
   });
   const nil = decodeSyslog('<14>1 2026-11-27T01:33:33+00:00 vm kit - - - hello 5424', ctx);
   assert.deepEqual(nil, { ts: '2026-11-27T01:33:33Z', input: 'in', message: 'hello 5424', severity: 'info', facility: 'user', host: 'vm', app: 'kit' });
+  // rsyslog's RSYSLOG_SyslogProtocol23Format for a record it received as RFC 3164 (observed): double space
+  const fromBsd = decodeSyslog('<12>1 2026-11-27T01:45:07+00:00 vm kit-bsd 777 - -  a 3164 record with pid', ctx);
+  assert.equal(fromBsd?.message, 'a 3164 record with pid');
+  assert.equal(fromBsd?.pid, '777');
   const allNil = decodeSyslog('<14>1 - - - - - -', { ...ctx, hostname: 'pod' });
   assert.deepEqual(allNil, { ts: recv, input: 'in', message: '', severity: 'info', facility: 'user', host: 'pod' });
   const badTs = decodeSyslog('<14>1 someday vm kit - - - x', ctx);

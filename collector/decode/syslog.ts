@@ -152,7 +152,10 @@ function parse5424(text: string, i: number, rec: LogRecord, ctx: RecordContext):
     // no MSG part: message stays empty
   } else if (text.charCodeAt(i) === 32) {
     // RFC 5424 lets the message start with a UTF-8 BOM to say it is UTF-8; it is not part of the text.
-    rec.message = text.charCodeAt(i + 1) === 0xfeff ? text.slice(i + 2) : text.slice(i + 1);
+    // rsyslog forwards a record it got as RFC 3164 with the space that followed the tag still in front of MSG
+    // (`- -  text`); that one space goes too. A 5424 sender's own leading space is rarer than this artefact.
+    const m = text.charCodeAt(i + 1);
+    rec.message = m === 0xfeff || m === 32 ? text.slice(i + 2) : text.slice(i + 1);
   } else {
     return false;
   }

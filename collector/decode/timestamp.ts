@@ -84,12 +84,14 @@ export function rfc3339ToIso(s: string, start = 0, end = s.length): string | und
   return isoWithFraction(ms, frac);
 }
 
-/** A UTC millisecond time as ISO 8601 whose fraction is `frac` (".123456", or "" for none) instead of ".mmm". */
+/** A UTC time in whole seconds (as milliseconds) as ISO 8601 with fraction `frac` (".123456" or ""). */
 function isoWithFraction(ms: number, frac: string): string | undefined {
   if (!Number.isFinite(ms)) return undefined;
-  const iso = new Date(ms).toISOString();
-  if (iso.length !== 24) return undefined; // years outside 0000..9999 have another layout
-  return iso.slice(0, 19) + frac + 'Z';
+  const sec = Math.floor(ms / 1000);
+  const prefix = secondPrefix(sec);
+  if (prefix === undefined) return undefined;
+  // Date.UTC got whole seconds; only a UTC offset of whole minutes was applied, so no milliseconds are lost.
+  return prefix + frac + 'Z';
 }
 
 /**
@@ -104,11 +106,27 @@ export function epochToIso(n: number): string | undefined {
   else if (n >= 1e14) micros = Math.floor(n);
   else if (n >= 1e11) micros = Math.round(n * 1000);
   else micros = Math.round(n * 1e6);
-  const ms = Math.floor(micros / 1000);
-  const sub = micros - ms * 1000;
-  const iso = new Date(ms).toISOString();
-  if (iso.length !== 24) return undefined;
-  return sub === 0 ? iso : iso.slice(0, 23) + pad(sub, 3) + 'Z';
+  const sec = Math.floor(micros / 1e6);
+  const prefix = secondPrefix(sec);
+  if (prefix === undefined) return undefined;
+  const sub = micros - sec * 1e6;
+  const ms = Math.floor(sub / 1000);
+  const us = sub - ms * 1000;
+  return prefix + '.' + pad(ms, 3) + (us === 0 ? '' : pad(us, 3)) + 'Z';
+}
+
+// Records arrive in bursts from the same second: format each second's `YYYY-MM-DDTHH:MM:SS` once.
+let lastSecond = Number.NaN;
+let lastSecondPrefix = '';
+
+function secondPrefix(sec: number): string | undefined {
+  if (sec !== lastSecond) {
+    const iso = new Date(sec * 1000).toISOString();
+    if (iso.length !== 24) return undefined; // years outside 0000..9999 have another layout
+    lastSecondPrefix = iso.slice(0, 19);
+    lastSecond = sec;
+  }
+  return lastSecondPrefix;
 }
 
 const MONTHS = 'JanFebMarAprMayJunJulAugSepOctNovDec';

@@ -37,7 +37,7 @@ test('plain text takes the byte-level path and round-trips any Unicode, control 
       fc.pre(expected.length > 0);
       const { lines, outcome } = run([{ input: 0, frames: [Buffer.from(s)] }]);
       assert.equal(outcome.records, 1);
-      assert.deepEqual(lines[0], { ts: '2026-11-27T01:02:03.456Z', input: 'pull', message: expected });
+      assert.deepEqual(lines[0], { ts: '2026-11-27T01:02:03.456Z', input: 'pull', host: 'test-host', message: expected });
     }),
     { numRuns: 500 },
   );
@@ -75,9 +75,10 @@ test('every frame of a multipart message is a record; empty frames are discarded
   assert.equal(outcome.discards['0:empty'], 1);
 });
 
-test('lines framing splits a frame on newlines', () => {
-  const { lines } = run([{ input: 1, frames: [Buffer.from('{"msg":"a","level":"error"}\n{"msg":"b"}\n')] }]);
-  assert.deepEqual(lines.map((l) => [l.message, l.severity]), [['a', 'err'], ['b', undefined]]);
+test('lines framing splits a frame on newlines, drops CR before LF, counts empty lines', () => {
+  const { lines, outcome } = run([{ input: 1, frames: [Buffer.from('{"msg":"a","level":"error"}\r\n\n{"msg":"b"}\nplain\r\n')] }]);
+  assert.deepEqual(lines.map((l) => [l.message, l.severity]), [['a', 'err'], ['b', undefined], ['plain', undefined]]);
+  assert.equal(outcome.discards['1:empty'], 1);
 });
 
 test('message framing joins frames into one record', () => {

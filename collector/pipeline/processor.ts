@@ -58,7 +58,9 @@ export class ChunkProcessor {
 
   constructor(private readonly opts: ProcessorOptions) {
     this.prefixes = opts.inputs.map((i) => ({
-      input: ascii(`","input":${JSON.stringify(i.id)}`),
+      // The slow path (decodeRecord) fills host from config.hostname for records that name none; the fast path
+      // writes the same key so a record's shape does not depend on which path it took.
+      input: ascii(`","input":${JSON.stringify(i.id)},"host":${JSON.stringify(opts.hostname)}`),
       // A SUB input with real subscriptions may get the topic glued in front of the text (no topic frame).
       glued: i.topics.some((t) => t !== ''),
     }));
@@ -127,10 +129,13 @@ export class ChunkProcessor {
       if (input.framing === 'lines') {
         let s = 0;
         while (s < f.length) {
-          let e = f.indexOf(NL, s);
-          if (e < 0) e = f.length;
+          let nl = f.indexOf(NL, s);
+          if (nl < 0) nl = f.length;
+          const e = nl > s && f[nl - 1] === CR ? nl - 1 : nl;
+          // An empty line counts as discarded, except the empty piece after a frame's final newline.
           if (e > s) n += this.record(f, s, e, m, topic, out, o);
-          s = e + 1;
+          else if (nl < f.length || e > s) discard(o, m, 'empty', 1);
+          s = nl + 1;
         }
       } else if (f.length === 0) {
         discard(o, m, 'empty', 1);

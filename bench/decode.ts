@@ -1,0 +1,69 @@
+// Decoder micro-benchmark (not a test): records/s of framesToTexts + decodeRecord per wire format, on one core.
+//   node dist/bench/decode.js [seconds-per-case [name-filter]]
+// The collector has to keep up with ~500k records/s per input; these figures show the decoder's share.
+
+import { decodeRecord, framesToTexts } from '../collector/decode/index.js';
+import type { RecordFormat } from '../collector/config/types.js';
+
+interface Case {
+  name: string;
+  frames: Buffer[];
+  format: RecordFormat;
+  topicFrame: boolean;
+}
+
+const b = (s: string): Buffer => Buffer.from(s, 'utf8');
+const cases: Case[] = [
+  { name: 'rsyslog ForwardFormat', format: 'auto', topicFrame: false,
+    frames: [b('<14>2026-11-27T01:33:33.573547+00:00 vm kit-uxsock: hello from logger via imuxsock')] },
+  { name: 'rsyslog Traditional (RFC 3164) + topic frame', format: 'auto', topicFrame: true,
+    frames: [b('syslog'), b('<131>Nov 27 01:45:32 vm kit-uxsock: error line with UTF-8 äöü and "quotes"')] },
+  { name: 'RFC 5424 with structured data', format: 'auto', topicFrame: false,
+    frames: [b('<165>1 2026-11-27T01:33:33.573547+00:00 vm app 4242 ID47 [exampleSDID@32473 iut="3" eventSource="Application"] An application event\n')] },
+  { name: 'rsyslog JSON template', format: 'auto', topicFrame: false,
+    frames: [b('{"ts":"2026-11-27T01:45:15.828521+00:00", "host":"vm", "severity":"info", "facility":"user", "tag":"kit-uxsock:", "msg":" hello from logger via imuxsock"}\n')] },
+  { name: 'pyzmq JSON line', format: 'auto', topicFrame: false,
+    frames: [b('{"ts":1795743966.043641,"level":"debug","host":"vm","pid":20923,"seq":0,"msg":"json line 0 äöü"}')] },
+  { name: 'pino JSON', format: 'auto', topicFrame: false,
+    frames: [b('{"level":30,"time":1795743966043,"pid":7,"hostname":"h","name":"api","msg":"request done","req":{"id":1,"url":"/x"}}')] },
+  { name: 'PUBHandler [topic, text]', format: 'auto', topicFrame: true,
+    frames: [b('WARNING'), b('WARNING log_pubhandler.py:45 - warning message\n')] },
+  { name: 'plain text, 100 B', format: 'text', topicFrame: false, frames: [b('x'.repeat(100))] },
+];
+
+const seconds = Number(process.argv[2] ?? '1');
+// An optional name filter runs one case alone: a single-format input keeps the JIT monomorphic.
+const only = process.argv[3];
+const receivedAt = new Date().toISOString();
+let sink = 0; // keeps the results alive so the JIT cannot drop the work
+
+for (const c of cases.filter((x) => only === undefined || x.name.includes(only))) {
+  const run = (n: number): void => {
+    for (let i = 0; i < n; i++) {
+      const f = framesToTexts(c.frames, 'frame', c.topicFrame);
+      for (const t of f.texts) {
+        const r = decodeRecord(t, { input: 'bench', format: c.format, topic: f.topic, receivedAt, hostname: 'pod' });
+        sink += r.message.length;
+      }
+    }
+  };
+  run(50_000); // warm-up: let the JIT optimise before measuring
+  // Median of three timed rounds: other processes on a 2-core machine make single rounds noisy.
+  const rounds: number[] = [];
+  const batch = 10_000;
+  const limit = BigInt(Math.round((seconds / 3) * 1e9));
+  for (let k = 0; k < 3; k++) {
+    let n = 0;
+    const start = process.hrtime.bigint();
+    let elapsed = 0n;
+    while (elapsed < limit) {
+      run(batch);
+      n += batch;
+      elapsed = process.hrtime.bigint() - start;
+    }
+    rounds.push(n / (Number(elapsed) / 1e9));
+  }
+  rounds.sort((a, b) => a - b);
+  console.log(`${c.name.padEnd(46)} ${Math.round(rounds[1]).toLocaleString('en-US').padStart(12)} records/s`);
+}
+if (sink === 0) console.log('(no output)');
