@@ -74,6 +74,12 @@ interface Run {
    */
   serverCpuUsPerRecord: number;
   senderCpuUsPerRecord: number;
+  /**
+   * The server's CPU µs/record by thread: zlog's `main` thread (receive loops, packing, sink stage), `zmq-io`
+   * (libzmq's I/O threads), `busiest-other` (the processing worker thread, in practice) and `rest` (V8 and
+   * libuv helpers); rsyslog's by thread name.
+   */
+  threads?: Record<string, number>;
   /** Share of both cores busy (all processes) during the run, from /proc/stat. */
   machineBusy: number;
   load1: number;
@@ -214,6 +220,47 @@ async function stop(p: Proc, ms = 30_000): Promise<number | null> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** utime + stime of each thread of a live process, in seconds, with the thread's name. */
+function threadCpu(pid: number | undefined): Map<number, { comm: string; seconds: number }> {
+  const out = new Map<number, { comm: string; seconds: number }>();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        out.set(Number(tid), { comm, seconds: (Number(f[11]) + Number(f[12])) / CLK_TCK });
+      } catch {
+        // the thread ended between listing and reading
+      }
+    }
+  } catch {
+    // the process is gone
+  }
+  return out;
+}
+
+/** Per-thread CPU between two snapshots, grouped as described at Run.threads, in µs per record. */
+function threadBreakdown(pid: number | undefined, before: ReturnType<typeof threadCpu>, after: ReturnType<typeof threadCpu>, records: number, zlog: boolean): Record<string, number> {
+  const groups: Record<string, number> = {};
+  const others: number[] = [];
+  for (const [tid, t] of after) {
+    const d = t.seconds - (before.get(tid)?.seconds ?? 0);
+    if (zlog && tid === pid) groups.main = (groups.main ?? 0) + d;
+    else if (t.comm.startsWith('ZMQbg')) groups['zmq-io'] = (groups['zmq-io'] ?? 0) + d;
+    else if (zlog) others.push(d);
+    else groups[t.comm] = (groups[t.comm] ?? 0) + d;
+  }
+  if (zlog) {
+    others.sort((a, b) => b - a);
+    groups['busiest-other'] = others[0] ?? 0;
+    groups.rest = others.slice(1).reduce((a, b) => a + b, 0);
+  }
+  const perRecord: Record<string, number> = {};
+  for (const [k, v] of Object.entries(groups)) perRecord[k] = Math.round((v / Math.max(1, records)) * 1e7) / 10;
+  return perRecord;
+}
 
 /** utime + stime of a live process (all its threads), in seconds. */
 function cpuSeconds(pid: number | undefined): number {
@@ -428,14 +475,17 @@ async function runZlog(build: Build, c: CaseId, size: number, records: number, o
     };
   }
   const cpu0 = cpuSeconds(col.proc.child.pid);
+  const threads0 = threadCpu(col.proc.child.pid);
   const d = await drive(sender, parse, records, () => writtenByCollector(col), o.seconds * 1000);
   const t1 = cpuTimes();
   const rss = peakRssMiB(col.proc.child.pid);
   const serverCpu = cpuSeconds(col.proc.child.pid) - cpu0;
+  const threads = threadBreakdown(col.proc.child.pid, threads0, threadCpu(col.proc.child.pid), d.report?.sent ?? 0, true);
   const code = await stop(col.proc);
   if (code !== 0) d.problems.push(`collector exited with ${code} after SIGTERM: ${col.proc.stderr.slice(-1500)}`);
   const lines = await countLines(col.out);
   const run = finishRun(d, size, records, lines, rss, serverCpu, load1, t0, t1);
+  run.threads = threads;
   if (o.profile) printProfiles(join(dir, 'profile'), `${c} ${size} B`);
   return run;
 }
@@ -524,17 +574,21 @@ async function runRsyslog(size: number, records: number, o: Options, dir: string
   // Every record is `size` bytes plus "\n"; a partial last line rounds down.
   const written = async () => (existsSync(out) ? Math.floor(statSync(out).size / (size + 1)) : 0);
   const cpu0 = cpuSeconds(proc.child.pid);
+  const threads0 = threadCpu(proc.child.pid);
   const d = await drive(sender, parse, records, written, o.seconds * 1000);
   const t1 = cpuTimes();
   const rss = peakRssMiB(proc.child.pid);
   const serverCpu = cpuSeconds(proc.child.pid) - cpu0;
+  const threads = threadBreakdown(proc.child.pid, threads0, threadCpu(proc.child.pid), d.report?.sent ?? 0, false);
   const code = await stop(proc);
   // rsyslog 8.2302's imczmq aborts in free() while shutting down, after the queue was written; the loss check
   // below still decides whether anything went missing.
   if (code !== 0 && /free\(\): invalid pointer/.test(proc.stderr)) d.notes.push(`rsyslogd aborted on SIGTERM (known imczmq shutdown crash, exit ${code})`);
   else if (code !== 0) d.problems.push(`rsyslogd exited with ${code}: ${proc.stderr.slice(-1500)}`);
   const lines = await countLines(out);
-  return finishRun(d, size, records, lines, rss, serverCpu, load1, t0, t1);
+  const run = finishRun(d, size, records, lines, rss, serverCpu, load1, t0, t1);
+  run.threads = threads;
+  return run;
 }
 
 // ---------------------------------------------------------------------------------------------- raw
@@ -677,6 +731,7 @@ async function main(): Promise<number> {
           runs.get(build.label)!.push(run);
           const lat = run.client && (c === 'b' || c === 'c') ? `, ack p50 ${run.client.p50Ms.toFixed(1)} ms p99 ${run.client.p99Ms.toFixed(1)} ms` : '';
           console.log(`  ${label}: ${fmt(run.sent)} records in ${run.seconds} s = ${fmt(run.recordsPerSecond)} records/s, ${run.mibPerSecond} MiB/s${lat}, peak RSS ${run.peakRssMiB} MiB, server CPU ${run.serverCpuUsPerRecord} µs/rec, sender CPU ${run.senderCpuUsPerRecord} µs/rec, lines ${fmt(run.lines)}, machine busy ${run.machineBusy}, load1 ${run.load1}`);
+          if (run.threads) console.log(`    server CPU µs/record by thread: ${Object.entries(run.threads).filter(([, v]) => v >= 0.05).map(([k, v]) => `${k} ${v}`).join(', ')}`);
           for (const n of run.notes) console.log(`    note: ${n}`);
           for (const p of run.problems) {
             console.error(`  !!!!! ${label}: ${p}`);
