@@ -405,6 +405,16 @@ interface SenderReport {
   client?: Run['client'];
 }
 
+/** The pyzmq PUSH sender of cases a, rsyslog and raw: the same load in front of each receiver. */
+function startPySender(endpoint: string, records: number, size: number, o: Options): Proc {
+  return start(PYTHON, [PY_SENDER, endpoint, String(records), String(size), String(o.seconds)]);
+}
+
+function parsePySender(stdout: string): SenderReport {
+  const r = JSON.parse(stdout.trim().split('\n').pop()!) as { sent: number; firstSendAt: number; cpuSeconds: number };
+  return { sent: r.sent, startedAt: r.firstSendAt, cpuSeconds: r.cpuSeconds };
+}
+
 /**
  * Runs the sender to completion while polling `written()` every 20 ms, and returns when the sink has written
  * everything that was sent (or the sink stopped making progress for 10 s, or the hard deadline passed).
@@ -462,11 +472,8 @@ async function runZlog(build: Build, c: CaseId, size: number, records: number, o
   let sender: Proc;
   let parse: (s: string) => SenderReport;
   if (c === 'a') {
-    sender = start(PYTHON, [PY_SENDER, col.pull!, String(records), String(size), String(o.seconds)]);
-    parse = (s) => {
-      const r = JSON.parse(s.trim().split('\n').pop()!) as { sent: number; firstSendAt: number; cpuSeconds: number };
-      return { sent: r.sent, startedAt: r.firstSendAt, cpuSeconds: r.cpuSeconds };
-    };
+    sender = startPySender(col.pull!, records, size, o);
+    parse = parsePySender;
   } else {
     sender = start(process.execPath, [nativeSenderJs(build), col.router!, String(records), String(size), String(o.batch), String(o.seconds)]);
     parse = (s) => {
@@ -566,11 +573,8 @@ async function runRsyslog(size: number, records: number, o: Options, dir: string
   }
   const t0 = cpuTimes();
   const load1 = loadavg()[0];
-  const sender = start(PYTHON, [PY_SENDER, `tcp://127.0.0.1:${port}`, String(records), String(size), String(o.seconds)]);
-  const parse = (s: string): SenderReport => {
-    const r = JSON.parse(s.trim().split('\n').pop()!) as { sent: number; firstSendAt: number; cpuSeconds: number };
-    return { sent: r.sent, startedAt: r.firstSendAt, cpuSeconds: r.cpuSeconds };
-  };
+  const sender = startPySender(`tcp://127.0.0.1:${port}`, records, size, o);
+  const parse = parsePySender;
   // Every record is `size` bytes plus "\n"; a partial last line rounds down.
   const written = async () => (existsSync(out) ? Math.floor(statSync(out).size / (size + 1)) : 0);
   const cpu0 = cpuSeconds(proc.child.pid);
@@ -605,7 +609,7 @@ async function runRaw(size: number, records: number, o: Options, dir: string): P
   }
   const t0 = cpuTimes();
   const load1 = loadavg()[0];
-  const sender = start(PYTHON, [PY_SENDER, endpoint, String(records), String(size), String(o.seconds)]);
+  const sender = startPySender(endpoint, records, size, o);
   const problems: string[] = [];
   const senderCode = await waitExit(sender, o.seconds * 1000 + 45_000);
   if (senderCode !== 0) problems.push(`sender exited with ${senderCode}: ${sender.stderr.slice(-1000)}`);
@@ -618,8 +622,7 @@ async function runRaw(size: number, records: number, o: Options, dir: string): P
   let endAt = Date.now();
   let cpu = NaN;
   try {
-    const s = JSON.parse(sender.stdout.trim().split('\n').pop()!) as { sent: number; firstSendAt: number; cpuSeconds: number };
-    report = { sent: s.sent, startedAt: s.firstSendAt, cpuSeconds: s.cpuSeconds };
+    report = parsePySender(sender.stdout);
     const r = JSON.parse(receiver.stdout.trim().split('\n').pop()!) as { received: number; lastAt: number; cpuSeconds: number };
     received = r.received;
     endAt = r.lastAt;
