@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODE_STAMP := node_modules/.stamp
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: all deps system-deps build run test test-unit test-bins dev-cluster bench images generate clean lint
+.PHONY: all deps system-deps build run test test-unit test-bins dev-cluster bench images generate docs clean lint
 
 all: build
 
@@ -45,6 +45,10 @@ images:
 
 generate: build
 	node dist/crds/generate.js
+
+## docs: regenerate the configuration reference in docs/configuration.md from the schema
+docs: build
+	node scripts/gen-docs.mjs
 
 clean:
 	rm -rf dist

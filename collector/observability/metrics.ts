@@ -31,7 +31,6 @@ export class Metrics {
   readonly ready: client.Gauge;
   readonly draining: client.Gauge;
   readonly sinkRetries: client.Counter<'component_id'>;
-  readonly clients: client.Gauge<'component_id'>;
   /** What the queue gauges report at scrape time; the collector points it at its admission queue. */
   queue: () => { records: number; bytes: number } = () => ({ records: 0, bytes: 0 });
 
@@ -64,7 +63,6 @@ export class Metrics {
     this.ready = new client.Gauge({ name: 'zlog_ready', help: '1 when the collector accepts records (readiness).', registers: [r] });
     this.draining = new client.Gauge({ name: 'zlog_draining', help: '1 while the collector drains.', registers: [r] });
     this.sinkRetries = new client.Counter({ name: 'zlog_sink_retries_total', help: 'Sink write/sync attempts retried after an error.', labelNames: ['component_id'], registers: [r] });
-    this.clients = new client.Gauge({ name: 'zlog_router_tracked_clients', help: 'Native clients (ROUTER identities) with state held by the collector.', labelNames: ['component_id'], registers: [r] });
   }
 
   component(id: string, kind: ComponentKind, type: string): ComponentMetrics {

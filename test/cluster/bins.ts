@@ -1,0 +1,122 @@
+// Where the control plane's binaries live. They are built from upstream Go sources by
+// test/cluster/build-bins.sh into a per-user cache keyed by version; this module only finds them.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export type BinName =
+  | 'etcd'
+  | 'kube-apiserver'
+  | 'kube-controller-manager'
+  | 'kube-scheduler'
+  | 'kubectl'
+  | 'kwok'
+  | 'helm';
+
+export const BIN_NAMES: readonly BinName[] = [
+  'etcd',
+  'kube-apiserver',
+  'kube-controller-manager',
+  'kube-scheduler',
+  'kubectl',
+  'kwok',
+  'helm',
+];
+
+export const BUILD_COMMAND = 'make test-bins (or: bash test/cluster/build-bins.sh)';
+
+/** Which versions.env key pins each binary, and the cache sub-directory's name prefix. */
+const SOURCE: Record<BinName, { key: string; name: string }> = {
+  etcd: { key: 'ETCD_VERSION', name: 'etcd' },
+  'kube-apiserver': { key: 'KUBERNETES_VERSION', name: 'kubernetes' },
+  'kube-controller-manager': { key: 'KUBERNETES_VERSION', name: 'kubernetes' },
+  'kube-scheduler': { key: 'KUBERNETES_VERSION', name: 'kubernetes' },
+  kubectl: { key: 'KUBERNETES_VERSION', name: 'kubernetes' },
+  kwok: { key: 'KWOK_VERSION', name: 'kwok' },
+  helm: { key: 'HELM_VERSION', name: 'helm' },
+};
+
+/** The checkout's root: this file runs both from test/cluster (tsx) and dist/test/cluster (tsc). */
+export function repoRoot(): string {
+  if (process.env.ZLOG_REPO_ROOT && existsSync(join(process.env.ZLOG_REPO_ROOT, 'test/cluster/versions.env'))) {
+    return process.env.ZLOG_REPO_ROOT;
+  }
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'test/cluster/versions.env'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) throw new Error('cannot find test/cluster/versions.env above ' + fileURLToPath(import.meta.url));
+    dir = up;
+  }
+}
+
+let versionsCache: Record<string, string> | undefined;
+
+/** The pinned versions (KUBERNETES_VERSION, ETCD_VERSION, KWOK_VERSION, HELM_VERSION). */
+export function versions(): Record<string, string> {
+  if (versionsCache) return versionsCache;
+  const text = readFileSync(join(repoRoot(), 'test/cluster/versions.env'), 'utf8');
+  const out: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const m = /^\s*([A-Z_]+)=(\S+)\s*$/.exec(line);
+    if (m) out[m[1]] = m[2];
+  }
+  versionsCache = out;
+  return out;
+}
+
+/** Same rule as build-bins.sh. */
+export function binCache(): string {
+  if (process.env.ZLOG_BIN_CACHE) return resolve(process.env.ZLOG_BIN_CACHE);
+  const xdg = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(xdg, 'zlog', 'bins');
+}
+
+function cacheDirFor(name: BinName): string {
+  const src = SOURCE[name];
+  const version = versions()[src.key];
+  if (!version) throw new Error(`test/cluster/versions.env has no ${src.key} (needed for ${name})`);
+  return join(binCache(), `${src.name}-${version}`);
+}
+
+/** Override for one binary, e.g. ZLOG_BIN_KUBE_APISERVER=/path/to/kube-apiserver. */
+export function overrideEnvName(name: BinName): string {
+  return 'ZLOG_BIN_' + name.toUpperCase().replace(/-/g, '_');
+}
+
+/**
+ * Absolute path of an executable control-plane binary. Throws an error naming the binary, where it
+ * was looked for and the command that builds it.
+ */
+export function binPath(name: BinName): string {
+  if (!(name in SOURCE)) throw new Error(`unknown control-plane binary '${name}' (known: ${BIN_NAMES.join(', ')})`);
+  const override = process.env[overrideEnvName(name)];
+  const path = override ? resolve(override) : join(cacheDirFor(name), name);
+  return checkExecutable(name, path, override ? `set by ${overrideEnvName(name)}` : undefined);
+}
+
+/** Throws the same kind of error as binPath for an explicit path. */
+export function checkExecutable(name: string, path: string, origin?: string): string {
+  // stat, not access(X_OK): for root, access() says yes to directories and to files without x bits.
+  let why = '';
+  try {
+    const st = statSync(path);
+    if (!st.isFile() || (st.mode & 0o111) === 0) why = 'is not executable';
+  } catch {
+    why = 'does not exist';
+  }
+  if (why) {
+    throw new Error(
+      `control-plane binary '${name}' ${why}: ${path}${origin ? ` (${origin})` : ''}. Build it with: ${BUILD_COMMAND}`,
+    );
+  }
+  return path;
+}
+
+/** kwok's Stage definitions (node initialise + lease heartbeat, pod ready/complete/delete), copied by build-bins.sh. */
+export function kwokStagesPath(): string {
+  const path = join(cacheDirFor('kwok'), 'stages.yaml');
+  if (!existsSync(path)) throw new Error(`kwok's stages file does not exist: ${path}. Build it with: ${BUILD_COMMAND}`);
+  return path;
+}
