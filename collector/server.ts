@@ -53,10 +53,9 @@ export class Collector {
     const { cfg, metrics, log } = this;
     const p = cfg.pipeline;
     this.pool = new BufferPool(p.bufferPool.buffers, p.bufferPool.bufferBytes, () => metrics.poolHits.inc(), () => metrics.poolMisses.inc());
-    this.admission = new Admission(p.queue.maxRecords, p.queue.maxBytes, (r, b) => {
-      metrics.bufferEvents.set(r);
-      metrics.bufferBytes.set(b);
-    });
+    const admission = new Admission(p.queue.maxRecords, p.queue.maxBytes);
+    this.admission = admission;
+    metrics.queue = () => ({ records: admission.records, bytes: admission.bytes });
     this.sinks = cfg.sinks.map((s) => (s.type === 'file' ? new FileSink(s, log) : new StdoutSink(s.id)));
     const sinkMetrics = new Map<string, ComponentMetrics>(this.sinks.map((s) => [s.id, metrics.component(s.id, 'sink', s.type)]));
     for (const s of this.sinks) await s.open();

@@ -3,9 +3,11 @@
 // PUB senders drop (ZeroMQ's PUB/SUB has no back-pressure; see docs/operations.md).
 import * as zmq from 'zeromq';
 import { KIND_FRAMES } from '../pipeline/chunk.js';
+import { sleep } from '../pipeline/sleep.js';
 import { socketMaxMessageSize, totalBytes, isTimeout, type Input, type InputContext } from './input.js';
 
 const POLL_MS = 250;
+const ERROR_PAUSE_MS = 10;
 
 export class FrameInput implements Input {
   readonly id: string;
@@ -15,6 +17,14 @@ export class FrameInput implements Input {
   private readonly sock: zmq.Pull | zmq.Subscriber;
   private stopping = false;
   private loop?: Promise<void>;
+  /** Received bytes not yet added to the counter: one prom-client inc per event-loop turn, not per message. */
+  private unreportedBytes = 0;
+  private reportScheduled = false;
+  private readonly reportBytes = (): void => {
+    this.reportScheduled = false;
+    this.ctx.metrics.receivedBytes.inc(this.unreportedBytes);
+    this.unreportedBytes = 0;
+  };
 
   constructor(private readonly ctx: InputContext) {
     const { cfg, limits } = ctx;
@@ -53,8 +63,14 @@ export class FrameInput implements Input {
         frames = await this.sock.receive();
       } catch (err) {
         if (isTimeout(err) || this.sock.closed) continue;
-        this.ctx.log.error({ input: this.id, err }, 'receive failed');
-        metrics.error('io', 'receive').inc();
+        // EBUSY is expected while drain() unbinds. Any such error comes back at once, so retrying straight away
+        // is a microtask-only loop that starves the event loop: the unbind it waits for never completes and
+        // the drain hangs. A short pause lets the event loop (and the unbind) move on.
+        if ((err as { code?: string }).code !== 'EBUSY') {
+          this.ctx.log.error({ input: this.id, err }, 'receive failed');
+          metrics.error('io', 'receive').inc();
+        }
+        await sleep(ERROR_PAUSE_MS);
         continue;
       }
       this.accept(frames);
@@ -64,7 +80,11 @@ export class FrameInput implements Input {
   private accept(frames: Buffer[]): void {
     const { admission, pipeline, metrics, limits, index } = this.ctx;
     const bytes = totalBytes(frames);
-    metrics.receivedBytes.inc(bytes);
+    this.unreportedBytes += bytes;
+    if (!this.reportScheduled) {
+      this.reportScheduled = true;
+      setImmediate(this.reportBytes);
+    }
     if (bytes > limits.maxMessageBytes) {
       metrics.discarded('too_large').inc();
       return;

@@ -24,3 +24,14 @@ test('component children count under the Vector-style labels', async () => {
   assert.match(text, /zlog_component_received_events_total\{component_id="pull",component_kind="source",component_type="zmq-pull"\} 3/);
   assert.match(text, /zlog_component_discarded_events_total\{component_id="pull",component_kind="source",component_type="zmq-pull",reason="empty"\} 2/);
 });
+
+test('queue gauges show the queue as it is at scrape time', async () => {
+  const m = new Metrics();
+  let q = { records: 5, bytes: 500 };
+  m.queue = () => q;
+  assert.match(await m.registry.metrics(), /^zlog_buffer_events 5$/m);
+  q = { records: 0, bytes: 0 };
+  const text = await m.registry.metrics();
+  assert.match(text, /^zlog_buffer_events 0$/m);
+  assert.match(text, /^zlog_buffer_byte_size 0$/m);
+});

@@ -65,7 +65,13 @@ export class Pipeline {
 
   submit(m: Inbound): void {
     const size = packedSize(m.frames);
-    if (!this.builder || !this.builder.fits(size)) {
+    // NDJSON is bigger than what it is made from (~1.6x for 100 B text records: the ts/input/message keys), so
+    // a chunk filled to a whole pooled buffer overflowed the pooled output buffer in the worker: it grew it
+    // (allocate twice the size, copy) for nearly every chunk, and the odd-sized result was dropped by the pool
+    // for the GC. Half a buffer of input keeps ordinary output within one pooled buffer. A message bigger than
+    // that still gets a chunk of its own.
+    const full = this.builder !== undefined && this.builder.messages > 0 && this.builder.offset + size > this.d.pool.bufferBytes / 2;
+    if (!this.builder || full || !this.builder.fits(size)) {
       if (this.builder) this.seal();
       this.builder = new ChunkBuilder(this.d.pool.take(size));
     }
@@ -135,16 +141,18 @@ export class Pipeline {
     let records = 0;
     let bytes = 0;
     const acks: ReplyFn[] = [];
+    // Summed per input and added once per chunk: a counter update per message (one per record on PULL
+    // inputs) was a visible share of the main thread.
+    const received = new Array<number>(inputMetrics.length).fill(0);
     c.messages.forEach((m, i) => {
       const n = outcome.perMessage[i];
-      const im = inputMetrics[m.input];
       if (n < 0) {
         const reason = REASON_CODES[-n - 1];
         m.reply?.({ ok: false, reason, detail: `payload rejected: ${reason}` });
         admission.release(m.admitted.records, m.admitted.bytes);
         return;
       }
-      im.received.inc(n);
+      received[m.input] += n;
       records += m.admitted.records;
       bytes += m.admitted.bytes;
       if (m.reply) {
@@ -152,6 +160,7 @@ export class Pipeline {
         else acks.push(m.reply);
       }
     });
+    received.forEach((n, input) => n > 0 && inputMetrics[input].received.inc(n));
     for (const [key, count] of Object.entries(outcome.discards)) {
       const colon = key.indexOf(':');
       inputMetrics[Number(key.slice(0, colon))].discarded(key.slice(colon + 1)).inc(count);

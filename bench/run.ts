@@ -1,0 +1,820 @@
+// `make bench`: throughput of the collector into its file sink, on this machine, next to rsyslog on the same
+// load. Not a test: it asserts no timings, it prints figures (a table, then one `BENCH_JSON {...}` line).
+// What it does check is loss: every run compares the lines in the output file with the records sent.
+// bench/README.md explains the cases; `--help` lists the options.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { summarise } from './cpuprofile.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url)); // dist/bench
+const ROOT = resolve(HERE, '../..');
+
+/** A built checkout whose collector and native sender a case runs; two of them with --baseline (A/B). */
+interface Build {
+  label: string;
+  root: string;
+}
+const mainJs = (b: Build) => join(b.root, 'dist/collector/cli/main.js');
+const nativeSenderJs = (b: Build) => join(b.root, 'dist/bench/native-sender.js');
+const PY_SENDER = join(ROOT, 'bench/pyzmq_push.py');
+// Single-thread micro-benchmarks other branches add under bench/; each runs when its build is present.
+const MICRO: { file: string; args: string[]; what: string }[] = [
+  { file: join(HERE, 'decode.js'), args: ['1'], what: 'decoder (framesToTexts + decodeRecord), one core' },
+  { file: join(HERE, 'codec.js'), args: ['100', '1000', '1'], what: 'native protocol codec, 100 B records, 1000 per batch, one core' },
+];
+// Debian's interpreter: it has pyzmq 24; the pyenv python3 first on PATH does not.
+const PYTHON = '/usr/bin/python3';
+const RSYSLOGD = '/usr/sbin/rsyslogd';
+const MiB = 1048576;
+
+type CaseId = 'a' | 'b' | 'c' | 'rsyslog' | 'raw';
+const CASES: Record<CaseId, string> = {
+  a: 'pyzmq PUSH, 1 record/frame -> zlog zmq-pull',
+  b: 'native batched, ackMode received -> zlog zmq-router',
+  c: 'native batched, ackMode persisted -> zlog zmq-router',
+  rsyslog: 'pyzmq PUSH, 1 record/frame -> rsyslog imczmq PULL + omfile',
+  raw: 'pyzmq PUSH, 1 record/frame -> bare zeromq.js PULL receive loop (no pipeline, no file): the ceiling for (a)',
+};
+const RAW_PULL = join(HERE, 'raw-pull.js');
+
+interface Options {
+  cases: CaseId[];
+  sizes: number[];
+  repeat: number;
+  records?: number;
+  seconds: number;
+  batch: number;
+  workers: number;
+  profile: boolean;
+  keep: boolean;
+  builds: Build[];
+  /** Extra collector settings, `path.to.key=value` (value parsed as JSON when it parses). */
+  collectorSet: string[];
+}
+
+/** One repetition of one case. */
+interface Run {
+  sent: number;
+  written: number;
+  lines: number;
+  lossOk: boolean;
+  capped: boolean;
+  seconds: number;
+  recordsPerSecond: number;
+  mibPerSecond: number;
+  peakRssMiB: number;
+  /**
+   * CPU time (user + system, all threads) the receiving server and the sender used per record, in µs. On a
+   * shared machine this moves far less with other load than records/s does, so it is the figure for A/B.
+   */
+  serverCpuUsPerRecord: number;
+  senderCpuUsPerRecord: number;
+  /**
+   * The server's CPU µs/record by thread: zlog's `main` thread (receive loops, packing, sink stage), `zmq-io`
+   * (libzmq's I/O threads), `busiest-other` (the processing worker thread, in practice) and `rest` (V8 and
+   * libuv helpers); rsyslog's by thread name.
+   */
+  threads?: Record<string, number>;
+  /** Share of both cores busy (all processes) during the run, from /proc/stat. */
+  machineBusy: number;
+  load1: number;
+  client?: { recordsPerSecond: number; p50Ms: number; p99Ms: number; maxMs: number; retries: number; failed: number };
+  problems: string[];
+  /** Things worth knowing that do not put the figures in doubt. */
+  notes: string[];
+}
+
+interface CaseResult {
+  case: CaseId;
+  build: string;
+  size: number;
+  records: number;
+  runs: Run[];
+  median: { recordsPerSecond: number; mibPerSecond: number; peakRssMiB: number; serverCpuUsPerRecord: number; senderCpuUsPerRecord: number; p50Ms?: number; p99Ms?: number };
+  lossOk: boolean;
+}
+
+const USAGE = `usage: node dist/bench/run.js [--case a|b|c|rsyslog|decode|all ...] [--size 100|1024 ...]
+       [--repeat 3] [--records N] [--seconds 60] [--batch 1000] [--workers 1] [--profile] [--keep]
+       [--baseline DIR] [--collector-set path.to.key=value ...]
+
+  a        ${CASES.a}
+  b        ${CASES.b}
+  c        ${CASES.c} (+ send-to-ack latency)
+  rsyslog  ${CASES.rsyslog}
+  raw      ${CASES.raw}
+  micro    the single-thread micro-benchmarks, when built: decoder (bench/decode.ts), codec (bench/codec.ts)
+           (\`decode\` is accepted for it too)
+
+  --records   records per run (default: 1,000,000 for a/rsyslog at 100 B, 2,000,000 for b/c at 100 B,
+              300,000 / 500,000 at 1 KiB)
+  --seconds   cap on sending in each run; a capped run is flagged and its figures cover what was sent
+  --profile   run the collector under --cpu-prof and print where its threads spent their time
+  --keep      keep the output files and logs under the work directory
+  --baseline  another built checkout (e.g. a \`git worktree\` of the commit before a patch): every zlog
+              run is done with both builds, alternating which goes first, and the table shows both
+  --collector-set  a collector setting for every zlog run, e.g. pipeline.batch.maxDelayMs=0`;
+
+function parseOptions(argv: string[]): Options | undefined {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      case: { type: 'string', multiple: true },
+      size: { type: 'string', multiple: true },
+      repeat: { type: 'string' },
+      records: { type: 'string' },
+      seconds: { type: 'string' },
+      batch: { type: 'string' },
+      workers: { type: 'string' },
+      profile: { type: 'boolean' },
+      keep: { type: 'boolean' },
+      baseline: { type: 'string' },
+      'collector-set': { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return undefined;
+  const rawCases = (values.case ?? ['all']).flatMap((c) => c.split(','));
+  const cases: readonly string[] = rawCases.includes('all') ? ['a', 'b', 'c', 'rsyslog', 'raw', 'micro'] : rawCases;
+  for (const c of cases) if (!(c in CASES) && c !== 'micro' && c !== 'decode') throw new Error(`unknown case "${c}"`);
+  const num = (name: string, v: string | undefined, dflt: number, min = 1): number => {
+    const n = v === undefined ? dflt : Number(v);
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}, not "${v}"`);
+    return n;
+  };
+  const sizes = (values.size ?? ['100', '1024']).flatMap((s) => s.split(',')).map((s) => num('size', s, 0, 16));
+  const o: Options = {
+    cases: cases.filter((c): c is CaseId => c in CASES),
+    sizes,
+    repeat: num('repeat', values.repeat, 3),
+    records: values.records === undefined ? undefined : num('records', values.records, 0),
+    seconds: num('seconds', values.seconds, 60),
+    batch: num('batch', values.batch, 1000),
+    workers: num('workers', values.workers, 1, 0),
+    profile: Boolean(values.profile),
+    keep: Boolean(values.keep),
+    builds: [{ label: 'this', root: ROOT }],
+    collectorSet: values['collector-set'] ?? [],
+  };
+  if (values.baseline !== undefined) {
+    const root = resolve(values.baseline);
+    if (!existsSync(join(root, 'dist/collector/cli/main.js'))) throw new Error(`--baseline ${root}: no dist/collector/cli/main.js there (build it first)`);
+    o.builds.unshift({ label: 'baseline', root });
+  }
+  runMicro = cases.includes('micro') || cases.includes('decode');
+  return o;
+}
+let runMicro = false;
+
+function defaultRecords(c: CaseId, size: number): number {
+  const native = c === 'b' || c === 'c';
+  // raw is only a reference point; fewer records keep the whole run short.
+  if (size <= 256) return native ? 2_000_000 : 1_000_000;
+  return native ? 500_000 : 300_000;
+}
+
+// ---------------------------------------------------------------------------------------------- processes
+
+interface Proc {
+  child: ChildProcess;
+  stdout: string;
+  stderr: string;
+  exited: Promise<number | null>;
+}
+
+function start(cmd: string, args: string[], cwd = ROOT): Proc {
+  const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const p: Proc = { child, stdout: '', stderr: '', exited: Promise.resolve(null) };
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => (p.stdout += d));
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+    // The collector logs one line per event; keep the tail only so a long run cannot grow this without bound.
+    p.stderr = (p.stderr + d).slice(-200_000);
+  });
+  p.exited = new Promise((res) => {
+    child.on('exit', (code, sig) => res(code ?? (sig ? -1 : null)));
+    child.on('error', () => res(-2));
+  });
+  return p;
+}
+
+/** Waits for the process to exit, at most `ms`; then kills it (by its own PID) and reports null. */
+async function waitExit(p: Proc, ms: number): Promise<number | null> {
+  let t: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((r) => (t = setTimeout(() => r('timeout'), ms)));
+  const r = await Promise.race([p.exited, timeout]);
+  clearTimeout(t);
+  if (r !== 'timeout') return r;
+  p.child.kill('SIGKILL');
+  await p.exited;
+  return null;
+}
+
+async function stop(p: Proc, ms = 30_000): Promise<number | null> {
+  if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
+  return waitExit(p, ms);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** utime + stime of each thread of a live process, in seconds, with the thread's name. */
+function threadCpu(pid: number | undefined): Map<number, { comm: string; seconds: number }> {
+  const out = new Map<number, { comm: string; seconds: number }>();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        out.set(Number(tid), { comm, seconds: (Number(f[11]) + Number(f[12])) / CLK_TCK });
+      } catch {
+        // the thread ended between listing and reading
+      }
+    }
+  } catch {
+    // the process is gone
+  }
+  return out;
+}
+
+/** Per-thread CPU between two snapshots, grouped as described at Run.threads, in µs per record. */
+function threadBreakdown(pid: number | undefined, before: ReturnType<typeof threadCpu>, after: ReturnType<typeof threadCpu>, records: number, zlog: boolean): Record<string, number> {
+  const groups: Record<string, number> = {};
+  const others: number[] = [];
+  for (const [tid, t] of after) {
+    const d = t.seconds - (before.get(tid)?.seconds ?? 0);
+    if (zlog && tid === pid) groups.main = (groups.main ?? 0) + d;
+    else if (t.comm.startsWith('ZMQbg')) groups['zmq-io'] = (groups['zmq-io'] ?? 0) + d;
+    else if (zlog) others.push(d);
+    else groups[t.comm] = (groups[t.comm] ?? 0) + d;
+  }
+  if (zlog) {
+    others.sort((a, b) => b - a);
+    groups['busiest-other'] = others[0] ?? 0;
+    groups.rest = others.slice(1).reduce((a, b) => a + b, 0);
+  }
+  const perRecord: Record<string, number> = {};
+  for (const [k, v] of Object.entries(groups)) perRecord[k] = Math.round((v / Math.max(1, records)) * 1e7) / 10;
+  return perRecord;
+}
+
+/** utime + stime of a live process (all its threads), in seconds. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15 of the whole line.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+  } catch {
+    return NaN;
+  }
+}
+// Linux reports /proc times in USER_HZ, which is 100 on every architecture Node runs on.
+const CLK_TCK = 100;
+
+function peakRssMiB(pid: number | undefined): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Math.round(Number(m[1]) / 1024) : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Busy and total jiffies of all CPUs, for the machine's busy share over a run (everything, not just us). */
+function cpuTimes(): { busy: number; total: number } {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0];
+  const f = line.trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  const idle = f[3] + (f[4] ?? 0);
+  return { busy: total - idle, total };
+}
+
+async function countLines(file: string): Promise<number> {
+  if (!existsSync(file)) return 0;
+  let n = 0;
+  for await (const chunk of createReadStream(file, { highWaterMark: 4 * MiB }) as AsyncIterable<Buffer>) {
+    for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) n++;
+  }
+  return n;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => res(port));
+    });
+  });
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((res) => {
+    const c = createConnection({ host: '127.0.0.1', port });
+    c.once('connect', () => {
+      c.destroy();
+      res(true);
+    });
+    c.once('error', () => res(false));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------- zlog
+
+interface Collector {
+  proc: Proc;
+  pull?: string;
+  router?: string;
+  http: string;
+  out: string;
+}
+
+async function startCollector(build: Build, dir: string, ackMode: 'received' | 'persisted', o: Options): Promise<Collector> {
+  const outDir = join(dir, 'out');
+  // JSON is YAML. Rotation and compression are off so the run measures the write path, not gzip of a rotated
+  // file in the background, and one file holds every line for the loss check.
+  const cfg = {
+    inputs: [
+      { id: 'pull', type: 'zmq-pull', bind: ['tcp://127.0.0.1:*'] },
+      { id: 'native', type: 'zmq-router', bind: ['tcp://127.0.0.1:*'] },
+    ],
+    pipeline: { workers: o.workers, ackMode },
+    sinks: [{ id: 'file', type: 'file', path: outDir, fsync: 'batch', compress: false, rotation: { maxBytes: 1024 * 1024 * MiB, maxAgeSeconds: 0 } }],
+    http: { port: 0 },
+    log: { level: 'info' },
+  };
+  for (const kv of o.collectorSet) setPath(cfg, kv);
+  const file = join(dir, 'collector.yaml');
+  writeFileSync(file, JSON.stringify(cfg, null, 2));
+  const nodeArgs = o.profile ? ['--cpu-prof', '--cpu-prof-dir', join(dir, 'profile')] : [];
+  const proc = start(process.execPath, [...nodeArgs, mainJs(build), 'start', '--config', file], build.root);
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline && proc.child.exitCode === null) {
+    const line = proc.stderr.split('\n').find((l) => l.includes('"msg":"collector ready"'));
+    if (line) {
+      const ready = JSON.parse(line) as { inputs: { id: string; endpoints: string[] }[]; http: string };
+      const ep = (id: string) => ready.inputs.find((i) => i.id === id)?.endpoints[0];
+      return { proc, pull: ep('pull'), router: ep('native'), http: `http://${ready.http}`, out: join(outDir, 'zlog.ndjson') };
+    }
+    await sleep(20);
+  }
+  await stop(proc, 5000);
+  throw new Error(`collector did not become ready:\n${proc.stderr.slice(-2000)}`);
+}
+
+function setPath(target: Record<string, unknown>, kv: string): void {
+  const eq = kv.indexOf('=');
+  if (eq < 1) throw new Error(`--collector-set ${kv}: expected path.to.key=value`);
+  const keys = kv.slice(0, eq).split('.');
+  const raw = kv.slice(eq + 1);
+  let value: unknown = raw;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    // a plain string
+  }
+  let obj = target;
+  for (const k of keys.slice(0, -1)) {
+    if (typeof obj[k] !== 'object' || obj[k] === null) obj[k] = {};
+    obj = obj[k] as Record<string, unknown>;
+  }
+  obj[keys[keys.length - 1]] = value;
+}
+
+async function writtenByCollector(c: Collector): Promise<number> {
+  try {
+    const text = await (await fetch(`${c.http}/metrics`)).text();
+    const m = /^zlog_component_sent_events_total\{component_id="file"[^}]*\} (\d+)/m.exec(text);
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return -1;
+  }
+}
+
+interface SenderReport {
+  sent: number;
+  startedAt: number;
+  /** The sender's own CPU seconds (it reports them: once it has exited, /proc no longer has them). */
+  cpuSeconds: number;
+  client?: Run['client'];
+}
+
+/** The pyzmq PUSH sender of cases a, rsyslog and raw: the same load in front of each receiver. */
+function startPySender(endpoint: string, records: number, size: number, o: Options): Proc {
+  return start(PYTHON, [PY_SENDER, endpoint, String(records), String(size), String(o.seconds)]);
+}
+
+function parsePySender(stdout: string): SenderReport {
+  const r = JSON.parse(stdout.trim().split('\n').pop()!) as { sent: number; firstSendAt: number; cpuSeconds: number };
+  return { sent: r.sent, startedAt: r.firstSendAt, cpuSeconds: r.cpuSeconds };
+}
+
+/**
+ * Runs the sender to completion while polling `written()` every 20 ms, and returns when the sink has written
+ * everything that was sent (or the sink stopped making progress for 10 s, or the hard deadline passed).
+ * The end time is the first poll that saw the last record written, so it is late by at most one poll.
+ */
+async function drive(sender: Proc, parse: (stdout: string) => SenderReport, requested: number, written: () => Promise<number>, capMs: number): Promise<{ report?: SenderReport; written: number; endAt: number; problems: string[]; notes: string[] }> {
+  const problems: string[] = [];
+  const hardDeadline = Date.now() + capMs + 60_000;
+  let senderDone = false;
+  let senderCode: number | null = null;
+  void waitExit(sender, capMs + 45_000).then((c) => {
+    senderDone = true;
+    senderCode = c;
+  });
+  let report: SenderReport | undefined;
+  let w = 0;
+  let lastProgress = Date.now();
+  let endAt = 0;
+  for (;;) {
+    const now = Date.now();
+    const next = await written();
+    if (next > w) lastProgress = Date.now();
+    if (next >= 0) w = next;
+    if (senderDone && !report) {
+      if (senderCode !== 0) problems.push(`sender exited with ${senderCode}: ${sender.stderr.slice(-1000)}`);
+      try {
+        report = parse(sender.stdout);
+      } catch {
+        problems.push(`sender printed no result: ${sender.stdout.slice(-500)}`);
+        break;
+      }
+    }
+    const target = report ? report.sent : requested;
+    if (w >= target) {
+      endAt = now;
+      if (senderDone) break;
+    }
+    if (Date.now() > hardDeadline) {
+      problems.push('hard deadline passed');
+      break;
+    }
+    if (senderDone && Date.now() - lastProgress > 10_000) {
+      problems.push(`sink stopped at ${w} of ${target} records for 10 s`);
+      break;
+    }
+    await sleep(20);
+  }
+  return { report, written: w, endAt: endAt || Date.now(), problems, notes: [] };
+}
+
+async function runZlog(build: Build, c: CaseId, size: number, records: number, o: Options, dir: string): Promise<Run> {
+  const col = await startCollector(build, dir, c === 'c' ? 'persisted' : 'received', o);
+  const t0 = cpuTimes();
+  const load1 = loadavg()[0];
+  let sender: Proc;
+  let parse: (s: string) => SenderReport;
+  if (c === 'a') {
+    sender = startPySender(col.pull!, records, size, o);
+    parse = parsePySender;
+  } else {
+    sender = start(process.execPath, [nativeSenderJs(build), col.router!, String(records), String(size), String(o.batch), String(o.seconds)]);
+    parse = (s) => {
+      const r = JSON.parse(s.trim().split('\n').pop()!) as { startedAt: number; cpuSeconds: number; records: number; failed: number; retries: number; recordsPerSecond: number; latencyMs: { p50: number; p99: number; max: number } };
+      return { sent: r.records, startedAt: r.startedAt, cpuSeconds: r.cpuSeconds, client: { recordsPerSecond: r.recordsPerSecond, p50Ms: r.latencyMs.p50, p99Ms: r.latencyMs.p99, maxMs: r.latencyMs.max, retries: r.retries, failed: r.failed } };
+    };
+  }
+  const cpu0 = cpuSeconds(col.proc.child.pid);
+  const threads0 = threadCpu(col.proc.child.pid);
+  const d = await drive(sender, parse, records, () => writtenByCollector(col), o.seconds * 1000);
+  const t1 = cpuTimes();
+  const rss = peakRssMiB(col.proc.child.pid);
+  const serverCpu = cpuSeconds(col.proc.child.pid) - cpu0;
+  const threads = threadBreakdown(col.proc.child.pid, threads0, threadCpu(col.proc.child.pid), d.report?.sent ?? 0, true);
+  const code = await stop(col.proc);
+  if (code !== 0) d.problems.push(`collector exited with ${code} after SIGTERM: ${col.proc.stderr.slice(-1500)}`);
+  const lines = await countLines(col.out);
+  const run = finishRun(d, size, records, lines, rss, serverCpu, load1, t0, t1);
+  run.threads = threads;
+  if (o.profile) printProfiles(join(dir, 'profile'), `${c} ${size} B`);
+  return run;
+}
+
+function finishRun(d: Awaited<ReturnType<typeof drive>>, size: number, requested: number, lines: number, rss: number, serverCpu: number, load1: number, t0: ReturnType<typeof cpuTimes>, t1: ReturnType<typeof cpuTimes>): Run {
+  const sent = d.report?.sent ?? 0;
+  const seconds = d.report ? Math.max(0.001, (d.endAt - d.report.startedAt) / 1000) : NaN;
+  const problems = [...d.problems];
+  if (lines !== sent) problems.push(`LOSS CHECK FAILED: ${sent} records sent, ${lines} lines in the output file`);
+  if (d.report?.client && d.report.client.failed > 0) problems.push(`${d.report.client.failed} records not acknowledged`);
+  return {
+    sent,
+    written: d.written,
+    lines,
+    lossOk: lines === sent && sent > 0,
+    capped: sent < requested,
+    seconds: Math.round(seconds * 1000) / 1000,
+    recordsPerSecond: Math.round(sent / seconds),
+    mibPerSecond: Math.round(((sent * size) / seconds / MiB) * 10) / 10,
+    peakRssMiB: rss,
+    serverCpuUsPerRecord: Math.round((serverCpu / Math.max(1, sent)) * 1e7) / 10,
+    senderCpuUsPerRecord: Math.round(((d.report?.cpuSeconds ?? NaN) / Math.max(1, sent)) * 1e7) / 10,
+    machineBusy: Math.round(((t1.busy - t0.busy) / Math.max(1, t1.total - t0.total)) * 100) / 100,
+    load1: Math.round(load1 * 100) / 100,
+    client: d.report?.client,
+    problems,
+    notes: d.notes,
+  };
+}
+
+function printProfiles(dir: string, label: string): void {
+  if (!existsSync(dir)) return;
+  for (const f of readdirSorted(dir)) {
+    const s = summarise(JSON.parse(readFileSync(join(dir, f), 'utf8')), 12);
+    // Node names profiles CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile; thread 0 is the main thread.
+    const thread = /\.\d+\.0\.\d+\.cpuprofile$/.test(f) ? 'main thread' : 'worker thread';
+    console.log(`\n  profile ${label}, ${thread} (${f}): ${s.totalMs} ms sampled, ${Math.round((s.idleMs / Math.max(1, s.totalMs)) * 100)}% idle`);
+    for (const r of s.byFunction) console.log(`    ${String(r.percent).padStart(5)}%  ${r.name}`);
+  }
+}
+
+function readdirSorted(dir: string): string[] {
+  return readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort();
+}
+
+// ---------------------------------------------------------------------------------------------- rsyslog
+
+async function runRsyslog(size: number, records: number, o: Options, dir: string): Promise<Run> {
+  const port = await freePort();
+  const work = join(dir, 'work');
+  mkdirSync(work, { recursive: true });
+  const out = join(dir, 'rsyslog.out');
+  const conf = join(dir, 'rsyslog.conf');
+  // %rawmsg% plus a newline: one line per record exactly as sent, so the file's size tells when all are in.
+  // The input has its own ruleset, so rsyslog's own start/stop messages do not land in the counted file.
+  // The main queue limit mirrors the collector's default queue (200k records); when full, imczmq waits.
+  writeFileSync(
+    conf,
+    [
+      `global(workDirectory="${work}")`,
+      `main_queue(queue.type="LinkedList" queue.size="200000")`,
+      `module(load="imczmq")`,
+      `template(name="raw" type="string" string="%rawmsg%\\n")`,
+      `ruleset(name="bench") { action(type="omfile" file="${out}" template="raw") }`,
+      `input(type="imczmq" endpoints="@tcp://127.0.0.1:${port}" socktype="PULL" ruleset="bench")`,
+      `*.* action(type="omfile" file="${join(dir, 'rsyslog-internal.log')}")`,
+      '',
+    ].join('\n'),
+  );
+  const proc = start(RSYSLOGD, ['-n', '-f', conf, '-i', join(dir, 'rsyslog.pid')], dir);
+  const readyBy = Date.now() + 15_000;
+  while (!(await canConnect(port))) {
+    if (Date.now() > readyBy || proc.child.exitCode !== null) {
+      await stop(proc, 5000);
+      throw new Error(`rsyslogd did not bind 127.0.0.1:${port}:\n${proc.stderr.slice(-2000)}`);
+    }
+    await sleep(20);
+  }
+  const t0 = cpuTimes();
+  const load1 = loadavg()[0];
+  const sender = startPySender(`tcp://127.0.0.1:${port}`, records, size, o);
+  const parse = parsePySender;
+  // Every record is `size` bytes plus "\n"; a partial last line rounds down.
+  const written = async () => (existsSync(out) ? Math.floor(statSync(out).size / (size + 1)) : 0);
+  const cpu0 = cpuSeconds(proc.child.pid);
+  const threads0 = threadCpu(proc.child.pid);
+  const d = await drive(sender, parse, records, written, o.seconds * 1000);
+  const t1 = cpuTimes();
+  const rss = peakRssMiB(proc.child.pid);
+  const serverCpu = cpuSeconds(proc.child.pid) - cpu0;
+  const threads = threadBreakdown(proc.child.pid, threads0, threadCpu(proc.child.pid), d.report?.sent ?? 0, false);
+  const code = await stop(proc);
+  // rsyslog 8.2302's imczmq aborts in free() while shutting down, after the queue was written; the loss check
+  // below still decides whether anything went missing.
+  if (code !== 0 && /free\(\): invalid pointer/.test(proc.stderr)) d.notes.push(`rsyslogd aborted on SIGTERM (known imczmq shutdown crash, exit ${code})`);
+  else if (code !== 0) d.problems.push(`rsyslogd exited with ${code}: ${proc.stderr.slice(-1500)}`);
+  const lines = await countLines(out);
+  const run = finishRun(d, size, records, lines, rss, serverCpu, load1, t0, t1);
+  run.threads = threads;
+  return run;
+}
+
+// ---------------------------------------------------------------------------------------------- raw
+
+async function runRaw(size: number, records: number, o: Options, dir: string): Promise<Run> {
+  const receiver = start(process.execPath, [RAW_PULL, String(records), '10'], dir);
+  const readyBy = Date.now() + 15_000;
+  let endpoint: string | undefined;
+  while (!endpoint) {
+    const first = receiver.stdout.split('\n')[0];
+    if (first.endsWith('}')) endpoint = (JSON.parse(first) as { endpoint: string }).endpoint;
+    else if (Date.now() > readyBy || receiver.child.exitCode !== null) throw new Error(`raw-pull did not start: ${receiver.stderr.slice(-1000)}`);
+    else await sleep(20);
+  }
+  const t0 = cpuTimes();
+  const load1 = loadavg()[0];
+  const sender = startPySender(endpoint, records, size, o);
+  const problems: string[] = [];
+  const senderCode = await waitExit(sender, o.seconds * 1000 + 45_000);
+  if (senderCode !== 0) problems.push(`sender exited with ${senderCode}: ${sender.stderr.slice(-1000)}`);
+  const rss = peakRssMiB(receiver.child.pid);
+  const receiverCode = await waitExit(receiver, 30_000);
+  if (receiverCode !== 0) problems.push(`raw-pull exited with ${receiverCode}: ${receiver.stderr.slice(-1000)}`);
+  const t1 = cpuTimes();
+  let report: SenderReport | undefined;
+  let received = 0;
+  let endAt = Date.now();
+  let cpu = NaN;
+  try {
+    report = parsePySender(sender.stdout);
+    const r = JSON.parse(receiver.stdout.trim().split('\n').pop()!) as { received: number; lastAt: number; cpuSeconds: number };
+    received = r.received;
+    endAt = r.lastAt;
+    cpu = r.cpuSeconds;
+  } catch {
+    problems.push(`no result: sender said ${sender.stdout.slice(-300)}, receiver said ${receiver.stdout.slice(-300)}`);
+  }
+  // Nothing is written to a file here; "lines" is what the receive loop counted.
+  return finishRun({ report, written: received, endAt, problems, notes: [] }, size, records, received, rss, cpu, load1, t0, t1);
+}
+
+// ---------------------------------------------------------------------------------------------- report
+
+function median(xs: number[]): number {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function summariseCase(c: CaseId, build: string, size: number, records: number, runs: Run[]): CaseResult {
+  const med = {
+    recordsPerSecond: Math.round(median(runs.map((r) => r.recordsPerSecond))),
+    mibPerSecond: Math.round(median(runs.map((r) => r.mibPerSecond)) * 10) / 10,
+    peakRssMiB: median(runs.map((r) => r.peakRssMiB)),
+    serverCpuUsPerRecord: Math.round(median(runs.map((r) => r.serverCpuUsPerRecord)) * 100) / 100,
+    senderCpuUsPerRecord: Math.round(median(runs.map((r) => r.senderCpuUsPerRecord)) * 100) / 100,
+  } as CaseResult['median'];
+  if (c === 'c' || c === 'b') {
+    med.p50Ms = Math.round(median(runs.map((r) => r.client?.p50Ms ?? NaN)) * 100) / 100;
+    med.p99Ms = Math.round(median(runs.map((r) => r.client?.p99Ms ?? NaN)) * 100) / 100;
+  }
+  return { case: c, build, size, records, runs, median: med, lossOk: runs.every((r) => r.lossOk) };
+}
+
+const fmt = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-');
+
+function printTable(results: CaseResult[], floors: Floor[]): void {
+  const head = ['case', 'build', 'size', 'records/s (median)', 'MiB/s', 'p50 ms', 'p99 ms', 'peak RSS MiB', 'server CPU µs/rec', 'sender CPU µs/rec', 'loss check', 'runs (records/s)', 'busy', 'load1'];
+  const rows = results.map((r) => [
+    r.case,
+    r.build,
+    `${r.size} B`,
+    fmt(r.median.recordsPerSecond),
+    String(r.median.mibPerSecond),
+    r.median.p50Ms === undefined ? '' : String(r.median.p50Ms),
+    r.median.p99Ms === undefined ? '' : String(r.median.p99Ms),
+    Number.isFinite(r.median.peakRssMiB) ? String(r.median.peakRssMiB) : '-',
+    String(r.median.serverCpuUsPerRecord),
+    String(r.median.senderCpuUsPerRecord),
+    r.lossOk ? `ok ${fmt(r.runs[0]?.sent ?? 0)}` : 'FAILED',
+    r.runs.map((x) => fmt(x.recordsPerSecond) + (x.capped ? '(capped)' : '')).join(' / '),
+    r.runs.map((x) => x.machineBusy.toFixed(2)).join(' '),
+    r.runs.map((x) => x.load1.toFixed(1)).join(' '),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |';
+  console.log('\n' + line(head));
+  console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
+  for (const r of rows) console.log(line(r));
+  console.log('  server CPU = user+system time of the collector (or rsyslogd), all threads, from first to last record, per record');
+  console.log('  busy = share of all CPUs busy during the run (every process on the machine); load1 = 1-min load at its start');
+  for (const f of floors) console.log(`  floor ${f.name}: ${fmt(f.floor)} records/s, measured ${fmt(f.measured)}: ${f.met ? 'met' : 'NOT MET'}`);
+}
+
+interface Floor {
+  name: string;
+  floor: number;
+  measured: number;
+  met: boolean;
+}
+
+async function main(): Promise<number> {
+  let o: Options | undefined;
+  try {
+    o = parseOptions(process.argv.slice(2));
+  } catch (err) {
+    console.error(`bench: ${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (!o) {
+    console.log(USAGE);
+    return 0;
+  }
+  const base = mkdtempSync(join(tmpdir(), 'zlog-bench-'));
+  console.log(`zlog bench: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), node ${process.version}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}, work dir ${base}`);
+  const results: CaseResult[] = [];
+  let failures = 0;
+  for (const size of o.sizes) {
+    for (const c of o.cases) {
+      const records = o.records ?? defaultRecords(c, size);
+      // rsyslog does not depend on the build; zlog cases run once per build, alternating which goes first.
+      const builds = c === 'rsyslog' || c === 'raw' ? [o.builds[o.builds.length - 1]] : o.builds;
+      const runs = new Map<string, Run[]>(builds.map((b) => [b.label, []]));
+      for (let i = 0; i < o.repeat; i++) {
+        const order = i % 2 === 0 ? builds : [...builds].reverse();
+        for (const build of order) {
+          const label = `${c} ${size} B${builds.length > 1 ? ` [${build.label}]` : ''} run ${i + 1}`;
+          const dir = join(base, `${c}-${size}-${build.label}-${i + 1}`);
+          mkdirSync(dir, { recursive: true });
+          let run: Run;
+          try {
+            run = c === 'rsyslog' ? await runRsyslog(size, records, o, dir) : c === 'raw' ? await runRaw(size, records, o, dir) : await runZlog(build, c, size, records, o, dir);
+          } catch (err) {
+            console.error(`  !!!!! ${label} failed: ${(err as Error).message}`);
+            failures++;
+            continue;
+          }
+          runs.get(build.label)!.push(run);
+          const lat = run.client && (c === 'b' || c === 'c') ? `, ack p50 ${run.client.p50Ms.toFixed(1)} ms p99 ${run.client.p99Ms.toFixed(1)} ms` : '';
+          console.log(`  ${label}: ${fmt(run.sent)} records in ${run.seconds} s = ${fmt(run.recordsPerSecond)} records/s, ${run.mibPerSecond} MiB/s${lat}, peak RSS ${run.peakRssMiB} MiB, server CPU ${run.serverCpuUsPerRecord} µs/rec, sender CPU ${run.senderCpuUsPerRecord} µs/rec, lines ${fmt(run.lines)}, machine busy ${run.machineBusy}, load1 ${run.load1}`);
+          if (run.threads) console.log(`    server CPU µs/record by thread: ${Object.entries(run.threads).filter(([, v]) => v >= 0.05).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+          for (const n of run.notes) console.log(`    note: ${n}`);
+          for (const p of run.problems) {
+            console.error(`  !!!!! ${label}: ${p}`);
+            failures++;
+          }
+          if (!o.keep) rmSync(dir, { recursive: true, force: true });
+        }
+      }
+      for (const b of builds) {
+        const r = runs.get(b.label)!;
+        if (r.length) results.push(summariseCase(c, b.label, size, records, r));
+      }
+    }
+  }
+  const get = (c: CaseId, size: number, build = 'this') => results.find((r) => r.case === c && r.size === size && (r.build === build || c === 'rsyslog' || c === 'raw'));
+  const floors: Floor[] = [];
+  const fa = get('a', 100);
+  if (fa) floors.push({ name: '(a) pyzmq PUSH 100 B', floor: 300_000, measured: fa.median.recordsPerSecond, met: fa.median.recordsPerSecond >= 300_000 });
+  const fb = get('b', 100);
+  if (fb) floors.push({ name: '(b) native received 100 B', floor: 2_000_000, measured: fb.median.recordsPerSecond, met: fb.median.recordsPerSecond >= 2_000_000 });
+  if (results.length) printTable(results, floors);
+  const ratios: Record<string, number> = {};
+  for (const size of o.sizes) {
+    const z = get('a', size);
+    const r = get('rsyslog', size);
+    if (z && r && r.median.recordsPerSecond > 0) {
+      ratios[`a/rsyslog@${size}`] = Math.round((z.median.recordsPerSecond / r.median.recordsPerSecond) * 100) / 100;
+      console.log(`  zlog (a) / rsyslog at ${size} B: ${ratios[`a/rsyslog@${size}`]} (same sender, same run)`);
+    }
+    const raw = get('raw', size);
+    if (z && raw && raw.median.recordsPerSecond > 0) {
+      ratios[`a/raw@${size}`] = Math.round((z.median.recordsPerSecond / raw.median.recordsPerSecond) * 100) / 100;
+      console.log(`  zlog (a) / bare zeromq.js receive loop at ${size} B: ${ratios[`a/raw@${size}`]} (same sender, same run)`);
+    }
+    for (const c of o.builds.length > 1 ? o.cases : []) {
+      const now = get(c, size);
+      const before = get(c, size, 'baseline');
+      if (c === 'rsyslog' || c === 'raw' || !now || !before || before.median.recordsPerSecond <= 0) continue;
+      ratios[`${c}/baseline@${size}`] = Math.round((now.median.recordsPerSecond / before.median.recordsPerSecond) * 100) / 100;
+      console.log(`  ${c} at ${size} B, this build / baseline: ${ratios[`${c}/baseline@${size}`]} (interleaved runs)`);
+    }
+  }
+  const lossFailed = results.filter((r) => !r.lossOk);
+  if (lossFailed.length) console.error(`\n!!!!! LOSS CHECK FAILED in: ${lossFailed.map((r) => `${r.case} ${r.size} B`).join(', ')} (lines in the file != records sent)`);
+  const micro: Record<string, string[]> = {};
+  for (const m of runMicro ? MICRO : []) {
+    const name = m.file.slice(m.file.lastIndexOf('/') + 1);
+    if (!existsSync(m.file)) {
+      console.log(`\n(micro-benchmark ${name} is not in this build; skipped)`);
+      continue;
+    }
+    console.log(`\nmicro-benchmark ${name}: ${m.what}`);
+    const p = start(process.execPath, [m.file, ...m.args]);
+    const code = await waitExit(p, 180_000);
+    console.log(p.stdout.trimEnd());
+    micro[name] = p.stdout.trim().split('\n');
+    if (code !== 0) {
+      console.error(`  !!!!! ${name} exited with ${code}: ${p.stderr.slice(-1000)}`);
+      failures++;
+    }
+  }
+  console.log(
+    'BENCH_JSON ' +
+      JSON.stringify({
+        at: new Date().toISOString(),
+        machine: { cpus: cpus().length, node: process.version, loadavgAtEnd: loadavg() },
+        results: results.map((r) => ({ case: r.case, build: r.build, description: CASES[r.case], size: r.size, records: r.records, median: r.median, lossOk: r.lossOk, runs: r.runs })),
+        floors,
+        ratios,
+        micro,
+      }),
+  );
+  if (!o.keep) rmSync(base, { recursive: true, force: true });
+  return failures > 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => (process.exitCode = code),
+  (err: unknown) => {
+    console.error(`bench: ${(err as Error).stack ?? String(err)}`);
+    process.exitCode = 1;
+  },
+);
