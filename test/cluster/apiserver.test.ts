@@ -1,8 +1,12 @@
 // The API server alone is a real one: CRDs with OpenAPI and CEL validation and a status
 // subresource, PodSecurity admission, and RBAC for ServiceAccounts.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { versions } from './bins.js';
+import { promisify } from 'node:util';
+import { binPath, versions } from './bins.js';
 import { startCluster, type Cluster } from './harness.js';
 
 let c: Cluster;
@@ -15,7 +19,7 @@ after(async () => {
   await c?.stop();
 });
 
-const apply = (obj: object): Promise<string> => c.kubectlOk(['apply', '-f', '-'], { input: JSON.stringify(obj) });
+const apply = (obj: object): Promise<string> => c.apply(obj);
 
 describe('kube-apiserver', { timeout: 300_000 }, () => {
   test('reports the pinned version and serves over TLS with the admin certificate', { timeout: 30_000 }, async () => {
@@ -24,6 +28,24 @@ describe('kube-apiserver', { timeout: 300_000 }, () => {
     assert.match(c.server, /^https:\/\/127\.0\.0\.1:\d+$/);
     const who = JSON.parse(await c.kubectlOk(['auth', 'whoami', '-o', 'json']));
     assert.ok(who.status.userInfo.groups.includes('system:masters'), JSON.stringify(who));
+  });
+
+  test('helm installs a chart whose kubeVersion constraint needs the real server version', { timeout: 60_000 }, async () => {
+    const chart = join(c.dir, 'chart');
+    await mkdir(join(chart, 'templates'), { recursive: true });
+    await writeFile(join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: probe\nversion: 0.1.0\nkubeVersion: ">=1.30.0-0"\n');
+    await writeFile(join(chart, 'templates', 'cm.yaml'),
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: probe\ndata:\n  kube: {{ .Capabilities.KubeVersion.Version | quote }}\n');
+    const helm = (args: string[]) =>
+      promisify(execFile)(binPath('helm'), [...args, '--kubeconfig', c.kubeconfig], {
+        timeout: 50_000,
+        env: { ...process.env, HELM_CACHE_HOME: join(c.dir, 'helm/cache'), HELM_CONFIG_HOME: join(c.dir, 'helm/config'), HELM_DATA_HOME: join(c.dir, 'helm/data') },
+      });
+    await helm(['install', 'probe', chart, '--namespace', 'default', '--wait', '--timeout', '40s']);
+    const got = await c.kubectlOk(['get', 'configmap', 'probe', '-n', 'default', '-o', 'jsonpath={.data.kube}']);
+    assert.equal(got, versions().KUBERNETES_VERSION);
+    const { stdout } = await helm(['list', '-n', 'default', '-o', 'json']);
+    assert.equal(JSON.parse(stdout)[0].status, 'deployed');
   });
 
   describe('a CustomResourceDefinition', () => {

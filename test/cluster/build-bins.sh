@@ -46,7 +46,7 @@ if (( ${#missing[@]} == 0 )); then
   exit 0
 fi
 
-command -v go >/dev/null || die "go is not on PATH; install Go >= 1.25 (see docs/control-plane.md)"
+command -v go >/dev/null || die "go is not on PATH; install Go >= 1.26 (what test/cluster/go/*/go.mod require; see docs/control-plane.md)"
 mkdir -p "$cache"
 
 # Two builds at once (parallel make targets, two checkouts) would both spend half an hour; the second
@@ -113,7 +113,7 @@ write_kwok_stages() {
   done > "$out"
 }
 
-log "building ${#missing[@]} missing binaries into $cache (cold: tens of minutes on 2 cores)"
+log "building ${#missing[@]} missing files into $cache (all of them from cold: about 15 minutes on 2 cores)"
 i=0
 for t in "${missing[@]}"; do
   i=$((i + 1))
@@ -121,7 +121,7 @@ for t in "${missing[@]}"; do
   out="$cache/$name-$version"
   mkdir -p "$out"
   current="$bin $version ($i/${#missing[@]})"
-  log "$current: go build $pkg"
+  if [[ "$pkg" == "@stages" ]]; then log "$current: copying kwok's default Stages from its module"; else log "$current: go build $pkg"; fi
   stop_heartbeat
   ( while sleep 30; do log "$current: still building"; done ) &
   heartbeat_pid=$!

@@ -17,6 +17,7 @@ async function main(): Promise<void> {
   const controllers = !process.argv.includes('--no-controllers');
   const t0 = Date.now();
   console.error(`dev-cluster: starting etcd, kube-apiserver${controllers ? ', kube-controller-manager' : ''}${nodes ? `, kube-scheduler, kwok with ${nodes} node(s)` : ''}...`);
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => console.error(`\ndev-cluster: ${sig}, stopping...`));
   const c = await startCluster({ name: 'dev', controllers, kwokNodes: nodes });
   const kubectl = binPath('kubectl');
   // A stable path is handy for a second terminal; the cluster's own directory changes every run.

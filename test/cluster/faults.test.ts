@@ -6,16 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:net';
 import { describe, test } from 'node:test';
-import { ClusterStartError, startCluster, type Cluster } from './harness.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { ClusterStartError, isAlive, startCluster, type Cluster } from './harness.js';
 
 async function expectStartError(p: Promise<Cluster>): Promise<ClusterStartError> {
   try {
@@ -29,7 +20,7 @@ async function expectStartError(p: Promise<Cluster>): Promise<ClusterStartError>
 }
 
 function assertNothingLeft(err: ClusterStartError): void {
-  for (const pid of err.startedPids) assert.equal(alive(pid), false, `pid ${pid} is still running after a failed start`);
+  for (const pid of err.startedPids) assert.equal(isAlive(pid), false, `pid ${pid} is still running after a failed start`);
   assert.equal(existsSync(err.dir), false, `${err.dir} was not removed`);
 }
 
@@ -85,6 +76,22 @@ describe('cluster start faults', { timeout: 240_000 }, () => {
     assert.match(err.message, /exited with code [1-9]\d* during start/);
     assert.match(err.message, /unknown flag: --no-such-flag/);
     assertNothingLeft(err);
+  });
+
+  test('a component that dies after the start is named when kubectl fails', { timeout: 60_000 }, async () => {
+    const c = await startCluster({ name: 'dies-later' });
+    try {
+      const pid = c.pids['kube-apiserver']!;
+      process.kill(pid, 'SIGKILL');
+      while (isAlive(pid)) await new Promise((r) => setTimeout(r, 50));
+      await assert.rejects(
+        c.kubectlOk(['get', 'namespaces'], { timeoutMs: 20_000 }),
+        new RegExp(`connection refused.*\\[kube-apiserver \\(pid ${pid}\\) has exited with SIGKILL; see .*kube-apiserver\\.log\\]`, 's'),
+      );
+    } finally {
+      await c.stop();
+    }
+    assert.equal(Object.keys(c.pids).length, 0);
   });
 
   test('a component that never becomes ready times out instead of hanging', { timeout: 60_000 }, async () => {

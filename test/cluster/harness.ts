@@ -75,6 +75,8 @@ export interface Cluster {
   kubectl(args: string[], opts?: KubectlOptions): Promise<KubectlResult>;
   /** Like kubectl() but throws, with stderr, when the exit code is not 0. Returns stdout. */
   kubectlOk(args: string[], opts?: KubectlOptions): Promise<string>;
+  /** `kubectl apply` of objects (sent as a List) or of YAML/JSON text; throws with kubectl's stderr. */
+  apply(manifest: object | object[] | string, opts?: KubectlOptions & { serverSide?: boolean }): Promise<string>;
   /**
    * Writes a kubeconfig that authenticates as someone else, for real (no impersonation): a client
    * certificate for a user and groups, a TokenRequest token for a ServiceAccount, or a given token.
@@ -82,7 +84,7 @@ export interface Cluster {
   writeKubeconfigFor(who: Identity, file?: string): Promise<string>;
   /** Creates a namespace; with controllers, waits until its default ServiceAccount exists (Pods need it). */
   createNamespace(name: string, labels?: Record<string, string>): Promise<void>;
-  /** The API server's log so far (useful in assertion messages). */
+  /** A component's log so far (for assertion messages). */
   logOf(component: Component): string;
   stop(): Promise<void>;
 }
@@ -94,6 +96,8 @@ export class ClusterStartError extends Error {
     readonly component: Component | 'harness',
     readonly dir: string,
     readonly startedPids: readonly number[],
+    /** The component exited because a port it was given was taken. */
+    readonly portInUse = false,
   ) {
     super(message);
     this.name = 'ClusterStartError';
@@ -106,6 +110,16 @@ export class ClusterStartError extends Error {
 const livePids = new Set<number>();
 const liveClusters = new Set<ClusterImpl>();
 let hooksInstalled = false;
+
+/** Whether a process with this PID exists (signal 0 checks without signalling). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 function killSync(pid: number, signal: NodeJS.Signals): void {
   try {
@@ -215,6 +229,7 @@ class ClusterImpl implements Cluster {
   private readonly pidFile: string;
   private readonly ports = new Set<number>();
   private extraFiles = 0;
+  private kubectlBin = '';
 
   constructor(
     readonly name: string,
@@ -255,6 +270,7 @@ class ClusterImpl implements Cluster {
       bins[b] = given ? checkExecutable(b, given, 'given in startCluster options') : binPath(b);
     }
     const stages = kwokNodes > 0 ? kwokStagesPath() : '';
+    this.kubectlBin = bins.kubectl!;
 
     for (const p of Object.values(o.ports ?? {})) if (p) this.ports.add(p);
     const port = async (k: keyof NonNullable<ClusterOptions['ports']>): Promise<number> => o.ports?.[k] ?? (await freePort(this.ports));
@@ -330,48 +346,19 @@ class ClusterImpl implements Cluster {
     });
 
     if (wantControllers && cm) {
-      const cmPort = await port('controllerManager');
-      const cmKubeconfig = join(this.dir, 'controller-manager.kubeconfig');
-      await writeFile(cmKubeconfig, await this.certKubeconfig(cm), { mode: 0o600 });
-      const proc = this.launch('kube-controller-manager', bins['kube-controller-manager']!, [
-        `--kubeconfig=${cmKubeconfig}`,
-        `--authentication-kubeconfig=${cmKubeconfig}`,
-        `--authorization-kubeconfig=${cmKubeconfig}`,
-        '--bind-address=127.0.0.1',
-        `--secure-port=${cmPort}`,
-        `--cert-dir=${join(this.dir, 'controller-manager-certs')}`,
-        '--leader-elect=false',
-        '--controllers=*',
-        '--use-service-account-credentials=true',
-        `--root-ca-file=${this.ca.cert}`,
-        `--service-account-private-key-file=${sa.key}`,
-        `--cluster-signing-cert-file=${this.ca.cert}`,
-        `--cluster-signing-key-file=${this.ca.key}`,
-        '--service-cluster-ip-range=10.0.0.0/24',
-      ], [cmPort]);
-      await this.waitReady(proc, `GET https://127.0.0.1:${cmPort}/healthz`, readyMs, async () => {
-        const r = await httpGet(`https://127.0.0.1:${cmPort}/healthz`, { insecure: true });
-        return r.status === 200;
-      });
+      await this.startClientComponent('kube-controller-manager', bins['kube-controller-manager']!, cm,
+        await port('controllerManager'), '/healthz', readyMs, [
+          '--controllers=*',
+          '--use-service-account-credentials=true',
+          `--root-ca-file=${this.ca.cert}`,
+          `--service-account-private-key-file=${sa.key}`,
+          `--cluster-signing-cert-file=${this.ca.cert}`,
+          `--cluster-signing-key-file=${this.ca.key}`,
+          '--service-cluster-ip-range=10.0.0.0/24',
+        ]);
     }
-
     if (wantScheduler && sched) {
-      const schedPort = await port('scheduler');
-      const schedKubeconfig = join(this.dir, 'scheduler.kubeconfig');
-      await writeFile(schedKubeconfig, await this.certKubeconfig(sched), { mode: 0o600 });
-      const proc = this.launch('kube-scheduler', bins['kube-scheduler']!, [
-        `--kubeconfig=${schedKubeconfig}`,
-        `--authentication-kubeconfig=${schedKubeconfig}`,
-        `--authorization-kubeconfig=${schedKubeconfig}`,
-        '--bind-address=127.0.0.1',
-        `--secure-port=${schedPort}`,
-        `--cert-dir=${join(this.dir, 'scheduler-certs')}`,
-        '--leader-elect=false',
-      ], [schedPort]);
-      await this.waitReady(proc, `GET https://127.0.0.1:${schedPort}/readyz`, readyMs, async () => {
-        const r = await httpGet(`https://127.0.0.1:${schedPort}/readyz`, { insecure: true });
-        return r.status === 200;
-      });
+      await this.startClientComponent('kube-scheduler', bins['kube-scheduler']!, sched, await port('scheduler'), '/readyz', readyMs, []);
     }
 
     if (kwokNodes > 0) {
@@ -385,8 +372,7 @@ class ClusterImpl implements Cluster {
         '--node-lease-duration-seconds=40',
       ], []);
       for (let i = 0; i < kwokNodes; i++) this.nodes.push(`kwok-node-${i}`);
-      const nodeObjs = this.nodes.map((n) => kwokNode(n));
-      await this.kubectlOk(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: nodeObjs }) });
+      await this.apply(this.nodes.map((n) => kwokNode(n)));
       await this.waitReady(proc, `Nodes ${this.nodes.join(', ')} Ready`, readyMs, async () => {
         const r = await this.kubectl(['get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}'], { timeoutMs: 10_000 });
         if (r.code !== 0) return false;
@@ -394,6 +380,36 @@ class ClusterImpl implements Cluster {
         return this.nodes.every((n) => ready.has(n));
       });
     }
+  }
+
+  /**
+   * kube-controller-manager and kube-scheduler: an API client with its own certificate, which also
+   * serves health on a secure port of its own (self-signed; its health paths need no authentication).
+   */
+  private async startClientComponent(
+    component: 'kube-controller-manager' | 'kube-scheduler',
+    bin: string,
+    identity: KeyPair,
+    securePort: number,
+    healthPath: string,
+    readyMs: number,
+    own: string[],
+  ): Promise<void> {
+    const kubeconfig = join(this.dir, `${component}.kubeconfig`);
+    await writeFile(kubeconfig, await this.certKubeconfig(identity), { mode: 0o600 });
+    const proc = this.launch(component, bin, [
+      `--kubeconfig=${kubeconfig}`,
+      `--authentication-kubeconfig=${kubeconfig}`,
+      `--authorization-kubeconfig=${kubeconfig}`,
+      '--bind-address=127.0.0.1',
+      `--secure-port=${securePort}`,
+      `--cert-dir=${join(this.dir, `${component}-certs`)}`,
+      // One instance per cluster: leader election would only delay the start.
+      '--leader-elect=false',
+      ...own,
+    ], [securePort]);
+    const url = `https://127.0.0.1:${securePort}${healthPath}`;
+    await this.waitReady(proc, `GET ${url}`, readyMs, async () => (await httpGet(url, { insecure: true })).status === 200);
   }
 
   private async certKubeconfig(pair: KeyPair): Promise<string> {
@@ -440,24 +456,26 @@ class ClusterImpl implements Cluster {
     return this.procs.map((p) => p.pid);
   }
 
-  private describeExit(p: Proc): string {
+  private died(p: Proc): ClusterStartError {
     const e = p.exit!;
     const how = e.signal ? `was killed by ${e.signal}` : `exited with code ${e.code}`;
     const log = tail(p.logFile);
-    let why = '';
     const inUse = /address already in use/i.test(log);
-    if (inUse) why = ` because a port it was given is already in use (its ports: ${p.ports.join(', ')})`;
-    return `${p.component} (pid ${p.pid}) ${how} during start${why}\n--- last lines of ${p.logFile} ---\n${log}`;
+    const why = inUse ? ` because a port it was given is already in use (its ports: ${p.ports.join(', ')})` : '';
+    return new ClusterStartError(
+      `${p.component} (pid ${p.pid}) ${how} during start${why}\n--- last lines of ${p.logFile} ---\n${log}`,
+      p.component, this.dir, this.startedPids(), inUse,
+    );
   }
 
   private async waitReady(p: Proc, what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let lastErr = '';
     for (;;) {
-      if (p.exit) throw new ClusterStartError(this.describeExit(p), p.component, this.dir, this.startedPids());
+      if (p.exit) throw this.died(p);
       // A component that some other one depends on may die while we wait on the later one.
       const dead = this.procs.find((q) => q.exit && q !== p);
-      if (dead) throw new ClusterStartError(this.describeExit(dead), dead.component, this.dir, this.startedPids());
+      if (dead) throw this.died(dead);
       try {
         if (await check()) return;
       } catch (err) {
@@ -498,7 +516,7 @@ class ClusterImpl implements Cluster {
     if (opts.asUser) full.push(`--as=${opts.asUser}`);
     for (const g of opts.asGroups ?? []) full.push(`--as-group=${g}`);
     full.push(...args);
-    const bin = binPath('kubectl');
+    const bin = this.kubectlBin || binPath('kubectl');
     return new Promise((resolve, reject) => {
       const child = spawn(bin, full, { cwd: this.dir, stdio: ['pipe', 'pipe', 'pipe'] });
       if (child.pid) livePids.add(child.pid);
@@ -532,9 +550,22 @@ class ClusterImpl implements Cluster {
   async kubectlOk(args: string[], opts: KubectlOptions = {}): Promise<string> {
     const r = await this.kubectl(args, opts);
     if (r.code !== 0) {
-      throw new Error(`kubectl ${args.join(' ')} failed with code ${r.code}: ${r.stderr.trim() || r.stdout.trim()}`);
+      // A component that crashed after the start explains many a failure; say so where it shows.
+      const dead = this.procs
+        .filter((p) => p.exit && !this.stopping)
+        .map((p) => ` [${p.component} (pid ${p.pid}) has exited with ${p.exit!.signal ?? `code ${p.exit!.code}`}; see ${p.logFile}]`);
+      throw new Error(`kubectl ${args.join(' ')} failed with code ${r.code}: ${r.stderr.trim() || r.stdout.trim()}${dead.join('')}`);
     }
     return r.stdout;
+  }
+
+  apply(manifest: object | object[] | string, opts: KubectlOptions & { serverSide?: boolean } = {}): Promise<string> {
+    const input =
+      typeof manifest === 'string'
+        ? manifest
+        : JSON.stringify(Array.isArray(manifest) ? { apiVersion: 'v1', kind: 'List', items: manifest } : manifest);
+    const args = opts.serverSide ? ['apply', '--server-side', '--field-manager=zlog-test', '-f', '-'] : ['apply', '-f', '-'];
+    return this.kubectlOk(args, { ...opts, input });
   }
 
   async writeKubeconfigFor(who: Identity, file?: string): Promise<string> {
@@ -605,7 +636,8 @@ class ClusterImpl implements Cluster {
 async function stopProc(p: Proc): Promise<void> {
   if (p.exit) return;
   killSync(p.pid, 'SIGTERM');
-  const graceful = await Promise.race([p.exited.then(() => true), sleep(5_000).then(() => false)]);
+  // An unref'd timer: a pending grace period must not keep the test process alive after the exit.
+  const graceful = await Promise.race([p.exited.then(() => true), sleep(5_000, false, { ref: false })]);
   if (!graceful) {
     killSync(p.pid, 'SIGKILL');
     await p.exited;
@@ -633,19 +665,7 @@ function kwokNode(name: string): object {
     status: {
       allocatable: resources,
       capacity: resources,
-      // kubectl's client-side validation requires every NodeSystemInfo field.
-      nodeInfo: {
-        architecture: 'amd64',
-        operatingSystem: 'linux',
-        kubeletVersion: 'fake',
-        kubeProxyVersion: 'fake',
-        machineID: 'kwok',
-        systemUUID: 'kwok',
-        bootID: 'kwok',
-        kernelVersion: 'fake',
-        osImage: 'kwok',
-        containerRuntimeVersion: 'fake',
-      },
+      // nodeInfo, conditions and addresses come from kwok's node-initialize stage.
     },
   };
 }
@@ -695,6 +715,20 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   installProcessHooks();
   const name = opts.name ?? 'zlog-test';
   if (!/^[a-z0-9][a-z0-9-]{0,40}$/.test(name)) throw new Error(`cluster name '${name}' must be lowercase letters, digits and dashes`);
+  // A random free port is only free until the component binds it; another test process starting a
+  // cluster at the same moment can take it first. Such a collision is retried with new ports; a port
+  // the caller chose is not.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(name, opts);
+    } catch (err) {
+      const raced = err instanceof ClusterStartError && err.portInUse && !opts.ports;
+      if (!raced || attempt >= 3) throw err;
+    }
+  }
+}
+
+async function startOnce(name: string, opts: ClusterOptions): Promise<Cluster> {
   const dir = await mkdtemp(join(tmpdir(), `zlog-cluster-${name}-`));
   const cluster = new ClusterImpl(name, dir, opts);
   liveClusters.add(cluster);

@@ -9,21 +9,12 @@ import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { startCluster } from './harness.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { isAlive, startCluster } from './harness.js';
 
 async function allGone(pids: number[], timeoutMs: number): Promise<number[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const left = pids.filter(alive);
+    const left = pids.filter(isAlive);
     if (left.length === 0 || Date.now() > deadline) return left;
     await sleep(200);
   }
@@ -45,7 +36,7 @@ test('clusters started one after another leave no process, port or directory beh
     assert.equal(pids.length, 2, 'etcd and kube-apiserver');
     assert.equal((await c.kubectlOk(['get', 'namespace', 'default', '-o', 'name'])).trim(), 'namespace/default');
     await c.stop();
-    assert.deepEqual(pids.filter(alive), [], `cluster ${i} left processes running`);
+    assert.deepEqual(pids.filter(isAlive), [], `cluster ${i} left processes running`);
     assert.equal(await canListen(port), true, `cluster ${i} left port ${port} bound`);
     assert.equal(existsSync(c.dir), false);
     await c.stop(); // idempotent
@@ -64,12 +55,12 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGKILL'] as const) {
       const line = await Promise.race([
         new Promise<string>((r) => createInterface({ input: child.stdout }).once('line', r)),
         exited.then(() => assert.fail(`hold-cluster exited before the cluster was up: ${stderr}`)),
-        sleep(150_000).then(() => assert.fail('hold-cluster did not report a cluster within 150 s')),
+        sleep(150_000, undefined, { ref: false }).then(() => assert.fail('hold-cluster did not report a cluster within 150 s')),
       ]);
       const info = JSON.parse(line) as { pids: Record<string, number>; dir: string };
       const pids = Object.values(info.pids);
       assert.equal(pids.length, 2);
-      assert.deepEqual(pids.filter(alive), pids);
+      assert.deepEqual(pids.filter(isAlive), pids);
       child.kill(signal);
       await exited;
       // The watchdog polls once a second; graceful shutdown gives each component up to 5 s.

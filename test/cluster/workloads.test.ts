@@ -2,6 +2,7 @@
 // containers): a Deployment becomes a ReplicaSet and Running, Ready Pods on a fake Node, and deleting
 // it garbage-collects them.
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { useCluster, type Cluster } from './harness.js';
@@ -21,6 +22,32 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
   }
 }
 
+/** Listening TCP sockets (and any UDP ones) of a process, as "address:port", from /proc. */
+function listeningSockets(pid: number): string[] {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m) inodes.add(m[1]);
+    } catch {
+      // fd closed meanwhile
+    }
+  }
+  const out: string[] = [];
+  for (const table of ['tcp', 'tcp6', 'udp', 'udp6']) {
+    for (const line of readFileSync(`/proc/net/${table}`, 'utf8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 10 || !inodes.has(f[9])) continue;
+      const listening = table.startsWith('udp') || f[3] === '0A';
+      if (!listening) continue;
+      const [hex, port] = f[1].split(':');
+      const addr = hex.length === 8 ? hex.match(/../g)!.reverse().map((b) => parseInt(b, 16)).join('.') : `[${hex}]`;
+      out.push(`${table} ${addr}:${parseInt(port, 16)}`);
+    }
+  }
+  return out;
+}
+
 async function getJson(c: Cluster, args: string[]): Promise<any> {
   return JSON.parse(await c.kubectlOk([...args, '-o', 'json']));
 }
@@ -29,6 +56,12 @@ test('a Deployment runs on kwok nodes and is garbage-collected', { timeout: 300_
   const c = await useCluster(t, { name: 'workloads', controllers: true, kwokNodes: 2 });
   const nodes = await getJson(c, ['get', 'nodes']);
   assert.deepEqual(nodes.items.map((n: any) => n.metadata.name).sort(), ['kwok-node-0', 'kwok-node-1']);
+
+  // Every port any component opened is on loopback.
+  for (const [component, pid] of Object.entries(c.pids)) {
+    for (const sock of listeningSockets(pid)) assert.match(sock, /^tcp 127\.0\.0\.1:\d+$/, `${component} listens on ${sock}`);
+  }
+  assert.ok(listeningSockets(c.pids['kube-apiserver']!).length > 0, 'the socket scan found nothing at all');
 
   await c.createNamespace('apps');
   const deploy = {
@@ -44,7 +77,7 @@ test('a Deployment runs on kwok nodes and is garbage-collected', { timeout: 300_
       },
     },
   };
-  await c.kubectlOk(['apply', '-f', '-'], { input: JSON.stringify(deploy) });
+  await c.apply(deploy);
   await c.kubectlOk(['rollout', 'status', 'deployment/web', '-n', 'apps', '--timeout=120s'], { timeoutMs: 130_000 });
 
   const dep = await getJson(c, ['get', 'deployment', 'web', '-n', 'apps']);

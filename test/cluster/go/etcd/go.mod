@@ -1,3 +1,4 @@
+// etcd server: main.go calls etcdmain.Main; `go install` of the server module is refused (replace directives).
 module zlog.local/test/cluster/etcd
 
 go 1.26.0

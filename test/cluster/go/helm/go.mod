@@ -1,3 +1,4 @@
+// helm, in a module of its own: its k8s.io dependencies must not meet the kubernetes module's replaces.
 module zlog.local/test/cluster/helm
 
 go 1.25.0

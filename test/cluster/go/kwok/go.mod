@@ -1,3 +1,5 @@
+// kwok, in a module of its own: its k8s.io dependencies (v0.36) must not meet the kubernetes module's
+// v0.35 replaces.
 module zlog.local/test/cluster/kwok
 
 go 1.26.0
