@@ -27,6 +27,11 @@ export interface ControllerOptions {
   /** Informer restart backoff (ms). */
   watchBackoffMs?: { initial: number; max: number };
   watchTimeoutSeconds?: number;
+  /**
+   * Every LogServer is requeued this often (ms), whatever the watches said: drift the filtered child
+   * informers cannot see (a child that lost its managed-by label, say) is repaired within this period.
+   */
+  resyncMs?: number;
   /** Identifies this process in Events. */
   instance: string;
 }
@@ -44,6 +49,7 @@ export class Controller {
   private readonly reconciler: Reconciler;
   private readonly workers: Promise<void>[] = [];
   private stopped = false;
+  private resync: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: ControllerOptions) {
     this.queue = new WorkQueue(o.queue);
@@ -112,10 +118,15 @@ export class Controller {
     await this.discovery.start();
     this.logServers.start();
     for (let i = 0; i < (this.o.workers ?? 4); i++) this.workers.push(this.work());
+    this.resync = setInterval(() => {
+      for (const ls of this.logServers.list()) this.queue.add(objectKey(ls));
+    }, this.o.resyncMs ?? 10 * 60_000);
+    this.resync.unref();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    clearInterval(this.resync);
     this.discovery.stop();
     this.queue.shutdown();
     await Promise.all([...this.informers().map((i) => i.stop()), ...this.workers]);

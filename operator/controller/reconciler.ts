@@ -17,7 +17,6 @@ export interface ReconcileDeps {
   serviceMonitorsAvailable(): boolean;
   /** A child from the informer caches, if the operator has seen it. */
   cachedChild(ref: ChildRef): KubeObject | undefined;
-  now?: () => string;
 }
 
 export type ReconcileResult = 'success' | 'invalid' | 'gone';
@@ -43,7 +42,7 @@ export class Reconciler {
     if (!ls || ls.metadata.deletionTimestamp) return 'gone';
     const owner: Owner = { name: ls.metadata.name, namespace: ls.metadata.namespace, uid: ls.metadata.uid };
     const generation = ls.metadata.generation ?? 0;
-    const now = (this.deps.now ?? (() => new Date().toISOString()))();
+    const now = new Date().toISOString();
     const previous = ls.status?.conditions ?? [];
 
     const validation = validateSpec(ls.spec);
