@@ -48,7 +48,7 @@ const LT = 0x3c;
 const decoder = new TextDecoder('utf-8', { fatal: false });
 
 export class ChunkProcessor {
-  private readonly prefixes: { input: Uint8Array; glued: boolean }[];
+  private readonly prefixes: { input: Uint8Array; glued: boolean; ms: number; line: Uint8Array }[];
   private readonly msgKey = ascii(',"message":"');
   private readonly lineEnd = ascii('"}\n');
   private readonly tsOpen = ascii('{"ts":"');
@@ -63,6 +63,8 @@ export class ChunkProcessor {
       input: ascii(`","input":${JSON.stringify(i.id)},"host":${JSON.stringify(opts.hostname)}`),
       // A SUB input with real subscriptions may get the topic glued in front of the text (no topic frame).
       glued: i.topics.some((t) => t !== ''),
+      ms: -1,
+      line: new Uint8Array(0),
     }));
   }
 
@@ -81,6 +83,24 @@ export class ChunkProcessor {
       if (n > 0) outcome.records += n;
     }
     return outcome;
+  }
+
+  /** `{"ts":"<time>","input":...,"message":"` for this input and millisecond, built once per millisecond. */
+  private linePrefix(input: number, ms: number): Uint8Array {
+    const p = this.prefixes[input];
+    if (p.ms !== ms) {
+      this.iso(ms);
+      const parts = [this.tsOpen, this.lastTs, p.input, this.msgKey];
+      const line = new Uint8Array(parts.reduce((n, x) => n + x.length, 0));
+      let o = 0;
+      for (const x of parts) {
+        line.set(x, o);
+        o += x.length;
+      }
+      p.line = line;
+      p.ms = ms;
+    }
+    return p.line;
   }
 
   private iso(ms: number): string {
@@ -166,11 +186,7 @@ export class ChunkProcessor {
     if (plain && fits) {
       // Hot path: the record is plain text; copy its bytes with JSON escaping into a fixed line shape.
       const mark = out.pos;
-      this.iso(m.receivedAt);
-      out.raw(this.tsOpen);
-      out.raw(this.lastTs);
-      out.raw(this.prefixes[m.input].input);
-      out.raw(this.msgKey);
+      out.raw(this.linePrefix(m.input, m.receivedAt));
       if (out.escapedBytes(b, s, e)) {
         out.raw(this.lineEnd);
         return 1;
