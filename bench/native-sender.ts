@@ -2,10 +2,10 @@
 // process, so the collector and its client do not share an event loop. Prints one JSON line: runBench's result
 // plus the wall-clock time just before the first record, which the runner needs to time "first record sent"
 // to "last record in the file" against the collector's own counters.
-//   node dist/bench/native-sender.js ENDPOINT RECORDS SIZE BATCH SECONDS
-import { runBench } from '../collector/cli/bench.js';
+//   node dist/bench/native-sender.js ENDPOINT RECORDS SIZE BATCH SECONDS [prebuilt]
+import { runBench, runBenchPrebuilt } from '../collector/cli/bench.js';
 
-const [endpoint, records, size, batch, seconds] = process.argv.slice(2);
+const [endpoint, records, size, batch, seconds, mode] = process.argv.slice(2);
 const opts = { endpoint, records: Number(records), size: Number(size), batch: Number(batch), seconds: Number(seconds) };
 for (const [k, v] of Object.entries(opts)) {
   if (k !== 'endpoint' && !(Number(v) > 0)) {
@@ -14,7 +14,8 @@ for (const [k, v] of Object.entries(opts)) {
   }
 }
 const startedAt = Date.now();
-const result = await runBench(opts);
+// mode "prebuilt": identical pre-encoded batches, so the sender costs next to nothing (case bp).
+const result = mode === 'prebuilt' ? await runBenchPrebuilt(opts) : await runBench(opts);
 const cpu = process.cpuUsage();
 console.log(JSON.stringify({ startedAt, cpuSeconds: (cpu.user + cpu.system) / 1e6, ...result }));
 process.exitCode = result.failed > 0 ? 1 : 0;

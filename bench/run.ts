@@ -32,10 +32,11 @@ const PYTHON = '/usr/bin/python3';
 const RSYSLOGD = '/usr/sbin/rsyslogd';
 const MiB = 1048576;
 
-type CaseId = 'a' | 'b' | 'c' | 'rsyslog' | 'raw';
+type CaseId = 'a' | 'b' | 'bp' | 'c' | 'rsyslog' | 'raw';
 const CASES: Record<CaseId, string> = {
   a: 'pyzmq PUSH, 1 record/frame -> zlog zmq-pull',
   b: 'native batched, ackMode received -> zlog zmq-router',
+  bp: 'native batched, ackMode received, identical pre-encoded batches from a lean sender: the collector\'s own capacity',
   c: 'native batched, ackMode persisted -> zlog zmq-router',
   rsyslog: 'pyzmq PUSH, 1 record/frame -> rsyslog imczmq PULL + omfile',
   raw: 'pyzmq PUSH, 1 record/frame -> bare zeromq.js PULL receive loop (no pipeline, no file): the ceiling for (a)',
@@ -140,7 +141,7 @@ function parseOptions(argv: string[]): Options | undefined {
   });
   if (values.help) return undefined;
   const rawCases = (values.case ?? ['all']).flatMap((c) => c.split(','));
-  const cases: readonly string[] = rawCases.includes('all') ? ['a', 'b', 'c', 'rsyslog', 'raw', 'micro'] : rawCases;
+  const cases: readonly string[] = rawCases.includes('all') ? ['a', 'b', 'bp', 'c', 'rsyslog', 'raw', 'micro'] : rawCases;
   for (const c of cases) if (!(c in CASES) && c !== 'micro' && c !== 'decode') throw new Error(`unknown case "${c}"`);
   const num = (name: string, v: string | undefined, dflt: number, min = 1): number => {
     const n = v === undefined ? dflt : Number(v);
@@ -172,7 +173,7 @@ function parseOptions(argv: string[]): Options | undefined {
 let runMicro = false;
 
 function defaultRecords(c: CaseId, size: number): number {
-  const native = c === 'b' || c === 'c';
+  const native = c === 'b' || c === 'bp' || c === 'c';
   // raw is only a reference point; fewer records keep the whole run short.
   if (size <= 256) return native ? 2_000_000 : 1_000_000;
   return native ? 500_000 : 300_000;
@@ -475,7 +476,7 @@ async function runZlog(build: Build, c: CaseId, size: number, records: number, o
     sender = startPySender(col.pull!, records, size, o);
     parse = parsePySender;
   } else {
-    sender = start(process.execPath, [nativeSenderJs(build), col.router!, String(records), String(size), String(o.batch), String(o.seconds)]);
+    sender = start(process.execPath, [nativeSenderJs(build), col.router!, String(records), String(size), String(o.batch), String(o.seconds), c === 'bp' ? 'prebuilt' : 'client']);
     parse = (s) => {
       const r = JSON.parse(s.trim().split('\n').pop()!) as { startedAt: number; cpuSeconds: number; records: number; failed: number; retries: number; recordsPerSecond: number; latencyMs: { p50: number; p99: number; max: number } };
       return { sent: r.records, startedAt: r.startedAt, cpuSeconds: r.cpuSeconds, client: { recordsPerSecond: r.recordsPerSecond, p50Ms: r.latencyMs.p50, p99Ms: r.latencyMs.p99, maxMs: r.latencyMs.max, retries: r.retries, failed: r.failed } };
@@ -651,7 +652,7 @@ function summariseCase(c: CaseId, build: string, size: number, records: number, 
     serverCpuUsPerRecord: Math.round(median(runs.map((r) => r.serverCpuUsPerRecord)) * 100) / 100,
     senderCpuUsPerRecord: Math.round(median(runs.map((r) => r.senderCpuUsPerRecord)) * 100) / 100,
   } as CaseResult['median'];
-  if (c === 'c' || c === 'b') {
+  if (c === 'c' || c === 'b' || c === 'bp') {
     med.p50Ms = Math.round(median(runs.map((r) => r.client?.p50Ms ?? NaN)) * 100) / 100;
     med.p99Ms = Math.round(median(runs.map((r) => r.client?.p99Ms ?? NaN)) * 100) / 100;
   }
@@ -732,7 +733,7 @@ async function main(): Promise<number> {
             continue;
           }
           runs.get(build.label)!.push(run);
-          const lat = run.client && (c === 'b' || c === 'c') ? `, ack p50 ${run.client.p50Ms.toFixed(1)} ms p99 ${run.client.p99Ms.toFixed(1)} ms` : '';
+          const lat = run.client && (c === 'b' || c === 'bp' || c === 'c') ? `, ack p50 ${run.client.p50Ms.toFixed(1)} ms p99 ${run.client.p99Ms.toFixed(1)} ms` : '';
           console.log(`  ${label}: ${fmt(run.sent)} records in ${run.seconds} s = ${fmt(run.recordsPerSecond)} records/s, ${run.mibPerSecond} MiB/s${lat}, peak RSS ${run.peakRssMiB} MiB, server CPU ${run.serverCpuUsPerRecord} µs/rec, sender CPU ${run.senderCpuUsPerRecord} µs/rec, lines ${fmt(run.lines)}, machine busy ${run.machineBusy}, load1 ${run.load1}`);
           if (run.threads) console.log(`    server CPU µs/record by thread: ${Object.entries(run.threads).filter(([, v]) => v >= 0.05).map(([k, v]) => `${k} ${v}`).join(', ')}`);
           for (const n of run.notes) console.log(`    note: ${n}`);
@@ -754,7 +755,9 @@ async function main(): Promise<number> {
   const fa = get('a', 100);
   if (fa) floors.push({ name: '(a) pyzmq PUSH 100 B', floor: 300_000, measured: fa.median.recordsPerSecond, met: fa.median.recordsPerSecond >= 300_000 });
   const fb = get('b', 100);
-  if (fb) floors.push({ name: '(b) native received 100 B', floor: 2_000_000, measured: fb.median.recordsPerSecond, met: fb.median.recordsPerSecond >= 2_000_000 });
+  if (fb) floors.push({ name: '(b) native received 100 B, ZlogClient sender', floor: 2_000_000, measured: fb.median.recordsPerSecond, met: fb.median.recordsPerSecond >= 2_000_000 });
+  const fbp = get('bp', 100);
+  if (fbp) floors.push({ name: '(b) native received 100 B, prebuilt sender', floor: 2_000_000, measured: fbp.median.recordsPerSecond, met: fbp.median.recordsPerSecond >= 2_000_000 });
   if (results.length) printTable(results, floors);
   const ratios: Record<string, number> = {};
   for (const size of o.sizes) {

@@ -20,6 +20,7 @@ commands:
                                               [--endpoint tcp://127.0.0.1:5557] [--batch N] [--compression auto|none|gzip|deflate|brotli]
   bench          load generator for the native protocol
                                               [--endpoint URL] [--records N] [--size BYTES] [--batch N] [--seconds S]
+                                              [--prebuilt: identical pre-encoded batches, measures the collector]
 
 Configuration: defaults < --config YAML < ZLOG_* environment < --set (see docs/configuration.md).`;
 
@@ -42,7 +43,7 @@ async function main(argv: string[]): Promise<number> {
       records: { type: 'string' },
       size: { type: 'string' },
       seconds: { type: 'string' },
-      'ack-timeout': { type: 'string' },
+      prebuilt: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -72,6 +73,7 @@ async function main(argv: string[]): Promise<number> {
         size: Number(values.size ?? 100),
         batch: Number(values.batch ?? 1000),
         seconds: Number(values.seconds ?? 30),
+        prebuilt: Boolean(values.prebuilt),
       });
     }
     default:
