@@ -21,6 +21,7 @@ import { chartDir, helm } from '../chart/helm.js';
 import { readSinkMessages } from '../e2e/lib/collector.js';
 import { freePort, httpGet, waitFor } from '../e2e/lib/ports.js';
 import { BUILDAH_ENV, buildah, childrenOf, imageConfig, mountImage, runImage } from './rootfs.js';
+import { skipUnless } from '../helpers/requirement.js';
 
 const PREFIX = 'localhost/zlog-test';
 const TAG = 'images-test';
@@ -35,7 +36,7 @@ function hasBuildah(): boolean {
     return false;
   }
 }
-const skip = hasBuildah() ? false : 'needs buildah and root (make system-deps installs buildah)';
+const skip = skipUnless(!hasBuildah() && 'needs buildah and root (make system-deps installs buildah)');
 
 /** Files under dir (relative), for content assertions on the image. */
 function walk(dir: string, rel = ''): string[] {

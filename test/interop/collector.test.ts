@@ -13,6 +13,7 @@ import {
   assertPushTextRecords, startPubHandler, startPushJson, startPushText,
 } from './python-emitter.js';
 import { VARIANTS, assertRsyslogRecord, expectedRecords, rsyslogConfig, warmUp } from './rsyslog-emitter.js';
+import { skipUnless } from '../helpers/requirement.js';
 
 const HOST = 'interop-host';
 
@@ -20,7 +21,7 @@ function recordsOf(c: CollectorProcess): LogRecord[] {
   return c.records() as unknown as LogRecord[];
 }
 
-test('rsyslog omczmq -> collector: every variant lands with severity, facility, host, tag, topic, text', { skip: rsyslogMissing(), timeout: 90_000 }, async (t) => {
+test('rsyslog omczmq -> collector: every variant lands with severity, facility, host, tag, topic, text', { skip: skipUnless(rsyslogMissing()), timeout: 90_000 }, async (t) => {
   const dir = tempDir('rsyslog-collector');
   t.after(() => removeDir(dir));
   const pubPorts: Record<string, number> = {};
@@ -77,7 +78,7 @@ test('rsyslog omczmq -> collector: every variant lands with severity, facility, 
   t.diagnostic(`asserted ${asserted} records from ${VARIANTS.length} omczmq actions through the collector`);
 });
 
-test('Python PUBHandler, pyzmq PUSH JSON and plain text -> collector', { skip: pyzmqMissing(), timeout: 90_000 }, async (t) => {
+test('Python PUBHandler, pyzmq PUSH JSON and plain text -> collector', { skip: skipUnless(pyzmqMissing()), timeout: 90_000 }, async (t) => {
   const dir = tempDir('python-collector');
   t.after(() => removeDir(dir));
   const pubEndpoint = `tcp://127.0.0.1:${await freePort()}`;

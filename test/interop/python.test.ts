@@ -9,8 +9,9 @@ import {
   PUBHANDLER_RECORDS, PUSH_JSON_RECORDS, PUSH_TEXT_EMPTY_FRAMES, PUSH_TEXT_MESSAGES, assertPubHandlerRecords, assertPushJsonRecords,
   assertPushTextRecords, hasMarker, startPubHandler, startPushJson, startPushText,
 } from './python-emitter.js';
+import { skipUnless } from '../helpers/requirement.js';
 
-const skip = pyzmqMissing();
+const skip = skipUnless(pyzmqMissing());
 
 test('PUBHandler: levels, subtopic, root topic, multi-line, exception, NUL', { skip, timeout: 60_000 }, async (t) => {
   const endpoint = `tcp://127.0.0.1:${await freePort()}`;

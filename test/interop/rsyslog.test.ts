@@ -8,8 +8,9 @@ import {
   waitUntil, writeLines, type Collected,
 } from './harness.js';
 import { VARIANTS, assertRsyslogRecord, expectedRecords, rsyslogConfig, warmUp } from './rsyslog-emitter.js';
+import { skipUnless } from '../helpers/requirement.js';
 
-test('rsyslog omczmq: every variant decodes to the records fed in', { skip: rsyslogMissing(), timeout: 60_000 }, async (t) => {
+test('rsyslog omczmq: every variant decodes to the records fed in', { skip: skipUnless(rsyslogMissing()), timeout: 60_000 }, async (t) => {
   const dir = tempDir('rsyslog');
   const receivers = new Map<string, Collected>();
   t.after(async () => {

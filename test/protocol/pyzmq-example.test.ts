@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { Router } from 'zeromq';
 import { ProtocolError } from '../../collector/errors.js';
 import { checkMessage, encodeAck, encodeNack, openPayload, sequenceOf } from '../../collector/protocol/index.js';
+import { skipUnless } from '../helpers/requirement.js';
 
 const PYTHON = '/usr/bin/python3';
 const hasPyzmq = spawnSync(PYTHON, ['-c', 'import zmq'], { stdio: 'ignore' }).status === 0;
@@ -21,7 +22,7 @@ function docExample(): string {
   return m[1];
 }
 
-test('the pyzmq example in docs/protocol.md talks to the codec', { skip: !hasPyzmq && 'python3-zmq not installed', timeout: 30_000 }, async () => {
+test('the pyzmq example in docs/protocol.md talks to the codec', { skip: skipUnless(!hasPyzmq && 'python3-zmq not installed (bash scripts/install-system-deps.sh)'), timeout: 30_000 }, async () => {
   const router = new Router({ sendTimeout: 1000, linger: 0 });
   await router.bind('tcp://127.0.0.1:*');
   const endpoint = router.lastEndpoint!;
