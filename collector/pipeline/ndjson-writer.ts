@@ -49,7 +49,13 @@ export class NdjsonWriter {
     let p = this.pos;
     // OR of every byte: >= 0x80 when any is non-ASCII, which is when UTF-8 validity needs checking.
     let seen = 0;
-    if (end - start < LONG_RECORD) {
+    const plain = end - start < LONG_RECORD ? plainBytes(src, start, end) : -1;
+    if (plain >= 0) {
+      // Short text that needs no escaping (most log lines): a read-only scan, then one memmove.
+      out.set(src.subarray(start, end), p);
+      p += end - start;
+      seen = plain;
+    } else if (end - start < LONG_RECORD) {
       // Short text: copy while scanning, one pass.
       for (let i = start; i < end; i++) {
         const c = src[i];
@@ -88,6 +94,17 @@ export class NdjsonWriter {
 const LONG_RECORD = 256;
 
 /** Short runs byte by byte, longer ones as one memmove. */
+/** The OR of the bytes when none needs escaping, else -1. */
+function plainBytes(src: Uint8Array, start: number, end: number): number {
+  let seen = 0;
+  for (let i = start; i < end; i++) {
+    const c = src[i];
+    if (c < 0x20 || c === 0x22 || c === 0x5c) return -1;
+    seen |= c;
+  }
+  return seen;
+}
+
 function copyRun(src: Uint8Array, from: number, to: number, out: Uint8Array, p: number): number {
   if (to - from < LONG_RECORD) {
     for (let i = from; i < to; i++) out[p++] = src[i];
