@@ -19,6 +19,7 @@ import {
   waitReady,
   type Obj,
 } from './env.js';
+import { serviceMonitorCrdPath } from '../helpers/servicemonitor-crd.js';
 
 const NS = 'logs';
 const CHILDREN = [
@@ -119,7 +120,8 @@ test('LogServer lifecycle on a real control plane', { timeout: 900_000 }, async 
     });
     assert.equal(condition(waiting, 'ServiceMonitorReady')?.status, 'False');
     assert.equal(condition(waiting, 'Ready')?.status, 'True', 'everything else is still reconciled');
-    await c.kubectlOk(['apply', '-f', join(repoRoot(), 'test/operator/fixtures/servicemonitor-crd.yaml')]);
+    // prometheus-operator's own CRD, so the API server validates the operator's ServiceMonitor against it.
+    await c.kubectlOk(['apply', '--server-side', '-f', await serviceMonitorCrdPath()]);
     const sm = await until('ServiceMonitor created', 90_000, () => getOptional(c, ['get', 'servicemonitors.monitoring.coreos.com', 'demo', '-n', NS]));
     assert.equal(sm.metadata.labels.release, 'kps');
     assert.equal(sm.spec.endpoints[0].port, 'metrics');

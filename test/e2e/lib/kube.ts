@@ -6,6 +6,8 @@ import { repoRoot } from '../../cluster/bins.js';
 import { join } from 'node:path';
 import type { Condition, ObjectMeta as OperatorObjectMeta } from '../../../operator/api/types.js';
 
+export { serviceMonitorCrdPath } from '../../helpers/servicemonitor-crd.js';
+
 /** The operator's ObjectMeta, with the namespace optional: these helpers also read cluster-scoped objects. */
 export type ObjectMeta = Omit<OperatorObjectMeta, 'namespace'> & { namespace?: string };
 
@@ -34,12 +36,6 @@ export async function canI(c: Cluster, asUser: string, verb: string, resource: s
   if (answer === 'yes') return true;
   if (answer === 'no') return false;
   throw new Error(`kubectl auth can-i ${verb} ${resource} as ${asUser}: ${r.stdout}${r.stderr}`);
-}
-
-/** Path of prometheus-operator's ServiceMonitor CRD, fetched from its Go module (cached). */
-export async function serviceMonitorCrdPath(): Promise<string> {
-  const { stdout } = await promisify(execFile)('bash', [join(repoRoot(), 'test/e2e/servicemonitor-crd.sh')], { timeout: 300_000 });
-  return stdout.trim();
 }
 
 export function conditionOf(obj: KubeObject, type: string): Condition | undefined {
