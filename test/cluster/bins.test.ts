@@ -1,6 +1,7 @@
 // The built binaries are the pinned upstream versions, and a missing one is reported clearly.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,4 +62,12 @@ test('every binary reports the version it is pinned to', { timeout: 60_000 }, as
   assert.equal(kubectl.clientVersion.minor, v.KUBERNETES_VERSION.split('.')[1]);
   assert.match(await out('kwok', ['--version']), new RegExp(v.KWOK_VERSION.replace(/\./g, '\\.')));
   assert.equal((await out('helm', ['version', '--template', '{{.Version}}'])).trim(), v.HELM_VERSION);
+  // Offline, helm assumes the Kubernetes version built into it: ours, not its v1.20 default.
+  const chart = mkdtempSync(join(tmpdir(), 'zlog-helm-'));
+  writeFileSync(join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: probe\nversion: 0.1.0\n');
+  mkdirSync(join(chart, 'templates'));
+  writeFileSync(join(chart, 'templates', 'v.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: v}\ndata: {kube: "{{ .Capabilities.KubeVersion.Version }}"}\n');
+  const kubeMinor = v.KUBERNETES_VERSION.split('.').slice(0, 2).join('.');
+  assert.match(await out('helm', ['template', chart]), new RegExp(`kube: "${kubeMinor.replace(/\./g, '\\.')}\\.0"`));
+  rmSync(chart, { recursive: true, force: true });
 });

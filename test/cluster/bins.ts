@@ -77,7 +77,9 @@ function cacheDirFor(name: BinName): string {
   const src = SOURCE[name];
   const version = versions()[src.key];
   if (!version) throw new Error(`test/cluster/versions.env has no ${src.key} (needed for ${name})`);
-  return join(binCache(), `${src.name}-${version}`);
+  // helm is also keyed by the Kubernetes version built into it (its offline default; see build-bins.sh).
+  const suffix = name === 'helm' ? `-k8s-${versions().KUBERNETES_VERSION}` : '';
+  return join(binCache(), `${src.name}-${version}${suffix}`);
 }
 
 /** Override for one binary, e.g. ZLOG_BIN_KUBE_APISERVER=/path/to/kube-apiserver. */

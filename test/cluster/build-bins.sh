@@ -33,7 +33,8 @@ targets=(
   "kubernetes|$KUBERNETES_VERSION|kubernetes|kubectl|k8s.io/kubernetes/cmd/kubectl"
   "kwok|$KWOK_VERSION|kwok|kwok|sigs.k8s.io/kwok/cmd/kwok"
   "kwok|$KWOK_VERSION|kwok|stages.yaml|@stages"
-  "helm|$HELM_VERSION|helm|helm|helm.sh/helm/v3/cmd/helm"
+  # helm's offline default Kubernetes version is baked in at build time, so its cache key names ours too.
+  "helm|$HELM_VERSION-k8s-$KUBERNETES_VERSION|helm|helm|helm.sh/helm/v3/cmd/helm"
 )
 
 missing=()
@@ -84,8 +85,15 @@ ldflags_for() {
       done
       echo "$f" ;;
     helm)
-      # helm's own default is only the minor ("v3.20").
-      echo " -X helm.sh/helm/v3/internal/version.version=$version -X helm.sh/helm/v3/internal/version.gitTreeState=clean" ;;
+      # helm's own default is only the minor ("v3.20"). Offline (helm template/lint, install --dry-run=client)
+      # helm assumes Kubernetes v1.20 unless told at build time; make it the version we run.
+      local kv="${KUBERNETES_VERSION#v}" kmajor kminor f=""
+      kmajor="${kv%%.*}"; kminor="${kv#*.}"; kminor="${kminor%%.*}"
+      f+=" -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
+      for pkg in helm.sh/helm/v3/pkg/chartutil helm.sh/helm/v3/pkg/lint/rules; do
+        f+=" -X $pkg.k8sVersionMajor=$kmajor -X $pkg.k8sVersionMinor=$kminor"
+      done
+      echo "$f" ;;
     *) echo "" ;;
   esac
 }
