@@ -1,9 +1,12 @@
-// Decoder micro-benchmark (not a test): records/s of framesToTexts + decodeRecord per wire format, on one core.
+// Worker micro-benchmark (not a test): records/s of what a worker does per wire format (framing, decoding,
+// NDJSON) with the collector's own ChunkProcessor, on one core.
 //   node dist/bench/decode.js [seconds-per-case [name-filter]]
-// The collector has to keep up with ~500k records/s per input; these figures show the decoder's share.
+// The collector has to keep up with ~500k records/s per input; these figures show the worker's share.
 
-import { decodeRecord, framesToTexts } from '../collector/decode/index.js';
 import type { RecordFormat } from '../collector/config/types.js';
+import { ChunkBuilder, KIND_FRAMES, packedSize } from '../collector/pipeline/chunk.js';
+import { NdjsonWriter } from '../collector/pipeline/ndjson-writer.js';
+import { createProcessor } from '../collector/pipeline/processor-factory.js';
 
 interface Case {
   name: string;
@@ -34,18 +37,23 @@ const cases: Case[] = [
 const seconds = Number(process.argv[2] ?? '1');
 // An optional name filter runs one case alone: a single-format input keeps the JIT monomorphic.
 const only = process.argv[3];
-const receivedAt = new Date().toISOString();
 let sink = 0; // keeps the results alive so the JIT cannot drop the work
+const PER_CHUNK = 1000;
 
 for (const c of cases.filter((x) => only === undefined || x.name.includes(only))) {
+  const processor = createProcessor({
+    inputs: [{ id: 'bench', format: c.format, framing: 'frame', topicFrame: c.topicFrame, topics: [''] }],
+    maxRecordBytes: 1 << 20,
+    maxDecompressedBytes: 1 << 26,
+    hostname: 'pod',
+  });
+  // One chunk of PER_CHUNK copies of the message, processed again and again into one reused output buffer.
+  const builder = new ChunkBuilder(new ArrayBuffer(packedSize(c.frames) * PER_CHUNK));
+  for (let i = 0; i < PER_CHUNK; i++) builder.add({ kind: KIND_FRAMES, input: 0, compression: 0, recordCount: 0, receivedAt: Date.now(), frames: c.frames });
+  const { buffer, length } = builder.finish();
+  const out = new ArrayBuffer(1 << 20);
   const run = (n: number): void => {
-    for (let i = 0; i < n; i++) {
-      const f = framesToTexts(c.frames, 'frame', c.topicFrame);
-      for (const t of f.texts) {
-        const r = decodeRecord(t, { input: 'bench', format: c.format, topic: f.topic, receivedAt, hostname: 'pod' });
-        sink += r.message.length;
-      }
-    }
+    for (let i = 0; i < n; i += PER_CHUNK) sink += processor.process(buffer, length, new NdjsonWriter(out)).records;
   };
   run(50_000); // warm-up: let the JIT optimise before measuring
   // Median of three timed rounds: other processes on a 2-core machine make single rounds noisy.

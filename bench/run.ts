@@ -24,7 +24,7 @@ const nativeSenderJs = (b: Build) => join(b.root, 'dist/bench/native-sender.js')
 const PY_SENDER = join(ROOT, 'bench/pyzmq_push.py');
 // Single-thread micro-benchmarks other branches add under bench/; each runs when its build is present.
 const MICRO: { file: string; args: string[]; what: string }[] = [
-  { file: join(HERE, 'decode.js'), args: ['1'], what: 'decoder (framesToTexts + decodeRecord), one core' },
+  { file: join(HERE, 'decode.js'), args: ['1'], what: 'worker processing per format (framing, decoding, NDJSON), one core' },
   { file: join(HERE, 'codec.js'), args: ['100', '1000', '1'], what: 'native protocol codec, 100 B records, 1000 per batch, one core' },
 ];
 // Debian's interpreter: it has pyzmq 24; the pyenv python3 first on PATH does not.

@@ -3,7 +3,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { FACILITIES, SEVERITIES } from '../record.js';
-import { framesToTexts } from './frames.js';
 import { decodeRecord } from './record.js';
 
 const recv = '2026-11-27T01:50:00.000Z';
@@ -63,24 +62,6 @@ test('JSON: mapped keys leave fields, every other key stays', () => {
       assert.equal(r.message, msg);
       assert.equal(r.severity, sev);
       assert.deepEqual(r.fields ?? {}, JSON.parse(JSON.stringify(extra)));
-    }),
-    { numRuns: 1000 },
-  );
-});
-
-test('framesToTexts under frame/lines/message keeps every non-empty byte', () => {
-  fc.assert(
-    fc.property(fc.array(fc.string({ unit: 'grapheme', maxLength: 30 }), { minLength: 1, maxLength: 5 }), (parts) => {
-      const frames = parts.map((p) => Buffer.from(p, 'utf8'));
-      const perFrame = framesToTexts(frames, 'frame', false);
-      assert.deepEqual(perFrame.texts, parts.filter((p) => p !== ''));
-      assert.equal(perFrame.skippedEmpty, parts.filter((p) => p === '').length);
-      const whole = framesToTexts(frames, 'message', false);
-      assert.deepEqual(whole.texts, parts.join('') === '' ? [] : [parts.join('')]);
-      const lines = framesToTexts(frames, 'lines', false);
-      const want = parts.flatMap((p) => p.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l !== ''));
-      assert.deepEqual(lines.texts, want);
-      assert.equal(perFrame.invalidUtf8, undefined);
     }),
     { numRuns: 1000 },
   );

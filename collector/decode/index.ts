@@ -1,5 +1,6 @@
-// The decoders' public surface: inputs call framesToTexts per ZeroMQ message, then decodeRecord per text.
-export { framesToTexts, MAX_TOPIC_BYTES, type FramedTexts } from './frames.js';
+// The decoders' public surface: the processor (collector/pipeline/processor.ts) splits each ZeroMQ message into
+// record texts and calls decodeRecord per text that is not plain text.
+export { isTopicFrame, MAX_TOPIC_BYTES } from './frames.js';
 export { decodeRecord, splitGluedTopic, type DecodeContext } from './record.js';
 export { decodeSyslog, parsePri, type Pri } from './syslog.js';
 export { decodeJson, jsonTimeToIso } from './json.js';

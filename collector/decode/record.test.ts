@@ -2,16 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LogRecord } from '../record.js';
 import { loadSamples, type SampleName } from '../../test/interop/samples.js';
-import { framesToTexts } from './frames.js';
+import { processMessages } from '../pipeline/process-messages.js';
 import { decodeRecord, splitGluedTopic } from './record.js';
 
 const recv = '2026-11-27T01:50:00.000Z';
 
+/** Each captured message as the collector's processor turns it into records (topic frames as a SUB input). */
 function decodeSample(name: SampleName): LogRecord[] {
-  return loadSamples(name).flatMap((m) => {
-    const f = framesToTexts(m.frames, 'frame', true);
-    return f.texts.map((t) => decodeRecord(t, { input: m.sock, format: 'auto', topic: f.topic, receivedAt: m.t, hostname: 'pod' }));
-  });
+  return loadSamples(name).flatMap((m) => processMessages([m.frames], { id: m.sock, topicFrame: true }, { hostname: 'pod', receivedAt: Date.parse(m.t) }).records);
 }
 
 test('every captured rsyslog message decodes with PRI severity/facility, host, tag', () => {

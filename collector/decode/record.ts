@@ -38,7 +38,7 @@ function startsRecord(text: string, i: number): boolean {
 }
 
 /**
- * One record text (one frame, line or message from framesToTexts) as a LogRecord. Never throws and never drops:
+ * One record text (one frame, line or message, as the processor split it) as a LogRecord. Never throws and never drops:
  * text that does not match the requested format becomes a text record flagged `invalid_json` / `invalid_syslog`.
  * - `auto`: JSON when the text starts with '{' and parses as an object, syslog when it starts with `<N>`, else
  *   text. `json` / `syslog` / `text` force one decoder.

@@ -147,6 +147,7 @@ export class ChunkProcessor {
     }
     for (const f of frames) {
       if (input.framing === 'lines') {
+        if (f.length === 0) discard(o, m, 'empty', 1);
         let s = 0;
         while (s < f.length) {
           let nl = f.indexOf(NL, s);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as zmq from 'zeromq';
 import type { Framing, RecordFormat } from '../../collector/config/types.js';
-import { decodeRecord, framesToTexts } from '../../collector/decode/index.js';
+import { processMessages } from '../../collector/pipeline/process-messages.js';
 import type { LogRecord } from '../../collector/record.js';
 
 export const RSYSLOGD = '/usr/sbin/rsyslogd';
@@ -120,20 +120,15 @@ export interface DecodeOptions {
   hostname?: string;
 }
 
-/** What the collector does per message, with the pure decoders: frames -> texts -> records. */
+/** What a collector worker writes for these messages (the real ChunkProcessor), parsed back into records. */
 export function decodeMessages(messages: readonly Buffer[][], o: DecodeOptions): LogRecord[] {
-  const receivedAt = new Date().toISOString();
-  const out: LogRecord[] = [];
-  for (const frames of messages) {
-    const f = framesToTexts(frames, o.framing ?? 'frame', o.topicFrame ?? true);
-    f.texts.forEach((text, i) => {
-      out.push(decodeRecord(text, {
-        input: o.input, format: o.format ?? 'auto', topic: f.topic, receivedAt, hostname: o.hostname,
-        topics: f.topic === undefined ? o.topics : undefined, invalidUtf8: f.invalidUtf8?.includes(i),
-      }));
-    });
-  }
-  return out;
+  return processMessages(messages, {
+    id: o.input,
+    framing: o.framing ?? 'frame',
+    format: o.format ?? 'auto',
+    topicFrame: o.topicFrame ?? true,
+    topics: [...(o.topics ?? [''])],
+  }, { hostname: o.hostname }).records;
 }
 
 /** A child process stopped by its PID. */

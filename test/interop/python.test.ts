@@ -1,9 +1,9 @@
 // Phase A: Python logging's PUBHandler and plain pyzmq PUSH (Debian python3-zmq, scripts in fixtures/) sending
-// to zeromq.js sockets in this process; decoded with framesToTexts + decodeRecord as the collector does.
+// to zeromq.js sockets in this process; decoded by the collector's own ChunkProcessor.
 
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { framesToTexts } from '../../collector/decode/frames.js';
+import { processMessages } from '../../collector/pipeline/process-messages.js';
 import { bindPull, connectSub, decodeMessages, freePort, pyzmqMissing, waitUntil, type Child } from './harness.js';
 import {
   PUBHANDLER_RECORDS, PUSH_JSON_RECORDS, PUSH_TEXT_EMPTY_FRAMES, PUSH_TEXT_MESSAGES, assertPubHandlerRecords, assertPushJsonRecords,
@@ -65,7 +65,7 @@ test('pyzmq PUSH plain text: kept byte for byte, one line end cut, host filled i
   const run = `x${process.pid}`;
   const { messages, from, to } = await runPushFixture(t, startPushText, run, PUSH_TEXT_MESSAGES);
   const records = decodeMessages(messages, { input: 'pull', hostname: 'test-host' });
-  const empties = messages.reduce((n, m) => n + framesToTexts(m, 'frame', true).skippedEmpty, 0);
+  const empties = processMessages(messages, { id: 'pull', topicFrame: true }).discards.empty ?? 0;
   assert.equal(empties, PUSH_TEXT_EMPTY_FRAMES);
   const n = assertPushTextRecords(records, run, 'test-host', from, to);
   t.diagnostic(`asserted ${n} text records`);

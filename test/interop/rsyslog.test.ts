@@ -1,5 +1,5 @@
 // Phase A: rsyslog 8.2302 + omczmq (Debian, unmodified) sending every wire variant to zeromq.js sockets in this
-// process; the frames go through framesToTexts + decodeRecord exactly as the collector's inputs do.
+// process; the frames go through the collector's own ChunkProcessor, as a worker would process them.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
