@@ -1,5 +1,7 @@
-// The operator's permissions, one list: generate.ts renders it into operator/rbac/clusterrole.yaml (which the
-// chart copies), and the control-plane tests bind exactly this role to the ServiceAccount they impersonate.
+// The operator's permissions, two lists: cluster-wide rules (generate.ts renders them into
+// operator/rbac/clusterrole.yaml) and the leader-election Lease, which the operator only ever touches in its own
+// namespace (operator/rbac/leader-election-role.yaml, a namespaced Role). The chart and the control-plane tests
+// grant exactly these to the operator's ServiceAccount.
 import { GROUP, PLURAL } from '../../crds/logserver.schema.js';
 
 export interface PolicyRule {
@@ -24,8 +26,24 @@ export const operatorRules: readonly PolicyRule[] = [
   { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: applyAndPrune },
   { apiGroups: ['monitoring.coreos.com'], resources: ['servicemonitors'], verbs: applyAndPrune },
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+];
+
+/** Granted by a Role in the operator's own namespace (--leader-election-namespace), not cluster-wide. */
+export const leaderElectionRules: readonly PolicyRule[] = [
   { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
 ];
+
+export const LEADER_ELECTION_ROLE_NAME = 'zlog-operator-leader-election';
+
+/** The Role without a namespace: it is applied into the operator's namespace (`kubectl apply -n NS`). */
+export function buildLeaderElectionRole(): Record<string, unknown> {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'Role',
+    metadata: { name: LEADER_ELECTION_ROLE_NAME, labels: { 'app.kubernetes.io/name': 'zlog-operator', 'app.kubernetes.io/part-of': 'zlog' } },
+    rules: leaderElectionRules.map((r) => ({ ...r })),
+  };
+}
 
 export const CLUSTER_ROLE_NAME = 'zlog-operator';
 

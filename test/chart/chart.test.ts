@@ -6,12 +6,12 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { ConfigMap, Service, ServiceAccount } from 'kubernetes-models/v1';
-import { ClusterRole, ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
+import { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import { CustomResourceDefinition } from 'kubernetes-models/apiextensions.k8s.io/v1';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { Metrics } from '../../collector/observability/metrics.js';
 import { validateSpec } from '../../operator/api/validate.js';
-import { operatorRules } from '../../operator/rbac/rules.js';
+import { leaderElectionRules, operatorRules } from '../../operator/rbac/rules.js';
 import { chartDir, helm, kubeVersionArgs, renderChart, type RenderedObject } from './helm.js';
 
 const T = { timeout: 120_000 };
@@ -33,6 +33,8 @@ const validators: Record<string, Validator> = {
   ConfigMap: (o) => new ConfigMap(o as never).validate(),
   ClusterRole: (o) => new ClusterRole(o as never).validate(),
   ClusterRoleBinding: (o) => new ClusterRoleBinding(o as never).validate(),
+  Role: (o) => new Role(o as never).validate(),
+  RoleBinding: (o) => new RoleBinding(o as never).validate(),
   CustomResourceDefinition: (o) => new CustomResourceDefinition(o as never).validate(),
   ServiceMonitor: (o) => new ServiceMonitor(o as never).validate(),
   LogServer: (o) => {
@@ -79,10 +81,10 @@ describe('charts/zlog', () => {
     }
   });
 
-  test('the default install: operator Deployment, ServiceAccount, ClusterRole/Binding, metrics Service, the CRD', T, async () => {
+  test('the default install: operator Deployment, ServiceAccount, ClusterRole/Binding, leader-election Role/Binding, metrics Service, the CRD', T, async () => {
     const objs = await renderChart();
     assert.deepEqual(objs.map((o) => o.kind).sort(), [
-      'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'Deployment', 'Service', 'ServiceAccount',
+      'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'Deployment', 'Role', 'RoleBinding', 'Service', 'ServiceAccount',
     ]);
     const crd = one(objs, 'CustomResourceDefinition');
     assert.equal(crd.metadata.name, 'logservers.logging.zlog.dev');
@@ -110,8 +112,14 @@ describe('charts/zlog', () => {
   });
 
   test('the ClusterRole is exactly the operator rule list (operator/rbac/rules.ts)', T, async () => {
-    const role = one(await renderChart(), 'ClusterRole') as unknown as { rules: unknown[] };
+    const objs = await renderChart();
+    const role = one(objs, 'ClusterRole') as unknown as { rules: unknown[] };
     assert.deepEqual(role.rules, operatorRules.map((r) => ({ ...r })));
+    // The Lease only in the release namespace, through a Role.
+    const lease = one(objs, 'Role') as unknown as { rules: unknown[]; metadata: { namespace?: string } };
+    assert.deepEqual(lease.rules, leaderElectionRules.map((r) => ({ ...r })));
+    assert.ok(lease.metadata.namespace, 'the Role is namespaced');
+    assert.equal(one(objs, 'RoleBinding').metadata.namespace, lease.metadata.namespace);
   });
 
   test('standard labels on every object, and commonLabels reach them all', T, async () => {

@@ -75,6 +75,7 @@ test('helm install, ServiceMonitor on the real API, helm upgrade and uninstall',
       ['update', 'logservers.logging.zlog.dev', 'team-a'], ['delete', 'logservers.logging.zlog.dev', 'team-a'],
       ['delete', 'deployments.apps', 'team-a'], ['delete', 'services', 'team-a'], ['get', 'secrets', 'team-a'],
       ['create', 'pods', 'team-a'], ['create', 'clusterroles.rbac.authorization.k8s.io'], ['create', 'rolebindings.rbac.authorization.k8s.io', 'team-a'],
+      ['update', 'leases.coordination.k8s.io', 'team-a'], ['create', 'leases.coordination.k8s.io', 'kube-system'],
     ];
     for (const [verb, res, ns] of yes) assert.equal(await canI(c, SA, verb, res, ns), true, `${SA} cannot ${verb} ${res}`);
     for (const [verb, res, ns] of no) assert.equal(await canI(c, SA, verb, res, ns), false, `${SA} can ${verb} ${res}, which it does not need`);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { useCluster, type Cluster, type ClusterOptions } from '../cluster/harness.js';
-import { CLUSTER_ROLE_NAME } from '../../operator/rbac/rules.js';
+import { CLUSTER_ROLE_NAME, LEADER_ELECTION_ROLE_NAME } from '../../operator/rbac/rules.js';
 
 export const OPERATOR_NAMESPACE = 'zlog-system';
 export const OPERATOR_SA = 'zlog-operator';
@@ -85,6 +85,9 @@ export async function useOperatorCluster(t: { after(fn: () => unknown): void }, 
   await cluster.kubectlOk(['apply', '-f', join(repoRoot(), 'operator/rbac/clusterrole.yaml')]);
   await cluster.kubectlOk(['create', 'serviceaccount', OPERATOR_SA, '-n', OPERATOR_NAMESPACE]);
   await cluster.kubectlOk(['create', 'clusterrolebinding', 'zlog-operator', `--clusterrole=${CLUSTER_ROLE_NAME}`, `--serviceaccount=${OPERATOR_NAMESPACE}:${OPERATOR_SA}`]);
+  // The leader-election Lease: a Role in the operator's own namespace only.
+  await cluster.kubectlOk(['apply', '-n', OPERATOR_NAMESPACE, '-f', join(repoRoot(), 'operator/rbac/leader-election-role.yaml')]);
+  await cluster.kubectlOk(['create', 'rolebinding', 'zlog-operator-leader-election', '-n', OPERATOR_NAMESPACE, `--role=${LEADER_ELECTION_ROLE_NAME}`, `--serviceaccount=${OPERATOR_NAMESPACE}:${OPERATOR_SA}`]);
   const operatorKubeconfig = await cluster.writeKubeconfigFor({ serviceAccount: { namespace: OPERATOR_NAMESPACE, name: OPERATOR_SA }, expirationSeconds: 7200 });
   return { cluster, operatorKubeconfig };
 }
