@@ -34,24 +34,22 @@ export const leaderElectionRules: readonly PolicyRule[] = [
 ];
 
 export const LEADER_ELECTION_ROLE_NAME = 'zlog-operator-leader-election';
+export const CLUSTER_ROLE_NAME = 'zlog-operator';
 
-/** The Role without a namespace: it is applied into the operator's namespace (`kubectl apply -n NS`). */
-export function buildLeaderElectionRole(): Record<string, unknown> {
+function role(kind: 'Role' | 'ClusterRole', name: string, rules: readonly PolicyRule[]): Record<string, unknown> {
   return {
     apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'Role',
-    metadata: { name: LEADER_ELECTION_ROLE_NAME, labels: { 'app.kubernetes.io/name': 'zlog-operator', 'app.kubernetes.io/part-of': 'zlog' } },
-    rules: leaderElectionRules.map((r) => ({ ...r })),
+    kind,
+    metadata: { name, labels: { 'app.kubernetes.io/name': 'zlog-operator', 'app.kubernetes.io/part-of': 'zlog' } },
+    rules: rules.map((r) => ({ ...r })),
   };
 }
 
-export const CLUSTER_ROLE_NAME = 'zlog-operator';
+/** The Role without a namespace: it is applied into the operator's namespace (`kubectl apply -n NS`). */
+export function buildLeaderElectionRole(): Record<string, unknown> {
+  return role('Role', LEADER_ELECTION_ROLE_NAME, leaderElectionRules);
+}
 
 export function buildClusterRole(): Record<string, unknown> {
-  return {
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'ClusterRole',
-    metadata: { name: CLUSTER_ROLE_NAME, labels: { 'app.kubernetes.io/name': 'zlog-operator', 'app.kubernetes.io/part-of': 'zlog' } },
-    rules: operatorRules.map((r) => ({ ...r })),
-  };
+  return role('ClusterRole', CLUSTER_ROLE_NAME, operatorRules);
 }
