@@ -105,12 +105,4 @@ export function cleanup(c: CollectorProcess | undefined): void {
   rmSync(c.dir, { recursive: true, force: true });
 }
 
-/** Polls `fn` until it returns true (bounded); throws with `what` when it never does. */
-export async function waitFor(what: string, fn: () => boolean | Promise<boolean>, timeoutMs = 15000, everyMs = 50): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await fn()) return;
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
+export { waitFor } from './net.js';
