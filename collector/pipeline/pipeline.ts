@@ -9,7 +9,7 @@ import type { SinkStage } from '../sinks/sink-stage.js';
 import type { Admission } from './admission.js';
 import type { BufferPool } from './buffer-pool.js';
 import { ChunkBuilder, KIND_NATIVE, packedSize } from './chunk.js';
-import { REASON_CODES } from './processor.js';
+import { REASON_CODES } from '../protocol/reply.js';
 import type { ChunkResult, WorkerPool } from './worker-pool.js';
 
 export type ReplyFn = (result: { ok: true } | { ok: false; reason: RejectReason; detail: string }) => void;
@@ -147,7 +147,7 @@ export class Pipeline {
     c.messages.forEach((m, i) => {
       const n = outcome.perMessage[i];
       if (n < 0) {
-        const reason = REASON_CODES[-n - 1];
+        const reason = REASON_CODES[-n] ?? 'malformed';
         m.reply?.({ ok: false, reason, detail: `payload rejected: ${reason}` });
         admission.release(m.admitted.records, m.admitted.bytes);
         return;

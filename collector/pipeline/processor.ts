@@ -2,8 +2,9 @@
 // function runs inside a worker thread or inline on the main thread (`workers: 0`).
 import { isUtf8 } from 'node:buffer';
 import type { InputConfig, LimitsConfig } from '../config/types.js';
-import { ProtocolError, type RejectReason } from '../errors.js';
+import { ProtocolError } from '../errors.js';
 import type { RecordBatch } from '../protocol/payload.js';
+import { reasonCode } from '../protocol/reply.js';
 import type { LogRecord } from '../record.js';
 import type { DecodeContext } from '../decode/record.js';
 import { isTopicFrame } from '../decode/frames.js';
@@ -24,10 +25,8 @@ export interface ProcessorOptions {
   openNative: OpenNativeFn;
 }
 
-export const REASON_CODES: readonly RejectReason[] = ['checksum', 'version', 'too_large', 'malformed', 'busy', 'draining'];
-
 export interface ChunkOutcome {
-  /** Records written per message, or -(1 + index in REASON_CODES) when the whole message was rejected. */
+  /** Records written per message, or minus the protocol's NACK reason code (reply.ts) when it was rejected whole. */
   perMessage: number[];
   records: number;
   /** Records or messages dropped, keyed `<input index>:<reason>` (e.g. "0:empty"). */
@@ -76,7 +75,7 @@ export class ChunkProcessor {
         n = m.kind === KIND_NATIVE ? this.native(m, out, outcome) : this.frames(m, out, outcome);
       } catch (err) {
         if (!(err instanceof ProtocolError)) throw err;
-        n = -(1 + REASON_CODES.indexOf(err.reason));
+        n = -reasonCode(err.reason);
         discard(outcome, m, err.reason, Math.max(1, m.recordCount));
       }
       outcome.perMessage.push(n);
