@@ -134,9 +134,16 @@ export class Collector {
    * Idempotent: a second call (signal after POST /drain) returns the same drain.
    */
   drain(): Promise<DrainResult> {
-    this.drainPromise ??= this.doDrain();
+    if (!this.drainPromise) {
+      this.drainPromise = this.doDrain();
+      this.drainStarted();
+    }
     return this.drainPromise;
   }
+
+  private drainStarted: () => void = () => {};
+  /** Resolves with the drain's result once a drain has begun, whoever started it (signal or POST /drain). */
+  readonly drained: Promise<DrainResult> = new Promise<void>((resolve) => (this.drainStarted = resolve)).then(() => this.drainPromise!);
 
   private async doDrain(): Promise<DrainResult> {
     const t0 = Date.now();

@@ -27,20 +27,8 @@ export async function start(load: LoadOptions): Promise<number> {
     return 1;
   }
   // Drain is started by a signal or POST /drain; either way the process ends when it finishes.
-  await waitForDrain(collector);
-  const result = await collector.drain();
+  const result = await collector.drained;
   // Give a pending POST /drain response a moment to leave before the process goes.
   setTimeout(() => process.exit(result.ok ? 0 : 1), 50).unref();
   return result.ok ? 0 : 1;
-}
-
-function waitForDrain(c: Collector): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setInterval(() => {
-      if (c.status().draining) {
-        clearInterval(t);
-        resolve();
-      }
-    }, 50);
-  });
 }
