@@ -4,6 +4,24 @@
 // prunes and, with strict field validation, rejects unknown fields itself) and `x-kubernetes-*` annotations
 // (registered with ajv as no-op keywords). Cross-field rules live in logserver.rules.ts.
 
+import { collectorConfigSchema, fileSinkProperties, inputSchema } from '../collector/config/schema.js';
+
+/**
+ * A fragment of the collector's own config schema, made structural for a CRD (every enum-only node gets its
+ * type). The settings the LogServer passes straight into the collector config are taken from there, so their
+ * bounds and defaults cannot drift from what the collector accepts.
+ */
+function structural<T>(node: T): T {
+  if (Array.isArray(node)) return node.map((n: unknown) => structural(n)) as T;
+  if (node === null || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) out[k] = k === 'enum' || k === 'default' ? v : structural(v);
+  if (Array.isArray(out.enum) && out.type === undefined) return { type: typeof out.enum[0], ...out } as T;
+  return out as T;
+}
+
+const collectorPipeline = collectorConfigSchema.properties.pipeline.properties;
+
 export const GROUP = 'logging.zlog.dev';
 export const VERSION = 'v1alpha1';
 export const API_VERSION = `${GROUP}/${VERSION}`;
@@ -42,10 +60,10 @@ const input = {
     },
     type: { type: 'string', enum: ['zmq-pull', 'zmq-sub', 'zmq-router'], description: 'ZeroMQ socket the collector binds.' },
     port: { ...port, description: 'TCP port bound in the pod and exposed by the Service.' },
-    framing: { type: 'string', enum: ['frame', 'lines', 'message'], default: 'frame' },
-    format: { type: 'string', enum: ['auto', 'syslog', 'json', 'text'], default: 'auto' },
+    framing: structural(inputSchema.properties.framing),
+    format: structural(inputSchema.properties.format),
     topics: { type: 'array', maxItems: 64, items: { type: 'string', maxLength: 255 }, description: 'zmq-sub subscription prefixes; empty means everything.' },
-    rcvHwm: { type: 'integer', minimum: 1, maximum: 10_000_000, default: 10_000 },
+    rcvHwm: structural(inputSchema.properties.rcvHwm),
   },
 } as const;
 
@@ -55,26 +73,10 @@ const fileSink = {
   description: 'Settings of a file sink; only allowed when type is file.',
   properties: {
     filename: { type: 'string', pattern: '^[^/\\\\]+$', maxLength: 255, default: 'zlog.ndjson' },
-    rotation: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        maxBytes: { type: 'integer', minimum: 4096, default: 268_435_456 },
-        maxAgeSeconds: { type: 'integer', minimum: 0, default: 3600, description: '0 disables age-based rotation.' },
-      },
-    },
-    compress: { type: 'boolean', default: true, description: 'gzip rotated files.' },
-    retention: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        maxFiles: { type: 'integer', minimum: 1, default: 20 },
-        maxAgeSeconds: { type: 'integer', minimum: 0, default: 0, description: '0 keeps files regardless of age.' },
-      },
-    },
-    fsync: { type: 'string', enum: ['batch', 'interval', 'never'], default: 'batch' },
+    rotation: structural(fileSinkProperties.rotation),
+    compress: structural(fileSinkProperties.compress),
+    retention: structural(fileSinkProperties.retention),
+    fsync: structural(fileSinkProperties.fsync),
   },
 } as const;
 
@@ -148,27 +150,10 @@ export const logServerSpecSchema = {
       additionalProperties: false,
       default: {},
       properties: {
-        workers: { type: 'integer', minimum: 0, maximum: 64, default: 1, description: 'Worker threads; 0 processes inline.' },
-        queue: {
-          type: 'object',
-          additionalProperties: false,
-          default: {},
-          properties: {
-            maxRecords: { type: 'integer', minimum: 1, default: 200_000 },
-            maxBytes: { type: 'integer', minimum: 65_536, default: 134_217_728 },
-          },
-        },
-        batch: {
-          type: 'object',
-          additionalProperties: false,
-          default: {},
-          properties: {
-            maxRecords: { type: 'integer', minimum: 1, default: 50_000 },
-            maxBytes: { type: 'integer', minimum: 1024, default: 4_194_304 },
-            maxDelayMs: { type: 'integer', minimum: 0, maximum: 60_000, default: 20 },
-          },
-        },
-        ackMode: { type: 'string', enum: ['received', 'persisted'], default: 'persisted' },
+        workers: structural(collectorPipeline.workers),
+        queue: structural(collectorPipeline.queue),
+        batch: structural(collectorPipeline.batch),
+        ackMode: structural(collectorPipeline.ackMode),
       },
     },
     sinks: {

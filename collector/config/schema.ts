@@ -10,7 +10,7 @@ const endpoint = {
 const positiveInt = { type: 'integer', minimum: 1 } as const;
 const mib = 1024 * 1024;
 
-const inputSchema = {
+export const inputSchema = {
   type: 'object',
   required: ['id', 'type'],
   additionalProperties: false,
@@ -27,7 +27,7 @@ const inputSchema = {
   },
 } as const;
 
-const fileSinkProperties = {
+export const fileSinkProperties = {
   id: { type: 'string' },
   type: { const: 'file' },
   path: { type: 'string', minLength: 1, default: './data', description: 'directory of the current and rotated files' },
