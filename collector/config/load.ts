@@ -59,12 +59,16 @@ export function validateConfig(input: unknown): CollectorConfig {
   const doc = structuredClone(input ?? {}) as JsonObject;
   if (!validateSchema(doc)) throw new ConfigError(formatAjvErrors(validateSchema.errors ?? [], doc));
   const cfg = doc as unknown as CollectorConfig;
-  // PUB emitters (PUBHandler, omczmq topicframe) send [topic, record]; PUSH senders' extra frames are records.
-  for (const i of cfg.inputs) i.topicFrame ??= i.type === 'zmq-sub';
+  for (const i of cfg.inputs) i.topicFrame ??= defaultTopicFrame(i.type);
   const issues = crossFieldIssues(cfg);
   if (issues.length) throw new ConfigError(issues);
   if (!cfg.hostname) cfg.hostname = process.env.HOSTNAME || hostname();
   return cfg;
+}
+
+/** PUB emitters (PUBHandler, omczmq topicframe) send [topic, record]; PUSH senders' extra frames are records. */
+export function defaultTopicFrame(type: CollectorConfig['inputs'][number]['type']): boolean {
+  return type === 'zmq-sub';
 }
 
 function crossFieldIssues(cfg: CollectorConfig): string[] {

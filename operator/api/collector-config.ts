@@ -2,7 +2,8 @@
 // operator's API onto collector/config: the ConfigMap builder serialises it, validateSpec checks it against
 // the collector's own schema.
 import { collectorConfigSchema } from '../../collector/config/schema.js';
-import type { CollectorConfig, InputConfig, SinkConfig } from '../../collector/config/types.js';
+import { defaultTopicFrame } from '../../collector/config/load.js';
+import type { CollectorConfig } from '../../collector/config/types.js';
 import type { LogServerSpec } from './types.js';
 import { newAjv, type SpecError } from './ajv.js';
 
@@ -11,55 +12,48 @@ export const DATA_DIR = '/var/lib/zlog';
 export const CONFIG_DIR = '/etc/zlog';
 export const CONFIG_FILE = 'config.yaml';
 
-/** Input settings only the pod knows (bind address) are filled in here; the rest is the spec's. */
+/**
+ * What the spec decides, plus what only the pod knows (bind address, data directory, listening on every
+ * interface); everything else is left to the collector schema's own defaults, filled in here so the ConfigMap
+ * shows the whole configuration the collector will run with.
+ */
 export function renderCollectorConfig(spec: LogServerSpec): CollectorConfig {
-  const inputs: InputConfig[] = spec.inputs.map((i) => ({
-    id: i.name,
-    type: i.type,
-    bind: [`tcp://*:${i.port}`],
-    connect: [],
-    framing: i.framing,
-    format: i.format,
-    topics: i.topics && i.topics.length > 0 ? [...i.topics] : [''],
-    topicFrame: true,
-    rcvHwm: i.rcvHwm,
-  }));
-  const sinks: SinkConfig[] = spec.sinks.map((s) =>
-    s.type === 'stdout'
-      ? { id: s.name, type: 'stdout' }
-      : {
-          id: s.name,
-          type: 'file',
-          path: `${DATA_DIR}/${s.name}`,
-          filename: s.file?.filename ?? 'zlog.ndjson',
-          rotation: { maxBytes: s.file?.rotation?.maxBytes ?? 268_435_456, maxAgeSeconds: s.file?.rotation?.maxAgeSeconds ?? 3600 },
-          compress: s.file?.compress ?? true,
-          retention: { maxFiles: s.file?.retention?.maxFiles ?? 20, maxAgeSeconds: s.file?.retention?.maxAgeSeconds ?? 0 },
-          fsync: s.file?.fsync ?? 'batch',
-          fsyncIntervalMs: 1000,
-        },
-  );
-  return {
-    inputs,
-    limits: { maxMessageBytes: 8 * 2 ** 20, maxDecompressedBytes: 32 * 2 ** 20, maxRecordBytes: 2 ** 20, maxBatchRecords: 100_000 },
+  const partial = {
+    inputs: spec.inputs.map((i) => ({
+      id: i.name,
+      type: i.type,
+      bind: [`tcp://*:${i.port}`],
+      framing: i.framing,
+      format: i.format,
+      topics: i.topics && i.topics.length > 0 ? [...i.topics] : [''],
+      topicFrame: defaultTopicFrame(i.type),
+      rcvHwm: i.rcvHwm,
+    })),
     pipeline: {
       workers: spec.pipeline.workers,
       queue: { ...spec.pipeline.queue },
       batch: { ...spec.pipeline.batch },
       ackMode: spec.pipeline.ackMode,
-      bufferPool: { buffers: 64, bufferBytes: 2 ** 20 },
     },
-    sinks,
-    retry: { initialDelayMs: 100, maxDelayMs: 10_000 },
+    sinks: spec.sinks.map((s) =>
+      s.type === 'stdout'
+        ? { id: s.name, type: 'stdout' }
+        : { id: s.name, type: 'file', path: `${DATA_DIR}/${s.name}`, ...structuredClone(s.file ?? {}) },
+    ),
     // The pod's IP must answer probes and clients, so the collector listens on every interface.
     http: { host: '0.0.0.0', port: spec.metricsPort },
     drain: { timeoutSeconds: spec.drainTimeoutSeconds },
     log: { level: spec.logLevel },
+    // Each pod names itself ($HOSTNAME) at start.
     hostname: '',
   };
+  fillCollectorDefaults(partial);
+  return partial as unknown as CollectorConfig;
 }
 
 const validateCollector = newAjv().compile<CollectorConfig>(collectorConfigSchema);
+// useDefaults fills in place; the errors (if any) are reported by collectorConfigErrors.
+const fillCollectorDefaults = (config: object): void => void validateCollector(config);
 
 /** Errors of the rendered config against the collector's schema (a spec the collector would refuse). */
 export function collectorConfigErrors(config: CollectorConfig): SpecError[] {
