@@ -4,6 +4,9 @@
 import type { Server } from 'node:http';
 import type { CollectorConfig } from './config/types.js';
 import { errorCategory } from './errors.js';
+import { collectorHealthSources } from './health/sources.js';
+import { HealthMonitor } from './health/monitor.js';
+import { SocketWatch } from './health/socket-events.js';
 import { FrameInput } from './inputs/frame-input.js';
 import type { Input } from './inputs/input.js';
 import { RouterInput } from './inputs/router-input.js';
@@ -37,6 +40,7 @@ export class Collector {
   private pool!: BufferPool;
   private admission!: Admission;
   private http?: Server;
+  private health?: HealthMonitor;
   private busyTimer?: NodeJS.Timeout;
   private started = false;
   private drainPromise?: Promise<DrainResult>;
@@ -92,11 +96,14 @@ export class Collector {
       const ctx = { index, cfg: icfg, limits: cfg.limits, admission: this.admission, pipeline: this.pipeline, metrics: inputMetrics[index], log };
       return icfg.type === 'zmq-router' ? new RouterInput(ctx, metrics, p.ackMode) : new FrameInput(ctx);
     });
+    const watches = this.inputs.map((i) => new SocketWatch(i.id, i.socket, metrics));
     for (const i of this.inputs) await i.start();
+    this.health = new HealthMonitor(cfg.health, collectorHealthSources({ cfg, admission, stage: this.stage, watches, metrics, draining: () => Boolean(this.drainPromise) }), metrics);
+    await this.health.start();
+    const health = this.health;
     const http = await startHttp(cfg.http.host, cfg.http.port, {
       metrics,
-      ready: () => this.started && !this.drainPromise,
-      alive: () => ({ ok: true }),
+      health: (probe, verbose) => (this.started ? health.answer(probe, verbose) : { ok: false, body: 'starting\n' }),
       status: () => this.status(),
       drain: () => this.drain(),
     });
@@ -110,13 +117,13 @@ export class Collector {
     }, 5000);
     this.busyTimer.unref();
     this.started = true;
-    metrics.ready.set(1);
     log.info({ inputs: this.inputs.map((i) => ({ id: i.id, type: i.type, endpoints: i.endpoints })), http: `${cfg.http.host}:${this.httpPort}`, ackMode: p.ackMode, workers: p.workers }, 'collector ready');
   }
 
   status(): Record<string, unknown> {
+    const health = this.health?.summary();
     return {
-      ready: this.started && !this.drainPromise,
+      ready: this.started && !this.drainPromise && (health?.ready ?? true),
       draining: Boolean(this.drainPromise),
       pid: process.pid,
       uptimeSeconds: Math.round(process.uptime()),
@@ -126,6 +133,7 @@ export class Collector {
       pool: this.pool?.stats(),
       ackMode: this.cfg.pipeline.ackMode,
       workers: this.cfg.pipeline.workers,
+      health,
     };
   }
 
@@ -177,6 +185,7 @@ export class Collector {
   /** Releases everything (sockets, workers, files, HTTP). */
   async close(): Promise<void> {
     if (this.busyTimer) clearInterval(this.busyTimer);
+    this.health?.stop();
     for (const i of this.inputs) i.close();
     await this.workers?.close();
     await Promise.all(this.sinks.map((s) => s.close().catch(() => {})));

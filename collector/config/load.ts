@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import { Ajv, type ErrorObject } from 'ajv';
 import YAML from 'yaml';
 import { ConfigError } from '../errors.js';
+import { healthIssues } from '../health/schema.js';
 import { collectorConfigSchema } from './schema.js';
 import type { CollectorConfig } from './types.js';
 
@@ -95,6 +96,7 @@ function crossFieldIssues(cfg: CollectorConfig): string[] {
     issues.push(`limits.maxDecompressedBytes: ${cfg.limits.maxDecompressedBytes} is below limits.maxRecordBytes (${cfg.limits.maxRecordBytes})`);
   }
   if (cfg.retry.maxDelayMs < cfg.retry.initialDelayMs) issues.push(`retry.maxDelayMs: ${cfg.retry.maxDelayMs} is below retry.initialDelayMs (${cfg.retry.initialDelayMs})`);
+  issues.push(...healthIssues(cfg.health));
   return issues;
 }
 

@@ -1,5 +1,6 @@
 // JSON Schema of the collector configuration. ajv validates against it (applying the defaults written here),
 // `zlog validate` reports its errors, and docs/configuration.md documents it field by field.
+import { healthSchema } from '../health/schema.js';
 
 const endpoint = {
   type: 'string',
@@ -168,6 +169,7 @@ export const collectorConfigSchema = {
       default: {},
       properties: { timeoutSeconds: { type: 'integer', minimum: 1, maximum: 3600, default: 25, description: 'longest drain before exiting with what is left' } },
     },
+    health: healthSchema,
     log: {
       type: 'object',
       additionalProperties: false,

@@ -1,5 +1,6 @@
 // The collector's configuration after defaults are applied. The JSON Schema in schema.ts is the source of
 // truth for validation and docs/configuration.md; these types mirror it for the compiler.
+import type { HealthThresholds } from '../health/types.js';
 
 export type InputType = 'zmq-pull' | 'zmq-sub' | 'zmq-router';
 /** How the frames of one ZeroMQ message become records. */
@@ -86,6 +87,7 @@ export interface CollectorConfig {
   retry: RetryConfig;
   http: HttpConfig;
   drain: { timeoutSeconds: number };
+  health: HealthThresholds;
   log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
   /** Host name written into records that carry none (defaults to the machine's / pod's name). */
   hostname: string;

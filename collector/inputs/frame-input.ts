@@ -26,6 +26,10 @@ export class FrameInput implements Input {
     this.unreportedBytes = 0;
   };
 
+  get socket(): zmq.Socket {
+    return this.sock;
+  }
+
   constructor(private readonly ctx: InputContext) {
     const { cfg, limits } = ctx;
     this.id = cfg.id;

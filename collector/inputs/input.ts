@@ -1,4 +1,5 @@
 // What the collector knows about each running input. Inputs own their ZeroMQ socket and the receive loop.
+import type * as zmq from 'zeromq';
 import type { InputConfig, LimitsConfig } from '../config/types.js';
 import type { Logger } from '../observability/logger.js';
 import type { ComponentMetrics } from '../observability/metrics.js';
@@ -20,6 +21,8 @@ export interface Input {
   readonly type: string;
   /** Endpoints actually bound (wildcard ports resolved) and connected. */
   readonly endpoints: string[];
+  /** The input's ZeroMQ socket, for its monitor events (health/connections). */
+  readonly socket: zmq.Socket;
   start(): Promise<void>;
   /**
    * Stops taking new work: unbinds/disconnects, then reads what is already queued in the socket (so no message

@@ -27,6 +27,10 @@ export class RouterInput implements Input {
   private sending = false;
   private repliesDone?: () => void;
 
+  get socket(): zmq.Socket {
+    return this.sock;
+  }
+
   constructor(
     private readonly ctx: InputContext,
     private readonly metricsRoot: Metrics,

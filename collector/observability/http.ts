@@ -1,13 +1,14 @@
-// The collector's HTTP endpoint: /metrics (Prometheus), /healthz (alive), /readyz (accepting and not
-// draining), /status (JSON for `zlog status`), POST /drain (the Kubernetes preStop hook).
+// The collector's HTTP endpoint: /metrics (Prometheus), /healthz (liveness) and /readyz (readiness) from the
+// health monitor (`?verbose` lists every check, as the Kubernetes API server does), /status (JSON for
+// `zlog status`), POST /drain (the Kubernetes preStop hook).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Metrics } from './metrics.js';
 
 export interface HttpHandlers {
   metrics: Metrics;
-  ready: () => boolean;
-  alive: () => { ok: boolean; detail?: string };
+  /** A probe's answer: 200 with `body` when ok, else 503; the body names each failing check. */
+  health: (probe: 'liveness' | 'readiness', verbose: boolean) => { ok: boolean; body: string };
   status: () => unknown;
   /** Starts draining; resolves when the drain finished (the preStop hook waits for it). */
   drain: () => Promise<unknown>;
@@ -26,15 +27,13 @@ export async function startHttp(host: string, port: number, h: HttpHandlers): Pr
 }
 
 async function route(req: IncomingMessage, res: ServerResponse, h: HttpHandlers): Promise<void> {
-  const url = (req.url ?? '/').split('?')[0];
+  const [url, query = ''] = (req.url ?? '/').split('?');
   if (url === '/metrics' && req.method === 'GET') {
     send(res, 200, h.metrics.registry.contentType, await h.metrics.registry.metrics());
-  } else if (url === '/healthz') {
-    const a = h.alive();
-    send(res, a.ok ? 200 : 503, 'text/plain', a.ok ? 'ok\n' : `unhealthy: ${a.detail ?? ''}\n`);
-  } else if (url === '/readyz') {
-    const r = h.ready();
-    send(res, r ? 200 : 503, 'text/plain', r ? 'ready\n' : 'not ready\n');
+  } else if (url === '/healthz' || url === '/readyz') {
+    const verbose = new URLSearchParams(query).has('verbose');
+    const a = h.health(url === '/healthz' ? 'liveness' : 'readiness', verbose);
+    send(res, a.ok ? 200 : 503, 'text/plain', a.body);
   } else if (url === '/status' && req.method === 'GET') {
     send(res, 200, 'application/json', JSON.stringify(h.status()) + '\n');
   } else if (url === '/drain') {

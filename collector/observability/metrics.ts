@@ -31,6 +31,13 @@ export class Metrics {
   readonly ready: client.Gauge;
   readonly draining: client.Gauge;
   readonly sinkRetries: client.Counter<'component_id'>;
+  readonly live: client.Gauge;
+  readonly healthStatus: client.Gauge<'check'>;
+  readonly healthValue: client.Gauge<'check'>;
+  readonly healthThreshold: client.Gauge<'check'>;
+  readonly memoryLimit: client.Gauge;
+  readonly inputConnections: client.Gauge<'component_id'>;
+  readonly socketEvents: client.Counter<'component_id' | 'event'>;
   /** What the queue gauges report at scrape time; the collector points it at its admission queue. */
   queue: () => { records: number; bytes: number } = () => ({ records: 0, bytes: 0 });
 
@@ -63,6 +70,14 @@ export class Metrics {
     this.ready = new client.Gauge({ name: 'zlog_ready', help: '1 when the collector accepts records (readiness).', registers: [r] });
     this.draining = new client.Gauge({ name: 'zlog_draining', help: '1 while the collector drains.', registers: [r] });
     this.sinkRetries = new client.Counter({ name: 'zlog_sink_retries_total', help: 'Sink write/sync attempts retried after an error.', labelNames: ['component_id'], registers: [r] });
+    // Health (collector/health/): one series per check; the set of checks is fixed by the configuration.
+    this.live = new client.Gauge({ name: 'zlog_live', help: '1 while the collector is alive (same as /healthz at the last health evaluation).', registers: [r] });
+    this.healthStatus = new client.Gauge({ name: 'zlog_health_check_status', help: 'Health check status: 0 ok, 1 warning, 2 critical.', labelNames: ['check'], registers: [r] });
+    this.healthValue = new client.Gauge({ name: 'zlog_health_check_value', help: "Health check's measured value, in the unit of its threshold.", labelNames: ['check'], registers: [r] });
+    this.healthThreshold = new client.Gauge({ name: 'zlog_health_check_threshold', help: 'Threshold the health check value is compared against.', labelNames: ['check'], registers: [r] });
+    this.memoryLimit = new client.Gauge({ name: 'zlog_memory_limit_bytes', help: 'Memory the collector may use: cgroup limit, else health.memory.budgetBytes, else physical memory.', registers: [r] });
+    this.inputConnections = new client.Gauge({ name: 'zlog_input_connections', help: 'Peers connected to an input now (ZeroMQ socket monitor).', labelNames: ['component_id'], registers: [r] });
+    this.socketEvents = new client.Counter({ name: 'zlog_input_socket_events_total', help: 'ZeroMQ socket monitor events of an input.', labelNames: ['component_id', 'event'], registers: [r] });
   }
 
   component(id: string, kind: ComponentKind, type: string): ComponentMetrics {

@@ -33,6 +33,11 @@ export class SinkStage {
   private readonly abort = new AbortController();
   /** The last error per sink while it is failing (for /status and readiness reporting). */
   readonly failing = new Map<string, string>();
+  /** performance.now() when each sink's current write (with its retries) began; absent while it is idle. */
+  readonly busySince = new Map<string, number>();
+  /** performance.now() when the oldest item pending or in flight was pushed (for the backlog health check). */
+  private pendingAt: number[] = [];
+  private inFlightAt: number | null = null;
 
   constructor(
     private readonly sinks: readonly Sink[],
@@ -44,9 +49,15 @@ export class SinkStage {
 
   push(item: StageItem): void {
     this.pending.push(item);
+    this.pendingAt.push(performance.now());
     this.pendingBytes += item.data.byteLength;
     this.pendingRecords += item.records;
     if (!this.running) void this.run();
+  }
+
+  /** When the oldest unwritten item reached the stage (performance.now() ms); null when nothing waits. */
+  oldestWaitingSince(): number | null {
+    return this.inFlightAt ?? this.pendingAt[0] ?? null;
   }
 
   get queuedRecords(): number {
@@ -60,6 +71,7 @@ export class SinkStage {
         await sleep(this.opts.maxDelayMs, this.abort.signal);
       }
       while (this.pending.length) {
+        this.inFlightAt = this.pendingAt[0] ?? null;
         const batch = this.takeBatch();
         let bytes = 0;
         let records = 0;
@@ -69,12 +81,14 @@ export class SinkStage {
           return i.data;
         });
         await Promise.all(this.sinks.map((s) => this.writeWithRetry(s, chunks, bytes, records)));
+        this.inFlightAt = null;
         for (const i of batch) i.done();
       }
     } catch (err) {
       // Only a forced stop gets here: the batch stays unacknowledged, so its senders resend it elsewhere.
       this.log.warn({ err: (err as Error).message }, 'sink stage stopped with records unwritten');
     } finally {
+      this.inFlightAt = null;
       this.running = false;
       const w = this.idleWaiters;
       this.idleWaiters = [];
@@ -95,6 +109,7 @@ export class SinkStage {
       n++;
     }
     const batch = this.pending.splice(0, n);
+    this.pendingAt.splice(0, n);
     this.pendingBytes -= bytes;
     this.pendingRecords -= records;
     return batch;
@@ -102,9 +117,11 @@ export class SinkStage {
 
   private async writeWithRetry(sink: Sink, chunks: Uint8Array[], bytes: number, records: number): Promise<void> {
     const m = this.metrics.get(sink.id);
+    this.busySince.set(sink.id, performance.now());
     for (let attempt = 0; ; attempt++) {
       try {
         await sink.write(chunks, bytes);
+        this.busySince.delete(sink.id);
         if (this.failing.delete(sink.id)) this.log.info({ sink: sink.id }, 'sink recovered');
         m?.sent.inc(records);
         m?.sentBytes.inc(bytes);

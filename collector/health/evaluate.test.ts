@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { collectorConfigSchema } from '../config/schema.js';
+import { validateConfig } from '../config/load.js';
+import { RateWindow } from './errors.js';
+import { evaluate, failing, probeBody } from './evaluate.js';
+import { staleLagMs } from './event-loop.js';
+import type { CheckResult, Readings } from './types.js';
+
+const T = validateConfig({}).health;
+const MiB = 1048576;
+
+function readings(over: Partial<Readings> = {}): Readings {
+  return {
+    now: 1000,
+    memory: { rssBytes: 100 * MiB, heapUsedBytes: 20 * MiB, heapLimitBytes: 2048 * MiB, cgroupLimitBytes: 1024 * MiB, totalBytes: 16384 * MiB },
+    loopLagMs: 12,
+    queue: { records: 10, bytes: 1000, maxRecords: 1000, maxBytes: 1 << 20 },
+    oldestRecordMs: 5,
+    sinks: [{ id: 'file', busyForMs: null, failing: null }],
+    errorRates: new Map([['pull', 0]]),
+    inputs: [{ id: 'pull', peers: 2, events: { accepted: 3, disconnected: 1 } }],
+    draining: false,
+    ...over,
+  };
+}
+
+const byName = (cs: CheckResult[], n: string): CheckResult => cs.find((c) => c.name === n)!;
+
+test('defaults come from the schema and every check passes on a quiet collector', () => {
+  assert.ok('health' in collectorConfigSchema.properties);
+  assert.deepEqual(T.sinks, { stalledSeconds: 10, stuckSeconds: 120 });
+  const cs = evaluate(readings(), T);
+  assert.deepEqual(cs.map((c) => c.name), ['draining', 'memory', 'heap', 'event-loop', 'queue', 'oldest-record', 'sink:file', 'errors:pull', 'connections:pull']);
+  assert.deepEqual(cs.filter((c) => c.status !== 'ok'), []);
+  assert.equal(probeBody(cs, 'liveness', false).body, 'ok\n');
+});
+
+test('memory: the cgroup limit wins; the budget applies without one; warning fails readiness, critical liveness', () => {
+  const warn = evaluate(readings({ memory: { ...readings().memory, rssBytes: 850 * MiB } }), T);
+  assert.equal(byName(warn, 'memory').status, 'warning');
+  assert.deepEqual(failing(warn, 'readiness').map((c) => c.name), ['memory']);
+  assert.deepEqual(failing(warn, 'liveness'), []);
+  const crit = evaluate(readings({ memory: { ...readings().memory, rssBytes: 1000 * MiB } }), T);
+  assert.deepEqual(failing(crit, 'liveness').map((c) => c.name), ['memory']);
+  const noCgroup = { ...readings().memory, cgroupLimitBytes: null, rssBytes: 100 * MiB };
+  assert.equal(byName(evaluate(readings({ memory: noCgroup }), T), 'memory').status, 'ok', 'physical memory is the last resort');
+  const budget = { ...T, memory: { ...T.memory, budgetBytes: 120 * MiB } };
+  const b = byName(evaluate(readings({ memory: noCgroup }), budget), 'memory');
+  assert.equal(b.status, 'warning');
+  assert.match(b.detail, /budget limit/);
+  assert.equal(b.threshold, Math.round(0.95 * 120 * MiB));
+});
+
+test('sinks: failing or stalled fails readiness naming the sink; stuck past the limit fails liveness', () => {
+  const failingSink = evaluate(readings({ sinks: [{ id: 'file', busyForMs: 50, failing: 'ENOSPC' }] }), T);
+  assert.deepEqual(failing(failingSink, 'readiness').map((c) => c.name), ['sink:file']);
+  const stalled = evaluate(readings({ sinks: [{ id: 'file', busyForMs: 11_000, failing: null }] }), T);
+  assert.equal(byName(stalled, 'sink:file').status, 'warning');
+  assert.deepEqual(failing(stalled, 'liveness'), []);
+  const stuck = evaluate(readings({ sinks: [{ id: 'file', busyForMs: 121_000, failing: null }, { id: 'out', busyForMs: null, failing: null }] }), T);
+  assert.deepEqual(failing(stuck, 'liveness').map((c) => c.name), ['sink:file']);
+  assert.match(probeBody(stuck, 'liveness', false).body, /^\[-\]sink:file failed: writing, no progress for 121\.0 s\nliveness check failed\n$/);
+});
+
+test('queue near full and an old backlog fail readiness only; event-loop lag past critical fails liveness', () => {
+  const q = evaluate(readings({ queue: { records: 10, bytes: 1_000_000, maxRecords: 1000, maxBytes: 1 << 20 }, oldestRecordMs: 61_000 }), T);
+  assert.deepEqual(failing(q, 'readiness').map((c) => c.name), ['queue', 'oldest-record']);
+  assert.deepEqual(failing(q, 'liveness'), []);
+  const lag = evaluate(readings({ loopLagMs: 700 }), T);
+  assert.equal(byName(lag, 'event-loop').status, 'warning');
+  assert.deepEqual(failing(lag, 'readiness'), []);
+  const stuck = evaluate(readings({ loopLagMs: 6000 }), T);
+  assert.deepEqual(failing(stuck, 'liveness').map((c) => c.name), ['event-loop']);
+  assert.equal(staleLagMs(10_000, 2_000, 1000), 7000);
+  assert.equal(staleLagMs(10_000, 9_500, 1000), 0);
+});
+
+test('draining fails readiness; error rates and connections are reported, never fail a probe', () => {
+  const d = evaluate(readings({ draining: true, errorRates: new Map([['pull', 50]]) }), T);
+  assert.deepEqual(failing(d, 'readiness').map((c) => c.name), ['draining']);
+  assert.equal(byName(d, 'errors:pull').status, 'warning');
+  const v = probeBody(d, 'readiness', true);
+  assert.equal(v.ok, false);
+  assert.match(v.body, /^\[-\]draining failed: value=1 threshold=1 bool; draining: no new traffic$/m);
+  assert.match(v.body, /^\[\+\]errors:pull warning \(does not fail readiness\): value=50 threshold=1 per_second;/m);
+  assert.match(v.body, /^\[\+\]connections:pull ok: value=2 threshold=0 peers; 2 peers; accepted 3, connected 0, disconnected 1, handshake failed 0$/m);
+  assert.match(v.body, /readiness check failed\n$/);
+});
+
+test('RateWindow: increase per second over the window, bounded, forgets keys it is no longer given', () => {
+  const w = new RateWindow(10_000, 4);
+  assert.equal(w.add(0, new Map([['a', 0]])).get('a'), 0);
+  assert.equal(w.add(1000, new Map([['a', 5]])).get('a'), 5);
+  assert.equal(w.add(2000, new Map([['a', 10]])).get('a'), 5);
+  // Past the window the old samples drop out: 10 more over the last 10 s.
+  assert.equal(w.add(12_000, new Map([['a', 20]])).get('a'), 1);
+  assert.equal(w.add(22_000, new Map([['a', 20]])).get('a'), 0);
+  // A counter that went backwards counts from its new value, never a negative rate.
+  assert.equal(w.add(23_000, new Map([['a', 3]])).get('a'), 0);
+  assert.equal(w.add(24_000, new Map([['b', 1]])).has('a'), false);
+});
+
+test('config: ordered thresholds are enforced with the fields named', () => {
+  assert.throws(() => validateConfig({ health: { memory: { warningRatio: 0.9, criticalRatio: 0.5 } } }), /health\.memory\.criticalRatio: 0\.5 is below health\.memory\.warningRatio \(0\.9\)/);
+  assert.throws(() => validateConfig({ health: { sinks: { stalledSeconds: 30, stuckSeconds: 5 } } }), /health\.sinks\.stuckSeconds/);
+  assert.throws(() => validateConfig({ health: { queue: { warningRatio: 1.5 } } }), /health\.queue\.warningRatio/);
+});

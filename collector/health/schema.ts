@@ -1,0 +1,76 @@
+// The `health` section of the collector's configuration schema (collector/config/schema.ts includes it):
+// thresholds of every check, with the defaults that apply when it is left out.
+
+const ratio = { type: 'number', exclusiveMinimum: 0, maximum: 1 } as const;
+
+export const healthSchema = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  description: 'health checks behind /healthz and /readyz (docs/operations.md: what to do when one fires)',
+  properties: {
+    intervalMs: { type: 'integer', minimum: 100, maximum: 60_000, default: 1000, description: 'how often the checks run' },
+    memory: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        budgetBytes: { type: 'integer', minimum: 0, default: 0, description: 'memory limit when the cgroup sets none; 0: physical memory' },
+        warningRatio: { ...ratio, default: 0.8, description: 'RSS (or V8 heap) share of the limit that fails readiness' },
+        criticalRatio: { ...ratio, default: 0.95, description: 'RSS (or V8 heap) share of the limit that fails liveness' },
+      },
+    },
+    eventLoop: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        warningMs: { type: 'integer', minimum: 1, default: 500, description: 'event-loop delay reported as a warning' },
+        criticalMs: { type: 'integer', minimum: 1, default: 5000, description: 'event-loop delay (or monitor overdue) that fails liveness' },
+      },
+    },
+    errors: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        windowSeconds: { type: 'integer', minimum: 1, maximum: 3600, default: 60, description: 'sliding window of the error rate' },
+        warningPerSecond: { type: 'number', exclusiveMinimum: 0, default: 1, description: 'errors/s of one component reported as a warning' },
+      },
+    },
+    queue: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: { warningRatio: { ...ratio, default: 0.9, description: 'queue fill (records or bytes) that fails readiness' } },
+    },
+    backlog: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: { warningAgeSeconds: { type: 'number', exclusiveMinimum: 0, default: 60, description: 'age of the oldest unwritten record that fails readiness' } },
+    },
+    sinks: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        stalledSeconds: { type: 'number', exclusiveMinimum: 0, default: 10, description: 'a sink write without progress this long fails readiness' },
+        stuckSeconds: { type: 'number', exclusiveMinimum: 0, default: 120, description: 'a sink write without progress this long fails liveness' },
+      },
+    },
+  },
+} as const;
+
+/** Threshold pairs that must be ordered; load.ts reports a violation naming both fields. */
+export function healthIssues(h: {
+  memory: { warningRatio: number; criticalRatio: number };
+  eventLoop: { warningMs: number; criticalMs: number };
+  sinks: { stalledSeconds: number; stuckSeconds: number };
+}): string[] {
+  const issues: string[] = [];
+  if (h.memory.criticalRatio < h.memory.warningRatio) issues.push(`health.memory.criticalRatio: ${h.memory.criticalRatio} is below health.memory.warningRatio (${h.memory.warningRatio})`);
+  if (h.eventLoop.criticalMs < h.eventLoop.warningMs) issues.push(`health.eventLoop.criticalMs: ${h.eventLoop.criticalMs} is below health.eventLoop.warningMs (${h.eventLoop.warningMs})`);
+  if (h.sinks.stuckSeconds < h.sinks.stalledSeconds) issues.push(`health.sinks.stuckSeconds: ${h.sinks.stuckSeconds} is below health.sinks.stalledSeconds (${h.sinks.stalledSeconds})`);
+  return issues;
+}

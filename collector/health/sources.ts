@@ -1,0 +1,44 @@
+// Where the collector's health readings come from: the admission queue, the sink stage, the socket watches and
+// the error counters (zlog_component_errors_total plus messages discarded for a rejection reason).
+import type { CollectorConfig } from '../config/types.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { Admission } from '../pipeline/admission.js';
+import type { SinkStage } from '../sinks/sink-stage.js';
+import type { HealthSources } from './monitor.js';
+import type { SocketWatch } from './socket-events.js';
+
+/** Discard reasons that are not errors: back-pressure (busy, draining) and empty frames. */
+const NOT_ERRORS = new Set(['busy', 'draining', 'empty']);
+
+export function collectorHealthSources(c: {
+  cfg: CollectorConfig;
+  admission: Admission;
+  stage: SinkStage;
+  watches: SocketWatch[];
+  metrics: Metrics;
+  draining: () => boolean;
+}): HealthSources {
+  const { cfg, admission, stage, watches, metrics } = c;
+  const components = [...cfg.inputs.map((i) => i.id), ...cfg.sinks.map((s) => s.id)];
+  return {
+    queue: () => ({ records: admission.records, bytes: admission.bytes, maxRecords: admission.maxRecords, maxBytes: admission.maxBytes }),
+    oldestWaitingSince: () => stage.oldestWaitingSince(),
+    sinks: (now) =>
+      cfg.sinks.map((s) => {
+        const since = stage.busySince.get(s.id);
+        return { id: s.id, busyForMs: since === undefined ? null : Math.max(0, now - since), failing: stage.failing.get(s.id) ?? null };
+      }),
+    async errorCounts() {
+      // Every configured component has a rate (0 until it errs); internal components appear once they err.
+      const counts = new Map<string, number>(components.map((id) => [id, 0]));
+      const add = (id: unknown, n: number): void => {
+        if (typeof id === 'string') counts.set(id, (counts.get(id) ?? 0) + n);
+      };
+      for (const v of (await metrics.errors.get()).values) add(v.labels.component_id, v.value);
+      for (const v of (await metrics.discarded.get()).values) if (!NOT_ERRORS.has(String(v.labels.reason))) add(v.labels.component_id, v.value);
+      return counts;
+    },
+    inputs: () => watches.map((w) => w.reading()),
+    draining: c.draining,
+  };
+}

@@ -1,0 +1,81 @@
+// The shapes the health monitor passes around: a check's result, the thresholds from the configuration, and
+// the readings the monitor's edge collects (cgroup, process, event loop, pipeline, sinks, sockets).
+
+/** ok: nothing to do; warning: stop sending new traffic (readiness); critical: a restart may fix it. */
+export type CheckStatus = 'ok' | 'warning' | 'critical';
+
+/** Numeric form of a status for the `zlog_health_check_status{check}` gauge. */
+export const STATUS_VALUE: Record<CheckStatus, number> = { ok: 0, warning: 1, critical: 2 };
+
+export interface CheckResult {
+  /** Stable name, also the `check` label: `memory`, `heap`, `event-loop`, `queue`, `oldest-record`,
+   * `sink:<id>`, `errors:<component>`, `connections:<input>`, `draining`. */
+  name: string;
+  status: CheckStatus;
+  /** The measured value in `unit`. */
+  value: number;
+  /** The threshold the value was compared against for the status shown (the warning one while ok). */
+  threshold: number;
+  unit: 'bytes' | 'ratio' | 'ms' | 'seconds' | 'per_second' | 'peers' | 'bool';
+  /** Which probes fail while this check is not ok. A check affecting neither is reported only. */
+  affects: { readiness: boolean; liveness: boolean };
+  detail: string;
+}
+
+export interface HealthThresholds {
+  intervalMs: number;
+  memory: { budgetBytes: number; warningRatio: number; criticalRatio: number };
+  eventLoop: { warningMs: number; criticalMs: number };
+  errors: { windowSeconds: number; warningPerSecond: number };
+  queue: { warningRatio: number };
+  backlog: { warningAgeSeconds: number };
+  sinks: { stalledSeconds: number; stuckSeconds: number };
+}
+
+export interface MemoryReading {
+  rssBytes: number;
+  heapUsedBytes: number;
+  /** V8's heap size limit (`v8.getHeapStatistics().heap_size_limit`). */
+  heapLimitBytes: number;
+  /** The container's limit from the cgroup (v1 memory.limit_in_bytes or v2 memory.max); null when unlimited. */
+  cgroupLimitBytes: number | null;
+  /** Physical memory, the last resort when neither a cgroup limit nor a budget is set. */
+  totalBytes: number;
+}
+
+export interface SinkReading {
+  id: string;
+  /** ms since the sink's current write (with its retries) began; null when it has nothing in flight. */
+  busyForMs: number | null;
+  /** The last error while the sink is failing; null when its last attempt succeeded. */
+  failing: string | null;
+}
+
+export interface InputReading {
+  id: string;
+  peers: number;
+  /** Cumulative socket monitor events: accepted, connected, disconnected, handshake_failed. */
+  events: Record<string, number>;
+}
+
+export interface Readings {
+  /** Monotonic ms (performance.now()). */
+  now: number;
+  memory: MemoryReading;
+  /** Largest event-loop delay over the last interval (ms). */
+  loopLagMs: number;
+  queue: { records: number; bytes: number; maxRecords: number; maxBytes: number };
+  /** Age of the oldest record waiting for the sinks (ms); 0 when none waits. */
+  oldestRecordMs: number;
+  sinks: SinkReading[];
+  /** Errors per second over the window, by component. */
+  errorRates: Map<string, number>;
+  inputs: InputReading[];
+  draining: boolean;
+}
+
+export interface HealthReport {
+  /** Wall-clock time of the evaluation (ISO 8601). */
+  at: string;
+  checks: CheckResult[];
+}
