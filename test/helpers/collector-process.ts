@@ -27,7 +27,7 @@ export interface CollectorProcess {
 }
 
 /** Config overrides are merged over a test default: wildcard ports on 127.0.0.1, file sink in a temp dir. */
-export async function startCollector(config: Record<string, unknown> = {}, opts: { dir?: string; env?: NodeJS.ProcessEnv; readyTimeoutMs?: number } = {}): Promise<CollectorProcess> {
+export async function startCollector(config: Record<string, unknown> = {}, opts: { dir?: string; env?: NodeJS.ProcessEnv; readyTimeoutMs?: number; cgroup?: string } = {}): Promise<CollectorProcess> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'zlog-test-'));
   const cfg = {
     inputs: [
@@ -41,7 +41,10 @@ export async function startCollector(config: Record<string, unknown> = {}, opts:
   };
   const cfgPath = join(dir, 'config.yaml');
   writeFileSync(cfgPath, YAML.stringify(cfg));
-  const proc = spawn(process.execPath, [CLI, 'start', '--config', cfgPath], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
+  const argv = [process.execPath, CLI, 'start', '--config', cfgPath];
+  // With a cgroup directory, the shell joins it (cgroup.procs) and then becomes the collector (same PID).
+  const [cmd, ...args] = opts.cgroup ? ['/bin/sh', '-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', opts.cgroup, ...argv] : argv;
+  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
   const logs: string[] = [];
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
   const ready = new Promise<{ endpoints: Record<string, string[]>; http: string }>((resolve, reject) => {
