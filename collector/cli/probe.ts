@@ -27,6 +27,25 @@ interface Status {
   queue: { records: number; bytes: number; maxRecords: number; maxBytes: number };
   ackMode: string;
   workers: number;
+  /** The health monitor's last evaluation (collector/health/monitor.ts HealthSummary). */
+  health?: { live: boolean; ready: boolean; memoryLimitBytes: number; memoryLimitSource: string; checks: HealthCheckRow[] };
+}
+
+interface HealthCheckRow {
+  name: string;
+  status: string;
+  value: number;
+  threshold: number;
+  unit: string;
+  detail: string;
+}
+
+/** `zlog status` table rows for the health checks: one per check, failing ones marked. */
+export function healthRows(h: NonNullable<Status['health']>): [string, string][] {
+  return [
+    ['health', `${h.live ? 'alive' : 'NOT ALIVE'}, ${h.ready ? 'ready' : 'NOT READY'} (memory limit ${h.memoryLimitBytes} bytes from ${h.memoryLimitSource})`],
+    ...h.checks.map((c): [string, string] => [`check ${c.name}`, `${c.status === 'ok' ? 'ok' : c.status.toUpperCase()} ${c.value}/${c.threshold} ${c.unit}: ${c.detail}`]),
+  ];
 }
 
 export async function status(url: string, format: string): Promise<number> {
@@ -56,6 +75,7 @@ export async function status(url: string, format: string): Promise<number> {
     ['queue', `${s.queue.records}/${s.queue.maxRecords} records, ${s.queue.bytes}/${s.queue.maxBytes} bytes`],
     ...s.inputs.map((i): [string, string] => [`input ${i.id}`, `${i.type} ${i.endpoints.join(' ')}`]),
     ...s.sinks.map((k): [string, string] => [`sink ${k.id}`, `${k.type}${k.failing ? ` FAILING: ${k.failing}` : ' ok'}`]),
+    ...(s.health ? healthRows(s.health) : []),
   ];
   const w = Math.max(...rows.map((r) => r[0].length));
   for (const [k, v] of rows) console.log(`${k.padEnd(w)}  ${v}`);

@@ -51,6 +51,8 @@ test('health-check and status against a running collector, and when nothing list
   const table = zlog(['status', '--url', c.url]);
   assert.match(table.out, /state\s+ready/);
   assert.match(table.out, /sink file\s+file ok/);
+  assert.match(table.out, /^health\s+alive, ready/m);
+  assert.match(table.out, /^check sink:file\s+ok 0\/10 seconds: idle$/m);
   assert.equal(zlog(['status', '--url', c.url, '--format', 'xml']).code, 2);
 });
 

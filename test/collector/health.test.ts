@@ -88,6 +88,16 @@ test('a stalled sink: readiness drops naming it, liveness fails past the stall l
   const hc = spawnSync(process.execPath, [CLI, 'health-check', '--url', c.url, '--timeout', '20'], { encoding: 'utf8' });
   assert.equal(hc.status, 3, hc.stderr);
   assert.match(hc.stderr, /sink:fifo failed/);
+  // zlog status: the table and the JSON carry the checks.
+  const table = spawnSync(process.execPath, [CLI, 'status', '--url', c.url], { encoding: 'utf8' });
+  assert.equal(table.status, 0, table.stderr);
+  assert.match(table.stdout, /^health\s+NOT ALIVE, NOT READY/m);
+  assert.match(table.stdout, /^check sink:fifo\s+CRITICAL [\d.]+\/3 seconds: writing, no progress/m);
+  const js = spawnSync(process.execPath, [CLI, 'status', '--url', c.url, '--format', 'json'], { encoding: 'utf8' });
+  const st = JSON.parse(js.stdout) as { ready: boolean; health: { live: boolean; checks: { name: string; status: string }[] } };
+  assert.equal(st.ready, false);
+  assert.equal(st.health.live, false);
+  assert.equal(st.health.checks.find((x) => x.name === 'sink:fifo')?.status, 'critical');
 
   reader.kill('SIGCONT');
   await waitFor('liveness back', async () => (await probe(`${c.url}/healthz`)).status === 200, 60_000, 100);
