@@ -1,26 +1,33 @@
 // Composes the collector from its stages and owns its lifecycle: start, ready, drain, exit.
 //
 //   inputs/ (ZeroMQ) -> pipeline/ (queue, workers, chunks) -> sinks/ (file, stdout) -> acks back via inputs/
+//
+// Inputs and sinks are built from the kind lists (registry/); nothing here depends on a particular kind.
 import type { Server } from 'node:http';
 import type { CollectorConfig } from './config/types.js';
 import { errorCategory } from './errors.js';
 import { collectorHealthSources } from './health/sources.js';
 import { HealthMonitor } from './health/monitor.js';
 import { SocketWatch } from './health/socket-events.js';
-import { FrameInput } from './inputs/frame-input.js';
-import type { Input } from './inputs/input.js';
-import { RouterInput } from './inputs/router-input.js';
+import type { Input, InputContext } from './inputs/input.js';
 import { startHttp } from './observability/http.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { Metrics, type ComponentMetrics } from './observability/metrics.js';
 import { Admission } from './pipeline/admission.js';
 import { BufferPool } from './pipeline/buffer-pool.js';
 import { Pipeline } from './pipeline/pipeline.js';
+import { processorInput } from './pipeline/processor.js';
 import { WorkerPool } from './pipeline/worker-pool.js';
-import { FileSink } from './sinks/file.js';
+import { BUILTIN_KINDS, kindOf } from './registry/index.js';
+import type { Kinds } from './registry/kind.js';
 import type { Sink } from './sinks/sink.js';
 import { SinkStage } from './sinks/sink-stage.js';
-import { StdoutSink } from './sinks/stdout.js';
+
+export interface CollectorOptions {
+  log?: Logger;
+  /** The input and sink kinds `cfg` was validated against (default: the built-in ones; see withKinds). */
+  kinds?: Kinds;
+}
 
 export interface DrainResult {
   ok: boolean;
@@ -45,12 +52,14 @@ export class Collector {
   private started = false;
   private drainPromise?: Promise<DrainResult>;
   httpPort = 0;
+  private readonly kinds: Kinds;
 
   constructor(
     readonly cfg: CollectorConfig,
-    log?: Logger,
+    opts: CollectorOptions = {},
   ) {
-    this.log = log ?? createLogger(cfg.log.level);
+    this.log = opts.log ?? createLogger(cfg.log.level);
+    this.kinds = opts.kinds ?? BUILTIN_KINDS;
   }
 
   async start(): Promise<void> {
@@ -60,7 +69,7 @@ export class Collector {
     const admission = new Admission(p.queue.maxRecords, p.queue.maxBytes);
     this.admission = admission;
     metrics.queue = () => ({ records: admission.records, bytes: admission.bytes });
-    this.sinks = cfg.sinks.map((s) => (s.type === 'file' ? new FileSink(s, log) : new StdoutSink(s.id)));
+    this.sinks = cfg.sinks.map((s) => kindOf(this.kinds.sinks, s.type).create(s, { log }));
     const sinkMetrics = new Map<string, ComponentMetrics>(this.sinks.map((s) => [s.id, metrics.component(s.id, 'sink', s.type)]));
     for (const s of this.sinks) await s.open();
     this.stage = new SinkStage(
@@ -72,7 +81,7 @@ export class Collector {
     );
     this.workers = new WorkerPool(
       p.workers,
-      { inputs: cfg.inputs, maxRecordBytes: cfg.limits.maxRecordBytes, maxDecompressedBytes: cfg.limits.maxDecompressedBytes, hostname: cfg.hostname },
+      { inputs: cfg.inputs.map(processorInput), maxRecordBytes: cfg.limits.maxRecordBytes, maxDecompressedBytes: cfg.limits.maxDecompressedBytes, hostname: cfg.hostname },
       this.pool,
       (err) => {
         metrics.errors.labels({ component_id: 'workers', error_type: 'internal', stage: 'process' }).inc();
@@ -92,11 +101,22 @@ export class Collector {
         log.error({ err: err.message }, 'chunk processing failed');
       },
     });
+    const ackLatency = metrics.ackLatency.labels(p.ackMode);
     this.inputs = cfg.inputs.map((icfg, index) => {
-      const ctx = { index, cfg: icfg, limits: cfg.limits, admission: this.admission, pipeline: this.pipeline, metrics: inputMetrics[index], log };
-      return icfg.type === 'zmq-router' ? new RouterInput(ctx, metrics, p.ackMode) : new FrameInput(ctx);
+      const ctx: InputContext = {
+        index,
+        limits: cfg.limits,
+        admission: this.admission,
+        pipeline: this.pipeline,
+        metrics: inputMetrics[index],
+        log,
+        ackMode: p.ackMode,
+        observeAckLatency: (seconds) => ackLatency.observe(seconds),
+        countReply: (result, reason) => metrics.acks.labels({ component_id: icfg.id, result, reason }).inc(),
+      };
+      return kindOf(this.kinds.inputs, icfg.type).create(icfg, ctx);
     });
-    const watches = this.inputs.map((i) => new SocketWatch(i.id, i.socket, metrics));
+    const watches = this.inputs.flatMap((i) => (i.socket ? [new SocketWatch(i.id, i.socket, metrics)] : []));
     for (const i of this.inputs) await i.start();
     this.health = new HealthMonitor(cfg.health, collectorHealthSources({ cfg, admission, stage: this.stage, watches, metrics, draining: () => Boolean(this.drainPromise) }), metrics);
     await this.health.start();
@@ -162,11 +182,11 @@ export class Collector {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), Math.max(0, deadline - Date.now()))));
     const work = (async () => {
-      await Promise.all(this.inputs.map((i) => i.drain(200, deadline)));
+      await Promise.all(this.inputs.map((i) => i.stopAccepting(200, deadline)));
       await this.pipeline.idle();
       await this.stage.idle();
       await this.stage.flushSinks();
-      for (const i of this.inputs) if (i instanceof RouterInput) await i.finish(deadline);
+      await Promise.all(this.inputs.map((i) => i.finish(deadline)));
       return 'done' as const;
     })();
     const outcome = await Promise.race([work, timeout]);
@@ -194,3 +214,4 @@ export class Collector {
     this.http?.closeIdleConnections();
   }
 }
+

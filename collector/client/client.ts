@@ -14,7 +14,7 @@ import { AUTO_COMPRESS_THRESHOLD, type CompressionChoice } from '../protocol/com
 import { encodeMessage } from '../protocol/message.js';
 import type { RecordInput } from '../protocol/payload.js';
 import { decodeReply } from '../protocol/reply.js';
-import { backoffDelay } from './backoff.js';
+import { backoffDelay } from '../util/backoff.js';
 import { LatencyRecorder, type LatencySummary } from './latency.js';
 
 /** Why a batch was not delivered: a NACK reason, a reply code this client does not know, or a local cause. */

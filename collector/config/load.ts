@@ -3,18 +3,28 @@
 // and what was expected, so `zlog validate` output can be acted on without reading the schema.
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import YAML from 'yaml';
 import { ConfigError } from '../errors.js';
 import { healthIssues } from '../health/schema.js';
-import { collectorConfigSchema } from './schema.js';
-import type { CollectorConfig } from './types.js';
+import type { KindConfig, KindSpec, KindSpecs } from '../registry/kind.js';
+import { BUILTIN_SPECS } from '../registry/schemas.js';
+import { collectorConfigSchema, configSchema } from './schema.js';
+import type { CollectorConfig, InputType } from './types.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type JsonObject = { [k: string]: Json };
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
-const validateSchema = ajv.compile(collectorConfigSchema);
+// One compiled validator per set of kinds (the built-in set, or a test's set with extra kinds).
+const validators = new WeakMap<KindSpecs, ValidateFunction>();
+function validatorFor(kinds: KindSpecs): ValidateFunction {
+  let v = validators.get(kinds);
+  if (!v) {
+    v = new Ajv({ allErrors: true, useDefaults: true, strict: false }).compile(configSchema(kinds));
+    validators.set(kinds, v);
+  }
+  return v;
+}
 
 export interface LoadOptions {
   /** Path of a YAML (or JSON) file. */
@@ -23,6 +33,8 @@ export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
   /** `path=value` overrides, e.g. `http.port=0` or `pipeline.ackMode=received`. */
   set?: string[];
+  /** The input and sink kinds to accept (default: the built-in ones). */
+  kinds?: KindSpecs;
 }
 
 export function loadConfig(opts: LoadOptions = {}): CollectorConfig {
@@ -32,7 +44,7 @@ export function loadConfig(opts: LoadOptions = {}): CollectorConfig {
   applyEnv(doc, opts.env ?? {}, issues);
   for (const s of opts.set ?? []) applySet(doc, s, issues);
   if (issues.length) throw new ConfigError(issues);
-  return validateConfig(doc);
+  return validateConfig(doc, opts.kinds);
 }
 
 export function readConfigFile(file: string): JsonObject {
@@ -56,39 +68,45 @@ export function readConfigFile(file: string): JsonObject {
 }
 
 /** Validates a parsed document (applying defaults in place) and checks the rules JSON Schema cannot express. */
-export function validateConfig(input: unknown): CollectorConfig {
+export function validateConfig(input: unknown, kinds: KindSpecs = BUILTIN_SPECS): CollectorConfig {
   const doc = structuredClone(input ?? {}) as JsonObject;
+  const validateSchema = validatorFor(kinds);
   if (!validateSchema(doc)) throw new ConfigError(formatAjvErrors(validateSchema.errors ?? [], doc));
   const cfg = doc as unknown as CollectorConfig;
-  for (const i of cfg.inputs) i.topicFrame ??= defaultTopicFrame(i.type);
-  const issues = crossFieldIssues(cfg);
+  const issues = crossFieldIssues(cfg, kinds);
   if (issues.length) throw new ConfigError(issues);
   if (!cfg.hostname) cfg.hostname = process.env.HOSTNAME || hostname();
   return cfg;
 }
 
-/** PUB emitters (PUBHandler, omczmq topicframe) send [topic, record]; PUSH senders' extra frames are records. */
-export function defaultTopicFrame(type: CollectorConfig['inputs'][number]['type']): boolean {
-  return type === 'zmq-sub';
+/**
+ * Whether an input of this kind reads a short first frame of a 2-frame message as a topic, by default (the
+ * `topicFrame` default of the kind's schema): PUB emitters (PUBHandler, omczmq topicframe) send
+ * [topic, record]; PUSH senders' extra frames are records.
+ */
+export function defaultTopicFrame(type: InputType): boolean {
+  const spec = BUILTIN_SPECS.inputs.find((k) => k.type === type);
+  return (spec?.schema.properties.topicFrame as { default?: boolean } | undefined)?.default ?? false;
 }
 
-function crossFieldIssues(cfg: CollectorConfig): string[] {
+function crossFieldIssues(cfg: CollectorConfig, kinds: KindSpecs): string[] {
   const issues: string[] = [];
   const ids = new Map<string, string>();
-  cfg.inputs.forEach((input, i) => {
-    const path = `inputs[${i}]`;
-    if (ids.has(input.id)) issues.push(`${path}.id: "${input.id}" is already used by ${ids.get(input.id)}; ids must be unique`);
-    ids.set(input.id, path);
-    if (input.bind.length === 0 && input.connect.length === 0) issues.push(`${path}: needs at least one endpoint in bind or connect`);
-    if (input.type !== 'zmq-sub' && input.connect.length > 0) issues.push(`${path}.connect: only zmq-sub inputs connect; ${input.type} binds`);
-  });
-  cfg.sinks.forEach((sink, i) => {
-    const path = `sinks[${i}]`;
-    if (ids.has(sink.id)) issues.push(`${path}.id: "${sink.id}" is already used by ${ids.get(sink.id)}; ids must be unique`);
-    ids.set(sink.id, path);
-  });
-  const files = cfg.sinks.filter((s) => s.type === 'file').map((s) => (s.type === 'file' ? `${s.path}/${s.filename}` : ''));
-  if (new Set(files).size !== files.length) issues.push('sinks: two file sinks write the same path/filename');
+  const claimed = new Map<string, string>();
+  const entries = (list: readonly KindConfig[], name: string, specs: readonly KindSpec[]) =>
+    list.forEach((entry, i) => {
+      const path = `${name}[${i}]`;
+      if (ids.has(entry.id)) issues.push(`${path}.id: "${entry.id}" is already used by ${ids.get(entry.id)}; ids must be unique`);
+      ids.set(entry.id, path);
+      const spec = specs.find((k) => k.type === entry.type);
+      issues.push(...(spec?.check?.(entry, path) ?? []));
+      for (const { key, what } of spec?.claims?.(entry) ?? []) {
+        if (claimed.has(key)) issues.push(`${path}: ${what} is already used by ${claimed.get(key)}`);
+        else claimed.set(key, path);
+      }
+    });
+  entries(cfg.inputs, 'inputs', kinds.inputs);
+  entries(cfg.sinks, 'sinks', kinds.sinks);
   if (cfg.pipeline.batch.maxBytes > cfg.pipeline.queue.maxBytes) {
     issues.push(`pipeline.batch.maxBytes: ${cfg.pipeline.batch.maxBytes} exceeds pipeline.queue.maxBytes (${cfg.pipeline.queue.maxBytes}); a batch must fit in the queue`);
   }

@@ -1,6 +1,9 @@
 // Renders the configuration reference (docs/configuration.md, between the generated-section markers) from the
-// JSON Schema, so the documentation cannot drift from what the collector accepts.
-import { collectorConfigSchema } from './schema.js';
+// JSON Schema and the kind schemas (registry/schemas.ts), so the documentation cannot drift from what the
+// collector accepts. Each input and sink kind gets its own section.
+import type { KindSpec, KindSpecs } from '../registry/kind.js';
+import { BUILTIN_SPECS } from '../registry/schemas.js';
+import { configSchema } from './schema.js';
 import { envName } from './load.js';
 
 interface Node {
@@ -13,7 +16,7 @@ interface Node {
   maximum?: number;
   pattern?: string;
   properties?: Record<string, Node>;
-  items?: Node & { allOf?: { then: { properties: Record<string, Node> } }[] };
+  items?: Node;
 }
 
 export const BEGIN = '<!-- BEGIN GENERATED: zlog config reference -->';
@@ -47,8 +50,17 @@ function rows(props: Record<string, Node>, prefix: string, out: string[], env: b
   }
 }
 
-export function renderReference(): string {
-  const s = collectorConfigSchema as unknown as { properties: Record<string, Node> };
+function kindSections(kinds: readonly KindSpec[], list: string, out: string[]): void {
+  for (const k of kinds) {
+    out.push('', `#### \`${list}[]\` with \`type: ${k.type}\``, '', k.schema.description, '', '| setting | type | default | notes |', '|---|---|---|---|');
+    const props = { ...(k.schema.properties as unknown as Record<string, Node>) };
+    delete props.type;
+    rows(props, `${list}[]`, out, false);
+  }
+}
+
+export function renderReference(kinds: KindSpecs = BUILTIN_SPECS): string {
+  const s = configSchema(kinds) as unknown as { properties: Record<string, Node> };
   const out: string[] = [BEGIN, '', '### Top-level settings', '', '| setting | type | default | notes | environment |', '|---|---|---|---|---|'];
   const top = { ...s.properties };
   const inputs = top.inputs;
@@ -56,11 +68,12 @@ export function renderReference(): string {
   delete top.inputs;
   delete top.sinks;
   rows(top, '', out, true);
-  out.push('', '### `inputs[]` (environment: `ZLOG_INPUTS` as JSON)', '', '| setting | type | default | notes |', '|---|---|---|---|');
-  rows(inputs.items?.properties ?? {}, 'inputs[]', out, false);
+  const kindsLine = (list: readonly KindSpec[]) => list.map((k) => `\`${k.type}\``).join(', ');
+  out.push('', '### `inputs[]` (environment: `ZLOG_INPUTS` as JSON)', '', `Every input has an \`id\` and a \`type\` (${kindsLine(kinds.inputs)}); the type decides which other settings it takes.`);
+  kindSections(kinds.inputs, 'inputs', out);
   out.push('', `Default inputs: \`${JSON.stringify(inputs.default)}\``);
-  out.push('', '### `sinks[]` with `type: file` (environment: `ZLOG_SINKS` as JSON)', '', '| setting | type | default | notes |', '|---|---|---|---|');
-  rows(sinks.items?.allOf?.[0].then.properties ?? {}, 'sinks[]', out, false);
-  out.push('', 'A `type: stdout` sink takes only `id` and `type`.', '', `Default sinks: \`${JSON.stringify(sinks.default)}\``, '', END);
+  out.push('', '### `sinks[]` (environment: `ZLOG_SINKS` as JSON)', '', `Every sink has an \`id\` and a \`type\` (${kindsLine(kinds.sinks)}); the type decides which other settings it takes.`);
+  kindSections(kinds.sinks, 'sinks', out);
+  out.push('', `Default sinks: \`${JSON.stringify(sinks.default)}\``, '', END);
   return out.join('\n');
 }

@@ -1,83 +1,26 @@
-// The collector's configuration after defaults are applied. The JSON Schema in schema.ts is the source of
-// truth for validation and docs/configuration.md; these types mirror it for the compiler.
+// The collector's configuration after defaults are applied, as TypeScript types derived from the JSON Schema
+// (json-schema-to-ts's FromSchema; properties with a default are present), so there is no hand copy to drift.
+// The per-kind entry types come from the kind lists in registry/schemas.ts.
+import type { FromSchema } from 'json-schema-to-ts';
 import type { HealthThresholds } from '../health/types.js';
+import type { drainSchema, hostnameSchema, httpSchema, limitsSchema, logSchema, pipelineSchema, retrySchema } from './schema.js';
+import type { ZmqPullConfig } from '../inputs/zmq-pull/schema.js';
+import type { InputConfig, SinkConfig } from '../registry/schemas.js';
 
-export type InputType = 'zmq-pull' | 'zmq-sub' | 'zmq-router';
+export type { InputConfig, InputType, SinkConfig, SinkType } from '../registry/schemas.js';
+export type { FileSinkConfig, FsyncPolicy } from '../sinks/file/schema.js';
+export type { StdoutSinkConfig } from '../sinks/stdout/schema.js';
+
 /** How the frames of one ZeroMQ message become records. */
-export type Framing = 'frame' | 'lines' | 'message';
+export type Framing = ZmqPullConfig['framing'];
 /** How record text is interpreted before normalisation. */
-export type RecordFormat = 'auto' | 'syslog' | 'json' | 'text';
-export type AckMode = 'received' | 'persisted';
-export type FsyncPolicy = 'batch' | 'interval' | 'never';
-
-export interface InputConfig {
-  id: string;
-  type: InputType;
-  /** ZeroMQ endpoints to bind, e.g. tcp://127.0.0.1:5555. */
-  bind: string[];
-  /** ZeroMQ endpoints to connect to (zmq-sub only: PUB emitters that bind). */
-  connect: string[];
-  framing: Framing;
-  format: RecordFormat;
-  /** zmq-sub: subscription prefixes; [""] is everything. */
-  topics: string[];
-  /** zmq-sub: the first frame of a 2-frame message is a topic (PUBHandler, omczmq topicframe). */
-  topicFrame: boolean;
-  /** ZeroMQ receive high-water mark (messages). */
-  rcvHwm: number;
-}
-
-export interface LimitsConfig {
-  /** Largest ZeroMQ message accepted, all frames, as received (compressed). */
-  maxMessageBytes: number;
-  /** Largest payload after decompression (native protocol). */
-  maxDecompressedBytes: number;
-  /** Largest single record; longer records are truncated and flagged. */
-  maxRecordBytes: number;
-  /** Most records in one native batch. */
-  maxBatchRecords: number;
-}
-
-export interface PipelineConfig {
-  /** Worker threads; 0 processes on the main thread. */
-  workers: number;
-  queue: { maxRecords: number; maxBytes: number };
-  batch: { maxRecords: number; maxBytes: number; maxDelayMs: number };
-  ackMode: AckMode;
-  /** Buffers kept in the pool for moving raw messages to workers. */
-  bufferPool: { buffers: number; bufferBytes: number };
-}
-
-export interface FileSinkConfig {
-  id: string;
-  type: 'file';
-  /** Directory that holds the current file and rotated files. */
-  path: string;
-  /** Name of the current file inside path. */
-  filename: string;
-  rotation: { maxBytes: number; maxAgeSeconds: number };
-  compress: boolean;
-  retention: { maxFiles: number; maxAgeSeconds: number };
-  fsync: FsyncPolicy;
-  fsyncIntervalMs: number;
-}
-
-export interface StdoutSinkConfig {
-  id: string;
-  type: 'stdout';
-}
-
-export type SinkConfig = FileSinkConfig | StdoutSinkConfig;
-
-export interface RetryConfig {
-  initialDelayMs: number;
-  maxDelayMs: number;
-}
-
-export interface HttpConfig {
-  host: string;
-  port: number;
-}
+export type RecordFormat = ZmqPullConfig['format'];
+export type LimitsConfig = FromSchema<typeof limitsSchema>;
+export type PipelineConfig = FromSchema<typeof pipelineSchema>;
+/** When native batches are acknowledged: once decoded (`received`) or once written and synced (`persisted`). */
+export type AckMode = PipelineConfig['ackMode'];
+export type RetryConfig = FromSchema<typeof retrySchema>;
+export type HttpConfig = FromSchema<typeof httpSchema>;
 
 export interface CollectorConfig {
   inputs: InputConfig[];
@@ -86,9 +29,9 @@ export interface CollectorConfig {
   sinks: SinkConfig[];
   retry: RetryConfig;
   http: HttpConfig;
-  drain: { timeoutSeconds: number };
+  drain: FromSchema<typeof drainSchema>;
   health: HealthThresholds;
-  log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
+  log: FromSchema<typeof logSchema>;
   /** Host name written into records that carry none (defaults to the machine's / pod's name). */
-  hostname: string;
+  hostname: FromSchema<typeof hostnameSchema>;
 }

@@ -1,49 +1,52 @@
-// What the collector knows about each running input. Inputs own their ZeroMQ socket and the receive loop.
+// The contract between the collector and every input, whatever its transport. An input receives messages,
+// charges them to admission, submits them to the pipeline and (if its protocol has replies) answers them.
+// Kinds are listed in registry/; ZeroMQ helpers live in inputs/zmq/.
 import type * as zmq from 'zeromq';
-import type { InputConfig, LimitsConfig } from '../config/types.js';
+import type { AckMode, LimitsConfig } from '../config/types.js';
 import type { Logger } from '../observability/logger.js';
 import type { ComponentMetrics } from '../observability/metrics.js';
 import type { Admission } from '../pipeline/admission.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
 
+/** Everything an input is given at construction; the same for every kind. */
 export interface InputContext {
+  /** Position in `inputs[]`: what the input puts in `Inbound.input`. */
   index: number;
-  cfg: InputConfig;
   limits: LimitsConfig;
   admission: Admission;
   pipeline: Pipeline;
+  /** The input's own metrics (component_id = its id). */
   metrics: ComponentMetrics;
   log: Logger;
+  /** When replies of accepted batches go out (pipeline.ackMode); inputs without replies ignore it. */
+  ackMode: AckMode;
+  /** Records one ACK's latency, receipt to reply, in seconds (zlog_ack_latency_seconds{mode}). */
+  observeAckLatency(seconds: number): void;
+  /** Counts one reply sent (zlog_acks_total{component_id, result, reason}); reason is '' for an ACK. */
+  countReply(result: 'ack' | 'nack', reason: string): void;
 }
 
+/**
+ * One running input. The collector calls, in this order: `start` once; on drain `stopAccepting`, then (after
+ * the pipeline is empty and the sinks are flushed) `finish`; `close` last, or at any time to force shutdown.
+ */
 export interface Input {
   readonly id: string;
   readonly type: string;
   /** Endpoints actually bound (wildcard ports resolved) and connected. */
-  readonly endpoints: string[];
-  /** The input's ZeroMQ socket, for its monitor events (health/connections). */
-  readonly socket: zmq.Socket;
+  readonly endpoints: readonly string[];
+  /** ZeroMQ inputs: the socket, for its monitor events (health/connections). Other transports leave it out. */
+  readonly socket?: zmq.Socket;
+  /** Binds/connects and starts receiving. Rejects (e.g. EADDRINUSE) when it cannot. */
   start(): Promise<void>;
   /**
-   * Stops taking new work: unbinds/disconnects, then reads what is already queued in the socket (so no message
-   * a peer handed over is dropped) until it is quiet, then closes.
+   * Takes no new work from now on. Whatever a peer already handed over is still taken (read until the source
+   * stays quiet for `quietMs`, epoch-ms `deadline` at the latest) so nothing accepted by the transport is lost;
+   * inputs with replies instead answer new work with a refusal and keep their connections for `finish`.
    */
-  drain(quietMs: number, deadline: number): Promise<void>;
-  /** Closes at once (forced shutdown). */
+  stopAccepting(quietMs: number, deadline: number): Promise<void>;
+  /** After everything accepted was written: sends the last replies (until `deadline`) and releases the socket. */
+  finish(deadline: number): Promise<void>;
+  /** Releases everything at once (forced shutdown, or after finish). Idempotent. */
   close(): void;
-}
-
-/** zeromq's own cap on one frame: well above our limit so we can count/NACK oversize, yet bounded. */
-export function socketMaxMessageSize(limits: LimitsConfig): number {
-  return Math.min(2 ** 31 - 1, limits.maxMessageBytes * 4 + 65536);
-}
-
-export function totalBytes(frames: readonly Uint8Array[]): number {
-  let n = 0;
-  for (const f of frames) n += f.byteLength;
-  return n;
-}
-
-export function isTimeout(err: unknown): boolean {
-  return (err as { code?: string }).code === 'EAGAIN';
 }

@@ -1,7 +1,7 @@
 // Turns one packed chunk of received messages into NDJSON lines. Pure apart from the output buffer: the same
 // function runs inside a worker thread or inline on the main thread (`workers: 0`).
 import { isUtf8 } from 'node:buffer';
-import type { InputConfig, LimitsConfig } from '../config/types.js';
+import type { Framing, LimitsConfig, RecordFormat } from '../config/types.js';
 import { ProtocolError } from '../errors.js';
 import type { RecordBatch } from '../protocol/payload.js';
 import { reasonCode } from '../protocol/reply.js';
@@ -15,7 +15,19 @@ export type DecodeFn = (text: string, ctx: DecodeContext) => LogRecord;
 /** Decompresses and splits a native message ([header, payload] frames, already checked); throws ProtocolError. */
 export type OpenNativeFn = (header: Uint8Array, payload: Uint8Array) => RecordBatch;
 
-export type ProcessorInput = Pick<InputConfig, 'id' | 'format' | 'framing' | 'topicFrame' | 'topics'>;
+/** How the records of one input are read: the decoding settings of its config entry. */
+export interface ProcessorInput {
+  id: string;
+  framing: Framing;
+  format: RecordFormat;
+  topicFrame: boolean;
+  topics: string[];
+}
+
+/** An input config's decoding settings; kinds whose schema has none of these fields get the defaults. */
+export function processorInput(cfg: { id: string; framing?: Framing; format?: RecordFormat; topicFrame?: boolean; topics?: readonly string[] }): ProcessorInput {
+  return { id: cfg.id, framing: cfg.framing ?? 'frame', format: cfg.format ?? 'auto', topicFrame: cfg.topicFrame ?? false, topics: [...(cfg.topics ?? [''])] };
+}
 
 export interface ProcessorOptions {
   inputs: ProcessorInput[];

@@ -2,8 +2,8 @@
 // output accumulates and goes out as the next batch, so under load one fsync covers many client batches.
 // A failing sink is retried with backoff (never dropped); while it fails the pipeline queue fills and the
 // inputs push back. Items complete (acks, queue release) only when every sink has written them.
-import { backoffDelay } from '../client/backoff.js';
-import { sleep } from '../pipeline/sleep.js';
+import { backoffDelay } from '../util/backoff.js';
+import { sleep } from '../util/sleep.js';
 import type { Sink } from './sink.js';
 import { errorCategory, type LogServerError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';

@@ -1,6 +1,12 @@
 // What every sink offers the sink stage. A sink's write() resolves only once the bytes are as durable as the
 // sink's policy promises (the file sink with fsync "batch": written and fdatasync'ed), because persisted-mode
-// acknowledgements are sent when it resolves.
+// acknowledgements are sent when it resolves. Kinds are listed in registry/.
+import type { Logger } from '../observability/logger.js';
+
+/** Everything a sink is given at construction; the same for every kind. */
+export interface SinkContext {
+  log: Logger;
+}
 
 export interface Sink {
   readonly id: string;

@@ -3,15 +3,16 @@
 // ack mode says so. When the queue is full the input keeps reading but answers "busy" so clients back off
 // and retry, and while draining it answers "draining" so clients reconnect elsewhere.
 import * as zmq from 'zeromq';
-import { ProtocolError, type RejectReason } from '../errors.js';
-import { checkMessage, sequenceOf } from '../protocol/message.js';
-import { compressionCode } from '../protocol/header.js';
-import { encodeAck, encodeNack } from '../protocol/reply.js';
-import { KIND_NATIVE } from '../pipeline/chunk.js';
-import type { Metrics } from '../observability/metrics.js';
-import { socketMaxMessageSize, totalBytes, isTimeout, type Input, type InputContext } from './input.js';
+import { ProtocolError, type RejectReason } from '../../errors.js';
+import { checkMessage, sequenceOf } from '../../protocol/message.js';
+import { compressionCode } from '../../protocol/header.js';
+import { encodeAck, encodeNack } from '../../protocol/reply.js';
+import { KIND_NATIVE } from '../../pipeline/chunk.js';
+import type { Input, InputContext } from '../input.js';
+import { POLL_MS, ReceiveLoop } from '../zmq/receive-loop.js';
+import { bindAll, isTimeout, socketMaxMessageSize, totalBytes } from '../zmq/socket.js';
+import type { ZmqRouterConfig } from './schema.js';
 
-const POLL_MS = 250;
 /** Replies waiting for the socket; beyond this a reply is dropped (the client times out and resends). */
 const MAX_PENDING_REPLIES = 100_000;
 
@@ -20,9 +21,8 @@ export class RouterInput implements Input {
   readonly type = 'zmq-router';
   readonly endpoints: string[] = [];
   private readonly sock: zmq.Router;
-  private stopping = false;
+  private readonly loop: ReceiveLoop;
   private draining = false;
-  private loop?: Promise<void>;
   private replies: Buffer[][] = [];
   private sending = false;
   private repliesDone?: () => void;
@@ -32,43 +32,32 @@ export class RouterInput implements Input {
   }
 
   constructor(
+    private readonly cfg: ZmqRouterConfig,
     private readonly ctx: InputContext,
-    private readonly metricsRoot: Metrics,
-    private readonly ackMode: string,
   ) {
-    this.id = ctx.cfg.id;
+    this.id = cfg.id;
     // Not mandatory: a reply to a client that vanished or never reads is dropped instead of blocking us.
     this.sock = new zmq.Router({
-      receiveHighWaterMark: ctx.cfg.rcvHwm,
+      receiveHighWaterMark: cfg.rcvHwm,
       maxMessageSize: socketMaxMessageSize(ctx.limits),
       receiveTimeout: POLL_MS,
       sendTimeout: 0,
       linger: 1000,
       mandatory: false,
     });
+    // No waitForRoom: a full queue is answered with NACK busy, which needs the message read.
+    this.loop = new ReceiveLoop(this.sock, {
+      onMessage: (msg) => this.handle(msg),
+      onError: (err) => {
+        ctx.log.error({ input: this.id, err }, 'receive failed');
+        ctx.metrics.error('io', 'receive').inc();
+      },
+    });
   }
 
   async start(): Promise<void> {
-    for (const ep of this.ctx.cfg.bind) {
-      await this.sock.bind(ep);
-      this.endpoints.push(this.sock.lastEndpoint ?? ep);
-    }
-    this.loop = this.run();
-  }
-
-  private async run(): Promise<void> {
-    while (!this.stopping) {
-      let msg: Buffer[];
-      try {
-        msg = await this.sock.receive();
-      } catch (err) {
-        if (isTimeout(err) || this.sock.closed) continue;
-        this.ctx.log.error({ input: this.id, err }, 'receive failed');
-        this.ctx.metrics.error('io', 'receive').inc();
-        continue;
-      }
-      this.handle(msg);
-    }
+    this.endpoints.push(...(await bindAll(this.sock, this.cfg.bind)));
+    this.loop.start();
   }
 
   private handle(msg: Buffer[]): void {
@@ -102,7 +91,6 @@ export class RouterInput implements Input {
     admission.add(records, bytes);
     const seq = header.seq;
     const noAck = header.noAck;
-    const mode = this.ackMode;
     pipeline.submit({
       input: index,
       kind: KIND_NATIVE,
@@ -113,7 +101,7 @@ export class RouterInput implements Input {
       admitted: { records, bytes },
       reply: (r) => {
         if (r.ok) {
-          this.metricsRoot.ackLatency.labels(mode).observe((Date.now() - receivedAt) / 1000);
+          this.ctx.observeAckLatency((Date.now() - receivedAt) / 1000);
           if (!noAck) this.enqueueReply([identity, encodeAck(seq)], 'ack', '');
         } else {
           this.nack(identity, seq, r.reason, r.detail);
@@ -126,8 +114,8 @@ export class RouterInput implements Input {
     this.enqueueReply([identity, encodeNack(seq, reason, detail)], 'nack', reason);
   }
 
-  private enqueueReply(frames: Buffer[], result: string, reason: string): void {
-    this.metricsRoot.acks.labels({ component_id: this.id, result, reason }).inc();
+  private enqueueReply(frames: Buffer[], result: 'ack' | 'nack', reason: string): void {
+    this.ctx.countReply(result, reason);
     if (this.replies.length >= MAX_PENDING_REPLIES) {
       this.ctx.metrics.discarded('reply_overflow').inc();
       return;
@@ -164,20 +152,21 @@ export class RouterInput implements Input {
    * unbinding would cut the connections that still wait for ACKs of accepted batches, and every lost ACK
    * becomes a duplicate when the client resends.
    */
-  async drain(): Promise<void> {
+  async stopAccepting(): Promise<void> {
     this.draining = true;
   }
 
   /** After the pipeline is empty: send the last replies and close. */
   async finish(deadline: number): Promise<void> {
-    this.stopping = true;
-    await this.loop;
-    await Promise.race([this.flushReplies(), new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())))]);
-    this.sock.close();
+    await this.loop.stop();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.flushReplies(), new Promise((r) => (timer = setTimeout(r, Math.max(0, deadline - Date.now()))))]);
+    clearTimeout(timer);
+    this.close();
   }
 
   close(): void {
-    this.stopping = true;
+    void this.loop.stop();
     if (!this.sock.closed) this.sock.close();
   }
 }

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { pino } from 'pino';
-import type { FileSinkConfig } from '../config/types.js';
-import { SinkError } from '../errors.js';
-import { FileSink } from './file.js';
+import type { FileSinkConfig } from './schema.js';
+import { SinkError } from '../../errors.js';
+import { FileSink } from './file-sink.js';
 
 const log = pino({ level: 'silent' });
 

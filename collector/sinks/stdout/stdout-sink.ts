@@ -1,6 +1,6 @@
 // NDJSON on standard output (Kubernetes log collection picks it up). Honours pipe back-pressure.
-import type { Sink } from './sink.js';
-import { SinkError } from '../errors.js';
+import type { Sink } from '../sink.js';
+import { SinkError } from '../../errors.js';
 
 export class StdoutSink implements Sink {
   readonly type = 'stdout';

@@ -6,10 +6,10 @@ import { mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'nod
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import type { FileSinkConfig } from '../config/types.js';
-import { SinkError } from '../errors.js';
-import type { Logger } from '../observability/logger.js';
-import type { Sink } from './sink.js';
+import { SinkError } from '../../errors.js';
+import type { Logger } from '../../observability/logger.js';
+import type { Sink } from '../sink.js';
+import type { FileSinkConfig } from './schema.js';
 
 export class FileSink implements Sink {
   readonly type = 'file';

@@ -1,0 +1,104 @@
+// zmq-pull and zmq-sub: messages are raw frames from emitters that expect no reply (rsyslog omczmq, pyzmq,
+// Python's PUBHandler). When the queue is full we stop reading: PUSH senders block at their high-water mark,
+// PUB senders drop (ZeroMQ's PUB/SUB has no back-pressure; see docs/operations.md). The kinds differ only in
+// the socket they hand in (inputs/zmq-pull/, inputs/zmq-sub/).
+import type * as zmq from 'zeromq';
+import { KIND_FRAMES } from '../../pipeline/chunk.js';
+import type { Input, InputContext } from '../input.js';
+import type { ZmqPullConfig } from '../zmq-pull/schema.js';
+import type { ZmqSubConfig } from '../zmq-sub/schema.js';
+import { POLL_MS, ReceiveLoop } from './receive-loop.js';
+import { bindAll, socketMaxMessageSize, totalBytes } from './socket.js';
+
+/** Options of the socket a frame input receives on. */
+export function frameSocketOptions(cfg: ZmqPullConfig | ZmqSubConfig, ctx: InputContext) {
+  return { receiveHighWaterMark: cfg.rcvHwm, maxMessageSize: socketMaxMessageSize(ctx.limits), receiveTimeout: POLL_MS, linger: 0 };
+}
+
+export class FrameInput implements Input {
+  readonly id: string;
+  readonly type: string;
+  readonly endpoints: string[] = [];
+  private bound: string[] = [];
+  private readonly loop: ReceiveLoop;
+  /** Received bytes not yet added to the counter: one prom-client inc per event-loop turn, not per message. */
+  private unreportedBytes = 0;
+  private reportScheduled = false;
+  private readonly reportBytes = (): void => {
+    this.reportScheduled = false;
+    this.ctx.metrics.receivedBytes.inc(this.unreportedBytes);
+    this.unreportedBytes = 0;
+  };
+
+  get socket(): zmq.Socket {
+    return this.sock;
+  }
+
+  constructor(
+    private readonly cfg: ZmqPullConfig | ZmqSubConfig,
+    private readonly ctx: InputContext,
+    private readonly sock: zmq.Pull | zmq.Subscriber,
+  ) {
+    this.id = cfg.id;
+    this.type = cfg.type;
+    const { admission, log, metrics } = ctx;
+    this.loop = new ReceiveLoop(sock, {
+      onMessage: (frames) => this.accept(frames),
+      onError: (err) => {
+        log.error({ input: this.id, err }, 'receive failed');
+        metrics.error('io', 'receive').inc();
+      },
+      waitForRoom: () => admission.waitForRoom(),
+    });
+  }
+
+  async start(): Promise<void> {
+    this.bound = await bindAll(this.sock, this.cfg.bind);
+    this.endpoints.push(...this.bound);
+    for (const ep of this.cfg.connect) {
+      this.sock.connect(ep);
+      this.endpoints.push(ep);
+    }
+    this.loop.start();
+  }
+
+  private accept(frames: Buffer[]): void {
+    const { admission, pipeline, metrics, limits, index } = this.ctx;
+    const bytes = totalBytes(frames);
+    this.unreportedBytes += bytes;
+    if (!this.reportScheduled) {
+      this.reportScheduled = true;
+      setImmediate(this.reportBytes);
+    }
+    if (bytes > limits.maxMessageBytes) {
+      metrics.discarded('too_large').inc();
+      return;
+    }
+    const records = Math.max(1, frames.length);
+    admission.add(records, bytes);
+    pipeline.submit({ input: index, kind: KIND_FRAMES, compression: 0, recordCount: 0, frames, receivedAt: Date.now(), admitted: { records, bytes } });
+  }
+
+  /** Unbinds and disconnects (no new peers), then reads what peers already handed over until quiet, and closes. */
+  async stopAccepting(quietMs: number, deadline: number): Promise<void> {
+    for (const ep of this.bound) await this.sock.unbind(ep).catch(() => {});
+    for (const ep of this.cfg.connect) {
+      try {
+        this.sock.disconnect(ep);
+      } catch {
+        // already gone
+      }
+    }
+    await this.loop.stop();
+    await this.loop.readQueued(quietMs, deadline);
+    this.close();
+  }
+
+  /** Nothing to answer: PUSH and PUB emitters expect no reply. */
+  async finish(): Promise<void> {}
+
+  close(): void {
+    void this.loop.stop();
+    if (!this.sock.closed) this.sock.close();
+  }
+}

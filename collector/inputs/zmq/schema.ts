@@ -1,0 +1,34 @@
+// Config fields every ZeroMQ input kind shares (zmq-pull, zmq-sub, zmq-router), and their rules. No I/O: the
+// kind schemas spread these into their own `properties`.
+import { componentId, type KindConfig } from '../../registry/kind.js';
+
+const endpoint = {
+  type: 'string',
+  pattern: '^(tcp://(\\*|[A-Za-z0-9.\\-]+|\\[[0-9a-fA-F:]+\\]):(\\*|[0-9]{1,5})|ipc://.+|inproc://.+)$',
+  description: 'ZeroMQ endpoint: tcp://HOST:PORT, ipc://PATH or inproc://NAME',
+} as const;
+
+/** `id` first, then what every ZeroMQ input takes. `type` comes from each kind. */
+export const zmqInputProperties = {
+  id: { ...componentId, description: 'unique input name, used as component_id in metrics' },
+  bind: { type: 'array', items: endpoint, default: [], description: 'endpoints to bind; port * picks a free one' },
+  connect: { type: 'array', items: endpoint, default: [], description: 'zmq-sub only: PUB endpoints to connect to' },
+  framing: { enum: ['frame', 'lines', 'message'], default: 'frame', description: 'how frames become records' },
+  format: { enum: ['auto', 'syslog', 'json', 'text'], default: 'auto', description: 'how record text is read' },
+  topics: { type: 'array', items: { type: 'string', maxLength: 255 }, default: [''], description: 'zmq-sub subscriptions; "" is everything' },
+  topicFrame: { type: 'boolean', description: 'a short first frame of a 2-frame message is a topic (PUBHandler, omczmq topicframe)' },
+  rcvHwm: { type: 'integer', minimum: 1, maximum: 10_000_000, default: 10_000, description: 'ZeroMQ receive high-water mark (messages)' },
+} as const;
+
+interface ZmqEndpoints extends KindConfig {
+  readonly bind: readonly string[];
+  readonly connect: readonly string[];
+}
+
+/** Every ZeroMQ input needs somewhere to receive from; only SUB sockets connect out (to PUB emitters that bind). */
+export function checkEndpoints(cfg: ZmqEndpoints, path: string, mayConnect: boolean): string[] {
+  const issues: string[] = [];
+  if (cfg.bind.length === 0 && cfg.connect.length === 0) issues.push(`${path}: needs at least one endpoint in bind or connect`);
+  if (!mayConnect && cfg.connect.length > 0) issues.push(`${path}.connect: only zmq-sub inputs connect; ${cfg.type} binds`);
+  return issues;
+}

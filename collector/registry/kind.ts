@@ -1,0 +1,68 @@
+// The shape of one entry of the kind lists (registry/schemas.ts, registry/index.ts). An entry is a kind's
+// name, the JSON Schema of its config entry (with the docs of every field), optional rules that JSON Schema
+// cannot express, and, in the full lists only, `create`. Types only plus one shared schema fragment: no I/O,
+// so the config loader, the docs generator and the operator can import it without loading zeromq or fs.
+import type { Input, InputContext } from '../inputs/input.js';
+import type { Sink, SinkContext } from '../sinks/sink.js';
+
+/** Input and sink ids: also the `component_id` metric label and, in a pod, a port or directory name. */
+export const componentId = { type: 'string', pattern: '^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$' } as const;
+
+/** A JSON Schema node as the kind schemas write it (kept open: ajv and json-schema-to-ts read the details). */
+export type SchemaNode = { readonly [keyword: string]: unknown };
+
+/**
+ * JSON Schema of one kind's config entry: an object with `id`, `type` (the kind's name as a `const`) and the
+ * kind's own fields; `additionalProperties: false` so a misspelt field is an error naming it.
+ */
+export interface KindSchema<T extends string = string> {
+  readonly type: 'object';
+  /** One paragraph for docs/configuration.md: what the kind is for and who sends to it. */
+  readonly description: string;
+  readonly required: readonly ['id', 'type', ...string[]];
+  readonly additionalProperties: false;
+  readonly properties: { readonly id: SchemaNode; readonly type: { readonly const: T } } & { readonly [field: string]: SchemaNode };
+}
+
+/** The least every input or sink config entry carries, whatever its kind. */
+export interface KindConfig {
+  readonly id: string;
+  readonly type: string;
+}
+
+/** What the schema-only lists hold: everything about a kind except how to build it. */
+export interface KindSpec<T extends string = string, C extends KindConfig = KindConfig> {
+  readonly type: T;
+  readonly schema: KindSchema<T>;
+  /**
+   * Rules JSON Schema cannot express, on one entry after defaults were applied. `path` is where the entry sits
+   * (`inputs[2]`); each issue starts with a path and says what was found and what is expected.
+   */
+  check?(cfg: C, path: string): string[];
+  /**
+   * Resources the entry uses that no other entry of any kind may use too (a file path, a bound endpoint),
+   * each as a string compared for equality, with a phrase naming it for the error message.
+   */
+  claims?(cfg: C): { key: string; what: string }[];
+}
+
+/** One entry of INPUT_KINDS. `create` runs once at start; it must not start I/O (start() does). */
+export interface InputKind<T extends string = string, C extends KindConfig = KindConfig> extends KindSpec<T, C> {
+  create(cfg: C, ctx: InputContext): Input;
+}
+
+/** One entry of SINK_KINDS. `create` runs once at start; open() does the I/O. */
+export interface SinkKind<T extends string = string, C extends KindConfig = KindConfig> extends KindSpec<T, C> {
+  create(cfg: C, ctx: SinkContext): Sink;
+}
+
+/** The kinds a collector knows: the built-in lists, or those plus extra kinds (tests, embedders). */
+export interface KindSpecs {
+  readonly inputs: readonly KindSpec[];
+  readonly sinks: readonly KindSpec[];
+}
+
+export interface Kinds extends KindSpecs {
+  readonly inputs: readonly InputKind[];
+  readonly sinks: readonly SinkKind[];
+}

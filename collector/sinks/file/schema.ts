@@ -1,0 +1,50 @@
+// file sink: the kind's config schema and docs. No I/O (see registry/kind.ts).
+import type { FromSchema } from 'json-schema-to-ts';
+import { componentId } from '../../registry/kind.js';
+
+const mib = 1024 * 1024;
+
+export const fileSinkSchema = {
+  type: 'object',
+  description:
+    'NDJSON files in a directory: the current file is rotated by size and age, rotated files are gzipped and pruned by count and age; `fsync: batch` syncs every write before it is acknowledged.',
+  required: ['id', 'type'],
+  additionalProperties: false,
+  properties: {
+    id: { ...componentId, description: 'unique sink name, used as component_id in metrics' },
+    type: { const: 'file' },
+    path: { type: 'string', minLength: 1, default: './data', description: 'directory of the current and rotated files' },
+    filename: { type: 'string', pattern: '^[^/\\\\]+$', default: 'zlog.ndjson', description: 'current file; rotated files are NAME-<time>-<n>.EXT[.gz]' },
+    rotation: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        maxBytes: { type: 'integer', minimum: 4096, default: 256 * mib, description: 'rotate when the file reaches this size' },
+        maxAgeSeconds: { type: 'integer', minimum: 0, default: 3600, description: '0 disables age-based rotation' },
+      },
+    },
+    compress: { type: 'boolean', default: true, description: 'gzip rotated files' },
+    retention: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        maxFiles: { type: 'integer', minimum: 1, default: 20, description: 'rotated files kept (oldest deleted)' },
+        maxAgeSeconds: { type: 'integer', minimum: 0, default: 0, description: '0 keeps files regardless of age' },
+      },
+    },
+    fsync: { enum: ['batch', 'interval', 'never'], default: 'batch', description: 'when written data is synced to disk' },
+    fsyncIntervalMs: { type: 'integer', minimum: 1, default: 1000, description: 'sync period with `fsync: interval`' },
+  },
+} as const;
+
+export type FileSinkConfig = FromSchema<typeof fileSinkSchema>;
+export type FsyncPolicy = FileSinkConfig['fsync'];
+
+export const fileSinkSpec = {
+  type: 'file',
+  schema: fileSinkSchema,
+  // Two sinks appending to one file would interleave and rotate each other's data away.
+  claims: (cfg: FileSinkConfig) => [{ key: `file:${cfg.path}/${cfg.filename}`, what: `file ${cfg.path}/${cfg.filename}` }],
+} as const;
