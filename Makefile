@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODE_STAMP := node_modules/.stamp
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: all deps system-deps build run test test-unit test-cluster test-bins dev-cluster bench images generate docs clean lint
+.PHONY: all deps system-deps native build run test test-unit test-cluster test-bins dev-cluster bench images generate docs clean lint
 
 all: build
 
@@ -16,7 +16,11 @@ deps: $(NODE_STAMP)
 system-deps:
 	bash scripts/install-system-deps.sh
 
-build: deps
+## native: the native receive addon (native/, C++ against Debian's libzmq; installs libzmq3-dev if missing)
+native: deps
+	bash scripts/build-native.sh
+
+build: deps native
 	tsc -p tsconfig.json
 
 ## run: the collector on its embedded defaults (ZeroMQ on 127.0.0.1, files under ./data, metrics on :9090)
@@ -54,4 +58,4 @@ docs: build
 	node scripts/gen-docs.mjs
 
 clean:
-	rm -rf dist
+	rm -rf dist native/build

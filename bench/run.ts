@@ -32,14 +32,15 @@ const PYTHON = '/usr/bin/python3';
 const RSYSLOGD = '/usr/sbin/rsyslogd';
 const MiB = 1048576;
 
-type CaseId = 'a' | 'b' | 'bp' | 'c' | 'rsyslog' | 'raw';
+type CaseId = 'a' | 'b' | 'bp' | 'c' | 'rsyslog' | 'raw' | 'rawnative';
 const CASES: Record<CaseId, string> = {
   a: 'pyzmq PUSH, 1 record/frame -> zlog zmq-pull',
   b: 'native batched, ackMode received -> zlog zmq-router',
   bp: 'native batched, ackMode received, identical pre-encoded batches from a lean sender: the collector\'s own capacity',
   c: 'native batched, ackMode persisted -> zlog zmq-router',
   rsyslog: 'pyzmq PUSH, 1 record/frame -> rsyslog imczmq PULL + omfile',
-  raw: 'pyzmq PUSH, 1 record/frame -> bare zeromq.js PULL receive loop (no pipeline, no file): the ceiling for (a)',
+  raw: 'pyzmq PUSH, 1 record/frame -> bare zeromq.js PULL receive loop (no pipeline, no file): the ceiling for (a) with zeromq.js',
+  rawnative: 'pyzmq PUSH, 1 record/frame -> bare native receive thread (the addon; packed chunks, no pipeline, no file)',
 };
 const RAW_PULL = join(HERE, 'raw-pull.js');
 
@@ -109,6 +110,7 @@ const USAGE = `usage: node dist/bench/run.js [--case a|b|c|rsyslog|decode|all ..
   c        ${CASES.c} (+ send-to-ack latency)
   rsyslog  ${CASES.rsyslog}
   raw      ${CASES.raw}
+  rawnative ${CASES.rawnative}
   micro    the single-thread micro-benchmarks, when built: decoder (bench/decode.ts), codec (bench/codec.ts)
            (\`decode\` is accepted for it too)
 
@@ -141,7 +143,7 @@ function parseOptions(argv: string[]): Options | undefined {
   });
   if (values.help) return undefined;
   const rawCases = (values.case ?? ['all']).flatMap((c) => c.split(','));
-  const cases: readonly string[] = rawCases.includes('all') ? ['a', 'b', 'bp', 'c', 'rsyslog', 'raw', 'micro'] : rawCases;
+  const cases: readonly string[] = rawCases.includes('all') ? ['a', 'b', 'bp', 'c', 'rsyslog', 'raw', 'rawnative', 'micro'] : rawCases;
   for (const c of cases) if (!(c in CASES) && c !== 'micro' && c !== 'decode') throw new Error(`unknown case "${c}"`);
   const num = (name: string, v: string | undefined, dflt: number, min = 1): number => {
     const n = v === undefined ? dflt : Number(v);
@@ -599,8 +601,8 @@ async function runRsyslog(size: number, records: number, o: Options, dir: string
 
 // ---------------------------------------------------------------------------------------------- raw
 
-async function runRaw(size: number, records: number, o: Options, dir: string): Promise<Run> {
-  const receiver = start(process.execPath, [RAW_PULL, String(records), '10'], dir);
+async function runRaw(size: number, records: number, o: Options, dir: string, mode: 'zeromq' | 'native'): Promise<Run> {
+  const receiver = start(process.execPath, [RAW_PULL, String(records), '10', mode], dir);
   const readyBy = Date.now() + 15_000;
   let endpoint: string | undefined;
   while (!endpoint) {
@@ -717,7 +719,7 @@ async function main(): Promise<number> {
     for (const c of o.cases) {
       const records = o.records ?? defaultRecords(c, size);
       // rsyslog does not depend on the build; zlog cases run once per build, alternating which goes first.
-      const builds = c === 'rsyslog' || c === 'raw' ? [o.builds[o.builds.length - 1]] : o.builds;
+      const builds = c === 'rsyslog' || c === 'raw' || c === 'rawnative' ? [o.builds[o.builds.length - 1]] : o.builds;
       const runs = new Map<string, Run[]>(builds.map((b) => [b.label, []]));
       for (let i = 0; i < o.repeat; i++) {
         const order = i % 2 === 0 ? builds : [...builds].reverse();
@@ -727,7 +729,7 @@ async function main(): Promise<number> {
           mkdirSync(dir, { recursive: true });
           let run: Run;
           try {
-            run = c === 'rsyslog' ? await runRsyslog(size, records, o, dir) : c === 'raw' ? await runRaw(size, records, o, dir) : await runZlog(build, c, size, records, o, dir);
+            run = c === 'rsyslog' ? await runRsyslog(size, records, o, dir) : c === 'raw' || c === 'rawnative' ? await runRaw(size, records, o, dir, c === 'raw' ? 'zeromq' : 'native') : await runZlog(build, c, size, records, o, dir);
           } catch (err) {
             console.error(`  !!!!! ${label} failed: ${(err as Error).message}`);
             failures++;
@@ -751,7 +753,7 @@ async function main(): Promise<number> {
       }
     }
   }
-  const get = (c: CaseId, size: number, build = 'this') => results.find((r) => r.case === c && r.size === size && (r.build === build || c === 'rsyslog' || c === 'raw'));
+  const get = (c: CaseId, size: number, build = 'this') => results.find((r) => r.case === c && r.size === size && (r.build === build || c === 'rsyslog' || c === 'raw' || c === 'rawnative'));
   const floors: Floor[] = [];
   const fa = get('a', 100);
   if (fa) floors.push({ name: '(a) pyzmq PUSH 100 B', floor: 300_000, measured: fa.median.recordsPerSecond, met: fa.median.recordsPerSecond >= 300_000 });
@@ -773,10 +775,19 @@ async function main(): Promise<number> {
       ratios[`a/raw@${size}`] = Math.round((z.median.recordsPerSecond / raw.median.recordsPerSecond) * 100) / 100;
       console.log(`  zlog (a) / bare zeromq.js receive loop at ${size} B: ${ratios[`a/raw@${size}`]} (same sender, same run)`);
     }
+    const rawNative = get('rawnative', size);
+    if (z && rawNative && rawNative.median.recordsPerSecond > 0) {
+      ratios[`a/rawnative@${size}`] = Math.round((z.median.recordsPerSecond / rawNative.median.recordsPerSecond) * 100) / 100;
+      console.log(`  zlog (a) / bare native receive thread at ${size} B: ${ratios[`a/rawnative@${size}`]} (same sender, same run)`);
+    }
+    if (raw && rawNative && raw.median.recordsPerSecond > 0) {
+      ratios[`rawnative/raw@${size}`] = Math.round((rawNative.median.recordsPerSecond / raw.median.recordsPerSecond) * 100) / 100;
+      console.log(`  bare native receive thread / bare zeromq.js receive loop at ${size} B: ${ratios[`rawnative/raw@${size}`]}`);
+    }
     for (const c of o.builds.length > 1 ? o.cases : []) {
       const now = get(c, size);
       const before = get(c, size, 'baseline');
-      if (c === 'rsyslog' || c === 'raw' || !now || !before || before.median.recordsPerSecond <= 0) continue;
+      if (c === 'rsyslog' || c === 'raw' || c === 'rawnative' || !now || !before || before.median.recordsPerSecond <= 0) continue;
       ratios[`${c}/baseline@${size}`] = Math.round((now.median.recordsPerSecond / before.median.recordsPerSecond) * 100) / 100;
       console.log(`  ${c} at ${size} B, this build / baseline: ${ratios[`${c}/baseline@${size}`]} (interleaved runs)`);
     }

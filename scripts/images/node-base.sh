@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Assembles a local Node base image for the Dockerfiles when no registry is reachable: a Debian bookworm
 # minbase root filesystem (debootstrap, from the Debian mirror) plus this machine's Node runtime laid out as
-# the official node images do (/usr/local/bin/node, /usr/local/lib/node_modules/npm). Prints the image name.
+# the official node images do (/usr/local/bin/node, /usr/local/lib/node_modules/npm, /usr/local/include/node). Prints the image name.
 #
 # Cached and idempotent: the root filesystem tarball lives under ${XDG_CACHE_HOME:-~/.cache}/zlog/images and
 # the image in buildah's storage; both are reused while the Node version stays the same.
@@ -12,7 +12,8 @@ suite="${ZLOG_BASE_SUITE:-bookworm}"
 mirror="${ZLOG_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 node_bin="$(readlink -f "$(command -v node)")"
 node_version="$(node -p process.versions.node)"
-image="localhost/zlog-node-base:${node_version}-${suite}"
+# -2: the layout gained Node's headers (include/node), which the collector image's native addon build uses.
+image="localhost/zlog-node-base:${node_version}-${suite}-2"
 log() { printf '[node-base %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 
 if buildah inspect --type image "$image" >/dev/null 2>&1; then
@@ -44,8 +45,9 @@ fi
 node_prefix="$(dirname "$(dirname "$node_bin")")"
 stage="$(mktemp -d)"
 trap 'rm -rf "$stage"' EXIT
-mkdir -p "$stage/usr/local/bin" "$stage/usr/local/lib/node_modules"
+mkdir -p "$stage/usr/local/bin" "$stage/usr/local/lib/node_modules" "$stage/usr/local/include"
 cp "$node_bin" "$stage/usr/local/bin/node"
+cp -a "$node_prefix/include/node" "$stage/usr/local/include/"
 for m in npm corepack; do
   [[ -d "$node_prefix/lib/node_modules/$m" ]] && cp -a "$node_prefix/lib/node_modules/$m" "$stage/usr/local/lib/node_modules/"
 done

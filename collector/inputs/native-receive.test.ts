@@ -1,0 +1,193 @@
+// The native receive addon against real zeromq.js peers: chunk layout (read back with the pipeline's own
+// readChunk), multi-frame messages, the per-message limit, SUB topics, back-pressure through lent buffers and
+// pause(), and the drain. Fails (does not skip) when the addon is not built: `make native` builds it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Publisher, Push } from 'zeromq';
+import { readChunk, type PackedMessage } from '../pipeline/chunk.js';
+import { loadNativeReceive, type NativeReceiver, type OnChunk } from './native-receive.js';
+
+const addon = loadNativeReceive();
+if (addon instanceof Error) throw new Error(`native receive addon not loadable (run make native): ${addon.message}`);
+const native = addon;
+
+function collect(opts: { type: 'pull' | 'sub'; subscribe?: string[]; maxMessageBytes?: number }): {
+  r: NativeReceiver;
+  msgs: PackedMessage[];
+  drained: Promise<void>;
+  returned: ArrayBuffer[];
+  autoLend: { on: boolean };
+} {
+  const msgs: PackedMessage[] = [];
+  const returned: ArrayBuffer[] = [];
+  const autoLend = { on: true };
+  let onDrained!: () => void;
+  const drained = new Promise<void>((res) => (onDrained = res));
+  const cb: OnChunk = (buf, len, messages, _bytes, isDrained) => {
+    if (buf) {
+      const got = [...readChunk(buf, len)].map((m) => ({ ...m, frames: m.frames.map((f) => Uint8Array.from(f)) }));
+      assert.equal(got.length, messages, 'message count reported == messages in the chunk');
+      msgs.push(...got);
+      if (autoLend.on && !isDrained) r.lend(buf);
+      else returned.push(buf);
+    }
+    if (isDrained) onDrained();
+  };
+  const r = new native.Receiver(
+    { type: opts.type, subscribe: opts.subscribe, inputIndex: 7, receiveHighWaterMark: 1000, maxFrameBytes: 1 << 20, maxMessageBytes: opts.maxMessageBytes ?? 1 << 20 },
+    cb,
+  );
+  return { r, msgs, drained, returned, autoLend };
+}
+
+async function until(cond: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const text = (f: Uint8Array): string => Buffer.from(f).toString();
+
+test('PULL: every message arrives once, in order, in the chunk layout, with multi-frame messages kept whole', async () => {
+  const { r, msgs } = collect({ type: 'pull' });
+  const ep = r.bind('tcp://127.0.0.1:*');
+  assert.match(ep, /^tcp:\/\/127\.0\.0\.1:\d+$/);
+  for (let i = 0; i < 3; i++) r.lend(new ArrayBuffer(4096));
+  r.start();
+  const push = new Push({ linger: 0 });
+  push.connect(ep);
+  const n = 5000;
+  for (let i = 0; i < n; i++) await push.send(i % 100 === 0 ? [`m${i}`, 'second', ''] : `m${i}`);
+  await until(() => msgs.length === n, `${n} messages`);
+  const t0 = Date.now();
+  msgs.forEach((m, i) => {
+    assert.equal(m.kind, 0);
+    assert.equal(m.input, 7);
+    assert.equal(text(m.frames[0]), `m${i}`);
+    assert.ok(m.receivedAt > t0 - 60_000 && m.receivedAt <= Date.now());
+    if (i % 100 === 0) assert.deepEqual(m.frames.map(text), [`m${i}`, 'second', '']);
+    else assert.equal(m.frames.length, 1);
+  });
+  assert.equal(r.stats().messages, n);
+  push.close();
+  r.close();
+});
+
+test('a message above maxMessageBytes is counted and dropped; its neighbours arrive', async () => {
+  const { r, msgs } = collect({ type: 'pull', maxMessageBytes: 1000 });
+  const ep = r.bind('tcp://127.0.0.1:*');
+  r.lend(new ArrayBuffer(64 * 1024));
+  r.start();
+  const push = new Push({ linger: 0 });
+  push.connect(ep);
+  await push.send('before');
+  await push.send([Buffer.alloc(600), Buffer.alloc(600)]); // each frame is small, the message is not
+  await push.send('after');
+  await until(() => msgs.length === 2, 'two messages');
+  assert.deepEqual(msgs.map((m) => text(m.frames[0])), ['before', 'after']);
+  assert.equal(r.stats().oversize, 1);
+  push.close();
+  r.close();
+});
+
+test('a message bigger than every lent buffer arrives in a buffer of its own', async () => {
+  const { r, msgs } = collect({ type: 'pull' });
+  const ep = r.bind('tcp://127.0.0.1:*');
+  r.lend(new ArrayBuffer(256));
+  r.start();
+  const push = new Push({ linger: 0 });
+  push.connect(ep);
+  const big = Buffer.alloc(10_000, 'b');
+  await push.send('small');
+  await push.send(big);
+  await push.send('small2');
+  await until(() => msgs.length === 3, 'three messages');
+  assert.deepEqual(msgs.map((m) => m.frames[0].byteLength), [5, 10_000, 6]);
+  push.close();
+  r.close();
+});
+
+test('no lent buffer means no reading: nothing is lost, everything arrives once buffers come back', async () => {
+  const { r, msgs, returned, autoLend } = collect({ type: 'pull' });
+  autoLend.on = false;
+  const ep = r.bind('tcp://127.0.0.1:*');
+  r.lend(new ArrayBuffer(1024));
+  r.start();
+  const push = new Push({ linger: 0, sendTimeout: 10_000 });
+  push.connect(ep);
+  const n = 2000;
+  const sending = (async () => {
+    for (let i = 0; i < n; i++) await push.send(`x${i}`);
+  })();
+  await until(() => r.stats().waitsForBuffer > 0, 'the thread to wait for a buffer');
+  const seen = msgs.length;
+  assert.ok(seen < n, 'reading stopped without buffers');
+  autoLend.on = true;
+  for (const b of returned.splice(0)) r.lend(b);
+  await sending;
+  await until(() => msgs.length === n, `${n} messages`);
+  assert.deepEqual(msgs.map((m) => text(m.frames[0])), Array.from({ length: n }, (_, i) => `x${i}`));
+  push.close();
+  r.close();
+});
+
+test('pause() stops reading and resume() continues without loss', async () => {
+  const { r, msgs } = collect({ type: 'pull' });
+  const ep = r.bind('tcp://127.0.0.1:*');
+  r.lend(new ArrayBuffer(64 * 1024));
+  r.start();
+  const push = new Push({ linger: 0 });
+  push.connect(ep);
+  await push.send('one');
+  await until(() => msgs.length === 1, 'first message');
+  r.pause();
+  await new Promise((res) => setTimeout(res, 250)); // the thread sees the flag before its next burst
+  for (let i = 0; i < 10; i++) await push.send(`p${i}`);
+  await new Promise((res) => setTimeout(res, 300));
+  assert.equal(msgs.length, 1, 'nothing read while paused');
+  r.resume();
+  await until(() => msgs.length === 11, 'the messages sent while paused');
+  push.close();
+  r.close();
+});
+
+test('SUB: only subscribed topics arrive; topic and body frames stay one message', async () => {
+  const { r, msgs } = collect({ type: 'sub', subscribe: ['app.'] });
+  const pub = new Publisher({ linger: 0 });
+  await pub.bind('tcp://127.0.0.1:*');
+  r.connect(pub.lastEndpoint!);
+  r.lend(new ArrayBuffer(64 * 1024));
+  r.start();
+  // PUB drops until the subscription has arrived: send until something is seen.
+  for (let i = 0; msgs.length === 0 && i < 400; i++) {
+    await pub.send(['other', 'no']);
+    await pub.send(['app.web', `hello ${i}`]);
+    await new Promise((res) => setTimeout(res, 10));
+  }
+  await until(() => msgs.length > 0, 'a subscribed message');
+  for (const m of msgs) {
+    assert.equal(text(m.frames[0]), 'app.web');
+    assert.match(text(m.frames[1]), /^hello \d+$/);
+  }
+  pub.close();
+  r.close();
+});
+
+test('stopAccepting reads what is queued, closes the socket and delivers drained', async () => {
+  const { r, msgs, drained } = collect({ type: 'pull' });
+  const ep = r.bind('tcp://127.0.0.1:*');
+  r.lend(new ArrayBuffer(64 * 1024));
+  r.pause(); // let messages queue in the socket
+  r.start();
+  const push = new Push({ linger: 0 });
+  push.connect(ep);
+  for (let i = 0; i < 500; i++) await push.send(`q${i}`);
+  await new Promise((res) => setTimeout(res, 200));
+  r.stopAccepting(100, false);
+  await drained;
+  assert.equal(msgs.length, 500, 'every queued message was read before the close');
+  push.close();
+  r.close();
+});

@@ -1,0 +1,77 @@
+// The native receive path (native/src/receiver.cc): a libzmq PULL or SUB socket drained by a thread of its own,
+// which packs whole messages into chunk buffers lent by JavaScript (the layout of pipeline/chunk.ts) and
+// hands back each filled buffer in one call. Loaded with node-gyp-build from `native/` (a prebuild, or the
+// build `make native` leaves in native/build); when it is missing, inputs fall back to zeromq.js.
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+/** Options of one native receiver. Sizes in bytes. */
+export interface NativeReceiverOptions {
+  type: 'pull' | 'sub';
+  /** SUB only: topic prefixes (ZMQ_SUBSCRIBE); [''] takes everything. */
+  subscribe?: readonly string[];
+  /** Index of the input in the worker's input table (chunk message header byte 1). */
+  inputIndex: number;
+  /** ZMQ_RCVHWM, in messages. */
+  receiveHighWaterMark: number;
+  /** ZMQ_MAXMSGSIZE: libzmq drops the connection of a peer that sends a bigger frame. */
+  maxFrameBytes: number;
+  /** A whole message (all frames) above this is counted in stats().oversize and dropped. */
+  maxMessageBytes: number;
+}
+
+/**
+ * Called on the main thread for every delivery. `buffer` is a lent ArrayBuffer filled to `length` (or a new one
+ * for a message bigger than any lent buffer; null for an empty final delivery). `drained` marks the last
+ * delivery after stopAccepting(): the socket is closed by then.
+ */
+export type OnChunk = (buffer: ArrayBuffer | null, length: number, messages: number, bytes: number, drained: boolean) => void;
+
+export interface NativeReceiverStats {
+  messages: number;
+  bytes: number;
+  /** Messages dropped for exceeding maxMessageBytes. */
+  oversize: number;
+  /** Times the thread had a message and no lent buffer to put it in (back-pressure from the pipeline). */
+  waitsForBuffer: number;
+}
+
+export interface NativeReceiver {
+  /** Binds (before start()); returns the endpoint actually bound (wildcard ports resolved). Throws on failure. */
+  bind(endpoint: string): string;
+  connect(endpoint: string): void;
+  start(): void;
+  /** Lends a buffer to fill; JavaScript must not touch it until it comes back through OnChunk. */
+  lend(buffer: ArrayBuffer): void;
+  /** Stops reading (the socket's queue, then the peers' high-water marks, hold what comes next). */
+  pause(): void;
+  resume(): void;
+  /** Optionally unbinds/disconnects, reads until quiet for quietMs, closes the socket, then delivers drained. */
+  stopAccepting(quietMs: number, unbind: boolean): void;
+  /** Stops the thread and closes everything at once (joins the thread: at most ~100 ms). */
+  close(): void;
+  stats(): NativeReceiverStats;
+}
+
+export interface NativeReceiveAddon {
+  Receiver: new (options: NativeReceiverOptions, onChunk: OnChunk) => NativeReceiver;
+  /** The libzmq the addon is linked against (Debian's libzmq5). */
+  libzmqVersion: string;
+  curve: boolean;
+}
+
+let loaded: NativeReceiveAddon | Error | undefined;
+
+/** The addon, or the Error that says why it could not be loaded (not built, libzmq5 missing). Cached. */
+export function loadNativeReceive(): NativeReceiveAddon | Error {
+  if (loaded) return loaded;
+  try {
+    const require = createRequire(import.meta.url);
+    const nodeGypBuild = require('node-gyp-build') as (dir: string) => NativeReceiveAddon;
+    // dist/collector/inputs/ -> repository (or image) root -> native/
+    loaded = nodeGypBuild(fileURLToPath(new URL('../../../native', import.meta.url)));
+  } catch (err) {
+    loaded = err instanceof Error ? err : new Error(String(err));
+  }
+  return loaded;
+}

@@ -1,0 +1,488 @@
+// zlog's native receive path: one libzmq PULL or SUB socket drained by a thread of its own, which packs whole
+// messages into chunk buffers lent by JavaScript and hands each filled buffer back in one call. JavaScript
+// then does no per-message work at all: the chunk goes to a worker thread as it is.
+//
+// Why a thread and not a DONTWAIT loop on the main thread: zeromq.js pays one C++ -> JS crossing and one
+// external Buffer per frame (about 2 us here), which caps single-record PUSH input at ~500k frames/s; the
+// thread pays that once per chunk (thousands of frames).
+//
+// Chunk layout: exactly the one collector/pipeline/chunk.ts reads (little-endian), per message:
+//   u8 kind (0 = frames), u8 input index, u8 compression (0), u8 reserved, u32 record count (0),
+//   f64 receive time (ms since epoch), u32 frame count, then per frame: u32 length + bytes.
+//
+// Threading: the libzmq socket is only ever touched by one thread at a time. JavaScript binds/connects it
+// before start(); after start() only the receive thread uses it, and JavaScript talks to the thread through
+// atomics, a mutex-guarded list of lent buffers, and a wake-up message on an inproc PAIR socket.
+#include <napi.h>
+#include <zmq.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+constexpr size_t kMsgHeader = 20;
+constexpr int kIdlePollMs = 100;
+// Messages taken per wake before looking at the control socket again: bounds how late a pause is seen.
+constexpr int kMaxPerBurst = 65536;
+
+double NowMs() {
+  using namespace std::chrono;
+  return static_cast<double>(duration_cast<microseconds>(system_clock::now().time_since_epoch()).count()) / 1000.0;
+}
+
+inline void PutU32(uint8_t* p, uint32_t v) { std::memcpy(p, &v, 4); }  // x86-64 / arm64: little-endian
+
+struct Lent {
+  uint32_t slot;
+  uint8_t* data;
+  size_t cap;
+};
+
+// What the thread hands to JavaScript: a lent buffer (slot >= 0) filled to len, or an owned heap buffer for
+// a message that did not fit any lent buffer (slot < 0).
+struct Delivery {
+  int64_t slot;
+  uint8_t* owned;
+  size_t len;
+  uint32_t messages;
+  uint64_t bytes;
+  bool drained;  // the last delivery of a stopAccepting(): the socket is closed
+};
+
+class Receiver : public Napi::ObjectWrap<Receiver> {
+ public:
+  static Napi::Function Init(Napi::Env env) {
+    return DefineClass(env, "Receiver",
+                       {
+                           InstanceMethod("bind", &Receiver::Bind),
+                           InstanceMethod("connect", &Receiver::Connect),
+                           InstanceMethod("start", &Receiver::Start),
+                           InstanceMethod("lend", &Receiver::Lend),
+                           InstanceMethod("pause", &Receiver::Pause),
+                           InstanceMethod("resume", &Receiver::Resume),
+                           InstanceMethod("stopAccepting", &Receiver::StopAccepting),
+                           InstanceMethod("close", &Receiver::Close),
+                           InstanceMethod("stats", &Receiver::Stats),
+                       });
+  }
+
+  explicit Receiver(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Receiver>(info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsFunction()) {
+      Napi::TypeError::New(env, "Receiver(options, onChunk): options object and callback required").ThrowAsJavaScriptException();
+      return;
+    }
+    Napi::Object o = info[0].As<Napi::Object>();
+    std::string type = o.Get("type").ToString().Utf8Value();
+    input_ = static_cast<uint8_t>(o.Get("inputIndex").ToNumber().Uint32Value());
+    max_message_bytes_ = static_cast<uint64_t>(o.Get("maxMessageBytes").ToNumber().Int64Value());
+    ctx_ = zmq_ctx_new();
+    int st = type == "sub" ? ZMQ_SUB : type == "pull" ? ZMQ_PULL : -1;
+    if (st < 0) {
+      Napi::TypeError::New(env, "Receiver: type must be 'pull' or 'sub', got '" + type + "'").ThrowAsJavaScriptException();
+      return;
+    }
+    sock_ = zmq_socket(ctx_, st);
+    int hwm = o.Get("receiveHighWaterMark").ToNumber().Int32Value();
+    int64_t maxsize = o.Get("maxFrameBytes").ToNumber().Int64Value();
+    int linger = 0;
+    zmq_setsockopt(sock_, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(sock_, ZMQ_MAXMSGSIZE, &maxsize, sizeof maxsize);
+    zmq_setsockopt(sock_, ZMQ_LINGER, &linger, sizeof linger);
+    if (st == ZMQ_SUB) {
+      Napi::Value t = o.Get("subscribe");
+      if (t.IsArray()) {
+        Napi::Array a = t.As<Napi::Array>();
+        for (uint32_t i = 0; i < a.Length(); i++) {
+          std::string s = a.Get(i).ToString().Utf8Value();
+          zmq_setsockopt(sock_, ZMQ_SUBSCRIBE, s.data(), s.size());
+        }
+      }
+    }
+    // Wake-up channel: JavaScript's end sends one empty message per request, the thread's end is polled.
+    wake_rx_ = zmq_socket(ctx_, ZMQ_PAIR);
+    wake_tx_ = zmq_socket(ctx_, ZMQ_PAIR);
+    std::string ep = "inproc://zlog-wake-" + std::to_string(reinterpret_cast<uintptr_t>(this));
+    zmq_bind(wake_rx_, ep.c_str());
+    zmq_connect(wake_tx_, ep.c_str());
+    zmq_setsockopt(wake_tx_, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(wake_rx_, ZMQ_LINGER, &linger, sizeof linger);
+    on_chunk_ = Napi::Persistent(info[1].As<Napi::Function>());
+  }
+
+  ~Receiver() override { Shutdown(); }
+
+ private:
+  // ---- JavaScript thread ----
+
+  Napi::Value Bind(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (started_) return ThrowValue(env, "bind after start");
+    std::string ep = info[0].ToString().Utf8Value();
+    if (zmq_bind(sock_, ep.c_str()) != 0) return ThrowValue(env, "bind " + ep + ": " + zmq_strerror(zmq_errno()));
+    char last[256];
+    size_t n = sizeof last;
+    zmq_getsockopt(sock_, ZMQ_LAST_ENDPOINT, last, &n);
+    std::string actual(last);
+    bound_.push_back(actual);
+    return Napi::String::New(env, actual);
+  }
+
+  Napi::Value Connect(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (started_) return ThrowValue(env, "connect after start");
+    std::string ep = info[0].ToString().Utf8Value();
+    if (zmq_connect(sock_, ep.c_str()) != 0) return ThrowValue(env, "connect " + ep + ": " + zmq_strerror(zmq_errno()));
+    connected_.push_back(ep);
+    return env.Undefined();
+  }
+
+  Napi::Value Start(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (started_) return env.Undefined();
+    started_ = true;
+    tsfn_ = Napi::ThreadSafeFunction::New(env, on_chunk_.Value(), "zlog-native-receive", 0, 1);
+    thread_ = std::thread([this] { Run(); });
+    return env.Undefined();
+  }
+
+  // lend(arrayBuffer): a buffer the thread may fill. JavaScript must not touch it until it comes back.
+  Napi::Value Lend(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsArrayBuffer()) return ThrowValue(env, "lend(ArrayBuffer) expected");
+    Napi::ArrayBuffer ab = info[0].As<Napi::ArrayBuffer>();
+    uint32_t slot;
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      if (!free_slots_.empty()) {
+        slot = free_slots_.back();
+        free_slots_.pop_back();
+      } else {
+        slot = static_cast<uint32_t>(refs_.size());
+        refs_.emplace_back();
+      }
+      refs_[slot] = Napi::Persistent(ab);
+      lent_.push_back({slot, static_cast<uint8_t*>(ab.Data()), ab.ByteLength()});
+    }
+    Wake();
+    return env.Undefined();
+  }
+
+  Napi::Value Pause(const Napi::CallbackInfo& info) {
+    paused_.store(true, std::memory_order_relaxed);
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Resume(const Napi::CallbackInfo& info) {
+    paused_.store(false, std::memory_order_relaxed);
+    Wake();
+    return info.Env().Undefined();
+  }
+
+  // stopAccepting(quietMs, unbind): optionally unbind/disconnect, then read until the socket has been quiet for
+  // quietMs; the final delivery carries drained = true and the socket is closed.
+  Napi::Value StopAccepting(const Napi::CallbackInfo& info) {
+    quiet_ms_.store(info[0].ToNumber().Int32Value());
+    unbind_on_stop_.store(info.Length() > 1 && info[1].ToBoolean().Value());
+    stop_accepting_.store(true);
+    paused_.store(false);
+    Wake();
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    Shutdown();
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Stats(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("messages", Napi::Number::New(env, static_cast<double>(messages_.load())));
+    o.Set("bytes", Napi::Number::New(env, static_cast<double>(bytes_.load())));
+    o.Set("oversize", Napi::Number::New(env, static_cast<double>(oversize_.load())));
+    o.Set("waitsForBuffer", Napi::Number::New(env, static_cast<double>(waits_.load())));
+    return o;
+  }
+
+  Napi::Value ThrowValue(Napi::Env env, const std::string& msg) {
+    Napi::Error::New(env, "native receiver: " + msg).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+
+  void Wake() {
+    if (wake_tx_) zmq_send(wake_tx_, "", 0, ZMQ_DONTWAIT);
+  }
+
+  void Shutdown() {
+    if (closed_) return;
+    closed_ = true;
+    closing_.store(true);
+    Wake();
+    if (thread_.joinable()) thread_.join();
+    if (started_) tsfn_.Release();
+    if (wake_tx_) zmq_close(wake_tx_);
+    if (wake_rx_) zmq_close(wake_rx_);
+    if (sock_ && !sock_closed_) zmq_close(sock_);
+    wake_tx_ = wake_rx_ = sock_ = nullptr;
+    if (ctx_) zmq_ctx_term(ctx_);
+    ctx_ = nullptr;
+  }
+
+  // ---- receive thread ----
+
+  bool TakeBuffer() {
+    std::lock_guard<std::mutex> g(mu_);
+    if (lent_.empty()) return false;
+    cur_ = lent_.front();
+    lent_.pop_front();
+    have_cur_ = true;
+    cur_len_ = 0;
+    cur_msgs_ = 0;
+    cur_bytes_ = 0;
+    return true;
+  }
+
+  void Deliver(Delivery* d) {
+    tsfn_.BlockingCall(d, [this](Napi::Env env, Napi::Function cb, Delivery* d) { OnDelivery(env, cb, d); });
+  }
+
+  void Flush(bool drained) {
+    if (have_cur_ && (cur_msgs_ > 0 || drained)) {
+      Deliver(new Delivery{cur_.slot, nullptr, cur_len_, cur_msgs_, cur_bytes_, drained});
+      have_cur_ = false;
+    } else if (drained) {
+      Deliver(new Delivery{-1, nullptr, 0, 0, 0, true});
+    }
+  }
+
+  // Packs one whole message (frames already received) into the current buffer. Returns false when no buffer
+  // is available yet: the caller keeps the message pending and waits for one.
+  bool Place(std::vector<zmq_msg_t>& frames, uint64_t total, double now) {
+    size_t need = kMsgHeader + 4 * frames.size() + total;
+    if (have_cur_ && cur_len_ + need > cur_.cap) Flush(false);
+    if (!have_cur_ && !TakeBuffer()) return false;
+    uint8_t* out;
+    uint8_t* owned = nullptr;
+    if (need > cur_.cap) {
+      // Bigger than any lent buffer: a buffer of its own (rare; such messages are near maxMessageBytes).
+      owned = static_cast<uint8_t*>(std::malloc(need));
+      out = owned;
+    } else {
+      out = cur_.data + cur_len_;
+    }
+    out[0] = 0;
+    out[1] = input_;
+    out[2] = 0;
+    out[3] = 0;
+    PutU32(out + 4, 0);
+    std::memcpy(out + 8, &now, 8);
+    PutU32(out + 16, static_cast<uint32_t>(frames.size()));
+    size_t o = kMsgHeader;
+    for (auto& f : frames) {
+      size_t n = zmq_msg_size(&f);
+      PutU32(out + o, static_cast<uint32_t>(n));
+      std::memcpy(out + o + 4, zmq_msg_data(&f), n);
+      o += 4 + n;
+    }
+    if (owned) {
+      Deliver(new Delivery{-1, owned, need, 1, total, false});
+    } else {
+      cur_len_ += need;
+      cur_msgs_++;
+      cur_bytes_ += total;
+    }
+    return true;
+  }
+
+  void ClosePending() {
+    for (auto& f : pending_) zmq_msg_close(&f);
+    pending_.clear();
+  }
+
+  // Receives every frame of one message. Returns 1 for a message, 0 for none waiting, -1 for a dead socket.
+  int ReceiveOne(uint64_t* total) {
+    *total = 0;
+    for (;;) {
+      zmq_msg_t m;
+      zmq_msg_init(&m);
+      int rc = zmq_msg_recv(&m, sock_, pending_.empty() ? ZMQ_DONTWAIT : 0);
+      if (rc < 0) {
+        int e = zmq_errno();
+        zmq_msg_close(&m);
+        if (e == EINTR) continue;
+        if (e == EAGAIN && pending_.empty()) return 0;
+        ClosePending();
+        return -1;
+      }
+      *total += static_cast<uint64_t>(rc);
+      pending_.push_back(m);
+      if (!zmq_msg_more(&m)) return 1;
+    }
+  }
+
+  void DrainWake() {
+    zmq_msg_t m;
+    for (;;) {
+      zmq_msg_init(&m);
+      int rc = zmq_msg_recv(&m, wake_rx_, ZMQ_DONTWAIT);
+      zmq_msg_close(&m);
+      if (rc < 0) break;
+    }
+  }
+
+  void Run() {
+    zmq_pollitem_t items[2] = {{wake_rx_, 0, ZMQ_POLLIN, 0}, {sock_, 0, ZMQ_POLLIN, 0}};
+    bool stopping = false;
+    int64_t quiet_deadline = 0;
+    uint64_t pending_total = 0;
+    bool have_pending = false;
+    for (;;) {
+      if (closing_.load()) break;
+      if (!stopping && stop_accepting_.load()) {
+        stopping = true;
+        if (unbind_on_stop_.load()) {
+          for (auto& ep : bound_) zmq_unbind(sock_, ep.c_str());
+          for (auto& ep : connected_) zmq_disconnect(sock_, ep.c_str());
+        }
+      }
+      bool can_read = !paused_.load(std::memory_order_relaxed);
+      // A pending message (received, waiting for a buffer) must be placed before anything else is read.
+      if (can_read && have_pending) {
+        if (Place(pending_, pending_total, NowMs())) {
+          ClosePending();
+          have_pending = false;
+        } else {
+          waits_.fetch_add(1, std::memory_order_relaxed);
+          can_read = false;
+        }
+      }
+      int quiet = quiet_ms_.load();
+      long timeout = kIdlePollMs;
+      if (stopping) {
+        int64_t now = static_cast<int64_t>(NowMs());
+        if (quiet_deadline == 0) quiet_deadline = now + quiet;
+        if (now >= quiet_deadline && !have_pending) break;
+        timeout = static_cast<long>(quiet_deadline - now);
+        if (timeout < 1) timeout = 1;
+      }
+      int n = zmq_poll(items, can_read ? 2 : 1, timeout);
+      if (n < 0) {
+        if (zmq_errno() == EINTR) continue;
+        break;
+      }
+      if (items[0].revents & ZMQ_POLLIN) DrainWake();
+      if (!can_read || !(items[1].revents & ZMQ_POLLIN)) continue;
+      double now = NowMs();
+      bool dead = false;
+      for (int i = 0; i < kMaxPerBurst; i++) {
+        uint64_t total;
+        int r = ReceiveOne(&total);
+        if (r == 0) break;
+        if (r < 0) {
+          dead = true;
+          break;
+        }
+        messages_.fetch_add(1, std::memory_order_relaxed);
+        bytes_.fetch_add(total, std::memory_order_relaxed);
+        if (total > max_message_bytes_) {
+          oversize_.fetch_add(1, std::memory_order_relaxed);
+          ClosePending();
+          continue;
+        }
+        if (!Place(pending_, total, now)) {
+          have_pending = true;
+          pending_total = total;
+          waits_.fetch_add(1, std::memory_order_relaxed);
+          break;
+        }
+        ClosePending();
+        if (paused_.load(std::memory_order_relaxed)) break;
+      }
+      if (stopping) quiet_deadline = static_cast<int64_t>(NowMs()) + quiet;
+      // The socket is empty (or we must wait): hand over what we have, so an idle input has low latency and a
+      // busy one fills whole buffers.
+      Flush(false);
+      if (dead) break;
+    }
+    ClosePending();
+    if (stopping && !closing_.load()) {
+      zmq_close(sock_);
+      sock_closed_ = true;
+      Flush(true);
+    }
+  }
+
+  // ---- JavaScript thread, called through the thread-safe function ----
+
+  void OnDelivery(Napi::Env env, Napi::Function cb, Delivery* d) {
+    Napi::Value buf = env.Null();
+    if (d->slot >= 0) {
+      std::lock_guard<std::mutex> g(mu_);
+      buf = refs_[d->slot].Value();
+      refs_[d->slot].Reset();
+      free_slots_.push_back(static_cast<uint32_t>(d->slot));
+    } else if (d->owned) {
+      Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, d->len);
+      std::memcpy(ab.Data(), d->owned, d->len);
+      std::free(d->owned);
+      buf = ab;
+    }
+    uint32_t msgs = d->messages;
+    double len = static_cast<double>(d->len), bytes = static_cast<double>(d->bytes);
+    bool drained = d->drained;
+    delete d;
+    cb.Call({buf, Napi::Number::New(env, len), Napi::Number::New(env, msgs), Napi::Number::New(env, bytes),
+             Napi::Boolean::New(env, drained)});
+  }
+
+  void* ctx_ = nullptr;
+  void* sock_ = nullptr;
+  void* wake_rx_ = nullptr;
+  void* wake_tx_ = nullptr;
+  bool sock_closed_ = false;
+  uint8_t input_ = 0;
+  uint64_t max_message_bytes_ = 0;
+  std::vector<std::string> bound_, connected_;
+  bool started_ = false, closed_ = false;
+  std::thread thread_;
+  Napi::ThreadSafeFunction tsfn_;
+  Napi::FunctionReference on_chunk_;
+
+  std::mutex mu_;  // guards lent_, refs_, free_slots_
+  std::deque<Lent> lent_;
+  std::vector<Napi::Reference<Napi::ArrayBuffer>> refs_;
+  std::vector<uint32_t> free_slots_;
+
+  std::atomic<bool> paused_{false}, stop_accepting_{false}, unbind_on_stop_{false}, closing_{false};
+  std::atomic<int> quiet_ms_{0};
+  std::atomic<uint64_t> messages_{0}, bytes_{0}, oversize_{0}, waits_{0};
+
+  // receive thread only
+  Lent cur_{};
+  bool have_cur_ = false;
+  size_t cur_len_ = 0;
+  uint32_t cur_msgs_ = 0;
+  uint64_t cur_bytes_ = 0;
+  std::vector<zmq_msg_t> pending_;
+};
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("Receiver", Receiver::Init(env));
+  int major, minor, patch;
+  zmq_version(&major, &minor, &patch);
+  exports.Set("libzmqVersion", Napi::String::New(env, std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch)));
+  exports.Set("curve", Napi::Boolean::New(env, zmq_has("curve") != 0));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(zlog_receive, Init)
