@@ -5,6 +5,7 @@
 // the API server also checks the rules against the spec's own default ({}), before nested defaults exist.
 import type { LogServerSpec } from '../operator/api/types.js';
 import { parseQuantity } from '../operator/api/quantity.js';
+import { healthIssues } from '../collector/health/schema.js';
 
 export interface SpecRule {
   /** Field the rule is about, relative to spec, dotted (also the CEL fieldPath). */
@@ -80,5 +81,11 @@ export const specRules: readonly SpecRule[] = [
       const bytes = parseQuantity(limit);
       return bytes === undefined || s.pipeline.queue.maxBytes < bytes;
     },
+  },
+  {
+    // Operator-only, from the collector's own check (collector/health/schema.ts), so the two cannot disagree.
+    field: 'health',
+    message: 'health: a critical threshold is below its warning one (memory.criticalRatio, eventLoop.criticalMs or sinks.stuckSeconds)',
+    holds: (s) => healthIssues(s.health).length === 0,
   },
 ];

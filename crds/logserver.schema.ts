@@ -5,6 +5,7 @@
 // (registered with ajv as no-op keywords). Cross-field rules live in logserver.rules.ts.
 
 import { collectorConfigSchema, fileSinkProperties, inputSchema } from '../collector/config/schema.js';
+import { healthSchema } from '../collector/health/schema.js';
 
 /**
  * A fragment of the collector's own config schema, made structural for a CRD (every enum-only node gets its
@@ -196,6 +197,8 @@ export const logServerSpecSchema = {
     drainTimeoutSeconds: { type: 'integer', minimum: 1, maximum: 3600, default: 25, description: 'How long a stopping pod may drain.' },
     logLevel: { type: 'string', enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], default: 'info' },
     metricsPort: { ...port, default: 9090, description: 'HTTP port for /metrics, /healthz, /readyz and /drain.' },
+    // The collector's health thresholds, passed through; the pod's probes are derived from them.
+    health: structural(healthSchema),
     monitoring: {
       type: 'object',
       additionalProperties: false,

@@ -1,7 +1,9 @@
 // The `health` section of the collector's configuration schema (collector/config/schema.ts includes it):
 // thresholds of every check, with the defaults that apply when it is left out.
 
-const ratio = { type: 'number', exclusiveMinimum: 0, maximum: 1 } as const;
+// minimum rather than exclusiveMinimum: the LogServer CRD reuses this schema, and a CRD's OpenAPI v3.0 schema
+// reads exclusiveMinimum as a boolean.
+const ratio = { type: 'number', minimum: 0.01, maximum: 1 } as const;
 
 export const healthSchema = {
   type: 'object',
@@ -35,7 +37,7 @@ export const healthSchema = {
       default: {},
       properties: {
         windowSeconds: { type: 'integer', minimum: 1, maximum: 3600, default: 60, description: 'sliding window of the error rate' },
-        warningPerSecond: { type: 'number', exclusiveMinimum: 0, default: 1, description: 'errors/s of one component reported as a warning' },
+        warningPerSecond: { type: 'number', minimum: 0.001, default: 1, description: 'errors/s of one component reported as a warning' },
       },
     },
     queue: {
@@ -48,15 +50,15 @@ export const healthSchema = {
       type: 'object',
       additionalProperties: false,
       default: {},
-      properties: { warningAgeSeconds: { type: 'number', exclusiveMinimum: 0, default: 60, description: 'age of the oldest unwritten record that fails readiness' } },
+      properties: { warningAgeSeconds: { type: 'number', minimum: 0.1, default: 60, description: 'age of the oldest unwritten record that fails readiness' } },
     },
     sinks: {
       type: 'object',
       additionalProperties: false,
       default: {},
       properties: {
-        stalledSeconds: { type: 'number', exclusiveMinimum: 0, default: 10, description: 'a sink write without progress this long fails readiness' },
-        stuckSeconds: { type: 'number', exclusiveMinimum: 0, default: 120, description: 'a sink write without progress this long fails liveness' },
+        stalledSeconds: { type: 'number', minimum: 0.1, default: 10, description: 'a sink write without progress this long fails readiness' },
+        stuckSeconds: { type: 'number', minimum: 0.1, default: 120, description: 'a sink write without progress this long fails liveness' },
       },
     },
   },

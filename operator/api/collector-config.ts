@@ -43,6 +43,7 @@ export function renderCollectorConfig(spec: LogServerSpec): CollectorConfig {
     // The pod's IP must answer probes and clients, so the collector listens on every interface.
     http: { host: '0.0.0.0', port: spec.metricsPort },
     drain: { timeoutSeconds: spec.drainTimeoutSeconds },
+    health: structuredClone(spec.health),
     log: { level: spec.logLevel },
     // Each pod names itself ($HOSTNAME) at start.
     hostname: '',

@@ -1,6 +1,8 @@
 // The LogServer object after defaults are applied. crds/logserver.schema.ts is the source of truth; these
 // types mirror it for the compiler (validate.test.ts checks the defaults the schema fills in).
 
+import type { HealthThresholds } from '../../collector/health/types.js';
+
 export type Quantity = number | string;
 export type InputType = 'zmq-pull' | 'zmq-sub' | 'zmq-router';
 
@@ -71,6 +73,7 @@ export interface LogServerSpec {
   drainTimeoutSeconds: number;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
   metricsPort: number;
+  health: HealthThresholds;
   monitoring: { serviceMonitor: { enabled: boolean; labels?: Record<string, string>; interval: string } };
   podDisruptionBudget: { enabled: boolean; maxUnavailable: number };
   service: { type: 'ClusterIP' | 'NodePort' | 'LoadBalancer'; annotations?: Record<string, string> };

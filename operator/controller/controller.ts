@@ -11,6 +11,7 @@ import { EventRecorder } from './events.js';
 import { Informer, objectKey } from './informer.js';
 import { type Kube, type KubeObject, isStatus } from './kube.js';
 import { WorkQueue, type QueueOptions } from './queue.js';
+import { unreadyReasons } from './pod-health.js';
 import { Reconciler } from './reconciler.js';
 import type { OperatorMetrics } from '../observability/metrics.js';
 
@@ -99,6 +100,7 @@ export class Controller {
       events: new EventRecorder(o.kube, o.log, o.instance),
       serviceMonitorsAvailable: () => this.discovery.isAvailable,
       cachedChild: (ref: ChildRef) => this.children.get(ref.kind)?.get(ref.namespace, ref.name),
+      unreadyReasons: (namespace, selector, port) => unreadyReasons(o.kube, namespace, selector, port),
     });
   }
 

@@ -62,6 +62,7 @@ const plurals: Record<string, string> = {
   [KIND]: PLURAL,
   ...Object.fromEntries(CHILD_KINDS.map((k) => [k.kind, k.plural])),
   Event: 'events',
+  Pod: 'pods',
   Lease: 'leases',
 };
 

@@ -8,6 +8,7 @@ import { selectorString, type Owner } from '../manifests/common.js';
 import { desiredState, type ChildRef } from '../manifests/index.js';
 import type { EventRecorder } from './events.js';
 import { type Kube, type KubeObject } from './kube.js';
+import { describeUnready, type UnreadyPod } from './pod-health.js';
 import { type DeploymentView, type ConditionInput, mergeConditions, transitions, withoutCondition, workloadConditions } from './status.js';
 
 export interface ReconcileDeps {
@@ -17,6 +18,8 @@ export interface ReconcileDeps {
   serviceMonitorsAvailable(): boolean;
   /** A child from the informer caches, if the operator has seen it. */
   cachedChild(ref: ChildRef): KubeObject | undefined;
+  /** Why the LogServer's unready pods are not ready (pod-health.ts); asked only while it is not Ready. */
+  unreadyReasons?(namespace: string, selector: string, port: number): Promise<{ pods: UnreadyPod[]; total: number }>;
 }
 
 export type ReconcileResult = 'success' | 'invalid' | 'gone';
@@ -104,7 +107,9 @@ export class Reconciler {
       }
     }
 
-    let conditions: Condition[] = mergeConditions(previous, [...workloadConditions(spec.replicas, generation, deployment), ...smUpdates], now);
+    const workload = workloadConditions(spec.replicas, generation, deployment);
+    await this.nameUnreadyPods(workload, owner, spec.metricsPort, log);
+    let conditions: Condition[] = mergeConditions(previous, [...workload, ...smUpdates], now);
     if (!desired.serviceMonitor) conditions = withoutCondition(conditions, SM_CONDITION);
     const status: LogServerStatus = {
       observedGeneration: generation,
@@ -117,6 +122,19 @@ export class Reconciler {
     };
     await this.writeStatus(ls, status, log);
     return 'success';
+  }
+
+  /** Appends to a False Ready condition which pods are not ready and why (the collector's failing checks). */
+  private async nameUnreadyPods(workload: ConditionInput[], owner: Owner, port: number, log: Logger): Promise<void> {
+    const ready = workload.find((c) => c.type === 'Ready');
+    if (!ready || ready.status !== 'False' || !this.deps.unreadyReasons) return;
+    try {
+      const { pods, total } = await this.deps.unreadyReasons(owner.namespace, selectorString(owner), port);
+      if (pods.length) ready.message = `${ready.message}; ${describeUnready(pods, total)}`;
+    } catch (err) {
+      // Reporting only: a failed pod list must not fail the reconcile.
+      log.debug({ err: (err as Error).message }, 'could not list pods to name why they are not ready');
+    }
   }
 
   private async writeStatus(ls: LogServer, status: LogServerStatus, log: Logger): Promise<void> {

@@ -4,6 +4,7 @@
 import type { V1Deployment, V1EnvVar, V1PodSecurityContext, V1SecurityContext, V1TopologySpreadConstraint, V1Volume } from '@kubernetes/client-node';
 import { CONFIG_DIR, CONFIG_FILE, DATA_DIR } from '../api/collector-config.js';
 import type { LogServerSpec } from '../api/types.js';
+import { collectorProbes } from './probes.js';
 import { CONFIG_HASH_ANNOTATION, METRICS_PORT_NAME, childMeta, childNames, commonLabels, selectorLabels, type Built, type Owner } from './common.js';
 
 /** Room after the drain for the kubelet to deliver SIGTERM and the process to exit. */
@@ -60,6 +61,7 @@ export function buildDeployment(
     { name: 'tmp', emptyDir: {} },
   ];
   const sched = spec.scheduling;
+  const probes = collectorProbes(spec.health, METRICS_PORT_NAME);
   const quantities = (m?: Record<string, number | string>) =>
     m ? Object.fromEntries(Object.entries(m).map(([k, v]) => [k, String(v)])) : undefined;
   return {
@@ -111,8 +113,8 @@ export function buildDeployment(
                 ...(spec.resources.requests ? { requests: quantities(spec.resources.requests) } : {}),
                 ...(spec.resources.limits ? { limits: quantities(spec.resources.limits) } : {}),
               },
-              livenessProbe: { httpGet: { path: '/healthz', port: METRICS_PORT_NAME }, periodSeconds: 10, failureThreshold: 3 },
-              readinessProbe: { httpGet: { path: '/readyz', port: METRICS_PORT_NAME }, periodSeconds: 5, failureThreshold: 1 },
+              livenessProbe: probes.liveness,
+              readinessProbe: probes.readiness,
               lifecycle: {
                 preStop: { exec: { command: ['node', '-e', preStopScript(spec.metricsPort, spec.drainTimeoutSeconds)] } },
               },

@@ -26,6 +26,8 @@ export const operatorRules: readonly PolicyRule[] = [
   { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: applyAndPrune },
   { apiGroups: ['monitoring.coreos.com'], resources: ['servicemonitors'], verbs: applyAndPrune },
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+  // Read-only, only while a LogServer is not Ready: which of its pods are not ready (controller/pod-health.ts).
+  { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
 ];
 
 /** Granted by a Role in the operator's own namespace (--leader-election-namespace), not cluster-wide. */

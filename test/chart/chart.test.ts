@@ -158,7 +158,7 @@ describe('charts/zlog', () => {
     const used = new Set(exprs.flatMap((e) => e.match(/zlog_[a-z_]+/g) ?? []).map((n) => n.replace(/_bucket$/, '')));
     const exported = new Set((await new Metrics().registry.getMetricsAsJSON()).map((m) => m.name));
     for (const name of used) assert.ok(exported.has(name), `dashboard uses ${name}, which the collector does not export`);
-    for (const wanted of ['zlog_component_received_events_total', 'zlog_component_discarded_events_total', 'zlog_component_errors_total', 'zlog_buffer_events', 'zlog_ack_latency_seconds']) {
+    for (const wanted of ['zlog_component_received_events_total', 'zlog_component_discarded_events_total', 'zlog_component_errors_total', 'zlog_buffer_events', 'zlog_ack_latency_seconds', 'zlog_health_check_status', 'zlog_ready', 'zlog_live', 'zlog_memory_limit_bytes', 'zlog_process_resident_memory_bytes']) {
       assert.ok(used.has(wanted), `dashboard has no panel on ${wanted}`);
     }
   });
