@@ -4,7 +4,7 @@ import { describeUnready, readyzReasons, unreadyPods } from './pod-health.js';
 
 test('unready pods are named with the failing checks their /readyz lists', () => {
   const body = '[-]sink:file failed: writing, no progress for 12.0 s\n[-]memory failed: rss 900.0 MiB of 1024.0 MiB cgroup limit (87.9%)\nreadiness check failed\n';
-  assert.deepEqual(readyzReasons(body), ['sink:file (writing, no progress for 12.0 s)', 'memory (rss 900.0 MiB of 1024.0 MiB cgroup limit (87.9%))']);
+  assert.deepEqual(readyzReasons(body), ['sink:file', 'memory']);
   assert.deepEqual(readyzReasons('ok\n'), []);
   const pod = (name: string, ready: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, status: { conditions: [{ type: 'Ready', status: ready }] } });
   assert.deepEqual(unreadyPods([pod('b', 'False'), pod('a', 'True'), pod('c', 'False'), { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'd' } }]).map((p) => p.metadata.name), ['b', 'c', 'd']);

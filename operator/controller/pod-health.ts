@@ -21,11 +21,13 @@ export function unreadyPods(pods: readonly PodView[]): PodView[] {
   return pods.filter((p) => p.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True').sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
 }
 
-/** The failing checks a collector's /readyz body names, with their detail: "sink:file (writing, no progress for 12.0 s)". */
+/**
+ * The failing checks a collector's /readyz body names ("[-]sink:file failed: ..." -> "sink:file"). Names only:
+ * the details carry changing numbers, and a condition message that changes on every reconcile would rewrite
+ * the status (and wake the operator) forever. `zlog health-check --ready` in the pod shows the details.
+ */
 export function readyzReasons(body: string): string[] {
-  const out: string[] = [];
-  for (const m of body.matchAll(/^\[-\]([^\s]+) failed: (.*)$/gm)) out.push(`${m[1]} (${m[2].slice(0, 120)})`);
-  return out;
+  return [...body.matchAll(/^\[-\](\S+) failed: /gm)].map((m) => m[1]).slice(0, 10);
 }
 
 /** One line for the Ready condition's message. */
@@ -53,9 +55,9 @@ export async function unreadyReasons(kube: Kube, namespace: string, selector: st
         const host = ip.includes(':') ? `[${ip}]` : ip;
         const res = await fetch(`http://${host}:${port}/readyz`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
         const reasons = res.ok ? [] : readyzReasons(await res.text());
-        return { pod: p.metadata.name, reason: reasons.length ? reasons.join(', ') : conditionReason(p) };
+        return { pod: p.metadata.name, reason: reasons.length ? `failing checks ${reasons.join(', ')}` : conditionReason(p) };
       } catch (err) {
-        return { pod: p.metadata.name, reason: `${conditionReason(p)} (/readyz unreachable: ${(err as Error).message})` };
+        return { pod: p.metadata.name, reason: `${conditionReason(p)} (/readyz unreachable: ${(err as Error).name})` };
       }
     }),
   );
