@@ -1,4 +1,5 @@
 // `zlog status` and `zlog health-check`: ask a running collector over its HTTP endpoint.
+import { failingChecks, healthExitCode, HEALTH_EXIT } from '../health/exit-codes.js';
 
 export async function healthCheck(url: string, ready: boolean, timeoutSeconds: number): Promise<number> {
   const path = ready ? '/readyz' : '/healthz';
@@ -9,11 +10,14 @@ export async function healthCheck(url: string, ready: boolean, timeoutSeconds: n
       console.log(`${path}: ${body}`);
       return 0;
     }
+    const failing = failingChecks(body);
+    const code = healthExitCode(failing);
     console.error(`${path}: HTTP ${res.status} ${body}`);
-    return 3;
+    console.error(`zlog health-check: failing ${failing.join(', ') || 'unknown'}; exit ${code}`);
+    return code;
   } catch (err) {
     console.error(`${path}: collector at ${url} unreachable: ${(err as Error).message}`);
-    return 3;
+    return HEALTH_EXIT.unhealthy;
   }
 }
 

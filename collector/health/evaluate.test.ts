@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { collectorConfigSchema } from '../config/schema.js';
 import { validateConfig } from '../config/load.js';
 import { RateWindow } from './errors.js';
+import { failingChecks, healthExitCode } from './exit-codes.js';
 import { evaluate, failing, probeBody } from './evaluate.js';
 import { staleLagMs } from './event-loop.js';
 import type { CheckResult, Readings } from './types.js';
@@ -105,4 +106,15 @@ test('config: ordered thresholds are enforced with the fields named', () => {
   assert.throws(() => validateConfig({ health: { memory: { warningRatio: 0.9, criticalRatio: 0.5 } } }), /health\.memory\.criticalRatio: 0\.5 is below health\.memory\.warningRatio \(0\.9\)/);
   assert.throws(() => validateConfig({ health: { sinks: { stalledSeconds: 30, stuckSeconds: 5 } } }), /health\.sinks\.stuckSeconds/);
   assert.throws(() => validateConfig({ health: { queue: { warningRatio: 1.5 } } }), /health\.queue\.warningRatio/);
+});
+
+test('health-check exit codes: the most urgent failing check decides', () => {
+  const body = '[-]queue failed: x\n[-]sink:file failed: writing\nreadiness check failed\n';
+  assert.deepEqual(failingChecks(body), ['queue', 'sink:file']);
+  assert.equal(healthExitCode(failingChecks(body)), 6);
+  assert.equal(healthExitCode(['draining', 'heap']), 4);
+  assert.equal(healthExitCode(['event-loop']), 5);
+  assert.equal(healthExitCode(['oldest-record']), 7);
+  assert.equal(healthExitCode(['draining']), 8);
+  assert.equal(healthExitCode([]), 3);
 });

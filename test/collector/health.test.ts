@@ -84,10 +84,11 @@ test('a stalled sink: readiness drops naming it, liveness fails past the stall l
   assert.match(verbose.body, /^\[-\]sink:fifo failed: value=[\d.]+ threshold=3 seconds;/m);
   assert.match(verbose.body, /^\[\+\]memory ok: value=\d+ threshold=\d+ bytes;/m);
 
-  // The CLI names the check and exits 3.
+  // The CLI names the check and exits with the sink's code.
   const hc = spawnSync(process.execPath, [CLI, 'health-check', '--url', c.url, '--timeout', '20'], { encoding: 'utf8' });
-  assert.equal(hc.status, 3, hc.stderr);
+  assert.equal(hc.status, 6, hc.stderr);
   assert.match(hc.stderr, /sink:fifo failed/);
+  assert.match(hc.stderr, /failing sink:fifo; exit 6/);
   // zlog status: the table and the JSON carry the checks.
   const table = spawnSync(process.execPath, [CLI, 'status', '--url', c.url], { encoding: 'utf8' });
   assert.equal(table.status, 0, table.stderr);
@@ -118,6 +119,8 @@ test('a wedged event loop fails liveness naming event-loop; released, it recover
   await waitFor('liveness to fail', async () => (live = await probe(`${c.url}/healthz`)).status === 503, 60_000, 100);
   assert.match(live.body, /^\[-\]event-loop failed: /m);
   assert.ok(c.logs.some((l) => l.includes('event loop wedged')));
+  const hc = spawnSync(process.execPath, [CLI, 'health-check', '--url', c.url, '--timeout', '20'], { encoding: 'utf8' });
+  assert.equal(hc.status, 5, hc.stderr);
   process.kill(c.pid, 'SIGUSR2');
   await waitFor('liveness back', async () => (await probe(`${c.url}/healthz`)).status === 200, 60_000, 100);
 });
