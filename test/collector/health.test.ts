@@ -152,6 +152,10 @@ test('sustained decode rejections above the configured rate show in verbose heal
     await waitFor('the metric', async () => (await c.metric('zlog_health_check_status', { check: 'errors:native' })) === 1, 30_000, 100);
     assert.ok((await c.metric('zlog_health_check_value', { check: 'errors:native' })) >= 5);
     assert.ok((await c.metric('zlog_component_discarded_events_total', { component_id: 'native', reason: 'checksum' })) > 0);
+    // The sending Dealer is a connected peer, seen through the socket monitor.
+    assert.match(verbose.body, /^\[\+\]connections:native ok: value=1 threshold=0 peers; 1 peers; accepted 1,/m);
+    assert.equal(await c.metric('zlog_input_connections', { component_id: 'native' }), 1);
+    assert.equal(await c.metric('zlog_input_socket_events_total', { component_id: 'native', event: 'accepted' }), 1);
   } finally {
     stop = true;
     await sender;
