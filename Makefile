@@ -50,8 +50,10 @@ bench: deps system-deps build
 images:
 	bash scripts/build-images.sh
 
+## generate: every generated file (CRD, RBAC, chart rbac.yaml, docs/operator-api.md, docs/configuration.md)
 generate: build
-	node dist/crds/generate.js
+	node dist/operator/generate.js
+	node scripts/gen-docs.mjs
 
 ## docs: regenerate the configuration reference in docs/configuration.md from the schema
 docs: build

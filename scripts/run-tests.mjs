@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every compiled test file under dist/ with node's own test runner.
 //   node scripts/run-tests.mjs            all tests
-//   node scripts/run-tests.mjs --unit     only unit tests (collector/, operator/, crds/)
+//   node scripts/run-tests.mjs --unit     only unit tests (collector/, operator/)
 //   node scripts/run-tests.mjs PATTERN    only files whose path contains PATTERN
 // Node 20 does not expand quoted globs, so the file list is built here. --test-force-exit: a test that failed
 // with handles still open must not keep its file's process (and the whole run) alive.

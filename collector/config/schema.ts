@@ -140,7 +140,7 @@ export function configSchema(kinds: KindSpecs) {
 export const collectorConfigSchema = configSchema(BUILTIN_SPECS);
 
 /**
- * Fields every ZeroMQ input takes and the file sink's fields, under the names crds/logserver.schema.ts
+ * Fields every ZeroMQ input takes and the file sink's fields, under the names operator/api/schema.ts
  * imports today; the per-kind schemas are in registry/schemas.ts.
  */
 export const inputSchema = { properties: zmqInputProperties } as const;

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { validateSpec, describeErrors } from './validate.js';
-import { repoRoot } from '../../crds/generate.js';
+import { repoRoot } from '../generate.js';
 
 test('examples/logserver.yaml is a valid LogServer', () => {
   const doc = parse(readFileSync(join(repoRoot(), 'examples/logserver.yaml'), 'utf8'));

@@ -1,4 +1,4 @@
-// The LogServer object after defaults are applied. crds/logserver.schema.ts is the source of truth; these
+// The LogServer object after defaults are applied. operator/api/schema.ts is the source of truth; these
 // types mirror it for the compiler (validate.test.ts checks the defaults the schema fills in).
 
 import type { HealthThresholds } from '../../collector/health/types.js';

@@ -1,8 +1,8 @@
 // Validation of a LogServer spec in the operator: ajv against the same JSON Schema the CRD is generated from
 // (applying its defaults), then every cross-field rule. Errors carry the field path from `spec`.
 import type { ErrorObject } from 'ajv';
-import { logServerSpecSchema } from '../../crds/logserver.schema.js';
-import { specRules } from '../../crds/logserver.rules.js';
+import { logServerSpecSchema } from './schema.js';
+import { specRules } from './rules.js';
 import { newAjv, type SpecError } from './ajv.js';
 import { collectorConfigErrors, renderCollectorConfig } from './collector-config.js';
 import type { LogServerSpec } from './types.js';

@@ -2,11 +2,11 @@
 // becomes its owner's key), N workers take keys from the queue (never two on one key), successes reset a
 // key's backoff, failures requeue it with backoff.
 import type { Logger } from 'pino';
-import { API_VERSION, KIND } from '../../crds/logserver.schema.js';
+import { API_VERSION, KIND, LOGSERVER_RESOURCE } from '../api/schema.js';
 import type { LogServer } from '../api/types.js';
 import { MANAGED_BY } from '../manifests/common.js';
-import { CHILD_KINDS, type ChildRef } from '../manifests/index.js';
-import { ServiceMonitorApi } from './discovery.js';
+import { CHILD_KINDS, type ChildKind, type ChildRef } from '../manifests/children.js';
+import { OptionalApis } from './discovery.js';
 import { EventRecorder } from './events.js';
 import { Informer, objectKey } from './informer.js';
 import { type Kube, type KubeObject, isStatus } from './kube.js';
@@ -23,7 +23,7 @@ export interface ControllerOptions {
   namespace?: string;
   workers?: number;
   queue?: QueueOptions;
-  /** How often to look for the ServiceMonitor API (ms). */
+  /** How often to look for the optional APIs, such as the ServiceMonitor CRD (ms). */
   discoveryPollMs?: number;
   /** Informer restart backoff (ms). */
   watchBackoffMs?: { initial: number; max: number };
@@ -33,6 +33,8 @@ export interface ControllerOptions {
    * informers cannot see (a child that lost its managed-by label, say) is repaired within this period.
    */
   resyncMs?: number;
+  /** How soon a LogServer blocked by a NameConflict is looked at again (ms). */
+  conflictRecheckMs?: number;
   /** Identifies this process in Events. */
   instance: string;
 }
@@ -45,9 +47,11 @@ function ownerKey(o: KubeObject): string | undefined {
 export class Controller {
   readonly queue: WorkQueue;
   readonly logServers: Informer<LogServer & KubeObject>;
+  /** Informers of the child kinds, by kind; an optional kind has one only while its API is served. */
   private readonly children = new Map<string, Informer<KubeObject>>();
-  private readonly discovery: ServiceMonitorApi;
+  private readonly discovery: OptionalApis;
   private readonly reconciler: Reconciler;
+  private readonly childInformer: (k: ChildKind) => Informer<KubeObject>;
   private readonly workers: Promise<void>[] = [];
   private stopped = false;
   private resync: NodeJS.Timeout | undefined;
@@ -68,7 +72,7 @@ export class Controller {
     };
     this.logServers = new Informer<LogServer & KubeObject>(
       o.kube,
-      { apiVersion: API_VERSION, kind: KIND, namespace: o.namespace },
+      { ...LOGSERVER_RESOURCE, namespace: o.namespace },
       {
         add: (ls) => enqueue(objectKey(ls)),
         // Status writes (our own) do not change the generation; only spec changes and deletion matter here.
@@ -79,26 +83,44 @@ export class Controller {
       },
       informerOpts(KIND),
     );
-    for (const k of CHILD_KINDS) {
-      const onChild = (obj: KubeObject) => {
-        const key = ownerKey(obj);
-        if (key) enqueue(key);
-      };
-      this.children.set(
-        k.kind,
-        new Informer<KubeObject>(o.kube, { apiVersion: k.apiVersion, kind: k.kind, namespace: o.namespace }, { add: onChild, update: (_, n) => onChild(n), delete: onChild }, informerOpts(k.kind)),
+    const onChild = (obj: KubeObject) => {
+      const key = ownerKey(obj);
+      if (key) enqueue(key);
+    };
+    this.childInformer = (k: ChildKind) =>
+      new Informer<KubeObject>(
+        o.kube,
+        { apiVersion: k.apiVersion, kind: k.kind, plural: k.plural, namespace: o.namespace },
+        { add: onChild, update: (_, n) => onChild(n), delete: onChild },
+        informerOpts(k.kind),
       );
-    }
-    this.discovery = new ServiceMonitorApi(o.kube, o.log, o.discoveryPollMs ?? 30_000, (available) => {
-      const sm = this.children.get('ServiceMonitor');
-      if (available && !this.stopped) sm?.start();
-      // Every LogServer may now get (or lose) its ServiceMonitor.
-      for (const ls of this.logServers.list()) enqueue(objectKey(ls));
-    });
+    for (const k of CHILD_KINDS) if (!k.optional) this.children.set(k.kind, this.childInformer(k));
+    this.discovery = new OptionalApis(
+      o.kube,
+      o.log,
+      CHILD_KINDS.filter((k) => k.optional),
+      o.discoveryPollMs ?? 30_000,
+      (res, available) => {
+        const kind = CHILD_KINDS.find((k) => k.kind === res.kind);
+        if (!kind) return;
+        const running = this.children.get(kind.kind);
+        if (available && !running && !this.stopped) {
+          const inf = this.childInformer(kind);
+          this.children.set(kind.kind, inf);
+          inf.start();
+        } else if (!available && running) {
+          // The CRD is gone: a watch on it would fail (and warn) forever.
+          this.children.delete(kind.kind);
+          void running.stop();
+        }
+        // Every LogServer may now get (or lose) its child of this kind.
+        for (const ls of this.logServers.list()) enqueue(objectKey(ls));
+      },
+    );
     this.reconciler = new Reconciler({
       kube: o.kube,
       events: new EventRecorder(o.kube, o.log, o.instance),
-      serviceMonitorsAvailable: () => this.discovery.isAvailable,
+      apiAvailable: (kind: ChildKind) => !kind.optional || this.discovery.isAvailable(kind.kind),
       cachedChild: (ref: ChildRef) => this.children.get(ref.kind)?.get(ref.namespace, ref.name),
       unreadyReasons: (namespace, selector, port) => unreadyReasons(o.kube, namespace, selector, port),
     });
@@ -107,7 +129,8 @@ export class Controller {
   /** Caches filled: the operator is ready to serve. */
   get hasSynced(): boolean {
     if (!this.logServers.hasSynced) return false;
-    for (const [kind, inf] of this.children) if (kind !== 'ServiceMonitor' && !inf.hasSynced) return false;
+    // An optional kind's informer starts whenever its CRD appears; readiness does not wait on it.
+    for (const k of CHILD_KINDS) if (!k.optional && !this.children.get(k.kind)?.hasSynced) return false;
     return true;
   }
 
@@ -116,7 +139,7 @@ export class Controller {
   }
 
   async start(): Promise<void> {
-    for (const [kind, inf] of this.children) if (kind !== 'ServiceMonitor') inf.start();
+    for (const inf of this.children.values()) inf.start();
     await this.discovery.start();
     this.logServers.start();
     for (let i = 0; i < (this.o.workers ?? 4); i++) this.workers.push(this.work());
@@ -142,7 +165,7 @@ export class Controller {
   private async current(namespace: string, name: string): Promise<LogServer | undefined> {
     if (!this.logServers.get(namespace, name)) return undefined;
     try {
-      return await this.o.kube.get<LogServer & KubeObject>({ apiVersion: API_VERSION, kind: KIND, namespace, name });
+      return await this.o.kube.get<LogServer & KubeObject>({ ...LOGSERVER_RESOURCE, namespace, name });
     } catch (err) {
       if (isStatus(err, 404)) return undefined;
       throw err;
@@ -161,6 +184,8 @@ export class Controller {
         const result = await this.reconciler.reconcile(await this.current(namespace, name), log);
         this.o.metrics.reconciles.inc({ result });
         this.queue.forget(key);
+        // The object holding a child's name is not watched (it lacks the operator's label): look again later.
+        if (result === 'conflict') this.queue.addAfter(key, this.o.conflictRecheckMs ?? 10_000);
         log.debug({ result }, 'reconciled');
       } catch (err) {
         this.o.metrics.reconciles.inc({ result: 'error' });

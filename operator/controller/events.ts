@@ -2,8 +2,10 @@
 // and never fails a reconcile.
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { API_VERSION, KIND } from '../../crds/logserver.schema.js';
-import type { Kube } from './kube.js';
+import { API_VERSION, KIND } from '../api/schema.js';
+import type { Kube, Resource } from './kube.js';
+
+const EVENT: Resource = { apiVersion: 'v1', kind: 'Event', plural: 'events' };
 
 export const EVENT_SOURCE = 'zlog-operator';
 
@@ -38,7 +40,7 @@ export class EventRecorder {
       lastTimestamp: now,
       count: 1,
     };
-    this.kube.create(event).catch((err: unknown) => {
+    this.kube.create(EVENT, event).catch((err: unknown) => {
       this.log.warn({ key: `${target.namespace}/${target.name}`, reason, err: err instanceof Error ? err.message : String(err) }, 'event not recorded');
     });
   }

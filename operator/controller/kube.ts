@@ -6,13 +6,16 @@ import http from 'node:http';
 import https from 'node:https';
 import { createInterface } from 'node:readline';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { KIND, PLURAL } from '../../crds/logserver.schema.js';
 import { FIELD_MANAGER } from '../manifests/common.js';
-import { CHILD_KINDS } from '../manifests/index.js';
 
-export interface ObjectRef {
+/** A kind and where the API serves it; the plural travels with it, so no discovery round trip is needed. */
+export interface Resource {
   apiVersion: string;
   kind: string;
+  plural: string;
+}
+
+export interface ObjectRef extends Resource {
   namespace?: string;
   name?: string;
 }
@@ -57,26 +60,16 @@ export function isStatus(err: unknown, code: number): boolean {
   return err instanceof ApiError && err.statusCode === code;
 }
 
-// Plural resource names of every kind the operator touches; no discovery round trip needed.
-const plurals: Record<string, string> = {
-  [KIND]: PLURAL,
-  ...Object.fromEntries(CHILD_KINDS.map((k) => [k.kind, k.plural])),
-  Event: 'events',
-  Pod: 'pods',
-  Lease: 'leases',
-};
-
 export function resourcePath(ref: ObjectRef, subresource?: string): string {
-  const plural = plurals[ref.kind];
-  if (!plural) throw new Error(`kube: unknown kind ${ref.kind}`);
+  const plural = ref.plural;
   const base = ref.apiVersion.includes('/') ? `/apis/${ref.apiVersion}` : `/api/${ref.apiVersion}`;
   const ns = ref.namespace ? `/namespaces/${encodeURIComponent(ref.namespace)}` : '';
   const name = ref.name ? `/${encodeURIComponent(ref.name)}` : '';
   return `${base}${ns}/${plural}${name}${subresource ? `/${subresource}` : ''}`;
 }
 
-export function refOf(obj: KubeObject): ObjectRef {
-  return { apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name };
+export function refOf(res: Resource, obj: KubeObject): ObjectRef {
+  return { apiVersion: res.apiVersion, kind: res.kind, plural: res.plural, namespace: obj.metadata.namespace, name: obj.metadata.name };
 }
 
 export interface RequestOptions {
@@ -185,8 +178,8 @@ export class Kube {
   }
 
   /** Server-side apply with the operator's field manager; force, because the operator owns these fields. */
-  apply<T extends KubeObject>(obj: KubeObject, subresource?: string): Promise<T> {
-    return this.request<T>(resourcePath(refOf(obj), subresource), {
+  apply<T extends KubeObject>(res: Resource, obj: KubeObject, subresource?: string): Promise<T> {
+    return this.request<T>(resourcePath(refOf(res, obj), subresource), {
       method: 'PATCH',
       body: obj,
       contentType: 'application/apply-patch+yaml',
@@ -194,13 +187,13 @@ export class Kube {
     });
   }
 
-  create<T extends KubeObject>(obj: KubeObject): Promise<T> {
-    return this.request<T>(resourcePath({ ...refOf(obj), name: undefined }), { method: 'POST', body: obj });
+  create<T extends KubeObject>(res: Resource, obj: KubeObject): Promise<T> {
+    return this.request<T>(resourcePath({ ...refOf(res, obj), name: undefined }), { method: 'POST', body: obj });
   }
 
   /** PUT with the object's resourceVersion: fails with 409 when someone else wrote first. */
-  replace<T extends KubeObject>(obj: KubeObject): Promise<T> {
-    return this.request<T>(resourcePath(refOf(obj)), { method: 'PUT', body: obj });
+  replace<T extends KubeObject>(res: Resource, obj: KubeObject): Promise<T> {
+    return this.request<T>(resourcePath(refOf(res, obj)), { method: 'PUT', body: obj });
   }
 
   /** Deletes if present; absent is success. uid, when given, guards against deleting a same-named successor. */

@@ -45,7 +45,7 @@ function conditionReason(p: PodView): string {
 
 /** Lists the LogServer's pods and names why each unready one (up to MAX_PODS) is not ready. */
 export async function unreadyReasons(kube: Kube, namespace: string, selector: string, port: number): Promise<{ pods: UnreadyPod[]; total: number }> {
-  const list = await kube.list<PodView>({ apiVersion: 'v1', kind: 'Pod', namespace }, { labelSelector: selector });
+  const list = await kube.list<PodView>({ apiVersion: 'v1', kind: 'Pod', plural: 'pods', namespace }, { labelSelector: selector });
   const unready = unreadyPods(list.items ?? []);
   const pods = await Promise.all(
     unready.slice(0, MAX_PODS).map(async (p): Promise<UnreadyPod> => {

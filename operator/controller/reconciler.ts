@@ -1,30 +1,48 @@
 // One reconcile of one LogServer, level-based (it reads the whole state every time, so a restart or a missed
-// event costs nothing but a repeat): validate -> build desired children -> server-side apply -> prune what the
-// spec no longer wants -> status from the Deployment -> Events for condition transitions.
+// event costs nothing but a repeat): validate -> build desired children -> make sure every child's name is
+// free or already ours -> server-side apply (wave by wave, concurrently within a wave) -> prune what the spec
+// no longer wants -> status from the workload -> Events for condition transitions.
 import type { Logger } from 'pino';
 import type { Condition, LogServer, LogServerStatus } from '../api/types.js';
 import { describeErrors, validateSpec } from '../api/validate.js';
 import { selectorString, type Owner } from '../manifests/common.js';
-import { desiredState, type ChildRef } from '../manifests/index.js';
-import type { EventRecorder } from './events.js';
-import { type Kube, type KubeObject } from './kube.js';
+import { CHILD_KINDS, childRef, desiredState, optionalCondition, type ChildKind, type ChildRef, type DesiredChild, type WorkloadView } from '../manifests/children.js';
+import { LOGSERVER_RESOURCE } from '../api/schema.js';
+import { type KubeObject, type ObjectRef, type Resource, isStatus } from './kube.js';
 import { describeUnready, type UnreadyPod } from './pod-health.js';
-import { type DeploymentView, type ConditionInput, mergeConditions, transitions, withoutCondition, workloadConditions } from './status.js';
+import { type ConditionInput, mergeConditions, transitions, withoutCondition, workloadConditions } from './status.js';
+
+/** The part of the Kubernetes client the reconciler uses (operator/controller/kube.ts implements it). */
+export interface ReconcileKube {
+  get<T extends KubeObject>(ref: ObjectRef): Promise<T>;
+  apply<T extends KubeObject>(res: Resource, obj: KubeObject, subresource?: string): Promise<T>;
+  delete(ref: ObjectRef, uid?: string): Promise<boolean>;
+}
+
+/** Where condition transitions go (operator/controller/events.ts). */
+export interface EventSink {
+  record(target: { name: string; namespace: string; uid: string; resourceVersion?: string }, type: 'Normal' | 'Warning', reason: string, message: string): void;
+}
 
 export interface ReconcileDeps {
-  kube: Kube;
-  events: EventRecorder;
-  /** Whether the ServiceMonitor API is served right now. */
-  serviceMonitorsAvailable(): boolean;
+  kube: ReconcileKube;
+  events: EventSink;
+  /** Whether the kind's API is served right now (always true for a kind that is not optional). */
+  apiAvailable(kind: ChildKind): boolean;
   /** A child from the informer caches, if the operator has seen it. */
   cachedChild(ref: ChildRef): KubeObject | undefined;
   /** Why the LogServer's unready pods are not ready (pod-health.ts); asked only while it is not Ready. */
   unreadyReasons?(namespace: string, selector: string, port: number): Promise<{ pods: UnreadyPod[]; total: number }>;
+  /** The table of child kinds (CHILD_KINDS unless a test narrows it). */
+  kinds?: readonly ChildKind[];
 }
 
-export type ReconcileResult = 'success' | 'invalid' | 'gone';
-
-const SM_CONDITION = 'ServiceMonitorReady';
+/**
+ * success: children applied and status written; invalid: the spec is refused (nothing touched);
+ * conflict: a child's name is taken by an object this LogServer does not own (nothing touched; the caller
+ * rechecks later, since that object is not watched); gone: the LogServer is deleted or being deleted.
+ */
+export type ReconcileResult = 'success' | 'invalid' | 'conflict' | 'gone';
 
 // The API server returns custom resources with sorted keys; compare independent of key order.
 function canonical(v: unknown): unknown {
@@ -37,8 +55,21 @@ function statusEquals(a: LogServerStatus | undefined, b: LogServerStatus): boole
   return JSON.stringify(canonical(a ?? {})) === JSON.stringify(canonical(b));
 }
 
+/** True when `obj` names this LogServer as its controller. */
+export function ownedBy(obj: KubeObject, owner: Owner): boolean {
+  return obj.metadata.ownerReferences?.some((o) => o.controller === true && o.uid === owner.uid) ?? false;
+}
+
+function describe(ref: ChildRef): string {
+  return `${ref.kind} ${ref.namespace}/${ref.name}`;
+}
+
 export class Reconciler {
-  constructor(private readonly deps: ReconcileDeps) {}
+  private readonly kinds: readonly ChildKind[];
+
+  constructor(private readonly deps: ReconcileDeps) {
+    this.kinds = deps.kinds ?? CHILD_KINDS;
+  }
 
   async reconcile(ls: LogServer | undefined, log: Logger): Promise<ReconcileResult> {
     // Deleted (or being deleted): owner references let the garbage collector remove the children.
@@ -65,57 +96,90 @@ export class Reconciler {
       return 'invalid';
     }
     const spec = validation.spec;
-    const desired = desiredState(owner, spec);
+    const desired = desiredState(owner, spec, this.kinds);
+    const served = desired.apply.filter((c) => this.deps.apiAvailable(c.kind));
 
-    let deployment: DeploymentView = {};
+    // Never adopt: a child name held by an object this LogServer does not control stops the whole reconcile
+    // before anything is written, so a user's ConfigMap or ServiceAccount is never overwritten or, through a
+    // new owner reference, garbage-collected with the LogServer.
+    const taken = (await Promise.all(served.map((c) => this.foreignHolder(c, owner)))).filter((r): r is ChildRef => r !== undefined);
+    if (taken.length > 0) {
+      const message = `${taken.map(describe).join(', ')} already exist${taken.length === 1 ? 's' : ''} and ${taken.length === 1 ? 'is' : 'are'} not owned by this LogServer; rename or delete ${taken.length === 1 ? 'it' : 'them'}`;
+      log.warn({ conflicts: taken.map(describe) }, 'child name taken: nothing applied');
+      const conditions = mergeConditions(
+        previous,
+        [
+          { type: 'Ready', status: 'False', reason: 'NameConflict', message, observedGeneration: generation },
+          { type: 'Degraded', status: 'True', reason: 'NameConflict', message, observedGeneration: generation },
+        ],
+        now,
+      );
+      await this.writeStatus(ls, { ...ls.status, observedGeneration: generation, conditions }, log);
+      return 'conflict';
+    }
+
+    let workload: WorkloadView = {};
     try {
-      for (const obj of desired.apply) {
-        const applied = await this.deps.kube.apply<KubeObject & DeploymentView>(obj);
-        if (obj.kind === 'Deployment') deployment = { generation: applied.metadata.generation, status: applied.status };
+      const waves = [...new Set(served.map((c) => c.kind.wave))].sort((a, b) => a - b);
+      for (const wave of waves) {
+        await Promise.all(
+          served
+            .filter((c) => c.kind.wave === wave)
+            .map(async (c) => {
+              const applied = await this.deps.kube.apply<KubeObject>(c.kind, c.object);
+              if (c.kind.workload) workload = c.kind.workload(applied as unknown as DesiredChild['object']);
+            }),
+        );
       }
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      const conditions = mergeConditions(previous, [{ type: 'Degraded', status: 'True', reason: 'ApplyFailed', message, observedGeneration: generation }], now);
-      await this.writeStatus(ls, { ...ls.status, conditions }, log).catch(() => undefined);
+      // A generation whose children could not be applied is not Ready, whatever the old pods report.
+      const conditions = mergeConditions(
+        previous,
+        [
+          { type: 'Ready', status: 'False', reason: 'ApplyFailed', message, observedGeneration: generation },
+          { type: 'Degraded', status: 'True', reason: 'ApplyFailed', message, observedGeneration: generation },
+        ],
+        now,
+      );
+      await this.writeStatus(ls, { ...ls.status, observedGeneration: generation, conditions }, log).catch(() => undefined);
       throw err;
     }
 
-    const smUpdates: ConditionInput[] = [];
-    const smAvailable = this.deps.serviceMonitorsAvailable();
-    if (desired.serviceMonitor) {
-      if (smAvailable) {
-        await this.deps.kube.apply(desired.serviceMonitor);
-        smUpdates.push({ type: SM_CONDITION, status: 'True', reason: 'Applied', message: 'ServiceMonitor applied', observedGeneration: generation });
-      } else {
-        smUpdates.push({
-          type: SM_CONDITION,
-          status: 'False',
-          reason: 'CRDNotInstalled',
-          message: 'monitoring.coreos.com/v1 ServiceMonitor is not served; it is created once the CRD is installed',
-          observedGeneration: generation,
-        });
-      }
+    const optionalUpdates: ConditionInput[] = [];
+    for (const c of desired.apply.filter((d) => d.kind.optional)) {
+      optionalUpdates.push(
+        this.deps.apiAvailable(c.kind)
+          ? { type: optionalCondition(c.kind), status: 'True', reason: 'Applied', message: `${c.kind.kind} applied`, observedGeneration: generation }
+          : {
+              type: optionalCondition(c.kind),
+              status: 'False',
+              reason: 'CRDNotInstalled',
+              message: `${c.kind.apiVersion} ${c.kind.kind} is not served; it is created once the CRD is installed`,
+              observedGeneration: generation,
+            },
+      );
     }
 
-    for (const ref of desired.unwanted) {
-      if (ref.kind === 'ServiceMonitor' && !smAvailable) continue;
-      const existing = this.deps.cachedChild(ref);
-      const owned = existing?.metadata.ownerReferences?.some((o) => o.uid === owner.uid);
-      if (existing && owned) {
-        log.info({ child: `${ref.kind}/${ref.name}` }, 'pruning child no longer wanted');
-        await this.deps.kube.delete(ref, existing.metadata.uid);
-      }
-    }
+    await Promise.all(
+      desired.unwanted.map(async ({ ref }) => {
+        const existing = this.deps.cachedChild(ref);
+        if (existing && ownedBy(existing, owner)) {
+          log.info({ child: `${ref.kind}/${ref.name}` }, 'pruning child no longer wanted');
+          await this.deps.kube.delete(ref, existing.metadata.uid);
+        }
+      }),
+    );
 
-    const workload = workloadConditions(spec.replicas, generation, deployment);
-    await this.nameUnreadyPods(workload, owner, spec.metricsPort, log);
-    let conditions: Condition[] = mergeConditions(previous, [...workload, ...smUpdates], now);
-    if (!desired.serviceMonitor) conditions = withoutCondition(conditions, SM_CONDITION);
+    const workloadConds = workloadConditions(spec.replicas, generation, workload);
+    await this.nameUnreadyPods(workloadConds, owner, spec.metricsPort, log);
+    let conditions: Condition[] = mergeConditions(previous, [...workloadConds, ...optionalUpdates], now);
+    for (const { kind } of desired.unwanted) if (kind.optional) conditions = withoutCondition(conditions, optionalCondition(kind));
     const status: LogServerStatus = {
       observedGeneration: generation,
       conditions,
-      replicas: deployment.status?.replicas ?? 0,
-      readyReplicas: deployment.status?.readyReplicas ?? 0,
+      replicas: workload.status?.replicas ?? 0,
+      readyReplicas: workload.status?.readyReplicas ?? 0,
       selector: selectorString(owner),
       endpoint: desired.endpoint,
       configHash: desired.configHash,
@@ -137,10 +201,29 @@ export class Reconciler {
     }
   }
 
+  /**
+   * The child's ref when its name is held by an object this LogServer does not control. The informer cache
+   * answers for objects carrying the operator's label; anything else (a user's object, or one of ours the
+   * cache has not seen yet) is read once, so the steady state costs no request.
+   */
+  private async foreignHolder(c: DesiredChild, owner: Owner): Promise<ChildRef | undefined> {
+    const ref = childRef(c.kind, owner);
+    const cached = this.deps.cachedChild(ref);
+    if (cached && ownedBy(cached, owner)) return undefined;
+    try {
+      const live = await this.deps.kube.get<KubeObject>(ref);
+      return ownedBy(live, owner) ? undefined : ref;
+    } catch (err) {
+      if (isStatus(err, 404)) return undefined;
+      throw err;
+    }
+  }
+
   private async writeStatus(ls: LogServer, status: LogServerStatus, log: Logger): Promise<void> {
     const before = ls.status?.conditions;
     if (statusEquals(ls.status, status)) return;
     await this.deps.kube.apply(
+      LOGSERVER_RESOURCE,
       { apiVersion: ls.apiVersion, kind: ls.kind, metadata: { name: ls.metadata.name, namespace: ls.metadata.namespace }, status } as KubeObject,
       'status',
     );

@@ -3,7 +3,9 @@
 // Every write carries the resourceVersion read just before, so two candidates racing for an expired Lease
 // cannot both win (the loser gets 409). A leader that cannot renew within renewDeadline steps down.
 import type { Logger } from 'pino';
-import { type Kube, type KubeObject, isStatus } from '../controller/kube.js';
+import { type Kube, type KubeObject, type Resource, isStatus } from '../controller/kube.js';
+
+const LEASE: Resource = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', plural: 'leases' };
 
 export interface LeaseOptions {
   kube: Kube;
@@ -65,7 +67,7 @@ export class LeaderElector {
     try {
       const lease = await this.o.kube.get<Lease>(this.ref());
       if (lease.spec?.holderIdentity === this.o.identity) {
-        await this.o.kube.replace({ ...lease, spec: { ...lease.spec, holderIdentity: '', renewTime: microTime(new Date(0)) } } as Lease);
+        await this.o.kube.replace(LEASE, { ...lease, spec: { ...lease.spec, holderIdentity: '', renewTime: microTime(new Date(0)) } } as Lease);
       }
     } catch (err) {
       this.o.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not release the lease');
@@ -73,7 +75,7 @@ export class LeaderElector {
   }
 
   private ref() {
-    return { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: this.o.namespace, name: this.o.name };
+    return { ...LEASE, namespace: this.o.namespace, name: this.o.name };
   }
 
   private async tick(): Promise<void> {
@@ -110,7 +112,7 @@ export class LeaderElector {
     } catch (err) {
       if (!isStatus(err, 404)) throw err;
       try {
-        await this.o.kube.create({
+        await this.o.kube.create(LEASE, {
           apiVersion: 'coordination.k8s.io/v1',
           kind: 'Lease',
           metadata: { name: this.o.name, namespace: this.o.namespace },
@@ -138,7 +140,7 @@ export class LeaderElector {
       },
     };
     try {
-      await this.o.kube.replace(next);
+      await this.o.kube.replace(LEASE, next);
       return true;
     } catch (err) {
       if (isStatus(err, 409)) return false;

@@ -1,5 +1,5 @@
 // What every child object shares: names, labels, the owner reference, the field manager.
-import { API_VERSION, KIND } from '../../crds/logserver.schema.js';
+import { API_VERSION, KIND } from '../api/schema.js';
 
 /** The LogServer a child belongs to. */
 export interface Owner {

@@ -12,9 +12,14 @@ export interface BuiltConfigMap {
   configHash: string;
 }
 
-export function buildConfigMap(owner: Owner, spec: LogServerSpec): BuiltConfigMap {
+/** The collector config file as YAML, and its hash (16 hex digits of sha256). */
+export function renderConfig(spec: LogServerSpec): { yaml: string; configHash: string } {
   const yaml = stringify(renderCollectorConfig(spec), { lineWidth: 0 });
-  const configHash = createHash('sha256').update(yaml).digest('hex').slice(0, 16);
+  return { yaml, configHash: createHash('sha256').update(yaml).digest('hex').slice(0, 16) };
+}
+
+export function buildConfigMap(owner: Owner, spec: LogServerSpec): BuiltConfigMap {
+  const { yaml, configHash } = renderConfig(spec);
   return {
     object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: childMeta(owner, childNames.configMap(owner)), data: { [CONFIG_FILE]: yaml } },
     configHash,

@@ -1,8 +1,9 @@
-// The operator's permissions, two lists: cluster-wide rules (generate.ts renders them into
-// operator/rbac/clusterrole.yaml) and the leader-election Lease, which the operator only ever touches in its own
-// namespace (operator/rbac/leader-election-role.yaml, a namespaced Role). The chart and the control-plane tests
-// grant exactly these to the operator's ServiceAccount.
-import { GROUP, PLURAL } from '../../crds/logserver.schema.js';
+// The operator's permissions, two lists: cluster-wide rules (operator/generate.ts renders them into
+// operator/rbac/clusterrole.yaml and the chart's templates/rbac.yaml) and the leader-election Lease, which the
+// operator only ever touches in its own namespace (operator/rbac/leader-election-role.yaml, a namespaced Role).
+// The child-kind rules come from the table of child kinds, so a new child kind brings its permissions along.
+import { GROUP, PLURAL } from '../api/schema.js';
+import { CHILD_KINDS, type ChildKind } from '../manifests/children.js';
 
 export interface PolicyRule {
   apiGroups: string[];
@@ -10,21 +11,31 @@ export interface PolicyRule {
   verbs: string[];
 }
 
-// Children are written with server-side apply (patch; create when the object is new). delete only where
-// the operator prunes: a ServiceMonitor turned off, a PDB no longer wanted, a claim no longer used.
-const apply = ['get', 'list', 'watch', 'create', 'patch'];
-const applyAndPrune = [...apply, 'delete'];
+/** The API group of an apiVersion (`apps/v1` -> `apps`, `v1` -> the core group ""). */
+export function groupOf(apiVersion: string): string {
+  const i = apiVersion.indexOf('/');
+  return i < 0 ? '' : apiVersion.slice(0, i);
+}
+
+/** One rule per (group, verbs) pair, in table order: kinds that need the same verbs share a rule. */
+export function childRules(kinds: readonly ChildKind[]): PolicyRule[] {
+  const out: PolicyRule[] = [];
+  for (const k of kinds) {
+    const group = groupOf(k.apiVersion);
+    const verbs = [...k.verbs];
+    const same = out.find((r) => r.apiGroups[0] === group && r.verbs.join() === verbs.join());
+    if (same) same.resources.push(k.plural);
+    else out.push({ apiGroups: [group], resources: [k.plural], verbs });
+  }
+  return out;
+}
 
 export const operatorRules: readonly PolicyRule[] = [
   { apiGroups: [GROUP], resources: [PLURAL], verbs: ['get', 'list', 'watch'] },
   { apiGroups: [GROUP], resources: [`${PLURAL}/status`], verbs: ['get', 'patch'] },
   // OwnerReferencesPermissionEnforcement: blockOwnerDeletion needs update on the owner's finalizers.
   { apiGroups: [GROUP], resources: [`${PLURAL}/finalizers`], verbs: ['update'] },
-  { apiGroups: [''], resources: ['configmaps', 'services', 'serviceaccounts'], verbs: apply },
-  { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: applyAndPrune },
-  { apiGroups: ['apps'], resources: ['deployments'], verbs: apply },
-  { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: applyAndPrune },
-  { apiGroups: ['monitoring.coreos.com'], resources: ['servicemonitors'], verbs: applyAndPrune },
+  ...childRules(CHILD_KINDS),
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
   // Read-only, only while a LogServer is not Ready: which of its pods are not ready (controller/pod-health.ts).
   { apiGroups: [''], resources: ['pods'], verbs: ['list'] },

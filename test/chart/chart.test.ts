@@ -11,7 +11,8 @@ import { CustomResourceDefinition } from 'kubernetes-models/apiextensions.k8s.io
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { Metrics } from '../../collector/observability/metrics.js';
 import { validateSpec } from '../../operator/api/validate.js';
-import { leaderElectionRules, operatorRules } from '../../operator/rbac/rules.js';
+import { groupOf, leaderElectionRules, operatorRules } from '../../operator/rbac/rules.js';
+import { CHILD_KINDS } from '../../operator/manifests/children.js';
 import { chartDir, helm, kubeVersionArgs, renderChart, type RenderedObject } from './helm.js';
 
 const T = { timeout: 120_000 };
@@ -120,6 +121,16 @@ describe('charts/zlog', () => {
     assert.deepEqual(lease.rules, leaderElectionRules.map((r) => ({ ...r })));
     assert.ok(lease.metadata.namespace, 'the Role is namespaced');
     assert.equal(one(objs, 'RoleBinding').metadata.namespace, lease.metadata.namespace);
+  });
+
+  test('the ClusterRole grants every verb each child kind in the table needs', T, async () => {
+    const role = one(await renderChart(), 'ClusterRole') as unknown as { rules: Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }> };
+    for (const k of CHILD_KINDS) {
+      for (const verb of k.verbs) {
+        const granted = role.rules.some((r) => r.apiGroups.includes(groupOf(k.apiVersion)) && r.resources.includes(k.plural) && r.verbs.includes(verb));
+        assert.ok(granted, `the chart's ClusterRole does not grant ${verb} on ${k.plural} (${k.apiVersion}): run make generate`);
+      }
+    }
   });
 
   test('standard labels on every object, and commonLabels reach them all', T, async () => {

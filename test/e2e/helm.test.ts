@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { renderCollectorConfig } from '../../operator/api/collector-config.js';
 import { validateSpec } from '../../operator/api/validate.js';
-import { desiredState } from '../../operator/manifests/index.js';
+import { desiredObject, desiredState } from '../../operator/manifests/children.js';
 import { FIELD_MANAGER } from '../../operator/manifests/common.js';
 import { useCluster, type Cluster } from '../cluster/harness.js';
 import { chartDir, helm } from '../chart/helm.js';
@@ -100,9 +100,9 @@ test('helm install, ServiceMonitor on the real API, helm upgrade and uninstall',
     const v = validateSpec(ls.spec);
     assert.ok(v.ok, JSON.stringify(v));
     const desired = desiredState({ name: 'zlog', namespace: 'logging', uid: ls.metadata.uid }, v.spec);
-    assert.ok(desired.serviceMonitor);
+    assert.ok(desiredObject(desired, 'ServiceMonitor'));
     // What the operator would write, written with the chart's ServiceAccount: its RBAC must allow all of it.
-    for (const obj of [...desired.apply, desired.serviceMonitor]) {
+    for (const { object: obj } of desired.apply) {
       await c.kubectlOk(['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '-f', '-'], { input: JSON.stringify(obj), asUser: SA });
     }
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { renderCollectorConfig } from '../../operator/api/collector-config.js';
 import { validateSpec } from '../../operator/api/validate.js';
-import { desiredState } from '../../operator/manifests/index.js';
+import { desiredObject, desiredState } from '../../operator/manifests/children.js';
 import type { ServiceLike, ServiceMonitorLike } from './lib/prometheus.js';
 import { assertPrometheusScrapes, type DeploymentLike } from './lib/scrape.js';
 
@@ -14,11 +14,11 @@ test('Prometheus scrapes a collector through the ServiceMonitor endpoint the ope
   const r = validateSpec({ monitoring: { serviceMonitor: { enabled: true, interval: '2s', labels: { release: 'kube-prometheus-stack' } } } });
   assert.ok(r.ok, JSON.stringify(r));
   const desired = desiredState({ name: 'zlog', namespace: 'logging', uid: '00000000-0000-4000-8000-000000000001' }, r.spec);
-  const sm = desired.serviceMonitor as unknown as ServiceMonitorLike;
+  const sm = desiredObject(desired, 'ServiceMonitor') as unknown as ServiceMonitorLike;
   assert.ok(sm, 'no ServiceMonitor wanted although monitoring.serviceMonitor.enabled');
   assert.equal(sm.metadata.labels?.release, 'kube-prometheus-stack');
-  const svc = desired.apply.find((o) => o.kind === 'Service') as unknown as ServiceLike;
-  const dep = desired.apply.find((o) => o.kind === 'Deployment') as unknown as DeploymentLike;
+  const svc = desiredObject(desired, 'Service') as unknown as ServiceLike;
+  const dep = desiredObject(desired, 'Deployment') as unknown as DeploymentLike;
   const job = await assertPrometheusScrapes(t, sm, svc, dep, renderCollectorConfig(r.spec).http.port);
   assert.equal(job.metrics_path, '/metrics');
   assert.equal(job.scrape_interval, '2s');

@@ -23,7 +23,7 @@ test('informer: cache, events, 410 relist, stop', { timeout: 300_000 }, async (t
   const log = pino({ level: 'silent' });
   const inf = new Informer<KubeObject>(
     kube,
-    { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'inf' },
+    { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespace: 'inf' },
     {
       add: (o) => seen.push(`add ${o.metadata.name}`),
       update: (_, o) => seen.push(`update ${o.metadata.name}`),
@@ -58,7 +58,7 @@ test('informer: cache, events, 410 relist, stop', { timeout: 300_000 }, async (t
   const seen2: string[] = [];
   const resumed = new Informer<KubeObject>(
     kube,
-    { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'inf' },
+    { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespace: 'inf' },
     { add: (o) => seen2.push(o.metadata.name) },
     { log, resumeFrom: '1' },
   );

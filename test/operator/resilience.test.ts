@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { FaultProxy } from './proxy.js';
 import { maybeInvalidSpec, validSpec } from './spec-arbitrary.js';
 import { validateSpec } from '../../operator/api/validate.js';
-import { specRules } from '../../crds/logserver.rules.js';
+import { specRules } from '../../operator/api/rules.js';
 import {
   OperatorProcess,
   applyJson,

@@ -3,9 +3,9 @@
 // the operator (so an object admitted under an older CRD, or a rule CEL cannot express, still ends in
 // Ready=False reason=InvalidSpec). Rules without `cel` are operator-only. The CEL guards with has() because
 // the API server also checks the rules against the spec's own default ({}), before nested defaults exist.
-import type { LogServerSpec } from '../operator/api/types.js';
-import { parseQuantity } from '../operator/api/quantity.js';
-import { healthIssues } from '../collector/health/schema.js';
+import type { LogServerSpec } from './types.js';
+import { parseQuantity } from './quantity.js';
+import { healthIssues } from '../../collector/health/schema.js';
 
 export interface SpecRule {
   /** Field the rule is about, relative to spec, dotted (also the CEL fieldPath). */

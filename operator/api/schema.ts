@@ -4,8 +4,8 @@
 // prunes and, with strict field validation, rejects unknown fields itself) and `x-kubernetes-*` annotations
 // (registered with ajv as no-op keywords). Cross-field rules live in logserver.rules.ts.
 
-import { collectorConfigSchema, fileSinkProperties, inputSchema } from '../collector/config/schema.js';
-import { healthSchema } from '../collector/health/schema.js';
+import { collectorConfigSchema, fileSinkProperties, inputSchema } from '../../collector/config/schema.js';
+import { healthSchema } from '../../collector/health/schema.js';
 
 /**
  * A fragment of the collector's own config schema, made structural for a CRD (every enum-only node gets its
@@ -29,6 +29,8 @@ export const API_VERSION = `${GROUP}/${VERSION}`;
 export const KIND = 'LogServer';
 export const PLURAL = 'logservers';
 export const SINGULAR = 'logserver';
+/** Where the API serves LogServers (the shape operator/controller/kube.ts takes; no import needed). */
+export const LOGSERVER_RESOURCE = { apiVersion: API_VERSION, kind: KIND, plural: PLURAL } as const;
 export const SHORT_NAMES = ['zls'] as const;
 export const DEFAULT_IMAGE = 'ghcr.io/zlog/collector:0.1.0';
 

@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { generatedFiles, repoRoot } from './generate.js';
-import { buildCrd } from './crd.js';
-import { specRules } from './logserver.rules.js';
+import { buildCrd } from './api/crd.js';
+import { specRules } from './api/rules.js';
 
 test('committed generated files are up to date (run `make generate`)', () => {
   for (const [rel, content] of generatedFiles()) {

@@ -8,8 +8,8 @@ import {
   VERSION,
   logServerSchema,
   printerColumns,
-} from './logserver.schema.js';
-import { specRules } from './logserver.rules.js';
+} from './schema.js';
+import { specRules } from './rules.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
