@@ -1,10 +1,20 @@
-// Wires the pure pieces (protocol decoding, record decoding) into a ChunkProcessor. Shared by the worker entry
-// and the inline (workers: 0) path so both behave identically.
+// What the worker entry (worker-main.ts) and the inline path (worker-pool.ts, `workers: 0`) share, so both
+// behave identically: the settings a processor is built from, building it from the pure pieces (protocol
+// decoding, record decoding), running one chunk, and the messages between the pool and a worker.
 import { parseHeader } from '../protocol/header.js';
 import { openPayload } from '../protocol/message.js';
 import { decodeRecord } from '../decode/record.js';
-import { ChunkProcessor } from './processor.js';
-import type { WorkerInit } from './worker-pool.js';
+import { NdjsonWriter } from './ndjson-writer.js';
+import { ChunkProcessor, type ChunkOutcome, type ProcessorInput } from './processor.js';
+
+/** What a processor is built from (a worker's workerData). */
+export interface WorkerInit {
+  /** Decoding settings per input index. */
+  inputs: ProcessorInput[];
+  maxRecordBytes: number;
+  maxDecompressedBytes: number;
+  hostname: string;
+}
 
 export function createProcessor(init: WorkerInit): ChunkProcessor {
   const limits = { maxDecompressedBytes: init.maxDecompressedBytes, maxRecordBytes: init.maxRecordBytes };
@@ -15,4 +25,40 @@ export function createProcessor(init: WorkerInit): ChunkProcessor {
     decode: decodeRecord,
     openNative: (header, payload) => openPayload(parseHeader(header), Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength), limits),
   });
+}
+
+export interface ChunkRun {
+  outcome: ChunkOutcome;
+  /** The NDJSON: `outputLength` bytes at the start of `output` (the buffer given, or a larger one). */
+  output: ArrayBuffer;
+  outputLength: number;
+  /** True when the output outgrew the buffer given (a pool miss). */
+  grew: boolean;
+}
+
+/** Processes one packed chunk (`length` bytes of `buffer`) into NDJSON written to `output`. Throws what the processor throws. */
+export function runChunk(processor: ChunkProcessor, buffer: ArrayBuffer, length: number, output: ArrayBuffer): ChunkRun {
+  const writer = new NdjsonWriter(output);
+  const outcome = processor.process(buffer, length, writer);
+  return { outcome, output: writer.buf.buffer as ArrayBuffer, outputLength: writer.pos, grew: writer.grew > 0 };
+}
+
+/** Pool -> worker: a chunk to process and a pooled buffer for its output; both transferred. */
+export interface WorkerRequest {
+  id: number;
+  buffer: ArrayBuffer;
+  length: number;
+  output: ArrayBuffer;
+}
+
+/** Worker -> pool: the chunk buffer back (for the pool) and the result, or the error. */
+export interface WorkerResultMessage {
+  id: number;
+  outcome?: ChunkOutcome;
+  error?: string;
+  input: ArrayBuffer;
+  output?: ArrayBuffer;
+  outputLength: number;
+  grew: boolean;
+  busyMs: number;
 }

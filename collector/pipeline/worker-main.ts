@@ -1,21 +1,18 @@
 // Entry point of a processing worker thread: receives packed chunks, answers with NDJSON. Both buffers are
 // transferred back so the main thread's pool gets them again.
 import { parentPort, workerData } from 'node:worker_threads';
-import { NdjsonWriter } from './ndjson-writer.js';
-import { createProcessor } from './processor-factory.js';
-import type { WorkerInit, WorkerResultMessage } from './worker-pool.js';
+import { createProcessor, runChunk, type WorkerInit, type WorkerRequest, type WorkerResultMessage } from './processor-factory.js';
 
 const processor = createProcessor(workerData as WorkerInit);
 const port = parentPort;
 if (!port) throw new Error('worker-main must run in a worker thread');
 
-port.on('message', (msg: { id: number; buffer: ArrayBuffer; length: number; output: ArrayBuffer }) => {
+port.on('message', (msg: WorkerRequest) => {
   const t0 = performance.now();
-  const writer = new NdjsonWriter(msg.output);
   let reply: WorkerResultMessage;
   try {
-    const outcome = processor.process(msg.buffer, msg.length, writer);
-    reply = { id: msg.id, outcome, input: msg.buffer, output: writer.buf.buffer as ArrayBuffer, outputLength: writer.pos, grew: writer.grew > 0, busyMs: 0 };
+    const r = runChunk(processor, msg.buffer, msg.length, msg.output);
+    reply = { id: msg.id, outcome: r.outcome, input: msg.buffer, output: r.output, outputLength: r.outputLength, grew: r.grew, busyMs: 0 };
   } catch (err) {
     reply = { id: msg.id, error: (err as Error).stack ?? String(err), input: msg.buffer, outputLength: 0, grew: false, busyMs: 0 };
   }

@@ -2,16 +2,8 @@
 // transferred ArrayBuffers from the BufferPool; each result carries both buffers home so they can be reused.
 import { Worker } from 'node:worker_threads';
 import type { BufferPool } from './buffer-pool.js';
-import { NdjsonWriter } from './ndjson-writer.js';
-import type { ChunkOutcome, ProcessorInput } from './processor.js';
-import { createProcessor } from './processor-factory.js';
-
-export interface WorkerInit {
-  inputs: ProcessorInput[];
-  maxRecordBytes: number;
-  maxDecompressedBytes: number;
-  hostname: string;
-}
+import type { ChunkOutcome } from './processor.js';
+import { createProcessor, runChunk, type WorkerInit, type WorkerRequest, type WorkerResultMessage } from './processor-factory.js';
 
 export interface ChunkResult {
   outcome: ChunkOutcome;
@@ -29,17 +21,6 @@ interface Pending {
 interface Slot {
   worker: Worker;
   inflight: Map<number, Pending>;
-  busyMs: number;
-}
-
-export interface WorkerResultMessage {
-  id: number;
-  outcome?: ChunkOutcome;
-  error?: string;
-  input: ArrayBuffer;
-  output?: ArrayBuffer;
-  outputLength: number;
-  grew: boolean;
   busyMs: number;
 }
 
@@ -93,10 +74,9 @@ export class WorkerPool {
     const out = this.pool.take();
     if (this.inline) {
       const t0 = performance.now();
-      const writer = new NdjsonWriter(out);
       try {
-        const outcome = this.inline.process(buffer, length, writer);
-        return Promise.resolve({ outcome, output: writer.take(), grew: writer.grew > 0 });
+        const r = runChunk(this.inline, buffer, length, out);
+        return Promise.resolve({ outcome: r.outcome, output: new Uint8Array(r.output, 0, r.outputLength), grew: r.grew });
       } catch (err) {
         return Promise.reject(err as Error);
       } finally {
@@ -109,7 +89,8 @@ export class WorkerPool {
     const id = this.nextId++;
     return new Promise<ChunkResult>((resolve, reject) => {
       slot.inflight.set(id, { resolve, reject });
-      slot.worker.postMessage({ id, buffer, length, output: out }, [buffer, out]);
+      const req: WorkerRequest = { id, buffer, length, output: out };
+      slot.worker.postMessage(req, [buffer, out]);
     });
   }
 
