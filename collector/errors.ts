@@ -23,8 +23,12 @@ export class ConfigError extends LogServerError {
   }
 }
 
-/** NACK reason codes of the native protocol (docs/protocol.md). */
-export type RejectReason = 'checksum' | 'version' | 'too_large' | 'malformed' | 'busy' | 'draining';
+/**
+ * Why a native batch (or a raw message) is rejected: the NACK reasons of the native protocol. The position in
+ * this list + 1 is the reason's wire code (docs/protocol.md, protocol/reply.ts), so new reasons go at the end.
+ */
+export const REJECT_REASONS = ['checksum', 'version', 'too_large', 'malformed', 'busy', 'draining'] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
 
 /** A message or frame that cannot be accepted. `reason` becomes the discard metric label and the NACK code. */
 export class ProtocolError extends LogServerError {

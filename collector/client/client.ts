@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Dealer } from 'zeromq';
-import { LogServerError, type RejectReason } from '../errors.js';
+import { LogServerError, REJECT_REASONS, type RejectReason } from '../errors.js';
 import { AUTO_COMPRESS_THRESHOLD, type CompressionChoice } from '../protocol/compression.js';
 import { encodeMessage } from '../protocol/message.js';
 import type { RecordInput } from '../protocol/payload.js';
@@ -150,7 +150,7 @@ interface Batch extends Deferred {
   done: boolean;
 }
 
-const REASONS: readonly (RejectReason | 'unknown')[] = ['checksum', 'version', 'too_large', 'malformed', 'busy', 'draining', 'unknown'];
+const REASONS: readonly (RejectReason | 'unknown')[] = [...REJECT_REASONS, 'unknown'];
 
 export class ZlogClient {
   private readonly socket: Dealer;

@@ -1,7 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ProtocolError } from '../errors.js';
-import { MAX_DETAIL_BYTES, decodeReply, encodeAck, encodeNack } from './reply.js';
+import { readFileSync } from 'node:fs';
+import { ProtocolError, REJECT_REASONS } from '../errors.js';
+import { MAX_DETAIL_BYTES, REASON_CODES, decodeReply, encodeAck, encodeNack } from './reply.js';
+
+test('docs/protocol.md lists the reject reasons with the wire codes the codec uses', () => {
+  const doc = readFileSync(new URL('../../../docs/protocol.md', import.meta.url), 'utf8');
+  const section = doc.slice(doc.indexOf('## Reason codes'));
+  const rows = [...section.matchAll(/^\| (\d+) \| `([a-z_]+)` \|/gm)].map((m) => [Number(m[1]), m[2]] as const);
+  assert.deepEqual(rows, REJECT_REASONS.map((r) => [REASON_CODES.indexOf(r), r] as const));
+  assert.deepEqual(rows.map(([code]) => code), REJECT_REASONS.map((_, i) => i + 1));
+});
 
 test('ACK layout and round trip', () => {
   const b = encodeAck(258n);

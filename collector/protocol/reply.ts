@@ -1,7 +1,7 @@
 // ACK/NACK reply frames. The reply layout is the same for every protocol version, so a client of any version can
 // read the `version` NACK that tells it which versions the server speaks.
 
-import { ProtocolError, type RejectReason } from '../errors.js';
+import { ProtocolError, REJECT_REASONS, type RejectReason } from '../errors.js';
 import { MAGIC_0, MAGIC_1, PROTOCOL_VERSION, checkSeq } from './header.js';
 
 export const REPLY_HEADER_BYTES = 13;
@@ -11,7 +11,7 @@ export const REPLY_NACK = 2;
 export const MAX_DETAIL_BYTES = 512;
 
 /** Wire code = index; 0 is "no reason" (ACK). */
-export const REASON_CODES: readonly (RejectReason | null)[] = [null, 'checksum', 'version', 'too_large', 'malformed', 'busy', 'draining'];
+export const REASON_CODES: readonly (RejectReason | null)[] = [null, ...REJECT_REASONS];
 
 export function reasonCode(reason: RejectReason): number {
   const code = REASON_CODES.indexOf(reason);
