@@ -5,12 +5,12 @@
 import type { AckMode } from '../config/types.js';
 import type { RejectReason } from '../errors.js';
 import type { ComponentMetrics } from '../observability/metrics.js';
-import type { SinkStage } from '../sinks/sink-stage.js';
+import type { StageItem } from '../sinks/sink-stage.js';
 import type { Admission } from './admission.js';
 import type { BufferPool } from './buffer-pool.js';
 import { ChunkBuilder, KIND_NATIVE, packedSize } from './chunk.js';
 import { REASON_CODES } from '../protocol/reply.js';
-import type { ChunkResult, WorkerPool } from './worker-pool.js';
+import type { ChunkResult } from './worker-pool.js';
 
 export type ReplyFn = (result: { ok: true } | { ok: false; reason: RejectReason; detail: string }) => void;
 
@@ -34,11 +34,25 @@ interface Chunk {
   error?: Error;
 }
 
+/** What the pipeline uses of the worker pool (worker-pool.ts). */
+export interface ChunkRunner {
+  /** Worker threads (0: inline); the pipeline keeps up to twice as many chunks in flight. */
+  readonly size: number;
+  /** Processes a packed chunk; the buffer is handed over. Resolves in any order; rejects when processing failed. */
+  run(buffer: ArrayBuffer, length: number): Promise<ChunkResult>;
+}
+
+/** What the pipeline uses of the sink stage (sinks/sink-stage.ts). */
+export interface StageQueue {
+  /** Queues NDJSON for every sink; `item.done` runs once all have written it. */
+  push(item: StageItem): void;
+}
+
 export interface PipelineDeps {
-  workers: WorkerPool;
+  workers: ChunkRunner;
   pool: BufferPool;
   admission: Admission;
-  stage: SinkStage;
+  stage: StageQueue;
   ackMode: AckMode;
   /** Metrics per input index. */
   inputMetrics: ComponentMetrics[];

@@ -1,0 +1,212 @@
+// Pipeline logic with a fake worker pool (chunks complete in whatever order the test says) and a fake sink
+// stage (items complete when the test says): release order, ACK timing per ack mode, admission release.
+// BufferPool, Admission and Metrics are the real (in-memory) ones.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { AckMode } from '../config/types.js';
+import type { RejectReason } from '../errors.js';
+import { Metrics } from '../observability/metrics.js';
+import { reasonCode } from '../protocol/reply.js';
+import type { StageItem } from '../sinks/sink-stage.js';
+import { Admission } from './admission.js';
+import { BufferPool } from './buffer-pool.js';
+import { KIND_FRAMES, KIND_NATIVE, readChunk } from './chunk.js';
+import { Pipeline, type ChunkRunner, type Inbound, type StageQueue } from './pipeline.js';
+import type { ChunkResult } from './worker-pool.js';
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+/** One chunk handed to the fake pool: its messages' first frames, and how to finish it. */
+interface RunCall {
+  texts: string[];
+  /** Completes the chunk; a text listed in `reject` is rejected whole with that reason. */
+  complete(reject?: Record<string, RejectReason>): void;
+  fail(err: Error): void;
+}
+
+class FakeWorkers implements ChunkRunner {
+  readonly calls: RunCall[] = [];
+  constructor(readonly size: number) {}
+  run(buffer: ArrayBuffer, length: number): Promise<ChunkResult> {
+    const texts = [...readChunk(buffer, length)].map((m) => dec.decode(m.frames[0]));
+    return new Promise((resolve, reject) => {
+      this.calls.push({
+        texts,
+        complete: (rejects = {}) => {
+          const kept = texts.filter((t) => !rejects[t]);
+          const output = enc.encode(kept.map((t) => `${JSON.stringify({ message: t })}\n`).join(''));
+          resolve({
+            outcome: { perMessage: texts.map((t) => (rejects[t] ? -reasonCode(rejects[t]) : 1)), records: kept.length, discards: {}, flagged: 0 },
+            output,
+            grew: false,
+          });
+        },
+        fail: reject,
+      });
+    });
+  }
+}
+
+class FakeStage implements StageQueue {
+  readonly items: StageItem[] = [];
+  push(item: StageItem): void {
+    this.items.push(item);
+  }
+  /** The messages of every item pushed so far, in push order. */
+  written(): string[] {
+    return this.items.flatMap((i) => dec.decode(i.data).trim().split('\n').map((l) => (JSON.parse(l) as { message: string }).message));
+  }
+}
+
+type Reply = { ok: true } | { ok: false; reason: RejectReason; detail: string };
+
+function setup(ackMode: AckMode, workers = 2) {
+  const fake = new FakeWorkers(workers);
+  const stage = new FakeStage();
+  const admission = new Admission(1000, 1 << 20);
+  const metrics = new Metrics();
+  const errors: Error[] = [];
+  const pipeline = new Pipeline({
+    workers: fake,
+    pool: new BufferPool(4, 64 * 1024),
+    admission,
+    stage,
+    ackMode,
+    inputMetrics: [metrics.component('in', 'source', 'test')],
+    onChunkError: (e) => errors.push(e),
+  });
+  const replies = new Map<string, Reply[]>();
+  /** Submits one message the way an input does: charge admission, then submit. */
+  const submit = (text: string, kind = KIND_NATIVE): void => {
+    const frames = [enc.encode(text)];
+    const admitted = { records: 1, bytes: frames[0].byteLength };
+    admission.add(admitted.records, admitted.bytes);
+    replies.set(text, []);
+    const m: Inbound = { input: 0, kind, compression: 0, recordCount: 1, frames, receivedAt: Date.now(), admitted };
+    if (kind === KIND_NATIVE) m.reply = (r) => replies.get(text)!.push(r);
+    pipeline.submit(m);
+  };
+  return { fake, stage, admission, metrics, pipeline, replies, submit, errors };
+}
+
+/** One turn of the event loop: the pipeline seals what was submitted in the turn before. */
+const turn = () => new Promise<void>((r) => setImmediate(r));
+
+test('chunks completed out of order reach the sinks in arrival order', async () => {
+  const { fake, stage, submit } = setup('received', 2);
+  submit('a1');
+  submit('a2');
+  await turn();
+  submit('b1');
+  await turn();
+  submit('c1');
+  await turn();
+  assert.deepEqual(
+    fake.calls.map((c) => c.texts),
+    [['a1', 'a2'], ['b1'], ['c1']],
+    'one chunk per event-loop turn',
+  );
+  fake.calls[2].complete();
+  fake.calls[1].complete();
+  await turn();
+  assert.deepEqual(stage.written(), [], 'nothing released while the first chunk is still out');
+  fake.calls[0].complete();
+  await turn();
+  assert.deepEqual(stage.written(), ['a1', 'a2', 'b1', 'c1']);
+});
+
+test('received mode: ACK once processed, before the write; queue space only after the write', async () => {
+  const { fake, stage, admission, replies, submit, pipeline } = setup('received');
+  submit('r1');
+  await turn();
+  assert.deepEqual(replies.get('r1'), [], 'no ACK before processing');
+  fake.calls[0].complete();
+  await turn();
+  assert.deepEqual(replies.get('r1'), [{ ok: true }]);
+  assert.equal(stage.items.length, 1);
+  assert.equal(admission.records, 1, 'still held until the sinks have written it');
+  assert.equal(pipeline.isIdle(), false);
+  stage.items[0].done();
+  assert.equal(admission.records, 0);
+  assert.equal(admission.bytes, 0);
+  assert.deepEqual(replies.get('r1'), [{ ok: true }], 'exactly one ACK');
+  await pipeline.idle();
+});
+
+test('persisted mode: ACK only once every sink has written; frame messages are never answered', async () => {
+  const { fake, stage, admission, replies, submit, pipeline } = setup('persisted');
+  submit('p1');
+  submit('raw', KIND_FRAMES);
+  await turn();
+  fake.calls[0].complete();
+  await turn();
+  assert.equal(stage.items.length, 1);
+  assert.deepEqual(replies.get('p1'), [], 'not ACKed while the write is pending');
+  assert.equal(admission.records, 2);
+  let idle = false;
+  const idlePromise = pipeline.idle().then(() => (idle = true));
+  await turn();
+  assert.equal(idle, false, 'idle waits for the write');
+  stage.items[0].done();
+  assert.deepEqual(replies.get('p1'), [{ ok: true }]);
+  assert.equal(admission.records, 0);
+  await idlePromise;
+  assert.equal(idle, true);
+});
+
+test('a message the worker rejects is NACKed with its reason and its queue space released at once', async () => {
+  const { fake, stage, admission, replies, submit } = setup('persisted');
+  submit('good');
+  submit('bad');
+  await turn();
+  fake.calls[0].complete({ bad: 'malformed' });
+  await turn();
+  const bad = replies.get('bad')!;
+  assert.equal(bad.length, 1);
+  assert.equal(bad[0].ok, false);
+  assert.equal(!bad[0].ok && bad[0].reason, 'malformed');
+  assert.equal(admission.records, 1, "the rejected message's share is released, the good one's is held");
+  assert.deepEqual(stage.written(), ['good']);
+  stage.items[0].done();
+  assert.deepEqual(replies.get('good'), [{ ok: true }]);
+  assert.equal(admission.records, 0);
+});
+
+test('a chunk whose processing failed is NACKed busy (the client resends) and frees its space; later chunks still flow', async () => {
+  const { fake, stage, admission, replies, submit, errors } = setup('received');
+  submit('lost');
+  await turn();
+  submit('next');
+  await turn();
+  fake.calls[1].complete();
+  fake.calls[0].fail(new Error('worker died'));
+  await turn();
+  assert.equal(errors.length, 1);
+  assert.deepEqual(replies.get('lost')!.map((r) => (r.ok ? 'ack' : r.reason)), ['busy']);
+  assert.deepEqual(replies.get('next'), [{ ok: true }]);
+  assert.deepEqual(stage.written(), ['next']);
+  stage.items[0].done();
+  assert.equal(admission.records, 0);
+});
+
+test('at most two chunks per worker are in flight; the rest waits and goes out as one chunk', async () => {
+  const { fake, stage, submit } = setup('received', 1);
+  submit('x1');
+  await turn();
+  submit('x2');
+  await turn();
+  submit('x3');
+  await turn();
+  submit('x4');
+  await turn();
+  assert.equal(fake.calls.length, 2, 'one worker: two chunks in flight');
+  fake.calls[0].complete();
+  await turn();
+  assert.equal(fake.calls.length, 3);
+  assert.deepEqual(fake.calls[2].texts, ['x3', 'x4'], 'what waited travels together');
+  fake.calls[1].complete();
+  fake.calls[2].complete();
+  await turn();
+  assert.deepEqual(stage.written(), ['x1', 'x2', 'x3', 'x4']);
+});
