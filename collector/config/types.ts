@@ -2,7 +2,7 @@
 // (json-schema-to-ts's FromSchema; properties with a default are present), so there is no hand copy to drift.
 // The per-kind entry types come from the kind lists in registry/schemas.ts.
 import type { FromSchema } from 'json-schema-to-ts';
-import type { HealthThresholds } from '../health/types.js';
+import type { healthSchema } from '../health/schema.js';
 import type { drainSchema, hostnameSchema, httpSchema, limitsSchema, logSchema, pipelineSchema, retrySchema } from './schema.js';
 import type { ZmqPullConfig } from '../inputs/zmq-pull/schema.js';
 import type { InputConfig, SinkConfig } from '../registry/schemas.js';
@@ -30,7 +30,7 @@ export interface CollectorConfig {
   retry: RetryConfig;
   http: HttpConfig;
   drain: FromSchema<typeof drainSchema>;
-  health: HealthThresholds;
+  health: FromSchema<typeof healthSchema>;
   log: FromSchema<typeof logSchema>;
   /** Host name written into records that carry none (defaults to the machine's / pod's name). */
   hostname: FromSchema<typeof hostnameSchema>;
