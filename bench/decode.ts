@@ -32,6 +32,8 @@ const cases: Case[] = [
   { name: 'PUBHandler [topic, text]', format: 'auto', topicFrame: true,
     frames: [b('WARNING'), b('WARNING log_pubhandler.py:45 - warning message\n')] },
   { name: 'plain text, 100 B', format: 'text', topicFrame: false, frames: [b('x'.repeat(100))] },
+  { name: 'plain text auto, 100 B', format: 'auto', topicFrame: false, frames: [b('GET /index.html 200 ' + 'x'.repeat(80))] },
+  { name: 'plain text auto on SUB, 100 B', format: 'auto', topicFrame: true, frames: [b('GET /index.html 200 ' + 'x'.repeat(80))] },
 ];
 
 const seconds = Number(process.argv[2] ?? '1');
@@ -42,7 +44,7 @@ const PER_CHUNK = 1000;
 
 for (const c of cases.filter((x) => only === undefined || x.name.includes(only))) {
   const processor = createProcessor({
-    inputs: [{ id: 'bench', format: c.format, framing: 'frame', topicFrame: c.topicFrame, topics: [''] }],
+    inputs: [{ id: 'bench', type: c.topicFrame ? 'zmq-sub' : 'zmq-pull', format: c.format, framing: 'frame', topicFrame: c.topicFrame, topics: [''] }],
     maxRecordBytes: 1 << 20,
     maxDecompressedBytes: 1 << 26,
     hostname: 'pod',

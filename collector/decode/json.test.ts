@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadSamples } from '../../test/interop/samples.js';
 import { decodeJson, jsonTimeToIso } from './json.js';
+import { processMessages } from '../pipeline/process-messages.js';
 
 const recv = '2026-11-27T01:50:00.000Z';
 const ctx = { input: 'in', receivedAt: recv };
@@ -84,4 +85,34 @@ test('jsonTimeToIso', () => {
   assert.equal(jsonTimeToIso(1795743966043), '2026-11-27T01:46:06.043Z');
   assert.equal(jsonTimeToIso(''), undefined);
   assert.equal(jsonTimeToIso(null), undefined);
+});
+
+test('JSON numbers beyond 2^53 are written exactly as sent (64-bit ids, nanosecond epochs)', () => {
+  const { lines, records } = processMessages([[Buffer.from('{"id":3791411052119578828,"neg":-9223372036854775808,"small":42,"f":1.5,"nested":{"a":[18446744073709551615,1]},"msg":"x"}')]], { id: 'p' });
+  assert.match(lines[0], /"id":3791411052119578828,/);
+  assert.match(lines[0], /"neg":-9223372036854775808,/);
+  assert.match(lines[0], /"nested":\{"a":\[18446744073709551615,1\]\}/);
+  assert.deepEqual([records[0].message, records[0].flags], ['x', undefined]);
+  // Digits in strings are strings; a number where a string is expected stays a number in fields.
+  const s = processMessages([[Buffer.from('{"id":"3791411052119578828","msg":12345678901234567890,"host":98765432109876543210}')]], { id: 'p' });
+  assert.match(s.lines[0], /"message":"",/);
+  assert.match(s.lines[0], /"fields":\{"id":"3791411052119578828","msg":12345678901234567890,"host":98765432109876543210\}/);
+  // A float with more digits than a double holds is kept too; one it holds is written as JavaScript would.
+  assert.match(processMessages([[Buffer.from('{"v":0.12345678901234567890,"w":1e400,"u":1234567890123456}')]], { id: 'p' }).lines[0], /"v":0.12345678901234567890,"w":1e400,"u":1234567890123456\}/);
+  // A nanosecond epoch as ts: exact to the microsecond, pid from a big number as its digits.
+  const ns = processMessages([[Buffer.from('{"ts":1795743966043641999,"pid":36893488147419103232,"msg":"n"}')]], { id: 'p' });
+  assert.deepEqual([ns.records[0].ts, ns.records[0].pid], ['2026-11-27T01:46:06.043641Z', '36893488147419103232']);
+  // A sender cannot forge the marker: a string starting with NUL stays a string.
+  const forged = processMessages([[Buffer.from('{"a":"\\u0000zlog-number-0000000000000000:1","b":12345678901234567890}')]], { id: 'p' });
+  assert.match(forged.lines[0], /"a":"\\u0000zlog-number-0000000000000000:1"/);
+});
+
+test('JSON times that name no real day are never written as ts', () => {
+  for (const t of ['"2026-02-30T10:00:00Z"', '"2026-02-29T10:00:00.5+01:00"', '"2026-04-31 00:00:00"', '"yesterday"']) {
+    const r = decodeJson(`{"time":${t},"msg":"m"}`, ctx);
+    assert.deepEqual([r?.ts, r?.flags, r?.fields], [ctx.receivedAt, ['invalid_timestamp'], { time: JSON.parse(t) }], t);
+  }
+  // A later key that holds a real time wins and nothing is flagged.
+  const two = decodeJson('{"time":"2026-02-30T10:00:00Z","ts":"2024-02-29T10:00:00Z"}', ctx);
+  assert.deepEqual([two?.ts, two?.flags], ['2024-02-29T10:00:00Z', undefined]);
 });

@@ -7,9 +7,9 @@ import { decodeRecord, splitGluedTopic } from './record.js';
 
 const recv = '2026-11-27T01:50:00.000Z';
 
-/** Each captured message as the collector's processor turns it into records (topic frames as a SUB input). */
+/** Each captured message as the collector's processor turns it into records (SUB captures through a SUB input). */
 function decodeSample(name: SampleName): LogRecord[] {
-  return loadSamples(name).flatMap((m) => processMessages([m.frames], { id: m.sock, topicFrame: true }, { hostname: 'pod', receivedAt: Date.parse(m.t) }).records);
+  return loadSamples(name).flatMap((m) => processMessages([m.frames], { id: m.sock, type: m.sock === 'sub' ? 'zmq-sub' : 'zmq-pull', topicFrame: m.sock === 'sub' }, { hostname: 'pod', receivedAt: Date.parse(m.t) }).records);
 }
 
 test('every captured rsyslog message decodes with PRI severity/facility, host, tag', () => {

@@ -5,6 +5,7 @@ import type { LogRecord } from '../record.js';
 import { stripTrailingNewline, type RecordContext } from './context.js';
 import { decodeJson } from './json.js';
 import { pubHandlerSeverity } from './pubhandler.js';
+import { MAX_TOPIC_BYTES } from './frames.js';
 import { decodeSyslog, priEnd } from './syslog.js';
 
 export interface DecodeContext extends RecordContext {
@@ -14,7 +15,12 @@ export interface DecodeContext extends RecordContext {
    * front of a syslog or JSON record (omczmq `topics="logs."` without `topicframe`) is split off as the topic.
    */
   topics?: readonly string[];
-  /** The text's bytes were not valid UTF-8 (FramedTexts.invalidUtf8): the record gets flag `invalid_utf8`. */
+  /**
+   * The input is a SUB socket subscribed to everything (topic ""). Given with topics, any topic-shaped prefix glued
+   * in front of a syslog header (`app.events<14>1 2026-...`) is split off as the topic (gluedTopicBeforePri).
+   */
+  anyTopic?: boolean;
+  /** The text's bytes were not valid UTF-8 (the processor checked them): the record gets flag `invalid_utf8`. */
   invalidUtf8?: boolean;
 }
 
@@ -31,6 +37,20 @@ export function splitGluedTopic(text: string, topics: readonly string[]): { topi
   return best.length > 0 ? { topic: best, text: text.slice(best.length) } : undefined;
 }
 
+/**
+ * Index of the first '<' when every character before it is topic-shaped (printable, no space) and it lies
+ * within MAX_TOPIC_BYTES; -1 otherwise. Byte twin: processor.ts mayHaveGluedTopic.
+ */
+export function topicPrefixEnd(text: string): number {
+  const n = Math.min(text.length, MAX_TOPIC_BYTES + 1);
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x3c) return i;
+    if (c <= 0x20 || c === 0x7f) return -1;
+  }
+  return -1;
+}
+
 function startsRecord(text: string, i: number): boolean {
   const c = text.charCodeAt(i);
   if (c === 0x7b) return true;
@@ -40,6 +60,8 @@ function startsRecord(text: string, i: number): boolean {
 /**
  * One record text (one frame, line or message, as the processor split it) as a LogRecord. Never throws and never drops:
  * text that does not match the requested format becomes a text record flagged `invalid_json` / `invalid_syslog`.
+ * - A topic glued in front of the text is split off: a subscribed prefix before `<N>` or `{` (splitGluedTopic), or
+ *   with anyTopic any topic-shaped prefix before a syslog header that parses without flags.
  * - `auto`: JSON when the text starts with '{' and parses as an object, syslog when it starts with `<N>`, else
  *   text. `json` / `syslog` / `text` force one decoder.
  * - One trailing "\n" is cut (emitters terminate records with it); inner newlines and NUL bytes stay.
@@ -54,6 +76,14 @@ export function decodeRecord(text: string, ctx: DecodeContext): LogRecord {
     if (glued !== undefined) {
       body = glued.text;
       rctx = { input: ctx.input, receivedAt: ctx.receivedAt, topic: glued.topic, hostname: ctx.hostname };
+    } else if (ctx.anyTopic === true && ctx.format !== 'json') {
+      const lt = topicPrefixEnd(body);
+      if (lt > 0 && priEnd(body.slice(lt, lt + 5)) > 0) {
+        const topic = body.slice(0, lt);
+        const rec = decodeSyslog(body.slice(lt), { input: ctx.input, receivedAt: ctx.receivedAt, topic, hostname: ctx.hostname });
+        // Only a header that parses whole makes the prefix a topic; otherwise the text stays as it came.
+        if (rec !== undefined && rec.flags === undefined) return finish(rec, ctx, undefined);
+      }
     }
   }
   let rec: LogRecord | undefined;
@@ -81,8 +111,12 @@ export function decodeRecord(text: string, ctx: DecodeContext): LogRecord {
     if (rctx.topic !== undefined) rec.topic = rctx.topic;
     if (rctx.hostname !== undefined) rec.host = rctx.hostname;
   }
-  if (rec.severity === undefined && rctx.topic !== undefined) {
-    const s = pubHandlerSeverity(rctx.topic);
+  return finish(rec, ctx, flag);
+}
+
+function finish(rec: LogRecord, ctx: DecodeContext, flag: string | undefined): LogRecord {
+  if (rec.severity === undefined && rec.topic !== undefined) {
+    const s = pubHandlerSeverity(rec.topic);
     if (s !== undefined) rec.severity = s;
   }
   if (flag !== undefined) (rec.flags ??= []).push(flag);

@@ -100,14 +100,74 @@ test('RFC 5424 (RSYSLOG_SyslogProtocol23Format) with structured data', () => {
 });
 
 test('a broken header after a valid PRI keeps the text and says so', () => {
-  const r = decodeSyslog('<14>1 2026-11-27T01:33:33Z vm kit - - [unterminated x="y', ctx);
-  assert.equal(r?.severity, 'info');
-  assert.deepEqual(r?.flags, ['invalid_syslog_header']);
-  assert.equal(r?.message, '1 2026-11-27T01:33:33Z vm kit - - [unterminated x="y');
+  const cut = decodeSyslog('<14>1 2026-11-27T01:33:33Z vm kit', ctx);
+  assert.deepEqual(cut, { ts: recv, input: 'in', message: '1 2026-11-27T01:33:33Z vm kit', severity: 'info', facility: 'user', flags: ['invalid_syslog_header'] });
+  // Malformed structured data is not structured data: the text from '[' on is the message.
+  const sd = decodeSyslog('<14>1 2026-11-27T01:33:33Z vm kit - - [unterminated x="y', ctx);
+  assert.deepEqual([sd?.host, sd?.app, sd?.message, sd?.flags, sd?.fields], ['vm', 'kit', '[unterminated x="y', undefined, undefined]);
+  // A timestamp of the right shape that names no time: the header is read, ts is the receive time, flagged.
   const badTs = decodeSyslog('<14>2026-99-27T01:33:33Z vm kit: x', ctx);
-  assert.deepEqual(badTs?.flags, ['invalid_syslog_header']);
-  assert.equal(badTs?.message, '2026-99-27T01:33:33Z vm kit: x');
+  assert.deepEqual(badTs, { ts: recv, input: 'in', message: 'x', severity: 'info', facility: 'user', host: 'vm', app: 'kit', fields: { timestamp: '2026-99-27T01:33:33Z' }, flags: ['invalid_timestamp'] });
   assert.equal(decodeSyslog('plain text', ctx), undefined);
+});
+
+test('a PRI with no header: the whole text is the message (RFC 3164 section 4.3.2)', () => {
+  const plain = decodeSyslog('<13>this is a plain message', ctx);
+  assert.deepEqual(plain, { ts: recv, input: 'in', message: 'this is a plain message', severity: 'notice', facility: 'user', flags: ['invalid_syslog_header'] });
+  for (const text of ['<13>this', '<13>key=value other=1 text', '<13>a=b: c', '<13>', '<13>x y: z', '<13>2026 was a year', '<13>Janet said hi', '<13>Jan is a month']) {
+    const r = decodeSyslog(text, ctx);
+    assert.deepEqual([r?.message, r?.host, r?.app, r?.flags], [text.slice(4), undefined, undefined, ['invalid_syslog_header']], text);
+  }
+  // A tag-shaped first word is the one header field kept; the record is flagged the same way.
+  const tagged = decodeSyslog('<13>cron[7]: ran', ctx);
+  assert.deepEqual([tagged?.app, tagged?.pid, tagged?.message, tagged?.flags], ['cron', '7', 'ran', ['invalid_syslog_header']]);
+  assert.equal(decodeSyslog('<13> spaced', ctx)?.message, 'spaced');
+});
+
+test('RFC 3164 day of month padded with a space, a zero or not at all; a space after the PRI', () => {
+  const want = { ts: '2026-01-01T12:15:00Z', host: 'nas.example', app: 'cron', message: 'tick', flags: undefined };
+  const at = { ...ctx, receivedAt: '2026-01-01T12:15:01Z' };
+  for (const text of ['<13>Jan 1 12:15:00 nas.example cron: tick', '<13>Jan  1 12:15:00 nas.example cron: tick', '<13>Jan 01 12:15:00 nas.example cron: tick',
+    '<13> Jan 1 12:15:00 nas.example cron: tick', '<13> Jan  1 12:15:00 nas.example cron: tick']) {
+    const r = decodeSyslog(text, at);
+    assert.deepEqual({ ts: r?.ts, host: r?.host, app: r?.app, message: r?.message, flags: r?.flags }, want, text);
+  }
+  const r = decodeSyslog('<13>Jan 12 12:15:00 h a: m', at);
+  assert.equal(r?.ts, '2026-01-12T12:15:00Z');
+  // Not a day: three digits, a space-padded two-digit day, a missing day.
+  for (const text of ['<13>Jan 123 12:15:00 h a: m', '<13>Jan  12 12:15:00 h a: m', '<13>Jan 12:15:00 h a: m']) {
+    assert.deepEqual(decodeSyslog(text, at)?.flags, ['invalid_syslog_header'], text);
+  }
+});
+
+test('key=value words are never a host or a tag', () => {
+  const r = decodeSyslog('<13>Nov 27 01:33:49 user=alice action=login ok', ctx);
+  assert.deepEqual([r?.host, r?.app, r?.message, r?.flags], [undefined, undefined, 'user=alice action=login ok', undefined]);
+  const h = decodeSyslog('<13>Nov 27 01:33:49 fw1 src=10.0.0.1 dst=10.0.0.2', ctx);
+  assert.deepEqual([h?.host, h?.app, h?.message], ['fw1', undefined, 'src=10.0.0.1 dst=10.0.0.2']);
+});
+
+test('impossible dates are never written as ts', () => {
+  const feb30 = decodeSyslog('<13>Feb 30 00:09:01 mail-2 cron: x', ctx);
+  assert.deepEqual(feb30, { ts: recv, input: 'in', message: 'x', severity: 'notice', facility: 'user', host: 'mail-2', app: 'cron', fields: { timestamp: 'Feb 30 00:09:01' }, flags: ['invalid_timestamp'] });
+  assert.deepEqual(decodeSyslog('<13>Apr 31 00:09:01 h a: x', ctx)?.flags, ['invalid_timestamp']);
+  // Feb 29 exists in leap years only: the leap year nearest the receive time (2026-11-27 -> 2028 is nearer than 2024).
+  assert.equal(decodeSyslog('<13>Feb 29 00:09:01 h a: x', ctx)?.ts, '2028-02-29T00:09:01Z');
+  assert.equal(decodeSyslog('<13>Feb 29 00:09:01 h a: x', { ...ctx, receivedAt: '2024-03-01T00:00:00Z' })?.ts, '2024-02-29T00:09:01Z');
+  assert.equal(decodeSyslog('<13>Feb 28 00:09:01 h a: x', ctx)?.ts, '2027-02-28T00:09:01Z'); // nearer than 2026-02-28
+  for (const text of ['<13>1 2026-02-30T06:45:29Z h a - - - m', '<13>1 2026-02-29T06:45:29+00:00 h a - - - m', '<13>2025-04-31T00:00:00Z h a: m']) {
+    const r = decodeSyslog(text, ctx);
+    assert.deepEqual([r?.ts, r?.flags, r?.host, r?.message], [recv, ['invalid_timestamp'], 'h', 'm'], text);
+  }
+  assert.equal(decodeSyslog('<13>1 2024-02-29T06:45:29Z h a - - - m', ctx)?.ts, '2024-02-29T06:45:29Z');
+});
+
+test('RFC 5424 without the structured-data "-" (hosted log services) keeps the header out of the message', () => {
+  const r = decodeSyslog('<40>1 2012-11-30T06:45:29+00:00 host app web.3 - State changed from starting to up', ctx);
+  assert.deepEqual(r, { ts: '2012-11-30T06:45:29Z', input: 'in', message: 'State changed from starting to up', severity: 'emerg', facility: 'syslog', host: 'host', app: 'app', pid: 'web.3' });
+  assert.equal(decodeSyslog('<40>1 2012-11-30T06:45:29+00:00 host app web.3 - -dash first', ctx)?.message, '-dash first');
+  assert.equal(decodeSyslog('<40>1 2012-11-30T06:45:29+00:00 host app web.3 - ', ctx)?.message, '');
+  assert.equal(decodeSyslog('<40>1 2012-11-30T06:45:29+00:00 host app web.3 - - with sd dash', ctx)?.message, 'with sd dash');
 });
 
 test('SD names cannot reach the prototype', () => {

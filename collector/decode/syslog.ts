@@ -8,7 +8,7 @@
 
 import { FACILITIES, SEVERITIES, type Facility, type LogRecord, type Severity } from '../record.js';
 import { setField, splitTag, type RecordContext } from './context.js';
-import { monthAt, rfc3164ToIso, rfc3339ToIso } from './timestamp.js';
+import { hasRfc3339Shape, readRfc3164, rfc3339ToIso } from './timestamp.js';
 
 export interface Pri {
   facility: Facility;
@@ -49,9 +49,14 @@ function isDigit(c: number): boolean {
 }
 
 /**
- * A syslog record as a LogRecord; undefined when the text does not start with a valid `<PRI>`. A header that
- * cannot be parsed after a valid PRI still yields a record (severity and facility from the PRI, the rest of the
- * text as message) flagged `invalid_syslog_header`, so nothing is dropped.
+ * A syslog record as a LogRecord; undefined when the text does not start with a valid `<PRI>`. Nothing after a
+ * valid PRI is dropped, and header fields are taken only where the text has the shape of a header:
+ * - no timestamp after the PRI (RFC 3164 section 4.3.2: no valid header): the text is the message, less a leading
+ *   tag-shaped word (`app:` / `app[pid]:`); flag `invalid_syslog_header`, ts is the receive time.
+ * - a timestamp of the right shape naming a time that does not exist (`Feb 30`, month 13 in RFC 3339): the rest of
+ *   the header is read, ts is the receive time, the text goes to `fields.timestamp`, flag `invalid_timestamp`.
+ * - a header that breaks off in the middle (RFC 5424 with a truncated field): the text after the PRI is the message,
+ *   flag `invalid_syslog_header`.
  */
 export function decodeSyslog(text: string, ctx: RecordContext): LogRecord | undefined {
   const start = priEnd(text);
@@ -66,59 +71,108 @@ export function decodeSyslog(text: string, ctx: RecordContext): LogRecord | unde
   const c0 = text.charCodeAt(start);
   let ok: boolean;
   if (c0 >= 49 && c0 <= 57 && (text.charCodeAt(start + 1) === 32 || (isDigit(text.charCodeAt(start + 1)) && text.charCodeAt(start + 2) === 32))) {
-    ok = parse5424(text, text.indexOf(' ', start) + 1, rec, ctx);
+    ok = parse5424(text, text.indexOf(' ', start) + 1, rec);
   } else {
-    ok = parseBsd(text, start, rec, ctx);
+    // Some devices put a space between the PRI and the header.
+    ok = parseBsd(text, c0 === 32 ? start + 1 : start, rec, ctx);
   }
   if (!ok) {
     rec.message = text.slice(start);
     rec.flags = ['invalid_syslog_header'];
+    delete rec.host;
+    delete rec.app;
+    delete rec.pid;
+    delete rec.msgid;
+    delete rec.fields;
+    rec.ts = ctx.receivedAt;
   }
   if (rec.host === undefined && ctx.hostname !== undefined) rec.host = ctx.hostname;
   return rec;
 }
 
+/** Index of the next space at or after i, or text.length. */
+function wordEnd(text: string, i: number): number {
+  const e = text.indexOf(' ', i);
+  return e < 0 ? text.length : e;
+}
+
+/** Whether text[i..end) contains '=': `key=value` words are message content, never a host or a tag. */
+function hasEquals(text: string, i: number, end: number): boolean {
+  const e = text.indexOf('=', i);
+  return e >= 0 && e < end;
+}
+
+function flag(rec: LogRecord, f: string): void {
+  (rec.flags ??= []).push(f);
+}
+
+/** A timestamp that has a header's shape but names no real time: kept in fields, never written as ts. */
+function invalidTimestamp(rec: LogRecord, tsText: string): void {
+  rec.fields = { timestamp: tsText };
+  flag(rec, 'invalid_timestamp');
+}
+
 /** RFC 3164 and rsyslog's forward formats: [TIMESTAMP HOST ]TAG MSG. */
 function parseBsd(text: string, i: number, rec: LogRecord, ctx: RecordContext): boolean {
   const n = text.length;
-  let iso: string | undefined;
   let tsEnd = -1;
-  const c = text.charCodeAt(i);
-  if (isDigit(c)) {
-    tsEnd = text.indexOf(' ', i);
-    if (tsEnd < 0) tsEnd = n;
-    iso = rfc3339ToIso(text, i, tsEnd);
-  } else if (monthAt(text, i) >= 0) {
-    tsEnd = i + 15;
-    while (tsEnd < n && text.charCodeAt(tsEnd) !== 32) tsEnd++;
-    iso = rfc3164ToIso(text, i, tsEnd, ctx.receivedAt);
-  }
-  if (iso !== undefined) {
-    rec.ts = iso;
-    i = tsEnd + 1;
-    // Local senders may leave the host out; a word that ends in ':' or carries '[pid]' is a tag, not a host.
-    let hEnd = text.indexOf(' ', i);
-    if (hEnd < 0) hEnd = n;
-    const last = text.charCodeAt(hEnd - 1);
-    if (hEnd > i && last !== 58 && last !== 93) {
-      rec.host = text.slice(i, hEnd);
-      i = hEnd + 1;
+  if (isDigit(text.charCodeAt(i))) {
+    if (hasRfc3339Shape(text, i)) {
+      tsEnd = wordEnd(text, i);
+      const iso = rfc3339ToIso(text, i, tsEnd);
+      if (iso !== undefined) rec.ts = iso;
+      else invalidTimestamp(rec, text.slice(i, tsEnd));
     }
-  } else if (tsEnd >= 0) {
-    return false;
+  } else {
+    const t = readRfc3164(text, i, ctx.receivedAt);
+    if (t !== undefined) {
+      tsEnd = t.end;
+      if (t.iso !== undefined) rec.ts = t.iso;
+      else invalidTimestamp(rec, text.slice(i, tsEnd));
+    }
+  }
+  if (tsEnd < 0) {
+    // No header (RFC 3164 section 4.3.2): the whole text is the message. A leading `tag:` is the one header
+    // field a sender without a clock still writes (`<13>cron[7]: ran`), so it alone is taken.
+    flag(rec, 'invalid_syslog_header');
+    const tEnd = wordEnd(text, i);
+    if (tEnd > i && text.charCodeAt(tEnd - 1) === 58 && !hasEquals(text, i, tEnd)) return readTag(text, i, tEnd, rec);
+    rec.message = text.slice(i);
+    return true;
+  }
+  i = tsEnd + 1;
+  if (i >= n) return true;
+  // Local senders may leave the host out; a word that ends in ':' or carries '[pid]' is a tag, not a host.
+  const hEnd = wordEnd(text, i);
+  const last = text.charCodeAt(hEnd - 1);
+  if (hEnd > i && last !== 58 && last !== 93 && !hasEquals(text, i, hEnd)) {
+    rec.host = text.slice(i, hEnd);
+    i = hEnd + 1;
   }
   if (i >= n) return true;
-  let tEnd = text.indexOf(' ', i);
-  if (tEnd < 0) tEnd = n;
+  const tEnd = wordEnd(text, i);
+  if (tEnd === i || hasEquals(text, i, tEnd)) {
+    rec.message = text.slice(i);
+    return true;
+  }
+  return readTag(text, i, tEnd, rec);
+}
+
+/** The tag text[i..tEnd) into app/pid and the rest of the text (after one space) as the message. */
+function readTag(text: string, i: number, tEnd: number, rec: LogRecord): boolean {
   const tag = splitTag(text.slice(i, tEnd));
   if (tag.app !== undefined) rec.app = tag.app;
   if (tag.pid !== undefined) rec.pid = tag.pid;
-  rec.message = tEnd < n ? text.slice(tEnd + 1) : '';
+  rec.message = tEnd < text.length ? text.slice(tEnd + 1) : '';
   return true;
 }
 
-/** RFC 5424 after `<PRI>VERSION `: TIMESTAMP HOSTNAME APP-NAME PROCID MSGID SD [MSG]. */
-function parse5424(text: string, i: number, rec: LogRecord, ctx: RecordContext): boolean {
+/**
+ * RFC 5424 after `<PRI>VERSION `: TIMESTAMP HOSTNAME APP-NAME PROCID MSGID SD [MSG]. Senders that leave out the
+ * structured data (`... web.3 - State changed`, common among hosted log services) are read as having none: the
+ * rest is the message. Returns false only when the five header fields are not all there.
+ */
+function parse5424(text: string, i: number, rec: LogRecord): boolean {
   const n = text.length;
   const header: (string | undefined)[] = [undefined, undefined, undefined, undefined, undefined];
   for (let k = 0; k < 5; k++) {
@@ -127,37 +181,41 @@ function parse5424(text: string, i: number, rec: LogRecord, ctx: RecordContext):
     header[k] = end === i + 1 && text.charCodeAt(i) === 45 ? undefined : text.slice(i, end); // '-' is nil
     i = end + 1;
   }
-  let fields: Record<string, unknown> | undefined;
   const [tsText, host, app, procid, msgid] = header;
   if (tsText !== undefined) {
     const iso = rfc3339ToIso(tsText);
     if (iso !== undefined) rec.ts = iso;
-    else fields = { timestamp: tsText }; // keep what we could not read rather than lose it
+    else invalidTimestamp(rec, tsText); // keep what we could not read rather than lose it
   }
   if (host !== undefined) rec.host = host;
   if (app !== undefined) rec.app = app;
   if (procid !== undefined) rec.pid = procid;
   if (msgid !== undefined) rec.msgid = msgid;
-  if (text.charCodeAt(i) === 45) { // '-': no structured data
+  const c = text.charCodeAt(i);
+  if (c === 45 && (i + 1 >= n || text.charCodeAt(i + 1) === 32)) { // '-': no structured data
     i++;
-  } else if (text.charCodeAt(i) === 91) { // '['
-    fields ??= {};
-    i = parseStructuredData(text, i, fields);
-    if (i < 0) return false;
+  } else if (c === 91) { // '['
+    const sd: Record<string, unknown> = {};
+    const after = parseStructuredData(text, i, sd);
+    if (after >= 0 && (after >= n || text.charCodeAt(after) === 32)) {
+      rec.fields = rec.fields === undefined ? sd : Object.assign(sd, rec.fields);
+      i = after;
+    } else {
+      rec.message = text.slice(i); // not structured data after all: a message starting with '['
+      return true;
+    }
   } else {
-    return false;
+    rec.message = i < n ? text.slice(i) : ''; // SD left out
+    return true;
   }
-  if (fields !== undefined) rec.fields = fields;
   if (i >= n) {
     // no MSG part: message stays empty
-  } else if (text.charCodeAt(i) === 32) {
+  } else {
     // RFC 5424 lets the message start with a UTF-8 BOM to say it is UTF-8; it is not part of the text.
     // rsyslog forwards a record it got as RFC 3164 with the space that followed the tag still in front of MSG
     // (`- -  text`); that one space goes too. A 5424 sender's own leading space is rarer than this artefact.
     const m = text.charCodeAt(i + 1);
     rec.message = m === 0xfeff || m === 32 ? text.slice(i + 2) : text.slice(i + 1);
-  } else {
-    return false;
   }
   return true;
 }

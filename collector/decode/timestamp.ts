@@ -13,10 +13,26 @@ function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
 
+/** Days in month m (0..11) of year y in the proleptic Gregorian calendar (ISO 8601, RFC 3339 section 5.7). */
+export function daysInMonth(y: number, m: number): number {
+  if (m === 1) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
+  return m === 3 || m === 5 || m === 8 || m === 10 ? 30 : 31;
+}
+
 function pad(n: number, width: number): string {
   let s = String(n);
   while (s.length < width) s = '0' + s;
   return s;
+}
+
+/**
+ * Whether s[start..] has the shape `YYYY-MM-DD(T|t| )HH:MM` of an RFC 3339 time, whatever its values: a header
+ * field of this shape that rfc3339ToIso refuses names an impossible time (flagged), not a missing one.
+ */
+export function hasRfc3339Shape(s: string, start: number): boolean {
+  for (const k of [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15]) if (!isDigit(s.charCodeAt(start + k))) return false;
+  const sep = s.charCodeAt(start + 10);
+  return s.charCodeAt(start + 4) === 45 && s.charCodeAt(start + 7) === 45 && s.charCodeAt(start + 13) === 58 && (sep === 84 || sep === 116 || sep === 32);
 }
 
 /**
@@ -76,6 +92,8 @@ export function rfc3339ToIso(s: string, start = 0, end = s.length): string | und
   }
   const frac = fracEnd > fracStart ? '.' + s.slice(fracStart, fracEnd) : '';
   const year = y1 * 100 + y2;
+  // RFC 3339 section 5.7: the day must exist in that month of that year (no Feb 30, no Feb 29 in 2026).
+  if (d > daysInMonth(year, mo - 1)) return undefined;
   if (offsetMin === 0 && sep === 84 && sec < 60 && s.charCodeAt(start + 16) === 58) {
     // Already UTC and in the canonical layout: copy, only the zone designator changes.
     return s.slice(start, start + 19) + frac + 'Z';
@@ -99,7 +117,13 @@ function isoWithFraction(ms: number, frac: string): string | undefined {
  * seconds (Python's time.time(), may carry a fraction), milliseconds (pino, JavaScript), microseconds, nanoseconds.
  * Sub-millisecond digits are kept up to microseconds.
  */
-export function epochToIso(n: number): string | undefined {
+export function epochToIso(n: number | bigint): string | undefined {
+  if (typeof n === 'bigint') {
+    // An integer JSON number beyond 2^53 (json-numbers.ts): nanoseconds are cut to microseconds exactly here,
+    // where the float would already be off by up to 256 ns.
+    if (n < 0n) return undefined;
+    n = n >= 100_000_000_000_000_000n ? Number(n / 1000n) * 1000 : Number(n);
+  }
   if (!Number.isFinite(n) || n < 0) return undefined;
   let micros: number;
   if (n >= 1e17) micros = Math.floor(n / 1000);
@@ -142,30 +166,48 @@ let lastReceivedAt = '';
 let lastReceivedMs = 0;
 let lastReceivedYear = 0;
 
+/** An RFC 3164 timestamp read from a header: where it ends and the time, or `iso: undefined` for a day that does not exist. */
+export interface Rfc3164Time {
+  /** Index just past the timestamp. */
+  end: number;
+  iso: string | undefined;
+}
+
 /**
- * An RFC 3164 timestamp `Mmm dd hh:mm:ss[.frac]` (day space- or zero-padded) at start..end as ISO 8601. It names no
- * year and no zone: the year is the one that puts the time nearest to receivedAt (so a record from Dec 31 received
- * on Jan 1 lands in the old year), and the zone is taken as UTC (rsyslog writes local time; pods run in UTC).
+ * The RFC 3164 timestamp `Mmm dd hh:mm:ss[.frac]` at start (RFC 3164 section 4.1.2), or undefined when the text
+ * there does not have its shape. The day may be space-padded (`Jan  1`, the RFC's form), zero-padded (`Jan 01`)
+ * or not padded (`Jan 1`): real devices send all three.
+ * It names no year and no zone: the year is the one that puts the time nearest to receivedAt (a record from Dec 31
+ * received on Jan 1 lands in the old year) among the years in which that day exists (Feb 29 only in leap years);
+ * a day that exists in no year (Feb 30, Apr 31) gives `iso: undefined`. The zone is taken as UTC (rsyslog writes
+ * local time; pods run in UTC).
  */
-export function rfc3164ToIso(s: string, start: number, end: number, receivedAt: string): string | undefined {
-  if (end - start < 15) return undefined;
+export function readRfc3164(s: string, start: number, receivedAt: string): Rfc3164Time | undefined {
   const mo = monthAt(s, start);
   if (mo < 0 || s.charCodeAt(start + 3) !== 32) return undefined;
-  const dHi = s.charCodeAt(start + 4);
-  const dLo = s.charCodeAt(start + 5) - 48;
-  const d = (dHi === 32 ? 0 : dHi - 48) * 10 + dLo;
-  if (!(dHi === 32 || isDigit(dHi)) || dLo < 0 || dLo > 9 || d < 1 || d > 31) return undefined;
-  if (s.charCodeAt(start + 6) !== 32 || s.charCodeAt(start + 9) !== 58 || s.charCodeAt(start + 12) !== 58) return undefined;
-  const h = d2(s, start + 7);
-  const mi = d2(s, start + 10);
-  const sec = d2(s, start + 13);
+  let i = start + 4;
+  if (s.charCodeAt(i) === 32) i++; // space padding
+  let d = 0;
+  const dStart = i;
+  while (i < dStart + 2 && isDigit(s.charCodeAt(i))) d = d * 10 + s.charCodeAt(i++) - 48;
+  if (i === dStart || d < 1 || d > 31 || (i - dStart === 2 && dStart !== start + 4)) return undefined;
+  if (s.charCodeAt(i) !== 32 || s.charCodeAt(i + 3) !== 58 || s.charCodeAt(i + 6) !== 58) return undefined;
+  const h = d2(s, i + 1);
+  const mi = d2(s, i + 4);
+  const sec = d2(s, i + 7);
   if (h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 60) return undefined;
+  i += 9;
   let frac = '';
-  if (end > start + 15) {
-    if (s.charCodeAt(start + 15) !== 46 || end === start + 16) return undefined;
-    for (let i = start + 16; i < end; i++) if (!isDigit(s.charCodeAt(i))) return undefined;
-    frac = s.slice(start + 15, end);
+  if (s.charCodeAt(i) === 46) {
+    const f = i;
+    i++;
+    while (isDigit(s.charCodeAt(i))) i++;
+    if (i === f + 1) return undefined;
+    frac = s.slice(f, i);
   }
+  const next = s.charCodeAt(i);
+  if (i < s.length && next !== 32) return undefined;
+  if (d > daysInMonth(2000, mo)) return { end: i, iso: undefined }; // no year has it
   if (receivedAt !== lastReceivedAt) {
     // Receive times repeat across a batch; parse each distinct one once.
     const ms = Date.parse(receivedAt);
@@ -174,8 +216,26 @@ export function rfc3164ToIso(s: string, start: number, end: number, receivedAt: 
     lastReceivedAt = receivedAt;
   }
   let year = lastReceivedYear;
-  let ms = Date.UTC(year, mo, d, h, mi, sec);
-  if (ms - lastReceivedMs > HALF_YEAR_MS) ms = Date.UTC(--year, mo, d, h, mi, sec);
-  else if (lastReceivedMs - ms > HALF_YEAR_MS) ms = Date.UTC(++year, mo, d, h, mi, sec);
-  return isoWithFraction(ms, frac);
+  let ms: number;
+  if (mo === 1 && d === 29) {
+    // Feb 29: the leap year whose Feb 29 is nearest the receive time (at most four years away).
+    let best = Number.NaN;
+    for (let y = year - 4; y <= year + 4; y++) {
+      if (daysInMonth(y, 1) !== 29) continue;
+      const t = Date.UTC(y, mo, d, h, mi, sec);
+      if (Number.isNaN(best) || Math.abs(t - lastReceivedMs) < Math.abs(best - lastReceivedMs)) best = t;
+    }
+    ms = best;
+  } else {
+    ms = Date.UTC(year, mo, d, h, mi, sec);
+    if (ms - lastReceivedMs > HALF_YEAR_MS) ms = Date.UTC(--year, mo, d, h, mi, sec);
+    else if (lastReceivedMs - ms > HALF_YEAR_MS) ms = Date.UTC(++year, mo, d, h, mi, sec);
+  }
+  return { end: i, iso: isoWithFraction(ms, frac) };
+}
+
+/** readRfc3164 for a text that is exactly one timestamp between start and end; undefined also for impossible days. */
+export function rfc3164ToIso(s: string, start: number, end: number, receivedAt: string): string | undefined {
+  const t = readRfc3164(s.slice(0, end), start, receivedAt);
+  return t !== undefined && t.end === end ? t.iso : undefined;
 }

@@ -8,6 +8,8 @@ import { createProcessor } from './processor-factory.js';
 
 export interface ProcessedMessages {
   records: LogRecord[];
+  /** The NDJSON lines as written (numbers beyond 2^53 survive here, not in records). */
+  lines: string[];
   /** Discards by reason (e.g. `empty`). */
   discards: Record<string, number>;
   outcome: ChunkOutcome;
@@ -18,7 +20,7 @@ export function processMessages(
   input: Pick<ProcessorInput, 'id'> & Partial<ProcessorInput>,
   opts: { hostname?: string; maxRecordBytes?: number; receivedAt?: number } = {},
 ): ProcessedMessages {
-  const full: ProcessorInput = { framing: 'frame', format: 'auto', topicFrame: false, topics: [''], ...input };
+  const full: ProcessorInput = { type: 'zmq-pull', framing: 'frame', format: 'auto', topicFrame: false, topics: [''], ...input };
   const processor = createProcessor({ inputs: [full], maxRecordBytes: opts.maxRecordBytes ?? 1 << 20, maxDecompressedBytes: 1 << 26, hostname: opts.hostname ?? '' });
   const receivedAt = opts.receivedAt ?? Date.now();
   const packed = messages.map((frames) => ({ kind: KIND_FRAMES, input: 0, compression: 0, recordCount: 0, receivedAt, frames }));
@@ -28,8 +30,9 @@ export function processMessages(
   const out = new NdjsonWriter(new ArrayBuffer(4096));
   const outcome = processor.process(buffer, length, out);
   const text = Buffer.from(out.take()).toString('utf8');
-  const records = text === '' ? [] : text.slice(0, -1).split('\n').map((l) => JSON.parse(l) as LogRecord);
+  const lines = text === '' ? [] : text.slice(0, -1).split('\n');
+  const records = lines.map((l) => JSON.parse(l) as LogRecord);
   const discards: Record<string, number> = {};
   for (const [k, n] of Object.entries(outcome.discards)) discards[k.slice(k.indexOf(':') + 1)] = n;
-  return { records, discards, outcome };
+  return { records, lines, discards, outcome };
 }

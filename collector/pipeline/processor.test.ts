@@ -8,10 +8,11 @@ import { createProcessor } from './processor-factory.js';
 import type { ProcessorInput } from './processor.js';
 
 const inputs: ProcessorInput[] = [
-  { id: 'pull', format: 'auto', framing: 'frame', topicFrame: true, topics: [''] },
-  { id: 'lines', format: 'auto', framing: 'lines', topicFrame: false, topics: [''] },
-  { id: 'text', format: 'text', framing: 'message', topicFrame: false, topics: [''] },
-  { id: 'native', format: 'auto', framing: 'frame', topicFrame: false, topics: [''] },
+  { id: 'pull', type: 'zmq-pull', format: 'auto', framing: 'frame', topicFrame: false, topics: [''] },
+  { id: 'lines', type: 'zmq-pull', format: 'auto', framing: 'lines', topicFrame: false, topics: [''] },
+  { id: 'text', type: 'zmq-pull', format: 'text', framing: 'message', topicFrame: false, topics: [''] },
+  { id: 'native', type: 'zmq-pull', format: 'auto', framing: 'frame', topicFrame: false, topics: [''] },
+  { id: 'sub', type: 'zmq-sub', format: 'auto', framing: 'frame', topicFrame: true, topics: [''] },
 ];
 const processor = createProcessor({ inputs, maxRecordBytes: 64, maxDecompressedBytes: 1 << 20, hostname: 'test-host' });
 const T = Date.UTC(2026, 10, 27, 1, 2, 3, 456);
@@ -49,7 +50,7 @@ test('NUL bytes and embedded newlines stay in the message', () => {
 });
 
 test('a short first frame is a topic; syslog text is parsed', () => {
-  const { lines } = run([{ input: 0, frames: [Buffer.from('audit'), Buffer.from('<131>Nov 27 01:45:32 vm kit-uxsock: error line')] }]);
+  const { lines } = run([{ input: 4, frames: [Buffer.from('audit'), Buffer.from('<131>Nov 27 01:45:32 vm kit-uxsock: error line')] }]);
   assert.equal(lines.length, 1);
   assert.equal(lines[0].topic, 'audit');
   assert.equal(lines[0].severity, 'err');
@@ -58,15 +59,17 @@ test('a short first frame is a topic; syslog text is parsed', () => {
   assert.equal(lines[0].message, 'error line');
 });
 
-test('a PUBHandler topic frame gives the level; a multipart message whose first frame has a space is two records', () => {
+test('a PUBHandler topic frame gives the level; on a SUB input a first frame with a space is still the topic', () => {
   const { lines } = run([
-    { input: 0, frames: [Buffer.from('ERROR.db'), Buffer.from('ERROR app.py:2 - query "x" failed - None\n')] },
+    { input: 4, frames: [Buffer.from('ERROR.db'), Buffer.from('ERROR app.py:2 - query "x" failed - None\n')] },
+    { input: 4, frames: [Buffer.from('INFO.a b'), Buffer.from('text\n')] },
     { input: 0, frames: [Buffer.from('first record'), Buffer.from('second')] },
   ]);
   assert.equal(lines[0].topic, 'ERROR.db');
   assert.equal(lines[0].severity, 'err');
   assert.match(String(lines[0].message), /query "x" failed/);
-  assert.deepEqual(lines.slice(1).map((l) => [l.topic, l.message]), [[undefined, 'first record'], [undefined, 'second']]);
+  assert.deepEqual([lines[1].topic, lines[1].severity, lines[1].message], ['INFO.a b', 'info', 'text']);
+  assert.deepEqual(lines.slice(2).map((l) => [l.topic, l.message]), [[undefined, 'first record'], [undefined, 'second']]);
 });
 
 test('every frame of a multipart message is a record; empty frames are discarded and counted', () => {

@@ -7,7 +7,8 @@ import type { RecordBatch } from '../protocol/payload.js';
 import { reasonCode } from '../protocol/reply.js';
 import type { LogRecord } from '../record.js';
 import type { DecodeContext } from '../decode/record.js';
-import { isTopicFrame } from '../decode/frames.js';
+import { mayHaveGluedTopic, splitTopicFrame } from '../decode/frames.js';
+import { stringifyRecord } from '../decode/json-numbers.js';
 import { KIND_NATIVE, readChunk, type PackedMessage } from './chunk.js';
 import { ascii, type NdjsonWriter } from './ndjson-writer.js';
 
@@ -18,6 +19,8 @@ export type OpenNativeFn = (header: Uint8Array, payload: Uint8Array) => RecordBa
 /** How the records of one input are read: the decoding settings of its config entry. */
 export interface ProcessorInput {
   id: string;
+  /** The input kind (registry): a zmq-sub input subscribed to everything may get any topic glued to a record. */
+  type: string;
   framing: Framing;
   format: RecordFormat;
   topicFrame: boolean;
@@ -25,8 +28,8 @@ export interface ProcessorInput {
 }
 
 /** An input config's decoding settings; kinds whose schema has none of these fields get the defaults. */
-export function processorInput(cfg: { id: string; framing?: Framing; format?: RecordFormat; topicFrame?: boolean; topics?: readonly string[] }): ProcessorInput {
-  return { id: cfg.id, framing: cfg.framing ?? 'frame', format: cfg.format ?? 'auto', topicFrame: cfg.topicFrame ?? false, topics: [...(cfg.topics ?? [''])] };
+export function processorInput(cfg: { id: string; type: string; framing?: Framing; format?: RecordFormat; topicFrame?: boolean; topics?: readonly string[] }): ProcessorInput {
+  return { id: cfg.id, type: cfg.type, framing: cfg.framing ?? 'frame', format: cfg.format ?? 'auto', topicFrame: cfg.topicFrame ?? false, topics: [...(cfg.topics ?? [''])] };
 }
 
 export interface ProcessorOptions {
@@ -59,7 +62,7 @@ const LT = 0x3c;
 const decoder = new TextDecoder('utf-8', { fatal: false });
 
 export class ChunkProcessor {
-  private readonly prefixes: { input: Uint8Array; glued: boolean; ms: number; line: Uint8Array }[];
+  private readonly prefixes: { input: Uint8Array; glued: boolean; anyTopic: boolean; ms: number; line: Uint8Array }[];
   private readonly msgKey = ascii(',"message":"');
   private readonly lineEnd = ascii('"}\n');
   private readonly tsOpen = ascii('{"ts":"');
@@ -74,6 +77,8 @@ export class ChunkProcessor {
       input: ascii(`","input":${JSON.stringify(i.id)},"host":${JSON.stringify(opts.hostname)}`),
       // A SUB input with real subscriptions may get the topic glued in front of the text (no topic frame).
       glued: i.topics.some((t) => t !== ''),
+      // A SUB input subscribed to everything may get any topic glued in front of a syslog record.
+      anyTopic: i.type === 'zmq-sub' && i.topics.includes('') && i.format !== 'text' && i.format !== 'json',
       ms: -1,
       line: new Uint8Array(0),
     }));
@@ -147,10 +152,7 @@ export class ChunkProcessor {
     const input = this.opts.inputs[m.input];
     let frames = m.frames;
     let topic: Uint8Array | undefined;
-    if (input.topicFrame && frames.length === 2 && isTopicFrame(frames[0])) {
-      topic = frames[0];
-      frames = frames.slice(1);
-    }
+    if (input.topicFrame) ({ topic, body: frames } = splitTopicFrame(frames));
     let n = 0;
     if (input.framing === 'message' && frames.length > 1) {
       const joined = Buffer.concat(frames);
@@ -181,7 +183,7 @@ export class ChunkProcessor {
   /** Writes one record line; returns 1 (written) or 0 (discarded). */
   private record(b: Uint8Array, s: number, e: number, m: PackedMessage, topic: Uint8Array | undefined, out: NdjsonWriter, o: ChunkOutcome): number {
     const input = this.opts.inputs[m.input];
-    // Emitters end records with a newline that is not part of the message (FRAMES.md).
+    // Emitters end records with a newline that is not part of the message (docs/interop.md).
     if (e > s && b[e - 1] === NL) {
       e--;
       if (e > s && b[e - 1] === CR) e--;
@@ -193,7 +195,8 @@ export class ChunkProcessor {
     const first = b[s];
     // A topic (frame or glued prefix) can carry meaning such as PUBHandler's level, so only topic-free plain
     // text takes the fast path.
-    const plain = topic === undefined && !this.prefixes[m.input].glued && (input.format === 'text' || (input.format === 'auto' && first !== LBRACE && first !== LT));
+    const p = this.prefixes[m.input];
+    const plain = topic === undefined && !p.glued && (input.format === 'text' || (input.format === 'auto' && first !== LBRACE && first !== LT && !(p.anyTopic && mayHaveGluedTopic(b, s, e))));
     const fits = e - s <= this.opts.limits.maxRecordBytes;
     if (plain && fits) {
       // Hot path: the record is plain text; copy its bytes with JSON escaping into a fixed line shape.
@@ -226,6 +229,7 @@ export class ChunkProcessor {
       format: input.format,
       topic: topic ? decoder.decode(topic) : undefined,
       topics: topic ? undefined : input.topics,
+      anyTopic: topic === undefined && this.prefixes[m.input].anyTopic,
       receivedAt: this.iso(m.receivedAt),
       hostname: this.opts.hostname,
       invalidUtf8,
@@ -234,7 +238,7 @@ export class ChunkProcessor {
       rec.flags = rec.flags ? [...rec.flags, ...flags] : flags;
       o.flagged++;
     }
-    out.str(JSON.stringify(rec));
+    out.str(stringifyRecord(rec));
     out.raw(this.lineEnd.subarray(2));
     return 1;
   }

@@ -87,7 +87,7 @@ test('Python PUBHandler, pyzmq PUSH JSON and plain text -> collector', { skip: s
   collector = await startCollector({
     inputs: [
       { id: 'py-sub', type: 'zmq-sub', connect: [pubEndpoint], topics: [''] },
-      // `lines` takes the "\n"-joined shape too; topicFrame stays on as for any input (the default).
+      // `lines` takes the "\n"-joined shape too.
       { id: 'py-pull', type: 'zmq-pull', bind: ['tcp://127.0.0.1:*'], framing: 'lines' },
       { id: 'py-text', type: 'zmq-pull', bind: ['tcp://127.0.0.1:*'] },
     ],

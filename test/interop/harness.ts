@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as zmq from 'zeromq';
-import type { Framing, RecordFormat } from '../../collector/config/types.js';
+import { defaultTopicFrame } from '../../collector/config/load.js';
+import type { Framing, InputType, RecordFormat } from '../../collector/config/types.js';
 import { processMessages } from '../../collector/pipeline/process-messages.js';
 import type { LogRecord } from '../../collector/record.js';
 
@@ -102,6 +103,8 @@ export function connectSub(endpoint: string, topics: readonly string[]): Collect
 
 export interface DecodeOptions {
   input: string;
+  /** The input type the messages arrived on; topicFrame defaults as in the collector's config (on for zmq-sub). */
+  type: InputType;
   framing?: Framing;
   format?: RecordFormat;
   topicFrame?: boolean;
@@ -113,9 +116,10 @@ export interface DecodeOptions {
 export function decodeMessages(messages: readonly Buffer[][], o: DecodeOptions): LogRecord[] {
   return processMessages(messages, {
     id: o.input,
+    type: o.type,
     framing: o.framing ?? 'frame',
     format: o.format ?? 'auto',
-    topicFrame: o.topicFrame ?? true,
+    topicFrame: o.topicFrame ?? defaultTopicFrame(o.type),
     topics: [...(o.topics ?? [''])],
   }, { hostname: o.hostname }).records;
 }

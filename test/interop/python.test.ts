@@ -26,7 +26,7 @@ test('PUBHandler: levels, subtopic, root topic, multi-line, exception, NUL', { s
   await waitUntil(() => ours().length >= PUBHANDLER_RECORDS, 20_000, () => `${ours().length}/${PUBHANDLER_RECORDS} records; stderr: ${py.stderr.join('')}`);
   assert.equal(await py.exit, 0, py.stderr.join(''));
   assert.ok(ours().every((m) => m.length === 2), 'PUBHandler sends [topic, message]');
-  const records = decodeMessages(ours(), { input: 'py', hostname: 'test-host' });
+  const records = decodeMessages(ours(), { input: 'py', type: 'zmq-sub', hostname: 'test-host' });
   assert.equal(records.length, PUBHANDLER_RECORDS);
   const n = assertPubHandlerRecords(records, run, 'test-host');
   t.diagnostic(`asserted ${n} PUBHandler records`);
@@ -48,11 +48,11 @@ test('pyzmq PUSH JSON: single frames, extra frames, two short frames, "\\n"-join
   const run = `j${process.pid}`;
   const { messages, pid, from, to } = await runPushFixture(t, startPushJson, run, 5 + 1 + 1 + 1);
   assert.deepEqual(messages.map((m) => m.length), [1, 1, 1, 1, 1, 3, 2, 1]);
-  // `lines` framing covers all three shapes; topicFrame stays on to prove two JSON frames are not [topic, record].
-  const records = decodeMessages(messages, { input: 'pull', framing: 'lines', topicFrame: true, hostname: 'test-host' });
+  // `lines` framing covers all three shapes; on a PULL input two JSON frames are two records, never [topic, record].
+  const records = decodeMessages(messages, { input: 'pull', type: 'zmq-pull', framing: 'lines', hostname: 'test-host' });
   const n = assertPushJsonRecords(records, run, pid, from, to);
   // `frame` framing: one record per frame; the joined frame stays one (text) record, nothing is lost.
-  const perFrame = decodeMessages(messages, { input: 'pull', framing: 'frame', topicFrame: true });
+  const perFrame = decodeMessages(messages, { input: 'pull', type: 'zmq-pull', framing: 'frame' });
   assert.equal(perFrame.length, 5 + 3 + 2 + 1);
   const joined = perFrame[perFrame.length - 1];
   assert.equal(joined.severity, undefined);
@@ -64,8 +64,8 @@ test('pyzmq PUSH JSON: single frames, extra frames, two short frames, "\\n"-join
 test('pyzmq PUSH plain text: kept byte for byte, one line end cut, host filled in', { skip, timeout: 60_000 }, async (t) => {
   const run = `x${process.pid}`;
   const { messages, from, to } = await runPushFixture(t, startPushText, run, PUSH_TEXT_MESSAGES);
-  const records = decodeMessages(messages, { input: 'pull', hostname: 'test-host' });
-  const empties = processMessages(messages, { id: 'pull', topicFrame: true }).discards.empty ?? 0;
+  const records = decodeMessages(messages, { input: 'pull', type: 'zmq-pull', hostname: 'test-host' });
+  const empties = processMessages(messages, { id: 'pull' }).discards.empty ?? 0;
   assert.equal(empties, PUSH_TEXT_EMPTY_FRAMES);
   const n = assertPushTextRecords(records, run, 'test-host', from, to);
   t.diagnostic(`asserted ${n} text records`);

@@ -49,7 +49,7 @@ test('rsyslog omczmq: every variant decodes to the records fed in', { skip: skip
   let asserted = 0;
   for (const v of VARIANTS) {
     const c = receivers.get(v.id)!;
-    const records = decodeMessages(ours(c), { input: v.id, topics: v.subscribe });
+    const records = decodeMessages(ours(c), { input: v.id, type: v.socktype === 'PUB' ? 'zmq-sub' : 'zmq-pull', topics: v.subscribe });
     assert.equal(records.length, expected.length * v.perRecord, v.id);
     for (const [k, e] of expected.entries()) {
       const got = records.filter((r) => r.message.endsWith(e.marker));

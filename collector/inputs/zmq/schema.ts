@@ -16,7 +16,7 @@ export const zmqInputProperties = {
   framing: { enum: ['frame', 'lines', 'message'], default: 'frame', description: 'how frames become records' },
   format: { enum: ['auto', 'syslog', 'json', 'text'], default: 'auto', description: 'how record text is read' },
   topics: { type: 'array', items: { type: 'string', maxLength: 255 }, default: [''], description: 'zmq-sub subscriptions; "" is everything' },
-  topicFrame: { type: 'boolean', description: 'a short first frame of a 2-frame message is a topic (PUBHandler, omczmq topicframe)' },
+  topicFrame: { type: 'boolean', description: 'the first frame of a multi-frame message is its topic (ZeroMQ PUB/SUB: PUBHandler, omczmq topicframe), an empty frame after it an envelope delimiter' },
   rcvHwm: { type: 'integer', minimum: 1, maximum: 10_000_000, default: 10_000, description: 'ZeroMQ receive high-water mark (messages)' },
 } as const;
 
