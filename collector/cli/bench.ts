@@ -1,5 +1,6 @@
-// `zlog bench`: a bounded load generator for the native protocol. Sends `records` records of `size` bytes
-// (or stops after `seconds`), waits for every ACK, and prints records/s, MiB/s and send-to-ack latency.
+// The load generator behind `zlog bench` (commands/bench.ts) and bench/native-sender.ts: sends `records` records
+// of `size` bytes (or stops after `seconds`) over the native protocol, waits for every ACK, and measures
+// records/s, MiB/s and send-to-ack latency.
 import { ZlogClient } from '../client/client.js';
 
 export interface BenchOptions {
@@ -8,18 +9,6 @@ export interface BenchOptions {
   size: number;
   batch: number;
   seconds: number;
-}
-
-export async function bench(o: BenchOptions & { prebuilt?: boolean }): Promise<number> {
-  for (const [k, v] of Object.entries({ records: o.records, size: o.size, batch: o.batch, seconds: o.seconds })) {
-    if (!Number.isFinite(v) || v <= 0) {
-      console.error(`zlog bench: --${k} must be a positive number, not "${v}"`);
-      return 2;
-    }
-  }
-  const result = o.prebuilt ? await runBenchPrebuilt(o) : await runBench(o);
-  console.log(JSON.stringify(result));
-  return result.failed > 0 ? 1 : 0;
 }
 
 export interface BenchResult {
@@ -33,7 +22,7 @@ export interface BenchResult {
   retries: number;
 }
 
-export async function runBench(o: BenchOptions): Promise<BenchResult> {
+export async function runBench(o: BenchOptions & { onProgress?: (acked: number) => void }): Promise<BenchResult> {
   const client = new ZlogClient({ maxBatchRecords: o.batch, maxBatchBytes: Math.max(o.batch * (o.size + 4), 65536), compression: 'none', maxInFlightBatches: 16, maxDelayMs: 2 });
   client.connect(o.endpoint);
   // Distinct records (a sequence number in each) so a reader can check every one arrived exactly once.
@@ -47,7 +36,10 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
   let observed: Promise<void> | undefined;
   for (; sent < o.records; sent++) {
     // Reading the clock per record costs more than the record; every 1024 is precise enough for a time cap.
-    if ((sent & 1023) === 0 && performance.now() >= deadline) break;
+    if ((sent & 1023) === 0) {
+      if (performance.now() >= deadline) break;
+      o.onProgress?.(client.stats.ackedRecords);
+    }
     const rec = (String(sent).padStart(11, '0') + ' ' + pad).slice(0, o.size);
     const p = client.send(rec);
     if (p !== observed) {

@@ -220,21 +220,95 @@ function applyEnv(doc: JsonObject, env: NodeJS.ProcessEnv, issues: string[]): vo
   }
 }
 
+/**
+ * `--set PATH=VALUE`. PATH is dotted keys with list items addressed as Helm's --set does: `http.port`,
+ * `inputs[0].framing`, `sinks[1].rotation.maxBytes`. An item of a list the document does not set yet is an item of
+ * the list's default (so `inputs[0]` is the default first input); index N = length appends a new item.
+ */
 function applySet(doc: JsonObject, expr: string, issues: string[]): void {
   const eq = expr.indexOf('=');
   if (eq <= 0) {
-    issues.push(`--set ${expr}: expected PATH=VALUE, e.g. --set http.port=9091`);
+    issues.push(`--set ${expr}: expected PATH=VALUE, e.g. --set http.port=9091 or --set 'inputs[0].framing=lines'`);
     return;
   }
-  const path = expr.slice(0, eq).split('.');
-  const leaf = leaves.find((l) => l.path.join('.') === path.join('.'));
-  if (!leaf) {
-    issues.push(`--set ${expr}: unknown setting "${path.join('.')}"`);
+  const name = expr.slice(0, eq);
+  const path = parseSetPath(name);
+  if (path === undefined) {
+    issues.push(`--set ${expr}: "${name}" is not a setting path (keys separated by ".", list items as [N])`);
     return;
   }
-  const value = coerce(expr.slice(eq + 1), leaf.type);
-  if (value instanceof Error) issues.push(`--set ${expr}: ${value.message}`);
-  else setPath(doc, path, value);
+  const resolved = resolvePath(path);
+  if (typeof resolved === 'string') {
+    issues.push(`--set ${expr}: ${resolved}`);
+    return;
+  }
+  const value = coerce(expr.slice(eq + 1), resolved.type);
+  if (value instanceof Error) {
+    issues.push(`--set ${expr}: ${value.message}`);
+    return;
+  }
+  const err = setPath(doc, path, value, resolved.defaults);
+  if (err !== undefined) issues.push(`--set ${expr}: ${err}`);
+}
+
+type Segment = string | number;
+
+/** `inputs[0].framing` -> ["inputs", 0, "framing"]; undefined when malformed. */
+function parseSetPath(name: string): Segment[] | undefined {
+  const out: Segment[] = [];
+  for (const part of name.split('.')) {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)((?:\[[0-9]+\])*)$/.exec(part);
+    if (!m) return undefined;
+    out.push(m[1]);
+    for (const idx of m[2].matchAll(/\[([0-9]+)\]/g)) out.push(Number(idx[1]));
+  }
+  return out;
+}
+
+/**
+ * The schema type at path (list indexes step into `items`), and the defaults of the lists on the way (by path
+ * prefix length), or a message naming the first segment that does not exist.
+ */
+function resolvePath(path: readonly Segment[]): { type: Leaf['type']; defaults: Map<number, Json> } | string {
+  let s = collectorConfigSchema as unknown as SchemaNode;
+  const defaults = new Map<number, Json>();
+  for (const [k, seg] of path.entries()) {
+    const where = pathText(path.slice(0, k + 1));
+    if (typeof seg === 'number') {
+      if (s.type !== 'array' || s.items === undefined) return `${pathText(path.slice(0, k))} is not a list`;
+      if (s.default !== undefined) defaults.set(k, s.default);
+      s = s.items;
+    } else {
+      // Variants (a file or a stdout sink) keep their fields under allOf/oneOf/anyOf, possibly in if/then.
+      const variants = [...(s.allOf ?? []), ...(s.oneOf ?? []), ...(s.anyOf ?? [])].flatMap((o) => [o, o.then ?? {}]);
+      const sub = s.properties?.[seg] ?? variants.map((o) => o.properties?.[seg]).find((x) => x !== undefined);
+      if (sub === undefined) return `unknown setting "${where}"`;
+      s = sub;
+    }
+  }
+  return { type: leafType(s), defaults };
+}
+
+interface SchemaNode {
+  type?: string;
+  properties?: Record<string, SchemaNode>;
+  items?: SchemaNode;
+  enum?: unknown[];
+  default?: Json;
+  allOf?: SchemaNode[];
+  oneOf?: SchemaNode[];
+  anyOf?: SchemaNode[];
+  then?: SchemaNode;
+}
+
+function leafType(s: SchemaNode): Leaf['type'] {
+  if (s.type === 'integer' || s.type === 'number' || s.type === 'boolean' || s.type === 'string') return s.type;
+  if (s.enum || (s as { const?: unknown }).const !== undefined) return 'string';
+  return 'json';
+}
+
+function pathText(path: readonly Segment[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }
 
 function coerce(raw: string, type: Leaf['type']): Json | Error {
@@ -260,12 +334,26 @@ function coerce(raw: string, type: Leaf['type']): Json | Error {
   }
 }
 
-function setPath(doc: JsonObject, path: string[], value: Json): void {
-  let cur: JsonObject = doc;
-  for (const seg of path.slice(0, -1)) {
-    const next = cur[seg];
-    if (next === null || typeof next !== 'object' || Array.isArray(next)) cur[seg] = {};
-    cur = cur[seg] as JsonObject;
+function setPath(doc: JsonObject, path: readonly Segment[], value: Json, defaults: ReadonlyMap<number, Json> = new Map()): string | undefined {
+  let cur: JsonObject | Json[] = doc;
+  for (let k = 0; k < path.length - 1; k++) {
+    const seg = path[k];
+    const nextIsIndex = typeof path[k + 1] === 'number';
+    const container = cur as Record<string | number, Json>;
+    let next = container[seg];
+    if (nextIsIndex) {
+      // A list the document does not set yet starts as its default, so [0] addresses the default first item.
+      if (!Array.isArray(next)) next = container[seg] = structuredClone(defaults.get(k + 1) ?? []) as Json[];
+    } else if (next === null || next === undefined || typeof next !== 'object' || Array.isArray(next)) {
+      next = container[seg] = {};
+    }
+    if (typeof path[k + 1] === 'number') {
+      const list = next as Json[];
+      const idx = path[k + 1] as number;
+      if (idx > list.length) return `${pathText(path.slice(0, k + 1))} has ${list.length} item(s); [${idx}] is past its end (use [${list.length}] to add one)`;
+    }
+    cur = next as JsonObject | Json[];
   }
-  cur[path[path.length - 1]] = value;
+  (cur as Record<string | number, Json>)[path[path.length - 1]] = value;
+  return undefined;
 }

@@ -1,25 +1,9 @@
-// `zlog status` and `zlog health-check`: ask a running collector over its HTTP endpoint.
-import { failingChecks, healthExitCode, HEALTH_EXIT } from '../health/exit-codes.js';
-
-export async function healthCheck(url: string, ready: boolean, timeoutSeconds: number): Promise<number> {
-  const path = ready ? '/readyz' : '/healthz';
-  try {
-    const res = await fetch(new URL(path, url), { signal: AbortSignal.timeout(Math.max(0.1, timeoutSeconds) * 1000) });
-    const body = (await res.text()).trim();
-    if (res.ok) {
-      console.log(`${path}: ${body}`);
-      return 0;
-    }
-    const failing = failingChecks(body);
-    const code = healthExitCode(failing);
-    console.error(`${path}: HTTP ${res.status} ${body}`);
-    console.error(`zlog health-check: failing ${failing.join(', ') || 'unknown'}; exit ${code}`);
-    return code;
-  } catch (err) {
-    console.error(`${path}: collector at ${url} unreachable: ${(err as Error).message}`);
-    return HEALTH_EXIT.unhealthy;
-  }
-}
+// `zlog status`: asks a running collector for its state over HTTP (/status) and prints it as a table, JSON or
+// YAML (`-o`, as kubectl users type).
+import { Option, type Command } from 'commander';
+import YAML from 'yaml';
+import { defaultUrl, EXIT, exitWith, httpUrl, type Subcommand } from '../program.js';
+import { fetchFailure } from '../reach.js';
 
 interface Status {
   ready: boolean;
@@ -52,23 +36,34 @@ export function healthRows(h: NonNullable<Status['health']>): [string, string][]
   ];
 }
 
-export async function status(url: string, format: string): Promise<number> {
-  if (format !== 'json' && format !== 'table') {
-    console.error(`zlog status: --format must be json or table, not "${format}"`);
-    return 2;
-  }
+const TIMEOUT_SECONDS = 5;
+
+export const statusCommand: Subcommand = {
+  register(program: Command) {
+    program.command('status').description('show a running collector\'s state (exit 3 when unreachable)')
+      .option('--url <url>', 'the collector\'s HTTP address (default $ZLOG_URL or http://127.0.0.1:9090)', httpUrl)
+      .addOption(new Option('-o, --format <format>', 'output format').choices(['table', 'json', 'yaml']).default('table'))
+      .action(async (flags: { url?: string; format: string }, c: Command) => exitWith(c, await status(flags.url ?? defaultUrl(), flags.format)));
+  },
+};
+
+async function status(url: string, format: string): Promise<number> {
   let s: Status;
   try {
-    const res = await fetch(new URL('/status', url), { signal: AbortSignal.timeout(5000) });
+    const res = await fetch(new URL('/status', url), { signal: AbortSignal.timeout(TIMEOUT_SECONDS * 1000) });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     s = (await res.json()) as Status;
   } catch (err) {
-    console.error(`zlog status: collector at ${url} unreachable: ${(err as Error).message}`);
-    return 3;
+    console.error(`zlog status: collector at ${url} unreachable: ${fetchFailure(err, TIMEOUT_SECONDS)}`);
+    return EXIT.unhealthy;
   }
   if (format === 'json') {
     console.log(JSON.stringify(s, null, 2));
-    return 0;
+    return EXIT.ok;
+  }
+  if (format === 'yaml') {
+    process.stdout.write(YAML.stringify(s));
+    return EXIT.ok;
   }
   const rows: [string, string][] = [
     ['state', s.draining ? 'draining' : s.ready ? 'ready' : 'not ready'],
@@ -83,5 +78,5 @@ export async function status(url: string, format: string): Promise<number> {
   ];
   const w = Math.max(...rows.map((r) => r[0].length));
   for (const [k, v] of rows) console.log(`${k.padEnd(w)}  ${v}`);
-  return 0;
+  return EXIT.ok;
 }

@@ -1,0 +1,133 @@
+// `zlog bench`: load for the native protocol. Without --endpoint it starts its own collector (`zlog start` in a
+// child process) writing into a temporary directory that is removed afterwards (--dir keeps the files there), so
+// a bench never writes into the user's ./data. Prints a summary for people, or JSON with --format json.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Option, type Command } from 'commander';
+import { runBench, runBenchPrebuilt, type BenchResult } from '../bench.js';
+import { EXIT, exitWith, positiveInt, positiveSeconds, type Subcommand } from '../program.js';
+import { progress } from '../progress.js';
+import { tcpProbe } from '../reach.js';
+import { zmqEndpoint } from './endpoint.js';
+
+interface Flags {
+  endpoint?: string;
+  dir?: string;
+  records: number;
+  size: number;
+  batch: number;
+  seconds: number;
+  prebuilt?: boolean;
+  format: 'text' | 'json';
+}
+
+export const benchCommand: Subcommand = {
+  register(program: Command) {
+    program.command('bench').description('measure records/s and send-to-ack latency over the native protocol')
+      .option('--endpoint <endpoint>', 'bench a running collector here instead of starting one', zmqEndpoint)
+      .option('--dir <dir>', 'without --endpoint: write the started collector\'s files here and keep them (default: a temporary directory, removed)')
+      .option('--records <n>', 'records to send', positiveInt, 1_000_000)
+      .option('--size <bytes>', 'bytes per record', positiveInt, 100)
+      .option('--batch <records>', 'records per batch', positiveInt, 1000)
+      .option('--seconds <s>', 'stop sending after this long', positiveSeconds, 30)
+      .option('--prebuilt', 'identical pre-encoded batches: measures the collector, not the sender')
+      .addOption(new Option('--format <format>', 'output').choices(['text', 'json']).default('text'))
+      .action(async (flags: Flags, c: Command) => exitWith(c, await bench(flags)));
+  },
+};
+
+async function bench(o: Flags): Promise<number> {
+  let collector: Awaited<ReturnType<typeof startOwnCollector>> | undefined;
+  if (o.endpoint === undefined) collector = await startOwnCollector(o.dir);
+  const endpoint = o.endpoint ?? collector!.endpoint;
+  let result: BenchResult;
+  try {
+    const cause = await tcpProbe(endpoint, 2000);
+    if (cause !== undefined) {
+      console.error(`zlog bench: cannot reach the collector at ${endpoint}: ${cause}`);
+      return EXIT.failure;
+    }
+    const shown = progress('zlog bench');
+    const opts = { endpoint, records: o.records, size: o.size, batch: o.batch, seconds: o.seconds, onProgress: (n: number) => shown.update(n) };
+    result = o.prebuilt ? await runBenchPrebuilt(opts) : await runBench(opts);
+    shown.done();
+  } finally {
+    await collector?.stop();
+  }
+  const rounded = round(result);
+  if (o.format === 'json') console.log(JSON.stringify(rounded));
+  else console.log(summary(rounded, o, collector?.dir));
+  return result.failed > 0 ? EXIT.failure : EXIT.ok;
+}
+
+function round(r: BenchResult): BenchResult {
+  const r1 = (x: number): number => Math.round(x * 10) / 10;
+  return {
+    ...r,
+    seconds: Math.round(r.seconds * 1000) / 1000,
+    recordsPerSecond: Math.round(r.recordsPerSecond),
+    mibPerSecond: r1(r.mibPerSecond),
+    latencyMs: { p50: r1(r.latencyMs.p50), p99: r1(r.latencyMs.p99), max: r1(r.latencyMs.max) },
+  };
+}
+
+function summary(r: BenchResult, o: Flags, dir: string | undefined): string {
+  const n = (x: number): string => x.toLocaleString('en-US');
+  const where = o.endpoint ?? `a collector started for this run (files in ${dir}${o.dir === undefined ? ', removed' : ''})`;
+  return [
+    `zlog bench: ${n(r.acked)} of ${n(r.records)} records of ${o.size} B acknowledged in ${r.seconds} s${o.prebuilt ? ' (pre-encoded batches)' : ''}`,
+    `  throughput  ${n(r.recordsPerSecond)} records/s, ${r.mibPerSecond} MiB/s`,
+    `  ack latency p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms`,
+    `  failed      ${n(r.failed)} records, ${n(r.retries)} retries`,
+    `  target      ${where}`,
+  ].join('\n');
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** `zlog start` in a child process: one native input on a free loopback port, a file sink in dir (or a new temporary one). */
+async function startOwnCollector(dir: string | undefined): Promise<{ endpoint: string; dir: string; stop(): Promise<void> }> {
+  const out = dir ?? mkdtempSync(join(tmpdir(), 'zlog-bench-'));
+  const [native, http] = [await freePort(), await freePort()];
+  const inputs = JSON.stringify([{ id: 'native', type: 'zmq-router', bind: [`tcp://127.0.0.1:${native}`] }]);
+  const sinks = JSON.stringify([{ id: 'file', type: 'file', path: out }]);
+  const main = fileURLToPath(new URL('../main.js', import.meta.url));
+  const child = spawn(process.execPath, [main, 'start', '--set', `inputs=${inputs}`, '--set', `sinks=${sinks}`, '--metrics-port', String(http), '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const exited = new Promise<number | null>((r) => child.once('exit', r));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    await exited;
+    clearTimeout(timer);
+    if (dir === undefined) rmSync(out, { recursive: true, force: true });
+  };
+  // Ready when /readyz answers 200; bounded so a collector that cannot start is reported, not waited on.
+  const until = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) {
+      await stop();
+      throw new Error(`the collector started for the bench exited with ${child.exitCode}`);
+    }
+    const ok = await fetch(`http://127.0.0.1:${http}/readyz`, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (Date.now() > until) {
+      await stop();
+      throw new Error('the collector started for the bench was not ready within 30 s');
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { endpoint: `tcp://127.0.0.1:${native}`, dir: out, stop };
+}

@@ -1,0 +1,42 @@
+// `zlog health-check`: probes /healthz (or /readyz) of a running collector; for exec probes and scripts.
+import type { Command } from 'commander';
+import { defaultUrl, EXIT, exitWith, httpUrl, positiveSeconds, type Subcommand } from '../program.js';
+import { failingChecks, healthExitCode, HEALTH_EXIT } from '../../health/exit-codes.js';
+import { fetchFailure } from '../reach.js';
+
+interface Flags {
+  url?: string;
+  ready?: boolean;
+  timeout: number;
+}
+
+export const healthCheckCommand: Subcommand = {
+  register(program: Command) {
+    program.command('health-check').description('probe /healthz (or /readyz): exit 0 healthy, 3 unreachable, 4..8 the failing check (docs/operations.md)')
+      .option('--url <url>', 'the collector\'s HTTP address (default $ZLOG_URL or http://127.0.0.1:9090)', httpUrl)
+      .option('--ready', 'probe /readyz (accepting records) instead of /healthz (alive)')
+      .option('--timeout <seconds>', 'give up after this long', positiveSeconds, 3)
+      .action(async (flags: Flags, c: Command) => exitWith(c, await healthCheck(flags.url ?? defaultUrl(), Boolean(flags.ready), flags.timeout)));
+  },
+};
+
+async function healthCheck(url: string, ready: boolean, timeoutSeconds: number): Promise<number> {
+  const path = ready ? '/readyz' : '/healthz';
+  try {
+    const res = await fetch(new URL(path, url), { signal: AbortSignal.timeout(timeoutSeconds * 1000) });
+    const body = (await res.text()).trim();
+    if (res.ok) {
+      console.log(`${path}: ${body}`);
+      return EXIT.ok;
+    }
+    // Each failing check kind has its own exit code (health/exit-codes.ts), so a probe script can tell them apart.
+    const failing = failingChecks(body);
+    const code = healthExitCode(failing);
+    console.error(`${path}: HTTP ${res.status} ${body}`);
+    console.error(`zlog health-check: failing ${failing.join(', ') || 'unknown'}; exit ${code}`);
+    return code;
+  } catch (err) {
+    console.error(`${path}: collector at ${url} unreachable: ${fetchFailure(err, timeoutSeconds)}`);
+    return HEALTH_EXIT.unhealthy;
+  }
+}

@@ -1,0 +1,75 @@
+// `zlog start`: runs the collector until SIGTERM/SIGINT or POST /drain, then drains and exits 0 (1 when the
+// drain could not write everything in time). A second signal exits at once.
+import { Option, type Command } from 'commander';
+import { loadConfig } from '../../config/load.js';
+import type { CollectorConfig } from '../../config/types.js';
+import { createLogger, LOG_FORMATS, type LogFormat } from '../../observability/logger.js';
+import { Collector } from '../../server.js';
+import { EXIT, exitWith, port, UsageError, type Subcommand } from '../program.js';
+import { configOptions, loadOptions, type ConfigFlags } from './config-flags.js';
+
+interface StartFlags extends ConfigFlags {
+  port?: number;
+  metricsPort?: number;
+  logLevel?: string;
+  logFormat: LogFormat;
+}
+
+export const startCommand: Subcommand = {
+  register(program: Command) {
+    const cmd = program.command('start').description('run the collector until SIGTERM/SIGINT or POST /drain');
+    configOptions(cmd)
+      .option('--port <port>', 'TCP port of the native (zmq-router) input, same host as configured', port)
+      .option('--metrics-port <port>', 'port of /metrics, probes and /drain (http.port)', port)
+      .addOption(new Option('--log-level <level>', 'level of the collector\'s own logs (log.level)').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']))
+      .addOption(new Option('--log-format <format>', 'the collector\'s own logs: json for Kubernetes, text for a terminal').choices(LOG_FORMATS).default('json'))
+      .action(async (flags: StartFlags, c: Command) => exitWith(c, await start(flags)));
+  },
+};
+
+/** The configuration `start` runs: the loaded one with the shortcut flags applied. */
+export function startConfig(flags: StartFlags): CollectorConfig {
+  const set = [...(flags.set ?? [])];
+  if (flags.metricsPort !== undefined) set.push(`http.port=${flags.metricsPort}`);
+  if (flags.logLevel !== undefined) set.push(`log.level=${flags.logLevel}`);
+  const cfg = loadConfig(loadOptions({ ...flags, set }));
+  if (flags.port !== undefined) {
+    const native = cfg.inputs.filter((i) => i.type === 'zmq-router');
+    if (native.length !== 1) throw new UsageError(`--port: the configuration has ${native.length} zmq-router (native) inputs; --port needs exactly one (set its bind with --set instead)`);
+    const tcp = native[0].bind.filter((e) => e.startsWith('tcp://'));
+    if (tcp.length === 0) throw new UsageError(`--port: input "${native[0].id}" binds no tcp:// endpoint`);
+    native[0].bind = native[0].bind.map((e) => (e.startsWith('tcp://') ? e.replace(/:(\*|\d+)$/, `:${flags.port}`) : e));
+  }
+  return cfg;
+}
+
+async function start(flags: StartFlags): Promise<number> {
+  const cfg = startConfig(flags);
+  const collector = new Collector(cfg, createLogger(cfg.log.level, undefined, flags.logFormat));
+  const { log } = collector;
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) {
+      log.warn({ signal: sig }, 'second signal: exiting without finishing the drain');
+      process.exit(EXIT.failure);
+    }
+    log.info({ signal: sig }, 'signal received; draining');
+    void collector.drain();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  try {
+    await collector.start();
+  } catch (err) {
+    log.fatal({ err }, 'collector failed to start');
+    await collector.close().catch(() => {});
+    return EXIT.failure;
+  }
+  // Drain is started by a signal or POST /drain; either way the process ends when it finishes.
+  const result = await collector.drained;
+  // Give a pending POST /drain response a moment to leave before the process goes.
+  setTimeout(() => process.exit(result.ok ? EXIT.ok : EXIT.failure), 50).unref();
+  return result.ok ? EXIT.ok : EXIT.failure;
+}
+
