@@ -282,7 +282,7 @@ function resolvePath(path: readonly Segment[]): { type: Leaf['type']; defaults: 
       // Variants (a file or a stdout sink) keep their fields under allOf/oneOf/anyOf, possibly in if/then.
       const variants = [...(s.allOf ?? []), ...(s.oneOf ?? []), ...(s.anyOf ?? [])].flatMap((o) => [o, o.then ?? {}]);
       const sub = s.properties?.[seg] ?? variants.map((o) => o.properties?.[seg]).find((x) => x !== undefined);
-      if (sub === undefined) return `unknown setting "${where}"`;
+      if (sub === undefined) return `unknown setting "${pathText(path)}"${k + 1 < path.length ? ` (no "${where}")` : ''}`;
       s = sub;
     }
   }

@@ -45,7 +45,7 @@ export function startConfig(flags: StartFlags): CollectorConfig {
 
 async function start(flags: StartFlags): Promise<number> {
   const cfg = startConfig(flags);
-  const collector = new Collector(cfg, createLogger(cfg.log.level, undefined, flags.logFormat));
+  const collector = new Collector(cfg, { log: createLogger(cfg.log.level, undefined, flags.logFormat) });
   const { log } = collector;
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
