@@ -85,3 +85,38 @@ test('every scalar setting has an environment variable', () => {
   assert.ok(names.includes('ZLOG_LIMITS_MAX_DECOMPRESSED_BYTES'));
   assert.ok(names.includes('ZLOG_INPUTS'));
 });
+
+test('TOML files: same schema, same precise errors as YAML; the origin document\'s keys map onto zlog settings', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'zlog-toml-'));
+  const file = join(dir, 'config.toml');
+  writeFileSync(file, [
+    '[pipeline]', 'ackMode = "received"', '[http]', 'host = "127.0.0.1"',
+    '[[inputs]]', 'id = "native"', 'type = "zmq-router"', 'bind = ["tcp://127.0.0.1:5557"]',
+    '[memory]', 'buffer_size = 2097152', 'max_buffers = 16', 'enable_compression = true',
+    '[monitoring]', 'enable_metrics = true', 'metrics_port = 9191', 'health_check_interval = 5',
+    '[worker_pool]', 'threads = 2', 'queue_size = 100000', 'batch_size = 500', '',
+  ].join('\n'));
+  const warnings: string[] = [];
+  const cfg = loadConfig({ file, onWarning: (w) => warnings.push(w) });
+  assert.equal(cfg.pipeline.ackMode, 'received');
+  assert.deepEqual(cfg.inputs.map((i) => i.id), ['native']);
+  assert.deepEqual([cfg.pipeline.bufferPool.bufferBytes, cfg.pipeline.bufferPool.buffers, cfg.http.port, cfg.health.intervalMs], [2097152, 16, 9191, 5000]);
+  assert.deepEqual([cfg.pipeline.workers, cfg.pipeline.queue.maxRecords, cfg.pipeline.batch.maxRecords], [2, 100000, 500]);
+  assert.deepEqual(warnings.map((w) => w.replace(/^config file .*?: /, '').replace(/ is ignored.*/, '')), ['[memory] enable_compression', '[monitoring] enable_metrics']);
+  // The errors a YAML file gets, for the same mistakes; seed keys are named as the user wrote them.
+  writeFileSync(file, '[pipeline]\nworkers = -1\n[[sinks]]\nid = "f"\ntype = "file"\nfsync = "sometimes"\n');
+  const toml = issues(() => loadConfig({ file }));
+  writeFileSync(join(dir, 'c.yaml'), 'pipeline:\n  workers: -1\nsinks:\n  - {id: f, type: file, fsync: sometimes}\n');
+  assert.deepEqual(toml, issues(() => loadConfig({ file: join(dir, 'c.yaml') })));
+  assert.ok(toml.some((g) => g.startsWith('pipeline.workers: -1 is invalid: must be >= 0')), toml.join('\n'));
+  writeFileSync(file, '[worker_pool]\nthreads = -1\nnope = 1\n');
+  assert.deepEqual(issues(() => loadConfig({ file })), [`config file ${file}: [worker_pool] nope: unknown key; [worker_pool] takes threads, queue_size, batch_size`]);
+  writeFileSync(file, '[worker_pool]\nthreads = -1\n');
+  assert.deepEqual(issues(() => loadConfig({ file })), ['[worker_pool] threads (pipeline.workers): -1 is invalid: must be >= 0']);
+  writeFileSync(file, '[worker_pool]\nthreads = 2\n[pipeline]\nworkers = 3\n');
+  assert.ok(issues(() => loadConfig({ file }))[0].endsWith('[worker_pool] threads: also set as pipeline.workers; keep one'));
+  writeFileSync(file, 'x = = 1\n');
+  assert.match(issues(() => loadConfig({ file }))[0], /config\.toml: not valid TOML: .*\n\n1:  x = = 1/);
+  writeFileSync(file, '[http]\nport = 2026-11-29T10:00:00Z\n');
+  assert.match(issues(() => loadConfig({ file })).join('\n'), /http\.port: "2026-11-29T10:00:00.000Z" is invalid: must be integer/);
+});

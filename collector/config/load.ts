@@ -2,9 +2,12 @@
 // validates the merged document with ajv against schema.ts. Every error names the field path, the value found
 // and what was expected, so `zlog validate` output can be acted on without reading the schema.
 import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
 import { hostname } from 'node:os';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { parse as parseToml } from 'smol-toml';
 import YAML from 'yaml';
+import { mapSeedKeys } from './seed-keys.js';
 import { ConfigError } from '../errors.js';
 import { healthIssues } from '../health/schema.js';
 import type { KindConfig, KindSpec, KindSpecs } from '../registry/kind.js';
@@ -27,8 +30,10 @@ function validatorFor(kinds: KindSpecs): ValidateFunction {
 }
 
 export interface LoadOptions {
-  /** Path of a YAML (or JSON) file. */
+  /** Path of a YAML, JSON or TOML (`.toml`) file. */
   file?: string;
+  /** Receives notes about the file that do not stop it loading (seed keys without a counterpart). */
+  onWarning?: (message: string) => void;
   /** Environment to read ZLOG_* overrides from. */
   env?: NodeJS.ProcessEnv;
   /** `path=value` overrides, e.g. `http.port=0` or `pipeline.ackMode=received`. */
@@ -39,12 +44,29 @@ export interface LoadOptions {
 
 export function loadConfig(opts: LoadOptions = {}): CollectorConfig {
   let doc: JsonObject = {};
-  if (opts.file) doc = readConfigFile(opts.file);
   const issues: string[] = [];
+  let origins = new Map<string, string>();
+  if (opts.file) {
+    doc = readConfigFile(opts.file);
+    const seed = mapSeedKeys(doc);
+    for (const w of seed.warnings) opts.onWarning?.(`config file ${opts.file}: ${w}`);
+    issues.push(...seed.issues.map((i) => `config file ${opts.file}: ${i}`));
+    origins = seed.origins;
+  }
   applyEnv(doc, opts.env ?? {}, issues);
   for (const s of opts.set ?? []) applySet(doc, s, issues);
   if (issues.length) throw new ConfigError(issues);
-  return validateConfig(doc, opts.kinds);
+  try {
+    return validateConfig(doc, opts.kinds);
+  } catch (err) {
+    if (!(err instanceof ConfigError) || origins.size === 0) throw err;
+    // Name the key the user wrote: "[worker_pool] threads (pipeline.workers): -1 is invalid ...".
+    throw new ConfigError(err.issues.map((i) => {
+      const path = i.slice(0, i.indexOf(':'));
+      const from = origins.get(path);
+      return from === undefined ? i : `${from} (${path})${i.slice(path.length)}`;
+    }));
+  }
 }
 
 export function readConfigFile(file: string): JsonObject {
@@ -55,16 +77,29 @@ export function readConfigFile(file: string): JsonObject {
     throw new ConfigError([`config file ${file}: ${(err as Error).message}`]);
   }
   let parsed: unknown;
+  const toml = extname(file).toLowerCase() === '.toml';
   try {
-    parsed = YAML.parse(text, { prettyErrors: true });
+    parsed = toml ? parseToml(text) : YAML.parse(text, { prettyErrors: true });
   } catch (err) {
-    throw new ConfigError([`config file ${file}: not valid YAML: ${(err as Error).message}`]);
+    // smol-toml's TomlError and yaml's YAMLParseError both name the line and column.
+    throw new ConfigError([`config file ${file}: not valid ${toml ? 'TOML' : 'YAML'}: ${(err as Error).message}`]);
   }
+  // TOML has dates and 64-bit integers; the schema takes neither, so they are reported like any wrong type.
+  if (toml) parsed = fromToml(parsed);
   if (parsed === null || parsed === undefined) return {};
   if (typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new ConfigError([`config file ${file}: expected a mapping at the top level, found ${describe(parsed as Json)}`]);
   }
   return parsed as JsonObject;
+}
+
+/** A parsed TOML value as JSON: bigint (beyond 2^53) and TOML date-times become strings the schema then refuses by name. */
+function fromToml(v: unknown): Json {
+  if (typeof v === 'bigint') return v.toString();
+  if (v instanceof Date) return v.toISOString();
+  if (Array.isArray(v)) return v.map(fromToml);
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fromToml(x)]));
+  return v as Json;
 }
 
 /** Validates a parsed document (applying defaults in place) and checks the rules JSON Schema cannot express. */

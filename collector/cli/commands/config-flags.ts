@@ -15,5 +15,5 @@ export function configOptions(cmd: Command): Command {
 }
 
 export function loadOptions(flags: ConfigFlags): LoadOptions {
-  return { file: flags.config, set: flags.set, env: process.env };
+  return { file: flags.config, set: flags.set, env: process.env, onWarning: (m) => console.error(`zlog: warning: ${m}`) };
 }

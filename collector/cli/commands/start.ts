@@ -39,6 +39,11 @@ export function startConfig(flags: StartFlags): CollectorConfig {
     const tcp = native[0].bind.filter((e) => e.startsWith('tcp://'));
     if (tcp.length === 0) throw new UsageError(`--port: input "${native[0].id}" binds no tcp:// endpoint`);
     native[0].bind = native[0].bind.map((e) => (e.startsWith('tcp://') ? e.replace(/:(\*|\d+)$/, `:${flags.port}`) : e));
+    // Another input on that port would fail at bind time with a bare EADDRINUSE; say which one and how to move it.
+    cfg.inputs.forEach((other, i) => {
+      const clash = other !== native[0] && 'bind' in other ? (other.bind as readonly string[]).find((e) => e.endsWith(`:${flags.port}`)) : undefined;
+      if (clash !== undefined) throw new UsageError(`--port ${flags.port}: input "${other.id}" (inputs[${i}]) binds ${clash} already; pick another port or move it, e.g. --set 'inputs[${i}].bind=["tcp://127.0.0.1:5566"]'`);
+    });
   }
   return cfg;
 }
