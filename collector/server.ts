@@ -10,7 +10,7 @@ import { collectorHealthSources } from './health/sources.js';
 import { HealthMonitor } from './health/monitor.js';
 import { SocketWatch } from './health/socket-events.js';
 import type { Input, InputContext } from './inputs/input.js';
-import { startHttp } from './observability/http.js';
+import { startAdmin, startHttp } from './observability/http.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { Metrics, type ComponentMetrics } from './observability/metrics.js';
 import { Admission } from './pipeline/admission.js';
@@ -48,10 +48,12 @@ export class Collector {
   private admission!: Admission;
   private http?: Server;
   private health?: HealthMonitor;
+  private admin?: Server;
   private busyTimer?: NodeJS.Timeout;
   private started = false;
   private drainPromise?: Promise<DrainResult>;
   httpPort = 0;
+  adminPort = 0;
   private readonly kinds: Kinds;
 
   constructor(
@@ -124,11 +126,12 @@ export class Collector {
     const http = await startHttp(cfg.http.host, cfg.http.port, {
       metrics,
       health: (probe, verbose) => (this.started ? health.answer(probe, verbose) : { ok: false, body: 'starting\n' }),
-      status: () => this.status(),
-      drain: () => this.drain(),
     });
     this.http = http.server;
     this.httpPort = http.port;
+    const admin = await startAdmin(cfg.admin.host, cfg.admin.port, { status: () => this.status(), drain: () => this.drain() });
+    this.admin = admin.server;
+    this.adminPort = admin.port;
     let last = performance.now();
     this.busyTimer = setInterval(() => {
       const now = performance.now();
@@ -137,7 +140,7 @@ export class Collector {
     }, 5000);
     this.busyTimer.unref();
     this.started = true;
-    log.info({ inputs: this.inputs.map((i) => ({ id: i.id, type: i.type, endpoints: i.endpoints })), http: `${cfg.http.host}:${this.httpPort}`, ackMode: p.ackMode, workers: p.workers }, 'collector ready');
+    log.info({ inputs: this.inputs.map((i) => ({ id: i.id, type: i.type, endpoints: i.endpoints })), http: `${cfg.http.host}:${this.httpPort}`, admin: `${hostPort(cfg.admin.host, this.adminPort)}`, ackMode: p.ackMode, workers: p.workers }, 'collector ready');
   }
 
   status(): Record<string, unknown> {
@@ -210,8 +213,13 @@ export class Collector {
     await this.workers?.close();
     await Promise.all(this.sinks.map((s) => s.close().catch(() => {})));
     // Not awaited: a POST /drain request may still be waiting on this very drain for its response.
-    this.http?.close();
-    this.http?.closeIdleConnections();
+    for (const s of [this.http, this.admin]) {
+      s?.close();
+      s?.closeIdleConnections();
+    }
   }
 }
 
+function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}

@@ -2,6 +2,7 @@
 // (commands/index.ts), per-subcommand help and flag checking, and one mapping from failures to exit codes.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { ADMIN_PORT } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
 import { COMMANDS } from './commands/index.js';
 
@@ -120,4 +121,9 @@ export function collect(value: string, previous: string[] | undefined): string[]
 /** The collector's HTTP URL unless --url says otherwise: ZLOG_URL, else ZLOG_HTTP_PORT on 127.0.0.1, else :9090. */
 export function defaultUrl(): string {
   return process.env.ZLOG_URL ?? `http://127.0.0.1:${process.env.ZLOG_HTTP_PORT ?? 9090}`;
+}
+
+/** GET /status lives on the loopback admin listener (docs/security.md): ZLOG_ADMIN_URL, else ZLOG_ADMIN_PORT, else :9091. */
+export function adminUrl(): string {
+  return process.env.ZLOG_ADMIN_URL ?? `http://127.0.0.1:${process.env.ZLOG_ADMIN_PORT ?? ADMIN_PORT}`;
 }

@@ -148,6 +148,7 @@ function crossFieldIssues(cfg: CollectorConfig, kinds: KindSpecs): string[] {
   if (cfg.limits.maxDecompressedBytes < cfg.limits.maxRecordBytes) {
     issues.push(`limits.maxDecompressedBytes: ${cfg.limits.maxDecompressedBytes} is below limits.maxRecordBytes (${cfg.limits.maxRecordBytes})`);
   }
+  if (cfg.admin.port !== 0 && cfg.admin.port === cfg.http.port) issues.push(`admin.port: ${cfg.admin.port} is also http.port; the admin listener needs a port of its own`);
   if (cfg.retry.maxDelayMs < cfg.retry.initialDelayMs) issues.push(`retry.maxDelayMs: ${cfg.retry.maxDelayMs} is below retry.initialDelayMs (${cfg.retry.initialDelayMs})`);
   issues.push(...healthIssues(cfg.health));
   return issues;

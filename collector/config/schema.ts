@@ -87,8 +87,21 @@ export const httpSchema = {
   additionalProperties: false,
   default: {},
   properties: {
-    host: { type: 'string', default: '127.0.0.1', description: 'address for /metrics, probes and /drain (0.0.0.0 in a pod)' },
+    host: { type: 'string', default: '127.0.0.1', description: 'address for /metrics, /healthz and /readyz (0.0.0.0 in a pod); read-only endpoints' },
     port: { type: 'integer', minimum: 0, maximum: 65535, default: 9090, description: '0 picks a free port' },
+  },
+} as const;
+
+/** Default port of the loopback admin listener; the operator's preStop hook and port rules use it. */
+export const ADMIN_PORT = 9091;
+
+export const adminSchema = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  properties: {
+    host: { enum: ['127.0.0.1', '::1'], default: '127.0.0.1', description: 'loopback address for POST /drain and GET /status; never reachable from outside the pod' },
+    port: { type: 'integer', minimum: 0, maximum: 65535, default: ADMIN_PORT, description: 'the preStop hook calls 127.0.0.1 on this port; 0 picks a free one' },
   },
 } as const;
 
@@ -129,6 +142,7 @@ export function configSchema(kinds: KindSpecs) {
       sinks: { type: 'array', minItems: 1, items: entrySchema(kinds.sinks), default: DEFAULT_SINKS },
       retry: retrySchema,
       http: httpSchema,
+      admin: adminSchema,
       drain: drainSchema,
       health: healthSchema,
       log: logSchema,

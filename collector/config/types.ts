@@ -3,7 +3,7 @@
 // The per-kind entry types come from the kind lists in registry/schemas.ts.
 import type { FromSchema } from 'json-schema-to-ts';
 import type { healthSchema } from '../health/schema.js';
-import type { drainSchema, hostnameSchema, httpSchema, limitsSchema, logSchema, pipelineSchema, retrySchema } from './schema.js';
+import type { adminSchema, drainSchema, hostnameSchema, httpSchema, limitsSchema, logSchema, pipelineSchema, retrySchema } from './schema.js';
 import type { ZmqPullConfig } from '../inputs/zmq-pull/schema.js';
 import type { InputConfig, SinkConfig } from '../registry/schemas.js';
 
@@ -29,6 +29,7 @@ export interface CollectorConfig {
   sinks: SinkConfig[];
   retry: RetryConfig;
   http: HttpConfig;
+  admin: FromSchema<typeof adminSchema>;
   drain: FromSchema<typeof drainSchema>;
   health: FromSchema<typeof healthSchema>;
   log: FromSchema<typeof logSchema>;

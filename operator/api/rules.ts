@@ -6,6 +6,7 @@
 import type { LogServerSpec } from './types.js';
 import { parseQuantity } from './quantity.js';
 import { healthIssues } from '../../collector/health/schema.js';
+import { ADMIN_PORT } from '../../collector/config/schema.js';
 
 export interface SpecRule {
   /** Field the rule is about, relative to spec, dotted (also the CEL fieldPath). */
@@ -39,6 +40,13 @@ export const specRules: readonly SpecRule[] = [
     message: 'metricsPort must differ from every inputs[].port',
     cel: '!has(self.inputs) || !has(self.metricsPort) || self.inputs.all(i, i.port != self.metricsPort)',
     holds: (s) => s.inputs.every((i) => i.port !== s.metricsPort),
+  },
+  {
+    // The collector's loopback admin listener (POST /drain for the preStop hook) holds this port in the pod.
+    field: 'inputs',
+    message: `inputs[].port and metricsPort must not be ${ADMIN_PORT} (the collector's loopback admin port)`,
+    cel: `(!has(self.inputs) || self.inputs.all(i, i.port != ${ADMIN_PORT})) && (!has(self.metricsPort) || self.metricsPort != ${ADMIN_PORT})`,
+    holds: (s) => s.inputs.every((i) => i.port !== ADMIN_PORT) && s.metricsPort !== ADMIN_PORT,
   },
   {
     field: 'inputs',

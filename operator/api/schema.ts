@@ -198,7 +198,7 @@ export const logServerSpecSchema = {
     },
     drainTimeoutSeconds: { type: 'integer', minimum: 1, maximum: 3600, default: 25, description: 'How long a stopping pod may drain.' },
     logLevel: { type: 'string', enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], default: 'info' },
-    metricsPort: { ...port, default: 9090, description: 'HTTP port for /metrics, /healthz, /readyz and /drain.' },
+    metricsPort: { ...port, default: 9090, description: 'HTTP port for /metrics, /healthz and /readyz (POST /drain is on the loopback admin port 9091, inside the pod only).' },
     // The collector's health thresholds, passed through; the pod's probes are derived from them.
     health: structural(healthSchema),
     monitoring: {

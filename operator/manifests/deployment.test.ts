@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { ADMIN_PORT } from '../../collector/config/schema.js';
 import { buildDeployment, preStopScript } from './deployment.js';
 import { CONFIG_HASH_ANNOTATION } from './common.js';
 import { owner, specOf, validateUpstream } from './fixtures.js';
@@ -64,6 +65,10 @@ test('scheduling, env, annotations, resources and a PVC are passed to the pod', 
   assert.equal(d.spec?.template.metadata?.annotations?.['x/y'], 'z');
 });
 
-test('the preStop script is valid JavaScript', () => {
-  assert.doesNotThrow(() => new Function(preStopScript(9090, 25)));
+test('the preStop script is valid JavaScript and drains through the loopback admin port, not the metrics port', () => {
+  assert.doesNotThrow(() => new Function(preStopScript(ADMIN_PORT, 25)));
+  const d = buildDeployment(owner, specOf({ metricsPort: 9100 }), 'h');
+  const hook = d.spec?.template.spec?.containers[0].lifecycle?.preStop?.exec?.command?.join(' ') ?? '';
+  assert.match(hook, new RegExp(`http://127\\.0\\.0\\.1:${ADMIN_PORT}'`));
+  assert.doesNotMatch(hook, /9100/);
 });

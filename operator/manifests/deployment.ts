@@ -2,6 +2,7 @@
 // (maxUnavailable 0), drains a stopping pod through its preStop hook before SIGTERM, and restarts pods when
 // the rendered config changes (config-hash annotation on the template).
 import type { V1Deployment, V1EnvVar, V1PodSecurityContext, V1SecurityContext, V1TopologySpreadConstraint, V1Volume } from '@kubernetes/client-node';
+import { ADMIN_PORT } from '../../collector/config/schema.js';
 import { CONFIG_DIR, CONFIG_FILE, DATA_DIR } from '../api/collector-config.js';
 import type { LogServerSpec } from '../api/types.js';
 import { collectorProbes } from './probes.js';
@@ -28,15 +29,16 @@ export const RESTRICTED_CONTAINER_SECURITY_CONTEXT: Readonly<V1SecurityContext> 
 };
 
 /**
- * preStop: ask the collector to drain (POST /drain), then wait while it still answers, so the kubelet's
- * SIGTERM finds a drained (or exited) process. Runs with the image's node; curl is not in the image.
+ * preStop: ask the collector to drain (POST /drain on its loopback admin port, which nothing outside the pod can
+ * reach), then wait while it still answers, so the kubelet's SIGTERM finds a drained (or exited) process. Runs
+ * with the image's node; curl is not in the image.
  */
-export function preStopScript(port: number, drainTimeoutSeconds: number): string {
+export function preStopScript(adminPort: number, drainTimeoutSeconds: number): string {
   return (
-    `const u='http://127.0.0.1:${port}';` +
+    `const u='http://127.0.0.1:${adminPort}';` +
     `const end=Date.now()+${drainTimeoutSeconds * 1000};` +
     `fetch(u+'/drain',{method:'POST'}).catch(()=>{}).then(async()=>{` +
-    `while(Date.now()<end){try{await fetch(u+'/healthz')}catch{return}await new Promise(r=>setTimeout(r,500))}})`
+    `while(Date.now()<end){try{await fetch(u+'/status')}catch{return}await new Promise(r=>setTimeout(r,500))}})`
   );
 }
 
@@ -116,7 +118,7 @@ export function buildDeployment(
               livenessProbe: probes.liveness,
               readinessProbe: probes.readiness,
               lifecycle: {
-                preStop: { exec: { command: ['node', '-e', preStopScript(spec.metricsPort, spec.drainTimeoutSeconds)] } },
+                preStop: { exec: { command: ['node', '-e', preStopScript(ADMIN_PORT, spec.drainTimeoutSeconds)] } },
               },
               securityContext: { ...RESTRICTED_CONTAINER_SECURITY_CONTEXT, ...spec.containerSecurityContext } as V1SecurityContext,
               volumeMounts: [

@@ -89,7 +89,7 @@ test('POST /drain (the preStop hook): readiness drops, the call returns when dra
   assert.equal((await fetch(`${c.url}/readyz`)).status, 200);
   const load = steadyLoad(c.endpoints.native[0], { maxRecords: 2_000_000 });
   await waitFor('1000 acknowledged records', () => load.acked.size >= 1000, 30_000);
-  const drain = fetch(`${c.url}/drain`, { method: 'POST' });
+  const drain = fetch(`${c.adminUrl}/drain`, { method: 'POST' });
   await waitFor('readiness to drop', async () => (await fetch(`${c.url}/readyz`).catch(() => ({ status: 0 }))).status !== 200, 10_000, 10);
   const res = await drain;
   const body = (await res.json()) as { ok: boolean; unwritten: number };

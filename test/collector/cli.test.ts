@@ -117,20 +117,22 @@ test('health-check and status against a running collector, and when nothing list
   t.after(() => cleanup(c));
   const h = zlog(['health-check', '--url', c.url, '--ready']);
   assert.equal(h.code, 0, h.err);
-  const js = zlog(['status', '--url', c.url, '--format', 'json']);
+  const js = zlog(['status', '--url', c.adminUrl, '--format', 'json']);
   assert.equal(js.code, 0);
   const s = JSON.parse(js.out) as { ready: boolean; inputs: { id: string }[] };
   assert.equal(s.ready, true);
   assert.deepEqual(s.inputs.map((i) => i.id), ['pull', 'native']);
-  const table = zlog(['status', '--url', c.url]);
+  const table = zlog(['status', '--url', c.adminUrl]);
   assert.match(table.out, /state\s+ready/);
   assert.match(table.out, /sink file\s+file ok/);
   assert.match(table.out, /^health\s+alive, ready/m);
   assert.match(table.out, /^check sink:file\s+ok 0\/10 seconds: idle$/m);
-  assert.equal(zlog(['status', '--url', c.url, '--format', 'xml']).code, 2);
-  const yaml = zlog(['status', '--url', c.url, '-o', 'yaml']);
+  assert.equal(zlog(['status', '--url', c.adminUrl, '--format', 'xml']).code, 2);
+  const yaml = zlog(['status', '--url', c.adminUrl, '-o', 'yaml']);
   assert.equal(yaml.code, 0, yaml.err);
   assert.equal((YAML.parse(yaml.out) as { ready: boolean }).ready, true);
+  // /status is not on the public listener.
+  assert.equal(zlog(['status', '--url', c.url, '--format', 'json']).code, 3);
 });
 
 test('send: stdin lines become acknowledged records in order', { timeout: 60_000 }, async (t) => {
@@ -173,7 +175,7 @@ test('start: --port (native input), --metrics-port, --log-format text, --log-lev
   const [native, http] = [await freePort(), await freePort()];
   const child = spawn(process.execPath, [CLI, 'start', '--set', `sinks=[{"id":"f","type":"file","path":"${join(dir, 'out')}"}]`,
     '--set', 'inputs[0].bind=["tcp://127.0.0.1:*"]', '--set', 'inputs[1].bind=["tcp://127.0.0.1:*"]',
-    '--port', String(native), '--metrics-port', String(http), '--log-format', 'text', '--log-level', 'debug'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    '--set', 'admin.port=0', '--port', String(native), '--metrics-port', String(http), '--log-format', 'text', '--log-level', 'debug'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | null>((r) => child.once('exit', r));

@@ -49,7 +49,7 @@ test('full disk: back-pressure while the sink fails, no loss and no duplicates o
   const acks = Array.from({ length: N }, (_, i) => client.send(`n${i} ${pad}`));
 
   await waitFor('the sink to report ENOSPC', async () => {
-    const s = (await (await fetch(`${c.url}/status`)).json()) as { sinks: { failing: string | null }[] };
+    const s = (await (await fetch(`${c.adminUrl}/status`)).json()) as { sinks: { failing: string | null }[] };
     return Boolean(s.sinks[0].failing?.includes('ENOSPC'));
   }, 30_000);
   await waitFor('busy NACKs', async () => (await c.metric('zlog_acks_total', { result: 'nack', reason: 'busy' })) > 0, 30_000);
@@ -81,6 +81,6 @@ test('full disk: back-pressure while the sink fails, no loss and no duplicates o
   const ids = c.records(join(mnt, 'zlog.ndjson')).map((r) => String(r.message).split(' ')[0]).filter((m) => m.startsWith('n'));
   assert.equal(ids.length, N, 'each acknowledged record exactly once');
   assert.equal(new Set(ids).size, N);
-  const st = (await (await fetch(`${c.url}/status`)).json()) as { sinks: { failing: string | null }[] };
+  const st = (await (await fetch(`${c.adminUrl}/status`)).json()) as { sinks: { failing: string | null }[] };
   assert.equal(st.sinks[0].failing, null, 'the sink reports recovery');
 });

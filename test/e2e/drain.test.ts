@@ -76,7 +76,7 @@ test('rolling replacement under load (SIGTERM; then the preStop hook and SIGTERM
     dbg(`${stop} ${old.pid}`);
     if (stop === 'prestop') {
       // Asynchronously, so records keep flowing to the other instances while the hook drains this one.
-      await promisify(execFile)(process.execPath, ['-e', preStopScript(old.httpPort, DRAIN_TIMEOUT_SECONDS)], { timeout: 60_000 });
+      await promisify(execFile)(process.execPath, ['-e', preStopScript(old.adminPort, DRAIN_TIMEOUT_SECONDS)], { timeout: 60_000 });
       // The hook returns once the collector stopped answering: it drained and exited before any SIGTERM.
       assert.doesNotMatch(old.output(), /signal received/, 'the collector drained on a signal, not on the hook');
     }

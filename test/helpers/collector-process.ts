@@ -17,6 +17,8 @@ export interface CollectorProcess {
   /** Bound endpoints by input id (wildcard ports resolved). */
   endpoints: Record<string, string[]>;
   url: string;
+  /** The loopback admin listener (POST /drain, GET /status). */
+  adminUrl: string;
   /** stderr log lines so far (pino JSON). */
   logs: string[];
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -36,6 +38,7 @@ export async function startCollector(config: Record<string, unknown> = {}, opts:
     ],
     sinks: [{ id: 'file', type: 'file', path: join(dir, 'out') }],
     http: { host: '127.0.0.1', port: 0 },
+    admin: { host: '127.0.0.1', port: 0 },
     log: { level: 'info' },
     ...config,
   };
@@ -47,7 +50,7 @@ export async function startCollector(config: Record<string, unknown> = {}, opts:
   const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
   const logs: string[] = [];
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
-  const ready = new Promise<{ endpoints: Record<string, string[]>; http: string }>((resolve, reject) => {
+  const ready = new Promise<{ endpoints: Record<string, string[]>; http: string; admin: string }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`collector not ready within ${opts.readyTimeoutMs ?? 15000} ms; logs:\n${logs.join('\n')}`)), opts.readyTimeoutMs ?? 15000);
     void exit.then((e) => {
       clearTimeout(timer);
@@ -57,8 +60,8 @@ export async function startCollector(config: Record<string, unknown> = {}, opts:
       logs.push(line);
       if (!line.includes('"collector ready"')) return;
       clearTimeout(timer);
-      const j = JSON.parse(line) as { inputs: { id: string; endpoints: string[] }[]; http: string };
-      resolve({ endpoints: Object.fromEntries(j.inputs.map((i) => [i.id, i.endpoints])), http: j.http });
+      const j = JSON.parse(line) as { inputs: { id: string; endpoints: string[] }[]; http: string; admin: string };
+      resolve({ endpoints: Object.fromEntries(j.inputs.map((i) => [i.id, i.endpoints])), http: j.http, admin: j.admin });
     });
   });
   proc.stdout!.resume();
@@ -77,6 +80,7 @@ export async function startCollector(config: Record<string, unknown> = {}, opts:
     dir,
     endpoints: r.endpoints,
     url,
+    adminUrl: `http://${r.admin}`,
     logs,
     exit,
     async metric(name, labels = {}) {

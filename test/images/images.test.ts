@@ -109,6 +109,7 @@ describe('container images', { skip, timeout: 1_200_000 }, () => {
     }
     const httpPort = await freePort();
     rendered.http = { host: '127.0.0.1', port: httpPort };
+    rendered.admin = { host: '127.0.0.1', port: await freePort() };
     const native = rendered.inputs.find((i) => i.type === 'zmq-router');
     const fileSink = rendered.sinks.find((k) => k.type === 'file');
     assert.ok(native && fileSink && fileSink.type === 'file' && fileSink.path.startsWith('/var/lib/zlog/'), 'the example needs a native input and a file sink');

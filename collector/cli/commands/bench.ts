@@ -105,7 +105,7 @@ async function startOwnCollector(dir: string | undefined): Promise<{ endpoint: s
   const inputs = JSON.stringify([{ id: 'native', type: 'zmq-router', bind: [`tcp://127.0.0.1:${native}`] }]);
   const sinks = JSON.stringify([{ id: 'file', type: 'file', path: out }]);
   const main = fileURLToPath(new URL('../main.js', import.meta.url));
-  const child = spawn(process.execPath, [main, 'start', '--set', `inputs=${inputs}`, '--set', `sinks=${sinks}`, '--metrics-port', String(http), '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [main, 'start', '--set', `inputs=${inputs}`, '--set', `sinks=${sinks}`, '--set', 'admin.port=0', '--metrics-port', String(http), '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'] });
   const exited = new Promise<number | null>((r) => child.once('exit', r));
   const stop = async (): Promise<void> => {
     if (child.exitCode === null) child.kill('SIGTERM');

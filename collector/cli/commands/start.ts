@@ -20,7 +20,7 @@ export const startCommand: Subcommand = {
     const cmd = program.command('start').description('run the collector until SIGTERM/SIGINT or POST /drain');
     configOptions(cmd)
       .option('--port <port>', 'TCP port of the native (zmq-router) input, same host as configured', port)
-      .option('--metrics-port <port>', 'port of /metrics, probes and /drain (http.port)', port)
+      .option('--metrics-port <port>', 'port of /metrics and the probes (http.port); /drain is on the loopback admin port (admin.port)', port)
       .addOption(new Option('--log-level <level>', 'level of the collector\'s own logs (log.level)').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']))
       .addOption(new Option('--log-format <format>', 'the collector\'s own logs: json for Kubernetes, text for a terminal').choices(LOG_FORMATS).default('json'))
       .action(async (flags: StartFlags, c: Command) => exitWith(c, await start(flags)));

@@ -1,8 +1,8 @@
-// `zlog status`: asks a running collector for its state over HTTP (/status) and prints it as a table, JSON or
+// `zlog status`: asks a running collector for its state over its loopback admin listener (GET /status) and prints it as a table, JSON or
 // YAML (`-o`, as kubectl users type).
 import { Option, type Command } from 'commander';
 import YAML from 'yaml';
-import { defaultUrl, EXIT, exitWith, httpUrl, type Subcommand } from '../program.js';
+import { adminUrl, EXIT, exitWith, httpUrl, type Subcommand } from '../program.js';
 import { fetchFailure } from '../reach.js';
 
 interface Status {
@@ -41,9 +41,9 @@ const TIMEOUT_SECONDS = 5;
 export const statusCommand: Subcommand = {
   register(program: Command) {
     program.command('status').description('show a running collector\'s state (exit 3 when unreachable)')
-      .option('--url <url>', 'the collector\'s HTTP address (default $ZLOG_URL or http://127.0.0.1:9090)', httpUrl)
+      .option('--url <url>', 'the collector\'s loopback admin address (default $ZLOG_ADMIN_URL or http://127.0.0.1:9091)', httpUrl)
       .addOption(new Option('-o, --format <format>', 'output format').choices(['table', 'json', 'yaml']).default('table'))
-      .action(async (flags: { url?: string; format: string }, c: Command) => exitWith(c, await status(flags.url ?? defaultUrl(), flags.format)));
+      .action(async (flags: { url?: string; format: string }, c: Command) => exitWith(c, await status(flags.url ?? adminUrl(), flags.format)));
   },
 };
 

@@ -30,6 +30,8 @@ export interface CollectorProcess {
   readonly pullEndpoint: string;
   readonly httpUrl: string;
   readonly httpPort: number;
+  /** The loopback admin listener's port (POST /drain, GET /status; the preStop hook calls it). */
+  readonly adminPort: number;
   readonly dataDir: string;
   readonly exited: Promise<Exit>;
   /** Everything the process wrote to stdout and stderr so far. */
@@ -41,7 +43,7 @@ export interface CollectorProcess {
 
 export async function startCollector(opts: CollectorOptions): Promise<CollectorProcess> {
   mkdirSync(opts.dir, { recursive: true });
-  const [nativePort, pullPort, httpPort] = [await freePort(), await freePort(), await freePort()];
+  const [nativePort, pullPort, httpPort, adminPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const dataDir = join(opts.dir, 'data');
   const config = {
     inputs: [
@@ -50,6 +52,7 @@ export async function startCollector(opts: CollectorOptions): Promise<CollectorP
     ],
     sinks: [{ id: 'file', type: 'file', path: dataDir }],
     http: { host: '127.0.0.1', port: httpPort },
+    admin: { host: '127.0.0.1', port: adminPort },
     drain: { timeoutSeconds: opts.drainTimeoutSeconds ?? 20 },
     ...opts.config,
   };
@@ -74,6 +77,7 @@ export async function startCollector(opts: CollectorOptions): Promise<CollectorP
     pullEndpoint: `tcp://127.0.0.1:${pullPort}`,
     httpUrl: `http://127.0.0.1:${httpPort}`,
     httpPort,
+    adminPort,
     dataDir,
     exited,
     output: () => out,
