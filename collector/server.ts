@@ -13,6 +13,8 @@ import type { Input, InputContext } from './inputs/input.js';
 import { startAdmin, startHttp } from './observability/http.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { Metrics, type ComponentMetrics } from './observability/metrics.js';
+import { InputCurve } from './security/curve.js';
+import { isCurve } from './security/schema.js';
 import { Admission } from './pipeline/admission.js';
 import { BufferPool } from './pipeline/buffer-pool.js';
 import { Pipeline } from './pipeline/pipeline.js';
@@ -49,6 +51,7 @@ export class Collector {
   private http?: Server;
   private health?: HealthMonitor;
   private admin?: Server;
+  private curves: InputCurve[] = [];
   private busyTimer?: NodeJS.Timeout;
   private started = false;
   private drainPromise?: Promise<DrainResult>;
@@ -116,9 +119,17 @@ export class Collector {
         observeAckLatency: (seconds) => ackLatency.observe(seconds),
         countReply: (result, reason) => metrics.acks.labels({ component_id: icfg.id, result, reason }).inc(),
       };
+      const security = 'security' in icfg ? icfg.security : undefined;
+      if (isCurve(security)) {
+        const curve = new InputCurve(icfg.id, security, metrics, log);
+        this.curves.push(curve);
+        ctx.curveSocketOptions = curve.socketOptions;
+      }
       return kindOf(this.kinds.inputs, icfg.type).create(icfg, ctx);
     });
     const watches = this.inputs.flatMap((i) => (i.socket ? [new SocketWatch(i.id, i.socket, metrics)] : []));
+    // ZAP domains first: a CURVE socket must never listen before its allow-list is in place.
+    for (const c of this.curves) await c.start();
     for (const i of this.inputs) await i.start();
     this.health = new HealthMonitor(cfg.health, collectorHealthSources({ cfg, admission, stage: this.stage, watches, metrics, draining: () => Boolean(this.drainPromise) }), metrics);
     await this.health.start();
@@ -158,6 +169,14 @@ export class Collector {
       workers: this.cfg.pipeline.workers,
       health,
     };
+  }
+
+  /**
+   * Re-reads what may change under a running collector without a restart (SIGHUP, `zlog start`): the allowed
+   * CurveZMQ client keys of every CURVE input. A failed read keeps the previous keys (logged and counted).
+   */
+  reload(reason: string): void {
+    for (const c of this.curves) c.reload(reason);
   }
 
   /**
@@ -210,6 +229,7 @@ export class Collector {
     if (this.busyTimer) clearInterval(this.busyTimer);
     this.health?.stop();
     for (const i of this.inputs) i.close();
+    await Promise.all(this.curves.map((c) => c.close()));
     await this.workers?.close();
     await Promise.all(this.sinks.map((s) => s.close().catch(() => {})));
     // Not awaited: a POST /drain request may still be waiting on this very drain for its response.

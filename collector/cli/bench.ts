@@ -1,7 +1,7 @@
 // The load generator behind `zlog bench` (commands/bench.ts) and bench/native-sender.ts: sends `records` records
 // of `size` bytes (or stops after `seconds`) over the native protocol, waits for every ACK, and measures
 // records/s, MiB/s and send-to-ack latency.
-import { ZlogClient } from '../client/client.js';
+import { ZlogClient, type CurveClientKeys } from '../client/client.js';
 
 export interface BenchOptions {
   endpoint: string;
@@ -9,6 +9,8 @@ export interface BenchOptions {
   size: number;
   batch: number;
   seconds: number;
+  /** CurveZMQ keys when the endpoint is a CURVE input. */
+  curve?: CurveClientKeys;
 }
 
 export interface BenchResult {
@@ -23,7 +25,7 @@ export interface BenchResult {
 }
 
 export async function runBench(o: BenchOptions & { onProgress?: (acked: number) => void }): Promise<BenchResult> {
-  const client = new ZlogClient({ maxBatchRecords: o.batch, maxBatchBytes: Math.max(o.batch * (o.size + 4), 65536), compression: 'none', maxInFlightBatches: 16, maxDelayMs: 2 });
+  const client = new ZlogClient({ maxBatchRecords: o.batch, maxBatchBytes: Math.max(o.batch * (o.size + 4), 65536), compression: 'none', maxInFlightBatches: 16, maxDelayMs: 2, curve: o.curve });
   client.connect(o.endpoint);
   // Distinct records (a sequence number in each) so a reader can check every one arrived exactly once.
   const pad = 'x'.repeat(Math.max(0, o.size - 12));
@@ -82,7 +84,8 @@ export async function runBenchPrebuilt(o: BenchOptions & { window?: number }): P
   const h = parseHeader(proto);
   const batches = Math.max(1, Math.ceil(o.records / o.batch));
   const window = o.window ?? 32;
-  const sock = new Dealer({ sendTimeout: 5000, receiveTimeout: 15_000, linger: 0, sendHighWaterMark: window * 2 });
+  const curve = o.curve ? { curveServerKey: o.curve.serverPublicKey, curvePublicKey: o.curve.publicKey, curveSecretKey: o.curve.secretKey } : {};
+  const sock = new Dealer({ sendTimeout: 5000, receiveTimeout: 15_000, linger: 0, sendHighWaterMark: window * 2, ...curve });
   sock.connect(o.endpoint);
   const sentAt = new Map<bigint, number>();
   const latencies: number[] = [];

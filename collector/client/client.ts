@@ -75,6 +75,18 @@ export interface ZlogClientOptions {
   latencySamples?: number;
   /** How long close() waits for outstanding batches by default (default 5000 ms). */
   closeTimeoutMs?: number;
+  /**
+   * CurveZMQ (RFC 26): authenticate to a CURVE input and encrypt. Keys in Z85 (40 characters); read them from
+   * zcert files with `curveFromFiles` (collector/security/client-curve.ts).
+   */
+  curve?: CurveClientKeys;
+}
+
+/** A CurveZMQ client's keys: its own pair and the server's public key, all Z85. */
+export interface CurveClientKeys {
+  serverPublicKey: string;
+  publicKey: string;
+  secretKey: string;
 }
 
 export interface ZlogClientStats {
@@ -154,7 +166,7 @@ const REASONS: readonly (RejectReason | 'unknown')[] = [...REJECT_REASONS, 'unkn
 
 export class ZlogClient {
   private readonly socket: Dealer;
-  private readonly o: Required<Omit<ZlogClientOptions, 'routingId' | 'firstSeq'>>;
+  private readonly o: Required<Omit<ZlogClientOptions, 'routingId' | 'firstSeq' | 'curve'>>;
   private readonly latencyRec: LatencyRecorder;
   private nextSeq: bigint;
 
@@ -213,6 +225,7 @@ export class ZlogClient {
       linger: 0,
       reconnectInterval: 100,
       reconnectMaxInterval: 5000,
+      ...(options.curve ? { curveServerKey: options.curve.serverPublicKey, curvePublicKey: options.curve.publicKey, curveSecretKey: options.curve.secretKey } : {}),
     });
     this.socket.events.on('disconnect', () => {
       this.disconnectedAt = performance.now();

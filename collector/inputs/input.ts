@@ -7,6 +7,7 @@ import type { Logger } from '../observability/logger.js';
 import type { ComponentMetrics } from '../observability/metrics.js';
 import type { Admission } from '../pipeline/admission.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
+import type { CurveSocketOptions } from '../security/curve.js';
 
 /** Everything an input is given at construction; the same for every kind. */
 export interface InputContext {
@@ -24,6 +25,11 @@ export interface InputContext {
   observeAckLatency(seconds: number): void;
   /** Counts one reply sent (zlog_acks_total{component_id, result, reason}); reason is '' for an ACK. */
   countReply(result: 'ack' | 'nack', reason: string): void;
+  /**
+   * ZeroMQ inputs with `security.mode: curve`: spread into the socket's options (CurveZMQ server, ZAP domain).
+   * The collector registers the ZAP domain before the input starts and releases it after it closes.
+   */
+  curveSocketOptions?: CurveSocketOptions;
 }
 
 /**

@@ -38,6 +38,10 @@ export class Metrics {
   readonly memoryLimit: client.Gauge;
   readonly inputConnections: client.Gauge<'component_id'>;
   readonly socketEvents: client.Counter<'component_id' | 'event'>;
+  readonly authAccepted: client.Counter<'component_id'>;
+  readonly authRefused: client.Counter<'component_id' | 'reason'>;
+  readonly authClientKeys: client.Gauge<'component_id'>;
+  readonly authReloads: client.Counter<'component_id' | 'result'>;
   /** What the queue gauges report at scrape time; the collector points it at its admission queue. */
   queue: () => { records: number; bytes: number } = () => ({ records: 0, bytes: 0 });
 
@@ -78,6 +82,10 @@ export class Metrics {
     this.memoryLimit = new client.Gauge({ name: 'zlog_memory_limit_bytes', help: 'Memory the collector may use: cgroup limit, else health.memory.budgetBytes, else physical memory.', registers: [r] });
     this.inputConnections = new client.Gauge({ name: 'zlog_input_connections', help: 'Peers connected to an input now (ZeroMQ socket monitor).', labelNames: ['component_id'], registers: [r] });
     this.socketEvents = new client.Counter({ name: 'zlog_input_socket_events_total', help: 'ZeroMQ socket monitor events of an input.', labelNames: ['component_id', 'event'], registers: [r] });
+    this.authAccepted = new client.Counter({ name: 'zlog_auth_accepted_total', help: 'CurveZMQ connections whose client key the input allows.', labelNames: ['component_id'], registers: [r] });
+    this.authRefused = new client.Counter({ name: 'zlog_auth_refused_total', help: 'CurveZMQ connections refused, by reason.', labelNames: ['component_id', 'reason'], registers: [r] });
+    this.authClientKeys = new client.Gauge({ name: 'zlog_auth_client_keys', help: 'Client keys an input allows now.', labelNames: ['component_id'], registers: [r] });
+    this.authReloads = new client.Counter({ name: 'zlog_auth_key_reloads_total', help: 'Reloads of allowed client keys, by result (ok, failed: the previous keys stay).', labelNames: ['component_id', 'result'], registers: [r] });
   }
 
   component(id: string, kind: ComponentKind, type: string): ComponentMetrics {

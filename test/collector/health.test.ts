@@ -90,11 +90,11 @@ test('a stalled sink: readiness drops naming it, liveness fails past the stall l
   assert.match(hc.stderr, /sink:fifo failed/);
   assert.match(hc.stderr, /failing sink:fifo; exit 6/);
   // zlog status: the table and the JSON carry the checks.
-  const table = spawnSync(process.execPath, [CLI, 'status', '--url', c.url], { encoding: 'utf8' });
+  const table = spawnSync(process.execPath, [CLI, 'status', '--url', c.adminUrl], { encoding: 'utf8' });
   assert.equal(table.status, 0, table.stderr);
   assert.match(table.stdout, /^health\s+NOT ALIVE, NOT READY/m);
   assert.match(table.stdout, /^check sink:fifo\s+CRITICAL [\d.]+\/3 seconds: writing, no progress/m);
-  const js = spawnSync(process.execPath, [CLI, 'status', '--url', c.url, '--format', 'json'], { encoding: 'utf8' });
+  const js = spawnSync(process.execPath, [CLI, 'status', '--url', c.adminUrl, '--format', 'json'], { encoding: 'utf8' });
   const st = JSON.parse(js.stdout) as { ready: boolean; health: { live: boolean; checks: { name: string; status: string }[] } };
   assert.equal(st.ready, false);
   assert.equal(st.health.live, false);

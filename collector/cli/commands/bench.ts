@@ -12,9 +12,10 @@ import { runBench, runBenchPrebuilt, type BenchResult } from '../bench.js';
 import { EXIT, exitWith, positiveInt, positiveSeconds, type Subcommand } from '../program.js';
 import { progress } from '../progress.js';
 import { tcpProbe } from '../reach.js';
+import { curveFromFlags, curveOptions, type CurveFlags } from './curve-flags.js';
 import { zmqEndpoint } from './endpoint.js';
 
-interface Flags {
+interface Flags extends CurveFlags {
   endpoint?: string;
   dir?: string;
   records: number;
@@ -27,7 +28,7 @@ interface Flags {
 
 export const benchCommand: Subcommand = {
   register(program: Command) {
-    program.command('bench').description('measure records/s and send-to-ack latency over the native protocol')
+    curveOptions(program.command('bench')).description('measure records/s and send-to-ack latency over the native protocol')
       .option('--endpoint <endpoint>', 'bench a running collector here instead of starting one', zmqEndpoint)
       .option('--dir <dir>', 'without --endpoint: write the started collector\'s files here and keep them (default: a temporary directory, removed)')
       .option('--records <n>', 'records to send', positiveInt, 1_000_000)
@@ -52,7 +53,7 @@ async function bench(o: Flags): Promise<number> {
       return EXIT.failure;
     }
     const shown = progress('zlog bench');
-    const opts = { endpoint, records: o.records, size: o.size, batch: o.batch, seconds: o.seconds, onProgress: (n: number) => shown.update(n) };
+    const opts = { endpoint, records: o.records, size: o.size, batch: o.batch, seconds: o.seconds, curve: curveFromFlags(o), onProgress: (n: number) => shown.update(n) };
     result = o.prebuilt ? await runBenchPrebuilt(opts) : await runBench(opts);
     shown.done();
   } finally {

@@ -3,9 +3,10 @@
 import type { Subcommand } from '../program.js';
 import { benchCommand } from './bench.js';
 import { healthCheckCommand } from './health-check.js';
+import { keygenCommand } from './keygen.js';
 import { sendCommand } from './send.js';
 import { startCommand } from './start.js';
 import { statusCommand } from './status.js';
 import { validateCommand } from './validate.js';
 
-export const COMMANDS: readonly Subcommand[] = [startCommand, validateCommand, statusCommand, healthCheckCommand, sendCommand, benchCommand];
+export const COMMANDS: readonly Subcommand[] = [startCommand, validateCommand, statusCommand, healthCheckCommand, sendCommand, benchCommand, keygenCommand];

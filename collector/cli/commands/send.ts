@@ -8,9 +8,10 @@ import type { CompressionChoice } from '../../protocol/compression.js';
 import { EXIT, exitWith, positiveInt, positiveSeconds, type Subcommand } from '../program.js';
 import { progress } from '../progress.js';
 import { tcpProbe } from '../reach.js';
+import { curveFromFlags, curveOptions, type CurveFlags } from './curve-flags.js';
 import { zmqEndpoint } from './endpoint.js';
 
-interface Flags {
+interface Flags extends CurveFlags {
   endpoint: string;
   batch: number;
   compression: CompressionChoice;
@@ -19,7 +20,7 @@ interface Flags {
 
 export const sendCommand: Subcommand = {
   register(program: Command) {
-    program.command('send').description('send stdin lines (one record each) over the native protocol; exit 0 when all are acknowledged')
+    curveOptions(program.command('send')).description('send stdin lines (one record each) over the native protocol; exit 0 when all are acknowledged')
       .option('--endpoint <endpoint>', 'the collector\'s native input (tcp://HOST:PORT, ipc://PATH)', zmqEndpoint, 'tcp://127.0.0.1:5557')
       .option('--batch <records>', 'records per batch', positiveInt, 1000)
       .addOption(new Option('--compression <codec>', 'batch compression').choices(['auto', 'none', 'gzip', 'deflate', 'brotli']).default('auto'))
@@ -36,6 +37,7 @@ async function send(o: Flags): Promise<number> {
     deliveryTimeoutMs: Math.round(timeoutMs),
     ackTimeoutMs: Math.round(Math.min(5000, Math.max(100, timeoutMs / 3))),
     closeTimeoutMs: Math.round(timeoutMs),
+    curve: curveFromFlags(o),
   });
   client.connect(o.endpoint);
   const shown = progress('zlog send');

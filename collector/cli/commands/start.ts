@@ -64,6 +64,11 @@ async function start(flags: StartFlags): Promise<number> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  // SIGHUP reloads (the allowed CurveZMQ client keys); it never stops the collector.
+  process.on('SIGHUP', () => {
+    log.info({ signal: 'SIGHUP' }, 'signal received; reloading');
+    collector.reload('SIGHUP');
+  });
   try {
     await collector.start();
   } catch (err) {

@@ -44,6 +44,7 @@ export class RouterInput implements Input {
       sendTimeout: 0,
       linger: 1000,
       mandatory: false,
+      ...ctx.curveSocketOptions,
     });
     // No waitForRoom: a full queue is answered with NACK busy, which needs the message read.
     this.loop = new ReceiveLoop(this.sock, {

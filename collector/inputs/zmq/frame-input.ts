@@ -12,7 +12,7 @@ import { bindAll, socketMaxMessageSize, totalBytes } from './socket.js';
 
 /** Options of the socket a frame input receives on. */
 export function frameSocketOptions(cfg: ZmqPullConfig | ZmqSubConfig, ctx: InputContext) {
-  return { receiveHighWaterMark: cfg.rcvHwm, maxMessageSize: socketMaxMessageSize(ctx.limits), receiveTimeout: POLL_MS, linger: 0 };
+  return { receiveHighWaterMark: cfg.rcvHwm, maxMessageSize: socketMaxMessageSize(ctx.limits), receiveTimeout: POLL_MS, linger: 0, ...ctx.curveSocketOptions };
 }
 
 export class FrameInput implements Input {

@@ -1,6 +1,7 @@
 // Config fields every ZeroMQ input kind shares (zmq-pull, zmq-sub, zmq-router), and their rules. No I/O: the
 // kind schemas spread these into their own `properties`.
 import { componentId, type KindConfig } from '../../registry/kind.js';
+import { inputSecuritySchema, securityIssues, type InputSecurity } from '../../security/schema.js';
 
 const endpoint = {
   type: 'string',
@@ -18,11 +19,13 @@ export const zmqInputProperties = {
   topics: { type: 'array', items: { type: 'string', maxLength: 255 }, default: [''], description: 'zmq-sub subscriptions; "" is everything' },
   topicFrame: { type: 'boolean', description: 'the first frame of a multi-frame message is its topic (ZeroMQ PUB/SUB: PUBHandler, omczmq topicframe), an empty frame after it an envelope delimiter' },
   rcvHwm: { type: 'integer', minimum: 1, maximum: 10_000_000, default: 10_000, description: 'ZeroMQ receive high-water mark (messages)' },
+  security: inputSecuritySchema,
 } as const;
 
 interface ZmqEndpoints extends KindConfig {
   readonly bind: readonly string[];
   readonly connect: readonly string[];
+  readonly security?: InputSecurity;
 }
 
 /** Every ZeroMQ input needs somewhere to receive from; only SUB sockets connect out (to PUB emitters that bind). */
@@ -30,5 +33,6 @@ export function checkEndpoints(cfg: ZmqEndpoints, path: string, mayConnect: bool
   const issues: string[] = [];
   if (cfg.bind.length === 0 && cfg.connect.length === 0) issues.push(`${path}: needs at least one endpoint in bind or connect`);
   if (!mayConnect && cfg.connect.length > 0) issues.push(`${path}.connect: only zmq-sub inputs connect; ${cfg.type} binds`);
+  issues.push(...securityIssues(cfg.security, `${path}.security`));
   return issues;
 }

@@ -1,0 +1,20 @@
+// A CurveZMQ client's keys from zcert files, the way rsyslog's omczmq takes them: the client's secret
+// certificate (`clientcertpath`) and the server's public certificate (`servercertpath`).
+import { readFileSync } from 'node:fs';
+import type { CurveClientKeys } from '../client/client.js';
+import { parseCertificate } from './zcert.js';
+
+/** Throws Error naming the file that is missing, malformed or lacks the secret key. */
+export function curveFromFiles(clientSecretCertFile: string, serverPublicCertFile: string): CurveClientKeys {
+  const read = (file: string, what: string) => {
+    try {
+      return parseCertificate(readFileSync(file, 'utf8'), `${what} ${file}`);
+    } catch (err) {
+      throw new Error(`${what} ${file}: ${(err as Error).message.replace(`${what} ${file}: `, '')}`);
+    }
+  };
+  const client = read(clientSecretCertFile, 'client certificate');
+  if (client.secretKey === undefined) throw new Error(`client certificate ${clientSecretCertFile}: no secret-key; give the secret certificate (NAME.key_secret)`);
+  const server = read(serverPublicCertFile, 'server certificate');
+  return { serverPublicKey: server.publicKey, publicKey: client.publicKey, secretKey: client.secretKey };
+}
