@@ -2,20 +2,23 @@
 // process, so the collector and its client do not share an event loop. Prints one JSON line: runBench's result
 // plus the wall-clock time just before the first record, which the runner needs to time "first record sent"
 // to "last record in the file" against the collector's own counters.
-//   node dist/bench/native-sender.js ENDPOINT RECORDS SIZE BATCH SECONDS [prebuilt]
+//   node dist/bench/native-sender.js ENDPOINT RECORDS SIZE BATCH SECONDS [prebuilt|client] [CLIENT_SECRET_CERT SERVER_PUBLIC_CERT]
+// With the two certificates the client speaks CurveZMQ.
 import { runBench, runBenchPrebuilt } from '../collector/cli/bench.js';
+import { curveFromFiles } from '../collector/security/client-curve.js';
 
-const [endpoint, records, size, batch, seconds, mode] = process.argv.slice(2);
+const [endpoint, records, size, batch, seconds, mode, clientCert, serverCert] = process.argv.slice(2);
+const curve = clientCert && serverCert ? curveFromFiles(clientCert, serverCert) : undefined;
 const opts = { endpoint, records: Number(records), size: Number(size), batch: Number(batch), seconds: Number(seconds) };
 for (const [k, v] of Object.entries(opts)) {
-  if (k !== 'endpoint' && !(Number(v) > 0)) {
+  if (k !== 'endpoint' && k !== 'curve' && !(Number(v) > 0)) {
     console.error(`native-sender: ${k} must be a positive number, not "${String(v)}"`);
     process.exit(2);
   }
 }
 const startedAt = Date.now();
 // mode "prebuilt": identical pre-encoded batches, so the sender costs next to nothing (case bp).
-const result = mode === 'prebuilt' ? await runBenchPrebuilt(opts) : await runBench(opts);
+const result = mode === 'prebuilt' ? await runBenchPrebuilt({ ...opts, curve }) : await runBench({ ...opts, curve });
 const cpu = process.cpuUsage();
 console.log(JSON.stringify({ startedAt, cpuSeconds: (cpu.user + cpu.system) / 1e6, ...result }));
 process.exitCode = result.failed > 0 ? 1 : 0;

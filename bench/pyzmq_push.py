@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """Load for bench cases (a) and rsyslog: a pyzmq PUSH sender of single-record frames.
 
-usage: /usr/bin/python3 bench/pyzmq_push.py ENDPOINT RECORDS SIZE SECONDS
+usage: /usr/bin/python3 bench/pyzmq_push.py ENDPOINT RECORDS SIZE SECONDS [CLIENT_SECRET_CERT SERVER_PUBLIC_CERT]
+
+With the two certificates (czmq zcert files, as `zlog keygen` writes them) the PUSH is a CurveZMQ client.
 
 Records are built before the clock starts (a ring of distinct plain-text records, each SIZE bytes, a
 sequence number at the front), then sent one frame each as fast as the socket takes them. PUSH blocks at
@@ -16,6 +18,7 @@ import sys
 import time
 
 import zmq
+import zmq.auth
 
 RING = 1 << 16  # distinct records; enough that no two neighbours in the file are alike
 
@@ -28,6 +31,10 @@ def main() -> int:
 
     ctx = zmq.Context()
     sock = ctx.socket(zmq.PUSH)
+    if len(sys.argv) > 6:
+        public, secret = zmq.auth.load_certificate(sys.argv[5])
+        server_public, _ = zmq.auth.load_certificate(sys.argv[6])
+        sock.curve_publickey, sock.curve_secretkey, sock.curve_serverkey = public, secret, server_public
     # Bounded shutdown: whatever libzmq still holds after this long is reported as not delivered.
     sock.setsockopt(zmq.LINGER, 30_000)
     sock.connect(endpoint)

@@ -9,6 +9,8 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { curveKeyPair } from 'zeromq';
+import { formatCertificate } from '../collector/security/zcert.js';
 import { summarise } from './cpuprofile.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url)); // dist/bench
@@ -32,11 +34,13 @@ const PYTHON = '/usr/bin/python3';
 const RSYSLOGD = '/usr/sbin/rsyslogd';
 const MiB = 1048576;
 
-type CaseId = 'a' | 'b' | 'bp' | 'c' | 'rsyslog' | 'raw' | 'rawnative';
+type CaseId = 'a' | 'acurve' | 'b' | 'bp' | 'bpcurve' | 'c' | 'rsyslog' | 'raw' | 'rawnative';
 const CASES: Record<CaseId, string> = {
   a: 'pyzmq PUSH, 1 record/frame -> zlog zmq-pull',
   b: 'native batched, ackMode received -> zlog zmq-router',
   bp: 'native batched, ackMode received, identical pre-encoded batches from a lean sender: the collector\'s own capacity',
+  acurve: 'case a over CurveZMQ: pyzmq PUSH with client keys -> zlog zmq-pull with security.mode curve (ZAP allow-list)',
+  bpcurve: 'case bp over CurveZMQ: pre-encoded native batches from a CURVE client -> zlog zmq-router with security.mode curve',
   c: 'native batched, ackMode persisted -> zlog zmq-router',
   rsyslog: 'pyzmq PUSH, 1 record/frame -> rsyslog imczmq PULL + omfile',
   raw: 'pyzmq PUSH, 1 record/frame -> bare zeromq.js PULL receive loop (no pipeline, no file): the ceiling for (a) with zeromq.js',
@@ -101,12 +105,15 @@ interface CaseResult {
   lossOk: boolean;
 }
 
-const USAGE = `usage: node dist/bench/run.js [--case a|b|c|rsyslog|decode|all ...] [--size 100|1024 ...]
+const USAGE = `usage: node dist/bench/run.js [--case a|acurve|b|bp|bpcurve|c|rsyslog|raw|rawnative|decode|all ...] [--size 100|1024 ...]
        [--repeat 3] [--records N] [--seconds 60] [--batch 1000] [--workers 1] [--profile] [--keep]
        [--baseline DIR] [--collector-set path.to.key=value ...]
 
   a        ${CASES.a}
+  acurve   ${CASES.acurve}
   b        ${CASES.b}
+  bp       ${CASES.bp}
+  bpcurve  ${CASES.bpcurve}
   c        ${CASES.c} (+ send-to-ack latency)
   rsyslog  ${CASES.rsyslog}
   raw      ${CASES.raw}
@@ -143,7 +150,7 @@ function parseOptions(argv: string[]): Options | undefined {
   });
   if (values.help) return undefined;
   const rawCases = (values.case ?? ['all']).flatMap((c) => c.split(','));
-  const cases: readonly string[] = rawCases.includes('all') ? ['a', 'b', 'bp', 'c', 'rsyslog', 'raw', 'rawnative', 'micro'] : rawCases;
+  const cases: readonly string[] = rawCases.includes('all') ? ['a', 'acurve', 'b', 'bp', 'bpcurve', 'c', 'rsyslog', 'raw', 'rawnative', 'micro'] : rawCases;
   for (const c of cases) if (!(c in CASES) && c !== 'micro' && c !== 'decode') throw new Error(`unknown case "${c}"`);
   const num = (name: string, v: string | undefined, dflt: number, min = 1): number => {
     const n = v === undefined ? dflt : Number(v);
@@ -175,10 +182,10 @@ function parseOptions(argv: string[]): Options | undefined {
 let runMicro = false;
 
 function defaultRecords(c: CaseId, size: number): number {
-  const native = c === 'b' || c === 'bp' || c === 'c';
+  const native = c === 'b' || c === 'bp' || c === 'bpcurve' || c === 'c';
   // raw is only a reference point; fewer records keep the whole run short. bp runs ~3 s so start-up and the
   // last write's fsync (about 10% of a 1 s run) do not decide its figure.
-  if (size <= 256) return c === 'bp' ? 6_000_000 : native ? 2_000_000 : 1_000_000;
+  if (size <= 256) return c === 'bp' || c === 'bpcurve' ? 6_000_000 : native ? 2_000_000 : 1_000_000;
   return native ? 500_000 : 300_000;
 }
 
@@ -339,14 +346,36 @@ interface Collector {
   out: string;
 }
 
-async function startCollector(build: Build, dir: string, ackMode: 'received' | 'persisted', o: Options): Promise<Collector> {
+/** CURVE cases: a server pair and one allowed client pair, as `zlog keygen` writes them (czmq zcert files). */
+interface BenchKeys {
+  security: { mode: 'curve'; serverKeyFile: string; clientKeys: string };
+  clientSecret: string;
+  serverPublic: string;
+}
+
+function makeBenchKeys(dir: string): BenchKeys {
+  const keys = join(dir, 'keys');
+  mkdirSync(join(keys, 'clients'), { recursive: true });
+  const [server, client] = [curveKeyPair(), curveKeyPair()];
+  writeFileSync(join(keys, 'server.key_secret'), formatCertificate(server), { mode: 0o600 });
+  writeFileSync(join(keys, 'server.key'), formatCertificate({ publicKey: server.publicKey }));
+  writeFileSync(join(keys, 'bench.key_secret'), formatCertificate(client), { mode: 0o600 });
+  writeFileSync(join(keys, 'clients', 'bench.key'), formatCertificate({ publicKey: client.publicKey }));
+  return {
+    security: { mode: 'curve', serverKeyFile: join(keys, 'server.key_secret'), clientKeys: join(keys, 'clients') },
+    clientSecret: join(keys, 'bench.key_secret'),
+    serverPublic: join(keys, 'server.key'),
+  };
+}
+
+async function startCollector(build: Build, dir: string, ackMode: 'received' | 'persisted', o: Options, keys?: BenchKeys): Promise<Collector> {
   const outDir = join(dir, 'out');
   // JSON is YAML. Rotation and compression are off so the run measures the write path, not gzip of a rotated
   // file in the background, and one file holds every line for the loss check.
   const cfg = {
     inputs: [
-      { id: 'pull', type: 'zmq-pull', bind: ['tcp://127.0.0.1:*'] },
-      { id: 'native', type: 'zmq-router', bind: ['tcp://127.0.0.1:*'] },
+      { id: 'pull', type: 'zmq-pull', bind: ['tcp://127.0.0.1:*'], ...(keys ? { security: keys.security } : {}) },
+      { id: 'native', type: 'zmq-router', bind: ['tcp://127.0.0.1:*'], ...(keys ? { security: keys.security } : {}) },
     ],
     pipeline: { workers: o.workers, ackMode },
     sinks: [{ id: 'file', type: 'file', path: outDir, fsync: 'batch', compress: false, rotation: { maxBytes: 1024 * 1024 * MiB, maxAgeSeconds: 0 } }],
@@ -410,8 +439,8 @@ interface SenderReport {
 }
 
 /** The pyzmq PUSH sender of cases a, rsyslog and raw: the same load in front of each receiver. */
-function startPySender(endpoint: string, records: number, size: number, o: Options): Proc {
-  return start(PYTHON, [PY_SENDER, endpoint, String(records), String(size), String(o.seconds)]);
+function startPySender(endpoint: string, records: number, size: number, o: Options, keys?: BenchKeys): Proc {
+  return start(PYTHON, [PY_SENDER, endpoint, String(records), String(size), String(o.seconds), ...(keys ? [keys.clientSecret, keys.serverPublic] : [])]);
 }
 
 function parsePySender(stdout: string): SenderReport {
@@ -470,16 +499,17 @@ async function drive(sender: Proc, parse: (stdout: string) => SenderReport, requ
 }
 
 async function runZlog(build: Build, c: CaseId, size: number, records: number, o: Options, dir: string): Promise<Run> {
-  const col = await startCollector(build, dir, c === 'c' ? 'persisted' : 'received', o);
+  const keys = c === 'acurve' || c === 'bpcurve' ? makeBenchKeys(dir) : undefined;
+  const col = await startCollector(build, dir, c === 'c' ? 'persisted' : 'received', o, keys);
   const t0 = cpuTimes();
   const load1 = loadavg()[0];
   let sender: Proc;
   let parse: (s: string) => SenderReport;
-  if (c === 'a') {
-    sender = startPySender(col.pull!, records, size, o);
+  if (c === 'a' || c === 'acurve') {
+    sender = startPySender(col.pull!, records, size, o, keys);
     parse = parsePySender;
   } else {
-    sender = start(process.execPath, [nativeSenderJs(build), col.router!, String(records), String(size), String(o.batch), String(o.seconds), c === 'bp' ? 'prebuilt' : 'client']);
+    sender = start(process.execPath, [nativeSenderJs(build), col.router!, String(records), String(size), String(o.batch), String(o.seconds), c === 'bp' || c === 'bpcurve' ? 'prebuilt' : 'client', ...(keys ? [keys.clientSecret, keys.serverPublic] : [])]);
     parse = (s) => {
       const r = JSON.parse(s.trim().split('\n').pop()!) as { startedAt: number; cpuSeconds: number; records: number; failed: number; retries: number; recordsPerSecond: number; latencyMs: { p50: number; p99: number; max: number } };
       return { sent: r.records, startedAt: r.startedAt, cpuSeconds: r.cpuSeconds, client: { recordsPerSecond: r.recordsPerSecond, p50Ms: r.latencyMs.p50, p99Ms: r.latencyMs.p99, maxMs: r.latencyMs.max, retries: r.retries, failed: r.failed } };
@@ -655,7 +685,7 @@ function summariseCase(c: CaseId, build: string, size: number, records: number, 
     serverCpuUsPerRecord: Math.round(median(runs.map((r) => r.serverCpuUsPerRecord)) * 100) / 100,
     senderCpuUsPerRecord: Math.round(median(runs.map((r) => r.senderCpuUsPerRecord)) * 100) / 100,
   } as CaseResult['median'];
-  if (c === 'c' || c === 'b' || c === 'bp') {
+  if (c === 'c' || c === 'b' || c === 'bp' || c === 'bpcurve') {
     med.p50Ms = Math.round(median(runs.map((r) => r.client?.p50Ms ?? NaN)) * 100) / 100;
     med.p99Ms = Math.round(median(runs.map((r) => r.client?.p99Ms ?? NaN)) * 100) / 100;
   }
@@ -736,7 +766,7 @@ async function main(): Promise<number> {
             continue;
           }
           runs.get(build.label)!.push(run);
-          const lat = run.client && (c === 'b' || c === 'bp' || c === 'c') ? `, ack p50 ${run.client.p50Ms.toFixed(1)} ms p99 ${run.client.p99Ms.toFixed(1)} ms` : '';
+          const lat = run.client && (c === 'b' || c === 'bp' || c === 'bpcurve' || c === 'c') ? `, ack p50 ${run.client.p50Ms.toFixed(1)} ms p99 ${run.client.p99Ms.toFixed(1)} ms` : '';
           console.log(`  ${label}: ${fmt(run.sent)} records in ${run.seconds} s = ${fmt(run.recordsPerSecond)} records/s, ${run.mibPerSecond} MiB/s${lat}, peak RSS ${run.peakRssMiB} MiB, server CPU ${run.serverCpuUsPerRecord} µs/rec, sender CPU ${run.senderCpuUsPerRecord} µs/rec, lines ${fmt(run.lines)}, machine busy ${run.machineBusy}, load1 ${run.load1}`);
           if (run.threads) console.log(`    server CPU µs/record by thread: ${Object.entries(run.threads).filter(([, v]) => v >= 0.05).map(([k, v]) => `${k} ${v}`).join(', ')}`);
           for (const n of run.notes) console.log(`    note: ${n}`);
@@ -783,6 +813,14 @@ async function main(): Promise<number> {
     if (raw && rawNative && raw.median.recordsPerSecond > 0) {
       ratios[`rawnative/raw@${size}`] = Math.round((rawNative.median.recordsPerSecond / raw.median.recordsPerSecond) * 100) / 100;
       console.log(`  bare native receive thread / bare zeromq.js receive loop at ${size} B: ${ratios[`rawnative/raw@${size}`]}`);
+    }
+    for (const [curve, plain, what] of [['acurve', 'a', 'single-record PUSH frames'], ['bpcurve', 'bp', 'native batched (pre-encoded)']] as const) {
+      const withCurve = get(curve, size);
+      const without = get(plain, size);
+      if (!withCurve || !without || without.median.recordsPerSecond <= 0) continue;
+      ratios[`${curve}/${plain}@${size}`] = Math.round((withCurve.median.recordsPerSecond / without.median.recordsPerSecond) * 100) / 100;
+      const cpu = without.median.serverCpuUsPerRecord > 0 ? `, server CPU per record ${(withCurve.median.serverCpuUsPerRecord / without.median.serverCpuUsPerRecord).toFixed(2)}x` : '';
+      console.log(`  CURVE / plain, ${what} at ${size} B: ${ratios[`${curve}/${plain}@${size}`]} of the records/s${cpu} (same run)`);
     }
     for (const c of o.builds.length > 1 ? o.cases : []) {
       const now = get(c, size);
