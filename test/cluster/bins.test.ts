@@ -62,6 +62,7 @@ test('every binary reports the version it is pinned to', { timeout: 60_000 }, as
   assert.equal(kubectl.clientVersion.minor, v.KUBERNETES_VERSION.split('.')[1]);
   assert.match(await out('kwok', ['--version']), new RegExp(v.KWOK_VERSION.replace(/\./g, '\\.')));
   assert.equal((await out('helm', ['version', '--template', '{{.Version}}'])).trim(), v.HELM_VERSION);
+  assert.equal((await out('victoria-logs', ['-version'])).trim(), `victoria-logs-${v.VICTORIALOGS_VERSION}`);
   // Offline, helm assumes the Kubernetes version built into it: ours, not its v1.20 default.
   const chart = mkdtempSync(join(tmpdir(), 'zlog-helm-'));
   writeFileSync(join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: probe\nversion: 0.1.0\n');

@@ -12,7 +12,8 @@ export type BinName =
   | 'kube-scheduler'
   | 'kubectl'
   | 'kwok'
-  | 'helm';
+  | 'helm'
+  | 'victoria-logs';
 
 export const BIN_NAMES: readonly BinName[] = [
   'etcd',
@@ -22,6 +23,7 @@ export const BIN_NAMES: readonly BinName[] = [
   'kubectl',
   'kwok',
   'helm',
+  'victoria-logs',
 ];
 
 export const BUILD_COMMAND = 'make test-bins (or: bash test/cluster/build-bins.sh)';
@@ -35,6 +37,7 @@ const SOURCE: Record<BinName, { key: string; name: string }> = {
   kubectl: { key: 'KUBERNETES_VERSION', name: 'kubernetes' },
   kwok: { key: 'KWOK_VERSION', name: 'kwok' },
   helm: { key: 'HELM_VERSION', name: 'helm' },
+  'victoria-logs': { key: 'VICTORIALOGS_VERSION', name: 'victorialogs' },
 };
 
 /** The checkout's root: this file runs both from test/cluster (tsx) and dist/test/cluster (tsc). */

@@ -37,6 +37,12 @@ targets=(
   "helm|$HELM_VERSION-k8s-$KUBERNETES_VERSION|helm|helm|helm.sh/helm/v3/cmd/helm"
 )
 
+# --- VictoriaLogs: the log store the elasticsearch and loki sinks are tested against (docs/sinks.md). One
+# binary plays every role: single node, vlstorage (-storageDataPath) and vlinsert/vlselect (-storageNode).
+targets+=(
+  "victorialogs|$VICTORIALOGS_VERSION|victorialogs|victoria-logs|github.com/VictoriaMetrics/VictoriaLogs/app/victoria-logs"
+)
+
 missing=()
 for t in "${targets[@]}"; do
   IFS='|' read -r name version _ bin _ <<<"$t"
@@ -69,6 +75,7 @@ check_pin etcd go.etcd.io/etcd/server/v3 "$ETCD_VERSION"
 check_pin kubernetes k8s.io/kubernetes "$KUBERNETES_VERSION"
 check_pin kwok sigs.k8s.io/kwok "$KWOK_VERSION"
 check_pin helm helm.sh/helm/v3 "$HELM_VERSION"
+check_pin victorialogs github.com/VictoriaMetrics/VictoriaLogs "$VICTORIALOGS_VERSION"
 
 ldflags_for() {
   local name="$1" version="$2"
@@ -94,6 +101,9 @@ ldflags_for() {
         f+=" -X $pkg.k8sVersionMajor=$kmajor -X $pkg.k8sVersionMinor=$kminor"
       done
       echo "$f" ;;
+    victorialogs)
+      # Upstream's Makefile stamps this; without it `-version` prints nothing.
+      echo " -X github.com/VictoriaMetrics/VictoriaMetrics/lib/buildinfo.Version=victoria-logs-$version" ;;
     *) echo "" ;;
   esac
 }
