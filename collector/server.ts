@@ -74,8 +74,8 @@ export class Collector {
     const admission = new Admission(p.queue.maxRecords, p.queue.maxBytes);
     this.admission = admission;
     metrics.queue = () => ({ records: admission.records, bytes: admission.bytes });
-    this.sinks = cfg.sinks.map((s) => kindOf(this.kinds.sinks, s.type).create(s, { log }));
-    const sinkMetrics = new Map<string, ComponentMetrics>(this.sinks.map((s) => [s.id, metrics.component(s.id, 'sink', s.type)]));
+    const sinkMetrics = new Map<string, ComponentMetrics>(cfg.sinks.map((s) => [s.id, metrics.component(s.id, 'sink', s.type)]));
+    this.sinks = cfg.sinks.map((s) => kindOf(this.kinds.sinks, s.type).create(s, { log, metrics, component: sinkMetrics.get(s.id), retry: cfg.retry }));
     for (const s of this.sinks) await s.open();
     this.stage = new SinkStage(
       this.sinks,
@@ -162,7 +162,7 @@ export class Collector {
       pid: process.pid,
       uptimeSeconds: Math.round(process.uptime()),
       inputs: this.inputs.map((i) => ({ id: i.id, type: i.type, endpoints: i.endpoints })),
-      sinks: this.sinks.map((s) => ({ id: s.id, type: s.type, failing: this.stage?.failing.get(s.id) ?? null })),
+      sinks: this.sinks.map((s) => ({ id: s.id, type: s.type, failing: this.stage?.failing.get(s.id) ?? null, ...s.status?.() })),
       queue: { records: this.admission?.records ?? 0, bytes: this.admission?.bytes ?? 0, maxRecords: this.cfg.pipeline.queue.maxRecords, maxBytes: this.cfg.pipeline.queue.maxBytes },
       pool: this.pool?.stats(),
       ackMode: this.cfg.pipeline.ackMode,

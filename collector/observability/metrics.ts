@@ -13,6 +13,21 @@ export interface ComponentMetrics {
   error(errorType: string, stage: string): client.Counter.Internal;
 }
 
+/** One HTTP sink's client metrics, pre-bound to its component_id. */
+export interface HttpClientMetrics {
+  requests: client.Counter.Internal;
+  response(status: number): client.Counter.Internal;
+  rtt: client.Histogram.Internal<'component_id'>;
+}
+
+/** One sink's disk-buffer metrics. `observe` registers what the gauges read at scrape time. */
+export interface SinkBufferMetrics {
+  observe(read: () => { bytes: number; oldestMs: number | undefined; replayTotal: number; replaySent: number; maxBytes: number }): void;
+  sentBytes: client.Counter.Internal;
+  fullWaits: client.Counter.Internal;
+  retries: client.Counter.Internal;
+}
+
 export class Metrics {
   readonly registry = new client.Registry();
   readonly received: client.Counter<'component_id' | 'component_kind' | 'component_type'>;
@@ -42,6 +57,12 @@ export class Metrics {
   readonly authRefused: client.Counter<'component_id' | 'reason'>;
   readonly authClientKeys: client.Gauge<'component_id'>;
   readonly authReloads: client.Counter<'component_id' | 'result'>;
+  readonly httpRequests: client.Counter<'component_id'>;
+  readonly sinkBufferSent: client.Counter<'component_id'>;
+  readonly sinkBufferFullWaits: client.Counter<'component_id'>;
+  private readonly bufferReaders = new Map<string, Parameters<SinkBufferMetrics['observe']>[0]>();
+  readonly httpResponses: client.Counter<'component_id' | 'status'>;
+  readonly httpRtt: client.Histogram<'component_id'>;
   /** What the queue gauges report at scrape time; the collector points it at its admission queue. */
   queue: () => { records: number; bytes: number } = () => ({ records: 0, bytes: 0 });
 
@@ -86,6 +107,54 @@ export class Metrics {
     this.authRefused = new client.Counter({ name: 'zlog_auth_refused_total', help: 'CurveZMQ connections refused, by reason.', labelNames: ['component_id', 'reason'], registers: [r] });
     this.authClientKeys = new client.Gauge({ name: 'zlog_auth_client_keys', help: 'Client keys an input allows now.', labelNames: ['component_id'], registers: [r] });
     this.authReloads = new client.Counter({ name: 'zlog_auth_key_reloads_total', help: 'Reloads of allowed client keys, by result (ok, failed: the previous keys stay).', labelNames: ['component_id', 'result'], registers: [r] });
+    const readers = this.bufferReaders;
+    const perSink = (name: string, help: string, pick: (v: ReturnType<Parameters<SinkBufferMetrics['observe']>[0]>) => number) =>
+      new client.Gauge({
+        name,
+        help,
+        labelNames: ['component_id'],
+        registers: [r],
+        collect() {
+          for (const [id, read] of readers) this.labels(id).set(pick(read()));
+        },
+      });
+    perSink('zlog_sink_buffer_bytes', 'Unsent bytes in a sink\'s disk buffer.', (v) => v.bytes);
+    perSink('zlog_sink_buffer_max_bytes', 'Capacity of a sink\'s disk buffer (buffer.maxBytes).', (v) => v.maxBytes);
+    perSink('zlog_sink_buffer_oldest_age_seconds', 'Age of the oldest buffer file holding unsent records (0 when empty).', (v) => (v.oldestMs === undefined ? 0 : Math.max(0, (Date.now() - v.oldestMs) / 1000)));
+    perSink('zlog_sink_buffer_replay_remaining_bytes', 'Bytes found in the disk buffer at start that are not yet sent.', (v) => v.replayTotal - v.replaySent);
+    this.sinkBufferSent = new client.Counter({ name: 'zlog_sink_buffer_sent_bytes_total', help: 'Bytes sent from a sink\'s disk buffer to its store.', labelNames: ['component_id'], registers: [r] });
+    this.sinkBufferFullWaits = new client.Counter({ name: 'zlog_sink_buffer_full_waits_total', help: 'Writes that waited because the sink\'s disk buffer was full.', labelNames: ['component_id'], registers: [r] });
+    this.httpRequests = new client.Counter({ name: 'zlog_http_client_requests_sent_total', help: 'HTTP requests an HTTP sink sent.', labelNames: ['component_id'], registers: [r] });
+    this.httpResponses = new client.Counter({ name: 'zlog_http_client_responses_total', help: 'HTTP responses an HTTP sink received, by status (0: no response: refused, reset, timeout).', labelNames: ['component_id', 'status'], registers: [r] });
+    this.httpRtt = new client.Histogram({
+      name: 'zlog_http_client_rtt_seconds',
+      help: 'Round trip of an HTTP sink request (send to whole response).',
+      labelNames: ['component_id'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [r],
+    });
+  }
+
+  sinkBuffer(id: string): SinkBufferMetrics {
+    return {
+      observe: (read) => void this.bufferReaders.set(id, read),
+      sentBytes: this.sinkBufferSent.labels(id),
+      fullWaits: this.sinkBufferFullWaits.labels(id),
+      retries: this.sinkRetries.labels(id),
+    };
+  }
+
+  httpClient(id: string): HttpClientMetrics {
+    const statuses = new Map<number, client.Counter.Internal>();
+    return {
+      requests: this.httpRequests.labels(id),
+      response: (status) => {
+        let c = statuses.get(status);
+        if (!c) statuses.set(status, (c = this.httpResponses.labels(id, String(status))));
+        return c;
+      },
+      rtt: this.httpRtt.labels(id),
+    };
   }
 
   component(id: string, kind: ComponentKind, type: string): ComponentMetrics {

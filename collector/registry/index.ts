@@ -6,11 +6,13 @@ import { zmqRouterKind } from '../inputs/zmq-router/index.js';
 import { zmqSubKind } from '../inputs/zmq-sub/index.js';
 import { fileSinkKind } from '../sinks/file/index.js';
 import { stdoutSinkKind } from '../sinks/stdout/index.js';
+import { elasticsearchSinkKind } from '../sinks/elasticsearch/index.js';
+import { lokiSinkKind } from '../sinks/loki/index.js';
 import type { InputKind, Kinds, SinkKind } from './kind.js';
 import type { InputType, SinkType } from './schemas.js';
 
 export const INPUT_KINDS = [zmqPullKind, zmqSubKind, zmqRouterKind] as const satisfies readonly InputKind[];
-export const SINK_KINDS = [fileSinkKind, stdoutSinkKind] as const satisfies readonly SinkKind[];
+export const SINK_KINDS = [fileSinkKind, stdoutSinkKind, elasticsearchSinkKind, lokiSinkKind] as const satisfies readonly SinkKind[];
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 // A kind in schemas.ts without a line here (or the other way round) fails to compile here.

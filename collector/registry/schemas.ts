@@ -11,10 +11,12 @@ import { zmqRouterSpec } from '../inputs/zmq-router/schema.js';
 import { zmqSubSpec } from '../inputs/zmq-sub/schema.js';
 import { fileSinkSpec } from '../sinks/file/schema.js';
 import { stdoutSinkSpec } from '../sinks/stdout/schema.js';
+import { elasticsearchSinkSpec } from '../sinks/elasticsearch/schema.js';
+import { lokiSinkSpec } from '../sinks/loki/schema.js';
 import type { KindSpec, KindSpecs } from './kind.js';
 
 export const INPUT_SCHEMAS = [zmqPullSpec, zmqSubSpec, zmqRouterSpec] as const;
-export const SINK_SCHEMAS = [fileSinkSpec, stdoutSinkSpec] as const;
+export const SINK_SCHEMAS = [fileSinkSpec, stdoutSinkSpec, elasticsearchSinkSpec, lokiSinkSpec] as const;
 
 /** The built-in kinds, schema side. */
 export const BUILTIN_SPECS: KindSpecs = { inputs: INPUT_SCHEMAS as readonly KindSpec[], sinks: SINK_SCHEMAS as readonly KindSpec[] };

@@ -2,10 +2,17 @@
 // sink's policy promises (the file sink with fsync "batch": written and fdatasync'ed), because persisted-mode
 // acknowledgements are sent when it resolves. Kinds are listed in registry/.
 import type { Logger } from '../observability/logger.js';
+import type { ComponentMetrics, Metrics } from '../observability/metrics.js';
 
 /** Everything a sink is given at construction; the same for every kind. */
 export interface SinkContext {
   log: Logger;
+  /** The collector's metrics (HTTP sinks bind their http_client_* and buffer series from it). */
+  metrics?: Metrics;
+  /** This sink's Vector-style component counters (discarded by reason, errors). */
+  component?: ComponentMetrics;
+  /** The collector's sink retry policy (`retry`), for sinks that retry on their own (disk buffer forwarder). */
+  retry?: { initialDelayMs: number; maxDelayMs: number };
 }
 
 export interface Sink {
@@ -17,4 +24,6 @@ export interface Sink {
   /** Flushes and syncs whatever the policy may have deferred (drain calls this last). */
   flush(): Promise<void>;
   close(): Promise<void>;
+  /** Extra fields for /status (e.g. a disk buffer's fill and the store's last error). */
+  status?(): Record<string, unknown>;
 }

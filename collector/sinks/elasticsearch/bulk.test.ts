@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { bulkBody, classifyBulkResponse, renderIndex, parseIndexTemplate } from './bulk.js';
+
+const enc = (s: string) => new TextEncoder().encode(s);
+
+test('bulkBody: one action line per record, a constant index reused, a templated one read from the record', () => {
+  const docs = [enc('{"app":"Web","message":"a"}'), enc('{"message":"b"}')];
+  assert.equal(bulkBody(docs, 'create', 'zlog').toString(), '{"create":{"_index":"zlog"}}\n{"app":"Web","message":"a"}\n{"create":{"_index":"zlog"}}\n{"message":"b"}\n');
+  assert.equal(
+    bulkBody(docs, 'index', 'logs-{{app}}').toString(),
+    '{"index":{"_index":"logs-web"}}\n{"app":"Web","message":"a"}\n{"index":{"_index":"logs-unknown"}}\n{"message":"b"}\n',
+  );
+  assert.equal(renderIndex(parseIndexTemplate('x-{{ host }}-{{app}}'), { host: 'a/b c', app: 'Q' }), 'x-a_b_c-q');
+});
+
+test('classifyBulkResponse: errors=false is all stored; per-item 429/5xx resent, other failures dead-lettered', () => {
+  assert.deepEqual(classifyBulkResponse('{"took":1,"errors":false,"items":[]}', 3), { kind: 'ok' });
+  const body = JSON.stringify({
+    errors: true,
+    items: [
+      { create: { status: 201 } },
+      { create: { status: 429, error: { type: 'es_rejected_execution_exception' } } },
+      { create: { status: 400, error: { type: 'mapper_parsing_exception', reason: 'failed to parse' } } },
+      { index: { status: 503 } },
+    ],
+  });
+  const r = classifyBulkResponse(body, 4);
+  assert.equal(r.kind, 'items');
+  if (r.kind !== 'items') return;
+  assert.deepEqual(r.retry, [1, 3]);
+  assert.deepEqual(r.dead.map((d) => d.index), [2]);
+  assert.match(r.dead[0].reason, /item status 400: .*mapper_parsing_exception/);
+  assert.match(r.retryReason ?? '', /429/);
+});
+
+test('classifyBulkResponse: a response it cannot attribute to records resends the whole request', () => {
+  assert.equal(classifyBulkResponse('<html>proxy error</html>', 2).kind, 'retry');
+  assert.equal(classifyBulkResponse('{"errors":true,"items":[{"create":{"status":201}}]}', 2).kind, 'retry');
+  assert.equal(classifyBulkResponse('{}', 2).kind, 'retry');
+});

@@ -1,0 +1,23 @@
+// The `elasticsearch` sink: records to the bulk API of Elasticsearch, OpenSearch or VictoriaLogs.
+import { HttpSink, type HttpProtocol } from '../http/http-sink.js';
+import type { SinkContext } from '../sink.js';
+import { bulkBody, classifyBulkResponse } from './bulk.js';
+import type { ElasticsearchSinkConfig } from './schema.js';
+
+export function createElasticsearchSink(cfg: ElasticsearchSinkConfig, ctx: SinkContext): HttpSink {
+  const protocol: HttpProtocol = {
+    path: '/_bulk',
+    contentType: 'application/x-ndjson',
+    // zlog records carry the text in `message` and the time in `ts`: tell VictoriaLogs (Elasticsearch ignores
+    // these headers). https://docs.victoriametrics.com/victorialogs/data-ingestion/#http-headers
+    headers: {
+      'VL-Msg-Field': 'message',
+      'VL-Time-Field': 'ts',
+      ...(cfg.streamFields.length ? { 'VL-Stream-Fields': cfg.streamFields.join(',') } : {}),
+    },
+    overheadPerRecord: 2 + cfg.index.length + 24,
+    encode: (docs) => bulkBody(docs, cfg.action, cfg.index),
+    classify: (res, count) => classifyBulkResponse(res.body, count),
+  };
+  return new HttpSink(cfg.id, 'elasticsearch', cfg, protocol, ctx);
+}

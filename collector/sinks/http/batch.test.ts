@@ -1,0 +1,26 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { classifyStatus, planRequests, splitLines } from './batch.js';
+
+const enc = (s: string) => new TextEncoder().encode(s);
+const dec = (b: Uint8Array) => new TextDecoder().decode(b);
+
+test('splitLines: records of whole-line chunks, without newlines, skipping empty lines', () => {
+  const out = splitLines([enc('{"a":1}\n{"b":2}\n'), enc('\n{"c":3}'), enc('')]);
+  assert.deepEqual(out.map(dec), ['{"a":1}', '{"b":2}', '{"c":3}']);
+});
+
+test('planRequests: bounded by count and bytes; an oversized record goes alone', () => {
+  const docs = ['aaaa', 'bbbb', 'cccc', 'x'.repeat(50), 'dd'].map(enc);
+  assert.deepEqual(planRequests(docs, 2, 1000).map((g) => g.length), [2, 2, 1]);
+  // 10 bytes each with overhead 6: two fit in 20, the 56-byte one stands alone.
+  assert.deepEqual(planRequests(docs, 100, 20, 6).map((g) => g.map(dec)), [['aaaa', 'bbbb'], ['cccc'], ['x'.repeat(50)], ['dd']]);
+  assert.deepEqual(planRequests([], 10, 10), []);
+});
+
+test('classifyStatus: content refusals are split, everything else is kept and retried', () => {
+  for (const s of [400, 413, 422]) assert.equal(classifyStatus(s, 'bad').kind, 'rejected', String(s));
+  for (const s of [401, 403, 404, 408, 429, 500, 502, 503]) assert.equal(classifyStatus(s, '').kind, 'retry', String(s));
+  const r = classifyStatus(503, 'x'.repeat(1000));
+  assert.ok(r.kind === 'retry' && r.reason.length < 400 && r.reason.startsWith('HTTP 503'));
+});

@@ -1,0 +1,65 @@
+// Pure pieces of every HTTP sink: NDJSON chunks into records, records into requests bounded by count and
+// bytes, and what an HTTP status means for the records of a request.
+
+/**
+ * The records (NDJSON lines, without their newline) of whole-line chunks. Views into the chunks, no copies.
+ * A chunk's last line may lack its newline; empty lines are skipped.
+ */
+export function splitLines(chunks: readonly Uint8Array[]): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (const c of chunks) {
+    const b = Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+    let start = 0;
+    while (start < b.length) {
+      let nl = b.indexOf(0x0a, start);
+      if (nl < 0) nl = b.length;
+      if (nl > start) out.push(c.subarray(start, nl));
+      start = nl + 1;
+    }
+  }
+  return out;
+}
+
+/**
+ * Groups consecutive records into requests of at most `maxEvents` records and `maxBytes` bytes (each record
+ * counted with `overhead` extra bytes, e.g. its bulk action line). A record larger than maxBytes goes alone.
+ */
+export function planRequests(docs: readonly Uint8Array[], maxEvents: number, maxBytes: number, overhead = 1): Uint8Array[][] {
+  const out: Uint8Array[][] = [];
+  let cur: Uint8Array[] = [];
+  let bytes = 0;
+  for (const d of docs) {
+    const size = d.byteLength + overhead;
+    if (cur.length > 0 && (cur.length >= maxEvents || bytes + size > maxBytes)) {
+      out.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(d);
+    bytes += size;
+  }
+  if (cur.length) out.push(cur);
+  return out;
+}
+
+/** What to do with the records of one request. */
+export type RequestOutcome =
+  | { kind: 'ok' }
+  /** Nothing (known to be) stored: send the whole request again later. */
+  | { kind: 'retry'; reason: string }
+  /** The store refused the request as bad input: split it to find the records it refuses. */
+  | { kind: 'rejected'; reason: string }
+  /** Per-record results of a 2xx response: indexes to resend, and indexes refused for good. */
+  | { kind: 'items'; retry: number[]; dead: { index: number; reason: string }[]; retryReason?: string };
+
+/**
+ * The meaning of a non-2xx status, shared by every HTTP sink (the 2xx body is the protocol's to read).
+ * 408/429/5xx are the store's temporary state (retry, as Elasticsearch's and Loki's clients do); 400/413/422
+ * refuse the request's content (split it; a single record is dead-lettered); any other status (401, 403, 404,
+ * ...) is a configuration problem that an operator fixes: the records are kept and retried, never dropped.
+ */
+export function classifyStatus(status: number, body: string): RequestOutcome {
+  const snippet = body.length > 300 ? body.slice(0, 300) + '...' : body;
+  if (status === 400 || status === 413 || status === 422) return { kind: 'rejected', reason: `HTTP ${status}: ${snippet}` };
+  return { kind: 'retry', reason: `HTTP ${status}: ${snippet}` };
+}

@@ -1,0 +1,67 @@
+// Settings every HTTP sink (elasticsearch, loki) shares: where, how securely, how much per request and how many
+// requests at once. No I/O here: the config loader, the operator and the docs generator import it.
+import type { FromSchema } from 'json-schema-to-ts';
+
+const mib = 1024 * 1024;
+
+export const httpSinkProperties = {
+  endpoint: {
+    type: 'string',
+    pattern: '^https?://[^\\s/]+(/[^\\s?#]*)?$',
+    description: 'base URL of the store\'s API; the sink appends /_bulk (elasticsearch) or /loki/api/v1/push (loki), e.g. http://victorialogs:9428/insert/elasticsearch',
+  },
+  headers: {
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    default: {},
+    description: 'extra HTTP headers sent with every request',
+  },
+  query: {
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    default: {},
+    description: 'extra URL query parameters sent with every request',
+  },
+  compression: { enum: ['gzip', 'none'], default: 'gzip', description: 'request body encoding' },
+  batch: {
+    type: 'object',
+    additionalProperties: false,
+    default: {},
+    properties: {
+      maxEvents: { type: 'integer', minimum: 1, maximum: 1_000_000, default: 10_000, description: 'records per request' },
+      maxBytes: { type: 'integer', minimum: 1024, maximum: 256 * mib, default: 8 * mib, description: 'uncompressed body bytes per request' },
+    },
+  },
+  concurrency: { type: 'integer', minimum: 1, maximum: 64, default: 4, description: 'requests in flight at once' },
+  timeoutMs: { type: 'integer', minimum: 100, maximum: 600_000, default: 30_000, description: 'per request: until the response headers, and between body chunks' },
+  tls: {
+    type: 'object',
+    additionalProperties: false,
+    default: {},
+    properties: {
+      caFile: { type: 'string', minLength: 1, description: 'PEM bundle of the CAs that may sign the store\'s certificate (default: Node\'s bundled roots)' },
+      certFile: { type: 'string', minLength: 1, description: 'PEM client certificate (mutual TLS)' },
+      keyFile: { type: 'string', minLength: 1, description: 'PEM key of certFile' },
+      insecureSkipVerify: { type: 'boolean', default: false, description: 'accept any server certificate (logged as a warning at start); never in production' },
+    },
+  },
+  auth: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      usernameFile: { type: 'string', minLength: 1, description: 'file holding the basic-auth user name (e.g. a mounted Secret key)' },
+      passwordFile: { type: 'string', minLength: 1, description: 'file holding the basic-auth password' },
+      bearerTokenFile: { type: 'string', minLength: 1, description: 'file holding a bearer token (instead of basic auth)' },
+    },
+  },
+  deadLetterPath: {
+    type: 'string',
+    minLength: 1,
+    description: 'NDJSON file that records the store rejected for good are appended to (with the reason); unset: counted and logged only',
+  },
+} as const;
+
+const httpSettingsSchema = { type: 'object', required: ['endpoint'], additionalProperties: false, properties: httpSinkProperties } as const;
+
+/** The HTTP settings of a sink entry, after defaults. */
+export type HttpSinkSettings = FromSchema<typeof httpSettingsSchema>;

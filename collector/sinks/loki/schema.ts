@@ -1,0 +1,45 @@
+// loki sink: the kind's config schema and docs. No I/O (see registry/kind.ts).
+// Push API: https://grafana.com/docs/loki/latest/reference/loki-http-api/#ingest-logs
+import type { FromSchema } from 'json-schema-to-ts';
+import { componentId } from '../../registry/kind.js';
+import { sinkBufferProperties } from '../buffer/schema.js';
+import { httpSinkProperties } from '../http/schema.js';
+
+/**
+ * Record fields that may become Loki labels: each takes few values. Unbounded ones (message, pid, msgid, the
+ * sender's own fields) would make a stream per record, which Loki's index is not built for.
+ */
+export const LOKI_LABEL_FIELDS = ['input', 'topic', 'severity', 'facility', 'host', 'app'] as const;
+export type LokiLabelField = (typeof LOKI_LABEL_FIELDS)[number];
+
+export const lokiSinkSchema = {
+  type: 'object',
+  description:
+    'The Loki push API (`POST <endpoint>/loki/api/v1/push`, JSON) of Loki or VictoriaLogs (`/insert`): streams labelled by a bounded set of record fields, each line the whole record as JSON. See docs/sinks.md.',
+  required: ['id', 'type', 'endpoint'],
+  additionalProperties: false,
+  properties: {
+    id: { ...componentId, description: 'unique sink name, used as component_id in metrics' },
+    type: { const: 'loki' },
+    ...httpSinkProperties,
+    ...sinkBufferProperties,
+    labels: {
+      type: 'array',
+      items: { enum: LOKI_LABEL_FIELDS },
+      uniqueItems: true,
+      default: ['input', 'host', 'app'],
+      description: 'record fields sent as stream labels (only bounded ones are allowed); a missing field is left out',
+    },
+    staticLabels: {
+      type: 'object',
+      additionalProperties: { type: 'string' },
+      maxProperties: 16,
+      default: { job: 'zlog' },
+      description: 'labels added to every stream',
+    },
+  },
+} as const;
+
+export type LokiSinkConfig = FromSchema<typeof lokiSinkSchema>;
+
+export const lokiSinkSpec = { type: 'loki', schema: lokiSinkSchema } as const;

@@ -1,0 +1,19 @@
+// The `loki` sink: records to the Loki push API of Loki or VictoriaLogs.
+import { HttpSink, type HttpProtocol } from '../http/http-sink.js';
+import type { SinkContext } from '../sink.js';
+import { pushBody } from './push.js';
+import type { LokiSinkConfig } from './schema.js';
+
+export function createLokiSink(cfg: LokiSinkConfig, ctx: SinkContext): HttpSink {
+  const protocol: HttpProtocol = {
+    path: '/loki/api/v1/push',
+    contentType: 'application/json',
+    // The line is the whole record: tell VictoriaLogs which field is the message (Loki ignores the header).
+    headers: { 'VL-Msg-Field': 'message' },
+    overheadPerRecord: 40,
+    encode: (docs) => pushBody(docs, cfg.labels, cfg.staticLabels),
+    // A 2xx push response (204) has no per-entry results: the whole request was taken.
+    classify: () => ({ kind: 'ok' }),
+  };
+  return new HttpSink(cfg.id, 'loki', cfg, protocol, ctx);
+}
