@@ -1,0 +1,129 @@
+// Records/s into a real VictoriaLogs through the collector's elasticsearch and loki sinks (native client,
+// persisted ACKs: a record counts once the store has it), next to VictoriaLogs' own ingest of the same records
+// from a direct bulk loader, in the same run. Not a test: it prints figures (a table and one BENCH_JSON line)
+// and checks only that every record arrived.
+//
+//   node dist/bench/sinks.js [--records N] [--sizes 100,1024] [--cases direct,elasticsearch,loki]
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { gzipSync, constants as zc } from 'node:zlib';
+import { createInterface } from 'node:readline';
+import { ZlogClient } from '../collector/client/client.js';
+import { forceFlush, startVictoriaLogs, type VictoriaLogs } from '../test/helpers/victorialogs.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const CLI = join(ROOT, 'dist/collector/cli/main.js');
+
+const { values } = parseArgs({
+  options: {
+    records: { type: 'string', default: '100000' },
+    sizes: { type: 'string', default: '100,1024' },
+    cases: { type: 'string', default: 'direct,elasticsearch,loki' },
+  },
+});
+const N = Number(values.records);
+const SIZES = values.sizes!.split(',').map(Number);
+const CASES = values.cases!.split(',');
+
+function message(i: number, size: number, tag: string): string {
+  const head = `${tag} rec-${i} `;
+  return head + 'x'.repeat(Math.max(0, size - head.length));
+}
+
+/** The records as the collector writes them (same field set), for the direct loader. */
+function ndjsonRecord(i: number, size: number, tag: string): string {
+  return JSON.stringify({ ts: new Date().toISOString(), input: 'native', message: message(i, size, tag), severity: 'info', facility: 'user', host: 'bench-host', app: 'bench' });
+}
+
+/** VictoriaLogs' own ingest: the bulk API with the sink's request size, gzip level and concurrency. */
+async function direct(vl: VictoriaLogs, size: number, tag: string): Promise<number> {
+  const per = 10_000;
+  const bodies: Buffer[] = [];
+  for (let start = 0; start < N; start += per) {
+    let text = '';
+    for (let i = start; i < Math.min(N, start + per); i++) text += '{"create":{"_index":"zlog"}}\n' + ndjsonRecord(i, size, tag) + '\n';
+    bodies.push(Buffer.from(text));
+  }
+  const t0 = performance.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < bodies.length) {
+      const body = gzipSync(bodies[next++], { level: zc.Z_BEST_SPEED });
+      const r = await fetch(`${vl.url}/insert/elasticsearch/_bulk`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip', 'VL-Msg-Field': 'message', 'VL-Time-Field': 'ts' },
+        body,
+      });
+      if (!r.ok) throw new Error(`bulk: HTTP ${r.status}`);
+      await r.text();
+    }
+  };
+  await Promise.all([worker(), worker(), worker(), worker()]);
+  return performance.now() - t0;
+}
+
+async function throughCollector(vl: VictoriaLogs, kind: string, size: number, tag: string): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'zlog-bench-sinks-'));
+  const sink = kind === 'elasticsearch' ? { id: 'vl', type: 'elasticsearch', endpoint: `${vl.url}/insert/elasticsearch` } : { id: 'vl', type: 'loki', endpoint: `${vl.url}/insert` };
+  const cfg = {
+    inputs: [{ id: 'native', type: 'zmq-router', bind: ['tcp://127.0.0.1:*'] }],
+    sinks: [sink],
+    pipeline: { ackMode: 'persisted' },
+    http: { host: '127.0.0.1', port: 0 },
+    log: { level: 'warn' },
+  };
+  writeFileSync(join(dir, 'c.json'), JSON.stringify({ ...cfg, log: { level: 'info' } }));
+  const proc = spawn(process.execPath, [CLI, 'start', '--config', join(dir, 'c.json')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  try {
+    const endpoint = await new Promise<string>((res, rej) => {
+      const t = setTimeout(() => rej(new Error('collector not ready')), 30_000);
+      createInterface({ input: proc.stderr! }).on('line', (l) => {
+        if (!l.includes('"collector ready"')) return;
+        clearTimeout(t);
+        res((JSON.parse(l) as { inputs: { endpoints: string[] }[] }).inputs[0].endpoints[0]);
+      });
+    });
+    const client = new ZlogClient({ maxBatchRecords: 1000, maxInFlightBatches: 32, deliveryTimeoutMs: 120_000 });
+    client.connect(endpoint);
+    const t0 = performance.now();
+    const sends: Promise<void>[] = [];
+    for (let i = 0; i < N; i++) {
+      sends.push(client.send(message(i, size, tag)));
+      if (!client.writable) await client.whenWritable();
+    }
+    await Promise.all(sends);
+    const ms = performance.now() - t0;
+    await client.close(5000);
+    return ms;
+  } finally {
+    proc.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const rows: { size: number; case: string; recordsPerSec: number; ratio?: number }[] = [];
+console.log(`sinks bench: ${N} records per case, sizes ${SIZES.join(', ')} B, ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+for (const size of SIZES) {
+  const vl = await startVictoriaLogs();
+  try {
+    let base: number | undefined;
+    for (const c of CASES) {
+      const tag = `b${c}${size}x${Date.now()}`;
+      const ms = c === 'direct' ? await direct(vl, size, tag) : await throughCollector(vl, c, size, tag);
+      await forceFlush(vl);
+      const stored = await vl.count(`"${tag}"`);
+      if (stored < N) throw new Error(`${c} ${size} B: only ${stored} of ${N} records in VictoriaLogs`);
+      const rate = N / (ms / 1000);
+      if (c === 'direct') base = rate;
+      rows.push({ size, case: c, recordsPerSec: Math.round(rate), ratio: base && c !== 'direct' ? Number((rate / base).toFixed(2)) : undefined });
+      console.log(`${String(size).padStart(5)} B  ${c.padEnd(14)} ${String(Math.round(rate)).padStart(9)} rec/s${base && c !== 'direct' ? `  ratio to direct ${(rate / base).toFixed(2)}` : ''}  (stored ${stored})`);
+    }
+  } finally {
+    await vl.cleanup();
+  }
+}
+console.log('BENCH_JSON ' + JSON.stringify({ bench: 'sinks', records: N, rows }));
