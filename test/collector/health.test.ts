@@ -33,7 +33,8 @@ function fifoSinkConfig(dir: string): { fifo: string; copy: string; sink: Record
 }
 
 async function push(endpoint: string, n: number, bytes: number, stopWhen?: () => Promise<boolean>): Promise<number> {
-  const p = new zmq.Push({ linger: 0, sendTimeout: 2000 });
+  // linger: a PUSH closed with linger 0 discards what it has not yet handed to the connection.
+  const p = new zmq.Push({ linger: 30_000, sendTimeout: 2000 });
   p.connect(endpoint);
   const body = 'x'.repeat(bytes);
   let sent = 0;
@@ -69,6 +70,7 @@ test('a stalled sink: readiness drops naming it, liveness fails past the stall l
   reader.kill('SIGSTOP');
   // 400 KiB: well past a pipe's 64 KiB buffer, so the sink's write blocks with the reader stopped.
   const sent = await push(c.endpoints.pull[0], 400, 1024);
+  await waitFor('the collector to receive them', async () => (await c.metric('zlog_component_received_events_total', { component_id: 'pull' })) === sent, 60_000, 100);
 
   let ready = { status: 0, body: '' };
   await waitFor('readiness to drop', async () => (ready = await probe(`${c.url}/readyz`)).status === 503, 60_000, 100);

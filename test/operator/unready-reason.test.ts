@@ -34,10 +34,12 @@ test('a pod unready because its sink is stalled is named, with the failing check
   );
   t.after(() => cleanup(collector));
   reader.kill('SIGSTOP');
-  const push = new zmq.Push({ linger: 0, sendTimeout: 2000 });
+  // linger: a PUSH closed with linger 0 discards what it has not yet handed to the connection.
+  const push = new zmq.Push({ linger: 30_000, sendTimeout: 2000 });
   push.connect(collector.endpoints.pull[0]);
   for (let i = 0; i < 300; i++) await push.send(`r${i} ${'x'.repeat(1024)}`);
   push.close();
+  await waitFor('the collector to receive them', async () => (await collector.metric('zlog_component_received_events_total', { component_id: 'pull' })) === 300, 60_000, 100);
   await waitFor('the collector unready on its sink', async () => (await (await fetch(`${collector.url}/readyz`)).text()).includes('[-]sink:fifo failed'), 60_000, 100);
   const port = Number(new URL(collector.url).port);
 
