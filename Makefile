@@ -28,26 +28,29 @@ run: build
 	node dist/collector/cli/main.js start
 
 ## test: everything the tests need, then every test (unit next to the code, process-level under test/)
-test: deps system-deps test-bins build
+# images: the real node's pods run the collector and operator images built here (imported, never pulled).
+test: deps system-deps test-bins build images
 	node scripts/run-tests.mjs
 
 test-unit: build
 	node scripts/run-tests.mjs --unit
 
-test-cluster: build test-bins
+test-cluster: build test-bins images
 	node scripts/run-tests.mjs test/cluster
 
-## test-bins: etcd, kube-apiserver, controller-manager, scheduler, kubectl, kwok, helm from upstream source
+## test-bins: etcd, kube-apiserver, controller-manager, scheduler, kubectl, kubelet, kube-proxy, CoreDNS, the pause
+## image, kwok, helm from upstream source
 test-bins:
 	bash test/cluster/build-bins.sh
 
-dev-cluster: build test-bins
+## dev-cluster: a local cluster with one real node running the images `make images` built, until Ctrl-C
+dev-cluster: build system-deps test-bins images
 	node dist/test/cluster/dev-cluster.js
 
 bench: deps system-deps build
 	node dist/bench/run.js
 
-images:
+images: system-deps
 	bash scripts/build-images.sh
 
 ## generate: every generated file (CRD, RBAC, chart rbac.yaml, docs/operator-api.md, docs/configuration.md)

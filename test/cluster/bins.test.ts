@@ -54,12 +54,13 @@ test('every binary reports the version it is pinned to', { timeout: 60_000 }, as
     return r.stdout + r.stderr;
   };
   assert.match(await out('etcd', ['--version']), new RegExp(`etcd Version: ${v.ETCD_VERSION.slice(1).replace(/\./g, '\\.')}\\n`));
-  for (const k of ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'] as const) {
+  for (const k of ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubelet', 'kube-proxy'] as const) {
     assert.equal((await out(k, ['--version'])).trim(), `Kubernetes ${v.KUBERNETES_VERSION}`, k);
   }
   const kubectl = JSON.parse(await out('kubectl', ['version', '--client', '-o', 'json']));
   assert.equal(kubectl.clientVersion.gitVersion, v.KUBERNETES_VERSION);
   assert.equal(kubectl.clientVersion.minor, v.KUBERNETES_VERSION.split('.')[1]);
+  assert.match(await out('coredns', ['-version']), new RegExp(`^CoreDNS-${v.COREDNS_VERSION.slice(1).replace(/\./g, '\\.')}\n`));
   assert.match(await out('kwok', ['--version']), new RegExp(v.KWOK_VERSION.replace(/\./g, '\\.')));
   assert.equal((await out('helm', ['version', '--template', '{{.Version}}'])).trim(), v.HELM_VERSION);
   assert.equal((await out('victoria-logs', ['-version'])).trim(), `victoria-logs-${v.VICTORIALOGS_VERSION}`);

@@ -11,6 +11,9 @@ export type BinName =
   | 'kube-controller-manager'
   | 'kube-scheduler'
   | 'kubectl'
+  | 'kubelet'
+  | 'kube-proxy'
+  | 'coredns'
   | 'kwok'
   | 'helm'
   | 'victoria-logs';
@@ -21,6 +24,9 @@ export const BIN_NAMES: readonly BinName[] = [
   'kube-controller-manager',
   'kube-scheduler',
   'kubectl',
+  'kubelet',
+  'kube-proxy',
+  'coredns',
   'kwok',
   'helm',
   'victoria-logs',
@@ -35,6 +41,9 @@ const SOURCE: Record<BinName, { key: string; name: string }> = {
   'kube-controller-manager': { key: 'KUBERNETES_VERSION', name: 'kubernetes' },
   'kube-scheduler': { key: 'KUBERNETES_VERSION', name: 'kubernetes' },
   kubectl: { key: 'KUBERNETES_VERSION', name: 'kubernetes' },
+  kubelet: { key: 'KUBERNETES_VERSION', name: 'kubernetes' },
+  'kube-proxy': { key: 'KUBERNETES_VERSION', name: 'kubernetes' },
+  coredns: { key: 'COREDNS_VERSION', name: 'coredns' },
   kwok: { key: 'KWOK_VERSION', name: 'kwok' },
   helm: { key: 'HELM_VERSION', name: 'helm' },
   'victoria-logs': { key: 'VICTORIALOGS_VERSION', name: 'victorialogs' },
@@ -56,7 +65,7 @@ export function repoRoot(): string {
 
 let versionsCache: Record<string, string> | undefined;
 
-/** The pinned versions (KUBERNETES_VERSION, ETCD_VERSION, KWOK_VERSION, HELM_VERSION). */
+/** The pinned versions (KUBERNETES_VERSION, ETCD_VERSION, KWOK_VERSION, HELM_VERSION, PAUSE_VERSION, PAUSE_IMAGE). */
 export function versions(): Record<string, string> {
   if (versionsCache) return versionsCache;
   const text = readFileSync(join(repoRoot(), 'test/cluster/versions.env'), 'utf8');
@@ -124,4 +133,12 @@ export function kwokStagesPath(): string {
   const path = join(cacheDirFor('kwok'), 'stages.yaml');
   if (!existsSync(path)) throw new Error(`kwok's stages file does not exist: ${path}. Build it with: ${BUILD_COMMAND}`);
   return path;
+}
+
+/** The node's sandbox image as a docker-archive tar (build-bins.sh builds it from k8s.io/kubernetes's pause.c). */
+export function pauseImage(): { tar: string; ref: string } {
+  const v = versions();
+  const tar = join(binCache(), `pause-${v.PAUSE_VERSION}-k8s-${v.KUBERNETES_VERSION}`, 'pause.tar');
+  if (!existsSync(tar)) throw new Error(`the pause image does not exist: ${tar}. Build it with: ${BUILD_COMMAND}`);
+  return { tar, ref: v.PAUSE_IMAGE };
 }

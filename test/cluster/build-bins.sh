@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the local control plane's binaries from upstream Go sources into a per-user cache keyed by
-# version, only what is missing. See docs/control-plane.md.
+# Builds the local cluster's binaries from upstream Go sources into a per-user cache keyed by version,
+# only what is missing: the control plane, the node (kubelet, kube-proxy and the sandbox "pause" image,
+# see docs/control-plane.md#the-node), kwok and helm. See docs/control-plane.md.
 #
 #   bash test/cluster/build-bins.sh           build what is missing
 #   bash test/cluster/build-bins.sh --print   print the cache directory and exit
@@ -31,6 +32,12 @@ targets=(
   "kubernetes|$KUBERNETES_VERSION|kubernetes|kube-controller-manager|k8s.io/kubernetes/cmd/kube-controller-manager"
   "kubernetes|$KUBERNETES_VERSION|kubernetes|kube-scheduler|k8s.io/kubernetes/cmd/kube-scheduler"
   "kubernetes|$KUBERNETES_VERSION|kubernetes|kubectl|k8s.io/kubernetes/cmd/kubectl"
+  "kubernetes|$KUBERNETES_VERSION|kubernetes|kubelet|k8s.io/kubernetes/cmd/kubelet"
+  "kubernetes|$KUBERNETES_VERSION|kubernetes|kube-proxy|k8s.io/kubernetes/cmd/kube-proxy"
+  # The pod sandbox image, from the same module's build/pause/linux/pause.c (no registry to pull it from).
+  "pause|$PAUSE_VERSION-k8s-$KUBERNETES_VERSION|kubernetes|pause.tar|@pause"
+  # Cluster DNS for the real node's pods: CoreDNS with only the plugins go/coredns/main.go names.
+  "coredns|$COREDNS_VERSION|coredns|coredns|."
   "kwok|$KWOK_VERSION|kwok|kwok|sigs.k8s.io/kwok/cmd/kwok"
   "kwok|$KWOK_VERSION|kwok|stages.yaml|@stages"
   # helm's offline default Kubernetes version is baked in at build time, so its cache key names ours too.
@@ -74,6 +81,7 @@ check_pin() {
 check_pin etcd go.etcd.io/etcd/server/v3 "$ETCD_VERSION"
 check_pin kubernetes k8s.io/kubernetes "$KUBERNETES_VERSION"
 check_pin kwok sigs.k8s.io/kwok "$KWOK_VERSION"
+check_pin coredns github.com/coredns/coredns "$COREDNS_VERSION"
 check_pin helm helm.sh/helm/v3 "$HELM_VERSION"
 check_pin victorialogs github.com/VictoriaMetrics/VictoriaLogs "$VICTORIALOGS_VERSION"
 
@@ -131,7 +139,32 @@ write_kwok_stages() {
   done > "$out"
 }
 
-log "building ${#missing[@]} missing files into $cache (all of them from cold: about 15 minutes on 2 cores)"
+# The pause container: pause.c from k8s.io/kubernetes's build/pause, linked statically (the image has no libc),
+# packed as a one-layer docker-archive that `ctr images import` reads: manifest.json, the config JSON named by
+# its sha256 with rootfs.diff_ids, and the layer tar (format: github.com/moby/moby image/spec/v1.2.md).
+write_pause_image() {
+  local out="$1" dir work diff cfg
+  command -v gcc >/dev/null || die "gcc is needed to build the pause image (apt-get install gcc libc6-dev)"
+  dir=$(cd "$here/go/kubernetes" && go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [[ -f "$dir/build/pause/linux/pause.c" ]] || die "k8s.io/kubernetes@$KUBERNETES_VERSION has no build/pause/linux/pause.c"
+  work=$(mktemp -d)
+  mkdir -p "$work/root" "$work/img"
+  gcc -Os -static -Wall -Werror -DVERSION="v$PAUSE_VERSION" -o "$work/root/pause" "$dir/build/pause/linux/pause.c"
+  strip "$work/root/pause"
+  tar --numeric-owner --owner=0 --group=0 --mtime=@0 -C "$work/root" -cf "$work/layer.tar" pause
+  diff=$(sha256sum "$work/layer.tar" | cut -d' ' -f1)
+  mkdir -p "$work/img/$diff"
+  mv "$work/layer.tar" "$work/img/$diff/layer.tar"
+  printf '{"architecture":"amd64","os":"linux","config":{"Entrypoint":["/pause"],"User":"65535:65535"},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
+    "$diff" > "$work/img/config.json"
+  cfg=$(sha256sum "$work/img/config.json" | cut -d' ' -f1)
+  mv "$work/img/config.json" "$work/img/$cfg.json"
+  printf '[{"Config":"%s.json","RepoTags":["%s"],"Layers":["%s/layer.tar"]}]' "$cfg" "$PAUSE_IMAGE" "$diff" > "$work/img/manifest.json"
+  tar --numeric-owner --owner=0 --group=0 --mtime=@0 -C "$work/img" -cf "$out" manifest.json "$cfg.json" "$diff"
+  rm -rf "$work"
+}
+
+log "building ${#missing[@]} missing files into $cache (all of them from cold: about 30 minutes on 2 cores, of which the kubelet and kube-proxy are about 13)"
 i=0
 for t in "${missing[@]}"; do
   i=$((i + 1))
@@ -139,7 +172,11 @@ for t in "${missing[@]}"; do
   out="$cache/$name-$version"
   mkdir -p "$out"
   current="$bin $version ($i/${#missing[@]})"
-  if [[ "$pkg" == "@stages" ]]; then log "$current: copying kwok's default Stages from its module"; else log "$current: go build $pkg"; fi
+  case "$pkg" in
+    @stages) log "$current: copying kwok's default Stages from its module" ;;
+    @pause) log "$current: gcc -static pause.c, packed as an image" ;;
+    *) log "$current: go build $pkg" ;;
+  esac
   stop_heartbeat
   ( while sleep 30; do log "$current: still building"; done ) &
   heartbeat_pid=$!
@@ -149,6 +186,8 @@ for t in "${missing[@]}"; do
   tmp="$out/.$bin.tmp.$$"
   if [[ "$pkg" == "@stages" ]]; then
     write_kwok_stages "$tmp"
+  elif [[ "$pkg" == "@pause" ]]; then
+    write_pause_image "$tmp"
   elif ! (cd "$here/go/$dir" && CGO_ENABLED=0 go build -mod=readonly -trimpath \
           -ldflags "-s -w$(ldflags_for "$name" "$version")" -o "$tmp" "$pkg"); then
     rm -f "$tmp"

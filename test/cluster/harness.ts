@@ -1,6 +1,8 @@
-// A real, dockerless Kubernetes control plane for tests: etcd, kube-apiserver and optionally
-// kube-controller-manager, kube-scheduler and kwok (fake nodes), all on 127.0.0.1 and random free
-// ports, in a temporary directory of their own. Binaries come from build-bins.sh (see bins.ts).
+// A real, dockerless Kubernetes cluster for tests: etcd, kube-apiserver and optionally
+// kube-controller-manager, kube-scheduler, one real node (containerd + kubelet + kube-proxy in a network
+// namespace of its own, see node.ts) and kwok (fake nodes, for tests that need many), on 127.0.0.1 (or the
+// node link's host address) and random free ports, in a temporary directory of their own. Binaries come
+// from build-bins.sh (see bins.ts).
 //
 // Every process is tracked by PID and killed by PID: on stop(), on a failed start, on SIGINT/SIGTERM/
 // SIGHUP, on process exit, and by a small watchdog if this process is SIGKILLed.
@@ -12,10 +14,33 @@ import { freePort as freeLoopbackPort } from '../helpers/net.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { binPath, checkExecutable, kwokStagesPath, type BinName } from './bins.js';
+import { binPath, checkExecutable, kwokStagesPath, pauseImage, type BinName } from './bins.js';
+import {
+  cniConfig,
+  containerdConfig,
+  createCgroupRoot,
+  createNodeNetwork,
+  ensureDirs,
+  inNetns,
+  kubeletConfig,
+  planNode,
+  saveRecord,
+  sweepLeftoverNodes,
+  teardownNode,
+  type NodeRecord,
+} from './node.js';
 import { base64Of, issue, makeCA, makeServiceAccountKey, type KeyPair } from './pki.js';
 
-export type Component = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok';
+export type Component =
+  | 'etcd'
+  | 'kube-apiserver'
+  | 'kube-controller-manager'
+  | 'kube-scheduler'
+  | 'kwok'
+  | 'containerd'
+  | 'kubelet'
+  | 'kube-proxy'
+  | 'coredns';
 
 export interface ClusterOptions {
   /** Run kube-controller-manager (deployments, replicasets, garbage collection, service-account tokens...). */
@@ -24,6 +49,12 @@ export interface ClusterOptions {
   scheduler?: boolean;
   /** Start kwok and create this many fake Nodes (kwok-node-0, kwok-node-1, ...), and wait for them to be Ready. */
   kwokNodes?: number;
+  /**
+   * Start one real node (<name>-node): containerd, kubelet and kube-proxy, which run real containers.
+   * Implies controllers and scheduler; needs root. The API server then listens on the node link's host
+   * address (cluster.server says which) so that pods reach it through the `kubernetes` Service.
+   */
+  realNode?: boolean;
   /** Used in the temporary directory's and kubeconfig context's names. */
   name?: string;
   /** How long each component may take to become ready (default 90 s; a cold page cache on 2 cores is slow). */
@@ -70,8 +101,17 @@ export interface Cluster {
   readonly caFile: string;
   /** PIDs of the running components. */
   readonly pids: Readonly<Partial<Record<Component, number>>>;
-  /** Names of the fake Nodes (empty without kwok). */
+  /** Names of the Nodes: the real one first (if any), then kwok's. */
   readonly nodes: readonly string[];
+  /** The real node's network and names (undefined without realNode). */
+  readonly node: NodeRecord | undefined;
+  /** `ctr` against the real node's containerd, in its k8s.io namespace (where the kubelet's images live). */
+  ctr(args: string[]): Promise<KubectlResult>;
+  /**
+   * Imports a docker-archive image tar into the real node's containerd (`ctr images import`), so that pods
+   * with imagePullPolicy Never/IfNotPresent run it. Returns the image references imported.
+   */
+  importImage(tarFile: string): Promise<string[]>;
   kubectl(args: string[], opts?: KubectlOptions): Promise<KubectlResult>;
   /** Like kubectl() but throws, with stderr, when the exit code is not 0. Returns stdout. */
   kubectlOk(args: string[], opts?: KubectlOptions): Promise<string>;
@@ -135,6 +175,7 @@ function installProcessHooks(): void {
   // 'exit' handlers cannot wait: SIGKILL is the only way to be sure nothing outlives us.
   process.on('exit', () => {
     for (const pid of livePids) killSync(pid, 'SIGKILL');
+    for (const c of liveClusters) c.teardownNodeSync();
     for (const c of liveClusters) c.removeDirSync();
   });
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
@@ -142,7 +183,9 @@ function installProcessHooks(): void {
       process.removeListener(sig, onSignal);
       // A second signal while stopping takes the default action: immediate exit (and the 'exit' hook).
       const stops = [...liveClusters].map((c) => c.stop().catch(() => undefined));
-      const hardLimit = setTimeout(() => process.kill(process.pid, sig), 10_000);
+      // A real node first deletes its pods through the API (their preStop hooks and grace periods run).
+      const withNode = [...liveClusters].some((c) => c.node);
+      const hardLimit = setTimeout(() => process.kill(process.pid, sig), withNode ? 120_000 : 10_000);
       void Promise.all(stops).then(() => {
         clearTimeout(hardLimit);
         if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
@@ -214,6 +257,7 @@ class ClusterImpl implements Cluster {
   server = '';
   caFile = '';
   nodes: string[] = [];
+  node: NodeRecord | undefined;
   private procs: Proc[] = [];
   private ca!: KeyPair;
   private caData = '';
@@ -248,8 +292,9 @@ class ClusterImpl implements Cluster {
   async start(): Promise<void> {
     const o = this.opts;
     const kwokNodes = o.kwokNodes ?? 0;
-    const wantScheduler = o.scheduler ?? kwokNodes > 0;
-    const wantControllers = o.controllers ?? false;
+    const realNode = o.realNode ?? false;
+    const wantScheduler = realNode || (o.scheduler ?? kwokNodes > 0);
+    const wantControllers = realNode || (o.controllers ?? false);
     const readyMs = o.readyTimeoutMs ?? 90_000;
 
     // Resolve every binary first: a missing one must fail before anything is started.
@@ -257,13 +302,29 @@ class ClusterImpl implements Cluster {
     if (wantControllers) need.push('kube-controller-manager');
     if (wantScheduler) need.push('kube-scheduler');
     if (kwokNodes > 0) need.push('kwok');
+    if (realNode) need.push('kubelet', 'kube-proxy', 'coredns');
     const bins: Partial<Record<BinName, string>> = {};
     for (const b of need) {
       const given = o.bins?.[b];
       bins[b] = given ? checkExecutable(b, given, 'given in startCluster options') : binPath(b);
     }
     const stages = kwokNodes > 0 ? kwokStagesPath() : '';
+    const pause = realNode ? pauseImage() : undefined;
     this.kubectlBin = bins.kubectl!;
+
+    if (realNode) {
+      if (process.getuid?.() !== 0) {
+        throw new ClusterStartError('a real node needs root (network namespaces, cgroups, mounts)', 'harness', this.dir, []);
+      }
+      // Nodes of processes that were killed before they could clean up.
+      sweepLeftoverNodes();
+      this.node = planNode(this.dir);
+      createNodeNetwork(this.node);
+      createCgroupRoot(this.node);
+      ensureDirs(this.node);
+    }
+    const node = this.node;
+    const listenIp = node ? node.hostIp : '127.0.0.1';
 
     for (const p of Object.values(o.ports ?? {})) if (p) this.ports.add(p);
     const port = async (k: keyof NonNullable<ClusterOptions['ports']>): Promise<number> => o.ports?.[k] ?? (await freePort(this.ports));
@@ -272,14 +333,15 @@ class ClusterImpl implements Cluster {
     this.ca = await makeCA(this.dir);
     this.caFile = this.ca.cert;
     this.caData = await base64Of(this.ca.cert);
-    const sans = ['IP:127.0.0.1', 'DNS:localhost', 'IP:10.0.0.1', 'DNS:kubernetes', 'DNS:kubernetes.default',
+    const sans = [...(node ? [`IP:${node.hostIp}`] : []), 'IP:127.0.0.1', 'DNS:localhost', 'IP:10.0.0.1', 'DNS:kubernetes', 'DNS:kubernetes.default',
       'DNS:kubernetes.default.svc', 'DNS:kubernetes.default.svc.cluster.local'];
-    const [serving, admin, cm, sched, sa] = await Promise.all([
+    const [serving, admin, cm, sched, sa, kubeletClient] = await Promise.all([
       issue(this.dir, this.ca, 'apiserver', { cn: 'kube-apiserver' }, 'server', sans),
       issue(this.dir, this.ca, 'admin', { cn: 'zlog-admin', groups: ['system:masters'] }, 'client'),
       wantControllers ? issue(this.dir, this.ca, 'controller-manager', { cn: 'system:kube-controller-manager' }, 'client') : undefined,
       wantScheduler ? issue(this.dir, this.ca, 'scheduler', { cn: 'system:kube-scheduler' }, 'client') : undefined,
       makeServiceAccountKey(this.dir),
+      node ? issue(this.dir, this.ca, 'apiserver-kubelet-client', { cn: 'kube-apiserver-kubelet-client', groups: ['system:masters'] }, 'client') : undefined,
     ]);
 
     // etcd
@@ -306,13 +368,14 @@ class ClusterImpl implements Cluster {
 
     // kube-apiserver
     const apiPort = await port('apiserver');
-    this.server = `https://127.0.0.1:${apiPort}`;
+    this.server = `https://${listenIp}:${apiPort}`;
     const apiArgs = [
       `--etcd-servers=${etcdUrl}`,
-      '--bind-address=127.0.0.1',
+      `--bind-address=${listenIp}`,
       `--secure-port=${apiPort}`,
       // Without it the API server looks for a default route's address and dies on a host without one.
-      '--advertise-address=127.0.0.1',
+      // It is also the `kubernetes` Service's endpoint, which pods on the real node reach.
+      `--advertise-address=${listenIp}`,
       `--cert-dir=${join(this.dir, 'apiserver-certs')}`,
       `--tls-cert-file=${serving.cert}`,
       `--tls-private-key-file=${serving.key}`,
@@ -329,6 +392,15 @@ class ClusterImpl implements Cluster {
     // The ServiceAccount admission plugin refuses Pods until the namespace's "default" ServiceAccount
     // exists, and only kube-controller-manager creates it.
     if (!wantControllers) apiArgs.push('--disable-admission-plugins=ServiceAccount');
+    if (node && kubeletClient) {
+      // logs, exec, port-forward: the API server calls the kubelet at the Node's InternalIP (the node link).
+      apiArgs.push(
+        `--kubelet-client-certificate=${kubeletClient.cert}`,
+        `--kubelet-client-key=${kubeletClient.key}`,
+        `--kubelet-certificate-authority=${this.ca.cert}`,
+        '--kubelet-preferred-address-types=InternalIP',
+      );
+    }
     const api = this.launch('kube-apiserver', bins['kube-apiserver']!, apiArgs, [apiPort]);
 
     this.kubeconfig = join(this.dir, 'admin.kubeconfig');
@@ -354,6 +426,8 @@ class ClusterImpl implements Cluster {
       await this.startClientComponent('kube-scheduler', bins['kube-scheduler']!, sched, await port('scheduler'), '/readyz', readyMs, []);
     }
 
+    if (node && pause) await this.startNode(node, { kubelet: bins.kubelet!, proxy: bins['kube-proxy']!, coredns: bins.coredns! }, pause, readyMs);
+
     if (kwokNodes > 0) {
       const proc = this.launch('kwok', bins.kwok!, [
         `--kubeconfig=${this.kubeconfig}`,
@@ -364,15 +438,109 @@ class ClusterImpl implements Cluster {
         '--cidr=10.244.0.0/16',
         '--node-lease-duration-seconds=40',
       ], []);
-      for (let i = 0; i < kwokNodes; i++) this.nodes.push(`kwok-node-${i}`);
-      await this.apply(this.nodes.map((n) => kwokNode(n)));
-      await this.waitReady(proc, `Nodes ${this.nodes.join(', ')} Ready`, readyMs, async () => {
+      const fake: string[] = [];
+      for (let i = 0; i < kwokNodes; i++) fake.push(`kwok-node-${i}`);
+      this.nodes.push(...fake);
+      await this.apply(fake.map((n) => kwokNode(n)));
+      await this.waitReady(proc, `Nodes ${fake.join(', ')} Ready`, readyMs, async () => {
         const r = await this.kubectl(['get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}'], { timeoutMs: 10_000 });
         if (r.code !== 0) return false;
         const ready = new Set(r.stdout.split('\n').filter((l) => l.endsWith('=True')).map((l) => l.slice(0, -5)));
         return this.nodes.every((n) => ready.has(n));
       });
     }
+  }
+
+  /**
+   * The real node: containerd (its own config, root, state and socket under the cluster's directory), the
+   * pause image imported into it, the kubelet and kube-proxy, all inside the node's network namespace.
+   * Returns when the Node is Ready.
+   */
+  private async startNode(
+    node: NodeRecord,
+    bin: { kubelet: string; proxy: string; coredns: string },
+    pause: { tar: string; ref: string },
+    readyMs: number,
+  ): Promise<void> {
+    const nodeName = `${this.name}-node`;
+    const cniBinDir = process.env.ZLOG_CNI_BIN_DIR ?? '/usr/lib/cni';
+    const cfg = join(this.dir, 'containerd', 'config.toml');
+    await writeFile(cfg, containerdConfig(node, pause.ref, cniBinDir));
+    await writeFile(join(this.dir, 'cni', 'net.d', '10-zlog.conflist'), cniConfig(node, SERVICE_CIDR));
+    const launchIn = (component: Component, bin: string, args: string[]): Proc => {
+      const [cmd, full] = inNetns(node.netns, bin, args);
+      const p = this.launch(component, cmd, full, []);
+      node.pids.push(p.pid);
+      saveRecord(node);
+      return p;
+    };
+    const containerd = launchIn('containerd', 'containerd', ['--config', cfg]);
+    await this.waitReady(containerd, `containerd on ${node.containerdSocket}`, readyMs, async () => (await this.ctr(['version'])).code === 0);
+    const imported = await this.importImage(pause.tar);
+    if (!imported.includes(pause.ref)) throw new Error(`importing ${pause.tar} gave ${imported.join(', ') || 'nothing'}, not ${pause.ref}`);
+
+    const [client, serving, proxyClient] = await Promise.all([
+      issue(this.dir, this.ca, 'kubelet-client', { cn: `system:node:${nodeName}`, groups: ['system:nodes'] }, 'client'),
+      issue(this.dir, this.ca, 'kubelet-serving', { cn: `system:node:${nodeName}`, groups: ['system:nodes'] }, 'server', [`IP:${node.nodeIp}`, `DNS:${nodeName}`]),
+      issue(this.dir, this.ca, 'kube-proxy', { cn: 'system:kube-proxy' }, 'client'),
+    ]);
+    const kubeletKubeconfig = join(this.dir, 'kubelet.kubeconfig');
+    await writeFile(kubeletKubeconfig, await this.certKubeconfig(client), { mode: 0o600 });
+    const kubeletCfg = join(this.dir, 'kubelet', 'config.json');
+    await writeFile(kubeletCfg, kubeletConfig(node, { caFile: this.ca.cert, servingCert: serving.cert, servingKey: serving.key, clusterDns: node.gatewayIp }));
+    const kubelet = launchIn('kubelet', bin.kubelet, [
+      `--config=${kubeletCfg}`,
+      `--kubeconfig=${kubeletKubeconfig}`,
+      `--root-dir=${join(this.dir, 'kubelet')}`,
+      `--cert-dir=${join(this.dir, 'kubelet-certs')}`,
+      `--hostname-override=${nodeName}`,
+      `--node-ip=${node.nodeIp}`,
+      '--v=1',
+    ]);
+    const proxyKubeconfig = join(this.dir, 'kube-proxy.kubeconfig');
+    await writeFile(proxyKubeconfig, await this.certKubeconfig(proxyClient), { mode: 0o600 });
+    launchIn('kube-proxy', bin.proxy, [
+      `--kubeconfig=${proxyKubeconfig}`,
+      `--hostname-override=${nodeName}`,
+      '--proxy-mode=iptables',
+      `--cluster-cidr=${node.podSubnet}`,
+      // Pod -> Service -> pod on the same bridge: without br_netfilter the reply would skip the un-DNAT.
+      '--masquerade-all',
+      // nf_conntrack_max is machine-wide; not ours to change.
+      '--conntrack-max-per-core=0',
+      '--conntrack-min=0',
+      // Inside the node's namespace: these ports collide with nobody.
+      '--metrics-bind-address=127.0.0.1:10249',
+      '--healthz-bind-address=127.0.0.1:10256',
+      `--bind-address=${node.nodeIp}`,
+      '--v=1',
+    ]);
+    // Cluster DNS on the bridge's gateway address (the kubelet's clusterDNS), inside the node's namespace.
+    // It reads Services, EndpointSlices, Pods and Namespaces cluster-wide: the admin identity, as in a test cluster.
+    const corefile = join(this.dir, 'Corefile');
+    await writeFile(corefile, corefileFor(this.kubeconfig, this.name));
+    const dns = launchIn('coredns', bin.coredns, ['-conf', corefile]);
+    await this.waitReady(dns, 'CoreDNS GET 127.0.0.1:8181/ready in the node namespace', readyMs, async () => {
+      const [cmd, args] = inNetns(node.netns, 'curl', ['-sf', '--max-time', '2', 'http://127.0.0.1:8181/ready']);
+      return (await runCapture(cmd, args, 5_000)).code === 0;
+    });
+    this.nodes.unshift(nodeName);
+    await this.waitReady(kubelet, `Node ${nodeName} Ready`, readyMs, async () => {
+      const r = await this.kubectl(['get', 'node', nodeName, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']);
+      return r.stdout.trim() === 'True';
+    });
+  }
+
+  ctr(args: string[]): Promise<KubectlResult> {
+    if (!this.node) throw new Error('ctr: this cluster has no real node (start it with realNode: true)');
+    return runCapture('ctr', ['--address', this.node.containerdSocket, '--namespace', 'k8s.io', ...args], 300_000);
+  }
+
+  async importImage(tarFile: string): Promise<string[]> {
+    const r = await this.ctr(['images', 'import', tarFile]);
+    if (r.code !== 0) throw new Error(`ctr images import ${tarFile} failed with code ${r.code}: ${r.stderr.trim() || r.stdout.trim()}`);
+    // "unpacking docker.io/library/x:1 (sha256:...)...done"
+    return [...r.stdout.matchAll(/unpacking (\S+) \(sha256:/g)].map((m) => m[1]);
   }
 
   /**
@@ -595,9 +763,27 @@ class ClusterImpl implements Cluster {
   // -------------------------------------------------------------------------------------------
   // stop
 
+  /** For the 'exit' hook: removes the real node's namespace, links, mounts, cgroups and chains. */
+  teardownNodeSync(): void {
+    if (this.node) teardownNode(this.node);
+  }
+
   /** For the 'exit' hook, which cannot wait for the asynchronous stop(). */
   removeDirSync(): void {
     if (!this.keepDir()) rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /**
+   * Deletes every pod through the API, so that the kubelet runs their preStop hooks, stops them within
+   * their grace period and CNI DEL frees their addresses; after 90 s whatever is left is forced.
+   */
+  private async deletePodsThroughApi(): Promise<void> {
+    const api = this.procs.find((p) => p.component === 'kube-apiserver');
+    if (!api || api.exit) return;
+    const r = await this.kubectl(['delete', 'pods', '--all', '--all-namespaces', '--wait=true', '--timeout=90s'], { timeoutMs: 100_000 });
+    if (r.code !== 0) {
+      await this.kubectl(['delete', 'pods', '--all', '--all-namespaces', '--force', '--grace-period=0'], { timeoutMs: 30_000 });
+    }
   }
 
   private keepDir(): boolean {
@@ -610,12 +796,20 @@ class ClusterImpl implements Cluster {
   }
 
   private async doStop(): Promise<void> {
-    liveClusters.delete(this);
     // Dependents first, etcd last, so the API server does not log a storm of etcd errors.
-    const order: Component[][] = [['kwok', 'kube-scheduler', 'kube-controller-manager'], ['kube-apiserver'], ['etcd']];
-    for (const group of order) {
-      await Promise.all(this.procs.filter((p) => group.includes(p.component)).map((p) => stopProc(p)));
+    const stopGroup = (group: Component[]): Promise<unknown> =>
+      Promise.all(this.procs.filter((p) => group.includes(p.component)).map((p) => stopProc(p)));
+    // No controller may recreate what is being deleted.
+    await stopGroup(['kwok', 'kube-scheduler', 'kube-controller-manager']);
+    if (this.node) {
+      await this.deletePodsThroughApi();
+      await stopGroup(['kube-proxy', 'kubelet', 'coredns']);
+      await stopGroup(['containerd']);
+      const left = teardownNode(this.node);
+      if (left.length) process.stderr.write(`harness: node ${this.node.id} left behind: ${left.join(', ')}\n`);
     }
+    liveClusters.delete(this);
+    for (const group of [['kube-apiserver'], ['etcd']] as Component[][]) await stopGroup(group);
     if (this.watchdog?.pid) {
       killSync(this.watchdog.pid, 'SIGKILL');
       livePids.delete(this.watchdog.pid);
@@ -624,6 +818,50 @@ class ClusterImpl implements Cluster {
       await rm(this.dir, { recursive: true, force: true });
     }
   }
+}
+
+const SERVICE_CIDR = '10.0.0.0/24';
+
+/**
+ * CoreDNS's configuration: the cluster domain and reverse zones from the API (kubernetes plugin, as in
+ * kubeadm's default Corefile), nothing else: no forward, so no query leaves the machine (other names REFUSED).
+ */
+function corefileFor(kubeconfig: string, context: string): string {
+  return `cluster.local:53 in-addr.arpa:53 ip6.arpa:53 {
+    errors
+    health 127.0.0.1:8080
+    ready 127.0.0.1:8181
+    kubernetes cluster.local in-addr.arpa ip6.arpa {
+        kubeconfig ${kubeconfig} ${context}
+        pods insecure
+        fallthrough in-addr.arpa ip6.arpa
+        ttl 5
+    }
+    cache 5
+}
+`;
+}
+
+/** Runs a command and captures its output (never throws on a non-zero exit). */
+function runCapture(cmd: string, args: string[], timeoutMs: number): Promise<KubectlResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    if (child.pid) livePids.add(child.pid);
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout!.on('data', (b: Buffer) => out.push(b));
+    child.stderr!.on('data', (b: Buffer) => err.push(b));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('error', (e) => {
+      clearTimeout(timer);
+      reject(new Error(`${cmd} ${args.join(' ')}: ${e.message}`));
+    });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      if (child.pid) livePids.delete(child.pid);
+      resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), code: code ?? (signal ? 128 : 1) });
+    });
+  });
 }
 
 async function stopProc(p: Proc): Promise<void> {
