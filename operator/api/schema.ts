@@ -1,5 +1,5 @@
 // The LogServer API: the one source from which the CRD YAML (crds/, charts/zlog/crds/), the operator's ajv
-// validator and docs/operator.md are derived. Written in the subset of JSON Schema that is also a structural
+// validator and docs/operator-api.md are derived. Written in the subset of JSON Schema that is also a structural
 // CRD schema, plus `additionalProperties: false` (ajv only; the CRD generator drops it because the API server
 // prunes and, with strict field validation, rejects unknown fields itself) and `x-kubernetes-*` annotations
 // (registered with ajv as no-op keywords). Cross-field rules live in logserver.rules.ts.
