@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import YAML from 'yaml';
+import { repoRoot } from '../cluster/bins.js';
 
-export const REPO_ROOT = new URL('../../../', import.meta.url).pathname;
+export const REPO_ROOT = repoRoot();
 export const CLI = join(REPO_ROOT, 'dist/collector/cli/main.js');
 
 export interface CollectorProcess {

@@ -7,15 +7,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { repoRoot } from '../cluster/bins.js';
 import { useCluster, type Cluster, type ClusterOptions } from '../cluster/harness.js';
 import { CLUSTER_ROLE_NAME, LEADER_ELECTION_ROLE_NAME } from '../../operator/rbac/rules.js';
 
 export const OPERATOR_NAMESPACE = 'zlog-system';
 export const OPERATOR_SA = 'zlog-operator';
 
-export function repoRoot(): string {
-  return process.env.ZLOG_REPO_ROOT ?? join(new URL('.', import.meta.url).pathname, '../../..');
-}
+// One repoRoot for every test helper (test/cluster/bins.ts); re-exported for the operator tests that import it here.
+export { repoRoot };
 
 export async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined | false>, intervalMs = 250): Promise<T> {
   const deadline = Date.now() + timeoutMs;
