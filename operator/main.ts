@@ -5,7 +5,10 @@
 //   --leader-elect / --no-leader-elect    (default on)
 //   --leader-election-namespace NS        (default: the pod's namespace, env POD_NAMESPACE, else "default")
 //   --leader-election-id NAME             Lease name (default zlog-operator)
-//   --lease-duration-seconds N            (default 15)
+//   --lease-duration-seconds N            (default 137)
+//   --lease-renew-deadline-seconds N      a leader that cannot renew for this long steps down (default 107)
+//   --lease-retry-period-seconds N        renew / acquire attempts this often (default 26)
+//     (the OpenTelemetry operator's values: a leader rides out an API server restart of well over a minute)
 //   --metrics-bind-address HOST:PORT      /metrics /healthz /readyz (default 0.0.0.0:8080; port 0 = any)
 //   --servicemonitor-poll-seconds N       how often to look for the ServiceMonitor CRD (default 30)
 //   --log-level LEVEL
@@ -29,7 +32,9 @@ const { values } = parseArgs({
     'no-leader-elect': { type: 'boolean', default: false },
     'leader-election-namespace': { type: 'string' },
     'leader-election-id': { type: 'string', default: 'zlog-operator' },
-    'lease-duration-seconds': { type: 'string', default: '15' },
+    'lease-duration-seconds': { type: 'string', default: '137' },
+    'lease-renew-deadline-seconds': { type: 'string' },
+    'lease-retry-period-seconds': { type: 'string' },
     'metrics-bind-address': { type: 'string', default: '0.0.0.0:8080' },
     'servicemonitor-poll-seconds': { type: 'string', default: '30' },
     'log-level': { type: 'string', default: process.env.LOG_LEVEL ?? 'info' },
@@ -90,9 +95,7 @@ async function main(): Promise<void> {
       namespace: values['leader-election-namespace'] ?? process.env.POD_NAMESPACE ?? 'default',
       name: values['leader-election-id'],
       identity,
-      leaseDurationSeconds: positiveInt('lease-duration-seconds', values['lease-duration-seconds']),
-      renewDeadlineMs: Math.max(1000, (positiveInt('lease-duration-seconds', values['lease-duration-seconds']) * 2000) / 3),
-      retryPeriodMs: Math.max(500, (positiveInt('lease-duration-seconds', values['lease-duration-seconds']) * 1000) / 6),
+      ...leaseTimings(),
       onStartedLeading: startController,
       // Caches and in-flight work belong to a leader that no longer is one: exit and let a restart rejoin.
       onStoppedLeading: () => {
@@ -120,6 +123,21 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+/**
+ * Lease duration, renew deadline and retry period. Unset, the deadline and period scale with the duration in
+ * the proportions of the defaults (137/107/26 s), so a short test lease keeps a sane ratio.
+ */
+function leaseTimings(): { leaseDurationSeconds: number; renewDeadlineMs: number; retryPeriodMs: number } {
+  const duration = positiveInt('lease-duration-seconds', values['lease-duration-seconds']);
+  const renew = values['lease-renew-deadline-seconds'] !== undefined ? positiveInt('lease-renew-deadline-seconds', values['lease-renew-deadline-seconds']) * 1000 : Math.round((duration * 1000 * 107) / 137);
+  const retry = values['lease-retry-period-seconds'] !== undefined ? positiveInt('lease-retry-period-seconds', values['lease-retry-period-seconds']) * 1000 : Math.round((duration * 1000 * 26) / 137);
+  if (!(retry < renew && renew < duration * 1000)) {
+    process.stderr.write(`zlog-operator: lease timings must satisfy retry period < renew deadline < lease duration (got ${retry / 1000}/${renew / 1000}/${duration} s)\n`);
+    process.exit(2);
+  }
+  return { leaseDurationSeconds: duration, renewDeadlineMs: renew, retryPeriodMs: Math.max(500, retry) };
 }
 
 function splitHostPort(addr: string): [string, string] {

@@ -16,6 +16,7 @@ export const healthSchema = {
       type: 'object',
       additionalProperties: false,
       default: {},
+      description: 'memory use against the limit',
       properties: {
         budgetBytes: { type: 'integer', minimum: 0, default: 0, description: 'memory limit when the cgroup sets none; 0: physical memory' },
         warningRatio: { ...ratio, default: 0.8, description: 'RSS (or V8 heap) share of the limit that fails readiness' },
@@ -26,6 +27,7 @@ export const healthSchema = {
       type: 'object',
       additionalProperties: false,
       default: {},
+      description: 'event-loop delay',
       properties: {
         warningMs: { type: 'integer', minimum: 1, default: 500, description: 'event-loop delay reported as a warning' },
         criticalMs: { type: 'integer', minimum: 1, default: 5000, description: 'event-loop delay (or monitor overdue) that fails liveness' },
@@ -35,6 +37,7 @@ export const healthSchema = {
       type: 'object',
       additionalProperties: false,
       default: {},
+      description: 'error rate per component',
       properties: {
         windowSeconds: { type: 'integer', minimum: 1, maximum: 3600, default: 60, description: 'sliding window of the error rate' },
         warningPerSecond: { type: 'number', minimum: 0.001, default: 1, description: 'errors/s of one component reported as a warning' },
@@ -44,18 +47,21 @@ export const healthSchema = {
       type: 'object',
       additionalProperties: false,
       default: {},
+      description: 'pipeline queue fill',
       properties: { warningRatio: { ...ratio, default: 0.9, description: 'queue fill (records or bytes) that fails readiness' } },
     },
     backlog: {
       type: 'object',
       additionalProperties: false,
       default: {},
+      description: 'age of the oldest record not yet written',
       properties: { warningAgeSeconds: { type: 'number', minimum: 0.1, default: 60, description: 'age of the oldest unwritten record that fails readiness' } },
     },
     sinks: {
       type: 'object',
       additionalProperties: false,
       default: {},
+      description: 'sink writes that make no progress',
       properties: {
         stalledSeconds: { type: 'number', minimum: 0.1, default: 10, description: 'a sink write without progress this long fails readiness' },
         stuckSeconds: { type: 'number', minimum: 0.1, default: 120, description: 'a sink write without progress this long fails liveness' },

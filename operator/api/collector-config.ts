@@ -6,11 +6,35 @@ import { defaultTopicFrame } from '../../collector/config/load.js';
 import type { CollectorConfig } from '../../collector/config/types.js';
 import type { LogServerSpec } from './types.js';
 import { newAjv, type SpecError } from './ajv.js';
+import { parseQuantity } from './quantity.js';
 
 /** Where the data volume is mounted; each file sink writes into its own directory below it. */
 export const DATA_DIR = '/var/lib/zlog';
 export const CONFIG_DIR = '/etc/zlog';
 export const CONFIG_FILE = 'config.yaml';
+
+const queueDefault = collectorConfigSchema.properties.pipeline.properties.queue.properties.maxBytes.default;
+const queueMinimum = collectorConfigSchema.properties.pipeline.properties.queue.properties.maxBytes.minimum;
+const batchDefault = collectorConfigSchema.properties.pipeline.properties.batch.properties.maxBytes.default;
+const batchMinimum = collectorConfigSchema.properties.pipeline.properties.batch.properties.maxBytes.minimum;
+
+/**
+ * pipeline.queue.maxBytes as the collector gets it: the spec's value, else a quarter of the memory limit
+ * (the queue must leave room for the heap, batches in flight and the runtime), capped at the collector's
+ * default and floored at its minimum.
+ */
+export function queueMaxBytes(spec: LogServerSpec): number {
+  if (spec.pipeline.queue.maxBytes !== undefined) return spec.pipeline.queue.maxBytes;
+  const limit = spec.resources.limits?.memory !== undefined ? parseQuantity(spec.resources.limits.memory) : undefined;
+  if (limit === undefined) return queueDefault;
+  return Math.max(queueMinimum, Math.min(queueDefault, Math.floor(limit / 4)));
+}
+
+/** pipeline.batch.maxBytes as the collector gets it: the spec's value, else the default or the queue's size. */
+export function batchMaxBytes(spec: LogServerSpec): number {
+  if (spec.pipeline.batch.maxBytes !== undefined) return spec.pipeline.batch.maxBytes;
+  return Math.max(batchMinimum, Math.min(batchDefault, queueMaxBytes(spec)));
+}
 
 /**
  * What the spec decides, plus what only the pod knows (bind address, data directory, listening on every
@@ -31,8 +55,8 @@ export function renderCollectorConfig(spec: LogServerSpec): CollectorConfig {
     })),
     pipeline: {
       workers: spec.pipeline.workers,
-      queue: { ...spec.pipeline.queue },
-      batch: { ...spec.pipeline.batch },
+      queue: { ...spec.pipeline.queue, maxBytes: queueMaxBytes(spec) },
+      batch: { ...spec.pipeline.batch, maxBytes: batchMaxBytes(spec) },
       ackMode: spec.pipeline.ackMode,
     },
     sinks: spec.sinks.map((s) =>

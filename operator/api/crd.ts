@@ -31,14 +31,6 @@ export function buildCrd(): Record<string, Json> {
   props.spec['x-kubernetes-validations'] = specRules
     .filter((r) => r.cel !== undefined)
     .map((r) => ({ rule: r.cel as string, message: `spec.${r.field}: ${r.message}`, fieldPath: `.${r.field}` }));
-  // The LogServer's name is also its Service's, which must be a DNS-1035 label; refuse other names at the
-  // door rather than admit an object whose Service can never be created.
-  (schema as Record<string, Json>)['x-kubernetes-validations'] = [
-    {
-      rule: "self.metadata.name.size() <= 63 && self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",
-      message: 'metadata.name must be a DNS-1035 label (lowercase letters, digits and hyphens, starting with a letter, at most 63 characters): it names the Service',
-    },
-  ];
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',

@@ -7,6 +7,7 @@ import type { LogServerSpec } from './types.js';
 import { parseQuantity } from './quantity.js';
 import { healthIssues } from '../../collector/health/schema.js';
 import { ADMIN_PORT } from '../../collector/config/schema.js';
+import { batchMaxBytes, queueMaxBytes } from './collector-config.js';
 
 export interface SpecRule {
   /** Field the rule is about, relative to spec, dotted (also the CEL fieldPath). */
@@ -76,18 +77,39 @@ export const specRules: readonly SpecRule[] = [
     field: 'pipeline.batch.maxBytes',
     message: 'pipeline.batch.maxBytes must not exceed pipeline.queue.maxBytes',
     cel: '!has(self.pipeline) || !has(self.pipeline.batch) || !has(self.pipeline.queue) || !has(self.pipeline.batch.maxBytes) || !has(self.pipeline.queue.maxBytes) || self.pipeline.batch.maxBytes <= self.pipeline.queue.maxBytes',
-    holds: (s) => s.pipeline.batch.maxBytes <= s.pipeline.queue.maxBytes,
+    holds: (s) => batchMaxBytes(s) <= queueMaxBytes(s),
+  },
+  {
+    field: 'autoscaler',
+    message: 'autoscaler needs targetCPUUtilizationPercentage or metric (what to scale on)',
+    cel: '!has(self.autoscaler) || has(self.autoscaler.targetCPUUtilizationPercentage) || has(self.autoscaler.metric)',
+    holds: (s) => !s.autoscaler || s.autoscaler.targetCPUUtilizationPercentage !== undefined || s.autoscaler.metric !== undefined,
+  },
+  {
+    field: 'autoscaler.minReplicas',
+    message: 'autoscaler.minReplicas must not exceed autoscaler.maxReplicas',
+    cel: '!has(self.autoscaler) || !has(self.autoscaler.minReplicas) || self.autoscaler.minReplicas <= self.autoscaler.maxReplicas',
+    holds: (s) => !s.autoscaler || s.autoscaler.minReplicas <= s.autoscaler.maxReplicas,
+  },
+  {
+    field: 'autoscaler.targetCPUUtilizationPercentage',
+    message: 'autoscaler.targetCPUUtilizationPercentage needs resources.requests.cpu (utilization is a percentage of the request)',
+    cel:
+      '!has(self.autoscaler) || !has(self.autoscaler.targetCPUUtilizationPercentage) || ' +
+      "(has(self.resources) && has(self.resources.requests) && 'cpu' in self.resources.requests)",
+    holds: (s) => s.autoscaler?.targetCPUUtilizationPercentage === undefined || s.resources.requests?.cpu !== undefined,
   },
   {
     // Operator-only: comparing a byte count with a resource.Quantity needs quantity arithmetic, which this
     // project does not want to depend on in the API server's CEL library version.
     field: 'pipeline.queue.maxBytes',
+    // Unset, the operator derives a queue that fits (queueMaxBytes); only an explicit value can be too big.
     message: 'pipeline.queue.maxBytes must be less than resources.limits.memory (the queue alone would exhaust the container)',
     holds: (s) => {
       const limit = s.resources.limits?.memory;
       if (limit === undefined) return true;
       const bytes = parseQuantity(limit);
-      return bytes === undefined || s.pipeline.queue.maxBytes < bytes;
+      return bytes === undefined || queueMaxBytes(s) < bytes;
     },
   },
   {

@@ -23,6 +23,15 @@ function structural<T>(node: T): T {
 
 const collectorPipeline = collectorConfigSchema.properties.pipeline.properties;
 
+/**
+ * The node with one property's default removed (and its description replaced): for a default the operator
+ * derives from other fields, which it could not do if the API server stored a fixed one.
+ */
+function withoutDefault<T extends { properties: Record<string, object> }>(node: T, key: keyof T['properties'] & string, description: string): T {
+  const { default: _dropped, ...rest } = node.properties[key] as { default?: unknown };
+  return { ...node, properties: { ...node.properties, [key]: { ...rest, description } } };
+}
+
 export const GROUP = 'logging.zlog.dev';
 export const VERSION = 'v1alpha1';
 export const API_VERSION = `${GROUP}/${VERSION}`;
@@ -40,6 +49,7 @@ const stringMap = { type: 'object', additionalProperties: { type: 'string' } } a
 // A Kubernetes resource.Quantity: the API server accepts an integer or a string in quantity syntax.
 const quantity = {
   'x-kubernetes-int-or-string': true,
+  description: 'A Kubernetes quantity: an integer, or a string such as 500m, 128Mi or 1Gi.',
   anyOf: [{ type: 'integer' }, { type: 'string' }],
   pattern: '^(\\+)?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?[0-9]+))?$',
   minimum: 0,
@@ -75,10 +85,10 @@ const fileSink = {
   additionalProperties: false,
   description: 'Settings of a file sink; only allowed when type is file.',
   properties: {
-    filename: { type: 'string', pattern: '^[^/\\\\]+$', maxLength: 255, default: 'zlog.ndjson' },
-    rotation: structural(fileSinkProperties.rotation),
+    filename: { type: 'string', pattern: '^[^/\\\\]+$', maxLength: 255, default: 'zlog.ndjson', description: 'Name of the active file in the sink directory (no slashes); rotated files get a suffix.' },
+    rotation: { ...structural(fileSinkProperties.rotation), description: 'When the active file is rotated (whichever limit comes first).' },
     compress: structural(fileSinkProperties.compress),
-    retention: structural(fileSinkProperties.retention),
+    retention: { ...structural(fileSinkProperties.retention), description: 'Which rotated files are kept.' },
     fsync: structural(fileSinkProperties.fsync),
   },
 } as const;
@@ -89,7 +99,7 @@ const sink = {
   additionalProperties: false,
   properties: {
     name: { ...dnsLabel, description: 'Sink id (component_id in metrics).' },
-    type: { type: 'string', enum: ['file', 'stdout'] },
+    type: { type: 'string', enum: ['file', 'stdout'], description: 'Where records go: file (newline-delimited files under /var/lib/zlog/<name>) or stdout (the pod log).' },
     file: fileSink,
   },
 } as const;
@@ -97,12 +107,13 @@ const sink = {
 const toleration = {
   type: 'object',
   additionalProperties: false,
+  description: 'A core/v1 Toleration.',
   properties: {
-    key: { type: 'string' },
-    operator: { type: 'string', enum: ['Exists', 'Equal'] },
-    value: { type: 'string' },
-    effect: { type: 'string', enum: ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] },
-    tolerationSeconds: { type: 'integer' },
+    key: { type: 'string', description: 'Taint key; empty with operator Exists matches every taint.' },
+    operator: { type: 'string', enum: ['Exists', 'Equal'], description: 'Exists, or Equal (the default upstream) to match value.' },
+    value: { type: 'string', description: 'Taint value matched with operator Equal.' },
+    effect: { type: 'string', enum: ['NoSchedule', 'PreferNoSchedule', 'NoExecute'], description: 'Taint effect to match; empty matches all.' },
+    tolerationSeconds: { type: 'integer', description: 'For NoExecute: how long the pod stays bound after the taint appears (seconds).' },
   },
 } as const;
 
@@ -111,8 +122,8 @@ const envVar = {
   required: ['name'],
   additionalProperties: false,
   properties: {
-    name: { type: 'string', minLength: 1, pattern: '^[-._a-zA-Z][-._a-zA-Z0-9]*$' },
-    value: { type: 'string' },
+    name: { type: 'string', minLength: 1, pattern: '^[-._a-zA-Z][-._a-zA-Z0-9]*$', description: 'Environment variable name.' },
+    value: { type: 'string', description: 'Literal value (or use valueFrom).' },
     valueFrom: passThrough('A core/v1 EnvVarSource (secretKeyRef, configMapKeyRef, fieldRef, resourceFieldRef).'),
   },
 } as const;
@@ -123,16 +134,27 @@ export const logServerSpecSchema = {
   default: {},
   properties: {
     image: { type: 'string', minLength: 1, default: DEFAULT_IMAGE, description: 'Collector image.' },
-    imagePullPolicy: { type: 'string', enum: ['Always', 'IfNotPresent', 'Never'], default: 'IfNotPresent' },
+    imagePullPolicy: { type: 'string', enum: ['Always', 'IfNotPresent', 'Never'], default: 'IfNotPresent', description: 'When the kubelet pulls the image (core/v1 Container.imagePullPolicy).' },
     imagePullSecrets: { type: 'array', maxItems: 16, items: dnsLabel, description: 'Names of Secrets in the namespace.' },
-    replicas: { type: 'integer', minimum: 0, maximum: 100, default: 1 },
+    replicas: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 100,
+      default: 1,
+      description: 'Collector pods wanted. Also the scale subresource (kubectl scale, an HPA targeting the LogServer).',
+    },
     resources: {
       type: 'object',
       additionalProperties: false,
       default: {},
+      description: 'Compute resources of the collector container (core/v1 ResourceRequirements).',
       properties: {
-        requests: { type: 'object', additionalProperties: quantity },
-        limits: { type: 'object', additionalProperties: quantity },
+        requests: { type: 'object', additionalProperties: quantity, description: 'Resource name (cpu, memory) to the amount the scheduler reserves.' },
+        limits: {
+          type: 'object',
+          additionalProperties: quantity,
+          description: 'Resource name (cpu, memory) to the most the container may use; memory also sizes the default pipeline queue.',
+        },
       },
     },
     inputs: {
@@ -140,6 +162,7 @@ export const logServerSpecSchema = {
       minItems: 1,
       maxItems: 8,
       items: input,
+      description: 'ZeroMQ sockets the collector binds, each also a named port of the pod and the Service (1 to 8).',
       'x-kubernetes-list-type': 'map',
       'x-kubernetes-list-map-keys': ['name'],
       default: [
@@ -152,10 +175,19 @@ export const logServerSpecSchema = {
       type: 'object',
       additionalProperties: false,
       default: {},
+      description: 'Between inputs and sinks: decode workers, the bounded queue, sink batches and when native batches are acknowledged.',
       properties: {
         workers: structural(collectorPipeline.workers),
-        queue: structural(collectorPipeline.queue),
-        batch: structural(collectorPipeline.batch),
+        queue: withoutDefault(
+          { ...structural(collectorPipeline.queue), description: 'Bounds of what is held between receipt and write; a full queue pushes back on senders.' },
+          'maxBytes',
+          `Bytes held between receipt and write. Unset: a quarter of resources.limits.memory when that is set, at most ${collectorPipeline.queue.properties.maxBytes.default} (the collector's default), so the queue always fits the container.`,
+        ),
+        batch: withoutDefault(
+          { ...structural(collectorPipeline.batch), description: 'How records are grouped per sink write.' },
+          'maxBytes',
+          `Bytes per sink write. Unset: the collector's default (${collectorPipeline.batch.properties.maxBytes.default}), or pipeline.queue.maxBytes when that is smaller.`,
+        ),
         ackMode: structural(collectorPipeline.ackMode),
       },
     },
@@ -164,6 +196,7 @@ export const logServerSpecSchema = {
       minItems: 1,
       maxItems: 4,
       items: sink,
+      description: 'Where records are written (1 to 4); every record goes to every sink.',
       'x-kubernetes-list-type': 'map',
       'x-kubernetes-list-map-keys': ['name'],
       default: [{ name: 'file', type: 'file' }],
@@ -174,22 +207,33 @@ export const logServerSpecSchema = {
       default: {},
       description: 'Volume mounted at /var/lib/zlog for file sinks.',
       properties: {
-        type: { type: 'string', enum: ['emptyDir', 'persistentVolumeClaim'], default: 'emptyDir' },
+        type: {
+          type: 'string',
+          enum: ['emptyDir', 'persistentVolumeClaim'],
+          default: 'emptyDir',
+          description: 'emptyDir (lost with the pod) or persistentVolumeClaim (one claim named <name>-data).',
+        },
         emptyDir: {
           type: 'object',
           additionalProperties: false,
-          properties: { sizeLimit: quantity, medium: { type: 'string', enum: ['', 'Memory'] } },
+          description: 'Settings of the emptyDir volume when storage.type is emptyDir.',
+          properties: {
+            sizeLimit: { ...quantity, description: 'Most the volume may hold before the pod is evicted (quantity).' },
+            medium: { type: 'string', enum: ['', 'Memory'], description: 'Empty for node disk, Memory for tmpfs (counts against the memory limit).' },
+          },
         },
         persistentVolumeClaim: {
           type: 'object',
           additionalProperties: false,
           required: ['size'],
+          description: 'The claim created when storage.type is persistentVolumeClaim.',
           properties: {
-            size: quantity,
-            storageClassName: { type: 'string' },
+            size: { ...quantity, description: 'Requested storage (quantity, such as 10Gi).' },
+            storageClassName: { type: 'string', description: 'StorageClass of the claim; unset uses the cluster default.' },
             accessModes: {
               type: 'array',
               maxItems: 3,
+              description: 'Access modes of the claim (default ReadWriteOnce); replicas > 1 need ReadWriteMany.',
               items: { type: 'string', enum: ['ReadWriteOnce', 'ReadWriteMany', 'ReadWriteOncePod'] },
             },
           },
@@ -197,7 +241,7 @@ export const logServerSpecSchema = {
       },
     },
     drainTimeoutSeconds: { type: 'integer', minimum: 1, maximum: 3600, default: 25, description: 'How long a stopping pod may drain.' },
-    logLevel: { type: 'string', enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], default: 'info' },
+    logLevel: { type: 'string', enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], default: 'info', description: 'Level of the collector\'s own log (pino levels).' },
     metricsPort: { ...port, default: 9090, description: 'HTTP port for /metrics, /healthz and /readyz (POST /drain is on the loopback admin port 9091, inside the pod only).' },
     // The collector's health thresholds, passed through; the pod's probes are derived from them.
     health: structural(healthSchema),
@@ -205,15 +249,22 @@ export const logServerSpecSchema = {
       type: 'object',
       additionalProperties: false,
       default: {},
+      description: 'How Prometheus finds the collectors\' /metrics.',
       properties: {
         serviceMonitor: {
           type: 'object',
           additionalProperties: false,
           default: {},
+          description: 'A prometheus-operator ServiceMonitor for the metrics port (created once its CRD is installed).',
           properties: {
-            enabled: { type: 'boolean', default: false },
+            enabled: { type: 'boolean', default: false, description: 'Create the ServiceMonitor.' },
             labels: { ...stringMap, description: 'Labels Prometheus selects on (kube-prometheus-stack: release: <name>).' },
-            interval: { type: 'string', pattern: '^(0|(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$', default: '30s' },
+            interval: {
+              type: 'string',
+              pattern: '^(0|(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$',
+              default: '30s',
+              description: 'Scrape interval (Prometheus duration such as 30s or 1m).',
+            },
           },
         },
       },
@@ -224,68 +275,109 @@ export const logServerSpecSchema = {
       default: {},
       description: 'Created only when replicas > 1.',
       properties: {
-        enabled: { type: 'boolean', default: true },
-        maxUnavailable: { type: 'integer', minimum: 1, default: 1 },
+        enabled: { type: 'boolean', default: true, description: 'Create the PodDisruptionBudget (only when replicas > 1).' },
+        maxUnavailable: { type: 'integer', minimum: 1, default: 1, description: 'Pods a voluntary disruption (a node drain) may take down at once.' },
+      },
+    },
+    autoscaler: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['maxReplicas'],
+      description:
+        'Creates a HorizontalPodAutoscaler that scales this LogServer through its scale subresource (it writes spec.replicas; ' +
+        'leave replicas out of what you apply). Needs targetCPUUtilizationPercentage (with resources.requests.cpu) and/or metric.',
+      properties: {
+        minReplicas: { type: 'integer', minimum: 1, maximum: 100, default: 1, description: 'Fewest collector pods the autoscaler keeps.' },
+        maxReplicas: { type: 'integer', minimum: 1, maximum: 100, description: 'Most collector pods the autoscaler may run.' },
+        targetCPUUtilizationPercentage: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 100,
+          description: 'Average CPU use across the pods, in percent of resources.requests.cpu, the autoscaler aims for.',
+        },
+        metric: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['name', 'averageValue'],
+          description: 'A per-pod custom metric (served through custom.metrics.k8s.io, by prometheus-adapter say) and its target average.',
+          properties: {
+            name: { type: 'string', minLength: 1, maxLength: 253, description: 'Metric name as the custom metrics API serves it.' },
+            averageValue: { ...quantity, description: 'Target average of the metric per pod (quantity).' },
+          },
+        },
       },
     },
     service: {
       type: 'object',
       additionalProperties: false,
       default: {},
+      description: 'The Service named after the LogServer that exposes every input and the metrics port.',
       properties: {
-        type: { type: 'string', enum: ['ClusterIP', 'NodePort', 'LoadBalancer'], default: 'ClusterIP' },
-        annotations: stringMap,
+        type: { type: 'string', enum: ['ClusterIP', 'NodePort', 'LoadBalancer'], default: 'ClusterIP', description: 'core/v1 Service type.' },
+        annotations: { ...stringMap, description: 'Annotations on the Service (load-balancer settings, say).' },
       },
     },
     scheduling: {
       type: 'object',
       additionalProperties: false,
       default: {},
+      description: 'Where the collector pods may run.',
       properties: {
-        nodeSelector: stringMap,
-        tolerations: { type: 'array', maxItems: 32, items: toleration },
+        nodeSelector: { ...stringMap, description: 'Node labels a node must carry to run the pods.' },
+        tolerations: { type: 'array', maxItems: 32, items: toleration, description: 'Taints the pods tolerate.' },
         affinity: passThrough('A core/v1 Affinity.'),
         topologySpreadConstraints: {
           type: 'array',
           maxItems: 8,
+          description: 'How the pods spread over zones or nodes.',
           items: passThrough('A core/v1 TopologySpreadConstraint; labelSelector defaults to the pod labels.'),
         },
-        priorityClassName: { type: 'string' },
+        priorityClassName: { type: 'string', description: 'PriorityClass of the pods.' },
       },
     },
     podSecurityContext: passThrough('A core/v1 PodSecurityContext; merged over the restricted default.'),
     containerSecurityContext: passThrough('A core/v1 SecurityContext; merged over the restricted default.'),
-    env: { type: 'array', maxItems: 64, items: envVar },
-    podAnnotations: stringMap,
-    podLabels: stringMap,
+    env: { type: 'array', maxItems: 64, items: envVar, description: 'Extra environment variables of the collector container.' },
+    podAnnotations: { ...stringMap, description: 'Annotations on the pods (the config-hash annotation is the operator\'s).' },
+    podLabels: { ...stringMap, description: 'Extra labels on the pods; the operator\'s own labels win.' },
   },
 } as const;
 
 const condition = {
   type: 'object',
   required: ['type', 'status', 'lastTransitionTime', 'reason', 'message'],
+  description: 'A metav1.Condition.',
   properties: {
-    type: { type: 'string', maxLength: 316 },
-    status: { type: 'string', enum: ['True', 'False', 'Unknown'] },
-    observedGeneration: { type: 'integer', minimum: 0 },
-    lastTransitionTime: { type: 'string', format: 'date-time' },
-    reason: { type: 'string', maxLength: 1024, minLength: 1, pattern: '^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$' },
-    message: { type: 'string', maxLength: 32768 },
+    type: { type: 'string', maxLength: 316, description: 'Ready, Progressing, Degraded, or <Kind>Ready of an optional child (ServiceMonitorReady).' },
+    status: { type: 'string', enum: ['True', 'False', 'Unknown'], description: 'True, False or Unknown.' },
+    observedGeneration: { type: 'integer', minimum: 0, description: 'The metadata.generation the condition was computed for.' },
+    lastTransitionTime: { type: 'string', format: 'date-time', description: 'When status last changed.' },
+    reason: {
+      type: 'string',
+      maxLength: 1024,
+      minLength: 1,
+      pattern: '^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$',
+      description: 'CamelCase cause (AllReplicasReady, InvalidSpec, NameConflict, ApplyFailed, ...).',
+    },
+    message: { type: 'string', maxLength: 32768, description: 'What happened, for humans.' },
   },
 } as const;
 
 export const logServerStatusSchema = {
   type: 'object',
+  description: 'What the operator observed; written only by the operator.',
   properties: {
-    observedGeneration: { type: 'integer' },
+    observedGeneration: { type: 'integer', description: 'The metadata.generation this status describes.' },
     conditions: {
       type: 'array',
       items: condition,
+      description: 'Ready, Progressing, Degraded and per optional child kind; one entry per type.',
       'x-kubernetes-list-type': 'map',
       'x-kubernetes-list-map-keys': ['type'],
     },
-    replicas: { type: 'integer' },
-    readyReplicas: { type: 'integer' },
+    replicas: { type: 'integer', description: 'Collector pods that exist (the scale subresource reads this).' },
+    readyReplicas: { type: 'integer', description: 'Collector pods that pass their readiness probe.' },
+    readyOfDesired: { type: 'string', description: 'readyReplicas/spec.replicas, for the REPLICAS printer column (2/3).' },
     selector: { type: 'string', description: 'Label selector of the pods (for the scale subresource).' },
     endpoint: { type: 'string', description: 'Client endpoint: tcp://<service>.<namespace>.svc:<first input port>.' },
     configHash: { type: 'string', description: 'Hash of the rendered collector configuration the pods run.' },
@@ -295,17 +387,30 @@ export const logServerStatusSchema = {
 export const logServerSchema = {
   type: 'object',
   properties: {
-    apiVersion: { type: 'string' },
-    kind: { type: 'string' },
-    metadata: { type: 'object' },
-    spec: logServerSpecSchema,
+    apiVersion: { type: 'string', description: 'logging.zlog.dev/v1alpha1.' },
+    kind: { type: 'string', description: 'LogServer.' },
+    metadata: {
+      type: 'object',
+      description: 'Standard object metadata.',
+      // The name is also the Service's, which must be a DNS-1035 label (a structural CRD schema may constrain
+      // metadata.name and nothing else of metadata); the error then names metadata.name.
+      properties: {
+        name: {
+          type: 'string',
+          maxLength: 63,
+          pattern: '^[a-z]([-a-z0-9]*[a-z0-9])?$',
+          description: 'A DNS-1035 label (lowercase letters, digits and hyphens, starting with a letter, at most 63 characters): it names the Service.',
+        },
+      },
+    },
+    spec: { ...logServerSpecSchema, description: 'What the LogServer should run.' },
     status: logServerStatusSchema,
   },
 } as const;
 
 export const printerColumns = [
   { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
-  { name: 'Replicas', type: 'integer', jsonPath: '.status.readyReplicas' },
+  { name: 'Replicas', type: 'string', jsonPath: '.status.readyOfDesired', description: 'Ready/desired collector pods.' },
   { name: 'Endpoint', type: 'string', jsonPath: '.status.endpoint' },
   { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
 ] as const;

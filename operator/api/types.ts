@@ -56,8 +56,9 @@ export interface LogServerSpec {
   inputs: LogServerInput[];
   pipeline: {
     workers: number;
-    queue: { maxRecords: number; maxBytes: number };
-    batch: { maxRecords: number; maxBytes: number; maxDelayMs: number };
+    /** maxBytes unset: derived from resources.limits.memory (collector-config.ts, queueMaxBytes). */
+    queue: { maxRecords: number; maxBytes?: number };
+    batch: { maxRecords: number; maxBytes?: number; maxDelayMs: number };
     ackMode: 'received' | 'persisted';
   };
   sinks: LogServerSink[];
@@ -76,6 +77,12 @@ export interface LogServerSpec {
   health: HealthThresholds;
   monitoring: { serviceMonitor: { enabled: boolean; labels?: Record<string, string>; interval: string } };
   podDisruptionBudget: { enabled: boolean; maxUnavailable: number };
+  autoscaler?: {
+    minReplicas: number;
+    maxReplicas: number;
+    targetCPUUtilizationPercentage?: number;
+    metric?: { name: string; averageValue: Quantity };
+  };
   service: { type: 'ClusterIP' | 'NodePort' | 'LoadBalancer'; annotations?: Record<string, string> };
   scheduling: {
     nodeSelector?: Record<string, string>;
@@ -106,6 +113,8 @@ export interface LogServerStatus {
   conditions?: Condition[];
   replicas?: number;
   readyReplicas?: number;
+  /** readyReplicas/spec.replicas for the REPLICAS printer column. */
+  readyOfDesired?: string;
   selector?: string;
   endpoint?: string;
   configHash?: string;

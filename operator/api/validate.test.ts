@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateSpec, describeErrors } from './validate.js';
 import { parseQuantity } from './quantity.js';
+import { renderCollectorConfig } from './collector-config.js';
 
 test('an empty spec is valid and fully defaulted', () => {
   const r = validateSpec({});
@@ -9,7 +10,8 @@ test('an empty spec is valid and fully defaulted', () => {
   assert.equal(r.spec.replicas, 1);
   assert.deepEqual(r.spec.inputs.map((i) => [i.name, i.port, i.framing]), [['pull', 5555, 'frame'], ['sub', 5556, 'frame'], ['native', 5557, 'frame']]);
   assert.equal(r.spec.sinks[0].type, 'file');
-  assert.equal(r.spec.pipeline.queue.maxBytes, 134_217_728);
+  assert.equal(r.spec.pipeline.queue.maxBytes, undefined, 'derived, not stored');
+  assert.equal(renderCollectorConfig(r.spec).pipeline.queue.maxBytes, 134_217_728);
   assert.equal(r.spec.monitoring.serviceMonitor.enabled, false);
   assert.equal(r.spec.storage.type, 'emptyDir');
   assert.equal(r.spec.drainTimeoutSeconds, 25);
@@ -45,7 +47,7 @@ test('cross-field rules report their field', () => {
     [{ storage: { type: 'persistentVolumeClaim' } }, 'spec.storage.persistentVolumeClaim'],
     [{ replicas: 2, storage: { type: 'persistentVolumeClaim', persistentVolumeClaim: { size: '1Gi' } } }, 'spec.storage.persistentVolumeClaim.accessModes'],
     [{ pipeline: { queue: { maxBytes: 65536 }, batch: { maxBytes: 65537 } } }, 'spec.pipeline.batch.maxBytes'],
-    [{ resources: { limits: { memory: '64Mi' } } }, 'spec.pipeline.queue.maxBytes'],
+    [{ resources: { limits: { memory: '64Mi' } }, pipeline: { queue: { maxBytes: 64 * 2 ** 20 } } }, 'spec.pipeline.queue.maxBytes'],
   ];
   for (const [spec, path] of cases) {
     const r = validateSpec(spec);
@@ -53,6 +55,29 @@ test('cross-field rules report their field', () => {
     assert.deepEqual(r.errors.map((e) => e.path), [path]);
   }
   assert.ok(validateSpec({ resources: { limits: { memory: '1Gi' } } }).ok);
+});
+
+test('memory limits: an unset queue size is derived to fit them (a quarter, at most the default)', () => {
+  const cases: Array<[string | number, number, number]> = [
+    ['128Mi', 32 * 2 ** 20, 4 * 2 ** 20],
+    ['64Mi', 16 * 2 ** 20, 4 * 2 ** 20],
+    ['8Mi', 2 * 2 ** 20, 2 * 2 ** 20],
+    ['1Gi', 128 * 2 ** 20, 4 * 2 ** 20],
+    [2 ** 20, 2 ** 18, 2 ** 18],
+    [200_000, 65536, 65536],
+  ];
+  for (const [memory, queue, batch] of cases) {
+    const r = validateSpec({ resources: { limits: { memory } } });
+    assert.ok(r.ok, `${memory}: ${JSON.stringify(!r.ok && r.errors)}`);
+    const cfg = renderCollectorConfig(r.spec);
+    assert.equal(cfg.pipeline.queue.maxBytes, queue, `queue for ${memory}`);
+    assert.equal(cfg.pipeline.batch.maxBytes, batch, `batch for ${memory}`);
+  }
+  // What the user sets is kept, and still checked.
+  const set = validateSpec({ resources: { limits: { memory: '1Gi' } }, pipeline: { queue: { maxBytes: 2 ** 20 } } });
+  assert.ok(set.ok);
+  assert.equal(renderCollectorConfig(set.spec).pipeline.queue.maxBytes, 2 ** 20);
+  assert.equal(renderCollectorConfig(set.spec).pipeline.batch.maxBytes, 2 ** 20);
 });
 
 test('quantities', () => {

@@ -91,7 +91,9 @@ export class Controller {
       new Informer<KubeObject>(
         o.kube,
         { apiVersion: k.apiVersion, kind: k.kind, plural: k.plural, namespace: o.namespace },
-        { add: onChild, update: (_, n) => onChild(n), delete: onChild },
+        // The old object too: a child whose owner reference was removed or changed still tells its former
+        // owner, which then takes it back or reports the conflict.
+        { add: onChild, update: (old, n) => (onChild(old), onChild(n)), delete: onChild },
         informerOpts(k.kind),
       );
     for (const k of CHILD_KINDS) if (!k.optional) this.children.set(k.kind, this.childInformer(k));

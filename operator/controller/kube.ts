@@ -137,6 +137,9 @@ export class Kube {
     if (o.body !== undefined) {
       payload = JSON.stringify(o.body);
       headers['Content-Type'] = o.contentType ?? 'application/json';
+      // Node frames a body by itself only for methods it expects one on (not DELETE): without a length the
+      // API server ignores the DeleteOptions and reads their bytes as the next request on this connection.
+      headers['Content-Length'] = String(Buffer.byteLength(payload));
     }
     const u = this.url(path, o.query);
     const mod = u.protocol === 'http:' ? http : https;

@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { Condition, LogServer, LogServerStatus } from '../api/types.js';
 import { describeErrors, validateSpec } from '../api/validate.js';
-import { selectorString, type Owner } from '../manifests/common.js';
+import { INSTANCE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, selectorString, type Owner } from '../manifests/common.js';
 import { CHILD_KINDS, childRef, desiredState, optionalCondition, type ChildKind, type ChildRef, type DesiredChild, type WorkloadView } from '../manifests/children.js';
 import { LOGSERVER_RESOURCE } from '../api/schema.js';
 import { type KubeObject, type ObjectRef, type Resource, isStatus } from './kube.js';
@@ -55,9 +55,17 @@ function statusEquals(a: LogServerStatus | undefined, b: LogServerStatus): boole
   return JSON.stringify(canonical(a ?? {})) === JSON.stringify(canonical(b));
 }
 
-/** True when `obj` names this LogServer as its controller. */
+/**
+ * True when `obj` is this LogServer's child: its controller reference names this LogServer, or it has no
+ * controller at all and carries the labels the operator puts on this LogServer's children (an orphan, say
+ * after someone removed the owner reference or deleted an earlier LogServer with --cascade=orphan; taken back
+ * the way a ReplicaSet adopts orphaned pods that match it). Anything else is somebody else's object.
+ */
 export function ownedBy(obj: KubeObject, owner: Owner): boolean {
-  return obj.metadata.ownerReferences?.some((o) => o.controller === true && o.uid === owner.uid) ?? false;
+  const controller = obj.metadata.ownerReferences?.find((o) => o.controller === true);
+  if (controller) return controller.uid === owner.uid;
+  const labels = obj.metadata.labels ?? {};
+  return labels[MANAGED_BY_LABEL] === MANAGED_BY && labels[INSTANCE_LABEL] === owner.name;
 }
 
 function describe(ref: ChildRef): string {
@@ -180,6 +188,7 @@ export class Reconciler {
       conditions,
       replicas: workload.status?.replicas ?? 0,
       readyReplicas: workload.status?.readyReplicas ?? 0,
+      readyOfDesired: `${workload.status?.readyReplicas ?? 0}/${spec.replicas}`,
       selector: selectorString(owner),
       endpoint: desired.endpoint,
       configHash: desired.configHash,

@@ -38,7 +38,23 @@ test('lastTransitionTime moves only when status changes; transitions report stat
   const c = mergeConditions(b, [{ type: 'Ready', status: 'True', reason: 'AllReplicasReady', message: '1/1' }], 't3');
   assert.equal(c[0].lastTransitionTime, 't3');
   assert.deepEqual(transitions(a, b).map((t) => [t.reason, t.warning]), [['InvalidSpec', true]]);
-  assert.deepEqual(transitions(b, c).map((t) => [t.reason, t.warning]), [['AllReplicasReady', false]]);
-  assert.deepEqual(transitions([], a).map((t) => [t.reason, t.warning]), [['ReplicasNotReady', false]], 'not ready yet is not a warning');
+  assert.deepEqual(transitions(b, c), [], 'no Event for a condition that says all is well');
+  assert.deepEqual(transitions([], a).map((t) => [t.reason, t.warning]), [['ReplicasNotReady', true]], 'not ready outside a rollout is a warning');
   assert.deepEqual(transitions(c, mergeConditions(c, [{ type: 'Ready', status: 'True', reason: 'AllReplicasReady', message: '2/2' }], 't4')), []);
+});
+
+test('a created LogServer: one Event (the rollout), none once everything is well', () => {
+  const creating = mergeConditions([], workloadConditions(2, 1, { generation: 1 }), 't1');
+  assert.deepEqual(transitions([], creating).map((t) => `${t.type}=${t.status}/${t.reason}`), ['Progressing=True/RollingUpdate']);
+  const done = mergeConditions(creating, workloadConditions(2, 1, { generation: 1, status: { observedGeneration: 1, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 } }), 't2');
+  assert.deepEqual(transitions(creating, done), []);
+});
+
+test('Ready=False messages say why, never contradicting the counts', () => {
+  const surge = workloadConditions(2, 1, { generation: 2, status: { observedGeneration: 2, replicas: 3, updatedReplicas: 1, readyReplicas: 2, availableReplicas: 2 } });
+  assert.match(surge[0].message, /^rolling out: 2\/2 ready, 1 updated, 3 total$/);
+  const unobserved = workloadConditions(2, 1, { generation: 3, status: { observedGeneration: 2, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 } });
+  assert.match(unobserved[0].message, /has not yet seen generation 3/);
+  const lost = workloadConditions(3, 1, { generation: 1, status: { observedGeneration: 1, replicas: 3, updatedReplicas: 3, readyReplicas: 1, availableReplicas: 3 } });
+  assert.equal(lost[0].message, '1/3 replicas ready');
 });

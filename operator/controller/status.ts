@@ -34,7 +34,7 @@ export function withoutCondition(conds: readonly Condition[], type: string): Con
   return conds.filter((c) => c.type !== type);
 }
 
-const WARNING_REASONS = new Set(['InvalidSpec', 'CRDNotInstalled', 'ApplyFailed']);
+const WARNING_REASONS = new Set(['InvalidSpec', 'CRDNotInstalled', 'ApplyFailed', 'NameConflict']);
 
 export interface Transition {
   type: string;
@@ -44,14 +44,26 @@ export interface Transition {
   warning: boolean;
 }
 
-/** Conditions whose status or reason changed (new ones included). */
+/** A condition that says all is well: worth a status field, not an Event (client-go controllers do the same). */
+export function isWell(c: Pick<Condition, 'type' | 'status'>): boolean {
+  if (c.type === 'Degraded' || c.type === 'Progressing') return c.status === 'False';
+  return c.status === 'True';
+}
+
+/**
+ * Condition changes worth an Event: status or reason changed (new conditions included), and the condition now
+ * says something is wrong or happening. Not-ready while a rollout is in progress is told once, by Progressing.
+ */
 export function transitions(before: readonly Condition[] | undefined, after: readonly Condition[]): Transition[] {
   const out: Transition[] = [];
+  const rolling = after.some((c) => c.type === 'Progressing' && c.status === 'True');
   for (const c of after) {
     const prev = before?.find((b) => b.type === c.type);
     if (prev && prev.status === c.status && prev.reason === c.reason) continue;
-    // Not-yet-ready during a rollout is normal; a broken spec or a missing dependency needs a human.
-    const bad = (c.type === 'Degraded' && c.status === 'True') || WARNING_REASONS.has(c.reason);
+    if (isWell(c)) continue;
+    if (c.type === 'Ready' && c.reason === 'ReplicasNotReady' && rolling) continue;
+    // A rollout is news; a broken spec, a name conflict or a missing dependency needs a human.
+    const bad = (c.type === 'Degraded' && c.status === 'True') || WARNING_REASONS.has(c.reason) || c.type === 'Ready';
     out.push({ type: c.type, status: c.status, reason: c.reason, message: c.message, warning: bad });
   }
   return out;
@@ -68,14 +80,22 @@ export function workloadConditions(replicas: number, generation: number, d: Depl
   const rolling = !observed || updated < replicas || total > updated || available < updated;
   const deadline = s.conditions?.find((c) => c.type === 'Progressing' && c.status === 'False' && c.reason === 'ProgressDeadlineExceeded');
   const failure = s.conditions?.find((c) => c.type === 'ReplicaFailure' && c.status === 'True');
-  const counts = `${ready}/${replicas} ready, ${updated} updated, ${total} total`;
   const isReady = !rolling && ready >= replicas;
+  const counts = `${ready}/${replicas} ready, ${updated} updated, ${total} total`;
+  // The message says why, in the same terms as the status: never "Ready=False: 2/2 ready" without the reason.
+  const readyMessage = isReady
+    ? `${ready}/${replicas} replicas ready`
+    : !observed
+      ? `the workload controller has not yet seen generation ${d.generation ?? 0}: ${counts}`
+      : rolling
+        ? `rolling out: ${counts}`
+        : `${ready}/${replicas} replicas ready`;
   return [
     {
       type: 'Ready',
       status: isReady ? 'True' : 'False',
       reason: isReady ? (replicas === 0 ? 'ScaledToZero' : 'AllReplicasReady') : 'ReplicasNotReady',
-      message: counts,
+      message: readyMessage,
       observedGeneration: generation,
     },
     {

@@ -6,11 +6,11 @@ import { owner, specOf, validateUpstream } from './fixtures.js';
 import { validSpec } from '../../test/operator/spec-arbitrary.js';
 import { validateSpec } from '../api/validate.js';
 
-test('default spec: SA, ConfigMap, Service, Deployment; PVC, PDB and ServiceMonitor unwanted', () => {
+test('default spec: SA, ConfigMap, Service, Deployment; PVC, PDB, HPA and ServiceMonitor unwanted', () => {
   const d = desiredState(owner, specOf({}));
   assert.deepEqual(d.apply.map((c) => c.object.kind), ['ServiceAccount', 'ConfigMap', 'Service', 'Deployment']);
-  assert.deepEqual(d.unwanted.map((u) => u.ref.kind), ['PersistentVolumeClaim', 'PodDisruptionBudget', 'ServiceMonitor']);
-  assert.deepEqual(d.unwanted.map((u) => u.ref.name), ['demo-data', 'demo', 'demo']);
+  assert.deepEqual(d.unwanted.map((u) => u.ref.kind), ['PersistentVolumeClaim', 'PodDisruptionBudget', 'HorizontalPodAutoscaler', 'ServiceMonitor']);
+  assert.deepEqual(d.unwanted.map((u) => u.ref.name), ['demo-data', 'demo', 'demo', 'demo']);
   assert.equal(d.endpoint, 'tcp://demo.logs.svc:5555');
 });
 
@@ -19,8 +19,12 @@ test('every optional child when the spec asks for it', () => {
     replicas: 2,
     storage: { type: 'persistentVolumeClaim', persistentVolumeClaim: { size: '1Gi', accessModes: ['ReadWriteMany'] } },
     monitoring: { serviceMonitor: { enabled: true } },
+    resources: { requests: { cpu: '100m' } },
+    autoscaler: { maxReplicas: 4, targetCPUUtilizationPercentage: 60 },
   }));
-  assert.deepEqual(d.apply.map((c) => c.object.kind), ['ServiceAccount', 'ConfigMap', 'PersistentVolumeClaim', 'Service', 'Deployment', 'PodDisruptionBudget', 'ServiceMonitor']);
+  assert.deepEqual(d.apply.map((c) => c.object.kind), [
+    'ServiceAccount', 'ConfigMap', 'PersistentVolumeClaim', 'Service', 'Deployment', 'PodDisruptionBudget', 'HorizontalPodAutoscaler', 'ServiceMonitor',
+  ]);
   assert.deepEqual(d.unwanted, []);
 });
 
@@ -31,6 +35,8 @@ test('table entries are consistent: unique kinds, names and builders agree, one 
     replicas: 2,
     storage: { type: 'persistentVolumeClaim', persistentVolumeClaim: { size: '1Gi', accessModes: ['ReadWriteMany'] } },
     monitoring: { serviceMonitor: { enabled: true } },
+    resources: { requests: { cpu: '100m' } },
+    autoscaler: { maxReplicas: 4, targetCPUUtilizationPercentage: 60 },
   });
   const d = desiredState(owner, full);
   assert.equal(d.apply.length, CHILD_KINDS.length, 'the fixture spec wants every kind');

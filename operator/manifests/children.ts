@@ -8,6 +8,7 @@ import type { ChildMeta, Owner } from './common.js';
 import { childNames } from './common.js';
 import { buildConfigMap, renderConfig } from './configmap.js';
 import { buildDeployment } from './deployment.js';
+import { buildHorizontalPodAutoscaler, wantsHorizontalPodAutoscaler } from './hpa.js';
 import { buildPodDisruptionBudget, wantsPodDisruptionBudget } from './pdb.js';
 import { buildPersistentVolumeClaim, wantsPersistentVolumeClaim } from './pvc.js';
 import { buildService, clientEndpoint } from './service.js';
@@ -163,6 +164,18 @@ export const CHILD_KINDS: readonly ChildKind[] = [
     name: childNames.workload,
     wants: wantsPodDisruptionBudget,
     build: ({ owner, spec }) => buildPodDisruptionBudget(owner, spec),
+  },
+  {
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    plural: 'horizontalpodautoscalers',
+    verbs: READ_APPLY_AND_PRUNE,
+    optional: false,
+    wave: 0,
+    model: { module: 'kubernetes-models/autoscaling/v2', export: 'HorizontalPodAutoscaler' },
+    name: childNames.workload,
+    wants: wantsHorizontalPodAutoscaler,
+    build: ({ owner, spec }) => buildHorizontalPodAutoscaler(owner, spec),
   },
   {
     apiVersion: SERVICE_MONITOR_API_VERSION,

@@ -18,12 +18,14 @@ export interface ChildMeta {
 
 export const FIELD_MANAGER = 'zlog-operator';
 export const MANAGED_BY = 'zlog-operator';
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const INSTANCE_LABEL = 'app.kubernetes.io/instance';
 export const CONFIG_HASH_ANNOTATION = 'logging.zlog.dev/config-hash';
 export const METRICS_PORT_NAME = 'metrics';
 
 /** Labels that select the pods of one LogServer (immutable in a Deployment: never add to these). */
 export function selectorLabels(owner: Owner): Record<string, string> {
-  return { 'app.kubernetes.io/name': 'zlog', 'app.kubernetes.io/instance': owner.name };
+  return { 'app.kubernetes.io/name': 'zlog', [INSTANCE_LABEL]: owner.name };
 }
 
 export function selectorString(owner: Owner): string {
@@ -36,7 +38,7 @@ export function commonLabels(owner: Owner): Record<string, string> {
     ...selectorLabels(owner),
     'app.kubernetes.io/component': 'collector',
     'app.kubernetes.io/part-of': 'zlog',
-    'app.kubernetes.io/managed-by': MANAGED_BY,
+    [MANAGED_BY_LABEL]: MANAGED_BY,
   };
 }
 

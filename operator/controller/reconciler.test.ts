@@ -1,0 +1,197 @@
+// The reconciler's decisions over an in-memory stand-in for the narrow kube interface it uses (ReconcileKube):
+// what it applies, in which order, what it refuses to touch, what it prunes, and the conditions it reports.
+// The real API server's side of the same behaviour is covered by test/operator/.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { pino } from 'pino';
+import { ApiError, type KubeObject, type ObjectRef, type Resource } from './kube.js';
+import { Reconciler, type EventSink, type ReconcileKube } from './reconciler.js';
+import type { ChildKind, ChildRef } from '../manifests/children.js';
+import type { LogServer } from '../api/types.js';
+
+const log = pino({ level: 'silent' });
+const UID = '11111111-2222-4333-8444-555555555555';
+
+type Call = { op: 'get' | 'apply' | 'delete'; kind: string; name: string; sub?: string; uid?: string };
+
+class FakeKube implements ReconcileKube {
+  readonly objects = new Map<string, KubeObject>();
+  readonly calls: Call[] = [];
+  inFlight = 0;
+  maxInFlight = 0;
+  failApply?: (kind: string) => Error | undefined;
+  private key(kind: string, ns: string | undefined, name: string | undefined): string {
+    return `${kind}/${ns}/${name}`;
+  }
+  async get<T extends KubeObject>(ref: ObjectRef): Promise<T> {
+    this.calls.push({ op: 'get', kind: ref.kind, name: ref.name ?? '' });
+    const o = this.objects.get(this.key(ref.kind, ref.namespace, ref.name));
+    if (!o) throw new ApiError(404, 'NotFound', 'not found');
+    return structuredClone(o) as T;
+  }
+  async apply<T extends KubeObject>(res: Resource, obj: KubeObject, sub?: string): Promise<T> {
+    this.calls.push({ op: 'apply', kind: res.kind, name: obj.metadata.name, sub });
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    await new Promise((r) => setImmediate(r));
+    this.inFlight--;
+    const err = this.failApply?.(res.kind);
+    if (err) throw err;
+    if (sub) return obj as T;
+    const stored = { ...structuredClone(obj), metadata: { ...obj.metadata, uid: `uid-${obj.metadata.name}`, generation: 1 } } as KubeObject & { status?: unknown };
+    if (res.kind === 'Deployment') stored.status = { observedGeneration: 1, replicas: 1, updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1 };
+    this.objects.set(this.key(res.kind, obj.metadata.namespace, obj.metadata.name), stored);
+    return structuredClone(stored) as T;
+  }
+  async delete(ref: ObjectRef, uid?: string): Promise<boolean> {
+    this.calls.push({ op: 'delete', kind: ref.kind, name: ref.name ?? '', uid });
+    return this.objects.delete(this.key(ref.kind, ref.namespace, ref.name));
+  }
+  applied(): string[] {
+    return this.calls.filter((c) => c.op === 'apply' && !c.sub).map((c) => c.kind);
+  }
+  statusWrites(): Call[] {
+    return this.calls.filter((c) => c.sub === 'status');
+  }
+}
+
+class Events implements EventSink {
+  readonly recorded: Array<{ type: string; reason: string; message: string }> = [];
+  record(_t: unknown, type: 'Normal' | 'Warning', reason: string, message: string): void {
+    this.recorded.push({ type, reason, message });
+  }
+}
+
+function logServer(spec: unknown = {}, status?: unknown): LogServer {
+  return {
+    apiVersion: 'logging.zlog.dev/v1alpha1',
+    kind: 'LogServer',
+    metadata: { name: 'web', namespace: 'shop', uid: UID, generation: 2 },
+    spec,
+    ...(status ? { status } : {}),
+  } as LogServer;
+}
+
+function setup(opts: { smServed?: boolean; cache?: (ref: ChildRef) => KubeObject | undefined } = {}) {
+  const kube = new FakeKube();
+  const events = new Events();
+  const r = new Reconciler({
+    kube,
+    events,
+    apiAvailable: (k: ChildKind) => !k.optional || opts.smServed === true,
+    cachedChild: (ref) => opts.cache?.(ref) ?? kube.objects.get(`${ref.kind}/${ref.namespace}/${ref.name}`),
+  });
+  return { kube, events, r };
+}
+
+// Capture status bodies: wrap apply.
+function captureStatus(kube: FakeKube): Array<Record<string, any>> {
+  const bodies: Array<Record<string, any>> = [];
+  const orig = kube.apply.bind(kube);
+  kube.apply = async <T extends KubeObject>(res: Resource, obj: KubeObject, sub?: string): Promise<T> => {
+    if (sub === 'status') bodies.push((obj as unknown as { status: Record<string, any> }).status);
+    return orig<T>(res, obj, sub);
+  };
+  return bodies;
+}
+
+const cond = (s: Record<string, any> | undefined, type: string) => (s?.conditions as Array<Record<string, string>> | undefined)?.find((c) => c.type === type);
+
+test('fresh LogServer: wave 0 applied concurrently, the Deployment after it, status Ready from the Deployment', async () => {
+  const { kube, r } = setup();
+  const statuses = captureStatus(kube);
+  assert.equal(await r.reconcile(logServer(), log), 'success');
+  const applied = kube.applied();
+  assert.deepEqual(new Set(applied.slice(0, 3)), new Set(['ServiceAccount', 'ConfigMap', 'Service']));
+  assert.equal(applied[3], 'Deployment', 'the workload goes last');
+  assert.ok(kube.maxInFlight >= 3, `wave 0 applied one by one (max in flight ${kube.maxInFlight})`);
+  assert.equal(cond(statuses.at(-1), 'Ready')?.status, 'True');
+  assert.equal(statuses.at(-1)?.readyReplicas, 1);
+});
+
+test('steady state: children known to the cache are applied without a read', async () => {
+  const { kube, r } = setup();
+  await r.reconcile(logServer(), log);
+  kube.calls.length = 0;
+  await r.reconcile(logServer(), log);
+  assert.deepEqual(kube.calls.filter((c) => c.op === 'get'), []);
+});
+
+test('a child name held by an object it does not own: NameConflict naming it, nothing written, recovery when it goes', async () => {
+  const { kube, r, events } = setup();
+  const statuses = captureStatus(kube);
+  const users = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-config', namespace: 'shop', uid: 'user-cm' }, data: { mine: 'yes' } } as KubeObject;
+  kube.objects.set('ConfigMap/shop/web-config', users);
+  assert.equal(await r.reconcile(logServer(), log), 'conflict');
+  assert.deepEqual(kube.applied(), [], 'nothing applied');
+  assert.deepEqual(kube.objects.get('ConfigMap/shop/web-config'), users, 'the user object is untouched');
+  const ready = cond(statuses.at(-1), 'Ready');
+  assert.equal(ready?.status, 'False');
+  assert.equal(ready?.reason, 'NameConflict');
+  assert.match(ready?.message ?? '', /ConfigMap shop\/web-config/);
+  assert.ok(events.recorded.some((e) => e.type === 'Warning' && e.reason === 'NameConflict'));
+
+  kube.objects.delete('ConfigMap/shop/web-config');
+  assert.equal(await r.reconcile(logServer({}, statuses.at(-1)), log), 'success');
+  assert.equal(cond(statuses.at(-1), 'Ready')?.status, 'True');
+});
+
+test('an object owned by another controller is a conflict too; an orphan carrying our labels is taken back', async () => {
+  const { kube, r } = setup();
+  const labels = { 'app.kubernetes.io/managed-by': 'zlog-operator', 'app.kubernetes.io/instance': 'web' };
+  kube.objects.set('ServiceAccount/shop/web', {
+    apiVersion: 'v1', kind: 'ServiceAccount',
+    metadata: { name: 'web', namespace: 'shop', labels, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'x', uid: 'other', controller: true }] },
+  });
+  assert.equal(await r.reconcile(logServer(), log), 'conflict');
+  kube.objects.set('ServiceAccount/shop/web', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'web', namespace: 'shop', labels } });
+  assert.equal(await r.reconcile(logServer(), log), 'success');
+  // Same labels but another instance's: not ours.
+  kube.objects.set('ServiceAccount/shop/web', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'web', namespace: 'shop', labels: { ...labels, 'app.kubernetes.io/instance': 'other' } } });
+  assert.equal(await r.reconcile(logServer(), log), 'conflict');
+});
+
+test('a failed apply of the current generation: Ready False ApplyFailed, error rethrown for the retry', async () => {
+  const { kube, r } = setup();
+  const statuses = captureStatus(kube);
+  await r.reconcile(logServer(), log);
+  assert.equal(cond(statuses.at(-1), 'Ready')?.status, 'True');
+  kube.failApply = (kind) => (kind === 'Deployment' ? new ApiError(422, 'Invalid', 'Deployment.apps "web" is invalid') : undefined);
+  await assert.rejects(r.reconcile(logServer({ replicas: 1, logLevel: 'debug' }, statuses.at(-1)), log), /invalid/);
+  const ready = cond(statuses.at(-1), 'Ready');
+  assert.equal(ready?.status, 'False');
+  assert.equal(ready?.reason, 'ApplyFailed');
+  assert.equal(statuses.at(-1)?.observedGeneration, 2);
+});
+
+test('prune: only unwanted children this LogServer owns, by uid', async () => {
+  const { kube, r } = setup();
+  const ownerRef = [{ apiVersion: 'logging.zlog.dev/v1alpha1', kind: 'LogServer', name: 'web', uid: UID, controller: true }];
+  kube.objects.set('PodDisruptionBudget/shop/web', { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'web', namespace: 'shop', uid: 'pdb-1', ownerReferences: ownerRef } });
+  kube.objects.set('PersistentVolumeClaim/shop/web-data', { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'web-data', namespace: 'shop', uid: 'pvc-user' } });
+  await r.reconcile(logServer(), log);
+  assert.deepEqual(kube.calls.filter((c) => c.op === 'delete'), [{ op: 'delete', kind: 'PodDisruptionBudget', name: 'web', uid: 'pdb-1' }]);
+  assert.ok(kube.objects.has('PersistentVolumeClaim/shop/web-data'), "the user's claim stays");
+});
+
+test('optional kind whose API is absent: skipped, reported, never pruned; applied once served', async () => {
+  const spec = { monitoring: { serviceMonitor: { enabled: true } } };
+  const absent = setup({ smServed: false });
+  const s1 = captureStatus(absent.kube);
+  assert.equal(await absent.r.reconcile(logServer(spec), log), 'success');
+  assert.ok(!absent.kube.applied().includes('ServiceMonitor'));
+  assert.equal(cond(s1.at(-1), 'ServiceMonitorReady')?.reason, 'CRDNotInstalled');
+  const served = setup({ smServed: true });
+  const s2 = captureStatus(served.kube);
+  await served.r.reconcile(logServer(spec), log);
+  assert.ok(served.kube.applied().includes('ServiceMonitor'));
+  assert.equal(cond(s2.at(-1), 'ServiceMonitorReady')?.status, 'True');
+});
+
+test('invalid spec: nothing applied or pruned, InvalidSpec naming the field', async () => {
+  const { kube, r } = setup();
+  const statuses = captureStatus(kube);
+  assert.equal(await r.reconcile(logServer({ replicas: -1 }), log), 'invalid');
+  assert.deepEqual(kube.applied(), []);
+  assert.match(cond(statuses.at(-1), 'Ready')?.message ?? '', /spec\.replicas/);
+});
