@@ -15,10 +15,10 @@
 // SIGTERM/SIGINT: stop reconciling, release the lease, exit 0.
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { Controller } from './controller/controller.js';
 import { Kube } from './controller/kube.js';
+import { loadClientConfig } from './controller/kubeconfig.js';
 import { LeaderElector } from './leader/lease.js';
 import { OperatorMetrics } from './observability/metrics.js';
 import { startHealthServer } from './observability/server.js';
@@ -55,11 +55,7 @@ const log = pino({ level: values['log-level'], base: { component: 'zlog-operator
 const identity = `${hostname()}_${process.pid}`;
 
 async function main(): Promise<void> {
-  const kc = new KubeConfig();
-  const kubeconfig = values.kubeconfig ?? process.env.KUBECONFIG;
-  if (kubeconfig) kc.loadFromFile(kubeconfig);
-  else kc.loadFromDefault();
-  const kube = await Kube.create(kc);
+  const kube = await Kube.create(loadClientConfig(values.kubeconfig));
   const metrics = new OperatorMetrics();
   const namespace = values.namespace ?? process.env.ZLOG_OPERATOR_NAMESPACE;
   const controller = new Controller({

@@ -1,11 +1,12 @@
 // A small REST client for exactly the calls the operator makes. client-node's generated clients serialise
 // through typed models (dropping or reshaping fields of objects they do not know, such as custom resources
 // and server-side apply bodies) and default patches to JSON-patch; talking JSON over one keep-alive agent
-// avoids both. Credentials, CA and impersonation still come from client-node's KubeConfig.
+// avoids both. Server, CA and credentials come from kubeconfig.ts (a kubeconfig file or the in-cluster
+// ServiceAccount).
 import http from 'node:http';
 import https from 'node:https';
 import { createInterface } from 'node:readline';
-import type { KubeConfig } from '@kubernetes/client-node';
+import { type ClientConfig, authHeaders } from './kubeconfig.js';
 import { FIELD_MANAGER } from '../manifests/common.js';
 
 /** A kind and where the API serves it; the plural travels with it, so no discovery round trip is needed. */
@@ -88,39 +89,25 @@ type TlsOptions = Pick<https.AgentOptions, 'ca' | 'cert' | 'key' | 'rejectUnauth
 export class Kube {
   private readonly server: URL;
   private readonly agent: http.Agent;
+  private readonly tls: TlsOptions;
   private headersAt = Date.now();
+  private headers: Record<string, string>;
 
-  private constructor(
-    private readonly kc: KubeConfig,
-    private readonly tls: TlsOptions,
-    private headers: Record<string, string>,
-  ) {
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new Error('kubeconfig has no current cluster');
-    this.server = new URL(cluster.server);
-    this.agent = this.server.protocol === 'http:' ? new http.Agent({ keepAlive: true, maxSockets: 32 }) : new https.Agent({ keepAlive: true, maxSockets: 32, ...tls });
+  private constructor(private readonly config: ClientConfig) {
+    this.server = new URL(config.server);
+    this.tls = { ca: config.ca, cert: config.cert, key: config.key, rejectUnauthorized: config.rejectUnauthorized, servername: config.servername };
+    this.headers = authHeaders(config);
+    this.agent = this.server.protocol === 'http:' ? new http.Agent({ keepAlive: true, maxSockets: 32 }) : new https.Agent({ keepAlive: true, maxSockets: 32, ...this.tls });
   }
 
-  static async create(kc: KubeConfig): Promise<Kube> {
-    const opts: https.RequestOptions = {};
-    await kc.applyToHTTPSOptions(opts);
-    const tls: TlsOptions = { ca: opts.ca, cert: opts.cert, key: opts.key, rejectUnauthorized: opts.rejectUnauthorized, servername: opts.servername };
-    return new Kube(kc, tls, Kube.headersFrom(opts));
-  }
-
-  private static headersFrom(opts: https.RequestOptions): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(opts.headers ?? {})) if (typeof v === 'string') out[k] = v;
-    if (opts.auth) out.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
-    return out;
+  static async create(config: ClientConfig): Promise<Kube> {
+    return new Kube(config);
   }
 
   // Projected ServiceAccount tokens (in-cluster) are rotated by the kubelet: re-read them now and then.
   private async refreshCredentials(): Promise<void> {
     this.headersAt = Date.now();
-    const opts: https.RequestOptions = {};
-    await this.kc.applyToHTTPSOptions(opts);
-    this.headers = Kube.headersFrom(opts);
+    this.headers = authHeaders(this.config);
   }
 
   private url(path: string, query?: RequestOptions['query']): URL {

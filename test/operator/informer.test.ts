@@ -2,7 +2,7 @@
 // deletes, relists after 410 Gone, and stops promptly.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { KubeConfig } from '@kubernetes/client-node';
+import { loadClientConfig } from '../../operator/controller/kubeconfig.js';
 import { pino } from 'pino';
 import { useCluster } from '../cluster/harness.js';
 import { Informer } from '../../operator/controller/informer.js';
@@ -15,9 +15,7 @@ test('informer: cache, events, 410 relist, stop', { timeout: 300_000 }, async (t
   const c = await useCluster(t, { name: 'op-informer', extraArgs: { 'kube-apiserver': ['--watch-cache=false', '--etcd-compaction-interval=2s'] } });
   await c.createNamespace('inf');
   await c.kubectlOk(['create', 'configmap', 'before', '-n', 'inf', '--from-literal=a=1']);
-  const kc = new KubeConfig();
-  kc.loadFromFile(c.kubeconfig);
-  const kube = await Kube.create(kc);
+  const kube = await Kube.create(loadClientConfig(c.kubeconfig));
   t.after(() => kube.close());
   const seen: string[] = [];
   const log = pino({ level: 'silent' });

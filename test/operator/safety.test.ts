@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { KubeConfig } from '@kubernetes/client-node';
+import { loadClientConfig } from '../../operator/controller/kubeconfig.js';
 import { FaultProxy } from './proxy.js';
 import { ApiError, Kube } from '../../operator/controller/kube.js';
 import { OperatorProcess, applyJson, condition, getJson, getOptional, logServer, until, useOperatorCluster, waitReady, type Obj } from './env.js';
@@ -66,9 +66,7 @@ test('operator safety on a real control plane', { timeout: 900_000 }, async (t) 
   });
 
   await t.test('DELETE bodies are framed: a wrong uid precondition is refused with 409, and the connection stays usable', async () => {
-    const kc = new KubeConfig();
-    kc.loadFromFile(c.kubeconfig);
-    const kube = await Kube.create(kc);
+    const kube = await Kube.create(loadClientConfig(c.kubeconfig));
     t.after(() => kube.close());
     await c.kubectlOk(['create', 'configmap', 'framed', '-n', NS, '--from-literal=a=1']);
     const ref = { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespace: NS, name: 'framed' };
