@@ -1,40 +1,87 @@
-// Benchmark (not a test): 50 LogServers created at once on a real control plane with kwok nodes; prints
-// the time until every one reports Ready, the operator's peak RSS, and its API request counts.
-//   node dist/bench/operator-scale.js [count]
+// Benchmark (not a test): N LogServers across 10 namespaces created at once on a real control plane with kwok
+// nodes. Prints when the last one reported Ready, where the time went (the operator's applies, the
+// controller-manager's pods, the scheduler and kwok's readiness, the operator's status), the operator's RSS,
+// its API requests per kind of call, and how long deleting all of them takes until every child is gone.
+//   node dist/bench/operator-scale.js [count] [namespaces]
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OperatorProcess, applyJson, condition, getJson, logServer, metricValue, useOperatorCluster, type Obj } from '../test/operator/env.js';
 
-const count = Number(process.argv[2] ?? 50);
+const count = Number(process.argv[2] ?? 200);
+const namespaces = Number(process.argv[3] ?? 10);
 const afters: Array<() => unknown> = [];
 const scope = { after: (fn: () => unknown) => void afters.push(fn) };
+
+/** Seconds from t0 to the latest of some timestamps (creationTimestamp has 1 s resolution). */
+function lastAfter(t0: number, stamps: Array<string | undefined>): number {
+  const times = stamps.filter((s): s is string => !!s).map((s) => Date.parse(s));
+  return times.length ? Number(((Math.max(...times) - t0) / 1000).toFixed(1)) : NaN;
+}
 
 async function main(): Promise<void> {
   const env = await useOperatorCluster(scope, { name: 'op-bench', kwokNodes: 3 });
   const c = env.cluster;
-  await c.createNamespace('bench');
-  const op = await OperatorProcess.start(scope, env, ['--workers', '4']);
+  const nsNames = Array.from({ length: namespaces }, (_, i) => `bench-${i}`);
+  for (const ns of nsNames) await c.createNamespace(ns);
+  const op = await OperatorProcess.start(scope, env, ['--workers', '8']);
   const sampler = setInterval(() => op.sampleRss(), 100);
-  const rssBeforeKb = op.sampleRss();
-  const items = Array.from({ length: count }, (_, i) => logServer(`ls-${i}`, 'bench', { replicas: 1 }));
-  const t0 = Date.now();
+  await sleep(2000);
+  const rssIdleKb = op.sampleRss();
+  const items = Array.from({ length: count }, (_, i) => logServer(`ls-${i}`, nsNames[i % namespaces], { replicas: 1 }));
+  // The API server's clock stamps creationTimestamp; measure from just before the first create, second-aligned.
+  const t0 = Math.floor(Date.now() / 1000) * 1000;
+  const tStart = Date.now();
   await applyJson(c, { apiVersion: 'v1', kind: 'List', items });
+  const createdIn = (Date.now() - tStart) / 1000;
   let ready = 0;
+  let lss: Obj[] = [];
   while (ready < count) {
-    const list = await getJson(c, ['get', 'zls', '-n', 'bench']);
-    ready = (list.items as Obj[]).filter((ls) => condition(ls, 'Ready')?.status === 'True' && ls.status.observedGeneration === ls.metadata.generation).length;
-    if (Date.now() - t0 > 15 * 60_000) throw new Error(`only ${ready}/${count} Ready after 15 minutes`);
+    lss = (await getJson(c, ['get', 'zls', '-A'])).items as Obj[];
+    ready = lss.filter((ls) => condition(ls, 'Ready')?.status === 'True' && ls.status.observedGeneration === ls.metadata.generation).length;
+    if (Date.now() - tStart > 15 * 60_000) throw new Error(`only ${ready}/${count} Ready after 15 minutes`);
     if (ready < count) await sleep(250);
   }
-  const elapsed = (Date.now() - t0) / 1000;
-  clearInterval(sampler);
+  const allReady = (Date.now() - tStart) / 1000;
+  const deps = (await getJson(c, ['get', 'deployments', '-A', '-l', 'app.kubernetes.io/managed-by=zlog-operator'])).items as Obj[];
+  const pods = (await getJson(c, ['get', 'pods', '-A', '-l', 'app.kubernetes.io/name=zlog'])).items as Obj[];
   const m = await op.metrics();
+  const peakKb = op.peakRssFromKernelKb();
+
+  // Cleanup: delete every LogServer; done when no child Deployment or pod is left.
+  const tDel = Date.now();
+  await Promise.all(nsNames.map((ns) => c.kubectlOk(['delete', 'zls', '--all', '-n', ns, '--wait=false'])));
+  let lsGoneAt = 0;
+  let deploymentsGoneAt = 0;
+  for (;;) {
+    const left = ((await getJson(c, ['get', 'zls', '-A'])).items as Obj[]).length;
+    if (left === 0 && !lsGoneAt) lsGoneAt = (Date.now() - tDel) / 1000;
+    const d = ((await getJson(c, ['get', 'deployments', '-A', '-l', 'app.kubernetes.io/managed-by=zlog-operator'])).items as Obj[]).length;
+    if (d === 0 && !deploymentsGoneAt) deploymentsGoneAt = (Date.now() - tDel) / 1000;
+    const p = ((await getJson(c, ['get', 'pods', '-A', '-l', 'app.kubernetes.io/name=zlog'])).items as Obj[]).length;
+    if (lsGoneAt && deploymentsGoneAt && p === 0) break;
+    if (Date.now() - tDel > 10 * 60_000) throw new Error('cleanup not done after 10 minutes');
+    await sleep(500);
+  }
+  const cleanup = (Date.now() - tDel) / 1000;
+  clearInterval(sampler);
+
   const result = {
     logServers: count,
-    secondsUntilAllReady: Number(elapsed.toFixed(1)),
-    operatorPeakRssMiB: Number((op.peakRssFromKernelKb() / 1024).toFixed(1)),
-    operatorRssAtStartMiB: Number((rssBeforeKb / 1024).toFixed(1)),
+    namespaces,
+    secondsToCreateAll: Number(createdIn.toFixed(1)),
+    secondsUntilAllReady: Number(allReady.toFixed(1)),
+    // Where the time went: the latest event of each step, seconds after the first create (1 s resolution).
+    lastDeploymentCreated: lastAfter(t0, deps.map((d) => d.metadata.creationTimestamp)),
+    lastPodCreated: lastAfter(t0, pods.map((p) => p.metadata.creationTimestamp)),
+    lastPodScheduled: lastAfter(t0, pods.map((p) => condition(p, 'PodScheduled')?.lastTransitionTime)),
+    lastPodReady: lastAfter(t0, pods.map((p) => condition(p, 'Ready')?.lastTransitionTime)),
+    lastLogServerReady: lastAfter(t0, lss.map((ls) => condition(ls, 'Ready')?.lastTransitionTime)),
+    operatorRssIdleMiB: Number((rssIdleKb / 1024).toFixed(1)),
+    operatorPeakRssMiB: Number((peakKb / 1024).toFixed(1)),
     reconciles: metricValue(m, 'zlog_operator_reconcile_total', 'result="success"'),
     reconcileErrors: metricValue(m, 'zlog_operator_reconcile_errors_total'),
+    cleanupSeconds: Number(cleanup.toFixed(1)),
+    cleanupLogServersGoneSeconds: lsGoneAt,
+    cleanupDeploymentsGoneSeconds: deploymentsGoneAt,
   };
   console.log(JSON.stringify(result, null, 2));
 }

@@ -9,7 +9,7 @@ import { CHILD_KINDS, type ChildKind, type ChildRef } from '../manifests/childre
 import { OptionalApis } from './discovery.js';
 import { EventRecorder } from './events.js';
 import { Informer, objectKey } from './informer.js';
-import { type Kube, type KubeObject, isStatus } from './kube.js';
+import type { Kube, KubeObject } from './kube.js';
 import { WorkQueue, type QueueOptions } from './queue.js';
 import { unreadyReasons } from './pod-health.js';
 import { Reconciler } from './reconciler.js';
@@ -52,6 +52,8 @@ export class Controller {
   private readonly discovery: OptionalApis;
   private readonly reconciler: Reconciler;
   private readonly childInformer: (k: ChildKind) => Informer<KubeObject>;
+  /** Each LogServer as our last status write returned it, until the informer has caught up (one per object). */
+  private readonly written = new Map<string, LogServer & KubeObject>();
   private readonly workers: Promise<void>[] = [];
   private stopped = false;
   private resync: NodeJS.Timeout | undefined;
@@ -79,7 +81,10 @@ export class Controller {
         update: (old, ls) => {
           if (old.metadata.generation !== ls.metadata.generation || ls.metadata.deletionTimestamp || old.metadata.uid !== ls.metadata.uid) enqueue(objectKey(ls));
         },
-        delete: (ls) => enqueue(objectKey(ls)),
+        delete: (ls) => {
+          this.written.delete(objectKey(ls));
+          enqueue(objectKey(ls));
+        },
       },
       informerOpts(KIND),
     );
@@ -124,6 +129,7 @@ export class Controller {
       events: new EventRecorder(o.kube, o.log, o.instance),
       apiAvailable: (kind: ChildKind) => !kind.optional || this.discovery.isAvailable(kind.kind),
       cachedChild: (ref: ChildRef) => this.children.get(ref.kind)?.get(ref.namespace, ref.name),
+      statusWritten: (ls) => this.written.set(objectKey(ls), ls),
       unreadyReasons: (namespace, selector, port) => unreadyReasons(o.kube, namespace, selector, port),
     });
   }
@@ -160,18 +166,22 @@ export class Controller {
   }
 
   /**
-   * The LogServer as it is now. The cache says whether it exists; the object itself is read fresh because the
-   * cache may not hold our own last status write yet, and conditions and Events are computed against it (a
-   * stale copy would announce the same transition twice).
+   * The LogServer as it is now, without a request: the informer's copy, unless our own last status write is
+   * newer than it (the watch event of that write may not have arrived yet; computing conditions and Events
+   * against the older status would announce the same transition twice). resourceVersions are etcd revisions,
+   * compared as integers, as the API server itself does for watches.
    */
-  private async current(namespace: string, name: string): Promise<LogServer | undefined> {
-    if (!this.logServers.get(namespace, name)) return undefined;
-    try {
-      return await this.o.kube.get<LogServer & KubeObject>({ ...LOGSERVER_RESOURCE, namespace, name });
-    } catch (err) {
-      if (isStatus(err, 404)) return undefined;
-      throw err;
+  private current(namespace: string, name: string): (LogServer & KubeObject) | undefined {
+    const cached = this.logServers.get(namespace, name);
+    const key = `${namespace}/${name}`;
+    const mine = this.written.get(key);
+    if (!cached || !mine) return cached;
+    if (mine.metadata.uid !== cached.metadata.uid || newer(cached.metadata.resourceVersion, mine.metadata.resourceVersion)) {
+      this.written.delete(key);
+      return cached;
     }
+    // Our write is the newest copy we know of (the API server returns the whole object).
+    return mine;
   }
 
   private async work(): Promise<void> {
@@ -183,7 +193,7 @@ export class Controller {
       const [namespace, name] = key.split('/');
       const end = this.o.metrics.duration.startTimer();
       try {
-        const result = await this.reconciler.reconcile(await this.current(namespace, name), log);
+        const result = await this.reconciler.reconcile(this.current(namespace, name), log);
         this.o.metrics.reconciles.inc({ result });
         this.queue.forget(key);
         // The object holding a child's name is not watched (it lacks the operator's label): look again later.
@@ -199,5 +209,14 @@ export class Controller {
         this.queue.done(key);
       }
     }
+  }
+}
+
+/** a is at or after b (resourceVersions as integers; an unparsable one counts as newer, so the cache wins). */
+function newer(a: string | undefined, b: string | undefined): boolean {
+  try {
+    return BigInt(a ?? '0') >= BigInt(b ?? '0');
+  } catch {
+    return true;
   }
 }

@@ -33,6 +33,8 @@ export interface ReconcileDeps {
   cachedChild(ref: ChildRef): KubeObject | undefined;
   /** Why the LogServer's unready pods are not ready (pod-health.ts); asked only while it is not Ready. */
   unreadyReasons?(namespace: string, selector: string, port: number): Promise<{ pods: UnreadyPod[]; total: number }>;
+  /** Told the LogServer as the API server returned it after a status write (the controller keeps it). */
+  statusWritten?(ls: LogServer): void;
   /** The table of child kinds (CHILD_KINDS unless a test narrows it). */
   kinds?: readonly ChildKind[];
 }
@@ -231,11 +233,12 @@ export class Reconciler {
   private async writeStatus(ls: LogServer, status: LogServerStatus, log: Logger): Promise<void> {
     const before = ls.status?.conditions;
     if (statusEquals(ls.status, status)) return;
-    await this.deps.kube.apply(
+    const written = await this.deps.kube.apply<LogServer & KubeObject>(
       LOGSERVER_RESOURCE,
       { apiVersion: ls.apiVersion, kind: ls.kind, metadata: { name: ls.metadata.name, namespace: ls.metadata.namespace }, status } as KubeObject,
       'status',
     );
+    this.deps.statusWritten?.(written);
     for (const t of transitions(before, status.conditions ?? [])) {
       log.info({ condition: t.type, status: t.status, reason: t.reason }, 'condition changed');
       this.deps.events.record(
