@@ -5,6 +5,7 @@
 // (registered with ajv as no-op keywords). Cross-field rules live in logserver.rules.ts.
 
 import { collectorConfigSchema, fileSinkProperties, inputSchema } from '../../collector/config/schema.js';
+import { INPUT_SCHEMAS, SINK_SCHEMAS } from '../../collector/registry/schemas.js';
 import { healthSchema } from '../../collector/health/schema.js';
 
 /**
@@ -71,7 +72,8 @@ const input = {
       maxLength: 15,
       description: 'Input id and port name: lowercase letters, digits and single hyphens, at most 15 characters.',
     },
-    type: { type: 'string', enum: ['zmq-pull', 'zmq-sub', 'zmq-router'], description: 'ZeroMQ socket the collector binds.' },
+    // The collector's input kinds (collector/registry/schemas.ts): a new kind is offered here without an edit.
+    type: { type: 'string', enum: INPUT_SCHEMAS.map((k) => k.type), description: `Input kind (the collector's input list): ${INPUT_SCHEMAS.map((k) => k.type).join(', ')}.` },
     port: { ...port, description: 'TCP port bound in the pod and exposed by the Service.' },
     framing: structural(inputSchema.properties.framing),
     format: structural(inputSchema.properties.format),
@@ -99,7 +101,11 @@ const sink = {
   additionalProperties: false,
   properties: {
     name: { ...dnsLabel, description: 'Sink id (component_id in metrics).' },
-    type: { type: 'string', enum: ['file', 'stdout'], description: 'Where records go: file (newline-delimited files under /var/lib/zlog/<name>) or stdout (the pod log).' },
+    type: {
+      type: 'string',
+      enum: SINK_SCHEMAS.map((k) => k.type),
+      description: `Sink kind (the collector's sink list): ${SINK_SCHEMAS.map((k) => `${k.type} (${k.schema.description.split(':')[0].split('.')[0]})`).join('; ')}.`,
+    },
     file: fileSink,
   },
 } as const;

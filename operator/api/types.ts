@@ -4,7 +4,10 @@
 import type { HealthThresholds } from '../../collector/health/types.js';
 
 export type Quantity = number | string;
-export type InputType = 'zmq-pull' | 'zmq-sub' | 'zmq-router';
+import type { InputType, SinkType } from '../../collector/registry/schemas.js';
+
+/** The collector's input and sink kinds, from its registry (not a copy). */
+export type { InputType, SinkType };
 
 export interface LogServerInput {
   name: string;
@@ -26,7 +29,7 @@ export interface FileSinkSpec {
 
 export interface LogServerSink {
   name: string;
-  type: 'file' | 'stdout';
+  type: SinkType;
   file?: Partial<FileSinkSpec>;
 }
 
