@@ -28,6 +28,8 @@ function toStructural(schema: unknown): Json {
 export function buildCrd(): Record<string, Json> {
   const schema = toStructural(logServerSchema) as Record<string, Json>;
   const props = schema.properties as Record<string, Record<string, Json>>;
+  // The API server allows only name and generateName under metadata, not even a description of it.
+  delete props.metadata.description;
   props.spec['x-kubernetes-validations'] = specRules
     .filter((r) => r.cel !== undefined)
     .map((r) => ({ rule: r.cel as string, message: `spec.${r.field}: ${r.message}`, fieldPath: `.${r.field}` }));
