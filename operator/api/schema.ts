@@ -5,7 +5,14 @@
 // (registered with ajv as no-op keywords). Cross-field rules live in logserver.rules.ts.
 
 import { collectorConfigSchema, fileSinkProperties, inputSchema } from '../../collector/config/schema.js';
-import { INPUT_SCHEMAS, SINK_SCHEMAS } from '../../collector/registry/schemas.js';
+import { INPUT_SCHEMAS, SINK_SCHEMAS as ALL_SINK_SCHEMAS } from '../../collector/registry/schemas.js';
+
+/**
+ * The collector's sink kinds a LogServer can configure: those whose config requires nothing beyond id and type
+ * (the operator fills those). A kind with required settings of its own (elasticsearch and loki need an
+ * endpoint) is offered once the LogServer API carries its fields (issue 8: per-kind fields generated).
+ */
+const SINK_SCHEMAS = ALL_SINK_SCHEMAS.filter((k) => k.schema.required.every((f) => f === 'id' || f === 'type'));
 import { healthSchema } from '../../collector/health/schema.js';
 
 /**
