@@ -12,6 +12,11 @@ import { parseQuantity } from './quantity.js';
 export const DATA_DIR = '/var/lib/zlog';
 export const CONFIG_DIR = '/etc/zlog';
 export const CONFIG_FILE = 'config.yaml';
+/** spec.security.curve: the server key Secret and the allowed client keys are mounted read-only here. */
+export const CURVE_SERVER_DIR = '/etc/zlog/curve/server';
+export const CURVE_CLIENTS_DIR = '/etc/zlog/curve/clients';
+/** The key in spec.security.curve.serverKeySecret holding the server's secret certificate. */
+export const CURVE_SERVER_SECRET_KEY = 'server.key_secret';
 
 const queueDefault = collectorConfigSchema.properties.pipeline.properties.queue.properties.maxBytes.default;
 const queueMinimum = collectorConfigSchema.properties.pipeline.properties.queue.properties.maxBytes.minimum;
@@ -52,6 +57,9 @@ export function renderCollectorConfig(spec: LogServerSpec): CollectorConfig {
       topics: i.topics && i.topics.length > 0 ? [...i.topics] : [''],
       topicFrame: defaultTopicFrame(i.type),
       rcvHwm: i.rcvHwm,
+      ...(spec.security.curve
+        ? { security: { mode: 'curve', serverKeyFile: `${CURVE_SERVER_DIR}/${CURVE_SERVER_SECRET_KEY}`, clientKeys: CURVE_CLIENTS_DIR } }
+        : {}),
     })),
     pipeline: {
       workers: spec.pipeline.workers,

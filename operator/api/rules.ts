@@ -50,6 +50,12 @@ export const specRules: readonly SpecRule[] = [
     holds: (s) => s.inputs.every((i) => i.port !== ADMIN_PORT) && s.metricsPort !== ADMIN_PORT,
   },
   {
+    field: 'security.curve.clientKeys',
+    message: 'security.curve.clientKeys needs exactly one of secret or configMap',
+    cel: '!has(self.security) || !has(self.security.curve) || (has(self.security.curve.clientKeys.secret) != has(self.security.curve.clientKeys.configMap))',
+    holds: (s) => s.security.curve === undefined || (s.security.curve.clientKeys.secret === undefined) !== (s.security.curve.clientKeys.configMap === undefined),
+  },
+  {
     field: 'inputs',
     message: 'inputs[].topics may only be set on an input of type zmq-sub',
     cel: "!has(self.inputs) || self.inputs.all(i, i.type == 'zmq-sub' || !has(i.topics))",

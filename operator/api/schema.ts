@@ -64,6 +64,7 @@ const quantity = {
 } as const;
 // Upstream core types we pass through to the pod unchanged; the API server validates them when the Deployment
 // is applied, so the CRD keeps them open rather than copying thousands of lines of upstream schema.
+const dnsLabelName = { type: 'string', minLength: 1, maxLength: 253, pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$' } as const;
 const passThrough = (description: string) =>
   ({ type: 'object', 'x-kubernetes-preserve-unknown-fields': true, description }) as const;
 
@@ -278,6 +279,45 @@ export const logServerSpecSchema = {
               default: '30s',
               description: 'Scrape interval (Prometheus duration such as 30s or 1m).',
             },
+          },
+        },
+      },
+    },
+    security: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'CurveZMQ on every input and the NetworkPolicy (docs/security.md).',
+      properties: {
+        curve: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['serverKeySecret', 'clientKeys'],
+          description: 'When set, every input is a CurveZMQ server: only clients whose public key is listed connect, and traffic is encrypted.',
+          properties: {
+            serverKeySecret: { ...dnsLabelName, description: 'Secret holding the server key pair as czmq zcert files: key server.key_secret (and server.key), e.g. from zlog keygen server.' },
+            clientKeys: {
+              type: 'object',
+              additionalProperties: false,
+              description: 'Allowed client public certificates (NAME.key files, one key each; NAME names the client). Exactly one of secret or configMap. Changes reach running pods without a restart.',
+              properties: { secret: dnsLabelName, configMap: dnsLabelName },
+            },
+          },
+        },
+        networkPolicy: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          description: 'A NetworkPolicy admitting only the named peers to the input ports and the monitoring namespace to the metrics port.',
+          properties: {
+            enabled: { type: 'boolean', default: true },
+            inputsFrom: {
+              type: 'array',
+              maxItems: 32,
+              items: passThrough('A networking.k8s.io/v1 NetworkPolicyPeer (podSelector, namespaceSelector, ipBlock).'),
+              description: 'Who may reach the input ports; empty: pods of the LogServer\'s own namespace.',
+            },
+            metricsNamespace: { type: 'string', maxLength: 63, description: 'Namespace (kubernetes.io/metadata.name) whose pods may scrape the metrics port; empty: only the LogServer\'s own namespace (the kubelet\'s probes are always allowed).' },
           },
         },
       },

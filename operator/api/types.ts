@@ -79,6 +79,10 @@ export interface LogServerSpec {
   metricsPort: number;
   health: HealthThresholds;
   monitoring: { serviceMonitor: { enabled: boolean; labels?: Record<string, string>; interval: string } };
+  security: {
+    curve?: { serverKeySecret: string; clientKeys: { secret?: string; configMap?: string } };
+    networkPolicy: { enabled: boolean; inputsFrom?: PassThrough[]; metricsNamespace?: string };
+  };
   podDisruptionBudget: { enabled: boolean; maxUnavailable: number };
   autoscaler?: {
     minReplicas: number;

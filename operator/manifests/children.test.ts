@@ -6,9 +6,9 @@ import { owner, specOf, validateUpstream } from './fixtures.js';
 import { validSpec } from '../../test/operator/spec-arbitrary.js';
 import { validateSpec } from '../api/validate.js';
 
-test('default spec: SA, ConfigMap, Service, Deployment; PVC, PDB, HPA and ServiceMonitor unwanted', () => {
+test('default spec: SA, ConfigMap, Service, Deployment, NetworkPolicy; PVC, PDB, HPA and ServiceMonitor unwanted', () => {
   const d = desiredState(owner, specOf({}));
-  assert.deepEqual(d.apply.map((c) => c.object.kind), ['ServiceAccount', 'ConfigMap', 'Service', 'Deployment']);
+  assert.deepEqual(d.apply.map((c) => c.object.kind), ['ServiceAccount', 'ConfigMap', 'Service', 'Deployment', 'NetworkPolicy']);
   assert.deepEqual(d.unwanted.map((u) => u.ref.kind), ['PersistentVolumeClaim', 'PodDisruptionBudget', 'HorizontalPodAutoscaler', 'ServiceMonitor']);
   assert.deepEqual(d.unwanted.map((u) => u.ref.name), ['demo-data', 'demo', 'demo', 'demo']);
   assert.equal(d.endpoint, 'tcp://demo.logs.svc:5555');
@@ -23,9 +23,12 @@ test('every optional child when the spec asks for it', () => {
     autoscaler: { maxReplicas: 4, targetCPUUtilizationPercentage: 60 },
   }));
   assert.deepEqual(d.apply.map((c) => c.object.kind), [
-    'ServiceAccount', 'ConfigMap', 'PersistentVolumeClaim', 'Service', 'Deployment', 'PodDisruptionBudget', 'HorizontalPodAutoscaler', 'ServiceMonitor',
+    'ServiceAccount', 'ConfigMap', 'PersistentVolumeClaim', 'Service', 'Deployment', 'PodDisruptionBudget', 'HorizontalPodAutoscaler', 'NetworkPolicy', 'ServiceMonitor',
   ]);
   assert.deepEqual(d.unwanted, []);
+  // The NetworkPolicy is opt-out: turned off, it is pruned.
+  const off = desiredState(owner, specOf({ security: { networkPolicy: { enabled: false } } }));
+  assert.ok(off.unwanted.some((u) => u.ref.kind === 'NetworkPolicy' && u.ref.name === 'demo'));
 });
 
 test('table entries are consistent: unique kinds, names and builders agree, one workload, prunable kinds may delete', () => {

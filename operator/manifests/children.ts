@@ -9,6 +9,7 @@ import { childNames } from './common.js';
 import { buildConfigMap, renderConfig } from './configmap.js';
 import { buildDeployment } from './deployment.js';
 import { buildHorizontalPodAutoscaler, wantsHorizontalPodAutoscaler } from './hpa.js';
+import { buildNetworkPolicy, wantsNetworkPolicy } from './networkpolicy.js';
 import { buildPodDisruptionBudget, wantsPodDisruptionBudget } from './pdb.js';
 import { buildPersistentVolumeClaim, wantsPersistentVolumeClaim } from './pvc.js';
 import { buildService, clientEndpoint } from './service.js';
@@ -176,6 +177,18 @@ export const CHILD_KINDS: readonly ChildKind[] = [
     name: childNames.workload,
     wants: wantsHorizontalPodAutoscaler,
     build: ({ owner, spec }) => buildHorizontalPodAutoscaler(owner, spec),
+  },
+  {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    plural: 'networkpolicies',
+    verbs: READ_APPLY_AND_PRUNE,
+    optional: false,
+    wave: 0,
+    model: { module: 'kubernetes-models/networking.k8s.io/v1', export: 'NetworkPolicy' },
+    name: childNames.workload,
+    wants: wantsNetworkPolicy,
+    build: ({ owner, spec }) => buildNetworkPolicy(owner, spec),
   },
   {
     apiVersion: SERVICE_MONITOR_API_VERSION,

@@ -3,7 +3,7 @@
 // the rendered config changes (config-hash annotation on the template).
 import type { V1Deployment, V1EnvVar, V1PodSecurityContext, V1SecurityContext, V1TopologySpreadConstraint, V1Volume } from '@kubernetes/client-node';
 import { ADMIN_PORT } from '../../collector/config/schema.js';
-import { CONFIG_DIR, CONFIG_FILE, DATA_DIR } from '../api/collector-config.js';
+import { CURVE_CLIENTS_DIR, CURVE_SERVER_DIR, CURVE_SERVER_SECRET_KEY, CONFIG_DIR, CONFIG_FILE, DATA_DIR } from '../api/collector-config.js';
 import type { LogServerSpec } from '../api/types.js';
 import { collectorProbes } from './probes.js';
 import { CONFIG_HASH_ANNOTATION, METRICS_PORT_NAME, childMeta, childNames, commonLabels, selectorLabels, type Built, type Owner } from './common.js';
@@ -125,12 +125,35 @@ export function buildDeployment(
                 { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
                 { name: 'data', mountPath: DATA_DIR },
                 { name: 'tmp', mountPath: '/tmp' },
+                ...(spec.security.curve
+                  ? [
+                      { name: 'curve-server', mountPath: CURVE_SERVER_DIR, readOnly: true },
+                      { name: 'curve-clients', mountPath: CURVE_CLIENTS_DIR, readOnly: true },
+                    ]
+                  : []),
               ],
             },
           ],
-          volumes,
+          volumes: [...volumes, ...curveVolumes(spec)],
         },
       },
     },
   };
+}
+
+/**
+ * spec.security.curve: the server's secret certificate (only that key of the Secret) and the allowed client keys,
+ * read-only, mode 0440: readable by the pod's fsGroup (the collector's group) and nobody else. A client-key change
+ * reaches the running collector through the kubelet's atomic volume update, which the collector watches.
+ */
+function curveVolumes(spec: LogServerSpec): V1Volume[] {
+  const curve = spec.security.curve;
+  if (!curve) return [];
+  const clients: V1Volume = curve.clientKeys.secret !== undefined
+    ? { name: 'curve-clients', secret: { secretName: curve.clientKeys.secret, defaultMode: 0o440 } }
+    : { name: 'curve-clients', configMap: { name: curve.clientKeys.configMap, defaultMode: 0o440 } };
+  return [
+    { name: 'curve-server', secret: { secretName: curve.serverKeySecret, defaultMode: 0o440, items: [{ key: CURVE_SERVER_SECRET_KEY, path: CURVE_SERVER_SECRET_KEY }] } },
+    clients,
+  ];
 }
