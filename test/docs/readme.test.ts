@@ -30,10 +30,10 @@ function localize(text: string, ports: Record<string, number>): string {
 test('README: the Python PUBHandler snippet, pasted as written, reaches the second collector at level info', { skip: pyzmqMissing(), timeout: 90_000 }, async (t) => {
   const [startCmd] = blocks('sh', 'Or Python logging');
   const [snippet] = blocks('python', 'Or Python logging');
-  assert.match(startCmd, /start --metrics-port 9091/, 'the second start has its own metrics port (make run holds 9090)');
+  assert.match(startCmd, /start --metrics-port 9092 --set admin\.port=9093/, 'the second start has its own metrics and admin ports (make run holds 9090 and 9091)');
   const cwd = mkdtempSync(join(tmpdir(), 'zlog-readme-'));
   t.after(() => rmSync(cwd, { recursive: true, force: true }));
-  const ports = { '5560': await freePort(), '9091': await freePort() };
+  const ports = { '5560': await freePort(), '9092': await freePort(), '9093': await freePort() };
   const collector = spawn('bash', ['-c', `exec ${localize(startCmd.replace(/\\\n/g, ' '), ports)}`], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
   let logs = '';
   collector.stderr.on('data', (d: Buffer) => (logs += d.toString()));
@@ -41,7 +41,7 @@ test('README: the Python PUBHandler snippet, pasted as written, reaches the seco
   t.after(() => {
     if (collector.exitCode === null) collector.kill('SIGKILL');
   });
-  await waitFor('the README collector ready', () => fetch(`http://127.0.0.1:${ports['9091']}/readyz`).then((r) => r.ok, () => false), 30_000);
+  await waitFor('the README collector ready', () => fetch(`http://127.0.0.1:${ports['9092']}/readyz`).then((r) => r.ok, () => false), 30_000);
   const py = spawnSync(PYTHON, ['-c', localize(snippet, ports)], { cwd, encoding: 'utf8', timeout: 30_000 });
   assert.equal(py.status, 0, py.stderr);
   const file = join(cwd, 'data', 'python.ndjson');
@@ -59,10 +59,10 @@ test('README: the tour\'s send writes the sample record it shows', { timeout: 90
   const cwd = mkdtempSync(join(tmpdir(), 'zlog-readme-'));
   t.after(() => rmSync(cwd, { recursive: true, force: true }));
   // The embedded defaults, on free ports (make run's fixed ports may be taken on a shared machine).
-  const [pull, sub, native, http] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [pull, sub, native, http, admin] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   const cli = join(repoRoot(), 'dist/collector/cli/main.js');
   const collector = spawn(process.execPath, [cli, 'start', '--port', String(native), '--metrics-port', String(http),
-    '--set', `inputs[0].bind=["tcp://127.0.0.1:${pull}"]`, '--set', `inputs[1].bind=["tcp://127.0.0.1:${sub}"]`], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+    '--set', `inputs[0].bind=["tcp://127.0.0.1:${pull}"]`, '--set', `inputs[1].bind=["tcp://127.0.0.1:${sub}"]`, '--set', `admin.port=${admin}`], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = new Promise<number | null>((r) => collector.once('exit', r));
   t.after(() => {
     if (collector.exitCode === null) collector.kill('SIGKILL');
