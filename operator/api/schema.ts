@@ -300,7 +300,10 @@ export const logServerSpecSchema = {
               type: 'object',
               additionalProperties: false,
               description: 'Allowed client public certificates (NAME.key files, one key each; NAME names the client). Exactly one of secret or configMap. Changes reach running pods without a restart.',
-              properties: { secret: dnsLabelName, configMap: dnsLabelName },
+              properties: {
+                secret: { ...dnsLabelName, description: 'Secret in the LogServer\'s namespace whose keys are NAME.key files.' },
+                configMap: { ...dnsLabelName, description: 'ConfigMap in the LogServer\'s namespace whose keys are NAME.key files.' },
+              },
             },
           },
         },
@@ -310,7 +313,7 @@ export const logServerSpecSchema = {
           default: {},
           description: 'A NetworkPolicy admitting only the named peers to the input ports and the monitoring namespace to the metrics port.',
           properties: {
-            enabled: { type: 'boolean', default: true },
+            enabled: { type: 'boolean', default: true, description: 'Render the NetworkPolicy (on by default; off prunes it).' },
             inputsFrom: {
               type: 'array',
               maxItems: 32,

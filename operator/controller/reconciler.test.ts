@@ -102,8 +102,8 @@ test('fresh LogServer: wave 0 applied concurrently, the Deployment after it, sta
   const statuses = captureStatus(kube);
   assert.equal(await r.reconcile(logServer(), log), 'success');
   const applied = kube.applied();
-  assert.deepEqual(new Set(applied.slice(0, 3)), new Set(['ServiceAccount', 'ConfigMap', 'Service']));
-  assert.equal(applied[3], 'Deployment', 'the workload goes last');
+  assert.deepEqual(new Set(applied.slice(0, 4)), new Set(['ServiceAccount', 'ConfigMap', 'Service', 'NetworkPolicy']));
+  assert.equal(applied[4], 'Deployment', 'the workload goes last');
   assert.ok(kube.maxInFlight >= 3, `wave 0 applied one by one (max in flight ${kube.maxInFlight})`);
   assert.equal(cond(statuses.at(-1), 'Ready')?.status, 'True');
   assert.equal(statuses.at(-1)?.readyReplicas, 1);
