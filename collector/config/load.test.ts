@@ -33,10 +33,10 @@ test('file < environment < --set, with types coerced from the schema', () => {
   const dir = mkdtempSync(join(tmpdir(), 'zlog-cfg-'));
   const file = join(dir, 'c.yaml');
   writeFileSync(file, 'pipeline:\n  workers: 3\n  ackMode: received\nhttp:\n  port: 1000\n');
-  const c = loadConfig({ file, env: { ZLOG_HTTP_PORT: '2000', ZLOG_PIPELINE_QUEUE_MAX_RECORDS: '77', ZLOG_REPO_ROOT: '/x' }, set: ['http.port=3000', 'pipeline.workers=0'] });
+  const c = loadConfig({ file, env: { ZLOG_HTTP_PORT: '2000', ZLOG_PIPELINE_QUEUE_MAX_RECORDS: '77777', ZLOG_REPO_ROOT: '/x' }, set: ['http.port=3000', 'pipeline.workers=0'] });
   assert.equal(c.pipeline.ackMode, 'received');
   assert.equal(c.pipeline.workers, 0);
-  assert.equal(c.pipeline.queue.maxRecords, 77);
+  assert.equal(c.pipeline.queue.maxRecords, 77777);
   assert.equal(c.http.port, 3000);
 });
 

@@ -145,12 +145,64 @@ function crossFieldIssues(cfg: CollectorConfig, kinds: KindSpecs): string[] {
   if (cfg.pipeline.batch.maxBytes > cfg.pipeline.queue.maxBytes) {
     issues.push(`pipeline.batch.maxBytes: ${cfg.pipeline.batch.maxBytes} exceeds pipeline.queue.maxBytes (${cfg.pipeline.queue.maxBytes}); a batch must fit in the queue`);
   }
+  if (cfg.pipeline.batch.maxRecords > cfg.pipeline.queue.maxRecords) {
+    issues.push(`pipeline.batch.maxRecords: ${cfg.pipeline.batch.maxRecords} exceeds pipeline.queue.maxRecords (${cfg.pipeline.queue.maxRecords}); a batch must fit in the queue`);
+  }
+  issues.push(...portIssues(cfg));
   if (cfg.limits.maxDecompressedBytes < cfg.limits.maxRecordBytes) {
     issues.push(`limits.maxDecompressedBytes: ${cfg.limits.maxDecompressedBytes} is below limits.maxRecordBytes (${cfg.limits.maxRecordBytes})`);
   }
   if (cfg.admin.port !== 0 && cfg.admin.port === cfg.http.port) issues.push(`admin.port: ${cfg.admin.port} is also http.port; the admin listener needs a port of its own`);
   if (cfg.retry.maxDelayMs < cfg.retry.initialDelayMs) issues.push(`retry.maxDelayMs: ${cfg.retry.maxDelayMs} is below retry.initialDelayMs (${cfg.retry.initialDelayMs})`);
   issues.push(...healthIssues(cfg.health));
+  return issues;
+}
+
+interface TcpPort {
+  path: string;
+  host: string;
+  port: number;
+}
+
+/** Hosts that bind every address: a port bound on one of them collides with that port on any host. */
+const WILDCARD_HOSTS = new Set(['*', '0.0.0.0', '::', '[::]', '']);
+
+function sameAddress(a: string, b: string): boolean {
+  const norm = (h: string): string => (h === 'localhost' ? '127.0.0.1' : h);
+  return WILDCARD_HOSTS.has(a) || WILDCARD_HOSTS.has(b) || norm(a) === norm(b);
+}
+
+/**
+ * TCP ports: at most 65535 (the endpoint pattern only limits digits; libzmq takes 99999 modulo 2^16), and no
+ * port bound twice by the inputs (of any kind that binds) and the HTTP server, which otherwise fails only at
+ * bind time with exit 1 instead of a configuration error. Port 0 and `*` pick a free port and never collide.
+ */
+function portIssues(cfg: CollectorConfig): string[] {
+  const issues: string[] = [];
+  const ports: TcpPort[] = [];
+  cfg.inputs.forEach((input, i) => {
+    const { bind = [], connect = [] } = input as { bind?: readonly string[]; connect?: readonly string[] };
+    bind.forEach((ep, j) => {
+      const m = /^tcp:\/\/(.*):(\*|\d+)$/.exec(ep);
+      if (!m || m[2] === '*') return;
+      const port = Number(m[2]);
+      const path = `inputs[${i}].bind[${j}]`;
+      if (port > 65535) issues.push(`${path}: port ${port} in ${JSON.stringify(ep)} is above 65535`);
+      else if (port > 0) ports.push({ path, host: m[1], port });
+    });
+    connect.forEach((ep, j) => {
+      const m = /^tcp:\/\/.*:(\d+)$/.exec(ep);
+      if (m && Number(m[1]) > 65535) issues.push(`inputs[${i}].connect[${j}]: port ${m[1]} in ${JSON.stringify(ep)} is above 65535`);
+    });
+  });
+  if (cfg.http.port > 0) ports.push({ path: 'http.port', host: cfg.http.host, port: cfg.http.port });
+  for (let a = 0; a < ports.length; a++) {
+    for (let b = a + 1; b < ports.length; b++) {
+      const x = ports[a];
+      const y = ports[b];
+      if (x.port === y.port && sameAddress(x.host, y.host)) issues.push(`${y.path}: port ${y.port} is already bound by ${x.path}`);
+    }
+  }
   return issues;
 }
 

@@ -3,7 +3,7 @@
 // and `sinks[]` entries come from the kind lists (registry/schemas.ts): one `if type is K then K's schema`
 // branch per kind. No I/O.
 import { healthSchema } from '../health/schema.js';
-import type { KindSpec, KindSpecs } from '../registry/kind.js';
+import { MAX_TIMER_MS, type KindSpec, type KindSpecs } from '../registry/kind.js';
 import { BUILTIN_SPECS } from '../registry/schemas.js';
 import { zmqInputProperties } from '../inputs/zmq/schema.js';
 import { fileSinkSchema } from '../sinks/file/schema.js';
@@ -77,8 +77,8 @@ export const retrySchema = {
   additionalProperties: false,
   default: {},
   properties: {
-    initialDelayMs: { type: 'integer', minimum: 1, default: 100, description: 'first sink retry delay (doubles, with jitter)' },
-    maxDelayMs: { type: 'integer', minimum: 1, default: 10_000, description: 'longest sink retry delay' },
+    initialDelayMs: { type: 'integer', minimum: 1, maximum: MAX_TIMER_MS, default: 100, description: 'first sink retry delay (doubles, with jitter)' },
+    maxDelayMs: { type: 'integer', minimum: 1, maximum: MAX_TIMER_MS, default: 10_000, description: 'longest sink retry delay' },
   },
 } as const;
 

@@ -8,6 +8,12 @@ import type { Sink, SinkContext } from '../sinks/sink.js';
 /** Input and sink ids: also the `component_id` metric label and, in a pod, a port or directory name. */
 export const componentId = { type: 'string', pattern: '^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$' } as const;
 
+/**
+ * Largest millisecond delay for any setting that becomes a timer: Node's setTimeout/setInterval take a signed
+ * 32-bit delay and silently turn anything larger into 1 ms (Node docs, timers).
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** A JSON Schema node as the kind schemas write it (kept open: ajv and json-schema-to-ts read the details). */
 export type SchemaNode = { readonly [keyword: string]: unknown };
 

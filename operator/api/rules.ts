@@ -106,6 +106,12 @@ export const specRules: readonly SpecRule[] = [
     holds: (s) => s.autoscaler?.targetCPUUtilizationPercentage === undefined || s.resources.requests?.cpu !== undefined,
   },
   {
+    field: 'pipeline.batch.maxRecords',
+    message: 'pipeline.batch.maxRecords must not exceed pipeline.queue.maxRecords',
+    cel: '!has(self.pipeline) || !has(self.pipeline.batch) || !has(self.pipeline.queue) || !has(self.pipeline.batch.maxRecords) || !has(self.pipeline.queue.maxRecords) || self.pipeline.batch.maxRecords <= self.pipeline.queue.maxRecords',
+    holds: (s) => s.pipeline.batch.maxRecords <= s.pipeline.queue.maxRecords,
+  },
+  {
     // Operator-only: comparing a byte count with a resource.Quantity needs quantity arithmetic, which this
     // project does not want to depend on in the API server's CEL library version.
     field: 'pipeline.queue.maxBytes',

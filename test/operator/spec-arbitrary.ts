@@ -58,7 +58,7 @@ export const validSpec = fc
       pipeline: fc.record(
         {
           workers: fc.integer({ min: 0, max: 8 }),
-          queue: fc.record({ maxRecords: fc.integer({ min: 1, max: 10 ** 6 }), maxBytes: fc.integer({ min: 2 ** 22, max: 2 ** 26 }) }, { requiredKeys: [] }),
+          queue: fc.record({ maxRecords: fc.integer({ min: 10 ** 5, max: 10 ** 6 }), maxBytes: fc.integer({ min: 2 ** 22, max: 2 ** 26 }) }, { requiredKeys: [] }),
           batch: fc.record({ maxRecords: fc.integer({ min: 1, max: 10 ** 5 }), maxBytes: fc.integer({ min: 1024, max: 2 ** 22 }), maxDelayMs: fc.integer({ min: 0, max: 60_000 }) }, { requiredKeys: [] }),
           ackMode: fc.constantFrom('received', 'persisted'),
         },

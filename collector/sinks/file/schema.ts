@@ -1,6 +1,7 @@
 // file sink: the kind's config schema and docs. No I/O (see registry/kind.ts).
 import type { FromSchema } from 'json-schema-to-ts';
-import { componentId } from '../../registry/kind.js';
+import { resolve } from 'node:path';
+import { MAX_TIMER_MS, componentId } from '../../registry/kind.js';
 
 const mib = 1024 * 1024;
 
@@ -35,7 +36,7 @@ export const fileSinkSchema = {
       },
     },
     fsync: { enum: ['batch', 'interval', 'never'], default: 'batch', description: 'when written data is synced to disk' },
-    fsyncIntervalMs: { type: 'integer', minimum: 1, default: 1000, description: 'sync period with `fsync: interval`' },
+    fsyncIntervalMs: { type: 'integer', minimum: 1, maximum: MAX_TIMER_MS, default: 1000, description: 'sync period with `fsync: interval`' },
   },
 } as const;
 
@@ -46,5 +47,5 @@ export const fileSinkSpec = {
   type: 'file',
   schema: fileSinkSchema,
   // Two sinks appending to one file would interleave and rotate each other's data away.
-  claims: (cfg: FileSinkConfig) => [{ key: `file:${cfg.path}/${cfg.filename}`, what: `file ${cfg.path}/${cfg.filename}` }],
+  claims: (cfg: FileSinkConfig) => [{ key: `file:${resolve(cfg.path, cfg.filename)}`, what: `file ${resolve(cfg.path, cfg.filename)}` }],
 } as const;
