@@ -118,5 +118,6 @@ test('native payloads are opened and each record written; a bad one is rejected 
   assert.ok(outcome.perMessage[1] < 0, 'the malformed message is rejected');
   assert.equal(outcome.perMessage[2], 3);
   assert.deepEqual(lines.map((l) => l.message), ['r1', 'r2', 'r3', 'r1', 'r2', 'r3']);
-  assert.equal(outcome.discards['3:malformed'], 2);
+  // One message was rejected; the 2 its header claims is the sender's word, which could be any number.
+  assert.equal(outcome.discards['3:malformed'], 1);
 });

@@ -51,6 +51,9 @@ export interface ChunkOutcome {
 }
 
 
+/** Flag of a record kept as plain text because decoding it failed (docs/configuration.md, record flags). */
+export const UNDECODABLE_FLAG = 'undecodable';
+
 function discard(o: ChunkOutcome, m: PackedMessage, reason: string, n: number): void {
   const k = `${m.input}:${reason}`;
   o.discards[k] = (o.discards[k] ?? 0) + n;
@@ -88,12 +91,19 @@ export class ChunkProcessor {
     const outcome: ChunkOutcome = { perMessage: [], records: 0, discards: {}, flagged: 0 };
     for (const m of readChunk(buffer, length)) {
       let n: number;
+      const start = out.pos;
       try {
         n = m.kind === KIND_NATIVE ? this.native(m, out, outcome) : this.frames(m, out, outcome);
       } catch (err) {
-        if (!(err instanceof ProtocolError)) throw err;
-        n = -reasonCode(err.reason);
-        discard(outcome, m, err.reason, Math.max(1, m.recordCount));
+        // One message's failure never costs its chunk neighbours: its partial output goes, the rest stays.
+        // Anything but a ProtocolError is a fault this message will cause again on every retry, so it is
+        // refused for good (`malformed`), never `busy`.
+        out.pos = start;
+        const reason = err instanceof ProtocolError ? err.reason : 'malformed';
+        n = -reasonCode(reason);
+        // Count what was rejected, not what the sender declared: a native batch whose payload could not be
+        // opened is one message, whatever record count its header claims.
+        discard(outcome, m, reason, m.kind === KIND_NATIVE ? 1 : Math.max(1, m.frames.length));
       }
       outcome.perMessage.push(n);
       if (n > 0) outcome.records += n;
@@ -224,22 +234,40 @@ export class ChunkProcessor {
     const slice = b.subarray(s, end);
     const text = decoder.decode(slice);
     const invalidUtf8 = text.includes('\uFFFD') && !isUtf8(slice);
-    const rec = this.opts.decode(text, {
-      input: input.id,
-      format: input.format,
-      topic: topic ? decoder.decode(topic) : undefined,
-      topics: topic ? undefined : input.topics,
-      anyTopic: topic === undefined && this.prefixes[m.input].anyTopic,
-      receivedAt: this.iso(m.receivedAt),
-      hostname: this.opts.hostname,
-      invalidUtf8,
-    });
-    if (flags.length) {
-      rec.flags = rec.flags ? [...rec.flags, ...flags] : flags;
-      o.flagged++;
+    const topicText = topic ? decoder.decode(topic) : undefined;
+    let line: string;
+    let changed = flags.length > 0;
+    try {
+      const rec = this.opts.decode(text, {
+        input: input.id,
+        format: input.format,
+        topic: topicText,
+        topics: topic ? undefined : input.topics,
+        anyTopic: topic === undefined && this.prefixes[m.input].anyTopic,
+        receivedAt: this.iso(m.receivedAt),
+        hostname: this.opts.hostname,
+        invalidUtf8,
+      });
+      if (flags.length) rec.flags = rec.flags ? [...rec.flags, ...flags] : flags;
+      line = stringifyRecord(rec);
+    } catch {
+      // A record a decoder cannot handle (e.g. JSON nested deeper than the stack: JSON.stringify of the parsed
+      // value overflows it) is kept as its text, flagged, instead of failing the message and its neighbours.
+      line = JSON.stringify(this.undecodable(text, input.id, topicText, m.receivedAt, invalidUtf8, flags));
+      changed = true;
     }
-    out.str(stringifyRecord(rec));
+    if (changed) o.flagged++;
+    out.str(line);
     out.raw(this.lineEnd.subarray(2));
     return 1;
+  }
+
+  /** The record of a text no decoder could read: strings only, so serialising it cannot fail. */
+  private undecodable(text: string, input: string, topic: string | undefined, receivedAt: number, invalidUtf8: boolean, flags: string[]): LogRecord {
+    const rec: LogRecord = { ts: this.iso(receivedAt), input, message: text };
+    if (topic !== undefined) rec.topic = topic;
+    if (this.opts.hostname) rec.host = this.opts.hostname;
+    rec.flags = [...flags, ...(invalidUtf8 ? ['invalid_utf8'] : []), UNDECODABLE_FLAG];
+    return rec;
   }
 }
