@@ -35,6 +35,12 @@ export class BufferPool {
     return new ArrayBuffer(Math.max(minBytes, this.bufferBytes));
   }
 
+  /** Counts a buffer that had to be allocated elsewhere (a worker's output outgrew its pooled buffer). */
+  miss(): void {
+    this.misses++;
+    this.onMiss();
+  }
+
   /** Returns a buffer; detached (transferred away) and odd-sized buffers are not kept. */
   give(b: ArrayBuffer): void {
     if (b.byteLength !== this.bufferBytes || this.free.length >= this.capacity) return;

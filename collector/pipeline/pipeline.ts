@@ -63,6 +63,8 @@ export interface PipelineDeps {
 export class Pipeline {
   private builder?: ChunkBuilder;
   private builderMessages: Inbound[] = [];
+  /** Admission bytes (for native: declared decompressed sizes) of the messages in the open chunk. */
+  private builderCharged = 0;
   private ready: Chunk[] = [];
   private inflight = 0;
   private readonly maxInflight: number;
@@ -84,12 +86,18 @@ export class Pipeline {
     // (allocate twice the size, copy) for nearly every chunk, and the odd-sized result was dropped by the pool
     // for the GC. Half a buffer of input keeps ordinary output within one pooled buffer. A message bigger than
     // that still gets a chunk of its own.
-    const full = this.builder !== undefined && this.builder.messages > 0 && this.builder.offset + size > this.d.pool.bufferBytes / 2;
+    // The same bound applies to what the chunk will expand to: a compressed native payload is charged its
+    // declared decompressed size, so a chunk of small compressed messages cannot make a worker inflate
+    // gigabytes at once. Only a single message may exceed it (and it is bounded by limits.maxDecompressedBytes).
+    const half = this.d.pool.bufferBytes / 2;
+    const full = this.builder !== undefined && this.builder.messages > 0 && (this.builder.offset + size > half || this.builderCharged + m.admitted.bytes > half);
     if (!this.builder || full || !this.builder.fits(size)) {
       if (this.builder) this.seal();
       this.builder = new ChunkBuilder(this.d.pool.take(size));
+      this.builderCharged = 0;
     }
     this.builder.add(m, size);
+    this.builderCharged += m.admitted.bytes;
     this.builderMessages.push(m);
     if (!this.scheduled) {
       // Everything received in this turn of the event loop travels in one chunk.
@@ -145,13 +153,15 @@ export class Pipeline {
       this.d.onChunkError(c.error ?? new Error('chunk failed'));
       for (const m of c.messages) {
         m.reply?.({ ok: false, reason: 'busy', detail: 'internal processing error; retry' });
-        inputMetrics[m.input].discarded('internal_error').inc(Math.max(1, m.recordCount || m.frames.length));
+        // Counted as received: a native header's record count is the sender's claim, not what was lost.
+        inputMetrics[m.input].discarded('internal_error').inc(m.kind === KIND_NATIVE ? 1 : Math.max(1, m.frames.length));
         admission.release(m.admitted.records, m.admitted.bytes);
       }
       return;
     }
     const { outcome, output, grew } = c.result;
-    if (grew) this.d.pool.misses++;
+    // Through the pool, so the metric and /status count the same misses.
+    if (grew) this.d.pool.miss();
     let records = 0;
     let bytes = 0;
     const acks: ReplyFn[] = [];
@@ -178,6 +188,14 @@ export class Pipeline {
     for (const [key, count] of Object.entries(outcome.discards)) {
       const colon = key.indexOf(':');
       inputMetrics[Number(key.slice(0, colon))].discarded(key.slice(colon + 1)).inc(count);
+    }
+    // The queue's byte budget is about memory, and from here on what is held is the NDJSON, which can be several
+    // times what was received (a control byte becomes six bytes `\u00XX`). Charge the difference until the
+    // write is done, so inputs stop reading while expanded output waits for the sinks.
+    const expansion = Math.max(0, output.byteLength - bytes);
+    if (expansion > 0) {
+      admission.add(0, expansion);
+      bytes += expansion;
     }
     if (output.byteLength === 0) {
       admission.release(records, bytes);

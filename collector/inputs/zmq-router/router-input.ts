@@ -89,7 +89,10 @@ export class RouterInput implements Input {
       return;
     }
     const records = header.recordCount;
-    admission.add(records, bytes);
+    // Memory follows the decompressed size, not the wire size: a 100-byte brotli payload may declare 31 MiB.
+    // The worker refuses a payload whose real size differs from the declaration (openPayload).
+    const charged = Math.max(bytes, header.uncompressedLength);
+    admission.add(records, charged);
     const seq = header.seq;
     const noAck = header.noAck;
     pipeline.submit({
@@ -99,7 +102,7 @@ export class RouterInput implements Input {
       recordCount: records,
       frames,
       receivedAt,
-      admitted: { records, bytes },
+      admitted: { records, bytes: charged },
       reply: (r) => {
         if (r.ok) {
           this.ctx.observeAckLatency((Date.now() - receivedAt) / 1000);
