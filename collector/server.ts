@@ -75,7 +75,18 @@ export class Collector {
     this.admission = admission;
     metrics.queue = () => ({ records: admission.records, bytes: admission.bytes });
     const sinkMetrics = new Map<string, ComponentMetrics>(cfg.sinks.map((s) => [s.id, metrics.component(s.id, 'sink', s.type)]));
-    this.sinks = cfg.sinks.map((s) => kindOf(this.kinds.sinks, s.type).create(s, { log, metrics, component: sinkMetrics.get(s.id), retry: cfg.retry }));
+    this.sinks = cfg.sinks.map((s) =>
+      kindOf(this.kinds.sinks, s.type).create(s, {
+        log,
+        metrics,
+        component: sinkMetrics.get(s.id),
+        retry: cfg.retry,
+        onRetention: (d) => {
+          metrics.retentionFiles.labels(s.id).inc();
+          metrics.retentionRecords.labels(s.id).inc(d.records);
+        },
+      }),
+    );
     for (const s of this.sinks) await s.open();
     this.stage = new SinkStage(
       this.sinks,
@@ -173,10 +184,13 @@ export class Collector {
 
   /**
    * Re-reads what may change under a running collector without a restart (SIGHUP, `zlog start`): the allowed
-   * CurveZMQ client keys of every CURVE input. A failed read keeps the previous keys (logged and counted).
+   * CurveZMQ client keys of every CURVE input (a failed read keeps the previous keys, logged and counted), and
+   * the output files, reopened by path.
    */
   reload(reason: string): void {
     for (const c of this.curves) c.reload(reason);
+    // logrotate's postrotate convention: after moving the files it sends SIGHUP to have them reopened.
+    this.reopenOutputs();
   }
 
   /**
@@ -222,6 +236,12 @@ export class Collector {
     const result = { ok: outcome === 'done', unwritten, elapsedMs: Date.now() - t0 };
     this.log.info(result, 'drain finished');
     return result;
+  }
+
+  /** Every sink reopens its output files by path (SIGHUP, after logrotate moved them). */
+  reopenOutputs(): void {
+    this.log.info({ sinks: this.sinks.filter((s) => s.reopen).map((s) => s.id) }, 'reopening output files');
+    for (const s of this.sinks) s.reopen?.();
   }
 
   /** Releases everything (sockets, workers, files, HTTP). */

@@ -7,8 +7,9 @@ set -euo pipefail
 # buildah + debootstrap: the image builds (scripts/build-images.sh, test/images) without a registry or Docker engine.
 # containerd .. socat: the cluster's kubelet node (test/cluster/node.ts); its own containerd is started by the
 # harness with a config of its own, never Debian's service (policy-rc.d below keeps that one from starting).
+# logrotate: the file sink under external rotation (SIGHUP reopen), as users run it.
 pkgs=(rsyslog rsyslog-czmq python3-zmq prometheus openssl buildah debootstrap
-      containerd runc containernetworking-plugins iptables conntrack socat)
+      containerd runc containernetworking-plugins iptables conntrack socat logrotate)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

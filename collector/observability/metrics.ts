@@ -46,6 +46,8 @@ export class Metrics {
   readonly ready: client.Gauge;
   readonly draining: client.Gauge;
   readonly sinkRetries: client.Counter<'component_id'>;
+  readonly retentionFiles: client.Counter<'component_id'>;
+  readonly retentionRecords: client.Counter<'component_id'>;
   readonly live: client.Gauge;
   readonly healthStatus: client.Gauge<'check'>;
   readonly healthValue: client.Gauge<'check'>;
@@ -94,6 +96,8 @@ export class Metrics {
     this.workerBusy = new client.Gauge({ name: 'zlog_worker_busy_ratio', help: 'Share of the last interval a worker spent processing.', labelNames: ['worker'], registers: [r] });
     this.ready = new client.Gauge({ name: 'zlog_ready', help: '1 when the collector accepts records (readiness).', registers: [r] });
     this.draining = new client.Gauge({ name: 'zlog_draining', help: '1 while the collector drains.', registers: [r] });
+    this.retentionFiles = new client.Counter({ name: 'zlog_file_retention_deleted_files_total', help: 'Rotated files a file sink deleted by its retention policy.', labelNames: ['component_id'], registers: [r] });
+    this.retentionRecords = new client.Counter({ name: 'zlog_file_retention_deleted_records_total', help: 'Records (acknowledged, written) in the rotated files retention deleted.', labelNames: ['component_id'], registers: [r] });
     this.sinkRetries = new client.Counter({ name: 'zlog_sink_retries_total', help: 'Sink write/sync attempts retried after an error.', labelNames: ['component_id'], registers: [r] });
     // Health (collector/health/): one series per check; the set of checks is fixed by the configuration.
     this.live = new client.Gauge({ name: 'zlog_live', help: '1 while the collector is alive (same as /healthz at the last health evaluation).', registers: [r] });

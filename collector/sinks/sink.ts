@@ -13,6 +13,15 @@ export interface SinkContext {
   component?: ComponentMetrics;
   /** The collector's sink retry policy (`retry`), for sinks that retry on their own (disk buffer forwarder). */
   retry?: { initialDelayMs: number; maxDelayMs: number };
+  /** A sink that deletes written data by policy (file retention) reports each deletion here (metrics). */
+  onRetention?: (d: RetentionDeletion) => void;
+}
+
+/** One file deleted by retention: acknowledged records gone on purpose, counted and logged. */
+export interface RetentionDeletion {
+  file: string;
+  records: number;
+  bytes: number;
 }
 
 export interface Sink {
@@ -26,4 +35,6 @@ export interface Sink {
   close(): Promise<void>;
   /** Extra fields for /status (e.g. a disk buffer's fill and the store's last error). */
   status?(): Record<string, unknown>;
+  /** Closes and reopens output files by path (SIGHUP after external rotation); sinks without files omit it. */
+  reopen?(): void;
 }

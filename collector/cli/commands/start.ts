@@ -1,5 +1,6 @@
 // `zlog start`: runs the collector until SIGTERM/SIGINT or POST /drain, then drains and exits 0 (1 when the
-// drain could not write everything in time). A second signal exits at once.
+// drain could not write everything in time). A second signal exits at once; a signal before start-up finished
+// closes what exists and exits 1. SIGHUP reloads CurveZMQ keys and reopens the output files.
 import { Option, type Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import type { CollectorConfig } from '../../config/types.js';
@@ -53,7 +54,16 @@ async function start(flags: StartFlags): Promise<number> {
   const collector = new Collector(cfg, { log: createLogger(cfg.log.level, undefined, flags.logFormat) });
   const { log } = collector;
   let signals = 0;
+  let started = false;
   const onSignal = (sig: NodeJS.Signals) => {
+    if (!started) {
+      // Nothing was accepted yet, so there is nothing to drain: close what start() opened so far and go. A part
+      // that never settles (mkdir under /proc) must not hold the exit, hence the timer.
+      log.warn({ signal: sig }, 'signal during start-up; closing what was opened and exiting');
+      setTimeout(() => process.exit(EXIT.failure), 2000).unref();
+      void collector.close().finally(() => process.exit(EXIT.failure));
+      return;
+    }
     signals++;
     if (signals > 1) {
       log.warn({ signal: sig }, 'second signal: exiting without finishing the drain');
@@ -64,13 +74,15 @@ async function start(flags: StartFlags): Promise<number> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
-  // SIGHUP reloads (the allowed CurveZMQ client keys); it never stops the collector.
+  // SIGHUP reloads (the allowed CurveZMQ client keys) and reopens output files; it never stops the collector.
   process.on('SIGHUP', () => {
     log.info({ signal: 'SIGHUP' }, 'signal received; reloading');
     collector.reload('SIGHUP');
   });
+  log.info({ pid: process.pid }, 'collector starting');
   try {
     await collector.start();
+    started = true;
   } catch (err) {
     log.fatal({ err }, 'collector failed to start');
     await collector.close().catch(() => {});

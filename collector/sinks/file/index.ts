@@ -3,4 +3,4 @@ import type { SinkKind } from '../../registry/kind.js';
 import { FileSink } from './file-sink.js';
 import { fileSinkSpec, type FileSinkConfig } from './schema.js';
 
-export const fileSinkKind: SinkKind<'file', FileSinkConfig> = { ...fileSinkSpec, create: (cfg, ctx) => new FileSink(cfg, ctx.log) };
+export const fileSinkKind: SinkKind<'file', FileSinkConfig> = { ...fileSinkSpec, create: (cfg, ctx) => new FileSink(cfg, ctx.log, Date.now, ctx.onRetention) };

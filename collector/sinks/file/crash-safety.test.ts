@@ -1,0 +1,137 @@
+// Issue 9, files on disk: a crash during gzip never costs a rotated file, retention deletes whole files (never
+// the only readable copy) and says so, a moved or deleted output file is noticed and reopened, and opening a
+// file that never answers (a FIFO) fails with a clear error instead of hanging.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { gzipSync, gunzipSync } from 'node:zlib';
+import { pino } from 'pino';
+import { SinkError } from '../../errors.js';
+import type { RetentionDeletion } from '../sink.js';
+import { FileSink, OPEN_TIMEOUT_MS } from './file-sink.js';
+import type { FileSinkConfig } from './schema.js';
+
+const log = pino({ level: 'silent' });
+
+function cfg(path: string, over: Partial<FileSinkConfig> = {}): FileSinkConfig {
+  return {
+    id: 'file',
+    type: 'file',
+    path,
+    filename: 'zlog.ndjson',
+    rotation: { maxBytes: 4096, maxAgeSeconds: 0 },
+    compress: true,
+    retention: { maxFiles: 20, maxAgeSeconds: 0 },
+    fsync: 'batch',
+    fsyncIntervalMs: 1000,
+    ...over,
+  };
+}
+
+const lines = (from: number, n: number) => Array.from({ length: n }, (_, i) => JSON.stringify({ message: `record ${from + i}` }) + '\n').join('');
+
+async function until<T>(what: string, f: () => T | undefined, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = f();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+test('a crash during gzip is repaired at start: partial .gz and .gz.tmp go, the complete original is compressed', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'zlog-crash-'));
+  const x = 'zlog-20261129T100000.000Z-1.ndjson';
+  const y = 'zlog-20261129T100001.000Z-2.ndjson';
+  writeFileSync(join(dir, x), lines(0, 408));
+  writeFileSync(join(dir, `${x}.gz`), gzipSync(Buffer.from(lines(0, 408))).subarray(0, 20)); // torn, as an older version left it
+  writeFileSync(join(dir, y), lines(408, 10));
+  writeFileSync(join(dir, `${y}.gz.tmp`), Buffer.alloc(7)); // partial gzip of this version
+  const sink = new FileSink(cfg(dir), log);
+  await sink.open();
+  const names = await until('recovery', () => {
+    const n = readdirSync(dir).sort();
+    return n.length === 3 && n.every((f) => f === 'zlog.ndjson' || (f.endsWith('.gz') && !f.endsWith('.tmp'))) ? n : undefined;
+  });
+  await sink.close();
+  assert.deepEqual(names, [`${x}.gz`, `${y}.gz`, 'zlog.ndjson']);
+  assert.equal(gunzipSync(readFileSync(join(dir, `${x}.gz`))).toString(), lines(0, 408));
+  assert.equal(gunzipSync(readFileSync(join(dir, `${y}.gz`))).toString(), lines(408, 10));
+});
+
+test('retention counts NAME and NAME.gz as one file, never keeps a torn copy in place of a complete one, and reports each deletion', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'zlog-ret-'));
+  const x = 'zlog-20261129T100000.000Z-1.ndjson';
+  const y = 'zlog-20261129T100001.000Z-2.ndjson';
+  writeFileSync(join(dir, x), lines(0, 408));
+  writeFileSync(join(dir, `${x}.gz`), Buffer.alloc(0));
+  writeFileSync(join(dir, `${y}.gz`), gzipSync(Buffer.from(lines(408, 5))));
+  const deleted: RetentionDeletion[] = [];
+  const sink = new FileSink(cfg(dir, { retention: { maxFiles: 2, maxAgeSeconds: 0 } }), log, Date.now, (d) => deleted.push(d));
+  await sink.open();
+  await until('recovery', () => (readdirSync(dir).length === 3 && !readdirSync(dir).includes(x) ? true : undefined));
+  // Two rotated files, two allowed: the 408 acknowledged records are all still readable.
+  assert.equal(deleted.length, 0);
+  assert.equal(gunzipSync(readFileSync(join(dir, `${x}.gz`))).toString(), lines(0, 408));
+  // One more rotation: now the oldest whole file goes, counted with its records.
+  const body = Buffer.from(lines(1000, 200));
+  await sink.write([body], body.length);
+  await sink.write([Buffer.from(lines(2000, 1))], Buffer.byteLength(lines(2000, 1)));
+  await until('retention', () => (deleted.length === 1 ? true : undefined));
+  await sink.close();
+  assert.equal(deleted[0].records, 408);
+  assert.ok(deleted[0].file.endsWith(`${x}.gz`));
+  const left = readdirSync(dir).sort();
+  assert.ok(!left.some((n) => n.startsWith(x)), left.join(' '));
+  assert.equal(left.filter((n) => n.endsWith('.gz')).length, 2, left.join(' '));
+});
+
+test('a moved or deleted output file is noticed and a new one opened at the path; reopen() does it at once', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'zlog-moved-'));
+  const sink = new FileSink(cfg(dir, { rotation: { maxBytes: 1 << 20, maxAgeSeconds: 0 } }), log);
+  await sink.open();
+  const w = async (s: string) => sink.write([Buffer.from(s)], Buffer.byteLength(s));
+  await w(lines(0, 3));
+  renameSync(join(dir, 'zlog.ndjson'), join(dir, 'zlog.ndjson.1'));
+  // The watch notices within about a second, without a write.
+  await until('reopen after move', () => (readdirSync(dir).includes('zlog.ndjson') ? true : undefined), 5000);
+  await w(lines(3, 2));
+  unlinkSync(join(dir, 'zlog.ndjson'));
+  await until('reopen after delete', () => (readdirSync(dir).includes('zlog.ndjson') ? true : undefined), 5000);
+  await w(lines(5, 1));
+  renameSync(join(dir, 'zlog.ndjson'), join(dir, 'zlog.ndjson.2'));
+  sink.reopen();
+  await w(lines(6, 1));
+  await sink.close();
+  assert.equal(readFileSync(join(dir, 'zlog.ndjson.1'), 'utf8'), lines(0, 3));
+  assert.equal(readFileSync(join(dir, 'zlog.ndjson.2'), 'utf8'), lines(5, 1));
+  assert.equal(readFileSync(join(dir, 'zlog.ndjson'), 'utf8'), lines(6, 1));
+});
+
+test('a FIFO nobody reads fails the open at once with a clear error; a path that never answers fails after the open timeout', { timeout: OPEN_TIMEOUT_MS + 20_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'zlog-fifo-'));
+  execFileSync('mkfifo', [join(dir, 'zlog.ndjson')]);
+  const fifo = new FileSink(cfg(dir), log);
+  const err = await fifo.open().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof SinkError, String(err));
+  assert.match(err.message, /open .*zlog\.ndjson: ENXIO is a FIFO \(named pipe\) that no process reads/);
+  await fifo.close();
+  // mkdir under /proc never settles (FACTS.md).
+  const stuck = new FileSink(cfg(`/proc/zlog-${process.pid}-${Date.now()}/out`), log);
+  const t0 = Date.now();
+  const err2 = await stuck.open().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  assert.ok(err2 instanceof SinkError, String(err2));
+  assert.match(err2.message, /ETIMEDOUT did not complete within \d+ ms/);
+  assert.ok(Date.now() - t0 >= OPEN_TIMEOUT_MS - 100);
+  await stuck.close();
+});
