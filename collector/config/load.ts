@@ -174,7 +174,7 @@ function sameAddress(a: string, b: string): boolean {
 
 /**
  * TCP ports: at most 65535 (the endpoint pattern only limits digits; libzmq takes 99999 modulo 2^16), and no
- * port bound twice by the inputs (of any kind that binds) and the HTTP server, which otherwise fails only at
+ * port bound twice by the inputs (of any kind that binds), the HTTP server and the admin listener, which otherwise fails only at
  * bind time with exit 1 instead of a configuration error. Port 0 and `*` pick a free port and never collide.
  */
 function portIssues(cfg: CollectorConfig): string[] {
@@ -196,10 +196,13 @@ function portIssues(cfg: CollectorConfig): string[] {
     });
   });
   if (cfg.http.port > 0) ports.push({ path: 'http.port', host: cfg.http.host, port: cfg.http.port });
+  if (cfg.admin.port > 0) ports.push({ path: 'admin.port', host: cfg.admin.host, port: cfg.admin.port });
   for (let a = 0; a < ports.length; a++) {
     for (let b = a + 1; b < ports.length; b++) {
       const x = ports[a];
       const y = ports[b];
+      // http.port against admin.port has its own rule above.
+      if (x.path === 'http.port' && y.path === 'admin.port') continue;
       if (x.port === y.port && sameAddress(x.host, y.host)) issues.push(`${y.path}: port ${y.port} is already bound by ${x.path}`);
     }
   }

@@ -16,11 +16,11 @@ import type { ProcessorInput } from './processor.js';
 import { WorkerPool } from './worker-pool.js';
 
 const inputs: ProcessorInput[] = [
-  { id: 'pull', format: 'auto', framing: 'frame', topicFrame: false, topics: [''] },
-  { id: 'json', format: 'json', framing: 'frame', topicFrame: false, topics: [''] },
-  { id: 'syslog', format: 'syslog', framing: 'lines', topicFrame: false, topics: [''] },
-  { id: 'sub', format: 'auto', framing: 'frame', topicFrame: true, topics: ['', 'logs.'] },
-  { id: 'native', format: 'auto', framing: 'frame', topicFrame: false, topics: [''] },
+  { id: 'pull', type: 'zmq-pull', format: 'auto', framing: 'frame', topicFrame: false, topics: [''] },
+  { id: 'json', type: 'zmq-pull', format: 'json', framing: 'frame', topicFrame: false, topics: [''] },
+  { id: 'syslog', type: 'zmq-pull', format: 'syslog', framing: 'lines', topicFrame: false, topics: [''] },
+  { id: 'sub', type: 'zmq-sub', format: 'auto', framing: 'frame', topicFrame: true, topics: ['', 'logs.'] },
+  { id: 'native', type: 'zmq-router', format: 'auto', framing: 'frame', topicFrame: false, topics: [''] },
 ];
 const init = { inputs, maxRecordBytes: 1 << 20, maxDecompressedBytes: 1 << 24, hostname: 'h' };
 const pool = new BufferPool(4, 1 << 16);
