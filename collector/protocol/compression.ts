@@ -66,14 +66,20 @@ export function decompress(data: Buffer, kind: Compression, maxOutputBytes: numb
   }
   // zlib rejects maxOutputLength 0; a stream that decompresses to nothing still fits in 1.
   const maxOutputLength = Math.max(1, maxOutputBytes);
+  let out: { buffer: Buffer; engine: { bytesWritten: number } };
   try {
+    // `info: true` returns the engine too: its bytesWritten is the input the stream consumed, which is how
+    // trailing bytes after the end of a deflate or brotli stream show (zlib stops there and ignores them).
     switch (kind) {
       case 'gzip':
-        return zlib.gunzipSync(data, { maxOutputLength });
+        out = zlib.gunzipSync(data, { maxOutputLength, info: true }) as unknown as typeof out;
+        break;
       case 'deflate':
-        return zlib.inflateSync(data, { maxOutputLength });
+        out = zlib.inflateSync(data, { maxOutputLength, info: true }) as unknown as typeof out;
+        break;
       case 'brotli':
-        return zlib.brotliDecompressSync(data, { maxOutputLength });
+        out = zlib.brotliDecompressSync(data, { maxOutputLength, info: true } as zlib.BrotliOptions) as unknown as typeof out;
+        break;
     }
   } catch (err) {
     if (isTooLarge(err)) {
@@ -82,4 +88,9 @@ export function decompress(data: Buffer, kind: Compression, maxOutputBytes: numb
     const what = err instanceof Error ? err.message : String(err);
     throw new ProtocolError('malformed', `${kind} payload does not decompress: ${what}`, { cause: err });
   }
+  const consumed = out.engine.bytesWritten;
+  if (consumed !== data.length) {
+    throw new ProtocolError('malformed', `${kind} payload has ${data.length - consumed} bytes after the end of its compressed stream`);
+  }
+  return out.buffer;
 }
