@@ -104,14 +104,20 @@ export class FileSink implements Sink {
     await mkdir(this.cfg.path, { recursive: true });
     // open(2) of a FIFO blocks until a reader appears, and a thread blocked there keeps even process.exit()
     // from finishing: probe without blocking first, and fail at once while nobody reads.
+    // The probe stays open until the real descriptor is: closing the only writer would end the reader (EOF).
+    let probe: FileHandle | undefined;
     if ((await stat(this.currentPath).catch(() => undefined))?.isFIFO()) {
-      const probe = await open(this.currentPath, constants.O_WRONLY | constants.O_NONBLOCK).catch((err: NodeJS.ErrnoException) => {
+      probe = await open(this.currentPath, constants.O_WRONLY | constants.O_NONBLOCK).catch((err: NodeJS.ErrnoException) => {
         if (err.code === 'ENXIO') throw Object.assign(new Error('is a FIFO (named pipe) that no process reads'), { code: 'ENXIO' });
         throw err;
       });
-      await probe.close();
     }
-    const fh = await open(this.currentPath, 'a');
+    let fh: FileHandle;
+    try {
+      fh = await open(this.currentPath, 'a');
+    } finally {
+      await probe?.close();
+    }
     const st = await fh.stat();
     this.fh = fh;
     this.ino = st.ino;
