@@ -6,7 +6,7 @@
 //   zeromq: zeromq.js `receive()` per message (case raw); native: the addon's receive thread, which hands
 //   over packed chunks of many messages (case rawnative).
 import { Pull } from 'zeromq';
-import { loadNativeReceive } from '../collector/inputs/native-receive.js';
+import { loadNativeReceive } from '../collector/inputs/zmq/native-receive.js';
 
 const records = Number(process.argv[2]);
 const quietMs = Number(process.argv[3] ?? 10) * 1000;
@@ -47,7 +47,7 @@ if (mode === 'zeromq') {
   let n = 0;
   let bytes = 0;
   let last = Date.now();
-  const r = new addon.Receiver({ type: 'pull', inputIndex: 0, receiveHighWaterMark: 1000, maxFrameBytes: 1 << 24, maxMessageBytes: 1 << 24 }, (buf, _len, messages, b) => {
+  const r = new addon.Receiver({ type: 'pull', inputIndex: 0, receiveHighWaterMark: 1000, maxFrameBytes: 1 << 24, maxMessageBytes: 1 << 24 }, (buf, _len, messages, _frames, b) => {
     n += messages;
     bytes += b;
     last = Date.now();

@@ -8,7 +8,7 @@ import type { ComponentMetrics } from '../observability/metrics.js';
 import type { StageItem } from '../sinks/sink-stage.js';
 import type { Admission } from './admission.js';
 import type { BufferPool } from './buffer-pool.js';
-import { ChunkBuilder, KIND_NATIVE, packedSize } from './chunk.js';
+import { ChunkBuilder, KIND_FRAMES, KIND_NATIVE, packedSize } from './chunk.js';
 import { REASON_CODES } from '../protocol/reply.js';
 import type { ChunkResult } from './worker-pool.js';
 
@@ -25,6 +25,22 @@ export interface Inbound {
   admitted: { records: number; bytes: number };
   /** Native messages: how to acknowledge. */
   reply?: ReplyFn;
+  /**
+   * Set for a block of messages the input packed itself (the native receive path): how many messages of the
+   * chunk this entry stands for. `frames` is empty then, and `admitted` covers the whole block.
+   */
+  packed?: number;
+}
+
+/** A chunk the input packed itself, in chunk.ts layout, all messages from one input and without replies. */
+export interface PackedInbound {
+  input: number;
+  buffer: ArrayBuffer;
+  /** Bytes of `buffer` in use. */
+  length: number;
+  messages: number;
+  receivedAt: number;
+  admitted: { records: number; bytes: number };
 }
 
 interface Chunk {
@@ -112,6 +128,22 @@ export class Pipeline {
     }
   }
 
+  /**
+   * Takes a chunk an input packed itself (the native receive path) as one chunk of its own, after whatever was
+   * submitted before it, so arrival order is kept. The main thread does nothing per message.
+   */
+  submitPacked(p: PackedInbound): void {
+    this.seal();
+    const block: Inbound = { input: p.input, kind: KIND_FRAMES, compression: 0, recordCount: 0, frames: [], receivedAt: p.receivedAt, admitted: p.admitted, packed: p.messages };
+    this.ready.push({ seq: this.nextSeq++, messages: [block], packed: { buffer: p.buffer, length: p.length, messages: p.messages } } as Chunk);
+    if (this.inflight < this.maxInflight) this.pump();
+  }
+
+  /** A pooled buffer for an input that packs its own chunks, and how much of it to fill (see submit()). */
+  takeChunkBuffer(): { buffer: ArrayBuffer; fillBytes: number } {
+    return { buffer: this.d.pool.take(), fillBytes: this.d.pool.bufferBytes / 2 };
+  }
+
   private seal(): void {
     if (!this.builder || this.builder.messages === 0) return;
     const chunk: Chunk & { packed: ReturnType<ChunkBuilder['finish']> } = { seq: this.nextSeq++, messages: this.builderMessages, packed: this.builder.finish() };
@@ -154,7 +186,7 @@ export class Pipeline {
       for (const m of c.messages) {
         m.reply?.({ ok: false, reason: 'busy', detail: 'internal processing error; retry' });
         // Counted as received: a native header's record count is the sender's claim, not what was lost.
-        inputMetrics[m.input].discarded('internal_error').inc(m.kind === KIND_NATIVE ? 1 : Math.max(1, m.frames.length));
+        inputMetrics[m.input].discarded('internal_error').inc(m.packed ? m.admitted.records : m.kind === KIND_NATIVE ? 1 : Math.max(1, m.frames.length));
         admission.release(m.admitted.records, m.admitted.bytes);
       }
       return;
@@ -168,13 +200,23 @@ export class Pipeline {
     // Summed per input and added once per chunk: a counter update per message (one per record on PULL
     // inputs) was a visible share of the main thread.
     const received = new Array<number>(inputMetrics.length).fill(0);
-    c.messages.forEach((m, i) => {
-      const n = outcome.perMessage[i];
+    let i = 0;
+    for (const m of c.messages) {
+      if (m.packed) {
+        // A block the input packed: no replies; rejected messages (< 0) were counted as discards by the worker.
+        let n = 0;
+        for (const end = i + m.packed; i < end; i++) if (outcome.perMessage[i] > 0) n += outcome.perMessage[i];
+        received[m.input] += n;
+        records += m.admitted.records;
+        bytes += m.admitted.bytes;
+        continue;
+      }
+      const n = outcome.perMessage[i++];
       if (n < 0) {
         const reason = REASON_CODES[-n] ?? 'malformed';
         m.reply?.({ ok: false, reason, detail: `payload rejected: ${reason}` });
         admission.release(m.admitted.records, m.admitted.bytes);
-        return;
+        continue;
       }
       received[m.input] += n;
       records += m.admitted.records;
@@ -183,7 +225,7 @@ export class Pipeline {
         if (ackMode === 'received' || m.kind !== KIND_NATIVE) m.reply({ ok: true });
         else acks.push(m.reply);
       }
-    });
+    }
     received.forEach((n, input) => n > 0 && inputMetrics[input].received.inc(n));
     for (const [key, count] of Object.entries(outcome.discards)) {
       const colon = key.indexOf(':');

@@ -52,6 +52,7 @@ struct Delivery {
   uint8_t* owned;
   size_t len;
   uint32_t messages;
+  uint64_t frames;
   uint64_t bytes;
   bool drained;  // the last delivery of a stopAccepting(): the socket is closed
 };
@@ -153,11 +154,17 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
     return env.Undefined();
   }
 
-  // lend(arrayBuffer): a buffer the thread may fill. JavaScript must not touch it until it comes back.
+  // lend(arrayBuffer[, fillBytes]): a buffer the thread may fill (up to fillBytes). JavaScript must not touch it
+  // until it comes back.
   Napi::Value Lend(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!info[0].IsArrayBuffer()) return ThrowValue(env, "lend(ArrayBuffer) expected");
     Napi::ArrayBuffer ab = info[0].As<Napi::ArrayBuffer>();
+    size_t cap = ab.ByteLength();
+    if (info.Length() > 1 && info[1].IsNumber()) {
+      int64_t fill = info[1].ToNumber().Int64Value();
+      if (fill > 0 && static_cast<size_t>(fill) < cap) cap = static_cast<size_t>(fill);
+    }
     uint32_t slot;
     {
       std::lock_guard<std::mutex> g(mu_);
@@ -169,7 +176,7 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
         refs_.emplace_back();
       }
       refs_[slot] = Napi::Persistent(ab);
-      lent_.push_back({slot, static_cast<uint8_t*>(ab.Data()), ab.ByteLength()});
+      lent_.push_back({slot, static_cast<uint8_t*>(ab.Data()), cap});
     }
     Wake();
     return env.Undefined();
@@ -246,6 +253,7 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
     have_cur_ = true;
     cur_len_ = 0;
     cur_msgs_ = 0;
+    cur_frames_ = 0;
     cur_bytes_ = 0;
     return true;
   }
@@ -256,10 +264,10 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
 
   void Flush(bool drained) {
     if (have_cur_ && (cur_msgs_ > 0 || drained)) {
-      Deliver(new Delivery{cur_.slot, nullptr, cur_len_, cur_msgs_, cur_bytes_, drained});
+      Deliver(new Delivery{cur_.slot, nullptr, cur_len_, cur_msgs_, cur_frames_, cur_bytes_, drained});
       have_cur_ = false;
     } else if (drained) {
-      Deliver(new Delivery{-1, nullptr, 0, 0, 0, true});
+      Deliver(new Delivery{-1, nullptr, 0, 0, 0, 0, true});
     }
   }
 
@@ -293,10 +301,11 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
       o += 4 + n;
     }
     if (owned) {
-      Deliver(new Delivery{-1, owned, need, 1, total, false});
+      Deliver(new Delivery{-1, owned, need, 1, frames.size(), total, false});
     } else {
       cur_len_ += need;
       cur_msgs_++;
+      cur_frames_ += frames.size();
       cur_bytes_ += total;
     }
     return true;
@@ -436,11 +445,11 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
       buf = ab;
     }
     uint32_t msgs = d->messages;
-    double len = static_cast<double>(d->len), bytes = static_cast<double>(d->bytes);
+    double len = static_cast<double>(d->len), bytes = static_cast<double>(d->bytes), frames = static_cast<double>(d->frames);
     bool drained = d->drained;
     delete d;
-    cb.Call({buf, Napi::Number::New(env, len), Napi::Number::New(env, msgs), Napi::Number::New(env, bytes),
-             Napi::Boolean::New(env, drained)});
+    cb.Call({buf, Napi::Number::New(env, len), Napi::Number::New(env, msgs), Napi::Number::New(env, frames),
+             Napi::Number::New(env, bytes), Napi::Boolean::New(env, drained)});
   }
 
   void* ctx_ = nullptr;
@@ -470,6 +479,7 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
   bool have_cur_ = false;
   size_t cur_len_ = 0;
   uint32_t cur_msgs_ = 0;
+  uint64_t cur_frames_ = 0;
   uint64_t cur_bytes_ = 0;
   std::vector<zmq_msg_t> pending_;
 };

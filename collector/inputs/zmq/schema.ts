@@ -22,6 +22,17 @@ export const zmqInputProperties = {
   security: inputSecuritySchema,
 } as const;
 
+/**
+ * zmq-pull and zmq-sub: which receive path drains the socket. `native` is the addon in native/ (a thread of
+ * its own packs many messages per hand-over; docs/architecture.md), `zeromq` is zeromq.js's receive() per
+ * message, `auto` takes native when the addon is built and falls back to zeromq.js (with a warning) otherwise.
+ */
+export const receiverProperty = {
+  enum: ['auto', 'native', 'zeromq'],
+  default: 'auto',
+  description: 'receive path: native (the addon; many messages per hand-over), zeromq (zeromq.js, one receive per message), auto (native when built)',
+} as const;
+
 interface ZmqEndpoints extends KindConfig {
   readonly bind: readonly string[];
   readonly connect: readonly string[];

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Publisher, Push } from 'zeromq';
-import { readChunk, type PackedMessage } from '../pipeline/chunk.js';
+import { readChunk, type PackedMessage } from '../../pipeline/chunk.js';
 import { loadNativeReceive, type NativeReceiver, type OnChunk } from './native-receive.js';
 
 const addon = loadNativeReceive();
@@ -23,7 +23,8 @@ function collect(opts: { type: 'pull' | 'sub'; subscribe?: string[]; maxMessageB
   const autoLend = { on: true };
   let onDrained!: () => void;
   const drained = new Promise<void>((res) => (onDrained = res));
-  const cb: OnChunk = (buf, len, messages, _bytes, isDrained) => {
+  const cb: OnChunk = (buf, len, messages, frames, _bytes, isDrained) => {
+    if (buf) assert.ok(frames >= messages, 'every message has at least one frame');
     if (buf) {
       const got = [...readChunk(buf, len)].map((m) => ({ ...m, frames: m.frames.map((f) => Uint8Array.from(f)) }));
       assert.equal(got.length, messages, 'message count reported == messages in the chunk');

@@ -22,10 +22,11 @@ export interface NativeReceiverOptions {
 
 /**
  * Called on the main thread for every delivery. `buffer` is a lent ArrayBuffer filled to `length` (or a new one
- * for a message bigger than any lent buffer; null for an empty final delivery). `drained` marks the last
- * delivery after stopAccepting(): the socket is closed by then.
+ * for a message bigger than any lent buffer; null for an empty final delivery) holding `messages` messages of
+ * `frames` frames and `bytes` payload bytes in all. `drained` marks the last delivery after stopAccepting():
+ * the socket is closed by then.
  */
-export type OnChunk = (buffer: ArrayBuffer | null, length: number, messages: number, bytes: number, drained: boolean) => void;
+export type OnChunk = (buffer: ArrayBuffer | null, length: number, messages: number, frames: number, bytes: number, drained: boolean) => void;
 
 export interface NativeReceiverStats {
   messages: number;
@@ -41,8 +42,8 @@ export interface NativeReceiver {
   bind(endpoint: string): string;
   connect(endpoint: string): void;
   start(): void;
-  /** Lends a buffer to fill; JavaScript must not touch it until it comes back through OnChunk. */
-  lend(buffer: ArrayBuffer): void;
+  /** Lends a buffer to fill up to `fillBytes` (default: all of it); untouchable until it comes back via OnChunk. */
+  lend(buffer: ArrayBuffer, fillBytes?: number): void;
   /** Stops reading (the socket's queue, then the peers' high-water marks, hold what comes next). */
   pause(): void;
   resume(): void;
@@ -68,8 +69,8 @@ export function loadNativeReceive(): NativeReceiveAddon | Error {
   try {
     const require = createRequire(import.meta.url);
     const nodeGypBuild = require('node-gyp-build') as (dir: string) => NativeReceiveAddon;
-    // dist/collector/inputs/ -> repository (or image) root -> native/
-    loaded = nodeGypBuild(fileURLToPath(new URL('../../../native', import.meta.url)));
+    // dist/collector/inputs/zmq/ -> repository (or image) root -> native/
+    loaded = nodeGypBuild(fileURLToPath(new URL('../../../../native', import.meta.url)));
   } catch (err) {
     loaded = err instanceof Error ? err : new Error(String(err));
   }

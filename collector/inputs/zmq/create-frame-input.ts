@@ -1,0 +1,28 @@
+// Builds a zmq-pull or zmq-sub input on the receive path its `receiver` setting asks for (see
+// receiverProperty in schema.ts): the native addon's thread, or zeromq.js.
+import type * as zmq from 'zeromq';
+import type { Input, InputContext } from '../input.js';
+import type { ZmqPullConfig } from '../zmq-pull/schema.js';
+import type { ZmqSubConfig } from '../zmq-sub/schema.js';
+import { FrameInput } from './frame-input.js';
+import { NativeFrameInput } from './native-frame-input.js';
+import { loadNativeReceive } from './native-receive.js';
+
+let warned = false;
+
+/**
+ * `receiver: native` without the addon is an error naming how to build it; `auto` without it falls back to
+ * zeromq.js and logs that once per process.
+ */
+export function createFrameInput(cfg: ZmqPullConfig | ZmqSubConfig, ctx: InputContext, zeromqSocket: () => zmq.Pull | zmq.Subscriber): Input {
+  if (cfg.receiver !== 'zeromq') {
+    const addon = loadNativeReceive();
+    if (!(addon instanceof Error)) return new NativeFrameInput(cfg, ctx, addon);
+    if (cfg.receiver === 'native') throw new Error(`input ${cfg.id}: receiver native: the native receive addon is not available (build it with make native): ${addon.message}`);
+    if (!warned) {
+      warned = true;
+      ctx.log.warn({ input: cfg.id, err: addon.message }, 'native receive addon not available (make native builds it); PULL/SUB inputs use zeromq.js');
+    }
+  }
+  return new FrameInput(cfg, ctx, zeromqSocket());
+}

@@ -1,0 +1,111 @@
+// zmq-pull and zmq-sub on the native receive path (native-receive.ts): the addon's thread drains the libzmq
+// socket into pooled chunk buffers lent from here, and each filled buffer goes to the pipeline as one chunk.
+// The main thread does per-chunk work only (admission, metrics, one submit), so single-record PUSH/PUB input
+// is no longer capped by one zeromq.js receive() per frame.
+//
+// Back-pressure is the same as FrameInput's: when admission is full the thread is paused, the socket's queue
+// fills, and PUSH senders block at their high-water mark (PUB senders drop). At most LENT buffers of
+// fillBytes each are in flight beyond the admission limit.
+import type { Input, InputContext } from '../input.js';
+import type { ZmqPullConfig } from '../zmq-pull/schema.js';
+import type { ZmqSubConfig } from '../zmq-sub/schema.js';
+import type { NativeReceiveAddon, NativeReceiver } from './native-receive.js';
+import { socketMaxMessageSize } from './socket.js';
+
+/** Buffers lent to the receive thread at a time: one being filled, one handed over, one spare. */
+const LENT = 3;
+
+export class NativeFrameInput implements Input {
+  readonly id: string;
+  readonly type: string;
+  readonly endpoints: string[] = [];
+  private readonly receiver: NativeReceiver;
+  private oversizeSeen = 0;
+  private paused = false;
+  private closed = false;
+  private drained?: () => void;
+
+  constructor(
+    private readonly cfg: ZmqPullConfig | ZmqSubConfig,
+    private readonly ctx: InputContext,
+    addon: NativeReceiveAddon,
+  ) {
+    this.id = cfg.id;
+    this.type = cfg.type;
+    this.receiver = new addon.Receiver(
+      {
+        type: cfg.type === 'zmq-sub' ? 'sub' : 'pull',
+        subscribe: cfg.type === 'zmq-sub' ? cfg.topics : undefined,
+        inputIndex: ctx.index,
+        receiveHighWaterMark: cfg.rcvHwm,
+        maxFrameBytes: socketMaxMessageSize(ctx.limits),
+        maxMessageBytes: ctx.limits.maxMessageBytes,
+      },
+      (buffer, length, messages, frames, bytes, drained) => this.onChunk(buffer, length, messages, frames, bytes, drained),
+    );
+  }
+
+  async start(): Promise<void> {
+    for (const ep of this.cfg.bind) this.endpoints.push(this.receiver.bind(ep));
+    for (const ep of this.cfg.connect) {
+      this.receiver.connect(ep);
+      this.endpoints.push(ep);
+    }
+    for (let i = 0; i < LENT; i++) this.lend();
+    this.receiver.start();
+  }
+
+  private lend(): void {
+    const { buffer, fillBytes } = this.ctx.pipeline.takeChunkBuffer();
+    this.receiver.lend(buffer, fillBytes);
+  }
+
+  private onChunk(buffer: ArrayBuffer | null, length: number, messages: number, frames: number, bytes: number, drained: boolean): void {
+    const { admission, pipeline, metrics, index } = this.ctx;
+    if (buffer && messages > 0) {
+      metrics.receivedBytes.inc(bytes);
+      admission.add(frames, bytes);
+      pipeline.submitPacked({ input: index, buffer, length, messages, receivedAt: Date.now(), admitted: { records: frames, bytes } });
+    }
+    const oversize = this.receiver.stats().oversize;
+    if (oversize > this.oversizeSeen) {
+      metrics.discarded('too_large').inc(oversize - this.oversizeSeen);
+      this.oversizeSeen = oversize;
+    }
+    if (drained) {
+      this.drained?.();
+      return;
+    }
+    if (this.closed) return;
+    // The buffer went to the pipeline (the worker pool returns it to the pool); lend a fresh one from the pool.
+    if (buffer) this.lend();
+    if (!this.paused && !admission.hasRoom()) {
+      this.paused = true;
+      this.receiver.pause();
+      void admission.waitForRoom()?.then(() => {
+        this.paused = false;
+        if (!this.closed) this.receiver.resume();
+      });
+    }
+  }
+
+  /** Unbinds and disconnects, reads what peers already handed over until quiet (or the deadline), closes. */
+  async stopAccepting(quietMs: number, deadline: number): Promise<void> {
+    const done = new Promise<void>((resolve) => (this.drained = resolve));
+    this.receiver.stopAccepting(quietMs, true);
+    const left = Math.max(0, deadline - Date.now());
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([done, new Promise<void>((resolve) => (timer = setTimeout(resolve, left)))]);
+    clearTimeout(timer);
+    this.close();
+  }
+
+  /** Nothing to answer: PUSH and PUB emitters expect no reply. */
+  async finish(): Promise<void> {}
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.receiver.close();
+  }
+}
