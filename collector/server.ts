@@ -162,7 +162,7 @@ export class Collector {
     }, 5000);
     this.busyTimer.unref();
     this.started = true;
-    log.info({ inputs: this.inputs.map((i) => ({ id: i.id, type: i.type, endpoints: i.endpoints })), http: `${cfg.http.host}:${this.httpPort}`, admin: `${hostPort(cfg.admin.host, this.adminPort)}`, ackMode: p.ackMode, workers: p.workers }, 'collector ready');
+    log.info({ inputs: this.inputs.map((i) => ({ id: i.id, type: i.type, endpoints: i.endpoints, receiver: i.receiver })), http: `${cfg.http.host}:${this.httpPort}`, admin: `${hostPort(cfg.admin.host, this.adminPort)}`, ackMode: p.ackMode, workers: p.workers }, 'collector ready');
   }
 
   status(): Record<string, unknown> {

@@ -41,6 +41,8 @@ export interface Input {
   readonly type: string;
   /** Endpoints actually bound (wildcard ports resolved) and connected. */
   readonly endpoints: readonly string[];
+  /** zmq-pull/zmq-sub: the receive path in use (`native` addon thread or `zeromq`.js); logged at start. */
+  readonly receiver?: 'native' | 'zeromq';
   /** ZeroMQ inputs: the socket, for its monitor events (health/connections). Other transports leave it out. */
   readonly socket?: zmq.Socket;
   /** Binds/connects and starts receiving. Rejects (e.g. EADDRINUSE) when it cannot. */

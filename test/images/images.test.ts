@@ -5,6 +5,7 @@
 // The operator image, run the same way with the chart's ServiceAccount token, reconciles a LogServer on a real
 // API server and exits 0 on SIGTERM.
 import assert from 'node:assert/strict';
+import * as zmq from 'zeromq';
 import { execFile } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -146,6 +147,19 @@ describe('container images', { skip, timeout: 1_200_000 }, () => {
     const metrics = (await httpGet(`${url}/metrics`)).body;
     assert.match(metrics, new RegExp(`zlog_component_received_events_total\\{component_id="${native.id}"[^}]*\\} 1000`));
     await client.close(5000);
+
+    // PULL/SUB inputs run on the native receive addon built in the image against its libzmq5.
+    const pull = rendered.inputs.find((i) => i.type === 'zmq-pull');
+    assert.ok(pull, 'the example needs a zmq-pull input');
+    assert.match(c.output(), new RegExp(`"id":"${pull.id}","type":"zmq-pull","endpoints":\\[[^\\]]*\\],"receiver":"native"`));
+    const push = new zmq.Push({ linger: 1000 });
+    t.after(() => push.close());
+    push.connect(`tcp://127.0.0.1:${ports.get(pull.id)}`);
+    for (let i = 0; i < 100; i++) await push.send(`<13>Nov 29 12:00:00 host app: image-pull-${i}`);
+    await waitFor('100 records through the native PULL input', async () => {
+      const m = (await httpGet(`${url}/metrics`)).body;
+      return new RegExp(`zlog_component_received_events_total\\{component_id="${pull.id}"[^}]*\\} 100\\b`).test(m);
+    }, 30_000);
 
     c.signal('SIGTERM');
     const exit = await Promise.race([c.exited, new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`no exit 60 s after SIGTERM: ${c.output()}`)), 60_000).unref())]);

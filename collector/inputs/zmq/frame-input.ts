@@ -19,6 +19,7 @@ export class FrameInput implements Input {
   readonly id: string;
   readonly type: string;
   readonly endpoints: string[] = [];
+  readonly receiver = 'zeromq';
   private bound: string[] = [];
   private readonly loop: ReceiveLoop;
   /** Received bytes not yet added to the counter: one prom-client inc per event-loop turn, not per message. */

@@ -19,7 +19,8 @@ export class NativeFrameInput implements Input {
   readonly id: string;
   readonly type: string;
   readonly endpoints: string[] = [];
-  private readonly receiver: NativeReceiver;
+  readonly receiver = 'native';
+  private readonly native: NativeReceiver;
   private oversizeSeen = 0;
   private paused = false;
   private closed = false;
@@ -32,7 +33,7 @@ export class NativeFrameInput implements Input {
   ) {
     this.id = cfg.id;
     this.type = cfg.type;
-    this.receiver = new addon.Receiver(
+    this.native = new addon.Receiver(
       {
         type: cfg.type === 'zmq-sub' ? 'sub' : 'pull',
         subscribe: cfg.type === 'zmq-sub' ? cfg.topics : undefined,
@@ -46,18 +47,18 @@ export class NativeFrameInput implements Input {
   }
 
   async start(): Promise<void> {
-    for (const ep of this.cfg.bind) this.endpoints.push(this.receiver.bind(ep));
+    for (const ep of this.cfg.bind) this.endpoints.push(this.native.bind(ep));
     for (const ep of this.cfg.connect) {
-      this.receiver.connect(ep);
+      this.native.connect(ep);
       this.endpoints.push(ep);
     }
     for (let i = 0; i < LENT; i++) this.lend();
-    this.receiver.start();
+    this.native.start();
   }
 
   private lend(): void {
     const { buffer, fillBytes } = this.ctx.pipeline.takeChunkBuffer();
-    this.receiver.lend(buffer, fillBytes);
+    this.native.lend(buffer, fillBytes);
   }
 
   private onChunk(buffer: ArrayBuffer | null, length: number, messages: number, frames: number, bytes: number, drained: boolean): void {
@@ -67,7 +68,7 @@ export class NativeFrameInput implements Input {
       admission.add(frames, bytes);
       pipeline.submitPacked({ input: index, buffer, length, messages, receivedAt: Date.now(), admitted: { records: frames, bytes } });
     }
-    const oversize = this.receiver.stats().oversize;
+    const oversize = this.native.stats().oversize;
     if (oversize > this.oversizeSeen) {
       metrics.discarded('too_large').inc(oversize - this.oversizeSeen);
       this.oversizeSeen = oversize;
@@ -81,10 +82,10 @@ export class NativeFrameInput implements Input {
     if (buffer) this.lend();
     if (!this.paused && !admission.hasRoom()) {
       this.paused = true;
-      this.receiver.pause();
+      this.native.pause();
       void admission.waitForRoom()?.then(() => {
         this.paused = false;
-        if (!this.closed) this.receiver.resume();
+        if (!this.closed) this.native.resume();
       });
     }
   }
@@ -92,7 +93,7 @@ export class NativeFrameInput implements Input {
   /** Unbinds and disconnects, reads what peers already handed over until quiet (or the deadline), closes. */
   async stopAccepting(quietMs: number, deadline: number): Promise<void> {
     const done = new Promise<void>((resolve) => (this.drained = resolve));
-    this.receiver.stopAccepting(quietMs, true);
+    this.native.stopAccepting(quietMs, true);
     const left = Math.max(0, deadline - Date.now());
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([done, new Promise<void>((resolve) => (timer = setTimeout(resolve, left)))]);
@@ -106,6 +107,6 @@ export class NativeFrameInput implements Input {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.receiver.close();
+    this.native.close();
   }
 }
