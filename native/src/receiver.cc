@@ -388,7 +388,12 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
         break;
       }
       if (items[0].revents & ZMQ_POLLIN) DrainWake();
-      if (!can_read || !(items[1].revents & ZMQ_POLLIN)) continue;
+      if (!can_read || !(items[1].revents & ZMQ_POLLIN)) {
+        // Nothing to read: hand over what is packed (a pending message placed after a buffer came back would
+        // otherwise wait for the next message to arrive).
+        Flush(false);
+        continue;
+      }
       double now = NowMs();
       bool dead = false;
       for (int i = 0; i < kMaxPerBurst; i++) {

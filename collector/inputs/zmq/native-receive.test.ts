@@ -192,3 +192,18 @@ test('stopAccepting reads what is queued, closes the socket and delivers drained
   push.close();
   r.close();
 });
+
+test('a message that waited for a buffer is handed over as soon as one comes back, with nothing after it', async () => {
+  const { r, msgs } = collect({ type: 'pull' });
+  const ep = r.bind('tcp://127.0.0.1:*');
+  r.start(); // no buffer lent yet
+  const push = new Push({ linger: 1000 });
+  push.connect(ep);
+  await push.send('lonely');
+  await until(() => r.stats().waitsForBuffer > 0, 'the thread to hold the message for a buffer');
+  r.lend(new ArrayBuffer(4096));
+  await until(() => msgs.length === 1, 'the held message');
+  assert.equal(text(msgs[0].frames[0]), 'lonely');
+  push.close();
+  r.close();
+});
