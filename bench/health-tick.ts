@@ -12,6 +12,7 @@ const cfg = validateConfig({
   ],
   sinks: [{ id: 'out', type: 'stdout' }],
   http: { host: '127.0.0.1', port: 0 },
+  admin: { host: '127.0.0.1', port: 0 },
   log: { level: 'silent' },
 });
 const c = new Collector(cfg);

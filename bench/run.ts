@@ -380,6 +380,7 @@ async function startCollector(build: Build, dir: string, ackMode: 'received' | '
     pipeline: { workers: o.workers, ackMode },
     sinks: [{ id: 'file', type: 'file', path: outDir, fsync: 'batch', compress: false, rotation: { maxBytes: 1024 * 1024 * MiB, maxAgeSeconds: 0 } }],
     http: { port: 0 },
+    admin: { port: 0 },
     log: { level: 'info' },
   };
   for (const kv of o.collectorSet) setPath(cfg, kv);

@@ -74,6 +74,7 @@ async function throughCollector(vl: VictoriaLogs, kind: string, size: number, ta
     sinks: [sink],
     pipeline: { ackMode: 'persisted' },
     http: { host: '127.0.0.1', port: 0 },
+    admin: { host: '127.0.0.1', port: 0 },
     log: { level: 'warn' },
   };
   writeFileSync(join(dir, 'c.json'), JSON.stringify({ ...cfg, log: { level: 'info' } }));

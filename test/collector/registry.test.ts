@@ -63,6 +63,7 @@ test('a real collector runs a toy input and a toy sink end to end, through the w
       inputs: [{ id: 'toy', type: 'tcp-lines', format: 'json' }],
       sinks: [{ id: 'cap', type: 'capture' }],
       http: { port: 0 },
+      admin: { port: 0 },
       pipeline: { workers: 1, ackMode: 'received' },
       drain: { timeoutSeconds: 10 },
     },

@@ -53,7 +53,7 @@ test('SIGTERM while a sink is still opening (mkdir under /proc never settles) cl
   const cfgPath = join(dir, 'config.yaml');
   writeFileSync(
     cfgPath,
-    YAML.stringify({ inputs: [{ id: 'pull', type: 'zmq-pull', bind: ['tcp://127.0.0.1:*'] }], sinks: [{ id: 'file', type: 'file', path: out }], http: { host: '127.0.0.1', port: 0 } }),
+    YAML.stringify({ inputs: [{ id: 'pull', type: 'zmq-pull', bind: ['tcp://127.0.0.1:*'] }], sinks: [{ id: 'file', type: 'file', path: out }], http: { host: '127.0.0.1', port: 0 }, admin: { host: '127.0.0.1', port: 0 } }),
   );
   const proc = spawn(process.execPath, [CLI, 'start', '--config', cfgPath], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
