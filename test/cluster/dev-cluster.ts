@@ -20,7 +20,15 @@ async function main(): Promise<void> {
   if (!Number.isInteger(kwokNodes) || kwokNodes < 0) throw new Error(`--kwok-nodes must be a whole number, got ${arg('--kwok-nodes')}`);
   const t0 = Date.now();
   console.error(`dev-cluster: starting etcd, kube-apiserver, kube-controller-manager, kube-scheduler, a real node${kwokNodes ? ` and ${kwokNodes} kwok node(s)` : ''}...`);
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => console.error(`\ndev-cluster: ${sig}, deleting pods and stopping...`));
+  // The fixed-place env file goes as soon as the cluster starts going away (the harness ends the process
+  // by re-raising the signal, which skips 'exit' handlers).
+  const fixedEnv = join(process.cwd(), '.dev-cluster.env');
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      rmSync(fixedEnv, { force: true });
+      console.error(`\ndev-cluster: ${sig}, deleting pods and stopping...`);
+    });
+  }
   const c = await startCluster({ name: 'dev', realNode: true, kwokNodes });
   let images = '';
   if (!process.argv.includes('--no-images')) {
@@ -37,7 +45,6 @@ async function main(): Promise<void> {
   const env = join(c.dir, 'env.sh');
   writeFileSync(env, `export KUBECONFIG=${c.kubeconfig}\nexport PATH=${join(kubectl, '..')}:${join(binPath('helm'), '..')}:$PATH\n`);
   // The same file at a fixed place, for the tour (docs/tour-kubernetes.md).
-  const fixedEnv = join(process.cwd(), '.dev-cluster.env');
   writeFileSync(fixedEnv, `# written by make dev-cluster; removed when it stops\nexport KUBECONFIG=${c.kubeconfig}\nexport PATH=${join(kubectl, '..')}:${join(binPath('helm'), '..')}:$PATH\n`);
   process.on('exit', () => rmSync(fixedEnv, { force: true }));
   console.log(`
