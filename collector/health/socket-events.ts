@@ -14,7 +14,20 @@ const EVENTS: [zmq.EventType, string, number][] = [
   ['handshake:error:other', 'handshake_failed', 0],
 ];
 
-export class SocketWatch {
+/** Cumulative connection events of one socket, by the names counted in `zlog_input_socket_events_total`. */
+export interface ConnectionCounts {
+  accepted: number;
+  connected: number;
+  disconnected: number;
+  handshake_failed: number;
+}
+
+/** What the health sources read per input: its peers now and its cumulative connection events. */
+export interface ConnectionWatch {
+  reading(): InputReading;
+}
+
+export class SocketWatch implements ConnectionWatch {
   private peers = 0;
   private readonly events: Record<string, number> = { accepted: 0, connected: 0, disconnected: 0, handshake_failed: 0 };
 
@@ -38,5 +51,36 @@ export class SocketWatch {
 
   reading(): InputReading {
     return { id: this.id, peers: this.peers, events: { ...this.events } };
+  }
+}
+
+/**
+ * The same reading for a socket that is not a zeromq.js one (the native receive path, whose libzmq monitor is
+ * read by the addon's thread): its cumulative counts are polled at each reading and the metrics advanced by
+ * the difference.
+ */
+export class PolledConnectionWatch implements ConnectionWatch {
+  private readonly seen: ConnectionCounts = { accepted: 0, connected: 0, disconnected: 0, handshake_failed: 0 };
+  private readonly gauge: ReturnType<Metrics['inputConnections']['labels']>;
+
+  constructor(
+    readonly id: string,
+    private readonly counts: () => ConnectionCounts,
+    private readonly metrics: Metrics,
+  ) {
+    this.gauge = metrics.inputConnections.labels(id);
+    this.gauge.set(0);
+  }
+
+  reading(): InputReading {
+    const now = this.counts();
+    for (const name of Object.keys(this.seen) as (keyof ConnectionCounts)[]) {
+      const delta = now[name] - this.seen[name];
+      if (delta > 0) this.metrics.socketEvents.labels(this.id, name).inc(delta);
+      this.seen[name] = now[name];
+    }
+    const peers = Math.max(0, now.accepted + now.connected - now.disconnected);
+    this.gauge.set(peers);
+    return { id: this.id, peers, events: { ...now } };
   }
 }

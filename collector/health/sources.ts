@@ -5,7 +5,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { Admission } from '../pipeline/admission.js';
 import type { SinkStage } from '../sinks/sink-stage.js';
 import type { HealthSources } from './monitor.js';
-import type { SocketWatch } from './socket-events.js';
+import type { ConnectionWatch } from './socket-events.js';
 
 /** Discard reasons that are not errors: back-pressure (busy, draining) and empty frames. */
 const NOT_ERRORS = new Set(['busy', 'draining', 'empty']);
@@ -14,7 +14,7 @@ export function collectorHealthSources(c: {
   cfg: CollectorConfig;
   admission: Admission;
   stage: SinkStage;
-  watches: SocketWatch[];
+  watches: ConnectionWatch[];
   metrics: Metrics;
   draining: () => boolean;
 }): HealthSources {

@@ -3,6 +3,7 @@
 // Kinds are listed in registry/; ZeroMQ helpers live in inputs/zmq/.
 import type * as zmq from 'zeromq';
 import type { AckMode, LimitsConfig } from '../config/types.js';
+import type { ConnectionCounts } from '../health/socket-events.js';
 import type { Logger } from '../observability/logger.js';
 import type { ComponentMetrics } from '../observability/metrics.js';
 import type { Admission } from '../pipeline/admission.js';
@@ -43,6 +44,11 @@ export interface Input {
   readonly endpoints: readonly string[];
   /** zmq-pull/zmq-sub: the receive path in use (`native` addon thread or `zeromq`.js); logged at start. */
   readonly receiver?: 'native' | 'zeromq';
+  /**
+   * Inputs whose socket is not a zeromq.js one (the native receive path): cumulative connection events
+   * (accepted, connected, disconnected, handshake_failed) for the health monitor's connection check.
+   */
+  connectionCounts?(): ConnectionCounts;
   /** ZeroMQ inputs: the socket, for its monitor events (health/connections). Other transports leave it out. */
   readonly socket?: zmq.Socket;
   /** Binds/connects and starts receiving. Rejects (e.g. EADDRINUSE) when it cannot. */

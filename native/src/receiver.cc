@@ -115,6 +115,14 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
     zmq_connect(wake_tx_, ep.c_str());
     zmq_setsockopt(wake_tx_, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(wake_rx_, ZMQ_LINGER, &linger, sizeof linger);
+    // Connection events for the health monitor (libzmq's socket monitor, as zeromq.js's socket.events uses).
+    std::string mon = "inproc://zlog-monitor-" + std::to_string(reinterpret_cast<uintptr_t>(this));
+    zmq_socket_monitor(sock_, mon.c_str(),
+                       ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+                           ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
+    monitor_ = zmq_socket(ctx_, ZMQ_PAIR);
+    zmq_setsockopt(monitor_, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_connect(monitor_, mon.c_str());
     on_chunk_ = Napi::Persistent(info[1].As<Napi::Function>());
   }
 
@@ -216,6 +224,10 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
     o.Set("bytes", Napi::Number::New(env, static_cast<double>(bytes_.load())));
     o.Set("oversize", Napi::Number::New(env, static_cast<double>(oversize_.load())));
     o.Set("waitsForBuffer", Napi::Number::New(env, static_cast<double>(waits_.load())));
+    o.Set("accepted", Napi::Number::New(env, static_cast<double>(accepted_.load())));
+    o.Set("connected", Napi::Number::New(env, static_cast<double>(connected_events_.load())));
+    o.Set("disconnected", Napi::Number::New(env, static_cast<double>(disconnected_.load())));
+    o.Set("handshakeFailed", Napi::Number::New(env, static_cast<double>(handshake_failed_.load())));
     return o;
   }
 
@@ -237,8 +249,12 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
     if (started_) tsfn_.Release();
     if (wake_tx_) zmq_close(wake_tx_);
     if (wake_rx_) zmq_close(wake_rx_);
-    if (sock_ && !sock_closed_) zmq_close(sock_);
-    wake_tx_ = wake_rx_ = sock_ = nullptr;
+    if (sock_ && !sock_closed_) {
+      zmq_socket_monitor(sock_, nullptr, 0);
+      zmq_close(sock_);
+    }
+    if (monitor_) zmq_close(monitor_);
+    wake_tx_ = wake_rx_ = sock_ = monitor_ = nullptr;
     if (ctx_) zmq_ctx_term(ctx_);
     ctx_ = nullptr;
   }
@@ -347,8 +363,43 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
     }
   }
 
+  // Reads the socket monitor's events: frame 1 is u16 event + u32 value, frame 2 the endpoint.
+  void DrainMonitor() {
+    for (;;) {
+      zmq_msg_t ev, ep;
+      zmq_msg_init(&ev);
+      if (zmq_msg_recv(&ev, monitor_, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&ev);
+        return;
+      }
+      uint16_t event = 0;
+      if (zmq_msg_size(&ev) >= 2) std::memcpy(&event, zmq_msg_data(&ev), 2);
+      bool more = zmq_msg_more(&ev);
+      zmq_msg_close(&ev);
+      if (more) {
+        zmq_msg_init(&ep);
+        zmq_msg_recv(&ep, monitor_, 0);
+        zmq_msg_close(&ep);
+      }
+      switch (event) {
+        case ZMQ_EVENT_ACCEPTED:
+          accepted_.fetch_add(1);
+          break;
+        case ZMQ_EVENT_CONNECTED:
+          connected_events_.fetch_add(1);
+          break;
+        case ZMQ_EVENT_DISCONNECTED:
+          disconnected_.fetch_add(1);
+          break;
+        default:
+          handshake_failed_.fetch_add(1);
+      }
+    }
+  }
+
   void Run() {
-    zmq_pollitem_t items[2] = {{wake_rx_, 0, ZMQ_POLLIN, 0}, {sock_, 0, ZMQ_POLLIN, 0}};
+    // Order matters: the socket last, so it can be left out of the poll while reading is paused.
+    zmq_pollitem_t items[3] = {{wake_rx_, 0, ZMQ_POLLIN, 0}, {monitor_, 0, ZMQ_POLLIN, 0}, {sock_, 0, ZMQ_POLLIN, 0}};
     bool stopping = false;
     int64_t quiet_deadline = 0;
     uint64_t pending_total = 0;
@@ -382,13 +433,14 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
         timeout = static_cast<long>(quiet_deadline - now);
         if (timeout < 1) timeout = 1;
       }
-      int n = zmq_poll(items, can_read ? 2 : 1, timeout);
+      int n = zmq_poll(items, can_read ? 3 : 2, timeout);
       if (n < 0) {
         if (zmq_errno() == EINTR) continue;
         break;
       }
       if (items[0].revents & ZMQ_POLLIN) DrainWake();
-      if (!can_read || !(items[1].revents & ZMQ_POLLIN)) {
+      if (items[1].revents & ZMQ_POLLIN) DrainMonitor();
+      if (!can_read || !(items[2].revents & ZMQ_POLLIN)) {
         // Nothing to read: hand over what is packed (a pending message placed after a buffer came back would
         // otherwise wait for the next message to arrive).
         Flush(false);
@@ -428,6 +480,7 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
     }
     ClosePending();
     if (stopping && !closing_.load()) {
+      zmq_socket_monitor(sock_, nullptr, 0);
       zmq_close(sock_);
       sock_closed_ = true;
       Flush(true);
@@ -461,6 +514,7 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
   void* sock_ = nullptr;
   void* wake_rx_ = nullptr;
   void* wake_tx_ = nullptr;
+  void* monitor_ = nullptr;
   bool sock_closed_ = false;
   uint8_t input_ = 0;
   uint64_t max_message_bytes_ = 0;
@@ -478,6 +532,7 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
   std::atomic<bool> paused_{false}, stop_accepting_{false}, unbind_on_stop_{false}, closing_{false};
   std::atomic<int> quiet_ms_{0};
   std::atomic<uint64_t> messages_{0}, bytes_{0}, oversize_{0}, waits_{0};
+  std::atomic<uint64_t> accepted_{0}, connected_events_{0}, disconnected_{0}, handshake_failed_{0};
 
   // receive thread only
   Lent cur_{};

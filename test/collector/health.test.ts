@@ -165,6 +165,25 @@ test('sustained decode rejections above the configured rate show in verbose heal
   assert.ok(sent > 0);
 });
 
+test('a PULL input on the native receive path reports its connected peers through the addon\'s socket monitor', { timeout: 120_000 }, async (t) => {
+  const c = await startCollector({ health: { intervalMs: 200 } });
+  t.after(() => cleanup(c));
+  assert.ok(c.logs.some((l) => /"id":"pull","type":"zmq-pull","endpoints":\[[^\]]*\],"receiver":"native"/.test(l)), 'the PULL input runs on the native receive path');
+  const peers = [new zmq.Push({ linger: 1000 }), new zmq.Push({ linger: 1000 })];
+  t.after(() => peers.forEach((p) => p.close()));
+  for (const p of peers) {
+    p.connect(c.endpoints.pull[0]);
+    await p.send('hello');
+  }
+  let verbose = '';
+  await waitFor('two peers on the PULL input', async () => /^\[\+\]connections:pull ok: value=2 /m.test((verbose = (await probe(`${c.url}/readyz?verbose`)).body)), 60_000, 100);
+  assert.match(verbose, /^\[\+\]connections:pull ok: value=2 threshold=0 peers; 2 peers; accepted 2,/m);
+  await waitFor('the connection gauge', async () => (await c.metric('zlog_input_connections', { component_id: 'pull' })) === 2, 30_000, 100);
+  peers[0].close();
+  await waitFor('one peer gone', async () => (await c.metric('zlog_input_socket_events_total', { component_id: 'pull', event: 'disconnected' })) === 1, 30_000, 100);
+  await waitFor('the gauge follows', async () => (await c.metric('zlog_input_connections', { component_id: 'pull' })) === 1, 30_000, 100);
+});
+
 /** A fresh memory cgroup (v1) under this process's own, with `limit` bytes; removed by the caller. */
 function memoryCgroup(limit: number): string {
   const line = readFileSync('/proc/self/cgroup', 'utf8').split('\n').find((l) => /^\d+:([^:]*,)?memory(,[^:]*)?:/.test(l));

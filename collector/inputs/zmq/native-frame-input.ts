@@ -6,6 +6,7 @@
 // Back-pressure is the same as FrameInput's: when admission is full the thread is paused, the socket's queue
 // fills, and PUSH senders block at their high-water mark (PUB senders drop). At most LENT buffers of
 // fillBytes each are in flight beyond the admission limit.
+import type { ConnectionCounts } from '../../health/socket-events.js';
 import type { Input, InputContext } from '../input.js';
 import type { ZmqPullConfig } from '../zmq-pull/schema.js';
 import type { ZmqSubConfig } from '../zmq-sub/schema.js';
@@ -88,6 +89,11 @@ export class NativeFrameInput implements Input {
         if (!this.closed) this.native.resume();
       });
     }
+  }
+
+  connectionCounts(): ConnectionCounts {
+    const s = this.native.stats();
+    return { accepted: s.accepted, connected: s.connected, disconnected: s.disconnected, handshake_failed: s.handshakeFailed };
   }
 
   /** Unbinds and disconnects, reads what peers already handed over until quiet (or the deadline), closes. */

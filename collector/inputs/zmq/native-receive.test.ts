@@ -207,3 +207,31 @@ test('a message that waited for a buffer is handed over as soon as one comes bac
   push.close();
   r.close();
 });
+
+test('the socket monitor counts peers accepted and gone (bind) and connections made (connect)', async () => {
+  const { r, msgs } = collect({ type: 'pull' });
+  const ep = r.bind('tcp://127.0.0.1:*');
+  r.lend(new ArrayBuffer(4096));
+  r.start();
+  const a = new Push({ linger: 1000 });
+  const b = new Push({ linger: 1000 });
+  a.connect(ep);
+  b.connect(ep);
+  await a.send('from a');
+  await b.send('from b');
+  await until(() => msgs.length === 2 && r.stats().accepted === 2, 'two peers accepted');
+  a.close();
+  await until(() => r.stats().disconnected === 1, 'one peer gone');
+  assert.equal(r.stats().handshakeFailed, 0);
+  b.close();
+  r.close();
+
+  const sub = collect({ type: 'sub', subscribe: [''] });
+  const pub = new Publisher({ linger: 0 });
+  await pub.bind('tcp://127.0.0.1:*');
+  sub.r.connect(pub.lastEndpoint!);
+  sub.r.start();
+  await until(() => sub.r.stats().connected === 1, 'the SUB socket connected to its publisher');
+  pub.close();
+  sub.r.close();
+});

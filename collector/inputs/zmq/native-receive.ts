@@ -35,6 +35,11 @@ export interface NativeReceiverStats {
   oversize: number;
   /** Times the thread had a message and no lent buffer to put it in (back-pressure from the pipeline). */
   waitsForBuffer: number;
+  /** libzmq socket monitor events, cumulative: peers accepted (bind) or connected to (connect), peers gone, failed handshakes. */
+  accepted: number;
+  connected: number;
+  disconnected: number;
+  handshakeFailed: number;
 }
 
 export interface NativeReceiver {
