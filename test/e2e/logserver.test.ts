@@ -76,7 +76,7 @@ test('kubectl apply of the example LogServer, then a rolling upgrade that drains
     const table = await c.kubectlOk(['get', 'zls', '-n', namespace]);
     const [header, row] = table.trim().split('\n');
     assert.deepEqual(header.split(/\s+/), ['NAME', 'READY', 'REPLICAS', 'ENDPOINT', 'AGE']);
-    assert.deepEqual(row.split(/\s+/).slice(0, 4), [name, 'True', String(example.spec.replicas), endpoint]);
+    assert.deepEqual(row.split(/\s+/).slice(0, 4), [name, 'True', `${example.spec.replicas}/${example.spec.replicas}`, endpoint]);
     // kube-prometheus is installed, so the example's ServiceMonitor exists, with the user's labels.
     const sm = await getJson(c, ['get', 'servicemonitor', name, '-n', namespace]);
     assert.equal(sm.metadata.labels?.release, 'kube-prometheus-stack');
