@@ -42,11 +42,14 @@ inline void PutU32(uint8_t* p, uint32_t v) { std::memcpy(p, &v, 4); }  // x86-64
 struct Lent {
   uint32_t slot;
   uint8_t* data;
-  size_t cap;
+  size_t cap;   // fill up to here (fillBytes)
+  size_t full;  // the buffer's whole size: one message up to this still goes in it
 };
 
 // What the thread hands to JavaScript: a lent buffer (slot >= 0) filled to len, or an owned heap buffer for
-// a message that did not fit any lent buffer (slot < 0).
+// a message bigger than a whole lent buffer. An owned delivery still uses up a lent buffer (its slot, handed
+// back unfilled) so that every delivery costs one lent buffer: deliveries in flight, and so memory, stay
+// bounded by the buffers JavaScript lends, whatever the message sizes.
 struct Delivery {
   int64_t slot;
   uint8_t* owned;
@@ -184,7 +187,7 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
         refs_.emplace_back();
       }
       refs_[slot] = Napi::Persistent(ab);
-      lent_.push_back({slot, static_cast<uint8_t*>(ab.Data()), cap});
+      lent_.push_back({slot, static_cast<uint8_t*>(ab.Data()), cap, ab.ByteLength()});
     }
     Wake();
     return env.Undefined();
@@ -206,8 +209,9 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
   Napi::Value StopAccepting(const Napi::CallbackInfo& info) {
     quiet_ms_.store(info[0].ToNumber().Int32Value());
     unbind_on_stop_.store(info.Length() > 1 && info[1].ToBoolean().Value());
+    // paused_ is left as it is: a full queue still holds reading back during the drain (JavaScript resumes when
+    // there is room), so a drain under a flood cannot read past the queue's limits.
     stop_accepting_.store(true);
-    paused_.store(false);
     Wake();
     return info.Env().Undefined();
   }
@@ -291,16 +295,20 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
   // is available yet: the caller keeps the message pending and waits for one.
   bool Place(std::vector<zmq_msg_t>& frames, uint64_t total, double now) {
     size_t need = kMsgHeader + 4 * frames.size() + total;
-    if (have_cur_ && cur_len_ + need > cur_.cap) Flush(false);
+    if (have_cur_ && cur_len_ > 0 && cur_len_ + need > cur_.cap) Flush(false);
     if (!have_cur_ && !TakeBuffer()) return false;
     uint8_t* out;
     uint8_t* owned = nullptr;
-    if (need > cur_.cap) {
-      // Bigger than any lent buffer: a buffer of its own (rare; such messages are near maxMessageBytes).
-      owned = static_cast<uint8_t*>(std::malloc(need));
-      out = owned;
-    } else {
+    // Fits under the fill mark, or alone in the whole (empty) buffer: in place. Else a buffer of its own.
+    if (cur_len_ + need <= cur_.cap || need <= cur_.full) {
       out = cur_.data + cur_len_;
+    } else {
+      owned = static_cast<uint8_t*>(std::malloc(need));
+      if (!owned) {
+        oversize_.fetch_add(1, std::memory_order_relaxed);
+        return true;  // dropped and counted, like a message above maxMessageBytes
+      }
+      out = owned;
     }
     out[0] = 0;
     out[1] = input_;
@@ -317,12 +325,14 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
       o += 4 + n;
     }
     if (owned) {
-      Deliver(new Delivery{-1, owned, need, 1, frames.size(), total, false});
+      Deliver(new Delivery{cur_.slot, owned, need, 1, frames.size(), total, false});
+      have_cur_ = false;
     } else {
       cur_len_ += need;
       cur_msgs_++;
       cur_frames_ += frames.size();
       cur_bytes_ += total;
+      if (cur_len_ >= cur_.cap) Flush(false);  // a big message took it past the fill mark
     }
     return true;
   }
@@ -404,6 +414,7 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
     int64_t quiet_deadline = 0;
     uint64_t pending_total = 0;
     bool have_pending = false;
+    bool could_read = true;
     for (;;) {
       if (closing_.load()) break;
       if (!stopping && stop_accepting_.load()) {
@@ -428,11 +439,14 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
       long timeout = kIdlePollMs;
       if (stopping) {
         int64_t now = static_cast<int64_t>(NowMs());
-        if (quiet_deadline == 0) quiet_deadline = now + quiet;
+        // Quiet counts only while we may read: paused (queue full) or waiting for a buffer is not quiet, and
+        // the quiet time starts over when reading resumes.
+        if (quiet_deadline == 0 || !can_read || !could_read) quiet_deadline = now + quiet;
         if (now >= quiet_deadline && !have_pending) break;
         timeout = static_cast<long>(quiet_deadline - now);
         if (timeout < 1) timeout = 1;
       }
+      could_read = can_read;
       int n = zmq_poll(items, can_read ? 3 : 2, timeout);
       if (n < 0) {
         if (zmq_errno() == EINTR) continue;
@@ -493,10 +507,12 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
     Napi::Value buf = env.Null();
     if (d->slot >= 0) {
       std::lock_guard<std::mutex> g(mu_);
-      buf = refs_[d->slot].Value();
+      // An owned delivery's slot comes back unfilled: it only paid for the delivery (see Delivery).
+      if (!d->owned) buf = refs_[d->slot].Value();
       refs_[d->slot].Reset();
       free_slots_.push_back(static_cast<uint32_t>(d->slot));
-    } else if (d->owned) {
+    }
+    if (d->owned) {
       Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, d->len);
       std::memcpy(ab.Data(), d->owned, d->len);
       std::free(d->owned);

@@ -187,6 +187,9 @@ test('stopAccepting reads what is queued, closes the socket and delivers drained
   for (let i = 0; i < 500; i++) await push.send(`q${i}`);
   await new Promise((res) => setTimeout(res, 200));
   r.stopAccepting(100, false);
+  await new Promise((res) => setTimeout(res, 300));
+  assert.equal(msgs.length, 0, 'a pause (full queue) still holds reading back during the drain');
+  r.resume();
   await drained;
   assert.equal(msgs.length, 500, 'every queued message was read before the close');
   push.close();
@@ -234,4 +237,28 @@ test('the socket monitor counts peers accepted and gone (bind) and connections m
   await until(() => sub.r.stats().connected === 1, 'the SUB socket connected to its publisher');
   pub.close();
   sub.r.close();
+});
+
+test('messages bigger than a lent buffer still wait for lent buffers: deliveries in flight stay bounded', async () => {
+  const { r, msgs, returned, autoLend } = collect({ type: 'pull' });
+  autoLend.on = false;
+  const ep = r.bind('tcp://127.0.0.1:*');
+  r.lend(new ArrayBuffer(256));
+  r.start();
+  const push = new Push({ linger: 1000, sendTimeout: 10_000 });
+  push.connect(ep);
+  const n = 20;
+  for (let i = 0; i < n; i++) await push.send(Buffer.alloc(10_000, i));
+  await until(() => msgs.length === 1 && r.stats().waitsForBuffer > 0, 'one message, then the thread waiting for a buffer');
+  await new Promise((res) => setTimeout(res, 300));
+  assert.equal(msgs.length, 1, 'one lent buffer pays for exactly one big message');
+  for (let lent = 1; msgs.length < n && lent < 10 * n; lent++) {
+    r.lend(new ArrayBuffer(256));
+    const had: number = msgs.length;
+    await until(() => msgs.length > had, "the next big message");
+    assert.equal(msgs.length, had + 1, "one more buffer, one more message");
+  }
+  assert.deepEqual(msgs.map((m) => m.frames[0][0]), Array.from({ length: n }, (_, i) => i));
+  push.close();
+  r.close();
 });
