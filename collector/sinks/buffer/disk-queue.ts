@@ -5,6 +5,7 @@
 // last cursor write is sent again (at-least-once; such duplicates are bounded by one read).
 import { mkdir, open, readdir, rename, stat, unlink, writeFile, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { skipBytes } from '../../util/chunks.js';
 
 interface Segment {
   seq: number;
@@ -111,7 +112,7 @@ export class DiskQueue {
       while (written < bytes && pending.length) {
         const { bytesWritten } = await fh.writev(pending);
         written += bytesWritten;
-        pending = dropBytes(pending, bytesWritten);
+        pending = skipBytes(pending, bytesWritten);
       }
       await fh.datasync();
       seg.size = before + written;
@@ -185,15 +186,3 @@ export class DiskQueue {
   }
 }
 
-function dropBytes(chunks: Uint8Array[], n: number): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  for (const c of chunks) {
-    if (n >= c.byteLength) {
-      n -= c.byteLength;
-      continue;
-    }
-    out.push(n > 0 ? c.subarray(n) : c);
-    n = 0;
-  }
-  return out;
-}

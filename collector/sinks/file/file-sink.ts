@@ -18,6 +18,7 @@ import { SinkError } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
 import type { RetentionDeletion, Sink } from '../sink.js';
 import type { FileSinkConfig } from './schema.js';
+import { skipBytes } from '../../util/chunks.js';
 
 /** Suffix of a gzip being written; a crash leaves it behind and the next start deletes it. */
 const TMP_SUFFIX = '.tmp';
@@ -171,7 +172,7 @@ export class FileSink implements Sink {
       while (written < bytes && pending.length) {
         const { bytesWritten } = await fh.writev(pending as Uint8Array[]);
         written += bytesWritten;
-        pending = skip(pending, bytesWritten);
+        pending = skipBytes(pending, bytesWritten);
       }
       this.size = before + written;
       if (this.cfg.fsync === 'batch') await fh.datasync();
@@ -362,15 +363,3 @@ async function countLines(file: string, gz: boolean): Promise<{ lines: number; b
   return { lines, bytes };
 }
 
-function skip(chunks: Uint8Array[], n: number): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  for (const c of chunks) {
-    if (n >= c.byteLength) {
-      n -= c.byteLength;
-      continue;
-    }
-    out.push(n > 0 ? c.subarray(n) : c);
-    n = 0;
-  }
-  return out;
-}
