@@ -210,3 +210,51 @@ test('at most two chunks per worker are in flight; the rest waits and goes out a
   await turn();
   assert.deepEqual(stage.written(), ['x1', 'x2', 'x3', 'x4']);
 });
+
+test('an input that packs its own chunks gets a buffer only while fewer chunks wait for a worker than are in flight', async () => {
+  const { fake, stage, pipeline, admission } = setup('received', 1);
+  const lent: { buffer: ArrayBuffer; fill: number }[] = [];
+  const request = () => pipeline.requestChunkBuffer((buffer, fill) => lent.push({ buffer, fill }));
+  /** Fills a lent buffer with one message, as the native receive thread does, and submits it. */
+  const deliver = (text: string): void => {
+    const { buffer } = lent.shift()!;
+    const v = new DataView(buffer);
+    const body = enc.encode(text);
+    v.setUint32(16, 1, true);
+    v.setUint32(20, body.length, true);
+    new Uint8Array(buffer).set(body, 24);
+    admission.add(1, body.length);
+    pipeline.submitPacked({ input: 0, buffer, length: 24 + body.length, messages: 1, receivedAt: Date.now(), admitted: { records: 1, bytes: body.length } });
+  };
+  for (let i = 0; i < 3; i++) request();
+  assert.equal(lent.length, 3, 'nothing waits yet: every request is served at once');
+  assert.equal(lent[0].fill, (64 * 1024) / 2, 'filled to half a pooled buffer');
+  for (const t of ['p1', 'p2', 'p3']) {
+    deliver(t);
+    request();
+  }
+  // One worker: two chunks in flight (p1, p2), p3 waits; one more may wait before lending stops.
+  assert.equal(fake.calls.length, 2);
+  assert.equal(lent.length, 3, 'p3 waits alone: still lending');
+  deliver('p4');
+  request();
+  assert.equal(lent.length, 2, 'two chunks wait for the worker: the request is held');
+  deliver('p5');
+  request();
+  assert.equal(lent.length, 1);
+  fake.calls[0].complete();
+  await turn();
+  assert.equal(fake.calls.length, 3, 'p3 went to the worker');
+  assert.equal(lent.length, 1, 'p4 and p5 still wait: the held requests stay held');
+  fake.calls[1].complete();
+  await turn();
+  assert.equal(fake.calls.length, 4, 'p4 went to the worker');
+  assert.equal(lent.length, 3, 'only p5 waits: both held requests served');
+  fake.calls[2].complete();
+  await turn();
+  fake.calls[3].complete();
+  await turn();
+  fake.calls[4].complete();
+  await turn();
+  assert.deepEqual(stage.written(), ['p1', 'p2', 'p3', 'p4', 'p5']);
+});

@@ -4,8 +4,10 @@
 // is no longer capped by one zeromq.js receive() per frame.
 //
 // Back-pressure is the same as FrameInput's: when admission is full the thread is paused, the socket's queue
-// fills, and PUSH senders block at their high-water mark (PUB senders drop). At most LENT buffers of
-// fillBytes each are in flight beyond the admission limit.
+// fills, and PUSH senders block at their high-water mark (PUB senders drop). The same happens when the workers
+// fall behind: the pipeline lends a buffer only when fewer chunks wait for a worker than are in flight
+// (Pipeline.requestChunkBuffer), so the backlog stays in the socket and the senders, not in memory. At most LENT
+// buffers of fillBytes each are in flight beyond the admission limit.
 import type { ConnectionCounts } from '../../health/socket-events.js';
 import type { Input, InputContext } from '../input.js';
 import type { ZmqPullConfig } from '../zmq-pull/schema.js';
@@ -57,9 +59,11 @@ export class NativeFrameInput implements Input {
     this.native.start();
   }
 
+  /** Asks the pipeline for a buffer to lend the thread; it comes once the pipeline can take another chunk. */
   private lend(): void {
-    const { buffer, fillBytes } = this.ctx.pipeline.takeChunkBuffer();
-    this.native.lend(buffer, fillBytes);
+    this.ctx.pipeline.requestChunkBuffer((buffer, fillBytes) => {
+      if (!this.closed) this.native.lend(buffer, fillBytes);
+    });
   }
 
   private onChunk(buffer: ArrayBuffer | null, length: number, messages: number, frames: number, bytes: number, drained: boolean): void {
@@ -79,7 +83,8 @@ export class NativeFrameInput implements Input {
       return;
     }
     if (this.closed) return;
-    // The buffer went to the pipeline (the worker pool returns it to the pool); lend a fresh one from the pool.
+    // The buffer went to the pipeline (the worker pool returns it to the pool); lend a fresh one from the pool
+    // when the pipeline has room for another chunk.
     if (buffer) this.lend();
     if (!this.paused && !admission.hasRoom()) {
       this.paused = true;
