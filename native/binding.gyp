@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "zlog_receive",
-      "sources": ["src/receiver.cc"],
+      "sources": ["src/receiver.cc", "src/zap.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "libraries": ["-lzmq"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS"],

@@ -7,23 +7,31 @@
 // thread pays that once per chunk (thousands of frames).
 //
 // Chunk layout: exactly the one collector/pipeline/chunk.ts reads (little-endian), per message:
-//   u8 kind (0 = frames), u8 input index, u8 compression (0), u8 reserved, u32 record count (0),
-//   f64 receive time (ms since epoch), u32 frame count, then per frame: u32 length + bytes.
+//   u8 kind (0 = frames), u8 input index, u8 compression (0), u8 flags, u32 record count (0),
+//   f64 receive time (ms since epoch), u32 frame count, then per frame: u32 length + bytes, then with flag
+//   bit 0 (CURVE inputs) u32 length + the name of the client key that authenticated the sender (zap.h).
 //
 // Threading: the libzmq socket is only ever touched by one thread at a time. JavaScript binds/connects it
 // before start(); after start() only the receive thread uses it, and JavaScript talks to the thread through
 // atomics, a mutex-guarded list of lent buffers, and a wake-up message on an inproc PAIR socket.
+#include <arpa/inet.h>
 #include <napi.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <zmq.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstring>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
+
+#include "zap.h"
 
 namespace {
 
@@ -31,6 +39,9 @@ constexpr size_t kMsgHeader = 20;
 constexpr int kIdlePollMs = 100;
 // Messages taken per wake before looking at the control socket again: bounds how late a pause is seen.
 constexpr int kMaxPerBurst = 65536;
+constexpr uint8_t kFlagSender = 1;
+// Connections already ended for a removed key, remembered so that their queued messages do not end them again.
+constexpr size_t kKickedMemory = 64;
 
 double NowMs() {
   using namespace std::chrono;
@@ -74,6 +85,8 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
                            InstanceMethod("stopAccepting", &Receiver::StopAccepting),
                            InstanceMethod("close", &Receiver::Close),
                            InstanceMethod("stats", &Receiver::Stats),
+                           InstanceMethod("setClientKeys", &Receiver::SetClientKeys),
+                           InstanceMethod("authStats", &Receiver::AuthStats),
                        });
   }
 
@@ -100,6 +113,9 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
     zmq_setsockopt(sock_, ZMQ_RCVHWM, &hwm, sizeof hwm);
     zmq_setsockopt(sock_, ZMQ_MAXMSGSIZE, &maxsize, sizeof maxsize);
     zmq_setsockopt(sock_, ZMQ_LINGER, &linger, sizeof linger);
+    if (o.Has("curve") && o.Get("curve").IsObject()) {
+      if (!SetUpCurve(env, o.Get("curve").As<Napi::Object>())) return;
+    }
     if (st == ZMQ_SUB) {
       Napi::Value t = o.Get("subscribe");
       if (t.IsArray()) {
@@ -130,6 +146,76 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
   }
 
   ~Receiver() override { Shutdown(); }
+
+  // curve: { serverSecretKey: Z85 text (40 characters), zapDomain }. The ZAP handler binds in this context before
+  // the socket binds, so no peer can complete a handshake unanswered; the allow-list starts empty (setClientKeys).
+  bool SetUpCurve(Napi::Env env, Napi::Object c) {
+    std::string secret = c.Get("serverSecretKey").ToString().Utf8Value();
+    std::string domain = c.Get("zapDomain").ToString().Utf8Value();
+    zap_ = std::make_unique<zlog::ZapServer>(ctx_, domain);
+    if (!zap_->ok()) {
+      Napi::Error::New(env, "native receiver: ZAP handler: " + zap_->error()).ThrowAsJavaScriptException();
+      return false;
+    }
+    int one = 1;
+    if (secret.size() != 40 || zmq_setsockopt(sock_, ZMQ_CURVE_SECRETKEY, secret.c_str(), 40) != 0 ||
+        zmq_setsockopt(sock_, ZMQ_CURVE_SERVER, &one, sizeof one) != 0 ||
+        zmq_setsockopt(sock_, ZMQ_ZAP_DOMAIN, domain.data(), domain.size()) != 0) {
+      Napi::Error::New(env, std::string("native receiver: CURVE server options refused (libzmq without CURVE, or a bad key): ") +
+                                zmq_strerror(zmq_errno()))
+          .ThrowAsJavaScriptException();
+      return false;
+    }
+    // ZMQ_ZAP_ENFORCE_DOMAIN (draft, 93): fail closed should the handler ever be missing. Debian's libzmq may be
+    // built without draft options; the handler above is bound for the socket's whole life either way.
+    zap_enforced_ = zmq_setsockopt(sock_, 93, &one, sizeof one) == 0;
+    return true;
+  }
+
+  // setClientKeys([[hex, name], ...]): the allowed client keys (64 hex characters each) and their names.
+  Napi::Value SetClientKeys(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!zap_) return ThrowValue(env, "setClientKeys on a receiver without curve");
+    if (!info[0].IsArray()) return ThrowValue(env, "setClientKeys([[hex, name], ...]) expected");
+    Napi::Array a = info[0].As<Napi::Array>();
+    std::unordered_map<std::string, std::string> keys;
+    for (uint32_t i = 0; i < a.Length(); i++) {
+      Napi::Array e = a.Get(i).As<Napi::Array>();
+      std::string hex = e.Get(uint32_t{0}).ToString().Utf8Value();
+      if (hex.size() != 64) return ThrowValue(env, "setClientKeys: key " + std::to_string(i) + " is not 64 hex characters");
+      keys.emplace(std::move(hex), e.Get(uint32_t{1}).ToString().Utf8Value());
+    }
+    zap_->SetKeys(std::move(keys));
+    return env.Undefined();
+  }
+
+  // authStats(): counters since start and the refusals kept since the last call (at most zap.h's limit).
+  Napi::Value AuthStats(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Object o = Napi::Object::New(env);
+    if (!zap_) return env.Null();
+    o.Set("accepted", Napi::Number::New(env, static_cast<double>(zap_->accepted())));
+    Napi::Object refused = Napi::Object::New(env);
+    for (int r = 0; r < zlog::kRefusalReasons; r++) {
+      auto reason = static_cast<zlog::Refusal>(r);
+      refused.Set(zlog::RefusalName(reason), Napi::Number::New(env, static_cast<double>(zap_->refused(reason))));
+    }
+    o.Set("refused", refused);
+    o.Set("revokedMessages", Napi::Number::New(env, static_cast<double>(revoked_messages_.load())));
+    o.Set("revokedConnections", Napi::Number::New(env, static_cast<double>(revoked_connections_.load())));
+    o.Set("zapEnforceDomain", Napi::Boolean::New(env, zap_enforced_));
+    auto events = zap_->TakeRefusals();
+    Napi::Array list = Napi::Array::New(env, events.size());
+    for (size_t i = 0; i < events.size(); i++) {
+      Napi::Object e = Napi::Object::New(env);
+      e.Set("reason", zlog::RefusalName(events[i].reason));
+      if (!events[i].key.empty()) e.Set("key", Napi::Buffer<char>::Copy(env, events[i].key.data(), events[i].key.size()));
+      e.Set("address", events[i].address);
+      list.Set(static_cast<uint32_t>(i), e);
+    }
+    o.Set("refusals", list);
+    return o;
+  }
 
  private:
   // ---- JavaScript thread ----
@@ -258,6 +344,8 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
       zmq_close(sock_);
     }
     if (monitor_) zmq_close(monitor_);
+    zmq_msg_close(&pin_);
+    zap_.reset();
     wake_tx_ = wake_rx_ = sock_ = monitor_ = nullptr;
     if (ctx_) zmq_ctx_term(ctx_);
     ctx_ = nullptr;
@@ -293,8 +381,8 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
 
   // Packs one whole message (frames already received) into the current buffer. Returns false when no buffer
   // is available yet: the caller keeps the message pending and waits for one.
-  bool Place(std::vector<zmq_msg_t>& frames, uint64_t total, double now) {
-    size_t need = kMsgHeader + 4 * frames.size() + total;
+  bool Place(std::vector<zmq_msg_t>& frames, uint64_t total, double now, const std::string* sender) {
+    size_t need = kMsgHeader + 4 * frames.size() + total + (sender ? 4 + sender->size() : 0);
     if (have_cur_ && cur_len_ > 0 && cur_len_ + need > cur_.cap) Flush(false);
     if (!have_cur_ && !TakeBuffer()) return false;
     uint8_t* out;
@@ -313,7 +401,7 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
     out[0] = 0;
     out[1] = input_;
     out[2] = 0;
-    out[3] = 0;
+    out[3] = sender ? kFlagSender : 0;
     PutU32(out + 4, 0);
     std::memcpy(out + 8, &now, 8);
     PutU32(out + 16, static_cast<uint32_t>(frames.size()));
@@ -323,6 +411,10 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
       PutU32(out + o, static_cast<uint32_t>(n));
       std::memcpy(out + o + 4, zmq_msg_data(&f), n);
       o += 4 + n;
+    }
+    if (sender) {
+      PutU32(out + o, static_cast<uint32_t>(sender->size()));
+      std::memcpy(out + o + 4, sender->data(), sender->size());
     }
     if (owned) {
       Deliver(new Delivery{cur_.slot, owned, need, 1, frames.size(), total, false});
@@ -337,9 +429,55 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
     return true;
   }
 
+  const std::string* Sender() const { return zap_ ? &pin_name_ : nullptr; }
+
   void ClosePending() {
     for (auto& f : pending_) zmq_msg_close(&f);
     pending_.clear();
+  }
+
+  // CURVE inputs: who sent the message whose first frame is m (its key's name, from the ZAP reply), and whether
+  // that key is still allowed. A connection whose key was removed since it authenticated is ended here, at its
+  // first message after the change: libzmq has no call that closes one peer's connection, so the TCP socket is
+  // shut down under it (ZMQ_SRCFD) and libzmq then drops the connection as if the peer had hung up; the peer
+  // reconnects and ZAP refuses it. Only messages tell the thread about connections, so an idle one lasts until it
+  // sends. The verdict is cached per connection (pin_ holds a copy of one of its messages, which keeps its
+  // metadata alive, so an equal User-Id pointer means the same connection) and per key-set generation.
+  bool CheckSender(zmq_msg_t* m) {
+    const char* uid = zmq_msg_gets(m, "User-Id");
+    uint64_t gen = zap_->Generation();
+    if (uid == nullptr || uid != pin_uid_ || gen != pin_gen_) {
+      zmq_msg_close(&pin_);
+      zmq_msg_init(&pin_);
+      zmq_msg_copy(&pin_, m);
+      pin_uid_ = uid;
+      pin_gen_ = gen;
+      pin_ok_ = zap_->StillAllowed(uid, zmq_msg_gets(m, "Curve-Key"));
+      pin_name_ = uid ? uid : "";
+      if (!pin_ok_) Kick(m, uid);
+    }
+    return pin_ok_;
+  }
+
+  void Kick(zmq_msg_t* m, const char* uid) {
+    for (const char* k : kicked_)
+      if (k == uid) return;  // already ended; this message was queued before it was
+    int fd = zmq_msg_get(m, ZMQ_SRCFD);
+    if (fd < 0) return;
+    // The descriptor must still be this connection's: compare the peer address libzmq recorded at accept.
+    const char* peer = zmq_msg_gets(m, "Peer-Address");
+    sockaddr_storage sa{};
+    socklen_t len = sizeof sa;
+    if (peer == nullptr || getpeername(fd, reinterpret_cast<sockaddr*>(&sa), &len) != 0) return;
+    char host[64] = {0};
+    if (sa.ss_family == AF_INET) inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&sa)->sin_addr, host, sizeof host);
+    else if (sa.ss_family == AF_INET6) inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&sa)->sin6_addr, host, sizeof host);
+    else return;  // ipc/inproc: only TCP connections are ended this way
+    if (std::strcmp(host, peer) != 0) return;
+    shutdown(fd, SHUT_RDWR);
+    revoked_connections_.fetch_add(1);
+    if (kicked_.size() >= kKickedMemory) kicked_.pop_front();
+    kicked_.push_back(uid);
   }
 
   // Receives every frame of one message. Returns 1 for a message, 0 for none waiting, -1 for a dead socket.
@@ -358,6 +496,7 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
         return -1;
       }
       *total += static_cast<uint64_t>(rc);
+      if (pending_.empty() && zap_) pending_revoked_ = !CheckSender(&m);
       pending_.push_back(m);
       if (!zmq_msg_more(&m)) return 1;
     }
@@ -409,7 +548,12 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
 
   void Run() {
     // Order matters: the socket last, so it can be left out of the poll while reading is paused.
-    zmq_pollitem_t items[3] = {{wake_rx_, 0, ZMQ_POLLIN, 0}, {monitor_, 0, ZMQ_POLLIN, 0}, {sock_, 0, ZMQ_POLLIN, 0}};
+    // The ZAP handler is answered even while reading is paused: a handshake must not wait on the pipeline.
+    void* zap = zap_ ? zap_->socket() : nullptr;
+    zmq_pollitem_t items[4] = {{wake_rx_, 0, ZMQ_POLLIN, 0}, {monitor_, 0, ZMQ_POLLIN, 0}, {zap, 0, ZMQ_POLLIN, 0}, {sock_, 0, ZMQ_POLLIN, 0}};
+    if (!zap) items[2] = items[3];
+    const int fixed = zap ? 3 : 2;
+    zmq_pollitem_t& data = items[fixed];
     bool stopping = false;
     int64_t quiet_deadline = 0;
     uint64_t pending_total = 0;
@@ -427,7 +571,7 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
       bool can_read = !paused_.load(std::memory_order_relaxed);
       // A pending message (received, waiting for a buffer) must be placed before anything else is read.
       if (can_read && have_pending) {
-        if (Place(pending_, pending_total, NowMs())) {
+        if (Place(pending_, pending_total, NowMs(), Sender())) {
           ClosePending();
           have_pending = false;
         } else {
@@ -447,14 +591,15 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
         if (timeout < 1) timeout = 1;
       }
       could_read = can_read;
-      int n = zmq_poll(items, can_read ? 3 : 2, timeout);
+      int n = zmq_poll(items, can_read ? fixed + 1 : fixed, timeout);
       if (n < 0) {
         if (zmq_errno() == EINTR) continue;
         break;
       }
       if (items[0].revents & ZMQ_POLLIN) DrainWake();
       if (items[1].revents & ZMQ_POLLIN) DrainMonitor();
-      if (!can_read || !(items[2].revents & ZMQ_POLLIN)) {
+      if (zap && (items[2].revents & ZMQ_POLLIN)) zap_->Handle();
+      if (!can_read || !(data.revents & ZMQ_POLLIN)) {
         // Nothing to read: hand over what is packed (a pending message placed after a buffer came back would
         // otherwise wait for the next message to arrive).
         Flush(false);
@@ -472,12 +617,17 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
         }
         messages_.fetch_add(1, std::memory_order_relaxed);
         bytes_.fetch_add(total, std::memory_order_relaxed);
+        if (pending_revoked_) {
+          revoked_messages_.fetch_add(1, std::memory_order_relaxed);
+          ClosePending();
+          continue;
+        }
         if (total > max_message_bytes_) {
           oversize_.fetch_add(1, std::memory_order_relaxed);
           ClosePending();
           continue;
         }
-        if (!Place(pending_, total, now)) {
+        if (!Place(pending_, total, now, Sender())) {
           have_pending = true;
           pending_total = total;
           waits_.fetch_add(1, std::memory_order_relaxed);
@@ -558,6 +708,25 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
   uint64_t cur_frames_ = 0;
   uint64_t cur_bytes_ = 0;
   std::vector<zmq_msg_t> pending_;
+
+  // CURVE (zap_ set): the ZAP handler, and the receive thread's cached verdict on the connection of the last
+  // message (see CheckSender).
+  std::unique_ptr<zlog::ZapServer> zap_;
+  bool zap_enforced_ = false;
+  zmq_msg_t pin_ = MakeEmptyMsg();
+  const char* pin_uid_ = nullptr;
+  uint64_t pin_gen_ = 0;
+  bool pin_ok_ = false;
+  std::string pin_name_;
+  bool pending_revoked_ = false;
+  std::deque<const char*> kicked_;
+  std::atomic<uint64_t> revoked_messages_{0}, revoked_connections_{0};
+
+  static zmq_msg_t MakeEmptyMsg() {
+    zmq_msg_t m;
+    zmq_msg_init(&m);
+    return m;
+  }
 };
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
