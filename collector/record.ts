@@ -28,6 +28,12 @@ export interface LogRecord {
   message: string;
   /** The sender's own structured fields (JSON records, RFC 5424 structured data). */
   fields?: Record<string, unknown>;
+  /**
+   * The name of the CurveZMQ client key that authenticated the connection the record came over (the file name of
+   * its public certificate, without `.key`). Set by the collector only, on CURVE inputs; a sender cannot forge it
+   * (a `clientKey` in a JSON record stays in `fields`). docs/security.md.
+   */
+  clientKey?: string;
   /** Set when the collector had to change the record (e.g. truncated: "truncated", invalid UTF-8 replaced). */
   flags?: string[];
 }

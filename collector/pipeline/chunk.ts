@@ -5,14 +5,17 @@
 //   u8  kind (0 = frames as received, 1 = native protocol payload)
 //   u8  input index (into the worker's input table)
 //   u8  compression (native only, protocol code)
-//   u8  reserved
+//   u8  flags (bit 0: a sender name follows the frames)
 //   u32 record count (native: from the header; frames: 0)
 //   f64 receive time (ms since epoch)
 //   u32 frame count, then per frame: u32 length + bytes
+//   with flag bit 0: u32 length + the sender's name (UTF-8): the CurveZMQ client key that authenticated the
+//   connection (the ZAP User-Id, native/src/zap.h); never counted as a frame
 
 export const KIND_FRAMES = 0;
 export const KIND_NATIVE = 1;
 const MSG_HEADER = 20;
+const FLAG_SENDER = 1;
 
 export interface PackedMessage {
   kind: number;
@@ -21,11 +24,14 @@ export interface PackedMessage {
   recordCount: number;
   receivedAt: number;
   frames: readonly Uint8Array[];
+  /** Name of the client key that authenticated the sender (CURVE inputs on the native receive path). */
+  sender?: string;
 }
 
-export function packedSize(frames: readonly Uint8Array[]): number {
+export function packedSize(frames: readonly Uint8Array[], sender?: string): number {
   let n = MSG_HEADER;
   for (const f of frames) n += 4 + f.byteLength;
+  if (sender !== undefined) n += 4 + Buffer.byteLength(sender);
   return n;
 }
 
@@ -49,14 +55,14 @@ export class ChunkBuilder {
     return this.offset + size <= this.buffer.byteLength;
   }
 
-  add(m: PackedMessage, size = packedSize(m.frames)): void {
+  add(m: PackedMessage, size = packedSize(m.frames, m.sender)): void {
     if (!this.fits(size)) throw new RangeError(`chunk overflow: ${size} bytes do not fit`);
     const v = this.view;
     let o = this.offset;
     v.setUint8(o, m.kind);
     v.setUint8(o + 1, m.input);
     v.setUint8(o + 2, m.compression);
-    v.setUint8(o + 3, 0);
+    v.setUint8(o + 3, m.sender !== undefined ? FLAG_SENDER : 0);
     v.setUint32(o + 4, m.recordCount, true);
     v.setFloat64(o + 8, m.receivedAt, true);
     v.setUint32(o + 16, m.frames.length, true);
@@ -65,6 +71,12 @@ export class ChunkBuilder {
       v.setUint32(o, f.byteLength, true);
       this.bytes.set(f, o + 4);
       o += 4 + f.byteLength;
+    }
+    if (m.sender !== undefined) {
+      const name = Buffer.from(m.sender);
+      v.setUint32(o, name.byteLength, true);
+      this.bytes.set(name, o + 4);
+      o += 4 + name.byteLength;
     }
     this.offset = o;
     this.messages++;
@@ -76,6 +88,8 @@ export class ChunkBuilder {
   }
 }
 
+const decoder = new TextDecoder();
+
 /** Iterates the messages of a packed chunk; frames are views into the chunk (no copies). */
 export function* readChunk(buffer: ArrayBuffer, length: number): Generator<PackedMessage> {
   const v = new DataView(buffer, 0, length);
@@ -85,6 +99,7 @@ export function* readChunk(buffer: ArrayBuffer, length: number): Generator<Packe
     const kind = v.getUint8(o);
     const input = v.getUint8(o + 1);
     const compression = v.getUint8(o + 2);
+    const flags = v.getUint8(o + 3);
     const recordCount = v.getUint32(o + 4, true);
     const receivedAt = v.getFloat64(o + 8, true);
     const n = v.getUint32(o + 16, true);
@@ -95,6 +110,13 @@ export function* readChunk(buffer: ArrayBuffer, length: number): Generator<Packe
       frames[i] = bytes.subarray(o + 4, o + 4 + len);
       o += 4 + len;
     }
-    yield { kind, input, compression, recordCount, receivedAt, frames };
+    if (flags & FLAG_SENDER) {
+      const len = v.getUint32(o, true);
+      const sender = decoder.decode(bytes.subarray(o + 4, o + 4 + len));
+      o += 4 + len;
+      yield { kind, input, compression, recordCount, receivedAt, frames, sender };
+    } else {
+      yield { kind, input, compression, recordCount, receivedAt, frames };
+    }
   }
 }

@@ -72,6 +72,8 @@ export class ChunkProcessor {
   private lastMs = -1;
   private lastTs = ascii('');
   private lastIso = '';
+  private lastSender = '';
+  private lastSenderEnd = ascii('');
 
   constructor(private readonly opts: ProcessorOptions) {
     this.prefixes = opts.inputs.map((i) => ({
@@ -127,6 +129,15 @@ export class ChunkProcessor {
       p.ms = ms;
     }
     return p.line;
+  }
+
+  /** `","clientKey":"<name>"}\n`: the fast path's line end for a record from an authenticated sender. */
+  private senderEnd(name: string): Uint8Array {
+    if (name !== this.lastSender) {
+      this.lastSender = name;
+      this.lastSenderEnd = ascii(`","clientKey":${JSON.stringify(name)}}\n`);
+    }
+    return this.lastSenderEnd;
   }
 
   private iso(ms: number): string {
@@ -213,7 +224,7 @@ export class ChunkProcessor {
       const mark = out.pos;
       out.raw(this.linePrefix(m.input, m.receivedAt));
       if (out.escapedBytes(b, s, e)) {
-        out.raw(this.lineEnd);
+        out.raw(m.sender === undefined ? this.lineEnd : this.senderEnd(m.sender));
         return 1;
       }
       out.pos = mark;
@@ -248,12 +259,15 @@ export class ChunkProcessor {
         hostname: this.opts.hostname,
         invalidUtf8,
       });
+      if (m.sender !== undefined) rec.clientKey = m.sender;
       if (flags.length) rec.flags = rec.flags ? [...rec.flags, ...flags] : flags;
       line = stringifyRecord(rec);
     } catch {
       // A record a decoder cannot handle (e.g. JSON nested deeper than the stack: JSON.stringify of the parsed
       // value overflows it) is kept as its text, flagged, instead of failing the message and its neighbours.
-      line = JSON.stringify(this.undecodable(text, input.id, topicText, m.receivedAt, invalidUtf8, flags));
+      const rec = this.undecodable(text, input.id, topicText, m.receivedAt, invalidUtf8, flags);
+      if (m.sender !== undefined) rec.clientKey = m.sender;
+      line = JSON.stringify(rec);
       changed = true;
     }
     if (changed) o.flagged++;
