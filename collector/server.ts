@@ -135,6 +135,7 @@ export class Collector {
         const curve = new InputCurve(icfg.id, security, metrics, log);
         this.curves.push(curve);
         ctx.curveSocketOptions = curve.socketOptions;
+        ctx.curve = curve;
       }
       return kindOf(this.kinds.inputs, icfg.type).create(icfg, ctx);
     });

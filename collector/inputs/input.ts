@@ -8,7 +8,7 @@ import type { Logger } from '../observability/logger.js';
 import type { ComponentMetrics } from '../observability/metrics.js';
 import type { Admission } from '../pipeline/admission.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
-import type { CurveSocketOptions } from '../security/curve.js';
+import type { CurveSocketOptions, InputCurve } from '../security/curve.js';
 
 /** Everything an input is given at construction; the same for every kind. */
 export interface InputContext {
@@ -31,6 +31,8 @@ export interface InputContext {
    * The collector registers the ZAP domain before the input starts and releases it after it closes.
    */
   curveSocketOptions?: CurveSocketOptions;
+  /** The same input's CURVE state, for an input that answers ZAP itself (the native receive path). */
+  curve?: InputCurve;
 }
 
 /**

@@ -59,6 +59,7 @@ export class Metrics {
   readonly authRefused: client.Counter<'component_id' | 'reason'>;
   readonly authClientKeys: client.Gauge<'component_id'>;
   readonly authReloads: client.Counter<'component_id' | 'result'>;
+  readonly authRevoked: client.Counter<'component_id'>;
   readonly httpRequests: client.Counter<'component_id'>;
   readonly sinkBufferSent: client.Counter<'component_id'>;
   readonly sinkBufferFullWaits: client.Counter<'component_id'>;
@@ -110,6 +111,7 @@ export class Metrics {
     this.authAccepted = new client.Counter({ name: 'zlog_auth_accepted_total', help: 'CurveZMQ connections whose client key the input allows.', labelNames: ['component_id'], registers: [r] });
     this.authRefused = new client.Counter({ name: 'zlog_auth_refused_total', help: 'CurveZMQ connections refused, by reason.', labelNames: ['component_id', 'reason'], registers: [r] });
     this.authClientKeys = new client.Gauge({ name: 'zlog_auth_client_keys', help: 'Client keys an input allows now.', labelNames: ['component_id'], registers: [r] });
+    this.authRevoked = new client.Counter({ name: 'zlog_auth_revoked_connections_total', help: 'Authenticated CurveZMQ connections ended because their client key was removed (at their first message after the removal; native receive path).', labelNames: ['component_id'], registers: [r] });
     this.authReloads = new client.Counter({ name: 'zlog_auth_key_reloads_total', help: 'Reloads of allowed client keys, by result (ok, failed: the previous keys stay).', labelNames: ['component_id', 'result'], registers: [r] });
     const readers = this.bufferReaders;
     const perSink = (name: string, help: string, pick: (v: ReturnType<Parameters<SinkBufferMetrics['observe']>[0]>) => number) =>

@@ -78,6 +78,11 @@ export class ClientKeys {
     return this.set.byKey.get(Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('hex'));
   }
 
+  /** The allowed keys now: [hex, name] pairs (what the native receiver's setClientKeys takes). */
+  entries(): [string, string][] {
+    return [...this.set.byKey];
+  }
+
   get size(): number {
     return this.set.byKey.size;
   }

@@ -37,9 +37,14 @@ export class OncePerKey {
 
 export class InputCurve {
   readonly socketOptions: CurveSocketOptions;
+  /** The server's secret key, Z85 (40 characters). */
+  readonly serverSecretKey: string;
   readonly keys: ClientKeys;
   private readonly logged = new OncePerKey();
   private readonly domain: string;
+  private readonly keyListeners: ((keys: [string, string][]) => void)[] = [];
+  /** The input runs its own ZAP handler (native receive path): the process's zeromq.js one is not needed. */
+  private ownZap = false;
   private closed = false;
 
   /** Reads the files (throws Error naming the file); does not register yet. */
@@ -59,11 +64,13 @@ export class InputCurve {
     if (cert.secretKey === undefined) throw new Error(`input ${inputId}: security.serverKeyFile ${security.serverKeyFile} has no secret-key; give the secret certificate (NAME.key_secret)`);
     this.domain = `zlog/${inputId}`;
     this.socketOptions = { curveServer: true, curveSecretKey: cert.secretKey, zapDomain: this.domain, zapEnforceDomain: true };
+    this.serverSecretKey = cert.secretKey;
     const gauge = metrics.authClientKeys.labels(inputId);
     this.keys = new ClientKeys(security.clientKeys, {
       loaded: (count, reason) => {
         gauge.set(count);
         if (reason !== 'start') metrics.authReloads.labels(inputId, 'ok').inc();
+        for (const l of this.keyListeners) l(this.keys.entries());
         log.info({ input: inputId, clientKeys: count, reason }, 'allowed client keys loaded');
       },
       failed: (err) => {
@@ -73,19 +80,41 @@ export class InputCurve {
     });
   }
 
+  /**
+   * For an input that answers ZAP itself (the native receive path, native/src/zap.h): `listener` gets the allowed
+   * keys now and after every successful reload; the input reports outcomes through counted()/refusedOnce().
+   */
+  ownHandler(listener: (keys: [string, string][]) => void): void {
+    this.ownZap = true;
+    this.keyListeners.push(listener);
+    listener(this.keys.entries());
+  }
+
   /** Registers the ZAP domain (before the socket binds) and watches the key directory. */
   async start(): Promise<void> {
-    const domain: ZapDomain = {
-      nameOf: (key) => this.keys.nameOf(key),
-      accepted: () => this.metrics.authAccepted.labels(this.inputId).inc(),
-      refused: (reason, key, address) => this.refused(reason, key, address),
-    };
-    await ZapHandler.register(this.domain, domain);
+    if (!this.ownZap) {
+      const domain: ZapDomain = {
+        nameOf: (key) => this.keys.nameOf(key),
+        accepted: () => this.metrics.authAccepted.labels(this.inputId).inc(),
+        refused: (reason, key, address) => {
+          this.metrics.authRefused.labels(this.inputId, reason).inc();
+          this.refusedOnce(reason, key, address);
+        },
+      };
+      await ZapHandler.register(this.domain, domain);
+    }
     this.keys.watch();
   }
 
-  private refused(reason: RefusalReason, key: Uint8Array | undefined, address: string): void {
-    this.metrics.authRefused.labels(this.inputId, reason).inc();
+  /** Adds outcomes an input's own ZAP handler counted: accepted connections and refusals by reason. */
+  counted(accepted: number, refused: Readonly<Record<string, number>>, revokedConnections: number): void {
+    if (accepted > 0) this.metrics.authAccepted.labels(this.inputId).inc(accepted);
+    for (const [reason, n] of Object.entries(refused)) if (n > 0) this.metrics.authRefused.labels(this.inputId, reason).inc(n);
+    if (revokedConnections > 0) this.metrics.authRevoked.labels(this.inputId).inc(revokedConnections);
+  }
+
+  /** Logs a refusal, once per reason and key (see OncePerKey). */
+  refusedOnce(reason: RefusalReason | string, key: Uint8Array | undefined, address: string): void {
     const z85 = key ? z85Encode(key) : '';
     if (this.logged.first(`${reason}\0${z85}`)) {
       this.log.warn({ input: this.inputId, reason, clientKey: z85 || undefined, address }, 'CurveZMQ client refused (logged once per key)');
@@ -100,6 +129,6 @@ export class InputCurve {
     if (this.closed) return;
     this.closed = true;
     this.keys.close();
-    await ZapHandler.unregister(this.domain);
+    if (!this.ownZap) await ZapHandler.unregister(this.domain);
   }
 }

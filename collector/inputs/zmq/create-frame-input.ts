@@ -12,14 +12,14 @@ let warned = false;
 
 /**
  * `receiver: native` without the addon is an error naming how to build it; `auto` without it falls back to
- * zeromq.js and logs that once per process. Inputs with CURVE always run on zeromq.js (see below).
+ * zeromq.js and logs that once per process. CURVE works on both: the addon runs its own ZAP handler and puts
+ * the client key's name on every record (clientKey); zeromq.js cannot read a message's User-Id, so its records
+ * go without it.
  */
 export function createFrameInput(cfg: ZmqPullConfig | ZmqSubConfig, ctx: InputContext, zeromqSocket: () => zmq.Pull | zmq.Subscriber): Input {
-  // CURVE needs the ZAP handler, which runs on zeromq.js's libzmq context: the addon's socket cannot reach it.
-  const curve = cfg.security?.mode === 'curve';
-  if (curve && cfg.receiver === 'native') throw new Error(`input ${cfg.id}: receiver native does not support security.mode curve yet; use receiver auto or zeromq`);
-  if (cfg.receiver !== 'zeromq' && !curve) {
-    const addon = loadNativeReceive();
+  if (cfg.receiver !== 'zeromq') {
+    const loaded = loadNativeReceive();
+    const addon = !(loaded instanceof Error) && cfg.security?.mode === 'curve' && !loaded.curve ? new Error("the addon's libzmq has no CURVE support (libzmq5 built without libsodium)") : loaded;
     if (!(addon instanceof Error)) return new NativeFrameInput(cfg, ctx, addon);
     if (cfg.receiver === 'native') throw new Error(`input ${cfg.id}: receiver native: the native receive addon is not available (build it with make native): ${addon.message}`);
     if (!warned) {

@@ -17,6 +17,8 @@ import { socketMaxMessageSize } from './socket.js';
 
 /** Buffers lent to the receive thread at a time: one being filled, one handed over, one spare. */
 const LENT = 3;
+/** How often a CURVE input collects its ZAP handler's counters and refusals (metrics, once-per-key log). */
+const AUTH_POLL_MS = 1000;
 
 export class NativeFrameInput implements Input {
   readonly id: string;
@@ -28,6 +30,8 @@ export class NativeFrameInput implements Input {
   private paused = false;
   private closed = false;
   private drained?: () => void;
+  private authTimer?: NodeJS.Timeout;
+  private authSeen = { accepted: 0, refused: {} as Record<string, number>, revokedConnections: 0 };
 
   constructor(
     private readonly cfg: ZmqPullConfig | ZmqSubConfig,
@@ -44,12 +48,19 @@ export class NativeFrameInput implements Input {
         receiveHighWaterMark: cfg.rcvHwm,
         maxFrameBytes: socketMaxMessageSize(ctx.limits),
         maxMessageBytes: ctx.limits.maxMessageBytes,
+        curve: ctx.curve ? { serverSecretKey: ctx.curve.serverSecretKey, zapDomain: ctx.curve.socketOptions.zapDomain } : undefined,
       },
       (buffer, length, messages, frames, bytes, drained) => this.onChunk(buffer, length, messages, frames, bytes, drained),
     );
   }
 
   async start(): Promise<void> {
+    // The allow-list is in the addon before the socket binds: no handshake is ever answered from an empty set.
+    if (this.ctx.curve) {
+      this.ctx.curve.ownHandler((keys) => this.native.setClientKeys(keys));
+      this.authTimer = setInterval(() => this.collectAuth(), AUTH_POLL_MS);
+      this.authTimer.unref();
+    }
     for (const ep of this.cfg.bind) this.endpoints.push(this.native.bind(ep));
     for (const ep of this.cfg.connect) {
       this.native.connect(ep);
@@ -96,6 +107,19 @@ export class NativeFrameInput implements Input {
     }
   }
 
+  /** Moves the ZAP handler's outcomes since the last call into metrics and the once-per-key refusal log. */
+  private collectAuth(): void {
+    const curve = this.ctx.curve;
+    const a = this.native.authStats();
+    if (!curve || !a) return;
+    const seen = this.authSeen;
+    const refused: Record<string, number> = {};
+    for (const [reason, n] of Object.entries(a.refused)) refused[reason] = n - (seen.refused[reason] ?? 0);
+    curve.counted(a.accepted - seen.accepted, refused, a.revokedConnections - seen.revokedConnections);
+    this.authSeen = { accepted: a.accepted, refused: a.refused, revokedConnections: a.revokedConnections };
+    for (const r of a.refusals) curve.refusedOnce(r.reason, r.key, r.address);
+  }
+
   connectionCounts(): ConnectionCounts {
     const s = this.native.stats();
     return { accepted: s.accepted, connected: s.connected, disconnected: s.disconnected, handshake_failed: s.handshakeFailed };
@@ -118,6 +142,10 @@ export class NativeFrameInput implements Input {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.authTimer) {
+      clearInterval(this.authTimer);
+      this.collectAuth();
+    }
     this.native.close();
   }
 }

@@ -18,6 +18,26 @@ export interface NativeReceiverOptions {
   maxFrameBytes: number;
   /** A whole message (all frames) above this is counted in stats().oversize and dropped. */
   maxMessageBytes: number;
+  /**
+   * CurveZMQ server (RFC 26) with the addon's own ZAP handler (RFC 27, native/src/zap.h), which answers from the
+   * keys given to setClientKeys (none until then). Every message then carries its sender's key name.
+   */
+  curve?: { serverSecretKey: string; zapDomain: string };
+}
+
+/** ZAP outcomes of a CURVE receiver: counters since start, and the refusals kept since the last authStats(). */
+export interface NativeAuthStats {
+  accepted: number;
+  /** By reason: unknown_key, mechanism, unknown_domain, malformed_request. */
+  refused: Record<string, number>;
+  /** Messages dropped because their connection's key was removed after it authenticated. */
+  revokedMessages: number;
+  /** Connections ended because their key was removed (at their first message after the removal). */
+  revokedConnections: number;
+  /** Whether libzmq took ZMQ_ZAP_ENFORCE_DOMAIN (a draft option). */
+  zapEnforceDomain: boolean;
+  /** At most 64 between two calls; the rest are only counted. key: the 32-byte public key, when there was one. */
+  refusals: { reason: string; key?: Buffer; address: string }[];
 }
 
 /**
@@ -57,6 +77,10 @@ export interface NativeReceiver {
   /** Stops the thread and closes everything at once (joins the thread: at most ~100 ms). */
   close(): void;
   stats(): NativeReceiverStats;
+  /** CURVE receivers: the allowed keys as [hex (64 characters), name] pairs; replaces the previous set at once. */
+  setClientKeys(keys: [string, string][]): void;
+  /** CURVE receivers: see NativeAuthStats; null without curve. */
+  authStats(): NativeAuthStats | null;
 }
 
 export interface NativeReceiveAddon {

@@ -30,7 +30,7 @@ export const zmqInputProperties = {
 export const receiverProperty = {
   enum: ['auto', 'native', 'zeromq'],
   default: 'auto',
-  description: 'receive path: native (the addon; many messages per hand-over), zeromq (zeromq.js, one receive per message), auto (native when built, zeromq.js with CURVE)',
+  description: 'receive path: native (the addon; many messages per hand-over; with CURVE, records carry clientKey), zeromq (zeromq.js, one receive per message), auto (native when built)',
 } as const;
 
 interface ZmqEndpoints extends KindConfig {
@@ -46,7 +46,5 @@ export function checkEndpoints(cfg: ZmqEndpoints, path: string, mayConnect: bool
   if (cfg.bind.length === 0 && cfg.connect.length === 0) issues.push(`${path}: needs at least one endpoint in bind or connect`);
   if (!mayConnect && cfg.connect.length > 0) issues.push(`${path}.connect: only zmq-sub inputs connect; ${cfg.type} binds`);
   issues.push(...securityIssues(cfg.security, `${path}.security`));
-  // The addon's socket lives on its own libzmq context, out of reach of the ZAP handler CURVE needs.
-  if (cfg.receiver === 'native' && cfg.security?.mode === 'curve') issues.push(`${path}.receiver: native does not support security.mode curve yet; use auto (which picks zeromq.js for CURVE inputs) or zeromq`);
   return issues;
 }
