@@ -113,6 +113,11 @@ export interface ZlogClientStats {
   badReplies: number;
   inFlightBatches: number;
   inFlightRecords: number;
+  /** ZMTP security handshakes completed (with CurveZMQ: keys accepted by the server). */
+  handshakes: number;
+  /** Handshakes that failed, and the last failure: `auth` when the server refused the client (ZAP status 400). */
+  handshakeFailures: number;
+  lastHandshakeFailure?: { kind: 'auth' | 'protocol' | 'other'; endpoint: string; message: string };
 }
 
 interface Deferred {
@@ -217,6 +222,7 @@ export class ZlogClient {
       nacked: Object.fromEntries(REASONS.map((r) => [r, 0])) as Record<RejectReason | 'unknown', number>,
       failedBatches: 0, failedRecords: 0, retries: 0, ackTimeouts: 0, resentAfterReconnect: 0, reconnects: 0,
       sendErrors: 0, duplicateReplies: 0, badReplies: 0, inFlightBatches: 0, inFlightRecords: 0,
+      handshakes: 0, handshakeFailures: 0,
     };
     this.socket = new Dealer({
       routingId: options.routingId ?? `zl-${randomBytes(8).toString('hex')}`,
@@ -230,7 +236,18 @@ export class ZlogClient {
     this.socket.events.on('disconnect', () => {
       this.disconnectedAt = performance.now();
     });
-    this.socket.events.on('handshake', () => this.onConnected());
+    this.socket.events.on('handshake', () => {
+      this.s.handshakes++;
+      this.onConnected();
+    });
+    // A refused CurveZMQ client otherwise only sees its batches time out; these events say why.
+    const failed = (kind: 'auth' | 'protocol' | 'other') => (e: { address: string; error: Error }) => {
+      this.s.handshakeFailures++;
+      this.s.lastHandshakeFailure = { kind, endpoint: e.address, message: e.error.message };
+    };
+    this.socket.events.on('handshake:error:auth', failed('auth'));
+    this.socket.events.on('handshake:error:protocol', failed('protocol'));
+    this.socket.events.on('handshake:error:other', failed('other'));
   }
 
   /** Connects to a server endpoint (e.g. tcp://zlog.logging.svc:5557). May be called for several endpoints. */
@@ -308,7 +325,7 @@ export class ZlogClient {
   get stats(): ZlogClientStats {
     let records = 0;
     for (const b of this.window.values()) records += b.records;
-    return { ...this.s, nacked: { ...this.s.nacked }, inFlightBatches: this.window.size, inFlightRecords: records };
+    return { ...this.s, nacked: { ...this.s.nacked }, ...(this.s.lastHandshakeFailure ? { lastHandshakeFailure: { ...this.s.lastHandshakeFailure } } : {}), inFlightBatches: this.window.size, inFlightRecords: records };
   }
 
   /** Send-to-ACK latency per batch (from its first transmission), over the most recent batches. */

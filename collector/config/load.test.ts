@@ -70,6 +70,25 @@ test('cross-field rules: unique ids, endpoints present, connect only on sub', ()
   assert.ok(got.some((g) => g.startsWith('inputs[2].connect: only zmq-sub inputs connect')), got.join('\n'));
 });
 
+test('one run names every problem: schema errors and the cross-field rules of the fields the schema accepted', () => {
+  const got = issues(() =>
+    validateConfig({
+      pipeline: { workers: 'two', ackMode: 'Persisted' },
+      inputs: [
+        { id: 'native', type: 'zmq-router', bind: ['tcp://127.0.0.1:5557'] },
+        { id: 'native', type: 'zmq-router', bind: ['tcp://127.0.0.1:5557'] },
+        { id: 'odd', type: 'zmq-pull', bind: 'tcp://127.0.0.1:5558' },
+      ],
+    }),
+  );
+  assert.ok(got.some((g) => g.startsWith('pipeline.workers: "two" is invalid')), got.join('\n'));
+  assert.ok(got.some((g) => g.startsWith('pipeline.ackMode: "Persisted" is not allowed')), got.join('\n'));
+  assert.ok(got.some((g) => g.startsWith('inputs[1].id: "native" is already used by inputs[0]')), got.join('\n'));
+  assert.ok(got.some((g) => g.startsWith('inputs[1].bind[0]: port 5557 is already bound by inputs[0].bind[0]')), got.join('\n'));
+  // The badly typed field gets its schema error only, no cross-field noise built on its value.
+  assert.deepEqual(got.filter((g) => g.startsWith('inputs[2]')).map((g) => g.slice(0, g.indexOf(':'))), ['inputs[2].bind'], got.join('\n'));
+});
+
 test('unreadable and non-YAML files are named in the error', () => {
   assert.match(issues(() => loadConfig({ file: '/nonexistent/zlog.yaml' }))[0], /config file \/nonexistent\/zlog.yaml: ENOENT/);
   const dir = mkdtempSync(join(tmpdir(), 'zlog-cfg-'));

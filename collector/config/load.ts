@@ -106,7 +106,10 @@ function fromToml(v: unknown): Json {
 export function validateConfig(input: unknown, kinds: KindSpecs = BUILTIN_SPECS): CollectorConfig {
   const doc = structuredClone(input ?? {}) as JsonObject;
   const validateSchema = validatorFor(kinds);
-  if (!validateSchema(doc)) throw new ConfigError(formatAjvErrors(validateSchema.errors ?? [], doc));
+  if (!validateSchema(doc)) {
+    const errors = validateSchema.errors ?? [];
+    throw new ConfigError([...formatAjvErrors(errors, doc), ...crossFieldIssuesBeside(errors, doc, kinds)]);
+  }
   const cfg = doc as unknown as CollectorConfig;
   const issues = crossFieldIssues(cfg, kinds);
   if (issues.length) throw new ConfigError(issues);
@@ -124,7 +127,38 @@ export function defaultTopicFrame(type: InputType): boolean {
   return (spec?.schema.properties.topicFrame as { default?: boolean } | undefined)?.default ?? false;
 }
 
-function crossFieldIssues(cfg: CollectorConfig, kinds: KindSpecs): string[] {
+/**
+ * The cross-field problems of a document that failed the schema, so one run names every problem (a user fixing
+ * the type errors should not meet a duplicate id only on the next run). Only issues about fields the schema
+ * accepted are kept: an issue naming a field with a schema error, or inside one, would be noise built on a bad value.
+ */
+function crossFieldIssuesBeside(errors: readonly ErrorObject[], doc: JsonObject, kinds: KindSpecs): string[] {
+  const bad = errors.filter((e) => e.keyword !== 'if').map((e) => pointerToPath(e.instancePath));
+  if (bad.includes('')) return [];
+  // Wrongly typed values are taken out (a copy), so the checks meet missing fields rather than a string where
+  // they walk a list; array items stay so that indexes in the messages keep matching the file.
+  const copy = structuredClone(doc);
+  for (const e of errors) {
+    const segs = e.instancePath.split('/').slice(1);
+    const last = segs.pop();
+    if (e.keyword === 'additionalProperties' || e.keyword === 'required' || last === undefined || /^\d+$/.test(last)) continue;
+    const parent = valueAt(copy, segs.length ? `/${segs.join('/')}` : '');
+    if (parent !== null && typeof parent === 'object' && !Array.isArray(parent)) delete (parent as JsonObject)[last.replace(/~1/g, '/').replace(/~0/g, '~')];
+  }
+  let issues: string[];
+  try {
+    issues = crossFieldIssues(copy as unknown as CollectorConfig, kinds, false);
+  } catch {
+    return []; // a wrongly typed value the checks cannot walk; the schema errors already name it
+  }
+  const mentions = (issue: string, path: string): boolean => new RegExp(`(^|[^\\w.\\[\\]])${path.replace(/[.[\]]/g, '\\$&')}(?![\\w])`).test(issue);
+  return issues.filter((issue) => {
+    const subject = issue.slice(0, issue.indexOf(':'));
+    return !bad.some((p) => mentions(issue, p) || p.startsWith(`${subject}.`) || p.startsWith(`${subject}[`));
+  });
+}
+
+function crossFieldIssues(cfg: CollectorConfig, kinds: KindSpecs, valid = true): string[] {
   const issues: string[] = [];
   const ids = new Map<string, string>();
   const claimed = new Map<string, string>();
@@ -134,10 +168,15 @@ function crossFieldIssues(cfg: CollectorConfig, kinds: KindSpecs): string[] {
       if (ids.has(entry.id)) issues.push(`${path}.id: "${entry.id}" is already used by ${ids.get(entry.id)}; ids must be unique`);
       ids.set(entry.id, path);
       const spec = specs.find((k) => k.type === entry.type);
-      issues.push(...(spec?.check?.(entry, path) ?? []));
-      for (const { key, what } of spec?.claims?.(entry) ?? []) {
-        if (claimed.has(key)) issues.push(`${path}: ${what} is already used by ${claimed.get(key)}`);
-        else claimed.set(key, path);
+      try {
+        issues.push(...(spec?.check?.(entry, path) ?? []));
+        for (const { key, what } of spec?.claims?.(entry) ?? []) {
+          if (claimed.has(key)) issues.push(`${path}: ${what} is already used by ${claimed.get(key)}`);
+          else claimed.set(key, path);
+        }
+      } catch (err) {
+        // Only reachable for an entry the schema refused (see crossFieldIssuesBeside): its schema errors say why.
+        if (valid) throw err;
       }
     });
   entries(cfg.inputs, 'inputs', kinds.inputs);

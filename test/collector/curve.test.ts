@@ -97,12 +97,23 @@ test('allowed keys reload on a change of the key directory and on SIGHUP, withou
 
 test('zlog send with --client-key/--server-key reaches a CURVE input; bad key files are usage errors', { timeout: 60_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'zlog-curve-'));
-  const keys = makeKeys(dir, ['cli'], []);
+  const keys = makeKeys(dir, ['cli'], ['rogue']);
   const c = await startCollector({ inputs: [{ id: 'native', type: 'zmq-router', bind: ['tcp://127.0.0.1:*'], security: keys.security }], pipeline: { ackMode: 'received', workers: 0 } }, { dir });
   t.after(() => cleanup(c));
   const ok = spawnSync(process.execPath, [CLI, 'send', '--endpoint', c.endpoints.native[0], '--client-key', keys.secret('cli'), '--server-key', keys.pub('server')], { input: 'one\ntwo\n', encoding: 'utf8', timeout: 30_000 });
   assert.equal(ok.status, 0, ok.stderr);
   await waitFor('two records', () => messages(c).length === 2, 15_000);
+  // A key the server does not allow: the failure says the server refused the CurveZMQ handshake, not just "timeout".
+  const rogue = spawnSync(process.execPath, [CLI, 'send', '--endpoint', c.endpoints.native[0], '--timeout', '3', '--client-key', keys.secret('rogue'), '--server-key', keys.pub('server')], { input: 'intruder\n', encoding: 'utf8', timeout: 30_000 });
+  assert.equal(rogue.status, 1, rogue.stderr);
+  assert.match(rogue.stderr, /0 of 1 records acknowledged/);
+  assert.match(rogue.stderr, /server refused the CurveZMQ handshake/);
+  // Someone else's server key: the handshake never completes, and the message names --server-key.
+  const wrongServer = spawnSync(process.execPath, [CLI, 'send', '--endpoint', c.endpoints.native[0], '--timeout', '3', '--client-key', keys.secret('cli'), '--server-key', keys.pub('rogue')], { input: 'lost\n', encoding: 'utf8', timeout: 30_000 });
+  assert.equal(wrongServer.status, 1, wrongServer.stderr);
+  assert.match(wrongServer.stderr, /CurveZMQ handshake/);
+  assert.match(wrongServer.stderr, /--server-key/);
+  assert.deepEqual(messages(c), ['one', 'two']);
   const half = spawnSync(process.execPath, [CLI, 'send', '--client-key', keys.secret('cli')], { input: '', encoding: 'utf8', timeout: 30_000 });
   assert.equal(half.status, 2);
   assert.match(half.stderr, /--client-key and --server-key go together/);

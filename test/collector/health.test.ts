@@ -127,6 +127,24 @@ test('a wedged event loop fails liveness naming event-loop; released, it recover
   await waitFor('liveness back', async () => (await probe(`${c.url}/healthz`)).status === 200, 60_000, 100);
 });
 
+test('health-check with its default timeout calls a collector that accepts but never answers wedged (5), not unreachable (3)', { timeout: 120_000 }, async (t) => {
+  // Each busy-wait lasts longer than health-check's default 3 s timeout, so /healthz cannot answer in time.
+  const c = await startCollector({}, { env: { ZLOG_DEBUG_HOOKS: '1', ZLOG_DEBUG_BLOCK_MS: '20000' } });
+  t.after(() => cleanup(c));
+  process.kill(c.pid, 'SIGUSR2');
+  await waitFor('the wedge to start', () => c.logs.some((l) => l.includes('event loop wedged')), 30_000);
+  const hc = spawnSync(process.execPath, [CLI, 'health-check', '--url', c.url], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(hc.status, 5, hc.stderr);
+  assert.match(hc.stderr, /accepted the connection but did not answer within 3 s/);
+  assert.match(hc.stderr, /failing event-loop; exit 5/);
+  // Nothing listening is still "unreachable" (3) and names the cause.
+  c.proc.kill('SIGKILL');
+  await c.exit;
+  const gone = spawnSync(process.execPath, [CLI, 'health-check', '--url', c.url], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(gone.status, 3, gone.stderr);
+  assert.match(gone.stderr, /unreachable: connect ECONNREFUSED/);
+});
+
 test('sustained decode rejections above the configured rate show in verbose health and the metric', { timeout: 120_000 }, async (t) => {
   const c = await startCollector({ health: { intervalMs: 200, errors: { windowSeconds: 2, warningPerSecond: 5 } } });
   t.after(() => cleanup(c));

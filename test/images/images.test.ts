@@ -92,6 +92,19 @@ describe('container images', { skip, timeout: 1_200_000 }, () => {
     assert.deepEqual(readdirSync(join(rootfs, 'app/node_modules/zeromq/build')).sort(), ['linux', 'manifest.json']);
   });
 
+  test('the collector image has `zlog` on PATH, as the docs\' `kubectl exec POD -- zlog ...` use it', { timeout: 120_000 }, async (t) => {
+    const cfg = await imageConfig(COLLECTOR);
+    const { rootfs, release } = await mountImage(COLLECTOR);
+    t.after(release);
+    for (const [argv, expected] of [[['zlog', '--help'], /Usage: zlog \[options\] \[command\]/], [['zlog', 'health-check', '--help'], /probe \/healthz/]] as const) {
+      const c = runImage(rootfs, cfg, { exec: [...argv] });
+      t.after(() => c.kill());
+      const exit = await Promise.race([c.exited, new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`${argv.join(' ')} still running: ${c.output()}`)), 60_000).unref())]);
+      assert.deepEqual(exit, { code: 0, signal: null }, `${argv.join(' ')}: ${c.output()}`);
+      assert.match(c.output(), expected);
+    }
+  });
+
   test('the collector image runs read-only as uid 65532 under tini, takes records, drains on SIGTERM to PID 1', { timeout: 180_000 }, async (t) => {
     const cfg = await imageConfig(COLLECTOR);
     const { rootfs, release } = await mountImage(COLLECTOR);

@@ -67,13 +67,14 @@ function childrenOf(pid: number): number[] {
 export { childrenOf };
 
 /**
- * Starts the image's entrypoint + cmd (or `args` instead of cmd). `volumes` maps a directory on this machine to a
- * path inside, as a pod's volumeMounts would.
+ * Starts the image's entrypoint + cmd (or `args` instead of cmd; or `exec`, a command looked up on the image's PATH
+ * instead of both, as `kubectl exec POD -- CMD...` runs it). `volumes` maps a directory on this machine to a path
+ * inside, as a pod's volumeMounts would.
  */
-export function runImage(rootfs: string, config: ImageConfig, opts: { args?: string[]; volumes?: Record<string, string> } = {}): Started {
+export function runImage(rootfs: string, config: ImageConfig, opts: { args?: string[]; exec?: string[]; volumes?: Record<string, string> } = {}): Started {
   const [user, group] = (config.User ?? '0:0').split(':');
   const env = (config.Env ?? []).filter((e) => /^[A-Za-z_][A-Za-z0-9_]*=/.test(e));
-  const argv = [...(config.Entrypoint ?? []), ...(opts.args ?? config.Cmd ?? [])];
+  const argv = opts.exec ?? [...(config.Entrypoint ?? []), ...(opts.args ?? config.Cmd ?? [])];
   if (argv.length === 0) throw new Error('image has neither Entrypoint nor Cmd');
   const binds = Object.entries(opts.volumes ?? {});
   // Positional parameters: $1 rootfs, $2 user:group, $3 workdir, $4 number of binds, the host/inside pairs, then

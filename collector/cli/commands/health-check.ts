@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { defaultUrl, EXIT, exitWith, httpUrl, positiveSeconds, type Subcommand } from '../program.js';
 import { failingChecks, healthExitCode, HEALTH_EXIT } from '../../health/exit-codes.js';
-import { fetchFailure } from '../reach.js';
+import { fetchFailure, tcpProbe } from '../reach.js';
 
 interface Flags {
   url?: string;
@@ -36,7 +36,25 @@ async function healthCheck(url: string, ready: boolean, timeoutSeconds: number):
     console.error(`zlog health-check: failing ${failing.join(', ') || 'unknown'}; exit ${code}`);
     return code;
   } catch (err) {
+    // A listener whose process is alive but whose event loop does not turn still accepts TCP connections (the
+    // kernel completes them into the listen backlog) and then never answers: that is a wedged collector (5), not
+    // an unreachable one (3). Probing the port tells the two apart.
+    if (isTimeout(err) && (await tcpProbe(`tcp://${hostPort(new URL(url))}`, 1000)) === undefined) {
+      console.error(`${path}: collector at ${url} accepted the connection but did not answer within ${timeoutSeconds} s: its event loop is not turning`);
+      console.error(`zlog health-check: failing event-loop; exit ${HEALTH_EXIT['event-loop']}`);
+      return HEALTH_EXIT['event-loop'];
+    }
     console.error(`${path}: collector at ${url} unreachable: ${fetchFailure(err, timeoutSeconds)}`);
     return HEALTH_EXIT.unhealthy;
   }
+}
+
+function isTimeout(err: unknown): boolean {
+  const name = (err as { name?: string }).name;
+  return name === 'TimeoutError' || name === 'AbortError';
+}
+
+/** host:port of an http(s) URL, the scheme's default port when it names none; IPv6 hosts keep their brackets. */
+function hostPort(u: URL): string {
+  return `${u.hostname}:${u.port || (u.protocol === 'https:' ? 443 : 80)}`;
 }

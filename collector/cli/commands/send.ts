@@ -3,7 +3,7 @@
 // within --timeout is reported with the connection's cause (ECONNREFUSED, ...) instead of silent retries.
 import { createInterface } from 'node:readline';
 import { Option, type Command } from 'commander';
-import { ZlogClient } from '../../client/client.js';
+import { ZlogClient, type ZlogClientStats } from '../../client/client.js';
 import type { CompressionChoice } from '../../protocol/compression.js';
 import { EXIT, exitWith, positiveInt, positiveSeconds, type Subcommand } from '../program.js';
 import { progress } from '../progress.js';
@@ -63,10 +63,28 @@ async function send(o: Flags): Promise<number> {
   shown.done();
   const s = client.stats;
   if (failed) {
-    const cause = s.ackedRecords === 0 ? await tcpProbe(o.endpoint, 1000) : undefined;
+    const cause = s.ackedRecords === 0 ? await whyNothingArrived(o, s) : undefined;
     console.error(`zlog send: ${s.ackedRecords} of ${lines} records acknowledged by ${o.endpoint}; failed: ${failed.message}${cause ? `; ${cause}` : ''}`);
     return EXIT.failure;
   }
   console.error(`zlog send: ${s.ackedRecords} records acknowledged by ${o.endpoint} in ${s.ackedBatches} batches (${s.retries} retries)`);
   return EXIT.ok;
+}
+
+/**
+ * Why no record was acknowledged, in the terms an operator searches for: the TCP connection's error
+ * (ECONNREFUSED), or, with CurveZMQ, that the server refused the client key (ZAP status 400, libzmq's
+ * ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) or never completed the handshake (a wrong --server-key, or no CURVE there).
+ */
+async function whyNothingArrived(o: Flags, s: ZlogClientStats): Promise<string | undefined> {
+  const tcp = await tcpProbe(o.endpoint, 1000);
+  if (tcp !== undefined) return tcp;
+  const f = s.lastHandshakeFailure;
+  if (f?.kind === 'auth') return `the server refused the CurveZMQ handshake (${f.message}): its allowed client keys do not include this --client-key`;
+  if (f && o.clientKey !== undefined) return `the CurveZMQ handshake with ${f.endpoint} failed (${f.message}): is --server-key the server's public key, and does the input use CurveZMQ?`;
+  if (f) return `the ZMTP handshake with ${f.endpoint} failed (${f.message}): does the input expect CurveZMQ (--client-key, --server-key)?`;
+  if (o.clientKey !== undefined && s.handshakes === 0) {
+    return 'the TCP connection opened but the CurveZMQ handshake never completed: the server refused this --client-key, or --server-key is not its public key, or the input does not use CurveZMQ';
+  }
+  return undefined;
 }
