@@ -55,19 +55,39 @@ test('bad environment values and unknown --set paths are reported by name', () =
   assert.ok(got.some((g) => g.includes('expected PATH=VALUE')), got.join('\n'));
 });
 
-test('cross-field rules: unique ids, endpoints present, connect only on sub', () => {
+test('cross-field rules: unique ids, endpoints present', () => {
   const got = issues(() =>
     validateConfig({
       inputs: [
         { id: 'a', type: 'zmq-pull', bind: ['tcp://127.0.0.1:1'] },
         { id: 'a', type: 'zmq-router' },
-        { id: 'c', type: 'zmq-pull', connect: ['tcp://127.0.0.1:2'] },
+        { id: 'c', type: 'zmq-sub', connect: ['tcp://127.0.0.1:2'] },
+        { id: 'd', type: 'zmq-sub' },
       ],
     }),
   );
-  assert.ok(got.some((g) => g.startsWith('inputs[1].id: "a" is already used by inputs[0]')), got.join('\n'));
-  assert.ok(got.some((g) => g.startsWith('inputs[1]: needs at least one endpoint')), got.join('\n'));
-  assert.ok(got.some((g) => g.startsWith('inputs[2].connect: only zmq-sub inputs connect')), got.join('\n'));
+  assert.deepEqual(got, [
+    'inputs[1].id: "a" is already used by inputs[0]; ids must be unique',
+    'inputs[1]: needs at least one endpoint in bind',
+    'inputs[3]: needs at least one endpoint in bind or connect',
+  ]);
+});
+
+test('each kind\'s schema says what it takes: connect on a zmq-pull or zmq-router input is an unknown field naming the kind\'s fields', () => {
+  const got = issues(() =>
+    validateConfig({
+      inputs: [
+        { id: 'p', type: 'zmq-pull', bind: ['tcp://127.0.0.1:1'], connect: ['tcp://127.0.0.1:2'] },
+        { id: 'r', type: 'zmq-router', bind: ['tcp://127.0.0.1:3'], connect: ['tcp://127.0.0.1:4'] },
+      ],
+    }),
+  );
+  assert.equal(got.length, 2, got.join('\n'));
+  const takes = (line: string) => line.split(' takes ')[1].split(', ').sort();
+  assert.match(got[0], /^inputs\[0\]: unknown field "connect"; a zmq-pull input takes /);
+  assert.deepEqual(takes(got[0]), ['bind', 'format', 'framing', 'id', 'rcvHwm', 'receiver', 'security', 'topicFrame', 'topics', 'type']);
+  assert.match(got[1], /^inputs\[1\]: unknown field "connect"; a zmq-router input takes /);
+  assert.deepEqual(takes(got[1]), ['bind', 'format', 'framing', 'id', 'rcvHwm', 'security', 'topicFrame', 'topics', 'type']);
 });
 
 test('one run names every problem: schema errors and the cross-field rules of the fields the schema accepted', () => {

@@ -23,7 +23,7 @@ const validators = new WeakMap<KindSpecs, ValidateFunction>();
 function validatorFor(kinds: KindSpecs): ValidateFunction {
   let v = validators.get(kinds);
   if (!v) {
-    v = new Ajv({ allErrors: true, useDefaults: true, strict: false }).compile(configSchema(kinds));
+    v = new Ajv({ allErrors: true, useDefaults: true, strict: false, verbose: true }).compile(configSchema(kinds));
     validators.set(kinds, v);
   }
   return v;
@@ -259,7 +259,11 @@ export function formatAjvErrors(errors: ErrorObject[], doc: unknown): string[] {
     switch (e.keyword) {
       case 'additionalProperties': {
         const extra = (e.params as { additionalProperty: string }).additionalProperty;
-        out.add(`${where}: unknown field "${extra}"`);
+        // An inputs[]/sinks[] entry: say what its kind takes (each kind's schema lists exactly its fields).
+        const fields = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+        const kind = (value as { type?: unknown } | undefined)?.type;
+        const takes = typeof kind === 'string' && fields.includes('type') ? `; a ${kind} ${path.startsWith('sinks') ? 'sink' : 'input'} takes ${fields.join(', ')}` : '';
+        out.add(`${where}: unknown field "${extra}"${takes}`);
         break;
       }
       case 'required':

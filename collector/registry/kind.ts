@@ -50,6 +50,24 @@ export interface KindSpec<T extends string = string, C extends KindConfig = Kind
    * each as a string compared for equality, with a phrase naming it for the error message.
    */
   claims?(cfg: C): { key: string; what: string }[];
+  /**
+   * Whether and how a LogServer (the operator's API, operator/api/schema.ts) offers this kind; absent: not
+   * offered. `fields` are the kind's own config fields a LogServer entry may set: for an input beside its
+   * `name`, `type` and `port`, for a sink in an object named after the kind (`sinks[].file`). The CRD takes
+   * their schema (bounds, defaults, docs) from `schema.properties`; everything else of the entry is the
+   * pod's (ids, endpoints, paths, keys) or the collector's default.
+   */
+  readonly logServer?: LogServerOffer;
+}
+
+/** See KindSpec.logServer. */
+export interface LogServerOffer {
+  readonly fields: readonly string[];
+  /**
+   * Fields only the pod can decide, given the directory the entry gets on the pod's data volume
+   * (`/var/lib/zlog/<name>`): the file sink writes there. Pure; the operator merges them into the entry.
+   */
+  podFields?(dataDir: string): Record<string, unknown>;
 }
 
 /** One entry of INPUT_KINDS. `create` runs once at start; it must not start I/O (start() does). */

@@ -2,11 +2,11 @@
 // operator's API onto collector/config: the ConfigMap builder serialises it, validateSpec checks it against
 // the collector's own schema.
 import { collectorConfigSchema } from '../../collector/config/schema.js';
-import { defaultTopicFrame } from '../../collector/config/load.js';
 import type { CollectorConfig } from '../../collector/config/types.js';
 import type { LogServerSpec } from './types.js';
 import { newAjv, type SpecError } from './ajv.js';
 import { parseQuantity } from './quantity.js';
+import { inputSettings, sinkSettings } from './kinds.js';
 
 /** Where the data volume is mounted; each file sink writes into its own directory below it. */
 export const DATA_DIR = '/var/lib/zlog';
@@ -48,15 +48,14 @@ export function batchMaxBytes(spec: LogServerSpec): number {
  */
 export function renderCollectorConfig(spec: LogServerSpec): CollectorConfig {
   const partial = {
+    // The kind's own fields as the LogServer sets them (kinds.ts); the rest takes the kind's defaults.
     inputs: spec.inputs.map((i) => ({
       id: i.name,
       type: i.type,
       bind: [`tcp://*:${i.port}`],
-      framing: i.framing,
-      format: i.format,
-      topics: i.topics && i.topics.length > 0 ? [...i.topics] : [''],
-      topicFrame: defaultTopicFrame(i.type),
-      rcvHwm: i.rcvHwm,
+      ...inputSettings(i),
+      // The LogServer documents an empty list as "everything" (the collector's [] would subscribe to nothing).
+      ...(i.topics !== undefined && i.topics.length === 0 ? { topics: [''] } : {}),
       ...(spec.security.curve
         ? { security: { mode: 'curve', serverKeyFile: `${CURVE_SERVER_DIR}/${CURVE_SERVER_SECRET_KEY}`, clientKeys: CURVE_CLIENTS_DIR } }
         : {}),
@@ -67,11 +66,8 @@ export function renderCollectorConfig(spec: LogServerSpec): CollectorConfig {
       batch: { ...spec.pipeline.batch, maxBytes: batchMaxBytes(spec) },
       ackMode: spec.pipeline.ackMode,
     },
-    sinks: spec.sinks.map((s) =>
-      s.type === 'stdout'
-        ? { id: s.name, type: 'stdout' }
-        : { id: s.name, type: 'file', path: `${DATA_DIR}/${s.name}`, ...structuredClone(s.file ?? {}) },
-    ),
+    // Each sink's own settings (sinks[].<type>) and what the pod decides (its directory on the data volume).
+    sinks: spec.sinks.map((s) => ({ id: s.name, type: s.type, ...sinkSettings(s, `${DATA_DIR}/${s.name}`) })),
     // The pod's IP must answer probes and clients, so the collector listens on every interface.
     http: { host: '0.0.0.0', port: spec.metricsPort },
     drain: { timeoutSeconds: spec.drainTimeoutSeconds },

@@ -8,6 +8,7 @@ import { parseQuantity } from './quantity.js';
 import { healthIssues } from '../../collector/health/schema.js';
 import { ADMIN_PORT } from '../../collector/config/schema.js';
 import { batchMaxBytes, queueMaxBytes } from './collector-config.js';
+import { KIND_RULES } from './kinds.js';
 
 export interface SpecRule {
   /** Field the rule is about, relative to spec, dotted (also the CEL fieldPath). */
@@ -18,12 +19,8 @@ export interface SpecRule {
 }
 
 export const specRules: readonly SpecRule[] = [
-  {
-    field: 'sinks',
-    message: 'sinks[].file may only be set on a sink of type file',
-    cel: "!has(self.sinks) || self.sinks.all(s, s.type == 'file' || !has(s.file))",
-    holds: (s) => s.sinks.every((k) => k.type === 'file' || k.file === undefined),
-  },
+  // Which per-kind fields an entry of each kind may set, generated from the collector's kind lists.
+  ...KIND_RULES.map((r) => ({ ...r, holds: (s: LogServerSpec) => r.holds(r.field === 'inputs' ? s.inputs : s.sinks) })),
   {
     field: 'inputs',
     message: 'inputs[].port values must be distinct',
@@ -54,12 +51,6 @@ export const specRules: readonly SpecRule[] = [
     message: 'security.curve.clientKeys needs exactly one of secret or configMap',
     cel: '!has(self.security) || !has(self.security.curve) || (has(self.security.curve.clientKeys.secret) != has(self.security.curve.clientKeys.configMap))',
     holds: (s) => s.security.curve === undefined || (s.security.curve.clientKeys.secret === undefined) !== (s.security.curve.clientKeys.configMap === undefined),
-  },
-  {
-    field: 'inputs',
-    message: 'inputs[].topics may only be set on an input of type zmq-sub',
-    cel: "!has(self.inputs) || self.inputs.all(i, i.type == 'zmq-sub' || !has(i.topics))",
-    holds: (s) => s.inputs.every((i) => i.type === 'zmq-sub' || i.topics === undefined),
   },
   {
     field: 'storage.persistentVolumeClaim',

@@ -2,32 +2,11 @@
 // validator and docs/operator-api.md are derived. Written in the subset of JSON Schema that is also a structural
 // CRD schema, plus `additionalProperties: false` (ajv only; the CRD generator drops it because the API server
 // prunes and, with strict field validation, rejects unknown fields itself) and `x-kubernetes-*` annotations
-// (registered with ajv as no-op keywords). Cross-field rules live in logserver.rules.ts.
+// (registered with ajv as no-op keywords). Cross-field rules live in rules.ts; the TypeScript types (types.ts) are derived from this schema.
 
-import { collectorConfigSchema, fileSinkProperties, inputSchema } from '../../collector/config/schema.js';
-import { INPUT_SCHEMAS, SINK_SCHEMAS as ALL_SINK_SCHEMAS } from '../../collector/registry/schemas.js';
-
-/**
- * The collector's sink kinds a LogServer can configure: those whose config requires nothing beyond id and type
- * (the operator fills those). A kind with required settings of its own (elasticsearch and loki need an
- * endpoint) is offered once the LogServer API carries its fields (issue 8: per-kind fields generated).
- */
-const SINK_SCHEMAS = ALL_SINK_SCHEMAS.filter((k) => k.schema.required.every((f) => f === 'id' || f === 'type'));
+import { collectorConfigSchema } from '../../collector/config/schema.js';
 import { healthSchema } from '../../collector/health/schema.js';
-
-/**
- * A fragment of the collector's own config schema, made structural for a CRD (every enum-only node gets its
- * type). The settings the LogServer passes straight into the collector config are taken from there, so their
- * bounds and defaults cannot drift from what the collector accepts.
- */
-function structural<T>(node: T): T {
-  if (Array.isArray(node)) return node.map((n: unknown) => structural(n)) as T;
-  if (node === null || typeof node !== 'object') return node;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(node)) out[k] = k === 'enum' || k === 'default' ? v : structural(v);
-  if (Array.isArray(out.enum) && out.type === undefined) return { type: typeof out.enum[0], ...out } as T;
-  return out as T;
-}
+import { logServerInputFields, logServerInputType, logServerSinkKinds, logServerSinkType, structural } from './kinds.js';
 
 const collectorPipeline = collectorConfigSchema.properties.pipeline.properties;
 
@@ -35,9 +14,12 @@ const collectorPipeline = collectorConfigSchema.properties.pipeline.properties;
  * The node with one property's default removed (and its description replaced): for a default the operator
  * derives from other fields, which it could not do if the API server stored a fixed one.
  */
-function withoutDefault<T extends { properties: Record<string, object> }>(node: T, key: keyof T['properties'] & string, description: string): T {
+type WithoutDefault<T extends { properties: object }, K extends keyof T['properties']> = Omit<T, 'properties'> & {
+  properties: { [P in keyof T['properties']]: P extends K ? Omit<T['properties'][P], 'default'> & { description: string } : T['properties'][P] };
+};
+function withoutDefault<T extends { properties: Record<string, object> }, K extends keyof T['properties'] & string>(node: T, key: K, description: string): WithoutDefault<T, K> {
   const { default: _dropped, ...rest } = node.properties[key] as { default?: unknown };
-  return { ...node, properties: { ...node.properties, [key]: { ...rest, description } } };
+  return { ...node, properties: { ...node.properties, [key]: { ...rest, description } } } as unknown as WithoutDefault<T, K>;
 }
 
 export const GROUP = 'logging.zlog.dev';
@@ -68,6 +50,8 @@ const dnsLabelName = { type: 'string', minLength: 1, maxLength: 253, pattern: '^
 const passThrough = (description: string) =>
   ({ type: 'object', 'x-kubernetes-preserve-unknown-fields': true, description }) as const;
 
+// An input's and a sink's own fields come from the collector's kind lists (kinds.ts): a kind with a
+// `logServer` entry is offered here, with its fields' schema, bounds, defaults and docs, without an edit.
 const input = {
   type: 'object',
   required: ['name', 'type', 'port'],
@@ -80,26 +64,9 @@ const input = {
       maxLength: 15,
       description: 'Input id and port name: lowercase letters, digits and single hyphens, at most 15 characters.',
     },
-    // The collector's input kinds (collector/registry/schemas.ts): a new kind is offered here without an edit.
-    type: { type: 'string', enum: INPUT_SCHEMAS.map((k) => k.type), description: `Input kind (the collector's input list): ${INPUT_SCHEMAS.map((k) => k.type).join(', ')}.` },
+    type: logServerInputType,
     port: { ...port, description: 'TCP port bound in the pod and exposed by the Service.' },
-    framing: structural(inputSchema.properties.framing),
-    format: structural(inputSchema.properties.format),
-    topics: { type: 'array', maxItems: 64, items: { type: 'string', maxLength: 255 }, description: 'zmq-sub subscription prefixes; empty means everything.' },
-    rcvHwm: structural(inputSchema.properties.rcvHwm),
-  },
-} as const;
-
-const fileSink = {
-  type: 'object',
-  additionalProperties: false,
-  description: 'Settings of a file sink; only allowed when type is file.',
-  properties: {
-    filename: { type: 'string', pattern: '^[^/\\\\]+$', maxLength: 255, default: 'zlog.ndjson', description: 'Name of the active file in the sink directory (no slashes); rotated files get a suffix.' },
-    rotation: { ...structural(fileSinkProperties.rotation), description: 'When the active file is rotated (whichever limit comes first).' },
-    compress: structural(fileSinkProperties.compress),
-    retention: { ...structural(fileSinkProperties.retention), description: 'Which rotated files are kept.' },
-    fsync: structural(fileSinkProperties.fsync),
+    ...logServerInputFields,
   },
 } as const;
 
@@ -109,12 +76,8 @@ const sink = {
   additionalProperties: false,
   properties: {
     name: { ...dnsLabel, description: 'Sink id (component_id in metrics).' },
-    type: {
-      type: 'string',
-      enum: SINK_SCHEMAS.map((k) => k.type),
-      description: `Sink kind (the collector's sink list): ${SINK_SCHEMAS.map((k) => `${k.type} (${k.schema.description.split(':')[0].split('.')[0]})`).join('; ')}.`,
-    },
-    file: fileSink,
+    type: logServerSinkType,
+    ...logServerSinkKinds,
   },
 } as const;
 
@@ -399,8 +362,11 @@ export const logServerSpecSchema = {
   },
 } as const;
 
+// additionalProperties false on the status nodes only so the derived types (types.ts) are closed; the CRD
+// generator drops it and nothing validates the status with ajv.
 const condition = {
   type: 'object',
+  additionalProperties: false,
   required: ['type', 'status', 'lastTransitionTime', 'reason', 'message'],
   description: 'A metav1.Condition.',
   properties: {
@@ -421,6 +387,7 @@ const condition = {
 
 export const logServerStatusSchema = {
   type: 'object',
+  additionalProperties: false,
   description: 'What the operator observed; written only by the operator.',
   properties: {
     observedGeneration: { type: 'integer', description: 'The metadata.generation this status describes.' },

@@ -41,7 +41,7 @@ test('extra kinds: the loader applies their defaults and rules; without them the
   assert.deepEqual(cfg.sinks[0], { id: 'cap', type: 'capture', maxLines: 10_000 });
 
   const schemaIssues = configError(() => validateConfig({ inputs: [{ id: 'toy', type: 'tcp-lines' }], sinks: [{ id: 'cap', type: 'capture', path: '/x' }] }, kinds));
-  assert.deepEqual(schemaIssues, ['sinks[0]: unknown field "path"']);
+  assert.deepEqual(schemaIssues, ['sinks[0]: unknown field "path"; a capture sink takes id, type, maxLines']);
   const ruleIssues = configError(() => validateConfig({ inputs: [{ id: 'toy', type: 'tcp-lines', port: 80 }], sinks: [{ id: 'cap', type: 'capture' }] }, kinds));
   assert.deepEqual(ruleIssues, ['inputs[0].port: 80 is privileged; use 0 or >= 1024']);
 

@@ -16,5 +16,7 @@ export type ZmqPullConfig = FromSchema<typeof zmqPullSchema>;
 export const zmqPullSpec = {
   type: 'zmq-pull',
   schema: zmqPullSchema,
-  check: (cfg: ZmqPullConfig, path: string) => checkEndpoints(cfg, path, false),
+  check: (cfg: ZmqPullConfig, path: string) => checkEndpoints(cfg, path),
+  // What a LogServer entry sets; bind (from its port) and security (from spec.security) are the pod's.
+  logServer: { fields: ['framing', 'format', 'rcvHwm'] },
 } as const;

@@ -16,5 +16,7 @@ export type ZmqRouterConfig = FromSchema<typeof zmqRouterSchema>;
 export const zmqRouterSpec = {
   type: 'zmq-router',
   schema: zmqRouterSchema,
-  check: (cfg: ZmqRouterConfig, path: string) => checkEndpoints(cfg, path, false),
+  check: (cfg: ZmqRouterConfig, path: string) => checkEndpoints(cfg, path),
+  // What a LogServer entry sets; bind (from its port) and security (from spec.security) are the pod's.
+  logServer: { fields: ['framing', 'format', 'rcvHwm'] },
 } as const;

@@ -9,6 +9,7 @@ import type { ZmqPullConfig } from '../zmq-pull/schema.js';
 import type { ZmqSubConfig } from '../zmq-sub/schema.js';
 import { POLL_MS, ReceiveLoop } from './receive-loop.js';
 import { bindAll, socketMaxMessageSize, totalBytes } from './socket.js';
+import { connectEndpoints } from './schema.js';
 
 /** Options of the socket a frame input receives on. */
 export function frameSocketOptions(cfg: ZmqPullConfig | ZmqSubConfig, ctx: InputContext) {
@@ -56,7 +57,7 @@ export class FrameInput implements Input {
   async start(): Promise<void> {
     this.bound = await bindAll(this.sock, this.cfg.bind);
     this.endpoints.push(...this.bound);
-    for (const ep of this.cfg.connect) {
+    for (const ep of connectEndpoints(this.cfg)) {
       this.sock.connect(ep);
       this.endpoints.push(ep);
     }
@@ -83,7 +84,7 @@ export class FrameInput implements Input {
   /** Unbinds and disconnects (no new peers), then reads what peers already handed over until quiet, and closes. */
   async stopAccepting(quietMs: number, deadline: number): Promise<void> {
     for (const ep of this.bound) await this.sock.unbind(ep).catch(() => {});
-    for (const ep of this.cfg.connect) {
+    for (const ep of connectEndpoints(this.cfg)) {
       try {
         this.sock.disconnect(ep);
       } catch {

@@ -14,6 +14,7 @@ import type { ZmqPullConfig } from '../zmq-pull/schema.js';
 import type { ZmqSubConfig } from '../zmq-sub/schema.js';
 import type { NativeReceiveAddon, NativeReceiver } from './native-receive.js';
 import { socketMaxMessageSize } from './socket.js';
+import { connectEndpoints } from './schema.js';
 
 /** Buffers lent to the receive thread at a time: one being filled, one handed over, one spare. */
 const LENT = 3;
@@ -62,7 +63,7 @@ export class NativeFrameInput implements Input {
       this.authTimer.unref();
     }
     for (const ep of this.cfg.bind) this.endpoints.push(this.native.bind(ep));
-    for (const ep of this.cfg.connect) {
+    for (const ep of connectEndpoints(this.cfg)) {
       this.native.connect(ep);
       this.endpoints.push(ep);
     }

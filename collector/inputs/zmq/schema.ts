@@ -13,14 +13,16 @@ const endpoint = {
 export const zmqInputProperties = {
   id: { ...componentId, description: 'unique input name, used as component_id in metrics' },
   bind: { type: 'array', items: endpoint, default: [], description: 'endpoints to bind; port * picks a free one' },
-  connect: { type: 'array', items: endpoint, default: [], description: 'zmq-sub only: PUB endpoints to connect to' },
   framing: { enum: ['frame', 'lines', 'message'], default: 'frame', description: 'how frames become records' },
   format: { enum: ['auto', 'syslog', 'json', 'text'], default: 'auto', description: 'how record text is read' },
-  topics: { type: 'array', items: { type: 'string', maxLength: 255 }, default: [''], description: 'zmq-sub subscriptions; "" is everything' },
+  topics: { type: 'array', maxItems: 256, items: { type: 'string', maxLength: 255 }, default: [''], description: 'zmq-sub subscriptions; "" is everything' },
   topicFrame: { type: 'boolean', description: 'the first frame of a multi-frame message is its topic (ZeroMQ PUB/SUB: PUBHandler, omczmq topicframe), an empty frame after it an envelope delimiter' },
   rcvHwm: { type: 'integer', minimum: 1, maximum: 10_000_000, default: 10_000, description: 'ZeroMQ receive high-water mark (messages)' },
   security: inputSecuritySchema,
 } as const;
+
+/** zmq-sub only (SUB sockets connect out to PUB emitters that bind); the other kinds' schemas leave it out. */
+export const connectProperty = { type: 'array', items: endpoint, default: [], description: 'PUB endpoints to connect to' } as const;
 
 /**
  * zmq-pull and zmq-sub: which receive path drains the socket. `native` is the addon in native/ (a thread of
@@ -33,18 +35,26 @@ export const receiverProperty = {
   description: 'receive path: native (the addon; many messages per hand-over; with CURVE, records carry clientKey), zeromq (zeromq.js, one receive per message), auto (native when built)',
 } as const;
 
+/** The endpoints an input connects to: `connect` on kinds that have it (zmq-sub), none on the others. */
+export function connectEndpoints(cfg: object): readonly string[] {
+  return 'connect' in cfg ? (cfg.connect as readonly string[]) : [];
+}
+
 interface ZmqEndpoints extends KindConfig {
   readonly bind: readonly string[];
-  readonly connect: readonly string[];
+  /** Only on kinds whose schema has it (zmq-sub). */
+  readonly connect?: readonly string[];
   readonly security?: InputSecurity;
   readonly receiver?: string;
 }
 
-/** Every ZeroMQ input needs somewhere to receive from; only SUB sockets connect out (to PUB emitters that bind). */
-export function checkEndpoints(cfg: ZmqEndpoints, path: string, mayConnect: boolean): string[] {
+/**
+ * Every ZeroMQ input needs somewhere to receive from. Which kinds may connect is their schema's to say (only
+ * zmq-sub has `connect`), so a `connect` on another kind is already an unknown-field error naming it.
+ */
+export function checkEndpoints(cfg: ZmqEndpoints, path: string): string[] {
   const issues: string[] = [];
-  if (cfg.bind.length === 0 && cfg.connect.length === 0) issues.push(`${path}: needs at least one endpoint in bind or connect`);
-  if (!mayConnect && cfg.connect.length > 0) issues.push(`${path}.connect: only zmq-sub inputs connect; ${cfg.type} binds`);
+  if (cfg.bind.length === 0 && (cfg.connect ?? []).length === 0) issues.push(`${path}: needs at least one endpoint in bind${cfg.connect ? ' or connect' : ''}`);
   issues.push(...securityIssues(cfg.security, `${path}.security`));
   return issues;
 }

@@ -15,9 +15,10 @@ export const fileSinkSchema = {
     id: { ...componentId, description: 'unique sink name, used as component_id in metrics' },
     type: { const: 'file' },
     path: { type: 'string', minLength: 1, default: './data', description: 'directory of the current and rotated files' },
-    filename: { type: 'string', pattern: '^[^/\\\\]+$', default: 'zlog.ndjson', description: 'current file; rotated files are NAME-<time>-<n>.EXT[.gz]' },
+    filename: { type: 'string', pattern: '^[^/\\\\]+$', maxLength: 255, default: 'zlog.ndjson', description: 'current file; rotated files are NAME-<time>-<n>.EXT[.gz]' },
     rotation: {
       type: 'object',
+      description: 'when the current file is rotated (whichever limit comes first)',
       additionalProperties: false,
       default: {},
       properties: {
@@ -28,6 +29,7 @@ export const fileSinkSchema = {
     compress: { type: 'boolean', default: true, description: 'gzip rotated files' },
     retention: {
       type: 'object',
+      description: 'which rotated files are kept',
       additionalProperties: false,
       default: {},
       properties: {
@@ -48,4 +50,6 @@ export const fileSinkSpec = {
   schema: fileSinkSchema,
   // Two sinks appending to one file would interleave and rotate each other's data away.
   claims: (cfg: FileSinkConfig) => [{ key: `file:${resolve(cfg.path, cfg.filename)}`, what: `file ${resolve(cfg.path, cfg.filename)}` }],
+  // In a pod the directory is the sink's own on the data volume.
+  logServer: { fields: ['filename', 'rotation', 'compress', 'retention', 'fsync', 'fsyncIntervalMs'], podFields: (dataDir: string) => ({ path: dataDir }) },
 } as const;

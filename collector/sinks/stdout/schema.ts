@@ -15,4 +15,4 @@ export const stdoutSinkSchema = {
 
 export type StdoutSinkConfig = FromSchema<typeof stdoutSinkSchema>;
 
-export const stdoutSinkSpec = { type: 'stdout', schema: stdoutSinkSchema } as const;
+export const stdoutSinkSpec = { type: 'stdout', schema: stdoutSinkSchema, logServer: { fields: [] } } as const;
