@@ -38,6 +38,12 @@ export class NdjsonWriter {
     this.pos += enc.encodeInto(s, this.buf.subarray(this.pos)).written;
   }
 
+  /** Bytes known to need no JSON escaping (see FLAG_JSON_PLAIN in chunk.ts), copied as they are. */
+  bytes(src: Uint8Array, start: number, end: number): void {
+    this.ensure(end - start);
+    this.pos = copyRun(src, start, end, this.buf, this.pos);
+  }
+
   /**
    * The body of a JSON string (no quotes) from UTF-8 bytes. Returns false, writing nothing, when the bytes are
    * not valid UTF-8 so the caller can take the slow path that replaces bad sequences and flags the record.

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { encodeMessage } from '../protocol/message.js';
-import { ChunkBuilder, KIND_FRAMES, KIND_NATIVE, packedSize } from './chunk.js';
+import { ChunkBuilder, FLAG_JSON_PLAIN, KIND_FRAMES, KIND_NATIVE, packedSize } from './chunk.js';
 import { NdjsonWriter } from './ndjson-writer.js';
 import { createProcessor } from './processor-factory.js';
 import type { ProcessorInput } from './processor.js';
@@ -17,9 +17,9 @@ const inputs: ProcessorInput[] = [
 const processor = createProcessor({ inputs, maxRecordBytes: 64, maxDecompressedBytes: 1 << 20, hostname: 'test-host' });
 const T = Date.UTC(2026, 10, 27, 1, 2, 3, 456);
 
-function run(messages: { input: number; frames: Uint8Array[]; kind?: number; recordCount?: number }[]) {
-  const packed = messages.map((m) => ({ kind: m.kind ?? KIND_FRAMES, input: m.input, compression: 0, recordCount: m.recordCount ?? 0, receivedAt: T, frames: m.frames }));
-  const size = packed.reduce((n, m) => n + packedSize(m.frames), 0);
+function run(messages: { input: number; frames: Uint8Array[]; kind?: number; recordCount?: number; flags?: number; sender?: string }[]) {
+  const packed = messages.map((m) => ({ kind: m.kind ?? KIND_FRAMES, input: m.input, compression: 0, flags: m.flags, sender: m.sender, recordCount: m.recordCount ?? 0, receivedAt: T, frames: m.frames }));
+  const size = packed.reduce((n, m) => n + packedSize(m.frames, m.sender), 0);
   const b = new ChunkBuilder(new ArrayBuffer(size));
   for (const m of packed) b.add(m);
   const { buffer, length } = b.finish();
@@ -41,6 +41,19 @@ test('plain text takes the byte-level path and round-trips any Unicode, control 
       assert.deepEqual(lines[0], { ts: '2026-11-27T01:02:03.456Z', input: 'pull', host: 'test-host', message: expected });
     }),
     { numRuns: 500 },
+  );
+});
+
+test('frames flagged JSON-plain (by the native receive thread) are written exactly as the unflagged scan writes them', () => {
+  const printable = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7f }).filter((c) => c !== 0x22 && c !== 0x5c).map((c) => String.fromCharCode(c)), minLength: 1, maxLength: 80 });
+  fc.assert(
+    fc.property(fc.array(printable, { minLength: 1, maxLength: 4 }), fc.constantFrom(0, 1, 2, 4), fc.option(fc.string(), { nil: undefined }), (texts, input, sender) => {
+      const frames = texts.map((t) => Buffer.from(t));
+      const scanned = run([{ input, frames, sender }]);
+      const flagged = run([{ input, frames, sender, flags: FLAG_JSON_PLAIN }]);
+      assert.equal(flagged.text, scanned.text);
+      assert.deepEqual(flagged.outcome, scanned.outcome);
+    }),
   );
 });
 

@@ -9,7 +9,7 @@ import type { LogRecord } from '../record.js';
 import type { DecodeContext } from '../decode/record.js';
 import { mayHaveGluedTopic, splitTopicFrame } from '../decode/frames.js';
 import { stringifyRecord } from '../decode/json-numbers.js';
-import { KIND_NATIVE, readChunk, type PackedMessage } from './chunk.js';
+import { FLAG_JSON_PLAIN, KIND_NATIVE, readChunk, type PackedMessage } from './chunk.js';
 import { ascii, type NdjsonWriter } from './ndjson-writer.js';
 
 export type DecodeFn = (text: string, ctx: DecodeContext) => LogRecord;
@@ -72,7 +72,7 @@ export class ChunkProcessor {
   private lastMs = -1;
   private lastTs = ascii('');
   private lastIso = '';
-  private lastSender = '';
+  private lastSender: string | undefined;
   private lastSenderEnd = ascii('');
 
   constructor(private readonly opts: ProcessorOptions) {
@@ -223,8 +223,15 @@ export class ChunkProcessor {
       // Hot path: the record is plain text; copy its bytes with JSON escaping into a fixed line shape.
       const mark = out.pos;
       out.raw(this.linePrefix(m.input, m.receivedAt));
+      // The receive thread already checked every byte (FLAG_JSON_PLAIN): copy them as they are.
+      const end = m.sender === undefined ? this.lineEnd : this.senderEnd(m.sender);
+      if ((m.flags ?? 0) & FLAG_JSON_PLAIN) {
+        out.bytes(b, s, e);
+        out.raw(end);
+        return 1;
+      }
       if (out.escapedBytes(b, s, e)) {
-        out.raw(m.sender === undefined ? this.lineEnd : this.senderEnd(m.sender));
+        out.raw(end);
         return 1;
       }
       out.pos = mark;

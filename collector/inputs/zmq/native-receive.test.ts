@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Publisher, Push } from 'zeromq';
-import { readChunk, type PackedMessage } from '../../pipeline/chunk.js';
+import { FLAG_JSON_PLAIN, readChunk, type PackedMessage } from '../../pipeline/chunk.js';
 import { loadNativeReceive, type NativeReceiver, type OnChunk } from './native-receive.js';
 
 const addon = loadNativeReceive();
@@ -259,6 +259,27 @@ test('messages bigger than a lent buffer still wait for lent buffers: deliveries
     assert.equal(msgs.length, had + 1, "one more buffer, one more message");
   }
   assert.deepEqual(msgs.map((m) => m.frames[0][0]), Array.from({ length: n }, (_, i) => i));
+  push.close();
+  r.close();
+});
+
+test('FLAG_JSON_PLAIN is set exactly when every byte of every frame is ASCII that JSON holds as itself', async () => {
+  const { r, msgs } = collect({ type: 'pull' });
+  const ep = r.bind('tcp://127.0.0.1:*');
+  for (let i = 0; i < 3; i++) r.lend(new ArrayBuffer(1 << 16));
+  r.start();
+  const push = new Push({ linger: 0 });
+  push.connect(ep);
+  const plain = 'x'.repeat(40) + ' ~!#$%&()*+,-./09:;<=>?@AZ[]^_`az{|}\x7f';
+  // [frames, expected flag]: each bad byte at the start, inside the 16-byte blocks, and in the tail after them.
+  const cases: [string[], boolean][] = [[[plain], true], [[''], true], [[plain, plain.slice(3)], true]];
+  for (const bad of ['"', '\\', '\n', '\x00', '\x1f', '\x80', 'é']) {
+    for (const at of [0, 15, 16, 31, plain.length - 1]) cases.push([[plain.slice(0, at) + bad + plain.slice(at)], false]);
+    cases.push([[plain, bad], false]);
+  }
+  for (const [frames] of cases) await push.send(frames);
+  await until(() => msgs.length === cases.length, `${cases.length} messages`);
+  msgs.forEach((m, i) => assert.equal(m.flags === FLAG_JSON_PLAIN, cases[i][1], `message ${i}: ${JSON.stringify(cases[i][0])}`));
   push.close();
   r.close();
 });
