@@ -1,13 +1,24 @@
 // Benchmark (not a test): N LogServers across 10 namespaces created at once on a real control plane with kwok
 // nodes. Prints when the last one reported Ready, where the time went (the operator's applies, the
 // controller-manager's pods, the scheduler and kwok's readiness, the operator's status), the operator's RSS,
-// its API requests per kind of call, and how long deleting all of them takes until every child is gone.
-//   node dist/bench/operator-scale.js [count] [namespaces]
+// its API requests per method and resource, and how long deleting all of them takes until every child is gone.
+//   node dist/bench/operator-scale.js [count] [namespaces] [--baseline DIR/dist/operator/main.js] [--rounds N]
+// With --baseline, each round runs the same scenario twice on the same cluster, first with that other build of
+// the operator (say main's, built in a scratch copy) and then with this tree's, so before and after are
+// measured under the same load.
+import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { OperatorProcess, condition, getJson, logServer, metricValue, useOperatorCluster, type Obj } from '../test/operator/env.js';
+import { join } from 'node:path';
+import { repoRoot } from '../test/cluster/bins.js';
+import type { Cluster } from '../test/cluster/harness.js';
+import { OperatorProcess, condition, getJson, logServer, metricValue, useOperatorCluster, type Obj, type OperatorEnv } from '../test/operator/env.js';
 
-const count = Number(process.argv[2] ?? 200);
-const namespaces = Number(process.argv[3] ?? 10);
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { baseline: { type: 'string' }, rounds: { type: 'string', default: '1' }, workers: { type: 'string', default: '8' } },
+});
+const count = Number(positionals[0] ?? 200);
+const namespaces = Number(positionals[1] ?? 10);
 const afters: Array<() => unknown> = [];
 const scope = { after: (fn: () => unknown) => void afters.push(fn) };
 
@@ -17,12 +28,41 @@ function lastAfter(t0: number, stamps: Array<string | undefined>): number {
   return times.length ? Number(((Math.max(...times) - t0) / 1000).toFixed(1)) : NaN;
 }
 
+/** `zlog_operator_api_requests_total` summed by method and resource: {"PATCH deployments": 200, ...}. */
+function requestCounts(metrics: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of metrics.matchAll(/^zlog_operator_api_requests_total\{([^}]*)\} ([0-9.e+]+)$/gm)) {
+    const labels = Object.fromEntries([...m[1].matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
+    const key = `${labels.method} ${labels.resource}${labels.code && !labels.code.startsWith('2') ? ` ${labels.code}` : ''}`;
+    out[key] = (out[key] ?? 0) + Number(m[2]);
+  }
+  return Object.fromEntries(Object.entries(out).sort((a, b) => b[1] - a[1]));
+}
+
 async function main(): Promise<void> {
   const env = await useOperatorCluster(scope, { name: 'op-bench', kwokNodes: 3 });
-  const c = env.cluster;
-  const nsNames = Array.from({ length: namespaces }, (_, i) => `bench-${i}`);
+  const own = join(repoRoot(), 'dist/operator/main.js');
+  const results: Obj[] = [];
+  for (let round = 0; round < Number(values.rounds); round++) {
+    for (const [label, script] of values.baseline ? [['baseline', values.baseline], ['this tree', own]] : [['this tree', own]]) {
+      const r = await runOnce(env, script, `r${round}-${label === 'baseline' ? 'b' : 't'}`);
+      results.push({ operator: label, script, ...r });
+      console.log(JSON.stringify(results.at(-1), null, 2));
+    }
+  }
+  if (results.length > 1) {
+    console.log('\nsummary (seconds until all Ready; operator API requests; reconciles):');
+    for (const r of results) console.log(`  ${String(r.operator).padEnd(10)} ${r.secondsUntilAllReady} s, ${r.operatorApiRequests} requests, ${r.reconciles} reconciles, peak RSS ${r.operatorPeakRssMiB} MiB`);
+  }
+}
+
+/** One scenario with one operator build, on namespaces of its own; the operator is stopped at the end. */
+async function runOnce(env: OperatorEnv, script: string, prefix: string): Promise<Obj> {
+  const c: Cluster = env.cluster;
+  const nsNames = Array.from({ length: namespaces }, (_, i) => `${prefix}-${i}`);
   for (const ns of nsNames) await c.createNamespace(ns);
-  const op = await OperatorProcess.start(scope, env, ['--workers', '8']);
+  const opScope: Array<() => unknown> = [];
+  const op = await OperatorProcess.start({ after: (fn) => void opScope.push(fn) }, env, ['--workers', values.workers!], script);
   const sampler = setInterval(() => op.sampleRss(), 100);
   await sleep(2000);
   const rssIdleKb = op.sampleRss();
@@ -68,7 +108,11 @@ async function main(): Promise<void> {
   const cleanup = (Date.now() - tDel) / 1000;
   clearInterval(sampler);
 
-  const result = {
+  const requests = requestCounts(m);
+  op.kill('SIGKILL');
+  await op.wait();
+  for (const fn of opScope) await fn();
+  return {
     logServers: count,
     namespaces,
     secondsToCreateAll: Number(createdIn.toFixed(1)),
@@ -86,8 +130,11 @@ async function main(): Promise<void> {
     cleanupSeconds: Number(cleanup.toFixed(1)),
     cleanupLogServersGoneSeconds: lsGoneAt,
     cleanupDeploymentsGoneSeconds: deploymentsGoneAt,
+    reconcileSecondsTotal: Number(metricValue(m, 'zlog_operator_reconcile_duration_seconds_sum').toFixed(1)),
+    operatorCpuSeconds: Number(metricValue(m, 'zlog_operator_process_cpu_seconds_total').toFixed(1)),
+    operatorApiRequests: Object.values(requests).reduce((a, b) => a + b, 0),
+    requests,
   };
-  console.log(JSON.stringify(result, null, 2));
 }
 
 main()

@@ -57,6 +57,7 @@ const identity = `${hostname()}_${process.pid}`;
 async function main(): Promise<void> {
   const kube = await Kube.create(loadClientConfig(values.kubeconfig));
   const metrics = new OperatorMetrics();
+  kube.onRequest = (r) => metrics.observeRequest(r);
   const namespace = values.namespace ?? process.env.ZLOG_OPERATOR_NAMESPACE;
   const controller = new Controller({
     kube,

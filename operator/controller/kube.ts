@@ -84,6 +84,24 @@ export interface RequestOptions {
 
 const CREDENTIAL_REFRESH_MS = 60_000;
 
+/** One finished API request, for metrics (after client-go's rest_client_requests_total). */
+export interface RequestRecord {
+  method: string;
+  /** The resource (plural) with its subresource, such as `deployments` or `logservers/status`. */
+  resource: string;
+  /** HTTP status code, or 0 when no answer came (a connection error or a timeout). */
+  code: number;
+  seconds: number;
+}
+
+/** The resource part of an API path: `/apis/apps/v1/namespaces/a/deployments/b` -> `deployments`. */
+export function resourceOf(path: string): string {
+  const parts = path.split('?')[0].split('/').filter(Boolean);
+  const rest = parts[0] === 'api' ? parts.slice(2) : parts.slice(3);
+  const scoped = rest[0] === 'namespaces' && rest.length > 2 ? rest.slice(2) : rest;
+  return scoped.length > 2 ? `${scoped[0]}/${scoped[2]}` : (scoped[0] ?? '');
+}
+
 type TlsOptions = Pick<https.AgentOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized' | 'servername'>;
 
 export class Kube {
@@ -92,6 +110,8 @@ export class Kube {
   private readonly tls: TlsOptions;
   private headersAt = Date.now();
   private headers: Record<string, string>;
+  /** Told of every request but watches when it ends (operator/observability/metrics.ts counts them). */
+  onRequest: ((r: RequestRecord) => void) | undefined;
 
   private constructor(private readonly config: ClientConfig) {
     this.server = new URL(config.server);
@@ -139,11 +159,22 @@ export class Kube {
   }
 
   async request<T>(path: string, o: RequestOptions = {}): Promise<T> {
+    const started = performance.now();
+    let status = 0;
+    try {
+      return await this.exchange<T>(path, o, (code) => (status = code));
+    } finally {
+      this.onRequest?.({ method: o.method ?? 'GET', resource: resourceOf(path), code: status, seconds: (performance.now() - started) / 1000 });
+    }
+  }
+
+  private async exchange<T>(path: string, o: RequestOptions, answered: (code: number) => void): Promise<T> {
     const { res } = await this.open(path, { timeoutMs: 30_000, ...o });
+    const status = res.statusCode ?? 0;
+    answered(status);
     const chunks: Buffer[] = [];
     for await (const c of res) chunks.push(c as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');
-    const status = res.statusCode ?? 0;
     if (status < 200 || status > 299) {
       let reason = 'Unknown';
       let message = text.slice(0, 500) || `HTTP ${status}`;

@@ -14,7 +14,26 @@ export class OperatorMetrics {
   });
   readonly queueDepth = new Gauge({ name: 'zlog_operator_workqueue_depth', help: 'Keys waiting in the work queue.', registers: [this.registry] });
   readonly watchErrors = new Counter({ name: 'zlog_operator_watch_errors_total', help: 'List/watch failures (each restarted with backoff).', labelNames: ['kind'], registers: [this.registry] });
+  readonly apiRequests = new Counter({
+    name: 'zlog_operator_api_requests_total',
+    help: 'Requests to the Kubernetes API (watches not counted) by method, resource and HTTP status code (0: no answer).',
+    labelNames: ['method', 'resource', 'code'],
+    registers: [this.registry],
+  });
+  readonly apiRequestDuration = new Histogram({
+    name: 'zlog_operator_api_request_duration_seconds',
+    help: 'Time of one request to the Kubernetes API, until its whole answer is read.',
+    labelNames: ['method'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
   readonly leader = new Gauge({ name: 'zlog_operator_leader', help: '1 while this process holds the leader lease.', registers: [this.registry] });
+
+  /** Counts one finished API request (Kube.onRequest). */
+  observeRequest(r: { method: string; resource: string; code: number; seconds: number }): void {
+    this.apiRequests.inc({ method: r.method, resource: r.resource, code: String(r.code) });
+    this.apiRequestDuration.observe({ method: r.method }, r.seconds);
+  }
 
   constructor(defaults = true) {
     if (defaults) collectDefaultMetrics({ register: this.registry, prefix: 'zlog_operator_' });

@@ -123,11 +123,13 @@ export class OperatorProcess {
     t: { after(fn: () => unknown): void },
     env: OperatorEnv,
     extraArgs: string[] = [],
+    /** Another build of the operator (a benchmark's baseline); this tree's by default. */
+    mainScript = join(repoRoot(), 'dist/operator/main.js'),
   ): Promise<OperatorProcess> {
     const child = spawn(
       process.execPath,
       [
-        join(repoRoot(), 'dist/operator/main.js'),
+        mainScript,
         '--kubeconfig', env.operatorKubeconfig,
         '--metrics-bind-address', '127.0.0.1:0',
         '--leader-election-namespace', OPERATOR_NAMESPACE,
