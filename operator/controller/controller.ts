@@ -11,7 +11,8 @@ import { EventRecorder } from './events.js';
 import { Informer, objectKey } from './informer.js';
 import type { Kube, KubeObject } from './kube.js';
 import { WorkQueue, type QueueOptions } from './queue.js';
-import { unreadyReasons } from './pod-health.js';
+import { PodHealth } from './pod-health.js';
+import { validateSpec } from '../api/validate.js';
 import { Reconciler } from './reconciler.js';
 import type { OperatorMetrics } from '../observability/metrics.js';
 
@@ -50,6 +51,8 @@ export class Controller {
   /** Informers of the child kinds, by kind; an optional kind has one only while its API is served. */
   private readonly children = new Map<string, Informer<KubeObject>>();
   private readonly discovery: OptionalApis;
+  /** The LogServers' pods and why the unready ones are not ready (probed outside the reconcile). */
+  private readonly pods: PodHealth;
   private readonly reconciler: Reconciler;
   private readonly childInformer: (k: ChildKind) => Informer<KubeObject>;
   /** Each LogServer as our last status write returned it, until the informer has caught up (one per object). */
@@ -124,13 +127,26 @@ export class Controller {
         for (const ls of this.logServers.list()) enqueue(objectKey(ls));
       },
     );
+    this.pods = new PodHealth({
+      kube: o.kube,
+      log: o.log,
+      namespace: o.namespace,
+      watchBackoffMs: o.watchBackoffMs,
+      onWatchError: () => o.metrics.watchErrors.inc({ kind: 'Pod' }),
+      portOf: (namespace, name) => {
+        const ls = this.logServers.get(namespace, name);
+        const v = ls && validateSpec(ls.spec);
+        return v?.ok ? v.spec.metricsPort : undefined;
+      },
+      changed: enqueue,
+    });
     this.reconciler = new Reconciler({
       kube: o.kube,
       events: new EventRecorder(o.kube, o.log, o.instance),
       apiAvailable: (kind: ChildKind) => !kind.optional || this.discovery.isAvailable(kind.kind),
       cachedChild: (ref: ChildRef) => this.children.get(ref.kind)?.get(ref.namespace, ref.name),
       statusWritten: (ls) => this.written.set(objectKey(ls), ls),
-      unreadyReasons: (namespace, selector, port) => unreadyReasons(o.kube, namespace, selector, port),
+      unready: (namespace, name) => this.pods.unready(namespace, name),
     });
   }
 
@@ -139,15 +155,16 @@ export class Controller {
     if (!this.logServers.hasSynced) return false;
     // An optional kind's informer starts whenever its CRD appears; readiness does not wait on it.
     for (const k of CHILD_KINDS) if (!k.optional && !this.children.get(k.kind)?.hasSynced) return false;
-    return true;
+    return this.pods.informer.hasSynced;
   }
 
   informers(): Informer<KubeObject>[] {
-    return [this.logServers, ...this.children.values()];
+    return [this.logServers, ...this.children.values(), this.pods.informer];
   }
 
   async start(): Promise<void> {
     for (const inf of this.children.values()) inf.start();
+    this.pods.start();
     await this.discovery.start();
     this.logServers.start();
     for (let i = 0; i < (this.o.workers ?? 4); i++) this.workers.push(this.work());
@@ -162,7 +179,7 @@ export class Controller {
     clearInterval(this.resync);
     this.discovery.stop();
     this.queue.shutdown();
-    await Promise.all([...this.informers().map((i) => i.stop()), ...this.workers]);
+    await Promise.all([...this.informers().filter((i) => i !== this.pods.informer).map((i) => i.stop()), this.pods.stop(), ...this.workers]);
   }
 
   /**

@@ -9,6 +9,7 @@ import { INSTANCE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, selectorString, type Owne
 import { CHILD_KINDS, childRef, desiredState, optionalCondition, type ChildKind, type ChildRef, type DesiredChild, type WorkloadView } from '../manifests/children.js';
 import { LOGSERVER_RESOURCE } from '../api/schema.js';
 import { type KubeObject, type ObjectRef, type Resource, isStatus } from './kube.js';
+import { canonicalJson, upToDate, withAppliedHash } from './apply.js';
 import { describeUnready, type UnreadyPod } from './pod-health.js';
 import { type ConditionInput, mergeConditions, transitions, withoutCondition, workloadConditions } from './status.js';
 
@@ -31,8 +32,8 @@ export interface ReconcileDeps {
   apiAvailable(kind: ChildKind): boolean;
   /** A child from the informer caches, if the operator has seen it. */
   cachedChild(ref: ChildRef): KubeObject | undefined;
-  /** Why the LogServer's unready pods are not ready (pod-health.ts); asked only while it is not Ready. */
-  unreadyReasons?(namespace: string, selector: string, port: number): Promise<{ pods: UnreadyPod[]; total: number }>;
+  /** Why the LogServer's unready pods are not ready, from memory (pod-health.ts); asked only while it is not Ready. */
+  unready?(namespace: string, name: string): { pods: UnreadyPod[]; total: number };
   /** Told the LogServer as the API server returned it after a status write (the controller keeps it). */
   statusWritten?(ls: LogServer): void;
   /** The table of child kinds (CHILD_KINDS unless a test narrows it). */
@@ -46,15 +47,8 @@ export interface ReconcileDeps {
  */
 export type ReconcileResult = 'success' | 'invalid' | 'conflict' | 'gone';
 
-// The API server returns custom resources with sorted keys; compare independent of key order.
-function canonical(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(canonical);
-  if (v === null || typeof v !== 'object') return v;
-  return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]));
-}
-
 function statusEquals(a: LogServerStatus | undefined, b: LogServerStatus): boolean {
-  return JSON.stringify(canonical(a ?? {})) === JSON.stringify(canonical(b));
+  return canonicalJson(a ?? {}) === canonicalJson(b);
 }
 
 /**
@@ -136,8 +130,11 @@ export class Reconciler {
           served
             .filter((c) => c.kind.wave === wave)
             .map(async (c) => {
-              const applied = await this.deps.kube.apply<KubeObject>(c.kind, c.object);
-              if (c.kind.workload) workload = c.kind.workload(applied as unknown as DesiredChild['object']);
+              const object = withAppliedHash(c.object);
+              // Unchanged since our last apply and not edited since: the informer's copy is the current state.
+              const cached = this.deps.cachedChild(childRef(c.kind, owner));
+              const current = cached && ownedBy(cached, owner) && upToDate(object, cached) ? cached : await this.deps.kube.apply<KubeObject>(c.kind, object);
+              if (c.kind.workload) workload = c.kind.workload(current as unknown as DesiredChild['object']);
             }),
         );
       }
@@ -182,7 +179,7 @@ export class Reconciler {
     );
 
     const workloadConds = workloadConditions(spec.replicas, generation, workload);
-    await this.nameUnreadyPods(workloadConds, owner, spec.metricsPort, log);
+    this.nameUnreadyPods(workloadConds, owner);
     let conditions: Condition[] = mergeConditions(previous, [...workloadConds, ...optionalUpdates], now);
     for (const { kind } of desired.unwanted) if (kind.optional) conditions = withoutCondition(conditions, optionalCondition(kind));
     const status: LogServerStatus = {
@@ -200,16 +197,11 @@ export class Reconciler {
   }
 
   /** Appends to a False Ready condition which pods are not ready and why (the collector's failing checks). */
-  private async nameUnreadyPods(workload: ConditionInput[], owner: Owner, port: number, log: Logger): Promise<void> {
+  private nameUnreadyPods(workload: ConditionInput[], owner: Owner): void {
     const ready = workload.find((c) => c.type === 'Ready');
-    if (!ready || ready.status !== 'False' || !this.deps.unreadyReasons) return;
-    try {
-      const { pods, total } = await this.deps.unreadyReasons(owner.namespace, selectorString(owner), port);
-      if (pods.length) ready.message = `${ready.message}; ${describeUnready(pods, total)}`;
-    } catch (err) {
-      // Reporting only: a failed pod list must not fail the reconcile.
-      log.debug({ err: (err as Error).message }, 'could not list pods to name why they are not ready');
-    }
+    if (!ready || ready.status !== 'False' || !this.deps.unready) return;
+    const { pods, total } = this.deps.unready(owner.namespace, owner.name);
+    if (pods.length) ready.message = `${ready.message}; ${describeUnready(pods, total)}`;
   }
 
   /**

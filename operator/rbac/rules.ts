@@ -37,8 +37,8 @@ export const operatorRules: readonly PolicyRule[] = [
   { apiGroups: [GROUP], resources: [`${PLURAL}/finalizers`], verbs: ['update'] },
   ...childRules(CHILD_KINDS),
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
-  // Read-only, only while a LogServer is not Ready: which of its pods are not ready (controller/pod-health.ts).
-  { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
+  // Read-only: the LogServers' pods are watched to say which are not ready and why (controller/pod-health.ts).
+  { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] },
 ];
 
 /** Granted by a Role in the operator's own namespace (--leader-election-namespace), not cluster-wide. */
