@@ -86,17 +86,8 @@ export class Reconciler {
     const validation = validateSpec(ls.spec);
     if (!validation.ok) {
       // Children stay exactly as they are: nothing is applied or pruned for an invalid spec.
-      const message = describeErrors(validation.errors);
       log.warn({ errors: validation.errors }, 'invalid spec');
-      const conditions = mergeConditions(
-        previous,
-        [
-          { type: 'Ready', status: 'False', reason: 'InvalidSpec', message, observedGeneration: generation },
-          { type: 'Degraded', status: 'True', reason: 'InvalidSpec', message, observedGeneration: generation },
-        ],
-        now,
-      );
-      await this.writeStatus(ls, { ...ls.status, observedGeneration: generation, conditions }, log);
+      await this.reportFailure(ls, 'InvalidSpec', describeErrors(validation.errors), now, log);
       return 'invalid';
     }
     const spec = validation.spec;
@@ -110,15 +101,7 @@ export class Reconciler {
     if (taken.length > 0) {
       const message = `${taken.map(describe).join(', ')} already exist${taken.length === 1 ? 's' : ''} and ${taken.length === 1 ? 'is' : 'are'} not owned by this LogServer; rename or delete ${taken.length === 1 ? 'it' : 'them'}`;
       log.warn({ conflicts: taken.map(describe) }, 'child name taken: nothing applied');
-      const conditions = mergeConditions(
-        previous,
-        [
-          { type: 'Ready', status: 'False', reason: 'NameConflict', message, observedGeneration: generation },
-          { type: 'Degraded', status: 'True', reason: 'NameConflict', message, observedGeneration: generation },
-        ],
-        now,
-      );
-      await this.writeStatus(ls, { ...ls.status, observedGeneration: generation, conditions }, log);
+      await this.reportFailure(ls, 'NameConflict', message, now, log);
       return 'conflict';
     }
 
@@ -139,17 +122,8 @@ export class Reconciler {
         );
       }
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
       // A generation whose children could not be applied is not Ready, whatever the old pods report.
-      const conditions = mergeConditions(
-        previous,
-        [
-          { type: 'Ready', status: 'False', reason: 'ApplyFailed', message, observedGeneration: generation },
-          { type: 'Degraded', status: 'True', reason: 'ApplyFailed', message, observedGeneration: generation },
-        ],
-        now,
-      );
-      await this.writeStatus(ls, { ...ls.status, observedGeneration: generation, conditions }, log).catch(() => undefined);
+      await this.reportFailure(ls, 'ApplyFailed', err instanceof Error ? err.message : String(err), now, log).catch(() => undefined);
       throw err;
     }
 
@@ -194,6 +168,23 @@ export class Reconciler {
     };
     await this.writeStatus(ls, status, log);
     return 'success';
+  }
+
+  /**
+   * The reconcile of this generation stopped before its children were in place (reason InvalidSpec,
+   * NameConflict or ApplyFailed): Ready=False and Degraded=True, both saying why; the rest of the status stays.
+   */
+  private async reportFailure(ls: LogServer, reason: string, message: string, now: string, log: Logger): Promise<void> {
+    const observedGeneration = ls.metadata.generation ?? 0;
+    const conditions = mergeConditions(
+      ls.status?.conditions,
+      [
+        { type: 'Ready', status: 'False', reason, message, observedGeneration },
+        { type: 'Degraded', status: 'True', reason, message, observedGeneration },
+      ],
+      now,
+    );
+    await this.writeStatus(ls, { ...ls.status, observedGeneration, conditions }, log);
   }
 
   /** Appends to a False Ready condition which pods are not ready and why (the collector's failing checks). */

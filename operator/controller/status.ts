@@ -1,21 +1,9 @@
-// Pure status logic: conditions from what the Deployment reports, condition bookkeeping (metav1.Condition
+// Pure status logic: conditions from what the workload (manifests/children.ts WorkloadView) reports, condition bookkeeping (metav1.Condition
 // rules: lastTransitionTime moves only when status changes), and which changes deserve an Event.
 import type { Condition } from '../api/types.js';
+import type { WorkloadView } from '../manifests/children.js';
 
 export type ConditionInput = Omit<Condition, 'lastTransitionTime'>;
-
-/** What the operator reads from the Deployment's status. */
-export interface DeploymentView {
-  generation?: number;
-  status?: {
-    observedGeneration?: number;
-    replicas?: number;
-    updatedReplicas?: number;
-    readyReplicas?: number;
-    availableReplicas?: number;
-    conditions?: Array<{ type: string; status: string; reason?: string; message?: string }>;
-  };
-}
 
 /** Replaces or adds each condition; keeps lastTransitionTime when the status did not change. */
 export function mergeConditions(current: readonly Condition[] | undefined, updates: readonly ConditionInput[], now: string): Condition[] {
@@ -69,8 +57,8 @@ export function transitions(before: readonly Condition[] | undefined, after: rea
   return out;
 }
 
-/** Ready / Progressing / Degraded from the Deployment, for a LogServer at `generation` wanting `replicas`. */
-export function workloadConditions(replicas: number, generation: number, d: DeploymentView): ConditionInput[] {
+/** Ready / Progressing / Degraded from the workload (its rollout status, as a Deployment reports it), for a LogServer at `generation` wanting `replicas`. */
+export function workloadConditions(replicas: number, generation: number, d: WorkloadView): ConditionInput[] {
   const s = d.status ?? {};
   const updated = s.updatedReplicas ?? 0;
   const ready = s.readyReplicas ?? 0;
