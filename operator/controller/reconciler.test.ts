@@ -117,6 +117,25 @@ test('steady state: children known to the cache are applied without a read', asy
   assert.deepEqual(kube.calls.filter((c) => c.op === 'get'), []);
 });
 
+test('a child the cache shows up to date is not applied again; drift on an operator field or a spec change is', async () => {
+  const { kube, r } = setup();
+  const statuses = captureStatus(kube);
+  await r.reconcile(logServer(), log);
+  kube.calls.length = 0;
+  assert.equal(await r.reconcile(logServer({}, statuses.at(-1)), log), 'success');
+  assert.deepEqual(kube.applied(), [], 'nothing changed: no child applied');
+  assert.deepEqual(kube.statusWrites(), [], 'and no status written');
+  // Status still comes from the workload, now read from the cache.
+  const cm = kube.objects.get('ConfigMap/shop/web-config') as KubeObject & { data: Record<string, string> };
+  kube.objects.set('ConfigMap/shop/web-config', { ...cm, data: { ...cm.data, 'config.yaml': 'edited by hand' } } as KubeObject);
+  await r.reconcile(logServer({}, statuses.at(-1)), log);
+  assert.deepEqual(kube.applied(), ['ConfigMap'], 'the edited child, and only it, is applied back');
+  kube.calls.length = 0;
+  await r.reconcile(logServer({ replicas: 2 }, statuses.at(-1)), log);
+  assert.ok(kube.applied().includes('Deployment'), 'a spec change reaches the workload');
+  assert.ok(!kube.applied().includes('ServiceAccount'), 'children the change does not touch stay as they are');
+});
+
 test('a child name held by an object it does not own: NameConflict naming it, nothing written, recovery when it goes', async () => {
   const { kube, r, events } = setup();
   const statuses = captureStatus(kube);
