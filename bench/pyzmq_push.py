@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """Load for bench cases (a) and rsyslog: a pyzmq PUSH sender of single-record frames.
 
-usage: /usr/bin/python3 bench/pyzmq_push.py ENDPOINT RECORDS SIZE SECONDS [CLIENT_SECRET_CERT SERVER_PUBLIC_CERT]
+usage: /usr/bin/python3 bench/pyzmq_push.py [--join N] ENDPOINT RECORDS SIZE SECONDS [CLIENT_SECRET_CERT SERVER_PUBLIC_CERT]
 
-With the two certificates (czmq zcert files, as `zlog keygen` writes them) the PUSH is a CurveZMQ client.
+With --join N each frame carries N records joined by newlines (case rawbatch: the batched-frames ceiling);
+"sent" still counts records. With the two certificates (czmq zcert files, as `zlog keygen` writes them) the PUSH is a CurveZMQ client.
 
 Records are built before the clock starts (a ring of distinct plain-text records, each SIZE bytes, a
 sequence number at the front), then sent one frame each as fast as the socket takes them. PUSH blocks at
@@ -24,10 +25,20 @@ RING = 1 << 16  # distinct records; enough that no two neighbours in the file ar
 
 
 def main() -> int:
+    join = 1
+    if len(sys.argv) > 2 and sys.argv[1] == "--join":
+        join = int(sys.argv[2])
+        del sys.argv[1:3]
     endpoint, records, size, seconds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
     pad = b"x" * max(0, size - 12)
-    ring = [(b"%011d " % i + pad)[:size] for i in range(min(RING, records))]
-    mask = len(ring) - 1 if len(ring) == RING else None
+    if join > 1:
+        # Frames of `join` records; 64 distinct ones (a ring of 65536 would hold gigabytes).
+        records = -(-records // join)
+        ring = [b"\n".join((b"%011d " % (f * join + i) + pad)[:size] for i in range(join)) for f in range(min(64, records))]
+        mask = len(ring) - 1 if len(ring) == 64 else None
+    else:
+        ring = [(b"%011d " % i + pad)[:size] for i in range(min(RING, records))]
+        mask = len(ring) - 1 if len(ring) == RING else None
 
     ctx = zmq.Context()
     sock = ctx.socket(zmq.PUSH)
@@ -58,7 +69,7 @@ def main() -> int:
     sock.close()
     ctx.term()
     ru = resource.getrusage(resource.RUSAGE_SELF)
-    print(json.dumps({"sent": sent, "firstSendAt": t0 * 1000, "lastSendAt": t1 * 1000, "closedAt": time.time() * 1000,
+    print(json.dumps({"sent": sent * join, "firstSendAt": t0 * 1000, "lastSendAt": t1 * 1000, "closedAt": time.time() * 1000,
                       "cpuSeconds": ru.ru_utime + ru.ru_stime}))
     return 0
 

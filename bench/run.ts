@@ -34,7 +34,7 @@ const PYTHON = '/usr/bin/python3';
 const RSYSLOGD = '/usr/sbin/rsyslogd';
 const MiB = 1048576;
 
-type CaseId = 'a' | 'acurve' | 'b' | 'bp' | 'bpcurve' | 'c' | 'rsyslog' | 'raw' | 'rawnative';
+type CaseId = 'a' | 'acurve' | 'b' | 'bp' | 'bpcurve' | 'c' | 'latb' | 'latc' | 'rsyslog' | 'raw' | 'rawnative' | 'rawbatch';
 const CASES: Record<CaseId, string> = {
   a: 'pyzmq PUSH, 1 record/frame -> zlog zmq-pull',
   b: 'native batched, ackMode received -> zlog zmq-router',
@@ -45,8 +45,12 @@ const CASES: Record<CaseId, string> = {
   rsyslog: 'pyzmq PUSH, 1 record/frame -> rsyslog imczmq PULL + omfile',
   raw: 'pyzmq PUSH, 1 record/frame -> bare zeromq.js PULL receive loop (no pipeline, no file): the ceiling for (a) with zeromq.js',
   rawnative: 'pyzmq PUSH, 1 record/frame -> bare native receive thread (the addon; packed chunks, no pipeline, no file)',
+  rawbatch: 'pyzmq PUSH, --batch records joined by newlines per frame -> bare zeromq.js PULL receive loop: the ceiling for bp (batched frames)',
+  latb: 'open loop at 50% of bp\'s capacity: pre-encoded batches on a fixed schedule -> zlog zmq-router, ackMode received; send->ACK p50/p99/p999 and the disk\'s fdatasync p50/p99 in the same run',
+  latc: 'as latb at 50% of c\'s capacity, ackMode persisted (the ACK waits for write + fdatasync)',
 };
 const RAW_PULL = join(HERE, 'raw-pull.js');
+const openLoopJs = (b: Build) => join(b.root, 'dist/bench/open-loop.js');
 
 interface Options {
   cases: CaseId[];
@@ -56,6 +60,8 @@ interface Options {
   seconds: number;
   batch: number;
   workers: number;
+  /** records/s of the open-loop cases; undefined: half the measured capacity. */
+  rate?: number;
   profile: boolean;
   keep: boolean;
   builds: Build[];
@@ -82,14 +88,14 @@ interface Run {
   senderCpuUsPerRecord: number;
   /**
    * The server's CPU µs/record by thread: zlog's `main` thread (receive loops, packing, sink stage), `zmq-io`
-   * (libzmq's I/O threads), `busiest-other` (the processing worker thread, in practice) and `rest` (V8 and
+   * (libzmq's I/O threads), `native-receive` (the addon's receive thread), `busiest-other` (the processing worker thread, in practice) and `rest` (V8 and
    * libuv helpers); rsyslog's by thread name.
    */
   threads?: Record<string, number>;
   /** Share of both cores busy (all processes) during the run, from /proc/stat. */
   machineBusy: number;
   load1: number;
-  client?: { recordsPerSecond: number; p50Ms: number; p99Ms: number; maxMs: number; retries: number; failed: number };
+  client?: { recordsPerSecond: number; p50Ms: number; p99Ms: number; p999Ms?: number; maxMs: number; retries: number; failed: number; fdatasyncP50Ms?: number; fdatasyncP99Ms?: number; rate?: number };
   problems: string[];
   /** Things worth knowing that do not put the figures in doubt. */
   notes: string[];
@@ -101,12 +107,12 @@ interface CaseResult {
   size: number;
   records: number;
   runs: Run[];
-  median: { recordsPerSecond: number; mibPerSecond: number; peakRssMiB: number; serverCpuUsPerRecord: number; senderCpuUsPerRecord: number; p50Ms?: number; p99Ms?: number };
+  median: { recordsPerSecond: number; mibPerSecond: number; peakRssMiB: number; serverCpuUsPerRecord: number; senderCpuUsPerRecord: number; p50Ms?: number; p99Ms?: number; p999Ms?: number; fdatasyncP50Ms?: number; fdatasyncP99Ms?: number };
   lossOk: boolean;
 }
 
-const USAGE = `usage: node dist/bench/run.js [--case a|acurve|b|bp|bpcurve|c|rsyslog|raw|rawnative|decode|all ...] [--size 100|1024 ...]
-       [--repeat 3] [--records N] [--seconds 60] [--batch 1000] [--workers 1] [--profile] [--keep]
+const USAGE = `usage: node dist/bench/run.js [--case a|acurve|b|bp|bpcurve|c|latb|latc|rsyslog|raw|rawnative|rawbatch|decode|all ...] [--size 100|1024 ...]
+       [--repeat 3] [--records N] [--seconds 60] [--batch 1000] [--workers 1] [--rate N] [--profile] [--keep]
        [--baseline DIR] [--collector-set path.to.key=value ...]
 
   a        ${CASES.a}
@@ -118,12 +124,17 @@ const USAGE = `usage: node dist/bench/run.js [--case a|acurve|b|bp|bpcurve|c|rsy
   rsyslog  ${CASES.rsyslog}
   raw      ${CASES.raw}
   rawnative ${CASES.rawnative}
+  rawbatch ${CASES.rawbatch}
+  latb     ${CASES.latb}
+  latc     ${CASES.latc}
   micro    the single-thread micro-benchmarks, when built: decoder (bench/decode.ts), codec (bench/codec.ts)
            (\`decode\` is accepted for it too)
 
   --records   records per run (default: 1,000,000 for a/rsyslog at 100 B, 2,000,000 for b/c at 100 B,
               300,000 / 500,000 at 1 KiB)
   --seconds   cap on sending in each run; a capped run is flagged and its figures cover what was sent
+  --rate      records/s of latb and latc (default: half the median records/s of bp, resp. c, at that size in
+              this run, else of a short bp/c run made first); they send for min(--seconds, 10) s
   --profile   run the collector under --cpu-prof and print where its threads spent their time
   --keep      keep the output files and logs under the work directory
   --baseline  another built checkout (e.g. a \`git worktree\` of the commit before a patch): every zlog
@@ -141,6 +152,7 @@ function parseOptions(argv: string[]): Options | undefined {
       seconds: { type: 'string' },
       batch: { type: 'string' },
       workers: { type: 'string' },
+      rate: { type: 'string' },
       profile: { type: 'boolean' },
       keep: { type: 'boolean' },
       baseline: { type: 'string' },
@@ -150,7 +162,7 @@ function parseOptions(argv: string[]): Options | undefined {
   });
   if (values.help) return undefined;
   const rawCases = (values.case ?? ['all']).flatMap((c) => c.split(','));
-  const cases: readonly string[] = rawCases.includes('all') ? ['a', 'acurve', 'b', 'bp', 'bpcurve', 'c', 'rsyslog', 'raw', 'rawnative', 'micro'] : rawCases;
+  const cases: readonly string[] = rawCases.includes('all') ? ['a', 'acurve', 'b', 'bp', 'bpcurve', 'c', 'latb', 'latc', 'rsyslog', 'raw', 'rawnative', 'rawbatch', 'micro'] : rawCases;
   for (const c of cases) if (!(c in CASES) && c !== 'micro' && c !== 'decode') throw new Error(`unknown case "${c}"`);
   const num = (name: string, v: string | undefined, dflt: number, min = 1): number => {
     const n = v === undefined ? dflt : Number(v);
@@ -166,6 +178,7 @@ function parseOptions(argv: string[]): Options | undefined {
     seconds: num('seconds', values.seconds, 60),
     batch: num('batch', values.batch, 1000),
     workers: num('workers', values.workers, 1, 0),
+    rate: values.rate === undefined ? undefined : num('rate', values.rate, 0),
     profile: Boolean(values.profile),
     keep: Boolean(values.keep),
     builds: [{ label: 'this', root: ROOT }],
@@ -182,6 +195,8 @@ function parseOptions(argv: string[]): Options | undefined {
 let runMicro = false;
 
 function defaultRecords(c: CaseId, size: number): number {
+  if (c === 'latb' || c === 'latc') return 0; // decided by the rate
+  if (c === 'rawbatch') return size <= 256 ? 6_000_000 : 2_000_000;
   const native = c === 'b' || c === 'bp' || c === 'bpcurve' || c === 'c';
   // raw is only a reference point; fewer records keep the whole run short. bp runs ~3 s so start-up and the
   // last write's fsync (about 10% of a 1 s run) do not decide its figure.
@@ -260,6 +275,7 @@ function threadBreakdown(pid: number | undefined, before: ReturnType<typeof thre
     const d = t.seconds - (before.get(tid)?.seconds ?? 0);
     if (zlog && tid === pid) groups.main = (groups.main ?? 0) + d;
     else if (t.comm.startsWith('ZMQbg')) groups['zmq-io'] = (groups['zmq-io'] ?? 0) + d;
+    else if (t.comm === 'zlog-receive') groups['native-receive'] = (groups['native-receive'] ?? 0) + d;
     else if (zlog) others.push(d);
     else groups[t.comm] = (groups[t.comm] ?? 0) + d;
   }
@@ -440,8 +456,8 @@ interface SenderReport {
 }
 
 /** The pyzmq PUSH sender of cases a, rsyslog and raw: the same load in front of each receiver. */
-function startPySender(endpoint: string, records: number, size: number, o: Options, keys?: BenchKeys): Proc {
-  return start(PYTHON, [PY_SENDER, endpoint, String(records), String(size), String(o.seconds), ...(keys ? [keys.clientSecret, keys.serverPublic] : [])]);
+function startPySender(endpoint: string, records: number, size: number, o: Options, keys?: BenchKeys, join = 1): Proc {
+  return start(PYTHON, [PY_SENDER, ...(join > 1 ? ['--join', String(join)] : []), endpoint, String(records), String(size), String(o.seconds), ...(keys ? [keys.clientSecret, keys.serverPublic] : [])]);
 }
 
 function parsePySender(stdout: string): SenderReport {
@@ -501,7 +517,7 @@ async function drive(sender: Proc, parse: (stdout: string) => SenderReport, requ
 
 async function runZlog(build: Build, c: CaseId, size: number, records: number, o: Options, dir: string): Promise<Run> {
   const keys = c === 'acurve' || c === 'bpcurve' ? makeBenchKeys(dir) : undefined;
-  const col = await startCollector(build, dir, c === 'c' ? 'persisted' : 'received', o, keys);
+  const col = await startCollector(build, dir, c === 'c' || c === 'latc' ? 'persisted' : 'received', o, keys);
   const t0 = cpuTimes();
   const load1 = loadavg()[0];
   let sender: Proc;
@@ -509,6 +525,18 @@ async function runZlog(build: Build, c: CaseId, size: number, records: number, o
   if (c === 'a' || c === 'acurve') {
     sender = startPySender(col.pull!, records, size, o, keys);
     parse = parsePySender;
+  } else if (c === 'latb' || c === 'latc') {
+    const rate = Math.max(1, Math.round(records / latSeconds(o)));
+    sender = start(process.execPath, [openLoopJs(build), col.router!, String(rate), String(size), String(o.batch), String(latSeconds(o)), dir]);
+    parse = (s) => {
+      const r = JSON.parse(s.trim().split('\n').pop()!) as { startedAt: number; cpuSeconds: number; records: number; failed: number; recordsPerSecond: number; latencyMs: { p50: number; p99: number; p999: number; max: number }; fdatasyncMs: { p50: number; p99: number } };
+      return {
+        sent: r.records,
+        startedAt: r.startedAt,
+        cpuSeconds: r.cpuSeconds,
+        client: { recordsPerSecond: r.recordsPerSecond, p50Ms: r.latencyMs.p50, p99Ms: r.latencyMs.p99, p999Ms: r.latencyMs.p999, maxMs: r.latencyMs.max, retries: 0, failed: r.failed, fdatasyncP50Ms: r.fdatasyncMs.p50, fdatasyncP99Ms: r.fdatasyncMs.p99, rate },
+      };
+    };
   } else {
     sender = start(process.execPath, [nativeSenderJs(build), col.router!, String(records), String(size), String(o.batch), String(o.seconds), c === 'bp' || c === 'bpcurve' ? 'prebuilt' : 'client', ...(keys ? [keys.clientSecret, keys.serverPublic] : [])]);
     parse = (s) => {
@@ -531,6 +559,9 @@ async function runZlog(build: Build, c: CaseId, size: number, records: number, o
   if (o.profile) printProfiles(join(dir, 'profile'), `${c} ${size} B`);
   return run;
 }
+
+/** How long the open-loop cases send. */
+const latSeconds = (o: Options) => Math.min(o.seconds, 10);
 
 function finishRun(d: Awaited<ReturnType<typeof drive>>, size: number, requested: number, lines: number, rss: number, serverCpu: number, load1: number, t0: ReturnType<typeof cpuTimes>, t1: ReturnType<typeof cpuTimes>): Run {
   const sent = d.report?.sent ?? 0;
@@ -632,8 +663,11 @@ async function runRsyslog(size: number, records: number, o: Options, dir: string
 
 // ---------------------------------------------------------------------------------------------- raw
 
-async function runRaw(size: number, records: number, o: Options, dir: string, mode: 'zeromq' | 'native'): Promise<Run> {
-  const receiver = start(process.execPath, [RAW_PULL, String(records), '10', mode], dir);
+async function runRaw(size: number, records: number, o: Options, dir: string, mode: 'zeromq' | 'native' | 'batch'): Promise<Run> {
+  // batch: --batch records per frame, joined by newlines; the loop counts frames.
+  const join = mode === 'batch' ? o.batch : 1;
+  const frames = Math.ceil(records / join);
+  const receiver = start(process.execPath, [RAW_PULL, String(frames), '10', mode === 'native' ? 'native' : 'zeromq'], dir);
   const readyBy = Date.now() + 15_000;
   let endpoint: string | undefined;
   while (!endpoint) {
@@ -644,7 +678,7 @@ async function runRaw(size: number, records: number, o: Options, dir: string, mo
   }
   const t0 = cpuTimes();
   const load1 = loadavg()[0];
-  const sender = startPySender(endpoint, records, size, o);
+  const sender = startPySender(endpoint, frames * join, size, o, undefined, join);
   const problems: string[] = [];
   const senderCode = await waitExit(sender, o.seconds * 1000 + 45_000);
   if (senderCode !== 0) problems.push(`sender exited with ${senderCode}: ${sender.stderr.slice(-1000)}`);
@@ -659,7 +693,7 @@ async function runRaw(size: number, records: number, o: Options, dir: string, mo
   try {
     report = parsePySender(sender.stdout);
     const r = JSON.parse(receiver.stdout.trim().split('\n').pop()!) as { received: number; lastAt: number; cpuSeconds: number };
-    received = r.received;
+    received = r.received * join;
     endAt = r.lastAt;
     cpu = r.cpuSeconds;
   } catch {
@@ -686,9 +720,14 @@ function summariseCase(c: CaseId, build: string, size: number, records: number, 
     serverCpuUsPerRecord: Math.round(median(runs.map((r) => r.serverCpuUsPerRecord)) * 100) / 100,
     senderCpuUsPerRecord: Math.round(median(runs.map((r) => r.senderCpuUsPerRecord)) * 100) / 100,
   } as CaseResult['median'];
-  if (c === 'c' || c === 'b' || c === 'bp' || c === 'bpcurve') {
+  if (c === 'c' || c === 'b' || c === 'bp' || c === 'bpcurve' || c === 'latb' || c === 'latc') {
     med.p50Ms = Math.round(median(runs.map((r) => r.client?.p50Ms ?? NaN)) * 100) / 100;
     med.p99Ms = Math.round(median(runs.map((r) => r.client?.p99Ms ?? NaN)) * 100) / 100;
+  }
+  if (c === 'latb' || c === 'latc') {
+    med.p999Ms = Math.round(median(runs.map((r) => r.client?.p999Ms ?? NaN)) * 100) / 100;
+    med.fdatasyncP50Ms = Math.round(median(runs.map((r) => r.client?.fdatasyncP50Ms ?? NaN)) * 100) / 100;
+    med.fdatasyncP99Ms = Math.round(median(runs.map((r) => r.client?.fdatasyncP99Ms ?? NaN)) * 100) / 100;
   }
   return { case: c, build, size, records, runs, median: med, lossOk: runs.every((r) => r.lossOk) };
 }
@@ -746,11 +785,37 @@ async function main(): Promise<number> {
   console.log(`zlog bench: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), node ${process.version}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}, work dir ${base}`);
   const results: CaseResult[] = [];
   let failures = 0;
+  /** Half the records/s of `c` at `size`: its median earlier in this run, else of one shorter run of it now. */
+  const halfCapacity = async (c: 'bp' | 'c', size: number): Promise<number | undefined> => {
+    const known = results.find((r) => r.case === c && r.size === size && r.build === 'this');
+    if (known) return Math.round(known.median.recordsPerSecond / 2);
+    const dir = join(base, `${c}-${size}-capacity`);
+    mkdirSync(dir, { recursive: true });
+    try {
+      const run = await runZlog(o.builds[o.builds.length - 1], c, size, Math.round(defaultRecords(c, size) / 3), o, dir);
+      console.log(`  capacity for the open-loop case: ${c} ${size} B ${fmt(run.recordsPerSecond)} records/s${run.lossOk ? '' : ' (loss check failed: not used)'}`);
+      return run.lossOk ? Math.round(run.recordsPerSecond / 2) : undefined;
+    } catch (err) {
+      console.error(`  !!!!! capacity run ${c} ${size} B failed: ${(err as Error).message}`);
+      return undefined;
+    } finally {
+      if (!o.keep) rmSync(dir, { recursive: true, force: true });
+    }
+  };
   for (const size of o.sizes) {
     for (const c of o.cases) {
-      const records = o.records ?? defaultRecords(c, size);
+      let records = o.records ?? defaultRecords(c, size);
+      if (c === 'latb' || c === 'latc') {
+        const rate = o.rate ?? (await halfCapacity(c === 'latb' ? 'bp' : 'c', size));
+        if (!rate) {
+          console.error(`  !!!!! ${c} ${size} B: no capacity to take half of`);
+          failures++;
+          continue;
+        }
+        records = rate * latSeconds(o);
+      }
       // rsyslog does not depend on the build; zlog cases run once per build, alternating which goes first.
-      const builds = c === 'rsyslog' || c === 'raw' || c === 'rawnative' ? [o.builds[o.builds.length - 1]] : o.builds;
+      const builds = c === 'rsyslog' || c === 'raw' || c === 'rawnative' || c === 'rawbatch' ? [o.builds[o.builds.length - 1]] : o.builds;
       const runs = new Map<string, Run[]>(builds.map((b) => [b.label, []]));
       for (let i = 0; i < o.repeat; i++) {
         const order = i % 2 === 0 ? builds : [...builds].reverse();
@@ -760,14 +825,15 @@ async function main(): Promise<number> {
           mkdirSync(dir, { recursive: true });
           let run: Run;
           try {
-            run = c === 'rsyslog' ? await runRsyslog(size, records, o, dir) : c === 'raw' || c === 'rawnative' ? await runRaw(size, records, o, dir, c === 'raw' ? 'zeromq' : 'native') : await runZlog(build, c, size, records, o, dir);
+            run = c === 'rsyslog' ? await runRsyslog(size, records, o, dir) : c === 'raw' || c === 'rawnative' || c === 'rawbatch' ? await runRaw(size, records, o, dir, c === 'raw' ? 'zeromq' : c === 'rawbatch' ? 'batch' : 'native') : await runZlog(build, c, size, records, o, dir);
           } catch (err) {
             console.error(`  !!!!! ${label} failed: ${(err as Error).message}`);
             failures++;
             continue;
           }
           runs.get(build.label)!.push(run);
-          const lat = run.client && (c === 'b' || c === 'bp' || c === 'bpcurve' || c === 'c') ? `, ack p50 ${run.client.p50Ms.toFixed(1)} ms p99 ${run.client.p99Ms.toFixed(1)} ms` : '';
+          const cl = run.client;
+          const lat = !cl ? '' : cl.p999Ms !== undefined ? `, open loop at ${fmt(cl.rate ?? NaN)} records/s: ack p50 ${cl.p50Ms.toFixed(2)} ms p99 ${cl.p99Ms.toFixed(2)} ms p999 ${cl.p999Ms.toFixed(2)} ms max ${cl.maxMs.toFixed(1)} ms; disk fdatasync p50 ${cl.fdatasyncP50Ms?.toFixed(2)} ms p99 ${cl.fdatasyncP99Ms?.toFixed(2)} ms` : c === 'b' || c === 'bp' || c === 'bpcurve' || c === 'c' ? `, ack p50 ${cl.p50Ms.toFixed(1)} ms p99 ${cl.p99Ms.toFixed(1)} ms` : '';
           console.log(`  ${label}: ${fmt(run.sent)} records in ${run.seconds} s = ${fmt(run.recordsPerSecond)} records/s, ${run.mibPerSecond} MiB/s${lat}, peak RSS ${run.peakRssMiB} MiB, server CPU ${run.serverCpuUsPerRecord} µs/rec, sender CPU ${run.senderCpuUsPerRecord} µs/rec, lines ${fmt(run.lines)}, machine busy ${run.machineBusy}, load1 ${run.load1}`);
           if (run.threads) console.log(`    server CPU µs/record by thread: ${Object.entries(run.threads).filter(([, v]) => v >= 0.05).map(([k, v]) => `${k} ${v}`).join(', ')}`);
           for (const n of run.notes) console.log(`    note: ${n}`);
@@ -784,7 +850,7 @@ async function main(): Promise<number> {
       }
     }
   }
-  const get = (c: CaseId, size: number, build = 'this') => results.find((r) => r.case === c && r.size === size && (r.build === build || c === 'rsyslog' || c === 'raw' || c === 'rawnative'));
+  const get = (c: CaseId, size: number, build = 'this') => results.find((r) => r.case === c && r.size === size && (r.build === build || c === 'rsyslog' || c === 'raw' || c === 'rawnative' || c === 'rawbatch'));
   const floors: Floor[] = [];
   const fa = get('a', 100);
   if (fa) floors.push({ name: '(a) pyzmq PUSH 100 B', floor: 300_000, measured: fa.median.recordsPerSecond, met: fa.median.recordsPerSecond >= 300_000 });
@@ -806,6 +872,18 @@ async function main(): Promise<number> {
       ratios[`a/raw@${size}`] = Math.round((z.median.recordsPerSecond / raw.median.recordsPerSecond) * 100) / 100;
       console.log(`  zlog (a) / bare zeromq.js receive loop at ${size} B: ${ratios[`a/raw@${size}`]} (same sender, same run)`);
     }
+    const bp = get('bp', size);
+    const rawBatch = get('rawbatch', size);
+    if (bp && rawBatch && rawBatch.median.recordsPerSecond > 0) {
+      ratios[`bp/rawbatch@${size}`] = Math.round((bp.median.recordsPerSecond / rawBatch.median.recordsPerSecond) * 100) / 100;
+      console.log(`  zlog (bp) / bare zeromq.js receive of batched frames at ${size} B: ${ratios[`bp/rawbatch@${size}`]} (goal >= 0.5)`);
+    }
+    for (const [c, goal] of [['latb', 'p99 <= 1 ms'], ['latc', 'p99 <= disk fdatasync p99 + 1 ms']] as const) {
+      const l = get(c, size);
+      if (!l) continue;
+      const m = l.median;
+      console.log(`  ${c} at ${size} B, open loop at half capacity: ack p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms, p999 ${m.p999Ms} ms; disk fdatasync p50 ${m.fdatasyncP50Ms} ms, p99 ${m.fdatasyncP99Ms} ms (goal: ${goal})`);
+    }
     const rawNative = get('rawnative', size);
     if (z && rawNative && rawNative.median.recordsPerSecond > 0) {
       ratios[`a/rawnative@${size}`] = Math.round((z.median.recordsPerSecond / rawNative.median.recordsPerSecond) * 100) / 100;
@@ -826,7 +904,7 @@ async function main(): Promise<number> {
     for (const c of o.builds.length > 1 ? o.cases : []) {
       const now = get(c, size);
       const before = get(c, size, 'baseline');
-      if (c === 'rsyslog' || c === 'raw' || c === 'rawnative' || !now || !before || before.median.recordsPerSecond <= 0) continue;
+      if (c === 'rsyslog' || c === 'raw' || c === 'rawnative' || c === 'rawbatch' || !now || !before || before.median.recordsPerSecond <= 0) continue;
       ratios[`${c}/baseline@${size}`] = Math.round((now.median.recordsPerSecond / before.median.recordsPerSecond) * 100) / 100;
       console.log(`  ${c} at ${size} B, this build / baseline: ${ratios[`${c}/baseline@${size}`]} (interleaved runs)`);
     }

@@ -1,0 +1,122 @@
+// Open-loop load for the latency cases (latb, latc): pre-encoded native batches sent on a fixed schedule (RATE
+// records/s, whatever the replies do), so latency is measured at a chosen load instead of at saturation (a
+// closed-loop sender slows down with the server and hides its queueing).
+// In the same run a worker thread measures the disk's own fdatasync latency (4 KiB write + fdatasync every
+// 20 ms in DIR), the floor for `persisted` acknowledgements.
+//   node dist/bench/open-loop.js ENDPOINT RATE SIZE BATCH SECONDS DIR
+// Prints one JSON line: records sent/acked, NACKs, send->ACK p50/p99/p999/max (ms), fdatasync p50/p99 (ms).
+import { closeSync, fdatasyncSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { Dealer } from 'zeromq';
+import { encodeHeader, parseHeader } from '../collector/protocol/header.js';
+import { encodeMessage } from '../collector/protocol/message.js';
+import { decodeReply } from '../collector/protocol/reply.js';
+
+function pct(sorted: number[], p: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
+}
+const round = (x: number) => Math.round(x * 1000) / 1000;
+
+if (!isMainThread) {
+  // fdatasync probe: until told to stop (or 10 minutes), bounded by count too.
+  const { dir } = workerData as { dir: string };
+  const file = join(dir, 'fdatasync-probe');
+  const fd = openSync(file, 'w');
+  const block = Buffer.alloc(4096, 120);
+  const times: number[] = [];
+  let stop = false;
+  parentPort!.on('message', () => (stop = true));
+  const end = Date.now() + 600_000;
+  const tick = () => {
+    if (stop || Date.now() > end || times.length >= 100_000) {
+      closeSync(fd);
+      unlinkSync(file);
+      parentPort!.postMessage(times);
+      return;
+    }
+    writeSync(fd, block, 0, block.length, (times.length % 256) * 4096);
+    const t = performance.now();
+    fdatasyncSync(fd);
+    times.push(performance.now() - t);
+    setTimeout(tick, 20);
+  };
+  tick();
+} else {
+  const [endpoint, rateArg, sizeArg, batchArg, secondsArg, dir] = process.argv.slice(2);
+  const [rate, size, batch, seconds] = [rateArg, sizeArg, batchArg, secondsArg].map(Number);
+  if (!endpoint || !dir || ![rate, size, batch, seconds].every((n) => n > 0)) {
+    console.error('usage: node dist/bench/open-loop.js ENDPOINT RATE SIZE BATCH SECONDS DIR');
+    process.exit(2);
+  }
+  const probe = new Worker(new URL(import.meta.url), { workerData: { dir } });
+  const probeDone = new Promise<number[]>((resolve) => probe.once('message', resolve));
+  const pad = 'x'.repeat(Math.max(0, size - 12));
+  const recs = Array.from({ length: batch }, (_, i) => (String(i).padStart(11, '0') + ' ' + pad).slice(0, size));
+  const [proto, payload] = encodeMessage(0n, recs, { compression: 'none' });
+  const h = parseHeader(proto);
+  const sock = new Dealer({ sendTimeout: 5000, receiveTimeout: 100, linger: 0, sendHighWaterMark: 100_000 });
+  sock.connect(endpoint);
+  const intervalMs = (batch / rate) * 1000;
+  const total = Math.max(1, Math.floor((seconds * 1000) / intervalMs));
+  const scheduledAt = new Map<bigint, number>();
+  const latencies: number[] = [];
+  let acked = 0;
+  let nacked = 0;
+  let sent = 0;
+  const startedAt = Date.now();
+  const t0 = performance.now() + 200; // let the connection settle
+  let sending = true;
+  const receiver = (async () => {
+    while (sending || (scheduledAt.size > 0 && performance.now() < t0 + seconds * 1000 + 15_000)) {
+      let frame: Buffer;
+      try {
+        [frame] = await sock.receive();
+      } catch {
+        continue; // receiveTimeout: look at the loop condition again
+      }
+      const r = decodeReply(frame);
+      const at = scheduledAt.get(r.seq);
+      if (at === undefined) continue;
+      scheduledAt.delete(r.seq);
+      if (r.type === 'ack') {
+        latencies.push(performance.now() - at);
+        acked++;
+      } else {
+        nacked++;
+      }
+    }
+  })();
+  for (let i = 0; i < total; i++) {
+    const due = t0 + i * intervalMs;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const seq = BigInt(i + 1);
+    // From the actual send: the schedule never waits for replies (the send queue holds 100,000 batches), so a
+    // slow collector cannot slow the load down; a timer firing late is the sender's delay, not the server's.
+    scheduledAt.set(seq, performance.now());
+    await sock.send([encodeHeader({ ...h, seq }), payload]);
+    sent++;
+  }
+  sending = false;
+  await receiver;
+  sock.close();
+  probe.postMessage('stop');
+  const fsyncs = (await probeDone).sort((a, b) => a - b);
+  await probe.terminate();
+  latencies.sort((a, b) => a - b);
+  const cpu = process.cpuUsage();
+  console.log(
+    JSON.stringify({
+      startedAt,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      records: sent * batch,
+      acked: acked * batch,
+      failed: (nacked + scheduledAt.size) * batch,
+      retries: 0,
+      recordsPerSecond: Math.round((acked * batch) / seconds),
+      latencyMs: { p50: round(pct(latencies, 50)), p99: round(pct(latencies, 99)), p999: round(pct(latencies, 99.9)), max: round(latencies[latencies.length - 1] ?? NaN) },
+      fdatasyncMs: { p50: round(pct(fsyncs, 50)), p99: round(pct(fsyncs, 99)), count: fsyncs.length },
+    }),
+  );
+}
