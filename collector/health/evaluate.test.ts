@@ -118,3 +118,15 @@ test('health-check exit codes: the most urgent failing check decides', () => {
   assert.equal(healthExitCode(['draining']), 8);
   assert.equal(healthExitCode([]), 3);
 });
+
+test('memory and heap: value, threshold (the next ratio up, of their own limit, in bytes) and detail name their own limit', () => {
+  const warnRss = Math.ceil(T.memory.warningRatio * 1024 * MiB);
+  const heapUsed = Math.ceil(T.memory.criticalRatio * 2048 * MiB);
+  const cs = evaluate(readings({ memory: { ...readings().memory, rssBytes: warnRss, heapUsedBytes: heapUsed } }), T);
+  const mem = byName(cs, 'memory');
+  assert.deepEqual([mem.status, mem.value, mem.threshold, mem.unit], ['warning', warnRss, Math.round(T.memory.criticalRatio * 1024 * MiB), 'bytes']);
+  assert.match(mem.detail, /^rss [0-9.]+ MiB of 1024\.0 MiB cgroup limit \([0-9.]+%\)$/);
+  const heap = byName(cs, 'heap');
+  assert.deepEqual([heap.status, heap.value, heap.threshold, heap.affects], ['critical', heapUsed, Math.round(T.memory.criticalRatio * 2048 * MiB), { readiness: true, liveness: true }]);
+  assert.match(heap.detail, /^heap [0-9.]+ MiB of 2048\.0 MiB V8 limit \([0-9.]+%\)$/);
+});

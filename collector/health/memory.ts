@@ -11,35 +11,33 @@ export function memoryLimit(m: MemoryReading, budgetBytes: number): { bytes: num
   return { bytes: m.totalBytes, source: 'physical' };
 }
 
-/** `memory`: RSS vs the limit. warning -> not ready (stop taking traffic), critical -> not alive (restart). */
-export function memoryCheck(m: MemoryReading, t: HealthThresholds['memory']): CheckResult {
-  const limit = memoryLimit(m, t.budgetBytes);
-  const ratio = m.rssBytes / limit.bytes;
+/**
+ * A usage-against-limit check: `used / limit` against the warning and critical ratios. warning -> not ready
+ * (stop taking traffic), critical -> not alive (restart). `what` and `limitName` only word the detail.
+ */
+function ratioCheck(name: string, what: string, used: number, limit: number, limitName: string, t: HealthThresholds['memory']): CheckResult {
+  const ratio = used / limit;
   const { status, threshold } = levelAbove(ratio, t.warningRatio, t.criticalRatio);
   return {
-    name: 'memory',
+    name,
     status,
-    value: m.rssBytes,
-    threshold: Math.round(threshold * limit.bytes),
+    value: used,
+    threshold: Math.round(threshold * limit),
     unit: 'bytes',
     affects: { readiness: true, liveness: status === 'critical' },
-    detail: `rss ${mib(m.rssBytes)} of ${mib(limit.bytes)} ${limit.source} limit (${(ratio * 100).toFixed(1)}%)`,
+    detail: `${what} ${mib(used)} of ${mib(limit)} ${limitName} (${(ratio * 100).toFixed(1)}%)`,
   };
+}
+
+/** `memory`: RSS vs the limit (memoryLimit). */
+export function memoryCheck(m: MemoryReading, t: HealthThresholds['memory']): CheckResult {
+  const limit = memoryLimit(m, t.budgetBytes);
+  return ratioCheck('memory', 'rss', m.rssBytes, limit.bytes, `${limit.source} limit`, t);
 }
 
 /** `heap`: V8 heap used vs its limit: past it the process dies of "heap out of memory" whatever the cgroup allows. */
 export function heapCheck(m: MemoryReading, t: HealthThresholds['memory']): CheckResult {
-  const ratio = m.heapUsedBytes / m.heapLimitBytes;
-  const { status, threshold } = levelAbove(ratio, t.warningRatio, t.criticalRatio);
-  return {
-    name: 'heap',
-    status,
-    value: m.heapUsedBytes,
-    threshold: Math.round(threshold * m.heapLimitBytes),
-    unit: 'bytes',
-    affects: { readiness: true, liveness: status === 'critical' },
-    detail: `heap ${mib(m.heapUsedBytes)} of ${mib(m.heapLimitBytes)} V8 limit (${(ratio * 100).toFixed(1)}%)`,
-  };
+  return ratioCheck('heap', 'heap', m.heapUsedBytes, m.heapLimitBytes, 'V8 limit', t);
 }
 
 function mib(n: number): string {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { binPath } from '../cluster/bins.js';
 import { freePort, waitFor } from './net.js';
+import { skipUnless } from './requirement.js';
 
 export interface VictoriaLogs {
   proc: ChildProcess;
@@ -41,6 +42,17 @@ export interface VictoriaLogsOptions {
 /** Path of the built binary; throws naming `make test-bins` when it is missing. */
 export function victoriaLogsBin(): string {
   return binPath('victoria-logs');
+}
+
+/** The `skip` option of a test that needs VictoriaLogs: the reason it is missing, or false (CI: throws instead). */
+export function skipWithoutVictoriaLogs(): string | false {
+  let missing: string | false = false;
+  try {
+    victoriaLogsBin();
+  } catch (err) {
+    missing = (err as Error).message;
+  }
+  return skipUnless(missing);
 }
 
 export async function startVictoriaLogs(opts: VictoriaLogsOptions = {}): Promise<VictoriaLogs> {

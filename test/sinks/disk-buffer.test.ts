@@ -8,18 +8,10 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { ZlogClient } from '../../collector/client/client.js';
 import { cleanup, startCollector, waitFor } from '../helpers/collector-process.js';
-import { skipUnless } from '../helpers/requirement.js';
-import { forceFlush, startVictoriaLogs, victoriaLogsBin, type VictoriaLogs } from '../helpers/victorialogs.js';
+import { startAckedLoad } from '../helpers/load.js';
+import { forceFlush, skipWithoutVictoriaLogs, startVictoriaLogs, type VictoriaLogs } from '../helpers/victorialogs.js';
 
-function missingBin(): string | false {
-  try {
-    victoriaLogsBin();
-    return false;
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
-const skip = skipUnless(missingBin());
+const skip = skipWithoutVictoriaLogs();
 
 /** Record ids found in the store for a run tag, with how often each was stored. */
 async function storedIds(vl: VictoriaLogs, tag: string): Promise<Map<number, number>> {
@@ -82,21 +74,11 @@ test('disk buffer: store down 30 s under load; the buffer fills, clients get bus
   const tag = `down${Date.now()}`;
   const client = new ZlogClient({ maxBatchRecords: 100, maxInFlightBatches: 8, deliveryTimeoutMs: 0, ackTimeoutMs: 10_000, retryMaxDelayMs: 1000 });
   client.connect(c.endpoints.native[0]);
-  const acked = new Set<number>();
-  let stop = false;
-  let sent = 0;
   const pad = 'p'.repeat(150);
-  const load = (async () => {
-    while (!stop && sent < 5_000_000) {
-      const id = sent++;
-      client.send(`<14>2026-11-29T10:00:00Z h a: ${tag} rec-${id} ${pad}`).then(() => acked.add(id), () => {});
-      if (!client.writable) await client.whenWritable();
-      if (id % 200 === 0) await new Promise((r) => setTimeout(r, 1));
-    }
-  })();
+  const load = startAckedLoad(client, (id) => `<14>2026-11-29T10:00:00Z h a: ${tag} rec-${id} ${pad}`, 5_000_000);
+  const { acked } = load;
   t.after(async () => {
-    stop = true;
-    await load;
+    await load.stop();
     await client.close(100);
   });
   await waitFor('2000 acknowledged with the store up', () => acked.size >= 2000, 60_000);
@@ -109,8 +91,7 @@ test('disk buffer: store down 30 s under load; the buffer fills, clients get bus
   assert.ok(acked.size - ackedWhileFull < 2000, `a full buffer must stop acknowledgements (${acked.size - ackedWhileFull} more while down)`);
   vl = await vl.restart();
   await waitFor('acknowledgements to resume', () => acked.size > ackedWhileFull + 1000, 60_000, 200);
-  stop = true;
-  await load;
+  await load.stop();
   await client.close(60_000);
   const final = new Set(acked);
   await waitFor('the buffer to empty', async () => (await c.metric('zlog_sink_buffer_bytes', { component_id: 'vl' })) === 0, 60_000, 200);

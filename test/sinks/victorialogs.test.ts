@@ -5,18 +5,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ZlogClient } from '../../collector/client/client.js';
 import { cleanup, startCollector, waitFor } from '../helpers/collector-process.js';
-import { skipUnless } from '../helpers/requirement.js';
-import { forceFlush, startVictoriaLogs, victoriaLogsBin, type VictoriaLogs } from '../helpers/victorialogs.js';
+import { forceFlush, skipWithoutVictoriaLogs, startVictoriaLogs, type VictoriaLogs } from '../helpers/victorialogs.js';
 
-function missingBin(): string | false {
-  try {
-    victoriaLogsBin();
-    return false;
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
-const skip = skipUnless(missingBin());
+const skip = skipWithoutVictoriaLogs();
 
 const SEVERITY = ['err', 'warning', 'info', 'debug'] as const;
 const PRI = { err: 11, warning: 12, info: 14, debug: 15 } as const;

@@ -5,18 +5,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ZlogClient } from '../../collector/client/client.js';
 import { cleanup, startCollector, waitFor } from '../helpers/collector-process.js';
-import { skipUnless } from '../helpers/requirement.js';
-import { forceFlush, startVictoriaLogs, victoriaLogsBin, type VictoriaLogs } from '../helpers/victorialogs.js';
+import { startAckedLoad } from '../helpers/load.js';
+import { forceFlush, skipWithoutVictoriaLogs, startVictoriaLogs, type VictoriaLogs } from '../helpers/victorialogs.js';
 
-function missingBin(): string | false {
-  try {
-    victoriaLogsBin();
-    return false;
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
-const skip = skipUnless(missingBin());
+const skip = skipWithoutVictoriaLogs();
 
 test('VictoriaLogs cluster: a storage node killed during load and back; nothing acknowledged is missing', { skip, timeout: 240_000 }, async (t) => {
   const storage: VictoriaLogs[] = [await startVictoriaLogs(), await startVictoriaLogs()];
@@ -32,20 +24,10 @@ test('VictoriaLogs cluster: a storage node killed during load and back; nothing 
   const tag = `cl${Date.now()}`;
   const client = new ZlogClient({ maxBatchRecords: 100, maxInFlightBatches: 8, deliveryTimeoutMs: 0, ackTimeoutMs: 15_000 });
   client.connect(c.endpoints.native[0]);
-  const acked = new Set<number>();
-  let stop = false;
-  let sent = 0;
-  const load = (async () => {
-    while (!stop && sent < 2_000_000) {
-      const id = sent++;
-      client.send(`<14>2026-11-29T10:00:00Z h a: ${tag} rec-${id}`).then(() => acked.add(id), () => {});
-      if (!client.writable) await client.whenWritable();
-      if (id % 200 === 0) await new Promise((r) => setTimeout(r, 1));
-    }
-  })();
+  const load = startAckedLoad(client, (id) => `<14>2026-11-29T10:00:00Z h a: ${tag} rec-${id}`, 2_000_000);
+  const { acked } = load;
   t.after(async () => {
-    stop = true;
-    await load;
+    await load.stop();
     await client.close(100);
   });
   await waitFor('3000 acknowledged', () => acked.size >= 3000, 60_000);
@@ -55,8 +37,7 @@ test('VictoriaLogs cluster: a storage node killed during load and back; nothing 
   await new Promise((r) => setTimeout(r, 5000));
   storage[1] = await storage[1].restart();
   await waitFor('acknowledgements after the node is back', () => acked.size > atKill + 2000, 90_000, 200);
-  stop = true;
-  await load;
+  await load.stop();
   await client.close(60_000);
   const final = new Set(acked);
   // The front node forwards inserts to the storage nodes in the background: poll until every acknowledged

@@ -12,24 +12,11 @@ import { pino } from 'pino';
 import { SinkError } from '../../errors.js';
 import type { RetentionDeletion } from '../sink.js';
 import { FileSink, OPEN_TIMEOUT_MS } from './file-sink.js';
-import type { FileSinkConfig } from './schema.js';
+import { fileSinkConfig } from './fixtures.js';
 
 const log = pino({ level: 'silent' });
 
-function cfg(path: string, over: Partial<FileSinkConfig> = {}): FileSinkConfig {
-  return {
-    id: 'file',
-    type: 'file',
-    path,
-    filename: 'zlog.ndjson',
-    rotation: { maxBytes: 4096, maxAgeSeconds: 0 },
-    compress: true,
-    retention: { maxFiles: 20, maxAgeSeconds: 0 },
-    fsync: 'batch',
-    fsyncIntervalMs: 1000,
-    ...over,
-  };
-}
+const cfg = fileSinkConfig;
 
 const lines = (from: number, n: number) => Array.from({ length: n }, (_, i) => JSON.stringify({ message: `record ${from + i}` }) + '\n').join('');
 
@@ -71,7 +58,7 @@ test('retention counts NAME and NAME.gz as one file, never keeps a torn copy in 
   writeFileSync(join(dir, `${x}.gz`), Buffer.alloc(0));
   writeFileSync(join(dir, `${y}.gz`), gzipSync(Buffer.from(lines(408, 5))));
   const deleted: RetentionDeletion[] = [];
-  const sink = new FileSink(cfg(dir, { retention: { maxFiles: 2, maxAgeSeconds: 0 } }), log, Date.now, (d) => deleted.push(d));
+  const sink = new FileSink(cfg(dir, { rotation: { maxBytes: 4096, maxAgeSeconds: 0 }, retention: { maxFiles: 2, maxAgeSeconds: 0 } }), log, Date.now, (d) => deleted.push(d));
   await sink.open();
   await until('recovery', () => (readdirSync(dir).length === 3 && !readdirSync(dir).includes(x) ? true : undefined));
   // Two rotated files, two allowed: the 408 acknowledged records are all still readable.

@@ -5,26 +5,13 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { pino } from 'pino';
-import type { FileSinkConfig } from './schema.js';
+import { fileSinkConfig } from './fixtures.js';
 import { SinkError } from '../../errors.js';
 import { FileSink } from './file-sink.js';
 
 const log = pino({ level: 'silent' });
 
-function cfg(path: string, over: Partial<FileSinkConfig> = {}): FileSinkConfig {
-  return {
-    id: 'file',
-    type: 'file',
-    path,
-    filename: 'zlog.ndjson',
-    rotation: { maxBytes: 1 << 20, maxAgeSeconds: 0 },
-    compress: true,
-    retention: { maxFiles: 20, maxAgeSeconds: 0 },
-    fsync: 'batch',
-    fsyncIntervalMs: 1000,
-    ...over,
-  };
-}
+const cfg = fileSinkConfig;
 
 const line = (i: number) => Buffer.from(JSON.stringify({ message: `record ${i}`, pad: 'x'.repeat(40) }) + '\n');
 
