@@ -20,6 +20,8 @@ function toStructural(schema: unknown): Json {
   const out: Record<string, Json> = {};
   for (const [k, v] of Object.entries(schema)) {
     if (k === 'additionalProperties' && v === false) continue;
+    // A structural schema may not set uniqueItems (quadratic to check); ajv in the operator still does.
+    if (k === 'uniqueItems') continue;
     out[k] = toStructural(v);
   }
   return out;

@@ -82,10 +82,32 @@ test('a per-kind field on the wrong kind is refused with the field named; a file
   assert.deepEqual([pull.rcvHwm, pull.topicFrame, pull.bind], [7, false, ['tcp://*:5555']]);
 });
 
+test('a remote sink is offered with its own settings: required ones named, file paths left out, rendered into the collector config', () => {
+  const bare = validateSpec({ sinks: [{ name: 'es', type: 'elasticsearch' }] });
+  assert.ok(!bare.ok);
+  assert.deepEqual(bare.errors, [{ path: 'spec.sinks', message: 'a sink of type elasticsearch needs sinks[].elasticsearch (with endpoint)' }]);
+  const noEndpoint = validateSpec({ sinks: [{ name: 'es', type: 'elasticsearch', elasticsearch: { index: 'x' } }] });
+  assert.ok(!noEndpoint.ok);
+  assert.deepEqual(noEndpoint.errors.map((e) => e.path), ['spec.sinks[0].elasticsearch.endpoint']);
+  const paths = validateSpec({ sinks: [{ name: 'lk', type: 'loki', loki: { endpoint: 'http://vl:9428/insert', auth: { passwordFile: '/x' } } }] });
+  assert.ok(!paths.ok, 'auth names files the operator does not mount');
+  assert.deepEqual(paths.errors.map((e) => e.path), ['spec.sinks[0].loki.auth']);
+  const r = validateSpec({
+    sinks: [
+      { name: 'es', type: 'elasticsearch', elasticsearch: { endpoint: 'http://vl:9428/insert/elasticsearch', streamFields: ['app'] } },
+      { name: 'lk', type: 'loki', loki: { endpoint: 'http://vl:9428/insert', labels: ['host'] } },
+    ],
+  });
+  assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
+  const [es, lk] = renderCollectorConfig(r.spec).sinks as unknown as Record<string, unknown>[];
+  assert.deepEqual([es.type, es.endpoint, es.streamFields, es.index], ['elasticsearch', 'http://vl:9428/insert/elasticsearch', ['app'], 'zlog']);
+  assert.deepEqual([lk.type, lk.endpoint, lk.labels], ['loki', 'http://vl:9428/insert', ['host']]);
+});
+
 // Compile-time checks that the derived types say what the schema says (a wrong one fails the build).
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const typeChecks: [
-  Same<LogServerSink['type'], 'file' | 'stdout'>,
+  Same<LogServerSink['type'], 'file' | 'stdout' | 'elasticsearch' | 'loki'>,
   Same<LogServerInput['type'], 'zmq-pull' | 'zmq-sub' | 'zmq-router'>,
   Same<LogServerInput['topics'], string[] | undefined>,
   Same<LogServerInput['framing'], 'frame' | 'lines' | 'message'>,

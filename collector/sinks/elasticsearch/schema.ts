@@ -3,7 +3,7 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { componentId } from '../../registry/kind.js';
 import { sinkBufferProperties } from '../buffer/schema.js';
-import { httpSinkProperties } from '../http/schema.js';
+import { HTTP_LOGSERVER_FIELDS, httpSinkProperties } from '../http/schema.js';
 
 export const elasticsearchSinkSchema = {
   type: 'object',
@@ -36,4 +36,9 @@ export const elasticsearchSinkSchema = {
 
 export type ElasticsearchSinkConfig = FromSchema<typeof elasticsearchSinkSchema>;
 
-export const elasticsearchSinkSpec = { type: 'elasticsearch', schema: elasticsearchSinkSchema } as const;
+export const elasticsearchSinkSpec = {
+  type: 'elasticsearch',
+  schema: elasticsearchSinkSchema,
+  // The disk buffer is left out of the LogServer until the operator gives it a directory on the data volume.
+  logServer: { fields: [...HTTP_LOGSERVER_FIELDS, 'index', 'action', 'streamFields'] },
+} as const;

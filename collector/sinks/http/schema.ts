@@ -4,6 +4,12 @@ import type { FromSchema } from 'json-schema-to-ts';
 
 const mib = 1024 * 1024;
 
+/**
+ * The HTTP settings a LogServer entry may set (registry/kind.ts, logServer): all but the file paths (tls,
+ * auth, deadLetterPath), which name files the operator does not mount.
+ */
+export const HTTP_LOGSERVER_FIELDS = ['endpoint', 'headers', 'query', 'compression', 'batch', 'concurrency', 'timeoutMs'] as const;
+
 export const httpSinkProperties = {
   endpoint: {
     type: 'string',
@@ -27,6 +33,7 @@ export const httpSinkProperties = {
     type: 'object',
     additionalProperties: false,
     default: {},
+    description: 'how much one request carries (whichever limit comes first)',
     properties: {
       maxEvents: { type: 'integer', minimum: 1, maximum: 1_000_000, default: 10_000, description: 'records per request' },
       maxBytes: { type: 'integer', minimum: 1024, maximum: 256 * mib, default: 8 * mib, description: 'uncompressed body bytes per request' },

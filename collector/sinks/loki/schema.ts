@@ -3,7 +3,7 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { componentId } from '../../registry/kind.js';
 import { sinkBufferProperties } from '../buffer/schema.js';
-import { httpSinkProperties } from '../http/schema.js';
+import { HTTP_LOGSERVER_FIELDS, httpSinkProperties } from '../http/schema.js';
 
 /**
  * Record fields that may become Loki labels: each takes few values. Unbounded ones (message, pid, msgid, the
@@ -42,4 +42,9 @@ export const lokiSinkSchema = {
 
 export type LokiSinkConfig = FromSchema<typeof lokiSinkSchema>;
 
-export const lokiSinkSpec = { type: 'loki', schema: lokiSinkSchema } as const;
+export const lokiSinkSpec = {
+  type: 'loki',
+  schema: lokiSinkSchema,
+  // The disk buffer is left out of the LogServer until the operator gives it a directory on the data volume.
+  logServer: { fields: [...HTTP_LOGSERVER_FIELDS, 'labels', 'staticLabels'] },
+} as const;
