@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 """Load for bench cases (a) and rsyslog: a pyzmq PUSH sender of single-record frames.
 
-usage: /usr/bin/python3 bench/pyzmq_push.py [--join N] ENDPOINT RECORDS SIZE SECONDS [CLIENT_SECRET_CERT SERVER_PUBLIC_CERT]
+usage: /usr/bin/python3 bench/pyzmq_push.py [--join N] [--json] ENDPOINT RECORDS SIZE SECONDS [CLIENT_SECRET_CERT SERVER_PUBLIC_CERT]
 
 With --join N each frame carries N records joined by newlines (case rawbatch: the batched-frames ceiling);
-"sent" still counts records. With the two certificates (czmq zcert files, as `zlog keygen` writes them) the PUSH is a CurveZMQ client.
+"sent" still counts records. With --json each record is a JSON object (nested, a string padded to SIZE bytes)
+that the collector parses and enriches (cases jw0-jw2). With the two certificates (czmq zcert files, as `zlog keygen` writes them) the PUSH is a CurveZMQ client.
 
 Records are built before the clock starts (a ring of distinct plain-text records, each SIZE bytes, a
 sequence number at the front), then sent one frame each as fast as the socket takes them. PUSH blocks at
@@ -29,6 +30,9 @@ def main() -> int:
     if len(sys.argv) > 2 and sys.argv[1] == "--join":
         join = int(sys.argv[2])
         del sys.argv[1:3]
+    json_records = len(sys.argv) > 1 and sys.argv[1] == "--json"
+    if json_records:
+        del sys.argv[1]
     endpoint, records, size, seconds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
     pad = b"x" * max(0, size - 12)
     if join > 1:
@@ -36,6 +40,12 @@ def main() -> int:
         records = -(-records // join)
         ring = [b"\n".join((b"%011d " % (f * join + i) + pad)[:size] for i in range(join)) for f in range(min(64, records))]
         mask = len(ring) - 1 if len(ring) == 64 else None
+    elif json_records:
+        def rec(i: int) -> bytes:
+            head = b'{"seq":%d,"level":"info","service":"bench","user":{"id":%d,"roles":["a","b"]},"ok":true,"msg":"' % (i, i % 977)
+            return head + b"x" * max(1, size - len(head) - 2) + b'"}'
+        ring = [rec(i) for i in range(min(RING, records))]
+        mask = len(ring) - 1 if len(ring) == RING else None
     else:
         ring = [(b"%011d " % i + pad)[:size] for i in range(min(RING, records))]
         mask = len(ring) - 1 if len(ring) == RING else None

@@ -34,7 +34,7 @@ const PYTHON = '/usr/bin/python3';
 const RSYSLOGD = '/usr/sbin/rsyslogd';
 const MiB = 1048576;
 
-type CaseId = 'a' | 'acurve' | 'b' | 'bp' | 'bpcurve' | 'c' | 'latb' | 'latc' | 'rsyslog' | 'raw' | 'rawnative' | 'rawbatch';
+type CaseId = 'a' | 'acurve' | 'b' | 'bp' | 'bpcurve' | 'c' | 'latb' | 'latc' | 'jw0' | 'jw1' | 'jw2' | 'rsyslog' | 'raw' | 'rawnative' | 'rawbatch';
 const CASES: Record<CaseId, string> = {
   a: 'pyzmq PUSH, 1 record/frame -> zlog zmq-pull',
   b: 'native batched, ackMode received -> zlog zmq-router',
@@ -47,6 +47,9 @@ const CASES: Record<CaseId, string> = {
   rawnative: 'pyzmq PUSH, 1 record/frame -> bare native receive thread (the addon; packed chunks, no pipeline, no file)',
   rawbatch: 'pyzmq PUSH, --batch records joined by newlines per frame -> bare zeromq.js PULL receive loop: the ceiling for bp (batched frames)',
   latb: 'open loop at 50% of bp\'s capacity: pre-encoded batches on a fixed schedule -> zlog zmq-router, ackMode received; send->ACK p50/p99/p999 and the disk\'s fdatasync p50/p99 in the same run',
+  jw0: 'pyzmq PUSH, 1 JSON record/frame (nested object, parsed and enriched: the decode path) -> zlog zmq-pull, processed inline (workers 0)',
+  jw1: 'as jw0 with 1 worker thread',
+  jw2: 'as jw0 with 2 worker threads',
   latc: 'as latb at 50% of c\'s capacity, ackMode persisted (the ACK waits for write + fdatasync)',
 };
 const RAW_PULL = join(HERE, 'raw-pull.js');
@@ -111,7 +114,7 @@ interface CaseResult {
   lossOk: boolean;
 }
 
-const USAGE = `usage: node dist/bench/run.js [--case a|acurve|b|bp|bpcurve|c|latb|latc|rsyslog|raw|rawnative|rawbatch|decode|all ...] [--size 100|1024 ...]
+const USAGE = `usage: node dist/bench/run.js [--case a|acurve|b|bp|bpcurve|c|latb|latc|jw0|jw1|jw2|rsyslog|raw|rawnative|rawbatch|decode|all ...] [--size 100|1024 ...]
        [--repeat 3] [--records N] [--seconds 60] [--batch 1000] [--workers 1] [--rate N] [--profile] [--keep]
        [--baseline DIR] [--collector-set path.to.key=value ...]
 
@@ -127,6 +130,7 @@ const USAGE = `usage: node dist/bench/run.js [--case a|acurve|b|bp|bpcurve|c|lat
   rawbatch ${CASES.rawbatch}
   latb     ${CASES.latb}
   latc     ${CASES.latc}
+  jw0 jw1 jw2  ${CASES.jw0}; 1 and 2 worker threads
   micro    the single-thread micro-benchmarks, when built: decoder (bench/decode.ts), codec (bench/codec.ts)
            (\`decode\` is accepted for it too)
 
@@ -162,7 +166,7 @@ function parseOptions(argv: string[]): Options | undefined {
   });
   if (values.help) return undefined;
   const rawCases = (values.case ?? ['all']).flatMap((c) => c.split(','));
-  const cases: readonly string[] = rawCases.includes('all') ? ['a', 'acurve', 'b', 'bp', 'bpcurve', 'c', 'latb', 'latc', 'rsyslog', 'raw', 'rawnative', 'rawbatch', 'micro'] : rawCases;
+  const cases: readonly string[] = rawCases.includes('all') ? ['a', 'acurve', 'b', 'bp', 'bpcurve', 'c', 'latb', 'latc', 'jw0', 'jw1', 'jw2', 'rsyslog', 'raw', 'rawnative', 'rawbatch', 'micro'] : rawCases;
   for (const c of cases) if (!(c in CASES) && c !== 'micro' && c !== 'decode') throw new Error(`unknown case "${c}"`);
   const num = (name: string, v: string | undefined, dflt: number, min = 1): number => {
     const n = v === undefined ? dflt : Number(v);
@@ -197,6 +201,7 @@ let runMicro = false;
 function defaultRecords(c: CaseId, size: number): number {
   if (c === 'latb' || c === 'latc') return 0; // decided by the rate
   if (c === 'rawbatch') return size <= 256 ? 6_000_000 : 2_000_000;
+  if (c === 'jw0' || c === 'jw1' || c === 'jw2') return size <= 256 ? 300_000 : 100_000;
   const native = c === 'b' || c === 'bp' || c === 'bpcurve' || c === 'c';
   // raw is only a reference point; fewer records keep the whole run short. bp runs ~3 s so start-up and the
   // last write's fsync (about 10% of a 1 s run) do not decide its figure.
@@ -384,7 +389,7 @@ function makeBenchKeys(dir: string): BenchKeys {
   };
 }
 
-async function startCollector(build: Build, dir: string, ackMode: 'received' | 'persisted', o: Options, keys?: BenchKeys): Promise<Collector> {
+async function startCollector(build: Build, dir: string, ackMode: 'received' | 'persisted', o: Options, keys?: BenchKeys, workers = o.workers): Promise<Collector> {
   const outDir = join(dir, 'out');
   // JSON is YAML. Rotation and compression are off so the run measures the write path, not gzip of a rotated
   // file in the background, and one file holds every line for the loss check.
@@ -393,7 +398,7 @@ async function startCollector(build: Build, dir: string, ackMode: 'received' | '
       { id: 'pull', type: 'zmq-pull', bind: ['tcp://127.0.0.1:*'], ...(keys ? { security: keys.security } : {}) },
       { id: 'native', type: 'zmq-router', bind: ['tcp://127.0.0.1:*'], ...(keys ? { security: keys.security } : {}) },
     ],
-    pipeline: { workers: o.workers, ackMode },
+    pipeline: { workers, ackMode },
     sinks: [{ id: 'file', type: 'file', path: outDir, fsync: 'batch', compress: false, rotation: { maxBytes: 1024 * 1024 * MiB, maxAgeSeconds: 0 } }],
     http: { port: 0 },
     admin: { port: 0 },
@@ -456,8 +461,8 @@ interface SenderReport {
 }
 
 /** The pyzmq PUSH sender of cases a, rsyslog and raw: the same load in front of each receiver. */
-function startPySender(endpoint: string, records: number, size: number, o: Options, keys?: BenchKeys, join = 1): Proc {
-  return start(PYTHON, [PY_SENDER, ...(join > 1 ? ['--join', String(join)] : []), endpoint, String(records), String(size), String(o.seconds), ...(keys ? [keys.clientSecret, keys.serverPublic] : [])]);
+function startPySender(endpoint: string, records: number, size: number, o: Options, keys?: BenchKeys, join = 1, json = false): Proc {
+  return start(PYTHON, [PY_SENDER, ...(join > 1 ? ['--join', String(join)] : []), ...(json ? ['--json'] : []), endpoint, String(records), String(size), String(o.seconds), ...(keys ? [keys.clientSecret, keys.serverPublic] : [])]);
 }
 
 function parsePySender(stdout: string): SenderReport {
@@ -517,13 +522,17 @@ async function drive(sender: Proc, parse: (stdout: string) => SenderReport, requ
 
 async function runZlog(build: Build, c: CaseId, size: number, records: number, o: Options, dir: string): Promise<Run> {
   const keys = c === 'acurve' || c === 'bpcurve' ? makeBenchKeys(dir) : undefined;
-  const col = await startCollector(build, dir, c === 'c' || c === 'latc' ? 'persisted' : 'received', o, keys);
+  const jsonWorkers = c === 'jw0' ? 0 : c === 'jw1' ? 1 : c === 'jw2' ? 2 : undefined;
+  const col = await startCollector(build, dir, c === 'c' || c === 'latc' ? 'persisted' : 'received', o, keys, jsonWorkers);
   const t0 = cpuTimes();
   const load1 = loadavg()[0];
   let sender: Proc;
   let parse: (s: string) => SenderReport;
   if (c === 'a' || c === 'acurve') {
     sender = startPySender(col.pull!, records, size, o, keys);
+    parse = parsePySender;
+  } else if (jsonWorkers !== undefined) {
+    sender = startPySender(col.pull!, records, size, o, undefined, 1, true);
     parse = parsePySender;
   } else if (c === 'latb' || c === 'latc') {
     const rate = Math.max(1, Math.round(records / latSeconds(o)));
@@ -877,6 +886,13 @@ async function main(): Promise<number> {
     if (bp && rawBatch && rawBatch.median.recordsPerSecond > 0) {
       ratios[`bp/rawbatch@${size}`] = Math.round((bp.median.recordsPerSecond / rawBatch.median.recordsPerSecond) * 100) / 100;
       console.log(`  zlog (bp) / bare zeromq.js receive of batched frames at ${size} B: ${ratios[`bp/rawbatch@${size}`]} (goal >= 0.5)`);
+    }
+    const jw0 = get('jw0', size);
+    for (const c of ['jw1', 'jw2'] as const) {
+      const jw = get(c, size);
+      if (!jw0 || !jw || jw0.median.recordsPerSecond <= 0) continue;
+      ratios[`${c}/jw0@${size}`] = Math.round((jw.median.recordsPerSecond / jw0.median.recordsPerSecond) * 100) / 100;
+      console.log(`  JSON records with ${c === 'jw1' ? 1 : 2} worker thread(s) / inline at ${size} B: ${ratios[`${c}/jw0@${size}`]}${c === 'jw2' ? ' (goal >= 1.7)' : ''} (server CPU ${jw.median.serverCpuUsPerRecord} vs ${jw0.median.serverCpuUsPerRecord} µs/rec)`);
     }
     for (const [c, goal] of [['latb', 'p99 <= 1 ms'], ['latc', 'p99 <= disk fdatasync p99 + 1 ms']] as const) {
       const l = get(c, size);
