@@ -30,7 +30,8 @@ export const limitsSchema = {
     maxMessageBytes: { type: 'integer', minimum: 1024, maximum: 1024 * mib, default: 8 * mib, description: 'largest ZeroMQ message (all frames, as received)' },
     maxDecompressedBytes: { type: 'integer', minimum: 1024, maximum: 1024 * mib, default: 32 * mib, description: 'largest native payload after decompression' },
     maxRecordBytes: { type: 'integer', minimum: 64, maximum: 64 * mib, default: mib, description: 'longer records are cut and flagged truncated' },
-    maxBatchRecords: { type: 'integer', minimum: 1, maximum: 1_000_000, default: 100_000, description: 'most records one native message may carry' },
+    maxBatchRecords: { type: 'integer', minimum: 1, maximum: 1_000_000, default: 100_000, description: 'most records one message may carry (native: declared; PULL/SUB: frames, or lines with framing lines)' },
+    connectionBufferBytes: { type: 'integer', minimum: 1024, maximum: 64 * 1024 * mib, default: 256 * mib, description: 'bytes of messages ZeroMQ may queue per connection before zlog reads them: caps rcvHwm at this / maxMessageBytes messages (at least 1)' },
   },
 } as const;
 

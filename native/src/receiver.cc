@@ -23,6 +23,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <cstring>
 #include <deque>
 #include <memory>
@@ -98,7 +99,7 @@ struct Delivery {
   uint8_t* owned;
   size_t len;
   uint32_t messages;
-  uint64_t frames;
+  uint64_t frames;  // records: frames, or lines with framing lines (what admission charges)
   uint64_t bytes;
   bool drained;  // the last delivery of a stopAccepting(): the socket is closed
 };
@@ -132,6 +133,9 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
     std::string type = o.Get("type").ToString().Utf8Value();
     input_ = static_cast<uint8_t>(o.Get("inputIndex").ToNumber().Uint32Value());
     max_message_bytes_ = static_cast<uint64_t>(o.Get("maxMessageBytes").ToNumber().Int64Value());
+    Napi::Value mr = o.Get("maxMessageRecords");
+    if (mr.IsNumber()) max_message_records_ = static_cast<uint64_t>(mr.ToNumber().Int64Value());
+    count_lines_ = o.Get("framing").ToString().Utf8Value() == "lines";
     ctx_ = zmq_ctx_new();
     int st = type == "sub" ? ZMQ_SUB : type == "pull" ? ZMQ_PULL : -1;
     if (st < 0) {
@@ -413,7 +417,7 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
 
   // Packs one whole message (frames already received) into the current buffer. Returns false when no buffer
   // is available yet: the caller keeps the message pending and waits for one.
-  bool Place(std::vector<zmq_msg_t>& frames, uint64_t total, double now, const std::string* sender) {
+  bool Place(std::vector<zmq_msg_t>& frames, uint64_t total, uint64_t records, double now, const std::string* sender) {
     size_t need = kMsgHeader + 4 * frames.size() + total + (sender ? 4 + sender->size() : 0);
     if (have_cur_ && cur_len_ > 0 && cur_len_ + need > cur_.cap) Flush(false);
     if (!have_cur_ && !TakeBuffer()) return false;
@@ -451,12 +455,12 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
     }
     out[3] = (sender ? kFlagSender : 0) | (plain ? kFlagJsonPlain : 0);
     if (owned) {
-      Deliver(new Delivery{cur_.slot, owned, need, 1, frames.size(), total, false});
+      Deliver(new Delivery{cur_.slot, owned, need, 1, records, total, false});
       have_cur_ = false;
     } else {
       cur_len_ += need;
       cur_msgs_++;
-      cur_frames_ += frames.size();
+      cur_frames_ += records;
       cur_bytes_ += total;
       if (cur_len_ >= cur_.cap) Flush(false);  // a big message took it past the fill mark
     }
@@ -514,25 +518,57 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
     kicked_.push_back(uid);
   }
 
-  // Receives every frame of one message. Returns 1 for a message, 0 for none waiting, -1 for a dead socket.
-  int ReceiveOne(uint64_t* total) {
+  // Records a frame becomes: 1, or with framing lines one per '\n' plus the piece after the last one (an upper
+  // bound: the worker skips empty lines). The same count as frameRecords() in collector/inputs/zmq/socket.ts.
+  uint64_t FrameRecords(const zmq_msg_t* f) const {
+    if (!count_lines_) return 1;
+    const char* p = static_cast<const char*>(zmq_msg_data(const_cast<zmq_msg_t*>(f)));
+    size_t n = zmq_msg_size(const_cast<zmq_msg_t*>(f));
+    uint64_t r = 1;
+    for (const void* q; n > 0 && (q = std::memchr(p, '\n', n)) != nullptr;) {
+      r++;
+      size_t skip = static_cast<const char*>(q) - p + 1;
+      p += skip;
+      n -= skip;
+    }
+    return r;
+  }
+
+  // Receives every frame of one message. Returns 1 for a message, 2 for one over maxMessageBytes or
+  // maxMessageRecords (its frames are released as they come instead of held: libzmq hands over a multipart
+  // message only whole, but zlog holds no second copy of it), 0 for none waiting, -1 for a dead socket.
+  int ReceiveOne(uint64_t* total, uint64_t* records) {
     *total = 0;
+    *records = 0;
+    bool first = true, over = false;
     for (;;) {
       zmq_msg_t m;
       zmq_msg_init(&m);
-      int rc = zmq_msg_recv(&m, sock_, pending_.empty() ? ZMQ_DONTWAIT : 0);
+      int rc = zmq_msg_recv(&m, sock_, first ? ZMQ_DONTWAIT : 0);
       if (rc < 0) {
         int e = zmq_errno();
         zmq_msg_close(&m);
         if (e == EINTR) continue;
-        if (e == EAGAIN && pending_.empty()) return 0;
+        if (e == EAGAIN && first) return 0;
         ClosePending();
         return -1;
       }
+      bool was_first = first;
+      first = false;
       *total += static_cast<uint64_t>(rc);
-      if (pending_.empty() && zap_) pending_revoked_ = !CheckSender(&m);
-      pending_.push_back(m);
-      if (!zmq_msg_more(&m)) return 1;
+      bool more = zmq_msg_more(&m);
+      if (was_first && zap_) pending_revoked_ = !CheckSender(&m);
+      if (!over) {
+        *records += FrameRecords(&m);
+        over = *total > max_message_bytes_ || *records > max_message_records_;
+        if (over) ClosePending();
+      }
+      if (over) {
+        zmq_msg_close(&m);
+      } else {
+        pending_.push_back(m);
+      }
+      if (!more) return over ? 2 : 1;
     }
   }
 
@@ -594,7 +630,7 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
     zmq_pollitem_t& data = items[fixed];
     bool stopping = false;
     int64_t quiet_deadline = 0;
-    uint64_t pending_total = 0;
+    uint64_t pending_total = 0, pending_records = 0;
     bool have_pending = false;
     bool could_read = true;
     for (;;) {
@@ -609,7 +645,7 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
       bool can_read = !paused_.load(std::memory_order_relaxed);
       // A pending message (received, waiting for a buffer) must be placed before anything else is read.
       if (can_read && have_pending) {
-        if (Place(pending_, pending_total, NowMs(), Sender())) {
+        if (Place(pending_, pending_total, pending_records, NowMs(), Sender())) {
           ClosePending();
           have_pending = false;
         } else {
@@ -646,8 +682,8 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
       double now = NowMs();
       bool dead = false;
       for (int i = 0; i < kMaxPerBurst; i++) {
-        uint64_t total;
-        int r = ReceiveOne(&total);
+        uint64_t total, records;
+        int r = ReceiveOne(&total, &records);
         if (r == 0) break;
         if (r < 0) {
           dead = true;
@@ -660,14 +696,14 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
           ClosePending();
           continue;
         }
-        if (total > max_message_bytes_) {
+        if (r == 2) {
           oversize_.fetch_add(1, std::memory_order_relaxed);
-          ClosePending();
           continue;
         }
-        if (!Place(pending_, total, now, Sender())) {
+        if (!Place(pending_, total, records, now, Sender())) {
           have_pending = true;
           pending_total = total;
+          pending_records = records;
           waits_.fetch_add(1, std::memory_order_relaxed);
           break;
         }
@@ -722,6 +758,8 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
   bool sock_closed_ = false;
   uint8_t input_ = 0;
   uint64_t max_message_bytes_ = 0;
+  uint64_t max_message_records_ = UINT64_MAX;
+  bool count_lines_ = false;
   std::vector<std::string> bound_, connected_;
   bool started_ = false, closed_ = false;
   std::thread thread_;

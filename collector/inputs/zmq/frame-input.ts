@@ -8,12 +8,12 @@ import type { Input, InputContext } from '../input.js';
 import type { ZmqPullConfig } from '../zmq-pull/schema.js';
 import type { ZmqSubConfig } from '../zmq-sub/schema.js';
 import { POLL_MS, ReceiveLoop } from './receive-loop.js';
-import { bindAll, socketMaxMessageSize, totalBytes } from './socket.js';
+import { bindAll, frameRecords, receiveHighWaterMark, socketMaxMessageSize, totalBytes } from './socket.js';
 import { connectEndpoints } from './schema.js';
 
 /** Options of the socket a frame input receives on. */
 export function frameSocketOptions(cfg: ZmqPullConfig | ZmqSubConfig, ctx: InputContext) {
-  return { receiveHighWaterMark: cfg.rcvHwm, maxMessageSize: socketMaxMessageSize(ctx.limits), receiveTimeout: POLL_MS, linger: 0, ...ctx.curveSocketOptions };
+  return { receiveHighWaterMark: receiveHighWaterMark(cfg.rcvHwm, ctx.limits), maxMessageSize: socketMaxMessageSize(ctx.limits), receiveTimeout: POLL_MS, linger: 0, ...ctx.curveSocketOptions };
 }
 
 export class FrameInput implements Input {
@@ -72,11 +72,13 @@ export class FrameInput implements Input {
       this.reportScheduled = true;
       setImmediate(this.reportBytes);
     }
-    if (bytes > limits.maxMessageBytes) {
+    // Bytes and records are both bounded per message: a message of a million 1-byte frames (or of a million
+    // lines) is small in bytes but would hold the queue at many times queue.maxRecords.
+    const records = bytes > limits.maxMessageBytes ? 0 : frameRecords(frames, this.cfg.framing);
+    if (records === 0 || records > limits.maxBatchRecords) {
       metrics.discarded('too_large').inc();
       return;
     }
-    const records = Math.max(1, frames.length);
     admission.add(records, bytes);
     pipeline.submit({ input: index, kind: KIND_FRAMES, compression: 0, recordCount: 0, frames, receivedAt: Date.now(), admitted: { records, bytes } });
   }

@@ -13,7 +13,7 @@ import type { Input, InputContext } from '../input.js';
 import type { ZmqPullConfig } from '../zmq-pull/schema.js';
 import type { ZmqSubConfig } from '../zmq-sub/schema.js';
 import type { NativeReceiveAddon, NativeReceiver } from './native-receive.js';
-import { socketMaxMessageSize } from './socket.js';
+import { receiveHighWaterMark, socketMaxMessageSize } from './socket.js';
 import { connectEndpoints } from './schema.js';
 
 /** Buffers lent to the receive thread at a time: one being filled, one handed over, one spare. */
@@ -46,12 +46,14 @@ export class NativeFrameInput implements Input {
         type: cfg.type === 'zmq-sub' ? 'sub' : 'pull',
         subscribe: cfg.type === 'zmq-sub' ? cfg.topics : undefined,
         inputIndex: ctx.index,
-        receiveHighWaterMark: cfg.rcvHwm,
+        receiveHighWaterMark: receiveHighWaterMark(cfg.rcvHwm, ctx.limits),
         maxFrameBytes: socketMaxMessageSize(ctx.limits),
         maxMessageBytes: ctx.limits.maxMessageBytes,
         curve: ctx.curve ? { serverSecretKey: ctx.curve.serverSecretKey, zapDomain: ctx.curve.socketOptions.zapDomain } : undefined,
+        maxMessageRecords: ctx.limits.maxBatchRecords,
+        framing: cfg.framing,
       },
-      (buffer, length, messages, frames, bytes, drained) => this.onChunk(buffer, length, messages, frames, bytes, drained),
+      (buffer, length, messages, records, bytes, drained) => this.onChunk(buffer, length, messages, records, bytes, drained),
     );
   }
 
@@ -78,12 +80,12 @@ export class NativeFrameInput implements Input {
     });
   }
 
-  private onChunk(buffer: ArrayBuffer | null, length: number, messages: number, frames: number, bytes: number, drained: boolean): void {
+  private onChunk(buffer: ArrayBuffer | null, length: number, messages: number, records: number, bytes: number, drained: boolean): void {
     const { admission, pipeline, metrics, index } = this.ctx;
     if (buffer && messages > 0) {
       metrics.receivedBytes.inc(bytes);
-      admission.add(frames, bytes);
-      pipeline.submitPacked({ input: index, buffer, length, messages, receivedAt: Date.now(), admitted: { records: frames, bytes } });
+      admission.add(records, bytes);
+      pipeline.submitPacked({ input: index, buffer, length, messages, receivedAt: Date.now(), admitted: { records, bytes } });
     }
     const oversize = this.native.stats().oversize;
     if (oversize > this.oversizeSeen) {

@@ -23,6 +23,10 @@ export interface NativeReceiverOptions {
    * keys given to setClientKeys (none until then). Every message then carries its sender's key name.
    */
   curve?: { serverSecretKey: string; zapDomain: string };
+  /** A message that becomes more records than this (frames, or lines with framing 'lines') is dropped the same way. Default: no limit. */
+  maxMessageRecords?: number;
+  /** 'lines': a frame's records are its lines (counted in the thread); otherwise one record per frame. */
+  framing?: string;
 }
 
 /** ZAP outcomes of a CURVE receiver: counters since start, and the refusals kept since the last authStats(). */
@@ -43,15 +47,15 @@ export interface NativeAuthStats {
 /**
  * Called on the main thread for every delivery. `buffer` is a lent ArrayBuffer filled to `length` (or a new one
  * for a message bigger than any lent buffer; null for an empty final delivery) holding `messages` messages of
- * `frames` frames and `bytes` payload bytes in all. `drained` marks the last delivery after stopAccepting():
+ * `records` records at most (frames, or lines with framing 'lines') and `bytes` payload bytes in all. `drained` marks the last delivery after stopAccepting():
  * the socket is closed by then.
  */
-export type OnChunk = (buffer: ArrayBuffer | null, length: number, messages: number, frames: number, bytes: number, drained: boolean) => void;
+export type OnChunk = (buffer: ArrayBuffer | null, length: number, messages: number, records: number, bytes: number, drained: boolean) => void;
 
 export interface NativeReceiverStats {
   messages: number;
   bytes: number;
-  /** Messages dropped for exceeding maxMessageBytes. */
+  /** Messages dropped for exceeding maxMessageBytes or maxMessageRecords. */
   oversize: number;
   /** Times the thread had a message and no lent buffer to put it in (back-pressure from the pipeline). */
   waitsForBuffer: number;

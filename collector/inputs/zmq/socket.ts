@@ -6,6 +6,32 @@ export function socketMaxMessageSize(limits: LimitsConfig): number {
   return Math.min(2 ** 31 - 1, limits.maxMessageBytes * 4 + 65536);
 }
 
+/**
+ * The receive high-water mark (ZMQ_RCVHWM, messages per connection) a socket gets: the input's `rcvHwm`, capped
+ * so that one connection's queue of messages of the largest accepted size (`limits.maxMessageBytes`) stays
+ * within `limits.connectionBufferBytes`. libzmq counts messages, not bytes (zmq_setsockopt(3), ZMQ_RCVHWM), so a
+ * byte budget can only be kept through the worst-case message size. At least 1.
+ */
+export function receiveHighWaterMark(rcvHwm: number, limits: LimitsConfig): number {
+  return Math.max(1, Math.min(rcvHwm, Math.floor(limits.connectionBufferBytes / limits.maxMessageBytes)));
+}
+
+/**
+ * Records one PULL/SUB message becomes, at most (what admission charges and `limits.maxBatchRecords` bounds):
+ * one per frame, or with `framing: lines` one per line (every `\n` plus a last unterminated piece; empty lines,
+ * which the worker skips, are counted too, so this is an upper bound).
+ */
+export function frameRecords(frames: readonly Uint8Array[], framing: string): number {
+  if (framing === 'message') return 1;
+  if (framing !== 'lines') return Math.max(1, frames.length);
+  let n = 0;
+  for (const f of frames) {
+    n++;
+    for (let i = f.indexOf(10); i !== -1; i = f.indexOf(10, i + 1)) n++;
+  }
+  return Math.max(1, n);
+}
+
 export function totalBytes(frames: readonly Uint8Array[]): number {
   let n = 0;
   for (const f of frames) n += f.byteLength;
