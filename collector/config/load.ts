@@ -1,7 +1,6 @@
 // Loads the collector configuration: embedded defaults < YAML file < ZLOG_* environment < --set flags, then
 // validates the merged document with ajv against schema.ts. Every error names the field path, the value found
 // and what was expected, so `zlog validate` output can be acted on without reading the schema.
-import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { hostname } from 'node:os';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
@@ -9,6 +8,7 @@ import { parse as parseToml } from 'smol-toml';
 import YAML from 'yaml';
 import { mapSeedKeys } from './seed-keys.js';
 import { ConfigError } from '../errors.js';
+import { READ_CAPS, readFileBounded } from '../util/read-bounded.js';
 import { healthIssues } from '../health/schema.js';
 import type { KindConfig, KindSpec, KindSpecs } from '../registry/kind.js';
 import { BUILTIN_SPECS } from '../registry/schemas.js';
@@ -72,7 +72,7 @@ export function loadConfig(opts: LoadOptions = {}): CollectorConfig {
 export function readConfigFile(file: string): JsonObject {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readFileBounded(file, READ_CAPS.config);
   } catch (err) {
     throw new ConfigError([`config file ${file}: ${(err as Error).message}`]);
   }

@@ -2,8 +2,8 @@
 // readCgroupMemoryLimit() does the reads. Sources: the kernel's cgroup-v1 memory.rst (memory.limit_in_bytes,
 // "unlimited" is a huge page-aligned number) and cgroup-v2.rst (memory.max, "max" when unlimited);
 // proc(5) for /proc/self/cgroup and /proc/self/mountinfo.
-import { readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
+import { READ_CAPS, readFileBoundedAsync } from '../util/read-bounded.js';
 
 export interface CgroupMount {
   version: 1 | 2;
@@ -74,7 +74,7 @@ export function parseLimit(text: string, version: 1 | 2): number | null {
 /** Reads the smallest memory limit on the way from this process's cgroup to the root; null when none. */
 export async function readCgroupMemoryLimit(proc = '/proc/self'): Promise<number | null> {
   try {
-    const [mountinfo, cgroup] = await Promise.all([readFile(`${proc}/mountinfo`, 'utf8'), readFile(`${proc}/cgroup`, 'utf8')]);
+    const [mountinfo, cgroup] = await Promise.all([readFileBoundedAsync(`${proc}/mountinfo`, READ_CAPS.kernel), readFileBoundedAsync(`${proc}/cgroup`, READ_CAPS.kernel)]);
     const mount = findMemoryMount(mountinfo);
     if (!mount) return null;
     const path = cgroupPath(cgroup, mount.version);
@@ -82,7 +82,7 @@ export async function readCgroupMemoryLimit(proc = '/proc/self'): Promise<number
     const file = mount.version === 1 ? 'memory.limit_in_bytes' : 'memory.max';
     let limit: number | null = null;
     for (const dir of limitDirs(mount, path)) {
-      const text = await readFile(posix.join(dir, file), 'utf8').catch(() => '');
+      const text = await readFileBoundedAsync(posix.join(dir, file), READ_CAPS.kernel).catch(() => '');
       const l = parseLimit(text, mount.version);
       if (l !== null && (limit === null || l < limit)) limit = l;
     }

@@ -1,14 +1,14 @@
 // A CurveZMQ client's keys from zcert files, the way rsyslog's omczmq takes them: the client's secret
 // certificate (`clientcertpath`) and the server's public certificate (`servercertpath`).
-import { readFileSync } from 'node:fs';
 import type { CurveClientKeys } from '../client/client.js';
+import { READ_CAPS, readFileBounded } from '../util/read-bounded.js';
 import { parseCertificate } from './zcert.js';
 
 /** Throws Error naming the file that is missing, malformed or lacks the secret key. */
 export function curveFromFiles(clientSecretCertFile: string, serverPublicCertFile: string): CurveClientKeys {
   const read = (file: string, what: string) => {
     try {
-      return parseCertificate(readFileSync(file, 'utf8'), `${what} ${file}`);
+      return parseCertificate(readFileBounded(file, READ_CAPS.certificate), `${what} ${file}`);
     } catch (err) {
       throw new Error(`${what} ${file}: ${(err as Error).message.replace(`${what} ${file}: `, '')}`);
     }

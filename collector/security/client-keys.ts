@@ -4,8 +4,9 @@
 //
 // reload() swaps the whole set at once and only when every file parsed, so a half-written rotation never narrows
 // or widens the set by accident: the previous set stays in force and the error is reported.
-import { readdirSync, readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { basename, join } from 'node:path';
+import { readFileBounded } from '../util/read-bounded.js';
 import { keyNameOf, parseCertificate, SECRET_SUFFIX } from './zcert.js';
 import { z85Decode } from './z85.js';
 
@@ -40,8 +41,13 @@ export function readKeySet(path: string): KeySet {
   }
   const byKey = new Map<string, string>();
   for (const file of files) {
-    if (statSync(file).size > MAX_CERT_BYTES) throw new Error(`client key ${file}: larger than ${MAX_CERT_BYTES} bytes; not a certificate`);
-    const cert = parseCertificate(readFileSync(file, 'utf8'), `client key ${file}`);
+    let text: string;
+    try {
+      text = readFileBounded(file, MAX_CERT_BYTES);
+    } catch (err) {
+      throw new Error(`client key ${file}: ${(err as Error).message}; not a certificate`);
+    }
+    const cert = parseCertificate(text, `client key ${file}`);
     if (cert.secretKey !== undefined) throw new Error(`client key ${file}: holds a secret key; give the collector the public certificate (NAME.key) only`);
     const hex = z85Decode(cert.publicKey).toString('hex');
     const name = keyNameOf(basename(file));

@@ -2,12 +2,12 @@
 // and gives the socket options that make its socket a CurveZMQ server (RFC 26) asking the ZAP handler (RFC 27).
 // Refusals are counted by reason and logged once per key: a client retrying with a wrong key reconnects every
 // few hundred milliseconds, and a log line per attempt would be a flood an attacker controls.
-import { readFileSync } from 'node:fs';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { ClientKeys } from './client-keys.js';
 import type { CurveSecurity } from './schema.js';
 import { ZapHandler, type RefusalReason, type ZapDomain } from './zap.js';
+import { READ_CAPS, readFileBounded } from '../util/read-bounded.js';
 import { parseCertificate } from './zcert.js';
 import { z85Encode } from './z85.js';
 
@@ -56,7 +56,7 @@ export class InputCurve {
   ) {
     let text: string;
     try {
-      text = readFileSync(security.serverKeyFile, 'utf8');
+      text = readFileBounded(security.serverKeyFile, READ_CAPS.certificate);
     } catch (err) {
       throw new Error(`input ${inputId}: security.serverKeyFile: ${(err as Error).message}`);
     }

@@ -4,7 +4,8 @@
 // Supported: certificate-authority(-data), insecure-skip-tls-verify, tls-server-name, client certificates,
 // bearer tokens (inline or tokenFile, re-read so rotated projected tokens keep working) and basic auth.
 // exec and auth-provider plugins are refused with a message naming the user entry.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { READ_CAPS, readFileBounded } from '../../collector/util/read-bounded.js';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { parse } from 'yaml';
@@ -54,7 +55,7 @@ export function fromKubeconfigText(text: string, base: string, source: string): 
   const cluster = raw.clusters?.find((c) => c.name === ctx.cluster)?.cluster;
   if (!cluster) throw new Error(`${source}: cluster ${String(ctx.cluster)} of context ${ctxName} not found`);
   const user = (ctx.user !== undefined ? raw.users?.find((u) => u.name === ctx.user)?.user : undefined) ?? {};
-  const file = (p: string) => readFileSync(isAbsolute(p) ? p : join(base, p));
+  const file = (p: string) => Buffer.from(readFileBounded(isAbsolute(p) ? p : join(base, p), READ_CAPS.secret));
   const b64 = (v: string) => Buffer.from(v, 'base64');
   const server = str(cluster.server);
   if (!server) throw new Error(`${source}: cluster ${String(ctx.cluster)} has no server`);
@@ -84,7 +85,7 @@ export function inCluster(env: NodeJS.ProcessEnv = process.env, dir = IN_CLUSTER
   if (!host || !port || !existsSync(join(dir, 'token'))) return undefined;
   return {
     server: `https://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    ca: existsSync(join(dir, 'ca.crt')) ? readFileSync(join(dir, 'ca.crt')) : undefined,
+    ca: existsSync(join(dir, 'ca.crt')) ? Buffer.from(readFileBounded(join(dir, 'ca.crt'), READ_CAPS.secret)) : undefined,
     rejectUnauthorized: true,
     tokenFile: join(dir, 'token'),
     source: 'in-cluster ServiceAccount',
@@ -97,17 +98,17 @@ export function inCluster(env: NodeJS.ProcessEnv = process.env, dir = IN_CLUSTER
  */
 export function loadClientConfig(path?: string, env: NodeJS.ProcessEnv = process.env): ClientConfig {
   const explicit = path ?? env.KUBECONFIG?.split(':').find((p) => p !== '');
-  if (explicit) return fromKubeconfigText(readFileSync(explicit, 'utf8'), dirname(explicit), explicit);
+  if (explicit) return fromKubeconfigText(readFileBounded(explicit, READ_CAPS.config), dirname(explicit), explicit);
   const pod = inCluster(env);
   if (pod) return pod;
   const home = join(homedir(), '.kube', 'config');
-  if (existsSync(home)) return fromKubeconfigText(readFileSync(home, 'utf8'), dirname(home), home);
+  if (existsSync(home)) return fromKubeconfigText(readFileBounded(home, READ_CAPS.config), dirname(home), home);
   throw new Error('no kubeconfig: pass --kubeconfig, set KUBECONFIG, or run in a pod with a ServiceAccount token');
 }
 
 /** Authorization header for the configuration now (reads tokenFile). */
 export function authHeaders(c: ClientConfig): Record<string, string> {
-  const token = c.tokenFile ? readFileSync(c.tokenFile, 'utf8').trim() : c.token;
+  const token = c.tokenFile ? readFileBounded(c.tokenFile, READ_CAPS.secret).trim() : c.token;
   if (token) return { Authorization: `Bearer ${token}` };
   if (c.basic) return { Authorization: `Basic ${Buffer.from(`${c.basic.username}:${c.basic.password}`).toString('base64')}` };
   return {};

@@ -3,9 +3,10 @@
 // from the cursor; commit() moves the cursor (and deletes fully sent segments). After SIGKILL, open() cuts a torn
 // last line (never acknowledged: the fsync had not returned) and resumes at the cursor: what was sent after the
 // last cursor write is sent again (at-least-once; such duplicates are bounded by one read).
-import { mkdir, open, readdir, rename, stat, unlink, writeFile, readFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { skipBytes } from '../../util/chunks.js';
+import { READ_CAPS, readFileBoundedAsync } from '../../util/read-bounded.js';
 
 interface Segment {
   seq: number;
@@ -39,7 +40,7 @@ export class DiskQueue {
     await mkdir(this.dir, { recursive: true });
     const names = (await readdir(this.dir)).filter((n) => SEG.test(n)).sort();
     try {
-      this.cursor = JSON.parse(await readFile(join(this.dir, 'cursor.json'), 'utf8')) as QueueCursor;
+      this.cursor = JSON.parse(await readFileBoundedAsync(join(this.dir, 'cursor.json'), READ_CAPS.state)) as QueueCursor;
     } catch {
       this.cursor = { seq: 0, offset: 0 };
     }

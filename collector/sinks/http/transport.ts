@@ -1,11 +1,11 @@
 // One HTTP connection pool per sink (undici), with TLS verified unless explicitly switched off, credentials read
 // from files (Kubernetes Secrets mounted as files), gzip of request bodies off the main thread, and per-request
 // metrics in Vector's style (http_client_*).
-import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { gzip as gzipCb, constants as zc } from 'node:zlib';
 import { Agent, request } from 'undici';
 import type { Logger } from '../../observability/logger.js';
+import { READ_CAPS, readFileBoundedAsync } from '../../util/read-bounded.js';
 import type { HttpSinkSettings } from './schema.js';
 
 const gzip = promisify(gzipCb);
@@ -57,7 +57,7 @@ export class HttpTransport {
     const { tls, auth } = this.cfg;
     const read = async (what: string, path: string) => {
       try {
-        return await readFile(path, 'utf8');
+        return await readFileBoundedAsync(path, READ_CAPS.secret);
       } catch (err) {
         throw new Error(`sink ${this.sinkId}: cannot read ${what} ${path}: ${(err as Error).message}`);
       }
