@@ -29,6 +29,7 @@ const cases: { name: string; cfg: Record<string, unknown>; field: RegExp }[] = [
   { name: 'batch.maxRecords above queue.maxRecords', cfg: { pipeline: { queue: { maxRecords: 1000 }, batch: { maxRecords: 5000 } } }, field: /pipeline\.batch\.maxRecords: 5000 exceeds pipeline\.queue\.maxRecords \(1000\)/ },
   { name: 'input port equal to the HTTP port', cfg: { inputs: [{ id: 'pull', type: 'zmq-pull', bind: ['tcp://127.0.0.1:19999'] }], http: { host: '127.0.0.1', port: 19999 } }, field: /http\.port: port 19999 is already bound by inputs\[0\]\.bind\[0\]/ },
   { name: 'two inputs on one port (wildcard host)', cfg: { inputs: [{ id: 'a', type: 'zmq-pull', bind: ['tcp://*:19998'] }, { id: 'b', type: 'zmq-router', bind: ['tcp://127.0.0.1:19998'] }] }, field: /inputs\[1\]\.bind\[0\]: port 19998 is already bound by inputs\[0\]\.bind\[0\]/ },
+  { name: 'file sink under /dev', cfg: { sinks: [{ id: 'file', type: 'file', path: '/dev' }] }, field: /sinks\[0\]\.path: \/dev is under \/dev \(device nodes\)/ },
   { name: 'one file in two spellings', cfg: { sinks: [{ id: 'a', type: 'file', path: join(dir, 'x') }, { id: 'b', type: 'file', path: join(dir, 'x') + '/./' }] }, field: /sinks\[1\]: file .*x\/zlog\.ndjson is already used by sinks\[0\]/ },
 ];
 

@@ -36,6 +36,7 @@ export class FileSink implements Sink {
   private fh?: FileHandle;
   /** Inode of the open file, to notice it was moved away or deleted. */
   private ino = 0;
+  private syncable = true;
   private size = 0;
   private openedAt = 0;
   private dirty = false;
@@ -120,6 +121,13 @@ export class FileSink implements Sink {
       await probe?.close();
     }
     const st = await fh.stat();
+    if (!st.isFile() && !st.isFIFO()) {
+      await fh.close();
+      const what = st.isDirectory() ? 'a directory' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : 'not a regular file';
+      throw Object.assign(new Error(`is ${what}; the output must be a regular file or a FIFO`), { code: 'ENOTREG' });
+    }
+    // fsync(2) applies to files only (EINVAL on a FIFO): what went into a pipe is the reader's.
+    this.syncable = st.isFile();
     this.fh = fh;
     this.ino = st.ino;
     this.size = st.size;
@@ -140,7 +148,7 @@ export class FileSink implements Sink {
     const old = this.fh;
     this.fh = undefined;
     // What was written to the old file was acknowledged under this sink's fsync policy: keep that promise.
-    if (this.cfg.fsync !== 'never') await old.datasync().catch(() => {});
+    if (this.cfg.fsync !== 'never' && this.syncable) await old.datasync().catch(() => {});
     await old.close().catch(() => {});
     this.dirty = false;
     await this.openFile();
@@ -175,7 +183,7 @@ export class FileSink implements Sink {
         pending = skipBytes(pending, bytesWritten);
       }
       this.size = before + written;
-      if (this.cfg.fsync === 'batch') await fh.datasync();
+      if (this.cfg.fsync === 'batch' && this.syncable) await fh.datasync();
       else this.dirty = true;
     } catch (err) {
       // Cut back to the last whole line so the retry does not duplicate or tear records.
@@ -201,7 +209,7 @@ export class FileSink implements Sink {
   /** Closes the current file under a timestamped name and starts a new one; compression runs in background. */
   private async rotate(): Promise<void> {
     if (!this.fh) return;
-    await this.fh.datasync();
+    if (this.cfg.fsync !== 'never' && this.syncable) await this.fh.datasync();
     await this.fh.close();
     this.fh = undefined;
     const stamp = new Date(this.now()).toISOString().replace(/[-:]/g, '');
@@ -304,6 +312,8 @@ export class FileSink implements Sink {
   private async syncIfDirty(): Promise<void> {
     if (!this.dirty || !this.fh) return;
     this.dirty = false;
+    // `never` means never, a drain included; and a FIFO cannot be synced (EINVAL).
+    if (this.cfg.fsync === 'never' || !this.syncable) return;
     await this.fh.datasync();
   }
 
@@ -335,7 +345,7 @@ export class FileSink implements Sink {
     if (err instanceof SinkError) return err;
     const e = err as NodeJS.ErrnoException;
     // EROFS/EACCES will not heal by themselves; ENOSPC, EIO and friends may (space freed, volume remounted).
-    const permanent = e.code === 'EROFS' || e.code === 'EACCES' || e.code === 'EPERM';
+    const permanent = e.code === 'EROFS' || e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EISDIR' || e.code === 'ENOTREG';
     return new SinkError(this.id, `${op} ${this.currentPath}: ${e.code ?? ''} ${e.message}`.trim(), !permanent, { cause: err });
   }
 }

@@ -48,8 +48,20 @@ export type FsyncPolicy = FileSinkConfig['fsync'];
 export const fileSinkSpec = {
   type: 'file',
   schema: fileSinkSchema,
+  check: (cfg: FileSinkConfig, path: string) => devPathIssues(cfg.path, `${path}.path`),
   // Two sinks appending to one file would interleave and rotate each other's data away.
   claims: (cfg: FileSinkConfig) => [{ key: `file:${resolve(cfg.path, cfg.filename)}`, what: `file ${resolve(cfg.path, cfg.filename)}` }],
   // In a pod the directory is the sink's own on the data volume.
   logServer: { fields: ['filename', 'rotation', 'compress', 'retention', 'fsync', 'fsyncIntervalMs'], podFields: (dataDir: string) => ({ path: dataDir }) },
 } as const;
+
+/**
+ * /dev holds device nodes, not logs: a sink there writes zlog.ndjson (and rotates, gzips, deletes) among the
+ * system's devices. /dev/shm is an ordinary tmpfs and allowed. The output file itself may be a FIFO; a device or
+ * directory there is refused when the sink opens it (file-sink.ts).
+ */
+export function devPathIssues(dir: string, where: string): string[] {
+  const abs = resolve(dir);
+  const under = (root: string) => abs === root || abs.startsWith(`${root}/`);
+  return under('/dev') && !under('/dev/shm') ? [`${where}: ${abs} is under /dev (device nodes); give a directory on a volume (/dev/shm is allowed)`] : [];
+}
