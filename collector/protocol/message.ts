@@ -102,6 +102,19 @@ export function sequenceOf(frames: readonly Buffer[]): bigint {
   return peekSequence(frames[0]);
 }
 
+/**
+ * Whether a message asks for no reply (header flag bit 0, docs/protocol.md): then it gets none, not even a NACK.
+ * Only a header that parses counts; a header that does not cannot be trusted with its flags, so it is answered.
+ */
+export function noAckOf(frames: readonly Buffer[]): boolean {
+  if (frames.length === 0) return false;
+  try {
+    return parseHeader(frames[0]).noAck;
+  } catch {
+    return false;
+  }
+}
+
 export interface EncodeOptions {
   /** Default 'auto': compress above AUTO_COMPRESS_THRESHOLD bytes when it helps. */
   compression?: CompressionChoice;

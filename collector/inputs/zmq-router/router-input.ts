@@ -4,13 +4,13 @@
 // and retry, and while draining it answers "draining" so clients reconnect elsewhere.
 import * as zmq from 'zeromq';
 import { ProtocolError, type RejectReason } from '../../errors.js';
-import { checkMessage, sequenceOf } from '../../protocol/message.js';
+import { checkMessage, noAckOf, sequenceOf } from '../../protocol/message.js';
 import { compressionCode } from '../../protocol/header.js';
 import { encodeAck, encodeNack } from '../../protocol/reply.js';
 import { KIND_NATIVE } from '../../pipeline/chunk.js';
 import type { Input, InputContext } from '../input.js';
 import { POLL_MS, ReceiveLoop } from '../zmq/receive-loop.js';
-import { bindAll, isTimeout, socketMaxMessageSize, totalBytes } from '../zmq/socket.js';
+import { bindAll, isTimeout, receiveHighWaterMark, socketMaxMessageSize, totalBytes } from '../zmq/socket.js';
 import type { ZmqRouterConfig } from './schema.js';
 
 /** Replies waiting for the socket; beyond this a reply is dropped (the client times out and resends). */
@@ -38,12 +38,16 @@ export class RouterInput implements Input {
     this.id = cfg.id;
     // Not mandatory: a reply to a client that vanished or never reads is dropped instead of blocking us.
     this.sock = new zmq.Router({
-      receiveHighWaterMark: cfg.rcvHwm,
+      receiveHighWaterMark: receiveHighWaterMark(cfg.rcvHwm, ctx.limits),
       maxMessageSize: socketMaxMessageSize(ctx.limits),
       receiveTimeout: POLL_MS,
       sendTimeout: 0,
       linger: 1000,
       mandatory: false,
+      // A client reconnecting with its fixed routing id (docs/protocol.md) takes the id over from a connection
+      // that still holds it (a half-open TCP connection, or a peer squatting on the id); without this libzmq
+      // refuses the newcomer and the client times out for as long as the old connection lives.
+      handover: true,
       ...ctx.curveSocketOptions,
     });
     // No waitForRoom: a full queue is answered with NACK busy, which needs the message read.
@@ -74,18 +78,19 @@ export class RouterInput implements Input {
     } catch (err) {
       if (!(err instanceof ProtocolError)) throw err;
       metrics.discarded(err.reason).inc();
-      this.nack(identity, sequenceOf(frames), err.reason, err.message);
+      if (!noAckOf(frames)) this.nack(identity, sequenceOf(frames), err.reason, err.message);
       return;
     }
     const { header } = checked;
+    // A refused message counts once, like every other refusal: its record count is the sender's claim, unread.
     if (this.draining) {
-      metrics.discarded('draining').inc(header.recordCount);
-      this.nack(identity, header.seq, 'draining', 'collector is draining; reconnect and resend');
+      metrics.discarded('draining').inc();
+      if (!header.noAck) this.nack(identity, header.seq, 'draining', 'collector is draining; reconnect and resend');
       return;
     }
     if (!admission.hasRoom()) {
-      metrics.discarded('busy').inc(header.recordCount);
-      this.nack(identity, header.seq, 'busy', 'queue full; retry later');
+      metrics.discarded('busy').inc();
+      if (!header.noAck) this.nack(identity, header.seq, 'busy', 'queue full; retry later');
       return;
     }
     const records = header.recordCount;
@@ -107,7 +112,7 @@ export class RouterInput implements Input {
         if (r.ok) {
           this.ctx.observeAckLatency((Date.now() - receivedAt) / 1000);
           if (!noAck) this.enqueueReply([identity, encodeAck(seq)], 'ack', '');
-        } else {
+        } else if (!noAck) {
           this.nack(identity, seq, r.reason, r.detail);
         }
       },
