@@ -121,12 +121,8 @@ export class FileSink implements Sink {
       await probe?.close();
     }
     const st = await fh.stat();
-    if (!st.isFile() && !st.isFIFO()) {
-      await fh.close();
-      const what = st.isDirectory() ? 'a directory' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : 'not a regular file';
-      throw Object.assign(new Error(`is ${what}; the output must be a regular file or a FIFO`), { code: 'ENOTREG' });
-    }
-    // fsync(2) applies to files only (EINVAL on a FIFO): what went into a pipe is the reader's.
+    // fsync(2) applies to files only (EINVAL on a FIFO or a character device): what went into a pipe is the
+    // reader's. (A directory as the output fails open(2) with EISDIR, refused as permanent by wrap().)
     this.syncable = st.isFile();
     this.fh = fh;
     this.ino = st.ino;
@@ -345,7 +341,7 @@ export class FileSink implements Sink {
     if (err instanceof SinkError) return err;
     const e = err as NodeJS.ErrnoException;
     // EROFS/EACCES will not heal by themselves; ENOSPC, EIO and friends may (space freed, volume remounted).
-    const permanent = e.code === 'EROFS' || e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EISDIR' || e.code === 'ENOTREG';
+    const permanent = e.code === 'EROFS' || e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EISDIR';
     return new SinkError(this.id, `${op} ${this.currentPath}: ${e.code ?? ''} ${e.message}`.trim(), !permanent, { cause: err });
   }
 }

@@ -57,8 +57,8 @@ export const fileSinkSpec = {
 
 /**
  * /dev holds device nodes, not logs: a sink there writes zlog.ndjson (and rotates, gzips, deletes) among the
- * system's devices. /dev/shm is an ordinary tmpfs and allowed. The output file itself may be a FIFO; a device or
- * directory there is refused when the sink opens it (file-sink.ts).
+ * system's devices (and rotation renames the output: /dev/stdout would be renamed away). /dev/shm is an ordinary
+ * tmpfs and allowed. The output file itself may be a FIFO elsewhere; a directory there fails open(2) (EISDIR).
  */
 export function devPathIssues(dir: string, where: string): string[] {
   const abs = resolve(dir);
