@@ -223,7 +223,11 @@ export class Collector {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), Math.max(0, deadline - Date.now()))));
     const work = (async () => {
-      await Promise.all(this.inputs.map((i) => i.stopAccepting(200, deadline)));
+      // Reading stops at half the drain timeout even while peers still send (PUSH and PUB senders never stop by
+      // themselves): the other half writes what was read, so a record taken off a socket is not dropped at the
+      // deadline. The queue bounds what is left to write (pipeline.queue.maxBytes).
+      const readUntil = t0 + Math.floor((deadline - t0) / 2);
+      await Promise.all(this.inputs.map((i) => i.stopAccepting(200, readUntil)));
       await this.pipeline.idle();
       await this.stage.idle();
       await this.stage.flushSinks();

@@ -58,7 +58,9 @@ export interface Input {
   /**
    * Takes no new work from now on. Whatever a peer already handed over is still taken (read until the source
    * stays quiet for `quietMs`, epoch-ms `deadline` at the latest) so nothing accepted by the transport is lost;
-   * inputs with replies instead answer new work with a refusal and keep their connections for `finish`.
+   * inputs with replies instead answer new work with a refusal and keep their connections for `finish`. An
+   * input that reaches the deadline before its socket is empty logs a warning: what is left there is lost with
+   * the socket (PUSH/PUB carry no acknowledgement).
    */
   stopAccepting(quietMs: number, deadline: number): Promise<void>;
   /** After everything accepted was written: sends the last replies (until `deadline`) and releases the socket. */

@@ -8,7 +8,7 @@ import type { Input, InputContext } from '../input.js';
 import type { ZmqPullConfig } from '../zmq-pull/schema.js';
 import type { ZmqSubConfig } from '../zmq-sub/schema.js';
 import { POLL_MS, ReceiveLoop } from './receive-loop.js';
-import { bindAll, frameRecords, receiveHighWaterMark, socketMaxMessageSize, totalBytes } from './socket.js';
+import { bindAll, frameRecords, receiveHighWaterMark, socketMaxMessageSize, stillSending, totalBytes } from './socket.js';
 import { connectEndpoints } from './schema.js';
 
 /** Options of the socket a frame input receives on. */
@@ -94,7 +94,7 @@ export class FrameInput implements Input {
       }
     }
     await this.loop.stop();
-    await this.loop.readQueued(quietMs, deadline);
+    if (!(await this.loop.readQueued(quietMs, deadline))) stillSending(this.ctx, this.id);
     this.close();
   }
 

@@ -13,7 +13,7 @@ import type { Input, InputContext } from '../input.js';
 import type { ZmqPullConfig } from '../zmq-pull/schema.js';
 import type { ZmqSubConfig } from '../zmq-sub/schema.js';
 import type { NativeReceiveAddon, NativeReceiver } from './native-receive.js';
-import { receiveHighWaterMark, socketMaxMessageSize } from './socket.js';
+import { receiveHighWaterMark, socketMaxMessageSize, stillSending } from './socket.js';
 import { connectEndpoints } from './schema.js';
 
 /** Buffers lent to the receive thread at a time: one being filled, one handed over, one spare. */
@@ -134,8 +134,9 @@ export class NativeFrameInput implements Input {
     this.native.stopAccepting(quietMs, true);
     const left = Math.max(0, deadline - Date.now());
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([done, new Promise<void>((resolve) => (timer = setTimeout(resolve, left)))]);
+    const quiet = await Promise.race([done.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), left)))]);
     clearTimeout(timer);
+    if (!quiet) stillSending(this.ctx, this.id);
     this.close();
   }
 

@@ -75,3 +75,27 @@ test('waitForRoom is awaited before each receive (back-pressure: no read while t
   await loop.stop();
   assert.deepEqual(got, ['x', 'y']);
 });
+
+test('readQueued (the drain) keeps the pause of a full queue: nothing is read until there is room, nothing past the deadline', async () => {
+  const sock = new ScriptedReceiver([[Buffer.from('1')], [Buffer.from('2')], [Buffer.from('3')]]);
+  let full = true;
+  let open!: () => void;
+  const room = new Promise<void>((r) => (open = r));
+  const got: string[] = [];
+  const loop = new ReceiveLoop(sock, { onMessage: (f) => got.push(f[0].toString()), onError: () => {}, waitForRoom: () => (full ? room : undefined) });
+  await loop.stop();
+  const reading = loop.readQueued(50, Date.now() + 60_000);
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(sock.calls, 0, 'no read while the queue is full');
+  full = false;
+  open();
+  await reading;
+  assert.deepEqual(got, ['1', '2', '3'], 'then everything queued is read');
+
+  // Still full at the deadline: readQueued returns, leaving the messages in the socket instead of taking them.
+  const stuck = new ScriptedReceiver([[Buffer.from('a')]]);
+  const loop2 = new ReceiveLoop(stuck, { onMessage: () => assert.fail('read past a full queue'), onError: () => {}, waitForRoom: () => new Promise<void>(() => {}) });
+  await loop2.stop();
+  await loop2.readQueued(50, Date.now() + 40);
+  assert.equal(stuck.calls, 0);
+});

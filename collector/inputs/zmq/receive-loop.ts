@@ -68,19 +68,36 @@ export class ReceiveLoop {
 
   /**
    * After stop(): reads what the socket already holds until it stays quiet for `quietMs` (or until epoch-ms
-   * `deadline`), so messages peers handed over before an unbind are not dropped.
+   * `deadline`), so messages peers handed over before an unbind are not dropped. Resolves true when the socket
+   * went quiet, false when the deadline came first (peers were still sending, or the queue stayed full).
    */
-  async readQueued(quietMs: number, deadline: number): Promise<void> {
+  async readQueued(quietMs: number, deadline: number): Promise<boolean> {
     const { sock, opts } = this;
     sock.receiveTimeout = quietMs;
     while (Date.now() < deadline && !sock.closed) {
+      // A full queue holds reading back during a drain too: reading past it only takes records off the socket
+      // that the sinks cannot write before the deadline (they were then dropped, and memory doubled).
+      const wait = opts.waitForRoom?.();
+      if (wait && !(await beforeDeadline(wait, deadline))) return false;
       let frames: Buffer[];
       try {
         frames = await sock.receive();
       } catch {
-        return; // quiet for quietMs (or closed): nothing more queued
+        return true; // quiet for quietMs (or closed): nothing more queued
       }
       opts.onMessage(frames);
     }
+    return sock.closed;
+  }
+}
+
+/** Whether `p` settled before epoch-ms `deadline`. */
+async function beforeDeadline(p: Promise<void>, deadline: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()))));
+  try {
+    return await Promise.race([p.then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }

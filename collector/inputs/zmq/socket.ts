@@ -1,5 +1,6 @@
 // Small helpers every ZeroMQ input uses: socket limits, binding, error codes.
 import type { LimitsConfig } from '../../config/types.js';
+import type { InputContext } from '../input.js';
 
 /** zeromq's own cap on one frame: well above our limit so we can count/NACK oversize, yet bounded. */
 export function socketMaxMessageSize(limits: LimitsConfig): number {
@@ -36,6 +37,17 @@ export function totalBytes(frames: readonly Uint8Array[]): number {
   let n = 0;
   for (const f of frames) n += f.byteLength;
   return n;
+}
+
+/**
+ * A PULL/SUB drain reached its read deadline before the socket was empty (peers kept sending, or the sinks were
+ * too slow to make room in the queue): what is still in ZeroMQ's queue (at most rcvHwm messages per connection)
+ * or in flight is lost with the socket, and nothing can count it (PUSH/PUB carry no acknowledgement). Said
+ * once, loudly; docs/operations.md.
+ */
+export function stillSending(ctx: Pick<InputContext, 'log' | 'metrics'>, input: string): void {
+  ctx.log.warn({ input }, 'drain stopped reading before the socket was empty; messages still in ZeroMQ\'s queue or in flight are lost (PUSH/PUB have no acknowledgement; the native protocol, zmq-router, resends instead)');
+  ctx.metrics.error('drain', 'unread').inc();
 }
 
 /** zeromq.js reports a receive or send timeout as EAGAIN. */
