@@ -20,6 +20,8 @@ export interface ConnectionCounts {
   connected: number;
   disconnected: number;
   handshake_failed: number;
+  /** Connections closed at once for exceeding the input's maxConnections (native receive path only). */
+  refused?: number;
 }
 
 /** What the health sources read per input: its peers now and its cumulative connection events. */
@@ -60,7 +62,7 @@ export class SocketWatch implements ConnectionWatch {
  * the difference.
  */
 export class PolledConnectionWatch implements ConnectionWatch {
-  private readonly seen: ConnectionCounts = { accepted: 0, connected: 0, disconnected: 0, handshake_failed: 0 };
+  private readonly seen: Required<ConnectionCounts> = { accepted: 0, connected: 0, disconnected: 0, handshake_failed: 0, refused: 0 };
   private readonly gauge: ReturnType<Metrics['inputConnections']['labels']>;
 
   constructor(
@@ -75,9 +77,9 @@ export class PolledConnectionWatch implements ConnectionWatch {
   reading(): InputReading {
     const now = this.counts();
     for (const name of Object.keys(this.seen) as (keyof ConnectionCounts)[]) {
-      const delta = now[name] - this.seen[name];
+      const delta = (now[name] ?? 0) - this.seen[name];
       if (delta > 0) this.metrics.socketEvents.labels(this.id, name).inc(delta);
-      this.seen[name] = now[name];
+      this.seen[name] = now[name] ?? 0;
     }
     const peers = Math.max(0, now.accepted + now.connected - now.disconnected);
     this.gauge.set(peers);

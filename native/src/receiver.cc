@@ -24,6 +24,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <memory>
@@ -136,6 +137,8 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
     Napi::Value mr = o.Get("maxMessageRecords");
     if (mr.IsNumber()) max_message_records_ = static_cast<uint64_t>(mr.ToNumber().Int64Value());
     count_lines_ = o.Get("framing").ToString().Utf8Value() == "lines";
+    Napi::Value mc = o.Get("maxConnections");
+    if (mc.IsNumber()) max_connections_ = static_cast<uint64_t>(mc.ToNumber().Int64Value());
     ctx_ = zmq_ctx_new();
     int st = type == "sub" ? ZMQ_SUB : type == "pull" ? ZMQ_PULL : -1;
     if (st < 0) {
@@ -354,6 +357,7 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
     o.Set("connected", Napi::Number::New(env, static_cast<double>(connected_events_.load())));
     o.Set("disconnected", Napi::Number::New(env, static_cast<double>(disconnected_.load())));
     o.Set("handshakeFailed", Napi::Number::New(env, static_cast<double>(handshake_failed_.load())));
+    o.Set("refusedConnections", Napi::Number::New(env, static_cast<double>(refused_connections_.load())));
     return o;
   }
 
@@ -582,6 +586,25 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
     }
   }
 
+  // One connection above maxConnections: libzmq has no per-socket connection limit and no call that closes one
+  // peer, so the accepted TCP socket (the ACCEPTED event's value) is shut down under it and libzmq drops the
+  // connection as if the peer had hung up (as Kick does for revoked keys). The event is read after the fact, so
+  // the descriptor is checked first: still a TCP socket whose local port is the listener's (the endpoint's).
+  void RefuseConnection(int fd, const std::string& endpoint) {
+    size_t colon = endpoint.rfind(':');
+    if (fd < 0 || colon == std::string::npos) return;
+    long port = std::strtol(endpoint.c_str() + colon + 1, nullptr, 10);
+    sockaddr_storage sa{};
+    socklen_t len = sizeof sa;
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len) != 0) return;
+    long local = sa.ss_family == AF_INET ? ntohs(reinterpret_cast<sockaddr_in*>(&sa)->sin_port)
+                 : sa.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&sa)->sin6_port)
+                                            : -1;
+    if (local != port) return;
+    shutdown(fd, SHUT_RDWR);
+    refused_connections_.fetch_add(1);
+  }
+
   // Reads the socket monitor's events: frame 1 is u16 event + u32 value, frame 2 the endpoint.
   void DrainMonitor() {
     for (;;) {
@@ -592,17 +615,23 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
         return;
       }
       uint16_t event = 0;
+      uint32_t value = 0;
+      if (zmq_msg_size(&ev) >= 6) std::memcpy(&value, static_cast<uint8_t*>(zmq_msg_data(&ev)) + 2, 4);
       if (zmq_msg_size(&ev) >= 2) std::memcpy(&event, zmq_msg_data(&ev), 2);
       bool more = zmq_msg_more(&ev);
       zmq_msg_close(&ev);
+      std::string endpoint;
       if (more) {
         zmq_msg_init(&ep);
-        zmq_msg_recv(&ep, monitor_, 0);
+        if (zmq_msg_recv(&ep, monitor_, 0) >= 0) endpoint.assign(static_cast<const char*>(zmq_msg_data(&ep)), zmq_msg_size(&ep));
         zmq_msg_close(&ep);
       }
       switch (event) {
         case ZMQ_EVENT_ACCEPTED:
           accepted_.fetch_add(1);
+          if (max_connections_ > 0 && accepted_.load() + connected_events_.load() - disconnected_.load() > max_connections_) {
+            RefuseConnection(static_cast<int>(value), endpoint);
+          }
           break;
         case ZMQ_EVENT_CONNECTED:
           connected_events_.fetch_add(1);
@@ -774,7 +803,8 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
   std::atomic<bool> paused_{false}, stop_accepting_{false}, unbind_on_stop_{false}, closing_{false};
   std::atomic<int> quiet_ms_{0};
   std::atomic<uint64_t> messages_{0}, bytes_{0}, oversize_{0}, waits_{0};
-  std::atomic<uint64_t> accepted_{0}, connected_events_{0}, disconnected_{0}, handshake_failed_{0};
+  std::atomic<uint64_t> accepted_{0}, connected_events_{0}, disconnected_{0}, handshake_failed_{0}, refused_connections_{0};
+  uint64_t max_connections_ = 0;  // 0: no limit
 
   // receive thread only
   Lent cur_{};

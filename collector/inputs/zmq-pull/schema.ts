@@ -1,6 +1,6 @@
 // zmq-pull: the kind's config schema and docs. No I/O (see registry/kind.ts).
 import type { FromSchema } from 'json-schema-to-ts';
-import { checkEndpoints, receiverProperty, zmqInputProperties } from '../zmq/schema.js';
+import { checkEndpoints, maxConnectionsProperty, receiverProperty, zmqInputProperties } from '../zmq/schema.js';
 
 export const zmqPullSchema = {
   type: 'object',
@@ -8,7 +8,7 @@ export const zmqPullSchema = {
     'A PULL socket for emitters that push raw frames and expect no reply (rsyslog omczmq, pyzmq PUSH). When the queue is full the input stops reading and senders block at their high-water mark.',
   required: ['id', 'type'],
   additionalProperties: false,
-  properties: { ...zmqInputProperties, type: { const: 'zmq-pull' }, topicFrame: { ...zmqInputProperties.topicFrame, default: false }, receiver: receiverProperty },
+  properties: { ...zmqInputProperties, type: { const: 'zmq-pull' }, topicFrame: { ...zmqInputProperties.topicFrame, default: false }, receiver: receiverProperty, maxConnections: maxConnectionsProperty },
 } as const;
 
 export type ZmqPullConfig = FromSchema<typeof zmqPullSchema>;

@@ -13,7 +13,7 @@ import type { Input, InputContext } from '../input.js';
 import type { ZmqPullConfig } from '../zmq-pull/schema.js';
 import type { ZmqSubConfig } from '../zmq-sub/schema.js';
 import type { NativeReceiveAddon, NativeReceiver } from './native-receive.js';
-import { receiveHighWaterMark, socketMaxMessageSize, stillSending } from './socket.js';
+import { connectionLimit, receiveHighWaterMark, socketMaxMessageSize, stillSending } from './socket.js';
 import { connectEndpoints } from './schema.js';
 
 /** Buffers lent to the receive thread at a time: one being filled, one handed over, one spare. */
@@ -51,6 +51,7 @@ export class NativeFrameInput implements Input {
         maxMessageBytes: ctx.limits.maxMessageBytes,
         curve: ctx.curve ? { serverSecretKey: ctx.curve.serverSecretKey, zapDomain: ctx.curve.socketOptions.zapDomain } : undefined,
         maxMessageRecords: ctx.limits.maxBatchRecords,
+        maxConnections: connectionLimit(cfg.maxConnections ?? 0, (nofile) => ctx.log.warn({ input: cfg.id, maxConnections: cfg.maxConnections, nofile }, 'maxConnections lowered to keep file descriptors for sinks and HTTP')),
         framing: cfg.framing,
       },
       (buffer, length, messages, records, bytes, drained) => this.onChunk(buffer, length, messages, records, bytes, drained),
@@ -125,7 +126,7 @@ export class NativeFrameInput implements Input {
 
   connectionCounts(): ConnectionCounts {
     const s = this.native.stats();
-    return { accepted: s.accepted, connected: s.connected, disconnected: s.disconnected, handshake_failed: s.handshakeFailed };
+    return { accepted: s.accepted, connected: s.connected, disconnected: s.disconnected, handshake_failed: s.handshakeFailed, refused: s.refusedConnections };
   }
 
   /** Unbinds and disconnects, reads what peers already handed over until quiet (or the deadline), closes. */

@@ -23,6 +23,8 @@ export interface NativeReceiverOptions {
    * keys given to setClientKeys (none until then). Every message then carries its sender's key name.
    */
   curve?: { serverSecretKey: string; zapDomain: string };
+  /** Most connections at once: one more is shut down when accepted (stats().refusedConnections). 0: no limit. */
+  maxConnections?: number;
   /** A message that becomes more records than this (frames, or lines with framing 'lines') is dropped the same way. Default: no limit. */
   maxMessageRecords?: number;
   /** 'lines': a frame's records are its lines (counted in the thread); otherwise one record per frame. */
@@ -64,6 +66,7 @@ export interface NativeReceiverStats {
   connected: number;
   disconnected: number;
   handshakeFailed: number;
+  refusedConnections: number;
 }
 
 export interface NativeReceiver {

@@ -24,6 +24,15 @@ export const zmqInputProperties = {
 /** zmq-sub only (SUB sockets connect out to PUB emitters that bind); the other kinds' schemas leave it out. */
 export const connectProperty = { type: 'array', items: endpoint, default: [], description: 'PUB endpoints to connect to' } as const;
 
+/** zmq-pull and zmq-sub: the most peer connections at once (enforced by the native receive path). */
+export const maxConnectionsProperty = {
+  type: 'integer',
+  minimum: 1,
+  maximum: 1_000_000,
+  default: 1024,
+  description: 'most peer connections at once (receiver native): one more is closed when accepted and counted (zlog_input_socket_events_total{event="refused"}); lowered at start to keep 128 file descriptors for sinks and HTTP',
+} as const;
+
 /**
  * zmq-pull and zmq-sub: which receive path drains the socket. `native` is the addon in native/ (a thread of
  * its own packs many messages per hand-over; docs/architecture.md), `zeromq` is zeromq.js's receive() per
