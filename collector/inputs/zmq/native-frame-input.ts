@@ -88,11 +88,7 @@ export class NativeFrameInput implements Input {
       admission.add(records, bytes);
       pipeline.submitPacked({ input: index, buffer, length, messages, receivedAt: Date.now(), admitted: { records, bytes } });
     }
-    const oversize = this.native.stats().oversize;
-    if (oversize > this.oversizeSeen) {
-      metrics.discarded('too_large').inc(oversize - this.oversizeSeen);
-      this.oversizeSeen = oversize;
-    }
+    this.countOversize(this.native.stats().oversize);
     if (drained) {
       this.drained?.();
       return;
@@ -124,8 +120,18 @@ export class NativeFrameInput implements Input {
     for (const r of a.refusals) curve.refusedOnce(r.reason, r.key, r.address);
   }
 
+  /** Messages the thread dropped as too large, into the metric (also from the health poll: a flood of nothing
+   * but oversize messages delivers no chunk). */
+  private countOversize(oversize: number): void {
+    if (oversize > this.oversizeSeen) {
+      this.ctx.metrics.discarded('too_large').inc(oversize - this.oversizeSeen);
+      this.oversizeSeen = oversize;
+    }
+  }
+
   connectionCounts(): ConnectionCounts {
     const s = this.native.stats();
+    this.countOversize(s.oversize);
     return { accepted: s.accepted, connected: s.connected, disconnected: s.disconnected, handshake_failed: s.handshakeFailed, refused: s.refusedConnections };
   }
 
