@@ -37,6 +37,7 @@ const { values } = parseArgs({
     'lease-retry-period-seconds': { type: 'string' },
     'metrics-bind-address': { type: 'string', default: '0.0.0.0:8080' },
     'servicemonitor-poll-seconds': { type: 'string', default: '30' },
+    'resync-seconds': { type: 'string', default: '600' },
     'log-level': { type: 'string', default: process.env.LOG_LEVEL ?? 'info' },
   },
   strict: true,
@@ -66,6 +67,7 @@ async function main(): Promise<void> {
     namespace,
     workers: positiveInt('workers', values.workers) || 1,
     discoveryPollMs: positiveInt('servicemonitor-poll-seconds', values['servicemonitor-poll-seconds']) * 1000 || 30_000,
+    resyncMs: positiveInt('resync-seconds', values['resync-seconds']) * 1000 || 600_000,
     instance: identity,
   });
   const leaderElect = values['leader-elect'] && !values['no-leader-elect'];

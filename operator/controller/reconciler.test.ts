@@ -214,3 +214,42 @@ test('invalid spec: nothing applied or pruned, InvalidSpec naming the field', as
   assert.deepEqual(kube.applied(), []);
   assert.match(cond(statuses.at(-1), 'Ready')?.message ?? '', /spec\.replicas/);
 });
+
+test('CURVE: the server key Secret item is hashed onto the pod template; a new key changes it, other items and a failed read do not', async () => {
+  const { kube, r } = setup();
+  const spec = { security: { curve: { serverKeySecret: 'web-server-key', clientKeys: { configMap: 'web-clients' } } } };
+  const template = () => (kube.objects.get('Deployment/shop/web') as unknown as { spec: { template: { metadata: { annotations: Record<string, string> } } } }).spec.template.metadata.annotations;
+  const ANN = 'logging.zlog.dev/curve-server-key-hash';
+  const secret = (data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'web-server-key', namespace: 'shop' }, data }) as unknown as KubeObject;
+
+  // No Secret yet: the pods cannot mount it; the template says so.
+  assert.equal(await r.reconcile(logServer(spec), log), 'success');
+  assert.equal(template()[ANN], 'missing');
+  kube.objects.set('Secret/shop/web-server-key', secret({ 'server.key_secret': Buffer.from('key one').toString('base64') }));
+  await r.reconcile(logServer(spec), log);
+  const first = template()[ANN];
+  assert.match(first, /^[0-9a-f]{16}$/);
+  assert.ok(!Object.values(template()).some((v) => v.includes(Buffer.from('key one').toString('base64'))), 'only a digest');
+  // Another item of the Secret changes: nothing to roll.
+  kube.objects.set('Secret/shop/web-server-key', secret({ 'server.key_secret': Buffer.from('key one').toString('base64'), 'server.key': 'cHVi' }));
+  await r.reconcile(logServer(spec), log);
+  assert.equal(template()[ANN], first);
+  // A new key: a new hash, so the Deployment rolls its pods.
+  kube.objects.set('Secret/shop/web-server-key', secret({ 'server.key_secret': Buffer.from('key two').toString('base64') }));
+  await r.reconcile(logServer(spec), log);
+  const second = template()[ANN];
+  assert.notEqual(second, first);
+  // The Secret cannot be read (RBAC, API trouble): the template keeps what it has.
+  const get = kube.get.bind(kube);
+  kube.get = async <T extends KubeObject>(ref: ObjectRef): Promise<T> => {
+    if (ref.kind === 'Secret') throw new ApiError(403, 'Forbidden', 'secrets "web-server-key" is forbidden');
+    return get<T>(ref);
+  };
+  await r.reconcile(logServer(spec), log);
+  assert.equal(template()[ANN], second);
+  // Without CURVE there is no annotation and no Secret read.
+  const before = kube.calls.filter((c) => c.kind === 'Secret').length;
+  await r.reconcile(logServer({}), log);
+  assert.equal(template()[ANN], undefined);
+  assert.equal(kube.calls.filter((c) => c.kind === 'Secret').length, before);
+});

@@ -3,7 +3,7 @@
 // free or already ours -> server-side apply (wave by wave, concurrently within a wave) -> prune what the spec
 // no longer wants -> status from the workload -> Events for condition transitions.
 import type { Logger } from 'pino';
-import type { Condition, LogServer, LogServerStatus } from '../api/types.js';
+import type { Condition, LogServer, LogServerSpec, LogServerStatus } from '../api/types.js';
 import { describeErrors, validateSpec } from '../api/validate.js';
 import { INSTANCE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, selectorString, type Owner } from '../manifests/common.js';
 import { CHILD_KINDS, childRef, desiredState, optionalCondition, type ChildKind, type ChildRef, type DesiredChild, type WorkloadView } from '../manifests/children.js';
@@ -11,6 +11,7 @@ import { LOGSERVER_RESOURCE } from '../api/schema.js';
 import { type KubeObject, type ObjectRef, type Resource, isStatus } from './kube.js';
 import { canonicalJson, upToDate, withAppliedHash } from './apply.js';
 import { describeUnready, type UnreadyPod } from './pod-health.js';
+import { SERVER_KEY_HASH_ANNOTATION, serverKeyHash } from '../manifests/server-key-hash.js';
 import { type ConditionInput, mergeConditions, transitions, withoutCondition, workloadConditions } from './status.js';
 
 /** The part of the Kubernetes client the reconciler uses (operator/controller/kube.ts implements it). */
@@ -91,7 +92,7 @@ export class Reconciler {
       return 'invalid';
     }
     const spec = validation.spec;
-    const desired = desiredState(owner, spec, this.kinds);
+    const desired = desiredState(owner, spec, this.kinds, { serverKeyHash: await this.serverKeyHash(owner, spec, log) });
     const served = desired.apply.filter((c) => this.deps.apiAvailable(c.kind));
 
     // Never adopt: a child name held by an object this LogServer does not control stops the whole reconcile
@@ -200,6 +201,26 @@ export class Reconciler {
    * answers for objects carrying the operator's label; anything else (a user's object, or one of ours the
    * cache has not seen yet) is read once, so the steady state costs no request.
    */
+  /**
+   * CURVE: the digest of the server key in the Secret the spec names (manifests/server-key-hash.ts); not found is
+   * `missing`. Any other failure (RBAC not yet granted, an API hiccup) keeps the value the Deployment's template
+   * has now, so a failed read never rolls the pods. Only the Secret's name is logged, never its content.
+   */
+  private async serverKeyHash(owner: Owner, spec: LogServerSpec, log: Logger): Promise<string | undefined> {
+    const curve = spec.security.curve;
+    if (!curve) return undefined;
+    try {
+      const secret = await this.deps.kube.get<KubeObject & { data?: Record<string, string> }>({ apiVersion: 'v1', kind: 'Secret', plural: 'secrets', namespace: owner.namespace, name: curve.serverKeySecret });
+      return serverKeyHash(secret);
+    } catch (err) {
+      if (isStatus(err, 404)) return serverKeyHash(undefined);
+      log.warn({ secret: curve.serverKeySecret, err: err instanceof Error ? err.message : String(err) }, 'CURVE server key Secret not readable; the pods keep their current key hash');
+      const kind = this.kinds.find((k) => k.workload !== undefined);
+      const current = kind ? (this.deps.cachedChild(childRef(kind, owner)) as { spec?: { template?: { metadata?: { annotations?: Record<string, string> } } } } | undefined) : undefined;
+      return current?.spec?.template?.metadata?.annotations?.[SERVER_KEY_HASH_ANNOTATION];
+    }
+  }
+
   private async foreignHolder(c: DesiredChild, owner: Owner): Promise<ChildRef | undefined> {
     const ref = childRef(c.kind, owner);
     const cached = this.deps.cachedChild(ref);

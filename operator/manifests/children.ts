@@ -37,6 +37,8 @@ export interface BuildContext {
   spec: LogServerSpec;
   /** sha256 prefix of the rendered collector config; the pod template carries it so a change rolls pods. */
   configHash: string;
+  /** CURVE: digest of the server key in its Secret (server-key-hash.ts), read by the reconciler. */
+  serverKeyHash?: string;
 }
 
 /** RBAC verbs (rbac.authorization.k8s.io/v1 PolicyRule.verbs). */
@@ -148,7 +150,7 @@ export const CHILD_KINDS: readonly ChildKind[] = [
     model: { module: 'kubernetes-models/apps/v1', export: 'Deployment' },
     name: childNames.workload,
     wants: always,
-    build: ({ owner, spec, configHash }) => buildDeployment(owner, spec, configHash),
+    build: ({ owner, spec, configHash, serverKeyHash }) => buildDeployment(owner, spec, configHash, serverKeyHash),
     workload: (applied) => {
       const d = applied as ChildObject & { metadata: { generation?: number }; status?: WorkloadView['status'] };
       return { generation: d.metadata.generation, status: d.status };
@@ -227,9 +229,14 @@ export interface DesiredState {
   endpoint: string;
 }
 
+/** What the reconciler read outside the spec that the children depend on. */
+export interface Observed {
+  serverKeyHash?: string;
+}
+
 /** The whole desired state of one LogServer. Pure. */
-export function desiredState(owner: Owner, spec: LogServerSpec, kinds: readonly ChildKind[] = CHILD_KINDS): DesiredState {
-  const ctx: BuildContext = { owner, spec, configHash: renderConfig(spec).configHash };
+export function desiredState(owner: Owner, spec: LogServerSpec, kinds: readonly ChildKind[] = CHILD_KINDS, observed: Observed = {}): DesiredState {
+  const ctx: BuildContext = { owner, spec, configHash: renderConfig(spec).configHash, serverKeyHash: observed.serverKeyHash };
   const apply: DesiredChild[] = [];
   const unwanted: DesiredState['unwanted'] = [];
   for (const kind of kinds) {

@@ -6,6 +6,7 @@ import { ADMIN_PORT } from '../../collector/config/schema.js';
 import { CURVE_CLIENTS_DIR, CURVE_SERVER_DIR, CURVE_SERVER_SECRET_KEY, CONFIG_DIR, CONFIG_FILE, DATA_DIR } from '../api/collector-config.js';
 import type { LogServerSpec } from '../api/types.js';
 import { collectorProbes } from './probes.js';
+import { SERVER_KEY_HASH_ANNOTATION } from './server-key-hash.js';
 import { CONFIG_HASH_ANNOTATION, METRICS_PORT_NAME, childMeta, childNames, commonLabels, selectorLabels, type Built, type Owner } from './common.js';
 
 /** Room after the drain for the kubelet to deliver SIGTERM and the process to exit. */
@@ -42,10 +43,15 @@ export function preStopScript(adminPort: number, drainTimeoutSeconds: number): s
   );
 }
 
+/**
+ * `serverKeyHash` (server-key-hash.ts): the CURVE server key's digest, read from its Secret by the reconciler;
+ * on the template so a key rotation rolls the pods. Left out without CURVE.
+ */
 export function buildDeployment(
   owner: Owner,
   spec: LogServerSpec,
   configHash: string,
+  serverKeyHash?: string,
 ): Built<V1Deployment, 'apps/v1', 'Deployment'> {
   const name = childNames.workload(owner);
   const volumes: V1Volume[] = [
@@ -77,7 +83,11 @@ export function buildDeployment(
       template: {
         metadata: {
           labels: { ...spec.podLabels, ...commonLabels(owner) },
-          annotations: { ...spec.podAnnotations, [CONFIG_HASH_ANNOTATION]: configHash },
+          annotations: {
+            ...spec.podAnnotations,
+            [CONFIG_HASH_ANNOTATION]: configHash,
+            ...(serverKeyHash !== undefined && spec.security.curve ? { [SERVER_KEY_HASH_ANNOTATION]: serverKeyHash } : {}),
+          },
         },
         spec: {
           serviceAccountName: name,
