@@ -258,3 +258,38 @@ test('an input that packs its own chunks gets a buffer only while fewer chunks w
   await turn();
   assert.deepEqual(stage.written(), ['p1', 'p2', 'p3', 'p4', 'p5']);
 });
+
+test('a small output reaches the sinks as a copy and its pooled buffer is back in the pool before the write; a large one keeps its buffer until written', async () => {
+  const pool = new BufferPool(8, 64 * 1024);
+  const outputs = [100, 20_000]; // bytes of NDJSON per chunk: below and above an eighth of a pooled buffer
+  const runner: ChunkRunner = {
+    size: 1,
+    run: (buffer, length) => {
+      const n = outputs.shift()!;
+      const out = new Uint8Array(pool.take(), 0, n).fill(0x61);
+      const texts = [...readChunk(buffer, length)];
+      return Promise.resolve({ outcome: { perMessage: texts.map(() => 1), records: texts.length, discards: {}, flagged: 0 }, output: out, grew: false });
+    },
+  };
+  const stage = new FakeStage();
+  const admission = new Admission(1000, 1 << 20);
+  const pipeline = new Pipeline({ workers: runner, pool, admission, stage, ackMode: 'received', inputMetrics: [new Metrics().component('in', 'source', 'test')], onChunkError: () => {} });
+  for (const text of ['s', 'l']) {
+    const frames = [enc.encode(text)];
+    admission.add(1, 1);
+    pipeline.submit({ input: 0, kind: KIND_FRAMES, compression: 0, recordCount: 0, frames, receivedAt: Date.now(), admitted: { records: 1, bytes: 1 } });
+    await turn();
+    await turn();
+  }
+  assert.equal(stage.items.length, 2);
+  const [small, large] = stage.items;
+  assert.equal(small.data.byteLength, 100);
+  assert.equal(small.data.buffer.byteLength, 100, 'the small output is a copy of its own size');
+  assert.ok(small.data.every((b) => b === 0x61));
+  assert.equal(large.data.buffer.byteLength, 64 * 1024, 'the large output stays in its pooled buffer');
+  const free = pool.stats().free;
+  large.done();
+  assert.equal(pool.stats().free, free + 1, 'the large output\'s buffer returns once written');
+  small.done();
+  assert.equal(pool.stats().free, free + 1, 'the small output\'s buffer had returned already');
+});
