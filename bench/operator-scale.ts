@@ -82,7 +82,8 @@ async function runOnce(env: OperatorEnv, script: string, prefix: string): Promis
     lss = (await getJson(c, ['get', 'zls', '-A'])).items as Obj[];
     ready = lss.filter((ls) => condition(ls, 'Ready')?.status === 'True' && ls.status.observedGeneration === ls.metadata.generation).length;
     if (Date.now() - tStart > 15 * 60_000) throw new Error(`only ${ready}/${count} Ready after 15 minutes`);
-    if (ready < count) await sleep(250);
+    // Once a second: every poll is a kubectl process and a LIST of all LogServers, load on the machine measured.
+    if (ready < count) await sleep(1000);
   }
   const allReady = (Date.now() - tStart) / 1000;
   const deps = (await getJson(c, ['get', 'deployments', '-A', '-l', 'app.kubernetes.io/managed-by=zlog-operator'])).items as Obj[];

@@ -55,6 +55,12 @@ export class Controller {
   private readonly pods: PodHealth;
   private readonly reconciler: Reconciler;
   private readonly childInformer: (k: ChildKind) => Informer<KubeObject>;
+  /**
+   * Metadata of every object of each (non-optional) child kind, whoever made it: tells the reconcile that a
+   * child's name is free without a GET per new child (a user's object carries no label the filtered child
+   * informers could select on).
+   */
+  private readonly names = new Map<string, Informer<KubeObject>>();
   /** Each LogServer as our last status write returned it, until the informer has caught up (one per object). */
   private readonly written = new Map<string, LogServer & KubeObject>();
   private readonly workers: Promise<void>[] = [];
@@ -105,6 +111,11 @@ export class Controller {
         informerOpts(k.kind),
       );
     for (const k of CHILD_KINDS) if (!k.optional) this.children.set(k.kind, this.childInformer(k));
+    for (const k of CHILD_KINDS) {
+      if (k.optional) continue;
+      const ref = { apiVersion: k.apiVersion, kind: k.kind, plural: k.plural, namespace: o.namespace };
+      this.names.set(k.kind, new Informer<KubeObject>(o.kube, ref, {}, { ...informerOpts(k.kind), labelSelector: undefined, metadataOnly: true }));
+    }
     this.discovery = new OptionalApis(
       o.kube,
       o.log,
@@ -145,6 +156,10 @@ export class Controller {
       events: new EventRecorder(o.kube, o.log, o.instance),
       apiAvailable: (kind: ChildKind) => !kind.optional || this.discovery.isAvailable(kind.kind),
       cachedChild: (ref: ChildRef) => this.children.get(ref.kind)?.get(ref.namespace, ref.name),
+      holderOf: (ref: ChildRef) => {
+        const names = this.names.get(ref.kind);
+        return names?.hasSynced ? (names.get(ref.namespace, ref.name) ?? null) : undefined;
+      },
       statusWritten: (ls) => this.written.set(objectKey(ls), ls),
       unready: (namespace, name) => this.pods.unready(namespace, name),
     });
@@ -159,11 +174,11 @@ export class Controller {
   }
 
   informers(): Informer<KubeObject>[] {
-    return [this.logServers, ...this.children.values(), this.pods.informer];
+    return [this.logServers, ...this.children.values(), ...this.names.values(), this.pods.informer];
   }
 
   async start(): Promise<void> {
-    for (const inf of this.children.values()) inf.start();
+    for (const inf of [...this.children.values(), ...this.names.values()]) inf.start();
     this.pods.start();
     await this.discovery.start();
     this.logServers.start();

@@ -3,7 +3,7 @@
 // operators do not retry in step), 410 Gone relists, a watch the server ends normally is resumed from the last
 // resourceVersion, and a watch that goes quiet past its own timeout is abandoned client-side.
 import type { Logger } from 'pino';
-import { type Kube, type KubeObject, type ObjectRef, type WatchEvent, ApiError } from './kube.js';
+import { type Kube, type KubeObject, type ObjectRef, type WatchEvent, ApiError, METADATA_ONLY } from './kube.js';
 
 export interface InformerHandlers<T> {
   add?(obj: T): void;
@@ -25,9 +25,21 @@ export interface InformerOptions {
   resumeFrom?: string;
   /** Called on every list or watch failure (metrics). */
   onError?: (err: Error) => void;
+  /** Keep metadata only (kube.ts METADATA_ONLY): which objects exist and who owns them, not their contents. */
+  metadataOnly?: boolean;
 }
 
 class Gone extends Error {}
+
+/**
+ * The object as the cache keeps it: with the informer's apiVersion and kind (watch events of some kinds omit
+ * them) and without metadata.managedFields, often the largest part of an object and never read by the
+ * operator (client-go's TransformStripManagedFields does the same).
+ */
+function cached<T extends KubeObject>(o: T, ref: ObjectRef): T {
+  const { managedFields: _, ...metadata } = o.metadata as T['metadata'] & { managedFields?: unknown };
+  return { ...o, apiVersion: ref.apiVersion, kind: ref.kind, metadata };
+}
 
 export function objectKey(o: { metadata: { namespace?: string; name: string } }): string {
   return `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
@@ -115,8 +127,8 @@ export class Informer<T extends KubeObject> {
   }
 
   private async relist(): Promise<void> {
-    const list = await this.kube.list<T>(this.ref, { labelSelector: this.opts.labelSelector });
-    const fresh = new Map(list.items.map((o) => [objectKey(o), { ...o, apiVersion: this.ref.apiVersion, kind: this.ref.kind }]));
+    const list = await this.kube.list<T>(this.ref, { labelSelector: this.opts.labelSelector }, this.opts.metadataOnly ? METADATA_ONLY.list : undefined);
+    const fresh = new Map(list.items.map((o) => [objectKey(o), cached(o, this.ref)]));
     for (const [key, old] of this.cache) {
       if (!fresh.has(key)) {
         this.cache.delete(key);
@@ -163,6 +175,7 @@ export class Informer<T extends KubeObject> {
             }
           },
           (err) => settle(err),
+          this.opts.metadataOnly ? METADATA_ONLY.watch : undefined,
         )
         .then(
           (c) => {
@@ -182,8 +195,7 @@ export class Informer<T extends KubeObject> {
     const obj = e.object;
     this.resourceVersion = obj.metadata.resourceVersion ?? this.resourceVersion;
     if (e.type === 'BOOKMARK') return;
-    // Watch events of some kinds omit apiVersion/kind on items; the cache always has them.
-    const full = { ...obj, apiVersion: this.ref.apiVersion, kind: this.ref.kind };
+    const full = cached(obj, this.ref);
     const key = objectKey(full);
     const old = this.cache.get(key);
     if (e.type === 'DELETED') {

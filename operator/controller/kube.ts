@@ -80,7 +80,19 @@ export interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>;
   /** Abandon the request after this long (not for watches). */
   timeoutMs?: number;
+  /** Accept header (default application/json); METADATA_ONLY asks for metadata only. */
+  accept?: string;
 }
+
+/**
+ * Accept headers that make the API server answer lists and watches with metadata only (meta.k8s.io/v1
+ * PartialObjectMetadataList and PartialObjectMetadata events): what controller-runtime's metadata-only
+ * informers use to know which objects exist without holding their contents.
+ */
+export const METADATA_ONLY = {
+  list: 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json',
+  watch: 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json',
+} as const;
 
 const CREDENTIAL_REFRESH_MS = 60_000;
 
@@ -139,7 +151,7 @@ export class Kube {
   private async open(path: string, o: RequestOptions): Promise<{ req: http.ClientRequest; res: http.IncomingMessage }> {
     const method = o.method ?? 'GET';
     if (Date.now() - this.headersAt > CREDENTIAL_REFRESH_MS) await this.refreshCredentials();
-    const headers: Record<string, string> = { ...this.headers, Accept: 'application/json' };
+    const headers: Record<string, string> = { ...this.headers, Accept: o.accept ?? 'application/json' };
     let payload: string | undefined;
     if (o.body !== undefined) {
       payload = JSON.stringify(o.body);
@@ -194,8 +206,8 @@ export class Kube {
     return this.request<T>(resourcePath(ref));
   }
 
-  list<T extends KubeObject>(ref: ObjectRef, query?: RequestOptions['query']): Promise<KubeList<T>> {
-    return this.request<KubeList<T>>(resourcePath(ref), { query });
+  list<T extends KubeObject>(ref: ObjectRef, query?: RequestOptions['query'], accept?: string): Promise<KubeList<T>> {
+    return this.request<KubeList<T>>(resourcePath(ref), { query, accept });
   }
 
   /** Server-side apply with the operator's field manager; force, because the operator owns these fields. */
@@ -240,8 +252,9 @@ export class Kube {
     query: RequestOptions['query'],
     onEvent: (e: WatchEvent<T>) => void,
     done: (err?: Error) => void,
+    accept?: string,
   ): Promise<() => void> {
-    const { req, res } = await this.open(resourcePath(ref), { query: { ...query, watch: true, allowWatchBookmarks: true } });
+    const { req, res } = await this.open(resourcePath(ref), { query: { ...query, watch: true, allowWatchBookmarks: true }, accept });
     let closed = false;
     const finish = (err?: Error) => {
       if (closed) return;

@@ -72,14 +72,15 @@ function logServer(spec: unknown = {}, status?: unknown): LogServer {
   } as LogServer;
 }
 
-function setup(opts: { smServed?: boolean; cache?: (ref: ChildRef) => KubeObject | undefined } = {}) {
+function setup(opts: { smServed?: boolean; cache?: (ref: ChildRef) => KubeObject | undefined; holderOf?: (ref: ChildRef) => KubeObject | null | undefined } = {}) {
   const kube = new FakeKube();
   const events = new Events();
   const r = new Reconciler({
     kube,
     events,
     apiAvailable: (k: ChildKind) => !k.optional || opts.smServed === true,
-    cachedChild: (ref) => opts.cache?.(ref) ?? kube.objects.get(`${ref.kind}/${ref.namespace}/${ref.name}`),
+    cachedChild: (ref) => (opts.cache ? opts.cache(ref) : kube.objects.get(`${ref.kind}/${ref.namespace}/${ref.name}`)),
+    holderOf: opts.holderOf,
   });
   return { kube, events, r };
 }
@@ -115,6 +116,22 @@ test('steady state: children known to the cache are applied without a read', asy
   kube.calls.length = 0;
   await r.reconcile(logServer(), log);
   assert.deepEqual(kube.calls.filter((c) => c.op === 'get'), []);
+});
+
+test('names the metadata cache shows free or ours cost no read; a name it shows held by another is read before a conflict is declared', async () => {
+  const users = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-config', namespace: 'shop', uid: 'user-cm' } } as KubeObject;
+  let holders = new Map<string, KubeObject>();
+  const { kube, r } = setup({ cache: () => undefined, holderOf: (ref) => holders.get(`${ref.kind}/${ref.name}`) ?? null });
+  assert.equal(await r.reconcile(logServer(), log), 'success');
+  assert.deepEqual(kube.calls.filter((c) => c.op === 'get'), [], 'every name known free: no GET');
+  // The metadata cache says a user's object holds the ConfigMap's name, the API server says it is ours: one GET, no conflict.
+  holders = new Map([['ConfigMap/web-config', users]]);
+  kube.calls.length = 0;
+  assert.equal(await r.reconcile(logServer(), log), 'success');
+  assert.deepEqual(kube.calls.filter((c) => c.op === 'get').map((c) => c.kind), ['ConfigMap']);
+  // And when it is really there, the conflict stands.
+  kube.objects.set('ConfigMap/shop/web-config', users);
+  assert.equal(await r.reconcile(logServer(), log), 'conflict');
 });
 
 test('a child the cache shows up to date is not applied again; drift on an operator field or a spec change is', async () => {

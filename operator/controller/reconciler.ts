@@ -33,6 +33,12 @@ export interface ReconcileDeps {
   apiAvailable(kind: ChildKind): boolean;
   /** A child from the informer caches, if the operator has seen it. */
   cachedChild(ref: ChildRef): KubeObject | undefined;
+  /**
+   * The metadata of whatever object holds a child's name, from a metadata-only cache of every object of the
+   * kind (not only the operator's): null when no object does, undefined when that cache cannot tell (not synced
+   * yet, or not kept for the kind), which costs a GET instead.
+   */
+  holderOf?(ref: ChildRef): KubeObject | null | undefined;
   /** Why the LogServer's unready pods are not ready, from memory (pod-health.ts); asked only while it is not Ready. */
   unready?(namespace: string, name: string): { pods: UnreadyPod[]; total: number };
   /** Told the LogServer as the API server returned it after a status write (the controller keeps it). */
@@ -197,9 +203,10 @@ export class Reconciler {
   }
 
   /**
-   * The child's ref when its name is held by an object this LogServer does not control. The informer cache
-   * answers for objects carrying the operator's label; anything else (a user's object, or one of ours the
-   * cache has not seen yet) is read once, so the steady state costs no request.
+   * The child's ref when its name is held by an object this LogServer does not control. The caches answer
+   * without a request when the name is free or held by this LogServer; anything else (a user's object, or a
+   * name the caches cannot vouch for) is read from the API server, so a conflict is never declared on a cache's
+   * word alone.
    */
   /**
    * CURVE: the digest of the server key in the Secret the spec names (manifests/server-key-hash.ts); not found is
@@ -225,6 +232,8 @@ export class Reconciler {
     const ref = childRef(c.kind, owner);
     const cached = this.deps.cachedChild(ref);
     if (cached && ownedBy(cached, owner)) return undefined;
+    const holder = this.deps.holderOf?.(ref);
+    if (holder === null || (holder && ownedBy(holder, owner))) return undefined;
     try {
       const live = await this.deps.kube.get<KubeObject>(ref);
       return ownedBy(live, owner) ? undefined : ref;

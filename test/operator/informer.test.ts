@@ -33,6 +33,7 @@ test('informer: cache, events, 410 relist, stop', { timeout: 300_000 }, async (t
   await until('synced', 30_000, async () => inf.hasSynced);
   assert.ok(inf.get('inf', 'before'));
   assert.equal(inf.get('inf', 'before')?.kind, 'ConfigMap', 'cached items carry their kind');
+  assert.ok(!('managedFields' in (inf.get('inf', 'before')?.metadata ?? {})), 'cached items leave managedFields out');
 
   await c.kubectlOk(['create', 'configmap', 'x', '-n', 'inf', '--from-literal=a=1']);
   await c.kubectlOk(['patch', 'configmap', 'x', '-n', 'inf', '-p', '{"data":{"a":"2"}}']);
