@@ -24,6 +24,8 @@ import { BUILTIN_KINDS, kindOf } from './registry/index.js';
 import type { Kinds } from './registry/kind.js';
 import type { Sink } from './sinks/sink.js';
 import { SinkStage } from './sinks/sink-stage.js';
+import { routeTable, routingActive, type RouteTable } from './routing/match.js';
+import type { ChunkRoutes } from './routing/collect.js';
 
 export interface CollectorOptions {
   log?: Logger;
@@ -95,9 +97,11 @@ export class Collector {
       log,
       (id) => metrics.sinkRetries.labels(id).inc(),
     );
+    const routes = routeTable(cfg);
+    const routed = routingActive(routes) ? this.routeMetrics(routes) : undefined;
     this.workers = new WorkerPool(
       p.workers,
-      { inputs: cfg.inputs.map(processorInput), maxRecordBytes: cfg.limits.maxRecordBytes, maxDecompressedBytes: cfg.limits.maxDecompressedBytes, hostname: cfg.hostname },
+      { inputs: cfg.inputs.map(processorInput), maxRecordBytes: cfg.limits.maxRecordBytes, maxDecompressedBytes: cfg.limits.maxDecompressedBytes, hostname: cfg.hostname, routes },
       this.pool,
       (err) => {
         metrics.errors.labels({ component_id: 'workers', error_type: 'internal', stage: 'process' }).inc();
@@ -112,6 +116,7 @@ export class Collector {
       stage: this.stage,
       ackMode: p.ackMode,
       inputMetrics,
+      onRoutes: routed,
       onChunkError: (err) => {
         metrics.errors.labels({ component_id: 'pipeline', error_type: errorCategory(err), stage: 'process' }).inc();
         log.error({ err: err.message }, 'chunk processing failed');
@@ -208,6 +213,19 @@ export class Collector {
       this.drainStarted();
     }
     return this.drainPromise;
+  }
+
+  /** Adds each routed chunk's counts to the route metrics (once per chunk, label children bound here). */
+  private routeMetrics(t: RouteTable): (r: ChunkRoutes) => void {
+    const m = this.metrics;
+    const matched = this.cfg.sinks.map((s) => m.routeMatched.labels(s.id));
+    const dropped = t.drop.map((r) => m.routeDropped.labels(r.id));
+    const unmatched = m.routeUnmatched.labels(t.unmatched);
+    return (r) => {
+      r.records.forEach((n, i) => n > 0 && matched[i].inc(n));
+      r.dropped.forEach((n, i) => n > 0 && dropped[i].inc(n));
+      if (r.unmatched > 0) unmatched.inc(r.unmatched);
+    };
   }
 
   private drainStarted: () => void = () => {};

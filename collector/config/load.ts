@@ -10,6 +10,7 @@ import { mapSeedKeys } from './seed-keys.js';
 import { ConfigError } from '../errors.js';
 import { READ_CAPS, readFileBounded } from '../util/read-bounded.js';
 import { healthIssues } from '../health/schema.js';
+import { MAX_ROUTED_SINKS } from '../routing/schema.js';
 import type { KindConfig, KindSpec, KindSpecs } from '../registry/kind.js';
 import { BUILTIN_SPECS } from '../registry/schemas.js';
 import { collectorConfigSchema, configSchema } from './schema.js';
@@ -194,6 +195,31 @@ function crossFieldIssues(cfg: CollectorConfig, kinds: KindSpecs, valid = true):
   if (cfg.admin.port !== 0 && cfg.admin.port === cfg.http.port) issues.push(`admin.port: ${cfg.admin.port} is also http.port; the admin listener needs a port of its own`);
   if (cfg.retry.maxDelayMs < cfg.retry.initialDelayMs) issues.push(`retry.maxDelayMs: ${cfg.retry.maxDelayMs} is below retry.initialDelayMs (${cfg.retry.initialDelayMs})`);
   issues.push(...healthIssues(cfg.health));
+  issues.push(...routingIssues(cfg));
+  return issues;
+}
+
+/** Routing rules must name inputs that exist, drop rules need distinct ids, and a record's sinks fit a mask. */
+function routingIssues(cfg: CollectorConfig): string[] {
+  const issues: string[] = [];
+  const inputIds = new Set(cfg.inputs.map((i) => i.id));
+  const known = `known inputs: ${[...inputIds].join(', ')}`;
+  const conds: [string, { inputs?: readonly string[] } | undefined][] = [
+    ...cfg.sinks.map((s, i): [string, { inputs?: readonly string[] } | undefined] => [`sinks[${i}].match`, (s as { match?: { inputs?: readonly string[] } }).match]),
+    ...cfg.routing.drop.map((r, i): [string, { inputs?: readonly string[] }] => [`routing.drop[${i}]`, r]),
+  ];
+  for (const [path, c] of conds) {
+    (c?.inputs ?? []).forEach((id, j) => {
+      if (!inputIds.has(id)) issues.push(`${path}.inputs[${j}]: no input has id "${id}" (${known})`);
+    });
+  }
+  const rules = new Map<string, number>();
+  cfg.routing.drop.forEach((r, i) => {
+    if (rules.has(r.id)) issues.push(`routing.drop[${i}].id: "${r.id}" is already used by routing.drop[${rules.get(r.id)}]; rule ids must be unique`);
+    rules.set(r.id, i);
+  });
+  const routed = cfg.routing.drop.length > 0 || conds.some(([, c]) => c !== undefined);
+  if (routed && cfg.sinks.length > MAX_ROUTED_SINKS) issues.push(`sinks: ${cfg.sinks.length} sinks with routing (match or routing.drop); at most ${MAX_ROUTED_SINKS} are supported`);
   return issues;
 }
 

@@ -7,6 +7,7 @@ import { MAX_TIMER_MS, type KindSpec, type KindSpecs } from '../registry/kind.js
 import { BUILTIN_SPECS } from '../registry/schemas.js';
 import { zmqInputProperties } from '../inputs/zmq/schema.js';
 import { fileSinkSchema } from '../sinks/file/schema.js';
+import { routingSchema } from '../routing/schema.js';
 
 const positiveInt = { type: 'integer', minimum: 1 } as const;
 const mib = 1024 * 1024;
@@ -141,6 +142,7 @@ export function configSchema(kinds: KindSpecs) {
       limits: limitsSchema,
       pipeline: pipelineSchema,
       sinks: { type: 'array', minItems: 1, items: entrySchema(kinds.sinks), default: DEFAULT_SINKS },
+      routing: routingSchema,
       retry: retrySchema,
       http: httpSchema,
       admin: adminSchema,

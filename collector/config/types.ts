@@ -6,6 +6,7 @@ import type { healthSchema } from '../health/schema.js';
 import type { adminSchema, drainSchema, hostnameSchema, httpSchema, limitsSchema, logSchema, pipelineSchema, retrySchema } from './schema.js';
 import type { ZmqPullConfig } from '../inputs/zmq-pull/schema.js';
 import type { InputConfig, SinkConfig } from '../registry/schemas.js';
+import type { RoutingConfig } from '../routing/schema.js';
 
 export type { InputConfig, InputType, SinkConfig, SinkType } from '../registry/schemas.js';
 export type { FileSinkConfig, FsyncPolicy } from '../sinks/file/schema.js';
@@ -27,6 +28,8 @@ export interface CollectorConfig {
   limits: LimitsConfig;
   pipeline: PipelineConfig;
   sinks: SinkConfig[];
+  /** Global drop rules and what happens to records no sink's `match` takes (routing/schema.ts). */
+  routing: RoutingConfig;
   retry: RetryConfig;
   http: HttpConfig;
   admin: FromSchema<typeof adminSchema>;

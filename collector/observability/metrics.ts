@@ -46,6 +46,9 @@ export class Metrics {
   readonly ready: client.Gauge;
   readonly draining: client.Gauge;
   readonly sinkRetries: client.Counter<'component_id'>;
+  readonly routeMatched: client.Counter<'component_id'>;
+  readonly routeDropped: client.Counter<'rule'>;
+  readonly routeUnmatched: client.Counter<'action'>;
   readonly retentionFiles: client.Counter<'component_id'>;
   readonly retentionRecords: client.Counter<'component_id'>;
   readonly live: client.Gauge;
@@ -99,6 +102,9 @@ export class Metrics {
     this.draining = new client.Gauge({ name: 'zlog_draining', help: '1 while the collector drains.', registers: [r] });
     this.retentionFiles = new client.Counter({ name: 'zlog_file_retention_deleted_files_total', help: 'Rotated files a file sink deleted by its retention policy.', labelNames: ['component_id'], registers: [r] });
     this.retentionRecords = new client.Counter({ name: 'zlog_file_retention_deleted_records_total', help: 'Records (acknowledged, written) in the rotated files retention deleted.', labelNames: ['component_id'], registers: [r] });
+    this.routeMatched = new client.Counter({ name: 'zlog_route_matched_records_total', help: 'Records routing gave a sink (its match took them, or it has none), counted in the worker threads per chunk.', labelNames: ['component_id'], registers: [r] });
+    this.routeDropped = new client.Counter({ name: 'zlog_route_dropped_records_total', help: 'Records a routing.drop rule removed before any sink (acknowledged).', labelNames: ['rule'], registers: [r] });
+    this.routeUnmatched = new client.Counter({ name: 'zlog_route_unmatched_records_total', help: 'Records no sink\'s match took, by what was done (first: kept in the first sink, drop: dropped and acknowledged).', labelNames: ['action'], registers: [r] });
     this.sinkRetries = new client.Counter({ name: 'zlog_sink_retries_total', help: 'Sink write/sync attempts retried after an error.', labelNames: ['component_id'], registers: [r] });
     // Health (collector/health/): one series per check; the set of checks is fixed by the configuration.
     this.live = new client.Gauge({ name: 'zlog_live', help: '1 while the collector is alive (same as /healthz at the last health evaluation).', registers: [r] });

@@ -11,6 +11,7 @@ import type { BufferPool } from './buffer-pool.js';
 import { ChunkBuilder, KIND_FRAMES, KIND_NATIVE, packedSize } from './chunk.js';
 import { REASON_CODES } from '../protocol/reply.js';
 import type { ChunkResult } from './worker-pool.js';
+import type { ChunkRoutes } from '../routing/collect.js';
 
 /** Outputs up to this share of a pooled buffer are copied out of it (see release()). */
 const SMALL_OUTPUT_SHARE = 8;
@@ -77,6 +78,8 @@ export interface PipelineDeps {
   inputMetrics: ComponentMetrics[];
   /** Called when the processing of a chunk failed outright (worker crash). */
   onChunkError: (err: Error) => void;
+  /** Called once per routed chunk with its per-sink and per-rule counts (route metrics). */
+  onRoutes?: (routes: ChunkRoutes) => void;
 }
 
 export class Pipeline {
@@ -259,7 +262,10 @@ export class Pipeline {
       admission.add(0, expansion);
       bytes += expansion;
     }
-    if (output.byteLength === 0) {
+    const routes = outcome.routes;
+    if (routes) this.d.onRoutes?.(routes);
+    if (output.byteLength === 0 || outcome.records === 0) {
+      // Nothing to write (every record dropped by routing counts as handled): acknowledge now.
       admission.release(records, bytes);
       for (const a of acks) a({ ok: true });
       this.d.pool.give(output.buffer as ArrayBuffer);
@@ -275,6 +281,8 @@ export class Pipeline {
     stage.push({
       data,
       records: outcome.records,
+      // Each sink's part: a few byte ranges of the output per sink and chunk (the worker compacted the rest).
+      routes: routes && { parts: routes.ranges.map((r) => rangesOf(output, r)), records: routes.records },
       done: () => {
         for (const a of acks) a({ ok: true });
         admission.release(records, bytes);
@@ -307,4 +315,10 @@ export class Pipeline {
     if (this.isIdle()) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
+}
+
+function rangesOf(output: Uint8Array, r: readonly number[]): Uint8Array[] {
+  const parts: Uint8Array[] = [];
+  for (let i = 0; i < r.length; i += 2) parts.push(output.subarray(r[i], r[i + 1]));
+  return parts;
 }

@@ -6,6 +6,7 @@ import { openPayload } from '../protocol/message.js';
 import { decodeRecord } from '../decode/record.js';
 import { NdjsonWriter } from './ndjson-writer.js';
 import { ChunkProcessor, type ChunkOutcome, type ProcessorInput } from './processor.js';
+import type { RouteTable } from '../routing/match.js';
 
 /** What a processor is built from (a worker's workerData). */
 export interface WorkerInit {
@@ -14,6 +15,8 @@ export interface WorkerInit {
   maxRecordBytes: number;
   maxDecompressedBytes: number;
   hostname: string;
+  /** Each sink's `match` and the global drop rules (routing/); absent: every sink takes every record. */
+  routes?: RouteTable;
 }
 
 export function createProcessor(init: WorkerInit): ChunkProcessor {
@@ -22,6 +25,7 @@ export function createProcessor(init: WorkerInit): ChunkProcessor {
     inputs: init.inputs,
     limits: { maxRecordBytes: init.maxRecordBytes },
     hostname: init.hostname,
+    routes: init.routes,
     decode: decodeRecord,
     openNative: (header, payload) => openPayload(parseHeader(header), Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength), limits),
   });

@@ -11,6 +11,8 @@ import { mayHaveGluedTopic, splitTopicFrame } from '../decode/frames.js';
 import { stringifyRecord } from '../decode/json-numbers.js';
 import { FLAG_JSON_PLAIN, KIND_NATIVE, readChunk, type PackedMessage } from './chunk.js';
 import { ascii, type NdjsonWriter } from './ndjson-writer.js';
+import { Router, UNMATCHED, routingActive, type RouteRecord, type RouteTable } from '../routing/match.js';
+import { RouteCollector, type ChunkRoutes } from '../routing/collect.js';
 
 export type DecodeFn = (text: string, ctx: DecodeContext) => LogRecord;
 /** Decompresses and splits a native message ([header, payload] frames, already checked); throws ProtocolError. */
@@ -38,6 +40,8 @@ export interface ProcessorOptions {
   hostname: string;
   decode: DecodeFn;
   openNative: OpenNativeFn;
+  /** Sinks' `match` and the global drop rules; absent or inactive: every sink takes every record. */
+  routes?: RouteTable;
 }
 
 export interface ChunkOutcome {
@@ -48,6 +52,11 @@ export interface ChunkOutcome {
   discards: Record<string, number>;
   /** Records changed on the way (truncated, invalid UTF-8 replaced). */
   flagged: number;
+  /**
+   * Set when routing is active: which byte ranges of the output each sink takes, and the drop counts. Dropped
+   * records count in perMessage (they were accepted) but not in `records` (the lines written).
+   */
+  routes?: ChunkRoutes;
 }
 
 
@@ -74,8 +83,16 @@ export class ChunkProcessor {
   private lastIso = '';
   private lastSender: string | undefined;
   private lastSenderEnd = ascii('');
+  private readonly router?: Router;
+  private readonly collect?: RouteCollector;
+  /** Route of a fast-path record per input, when no condition reads more than input and host. */
+  private readonly fastRoute: (number | undefined)[] = [];
 
   constructor(private readonly opts: ProcessorOptions) {
+    if (opts.routes && routingActive(opts.routes)) {
+      this.router = new Router(opts.routes);
+      this.collect = new RouteCollector(opts.routes.sinks.length, opts.routes.drop.length);
+    }
     this.prefixes = opts.inputs.map((i) => ({
       // The slow path (decodeRecord) fills host from config.hostname for records that name none; the fast path
       // writes the same key so a record's shape does not depend on which path it took.
@@ -91,9 +108,11 @@ export class ChunkProcessor {
 
   process(buffer: ArrayBuffer, length: number, out: NdjsonWriter): ChunkOutcome {
     const outcome: ChunkOutcome = { perMessage: [], records: 0, discards: {}, flagged: 0 };
+    const collect = this.collect;
     for (const m of readChunk(buffer, length)) {
       let n: number;
       const start = out.pos;
+      collect?.begin();
       try {
         n = m.kind === KIND_NATIVE ? this.native(m, out, outcome) : this.frames(m, out, outcome);
       } catch (err) {
@@ -101,6 +120,7 @@ export class ChunkProcessor {
         // Anything but a ProtocolError is a fault this message will cause again on every retry, so it is
         // refused for good (`malformed`), never `busy`.
         out.pos = start;
+        collect?.rollback();
         const reason = err instanceof ProtocolError ? err.reason : 'malformed';
         n = -reasonCode(reason);
         // Count what was rejected, not what the sender declared: a native batch whose payload could not be
@@ -110,7 +130,47 @@ export class ChunkProcessor {
       outcome.perMessage.push(n);
       if (n > 0) outcome.records += n;
     }
+    if (collect) {
+      outcome.routes = collect.finish(out);
+      outcome.records = outcome.routes.kept;
+    }
     return outcome;
+  }
+
+  /**
+   * Records where a routed line went (start..out.pos) or takes it back out of the output when a drop rule, or
+   * routing.unmatched: drop, removes it.
+   */
+  private routed(start: number, out: NdjsonWriter, route: number): void {
+    const c = this.collect as RouteCollector;
+    if (route < 0) {
+      c.dropped(-route - 1);
+      out.pos = start;
+      return;
+    }
+    if (route === UNMATCHED) {
+      c.unmatched();
+      if ((this.router as Router).table.unmatched === 'drop') {
+        out.pos = start;
+        return;
+      }
+      route = 1;
+    }
+    c.line(start, out.pos, route);
+  }
+
+  /** The route of a fast-path (plain text) record: all it has is ts, input, host and message. */
+  private routeFast(input: number, ms: number, b: Uint8Array, s: number, e: number): number {
+    const router = this.router as Router;
+    if (router.readsOnlyInputHost) {
+      const cached = this.fastRoute[input];
+      if (cached !== undefined) return cached;
+    }
+    const r: RouteRecord = { ts: this.iso(ms), input: this.opts.inputs[input].id, host: this.opts.hostname };
+    if (router.readsMessage) r.message = decoder.decode(b.subarray(s, e));
+    const route = router.route(r);
+    if (router.readsOnlyInputHost) this.fastRoute[input] = route;
+    return route;
   }
 
   /** `{"ts":"<time>","input":...,"message":"` for this input and millisecond, built once per millisecond. */
@@ -228,10 +288,12 @@ export class ChunkProcessor {
       if ((m.flags ?? 0) & FLAG_JSON_PLAIN) {
         out.bytes(b, s, e);
         out.raw(end);
+        if (this.router) this.routed(mark, out, this.routeFast(m.input, m.receivedAt, b, s, e));
         return 1;
       }
       if (out.escapedBytes(b, s, e)) {
         out.raw(end);
+        if (this.router) this.routed(mark, out, this.routeFast(m.input, m.receivedAt, b, s, e));
         return 1;
       }
       out.pos = mark;
@@ -254,6 +316,7 @@ export class ChunkProcessor {
     const invalidUtf8 = text.includes('\uFFFD') && !isUtf8(slice);
     const topicText = topic ? decoder.decode(topic) : undefined;
     let line: string;
+    let route: RouteRecord;
     let changed = flags.length > 0;
     try {
       const rec = this.opts.decode(text, {
@@ -269,17 +332,21 @@ export class ChunkProcessor {
       if (m.sender !== undefined) rec.clientKey = m.sender;
       if (flags.length) rec.flags = rec.flags ? [...rec.flags, ...flags] : flags;
       line = stringifyRecord(rec);
+      route = rec;
     } catch {
       // A record a decoder cannot handle (e.g. JSON nested deeper than the stack: JSON.stringify of the parsed
       // value overflows it) is kept as its text, flagged, instead of failing the message and its neighbours.
       const rec = this.undecodable(text, input.id, topicText, m.receivedAt, invalidUtf8, flags);
       if (m.sender !== undefined) rec.clientKey = m.sender;
       line = JSON.stringify(rec);
+      route = rec;
       changed = true;
     }
     if (changed) o.flagged++;
+    const start = out.pos;
     out.str(line);
     out.raw(this.lineEnd.subarray(2));
+    if (this.router) this.routed(start, out, this.router.route(route));
     return 1;
   }
 

@@ -10,8 +10,14 @@ import type { Logger } from '../observability/logger.js';
 import type { ComponentMetrics } from '../observability/metrics.js';
 
 export interface StageItem {
+  /** All the NDJSON of the item (its bytes are what the queue holds). */
   data: Uint8Array;
   records: number;
+  /**
+   * Set when routing is active: per sink (config order) the parts of `data` it takes and how many records they
+   * hold. Absent: every sink takes all of `data`.
+   */
+  routes?: { parts: Uint8Array[][]; records: number[] };
   /** Called once every sink has written (and, per policy, synced) the item. */
   done: () => void;
 }
@@ -73,14 +79,13 @@ export class SinkStage {
       while (this.pending.length) {
         this.inFlightAt = this.pendingAt[0] ?? null;
         const batch = this.takeBatch();
-        let bytes = 0;
-        let records = 0;
-        const chunks = batch.map((i) => {
-          bytes += i.data.byteLength;
-          records += i.records;
-          return i.data;
-        });
-        await Promise.all(this.sinks.map((s) => this.writeWithRetry(s, chunks, bytes, records)));
+        // A sink that takes nothing of the batch is not called: the items wait only for the sinks taking them.
+        await Promise.all(
+          this.sinks.map((s, index) => {
+            const { chunks, bytes, records } = partsFor(batch, index);
+            return chunks.length === 0 ? undefined : this.writeWithRetry(s, chunks, bytes, records);
+          }),
+        );
         this.inFlightAt = null;
         for (const i of batch) i.done();
       }
@@ -152,4 +157,26 @@ export class SinkStage {
   async flushSinks(): Promise<void> {
     await Promise.all(this.sinks.map((s) => s.flush()));
   }
+}
+
+/** What sink `index` takes of a batch: every item's data, or its routed parts. */
+export function partsFor(batch: readonly StageItem[], index: number): { chunks: Uint8Array[]; bytes: number; records: number } {
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  let records = 0;
+  for (const i of batch) {
+    if (!i.routes) {
+      chunks.push(i.data);
+      bytes += i.data.byteLength;
+      records += i.records;
+      continue;
+    }
+    for (const p of i.routes.parts[index]) {
+      if (p.byteLength === 0) continue;
+      chunks.push(p);
+      bytes += p.byteLength;
+    }
+    records += i.routes.records[index];
+  }
+  return { chunks, bytes, records };
 }

@@ -1,6 +1,7 @@
 // elasticsearch sink: the kind's config schema and docs. No I/O (see registry/kind.ts).
 // Bulk format: https://www.elastic.co/docs/api/doc/elasticsearch/operation/operation-bulk
 import type { FromSchema } from 'json-schema-to-ts';
+import { matchSchema } from '../../routing/schema.js';
 import { componentId } from '../../registry/kind.js';
 import { sinkBufferProperties } from '../buffer/schema.js';
 import { HTTP_LOGSERVER_FIELDS, httpSinkProperties } from '../http/schema.js';
@@ -14,6 +15,7 @@ export const elasticsearchSinkSchema = {
   properties: {
     id: { ...componentId, description: 'unique sink name, used as component_id in metrics' },
     type: { const: 'elasticsearch' },
+    match: matchSchema,
     ...httpSinkProperties,
     ...sinkBufferProperties,
     index: {

@@ -1,5 +1,6 @@
 // file sink: the kind's config schema and docs. No I/O (see registry/kind.ts).
 import type { FromSchema } from 'json-schema-to-ts';
+import { matchSchema } from '../../routing/schema.js';
 import { resolve } from 'node:path';
 import { MAX_TIMER_MS, componentId } from '../../registry/kind.js';
 
@@ -14,6 +15,7 @@ export const fileSinkSchema = {
   properties: {
     id: { ...componentId, description: 'unique sink name, used as component_id in metrics' },
     type: { const: 'file' },
+    match: matchSchema,
     path: { type: 'string', minLength: 1, default: './data', description: 'directory of the current and rotated files' },
     filename: { type: 'string', pattern: '^[^/\\\\]+$', maxLength: 255, default: 'zlog.ndjson', description: 'current file; rotated files are NAME-<time>-<n>.EXT[.gz]' },
     rotation: {

@@ -1,6 +1,7 @@
 // loki sink: the kind's config schema and docs. No I/O (see registry/kind.ts).
 // Push API: https://grafana.com/docs/loki/latest/reference/loki-http-api/#ingest-logs
 import type { FromSchema } from 'json-schema-to-ts';
+import { matchSchema } from '../../routing/schema.js';
 import { componentId } from '../../registry/kind.js';
 import { sinkBufferProperties } from '../buffer/schema.js';
 import { HTTP_LOGSERVER_FIELDS, httpSinkProperties } from '../http/schema.js';
@@ -21,6 +22,7 @@ export const lokiSinkSchema = {
   properties: {
     id: { ...componentId, description: 'unique sink name, used as component_id in metrics' },
     type: { const: 'loki' },
+    match: matchSchema,
     ...httpSinkProperties,
     ...sinkBufferProperties,
     labels: {

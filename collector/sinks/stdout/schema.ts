@@ -1,5 +1,6 @@
 // stdout sink: the kind's config schema and docs. No I/O (see registry/kind.ts).
 import type { FromSchema } from 'json-schema-to-ts';
+import { matchSchema } from '../../routing/schema.js';
 import { componentId } from '../../registry/kind.js';
 
 export const stdoutSinkSchema = {
@@ -10,6 +11,7 @@ export const stdoutSinkSchema = {
   properties: {
     id: { ...componentId, description: 'unique sink name, used as component_id in metrics' },
     type: { const: 'stdout' },
+    match: matchSchema,
   },
 } as const;
 

@@ -1,0 +1,97 @@
+// Gathers, inside a worker, where each routed record's line sits in the chunk's NDJSON output and which sinks
+// take it, and turns that into a few byte ranges per sink, so the main thread hands each sink its part of the
+// output without touching single records. Pure apart from the output writer it compacts into.
+import type { NdjsonWriter } from '../pipeline/ndjson-writer.js';
+
+/** Routing result of one chunk (travels from the worker with the NDJSON output). */
+export interface ChunkRoutes {
+  /** Per sink (config order): [start, end, start, end, ...] byte ranges of the output it takes, in record order. */
+  ranges: number[][];
+  /** Per sink: records it takes. */
+  records: number[];
+  /** Per drop rule (config order): records it removed. */
+  dropped: number[];
+  /** Records no sink's `match` took (kept in the first sink, or dropped, as routing.unmatched says). */
+  unmatched: number;
+  /** Lines left in the output (records not dropped). */
+  kept: number;
+}
+
+/**
+ * Beyond this many ranges for one sink (records for different sinks interleaved), the sink's lines are
+ * copied together at the end of the output: the main thread then handles one range per sink and chunk.
+ */
+export const MAX_RANGES_PER_SINK = 16;
+
+export class RouteCollector {
+  /** Flat [start, end, mask] per routed line, of the chunk so far. */
+  private lines: number[] = [];
+  /** -1 - rule index per dropped record, or UNMATCHED_EVENT, of the chunk so far. */
+  private events: number[] = [];
+  private markLines = 0;
+  private markEvents = 0;
+
+  constructor(
+    private readonly sinks: number,
+    private readonly rules: number,
+  ) {}
+
+  /** A message starts: rollback() returns here. */
+  begin(): void {
+    this.markLines = this.lines.length;
+    this.markEvents = this.events.length;
+  }
+
+  /** Forgets what the current message added (it was rejected and its output taken back). */
+  rollback(): void {
+    this.lines.length = this.markLines;
+    this.events.length = this.markEvents;
+  }
+
+  line(start: number, end: number, mask: number): void {
+    this.lines.push(start, end, mask);
+  }
+
+  dropped(rule: number): void {
+    this.events.push(rule);
+  }
+
+  unmatched(): void {
+    this.events.push(-1);
+  }
+
+  /** The chunk's routes; copies a sink's lines to the end of `out` when they are split into too many ranges. */
+  finish(out: NdjsonWriter): ChunkRoutes {
+    const ranges: number[][] = [];
+    const records = new Array<number>(this.sinks).fill(0);
+    const lines = this.lines;
+    for (let s = 0; s < this.sinks; s++) {
+      const bit = 1 << s;
+      const r: number[] = [];
+      for (let i = 0; i < lines.length; i += 3) {
+        if ((lines[i + 2] & bit) === 0) continue;
+        records[s]++;
+        if (r.length > 0 && r[r.length - 1] === lines[i]) r[r.length - 1] = lines[i + 1];
+        else r.push(lines[i], lines[i + 1]);
+      }
+      ranges.push(r.length / 2 > MAX_RANGES_PER_SINK ? compact(out, r) : r);
+    }
+    const dropped = new Array<number>(this.rules).fill(0);
+    let unmatched = 0;
+    for (const e of this.events) {
+      if (e === -1) unmatched++;
+      else dropped[e]++;
+    }
+    const kept = lines.length / 3;
+    this.lines = [];
+    this.events = [];
+    return { ranges, records, dropped, unmatched, kept };
+  }
+}
+
+/** Appends the ranges' bytes to `out` (the source views stay valid if `out` grows) and returns the one new range. */
+function compact(out: NdjsonWriter, r: number[]): number[] {
+  const start = out.pos;
+  for (let i = 0; i < r.length; i += 2) out.raw(out.buf.subarray(r[i], r[i + 1]));
+  return [start, out.pos];
+}
