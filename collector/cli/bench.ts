@@ -11,6 +11,8 @@ export interface BenchOptions {
   seconds: number;
   /** CurveZMQ keys when the endpoint is a CURVE input. */
   curve?: CurveClientKeys;
+  /** Connect to every address the endpoint's name resolves to (ZlogClient.connectAll). */
+  spread?: boolean;
 }
 
 export interface BenchResult {
@@ -26,7 +28,8 @@ export interface BenchResult {
 
 export async function runBench(o: BenchOptions & { onProgress?: (acked: number) => void }): Promise<BenchResult> {
   const client = new ZlogClient({ maxBatchRecords: o.batch, maxBatchBytes: Math.max(o.batch * (o.size + 4), 65536), compression: 'none', maxInFlightBatches: 16, maxDelayMs: 2, curve: o.curve });
-  client.connect(o.endpoint);
+  if (o.spread) await client.connectAll(o.endpoint);
+  else client.connect(o.endpoint);
   // Distinct records (a sequence number in each) so a reader can check every one arrived exactly once.
   const pad = 'x'.repeat(Math.max(0, o.size - 12));
   const t0 = performance.now();

@@ -16,6 +16,9 @@ import type { RecordInput } from '../protocol/payload.js';
 import { decodeReply } from '../protocol/reply.js';
 import { backoffDelay } from '../util/backoff.js';
 import { LatencyRecorder, type LatencySummary } from './latency.js';
+import { addressEndpoint, lookupAll, parseTcpEndpoint, peerDiff, type SpreadOptions } from './spread.js';
+
+export type { SpreadOptions } from './spread.js';
 
 /** Why a batch was not delivered: a NACK reason, a reply code this client does not know, or a local cause. */
 export type FailureReason = RejectReason | 'unknown' | 'timeout' | 'closed';
@@ -118,6 +121,11 @@ export interface ZlogClientStats {
   /** Handshakes that failed, and the last failure: `auth` when the server refused the client (ZAP status 400). */
   handshakeFailures: number;
   lastHandshakeFailure?: { kind: 'auth' | 'protocol' | 'other'; endpoint: string; message: string };
+  /** connectAll: addresses connected now, resolutions done and failed, batches resent because a peer went away. */
+  peers: number;
+  resolves: number;
+  resolveErrors: number;
+  resentAfterPeerLoss: number;
 }
 
 interface Deferred {
@@ -190,6 +198,10 @@ export class ZlogClient {
   /** First delivery failure since the last flush(). */
   private failure: DeliveryError | null = null;
   private closePromise: Promise<void> | null = null;
+  /** connectAll: endpoints of the resolved addresses connected now, and the re-resolution timer. */
+  private readonly peers = new Set<string>();
+  private spreading = false;
+  private resolveTimer: NodeJS.Timeout | null = null;
 
   private readonly s: ZlogClientStats;
 
@@ -223,6 +235,7 @@ export class ZlogClient {
       failedBatches: 0, failedRecords: 0, retries: 0, ackTimeouts: 0, resentAfterReconnect: 0, reconnects: 0,
       sendErrors: 0, duplicateReplies: 0, badReplies: 0, inFlightBatches: 0, inFlightRecords: 0,
       handshakes: 0, handshakeFailures: 0,
+      peers: 0, resolves: 0, resolveErrors: 0, resentAfterPeerLoss: 0,
     };
     this.socket = new Dealer({
       routingId: options.routingId ?? `zl-${randomBytes(8).toString('hex')}`,
@@ -235,6 +248,9 @@ export class ZlogClient {
     });
     this.socket.events.on('disconnect', () => {
       this.disconnectedAt = performance.now();
+      // Spread over several peers: what the lost one had not acknowledged goes to the others now (the pipe of
+      // a disconnected peer takes no turns with ZMQ_IMMEDIATE), instead of waiting for it to come back.
+      if (this.spreading && this.peers.size > 1) this.resendSentBefore(this.disconnectedAt);
     });
     this.socket.events.on('handshake', () => {
       this.s.handshakes++;
@@ -257,6 +273,78 @@ export class ZlogClient {
     if (!this.receiving) {
       this.receiving = true;
       void this.receiveLoop();
+    }
+  }
+
+  /**
+   * Connects to every address `tcp://NAME:PORT` resolves to (a headless Service: one per ready pod) and resolves
+   * again every `resolveIntervalMs`: new addresses are connected, addresses gone from the answer are
+   * disconnected and the batches they may have held are resent to the others. ZeroMQ spreads batches over the
+   * connections round-robin. Resolves after the first resolution; rejects (connecting nothing) when it fails
+   * or finds no address. A later failed or empty resolution keeps the current peers (counted in stats).
+   */
+  async connectAll(endpoint: string, opts: SpreadOptions = {}): Promise<void> {
+    if (this.closing) throw new Error('ZlogClient is closed');
+    if (this.spreading) throw new Error('ZlogClient.connectAll may be called once');
+    const { host, port } = parseTcpEndpoint(endpoint);
+    const resolve = opts.resolve ?? lookupAll;
+    const interval = opts.resolveIntervalMs ?? 10_000;
+    const max = opts.maxPeers ?? 256;
+    if (!Number.isInteger(interval) || interval < 1) throw new RangeError(`connectAll resolveIntervalMs must be a positive integer, got ${interval}`);
+    const first = await resolve(host);
+    if (first.length === 0) throw new Error(`connectAll: ${host} resolved to no address`);
+    this.spreading = true;
+    // A peer whose connection is not up takes no turns: batches go only to connected pods.
+    this.socket.immediate = true;
+    this.s.resolves++;
+    this.applyPeers(first.map((a) => addressEndpoint(a, port)), max);
+    const again = async () => {
+      this.resolveTimer = null;
+      if (this.closing) return;
+      try {
+        const next = await resolve(host);
+        this.s.resolves++;
+        if (next.length === 0) this.s.resolveErrors++;
+        else if (!this.closing) this.applyPeers(next.map((a) => addressEndpoint(a, port)), max);
+      } catch {
+        this.s.resolveErrors++;
+      }
+      if (!this.closing) this.resolveTimer = setTimeout(() => void again(), interval);
+    };
+    this.resolveTimer = setTimeout(() => void again(), interval);
+  }
+
+  /** Endpoints connected by connectAll now. */
+  get connectedPeers(): string[] {
+    return [...this.peers];
+  }
+
+  private applyPeers(endpoints: string[], max: number): void {
+    const { add, remove } = peerDiff(this.peers, endpoints, max);
+    for (const e of add) {
+      this.peers.add(e);
+      this.connect(e);
+    }
+    for (const e of remove) {
+      this.peers.delete(e);
+      try {
+        this.socket.disconnect(e);
+      } catch {
+        // Already gone (never connected): nothing to undo.
+      }
+    }
+    this.s.peers = this.peers.size;
+    // Messages queued on a dropped peer's pipe are gone with it; unacknowledged batches go to the others.
+    if (remove.length > 0) this.resendSentBefore(performance.now());
+  }
+
+  /** Resends every batch awaiting an ACK that was last sent before `t` (a peer that may have held it is gone). */
+  private resendSentBefore(t: number): void {
+    for (const b of this.window.values()) {
+      if (b.awaitingAck && b.lastSentAt <= t) {
+        this.s.resentAfterPeerLoss++;
+        this.transmit(b);
+      }
     }
   }
 
@@ -307,6 +395,8 @@ export class ZlogClient {
 
   private async doClose(timeoutMs: number): Promise<void> {
     this.closing = true;
+    if (this.resolveTimer !== null) clearTimeout(this.resolveTimer);
+    this.resolveTimer = null;
     this.space?.resolve();
     this.seal();
     let timer: NodeJS.Timeout | undefined;
@@ -325,7 +415,7 @@ export class ZlogClient {
   get stats(): ZlogClientStats {
     let records = 0;
     for (const b of this.window.values()) records += b.records;
-    return { ...this.s, nacked: { ...this.s.nacked }, ...(this.s.lastHandshakeFailure ? { lastHandshakeFailure: { ...this.s.lastHandshakeFailure } } : {}), inFlightBatches: this.window.size, inFlightRecords: records };
+    return { ...this.s, nacked: { ...this.s.nacked }, ...(this.s.lastHandshakeFailure ? { lastHandshakeFailure: { ...this.s.lastHandshakeFailure } } : {}), inFlightBatches: this.window.size, inFlightRecords: records, peers: this.peers.size };
   }
 
   /** Send-to-ACK latency per batch (from its first transmission), over the most recent batches. */

@@ -23,6 +23,7 @@ interface Flags extends CurveFlags {
   batch: number;
   seconds: number;
   prebuilt?: boolean;
+  spread?: boolean;
   format: 'text' | 'json';
 }
 
@@ -35,6 +36,7 @@ export const benchCommand: Subcommand = {
       .option('--size <bytes>', 'bytes per record', positiveInt, 100)
       .option('--batch <records>', 'records per batch', positiveInt, 1000)
       .option('--seconds <s>', 'stop sending after this long', positiveSeconds, 30)
+      .option('--spread', 'with --endpoint: connect to every address its name resolves to and spread batches over them')
       .option('--prebuilt', 'identical pre-encoded batches: measures the collector, not the sender')
       .addOption(new Option('--format <format>', 'output').choices(['text', 'json']).default('text'))
       .action(async (flags: Flags, c: Command) => exitWith(c, await bench(flags)));
@@ -42,6 +44,10 @@ export const benchCommand: Subcommand = {
 };
 
 async function bench(o: Flags): Promise<number> {
+  if (o.spread && (o.endpoint === undefined || o.prebuilt)) {
+    console.error('zlog bench: --spread needs --endpoint and does not go with --prebuilt (one PUSH socket)');
+    return EXIT.usage;
+  }
   let collector: Awaited<ReturnType<typeof startOwnCollector>> | undefined;
   if (o.endpoint === undefined) collector = await startOwnCollector(o.dir);
   const endpoint = o.endpoint ?? collector!.endpoint;
@@ -53,7 +59,7 @@ async function bench(o: Flags): Promise<number> {
       return EXIT.failure;
     }
     const shown = progress('zlog bench');
-    const opts = { endpoint, records: o.records, size: o.size, batch: o.batch, seconds: o.seconds, curve: curveFromFlags(o), onProgress: (n: number) => shown.update(n) };
+    const opts = { endpoint, records: o.records, size: o.size, batch: o.batch, seconds: o.seconds, curve: curveFromFlags(o), spread: o.spread, onProgress: (n: number) => shown.update(n) };
     result = o.prebuilt ? await runBenchPrebuilt(opts) : await runBench(opts);
     shown.done();
   } finally {

@@ -16,6 +16,7 @@ interface Flags extends CurveFlags {
   batch: number;
   compression: CompressionChoice;
   timeout: number;
+  spread?: boolean;
 }
 
 export const sendCommand: Subcommand = {
@@ -25,6 +26,7 @@ export const sendCommand: Subcommand = {
       .option('--batch <records>', 'records per batch', positiveInt, 1000)
       .addOption(new Option('--compression <codec>', 'batch compression').choices(['auto', 'none', 'gzip', 'deflate', 'brotli']).default('auto'))
       .option('--timeout <seconds>', 'give up on a batch not acknowledged this long after it was first sent', positiveSeconds, 10)
+      .option('--spread', 'connect to every address the endpoint\'s name resolves to (a headless Service), resolve again every 10 s, spread batches over them')
       .action(async (flags: Flags, c: Command) => exitWith(c, await send(flags)));
   },
 };
@@ -39,7 +41,17 @@ async function send(o: Flags): Promise<number> {
     closeTimeoutMs: Math.round(timeoutMs),
     curve: curveFromFlags(o),
   });
-  client.connect(o.endpoint);
+  if (o.spread) {
+    try {
+      await client.connectAll(o.endpoint);
+    } catch (err) {
+      console.error(`zlog send: --spread ${o.endpoint}: ${(err as Error).message}`);
+      await client.close(0);
+      return EXIT.failure;
+    }
+  } else {
+    client.connect(o.endpoint);
+  }
   const shown = progress('zlog send');
   const pending: Promise<void>[] = [];
   let failed: Error | undefined;
