@@ -22,7 +22,7 @@ test('routing: each file sink gets exactly the records its match takes, drop rul
       ],
       routing: { drop: [{ id: 'probes', app: ['kube-probe'] }, { id: 'debug-noise', inputs: ['native'], fieldExists: ['fields.noise'] }] },
     },
-    { dir },
+    { dir, readyTimeoutMs: 60_000 },
   );
   t.after(() => cleanup(c));
   const client = new ZlogClient();
@@ -82,7 +82,7 @@ test('routing: records no match takes go to the first sink (counted); a dead sin
         { id: 'dead', type: 'file', path: dead, match: { app: ['never-sent'] } },
       ],
     },
-    { dir },
+    { dir, readyTimeoutMs: 60_000 },
   );
   t.after(() => cleanup(c));
   const client = new ZlogClient({ deliveryTimeoutMs: 30_000 });

@@ -22,7 +22,7 @@ test('connectAll: spread over every resolved collector, new ones join, a killed 
   t.after(() => collectors.forEach(cleanup));
   for (const h of hosts) {
     const dir = mkdtempSync(join(tmpdir(), 'zlog-spread-'));
-    collectors.push(await startCollector({ inputs: [{ id: 'native', type: 'zmq-router', bind: [`tcp://${h}:${port}`] }], pipeline: { ackMode: 'persisted' } }, { dir }));
+    collectors.push(await startCollector({ inputs: [{ id: 'native', type: 'zmq-router', bind: [`tcp://${h}:${port}`] }], pipeline: { ackMode: 'persisted' } }, { dir, readyTimeoutMs: 60_000 }));
   }
   const dns = await startDns({ [NAME]: hosts.slice(0, 2) });
   t.after(() => dns.stop());
@@ -79,7 +79,7 @@ test('connectAll: spread over every resolved collector, new ones join, a killed 
 });
 
 test('zlog send --spread resolves the endpoint\'s name with getaddrinfo and delivers through what it finds', { timeout: 60_000 }, async (t) => {
-  const c = await startCollector({ pipeline: { ackMode: 'persisted' } });
+  const c = await startCollector({ pipeline: { ackMode: 'persisted' } }, { readyTimeoutMs: 60_000 });
   t.after(() => cleanup(c));
   const port = Number(/:(\d+)$/.exec(c.endpoints.native[0])![1]);
   const r = spawnSync(process.execPath, [CLI, 'send', '--spread', '--endpoint', `tcp://localhost:${port}`, '--timeout', '20'], { input: 'one\ntwo\nthree\n', encoding: 'utf8', timeout: 40_000 });
