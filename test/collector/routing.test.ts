@@ -99,11 +99,11 @@ test('routing: records no match takes go to the first sink (counted); a dead sin
 
 test('routing: a match naming an unknown input or two drop rules with one id are refused at start, naming the field', { timeout: 60_000 }, async () => {
   await assert.rejects(
-    startCollector({ sinks: [{ id: 'f', type: 'file', match: { inputs: ['nope'] } }] }),
+    startCollector({ sinks: [{ id: 'f', type: 'file', match: { inputs: ['nope'] } }] }, { readyTimeoutMs: 60_000 }),
     /sinks\[0\]\.match\.inputs\[0\]: no input has id "nope"/,
   );
   await assert.rejects(
-    startCollector({ routing: { drop: [{ id: 'x', app: ['a'] }, { id: 'x', app: ['b'] }] } }),
+    startCollector({ routing: { drop: [{ id: 'x', app: ['a'] }, { id: 'x', app: ['b'] }] } }, { readyTimeoutMs: 60_000 }),
     /routing\.drop\[1\]\.id: "x" is already used/,
   );
 });

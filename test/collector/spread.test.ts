@@ -58,7 +58,12 @@ test('connectAll: spread over every resolved collector, new ones join, a killed 
 
   // SIGKILL one collector while batches are in flight; it stays in DNS (a pod not yet removed from endpoints).
   const load = sendBurst(3000);
-  await waitFor('load under way', async () => (await countOf(collectors[0])) > a0 + 200, 20_000, 20);
+  await waitFor('load under way', async () => (await countOf(collectors[0])) > a0 + 200, 60_000, 20);
+  // Frozen first, so batches are surely waiting on it for their ACK when it dies (round-robin keeps giving it
+  // turns: its connection is still up), then killed.
+  collectors[0].proc.kill('SIGSTOP');
+  const sentAtStop = client.stats.sentBatches;
+  await waitFor('batches sent while it is frozen', () => client.stats.sentBatches >= sentAtStop + 9, 60_000, 10);
   collectors[0].proc.kill('SIGKILL');
   await load;
   assert.ok(client.stats.resentAfterPeerLoss > 0 || client.stats.ackTimeouts > 0, JSON.stringify(client.stats));
