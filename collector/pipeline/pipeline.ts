@@ -282,7 +282,7 @@ export class Pipeline {
       data,
       records: outcome.records,
       // Each sink's part: a few byte ranges of the output per sink and chunk (the worker compacted the rest).
-      routes: routes && { parts: routes.ranges.map((r) => rangesOf(output, r)), records: routes.records },
+      routes: routes && { parts: routes.ranges.map((r) => rangesOf(data, r)), records: routes.records },
       done: () => {
         for (const a of acks) a({ ok: true });
         admission.release(records, bytes);
