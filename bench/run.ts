@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { curveKeyPair } from 'zeromq';
 import { formatCertificate } from '../collector/security/zcert.js';
+import { startChildCollector, type ChildCollector } from '../collector/cli/child-collector.js';
 import { summarise } from './cpuprofile.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url)); // dist/bench
@@ -360,7 +361,7 @@ function canConnect(port: number): Promise<boolean> {
 // ---------------------------------------------------------------------------------------------- zlog
 
 interface Collector {
-  proc: Proc;
+  proc: ChildCollector;
   pull?: string;
   router?: string;
   http: string;
@@ -391,8 +392,8 @@ function makeBenchKeys(dir: string): BenchKeys {
 
 async function startCollector(build: Build, dir: string, ackMode: 'received' | 'persisted', o: Options, keys?: BenchKeys, workers = o.workers): Promise<Collector> {
   const outDir = join(dir, 'out');
-  // JSON is YAML. Rotation and compression are off so the run measures the write path, not gzip of a rotated
-  // file in the background, and one file holds every line for the loss check.
+  // Rotation and compression are off so the run measures the write path, not gzip of a rotated file in the
+  // background, and one file holds every line for the loss check.
   const cfg = {
     inputs: [
       { id: 'pull', type: 'zmq-pull', bind: ['tcp://127.0.0.1:*'], ...(keys ? { security: keys.security } : {}) },
@@ -405,22 +406,16 @@ async function startCollector(build: Build, dir: string, ackMode: 'received' | '
     log: { level: 'info' },
   };
   for (const kv of o.collectorSet) setPath(cfg, kv);
-  const file = join(dir, 'collector.yaml');
-  writeFileSync(file, JSON.stringify(cfg, null, 2));
   const nodeArgs = o.profile ? ['--cpu-prof', '--cpu-prof-dir', join(dir, 'profile')] : [];
-  const proc = start(process.execPath, [...nodeArgs, mainJs(build), 'start', '--config', file], build.root);
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline && proc.child.exitCode === null) {
-    const line = proc.stderr.split('\n').find((l) => l.includes('"msg":"collector ready"'));
-    if (line) {
-      const ready = JSON.parse(line) as { inputs: { id: string; endpoints: string[] }[]; http: string };
-      const ep = (id: string) => ready.inputs.find((i) => i.id === id)?.endpoints[0];
-      return { proc, pull: ep('pull'), router: ep('native'), http: `http://${ready.http}`, out: join(outDir, 'zlog.ndjson') };
-    }
-    await sleep(20);
-  }
-  await stop(proc, 5000);
-  throw new Error(`collector did not become ready:\n${proc.stderr.slice(-2000)}`);
+  // The collector of the build under test (bench/README.md: --base compares two builds), started the one way.
+  const proc = await startChildCollector({
+    config: cfg,
+    configFile: join(dir, 'collector.yaml'),
+    command: [process.execPath, ...nodeArgs, mainJs(build)],
+    cwd: build.root,
+    readyTimeoutMs: 20_000,
+  });
+  return { proc, pull: proc.endpoints.pull?.[0], router: proc.endpoints.native?.[0], http: proc.url, out: join(outDir, 'zlog.ndjson') };
 }
 
 function setPath(target: Record<string, unknown>, kv: string): void {
@@ -556,15 +551,15 @@ async function runZlog(build: Build, c: CaseId, size: number, records: number, o
       return { sent: r.records, startedAt: r.startedAt, cpuSeconds: r.cpuSeconds, client: { recordsPerSecond: r.recordsPerSecond, p50Ms: r.latencyMs.p50, p99Ms: r.latencyMs.p99, maxMs: r.latencyMs.max, retries: r.retries, failed: r.failed } };
     };
   }
-  const cpu0 = cpuSeconds(col.proc.child.pid);
-  const threads0 = threadCpu(col.proc.child.pid);
+  const cpu0 = cpuSeconds(col.proc.pid);
+  const threads0 = threadCpu(col.proc.pid);
   const d = await drive(sender, parse, records, () => writtenByCollector(col), o.seconds * 1000);
   const t1 = cpuTimes();
-  const rss = peakRssMiB(col.proc.child.pid);
-  const serverCpu = cpuSeconds(col.proc.child.pid) - cpu0;
-  const threads = threadBreakdown(col.proc.child.pid, threads0, threadCpu(col.proc.child.pid), d.report?.sent ?? 0, true);
-  const code = await stop(col.proc);
-  if (code !== 0) d.problems.push(`collector exited with ${code} after SIGTERM: ${col.proc.stderr.slice(-1500)}`);
+  const rss = peakRssMiB(col.proc.pid);
+  const serverCpu = cpuSeconds(col.proc.pid) - cpu0;
+  const threads = threadBreakdown(col.proc.pid, threads0, threadCpu(col.proc.pid), d.report?.sent ?? 0, true);
+  const exit = await col.proc.stop();
+  if (exit.code !== 0) d.problems.push(`collector exited with ${JSON.stringify(exit)} after SIGTERM: ${col.proc.output().slice(-1500)}`);
   const lines = await countLines(col.out);
   const run = finishRun(d, size, records, lines, rss, serverCpu, load1, t0, t1);
   run.threads = threads;

@@ -4,19 +4,14 @@
 // and checks only that every record arrived.
 //
 //   node dist/bench/sinks.js [--records N] [--sizes 100,1024] [--cases direct,elasticsearch,loki]
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync, constants as zc } from 'node:zlib';
-import { createInterface } from 'node:readline';
+import { startChildCollector } from '../collector/cli/child-collector.js';
 import { ZlogClient } from '../collector/client/client.js';
 import { forceFlush, startVictoriaLogs, type VictoriaLogs } from '../test/helpers/victorialogs.js';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const CLI = join(ROOT, 'dist/collector/cli/main.js');
 
 const { values } = parseArgs({
   options: {
@@ -75,19 +70,11 @@ async function throughCollector(vl: VictoriaLogs, kind: string, size: number, ta
     pipeline: { ackMode: 'persisted' },
     http: { host: '127.0.0.1', port: 0 },
     admin: { host: '127.0.0.1', port: 0 },
-    log: { level: 'warn' },
+    log: { level: 'info' },
   };
-  writeFileSync(join(dir, 'c.json'), JSON.stringify({ ...cfg, log: { level: 'info' } }));
-  const proc = spawn(process.execPath, [CLI, 'start', '--config', join(dir, 'c.json')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = await startChildCollector({ config: cfg, configFile: join(dir, 'c.yaml') });
   try {
-    const endpoint = await new Promise<string>((res, rej) => {
-      const t = setTimeout(() => rej(new Error('collector not ready')), 30_000);
-      createInterface({ input: proc.stderr! }).on('line', (l) => {
-        if (!l.includes('"collector ready"')) return;
-        clearTimeout(t);
-        res((JSON.parse(l) as { inputs: { endpoints: string[] }[] }).inputs[0].endpoints[0]);
-      });
-    });
+    const endpoint = proc.endpoints.native[0];
     const client = new ZlogClient({ maxBatchRecords: 1000, maxInFlightBatches: 32, deliveryTimeoutMs: 120_000 });
     client.connect(endpoint);
     const t0 = performance.now();
@@ -101,7 +88,7 @@ async function throughCollector(vl: VictoriaLogs, kind: string, size: number, ta
     await client.close(5000);
     return ms;
   } finally {
-    proc.kill('SIGTERM');
+    await proc.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

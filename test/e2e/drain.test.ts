@@ -12,7 +12,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { ZlogClient } from '../../collector/client/client.js';
 import { preStopScript } from '../../operator/manifests/deployment.js';
-import { readSinkMessages, startCollector, type CollectorProcess } from './lib/collector.js';
+import { startCollector, type CollectorProcess } from '../helpers/collector-process.js';
+import { readSinkMessages } from './lib/collector.js';
 import { waitFor } from './lib/ports.js';
 
 const DRAIN_TIMEOUT_SECONDS = 20;
@@ -21,13 +22,13 @@ test('rolling replacement under load (SIGTERM; then the preStop hook and SIGTERM
   const dir = mkdtempSync(join(tmpdir(), 'zlog-drain-'));
   const procs: CollectorProcess[] = [];
   t.after(async () => {
-    await Promise.all(procs.map((p) => p.stop(10_000)));
+    await Promise.all(procs.map((p) => p.stop('SIGTERM', 10_000)));
     rmSync(dir, { recursive: true, force: true });
   });
   // Small batches and a short linger so a SIGTERM always lands with batches queued, in flight and unacked.
   const config = { pipeline: { ackMode: 'persisted', batch: { maxRecords: 200, maxBytes: 65536, maxDelayMs: 5 } } };
   const start = async (name: string) => {
-    const p = await startCollector({ dir: join(dir, name), drainTimeoutSeconds: DRAIN_TIMEOUT_SECONDS, config });
+    const p = await startCollector({ ...config, sinks: [{ id: 'file', type: 'file', path: join(dir, name, 'data') }], drain: { timeoutSeconds: DRAIN_TIMEOUT_SECONDS } }, { dir: join(dir, name) });
     procs.push(p);
     return p;
   };
@@ -36,8 +37,8 @@ test('rolling replacement under load (SIGTERM; then the preStop hook and SIGTERM
   const client = new ZlogClient({ maxBatchRecords: 50, maxDelayMs: 2, ackTimeoutMs: 1000, deliveryTimeoutMs: 30_000, maxInFlightBatches: 8 });
   // An open socket would keep this file's process alive after a failure (Node 20 does not force the exit).
   t.after(() => client.close(1000));
-  client.connect(a.nativeEndpoint);
-  client.connect(b.nativeEndpoint);
+  client.connect(a.endpoints.native[0]);
+  client.connect(b.endpoints.native[0]);
 
   const acked = new Set<number>();
   const failed = new Set<number>();
@@ -70,7 +71,7 @@ test('rolling replacement under load (SIGTERM; then the preStop hook and SIGTERM
   const rollOne = async (old: CollectorProcess, name: string, stop: 'sigterm' | 'prestop') => {
     dbg(`rolling ${name}`);
     const replacement = await start(name);
-    client.connect(replacement.nativeEndpoint);
+    client.connect(replacement.endpoints.native[0]);
     const before = acked.size;
     await ackedAtLeast(before + 2000); // the old instance is under load when it is stopped
     dbg(`${stop} ${old.pid}`);
@@ -81,7 +82,7 @@ test('rolling replacement under load (SIGTERM; then the preStop hook and SIGTERM
       assert.doesNotMatch(old.output(), /signal received/, 'the collector drained on a signal, not on the hook');
     }
     old.signal('SIGTERM');
-    const exit = await within(old.exited, 60_000, `instance ${old.pid} still running:\n${old.output()}`);
+    const exit = await within(old.exit, 60_000, `instance ${old.pid} still running:\n${old.output()}`);
     assert.deepEqual(exit, { code: 0, signal: null }, `instance ${old.pid} did not drain cleanly:\n${old.output()}`);
     assert.match(old.output(), /"msg":"drain finished"/);
     assert.doesNotMatch(old.output(), /"ok":false/, old.output());
@@ -95,7 +96,7 @@ test('rolling replacement under load (SIGTERM; then the preStop hook and SIGTERM
   producing = false;
   await producer;
   await client.close(30_000);
-  for (const p of [a2, b2]) assert.deepEqual(await p.stop(30_000), { code: 0, signal: null }, p.output());
+  for (const p of [a2, b2]) assert.deepEqual(await p.stop('SIGTERM', 30_000), { code: 0, signal: null }, p.output());
 
   const stored = new Set<string>();
   const perInstance = new Map<string, number>();

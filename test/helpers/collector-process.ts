@@ -1,37 +1,32 @@
-// Starts the real collector CLI (`zlog start`) as a child process for process-level tests, waits for its
-// "collector ready" log line, and exposes its endpoints, metrics and exit. Always stopped by PID.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+// The collector of the process-level and end-to-end tests: `zlog start` in a child process on a test default
+// config, with helpers to read its metrics and its file sink. Always stopped by PID.
+import { mkdirSync, mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import YAML from 'yaml';
+import { startChildCollector, type ChildCollector } from '../../collector/cli/child-collector.js';
 import { repoRoot } from '../cluster/bins.js';
 
 export const REPO_ROOT = repoRoot();
 export const CLI = join(REPO_ROOT, 'dist/collector/cli/main.js');
 
-export interface CollectorProcess {
-  proc: ChildProcess;
-  pid: number;
+export interface CollectorProcess extends ChildCollector {
+  /** The test's directory: config.yaml, and the file sink's directory unless the config moves it. */
   dir: string;
-  /** Bound endpoints by input id (wildcard ports resolved). */
-  endpoints: Record<string, string[]>;
-  url: string;
-  /** The loopback admin listener (POST /drain, GET /status). */
-  adminUrl: string;
-  /** stderr log lines so far (pino JSON). */
-  logs: string[];
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** The first sink's directory (its `path`). */
+  dataDir: string;
   metric(name: string, labels?: Record<string, string>): Promise<number>;
-  /** Lines of the file sink's current file plus rotated uncompressed files, parsed. */
+  /** Lines of the file sink's current file, parsed. */
   records(file?: string): Record<string, unknown>[];
-  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Config overrides are merged over a test default: wildcard ports on 127.0.0.1, file sink in a temp dir. */
+/**
+ * The real collector (collector/cli/child-collector.ts, the one way a collector is started) on a test default
+ * config: wildcard ports on 127.0.0.1, a file sink in a temp dir; `config` replaces top-level sections.
+ * `cgroup`: the collector starts inside that cgroup directory (a shell joins it, then becomes the collector).
+ */
 export async function startCollector(config: Record<string, unknown> = {}, opts: { dir?: string; env?: NodeJS.ProcessEnv; readyTimeoutMs?: number; cgroup?: string } = {}): Promise<CollectorProcess> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'zlog-test-'));
+  mkdirSync(dir, { recursive: true });
   const cfg = {
     inputs: [
       { id: 'pull', type: 'zmq-pull', bind: ['tcp://127.0.0.1:*'] },
@@ -43,49 +38,20 @@ export async function startCollector(config: Record<string, unknown> = {}, opts:
     log: { level: 'info' },
     ...config,
   };
-  const cfgPath = join(dir, 'config.yaml');
-  writeFileSync(cfgPath, YAML.stringify(cfg));
-  const argv = [process.execPath, CLI, 'start', '--config', cfgPath];
-  // With a cgroup directory, the shell joins it (cgroup.procs) and then becomes the collector (same PID).
-  const [cmd, ...args] = opts.cgroup ? ['/bin/sh', '-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', opts.cgroup, ...argv] : argv;
-  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
-  const logs: string[] = [];
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
-  const ready = new Promise<{ endpoints: Record<string, string[]>; http: string; admin: string }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`collector not ready within ${opts.readyTimeoutMs ?? 15000} ms; logs:\n${logs.join('\n')}`)), opts.readyTimeoutMs ?? 15000);
-    void exit.then((e) => {
-      clearTimeout(timer);
-      reject(new Error(`collector exited during start (${JSON.stringify(e)}); logs:\n${logs.join('\n')}`));
-    });
-    createInterface({ input: proc.stderr! }).on('line', (line) => {
-      logs.push(line);
-      if (!line.includes('"collector ready"')) return;
-      clearTimeout(timer);
-      const j = JSON.parse(line) as { inputs: { id: string; endpoints: string[] }[]; http: string; admin: string };
-      resolve({ endpoints: Object.fromEntries(j.inputs.map((i) => [i.id, i.endpoints])), http: j.http, admin: j.admin });
-    });
+  const cli = [process.execPath, CLI];
+  const c = await startChildCollector({
+    config: cfg,
+    configFile: join(dir, 'config.yaml'),
+    command: opts.cgroup ? ['/bin/sh', '-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', opts.cgroup, ...cli] : cli,
+    env: { ...process.env, ...opts.env },
+    readyTimeoutMs: opts.readyTimeoutMs ?? 30_000,
   });
-  proc.stdout!.resume();
-  let r;
-  try {
-    r = await ready;
-  } catch (err) {
-    if (proc.exitCode === null) proc.kill('SIGKILL');
-    throw err;
-  }
-  const url = `http://${r.http}`;
-  const outDir = (cfg.sinks as { path?: string }[])[0]?.path ?? join(dir, 'out');
-  return {
-    proc,
-    pid: proc.pid!,
+  const dataDir = (cfg.sinks as { path?: string }[])[0]?.path ?? join(dir, 'out');
+  return Object.assign(c, {
     dir,
-    endpoints: r.endpoints,
-    url,
-    adminUrl: `http://${r.admin}`,
-    logs,
-    exit,
-    async metric(name, labels = {}) {
-      const text = await (await fetch(`${url}/metrics`)).text();
+    dataDir,
+    async metric(name: string, labels: Record<string, string> = {}) {
+      const text = await (await fetch(`${c.url}/metrics`)).text();
       let sum = 0;
       for (const line of text.split('\n')) {
         if (!line.startsWith(name + '{') && !line.startsWith(name + ' ')) continue;
@@ -93,18 +59,14 @@ export async function startCollector(config: Record<string, unknown> = {}, opts:
       }
       return sum;
     },
-    records(file = join(outDir, 'zlog.ndjson')) {
+    records(file = join(dataDir, 'zlog.ndjson')) {
       if (!existsSync(file)) return [];
       return readFileSync(file, 'utf8')
         .split('\n')
         .filter((l) => l !== '')
         .map((l) => JSON.parse(l) as Record<string, unknown>);
     },
-    async stop(signal = 'SIGTERM') {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
-      return exit;
-    },
-  };
+  });
 }
 
 export function cleanup(c: CollectorProcess | undefined): void {

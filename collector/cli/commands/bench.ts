@@ -1,14 +1,12 @@
 // `zlog bench`: load for the native protocol. Without --endpoint it starts its own collector (`zlog start` in a
 // child process) writing into a temporary directory that is removed afterwards (--dir keeps the files there), so
 // a bench never writes into the user's ./data. Prints a summary for people, or JSON with --format json.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Option, type Command } from 'commander';
 import { runBench, runBenchPrebuilt, type BenchResult } from '../bench.js';
+import { startChildCollector } from '../child-collector.js';
 import { EXIT, exitWith, positiveInt, positiveSeconds, type Subcommand } from '../program.js';
 import { progress } from '../progress.js';
 import { tcpProbe } from '../reach.js';
@@ -94,47 +92,45 @@ function summary(r: BenchResult, o: Flags, dir: string | undefined): string {
   ].join('\n');
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** `zlog start` in a child process: one native input on a free loopback port, a file sink in dir (or a new temporary one). */
+/**
+ * `zlog start` in a child process: one native input on a free loopback port, a file sink in dir (or a new
+ * temporary one, removed by stop()). Its warnings and errors go to this terminal; info lines are dropped.
+ */
 async function startOwnCollector(dir: string | undefined): Promise<{ endpoint: string; dir: string; stop(): Promise<void> }> {
   const out = dir ?? mkdtempSync(join(tmpdir(), 'zlog-bench-'));
-  const [native, http] = [await freePort(), await freePort()];
-  const inputs = JSON.stringify([{ id: 'native', type: 'zmq-router', bind: [`tcp://127.0.0.1:${native}`] }]);
+  const inputs = JSON.stringify([{ id: 'native', type: 'zmq-router', bind: ['tcp://127.0.0.1:*'] }]);
   const sinks = JSON.stringify([{ id: 'file', type: 'file', path: out }]);
-  const main = fileURLToPath(new URL('../main.js', import.meta.url));
-  const child = spawn(process.execPath, [main, 'start', '--set', `inputs=${inputs}`, '--set', `sinks=${sinks}`, '--set', 'admin.port=0', '--metrics-port', String(http), '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const exited = new Promise<number | null>((r) => child.once('exit', r));
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null) child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    await exited;
-    clearTimeout(timer);
+  let child;
+  try {
+    child = await startChildCollector({
+      args: ['--set', `inputs=${inputs}`, '--set', `sinks=${sinks}`, '--set', 'admin.port=0', '--metrics-port', '0', '--log-level', 'info'],
+      onLog: (line) => {
+        if (levelOf(line) >= PINO_WARN) process.stderr.write(`${line}\n`);
+      },
+    });
+  } catch (err) {
     if (dir === undefined) rmSync(out, { recursive: true, force: true });
-  };
-  // Ready when /readyz answers 200; bounded so a collector that cannot start is reported, not waited on.
-  const until = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) {
-      await stop();
-      throw new Error(`the collector started for the bench exited with ${child.exitCode}`);
-    }
-    const ok = await fetch(`http://127.0.0.1:${http}/readyz`, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false);
-    if (ok) break;
-    if (Date.now() > until) {
-      await stop();
-      throw new Error('the collector started for the bench was not ready within 30 s');
-    }
-    await new Promise((r) => setTimeout(r, 100));
+    throw new Error(`the collector started for the bench did not become ready: ${(err as Error).message}`);
   }
-  return { endpoint: `tcp://127.0.0.1:${native}`, dir: out, stop };
+  const c = child;
+  return {
+    endpoint: c.endpoints.native[0],
+    dir: out,
+    stop: async () => {
+      await c.stop();
+      if (dir === undefined) rmSync(out, { recursive: true, force: true });
+    },
+  };
+}
+
+/** pino's numeric level of `warn`. */
+const PINO_WARN = 40;
+
+/** A pino line's level; a line that is not pino JSON (a Node warning) counts as a warning. */
+function levelOf(line: string): number {
+  try {
+    return (JSON.parse(line) as { level?: number }).level ?? PINO_WARN;
+  } catch {
+    return PINO_WARN;
+  }
 }

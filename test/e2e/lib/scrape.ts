@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ZlogClient } from '../../../collector/client/client.js';
-import { startCollector } from './collector.js';
+import { startCollector } from '../../helpers/collector-process.js';
 import { waitFor } from './ports.js';
 import { scrapeJobFor, startPrometheus, type ScrapeJob, type ServiceLike, type ServiceMonitorLike } from './prometheus.js';
 
@@ -28,8 +28,8 @@ export async function assertPrometheusScrapes(
 ): Promise<ScrapeJob> {
   const dir = mkdtempSync(join(tmpdir(), 'zlog-scrape-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const collector = await startCollector({ dir: join(dir, 'collector') });
-  t.after(() => collector.stop(15_000).then(() => undefined));
+  const collector = await startCollector({}, { dir: join(dir, 'collector') });
+  t.after(() => collector.stop('SIGTERM', 15_000).then(() => undefined));
 
   const job = scrapeJobFor(sm, svc, ({ targetPort }) => {
     const cport = dep.spec.template.spec.containers[0].ports.find((p) => p.name === targetPort || p.containerPort === targetPort);
@@ -45,7 +45,7 @@ export async function assertPrometheusScrapes(
 
   const client = new ZlogClient();
   t.after(() => client.close(1000));
-  client.connect(collector.nativeEndpoint);
+  client.connect(collector.endpoints.native[0]);
   const received = async () => (await prom.query(`sum(zlog_component_received_events_total{${sel},component_id="native"})`))[0] ?? 0;
   const sendN = (n: number, tag: string) => Promise.all(Array.from({ length: n }, (_, i) => client.send(`${tag}-${i}`)));
   await sendN(200, 'first');
