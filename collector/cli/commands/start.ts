@@ -40,11 +40,20 @@ export function startConfig(flags: StartFlags): CollectorConfig {
     const tcp = native[0].bind.filter((e) => e.startsWith('tcp://'));
     if (tcp.length === 0) throw new UsageError(`--port: input "${native[0].id}" binds no tcp:// endpoint`);
     native[0].bind = native[0].bind.map((e) => (e.startsWith('tcp://') ? e.replace(/:(\*|\d+)$/, `:${flags.port}`) : e));
-    // Another input on that port would fail at bind time with a bare EADDRINUSE; say which one and how to move it.
-    cfg.inputs.forEach((other, i) => {
+    // Another input on that port would fail at bind time with a bare EADDRINUSE. One the user configured is a
+    // usage error naming it; an embedded default (the origin document's `start --config config.toml --port 5556`
+    // meets the default SUB input there) gives way to the explicit flag, with a warning naming it.
+    const defaults = new Set(embeddedInputs().map((d) => JSON.stringify(d)));
+    const kept = cfg.inputs.filter((other, i) => {
       const clash = other !== native[0] && 'bind' in other ? (other.bind as readonly string[]).find((e) => e.endsWith(`:${flags.port}`)) : undefined;
-      if (clash !== undefined) throw new UsageError(`--port ${flags.port}: input "${other.id}" (inputs[${i}]) binds ${clash} already; pick another port or move it, e.g. --set 'inputs[${i}].bind=["tcp://127.0.0.1:5566"]'`);
+      if (clash === undefined) return true;
+      if (defaults.has(JSON.stringify(other))) {
+        console.error(`zlog: warning: --port ${flags.port}: the embedded default input "${other.id}" (${other.type} on ${clash}) is not started; configure inputs to keep it on another port, e.g. --set 'inputs[${i}].bind=["tcp://127.0.0.1:5566"]'`);
+        return false;
+      }
+      throw new UsageError(`--port ${flags.port}: input "${other.id}" (inputs[${i}]) binds ${clash} already; pick another port or move it, e.g. --set 'inputs[${i}].bind=["tcp://127.0.0.1:5566"]'`);
     });
+    cfg.inputs = kept;
   }
   return cfg;
 }
@@ -95,3 +104,8 @@ async function start(flags: StartFlags): Promise<number> {
   return result.ok ? EXIT.ok : EXIT.failure;
 }
 
+
+/** The inputs of the embedded defaults, each as the validated config holds it. */
+function embeddedInputs(): CollectorConfig['inputs'] {
+  return loadConfig({ env: {} }).inputs;
+}
