@@ -9,7 +9,7 @@ set -euo pipefail
 # harness with a config of its own, never Debian's service (policy-rc.d below keeps that one from starting).
 # logrotate: the file sink under external rotation (SIGHUP reopen), as users run it.
 pkgs=(rsyslog rsyslog-czmq python3-zmq prometheus openssl buildah debootstrap
-      containerd runc containernetworking-plugins iptables conntrack socat logrotate)
+      containerd runc containernetworking-plugins iptables conntrack socat logrotate curl iproute2)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
