@@ -195,3 +195,12 @@ test('start: --port (native input), --metrics-port, --log-format text, --log-lev
   assert.equal(noNative.code, 2);
   assert.match(noNative.err, /--port: the configuration has 0 zmq-router \(native\) inputs/);
 });
+
+test('send prints no progress line when stderr is not a terminal', { timeout: 90_000 }, async (t) => {
+  const c = await startCollector({ pipeline: { ackMode: 'received' } });
+  t.after(() => cleanup(c));
+  const piped = spawnSync('bash', ['-c', `(seq 1 1100; sleep 1.2; seq 1101 2200) | ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} send --endpoint ${c.endpoints.native[0]}`], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(piped.status, 0, piped.stderr);
+  assert.match(piped.stderr, /2200 records acknowledged/);
+  assert.doesNotMatch(piped.stderr, /records\/s|\x1b/);
+});
