@@ -44,7 +44,7 @@ export async function startCollector(config: Record<string, unknown> = {}, opts:
     configFile: join(dir, 'config.yaml'),
     command: opts.cgroup ? ['/bin/sh', '-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', opts.cgroup, ...cli] : cli,
     env: { ...process.env, ...opts.env },
-    readyTimeoutMs: opts.readyTimeoutMs ?? 30_000,
+    readyTimeoutMs: opts.readyTimeoutMs ?? 60_000,
   });
   const dataDir = (cfg.sinks as { path?: string }[])[0]?.path ?? join(dir, 'out');
   return Object.assign(c, {
