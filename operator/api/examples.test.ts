@@ -5,9 +5,13 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { validateSpec, describeErrors } from './validate.js';
 import { repoRoot } from '../generate.js';
+import { exampleDocuments, exampleLogServer } from '../../test/helpers/example.js';
 
-test('examples/logserver.yaml is a valid LogServer', () => {
-  const doc = parse(readFileSync(join(repoRoot(), 'examples/logserver.yaml'), 'utf8'));
+test('examples/logserver.yaml is its Namespace and a valid LogServer in it', () => {
+  const docs = exampleDocuments();
+  assert.deepEqual(docs.map((d) => d.kind), ['Namespace', 'LogServer']);
+  const doc = exampleLogServer();
+  assert.equal(doc.metadata.namespace, docs[0].metadata.name, 'the LogServer is in the Namespace the file creates');
   assert.equal(doc.apiVersion, 'logging.zlog.dev/v1alpha1');
   assert.equal(doc.kind, 'LogServer');
   const r = validateSpec(doc.spec);

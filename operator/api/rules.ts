@@ -59,18 +59,6 @@ export const specRules: readonly SpecRule[] = [
     holds: (s) => s.storage.type !== 'persistentVolumeClaim' || s.storage.persistentVolumeClaim !== undefined,
   },
   {
-    field: 'storage.persistentVolumeClaim.accessModes',
-    message: 'replicas > 1 share one PersistentVolumeClaim: storage.persistentVolumeClaim.accessModes must include ReadWriteMany',
-    cel:
-      "!has(self.storage) || !has(self.storage.type) || self.storage.type != 'persistentVolumeClaim' || !has(self.replicas) || self.replicas <= 1 || " +
-      "(has(self.storage.persistentVolumeClaim) && has(self.storage.persistentVolumeClaim.accessModes) && " +
-      "'ReadWriteMany' in self.storage.persistentVolumeClaim.accessModes)",
-    holds: (s) =>
-      s.storage.type !== 'persistentVolumeClaim' ||
-      s.replicas <= 1 ||
-      (s.storage.persistentVolumeClaim?.accessModes ?? []).includes('ReadWriteMany'),
-  },
-  {
     field: 'pipeline.batch.maxBytes',
     message: 'pipeline.batch.maxBytes must not exceed pipeline.queue.maxBytes',
     cel: '!has(self.pipeline) || !has(self.pipeline.batch) || !has(self.pipeline.queue) || !has(self.pipeline.batch.maxBytes) || !has(self.pipeline.queue.maxBytes) || self.pipeline.batch.maxBytes <= self.pipeline.queue.maxBytes',

@@ -188,7 +188,8 @@ export const logServerSpecSchema = {
           type: 'string',
           enum: ['emptyDir', 'persistentVolumeClaim'],
           default: 'emptyDir',
-          description: 'emptyDir (lost with the pod) or persistentVolumeClaim (one claim named <name>-data).',
+          description:
+            'emptyDir (lost with the pod; the collectors run as a Deployment) or persistentVolumeClaim (the collectors run as a StatefulSet and every replica owns a claim, data-<name>-<ordinal>, kept across restarts and upgrades).',
         },
         emptyDir: {
           type: 'object',
@@ -203,15 +204,27 @@ export const logServerSpecSchema = {
           type: 'object',
           additionalProperties: false,
           required: ['size'],
-          description: 'The claim created when storage.type is persistentVolumeClaim.',
+          description:
+            'The claim every replica gets when storage.type is persistentVolumeClaim (a StatefulSet volumeClaimTemplate; immutable once the StatefulSet exists).',
           properties: {
-            size: { ...quantity, description: 'Requested storage (quantity, such as 10Gi).' },
-            storageClassName: { type: 'string', description: 'StorageClass of the claim; unset uses the cluster default.' },
+            size: { ...quantity, description: 'Requested storage per replica (quantity, such as 10Gi).' },
+            storageClassName: { type: 'string', description: 'StorageClass of the claims; unset uses the cluster default.' },
             accessModes: {
               type: 'array',
               maxItems: 3,
-              description: 'Access modes of the claim (default ReadWriteOnce); replicas > 1 need ReadWriteMany.',
+              description: 'Access modes of each claim (default ReadWriteOnce: every replica has its own).',
               items: { type: 'string', enum: ['ReadWriteOnce', 'ReadWriteMany', 'ReadWriteOncePod'] },
+            },
+            retentionPolicy: {
+              type: 'object',
+              additionalProperties: false,
+              default: {},
+              description:
+                'What happens to the claims (and the files on them) when replicas are scaled away or the LogServer is deleted: the StatefulSet persistentVolumeClaimRetentionPolicy. Retain keeps them (a replica that comes back reuses its claim); Delete removes them.',
+              properties: {
+                whenScaled: { type: 'string', enum: ['Retain', 'Delete'], default: 'Retain', description: 'Claims of replicas removed by a scale-down.' },
+                whenDeleted: { type: 'string', enum: ['Retain', 'Delete'], default: 'Retain', description: 'Every claim, when the LogServer is deleted.' },
+              },
             },
           },
         },
@@ -404,6 +417,7 @@ export const logServerStatusSchema = {
     selector: { type: 'string', description: 'Label selector of the pods (for the scale subresource).' },
     endpoint: { type: 'string', description: 'Client endpoint: tcp://<service>.<namespace>.svc:<first input port>.' },
     configHash: { type: 'string', description: 'Hash of the rendered collector configuration the pods run.' },
+    storage: { type: 'string', description: "Where the pods' files live (each replica's claim, or emptyDir) and whether they are kept on scale-down and deletion." },
   },
 } as const;
 

@@ -45,7 +45,6 @@ test('cross-field rules report their field', () => {
     [{ metricsPort: 5555 }, 'spec.metricsPort'],
     [{ inputs: [{ name: 'a', type: 'zmq-pull', port: 1, topics: ['x'] }] }, 'spec.inputs'],
     [{ storage: { type: 'persistentVolumeClaim' } }, 'spec.storage.persistentVolumeClaim'],
-    [{ replicas: 2, storage: { type: 'persistentVolumeClaim', persistentVolumeClaim: { size: '1Gi' } } }, 'spec.storage.persistentVolumeClaim.accessModes'],
     [{ pipeline: { queue: { maxBytes: 65536 }, batch: { maxBytes: 65537 } } }, 'spec.pipeline.batch.maxBytes'],
     [{ pipeline: { queue: { maxRecords: 1000 }, batch: { maxRecords: 1001 } } }, 'spec.pipeline.batch.maxRecords'],
     [{ resources: { limits: { memory: '64Mi' } }, pipeline: { queue: { maxBytes: 64 * 2 ** 20 } } }, 'spec.pipeline.queue.maxBytes'],

@@ -110,9 +110,10 @@ export class Controller {
         { add: onChild, update: (old, n) => (onChild(old), onChild(n)), delete: onChild },
         informerOpts(k.kind),
       );
-    for (const k of CHILD_KINDS) if (!k.optional) this.children.set(k.kind, this.childInformer(k));
+    // One informer per kind: the table may list a kind twice under two names (the client and headless Service).
+    for (const k of CHILD_KINDS) if (!k.optional && !this.children.has(k.kind)) this.children.set(k.kind, this.childInformer(k));
     for (const k of CHILD_KINDS) {
-      if (k.optional) continue;
+      if (k.optional || this.names.has(k.kind)) continue;
       const ref = { apiVersion: k.apiVersion, kind: k.kind, plural: k.plural, namespace: o.namespace };
       this.names.set(k.kind, new Informer<KubeObject>(o.kube, ref, {}, { ...informerOpts(k.kind), labelSelector: undefined, metadataOnly: true }));
     }

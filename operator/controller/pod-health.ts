@@ -23,6 +23,18 @@ export interface PodView extends KubeObject {
 export interface UnreadyPod {
   pod: string;
   reason: string;
+  /** Set when the scheduler cannot place the pod (PodScheduled=False): the scheduler's message. */
+  unschedulable?: string;
+}
+
+/**
+ * The scheduler's reason a pod has no node ("0/1 nodes are available: pod has unbound immediate
+ * PersistentVolumeClaims..."), from its PodScheduled condition (reason Unschedulable or SchedulingGated).
+ */
+export function unschedulableMessage(p: PodView): string | undefined {
+  const c = p.status?.conditions?.find((x) => x.type === 'PodScheduled');
+  if (!c || c.status !== 'False') return undefined;
+  return c.message || c.reason || 'not scheduled';
 }
 
 /** Pods whose Ready condition is not True, by name (the order in the status is stable). */
@@ -107,8 +119,13 @@ export class PodHealth {
       { apiVersion: 'v1', kind: 'Pod', plural: 'pods', namespace: o.namespace },
       {
         // A pod that became ready (or went away) takes its stale answer with it.
-        update: (_old, p) => {
+        update: (old, p) => {
           if (unreadyPods([p]).length === 0) forget(p);
+          // The scheduler gave up on the pod (or placed it after all): news for the LogServer's Degraded condition.
+          else if (unschedulableMessage(old) !== unschedulableMessage(p)) this.changed(p);
+        },
+        add: (p) => {
+          if (unschedulableMessage(p) !== undefined) this.changed(p);
         },
         delete: forget,
       },
@@ -137,7 +154,9 @@ export class PodHealth {
   /** The unready pods of LogServer `namespace/name` (up to MAX_PODS) and why, from memory: no request. */
   unready(namespace: string, name: string): { pods: UnreadyPod[]; total: number } {
     const unready = unreadyPods(this.podsOf(namespace, name));
-    const pods = unready.slice(0, MAX_PODS).map((p) => {
+    const pods = unready.slice(0, MAX_PODS).map((p): UnreadyPod => {
+      const unschedulable = unschedulableMessage(p);
+      if (unschedulable !== undefined) return { pod: p.metadata.name, reason: `cannot be scheduled: ${unschedulable}`, unschedulable };
       const a = this.answers.get(objectKey(p));
       return { pod: p.metadata.name, reason: a && a.uid === p.metadata.uid ? a.reason : conditionReason(p) };
     });

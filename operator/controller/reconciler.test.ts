@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { ApiError, type KubeObject, type ObjectRef, type Resource } from './kube.js';
-import { Reconciler, type EventSink, type ReconcileKube } from './reconciler.js';
+import { Reconciler, type EventSink, type ReconcileKube, type ReconcileDeps } from './reconciler.js';
 import type { ChildKind, ChildRef } from '../manifests/children.js';
 import type { LogServer } from '../api/types.js';
 
@@ -72,7 +72,7 @@ function logServer(spec: unknown = {}, status?: unknown): LogServer {
   } as LogServer;
 }
 
-function setup(opts: { smServed?: boolean; cache?: (ref: ChildRef) => KubeObject | undefined; holderOf?: (ref: ChildRef) => KubeObject | null | undefined } = {}) {
+function setup(opts: { smServed?: boolean; cache?: (ref: ChildRef) => KubeObject | undefined; holderOf?: (ref: ChildRef) => KubeObject | null | undefined; unready?: ReconcileDeps['unready'] } = {}) {
   const kube = new FakeKube();
   const events = new Events();
   const r = new Reconciler({
@@ -81,6 +81,7 @@ function setup(opts: { smServed?: boolean; cache?: (ref: ChildRef) => KubeObject
     apiAvailable: (k: ChildKind) => !k.optional || opts.smServed === true,
     cachedChild: (ref) => (opts.cache ? opts.cache(ref) : kube.objects.get(`${ref.kind}/${ref.namespace}/${ref.name}`)),
     holderOf: opts.holderOf,
+    ...(opts.unready ? { unready: opts.unready } : {}),
   });
   return { kube, events, r };
 }
@@ -269,4 +270,23 @@ test('CURVE: the server key Secret item is hashed onto the pod template; a new k
   await r.reconcile(logServer({}), log);
   assert.equal(template()[ANN], undefined);
   assert.equal(kube.calls.filter((c) => c.kind === 'Secret').length, before);
+});
+
+test('per-replica storage: headless Service and StatefulSet; a pod no node can take makes the LogServer Degraded at once', async () => {
+  const message = '0/1 nodes are available: 1 node(s) didn\'t find available persistent volumes to bind.';
+  const { kube, r } = setup({
+    unready: () => ({ pods: [{ pod: 'web-0', reason: `cannot be scheduled: ${message}`, unschedulable: message }], total: 1 }),
+  });
+  const statuses = captureStatus(kube);
+  // The fake reports no status for a StatefulSet: 0 of 2 ready, as while its pods are Pending.
+  const spec = { replicas: 2, storage: { type: 'persistentVolumeClaim', persistentVolumeClaim: { size: '1Gi' } } };
+  assert.equal(await r.reconcile(logServer(spec), log), 'success');
+  assert.ok(kube.applied().includes('StatefulSet') && !kube.applied().includes('Deployment'));
+  assert.ok(kube.calls.some((c) => c.op === 'apply' && c.kind === 'Service' && c.name === 'web-headless'));
+  const degraded = cond(statuses.at(-1), 'Degraded');
+  assert.equal(degraded?.status, 'True');
+  assert.equal(degraded?.reason, 'Unschedulable');
+  assert.equal(degraded?.message, `pod web-0 cannot be scheduled: ${message}`);
+  assert.match(cond(statuses.at(-1), 'Ready')?.message ?? '', /pod web-0 not ready: cannot be scheduled/);
+  assert.match(String(statuses.at(-1)?.storage), /data-web-0 \.\. data-web-1\); claims are kept on scale-down/);
 });

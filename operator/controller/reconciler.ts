@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Condition, LogServer, LogServerSpec, LogServerStatus } from '../api/types.js';
 import { describeErrors, validateSpec } from '../api/validate.js';
 import { INSTANCE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, selectorString, type Owner } from '../manifests/common.js';
+import { describeStorage } from '../manifests/statefulset.js';
 import { CHILD_KINDS, childRef, desiredState, optionalCondition, type ChildKind, type ChildRef, type DesiredChild, type WorkloadView } from '../manifests/children.js';
 import { LOGSERVER_RESOURCE } from '../api/schema.js';
 import { type KubeObject, type ObjectRef, type Resource, isStatus } from './kube.js';
@@ -172,6 +173,7 @@ export class Reconciler {
       selector: selectorString(owner),
       endpoint: desired.endpoint,
       configHash: desired.configHash,
+      storage: describeStorage(owner, spec),
     };
     await this.writeStatus(ls, status, log);
     return 'success';
@@ -200,6 +202,13 @@ export class Reconciler {
     if (!ready || ready.status !== 'False' || !this.deps.unready) return;
     const { pods, total } = this.deps.unready(owner.namespace, owner.name);
     if (pods.length) ready.message = `${ready.message}; ${describeUnready(pods, total)}`;
+    // A pod that no node can take (no node fits, a claim that cannot bind) does not wait out a progress
+    // deadline: the LogServer is Degraded now, in the scheduler's words.
+    const stuck = pods.find((p) => p.unschedulable !== undefined);
+    const degraded = workload.find((c) => c.type === 'Degraded');
+    if (stuck && degraded && degraded.status !== 'True') {
+      Object.assign(degraded, { status: 'True', reason: 'Unschedulable', message: `pod ${stuck.pod} cannot be scheduled: ${stuck.unschedulable}` });
+    }
   }
 
   /**

@@ -11,10 +11,10 @@ import { buildDeployment } from './deployment.js';
 import { buildHorizontalPodAutoscaler, wantsHorizontalPodAutoscaler } from './hpa.js';
 import { buildNetworkPolicy, wantsNetworkPolicy } from './networkpolicy.js';
 import { buildPodDisruptionBudget, wantsPodDisruptionBudget } from './pdb.js';
-import { buildPersistentVolumeClaim, wantsPersistentVolumeClaim } from './pvc.js';
-import { buildService, clientEndpoint } from './service.js';
+import { buildHeadlessService, buildService, clientEndpoint } from './service.js';
 import { buildServiceAccount } from './serviceaccount.js';
 import { SERVICE_MONITOR_API_VERSION, buildServiceMonitor } from './servicemonitor.js';
+import { buildStatefulSet, wantsStatefulSet } from './statefulset.js';
 
 export interface ChildObject {
   apiVersion: string;
@@ -90,6 +90,12 @@ const READ_AND_APPLY: readonly Verb[] = ['get', 'list', 'watch', 'create', 'patc
 const READ_APPLY_AND_PRUNE: readonly Verb[] = [...READ_AND_APPLY, 'delete'];
 const always = () => true;
 
+/** Deployment and StatefulSet report a rollout in the same status fields. */
+function workloadView(applied: ChildObject): WorkloadView {
+  const d = applied as ChildObject & { metadata: { generation?: number }; status?: WorkloadView['status'] };
+  return { generation: d.metadata.generation, status: d.status };
+}
+
 /** Every kind the operator creates. Order is the order of the lists derived from it (RBAC rules, docs). */
 export const CHILD_KINDS: readonly ChildKind[] = [
   {
@@ -118,18 +124,6 @@ export const CHILD_KINDS: readonly ChildKind[] = [
   },
   {
     apiVersion: 'v1',
-    kind: 'PersistentVolumeClaim',
-    plural: 'persistentvolumeclaims',
-    verbs: READ_APPLY_AND_PRUNE,
-    optional: false,
-    wave: 0,
-    model: { module: 'kubernetes-models/v1', export: 'PersistentVolumeClaim' },
-    name: childNames.pvc,
-    wants: wantsPersistentVolumeClaim,
-    build: ({ owner, spec }) => buildPersistentVolumeClaim(owner, spec),
-  },
-  {
-    apiVersion: 'v1',
     kind: 'Service',
     plural: 'services',
     verbs: READ_AND_APPLY,
@@ -141,20 +135,47 @@ export const CHILD_KINDS: readonly ChildKind[] = [
     build: ({ owner, spec }) => buildService(owner, spec),
   },
   {
+    // Per-replica storage: the headless Service that governs the StatefulSet (a pod DNS name per replica).
+    apiVersion: 'v1',
+    kind: 'Service',
+    plural: 'services',
+    verbs: READ_APPLY_AND_PRUNE,
+    optional: false,
+    wave: 0,
+    model: { module: 'kubernetes-models/v1', export: 'Service' },
+    name: childNames.headless,
+    wants: wantsStatefulSet,
+    build: ({ owner, spec }) => buildHeadlessService(owner, spec),
+  },
+  {
+    // emptyDir storage: nothing per pod to keep, so a Deployment, whose surge rollout keeps every replica serving.
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     plural: 'deployments',
-    verbs: READ_AND_APPLY,
+    verbs: READ_APPLY_AND_PRUNE,
     optional: false,
     wave: 1,
     model: { module: 'kubernetes-models/apps/v1', export: 'Deployment' },
     name: childNames.workload,
-    wants: always,
+    wants: (spec) => !wantsStatefulSet(spec),
     build: ({ owner, spec, configHash, serverKeyHash }) => buildDeployment(owner, spec, configHash, serverKeyHash),
-    workload: (applied) => {
-      const d = applied as ChildObject & { metadata: { generation?: number }; status?: WorkloadView['status'] };
-      return { generation: d.metadata.generation, status: d.status };
-    },
+    workload: workloadView,
+  },
+  {
+    // persistentVolumeClaim storage: every replica owns a claim and a stable name. The claims themselves are the
+    // StatefulSet controller's (created from volumeClaimTemplates, kept or deleted by its retention policy): the
+    // operator never creates or deletes one.
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    plural: 'statefulsets',
+    verbs: READ_APPLY_AND_PRUNE,
+    optional: false,
+    wave: 1,
+    model: { module: 'kubernetes-models/apps/v1', export: 'StatefulSet' },
+    name: childNames.workload,
+    wants: wantsStatefulSet,
+    build: ({ owner, spec, configHash, serverKeyHash }) => buildStatefulSet(owner, spec, configHash, serverKeyHash),
+    workload: workloadView,
   },
   {
     apiVersion: 'policy/v1',

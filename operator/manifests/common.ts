@@ -22,6 +22,8 @@ export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const INSTANCE_LABEL = 'app.kubernetes.io/instance';
 export const CONFIG_HASH_ANNOTATION = 'logging.zlog.dev/config-hash';
 export const METRICS_PORT_NAME = 'metrics';
+/** On the headless Service only (the ServiceMonitor selects Services without it). */
+export const HEADLESS_LABEL = 'logging.zlog.dev/headless';
 
 /** Labels that select the pods of one LogServer (immutable in a Deployment: never add to these). */
 export function selectorLabels(owner: Owner): Record<string, string> {
@@ -53,7 +55,7 @@ export function childMeta(owner: Owner, name: string, extraLabels?: Record<strin
 
 export const childNames = {
   configMap: (o: Owner) => `${o.name}-config`,
-  pvc: (o: Owner) => `${o.name}-data`,
+  headless: (o: Owner) => `${o.name}-headless`,
   workload: (o: Owner) => o.name,
 };
 

@@ -40,11 +40,11 @@ test('the grace period stays above any drain timeout', () => {
   }
 });
 
-test('scheduling, env, annotations, resources and a PVC are passed to the pod', () => {
+test('scheduling, env, annotations and resources are passed to the pod; emptyDir data mounted whole', () => {
   const spec = specOf({
     replicas: 2,
     resources: { limits: { memory: '1Gi', cpu: 2 } },
-    storage: { type: 'persistentVolumeClaim', persistentVolumeClaim: { size: '5Gi', accessModes: ['ReadWriteMany'] } },
+    storage: { type: 'emptyDir', emptyDir: { sizeLimit: '2Gi' } },
     scheduling: {
       nodeSelector: { disk: 'ssd' },
       tolerations: [{ key: 'logs', operator: 'Exists', effect: 'NoSchedule' }],
@@ -61,7 +61,8 @@ test('scheduling, env, annotations, resources and a PVC are passed to the pod', 
   assert.deepEqual(pod?.topologySpreadConstraints?.[0].labelSelector?.matchLabels, d.spec?.selector.matchLabels);
   assert.deepEqual(pod?.containers[0].resources?.limits, { memory: '1Gi', cpu: '2' });
   assert.equal(pod?.containers[0].env?.at(-1)?.name, 'A');
-  assert.equal(pod?.volumes?.find((v) => v.name === 'data')?.persistentVolumeClaim?.claimName, 'demo-data');
+  assert.equal(pod?.volumes?.find((v) => v.name === 'data')?.emptyDir?.sizeLimit, '2Gi');
+  assert.deepEqual(pod?.containers[0].volumeMounts?.find((m) => m.name === 'data'), { name: 'data', mountPath: '/var/lib/zlog' });
   assert.equal(d.spec?.template.metadata?.annotations?.['x/y'], 'z');
 });
 

@@ -1,7 +1,8 @@
-// The collector Deployment: rolls one extra pod at a time and never goes below the wanted replicas
+// The collector pod template, and the Deployment that runs it with emptyDir storage (statefulset.ts runs it with a
+// claim per replica). The Deployment rolls one extra pod at a time and never goes below the wanted replicas
 // (maxUnavailable 0), drains a stopping pod through its preStop hook before SIGTERM, and restarts pods when
 // the rendered config changes (config-hash annotation on the template).
-import type { V1Deployment, V1EnvVar, V1PodSecurityContext, V1SecurityContext, V1TopologySpreadConstraint, V1Volume } from '@kubernetes/client-node';
+import type { V1Deployment, V1EnvVar, V1PodTemplateSpec, V1PodSecurityContext, V1SecurityContext, V1TopologySpreadConstraint, V1Volume } from '@kubernetes/client-node';
 import { ADMIN_PORT } from '../../collector/config/schema.js';
 import { CURVE_CLIENTS_DIR, CURVE_SERVER_DIR, CURVE_SERVER_SECRET_KEY, CONFIG_DIR, CONFIG_FILE, DATA_DIR } from '../api/collector-config.js';
 import type { LogServerSpec } from '../api/types.js';
@@ -53,18 +54,40 @@ export function buildDeployment(
   configHash: string,
   serverKeyHash?: string,
 ): Built<V1Deployment, 'apps/v1', 'Deployment'> {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: childMeta(owner, childNames.workload(owner)),
+    spec: {
+      replicas: spec.replicas,
+      selector: { matchLabels: selectorLabels(owner) },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      template: collectorPodTemplate(owner, spec, configHash, serverKeyHash),
+    },
+  };
+}
+
+/**
+ * The collector pod. Its data volume is `data`: an emptyDir here, or (storage.type persistentVolumeClaim) the
+ * StatefulSet's per-replica claim of that name, mounted at the pod's own subdirectory ($(POD_NAME)) so the files
+ * on a volume carry the name of the pod that wrote them and no two pods ever share one.
+ */
+export function collectorPodTemplate(owner: Owner, spec: LogServerSpec, configHash: string, serverKeyHash?: string): V1PodTemplateSpec {
   const name = childNames.workload(owner);
+  const perReplicaClaim = spec.storage.type === 'persistentVolumeClaim';
   const volumes: V1Volume[] = [
     { name: 'config', configMap: { name: childNames.configMap(owner), items: [{ key: CONFIG_FILE, path: CONFIG_FILE }] } },
-    spec.storage.type === 'persistentVolumeClaim'
-      ? { name: 'data', persistentVolumeClaim: { claimName: childNames.pvc(owner) } }
-      : {
-          name: 'data',
-          emptyDir: {
-            ...(spec.storage.emptyDir?.sizeLimit !== undefined ? { sizeLimit: String(spec.storage.emptyDir.sizeLimit) } : {}),
-            ...(spec.storage.emptyDir?.medium ? { medium: spec.storage.emptyDir.medium } : {}),
+    ...(perReplicaClaim
+      ? []
+      : [
+          {
+            name: 'data',
+            emptyDir: {
+              ...(spec.storage.emptyDir?.sizeLimit !== undefined ? { sizeLimit: String(spec.storage.emptyDir.sizeLimit) } : {}),
+              ...(spec.storage.emptyDir?.medium ? { medium: spec.storage.emptyDir.medium } : {}),
+            },
           },
-        },
+        ]),
     // readOnlyRootFilesystem: node and the collector still want a writable /tmp.
     { name: 'tmp', emptyDir: {} },
   ];
@@ -73,80 +96,70 @@ export function buildDeployment(
   const quantities = (m?: Record<string, number | string>) =>
     m ? Object.fromEntries(Object.entries(m).map(([k, v]) => [k, String(v)])) : undefined;
   return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: childMeta(owner, name),
-    spec: {
-      replicas: spec.replicas,
-      selector: { matchLabels: selectorLabels(owner) },
-      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
-      template: {
-        metadata: {
-          labels: { ...spec.podLabels, ...commonLabels(owner) },
-          annotations: {
-            ...spec.podAnnotations,
-            [CONFIG_HASH_ANNOTATION]: configHash,
-            ...(serverKeyHash !== undefined && spec.security.curve ? { [SERVER_KEY_HASH_ANNOTATION]: serverKeyHash } : {}),
-          },
-        },
-        spec: {
-          serviceAccountName: name,
-          automountServiceAccountToken: false,
-          terminationGracePeriodSeconds: spec.drainTimeoutSeconds + TERMINATION_GRACE_MARGIN_SECONDS,
-          securityContext: { ...RESTRICTED_POD_SECURITY_CONTEXT, ...spec.podSecurityContext } as V1PodSecurityContext,
-          ...(spec.imagePullSecrets ? { imagePullSecrets: spec.imagePullSecrets.map((n) => ({ name: n })) } : {}),
-          ...(sched.nodeSelector ? { nodeSelector: { ...sched.nodeSelector } } : {}),
-          ...(sched.tolerations ? { tolerations: sched.tolerations.map((t) => ({ ...t })) } : {}),
-          ...(sched.affinity ? { affinity: structuredClone(sched.affinity) } : {}),
-          ...(sched.priorityClassName ? { priorityClassName: sched.priorityClassName } : {}),
-          ...(sched.topologySpreadConstraints
-            ? {
-                topologySpreadConstraints: sched.topologySpreadConstraints.map((c) => ({
-                  labelSelector: { matchLabels: selectorLabels(owner) },
-                  ...structuredClone(c),
-                })) as V1TopologySpreadConstraint[],
-              }
-            : {}),
-          containers: [
-            {
-              name: 'collector',
-              image: spec.image,
-              imagePullPolicy: spec.imagePullPolicy,
-              args: ['start', '--config', `${CONFIG_DIR}/${CONFIG_FILE}`],
-              ports: [
-                ...spec.inputs.map((i) => ({ name: i.name, containerPort: i.port, protocol: 'TCP' })),
-                { name: METRICS_PORT_NAME, containerPort: spec.metricsPort, protocol: 'TCP' },
-              ],
-              env: [
-                { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-                ...(spec.env ?? []).map((e) => structuredClone(e) as V1EnvVar),
-              ],
-              resources: {
-                ...(spec.resources.requests ? { requests: quantities(spec.resources.requests) } : {}),
-                ...(spec.resources.limits ? { limits: quantities(spec.resources.limits) } : {}),
-              },
-              livenessProbe: probes.liveness,
-              readinessProbe: probes.readiness,
-              lifecycle: {
-                preStop: { exec: { command: ['node', '-e', preStopScript(ADMIN_PORT, spec.drainTimeoutSeconds)] } },
-              },
-              securityContext: { ...RESTRICTED_CONTAINER_SECURITY_CONTEXT, ...spec.containerSecurityContext } as V1SecurityContext,
-              volumeMounts: [
-                { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
-                { name: 'data', mountPath: DATA_DIR },
-                { name: 'tmp', mountPath: '/tmp' },
-                ...(spec.security.curve
-                  ? [
-                      { name: 'curve-server', mountPath: CURVE_SERVER_DIR, readOnly: true },
-                      { name: 'curve-clients', mountPath: CURVE_CLIENTS_DIR, readOnly: true },
-                    ]
-                  : []),
-              ],
-            },
-          ],
-          volumes: [...volumes, ...curveVolumes(spec)],
-        },
+    metadata: {
+      labels: { ...spec.podLabels, ...commonLabels(owner) },
+      annotations: {
+        ...spec.podAnnotations,
+        [CONFIG_HASH_ANNOTATION]: configHash,
+        ...(serverKeyHash !== undefined && spec.security.curve ? { [SERVER_KEY_HASH_ANNOTATION]: serverKeyHash } : {}),
       },
+    },
+    spec: {
+      serviceAccountName: name,
+      automountServiceAccountToken: false,
+      terminationGracePeriodSeconds: spec.drainTimeoutSeconds + TERMINATION_GRACE_MARGIN_SECONDS,
+      securityContext: { ...RESTRICTED_POD_SECURITY_CONTEXT, ...spec.podSecurityContext } as V1PodSecurityContext,
+      ...(spec.imagePullSecrets ? { imagePullSecrets: spec.imagePullSecrets.map((n) => ({ name: n })) } : {}),
+      ...(sched.nodeSelector ? { nodeSelector: { ...sched.nodeSelector } } : {}),
+      ...(sched.tolerations ? { tolerations: sched.tolerations.map((t) => ({ ...t })) } : {}),
+      ...(sched.affinity ? { affinity: structuredClone(sched.affinity) } : {}),
+      ...(sched.priorityClassName ? { priorityClassName: sched.priorityClassName } : {}),
+      ...(sched.topologySpreadConstraints
+        ? {
+            topologySpreadConstraints: sched.topologySpreadConstraints.map((c) => ({
+              labelSelector: { matchLabels: selectorLabels(owner) },
+              ...structuredClone(c),
+            })) as V1TopologySpreadConstraint[],
+          }
+        : {}),
+      containers: [
+        {
+          name: 'collector',
+          image: spec.image,
+          imagePullPolicy: spec.imagePullPolicy,
+          args: ['start', '--config', `${CONFIG_DIR}/${CONFIG_FILE}`],
+          ports: [
+            ...spec.inputs.map((i) => ({ name: i.name, containerPort: i.port, protocol: 'TCP' })),
+            { name: METRICS_PORT_NAME, containerPort: spec.metricsPort, protocol: 'TCP' },
+          ],
+          env: [
+            { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+            ...(spec.env ?? []).map((e) => structuredClone(e) as V1EnvVar),
+          ],
+          resources: {
+            ...(spec.resources.requests ? { requests: quantities(spec.resources.requests) } : {}),
+            ...(spec.resources.limits ? { limits: quantities(spec.resources.limits) } : {}),
+          },
+          livenessProbe: probes.liveness,
+          readinessProbe: probes.readiness,
+          lifecycle: {
+            preStop: { exec: { command: ['node', '-e', preStopScript(ADMIN_PORT, spec.drainTimeoutSeconds)] } },
+          },
+          securityContext: { ...RESTRICTED_CONTAINER_SECURITY_CONTEXT, ...spec.containerSecurityContext } as V1SecurityContext,
+          volumeMounts: [
+            { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+            perReplicaClaim ? { name: 'data', mountPath: DATA_DIR, subPathExpr: '$(POD_NAME)' } : { name: 'data', mountPath: DATA_DIR },
+            { name: 'tmp', mountPath: '/tmp' },
+            ...(spec.security.curve
+              ? [
+                  { name: 'curve-server', mountPath: CURVE_SERVER_DIR, readOnly: true },
+                  { name: 'curve-clients', mountPath: CURVE_CLIENTS_DIR, readOnly: true },
+                ]
+              : []),
+          ],
+        },
+      ],
+      volumes: [...volumes, ...curveVolumes(spec)],
     },
   };
 }

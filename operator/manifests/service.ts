@@ -1,7 +1,8 @@
-// Service exposing every ZeroMQ input and the metrics port, by name.
+// The Service exposing every ZeroMQ input and the metrics port by name, for clients that do not care which pod
+// they reach; and, with per-replica storage, the headless Service that gives each pod its own DNS name.
 import type { V1Service } from '@kubernetes/client-node';
 import type { LogServerSpec } from '../api/types.js';
-import { METRICS_PORT_NAME, childMeta, childNames, selectorLabels, type Built, type Owner } from './common.js';
+import { HEADLESS_LABEL, METRICS_PORT_NAME, childMeta, childNames, selectorLabels, type Built, type Owner } from './common.js';
 
 export function buildService(owner: Owner, spec: LogServerSpec): Built<V1Service, 'v1', 'Service'> {
   const meta = childMeta(owner, childNames.workload(owner));
@@ -12,10 +13,32 @@ export function buildService(owner: Owner, spec: LogServerSpec): Built<V1Service
     spec: {
       type: spec.service.type,
       selector: selectorLabels(owner),
-      ports: [
-        ...spec.inputs.map((i) => ({ name: i.name, port: i.port, targetPort: i.name, protocol: 'TCP' })),
-        { name: METRICS_PORT_NAME, port: spec.metricsPort, targetPort: METRICS_PORT_NAME, protocol: 'TCP' },
-      ],
+      ports: servicePorts(spec),
+    },
+  };
+}
+
+function servicePorts(spec: LogServerSpec) {
+  return [
+    ...spec.inputs.map((i) => ({ name: i.name, port: i.port, targetPort: i.name, protocol: 'TCP' })),
+    { name: METRICS_PORT_NAME, port: spec.metricsPort, targetPort: METRICS_PORT_NAME, protocol: 'TCP' },
+  ];
+}
+
+/**
+ * The StatefulSet's governing Service (clusterIP None): <pod>.<name>-headless.<namespace>.svc names one replica,
+ * for a client that wants a given pod. Only ready pods are published, as for the client Service. Labelled so the
+ * ServiceMonitor, which scrapes through the client Service, does not scrape every pod twice.
+ */
+export function buildHeadlessService(owner: Owner, spec: LogServerSpec): Built<V1Service, 'v1', 'Service'> {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: childMeta(owner, childNames.headless(owner), { [HEADLESS_LABEL]: 'true' }),
+    spec: {
+      clusterIP: 'None',
+      selector: selectorLabels(owner),
+      ports: servicePorts(spec),
     },
   };
 }

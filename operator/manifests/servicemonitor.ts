@@ -1,6 +1,6 @@
 // prometheus-operator ServiceMonitor scraping the metrics port. Its CRD may be absent: the reconciler decides.
 import type { LogServerSpec } from '../api/types.js';
-import { METRICS_PORT_NAME, childMeta, childNames, selectorLabels, type ChildMeta, type Owner } from './common.js';
+import { HEADLESS_LABEL, METRICS_PORT_NAME, childMeta, childNames, selectorLabels, type ChildMeta, type Owner } from './common.js';
 
 export const SERVICE_MONITOR_API_VERSION = 'monitoring.coreos.com/v1';
 
@@ -9,7 +9,7 @@ export interface ServiceMonitor {
   kind: 'ServiceMonitor';
   metadata: ChildMeta;
   spec: {
-    selector: { matchLabels: Record<string, string> };
+    selector: { matchLabels: Record<string, string>; matchExpressions: Array<{ key: string; operator: 'DoesNotExist' }> };
     namespaceSelector: { matchNames: string[] };
     endpoints: Array<{ port: string; path: string; interval: string; scheme: 'http' }>;
   };
@@ -22,7 +22,7 @@ export function buildServiceMonitor(owner: Owner, spec: LogServerSpec): ServiceM
     kind: 'ServiceMonitor',
     metadata: childMeta(owner, childNames.workload(owner), sm.labels),
     spec: {
-      selector: { matchLabels: selectorLabels(owner) },
+      selector: { matchLabels: selectorLabels(owner), matchExpressions: [{ key: HEADLESS_LABEL, operator: 'DoesNotExist' }] },
       namespaceSelector: { matchNames: [owner.namespace] },
       endpoints: [{ port: METRICS_PORT_NAME, path: '/metrics', interval: sm.interval, scheme: 'http' }],
     },

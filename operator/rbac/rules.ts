@@ -3,7 +3,10 @@
 // operator only ever touches in its own namespace (operator/rbac/leader-election-role.yaml, a namespaced Role).
 // The child-kind rules come from the table of child kinds, so a new child kind brings its permissions along.
 import { GROUP, PLURAL } from '../api/schema.js';
-import { CHILD_KINDS, type ChildKind } from '../manifests/children.js';
+import { CHILD_KINDS, type ChildKind, type Verb } from '../manifests/children.js';
+
+/** Verbs in the order rules list them (the order of ChildKind.verbs). */
+const ALL_VERBS: readonly Verb[] = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
 
 export interface PolicyRule {
   apiGroups: string[];
@@ -17,15 +20,25 @@ export function groupOf(apiVersion: string): string {
   return i < 0 ? '' : apiVersion.slice(0, i);
 }
 
-/** One rule per (group, verbs) pair, in table order: kinds that need the same verbs share a rule. */
+/**
+ * One rule per (group, verbs) pair, in table order: kinds that need the same verbs share a rule. A resource
+ * listed by several kinds (the client and the headless Service) gets the union of their verbs, once.
+ */
 export function childRules(kinds: readonly ChildKind[]): PolicyRule[] {
-  const out: PolicyRule[] = [];
+  const verbsOf = new Map<string, { group: string; plural: string; verbs: Set<string> }>();
   for (const k of kinds) {
     const group = groupOf(k.apiVersion);
-    const verbs = [...k.verbs];
+    const key = `${group}/${k.plural}`;
+    const entry = verbsOf.get(key) ?? { group, plural: k.plural, verbs: new Set<string>() };
+    for (const v of k.verbs) entry.verbs.add(v);
+    verbsOf.set(key, entry);
+  }
+  const out: PolicyRule[] = [];
+  for (const { group, plural, verbs: set } of verbsOf.values()) {
+    const verbs = ALL_VERBS.filter((v) => set.has(v));
     const same = out.find((r) => r.apiGroups[0] === group && r.verbs.join() === verbs.join());
-    if (same) same.resources.push(k.plural);
-    else out.push({ apiGroups: [group], resources: [k.plural], verbs });
+    if (same) same.resources.push(plural);
+    else out.push({ apiGroups: [group], resources: [plural], verbs });
   }
   return out;
 }

@@ -30,6 +30,7 @@ import {
   type NodeRecord,
 } from './node.js';
 import { base64Of, issue, makeCA, makeServiceAccountKey, type KeyPair } from './pki.js';
+import { localStorage } from './storage.js';
 
 export type Component =
   | 'etcd'
@@ -529,6 +530,8 @@ class ClusterImpl implements Cluster {
       const r = await this.kubectl(['get', 'node', nodeName, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']);
       return r.stdout.trim() === 'True';
     });
+    // Claims bind on this node: a default StorageClass and local volumes under the cluster's directory.
+    await this.apply(localStorage(nodeName, join(this.dir, 'volumes')));
   }
 
   ctr(args: string[]): Promise<KubectlResult> {

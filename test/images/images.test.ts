@@ -23,6 +23,7 @@ import { readSinkMessages } from '../e2e/lib/collector.js';
 import { freePort, httpGet, waitFor } from '../e2e/lib/ports.js';
 import { BUILDAH_ENV, buildah, childrenOf, imageConfig, mountImage, runImage } from './rootfs.js';
 import { skipUnless } from '../helpers/requirement.js';
+import { exampleLogServer } from '../helpers/example.js';
 
 const PREFIX = 'localhost/zlog-test';
 const TAG = 'images-test';
@@ -113,7 +114,7 @@ describe('container images', { skip, timeout: 1_200_000 }, () => {
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     // The configuration the operator renders for examples/logserver.yaml, as the pod gets it in its ConfigMap, with
     // every listener moved to a free loopback port (tests here bind nothing else).
-    const spec = validateSpec((parse(readFileSync(join(repoRoot(), 'examples/logserver.yaml'), 'utf8')) as { spec: unknown }).spec);
+    const spec = validateSpec(exampleLogServer().spec);
     assert.ok(spec.ok, JSON.stringify(spec));
     const rendered = renderCollectorConfig(spec.spec);
     const ports = new Map<string, number>();

@@ -67,7 +67,7 @@ export const validSpec = fc
       sinks,
       storage: fc.oneof(
         fc.record({ type: fc.constant('emptyDir'), emptyDir: fc.record({ sizeLimit: fc.constantFrom('1Gi', '500Mi') }) }, { requiredKeys: ['type'] }),
-        fc.record({ type: fc.constant('persistentVolumeClaim'), persistentVolumeClaim: fc.record({ size: fc.constantFrom('1Gi', '10Gi'), accessModes: fc.constant(['ReadWriteMany']) }) }),
+        fc.record({ type: fc.constant('persistentVolumeClaim'), persistentVolumeClaim: fc.record({ size: fc.constantFrom('1Gi', '10Gi'), accessModes: fc.constantFrom(['ReadWriteOnce'], ['ReadWriteMany']), retentionPolicy: fc.record({ whenScaled: fc.constantFrom('Retain', 'Delete'), whenDeleted: fc.constantFrom('Retain', 'Delete') }, { requiredKeys: [] }) }, { requiredKeys: ['size'] }) }),
       ),
       drainTimeoutSeconds: fc.integer({ min: 1, max: 600 }),
       logLevel: fc.constantFrom('debug', 'info', 'warn'),
