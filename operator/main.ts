@@ -1,21 +1,8 @@
-// zlog operator entry point: `node dist/operator/main.js [flags]`.
-//   --kubeconfig PATH            default $KUBECONFIG, then in-cluster, then ~/.kube/config
-//   --namespace NS               watch one namespace (default: all; env ZLOG_OPERATOR_NAMESPACE)
-//   --workers N                  concurrent reconciles (default 4)
-//   --leader-elect / --no-leader-elect    (default on)
-//   --leader-election-namespace NS        (default: the pod's namespace, env POD_NAMESPACE, else "default")
-//   --leader-election-id NAME             Lease name (default zlog-operator)
-//   --lease-duration-seconds N            (default 137)
-//   --lease-renew-deadline-seconds N      a leader that cannot renew for this long steps down (default 107)
-//   --lease-retry-period-seconds N        renew / acquire attempts this often (default 26)
-//     (the OpenTelemetry operator's values: a leader rides out an API server restart of well over a minute)
-//   --metrics-bind-address HOST:PORT      /metrics /healthz /readyz (default 0.0.0.0:8080; port 0 = any)
-//   --servicemonitor-poll-seconds N       how often to look for the ServiceMonitor CRD (default 30)
-//   --log-level LEVEL
+// zlog operator entry point: `node dist/operator/main.js [flags]` (`--help` lists them: operator/args.ts).
 // SIGTERM/SIGINT: stop reconciling, release the lease, exit 0.
 import { hostname } from 'node:os';
-import { parseArgs } from 'node:util';
 import { pino } from 'pino';
+import { parseOperatorArgs } from './args.js';
 import { Controller } from './controller/controller.js';
 import { Kube } from './controller/kube.js';
 import { loadClientConfig } from './controller/kubeconfig.js';
@@ -23,25 +10,12 @@ import { LeaderElector } from './leader/lease.js';
 import { OperatorMetrics } from './observability/metrics.js';
 import { startHealthServer } from './observability/server.js';
 
-const { values } = parseArgs({
-  options: {
-    kubeconfig: { type: 'string' },
-    namespace: { type: 'string' },
-    workers: { type: 'string', default: '4' },
-    'leader-elect': { type: 'boolean', default: true },
-    'no-leader-elect': { type: 'boolean', default: false },
-    'leader-election-namespace': { type: 'string' },
-    'leader-election-id': { type: 'string', default: 'zlog-operator' },
-    'lease-duration-seconds': { type: 'string', default: '137' },
-    'lease-renew-deadline-seconds': { type: 'string' },
-    'lease-retry-period-seconds': { type: 'string' },
-    'metrics-bind-address': { type: 'string', default: '0.0.0.0:8080' },
-    'servicemonitor-poll-seconds': { type: 'string', default: '30' },
-    'resync-seconds': { type: 'string', default: '600' },
-    'log-level': { type: 'string', default: process.env.LOG_LEVEL ?? 'info' },
-  },
-  strict: true,
-});
+const parsed = parseOperatorArgs(process.argv.slice(2), process.env);
+if (!parsed.ok) {
+  (parsed.exitCode === 0 ? process.stdout : process.stderr).write(parsed.text);
+  process.exit(parsed.exitCode);
+}
+const values = parsed.values;
 
 function positiveInt(name: string, v: string | undefined): number {
   const n = Number(v);
