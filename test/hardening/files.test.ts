@@ -62,6 +62,9 @@ test('SIGTERM while a sink is still opening (mkdir under /proc never settles) cl
   try {
     // Up (it logged that it is starting, after installing its signal handlers) and stuck in the sink's open.
     await waitFor('collector starting', () => stderr.includes('"collector starting"'), 30_000);
+    const starting = stderr.split('\n').find((l) => l.includes('"collector starting"'))!;
+    assert.equal(starting.match(/"pid":/g)?.length, 1, `one pid key in ${starting}`);
+    assert.equal(JSON.parse(starting).pid, proc.pid);
     await new Promise((r) => setTimeout(r, 1000));
     assert.doesNotMatch(stderr, /collector ready/);
     proc.kill('SIGTERM');

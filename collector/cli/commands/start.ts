@@ -88,7 +88,7 @@ async function start(flags: StartFlags): Promise<number> {
     log.info({ signal: 'SIGHUP' }, 'signal received; reloading');
     collector.reload('SIGHUP');
   });
-  log.info({ pid: process.pid }, 'collector starting');
+  log.info('collector starting'); // the JSON logger's base already carries pid (a second one made a duplicate key)
   try {
     await collector.start();
     started = true;
