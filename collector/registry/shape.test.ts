@@ -108,19 +108,9 @@ test('the cycle finder finds a cycle (so an empty answer below means something)'
   }
 });
 
-// Known, left to the CLI's owner (it is being reworked): cli/program.ts imports the subcommands, which import
-// its helpers (EXIT, exitWith, UsageError, flag parsers) back. The cycle is reported, not hidden: the CLI
-// folder is checked on its own below, and that test says what it found.
-const KNOWN_CLI_CYCLE = 'collector/cli/program.js';
-
 test('no import cycle in the collector or the operator', () => {
-  const collector = jsFiles(join(distRoot, 'collector')).filter((f) => !relative(distRoot, f).startsWith('collector/cli/'));
+  const collector = jsFiles(join(distRoot, 'collector'));
   assert.ok(collector.length > 50, `${collector.length} collector modules read`);
   assert.deepEqual(cycles(collector), [], 'collector');
   assert.deepEqual(cycles(jsFiles(join(distRoot, 'operator'))), [], 'operator');
-});
-
-test('the CLI has no import cycle other than program.ts <-> its subcommands', () => {
-  const found = cycles(jsFiles(join(distRoot, 'collector', 'cli')));
-  assert.ok(found.every((c) => c.includes(KNOWN_CLI_CYCLE)), JSON.stringify(found));
 });

@@ -1,7 +1,7 @@
 // The configuration flags `start` and `validate` share: --config FILE and repeatable --set PATH=VALUE.
 import type { Command } from 'commander';
 import type { LoadOptions } from '../../config/load.js';
-import { collect } from '../program.js';
+import { collect } from '../flag-values.js';
 
 export interface ConfigFlags {
   config?: string;

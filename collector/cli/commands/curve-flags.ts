@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import type { CurveClientKeys } from '../../client/client.js';
 import { curveFromFiles } from '../../security/client-curve.js';
-import { UsageError } from '../program.js';
+import { UsageError } from '../exit.js';
 
 export interface CurveFlags {
   clientKey?: string;

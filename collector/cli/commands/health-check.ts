@@ -1,6 +1,7 @@
 // `zlog health-check`: probes /healthz (or /readyz) of a running collector; for exec probes and scripts.
 import type { Command } from 'commander';
-import { defaultUrl, EXIT, exitWith, httpUrl, positiveSeconds, type Subcommand } from '../program.js';
+import { EXIT, exitWith, type Subcommand } from '../exit.js';
+import { defaultUrl, httpUrl, positiveSeconds } from '../flag-values.js';
 import { failingChecks, healthExitCode, HEALTH_EXIT } from '../../health/exit-codes.js';
 import { fetchFailure, tcpProbe } from '../reach.js';
 

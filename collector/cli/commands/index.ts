@@ -1,6 +1,6 @@
 // Every `zlog` subcommand, in the order `zlog --help` lists them. A new subcommand is one module exporting a
 // Subcommand (see validate.ts for a small one) plus one line here.
-import type { Subcommand } from '../program.js';
+import type { Subcommand } from '../exit.js';
 import { benchCommand } from './bench.js';
 import { healthCheckCommand } from './health-check.js';
 import { keygenCommand } from './keygen.js';

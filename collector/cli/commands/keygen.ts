@@ -1,6 +1,6 @@
 // `zlog keygen NAME`: a CurveZMQ key pair as czmq zcert files (collector/cli/keygen.ts writes them).
 import type { Command } from 'commander';
-import { exitWith, type Subcommand } from '../program.js';
+import { exitWith, type Subcommand } from '../exit.js';
 import { keygen } from '../keygen.js';
 
 export const keygenCommand: Subcommand = {

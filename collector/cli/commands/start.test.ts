@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { UsageError } from '../program.js';
+import { UsageError } from '../exit.js';
 import { startConfig } from './start.js';
 
 const doc = readFileSync(new URL('../../../../docs/configuration.md', import.meta.url), 'utf8');

@@ -6,7 +6,8 @@ import { loadConfig } from '../../config/load.js';
 import type { CollectorConfig } from '../../config/types.js';
 import { createLogger, LOG_FORMATS, type LogFormat } from '../../observability/logger.js';
 import { Collector } from '../../server.js';
-import { EXIT, exitWith, port, UsageError, type Subcommand } from '../program.js';
+import { EXIT, exitWith, UsageError, type Subcommand } from '../exit.js';
+import { port } from '../flag-values.js';
 import { configOptions, loadOptions, type ConfigFlags } from './config-flags.js';
 
 interface StartFlags extends ConfigFlags {

@@ -2,7 +2,8 @@
 // YAML (`-o`, as kubectl users type).
 import { Option, type Command } from 'commander';
 import YAML from 'yaml';
-import { adminUrl, EXIT, exitWith, httpUrl, type Subcommand } from '../program.js';
+import { EXIT, exitWith, type Subcommand } from '../exit.js';
+import { adminUrl, httpUrl } from '../flag-values.js';
 import { fetchFailure } from '../reach.js';
 
 interface Status {

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import YAML from 'yaml';
 import { loadConfig } from '../../config/load.js';
-import { EXIT, exitWith, type Subcommand } from '../program.js';
+import { EXIT, exitWith, type Subcommand } from '../exit.js';
 import { configOptions, loadOptions, type ConfigFlags } from './config-flags.js';
 
 export const validateCommand: Subcommand = {
