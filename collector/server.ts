@@ -8,7 +8,7 @@ import type { CollectorConfig } from './config/types.js';
 import { errorCategory } from './errors.js';
 import { collectorHealthSources } from './health/sources.js';
 import { HealthMonitor } from './health/monitor.js';
-import { PolledConnectionWatch, SocketWatch, type ConnectionWatch } from './health/socket-events.js';
+import type { ConnectionWatch } from './health/socket-events.js';
 import type { Input, InputContext } from './inputs/input.js';
 import { startAdmin, startHttp } from './observability/http.js';
 import { createLogger, type Logger } from './observability/logger.js';
@@ -144,11 +144,7 @@ export class Collector {
       }
       return kindOf(this.kinds.inputs, icfg.type).create(icfg, ctx);
     });
-    const watches = this.inputs.flatMap((i): ConnectionWatch[] => {
-      if (i.socket) return [new SocketWatch(i.id, i.socket, metrics)];
-      const counts = i.connectionCounts?.bind(i);
-      return counts ? [new PolledConnectionWatch(i.id, counts, metrics)] : [];
-    });
+    const watches = this.inputs.flatMap((i): ConnectionWatch[] => (i.watchConnections ? [i.watchConnections(metrics)] : []));
     // ZAP domains first: a CURVE socket must never listen before its allow-list is in place.
     for (const c of this.curves) await c.start();
     for (const i of this.inputs) await i.start();

@@ -1,11 +1,10 @@
 // The contract between the collector and every input, whatever its transport. An input receives messages,
 // charges them to admission, submits them to the pipeline and (if its protocol has replies) answers them.
 // Kinds are listed in registry/; ZeroMQ helpers live in inputs/zmq/.
-import type * as zmq from 'zeromq';
 import type { AckMode, LimitsConfig } from '../config/types.js';
-import type { ConnectionCounts } from '../health/socket-events.js';
+import type { ConnectionWatch } from '../health/socket-events.js';
 import type { Logger } from '../observability/logger.js';
-import type { ComponentMetrics } from '../observability/metrics.js';
+import type { ComponentMetrics, Metrics } from '../observability/metrics.js';
 import type { Admission } from '../pipeline/admission.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
 import type { CurveSocketOptions, InputCurve } from '../security/curve.js';
@@ -47,12 +46,11 @@ export interface Input {
   /** zmq-pull/zmq-sub: the receive path in use (`native` addon thread or `zeromq`.js); logged at start. */
   readonly receiver?: 'native' | 'zeromq';
   /**
-   * Inputs whose socket is not a zeromq.js one (the native receive path): cumulative connection events
-   * (accepted, connected, disconnected, handshake_failed) for the health monitor's connection check.
+   * Inputs with connections: the watch the health monitor reads (peers now, cumulative accepted/connected/
+   * disconnected/handshake_failed events, advancing `zlog_input_connections` and
+   * `zlog_input_socket_events_total`). Called once, before `start`. Connectionless inputs leave it out.
    */
-  connectionCounts?(): ConnectionCounts;
-  /** ZeroMQ inputs: the socket, for its monitor events (health/connections). Other transports leave it out. */
-  readonly socket?: zmq.Socket;
+  watchConnections?(metrics: Metrics): ConnectionWatch;
   /** Binds/connects and starts receiving. Rejects (e.g. EADDRINUSE) when it cannot. */
   start(): Promise<void>;
   /**

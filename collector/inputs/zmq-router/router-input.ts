@@ -4,6 +4,8 @@
 // and retry, and while draining it answers "draining" so clients reconnect elsewhere.
 import * as zmq from 'zeromq';
 import { ProtocolError, type RejectReason } from '../../errors.js';
+import { SocketWatch, type ConnectionWatch } from '../../health/socket-events.js';
+import type { Metrics } from '../../observability/metrics.js';
 import { checkMessage, noAckOf, sequenceOf } from '../../protocol/message.js';
 import { compressionCode } from '../../protocol/header.js';
 import { encodeAck, encodeNack } from '../../protocol/reply.js';
@@ -26,6 +28,10 @@ export class RouterInput implements Input {
   private replies: Buffer[][] = [];
   private sending = false;
   private repliesDone?: () => void;
+
+  watchConnections(metrics: Metrics): ConnectionWatch {
+    return new SocketWatch(this.id, this.socket, metrics);
+  }
 
   get socket(): zmq.Socket {
     return this.sock;

@@ -4,6 +4,8 @@
 // the socket they hand in (inputs/zmq-pull/, inputs/zmq-sub/).
 import type * as zmq from 'zeromq';
 import { KIND_FRAMES } from '../../pipeline/chunk.js';
+import { SocketWatch, type ConnectionWatch } from '../../health/socket-events.js';
+import type { Metrics } from '../../observability/metrics.js';
 import type { Input, InputContext } from '../input.js';
 import type { ZmqPullConfig } from '../zmq-pull/schema.js';
 import type { ZmqSubConfig } from '../zmq-sub/schema.js';
@@ -31,6 +33,10 @@ export class FrameInput implements Input {
     this.ctx.metrics.receivedBytes.inc(this.unreportedBytes);
     this.unreportedBytes = 0;
   };
+
+  watchConnections(metrics: Metrics): ConnectionWatch {
+    return new SocketWatch(this.id, this.socket, metrics);
+  }
 
   get socket(): zmq.Socket {
     return this.sock;

@@ -8,7 +8,8 @@
 // fall behind: the pipeline lends a buffer only when fewer chunks wait for a worker than are in flight
 // (Pipeline.requestChunkBuffer), so the backlog stays in the socket and the senders, not in memory. At most LENT
 // buffers of fillBytes each are in flight beyond the admission limit.
-import type { ConnectionCounts } from '../../health/socket-events.js';
+import { PolledConnectionWatch, type ConnectionCounts, type ConnectionWatch } from '../../health/socket-events.js';
+import type { Metrics } from '../../observability/metrics.js';
 import type { Input, InputContext } from '../input.js';
 import type { ZmqPullConfig } from '../zmq-pull/schema.js';
 import type { ZmqSubConfig } from '../zmq-sub/schema.js';
@@ -127,6 +128,10 @@ export class NativeFrameInput implements Input {
       this.ctx.metrics.discarded('too_large').inc(oversize - this.oversizeSeen);
       this.oversizeSeen = oversize;
     }
+  }
+
+  watchConnections(metrics: Metrics): ConnectionWatch {
+    return new PolledConnectionWatch(this.id, () => this.connectionCounts(), metrics);
   }
 
   connectionCounts(): ConnectionCounts {
