@@ -80,7 +80,7 @@ async function send(o: Flags): Promise<number> {
     console.error(`zlog send: ${s.ackedRecords} of ${lines} records acknowledged by ${o.endpoint}; failed: ${failed.message}${cause ? `; ${cause}` : ''}`);
     return EXIT.failure;
   }
-  console.error(`zlog send: ${s.ackedRecords} records acknowledged by ${o.endpoint} in ${s.ackedBatches} batches (${s.retries} retries)`);
+  console.error(`zlog send: ${s.ackedRecords} records acknowledged by ${o.endpoint} in ${s.ackedBatches} ${s.ackedBatches === 1 ? 'batch' : 'batches'} (${s.retries} retries)`);
   return EXIT.ok;
 }
 
