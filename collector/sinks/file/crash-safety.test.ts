@@ -11,7 +11,7 @@ import { gzipSync, gunzipSync } from 'node:zlib';
 import { pino } from 'pino';
 import { SinkError } from '../../errors.js';
 import type { RetentionDeletion } from '../sink.js';
-import { FileSink, OPEN_TIMEOUT_MS } from './file-sink.js';
+import { countLines, FileSink, OPEN_TIMEOUT_MS } from './file-sink.js';
 import { fileSinkConfig } from './fixtures.js';
 
 const log = pino({ level: 'silent' });
@@ -121,4 +121,35 @@ test('a FIFO nobody reads fails the open at once with a clear error; a path that
   assert.match(err2.message, /ETIMEDOUT did not complete within \d+ ms/);
   assert.ok(Date.now() - t0 >= OPEN_TIMEOUT_MS - 100);
   await stuck.close();
+});
+
+test('counting the records of a rotated file that is already gone rejects (ENOENT) instead of crashing the process', async () => {
+  // Two post-rotation jobs can both pick the oldest file; the one that loses the race reads a deleted file. Its
+  // read stream's error must reach the caller (it was piped into gunzip, whose pipe drops source errors, and
+  // an unhandled 'error' event ended the collector: attacker report, persisted SIGKILL run).
+  const dir = mkdtempSync(join(tmpdir(), 'zlog-gone-'));
+  await assert.rejects(countLines(join(dir, 'zlog-20261129T100000.000Z-1.ndjson.gz'), true), /ENOENT/);
+  await assert.rejects(countLines(join(dir, 'zlog-20261129T100000.000Z-1.ndjson'), false), /ENOENT/);
+  writeFileSync(join(dir, 'a.gz'), gzipSync(Buffer.from(lines(0, 7))));
+  assert.deepEqual(await countLines(join(dir, 'a.gz'), true), { lines: 7, bytes: Buffer.byteLength(lines(0, 7)) });
+});
+
+test('rotations faster than their gzip and retention: every acknowledged write stays readable or is reported deleted, and nothing throws', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'zlog-rotstorm-'));
+  const deleted: RetentionDeletion[] = [];
+  const sink = new FileSink(cfg(dir, { rotation: { maxBytes: 4096, maxAgeSeconds: 0 }, retention: { maxFiles: 1, maxAgeSeconds: 0 } }), log, Date.now, (d) => deleted.push(d));
+  await sink.open();
+  const n = 60;
+  for (let i = 0; i < n; i++) {
+    const b = Buffer.from(lines(i * 100, 100));
+    await sink.write([b], b.length);
+  }
+  await sink.close();
+  let kept = 0;
+  for (const f of readdirSync(dir)) {
+    const raw = readFileSync(join(dir, f));
+    kept += (f.endsWith('.gz') ? gunzipSync(raw) : raw).toString().split('\n').filter(Boolean).length;
+  }
+  const gone = deleted.reduce((s, d) => s + d.records, 0);
+  assert.equal(kept + gone, n * 100, `kept ${kept} + reported deleted ${gone}`);
 });

@@ -43,6 +43,7 @@ export class FileSink implements Sink {
   private syncTimer?: NodeJS.Timeout;
   private watchTimer?: NodeJS.Timeout;
   private background = new Set<Promise<void>>();
+  private retention: Promise<void> = Promise.resolve();
   private rotations = 0;
   private reopenWanted = false;
   /** Writes, rotations, reopens and syncs of the current file run one at a time. */
@@ -270,7 +271,17 @@ export class FileSink implements Sink {
     return [...groups].sort();
   }
 
-  private async applyRetention(): Promise<void> {
+  /**
+   * One retention pass at a time: post-rotation jobs run in the background, and two at once both picked the
+   * oldest file (one then counted a file the other had deleted).
+   */
+  private applyRetention(): Promise<void> {
+    const run = this.retention.then(() => this.retentionPass());
+    this.retention = run.catch(() => {});
+    return run;
+  }
+
+  private async retentionPass(): Promise<void> {
     const groups = await this.rotatedFiles();
     const { maxFiles, maxAgeSeconds } = this.cfg.retention;
     const doomed = new Set(groups.slice(0, Math.max(0, groups.length - maxFiles)));
@@ -356,16 +367,22 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
-/** Newline count (= NDJSON records) and bytes of a file, gunzipped when `gz`. */
-async function countLines(file: string, gz: boolean): Promise<{ lines: number; bytes: number }> {
+/**
+ * Newline count (= NDJSON records) and bytes of a file, gunzipped when `gz`. Rejects when the file cannot be read
+ * (ENOENT when another job deleted it first, or a torn gzip): pipeline() hands the read stream's errors to the
+ * caller, where `.pipe()` left them as an unhandled 'error' event that ended the process.
+ */
+export async function countLines(file: string, gz: boolean): Promise<{ lines: number; bytes: number }> {
   let lines = 0;
   let bytes = 0;
-  const src = createReadStream(file);
-  const stream = gz ? src.pipe(createGunzip()) : src;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    bytes += chunk.length;
-    for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) lines++;
-  }
+  const count = async (source: AsyncIterable<Buffer>): Promise<void> => {
+    for await (const chunk of source) {
+      bytes += chunk.length;
+      for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) lines++;
+    }
+  };
+  if (gz) await pipeline(createReadStream(file), createGunzip(), count);
+  else await pipeline(createReadStream(file), count);
   return { lines, bytes };
 }
 
