@@ -86,6 +86,12 @@ async function start(flags: StartFlags): Promise<number> {
   process.on('SIGINT', onSignal);
   // SIGHUP reloads (the allowed CurveZMQ client keys) and reopens output files; it never stops the collector.
   process.on('SIGHUP', () => {
+    // Before start() succeeded there is nothing to reload (keys are read at start), and after a failed start the
+    // inputs are closed: a reload then threw from a closed receiver and ended the process with a stack trace.
+    if (!started) {
+      log.warn({ signal: 'SIGHUP' }, 'signal during start-up; nothing to reload');
+      return;
+    }
     log.info({ signal: 'SIGHUP' }, 'signal received; reloading');
     collector.reload('SIGHUP');
   });
@@ -95,6 +101,9 @@ async function start(flags: StartFlags): Promise<number> {
     started = true;
   } catch (err) {
     log.fatal({ err }, 'collector failed to start');
+    // A part start() opened may keep the event loop alive after close() (seen with a CURVE input whose bind
+    // failed: the process stayed up, not ready, for as long as it was left), so the exit does not wait on it.
+    setTimeout(() => process.exit(EXIT.failure), 2000).unref();
     await collector.close().catch(() => {});
     return EXIT.failure;
   }
