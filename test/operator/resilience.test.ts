@@ -118,7 +118,9 @@ test('operator resilience on a real control plane', { timeout: 900_000 }, async 
       const degraded = condition(ls, 'Degraded');
       assert.notEqual(degraded?.reason, 'ApplyFailed', `${n} ${JSON.stringify(specs[i])}: ${degraded?.message}`);
       assert.notEqual(condition(ls, 'Ready')?.reason, 'InvalidSpec', `${n}: ${condition(ls, 'Ready')?.message}`);
-      assert.ok(await getOptional(c, ['get', 'deployment', n, '-n', NS]), `${n} has its Deployment`);
+      // The workload kind follows the storage: a StatefulSet with a claim per replica, else a Deployment.
+      const workload = (specs[i] as { storage?: { type?: string } }).storage?.type === 'persistentVolumeClaim' ? 'statefulset' : 'deployment';
+      assert.ok(await getOptional(c, ['get', workload, n, '-n', NS]), `${n} has its ${workload}`);
     }
     assert.deepEqual(op.forbidden(), []);
   });
