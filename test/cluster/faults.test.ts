@@ -86,7 +86,7 @@ describe('cluster start faults', { timeout: 240_000 }, () => {
       while (isAlive(pid)) await new Promise((r) => setTimeout(r, 50));
       await assert.rejects(
         c.kubectlOk(['get', 'namespaces'], { timeoutMs: 20_000 }),
-        new RegExp(`connection refused.*\\[kube-apiserver \\(pid ${pid}\\) has exited with SIGKILL; see .*kube-apiserver\\.log\\]`, 's'),
+        new RegExp(`(connection refused|connection to the server \\S+ was refused).*\\[kube-apiserver \\(pid ${pid}\\) has exited with SIGKILL; see .*kube-apiserver\\.log\\]`, 's'),
       );
     } finally {
       await c.stop();
