@@ -128,7 +128,7 @@ export class Informer<T extends KubeObject> {
 
   private async relist(): Promise<void> {
     const list = await this.kube.list<T>(this.ref, { labelSelector: this.opts.labelSelector }, this.opts.metadataOnly ? METADATA_ONLY.list : undefined);
-    const fresh = new Map(list.items.map((o) => [objectKey(o), cached(o, this.ref)]));
+    const fresh = new Map((list.items ?? []).map((o) => [objectKey(o), cached(o, this.ref)]));
     for (const [key, old] of this.cache) {
       if (!fresh.has(key)) {
         this.cache.delete(key);

@@ -40,7 +40,8 @@ export interface KubeObject {
 
 export interface KubeList<T> {
   metadata: { resourceVersion: string; continue?: string };
-  items: T[];
+  /** null, not [], when the API server has nothing to list (seen for an empty PartialObjectMetadataList). */
+  items: T[] | null;
 }
 
 export type WatchEvent<T> = { type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK'; object: T } | { type: 'ERROR'; object: { code?: number; message?: string; reason?: string } };
