@@ -9,9 +9,9 @@ export function connectionsCheck(i: InputReading): CheckResult {
     name: `connections:${i.id}`,
     status: 'ok',
     value: i.peers,
-    threshold: 0,
+    threshold: null,
     unit: 'peers',
     affects: { readiness: false, liveness: false },
-    detail: `${i.peers} peers; accepted ${i.events.accepted ?? 0}, connected ${i.events.connected ?? 0}, disconnected ${i.events.disconnected ?? 0}, handshake failed ${failed}`,
+    detail: `${i.peers} ${i.peers === 1 ? 'peer' : 'peers'} connected; accepted ${i.events.accepted ?? 0}, connected ${i.events.connected ?? 0}, disconnected ${i.events.disconnected ?? 0}, handshake failed ${failed}`,
   };
 }

@@ -85,7 +85,7 @@ test('draining fails readiness; error rates and connections are reported, never 
   assert.equal(v.ok, false);
   assert.match(v.body, /^\[-\]draining failed: value=1 threshold=1 bool; draining: no new traffic$/m);
   assert.match(v.body, /^\[\+\]errors:pull warning \(does not fail readiness\): value=50 threshold=1 per_second;/m);
-  assert.match(v.body, /^\[\+\]connections:pull ok: value=2 threshold=0 peers; 2 peers; accepted 3, connected 0, disconnected 1, handshake failed 0$/m);
+  assert.match(v.body, /^\[\+\]connections:pull ok: value=2 peers; 2 peers connected; accepted 3, connected 0, disconnected 1, handshake failed 0$/m);
   assert.match(v.body, /readiness check failed\n$/);
 });
 

@@ -55,7 +55,7 @@ export function probeBody(checks: readonly CheckResult[], probe: Probe, verbose:
   const lines = checks.map((c) => {
     const mark = failed.has(c.name) ? '[-]' : '[+]';
     const note = failed.has(c.name) ? 'failed' : c.status === 'ok' ? 'ok' : `${c.status} (does not fail ${probe})`;
-    return `${mark}${c.name} ${note}: value=${c.value} threshold=${c.threshold} ${c.unit}; ${c.detail}\n`;
+    return `${mark}${c.name} ${note}: value=${c.value}${c.threshold === null ? '' : ` threshold=${c.threshold}`} ${c.unit}; ${c.detail}\n`;
   });
   return { ok, body: lines.join('') + (ok ? `${probe} check passed\n` : `${probe} check failed\n`) };
 }

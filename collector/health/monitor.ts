@@ -138,7 +138,7 @@ export class HealthMonitor {
     for (const c of this.checks) {
       m.healthStatus.labels(c.name).set(STATUS_VALUE[c.status]);
       m.healthValue.labels(c.name).set(c.value);
-      m.healthThreshold.labels(c.name).set(c.threshold);
+      if (c.threshold !== null) m.healthThreshold.labels(c.name).set(c.threshold);
     }
     m.memoryLimit.set(this.limit.bytes);
     m.live.set(failing(this.checks, 'liveness').length === 0 ? 1 : 0);

@@ -14,8 +14,9 @@ export interface CheckResult {
   status: CheckStatus;
   /** The measured value in `unit`. */
   value: number;
-  /** The threshold the value was compared against for the status shown (the warning one while ok). */
-  threshold: number;
+  /** The threshold the value was compared against for the status shown (the warning one while ok); null for a
+   * check that is reported only and has no limit (`connections:<input>`). */
+  threshold: number | null;
   unit: 'bytes' | 'ratio' | 'ms' | 'seconds' | 'per_second' | 'peers' | 'bool';
   /** Which probes fail while this check is not ok. A check affecting neither is reported only. */
   affects: { readiness: boolean; liveness: boolean };

@@ -24,7 +24,8 @@ interface HealthCheckRow {
   name: string;
   status: string;
   value: number;
-  threshold: number;
+  /** null for a check reported only, with no limit (connections). */
+  threshold: number | null;
   unit: string;
   detail: string;
 }
@@ -33,7 +34,7 @@ interface HealthCheckRow {
 export function healthRows(h: NonNullable<Status['health']>): [string, string][] {
   return [
     ['health', `${h.live ? 'alive' : 'NOT ALIVE'}, ${h.ready ? 'ready' : 'NOT READY'} (memory limit ${h.memoryLimitBytes} bytes from ${h.memoryLimitSource})`],
-    ...h.checks.map((c): [string, string] => [`check ${c.name}`, `${c.status === 'ok' ? 'ok' : c.status.toUpperCase()} ${c.value}/${c.threshold} ${c.unit}: ${c.detail}`]),
+    ...h.checks.map((c): [string, string] => [`check ${c.name}`, `${c.status === 'ok' ? 'ok' : c.status.toUpperCase()} ${c.threshold === null ? c.value : `${c.value}/${c.threshold}`} ${c.unit}: ${c.detail}`]),
   ];
 }
 
