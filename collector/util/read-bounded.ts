@@ -41,6 +41,34 @@ function tooLarge(path: string, maxBytes: number): Error {
   return new Error(`${path} is larger than ${maxBytes} bytes (the limit for this file)`);
 }
 
+/** What has been read of one file so far, in CHUNK-sized pieces, refusing more than `maxBytes` in total. */
+class CappedText {
+  private readonly parts: Buffer[] = [];
+  private n = 0;
+  constructor(
+    private readonly path: string,
+    private readonly maxBytes: number,
+  ) {}
+
+  /** A fresh buffer for the next read(2). */
+  next(): Buffer {
+    return Buffer.allocUnsafe(CHUNK);
+  }
+
+  /** Keeps the first `bytesRead` bytes of `chunk`; false at end of file. Throws once past the cap. */
+  add(chunk: Buffer, bytesRead: number): boolean {
+    if (bytesRead === 0) return false;
+    this.n += bytesRead;
+    if (this.n > this.maxBytes) throw tooLarge(this.path, this.maxBytes);
+    this.parts.push(chunk.subarray(0, bytesRead));
+    return true;
+  }
+
+  text(): string {
+    return Buffer.concat(this.parts, this.n).toString('utf8');
+  }
+}
+
 /**
  * Reads `path` as UTF-8, synchronously. Throws Error (message names the path) when it cannot be opened, is not
  * a regular file (directory, FIFO, device, socket; symlinks are followed), or holds more than `maxBytes` bytes.
@@ -50,17 +78,9 @@ export function readFileBounded(path: string, maxBytes: number): string {
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) throw notRegular(path, st);
-    const parts: Buffer[] = [];
-    let n = 0;
-    for (;;) {
-      const chunk = Buffer.allocUnsafe(CHUNK);
-      const r = readSync(fd, chunk, 0, CHUNK, null);
-      if (r === 0) break;
-      n += r;
-      if (n > maxBytes) throw tooLarge(path, maxBytes);
-      parts.push(chunk.subarray(0, r));
-    }
-    return Buffer.concat(parts, n).toString('utf8');
+    const acc = new CappedText(path, maxBytes);
+    for (let chunk = acc.next(); acc.add(chunk, readSync(fd, chunk, 0, CHUNK, null)); chunk = acc.next());
+    return acc.text();
   } finally {
     closeSync(fd);
   }
@@ -72,17 +92,9 @@ export async function readFileBoundedAsync(path: string, maxBytes: number): Prom
   try {
     const st = await fh.stat();
     if (!st.isFile()) throw notRegular(path, st);
-    const parts: Buffer[] = [];
-    let n = 0;
-    for (;;) {
-      const chunk = Buffer.allocUnsafe(CHUNK);
-      const { bytesRead } = await fh.read(chunk, 0, CHUNK, null);
-      if (bytesRead === 0) break;
-      n += bytesRead;
-      if (n > maxBytes) throw tooLarge(path, maxBytes);
-      parts.push(chunk.subarray(0, bytesRead));
-    }
-    return Buffer.concat(parts, n).toString('utf8');
+    const acc = new CappedText(path, maxBytes);
+    for (let chunk = acc.next(); acc.add(chunk, (await fh.read(chunk, 0, CHUNK, null)).bytesRead); chunk = acc.next());
+    return acc.text();
   } finally {
     await fh.close();
   }
