@@ -89,7 +89,25 @@ test('loki sink: every acknowledged record is in VictoriaLogs with its labels an
     assert.match(row._stream, /^\{app="app\d",host="host-\d",job="zlog",severity="[a-z]+"\}$/);
   });
   assert.equal(await c.metric('zlog_component_sent_events_total', { component_id: 'loki' }), 3000);
+  // Label fields are sent once (as labels, not again in the line). VictoriaLogs keeps a field that comes both
+  // as a label and in the line twice in a row when the row is alone in its block (merged blocks hide it), so a
+  // lone record is sent and its row as VictoriaLogs writes it (JSON text, a repeated name shows) is checked.
+  const solo = `lksolo${Date.now()}`;
+  await sendAll(c.endpoints.native[0], solo, 1);
+  await forceFlush(vl);
+  const raw = await rawRows(vl, `"${solo}"`);
+  assert.equal(raw.length, 1, `one row: ${raw.join('\n')}`);
+  for (const f of ['host', 'app', 'severity', 'input', 'ts']) assert.equal(raw[0].split(`"${f}":`).length - 1, 1, `field ${f} once in ${raw[0]}`);
+  assert.ok(!raw[0].includes('"message":'), 'the message is _msg only');
+  assert.equal(await vl.count(`"${tag}" app:=app2 severity:=warning host:=host-1`), 3000 / 60);
 });
+
+/** The rows of a LogsQL query as VictoriaLogs wrote them (JSON text, so a repeated field name shows). */
+async function rawRows(vl: VictoriaLogs, logsql: string): Promise<string[]> {
+  const r = await fetch(`${vl.url}/select/logsql/query`, { method: 'POST', body: new URLSearchParams({ query: logsql }), signal: AbortSignal.timeout(30_000) });
+  assert.equal(r.status, 200);
+  return (await r.text()).split('\n').filter((l) => l !== '');
+}
 
 test('elasticsearch sink: store down means no ACK and no loss; records arrive once it is back', { skip, timeout: 120_000 }, async (t) => {
   let vl = await startVictoriaLogs();

@@ -1,6 +1,8 @@
 // The Loki push body (JSON form), as a pure function: records grouped into streams by their label values, each
-// entry [nanosecond timestamp as a string, the record's JSON line]. Sending the whole record as the line keeps
-// every field (`| json` in LogQL; VictoriaLogs parses it into fields).
+// entry [nanosecond timestamp as a string, the record's JSON line]. The line is the whole record except the
+// fields that became labels of its stream: a field is sent once, as Loki's own clients (Promtail, Alloy) send it,
+// and a store that turns labels into fields (VictoriaLogs) does not show it twice. Every other field stays in the
+// line (`| json` in LogQL; VictoriaLogs parses it into fields).
 import type { LokiLabelField } from './schema.js';
 
 interface Stream {
@@ -11,19 +13,31 @@ interface Stream {
 export function pushBody(docs: readonly Uint8Array[], labels: readonly LokiLabelField[], staticLabels: Record<string, string>): Buffer {
   const streams = new Map<string, Stream>();
   for (const d of docs) {
-    const line = Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('utf8');
-    const rec = JSON.parse(line) as Record<string, unknown>;
+    const text = Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('utf8');
+    const rec = JSON.parse(text) as Record<string, unknown>;
     const stream: Record<string, string> = { ...staticLabels };
+    let labelled = false;
     for (const f of labels) {
       const v = rec[f];
-      if (typeof v === 'string' && v !== '') stream[f] = v;
+      if (typeof v === 'string' && v !== '') {
+        stream[f] = v;
+        labelled = true;
+      }
     }
     const key = JSON.stringify(stream);
     let s = streams.get(key);
     if (!s) streams.set(key, (s = { stream, values: [] }));
-    s.values.push([isoToUnixNanos(typeof rec.ts === 'string' ? rec.ts : ''), line]);
+    const ts = isoToUnixNanos(typeof rec.ts === 'string' ? rec.ts : '');
+    s.values.push([ts, labelled ? lineWithout(rec, stream) : text]);
   }
   return Buffer.from(JSON.stringify({ streams: [...streams.values()] }));
+}
+
+/** The record as JSON without the fields its stream carries as labels (other fields keep their order). */
+function lineWithout(rec: Record<string, unknown>, stream: Record<string, string>): string {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(rec)) if (!Object.hasOwn(stream, k) || rec[k] !== stream[k]) out[k] = rec[k];
+  return JSON.stringify(out);
 }
 
 /**

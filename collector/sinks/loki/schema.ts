@@ -16,7 +16,7 @@ export type LokiLabelField = (typeof LOKI_LABEL_FIELDS)[number];
 export const lokiSinkSchema = {
   type: 'object',
   description:
-    'The Loki push API (`POST <endpoint>/loki/api/v1/push`, JSON) of Loki or VictoriaLogs (`/insert`): streams labelled by a bounded set of record fields, each line the whole record as JSON. See docs/sinks.md.',
+    'The Loki push API (`POST <endpoint>/loki/api/v1/push`, JSON) of Loki or VictoriaLogs (`/insert`): streams labelled by a bounded set of record fields, each line the record as JSON without the fields that became labels. See docs/sinks.md.',
   required: ['id', 'type', 'endpoint'],
   additionalProperties: false,
   properties: {
