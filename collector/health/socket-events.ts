@@ -22,6 +22,12 @@ export interface ConnectionCounts {
   handshake_failed: number;
   /** Connections closed at once for exceeding the input's maxConnections (native receive path only). */
   refused?: number;
+  /**
+   * Connections libzmq dropped while the peer was still connected (native receive path only): a frame over the
+   * per-frame limit (4 x limits.maxMessageBytes + 64 KiB) or bytes that are not ZMTP. libzmq's monitor has no
+   * event of its own for this (a plain `disconnected`); see WatchConnection in native/src/receiver.cc.
+   */
+  protocol_error?: number;
 }
 
 /** What the health sources read per input: its peers now and its cumulative connection events. */
@@ -62,7 +68,7 @@ export class SocketWatch implements ConnectionWatch {
  * the difference.
  */
 export class PolledConnectionWatch implements ConnectionWatch {
-  private readonly seen: Required<ConnectionCounts> = { accepted: 0, connected: 0, disconnected: 0, handshake_failed: 0, refused: 0 };
+  private readonly seen: Required<ConnectionCounts> = { accepted: 0, connected: 0, disconnected: 0, handshake_failed: 0, refused: 0, protocol_error: 0 };
   private readonly gauge: ReturnType<Metrics['inputConnections']['labels']>;
 
   constructor(

@@ -18,10 +18,13 @@
 #include <arpa/inet.h>
 #include <napi.h>
 #include <netinet/in.h>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -358,6 +361,7 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
     o.Set("disconnected", Napi::Number::New(env, static_cast<double>(disconnected_.load())));
     o.Set("handshakeFailed", Napi::Number::New(env, static_cast<double>(handshake_failed_.load())));
     o.Set("refusedConnections", Napi::Number::New(env, static_cast<double>(refused_connections_.load())));
+    o.Set("protocolDrops", Napi::Number::New(env, static_cast<double>(protocol_drops_.load())));
     return o;
   }
 
@@ -384,6 +388,8 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
       zmq_close(sock_);
     }
     if (monitor_) zmq_close(monitor_);
+    for (auto& w : watched_) close(w.second);
+    watched_.clear();
     zmq_msg_close(&pin_);
     zap_.reset();
     wake_tx_ = wake_rx_ = sock_ = monitor_ = nullptr;
@@ -591,18 +597,54 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
   // connection as if the peer had hung up (as Kick does for revoked keys). The event is read after the fact, so
   // the descriptor is checked first: still a TCP socket whose local port is the listener's (the endpoint's).
   void RefuseConnection(int fd, const std::string& endpoint) {
+    if (!IsListenerSocket(fd, endpoint)) return;
+    shutdown(fd, SHUT_RDWR);
+    refused_connections_.fetch_add(1);
+  }
+
+  // Whether fd (an ACCEPTED event's value, read after the fact) is still a TCP socket whose local port is the
+  // listener's (the endpoint's), and not a descriptor number libzmq has since closed and reused elsewhere.
+  bool IsListenerSocket(int fd, const std::string& endpoint) {
     size_t colon = endpoint.rfind(':');
-    if (fd < 0 || colon == std::string::npos) return;
+    if (fd < 0 || colon == std::string::npos) return false;
     long port = std::strtol(endpoint.c_str() + colon + 1, nullptr, 10);
     sockaddr_storage sa{};
     socklen_t len = sizeof sa;
-    if (getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len) != 0) return;
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len) != 0) return false;
     long local = sa.ss_family == AF_INET ? ntohs(reinterpret_cast<sockaddr_in*>(&sa)->sin_port)
                  : sa.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&sa)->sin6_port)
                                             : -1;
-    if (local != port) return;
-    shutdown(fd, SHUT_RDWR);
-    refused_connections_.fetch_add(1);
+    return local == port;
+  }
+
+  // Why a connection ended. libzmq's monitor reports the same DISCONNECTED event whether the peer hung up or
+  // libzmq itself dropped the connection on a protocol error after the handshake: a frame over ZMQ_MAXMSGSIZE
+  // (v2_decoder_t sets EMSGSIZE and stream_engine_base_t::error(protocol_error) signals no other event), or
+  // bytes that are not ZMTP. So the thread keeps its own copy of each TCP connection's descriptor (dup, taken
+  // at ACCEPTED/CONNECTED): when DISCONNECTED comes, libzmq has stopped reading, and one MSG_PEEK byte on the
+  // copy tells who ended it. A peer that hung up shows end of file (libzmq errors on EOF only after reading
+  // everything before it; a key revocation's or maxConnections' shutdown looks the same); a peer that was
+  // dropped while still connected shows bytes left unread or none yet (EAGAIN). Handshake failures (refused
+  // key, handshake timeout) are counted as such already: libzmq signals them just before their DISCONNECTED
+  // (one I/O thread, so adjacent), and that disconnect is not counted again. Costs one descriptor per
+  // connection (connectionLimit in socket.ts counts it).
+  void WatchConnection(int fd) {
+    if (fd < 0) return;
+    ForgetConnection(fd, false);
+    int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (copy >= 0) watched_[fd] = copy;
+  }
+
+  void ForgetConnection(int fd, bool count) {
+    auto it = watched_.find(fd);
+    if (it == watched_.end()) return;
+    if (count && !stop_accepting_.load() && !after_handshake_failure_) {
+      char byte;
+      ssize_t n = recv(it->second, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+      if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))) protocol_drops_.fetch_add(1);
+    }
+    close(it->second);
+    watched_.erase(it);
   }
 
   // Reads the socket monitor's events: frame 1 is u16 event + u32 value, frame 2 the endpoint.
@@ -631,16 +673,22 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
           accepted_.fetch_add(1);
           if (max_connections_ > 0 && accepted_.load() + connected_events_.load() - disconnected_.load() > max_connections_) {
             RefuseConnection(static_cast<int>(value), endpoint);
+          } else if (IsListenerSocket(static_cast<int>(value), endpoint)) {
+            WatchConnection(static_cast<int>(value));
           }
           break;
         case ZMQ_EVENT_CONNECTED:
           connected_events_.fetch_add(1);
+          WatchConnection(static_cast<int>(value));
           break;
         case ZMQ_EVENT_DISCONNECTED:
           disconnected_.fetch_add(1);
+          ForgetConnection(static_cast<int>(value), true);
+          after_handshake_failure_ = false;
           break;
         default:
           handshake_failed_.fetch_add(1);
+          after_handshake_failure_ = true;
       }
     }
   }
@@ -804,6 +852,11 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
   std::atomic<int> quiet_ms_{0};
   std::atomic<uint64_t> messages_{0}, bytes_{0}, oversize_{0}, waits_{0};
   std::atomic<uint64_t> accepted_{0}, connected_events_{0}, disconnected_{0}, handshake_failed_{0}, refused_connections_{0};
+  // Connections libzmq dropped while their peer was still connected (see WatchConnection).
+  std::atomic<uint64_t> protocol_drops_{0};
+  // receive thread only (and Shutdown after the join): libzmq's descriptor -> the thread's own copy of it.
+  std::unordered_map<int, int> watched_;
+  bool after_handshake_failure_ = false;  // the last monitor event was a failed handshake (receive thread only)
   uint64_t max_connections_ = 0;  // 0: no limit
 
   // receive thread only

@@ -137,7 +137,7 @@ export class NativeFrameInput implements Input {
   connectionCounts(): ConnectionCounts {
     const s = this.native.stats();
     this.countOversize(s.oversize);
-    return { accepted: s.accepted, connected: s.connected, disconnected: s.disconnected, handshake_failed: s.handshakeFailed, refused: s.refusedConnections };
+    return { accepted: s.accepted, connected: s.connected, disconnected: s.disconnected, handshake_failed: s.handshakeFailed, refused: s.refusedConnections, protocol_error: s.protocolDrops ?? 0 };
   }
 
   /** Unbinds and disconnects, reads what peers already handed over until quiet (or the deadline), closes. */

@@ -67,6 +67,13 @@ export interface NativeReceiverStats {
   disconnected: number;
   handshakeFailed: number;
   refusedConnections: number;
+  /**
+   * Connections libzmq dropped while their peer was still connected, after the handshake: a frame over the
+   * per-frame limit (ZMQ_MAXMSGSIZE) or bytes that are not ZMTP. libzmq's monitor reports these as a plain
+   * disconnect; the addon tells them apart by peeking at its own copy of the descriptor (WatchConnection).
+   * Absent from an addon built before this count existed.
+   */
+  protocolDrops?: number;
 }
 
 export interface NativeReceiver {

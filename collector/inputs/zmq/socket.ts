@@ -5,6 +5,9 @@ import { READ_CAPS, readFileBounded } from '../../util/read-bounded.js';
 
 /** File descriptors kept for everything but input connections: sink files, the HTTP and admin servers, libzmq. */
 export const FD_RESERVE = 128;
+/** Descriptors one peer connection holds on the native receive path: libzmq's, and the receive thread's own copy
+ * that tells a protocol-error drop from a hang-up (WatchConnection in native/src/receiver.cc). */
+export const FDS_PER_CONNECTION = 2;
 
 /** The process's soft RLIMIT_NOFILE (Node raises it to the hard limit at start), from /proc/self/limits; undefined when unreadable. */
 export function openFileLimit(limits = '/proc/self/limits'): number | undefined {
@@ -19,11 +22,11 @@ export function openFileLimit(limits = '/proc/self/limits'): number | undefined 
 
 /**
  * An input's connection limit: `maxConnections`, lowered so that FD_RESERVE descriptors stay free under the
- * process's open-file limit (each connection holds one). `lowered` is told the limit when it had to lower.
+ * process's open-file limit (each connection holds FDS_PER_CONNECTION). `lowered` is told the limit when it had to lower.
  */
 export function connectionLimit(maxConnections: number, lowered: (nofile: number) => void, nofile = openFileLimit()): number {
   if (nofile === undefined || maxConnections <= 0) return maxConnections;
-  const room = Math.max(1, nofile - FD_RESERVE);
+  const room = Math.max(1, Math.floor((nofile - FD_RESERVE) / FDS_PER_CONNECTION));
   if (maxConnections <= room) return maxConnections;
   lowered(nofile);
   return room;
