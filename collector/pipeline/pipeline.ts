@@ -149,11 +149,13 @@ export class Pipeline {
 
   /**
    * Hands `lend` a pooled buffer, and how much of it to fill (half: see submit()), for an input that packs its
-   * own chunks, as soon as fewer chunks wait for a worker than are in flight. Chunks waiting in front of busy
-   * workers add nothing to throughput, only memory: at 1 KiB records a backlog of 1 MiB buffers filled to
-   * 128 MiB of admission was 270 MiB of RSS. Held back, the input's receive thread runs out of buffers, its
-   * socket's queue fills and PUSH senders block at their high-water mark, as with a full queue. Output waiting
-   * for the sinks is still bounded by admission alone.
+   * own chunks, as soon as the pipeline could start on one more chunk at once (chunks waiting plus in flight
+   * below the in-flight limit). Chunks waiting in front of busy workers add nothing to throughput, only memory:
+   * at 1 KiB records a backlog of 1 MiB buffers filled to 128 MiB of admission was 270 MiB of RSS. Held back,
+   * the input's receive thread keeps filling the buffer it has (native/src/receiver.cc, FlushIfIdle), so chunks
+   * grow with the load instead of their number; once that is full its socket's queue fills and PUSH senders
+   * block at their high-water mark, as with a full queue. Output waiting for the sinks is still bounded by
+   * admission alone.
    */
   requestChunkBuffer(lend: (buffer: ArrayBuffer, fillBytes: number) => void): void {
     this.bufferWaiters.push(lend);
@@ -161,7 +163,7 @@ export class Pipeline {
   }
 
   private lendBuffers(): void {
-    while (this.bufferWaiters.length && this.ready.length < this.maxInflight) {
+    while (this.bufferWaiters.length && this.ready.length + this.inflight < this.maxInflight) {
       this.bufferWaiters.shift()!(this.d.pool.take(), this.d.pool.bufferBytes / 2);
     }
   }
@@ -227,8 +229,13 @@ export class Pipeline {
     for (const m of c.messages) {
       if (m.packed) {
         // A block the input packed: no replies; rejected messages (< 0) were counted as discards by the worker.
+        // submitPacked gives such a block a chunk of its own, so the worker's sum is its count: no loop over
+        // its records here.
         let n = 0;
-        for (const end = i + m.packed; i < end; i++) if (outcome.perMessage[i] > 0) n += outcome.perMessage[i];
+        if (c.messages.length === 1) {
+          n = outcome.accepted;
+          i += m.packed;
+        } else for (const end = i + m.packed; i < end; i++) if (outcome.perMessage[i] > 0) n += outcome.perMessage[i];
         received[m.input] += n;
         records += m.admitted.records;
         bytes += m.admitted.bytes;

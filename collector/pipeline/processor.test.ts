@@ -127,7 +127,8 @@ test('native payloads are opened and each record written; a bad one is rejected 
     { input: 3, kind: KIND_NATIVE, recordCount: 2, frames: bad },
     { input: 3, kind: KIND_NATIVE, recordCount: 3, frames: good },
   ]);
-  assert.deepEqual(outcome.perMessage.slice(0, 1), [3]);
+  assert.deepEqual([...outcome.perMessage.slice(0, 1)], [3]);
+  assert.equal(outcome.accepted, 6, 'accepted sums the positive entries');
   assert.ok(outcome.perMessage[1] < 0, 'the malformed message is rejected');
   assert.equal(outcome.perMessage[2], 3);
   assert.deepEqual(lines.map((l) => l.message), ['r1', 'r2', 'r3', 'r1', 'r2', 'r3']);

@@ -45,8 +45,14 @@ export interface ProcessorOptions {
 }
 
 export interface ChunkOutcome {
-  /** Records written per message, or minus the protocol's NACK reason code (reply.ts) when it was rejected whole. */
-  perMessage: number[];
+  /**
+   * Records written per message, or minus the protocol's NACK reason code (reply.ts) when it was rejected whole.
+   * A typed array: it travels from the worker as one copied block, where a number[] was serialised and rebuilt
+   * element by element on the main thread (one element per record on PULL inputs).
+   */
+  perMessage: Int32Array;
+  /** Sum of the positive entries of perMessage: the records accepted (the main thread's count for a packed chunk). */
+  accepted: number;
   records: number;
   /** Records or messages dropped, keyed `<input index>:<reason>` (e.g. "0:empty"). */
   discards: Record<string, number>;
@@ -59,6 +65,8 @@ export interface ChunkOutcome {
   routes?: ChunkRoutes;
 }
 
+
+const EMPTY = new Int32Array(0);
 
 /** Flag of a record kept as plain text because decoding it failed (docs/configuration.md, record flags). */
 export const UNDECODABLE_FLAG = 'undecodable';
@@ -87,6 +95,8 @@ export class ChunkProcessor {
   private readonly collect?: RouteCollector;
   /** Route of a fast-path record per input, when no condition reads more than input and host. */
   private readonly fastRoute: (number | undefined)[] = [];
+  /** Scratch for ChunkOutcome.perMessage, grown as needed and reused across chunks. */
+  private perMessage = new Int32Array(1024);
 
   constructor(private readonly opts: ProcessorOptions) {
     if (opts.routes && routingActive(opts.routes)) {
@@ -107,8 +117,10 @@ export class ChunkProcessor {
   }
 
   process(buffer: ArrayBuffer, length: number, out: NdjsonWriter): ChunkOutcome {
-    const outcome: ChunkOutcome = { perMessage: [], records: 0, discards: {}, flagged: 0 };
+    const outcome: ChunkOutcome = { perMessage: EMPTY, accepted: 0, records: 0, discards: {}, flagged: 0 };
     const collect = this.collect;
+    let per = this.perMessage;
+    let count = 0;
     for (const m of readChunk(buffer, length)) {
       let n: number;
       const start = out.pos;
@@ -127,9 +139,16 @@ export class ChunkProcessor {
         // opened is one message, whatever record count its header claims.
         discard(outcome, m, reason, m.kind === KIND_NATIVE ? 1 : Math.max(1, m.frames.length));
       }
-      outcome.perMessage.push(n);
+      if (count === per.length) {
+        const grown = new Int32Array(per.length * 2);
+        grown.set(per);
+        per = this.perMessage = grown;
+      }
+      per[count++] = n;
       if (n > 0) outcome.records += n;
     }
+    outcome.perMessage = per.slice(0, count);
+    outcome.accepted = outcome.records;
     if (collect) {
       outcome.routes = collect.finish(out);
       outcome.records = outcome.routes.kept;

@@ -49,6 +49,9 @@ namespace {
 
 constexpr size_t kMsgHeader = 20;
 constexpr int kIdlePollMs = 100;
+// Longest a packed message waits in the thread's buffer for the pipeline to want it (see FlushIfIdle): bounds
+// the latency that holding adds when JavaScript is slow to lend, and serves a caller that lends one buffer.
+constexpr double kMaxHoldMs = 10;
 // Messages taken per wake before looking at the control socket again: bounds how late a pause is seen.
 constexpr int kMaxPerBurst = 65536;
 constexpr uint8_t kFlagSender = 1;
@@ -425,6 +428,31 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
     }
   }
 
+  // Hands over the current buffer only while JavaScript has lent another one: the pipeline lends a buffer only
+  // when it can start on a chunk at once (Pipeline.requestChunkBuffer), so holding none means its workers are
+  // busy and a chunk handed over now would only wait. The thread keeps filling the buffer it has instead, and
+  // the next lend (a worker came free) wakes it to hand over everything received meanwhile. An idle collector
+  // always has a buffer to spare, so a quiet input still hands over each message at once; a busy one hands
+  // over chunks of everything that arrived during one worker's chunk. At 100 B records handing over whenever
+  // the socket was momentarily empty made chunks of ~37 messages, and the per-chunk work (transfers, worker
+  // messages, writes) cost the main thread more than the records did. Nothing is held longer than
+  // kMaxHoldMs. Returns how long the loop may wait before calling again (ms; kIdlePollMs when nothing is held).
+  long FlushIfIdle() {
+    if (!have_cur_ || cur_msgs_ == 0) return kIdlePollMs;
+    bool spare;
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      spare = !lent_.empty();
+    }
+    double held = NowMs() - cur_first_ms_;
+    if (spare || held >= kMaxHoldMs) {
+      Flush(false);
+      return kIdlePollMs;
+    }
+    long left = static_cast<long>(kMaxHoldMs - held) + 1;
+    return left < kIdlePollMs ? left : kIdlePollMs;
+  }
+
   // Packs one whole message (frames already received) into the current buffer. Returns false when no buffer
   // is available yet: the caller keeps the message pending and waits for one.
   bool Place(std::vector<zmq_msg_t>& frames, uint64_t total, uint64_t records, double now, const std::string* sender) {
@@ -469,6 +497,7 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
       have_cur_ = false;
     } else {
       cur_len_ += need;
+      if (cur_msgs_ == 0) cur_first_ms_ = now;
       cur_msgs_++;
       cur_frames_ += records;
       cur_bytes_ += total;
@@ -710,6 +739,7 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
     uint64_t pending_total = 0, pending_records = 0;
     bool have_pending = false;
     bool could_read = true;
+    long hold_ms = kIdlePollMs;  // poll timeout: shorter while a held buffer waits (FlushIfIdle)
     for (;;) {
       if (closing_.load()) break;
       if (!stopping && stop_accepting_.load()) {
@@ -731,14 +761,15 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
         }
       }
       int quiet = quiet_ms_.load();
-      long timeout = kIdlePollMs;
+      long timeout = hold_ms;
       if (stopping) {
         int64_t now = static_cast<int64_t>(NowMs());
         // Quiet counts only while we may read: paused (queue full) or waiting for a buffer is not quiet, and
         // the quiet time starts over when reading resumes.
         if (quiet_deadline == 0 || !can_read || !could_read) quiet_deadline = now + quiet;
         if (now >= quiet_deadline && !have_pending) break;
-        timeout = static_cast<long>(quiet_deadline - now);
+        long q = static_cast<long>(quiet_deadline - now);
+        if (q < timeout) timeout = q;
         if (timeout < 1) timeout = 1;
       }
       could_read = can_read;
@@ -752,8 +783,14 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
       if (zap && (items[2].revents & ZMQ_POLLIN)) zap_->Handle();
       if (!can_read || !(data.revents & ZMQ_POLLIN)) {
         // Nothing to read: hand over what is packed (a pending message placed after a buffer came back would
-        // otherwise wait for the next message to arrive).
-        Flush(false);
+        // otherwise wait for the next message to arrive), unless the pipeline is busy (see FlushIfIdle); a
+        // buffer it lends later wakes this loop and lands here.
+        if (!can_read) {
+          Flush(false);
+          hold_ms = kIdlePollMs;
+        } else {
+          hold_ms = FlushIfIdle();
+        }
         continue;
       }
       double now = NowMs();
@@ -790,7 +827,8 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
       if (stopping) quiet_deadline = static_cast<int64_t>(NowMs()) + quiet;
       // The socket is empty (or we must wait): hand over what we have, so an idle input has low latency and a
       // busy one fills whole buffers.
-      Flush(false);
+      if (dead) Flush(false);
+      else hold_ms = FlushIfIdle();
       if (dead) break;
     }
     ClosePending();
@@ -864,6 +902,7 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
   bool have_cur_ = false;
   size_t cur_len_ = 0;
   uint32_t cur_msgs_ = 0;
+  double cur_first_ms_ = 0;  // when the first message of the current buffer was placed (NowMs)
   uint64_t cur_frames_ = 0;
   uint64_t cur_bytes_ = 0;
   std::vector<zmq_msg_t> pending_;
