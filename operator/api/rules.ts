@@ -15,6 +15,12 @@ export interface SpecRule {
   field: string;
   message: string;
   cel?: string;
+  /**
+   * The same rule as a ValidatingAdmissionPolicy expression over `object.spec` (operator/api/admission.ts),
+   * for a rule the CRD's CEL cannot afford: a policy's CEL is costed at run time against the object admitted,
+   * not estimated at CRD creation from the largest object the schema allows.
+   */
+  admission?: string;
   holds(spec: LogServerSpec): boolean;
 }
 
@@ -91,12 +97,19 @@ export const specRules: readonly SpecRule[] = [
     holds: (s) => s.pipeline.batch.maxRecords <= s.pipeline.queue.maxRecords,
   },
   {
-    // Operator-only. The CEL quantity library could compare the two, but the API server sizes an
+    // Not in the CRD: the CEL quantity library could compare the two, but the API server sizes an
     // x-kubernetes-int-or-string value as the largest request (maxLength does not apply to it), so it estimates
     // such a rule at more than 100 times the cost budget and refuses the CRD (measured on Kubernetes 1.35).
+    // A ValidatingAdmissionPolicy (the chart's) refuses it at admission instead; the operator's check stays for
+    // clusters without the policy. Quantities that do not parse are left to the schema's own pattern.
     field: 'pipeline.queue.maxBytes',
     // Unset, the operator derives a queue that fits (queueMaxBytes); only an explicit value can be too big.
     message: 'pipeline.queue.maxBytes must be less than resources.limits.memory (the queue alone would exhaust the container)',
+    admission:
+      '!has(object.spec.pipeline) || !has(object.spec.pipeline.queue) || !has(object.spec.pipeline.queue.maxBytes) || ' +
+      "!has(object.spec.resources) || !has(object.spec.resources.limits) || !('memory' in object.spec.resources.limits) || " +
+      '!isQuantity(string(object.spec.resources.limits.memory)) || ' +
+      'quantity(string(object.spec.pipeline.queue.maxBytes)).isLessThan(quantity(string(object.spec.resources.limits.memory)))',
     holds: (s) => {
       const limit = s.resources.limits?.memory;
       if (limit === undefined) return true;

@@ -7,6 +7,7 @@ import { describe, test } from 'node:test';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { ConfigMap, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
+import { ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding } from 'kubernetes-models/admissionregistration.k8s.io/v1';
 import { CustomResourceDefinition } from 'kubernetes-models/apiextensions.k8s.io/v1';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { Metrics } from '../../collector/observability/metrics.js';
@@ -36,6 +37,8 @@ const validators: Record<string, Validator> = {
   ClusterRoleBinding: (o) => new ClusterRoleBinding(o as never).validate(),
   Role: (o) => new Role(o as never).validate(),
   RoleBinding: (o) => new RoleBinding(o as never).validate(),
+  ValidatingAdmissionPolicy: (o) => new ValidatingAdmissionPolicy(o as never).validate(),
+  ValidatingAdmissionPolicyBinding: (o) => new ValidatingAdmissionPolicyBinding(o as never).validate(),
   CustomResourceDefinition: (o) => new CustomResourceDefinition(o as never).validate(),
   ServiceMonitor: (o) => new ServiceMonitor(o as never).validate(),
   LogServer: (o) => {
@@ -82,11 +85,17 @@ describe('charts/zlog', () => {
     }
   });
 
-  test('the default install: operator Deployment, ServiceAccount, ClusterRole/Binding, leader-election Role/Binding, metrics Service, the CRD', T, async () => {
+  test('the default install: operator Deployment, ServiceAccount, ClusterRole/Binding, leader-election Role/Binding, metrics Service, the CRD, the admission policy', T, async () => {
     const objs = await renderChart();
     assert.deepEqual(objs.map((o) => o.kind).sort(), [
       'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'Deployment', 'Role', 'RoleBinding', 'Service', 'ServiceAccount',
+      'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding',
     ]);
+    // The binding names the policy the chart renders (both named after the release).
+    const vap = one(objs, 'ValidatingAdmissionPolicy');
+    assert.equal((one(objs, 'ValidatingAdmissionPolicyBinding') as unknown as { spec: { policyName: string } }).spec.policyName, vap.metadata.name);
+    assert.equal(vap.metadata.name, 'zlog-operator-logserver-spec');
+    assert.ok(!byKind(await renderChart(['--set', 'admissionPolicy.create=false']), 'ValidatingAdmissionPolicy').length, 'admissionPolicy.create=false leaves it out');
     const crd = one(objs, 'CustomResourceDefinition');
     assert.equal(crd.metadata.name, 'logservers.logging.zlog.dev');
     const dep = one(objs, 'Deployment');
