@@ -129,3 +129,86 @@ export function* readChunk(buffer: ArrayBuffer, length: number): Generator<Packe
     }
   }
 }
+
+/**
+ * Reads the messages of a packed chunk in place, one at a time, into itself: what readChunk yields, without an
+ * object, a frames array and a view per frame for every message (at 100 B records one message is one record,
+ * and those allocations were a visible share of the worker's time). `frameStart(i)`/`frameEnd(i)` are offsets
+ * into `bytes`; `frames` builds the views only when a caller asks for them. Valid until the next `next()`.
+ */
+export class ChunkReader implements PackedMessage {
+  readonly bytes: Uint8Array;
+  private readonly view: DataView;
+  private offset = 0;
+  kind = 0;
+  input = 0;
+  compression = 0;
+  flags = 0;
+  recordCount = 0;
+  receivedAt = 0;
+  frameCount = 0;
+  sender: string | undefined = undefined;
+  /** Start and end offset of each frame, two entries per frame. */
+  private bounds = new Int32Array(16);
+  private views: Uint8Array[] | undefined;
+
+  constructor(
+    buffer: ArrayBuffer,
+    private readonly length: number,
+  ) {
+    this.bytes = new Uint8Array(buffer, 0, length);
+    this.view = new DataView(buffer, 0, length);
+  }
+
+  /** Moves to the next message; false at the end of the chunk. */
+  next(): boolean {
+    const v = this.view;
+    let o = this.offset;
+    if (o >= this.length) return false;
+    this.kind = v.getUint8(o);
+    this.input = v.getUint8(o + 1);
+    this.compression = v.getUint8(o + 2);
+    this.flags = v.getUint8(o + 3);
+    this.recordCount = v.getUint32(o + 4, true);
+    this.receivedAt = v.getFloat64(o + 8, true);
+    const n = v.getUint32(o + 16, true);
+    o += MSG_HEADER;
+    if (2 * n > this.bounds.length) this.bounds = new Int32Array(2 * n);
+    const b = this.bounds;
+    for (let i = 0; i < n; i++) {
+      const len = v.getUint32(o, true);
+      b[2 * i] = o + 4;
+      b[2 * i + 1] = o + 4 + len;
+      o += 4 + len;
+    }
+    this.frameCount = n;
+    this.views = undefined;
+    if (this.flags & FLAG_SENDER) {
+      const len = v.getUint32(o, true);
+      this.sender = decoder.decode(this.bytes.subarray(o + 4, o + 4 + len));
+      o += 4 + len;
+    } else {
+      this.sender = undefined;
+    }
+    this.offset = o;
+    return true;
+  }
+
+  frameStart(i: number): number {
+    return this.bounds[2 * i];
+  }
+
+  frameEnd(i: number): number {
+    return this.bounds[2 * i + 1];
+  }
+
+  /** The frames as views into the chunk (built on first use for this message). */
+  get frames(): readonly Uint8Array[] {
+    if (!this.views) {
+      const views: Uint8Array[] = new Array(this.frameCount);
+      for (let i = 0; i < this.frameCount; i++) views[i] = this.bytes.subarray(this.bounds[2 * i], this.bounds[2 * i + 1]);
+      this.views = views;
+    }
+    return this.views;
+  }
+}
