@@ -15,9 +15,10 @@
 export const KIND_FRAMES = 0;
 export const KIND_NATIVE = 1;
 /**
- * Flag bit 1: every byte of every frame is ASCII that stands in a JSON string as itself (0x20-0x7f except `"` and
- * `\`; RFC 8259 section 7). The native receive thread sets it while it copies the frames (a SIMD scan there
- * costs a fraction of the byte-by-byte scan a worker otherwise does), and the worker then copies such records
+ * Flag bit 1: every frame is valid UTF-8 (RFC 3629 section 4, as Node's `buffer.isUtf8` checks) that stands in
+ * a JSON string as itself (no control byte, `"` or `\`; RFC 8259 section 7). The native receive thread sets it
+ * while it copies the frames (a SIMD scan of ASCII there, a byte-wise UTF-8 check from the first non-ASCII
+ * byte on, costs a fraction of the scan a worker otherwise does), and the worker then copies such records
  * without looking at their bytes.
  */
 export const FLAG_JSON_PLAIN = 2;

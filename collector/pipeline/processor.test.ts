@@ -45,7 +45,10 @@ test('plain text takes the byte-level path and round-trips any Unicode, control 
 });
 
 test('frames flagged JSON-plain (by the native receive thread) are written exactly as the unflagged scan writes them', () => {
-  const printable = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7f }).filter((c) => c !== 0x22 && c !== 0x5c).map((c) => String.fromCharCode(c)), minLength: 1, maxLength: 80 });
+  const ascii = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7f }).filter((c) => c !== 0x22 && c !== 0x5c).map((c) => String.fromCharCode(c)), minLength: 1, maxLength: 80 });
+  // The thread also flags valid UTF-8 beyond ASCII (any code point, encoded by Buffer.from) without escapes.
+  const unicode = fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }).filter((t) => !/[\u0000-\u001f"\\]/.test(t));
+  const printable = fc.oneof(ascii, unicode);
   fc.assert(
     fc.property(fc.array(printable, { minLength: 1, maxLength: 4 }), fc.constantFrom(0, 1, 2, 4), fc.option(fc.string(), { nil: undefined }), (texts, input, sender) => {
       const frames = texts.map((t) => Buffer.from(t));

@@ -1,6 +1,7 @@
 // The native receive addon against real zeromq.js peers: chunk layout (read back with the pipeline's own
 // readChunk), multi-frame messages, the per-message limit, SUB topics, back-pressure through lent buffers and
 // pause(), and the drain. Fails (does not skip) when the addon is not built: `make native` builds it.
+import { isUtf8 } from 'node:buffer';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Publisher, Push } from 'zeromq';
@@ -263,23 +264,35 @@ test('messages bigger than a lent buffer still wait for lent buffers: deliveries
   r.close();
 });
 
-test('FLAG_JSON_PLAIN is set exactly when every byte of every frame is ASCII that JSON holds as itself', async () => {
+test('FLAG_JSON_PLAIN is set exactly when every frame is valid UTF-8 with no byte JSON must escape', async () => {
   const { r, msgs } = collect({ type: 'pull' });
   const ep = r.bind('tcp://127.0.0.1:*');
   for (let i = 0; i < 3; i++) r.lend(new ArrayBuffer(1 << 16));
   r.start();
   const push = new Push({ linger: 0 });
   push.connect(ep);
-  const plain = 'x'.repeat(40) + ' ~!#$%&()*+,-./09:;<=>?@AZ[]^_`az{|}\x7f';
-  // [frames, expected flag]: each bad byte at the start, inside the 16-byte blocks, and in the tail after them.
-  const cases: [string[], boolean][] = [[[plain], true], [[''], true], [[plain, plain.slice(3)], true]];
-  for (const bad of ['"', '\\', '\n', '\x00', '\x1f', '\x80', 'é']) {
-    for (const at of [0, 15, 16, 31, plain.length - 1]) cases.push([[plain.slice(0, at) + bad + plain.slice(at)], false]);
-    cases.push([[plain, bad], false]);
-  }
+  const plain = Buffer.from('x'.repeat(40) + ' ~!#$%&()*+,-./09:;<=>?@AZ[]^_`az{|}\x7f', 'latin1');
+  const bytes = (...b: number[]) => Buffer.from(b);
+  // [frames, expected flag]: each byte sequence at the start, across the 16-byte blocks, and in the tail.
+  const cases: [Buffer[], boolean][] = [[[plain], true], [[Buffer.alloc(0)], true], [[plain, plain.subarray(3)], true]];
+  const inserted = (seq: Buffer, ok: boolean): void => {
+    for (const at of [0, 14, 15, 16, 31, plain.length - 1, plain.length]) cases.push([[Buffer.concat([plain.subarray(0, at), seq, plain.subarray(at)])], ok]);
+    cases.push([[plain, seq], ok]);
+  };
+  // Must be escaped: '"', '\\', LF, NUL, 0x1f.
+  for (const seq of ['"', '\\', '\n', '\x00', '\x1f']) inserted(Buffer.from(seq, 'latin1'), false);
+  // Valid UTF-8 (RFC 3629): U+0080, é, U+07FF, U+0800, €, U+D7FF, U+E000, U+FFFF, U+10000, 𝄞, U+10FFFF.
+  for (const ch of ['\u0080', 'é', '\u07ff', '\u0800', '€', '\ud7ff', '\ue000', '\uffff', '\u{10000}', '𝄞', '\u{10ffff}']) inserted(Buffer.from(ch, 'utf8'), true);
+  // Not UTF-8: a lone continuation byte, a truncated sequence, overlong forms, a surrogate, above U+10FFFF,
+  // bytes that never occur.
+  for (const seq of [bytes(0x80), bytes(0xbf), bytes(0xc3), bytes(0xe2, 0x82), bytes(0xc0, 0xaf), bytes(0xc1, 0xbf), bytes(0xe0, 0x9f, 0xbf), bytes(0xf0, 0x8f, 0xbf, 0xbf), bytes(0xed, 0xa0, 0x80), bytes(0xf4, 0x90, 0x80, 0x80), bytes(0xf5, 0x80, 0x80, 0x80), bytes(0xff), bytes(0xc3, 0x28)]) inserted(seq, false);
   for (const [frames] of cases) await push.send(frames);
   await until(() => msgs.length === cases.length, `${cases.length} messages`);
-  msgs.forEach((m, i) => assert.equal(m.flags === FLAG_JSON_PLAIN, cases[i][1], `message ${i}: ${JSON.stringify(cases[i][0])}`));
+  msgs.forEach((m, i) => {
+    assert.equal(m.flags === FLAG_JSON_PLAIN, cases[i][1], `message ${i}: ${JSON.stringify(cases[i][0].map((f) => f.toString('hex')))}`);
+    // The flag agrees with what the worker would check itself.
+    if (cases[i][1]) assert.ok(cases[i][0].every((f) => isUtf8(f)));
+  });
   push.close();
   r.close();
 });
