@@ -34,6 +34,12 @@ export interface LogRecord {
    * (a `clientKey` in a JSON record stays in `fields`). docs/security.md.
    */
   clientKey?: string;
+  /**
+   * The ZeroMQ routing id (ZMQ_ROUTING_ID) of the peer that sent the record's batch, on `zmq-router` inputs:
+   * printable ASCII as it is, any other id as `0x` + hex (pipeline/chunk.ts routingIdText). With the batch's
+   * sequence number it is the native protocol's de-duplication key (docs/protocol.md). Set by the collector only.
+   */
+  routingId?: string;
   /** Set when the collector had to change the record (e.g. truncated: "truncated", invalid UTF-8 replaced). */
   flags?: string[];
 }

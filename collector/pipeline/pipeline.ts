@@ -29,6 +29,10 @@ export interface Inbound {
   admitted: { records: number; bytes: number };
   /** Native messages: how to acknowledge. */
   reply?: ReplyFn;
+  /** Name of the CurveZMQ client key that authenticated the sender (written as the records' clientKey). */
+  sender?: string;
+  /** The sending peer's routing id (ROUTER inputs; chunk.ts routingIdText), written as the records' routingId. */
+  routingId?: string;
   /**
    * Set for a block of messages the input packed itself (the native receive path): how many messages of the
    * chunk this entry stands for. `frames` is empty then, and `admitted` covers the whole block.
@@ -104,7 +108,7 @@ export class Pipeline {
   }
 
   submit(m: Inbound): void {
-    const size = packedSize(m.frames);
+    const size = packedSize(m.frames, m.sender, m.routingId);
     // NDJSON is bigger than what it is made from (~1.6x for 100 B text records: the ts/input/message keys), so
     // a chunk filled to a whole pooled buffer overflowed the pooled output buffer in the worker: it grew it
     // (allocate twice the size, copy) for nearly every chunk, and the odd-sized result was dropped by the pool
