@@ -1,6 +1,8 @@
-// zlog's native receive path: one libzmq PULL or SUB socket drained by a thread of its own, which packs whole
-// messages into chunk buffers lent by JavaScript and hands each filled buffer back in one call. JavaScript
-// then does no per-message work at all: the chunk goes to a worker thread as it is.
+// zlog's native receive path: one libzmq PULL, SUB or ROUTER socket drained by a thread of its own, which packs
+// whole messages into chunk buffers lent by JavaScript and hands each filled buffer back in one call. For PULL
+// and SUB, JavaScript then does no per-message work at all: the chunk goes to a worker thread as it is. For
+// ROUTER (the native protocol, collector/inputs/zmq-router/) JavaScript checks each message and answers it; its
+// replies come back through send() (see the reply queue below).
 //
 // Why a thread and not a DONTWAIT loop on the main thread: zeromq.js pays one C++ -> JS crossing and one
 // external Buffer per frame (about 2 us here), which caps single-record PUSH input at ~500k frames/s; the
@@ -10,7 +12,15 @@
 //   u8 kind (0 = frames), u8 input index, u8 compression (0), u8 flags, u32 record count (0),
 //   f64 receive time (ms since epoch), u32 frame count, then per frame: u32 length + bytes, then with flag
 //   bit 0 (CURVE inputs) u32 length + the name of the client key that authenticated the sender (zap.h).
-//   Flag bit 1 (FLAG_JSON_PLAIN): every frame's bytes are ASCII a JSON string holds as itself.
+//   Flag bit 1 (FLAG_JSON_PLAIN): every frame's bytes are ASCII a JSON string holds as itself (PULL/SUB only).
+//   Flag bit 3 (ROUTER only, chunk.ts FLAG_OVERSIZE): the message was over maxMessageBytes; only its routing id
+//   and header frames are kept, so JavaScript can NACK it by sequence number.
+//
+// Replies (ROUTER): libzmq sockets are not thread-safe and the receive thread owns the socket, so JavaScript's
+// send() copies a reply into a bounded mutex-guarded queue and wakes the thread (the PAIR below), which sends it
+// with ZMQ_DONTWAIT. ZMQ_ROUTER_MANDATORY makes a reply to a vanished peer fail (EHOSTUNREACH) instead of
+// vanishing silently; that and a full peer pipe (EAGAIN) drop the reply and count it: the client times out and
+// resends (docs/protocol.md).
 //
 // Threading: the libzmq socket is only ever touched by one thread at a time. JavaScript binds/connects it
 // before start(); after start() only the receive thread uses it, and JavaScript talks to the thread through
@@ -57,6 +67,11 @@ constexpr int kMaxPerBurst = 65536;
 constexpr uint8_t kFlagSender = 1;
 // Connections already ended for a removed key, remembered so that their queued messages do not end them again.
 constexpr size_t kKickedMemory = 64;
+// ROUTER: the oversize flag (chunk.ts FLAG_OVERSIZE), and how much of an oversize message is kept to NACK it.
+constexpr uint8_t kFlagOversize = 8;
+constexpr size_t kOversizeKeepBytes = 4096;
+// libzmq routing ids are at most 255 bytes: maxMessageBytes is checked on what follows the id.
+constexpr uint64_t kRoutingIdBytes = 255;
 
 double NowMs() {
   using namespace std::chrono;
@@ -152,6 +167,7 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
                            InstanceMethod("stats", &Receiver::Stats),
                            InstanceMethod("setClientKeys", &Receiver::SetClientKeys),
                            InstanceMethod("authStats", &Receiver::AuthStats),
+                           InstanceMethod("send", &Receiver::Send),
                        });
   }
 
@@ -171,18 +187,33 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
     Napi::Value mc = o.Get("maxConnections");
     if (mc.IsNumber()) max_connections_ = static_cast<uint64_t>(mc.ToNumber().Int64Value());
     ctx_ = zmq_ctx_new();
-    int st = type == "sub" ? ZMQ_SUB : type == "pull" ? ZMQ_PULL : -1;
+    int st = type == "sub" ? ZMQ_SUB : type == "pull" ? ZMQ_PULL : type == "router" ? ZMQ_ROUTER : -1;
     if (st < 0) {
-      Napi::TypeError::New(env, "Receiver: type must be 'pull' or 'sub', got '" + type + "'").ThrowAsJavaScriptException();
+      Napi::TypeError::New(env, "Receiver: type must be 'pull', 'sub' or 'router', got '" + type + "'").ThrowAsJavaScriptException();
       return;
     }
+    router_ = st == ZMQ_ROUTER;
+    if (router_) max_message_bytes_ += kRoutingIdBytes;
     sock_ = zmq_socket(ctx_, st);
     int hwm = o.Get("receiveHighWaterMark").ToNumber().Int32Value();
     int64_t maxsize = o.Get("maxFrameBytes").ToNumber().Int64Value();
     int linger = 0;
     zmq_setsockopt(sock_, ZMQ_RCVHWM, &hwm, sizeof hwm);
     zmq_setsockopt(sock_, ZMQ_MAXMSGSIZE, &maxsize, sizeof maxsize);
-    zmq_setsockopt(sock_, ZMQ_LINGER, &linger, sizeof linger);
+    if (router_) {
+      // A client reconnecting with its fixed routing id takes it over from a connection that still holds it (a
+      // half-open TCP connection); without this libzmq refuses the newcomer for as long as the old one lives.
+      // Mandatory: a reply to an unknown peer fails (and is counted) instead of being dropped unseen. Linger: the
+      // last replies get a second to leave at close.
+      int one = 1, router_linger = 1000;
+      zmq_setsockopt(sock_, ZMQ_ROUTER_HANDOVER, &one, sizeof one);
+      zmq_setsockopt(sock_, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+      zmq_setsockopt(sock_, ZMQ_LINGER, &router_linger, sizeof router_linger);
+      Napi::Value mr = o.Get("maxReplies");
+      if (mr.IsNumber()) max_replies_ = static_cast<size_t>(mr.ToNumber().Int64Value());
+    } else {
+      zmq_setsockopt(sock_, ZMQ_LINGER, &linger, sizeof linger);
+    }
     if (o.Has("curve") && o.Get("curve").IsObject()) {
       if (!SetUpCurve(env, o.Get("curve").As<Napi::Object>())) return;
     }
@@ -372,6 +403,32 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
     return info.Env().Undefined();
   }
 
+  // send([frame, ...]) (ROUTER): queues one reply, routing id first, for the receive thread to send. Returns false
+  // when maxReplies are already waiting (the reply is dropped; the caller counts it).
+  Napi::Value Send(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!router_) return ThrowValue(env, "send on a receiver that is not a ROUTER");
+    if (!info[0].IsArray()) return ThrowValue(env, "send([routingId, ...frames]) expected");
+    Napi::Array a = info[0].As<Napi::Array>();
+    std::vector<std::string> frames;
+    frames.reserve(a.Length());
+    for (uint32_t i = 0; i < a.Length(); i++) {
+      Napi::Value v = a.Get(i);
+      if (!v.IsTypedArray()) return ThrowValue(env, "send: frame " + std::to_string(i) + " is not a Uint8Array");
+      Napi::Uint8Array u = v.As<Napi::Uint8Array>();
+      frames.emplace_back(reinterpret_cast<const char*>(u.Data()), u.ByteLength());
+    }
+    if (frames.size() < 2) return ThrowValue(env, "send: a routing id and at least one frame expected");
+    {
+      std::lock_guard<std::mutex> g(reply_mu_);
+      if (replies_.size() >= max_replies_) return Napi::Boolean::New(env, false);
+      replies_.push_back(std::move(frames));
+      replies_pending_.store(replies_.size());
+    }
+    Wake();
+    return Napi::Boolean::New(env, true);
+  }
+
   Napi::Value Close(const Napi::CallbackInfo& info) {
     Shutdown();
     return info.Env().Undefined();
@@ -390,6 +447,12 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
     o.Set("handshakeFailed", Napi::Number::New(env, static_cast<double>(handshake_failed_.load())));
     o.Set("refusedConnections", Napi::Number::New(env, static_cast<double>(refused_connections_.load())));
     o.Set("protocolDrops", Napi::Number::New(env, static_cast<double>(protocol_drops_.load())));
+    if (router_) {
+      o.Set("repliesPending", Napi::Number::New(env, static_cast<double>(replies_pending_.load())));
+      o.Set("repliesSent", Napi::Number::New(env, static_cast<double>(replies_sent_.load())));
+      o.Set("repliesUnroutable", Napi::Number::New(env, static_cast<double>(replies_unroutable_.load())));
+      o.Set("repliesBlocked", Napi::Number::New(env, static_cast<double>(replies_blocked_.load())));
+    }
     return o;
   }
 
@@ -480,7 +543,7 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
 
   // Packs one whole message (frames already received) into the current buffer. Returns false when no buffer
   // is available yet: the caller keeps the message pending and waits for one.
-  bool Place(std::vector<zmq_msg_t>& frames, uint64_t total, uint64_t records, double now, const std::string* sender) {
+  bool Place(std::vector<zmq_msg_t>& frames, uint64_t total, uint64_t records, double now, const std::string* sender, uint8_t extra_flags = 0) {
     size_t need = kMsgHeader + 4 * frames.size() + total + (sender ? 4 + sender->size() : 0);
     if (have_cur_ && cur_len_ > 0 && cur_len_ + need > cur_.cap) Flush(false);
     if (!have_cur_ && !TakeBuffer()) return false;
@@ -504,7 +567,8 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
     std::memcpy(out + 8, &now, 8);
     PutU32(out + 16, static_cast<uint32_t>(frames.size()));
     size_t o = kMsgHeader;
-    bool plain = true;
+    // ROUTER frames are a protocol header and a (possibly compressed) payload: nothing for the plain-text scan.
+    bool plain = !router_;
     for (auto& f : frames) {
       size_t n = zmq_msg_size(&f);
       PutU32(out + o, static_cast<uint32_t>(n));
@@ -516,7 +580,7 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
       PutU32(out + o, static_cast<uint32_t>(sender->size()));
       std::memcpy(out + o + 4, sender->data(), sender->size());
     }
-    out[3] = (sender ? kFlagSender : 0) | (plain ? kFlagJsonPlain : 0);
+    out[3] = (sender ? kFlagSender : 0) | (plain ? kFlagJsonPlain : 0) | extra_flags;
     if (owned) {
       Deliver(new Delivery{cur_.slot, owned, need, 1, records, total, false});
       have_cur_ = false;
@@ -605,6 +669,7 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
     *total = 0;
     *records = 0;
     bool first = true, over = false;
+    size_t index = 0;
     for (;;) {
       zmq_msg_t m;
       zmq_msg_init(&m);
@@ -617,15 +682,17 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
         ClosePending();
         return -1;
       }
-      bool was_first = first;
       first = false;
       *total += static_cast<uint64_t>(rc);
       bool more = zmq_msg_more(&m);
-      if (was_first && zap_) pending_revoked_ = !CheckSender(&m);
+      // The sender's connection metadata is on the frames read from its pipe; a ROUTER's first frame is the
+      // routing id libzmq adds, so the first frame the peer sent is the second.
+      if (zap_ && index == (router_ ? 1 : 0)) pending_revoked_ = !CheckSender(&m);
+      index++;
       if (!over) {
         *records += FrameRecords(&m);
         over = *total > max_message_bytes_ || *records > max_message_records_;
-        if (over) ClosePending();
+        if (over) KeepForNack();
       }
       if (over) {
         zmq_msg_close(&m);
@@ -633,6 +700,46 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
         pending_.push_back(m);
       }
       if (!more) return over ? 2 : 1;
+    }
+  }
+
+  // An oversize message: PULL/SUB release all of it; a ROUTER keeps its routing id and a small header frame (what
+  // was received before the limit was crossed) so that JavaScript can NACK it, and releases the rest.
+  void KeepForNack() {
+    if (!router_) {
+      ClosePending();
+      return;
+    }
+    size_t keep = pending_.size() < 2 ? pending_.size() : 2;
+    if (keep == 2 && zmq_msg_size(&pending_[1]) > kOversizeKeepBytes) keep = 1;
+    for (size_t i = keep; i < pending_.size(); i++) zmq_msg_close(&pending_[i]);
+    pending_.resize(keep);
+  }
+
+  // Sends the replies JavaScript queued (ROUTER), each with ZMQ_DONTWAIT: a reply that cannot go at once is
+  // dropped and counted (EHOSTUNREACH: the peer is gone, ZMQ_ROUTER_MANDATORY; EAGAIN: its pipe is full).
+  void SendReplies() {
+    if (replies_pending_.load(std::memory_order_relaxed) == 0) return;
+    std::deque<std::vector<std::string>> batch;
+    {
+      std::lock_guard<std::mutex> g(reply_mu_);
+      batch.swap(replies_);
+      replies_pending_.store(0);
+    }
+    for (auto& r : batch) {
+      bool ok = true;
+      for (size_t i = 0; i < r.size() && ok; i++) {
+        int flags = ZMQ_DONTWAIT | (i + 1 < r.size() ? ZMQ_SNDMORE : 0);
+        while (zmq_send(sock_, r[i].data(), r[i].size(), flags) < 0) {
+          int e = zmq_errno();
+          if (e == EINTR) continue;
+          if (e == EHOSTUNREACH) replies_unroutable_.fetch_add(1, std::memory_order_relaxed);
+          else replies_blocked_.fetch_add(1, std::memory_order_relaxed);
+          ok = false;
+          break;
+        }
+      }
+      if (ok) replies_sent_.fetch_add(1, std::memory_order_relaxed);
     }
   }
 
@@ -762,6 +869,7 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
     bool stopping = false;
     int64_t quiet_deadline = 0;
     uint64_t pending_total = 0, pending_records = 0;
+    uint8_t pending_extra = 0;
     bool have_pending = false;
     bool could_read = true;
     long hold_ms = kIdlePollMs;  // poll timeout: shorter while a held buffer waits (FlushIfIdle)
@@ -777,7 +885,7 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
       bool can_read = !paused_.load(std::memory_order_relaxed);
       // A pending message (received, waiting for a buffer) must be placed before anything else is read.
       if (can_read && have_pending) {
-        if (Place(pending_, pending_total, pending_records, NowMs(), Sender())) {
+        if (Place(pending_, pending_total, pending_records, NowMs(), Sender(), pending_extra)) {
           ClosePending();
           have_pending = false;
         } else {
@@ -804,6 +912,7 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
         break;
       }
       if (items[0].revents & ZMQ_POLLIN) DrainWake();
+      if (router_) SendReplies();
       if (items[1].revents & ZMQ_POLLIN) DrainMonitor();
       if (zap && (items[2].revents & ZMQ_POLLIN)) zap_->Handle();
       if (!can_read || !(data.revents & ZMQ_POLLIN)) {
@@ -837,12 +946,21 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
         }
         if (r == 2) {
           oversize_.fetch_add(1, std::memory_order_relaxed);
-          continue;
+          if (!router_ || pending_.empty()) {
+            ClosePending();
+            continue;
+          }
         }
-        if (!Place(pending_, total, records, now, Sender())) {
+        uint8_t extra = r == 2 ? kFlagOversize : 0;
+        if (r == 2) {  // only what is kept of it is packed
+          total = 0;
+          for (auto& f : pending_) total += zmq_msg_size(&f);
+        }
+        if (!Place(pending_, total, records, now, Sender(), extra)) {
           have_pending = true;
           pending_total = total;
           pending_records = records;
+          pending_extra = extra;
           waits_.fetch_add(1, std::memory_order_relaxed);
           break;
         }
@@ -921,6 +1039,14 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
   std::unordered_map<int, int> watched_;
   bool after_handshake_failure_ = false;  // the last monitor event was a failed handshake (receive thread only)
   uint64_t max_connections_ = 0;  // 0: no limit
+
+  // ROUTER: replies queued by JavaScript for the receive thread (see SendReplies).
+  bool router_ = false;
+  std::mutex reply_mu_;
+  std::deque<std::vector<std::string>> replies_;
+  size_t max_replies_ = 100000;
+  std::atomic<size_t> replies_pending_{0};
+  std::atomic<uint64_t> replies_sent_{0}, replies_unroutable_{0}, replies_blocked_{0};
 
   // receive thread only
   Lent cur_{};

@@ -1,83 +1,67 @@
 // zmq-router: the native protocol v1 (docs/protocol.md). Each message is checked on receipt (frames, header,
 // version, sizes, CRC); bad ones are NACKed with a reason at once. Good ones are queued and ACKed when the
 // ack mode says so. When the queue is full the input keeps reading but answers "busy" so clients back off
-// and retry, and while draining it answers "draining" so clients reconnect elsewhere.
-import * as zmq from 'zeromq';
+// and retry, and while draining it answers "draining" so clients reconnect elsewhere. The socket under it is a
+// RouterTransport (transport.ts): the native addon's thread or zeromq.js.
 import { ProtocolError, type RejectReason } from '../../errors.js';
-import { SocketWatch, type ConnectionWatch } from '../../health/socket-events.js';
+import type { ConnectionWatch } from '../../health/socket-events.js';
 import type { Metrics } from '../../observability/metrics.js';
 import { checkMessage, noAckOf, sequenceOf } from '../../protocol/message.js';
 import { compressionCode } from '../../protocol/header.js';
 import { encodeAck, encodeNack } from '../../protocol/reply.js';
-import { KIND_NATIVE } from '../../pipeline/chunk.js';
+import { KIND_NATIVE, routingIdText } from '../../pipeline/chunk.js';
 import type { Input, InputContext } from '../input.js';
-import { POLL_MS, ReceiveLoop } from '../zmq/receive-loop.js';
-import { bindAll, isTimeout, receiveHighWaterMark, socketMaxMessageSize, totalBytes } from '../zmq/socket.js';
+import { totalBytes } from '../zmq/socket.js';
 import type { ZmqRouterConfig } from './schema.js';
-
-/** Replies waiting for the socket; beyond this a reply is dropped (the client times out and resends). */
-const MAX_PENDING_REPLIES = 100_000;
+import type { RouterMessage, RouterTransport } from './transport.js';
 
 export class RouterInput implements Input {
   readonly id: string;
   readonly type = 'zmq-router';
   readonly endpoints: string[] = [];
-  private readonly sock: zmq.Router;
-  private readonly loop: ReceiveLoop;
   private draining = false;
-  private replies: Buffer[][] = [];
-  private sending = false;
-  private repliesDone?: () => void;
-
-  watchConnections(metrics: Metrics): ConnectionWatch {
-    return new SocketWatch(this.id, this.socket, metrics);
-  }
-
-  get socket(): zmq.Socket {
-    return this.sock;
-  }
+  /** The last routing id seen and its text: a client sends many batches in a row. */
+  private lastId: Buffer = Buffer.alloc(0);
+  private lastIdText = '';
 
   constructor(
     private readonly cfg: ZmqRouterConfig,
     private readonly ctx: InputContext,
+    private readonly transport: RouterTransport,
   ) {
     this.id = cfg.id;
-    // Not mandatory: a reply to a client that vanished or never reads is dropped instead of blocking us.
-    this.sock = new zmq.Router({
-      receiveHighWaterMark: receiveHighWaterMark(cfg.rcvHwm, ctx.limits),
-      maxMessageSize: socketMaxMessageSize(ctx.limits),
-      receiveTimeout: POLL_MS,
-      sendTimeout: 0,
-      linger: 1000,
-      mandatory: false,
-      // A client reconnecting with its fixed routing id (docs/protocol.md) takes the id over from a connection
-      // that still holds it (a half-open TCP connection, or a peer squatting on the id); without this libzmq
-      // refuses the newcomer and the client times out for as long as the old connection lives.
-      handover: true,
-      ...ctx.curveSocketOptions,
-    });
-    // No waitForRoom: a full queue is answered with NACK busy, which needs the message read.
-    this.loop = new ReceiveLoop(this.sock, {
-      onMessage: (msg) => this.handle(msg),
-      onError: (err) => {
-        ctx.log.error({ input: this.id, err }, 'receive failed');
-        ctx.metrics.error('io', 'receive').inc();
-      },
-    });
+  }
+
+  get receiver(): 'native' | 'zeromq' {
+    return this.transport.receiver;
+  }
+
+  watchConnections(metrics: Metrics): ConnectionWatch {
+    return this.transport.watchConnections(metrics);
   }
 
   async start(): Promise<void> {
-    this.endpoints.push(...(await bindAll(this.sock, this.cfg.bind)));
-    this.loop.start();
+    this.endpoints.push(...(await this.transport.start(this.cfg.bind, (m) => this.handle(m))));
   }
 
-  private handle(msg: Buffer[]): void {
+  private routingId(id: Buffer): string {
+    if (!id.equals(this.lastId)) {
+      this.lastId = id;
+      this.lastIdText = routingIdText(id);
+    }
+    return this.lastIdText;
+  }
+
+  private handle(msg: RouterMessage): void {
     const { admission, pipeline, metrics, limits, index } = this.ctx;
-    const receivedAt = Date.now();
-    const identity = msg[0];
-    const frames = msg.slice(1);
+    const { routingId: identity, frames, receivedAt } = msg;
     const bytes = totalBytes(frames);
     metrics.receivedBytes.inc(bytes);
+    if (msg.oversize) {
+      // Counted by the transport (the thread dropped the rest of it); answered here.
+      if (!noAckOf(frames)) this.nack(identity, sequenceOf(frames), 'too_large', `message is over the limit of ${limits.maxMessageBytes} bytes`);
+      return;
+    }
     let checked;
     try {
       checked = checkMessage(frames, { maxMessageBytes: limits.maxMessageBytes, maxBatchRecords: limits.maxBatchRecords, maxDecompressedBytes: limits.maxDecompressedBytes });
@@ -114,10 +98,12 @@ export class RouterInput implements Input {
       frames,
       receivedAt,
       admitted: { records, bytes: charged },
+      sender: msg.sender,
+      routingId: this.routingId(identity),
       reply: (r) => {
         if (r.ok) {
           this.ctx.observeAckLatency((Date.now() - receivedAt) / 1000);
-          if (!noAck) this.enqueueReply([identity, encodeAck(seq)], 'ack', '');
+          if (!noAck) this.reply([identity, encodeAck(seq)], 'ack', '');
         } else if (!noAck) {
           this.nack(identity, seq, r.reason, r.detail);
         }
@@ -126,40 +112,12 @@ export class RouterInput implements Input {
   }
 
   private nack(identity: Buffer, seq: bigint, reason: RejectReason, detail: string): void {
-    this.enqueueReply([identity, encodeNack(seq, reason, detail)], 'nack', reason);
+    this.reply([identity, encodeNack(seq, reason, detail)], 'nack', reason);
   }
 
-  private enqueueReply(frames: Buffer[], result: 'ack' | 'nack', reason: string): void {
+  private reply(frames: Buffer[], result: 'ack' | 'nack', reason: string): void {
     this.ctx.countReply(result, reason);
-    if (this.replies.length >= MAX_PENDING_REPLIES) {
-      this.ctx.metrics.discarded('reply_overflow').inc();
-      return;
-    }
-    this.replies.push(frames);
-    if (!this.sending) void this.pumpReplies();
-  }
-
-  // zeromq.js allows one send in flight per socket, so replies go out one after another from a queue.
-  private async pumpReplies(): Promise<void> {
-    this.sending = true;
-    while (this.replies.length) {
-      const r = this.replies.shift()!;
-      try {
-        await this.sock.send(r);
-      } catch (err) {
-        // EAGAIN: the peer's pipe is full or gone; it will time out and resend.
-        if (!isTimeout(err) && !this.sock.closed) this.ctx.log.warn({ input: this.id, err }, 'reply send failed');
-        if (this.sock.closed) break;
-      }
-    }
-    this.sending = false;
-    this.repliesDone?.();
-  }
-
-  /** Waits until every queued reply has been handed to ZeroMQ. */
-  private flushReplies(): Promise<void> {
-    if (!this.sending && this.replies.length === 0) return Promise.resolve();
-    return new Promise((resolve) => (this.repliesDone = resolve));
+    if (!this.transport.send(frames)) this.ctx.metrics.discarded('reply_overflow').inc();
   }
 
   /**
@@ -173,15 +131,12 @@ export class RouterInput implements Input {
 
   /** After the pipeline is empty: send the last replies and close. */
   async finish(deadline: number): Promise<void> {
-    await this.loop.stop();
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.flushReplies(), new Promise((r) => (timer = setTimeout(r, Math.max(0, deadline - Date.now()))))]);
-    clearTimeout(timer);
+    await this.transport.stopReading();
+    await this.transport.flushReplies(deadline);
     this.close();
   }
 
   close(): void {
-    void this.loop.stop();
-    if (!this.sock.closed) this.sock.close();
+    this.transport.close();
   }
 }

@@ -1,6 +1,6 @@
 // zmq-router: the kind's config schema and docs. No I/O (see registry/kind.ts).
 import type { FromSchema } from 'json-schema-to-ts';
-import { checkEndpoints, zmqInputProperties } from '../zmq/schema.js';
+import { checkEndpoints, maxConnectionsProperty, receiverProperty, zmqInputProperties } from '../zmq/schema.js';
 
 export const zmqRouterSchema = {
   type: 'object',
@@ -8,7 +8,13 @@ export const zmqRouterSchema = {
     'A ROUTER socket speaking the native protocol (docs/protocol.md): batches checked on receipt, each answered with ACK or NACK; when the queue is full it answers NACK busy. Clients: the `zlog` client library, `zlog send`, `zlog bench`.',
   required: ['id', 'type'],
   additionalProperties: false,
-  properties: { ...zmqInputProperties, type: { const: 'zmq-router' }, topicFrame: { ...zmqInputProperties.topicFrame, default: false } },
+  properties: {
+    ...zmqInputProperties,
+    type: { const: 'zmq-router' },
+    topicFrame: { ...zmqInputProperties.topicFrame, default: false },
+    receiver: receiverProperty,
+    maxConnections: maxConnectionsProperty,
+  },
 } as const;
 
 export type ZmqRouterConfig = FromSchema<typeof zmqRouterSchema>;

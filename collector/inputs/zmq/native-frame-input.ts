@@ -13,14 +13,13 @@ import type { Metrics } from '../../observability/metrics.js';
 import type { Input, InputContext } from '../input.js';
 import type { ZmqPullConfig } from '../zmq-pull/schema.js';
 import type { ZmqSubConfig } from '../zmq-sub/schema.js';
+import { NativeAuth } from './native-auth.js';
 import type { NativeReceiveAddon, NativeReceiver } from './native-receive.js';
 import { connectionLimit, receiveHighWaterMark, socketMaxMessageSize, stillSending } from './socket.js';
 import { connectEndpoints } from './schema.js';
 
 /** Buffers lent to the receive thread at a time: one being filled, one handed over, one spare. */
 const LENT = 3;
-/** How often a CURVE input collects its ZAP handler's counters and refusals (metrics, once-per-key log). */
-const AUTH_POLL_MS = 1000;
 
 export class NativeFrameInput implements Input {
   readonly id: string;
@@ -32,8 +31,7 @@ export class NativeFrameInput implements Input {
   private paused = false;
   private closed = false;
   private drained?: () => void;
-  private authTimer?: NodeJS.Timeout;
-  private authSeen = { accepted: 0, refused: {} as Record<string, number>, revokedConnections: 0 };
+  private readonly auth?: NativeAuth;
 
   constructor(
     private readonly cfg: ZmqPullConfig | ZmqSubConfig,
@@ -57,15 +55,11 @@ export class NativeFrameInput implements Input {
       },
       (buffer, length, messages, records, bytes, drained) => this.onChunk(buffer, length, messages, records, bytes, drained),
     );
+    if (ctx.curve) this.auth = new NativeAuth(this.native, ctx.curve);
   }
 
   async start(): Promise<void> {
-    // The allow-list is in the addon before the socket binds: no handshake is ever answered from an empty set.
-    if (this.ctx.curve) {
-      this.ctx.curve.ownHandler((keys) => this.native.setClientKeys(keys));
-      this.authTimer = setInterval(() => this.collectAuth(), AUTH_POLL_MS);
-      this.authTimer.unref();
-    }
+    this.auth?.start();
     for (const ep of this.cfg.bind) this.endpoints.push(this.native.bind(ep));
     for (const ep of connectEndpoints(this.cfg)) {
       this.native.connect(ep);
@@ -108,19 +102,6 @@ export class NativeFrameInput implements Input {
     }
   }
 
-  /** Moves the ZAP handler's outcomes since the last call into metrics and the once-per-key refusal log. */
-  private collectAuth(): void {
-    const curve = this.ctx.curve;
-    const a = this.native.authStats();
-    if (!curve || !a) return;
-    const seen = this.authSeen;
-    const refused: Record<string, number> = {};
-    for (const [reason, n] of Object.entries(a.refused)) refused[reason] = n - (seen.refused[reason] ?? 0);
-    curve.counted(a.accepted - seen.accepted, refused, a.revokedConnections - seen.revokedConnections);
-    this.authSeen = { accepted: a.accepted, refused: a.refused, revokedConnections: a.revokedConnections };
-    for (const r of a.refusals) curve.refusedOnce(r.reason, r.key, r.address);
-  }
-
   /** Messages the thread dropped as too large, into the metric (also from the health poll: a flood of nothing
    * but oversize messages delivers no chunk). */
   private countOversize(oversize: number): void {
@@ -158,10 +139,7 @@ export class NativeFrameInput implements Input {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.authTimer) {
-      clearInterval(this.authTimer);
-      this.collectAuth();
-    }
+    this.auth?.stop();
     this.native.close();
   }
 }

@@ -1,4 +1,4 @@
-// The native receive path (native/src/receiver.cc): a libzmq PULL or SUB socket drained by a thread of its own,
+// The native receive path (native/src/receiver.cc): a libzmq PULL, SUB or ROUTER socket drained by a thread of its own,
 // which packs whole messages into chunk buffers lent by JavaScript (the layout of pipeline/chunk.ts) and
 // hands back each filled buffer in one call. Loaded with node-gyp-build from `native/` (a prebuild, or the
 // build `make native` leaves in native/build); when it is missing, inputs fall back to zeromq.js.
@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 
 /** Options of one native receiver. Sizes in bytes. */
 export interface NativeReceiverOptions {
-  type: 'pull' | 'sub';
+  /** 'router': the native protocol (zmq-router); routing ids are the messages' first frames, replies go through send(). */
+  type: 'pull' | 'sub' | 'router';
   /** SUB only: topic prefixes (ZMQ_SUBSCRIBE); [''] takes everything. */
   subscribe?: readonly string[];
   /** Index of the input in the worker's input table (chunk message header byte 1). */
@@ -16,8 +17,13 @@ export interface NativeReceiverOptions {
   receiveHighWaterMark: number;
   /** ZMQ_MAXMSGSIZE: libzmq drops the connection of a peer that sends a bigger frame. */
   maxFrameBytes: number;
-  /** A whole message (all frames) above this is counted in stats().oversize and dropped. */
+  /**
+   * A whole message (all frames) above this is counted in stats().oversize and dropped (ROUTER: the frames after
+   * the routing id; what was received of its routing id and header is still delivered, flagged FLAG_OVERSIZE).
+   */
   maxMessageBytes: number;
+  /** ROUTER: replies queued for the thread at most; send() refuses more. Default 100000. */
+  maxReplies?: number;
   /**
    * CurveZMQ server (RFC 26) with the addon's own ZAP handler (RFC 27, native/src/zap.h), which answers from the
    * keys given to setClientKeys (none until then). Every message then carries its sender's key name.
@@ -74,6 +80,11 @@ export interface NativeReceiverStats {
    * Absent from an addon built before this count existed.
    */
   protocolDrops?: number;
+  /** ROUTER only: replies queued and not yet handed to libzmq; sent; dropped for a peer that is gone; dropped for a full peer pipe. */
+  repliesPending?: number;
+  repliesSent?: number;
+  repliesUnroutable?: number;
+  repliesBlocked?: number;
 }
 
 export interface NativeReceiver {
@@ -95,6 +106,11 @@ export interface NativeReceiver {
   setClientKeys(keys: [string, string][]): void;
   /** CURVE receivers: see NativeAuthStats; null without curve. */
   authStats(): NativeAuthStats | null;
+  /**
+   * ROUTER: queues one reply (routing id first) for the receive thread, which owns the socket and sends it with
+   * ZMQ_DONTWAIT. False when maxReplies are already waiting: the reply is dropped.
+   */
+  send(frames: readonly Uint8Array[]): boolean;
 }
 
 export interface NativeReceiveAddon {

@@ -24,7 +24,7 @@ export const zmqInputProperties = {
 /** zmq-sub only (SUB sockets connect out to PUB emitters that bind); the other kinds' schemas leave it out. */
 export const connectProperty = { type: 'array', items: endpoint, default: [], description: 'PUB endpoints to connect to' } as const;
 
-/** zmq-pull and zmq-sub: the most peer connections at once (enforced by the native receive path). */
+/** ZeroMQ inputs: the most peer connections at once (enforced by the native receive path). */
 export const maxConnectionsProperty = {
   type: 'integer',
   minimum: 1,

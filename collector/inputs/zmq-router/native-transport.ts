@@ -1,0 +1,125 @@
+// The zmq-router input's transport on the native addon (native/src/receiver.cc, type 'router'): the addon's
+// thread owns the libzmq ROUTER socket, packs whole messages (routing id first) into buffers lent from here and
+// hands each filled buffer back in one call; replies go back to the thread through a bounded queue, which sends
+// them with ZMQ_DONTWAIT. With CURVE the addon answers ZAP itself, so every message carries the name of the key
+// that authenticated its connection, and a removed key's connection is ended at its next message.
+//
+// Unlike PULL/SUB, reading never pauses: a full queue is answered with NACK busy, which needs the message read.
+import { PolledConnectionWatch, type ConnectionCounts, type ConnectionWatch } from '../../health/socket-events.js';
+import type { Metrics } from '../../observability/metrics.js';
+import { FLAG_OVERSIZE, readChunk } from '../../pipeline/chunk.js';
+import type { InputContext } from '../input.js';
+import { NativeAuth } from '../zmq/native-auth.js';
+import type { NativeReceiveAddon, NativeReceiver } from '../zmq/native-receive.js';
+import { connectionLimit, receiveHighWaterMark, socketMaxMessageSize } from '../zmq/socket.js';
+import type { ZmqRouterConfig } from './schema.js';
+import type { RouterMessage, RouterTransport } from './transport.js';
+import { MAX_PENDING_REPLIES } from './zeromq-transport.js';
+
+/** Buffers lent to the receive thread at a time (one being filled, one being read here, one spare), and their size. */
+const LENT = 3;
+const BUFFER_BYTES = 1 << 20;
+/** How often flushReplies looks whether the thread has sent everything. */
+const FLUSH_POLL_MS = 5;
+
+export class NativeRouterTransport implements RouterTransport {
+  readonly receiver = 'native';
+  private readonly native: NativeReceiver;
+  private readonly auth?: NativeAuth;
+  private onMessage?: (m: RouterMessage) => void;
+  private oversizeSeen = 0;
+  private repliesDroppedSeen = 0;
+  private reading = true;
+  private closed = false;
+
+  constructor(
+    private readonly cfg: ZmqRouterConfig,
+    private readonly ctx: InputContext,
+    addon: NativeReceiveAddon,
+  ) {
+    this.native = new addon.Receiver(
+      {
+        type: 'router',
+        inputIndex: ctx.index,
+        receiveHighWaterMark: receiveHighWaterMark(cfg.rcvHwm, ctx.limits),
+        maxFrameBytes: socketMaxMessageSize(ctx.limits),
+        maxMessageBytes: ctx.limits.maxMessageBytes,
+        maxReplies: MAX_PENDING_REPLIES,
+        curve: ctx.curve ? { serverSecretKey: ctx.curve.serverSecretKey, zapDomain: ctx.curve.socketOptions.zapDomain } : undefined,
+        maxConnections: connectionLimit(cfg.maxConnections ?? 0, (nofile) => ctx.log.warn({ input: cfg.id, maxConnections: cfg.maxConnections, nofile }, 'maxConnections lowered to keep file descriptors for sinks and HTTP')),
+      },
+      (buffer, length) => this.onChunk(buffer, length),
+    );
+    if (ctx.curve) this.auth = new NativeAuth(this.native, ctx.curve);
+  }
+
+  async start(bind: readonly string[], onMessage: (m: RouterMessage) => void): Promise<string[]> {
+    this.onMessage = onMessage;
+    this.auth?.start();
+    const endpoints = bind.map((ep) => this.native.bind(ep));
+    for (let i = 0; i < LENT; i++) this.native.lend(new ArrayBuffer(BUFFER_BYTES));
+    this.native.start();
+    return endpoints;
+  }
+
+  private onChunk(buffer: ArrayBuffer | null, length: number): void {
+    if (!buffer) return;
+    if (this.reading && this.onMessage) {
+      for (const m of readChunk(buffer, length)) {
+        const frames = m.frames.map((f) => Buffer.from(f.buffer, f.byteOffset, f.byteLength));
+        // The routing id outlives this call (in the reply), the buffer does not: copy it.
+        this.onMessage({ routingId: Buffer.from(frames[0]), frames: frames.slice(1), receivedAt: m.receivedAt, sender: m.sender, oversize: ((m.flags ?? 0) & FLAG_OVERSIZE) !== 0 });
+      }
+    }
+    this.countDrops();
+    // Every delivery used up one lent buffer; lend one back (a message bigger than a buffer came in one of its own).
+    if (!this.closed) this.native.lend(buffer.byteLength === BUFFER_BYTES ? buffer : new ArrayBuffer(BUFFER_BYTES));
+  }
+
+  /** Oversize messages (too_large) and replies the thread could not send, into metrics. */
+  private countDrops(): void {
+    const s = this.native.stats();
+    if (s.oversize > this.oversizeSeen) {
+      this.ctx.metrics.discarded('too_large').inc(s.oversize - this.oversizeSeen);
+      this.oversizeSeen = s.oversize;
+    }
+    const dropped = (s.repliesUnroutable ?? 0) + (s.repliesBlocked ?? 0);
+    if (dropped > this.repliesDroppedSeen) {
+      this.ctx.metrics.error('io', 'reply').inc(dropped - this.repliesDroppedSeen);
+      this.repliesDroppedSeen = dropped;
+    }
+  }
+
+  send(frames: Buffer[]): boolean {
+    return !this.closed && this.native.send(frames);
+  }
+
+  async flushReplies(deadline: number): Promise<void> {
+    while (!this.closed && (this.native.stats().repliesPending ?? 0) > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, FLUSH_POLL_MS));
+    }
+    if (!this.closed) this.countDrops();
+  }
+
+  async stopReading(): Promise<void> {
+    // The thread keeps the socket (and sends the last replies); what arrives from now on is not taken.
+    this.reading = false;
+  }
+
+  watchConnections(metrics: Metrics): ConnectionWatch {
+    return new PolledConnectionWatch(this.cfg.id, () => this.connectionCounts(), metrics);
+  }
+
+  connectionCounts(): ConnectionCounts {
+    const s = this.native.stats();
+    if (!this.closed) this.countDrops();
+    return { accepted: s.accepted, connected: s.connected, disconnected: s.disconnected, handshake_failed: s.handshakeFailed, refused: s.refusedConnections };
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.auth?.stop();
+    this.closed = true;
+    this.native.close();
+  }
+}

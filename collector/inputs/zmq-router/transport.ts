@@ -1,0 +1,36 @@
+// What the zmq-router input (router-input.ts) needs of the socket under it: messages in, replies out. Two
+// transports implement it: the native addon's receive thread (native-transport.ts) and zeromq.js
+// (zeromq-transport.ts); the input's `receiver` setting picks one (index.ts).
+import type { ConnectionWatch } from '../../health/socket-events.js';
+import type { Metrics } from '../../observability/metrics.js';
+
+/** One message a ROUTER received: the peer's routing id (its own copy) and the frames the peer sent. */
+export interface RouterMessage {
+  routingId: Buffer;
+  /** The peer's frames (protocol: header, payload). Valid only during the onMessage call: copy what you keep. */
+  frames: Buffer[];
+  /** ms since epoch. */
+  receivedAt: number;
+  /** CURVE on the native path: the name of the client key that authenticated the connection (ZAP User-Id). */
+  sender?: string;
+  /**
+   * The message was over limits.maxMessageBytes and was not kept: `frames` holds at most its header, enough to
+   * NACK it (native path; zeromq.js delivers such a message whole and the protocol check refuses it).
+   */
+  oversize?: boolean;
+}
+
+export interface RouterTransport {
+  readonly receiver: 'native' | 'zeromq';
+  /** Binds every endpoint, then delivers each message to onMessage. Resolves to the endpoints bound. */
+  start(bind: readonly string[], onMessage: (m: RouterMessage) => void): Promise<string[]>;
+  /** Queues one reply ([routing id, frame]). False when it was dropped because too many replies wait. */
+  send(frames: Buffer[]): boolean;
+  /** Resolves once every queued reply was handed to ZeroMQ, or at the epoch-ms deadline. */
+  flushReplies(deadline: number): Promise<void>;
+  /** Stops reading; replies queued so far may still go out until close(). */
+  stopReading(): Promise<void>;
+  watchConnections(metrics: Metrics): ConnectionWatch;
+  /** Releases the socket (the last replies get ZeroMQ's linger to leave). Idempotent. */
+  close(): void;
+}
