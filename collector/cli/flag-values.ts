@@ -15,6 +15,16 @@ export function positiveSeconds(raw: string): number {
   return n;
 }
 
+/**
+ * A ZeroMQ routing id to set (ZMQ_ROUTING_ID): 1-255 bytes, not starting with a 0 byte, which libzmq keeps for
+ * the ids it generates itself (zmq_setsockopt(3)).
+ */
+export function routingIdFlag(raw: string): string {
+  const n = Buffer.byteLength(raw);
+  if (n < 1 || n > 255 || raw.charCodeAt(0) === 0) throw new InvalidArgumentError('expected 1-255 bytes, not starting with a 0 byte (ZMQ_ROUTING_ID).');
+  return raw;
+}
+
 export function port(raw: string): number {
   const n = Number(raw);
   if (raw.trim() === '' || !Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a TCP port 0..65535.');

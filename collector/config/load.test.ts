@@ -87,7 +87,7 @@ test('each kind\'s schema says what it takes: connect on a zmq-pull or zmq-route
   assert.match(got[0], /^inputs\[0\]: unknown field "connect"; a zmq-pull input takes /);
   assert.deepEqual(takes(got[0]), ['bind', 'format', 'framing', 'id', 'maxConnections', 'rcvHwm', 'receiver', 'security', 'topicFrame', 'topics', 'type']);
   assert.match(got[1], /^inputs\[1\]: unknown field "connect"; a zmq-router input takes /);
-  assert.deepEqual(takes(got[1]), ['bind', 'format', 'framing', 'id', 'rcvHwm', 'security', 'topicFrame', 'topics', 'type']);
+  assert.deepEqual(takes(got[1]), ['bind', 'format', 'framing', 'id', 'maxConnections', 'rcvHwm', 'receiver', 'security', 'topicFrame', 'topics', 'type']);
 });
 
 test('one run names every problem: schema errors and the cross-field rules of the fields the schema accepted', () => {

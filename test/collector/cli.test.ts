@@ -67,6 +67,7 @@ test('bad flag values are usage errors (2) at once, naming the flag', () => {
     [['send', '--endpoint', 'localhost:5557'], /did you mean tcp:\/\/localhost:5557\?/],
     [['send', '--batch', '1.5'], /--batch <records>' argument '1.5' is invalid/],
     [['send', '--compression', 'zip'], /Allowed choices are auto, none/],
+    [['send', '--routing-id', ''], /--routing-id <id>' argument '' is invalid. expected 1-255 bytes/],
     [['status', '-o', 'xml'], /Allowed choices are table, json, yaml/],
     [['bench', '--records', '-3'], /--records <n>' argument '-3' is invalid/],
     [['bench', '--format', 'csv'], /Allowed choices are text, json/],

@@ -6,7 +6,7 @@ import { Option, type Command } from 'commander';
 import { ZlogClient, type ZlogClientStats } from '../../client/client.js';
 import type { CompressionChoice } from '../../protocol/compression.js';
 import { EXIT, exitWith, type Subcommand } from '../exit.js';
-import { positiveInt, positiveSeconds } from '../flag-values.js';
+import { positiveInt, positiveSeconds, routingIdFlag } from '../flag-values.js';
 import { progress } from '../progress.js';
 import { tcpProbe } from '../reach.js';
 import { curveFromFlags, curveOptions, type CurveFlags } from './curve-flags.js';
@@ -18,6 +18,7 @@ interface Flags extends CurveFlags {
   compression: CompressionChoice;
   timeout: number;
   spread?: boolean;
+  routingId?: string;
 }
 
 export const sendCommand: Subcommand = {
@@ -27,6 +28,7 @@ export const sendCommand: Subcommand = {
       .option('--batch <records>', 'records per batch', positiveInt, 1000)
       .addOption(new Option('--compression <codec>', 'batch compression').choices(['auto', 'none', 'gzip', 'deflate', 'brotli']).default('auto'))
       .option('--timeout <seconds>', 'give up on a batch not acknowledged this long after it was first sent', positiveSeconds, 10)
+      .option('--routing-id <id>', 'this sender\'s ZeroMQ routing id, written on its records as routingId (default: random per run)', routingIdFlag)
       .option('--spread', 'connect to every address the endpoint\'s name resolves to (a headless Service), resolve again every 10 s, spread batches over them')
       .action(async (flags: Flags, c: Command) => exitWith(c, await send(flags)));
   },
@@ -41,6 +43,7 @@ async function send(o: Flags): Promise<number> {
     ackTimeoutMs: Math.round(Math.min(5000, Math.max(100, timeoutMs / 3))),
     closeTimeoutMs: Math.round(timeoutMs),
     curve: curveFromFlags(o),
+    routingId: o.routingId,
   });
   if (o.spread) {
     try {
