@@ -2,7 +2,7 @@
 // nodes. Prints when the last one reported Ready, where the time went (the operator's applies, the
 // controller-manager's pods, the scheduler and kwok's readiness, the operator's status), the operator's RSS,
 // its API requests per method and resource, and how long deleting all of them takes until every child is gone.
-//   node dist/bench/operator-scale.js [count] [namespaces] [--baseline DIR/dist/operator/main.js] [--rounds N]
+//   node dist/bench/operator-scale.js [count] [namespaces] [--baseline DIR/dist/operator/main.js] [--rounds N] [--cm-qps N]
 // With --baseline, each round runs the same scenario twice on the same cluster, first with that other build of
 // the operator (say main's, built in a scratch copy) and then with this tree's, so before and after are
 // measured under the same load.
@@ -15,7 +15,14 @@ import { OperatorProcess, condition, getJson, logServer, metricValue, useOperato
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { baseline: { type: 'string' }, rounds: { type: 'string', default: '1' }, workers: { type: 'string', default: '8' } },
+  options: {
+    baseline: { type: 'string' },
+    rounds: { type: 'string', default: '1' },
+    workers: { type: 'string', default: '8' },
+    // kube-controller-manager's client limits (upstream default 20/30, per controller with
+    // --use-service-account-credentials): raise them to see how much of the time is that limit.
+    'cm-qps': { type: 'string' },
+  },
 });
 const count = Number(positionals[0] ?? 200);
 const namespaces = Number(positionals[1] ?? 10);
@@ -39,8 +46,19 @@ function requestCounts(metrics: string): Record<string, number> {
   return Object.fromEntries(Object.entries(out).sort((a, b) => b[1] - a[1]));
 }
 
+function tally(keys: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of keys) out[k] = (out[k] ?? 0) + 1;
+  return out;
+}
+
 async function main(): Promise<void> {
-  const env = await useOperatorCluster(scope, { name: 'op-bench', kwokNodes: 3 });
+  const qps = values['cm-qps'];
+  const env = await useOperatorCluster(scope, {
+    name: 'op-bench',
+    kwokNodes: 3,
+    ...(qps ? { extraArgs: { 'kube-controller-manager': [`--kube-api-qps=${qps}`, `--kube-api-burst=${Number(qps) * 2}`] } } : {}),
+  });
   const own = join(repoRoot(), 'dist/operator/main.js');
   const results: Obj[] = [];
   for (let round = 0; round < Number(values.rounds); round++) {
@@ -134,6 +152,9 @@ async function runOnce(env: OperatorEnv, script: string, prefix: string): Promis
     reconcileSecondsTotal: Number(metricValue(m, 'zlog_operator_reconcile_duration_seconds_sum').toFixed(1)),
     operatorCpuSeconds: Number(metricValue(m, 'zlog_operator_process_cpu_seconds_total').toFixed(1)),
     operatorApiRequests: Object.values(requests).reduce((a, b) => a + b, 0),
+    // Why informers listed again (LIST counts in `requests`): 410 Gone per kind, and list/watch failures by message.
+    informerGone: tally(op.lines.filter((l) => l.msg === 'watch expired (410): relisting').map((l) => String(l.kind))),
+    informerFailures: tally(op.lines.filter((l) => l.msg === 'list/watch failed: retrying').map((l) => `${String(l.kind)}: ${String(l.err).slice(0, 120)}`)),
     requests,
   };
 }

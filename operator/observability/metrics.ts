@@ -16,7 +16,7 @@ export class OperatorMetrics {
   readonly watchErrors = new Counter({ name: 'zlog_operator_watch_errors_total', help: 'List/watch failures (each restarted with backoff).', labelNames: ['kind'], registers: [this.registry] });
   readonly apiRequests = new Counter({
     name: 'zlog_operator_api_requests_total',
-    help: 'Requests to the Kubernetes API (watches not counted) by method, resource and HTTP status code (0: no answer).',
+    help: 'Requests to the Kubernetes API (watches not counted) by method (LIST for a GET of a collection), resource and HTTP status code (0: no answer).',
     labelNames: ['method', 'resource', 'code'],
     registers: [this.registry],
   });

@@ -67,3 +67,28 @@ test('informer: cache, events, 410 relist, stop', { timeout: 300_000 }, async (t
   assert.equal(resumed.gone, 1);
   assert.deepEqual(seen2.filter((n) => n !== 'kube-root-ca.crt').sort(), ['before', 'y']);
 });
+
+test('informer: a watch the server ends is resumed from its resourceVersion, with no new list (metadata-only too)', { timeout: 300_000 }, async (t) => {
+  // The default API server (watch cache on, bookmarks sent): what the operator meets in a cluster.
+  const c = await useCluster(t, { name: 'op-informer-resume' });
+  await c.createNamespace('res');
+  const kube = await Kube.create(loadClientConfig(c.kubeconfig));
+  t.after(() => kube.close());
+  const requests: string[] = [];
+  kube.onRequest = (r) => requests.push(`${r.method} ${r.resource} ${r.code}`);
+  const log = pino({ level: 'silent' });
+  const ref = { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespace: 'res' };
+  const full = new Informer<KubeObject>(kube, ref, {}, { log, watchTimeoutSeconds: 1 });
+  const meta = new Informer<KubeObject>(kube, ref, {}, { log, watchTimeoutSeconds: 1, metadataOnly: true });
+  for (const inf of [full, meta]) inf.start();
+  t.after(() => Promise.all([full.stop(), meta.stop()]));
+  await until('both synced', 30_000, async () => full.hasSynced && meta.hasSynced);
+  // Objects created across many 1 s watches: each arrives through a resumed watch.
+  for (let i = 0; i < 6; i++) {
+    await c.kubectlOk(['create', 'configmap', `c${i}`, '-n', 'res', '--from-literal=a=1']);
+    await new Promise((r) => setTimeout(r, 1500));
+  }
+  await until('every object in both caches', 30_000, async () => [full, meta].every((inf) => Array.from({ length: 6 }, (_, i) => inf.get('res', `c${i}`)).every(Boolean)));
+  assert.deepEqual(requests.filter((r) => r.startsWith('LIST')), ['LIST configmaps 200', 'LIST configmaps 200'], 'one list per informer, however many watches ended');
+  assert.equal(full.gone + meta.gone, 0);
+});
