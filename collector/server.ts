@@ -9,6 +9,7 @@ import { errorCategory } from './errors.js';
 import { collectorHealthSources } from './health/sources.js';
 import { HealthMonitor } from './health/monitor.js';
 import type { ConnectionWatch } from './health/socket-events.js';
+import { FD_RESERVE, openFileLimit, shareConnections } from './inputs/descriptors.js';
 import type { Input, InputContext } from './inputs/input.js';
 import { startAdmin, startHttp } from './observability/http.js';
 import { createLogger, type Logger } from './observability/logger.js';
@@ -123,7 +124,15 @@ export class Collector {
       },
     });
     const ackLatency = metrics.ackLatency.labels(p.ackMode);
-    this.inputs = cfg.inputs.map((icfg, index) => {
+    // One descriptor budget for all inputs' connections (inputs/descriptors.ts), not one per input.
+    const nofile = openFileLimit();
+    const share = shareConnections(cfg.inputs.map((i) => ('maxConnections' in i ? i.maxConnections : undefined)), nofile);
+    if (share.lowered) {
+      const lowered = Object.fromEntries(cfg.inputs.flatMap((i, k) => ('maxConnections' in i && i.maxConnections ? [[i.id, `${i.maxConnections} -> ${share.limits[k]}`]] : [])));
+      log.warn({ nofile, reserve: FD_RESERVE, maxConnections: lowered }, "maxConnections lowered: every input's connections together, plus the descriptors kept for sinks and HTTP, must fit under the open-file limit (raise it with ulimit -n, or lower maxConnections)");
+    }
+    this.inputs = cfg.inputs.map((configured, index) => {
+      const icfg = 'maxConnections' in configured ? { ...configured, maxConnections: share.limits[index] } : configured;
       const ctx: InputContext = {
         index,
         limits: cfg.limits,

@@ -60,3 +60,21 @@ test('native PULL with maxConnections 2: more connections are closed when accept
   await waitFor('a new peer in the freed slot', () => c.records().some((r) => r.message === 'from-d'), 30_000);
   assert.equal((await c.stop()).code, 0);
 });
+
+test('one descriptor budget for all inputs: two inputs that each fit alone are lowered together, and the limit holds', { timeout: 120_000 }, async () => {
+  // nofile 400: (400 - 128 reserved) / 2 descriptors per connection = 136 connections for all inputs together.
+  // Each input's 136 alone would fit; both together are lowered to 68 each, and input a refuses its 69th peer.
+  const input = (id: string) => ({ id, type: 'zmq-pull', receiver: 'native', maxConnections: 136, bind: ['tcp://127.0.0.1:*'] });
+  const c = await startCollector({ inputs: [input('a'), input('b')] }, { nofile: 400 });
+  procs.push(c);
+  const warning = c.logs.map((l) => JSON.parse(l) as { msg?: string; maxConnections?: Record<string, string> }).find((l) => l.msg?.startsWith('maxConnections lowered'));
+  assert.deepEqual(warning?.maxConnections, { a: '136 -> 68', b: '136 -> 68' });
+  const ep = c.endpoints.a[0];
+  const peers = Array.from({ length: 70 }, () => client(ep));
+  await send(peers[0], 'first of 70');
+  await waitFor('the first record', () => c.records().some((r) => r.message === 'first of 70'), 30_000);
+  await waitFor('peers beyond the shared limit refused', async () => (await c.metric('zlog_input_socket_events_total', { component_id: 'a', event: 'refused' })) >= 2, 60_000);
+  assert.equal((await fetch(`${c.url}/healthz`)).status, 200);
+  for (const p of peers) p.close();
+  assert.equal((await c.stop()).code, 0);
+});

@@ -23,8 +23,9 @@ export interface CollectorProcess extends ChildCollector {
  * The real collector (collector/cli/child-collector.ts, the one way a collector is started) on a test default
  * config: wildcard ports on 127.0.0.1, a file sink in a temp dir; `config` replaces top-level sections.
  * `cgroup`: the collector starts inside that cgroup directory (a shell joins it, then becomes the collector).
+ * `nofile`: the collector's RLIMIT_NOFILE, soft and hard (prlimit; Node raises the soft limit to the hard one).
  */
-export async function startCollector(config: Record<string, unknown> = {}, opts: { dir?: string; env?: NodeJS.ProcessEnv; readyTimeoutMs?: number; cgroup?: string } = {}): Promise<CollectorProcess> {
+export async function startCollector(config: Record<string, unknown> = {}, opts: { dir?: string; env?: NodeJS.ProcessEnv; readyTimeoutMs?: number; cgroup?: string; nofile?: number } = {}): Promise<CollectorProcess> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'zlog-test-'));
   mkdirSync(dir, { recursive: true });
   const cfg = {
@@ -38,7 +39,7 @@ export async function startCollector(config: Record<string, unknown> = {}, opts:
     log: { level: 'info' },
     ...config,
   };
-  const cli = [process.execPath, CLI];
+  const cli = opts.nofile ? ['prlimit', `--nofile=${opts.nofile}:${opts.nofile}`, '--', process.execPath, CLI] : [process.execPath, CLI];
   const c = await startChildCollector({
     config: cfg,
     configFile: join(dir, 'config.yaml'),

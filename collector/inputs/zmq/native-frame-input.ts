@@ -15,7 +15,7 @@ import type { ZmqPullConfig } from '../zmq-pull/schema.js';
 import type { ZmqSubConfig } from '../zmq-sub/schema.js';
 import { NativeAuth } from './native-auth.js';
 import type { NativeReceiveAddon, NativeReceiver } from './native-receive.js';
-import { connectionLimit, receiveHighWaterMark, socketMaxMessageSize, stillSending } from './socket.js';
+import { receiveHighWaterMark, socketMaxMessageSize, stillSending } from './socket.js';
 import { connectEndpoints } from './schema.js';
 
 /** Buffers lent to the receive thread at a time: one being filled, one handed over, one spare. */
@@ -50,7 +50,7 @@ export class NativeFrameInput implements Input {
         maxMessageBytes: ctx.limits.maxMessageBytes,
         curve: ctx.curve ? { serverSecretKey: ctx.curve.serverSecretKey, zapDomain: ctx.curve.socketOptions.zapDomain } : undefined,
         maxMessageRecords: ctx.limits.maxBatchRecords,
-        maxConnections: connectionLimit(cfg.maxConnections ?? 0, (nofile) => ctx.log.warn({ input: cfg.id, maxConnections: cfg.maxConnections, nofile }, 'maxConnections lowered to keep file descriptors for sinks and HTTP')),
+        maxConnections: cfg.maxConnections ?? 0,
         framing: cfg.framing,
       },
       (buffer, length, messages, records, bytes, drained) => this.onChunk(buffer, length, messages, records, bytes, drained),

@@ -30,7 +30,7 @@ export const maxConnectionsProperty = {
   minimum: 1,
   maximum: 1_000_000,
   default: 1024,
-  description: 'most peer connections at once (receiver native): one more is closed when accepted and counted (zlog_input_socket_events_total{event="refused"}); lowered at start to keep 128 file descriptors for sinks and HTTP',
+  description: 'most peer connections at once (receiver native): one more is closed when accepted and counted (zlog_input_socket_events_total{event="refused"}); lowered at start when all inputs\' connections (2 file descriptors each) plus 128 kept for sinks and HTTP exceed the open-file limit',
 } as const;
 
 /**

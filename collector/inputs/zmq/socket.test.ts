@@ -1,7 +1,7 @@
 // The per-connection byte budget of ZeroMQ's receive queue and the record count of a PULL/SUB message.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { connectionLimit, FD_RESERVE, FDS_PER_CONNECTION, frameRecords, openFileLimit, receiveHighWaterMark } from './socket.js';
+import { frameRecords, receiveHighWaterMark } from './socket.js';
 
 const mib = 1024 * 1024;
 const limits = (maxMessageBytes: number, connectionBufferBytes: number) => ({ maxMessageBytes, connectionBufferBytes, maxDecompressedBytes: 32 * mib, maxRecordBytes: mib, maxBatchRecords: 100_000 });
@@ -22,15 +22,4 @@ test('records of a message: frames, or lines with framing lines (an upper bound)
   assert.equal(frameRecords([b('a\nb\n'), b('c')], 'lines'), 4, 'the empty piece after a final newline is counted: an upper bound');
   assert.equal(frameRecords([b('a\n'.repeat(1000))], 'lines'), 1001);
   assert.equal(frameRecords([b('a'), b('b')], 'message'), 1);
-});
-
-test('connectionLimit keeps FD_RESERVE descriptors under the open-file limit and says when it lowers', () => {
-  const told: number[] = [];
-  assert.equal(connectionLimit(1024, (n) => told.push(n), 256), (256 - FD_RESERVE) / FDS_PER_CONNECTION);
-  assert.deepEqual(told, [256]);
-  assert.equal(connectionLimit(100, (n) => told.push(n), 20_000), 100);
-  assert.equal(connectionLimit(100, (n) => told.push(n), undefined), 100, 'unknown limit: as configured');
-  assert.equal(connectionLimit(1024, (n) => told.push(n), 100), 1, 'never below 1');
-  assert.deepEqual(told, [256, 100]);
-  assert.ok((openFileLimit() ?? 1) > 0);
 });

@@ -1,36 +1,6 @@
 // Small helpers every ZeroMQ input uses: socket limits, binding, error codes.
 import type { LimitsConfig } from '../../config/types.js';
 import type { InputContext } from '../input.js';
-import { READ_CAPS, readFileBounded } from '../../util/read-bounded.js';
-
-/** File descriptors kept for everything but input connections: sink files, the HTTP and admin servers, libzmq. */
-export const FD_RESERVE = 128;
-/** Descriptors one peer connection holds on the native receive path: libzmq's, and the receive thread's own copy
- * that tells a protocol-error drop from a hang-up (WatchConnection in native/src/receiver.cc). */
-export const FDS_PER_CONNECTION = 2;
-
-/** The process's soft RLIMIT_NOFILE (Node raises it to the hard limit at start), from /proc/self/limits; undefined when unreadable. */
-export function openFileLimit(limits = '/proc/self/limits'): number | undefined {
-  try {
-    const line = readFileBounded(limits, READ_CAPS.kernel).split('\n').find((l) => l.startsWith('Max open files'));
-    const soft = line?.split(/\s{2,}/)[1];
-    return soft === undefined || soft === 'unlimited' ? undefined : Number(soft);
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * An input's connection limit: `maxConnections`, lowered so that FD_RESERVE descriptors stay free under the
- * process's open-file limit (each connection holds FDS_PER_CONNECTION). `lowered` is told the limit when it had to lower.
- */
-export function connectionLimit(maxConnections: number, lowered: (nofile: number) => void, nofile = openFileLimit()): number {
-  if (nofile === undefined || maxConnections <= 0) return maxConnections;
-  const room = Math.max(1, Math.floor((nofile - FD_RESERVE) / FDS_PER_CONNECTION));
-  if (maxConnections <= room) return maxConnections;
-  lowered(nofile);
-  return room;
-}
 
 /** zeromq's own cap on one frame: well above our limit so we can count/NACK oversize, yet bounded. */
 export function socketMaxMessageSize(limits: LimitsConfig): number {
