@@ -37,6 +37,31 @@ const dnsLabel = { type: 'string', pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?
 const port = { type: 'integer', minimum: 1, maximum: 65535 } as const;
 const stringMap = { type: 'object', additionalProperties: { type: 'string' } } as const;
 // A Kubernetes resource.Quantity: the API server accepts an integer or a string in quantity syntax.
+/**
+ * The claim template fields of storage.persistentVolumeClaim become the StatefulSet's volumeClaimTemplates,
+ * which the API server refuses to change (apps/v1 StatefulSet validation: only replicas, ordinals, template,
+ * updateStrategy, persistentVolumeClaimRetentionPolicy and minReadySeconds may be updated). Refusing the change
+ * on the LogServer says so at `kubectl apply` time instead of a later ApplyFailed. The retention policy stays
+ * changeable (the StatefulSet field is mutable), and so does a block that is not in use (storage.type emptyDir
+ * on either side: switching the type replaces the workload).
+ */
+const CLAIM_TEMPLATE_FIELDS = ['size', 'storageClassName', 'accessModes'] as const;
+const claimTemplateImmutable = {
+  rule:
+    "!has(oldSelf.type) || !has(self.type) || oldSelf.type != 'persistentVolumeClaim' || self.type != 'persistentVolumeClaim' || " +
+    '!has(oldSelf.persistentVolumeClaim) || !has(self.persistentVolumeClaim) || (' +
+    CLAIM_TEMPLATE_FIELDS.map((f) => {
+      const [n, o] = [`self.persistentVolumeClaim.${f}`, `oldSelf.persistentVolumeClaim.${f}`];
+      return `has(${n}) == has(${o}) && (!has(${n}) || ${n} == ${o})`;
+    }).join(' && ') +
+    ')',
+  message:
+    'storage.persistentVolumeClaim size, storageClassName and accessModes cannot change once the collectors run on claims ' +
+    '(they are the StatefulSet\'s volumeClaimTemplates, which Kubernetes keeps immutable); retentionPolicy may change. ' +
+    'To grow the volumes, resize each claim data-<name>-<ordinal> (its StorageClass must allow expansion)',
+  fieldPath: '.persistentVolumeClaim',
+};
+
 const quantity = {
   'x-kubernetes-int-or-string': true,
   description: 'A Kubernetes quantity: an integer, or a string such as 500m, 128Mi or 1Gi.',
@@ -183,6 +208,8 @@ export const logServerSpecSchema = {
       additionalProperties: false,
       default: {},
       description: 'Volume mounted at /var/lib/zlog for file sinks.',
+      // A transition rule (it sees the stored object as oldSelf, so it runs on updates only).
+      'x-kubernetes-validations': [claimTemplateImmutable],
       properties: {
         type: {
           type: 'string',
