@@ -185,6 +185,7 @@ export class ChunkReader implements PackedMessage {
   receivedAt = 0;
   frameCount = 0;
   sender: string | undefined = undefined;
+  routingId: string | undefined = undefined;
   /** Start and end offset of each frame, two entries per frame. */
   private bounds = new Int32Array(16);
   private views: Uint8Array[] | undefined;
@@ -226,6 +227,13 @@ export class ChunkReader implements PackedMessage {
       o += 4 + len;
     } else {
       this.sender = undefined;
+    }
+    if (this.flags & FLAG_ROUTING_ID) {
+      const len = v.getUint32(o, true);
+      this.routingId = decoder.decode(this.bytes.subarray(o + 4, o + 4 + len));
+      o += 4 + len;
+    } else {
+      this.routingId = undefined;
     }
     this.offset = o;
     return true;
