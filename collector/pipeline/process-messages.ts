@@ -18,13 +18,13 @@ export interface ProcessedMessages {
 export function processMessages(
   messages: readonly (readonly Uint8Array[])[],
   input: Pick<ProcessorInput, 'id'> & Partial<ProcessorInput>,
-  opts: { hostname?: string; maxRecordBytes?: number; receivedAt?: number; sender?: string } = {},
+  opts: { hostname?: string; maxRecordBytes?: number; receivedAt?: number; sender?: string; routingId?: string } = {},
 ): ProcessedMessages {
   const full: ProcessorInput = { type: 'zmq-pull', framing: 'frame', format: 'auto', topicFrame: false, topics: [''], ...input };
   const processor = createProcessor({ inputs: [full], maxRecordBytes: opts.maxRecordBytes ?? 1 << 20, maxDecompressedBytes: 1 << 26, hostname: opts.hostname ?? '' });
   const receivedAt = opts.receivedAt ?? Date.now();
-  const packed = messages.map((frames) => ({ kind: KIND_FRAMES, input: 0, compression: 0, recordCount: 0, receivedAt, frames, sender: opts.sender }));
-  const b = new ChunkBuilder(new ArrayBuffer(Math.max(1, packed.reduce((n, m) => n + packedSize(m.frames, m.sender), 0))));
+  const packed = messages.map((frames) => ({ kind: KIND_FRAMES, input: 0, compression: 0, recordCount: 0, receivedAt, frames, sender: opts.sender, routingId: opts.routingId }));
+  const b = new ChunkBuilder(new ArrayBuffer(Math.max(1, packed.reduce((n, m) => n + packedSize(m.frames, m.sender, m.routingId), 0))));
   for (const m of packed) b.add(m);
   const { buffer, length } = b.finish();
   const out = new NdjsonWriter(new ArrayBuffer(4096));
