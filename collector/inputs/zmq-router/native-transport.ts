@@ -11,7 +11,7 @@ import { FLAG_OVERSIZE, readChunk } from '../../pipeline/chunk.js';
 import type { InputContext } from '../input.js';
 import { NativeAuth } from '../zmq/native-auth.js';
 import type { NativeReceiveAddon, NativeReceiver } from '../zmq/native-receive.js';
-import { connectionLimit, receiveHighWaterMark, socketMaxMessageSize } from '../zmq/socket.js';
+import { receiveHighWaterMark, socketMaxMessageSize } from '../zmq/socket.js';
 import type { ZmqRouterConfig } from './schema.js';
 import type { RouterMessage, RouterTransport } from './transport.js';
 import { MAX_PENDING_REPLIES } from './zeromq-transport.js';
@@ -46,7 +46,8 @@ export class NativeRouterTransport implements RouterTransport {
         maxMessageBytes: ctx.limits.maxMessageBytes,
         maxReplies: MAX_PENDING_REPLIES,
         curve: ctx.curve ? { serverSecretKey: ctx.curve.serverSecretKey, zapDomain: ctx.curve.socketOptions.zapDomain } : undefined,
-        maxConnections: connectionLimit(cfg.maxConnections ?? 0, (nofile) => ctx.log.warn({ input: cfg.id, maxConnections: cfg.maxConnections, nofile }, 'maxConnections lowered to keep file descriptors for sinks and HTTP')),
+        // Already lowered, with every other input's, to the descriptor budget (inputs/descriptors.ts, server.ts).
+        maxConnections: cfg.maxConnections ?? 0,
       },
       (buffer, length) => this.onChunk(buffer, length),
     );
