@@ -10,6 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
+import { Readable } from 'node:stream';
 import { freePort as freeLoopbackPort } from '../helpers/net.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,7 +78,8 @@ export interface KubectlResult {
 }
 
 export interface KubectlOptions {
-  input?: string;
+  /** kubectl's stdin: all at once, or a stream piped as it is produced (a sender pod fed for as long as a test runs). */
+  input?: string | Readable;
   /** Impersonate this user (e.g. system:serviceaccount:ns:name) through the admin identity. */
   asUser?: string;
   asGroups?: string[];
@@ -707,7 +709,8 @@ class ClusterImpl implements Cluster {
         });
       });
       child.stdin!.on('error', () => undefined); // kubectl may exit before reading its input
-      child.stdin!.end(opts.input ?? '');
+      if (opts.input instanceof Readable) opts.input.pipe(child.stdin!);
+      else child.stdin!.end(opts.input ?? '');
     });
   }
 

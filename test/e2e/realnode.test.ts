@@ -14,11 +14,14 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { chartDir, helm } from '../chart/helm.js';
 import { useCluster } from '../cluster/harness.js';
 import { loadProjectImages } from '../cluster/images.js';
 import { conditionOf, getJson, list, type KubeObject } from './lib/kube.js';
+import { pacedLines } from './lib/load.js';
 import { linesInPod, podNames, runPod } from './lib/pods.js';
+import { recordWatch } from './lib/watch.js';
 import { EXAMPLE_PATH } from '../helpers/example.js';
 
 const NS = 'zlog-system';
@@ -26,7 +29,22 @@ const APP_NS = 'logging';
 
 interface PodObj extends KubeObject {
   spec: { nodeName?: string; containers: Array<{ image: string }> };
-  status: { phase?: string; conditions?: Array<{ type: string; status: string }>; containerStatuses?: Array<{ ready: boolean; restartCount: number }> };
+  status: {
+    phase?: string;
+    conditions?: Array<{ type: string; status: string }>;
+    containerStatuses?: Array<{ ready: boolean; restartCount: number; state?: { running?: object } }>;
+  };
+}
+
+interface Slice {
+  endpoints?: Array<{ targetRef?: { uid?: string }; conditions?: { ready?: boolean; serving?: boolean; terminating?: boolean } }>;
+}
+
+/** Lines in all files of a filesOnVolumes() map. */
+function count(files: Map<string, string[]>): number {
+  let n = 0;
+  for (const l of files.values()) n += l.length;
+  return n;
 }
 
 function ready(p: PodObj): boolean {
@@ -167,6 +185,124 @@ test('on a real node: helm install, a LogServer, an in-cluster sender', { timeou
     assert.deepEqual([...after.keys()].sort(), [...before.keys()].sort(), 'no new file paths: every pod wrote to its own files again');
     const old = filesOnVolumes('st-');
     assert.equal([...old.values()].reduce((n, l) => n + l.length, 0), 600, 'the records from before the scale-down are all still there');
+  });
+
+  /**
+   * Runs `action` while an in-cluster `zlog send --spread` (the collector image, against the headless Service,
+   * so it connects to every ready pod and re-resolves every 10 s) streams numbered records at about 1000/s; the
+   * example's LogServer acknowledges only persisted batches (ackMode: persisted). Afterwards every record the
+   * sender reports acknowledged must be in a file on the node's volumes; duplicates (a batch written before
+   * its acknowledgement was lost, then sent again) are allowed and reported.
+   */
+  const underLoad = async (name: string, action: () => Promise<void>): Promise<void> => {
+    const marker = `${name}-${Date.now()}`;
+    const load = pacedLines(marker, 1000, 1_000_000);
+    const sender = runPod(c, APP_NS, `zlog-load-${name}`, refs.collector,
+      ['send', '--spread', '--endpoint', 'tcp://central-headless.logging.svc:5557', '--timeout', '120', '--batch', '200'], load.stream, 1_200_000);
+    try {
+      // The action starts once records are landing, so it happens under load.
+      const t0 = Date.now();
+      while (Date.now() - t0 < 180_000 && count(filesOnVolumes(marker)) === 0) await sleep(1000);
+      assert.ok(count(filesOnVolumes(marker)) > 0, `no record of the sender pod landed within 180 s`);
+      await action();
+      // A little more load after the action, so the replaced pods take records too.
+      await sleep(5000);
+    } finally {
+      load.stop();
+    }
+    const r = await sender;
+    assert.equal(r.code, 0, `sender pod:\n${r.output}`);
+    const acked = Number(/zlog send: (\d+) records acknowledged/.exec(r.output)?.[1] ?? NaN);
+    assert.ok(acked > 0 && acked <= load.sent(), `acknowledged ${acked} of ${load.sent()} fed:\n${r.output}`);
+    const copies = new Map<number, number>();
+    for (const lines of filesOnVolumes(marker).values()) {
+      for (const l of lines) {
+        const id = Number(/ line (\d+)$/.exec(l)?.[1]);
+        copies.set(id, (copies.get(id) ?? 0) + 1);
+      }
+    }
+    const duplicates = [...copies.values()].reduce((n, k) => n + k - 1, 0);
+    // The sender exits 0 only when every line it read was acknowledged; it read lines 0 .. acked-1, in order.
+    const lost = Array.from({ length: acked }, (_, i) => i).filter((i) => !copies.has(i));
+    t.diagnostic(`${name}: ${load.sent()} lines fed, ${acked} acknowledged, ${copies.size} distinct in files, ${lost.length} lost, ${duplicates} duplicates; sender: ${r.output.trim().split('\n').pop()}`);
+    assert.deepEqual(lost.slice(0, 20), [], `${lost.length} acknowledged records are in no file`);
+    assert.equal(copies.size, acked, 'no record in the files that the sender did not read');
+  };
+
+  await t.test('journey 4: a rolling upgrade under load drains every pod and loses no acknowledged record', async () => {
+    const old = (await list(c, ['get', 'pods', '-n', APP_NS, '-l', 'app.kubernetes.io/instance=central'])) as PodObj[];
+    assert.equal(old.length, 3);
+    const oldUid = new Map(old.map((p) => [p.metadata.name, p.metadata.uid!]));
+    const pods = await recordWatch<PodObj>(c.kubeconfig, `/api/v1/namespaces/${APP_NS}/pods`, { labelSelector: 'app.kubernetes.io/instance=central' });
+    const slices = await recordWatch<Slice>(c.kubeconfig, `/apis/discovery.k8s.io/v1/namespaces/${APP_NS}/endpointslices`, { labelSelector: 'kubernetes.io/service-name=central-headless' });
+    // Each old container's whole log, followed until the container exits (its drain is logged there).
+    const logs = old.map((p) => c.kubectl(['logs', '-f', '-n', APP_NS, p.metadata.name, '-c', 'collector'], { timeoutMs: 900_000 }));
+    try {
+      await underLoad('roll', async () => {
+        await c.kubectlOk(['-n', APP_NS, 'patch', 'zls', 'central', '--type=merge', '-p', JSON.stringify({ spec: { podAnnotations: { 'example.com/team': 'platform', 'example.com/rollout': 'j4' } } })]);
+        await c.kubectlOk(['-n', APP_NS, 'rollout', 'status', 'statefulset/central', '--timeout=600s'], { timeoutMs: 610_000 });
+        await c.kubectlOk(['-n', APP_NS, 'wait', '--for=jsonpath={.status.readyOfDesired}=3/3', 'logserver/central', '--timeout=300s'], { timeoutMs: 310_000 });
+      });
+    } finally {
+      pods.stop();
+      slices.stop();
+    }
+    const now = (await list(c, ['get', 'pods', '-n', APP_NS, '-l', 'app.kubernetes.io/instance=central'])) as PodObj[];
+    assert.equal(now.length, 3);
+    for (const p of now) {
+      assert.notEqual(p.metadata.uid, oldUid.get(p.metadata.name), `${p.metadata.name} was replaced`);
+      assert.equal(p.metadata.annotations?.['example.com/rollout'], 'j4');
+    }
+    const events = pods.events();
+    const sliceEvents = slices.events();
+    for (const [name, uid] of oldUid) {
+      // The kubelet ran the preStop hook (POST /drain) and then SIGTERM; the collector's drain finished with
+      // everything it had accepted written.
+      const log = (await logs[old.findIndex((p) => p.metadata.name === name)]).stdout;
+      const finished = log.split('\n').filter((l) => l.includes('"drain finished"')).map((l) => JSON.parse(l) as { ok: boolean; unwritten: number; elapsedMs: number });
+      assert.equal(finished.length, 1, `${name}: one 'drain finished' in its log:\n${log.slice(-3000)}`);
+      assert.equal(finished[0].ok, true, `${name}: drain ok`);
+      assert.equal(finished[0].unwritten, 0, `${name}: nothing unwritten`);
+      // The old pod was seen terminating, and its endpoint in the headless Service's slice went not-ready
+      // before it was removed, so new connections went to the other pods.
+      assert.ok(events.some((e) => e.object.metadata.uid === uid && e.object.metadata.deletionTimestamp), `${name}: seen terminating`);
+      const notReady = sliceEvents.some((e) => (e.object.endpoints ?? []).some((ep) => ep.targetRef?.uid === uid && ep.conditions?.ready === false));
+      assert.ok(notReady, `${name}: its endpoint went not-ready before removal`);
+      const probeDrop = events.some((e) => e.object.metadata.uid === uid && e.object.metadata.deletionTimestamp &&
+        e.object.status.containerStatuses?.[0]?.state?.running && (e.object.status.conditions ?? []).some((k) => k.type === 'Ready' && k.status === 'False'));
+      t.diagnostic(`${name}: drain ${finished[0].elapsedMs} ms; Ready=False while still running (readiness probe saw the drain): ${probeDrop}`);
+    }
+    const failedHooks = await c.kubectlOk(['get', 'events', '-n', APP_NS, '--field-selector', 'reason=FailedPreStopHook', '-o', 'name']);
+    assert.equal(failedHooks.trim(), '', 'no preStop hook failed');
+  });
+
+  await t.test('journey 5: under load, scale 3 -> 1 -> 3 and delete a pod: claims kept, no acknowledged record lost', async () => {
+    const claimsBefore = (await list(c, ['get', 'pvc', '-n', APP_NS])).map((p) => `${p.metadata.name}=${p.metadata.uid}`).sort();
+    const filesBefore = [...filesOnVolumes('st-').keys()].sort();
+    let restarted = '';
+    await underLoad('scale', async () => {
+      await c.kubectlOk(['-n', APP_NS, 'patch', 'zls', 'central', '--type=merge', '-p', '{"spec":{"replicas":1}}']);
+      await c.kubectlOk(['-n', APP_NS, 'wait', '--for=delete', 'pod/central-2', 'pod/central-1', '--timeout=300s'], { timeoutMs: 310_000 });
+      await sleep(3000);
+      await c.kubectlOk(['-n', APP_NS, 'patch', 'zls', 'central', '--type=merge', '-p', '{"spec":{"replicas":3}}']);
+      await c.kubectlOk(['-n', APP_NS, 'wait', '--for=jsonpath={.status.readyOfDesired}=3/3', 'logserver/central', '--timeout=300s'], { timeoutMs: 310_000 });
+      const before = await getJson<KubeObject>(c, ['get', 'pod', 'central-1', '-n', APP_NS]);
+      // A deleted pod is recreated by the StatefulSet with the same name, claim and directory.
+      await c.kubectlOk(['-n', APP_NS, 'delete', 'pod', 'central-1', '--wait=true', '--timeout=180s'], { timeoutMs: 190_000 });
+      const t0 = Date.now();
+      for (;;) {
+        const p = await c.kubectl(['get', 'pod', 'central-1', '-n', APP_NS, '-o', 'jsonpath={.metadata.uid}']);
+        if (p.code === 0 && p.stdout.trim() !== '' && p.stdout.trim() !== before.metadata.uid) break;
+        assert.ok(Date.now() - t0 < 120_000, 'central-1 recreated within 120 s');
+        await sleep(1000);
+      }
+      await c.kubectlOk(['-n', APP_NS, 'wait', '--for=condition=Ready', 'pod/central-1', '--timeout=300s'], { timeoutMs: 310_000 });
+      restarted = (await c.kubectlOk(['get', 'pod', 'central-1', '-n', APP_NS, '-o', 'jsonpath={.metadata.uid}'])).trim();
+    });
+    assert.ok(restarted);
+    const claimsAfter = (await list(c, ['get', 'pvc', '-n', APP_NS])).map((p) => `${p.metadata.name}=${p.metadata.uid}`).sort();
+    assert.deepEqual(claimsAfter, claimsBefore, 'the same three claims, never recreated');
+    assert.deepEqual([...filesOnVolumes('scale-').keys()].sort(), filesBefore, 'no new file paths: each pod appended to its own files');
   });
 
   await t.test('storage: a LogServer whose claim cannot bind is Degraded, reason Unschedulable', async () => {

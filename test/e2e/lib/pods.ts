@@ -1,4 +1,5 @@
 // Reading what collector pods wrote, from inside the pods (kubectl exec), for the journeys on the real node.
+import type { Readable } from 'node:stream';
 import type { Cluster } from '../../cluster/harness.js';
 import { list } from './kube.js';
 
@@ -27,7 +28,7 @@ export async function podNames(c: Cluster, ns: string, selector: string): Promis
 
 /**
  * Runs a one-off pod from an image to completion with stdin, as `kubectl run -i --rm --restart=Never`
- * does in the tour; returns its exit code and output (kubectl merges the container's stdout and stderr).
+ * does in the tour (stdin given at once, or streamed while the pod runs); returns its exit code and output (kubectl merges the container's stdout and stderr).
  */
 export async function runPod(
   c: Cluster,
@@ -35,7 +36,7 @@ export async function runPod(
   name: string,
   image: string,
   args: string[],
-  input: string,
+  input: string | Readable,
   timeoutMs = 240_000,
 ): Promise<{ code: number; output: string }> {
   const r = await c.kubectl(
