@@ -72,3 +72,6 @@ build() {
 
 build Dockerfile.collector "$prefix/collector:$tag"
 build Dockerfile.operator "$prefix/operator:$tag"
+# Real emitters for the real-node tests: Debian's rsyslog + omczmq, and Python logging through pyzmq's PUBHandler.
+build Dockerfile.rsyslog-sender "$prefix/rsyslog-sender:$tag"
+build Dockerfile.python-sender "$prefix/python-sender:$tag"

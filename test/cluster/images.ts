@@ -56,14 +56,27 @@ export async function exportImage(ref: string): Promise<string> {
   return file;
 }
 
-/** Imports the collector and operator images into the cluster's real node; returns their references. */
-export async function loadProjectImages(cluster: Cluster): Promise<{ collector: string; operator: string }> {
-  const refs = await projectImageRefs();
-  for (const ref of [refs.collector, refs.operator]) {
+/** Imports locally built images into the cluster's real node, by reference. */
+export async function loadImages(cluster: Cluster, refs: string[]): Promise<void> {
+  for (const ref of refs) {
     const imported = await cluster.importImage(await exportImage(ref));
     if (!imported.some((r) => r === ref || r === `docker.io/${ref}`)) {
       throw new Error(`importing ${ref} into the node gave ${imported.join(', ') || 'nothing'}`);
     }
   }
+}
+
+/** Imports the collector and operator images into the cluster's real node; returns their references. */
+export async function loadProjectImages(cluster: Cluster): Promise<{ collector: string; operator: string }> {
+  const refs = await projectImageRefs();
+  await loadImages(cluster, [refs.collector, refs.operator]);
+  return refs;
+}
+
+/** The emitter images `make images` builds (Dockerfile.rsyslog-sender, Dockerfile.python-sender), imported. */
+export async function loadSenderImages(cluster: Cluster): Promise<{ rsyslog: string; python: string }> {
+  const { collector } = await projectImageRefs();
+  const refs = { rsyslog: collector.replace('/collector:', '/rsyslog-sender:'), python: collector.replace('/collector:', '/python-sender:') };
+  await loadImages(cluster, [refs.rsyslog, refs.python]);
   return refs;
 }

@@ -10,18 +10,29 @@
 //      records sent in-cluster land in files under each pod's own directory, each record in exactly one file;
 //      scale 3 -> 1 keeps the claims, and back to 3 the returning pods append to their own files. A LogServer
 //      whose claims cannot bind is Degraded=True reason Unschedulable.
+//   4. A rolling upgrade (a changed pod annotation) under load from an in-cluster `zlog send --spread` against the
+//      headless Service, ackMode persisted: every old pod drains (preStop) with nothing unwritten, its endpoint
+//      goes not-ready first, and every acknowledged record is in the pods' files (duplicates reported).
+//   5. Under the same load: scale 3 -> 1 -> 3 and delete a pod: no acknowledged record lost, the same claims,
+//      no new file paths.
+//   6. Debian's Prometheus on the host scrapes every collector pod at the targets the operator's ServiceMonitor
+//      selects (computed from the API server's Services and EndpointSlices, handed over through file_sd).
+//   Emitters: an rsyslog pod (omczmq PUSH) and a Python pod (pyzmq PUBHandler) log into the collectors.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chartDir, helm } from '../chart/helm.js';
 import { useCluster } from '../cluster/harness.js';
-import { loadProjectImages } from '../cluster/images.js';
+import { loadProjectImages, loadSenderImages } from '../cluster/images.js';
 import { conditionOf, getJson, list, type KubeObject } from './lib/kube.js';
 import { pacedLines } from './lib/load.js';
 import { linesInPod, podNames, runPod } from './lib/pods.js';
 import { recordWatch } from './lib/watch.js';
+import { fileSdJobFor, serviceMonitorTargets, startPrometheus, type EndpointSliceObject, type ServiceMonitorObject, type ServiceObject } from './lib/prometheus.js';
+import { serviceMonitorCrdPath } from '../helpers/servicemonitor-crd.js';
+import { httpGet } from './lib/ports.js';
 import { EXAMPLE_PATH } from '../helpers/example.js';
 
 const NS = 'zlog-system';
@@ -215,9 +226,12 @@ test('on a real node: helm install, a LogServer, an in-cluster sender', { timeou
     const acked = Number(/zlog send: (\d+) records acknowledged/.exec(r.output)?.[1] ?? NaN);
     assert.ok(acked > 0 && acked <= load.sent(), `acknowledged ${acked} of ${load.sent()} fed:\n${r.output}`);
     const copies = new Map<number, number>();
+    // Each line is one NDJSON record whose message is the line sent.
+    const idOf = new RegExp(`${marker} line (\\d+)\\b`);
     for (const lines of filesOnVolumes(marker).values()) {
       for (const l of lines) {
-        const id = Number(/ line (\d+)$/.exec(l)?.[1]);
+        const id = Number(idOf.exec(l)?.[1]);
+        assert.ok(Number.isInteger(id), `a record line without its number: ${l}`);
         copies.set(id, (copies.get(id) ?? 0) + 1);
       }
     }
@@ -240,6 +254,14 @@ test('on a real node: helm install, a LogServer, an in-cluster sender', { timeou
     try {
       await underLoad('roll', async () => {
         await c.kubectlOk(['-n', APP_NS, 'patch', 'zls', 'central', '--type=merge', '-p', JSON.stringify({ spec: { podAnnotations: { 'example.com/team': 'platform', 'example.com/rollout': 'j4' } } })]);
+        // `rollout status` on the old template would return at once: first the operator writes the new one.
+        const t0 = Date.now();
+        for (;;) {
+          const sts = await getJson<KubeObject & { spec: { template: { metadata?: { annotations?: Record<string, string> } } } }>(c, ['get', 'statefulset', 'central', '-n', APP_NS]);
+          if (sts.spec.template.metadata?.annotations?.['example.com/rollout'] === 'j4') break;
+          assert.ok(Date.now() - t0 < 120_000, 'the operator put the new annotation into the StatefulSet within 120 s');
+          await sleep(500);
+        }
         await c.kubectlOk(['-n', APP_NS, 'rollout', 'status', 'statefulset/central', '--timeout=600s'], { timeoutMs: 610_000 });
         await c.kubectlOk(['-n', APP_NS, 'wait', '--for=jsonpath={.status.readyOfDesired}=3/3', 'logserver/central', '--timeout=300s'], { timeoutMs: 310_000 });
       });
@@ -303,6 +325,90 @@ test('on a real node: helm install, a LogServer, an in-cluster sender', { timeou
     const claimsAfter = (await list(c, ['get', 'pvc', '-n', APP_NS])).map((p) => `${p.metadata.name}=${p.metadata.uid}`).sort();
     assert.deepEqual(claimsAfter, claimsBefore, 'the same three claims, never recreated');
     assert.deepEqual([...filesOnVolumes('scale-').keys()].sort(), filesBefore, 'no new file paths: each pod appended to its own files');
+  });
+
+  await t.test('journey 6: Debian Prometheus scrapes every collector pod through the endpoints the ServiceMonitor selects', async () => {
+    // prometheus-operator's own CRD: the operator then creates the ServiceMonitor the example asks for.
+    await c.kubectlOk(['apply', '-f', await serviceMonitorCrdPath()]);
+    await c.kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', 'crd/servicemonitors.monitoring.coreos.com'], { timeoutMs: 70_000 });
+    let sm: ServiceMonitorObject | undefined;
+    for (let i = 0; i < 120 && !sm; i++) {
+      const r = await c.kubectl(['get', 'servicemonitors.monitoring.coreos.com', 'central', '-n', APP_NS, '-o', 'json']);
+      if (r.code === 0) sm = JSON.parse(r.stdout) as ServiceMonitorObject;
+      else await sleep(1000);
+    }
+    assert.ok(sm, 'the operator created the ServiceMonitor once its CRD existed');
+    // Prometheus runs in the node's network namespace, as a Prometheus pod's traffic would reach the pod IPs
+    // (the pods have no route back to the host itself). Its targets are what the ServiceMonitor selects,
+    // recomputed from the API server on every poll.
+    const dir = join(c.dir, 'prometheus');
+    mkdirSync(dir, { recursive: true });
+    const sdFile = join(dir, 'targets.json');
+    const discover = async (): Promise<void> => {
+      const services = (await list(c, ['get', 'services', '-n', APP_NS])) as unknown as ServiceObject[];
+      const slices = (await list(c, ['get', 'endpointslices', '-n', APP_NS])) as unknown as EndpointSliceObject[];
+      const groups = serviceMonitorTargets(sm!, 0, services, slices);
+      writeFileSync(`${sdFile}.tmp`, JSON.stringify(groups));
+      renameSync(`${sdFile}.tmp`, sdFile);
+    };
+    await discover();
+    const job = fileSdJobFor(sm, 0, sdFile);
+    const prom = await startPrometheus(dir, [job], { netns: c.node!.netns, address: c.node!.nodeIp });
+    try {
+      const pods = await podNames(c, APP_NS, 'app.kubernetes.io/instance=central');
+      assert.equal(pods.length, 3);
+      const sel = `job="${job.job_name}"`;
+      let up: Array<Record<string, string>> = [];
+      const t0 = Date.now();
+      // The ServiceMonitor's interval (30 s in the example) bounds how soon the first scrape happens.
+      while (Date.now() - t0 < 180_000) {
+        await discover();
+        up = await prom.series(`up{${sel}}`);
+        if (up.length === 3 && up.every((s) => s.value === '1')) break;
+        await sleep(2000);
+      }
+      const targets = (await httpGet(`${prom.url}/api/v1/targets`)).body;
+      assert.deepEqual(up.map((s) => `${s.pod} ${s.value}`).sort(), pods.map((p) => `${p} 1`), `up per pod; targets: ${targets.slice(0, 3000)}`);
+      // The Service the ServiceMonitor selects, not the headless one (its label is excluded), and its metrics port.
+      for (const s of up) assert.deepEqual([s.namespace, s.service, s.endpoint], [APP_NS, 'central', 'metrics']);
+      // zlog_live is set from start; per-component counters appear only once a pod has received records.
+      const live = await prom.series(`zlog_live{${sel}}`);
+      assert.deepEqual(live.map((s) => `${s.pod} ${s.value}`).sort(), pods.map((p) => `${p} 1`), 'zlog_live from each pod');
+      const heap = await prom.series(`zlog_process_resident_memory_bytes{${sel}}`);
+      t.diagnostic(`Prometheus: zlog_live 1 from ${live.map((s) => s.pod).join(', ')}; resident memory ${heap.map((s) => `${s.pod}=${Math.round(Number(s.value) / 2 ** 20)} MiB`).join(', ')}`);
+    } finally {
+      await prom.stop();
+    }
+  });
+
+  await t.test('emitters: an rsyslog pod (omczmq PUSH) and a Python pod (pyzmq PUBHandler) log into the collectors', async () => {
+    const images = await loadSenderImages(c);
+    const n = 300;
+    const lines = (marker: string): string => Array.from({ length: n }, (_, i) => `${marker} line ${i}`).join('\n') + '\n';
+    /** Records with `marker` on the volumes, by number, waiting (bounded) since PUSH and PUB have no acknowledgement. */
+    const landed = async (marker: string): Promise<Array<Record<string, unknown>>> => {
+      let recs: Array<Record<string, unknown>> = [];
+      for (const t0 = Date.now(); Date.now() - t0 < 60_000; await sleep(1000)) {
+        recs = [...filesOnVolumes(marker).values()].flat().map((l) => JSON.parse(l) as Record<string, unknown>);
+        if (recs.length >= n) break;
+      }
+      return recs;
+    };
+    const rs = `rs-${Date.now()}`;
+    const r1 = await runPod(c, APP_NS, 'rsyslog-sender', images.rsyslog, ['tcp://central.logging.svc:5555', 'j7app'], lines(rs));
+    assert.equal(r1.code, 0, r1.output);
+    assert.match(r1.output, new RegExp(`rsyslog-sender: ${n} lines logged`));
+    const fromRsyslog = await landed(rs);
+    assert.equal(new Set(fromRsyslog.map((r) => String(r.message))).size, n, 'every line logged through rsyslog is a record');
+    // The syslog input decoded rsyslog's forward format: the tag became the app name.
+    assert.ok(fromRsyslog.every((r) => JSON.stringify(r).includes('"j7app"')), JSON.stringify(fromRsyslog[0]));
+    const py = `py-${Date.now()}`;
+    const r2 = await runPod(c, APP_NS, 'python-sender', images.python, ['tcp://central.logging.svc:5556'], lines(py));
+    assert.equal(r2.code, 0, r2.output);
+    assert.match(r2.output, new RegExp(`pubhandler-sender: ${n} records published`));
+    const fromPython = await landed(py);
+    assert.equal(new Set(fromPython.map((r) => String(r.message).trim())).size, n, 'every record logged through PUBHandler is a record');
+    t.diagnostic(`emitters: rsyslog ${fromRsyslog.length} records, python ${fromPython.length}; a Python record: ${JSON.stringify(fromPython[0])}`);
   });
 
   await t.test('storage: a LogServer whose claim cannot bind is Degraded, reason Unschedulable', async () => {
