@@ -68,6 +68,18 @@ export interface LogServerOffer {
    * (`/var/lib/zlog/<name>`): the file sink writes there. Pure; the operator merges them into the entry.
    */
   podFields?(dataDir: string): Record<string, unknown>;
+  /**
+   * Settings inside an offered object field that only the pod decides, as `field.setting` (`buffer.path`):
+   * left out of the LogServer's schema for that field; podFields must give each of them a value, which the
+   * operator merges into the entry's object.
+   */
+  readonly podOwned?: readonly `${string}.${string}`[];
+  /**
+   * File settings inside an offered object field that name a credential (`tls.caFile`, `auth.passwordFile`):
+   * a LogServer sets `<name>Secret: { name, key }` instead (`tls.caSecret`), the operator mounts that Secret
+   * item read-only and renders the file setting with its path. Each must end in `File`.
+   */
+  readonly secretFiles?: readonly `${string}.${string}File`[];
 }
 
 /** One entry of INPUT_KINDS. `create` runs once at start; it must not start I/O (start() does). */

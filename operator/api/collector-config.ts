@@ -6,7 +6,7 @@ import type { CollectorConfig } from '../../collector/config/types.js';
 import type { LogServerSpec } from './types.js';
 import { newAjv, type SpecError } from './ajv.js';
 import { parseQuantity } from './quantity.js';
-import { inputSettings, sinkSettings } from './kinds.js';
+import { inputSettings, sinkSettings, type SecretItem } from './kinds.js';
 
 /** Where the data volume is mounted; each file sink writes into its own directory below it. */
 export const DATA_DIR = '/var/lib/zlog';
@@ -15,6 +15,13 @@ export const CONFIG_FILE = 'config.yaml';
 /** spec.security.curve: the server key Secret and the allowed client keys are mounted read-only here. */
 export const CURVE_SERVER_DIR = '/etc/zlog/curve/server';
 export const CURVE_CLIENTS_DIR = '/etc/zlog/curve/clients';
+/**
+ * Every Secret item the sinks name (tls.caSecret, auth.passwordSecret, ...) is mounted read-only below this
+ * directory, at `<secret name>/<key>` (one projected volume; manifests/deployment.ts).
+ */
+export const SINK_SECRETS_DIR = '/etc/zlog/secrets';
+/** Where the pod finds a Secret item a sink names. */
+export const sinkSecretFile = (item: SecretItem): string => `${SINK_SECRETS_DIR}/${item.name}/${item.key}`;
 /** The key in spec.security.curve.serverKeySecret holding the server's secret certificate. */
 export const CURVE_SERVER_SECRET_KEY = 'server.key_secret';
 
@@ -67,7 +74,14 @@ export function renderCollectorConfig(spec: LogServerSpec): CollectorConfig {
       ackMode: spec.pipeline.ackMode,
     },
     // Each sink's own settings (sinks[].<type>) and what the pod decides (its directory on the data volume).
-    sinks: spec.sinks.map((s) => ({ id: s.name, type: s.type, ...sinkSettings(s, `${DATA_DIR}/${s.name}`) })),
+    // Credentials become the paths of their mounted Secret items, never their values.
+    sinks: spec.sinks.map((s) => ({
+      id: s.name,
+      type: s.type,
+      ...(s.match !== undefined ? { match: structuredClone(s.match) } : {}),
+      ...sinkSettings(s, `${DATA_DIR}/${s.name}`, sinkSecretFile),
+    })),
+    routing: structuredClone(spec.routing),
     // The pod's IP must answer probes and clients, so the collector listens on every interface.
     http: { host: '0.0.0.0', port: spec.metricsPort },
     drain: { timeoutSeconds: spec.drainTimeoutSeconds },

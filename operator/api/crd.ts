@@ -17,8 +17,14 @@ type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 function toStructural(schema: unknown): Json {
   if (Array.isArray(schema)) return schema.map(toStructural);
   if (schema === null || typeof schema !== 'object') return schema as Json;
+  const node = schema as Record<string, unknown>;
+  // A node of several types (routing's fieldEquals values: string, number or boolean) has no structural form:
+  // the API server keeps it as given and the operator's ajv checks it.
+  if (Array.isArray(node.type)) return { 'x-kubernetes-preserve-unknown-fields': true, ...(typeof node.description === 'string' ? { description: node.description } : {}) };
   const out: Record<string, Json> = {};
   for (const [k, v] of Object.entries(schema)) {
+    // No CRD keyword for propertyNames (routing's field names); ajv in the operator still checks it.
+    if (k === 'propertyNames') continue;
     if (k === 'additionalProperties' && v === false) continue;
     // A structural schema may not set uniqueItems (quadratic to check); ajv in the operator still does.
     if (k === 'uniqueItems') continue;

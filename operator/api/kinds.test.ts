@@ -82,7 +82,7 @@ test('a per-kind field on the wrong kind is refused with the field named; a file
   assert.deepEqual([pull.rcvHwm, pull.topicFrame, pull.bind], [7, false, ['tcp://*:5555']]);
 });
 
-test('a remote sink is offered with its own settings: required ones named, file paths left out, rendered into the collector config', () => {
+test('a remote sink is offered with its own settings: required ones named, file paths refused, rendered into the collector config', () => {
   const bare = validateSpec({ sinks: [{ name: 'es', type: 'elasticsearch' }] });
   assert.ok(!bare.ok);
   assert.deepEqual(bare.errors, [{ path: 'spec.sinks', message: 'a sink of type elasticsearch needs sinks[].elasticsearch (with endpoint)' }]);
@@ -90,8 +90,8 @@ test('a remote sink is offered with its own settings: required ones named, file 
   assert.ok(!noEndpoint.ok);
   assert.deepEqual(noEndpoint.errors.map((e) => e.path), ['spec.sinks[0].elasticsearch.endpoint']);
   const paths = validateSpec({ sinks: [{ name: 'lk', type: 'loki', loki: { endpoint: 'http://vl:9428/insert', auth: { passwordFile: '/x' } } }] });
-  assert.ok(!paths.ok, 'auth names files the operator does not mount');
-  assert.deepEqual(paths.errors.map((e) => e.path), ['spec.sinks[0].loki.auth']);
+  assert.ok(!paths.ok, 'a LogServer names credentials as Secret items (passwordSecret), not as files');
+  assert.deepEqual(paths.errors.map((e) => e.path), ['spec.sinks[0].loki.auth.passwordFile']);
   const r = validateSpec({
     sinks: [
       { name: 'es', type: 'elasticsearch', elasticsearch: { endpoint: 'http://vl:9428/insert/elasticsearch', streamFields: ['app'] } },

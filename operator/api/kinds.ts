@@ -24,6 +24,45 @@ type PropOf<S extends Spec, F> = F extends keyof S['schema']['properties'] ? S['
 /** The members of U common to every member of the union S (contravariant inference turns the union into an intersection). */
 type CommonFields<S> = (S extends unknown ? (x: FieldsOf<S>) => void : never) extends (x: infer I) => void ? I : never;
 type WithoutDefault<N> = { [K in keyof N as K extends 'default' ? never : K]: N[K] };
+
+/**
+ * A Secret item in the LogServer's namespace, the shape of core/v1 SecretKeySelector without `optional`. The
+ * name is a DNS-1123 subdomain and the key a Secret data key (k8s.io/apimachinery validation IsConfigMapKey),
+ * here also not starting with a dot, so that `<name>/<key>` is a safe path in the projected volume.
+ */
+export const secretItemSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'key'],
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 253, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$', description: 'Secret name (in the LogServer\'s namespace)' },
+    key: { type: 'string', minLength: 1, maxLength: 253, pattern: '^[-_a-zA-Z0-9][-._a-zA-Z0-9]*$', description: 'key of the item in the Secret' },
+  },
+} as const;
+/** A Secret item named in a LogServer. */
+export interface SecretItem {
+  readonly name: string;
+  readonly key: string;
+}
+/** The LogServer's name for a credential file setting: `caFile` is set as `caSecret`. */
+export const secretSettingOf = (fileSetting: string): string => fileSetting.replace(/File$/, 'Secret');
+
+type SecretPaths<S> = S extends { readonly logServer: { readonly secretFiles: readonly (infer P)[] } } ? P : never;
+type OwnedPaths<S> = S extends { readonly logServer: { readonly podOwned: readonly (infer P)[] } } ? P : never;
+type SubsOf<P, F> = F extends string ? (P extends `${F}.${infer Sub}` ? Sub : never) : never;
+/** An offered object field as the LogServer has it: pod-owned settings left out, credential files as Secret items. */
+type Reshaped<N, Secret, Owned> = [Secret | Owned] extends [never]
+  ? N
+  : N extends { readonly properties: infer Props }
+    ? Omit<N, 'properties'> & {
+        readonly properties: {
+          readonly [K in keyof Props as K extends Owned ? never : K extends Secret ? (K extends `${infer B}File` ? `${B}Secret` : K) : K]: K extends Secret
+            ? typeof secretItemSchema
+            : Props[K];
+        };
+      }
+    : N;
+type OfferedProp<S extends Spec, F> = Reshaped<PropOf<S, F>, SubsOf<SecretPaths<S>, F>, SubsOf<OwnedPaths<S>, F>>;
 /** A JSON Schema node made structural for a CRD: every enum-only node also gets its `type`. */
 export function structural<T>(node: T): T {
   if (Array.isArray(node)) return node.map((n: unknown) => structural(n)) as T;
@@ -38,13 +77,45 @@ function offered<S extends Spec>(list: readonly S[]): OfferedOf<S>[] {
   return list.filter((k): k is OfferedOf<S> => k.logServer !== undefined);
 }
 
-function pick(props: object, fields: readonly string[], kind: string): Record<string, object> {
-  const all = props as Record<string, object>;
+/** The settings below field `f` that `paths` (`f.setting`) name. */
+const subsOf = (paths: readonly string[] | undefined, f: string) => (paths ?? []).filter((p) => p.startsWith(`${f}.`)).map((p) => p.slice(f.length + 1));
+
+/**
+ * Field `f`'s schema as the LogServer offers it: without the pod-owned settings, with each credential file
+ * setting replaced by its Secret item (KindSpec.logServer). Throws when a listed setting is not in the schema.
+ */
+function reshaped(k: Offered, f: string, node: object): object {
+  const secrets = subsOf(k.logServer.secretFiles, f);
+  const owned = subsOf(k.logServer.podOwned, f);
+  if (secrets.length === 0 && owned.length === 0) return node;
+  const props = (node as { properties?: Record<string, { description?: string }> }).properties ?? {};
+  for (const sub of [...secrets, ...owned]) {
+    if (!(sub in props)) throw new Error(`kind ${k.type}: logServer lists ${f}.${sub}, which its schema does not have`);
+  }
+  const out: Record<string, object> = {};
+  for (const [sub, v] of Object.entries(props)) {
+    if (owned.includes(sub)) continue;
+    if (secrets.includes(sub)) {
+      if (!sub.endsWith('File')) throw new Error(`kind ${k.type}: logServer.secretFiles lists ${f}.${sub}, which does not end in File`);
+      out[secretSettingOf(sub)] = { ...secretItemSchema, description: `Secret item mounted read-only as the ${f}.${sub} file: ${v.description ?? sub}` };
+    } else out[sub] = v;
+  }
+  return { ...node, properties: out };
+}
+
+function pick(k: Offered, fields: readonly string[]): Record<string, object> {
+  const all = k.schema.properties as Record<string, object>;
   const out: Record<string, object> = {};
   for (const f of fields) {
-    if (f === 'id' || f === 'type') throw new Error(`kind ${kind}: logServer.fields must not list ${f} (the LogServer entry's name and type)`);
-    if (!(f in all)) throw new Error(`kind ${kind}: logServer.fields lists ${f}, which its schema does not have`);
-    out[f] = structural(all[f]);
+    if (f === 'id' || f === 'type') throw new Error(`kind ${k.type}: logServer.fields must not list ${f} (the LogServer entry's name and type)`);
+    if (!(f in all)) throw new Error(`kind ${k.type}: logServer.fields lists ${f}, which its schema does not have`);
+    out[f] = reshaped(k, f, structural(all[f]));
+  }
+  const pod = k.logServer.podFields?.('/') ?? {};
+  for (const p of k.logServer.podOwned ?? []) {
+    const [f, sub] = p.split('.');
+    if (!fields.includes(f)) throw new Error(`kind ${k.type}: logServer.podOwned lists ${p}, but ${f} is not offered`);
+    if ((pod[f] as Record<string, unknown> | undefined)?.[sub] === undefined) throw new Error(`kind ${k.type}: logServer.podOwned lists ${p}, which podFields does not set`);
   }
   return out;
 }
@@ -69,7 +140,7 @@ type SinkKindProps = {
     readonly type: 'object';
     readonly additionalProperties: false;
     readonly description: string;
-    readonly properties: { readonly [F in FieldsOf<S>]: PropOf<S, F> };
+    readonly properties: { readonly [F in FieldsOf<S>]: OfferedProp<S, F> };
   };
 };
 
@@ -80,7 +151,7 @@ type SinkKindProps = {
 export function inputFieldsOf(inputs: readonly Offered[]): Record<string, object> {
   const out: Record<string, object> = {};
   for (const k of inputs) {
-    for (const [f, node] of Object.entries(pick(k.schema.properties, k.logServer.fields, k.type))) {
+    for (const [f, node] of Object.entries(pick(k, k.logServer.fields))) {
       const takers = inputs.filter((o) => takes(o, f));
       let prop: Record<string, unknown> = node as Record<string, unknown>;
       if (takers.length < inputs.length) {
@@ -108,7 +179,7 @@ export function sinkKindPropsOf(sinks: readonly Offered[]): Record<string, objec
       type: 'object',
       additionalProperties: false,
       description: `Settings of a ${k.type} sink (docs/configuration.md); only allowed when type is ${k.type}.`,
-      properties: pick(k.schema.properties, k.logServer.fields, k.type),
+      properties: pick(k, k.logServer.fields),
       ...(requiredOf(k).length > 0 ? { required: requiredOf(k) } : {}),
     };
   }
@@ -189,16 +260,47 @@ export function inputSettings(entry: { readonly type: string }): Record<string, 
   return out;
 }
 
-/**
- * A sink entry's own settings (sinks[].<type>), copied for the collector config entry, plus what the pod
- * decides (the kind's podFields, given the sink's directory on the data volume).
- */
-export function sinkSettings(entry: { readonly type: string }, dataDir: string): Record<string, unknown> {
-  const kind = OFFERED_SINKS.find((k) => k.type === entry.type);
-  if (!kind) throw new Error(`sink type ${entry.type} is not offered by the LogServer API`);
-  const own = (entry as Record<string, unknown>)[entry.type];
-  return { ...(own === undefined ? {} : structuredClone(own as Record<string, unknown>)), ...(kind.logServer as LogServerOffer).podFields?.(dataDir) };
+const sinkKind = (type: string) => {
+  const kind = OFFERED_SINKS.find((k) => k.type === type);
+  if (!kind) throw new Error(`sink type ${type} is not offered by the LogServer API`);
+  return kind as Offered;
+};
+
+/** Each credential a sink entry names: the file setting (`tls.caFile`) and its Secret item. */
+export function sinkSecretItems(entry: { readonly type: string }): { setting: string; item: SecretItem }[] {
+  const own = (entry as Record<string, unknown>)[entry.type] as Record<string, Record<string, SecretItem | undefined> | undefined> | undefined;
+  const out: { setting: string; item: SecretItem }[] = [];
+  for (const p of sinkKind(entry.type).logServer.secretFiles ?? []) {
+    const [f, sub] = p.split('.');
+    const item = own?.[f]?.[secretSettingOf(sub)];
+    if (item !== undefined) out.push({ setting: p, item: { name: item.name, key: item.key } });
+  }
+  return out;
 }
+
+/**
+ * A sink entry's own settings (sinks[].<type>), copied for the collector config entry: each Secret item
+ * replaced by the file setting with `fileOf(item)`, the path where the pod mounts it, and what the pod decides
+ * (the kind's podFields, given the sink's directory on the data volume) merged in, one object level deep.
+ */
+export function sinkSettings(entry: { readonly type: string }, dataDir: string, fileOf: (item: SecretItem) => string = () => {
+  throw new Error('a sink names a Secret item but no mount path was given');
+}): Record<string, unknown> {
+  const kind = sinkKind(entry.type);
+  const own = (entry as Record<string, unknown>)[entry.type];
+  const out = own === undefined ? {} : structuredClone(own as Record<string, Record<string, unknown>>);
+  for (const { setting, item } of sinkSecretItems(entry)) {
+    const [f, sub] = setting.split('.');
+    delete out[f][secretSettingOf(sub)];
+    out[f][sub] = fileOf(item);
+  }
+  for (const [f, v] of Object.entries(kind.logServer.podFields?.(dataDir) ?? {})) {
+    const mine = out[f] as unknown;
+    out[f] = (isObject(mine) && isObject(v) ? { ...mine, ...v } : v) as Record<string, unknown>;
+  }
+  return out;
+}
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** The rules of the built-in kinds (rules.ts adds them to the spec's rules). */
 export const KIND_RULES = kindRulesOf(OFFERED_INPUTS, OFFERED_SINKS);

@@ -28,6 +28,14 @@ export const specRules: readonly SpecRule[] = [
   // Which per-kind fields an entry of each kind may set, generated from the collector's kind lists.
   ...KIND_RULES.map((r) => ({ ...r, holds: (s: LogServerSpec) => r.holds(r.field === 'inputs' ? s.inputs : s.sinks) })),
   {
+    // The collector refuses such a config at start (collector/routing); here it is an InvalidSpec instead of a
+    // crash-looping pod. Operator-only: CEL's cost estimate of the nested loops would exceed the budget.
+    field: 'sinks',
+    message: 'sinks[].match.inputs and routing.drop[].inputs may only name inputs[].name of this LogServer',
+    holds: (s) =>
+      [...s.sinks.map((k) => k.match?.inputs), ...s.routing.drop.map((d) => d.inputs)].every((names) => (names ?? []).every((n) => s.inputs.some((i) => i.name === n))),
+  },
+  {
     field: 'inputs',
     message: 'inputs[].port values must be distinct',
     cel: '!has(self.inputs) || self.inputs.all(a, self.inputs.filter(b, b.port == a.port).size() == 1)',

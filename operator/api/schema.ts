@@ -6,6 +6,7 @@
 
 import { collectorConfigSchema } from '../../collector/config/schema.js';
 import { healthSchema } from '../../collector/health/schema.js';
+import { matchSchema, routingSchema } from '../../collector/routing/schema.js';
 import { logServerInputFields, logServerInputType, logServerSinkKinds, logServerSinkType, structural } from './kinds.js';
 
 const collectorPipeline = collectorConfigSchema.properties.pipeline.properties;
@@ -102,6 +103,8 @@ const sink = {
   properties: {
     name: { ...dnsLabel, description: 'Sink id (component_id in metrics).' },
     type: logServerSinkType,
+    // The collector's own match (collector/routing/schema.ts); its inputs are the LogServer's inputs[].name.
+    match: structural(matchSchema),
     ...logServerSinkKinds,
   },
 } as const;
@@ -198,16 +201,20 @@ export const logServerSpecSchema = {
       minItems: 1,
       maxItems: 4,
       items: sink,
-      description: 'Where records are written (1 to 4); every record goes to every sink.',
+      description: 'Where records are written (1 to 4); a sink with `match` takes only the records it matches, one without takes every record not dropped (see routing).',
       'x-kubernetes-list-type': 'map',
       'x-kubernetes-list-map-keys': ['name'],
       default: [{ name: 'file', type: 'file' }],
+    },
+    routing: {
+      ...structural(routingSchema),
+      description: 'Global drop rules and what happens to a record no sink\'s match takes (collector/routing; docs/sinks.md "Routing and filtering").',
     },
     storage: {
       type: 'object',
       additionalProperties: false,
       default: {},
-      description: 'Volume mounted at /var/lib/zlog for file sinks.',
+      description: 'Volume mounted at /var/lib/zlog for file sinks and disk buffers.',
       // A transition rule (it sees the stored object as oldSelf, so it runs on updates only).
       'x-kubernetes-validations': [claimTemplateImmutable],
       properties: {

@@ -237,7 +237,7 @@ test('CURVE: the server key Secret item is hashed onto the pod template; a new k
   const { kube, r } = setup();
   const spec = { security: { curve: { serverKeySecret: 'web-server-key', clientKeys: { configMap: 'web-clients' } } } };
   const template = () => (kube.objects.get('Deployment/shop/web') as unknown as { spec: { template: { metadata: { annotations: Record<string, string> } } } }).spec.template.metadata.annotations;
-  const ANN = 'logging.zlog.dev/curve-server-key-hash';
+  const ANN = 'logging.zlog.dev/secret-hash';
   const secret = (data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'web-server-key', namespace: 'shop' }, data }) as unknown as KubeObject;
 
   // No Secret yet: the pods cannot mount it; the template says so.

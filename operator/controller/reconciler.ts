@@ -12,7 +12,7 @@ import { LOGSERVER_RESOURCE } from '../api/schema.js';
 import { type KubeObject, type ObjectRef, type Resource, isStatus } from './kube.js';
 import { canonicalJson, upToDate, withAppliedHash } from './apply.js';
 import { describeUnready, type UnreadyPod } from './pod-health.js';
-import { SERVER_KEY_HASH_ANNOTATION, serverKeyHash } from '../manifests/server-key-hash.js';
+import { SECRET_HASH_ANNOTATION, podSecretItems, secretItemsHash, type SecretData } from '../manifests/secret-hash.js';
 import { type ConditionInput, mergeConditions, transitions, withoutCondition, workloadConditions } from './status.js';
 
 /** The part of the Kubernetes client the reconciler uses (operator/controller/kube.ts implements it). */
@@ -99,7 +99,7 @@ export class Reconciler {
       return 'invalid';
     }
     const spec = validation.spec;
-    const desired = desiredState(owner, spec, this.kinds, { serverKeyHash: await this.serverKeyHash(owner, spec, log) });
+    const desired = desiredState(owner, spec, this.kinds, { secretHash: await this.secretHash(owner, spec, log) });
     const served = desired.apply.filter((c) => this.deps.apiAvailable(c.kind));
 
     // Never adopt: a child name held by an object this LogServer does not control stops the whole reconcile
@@ -218,23 +218,30 @@ export class Reconciler {
    * word alone.
    */
   /**
-   * CURVE: the digest of the server key in the Secret the spec names (manifests/server-key-hash.ts); not found is
-   * `missing`. Any other failure (RBAC not yet granted, an API hiccup) keeps the value the Deployment's template
-   * has now, so a failed read never rolls the pods. Only the Secret's name is logged, never its content.
+   * The digest of the Secret items the pods read at start (manifests/secret-hash.ts): the CURVE server key and
+   * the sinks' credentials; a Secret not found counts as `missing`. Any other failure (RBAC not yet granted,
+   * an API hiccup) keeps the value the workload's template has now, so a failed read never rolls the pods.
+   * Only Secret names are logged, never their content.
    */
-  private async serverKeyHash(owner: Owner, spec: LogServerSpec, log: Logger): Promise<string | undefined> {
-    const curve = spec.security.curve;
-    if (!curve) return undefined;
-    try {
-      const secret = await this.deps.kube.get<KubeObject & { data?: Record<string, string> }>({ apiVersion: 'v1', kind: 'Secret', plural: 'secrets', namespace: owner.namespace, name: curve.serverKeySecret });
-      return serverKeyHash(secret);
-    } catch (err) {
-      if (isStatus(err, 404)) return serverKeyHash(undefined);
-      log.warn({ secret: curve.serverKeySecret, err: err instanceof Error ? err.message : String(err) }, 'CURVE server key Secret not readable; the pods keep their current key hash');
-      const kind = this.kinds.find((k) => k.workload !== undefined);
-      const current = kind ? (this.deps.cachedChild(childRef(kind, owner)) as { spec?: { template?: { metadata?: { annotations?: Record<string, string> } } } } | undefined) : undefined;
-      return current?.spec?.template?.metadata?.annotations?.[SERVER_KEY_HASH_ANNOTATION];
+  private async secretHash(owner: Owner, spec: LogServerSpec, log: Logger): Promise<string | undefined> {
+    const items = podSecretItems(spec);
+    if (items.length === 0) return undefined;
+    const secrets = new Map<string, SecretData | undefined>();
+    for (const name of new Set(items.map((i) => i.name))) {
+      try {
+        secrets.set(name, await this.deps.kube.get<KubeObject & SecretData>({ apiVersion: 'v1', kind: 'Secret', plural: 'secrets', namespace: owner.namespace, name }));
+      } catch (err) {
+        if (isStatus(err, 404)) {
+          secrets.set(name, undefined);
+          continue;
+        }
+        log.warn({ secret: name, err: err instanceof Error ? err.message : String(err) }, 'Secret not readable; the pods keep their current secret hash');
+        const kind = this.kinds.find((k) => k.workload !== undefined);
+        const current = kind ? (this.deps.cachedChild(childRef(kind, owner)) as { spec?: { template?: { metadata?: { annotations?: Record<string, string> } } } } | undefined) : undefined;
+        return current?.spec?.template?.metadata?.annotations?.[SECRET_HASH_ANNOTATION];
+      }
     }
+    return secretItemsHash(items, secrets);
   }
 
   private async foreignHolder(c: DesiredChild, owner: Owner): Promise<ChildRef | undefined> {

@@ -37,8 +37,8 @@ export interface BuildContext {
   spec: LogServerSpec;
   /** sha256 prefix of the rendered collector config; the pod template carries it so a change rolls pods. */
   configHash: string;
-  /** CURVE: digest of the server key in its Secret (server-key-hash.ts), read by the reconciler. */
-  serverKeyHash?: string;
+  /** Digest of the Secret items the pods read at start (secret-hash.ts), read by the reconciler. */
+  secretHash?: string;
 }
 
 /** RBAC verbs (rbac.authorization.k8s.io/v1 PolicyRule.verbs). */
@@ -158,7 +158,7 @@ export const CHILD_KINDS: readonly ChildKind[] = [
     model: { module: 'kubernetes-models/apps/v1', export: 'Deployment' },
     name: childNames.workload,
     wants: (spec) => !wantsStatefulSet(spec),
-    build: ({ owner, spec, configHash, serverKeyHash }) => buildDeployment(owner, spec, configHash, serverKeyHash),
+    build: ({ owner, spec, configHash, secretHash }) => buildDeployment(owner, spec, configHash, secretHash),
     workload: workloadView,
   },
   {
@@ -174,7 +174,7 @@ export const CHILD_KINDS: readonly ChildKind[] = [
     model: { module: 'kubernetes-models/apps/v1', export: 'StatefulSet' },
     name: childNames.workload,
     wants: wantsStatefulSet,
-    build: ({ owner, spec, configHash, serverKeyHash }) => buildStatefulSet(owner, spec, configHash, serverKeyHash),
+    build: ({ owner, spec, configHash, secretHash }) => buildStatefulSet(owner, spec, configHash, secretHash),
     workload: workloadView,
   },
   {
@@ -252,12 +252,12 @@ export interface DesiredState {
 
 /** What the reconciler read outside the spec that the children depend on. */
 export interface Observed {
-  serverKeyHash?: string;
+  secretHash?: string;
 }
 
 /** The whole desired state of one LogServer. Pure. */
 export function desiredState(owner: Owner, spec: LogServerSpec, kinds: readonly ChildKind[] = CHILD_KINDS, observed: Observed = {}): DesiredState {
-  const ctx: BuildContext = { owner, spec, configHash: renderConfig(spec).configHash, serverKeyHash: observed.serverKeyHash };
+  const ctx: BuildContext = { owner, spec, configHash: renderConfig(spec).configHash, secretHash: observed.secretHash };
   const apply: DesiredChild[] = [];
   const unwanted: DesiredState['unwanted'] = [];
   for (const kind of kinds) {

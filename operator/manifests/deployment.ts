@@ -4,10 +4,11 @@
 // the rendered config changes (config-hash annotation on the template).
 import type { V1Deployment, V1EnvVar, V1PodTemplateSpec, V1PodSecurityContext, V1SecurityContext, V1TopologySpreadConstraint, V1Volume } from '@kubernetes/client-node';
 import { ADMIN_PORT } from '../../collector/config/schema.js';
-import { CURVE_CLIENTS_DIR, CURVE_SERVER_DIR, CURVE_SERVER_SECRET_KEY, CONFIG_DIR, CONFIG_FILE, DATA_DIR } from '../api/collector-config.js';
+import { CURVE_CLIENTS_DIR, CURVE_SERVER_DIR, CURVE_SERVER_SECRET_KEY, CONFIG_DIR, CONFIG_FILE, DATA_DIR, SINK_SECRETS_DIR } from '../api/collector-config.js';
+import { sinkSecretItems } from '../api/kinds.js';
 import type { LogServerSpec } from '../api/types.js';
 import { collectorProbes } from './probes.js';
-import { SERVER_KEY_HASH_ANNOTATION } from './server-key-hash.js';
+import { SECRET_HASH_ANNOTATION, podSecretItems } from './secret-hash.js';
 import { CONFIG_HASH_ANNOTATION, METRICS_PORT_NAME, childMeta, childNames, commonLabels, selectorLabels, type Built, type Owner } from './common.js';
 
 /** Room after the drain for the kubelet to deliver SIGTERM and the process to exit. */
@@ -45,14 +46,15 @@ export function preStopScript(adminPort: number, drainTimeoutSeconds: number): s
 }
 
 /**
- * `serverKeyHash` (server-key-hash.ts): the CURVE server key's digest, read from its Secret by the reconciler;
- * on the template so a key rotation rolls the pods. Left out without CURVE.
+ * `secretHash` (secret-hash.ts): the digest of the Secret items the collector reads at start (CURVE server key,
+ * sink credentials), read by the reconciler; on the template so new content rolls the pods. Left out when the
+ * pods mount no such item.
  */
 export function buildDeployment(
   owner: Owner,
   spec: LogServerSpec,
   configHash: string,
-  serverKeyHash?: string,
+  secretHash?: string,
 ): Built<V1Deployment, 'apps/v1', 'Deployment'> {
   return {
     apiVersion: 'apps/v1',
@@ -62,7 +64,7 @@ export function buildDeployment(
       replicas: spec.replicas,
       selector: { matchLabels: selectorLabels(owner) },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
-      template: collectorPodTemplate(owner, spec, configHash, serverKeyHash),
+      template: collectorPodTemplate(owner, spec, configHash, secretHash),
     },
   };
 }
@@ -72,7 +74,7 @@ export function buildDeployment(
  * StatefulSet's per-replica claim of that name, mounted at the pod's own subdirectory ($(POD_NAME)) so the files
  * on a volume carry the name of the pod that wrote them and no two pods ever share one.
  */
-export function collectorPodTemplate(owner: Owner, spec: LogServerSpec, configHash: string, serverKeyHash?: string): V1PodTemplateSpec {
+export function collectorPodTemplate(owner: Owner, spec: LogServerSpec, configHash: string, secretHash?: string): V1PodTemplateSpec {
   const name = childNames.workload(owner);
   const perReplicaClaim = spec.storage.type === 'persistentVolumeClaim';
   const volumes: V1Volume[] = [
@@ -101,7 +103,7 @@ export function collectorPodTemplate(owner: Owner, spec: LogServerSpec, configHa
       annotations: {
         ...spec.podAnnotations,
         [CONFIG_HASH_ANNOTATION]: configHash,
-        ...(serverKeyHash !== undefined && spec.security.curve ? { [SERVER_KEY_HASH_ANNOTATION]: serverKeyHash } : {}),
+        ...(secretHash !== undefined && podSecretItems(spec).length > 0 ? { [SECRET_HASH_ANNOTATION]: secretHash } : {}),
       },
     },
     spec: {
@@ -156,10 +158,11 @@ export function collectorPodTemplate(owner: Owner, spec: LogServerSpec, configHa
                   { name: 'curve-clients', mountPath: CURVE_CLIENTS_DIR, readOnly: true },
                 ]
               : []),
+            ...(sinkSecretsVolume(spec) ? [{ name: SINK_SECRETS_VOLUME, mountPath: SINK_SECRETS_DIR, readOnly: true }] : []),
           ],
         },
       ],
-      volumes: [...volumes, ...curveVolumes(spec)],
+      volumes: [...volumes, ...curveVolumes(spec), ...[sinkSecretsVolume(spec)].filter((v): v is V1Volume => v !== undefined)],
     },
   };
 }
@@ -179,4 +182,24 @@ function curveVolumes(spec: LogServerSpec): V1Volume[] {
     { name: 'curve-server', secret: { secretName: curve.serverKeySecret, defaultMode: 0o440, items: [{ key: CURVE_SERVER_SECRET_KEY, path: CURVE_SERVER_SECRET_KEY }] } },
     clients,
   ];
+}
+
+const SINK_SECRETS_VOLUME = 'sink-secrets';
+
+/**
+ * The Secret items the sinks name (tls.caSecret, auth.passwordSecret, ...), each at `<secret>/<key>` below
+ * SINK_SECRETS_DIR, in one projected volume, read-only, mode 0440 like the CURVE keys. Only the named items are
+ * projected, not the rest of their Secrets. Undefined when no sink names one.
+ */
+function sinkSecretsVolume(spec: LogServerSpec): V1Volume | undefined {
+  const bySecret = new Map<string, Set<string>>();
+  for (const s of spec.sinks) for (const { item } of sinkSecretItems(s)) bySecret.set(item.name, (bySecret.get(item.name) ?? new Set()).add(item.key));
+  if (bySecret.size === 0) return undefined;
+  return {
+    name: SINK_SECRETS_VOLUME,
+    projected: {
+      defaultMode: 0o440,
+      sources: [...bySecret].map(([name, keys]) => ({ secret: { name, items: [...keys].map((key) => ({ key, path: `${name}/${key}` })) } })),
+    },
+  };
 }

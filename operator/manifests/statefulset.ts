@@ -20,7 +20,7 @@ export function claimName(owner: Owner, ordinal: number): string {
   return `${CLAIM_TEMPLATE}-${childNames.workload(owner)}-${ordinal}`;
 }
 
-export function buildStatefulSet(owner: Owner, spec: LogServerSpec, configHash: string, serverKeyHash?: string): Built<V1StatefulSet, 'apps/v1', 'StatefulSet'> {
+export function buildStatefulSet(owner: Owner, spec: LogServerSpec, configHash: string, secretHash?: string): Built<V1StatefulSet, 'apps/v1', 'StatefulSet'> {
   const claim = spec.storage.persistentVolumeClaim;
   if (!claim) throw new Error('buildStatefulSet: storage.persistentVolumeClaim is not set');
   return {
@@ -34,7 +34,7 @@ export function buildStatefulSet(owner: Owner, spec: LogServerSpec, configHash: 
       podManagementPolicy: 'Parallel',
       updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } },
       persistentVolumeClaimRetentionPolicy: { whenScaled: claim.retentionPolicy.whenScaled, whenDeleted: claim.retentionPolicy.whenDeleted },
-      template: collectorPodTemplate(owner, spec, configHash, serverKeyHash),
+      template: collectorPodTemplate(owner, spec, configHash, secretHash),
       volumeClaimTemplates: [
         {
           metadata: { name: CLAIM_TEMPLATE, labels: selectorLabels(owner) },

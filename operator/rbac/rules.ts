@@ -50,8 +50,9 @@ export const operatorRules: readonly PolicyRule[] = [
   { apiGroups: [GROUP], resources: [`${PLURAL}/finalizers`], verbs: ['update'] },
   ...childRules(CHILD_KINDS),
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
-  // get only (no list/watch: the operator never reads Secrets it is not pointed at): the CURVE server key Secret
-  // a LogServer names, hashed onto the pod template so a key rotation rolls the pods (manifests/server-key-hash.ts).
+  // get only (no list/watch: the operator never reads Secrets it is not pointed at): the CURVE server key and sink
+  // credential Secrets a LogServer names, hashed onto the pod template so new content rolls the pods
+  // (manifests/secret-hash.ts).
   { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
   // Read-only: the LogServers' pods are watched to say which are not ready and why (controller/pod-health.ts).
   { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] },

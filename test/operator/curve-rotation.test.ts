@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { curveKeyPair } from 'zeromq';
 import { formatCertificate } from '../../collector/security/zcert.js';
-import { SERVER_KEY_HASH_ANNOTATION, serverKeyHash } from '../../operator/manifests/server-key-hash.js';
+import { SECRET_HASH_ANNOTATION, secretItemsHash, type SecretData } from '../../operator/manifests/secret-hash.js';
 import { OperatorProcess, applyJson, getJson, logServer, until, useOperatorCluster, waitReady, type Obj } from './env.js';
 
 const NS = 'keys';
@@ -30,12 +30,12 @@ test('a new server key in the referenced Secret rolls the pods; the operator rea
   await applyJson(c, logServer('demo', NS, { security: { curve: { serverKeySecret: 'demo-server-key', clientKeys: { configMap: 'demo-clients' } } } }));
   await waitReady(c, NS, 'demo', 180_000);
 
-  const stored = async () => serverKeyHash((await getJson(c, ['get', 'secret', 'demo-server-key', '-n', NS])) as { data?: Record<string, string> });
+  const stored = async () => secretItemsHash([{ name: 'demo-server-key', key: 'server.key_secret' }], new Map([['demo-server-key', (await getJson(c, ['get', 'secret', 'demo-server-key', '-n', NS])) as SecretData]]));
   const template = async () => (await getJson(c, ['get', 'deployment', 'demo', '-n', NS])).spec.template.metadata.annotations as Record<string, string>;
   const podNames = async () => ((await getJson(c, ['get', 'pods', '-n', NS, '-l', 'app.kubernetes.io/instance=demo'])).items as Obj[]).filter((p) => !p.metadata.deletionTimestamp).map((p) => p.metadata.name as string);
   const h1 = await stored();
   assert.match(h1, /^[0-9a-f]{16}$/);
-  assert.equal((await template())[SERVER_KEY_HASH_ANNOTATION], h1);
+  assert.equal((await template())[SECRET_HASH_ANNOTATION], h1);
   const generation = (await getJson(c, ['get', 'deployment', 'demo', '-n', NS])).metadata.generation as number;
   const oldPods = await podNames();
   assert.equal(oldPods.length, 1);
@@ -49,7 +49,7 @@ test('a new server key in the referenced Secret rolls the pods; the operator rea
   await applyJson(c, secret(k2, { note: 'not the key' }));
   const h2 = await stored();
   assert.notEqual(h2, h1);
-  await until('the template carries the new key digest', 60_000, async () => (await template())[SERVER_KEY_HASH_ANNOTATION] === h2);
+  await until('the template carries the new key digest', 60_000, async () => (await template())[SECRET_HASH_ANNOTATION] === h2);
   await until('the old pod replaced', 120_000, async () => {
     const now = await podNames();
     return now.length === 1 && !oldPods.includes(now[0]);

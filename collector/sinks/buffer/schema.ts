@@ -20,3 +20,10 @@ export const sinkBufferProperties = {
 
 /** A sink entry's `buffer`, after defaults. */
 export type SinkBufferConfig = FromSchema<(typeof sinkBufferProperties)['buffer']>;
+
+/**
+ * In a pod the buffer lives on the data volume, in the sink's own directory (`<dataDir>/buffer`); the
+ * LogServer leaves `buffer.path` to the operator (registry/kind.ts, podOwned).
+ */
+export const BUFFER_POD_OWNED = ['buffer.path'] as const;
+export const bufferPodFields = (dataDir: string) => ({ buffer: { path: `${dataDir}/buffer` } });

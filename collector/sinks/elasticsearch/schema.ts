@@ -3,8 +3,8 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { matchSchema } from '../../routing/schema.js';
 import { componentId } from '../../registry/kind.js';
-import { sinkBufferProperties } from '../buffer/schema.js';
-import { HTTP_LOGSERVER_FIELDS, httpSinkProperties } from '../http/schema.js';
+import { BUFFER_POD_OWNED, bufferPodFields, sinkBufferProperties } from '../buffer/schema.js';
+import { HTTP_LOGSERVER_FIELDS, HTTP_SECRET_FILES, httpSinkProperties } from '../http/schema.js';
 
 export const elasticsearchSinkSchema = {
   type: 'object',
@@ -41,6 +41,10 @@ export type ElasticsearchSinkConfig = FromSchema<typeof elasticsearchSinkSchema>
 export const elasticsearchSinkSpec = {
   type: 'elasticsearch',
   schema: elasticsearchSinkSchema,
-  // The disk buffer is left out of the LogServer until the operator gives it a directory on the data volume.
-  logServer: { fields: [...HTTP_LOGSERVER_FIELDS, 'index', 'action', 'streamFields'] },
+  logServer: {
+    fields: [...HTTP_LOGSERVER_FIELDS, 'buffer', 'index', 'action', 'streamFields'],
+    secretFiles: HTTP_SECRET_FILES,
+    podOwned: BUFFER_POD_OWNED,
+    podFields: bufferPodFields,
+  },
 } as const;

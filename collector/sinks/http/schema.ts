@@ -5,10 +5,13 @@ import type { FromSchema } from 'json-schema-to-ts';
 const mib = 1024 * 1024;
 
 /**
- * The HTTP settings a LogServer entry may set (registry/kind.ts, logServer): all but the file paths (tls,
- * auth, deadLetterPath), which name files the operator does not mount.
+ * The HTTP settings a LogServer entry may set (registry/kind.ts, logServer): all but deadLetterPath (a file
+ * on the pod that would grow without a bound the operator could set). tls and auth name their files as
+ * Secret items (HTTP_SECRET_FILES), which the operator mounts.
  */
-export const HTTP_LOGSERVER_FIELDS = ['endpoint', 'headers', 'query', 'compression', 'batch', 'concurrency', 'timeoutMs'] as const;
+export const HTTP_LOGSERVER_FIELDS = ['endpoint', 'headers', 'query', 'compression', 'batch', 'concurrency', 'timeoutMs', 'tls', 'auth'] as const;
+/** The credential files of tls and auth, offered in a LogServer as Secret items (registry/kind.ts, secretFiles). */
+export const HTTP_SECRET_FILES = ['tls.caFile', 'tls.certFile', 'tls.keyFile', 'auth.usernameFile', 'auth.passwordFile', 'auth.bearerTokenFile'] as const;
 
 export const httpSinkProperties = {
   endpoint: {
@@ -45,6 +48,7 @@ export const httpSinkProperties = {
     type: 'object',
     additionalProperties: false,
     default: {},
+    description: 'how the store\'s certificate is checked, and the client certificate for mutual TLS (https endpoints only)',
     properties: {
       caFile: { type: 'string', minLength: 1, description: 'PEM bundle of the CAs that may sign the store\'s certificate (default: Node\'s bundled roots)' },
       certFile: { type: 'string', minLength: 1, description: 'PEM client certificate (mutual TLS)' },
@@ -55,6 +59,7 @@ export const httpSinkProperties = {
   auth: {
     type: 'object',
     additionalProperties: false,
+    description: 'credentials sent with every request: basic auth (usernameFile and passwordFile) or a bearer token',
     properties: {
       usernameFile: { type: 'string', minLength: 1, description: 'file holding the basic-auth user name (e.g. a mounted Secret key)' },
       passwordFile: { type: 'string', minLength: 1, description: 'file holding the basic-auth password' },

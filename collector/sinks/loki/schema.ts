@@ -3,8 +3,8 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { matchSchema } from '../../routing/schema.js';
 import { componentId } from '../../registry/kind.js';
-import { sinkBufferProperties } from '../buffer/schema.js';
-import { HTTP_LOGSERVER_FIELDS, httpSinkProperties } from '../http/schema.js';
+import { BUFFER_POD_OWNED, bufferPodFields, sinkBufferProperties } from '../buffer/schema.js';
+import { HTTP_LOGSERVER_FIELDS, HTTP_SECRET_FILES, httpSinkProperties } from '../http/schema.js';
 
 /**
  * Record fields that may become Loki labels: each takes few values. Unbounded ones (message, pid, msgid, the
@@ -47,6 +47,10 @@ export type LokiSinkConfig = FromSchema<typeof lokiSinkSchema>;
 export const lokiSinkSpec = {
   type: 'loki',
   schema: lokiSinkSchema,
-  // The disk buffer is left out of the LogServer until the operator gives it a directory on the data volume.
-  logServer: { fields: [...HTTP_LOGSERVER_FIELDS, 'labels', 'staticLabels'] },
+  logServer: {
+    fields: [...HTTP_LOGSERVER_FIELDS, 'buffer', 'labels', 'staticLabels'],
+    secretFiles: HTTP_SECRET_FILES,
+    podOwned: BUFFER_POD_OWNED,
+    podFields: bufferPodFields,
+  },
 } as const;
