@@ -17,9 +17,9 @@ const inputs: ProcessorInput[] = [
 const processor = createProcessor({ inputs, maxRecordBytes: 64, maxDecompressedBytes: 1 << 20, hostname: 'test-host' });
 const T = Date.UTC(2026, 10, 27, 1, 2, 3, 456);
 
-function run(messages: { input: number; frames: Uint8Array[]; kind?: number; recordCount?: number; flags?: number; sender?: string }[]) {
-  const packed = messages.map((m) => ({ kind: m.kind ?? KIND_FRAMES, input: m.input, compression: 0, flags: m.flags, sender: m.sender, recordCount: m.recordCount ?? 0, receivedAt: T, frames: m.frames }));
-  const size = packed.reduce((n, m) => n + packedSize(m.frames, m.sender), 0);
+function run(messages: { input: number; frames: Uint8Array[]; kind?: number; recordCount?: number; flags?: number; sender?: string; routingId?: string }[]) {
+  const packed = messages.map((m) => ({ kind: m.kind ?? KIND_FRAMES, input: m.input, compression: 0, flags: m.flags, sender: m.sender, routingId: m.routingId, recordCount: m.recordCount ?? 0, receivedAt: T, frames: m.frames }));
+  const size = packed.reduce((n, m) => n + packedSize(m.frames, m.sender, m.routingId), 0);
   const b = new ChunkBuilder(new ArrayBuffer(size));
   for (const m of packed) b.add(m);
   const { buffer, length } = b.finish();
@@ -57,6 +57,22 @@ test('frames flagged JSON-plain (by the native receive thread) are written exact
       assert.equal(flagged.text, scanned.text);
       assert.deepEqual(flagged.outcome, scanned.outcome);
     }),
+  );
+});
+
+test('sender and routing id travel with their message and do not shift the next one in the chunk', () => {
+  const { lines } = run([
+    { input: 0, frames: [Buffer.from('one')], sender: 'k1', routingId: 'r1' },
+    { input: 0, frames: [Buffer.from('two')], routingId: 'r2', flags: FLAG_JSON_PLAIN },
+    { input: 0, frames: [Buffer.from('three')] },
+  ]);
+  assert.deepEqual(
+    lines.map((l) => [l.message, l.clientKey, l.routingId]),
+    [
+      ['one', 'k1', 'r1'],
+      ['two', undefined, 'r2'],
+      ['three', undefined, undefined],
+    ],
   );
 });
 
