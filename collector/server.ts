@@ -94,9 +94,19 @@ export class Collector {
     this.stage = new SinkStage(
       this.sinks,
       sinkMetrics,
-      { maxBatchRecords: p.batch.maxRecords, maxBatchBytes: p.batch.maxBytes, maxDelayMs: p.batch.maxDelayMs, retryInitialMs: cfg.retry.initialDelayMs, retryMaxMs: cfg.retry.maxDelayMs },
+      {
+        maxBatchRecords: p.batch.maxRecords,
+        maxBatchBytes: p.batch.maxBytes,
+        maxDelayMs: p.batch.maxDelayMs,
+        retryInitialMs: cfg.retry.initialDelayMs,
+        retryMaxMs: cfg.retry.maxDelayMs,
+        laneMaxBytes: p.sinkQueue.maxBytes,
+        laneMaxItems: p.sinkQueue.maxBatches,
+      },
       log,
       (id) => metrics.sinkRetries.labels(id).inc(),
+      (full) => admission.block(full),
+      new Map(cfg.sinks.map((s) => [s.id, metrics.sinkQueue(s.id)])),
     );
     const routes = routeTable(cfg);
     const routed = routingActive(routes) ? this.routeMetrics(routes) : undefined;

@@ -61,6 +61,16 @@ export const pipelineSchema = {
         maxDelayMs: { type: 'integer', minimum: 0, maximum: 60_000, default: 2, description: 'how long an idle sink stage waits to gather a batch' },
       },
     },
+    sinkQueue: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'each sink has its own queue, so a sink that is retrying holds up only the records it takes; while one queue is over a bound nothing more is admitted',
+      properties: {
+        maxBytes: { type: 'integer', minimum: 65536, default: 64 * mib, description: "NDJSON bytes one sink's queue may hold" },
+        maxBatches: { ...positiveInt, default: 4096, description: "processed batches (one per worker chunk) one sink's queue may hold" },
+      },
+    },
     ackMode: { enum: ['received', 'persisted'], default: 'persisted', description: 'when native batches are acknowledged' },
     bufferPool: {
       type: 'object',

@@ -20,6 +20,22 @@ export interface HttpClientMetrics {
   rtt: client.Histogram.Internal<'component_id'>;
 }
 
+/** One sink's queue in the sink stage (Vector's buffer_* series). `observe` registers what the gauges read at scrape time. */
+export interface SinkQueueMetrics {
+  observe(read: () => SinkQueueState): void;
+  received: client.Counter.Internal;
+  sent: client.Counter.Internal;
+  fullTimes: client.Counter.Internal;
+}
+
+export interface SinkQueueState {
+  records: number;
+  bytes: number;
+  items: number;
+  maxBytes: number;
+  maxItems: number;
+}
+
 /** One sink's disk-buffer metrics. `observe` registers what the gauges read at scrape time. */
 export interface SinkBufferMetrics {
   observe(read: () => { bytes: number; oldestMs: number | undefined; replayTotal: number; replaySent: number; maxBytes: number }): void;
@@ -66,6 +82,10 @@ export class Metrics {
   readonly httpRequests: client.Counter<'component_id'>;
   readonly sinkBufferSent: client.Counter<'component_id'>;
   readonly sinkBufferFullWaits: client.Counter<'component_id'>;
+  readonly sinkQueueReceived: client.Counter<'component_id'>;
+  readonly sinkQueueSent: client.Counter<'component_id'>;
+  readonly sinkQueueFull: client.Counter<'component_id'>;
+  private readonly queueReaders = new Map<string, () => SinkQueueState>();
   private readonly bufferReaders = new Map<string, Parameters<SinkBufferMetrics['observe']>[0]>();
   readonly httpResponses: client.Counter<'component_id' | 'status'>;
   readonly httpRtt: client.Histogram<'component_id'>;
@@ -136,6 +156,25 @@ export class Metrics {
     perSink('zlog_sink_buffer_replay_remaining_bytes', 'Bytes found in the disk buffer at start that are not yet sent.', (v) => v.replayTotal - v.replaySent);
     this.sinkBufferSent = new client.Counter({ name: 'zlog_sink_buffer_sent_bytes_total', help: 'Bytes sent from a sink\'s disk buffer to its store.', labelNames: ['component_id'], registers: [r] });
     this.sinkBufferFullWaits = new client.Counter({ name: 'zlog_sink_buffer_full_waits_total', help: 'Writes that waited because the sink\'s disk buffer was full.', labelNames: ['component_id'], registers: [r] });
+    const queueReaders = this.queueReaders;
+    const perQueue = (name: string, help: string, pick: (v: SinkQueueState) => number) =>
+      new client.Gauge({
+        name,
+        help,
+        labelNames: ['component_id'],
+        registers: [r],
+        collect() {
+          for (const [id, read] of queueReaders) this.labels(id).set(pick(read()));
+        },
+      });
+    perQueue('zlog_sink_queue_events', "Records in a sink's queue in the sink stage (waiting or being written).", (v) => v.records);
+    perQueue('zlog_sink_queue_byte_size', "NDJSON bytes in a sink's queue.", (v) => v.bytes);
+    perQueue('zlog_sink_queue_batches', "Processed batches (one per worker chunk) in a sink's queue.", (v) => v.items);
+    perQueue('zlog_sink_queue_max_byte_size', "Bound of each sink's queue in bytes (pipeline.sinkQueue.maxBytes).", (v) => v.maxBytes);
+    perQueue('zlog_sink_queue_max_batches', "Bound of each sink's queue in batches (pipeline.sinkQueue.maxBatches).", (v) => v.maxItems);
+    this.sinkQueueReceived = new client.Counter({ name: 'zlog_sink_queue_received_events_total', help: "Records put in a sink's queue.", labelNames: ['component_id'], registers: [r] });
+    this.sinkQueueSent = new client.Counter({ name: 'zlog_sink_queue_sent_events_total', help: "Records a sink's queue handed on written.", labelNames: ['component_id'], registers: [r] });
+    this.sinkQueueFull = new client.Counter({ name: 'zlog_sink_queue_full_total', help: "Times a sink's queue went over its bound (the collector then admits nothing until it is back under).", labelNames: ['component_id'], registers: [r] });
     this.httpRequests = new client.Counter({ name: 'zlog_http_client_requests_sent_total', help: 'HTTP requests an HTTP sink sent.', labelNames: ['component_id'], registers: [r] });
     this.httpResponses = new client.Counter({ name: 'zlog_http_client_responses_total', help: 'HTTP responses an HTTP sink received, by status (0: no response: refused, reset, timeout).', labelNames: ['component_id', 'status'], registers: [r] });
     this.httpRtt = new client.Histogram({
@@ -145,6 +184,15 @@ export class Metrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [r],
     });
+  }
+
+  sinkQueue(id: string): SinkQueueMetrics {
+    return {
+      observe: (read) => void this.queueReaders.set(id, read),
+      received: this.sinkQueueReceived.labels(id),
+      sent: this.sinkQueueSent.labels(id),
+      fullTimes: this.sinkQueueFull.labels(id),
+    };
   }
 
   sinkBuffer(id: string): SinkBufferMetrics {

@@ -7,6 +7,8 @@ export class Admission {
   records = 0;
   bytes = 0;
   private waiters: (() => void)[] = [];
+  /** Set while a sink's queue is over its bound (sinks/sink-stage.ts): nothing is admitted until it clears. */
+  private blocked = false;
 
   constructor(
     readonly maxRecords: number,
@@ -15,7 +17,7 @@ export class Admission {
   ) {}
 
   hasRoom(): boolean {
-    return this.records < this.maxRecords && this.bytes < this.maxBytes;
+    return !this.blocked && this.records < this.maxRecords && this.bytes < this.maxBytes;
   }
 
   /** Resolves when there is room (immediately if there is). */
@@ -30,10 +32,20 @@ export class Admission {
     this.onChange(this.records, this.bytes);
   }
 
+  /** Blocks (true) or unblocks admission regardless of the counts: a bound kept elsewhere was passed or cleared. */
+  block(on: boolean): void {
+    this.blocked = on;
+    this.wake();
+  }
+
   release(records: number, bytes: number): void {
     this.records -= records;
     this.bytes -= bytes;
     this.onChange(this.records, this.bytes);
+    this.wake();
+  }
+
+  private wake(): void {
     if (this.waiters.length && this.hasRoom()) {
       const w = this.waiters;
       this.waiters = [];

@@ -6,7 +6,7 @@ import type { Sink } from './sink.js';
 import { SinkStage } from './sink-stage.js';
 
 const log = pino({ level: 'silent' });
-const opts = { maxBatchRecords: 1000, maxBatchBytes: 1 << 20, maxDelayMs: 0, retryInitialMs: 1, retryMaxMs: 5 };
+const opts = { maxBatchRecords: 1000, maxBatchBytes: 1 << 20, maxDelayMs: 0, retryInitialMs: 1, retryMaxMs: 5, laneMaxBytes: 1 << 20, laneMaxItems: 1000 };
 
 /** A real in-memory sink: records what it was given; can be told to fail or to be slow. */
 class MemorySink implements Sink {
@@ -92,3 +92,78 @@ test('stop() abandons a sink that never recovers without completing its items', 
   await stage.idle().catch(() => {});
   assert.equal(completed, false);
 });
+
+/** An item routed to some sinks only (routes as the worker hands them: per sink its parts and record count). */
+function routed(text: string, to: readonly boolean[], done: () => void) {
+  const data = Buffer.from(text);
+  return { data, records: 1, routes: { parts: to.map((t) => (t ? [data] : [])), records: to.map((t) => (t ? 1 : 0)) }, done };
+}
+
+test('a queue per sink: a sink retrying a batch holds up no later batch it does not take', async () => {
+  const down = new MemorySink('down');
+  const up = new MemorySink('up');
+  down.failNext = Number.MAX_SAFE_INTEGER;
+  const stage = new SinkStage([down, up], new Map(), opts, log);
+  const done: string[] = [];
+  stage.push(routed('both\n', [true, true], () => done.push('both')));
+  for (let i = 0; i < 5; i++) stage.push(routed(`up${i}\n`, [false, true], () => done.push(`up${i}`)));
+  await waitUntil(() => done.length >= 5);
+  // Every item only the healthy sink takes is written and complete; the one the failing sink also takes is not.
+  assert.deepEqual(done, ['up0', 'up1', 'up2', 'up3', 'up4']);
+  assert.equal(up.writes.join(''), 'both\nup0\nup1\nup2\nup3\nup4\n');
+  assert.equal(stage.queuedRecords, 1);
+  assert.deepEqual(stage.laneState().down, { records: 1, bytes: 5, items: 1, full: false });
+  assert.deepEqual(stage.laneState().up, { records: 0, bytes: 0, items: 0, full: false });
+  down.failNext = 0;
+  await stage.idle();
+  assert.deepEqual(done, ['up0', 'up1', 'up2', 'up3', 'up4', 'both']);
+  assert.deepEqual(down.writes, ['both\n']);
+});
+
+test('a sink queue over its bound reports the stage full until it is back under', async () => {
+  const down = new MemorySink('down');
+  const up = new MemorySink('up');
+  down.failNext = Number.MAX_SAFE_INTEGER;
+  const full: boolean[] = [];
+  const stage = new SinkStage([down, up], new Map(), { ...opts, laneMaxBytes: 65536, laneMaxItems: 3 }, log, () => {}, (f) => full.push(f));
+  let completed = 0;
+  for (let i = 0; i < 3; i++) stage.push(routed(`d${i}\n`, [true, false], () => completed++));
+  assert.deepEqual(full, [], 'at the bound, not over it');
+  stage.push(routed('d3\n', [true, false], () => completed++));
+  assert.deepEqual(full, [true]);
+  assert.equal(stage.laneState().down.full, true);
+  // Another sink's records still go through while the stage is full.
+  stage.push(routed('u\n', [false, true], () => completed++));
+  await waitUntil(() => completed === 1);
+  assert.deepEqual(up.writes, ['u\n']);
+  down.failNext = 0;
+  await stage.idle();
+  assert.deepEqual(full, [true, false]);
+  assert.equal(completed, 5);
+  // The bytes bound: one large item passes it too.
+  const bigFull: boolean[] = [];
+  const big = new SinkStage([new MemorySink('b')], new Map(), { ...opts, laneMaxBytes: 65536 }, log, () => {}, (f) => bigFull.push(f));
+  big.push(item('x'.repeat(70_000) + '\n', () => completed++));
+  assert.equal(bigFull[0], true);
+  await big.idle();
+  assert.deepEqual(bigFull, [true, false]);
+});
+
+test('an item no sink takes completes without a write', async () => {
+  const a = new MemorySink('a');
+  const stage = new SinkStage([a], new Map(), opts, log);
+  let completed = 0;
+  stage.push(routed('none\n', [false], () => completed++));
+  assert.equal(completed, 0, 'not inside push');
+  await new Promise((r) => setImmediate(r));
+  assert.equal(completed, 1);
+  assert.deepEqual(a.writes, []);
+});
+
+async function waitUntil(cond: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

@@ -1,13 +1,16 @@
-// Hands processed NDJSON to every sink in batches with group commit: while one write+sync is in flight, new
-// output accumulates and goes out as the next batch, so under load one fsync covers many client batches.
-// A failing sink is retried with backoff (never dropped); while it fails the pipeline queue fills and the
-// inputs push back. Items complete (acks, queue release) only when every sink has written them.
+// Hands processed NDJSON to the sinks, each through its own queue (a lane) with group commit: while one of a
+// sink's write+sync is in flight, new output for that sink accumulates and goes out as its next batch, so under
+// load one fsync covers many client batches. A failing sink is retried with backoff (never dropped) and holds up
+// only its own lane: items it takes nothing of go on to the other sinks. An item completes (acks, queue release)
+// once every sink that takes part of it has written that part. Each lane is bounded (bytes and items); while one
+// is over its bound the stage reports itself full (the pipeline then admits nothing more, so inputs push back)
+// and the lanes with room keep writing what they hold.
 import { backoffDelay } from '../util/backoff.js';
 import { sleep } from '../util/sleep.js';
 import type { Sink } from './sink.js';
 import { errorCategory, type LogServerError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
-import type { ComponentMetrics } from '../observability/metrics.js';
+import type { ComponentMetrics, SinkQueueMetrics } from '../observability/metrics.js';
 
 export interface StageItem {
   /** All the NDJSON of the item (its bytes are what the queue holds). */
@@ -18,7 +21,7 @@ export interface StageItem {
    * hold. Absent: every sink takes all of `data`.
    */
   routes?: { parts: Uint8Array[][]; records: number[] };
-  /** Called once every sink has written (and, per policy, synced) the item. */
+  /** Called once every sink that takes part of the item has written (and, per policy, synced) it. */
   done: () => void;
 }
 
@@ -28,96 +31,183 @@ export interface SinkStageOptions {
   maxDelayMs: number;
   retryInitialMs: number;
   retryMaxMs: number;
+  /** Bound of each sink's queue: NDJSON bytes waiting for (or being written to) that sink. */
+  laneMaxBytes: number;
+  /** Bound of each sink's queue: items (processed chunks) waiting for that sink. */
+  laneMaxItems: number;
+}
+
+/** An item as one sink takes it. */
+interface Entry {
+  item: Tracked;
+  chunks: Uint8Array[];
+  bytes: number;
+  records: number;
+  at: number;
+}
+
+/** An item and how many sinks still have to write their part of it. */
+interface Tracked {
+  item: StageItem;
+  remaining: number;
+}
+
+/** One sink's queue. */
+interface Lane {
+  readonly sink: Sink;
+  readonly index: number;
+  queue: Entry[];
+  bytes: number;
+  records: number;
+  running: boolean;
+  full: boolean;
+  /** performance.now() when the batch being written reached the lane; null while no write is in flight. */
+  inFlightAt: number | null;
+  /** Entries being written (still counted in bytes/records until written). */
+  inFlight: number;
 }
 
 export class SinkStage {
-  private pending: StageItem[] = [];
-  private pendingBytes = 0;
+  private readonly lanes: Lane[];
+  private fullLanes = 0;
   private pendingRecords = 0;
-  private running = false;
   private idleWaiters: (() => void)[] = [];
   private readonly abort = new AbortController();
   /** The last error per sink while it is failing (for /status and readiness reporting). */
   readonly failing = new Map<string, string>();
   /** performance.now() when each sink's current write (with its retries) began; absent while it is idle. */
   readonly busySince = new Map<string, number>();
-  /** performance.now() when the oldest item pending or in flight was pushed (for the backlog health check). */
-  private pendingAt: number[] = [];
-  private inFlightAt: number | null = null;
 
+  /**
+   * `onFull(true)` when a sink's queue passes its bound while none was over; `onFull(false)` when no queue is
+   * over its bound any more. `queueMetrics` per sink id (Vector's buffer_* series for these queues).
+   */
   constructor(
     private readonly sinks: readonly Sink[],
     private readonly metrics: Map<string, ComponentMetrics>,
     private readonly opts: SinkStageOptions,
     private readonly log: Logger,
     private readonly onRetry: (sinkId: string) => void = () => {},
-  ) {}
+    private readonly onFull: (full: boolean) => void = () => {},
+    private readonly queueMetrics: Map<string, SinkQueueMetrics> = new Map(),
+  ) {
+    this.lanes = sinks.map((sink, index) => ({ sink, index, queue: [], bytes: 0, records: 0, running: false, full: false, inFlightAt: null, inFlight: 0 }));
+    for (const l of this.lanes) {
+      this.queueMetrics.get(l.sink.id)?.observe(() => ({ records: l.records, bytes: l.bytes, items: l.queue.length, maxBytes: opts.laneMaxBytes, maxItems: opts.laneMaxItems }));
+    }
+  }
 
   push(item: StageItem): void {
-    this.pending.push(item);
-    this.pendingAt.push(performance.now());
-    this.pendingBytes += item.data.byteLength;
+    const tracked: Tracked = { item, remaining: 0 };
+    const now = performance.now();
     this.pendingRecords += item.records;
-    if (!this.running) void this.run();
+    for (const lane of this.lanes) {
+      const part = partOf(item, lane.index);
+      // A sink that takes nothing of the item never sees it: the item waits only for the sinks taking it.
+      if (part.chunks.length === 0) continue;
+      tracked.remaining++;
+      lane.queue.push({ item: tracked, ...part, at: now });
+      lane.bytes += part.bytes;
+      lane.records += part.records;
+      this.queueMetrics.get(lane.sink.id)?.received.inc(part.records);
+      this.checkFull(lane);
+    }
+    if (tracked.remaining === 0) {
+      // Nothing for any sink (e.g. empty output): complete it after the caller's push returns, as a write would.
+      queueMicrotask(() => this.complete(tracked));
+      return;
+    }
+    for (const lane of this.lanes) if (!lane.running && lane.queue.length) void this.run(lane);
   }
 
-  /** When the oldest unwritten item reached the stage (performance.now() ms); null when nothing waits. */
+  /** When the oldest unwritten part reached the stage (performance.now() ms); null when nothing waits. */
   oldestWaitingSince(): number | null {
-    return this.inFlightAt ?? this.pendingAt[0] ?? null;
+    let oldest: number | null = null;
+    for (const l of this.lanes) {
+      const t = l.inFlightAt ?? l.queue[0]?.at ?? null;
+      if (t !== null && (oldest === null || t < oldest)) oldest = t;
+    }
+    return oldest;
   }
 
+  /** Records pushed and not yet written by every sink that takes them. */
   get queuedRecords(): number {
     return this.pendingRecords;
   }
 
-  private async run(): Promise<void> {
-    this.running = true;
+  /** Per sink id: records, bytes and items in its queue (written ones leave it). */
+  laneState(): Record<string, { records: number; bytes: number; items: number; full: boolean }> {
+    return Object.fromEntries(this.lanes.map((l) => [l.sink.id, { records: l.records, bytes: l.bytes, items: l.queue.length, full: l.full }]));
+  }
+
+  private checkFull(lane: Lane): void {
+    const full = lane.bytes > this.opts.laneMaxBytes || lane.queue.length > this.opts.laneMaxItems;
+    if (full === lane.full) return;
+    lane.full = full;
+    this.fullLanes += full ? 1 : -1;
+    if (full) this.queueMetrics.get(lane.sink.id)?.fullTimes.inc();
+    if (full && this.fullLanes === 1) this.onFull(true);
+    else if (!full && this.fullLanes === 0) this.onFull(false);
+  }
+
+  private complete(t: Tracked): void {
+    this.pendingRecords -= t.item.records;
+    t.item.done();
+  }
+
+  private async run(lane: Lane): Promise<void> {
+    lane.running = true;
     try {
-      if (this.opts.maxDelayMs > 0 && this.pendingBytes < this.opts.maxBatchBytes && this.pendingRecords < this.opts.maxBatchRecords) {
+      if (this.opts.maxDelayMs > 0 && lane.bytes < this.opts.maxBatchBytes && lane.records < this.opts.maxBatchRecords) {
         await sleep(this.opts.maxDelayMs, this.abort.signal);
       }
-      while (this.pending.length) {
-        this.inFlightAt = this.pendingAt[0] ?? null;
-        const batch = this.takeBatch();
-        // A sink that takes nothing of the batch is not called: the items wait only for the sinks taking them.
-        await Promise.all(
-          this.sinks.map((s, index) => {
-            const { chunks, bytes, records } = partsFor(batch, index);
-            return chunks.length === 0 ? undefined : this.writeWithRetry(s, chunks, bytes, records);
-          }),
-        );
-        this.inFlightAt = null;
-        for (const i of batch) i.done();
+      while (lane.queue.length) {
+        const n = this.batchSize(lane);
+        const batch = lane.queue.slice(0, n);
+        lane.inFlightAt = batch[0].at;
+        lane.inFlight = n;
+        const chunks: Uint8Array[] = [];
+        let bytes = 0;
+        let records = 0;
+        for (const e of batch) {
+          for (const c of e.chunks) chunks.push(c);
+          bytes += e.bytes;
+          records += e.records;
+        }
+        await this.writeWithRetry(lane.sink, chunks, bytes, records);
+        lane.queue.splice(0, n);
+        lane.inFlight = 0;
+        lane.inFlightAt = null;
+        lane.bytes -= bytes;
+        lane.records -= records;
+        this.queueMetrics.get(lane.sink.id)?.sent.inc(records);
+        this.checkFull(lane);
+        for (const e of batch) if (--e.item.remaining === 0) this.complete(e.item);
       }
     } catch (err) {
       // Only a forced stop gets here: the batch stays unacknowledged, so its senders resend it elsewhere.
-      this.log.warn({ err: (err as Error).message }, 'sink stage stopped with records unwritten');
+      this.log.warn({ sink: lane.sink.id, err: (err as Error).message }, 'sink stage stopped with records unwritten');
     } finally {
-      this.inFlightAt = null;
-      this.running = false;
-      const w = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const f of w) f();
+      lane.inFlightAt = null;
+      lane.inFlight = 0;
+      lane.running = false;
+      this.wakeIdle();
     }
   }
 
-  private takeBatch(): StageItem[] {
+  /** How many entries from the head of the lane go into the next write (at least one, so a large one goes out). */
+  private batchSize(lane: Lane): number {
     let n = 0;
     let bytes = 0;
     let records = 0;
-    // Always take at least one item, so an item larger than the batch limit still goes out.
-    while (n < this.pending.length) {
-      const it = this.pending[n];
-      if (n > 0 && (bytes + it.data.byteLength > this.opts.maxBatchBytes || records + it.records > this.opts.maxBatchRecords)) break;
-      bytes += it.data.byteLength;
-      records += it.records;
+    while (n < lane.queue.length) {
+      const e = lane.queue[n];
+      if (n > 0 && (bytes + e.bytes > this.opts.maxBatchBytes || records + e.records > this.opts.maxBatchRecords)) break;
+      bytes += e.bytes;
+      records += e.records;
       n++;
     }
-    const batch = this.pending.splice(0, n);
-    this.pendingAt.splice(0, n);
-    this.pendingBytes -= bytes;
-    this.pendingRecords -= records;
-    return batch;
+    return n;
   }
 
   private async writeWithRetry(sink: Sink, chunks: Uint8Array[], bytes: number, records: number): Promise<void> {
@@ -143,13 +233,24 @@ export class SinkStage {
     }
   }
 
-  /** Resolves when nothing is pending or being written. */
+  private isIdle(): boolean {
+    return this.lanes.every((l) => !l.running && (l.queue.length === 0 || this.abort.signal.aborted));
+  }
+
+  private wakeIdle(): void {
+    if (!this.lanes.every((l) => !l.running)) return;
+    const w = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const f of w) f();
+  }
+
+  /** Resolves when no sink has anything queued or being written (or, after stop(), when every lane has ended). */
   idle(): Promise<void> {
-    if (!this.running && this.pending.length === 0) return Promise.resolve();
+    if (this.isIdle()) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** Stops retrying (forced shutdown): the current write attempt fails and pending items stay unacknowledged. */
+  /** Stops retrying (forced shutdown): the current write attempts fail and queued items stay unacknowledged. */
   stop(): void {
     this.abort.abort();
   }
@@ -159,24 +260,29 @@ export class SinkStage {
   }
 }
 
+/** What sink `index` takes of one item: all of its data, or its routed parts (empty parts left out). */
+export function partOf(item: StageItem, index: number): { chunks: Uint8Array[]; bytes: number; records: number } {
+  if (!item.routes) return { chunks: item.data.byteLength ? [item.data] : [], bytes: item.data.byteLength, records: item.records };
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  for (const p of item.routes.parts[index]) {
+    if (p.byteLength === 0) continue;
+    chunks.push(p);
+    bytes += p.byteLength;
+  }
+  return { chunks, bytes, records: item.routes.records[index] };
+}
+
 /** What sink `index` takes of a batch: every item's data, or its routed parts. */
 export function partsFor(batch: readonly StageItem[], index: number): { chunks: Uint8Array[]; bytes: number; records: number } {
   const chunks: Uint8Array[] = [];
   let bytes = 0;
   let records = 0;
   for (const i of batch) {
-    if (!i.routes) {
-      chunks.push(i.data);
-      bytes += i.data.byteLength;
-      records += i.records;
-      continue;
-    }
-    for (const p of i.routes.parts[index]) {
-      if (p.byteLength === 0) continue;
-      chunks.push(p);
-      bytes += p.byteLength;
-    }
-    records += i.routes.records[index];
+    const p = partOf(i, index);
+    for (const c of p.chunks) chunks.push(c);
+    bytes += p.bytes;
+    records += p.records;
   }
   return { chunks, bytes, records };
 }

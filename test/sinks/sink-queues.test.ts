@@ -1,0 +1,63 @@
+// A queue per sink, through the real collector process: with the elasticsearch sink's VictoriaLogs down, the
+// records routed to a file sink keep being written and acknowledged; the stalled sink's records wait (no ACK)
+// in its own bounded queue and arrive, acknowledged, once the store is back.
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ZlogClient } from '../../collector/client/client.js';
+import { cleanup, startCollector, waitFor } from '../helpers/collector-process.js';
+import { forceFlush, skipWithoutVictoriaLogs, startVictoriaLogs } from '../helpers/victorialogs.js';
+
+const skip = skipWithoutVictoriaLogs();
+
+test('two sinks, one store down: the other sink is written and acknowledged; the down one catches up', { skip, timeout: 180_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'zlog-queues-'));
+  const vl = await startVictoriaLogs();
+  t.after(() => vl.cleanup());
+  await vl.stop();
+  const c = await startCollector(
+    {
+      pipeline: { ackMode: 'persisted', workers: 2 },
+      retry: { initialDelayMs: 50, maxDelayMs: 200 },
+      sinks: [
+        { id: 'vl', type: 'elasticsearch', endpoint: `${vl.url}/insert/elasticsearch`, match: { app: ['to-vl'] } },
+        { id: 'archive', type: 'file', path: join(dir, 'archive'), match: { app: ['to-file'] } },
+      ],
+    },
+    { dir, readyTimeoutMs: 60_000 },
+  );
+  t.after(() => cleanup(c));
+  const tag = `q${Date.now()}`;
+  const toVl = new ZlogClient({ maxBatchRecords: 10, deliveryTimeoutMs: 150_000 });
+  toVl.connect(c.endpoints.native[0]);
+  let vlAcked = 0;
+  const vlSends = Array.from({ length: 40 }, (_, i) => toVl.send(JSON.stringify({ app: 'to-vl', message: `${tag} vl-${i}` })).then(() => void vlAcked++));
+  // Wait until the stalled sink holds all 40 in its queue, so later chunks carry only the file sink's records.
+  await waitFor('the vl queue holds its records', async () => (await c.metric('zlog_sink_queue_events', { component_id: 'vl' })) === 40, 60_000);
+
+  const toFile = new ZlogClient({ maxBatchRecords: 50, deliveryTimeoutMs: 60_000 });
+  toFile.connect(c.endpoints.native[0]);
+  await Promise.all(Array.from({ length: 500 }, (_, i) => toFile.send(JSON.stringify({ app: 'to-file', message: `${tag} file-${i}` }))));
+  await toFile.close(5000);
+  // All 500 acknowledged (persisted: written by the file sink) while the store is still down.
+  assert.equal(vlAcked, 0, 'nothing the down sink takes is acknowledged');
+  const written = c.records(join(dir, 'archive', 'zlog.ndjson')).map((r) => r.message as string);
+  assert.deepEqual(written, Array.from({ length: 500 }, (_, i) => `${tag} file-${i}`));
+  assert.equal(await c.metric('zlog_sink_queue_events', { component_id: 'vl' }), 40);
+  assert.equal(await c.metric('zlog_sink_queue_events', { component_id: 'archive' }), 0);
+  assert.equal(await c.metric('zlog_sink_queue_sent_events_total', { component_id: 'archive' }), 500);
+  assert.ok((await c.metric('zlog_sink_retries_total', { component_id: 'vl' })) >= 1);
+
+  const back = await vl.restart();
+  t.after(() => back.cleanup());
+  await Promise.all(vlSends);
+  await toVl.close(5000);
+  assert.equal(vlAcked, 40);
+  await forceFlush(back);
+  assert.equal(await back.count(`"${tag}"`), 40);
+  assert.equal(await c.metric('zlog_sink_queue_events', { component_id: 'vl' }), 0);
+  assert.equal(await c.metric('zlog_sink_queue_received_events_total', { component_id: 'vl' }), 40);
+  assert.equal(await c.metric('zlog_sink_queue_sent_events_total', { component_id: 'vl' }), 40);
+});
