@@ -4,9 +4,13 @@
 // and checks only that every record arrived.
 //
 //   node dist/bench/sinks.js [--records N] [--sizes 100,1024] [--cases direct,elasticsearch,loki]
-import { mkdtempSync, rmSync } from 'node:fs';
+//                            [--baseline DIR] [--cpu-prof DIR]
+// --baseline: another built checkout; every sink case also runs its collector, right after this build's, on
+// the same VictoriaLogs (before/after in one run). --cpu-prof: each collector writes a V8 CPU profile there.
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gzipSync, constants as zc } from 'node:zlib';
 import { startChildCollector } from '../collector/cli/child-collector.js';
@@ -18,8 +22,17 @@ const { values } = parseArgs({
     records: { type: 'string', default: '100000' },
     sizes: { type: 'string', default: '100,1024' },
     cases: { type: 'string', default: 'direct,elasticsearch,loki' },
+    baseline: { type: 'string' },
+    'cpu-prof': { type: 'string' },
   },
 });
+const BUILDS: { label: string; main: string }[] = [{ label: '', main: fileURLToPath(new URL('../collector/cli/main.js', import.meta.url)) }];
+if (values.baseline) {
+  const main = join(resolve(values.baseline), 'dist/collector/cli/main.js');
+  if (!existsSync(main)) throw new Error(`--baseline ${values.baseline}: no ${main} (build it first)`);
+  BUILDS.push({ label: 'baseline', main });
+}
+const PROF = values['cpu-prof'] ? resolve(values['cpu-prof']) : undefined;
 const N = Number(values.records);
 const SIZES = values.sizes!.split(',').map(Number);
 const CASES = values.cases!.split(',');
@@ -61,7 +74,7 @@ async function direct(vl: VictoriaLogs, size: number, tag: string): Promise<numb
   return performance.now() - t0;
 }
 
-async function throughCollector(vl: VictoriaLogs, kind: string, size: number, tag: string): Promise<number> {
+async function throughCollector(vl: VictoriaLogs, kind: string, size: number, tag: string, main: string, profName: string): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'zlog-bench-sinks-'));
   const sink = kind === 'elasticsearch' ? { id: 'vl', type: 'elasticsearch', endpoint: `${vl.url}/insert/elasticsearch` } : { id: 'vl', type: 'loki', endpoint: `${vl.url}/insert` };
   const cfg = {
@@ -72,7 +85,9 @@ async function throughCollector(vl: VictoriaLogs, kind: string, size: number, ta
     admin: { host: '127.0.0.1', port: 0 },
     log: { level: 'info' },
   };
-  const proc = await startChildCollector({ config: cfg, configFile: join(dir, 'c.yaml') });
+  if (PROF) mkdirSync(PROF, { recursive: true });
+  const node = PROF ? [process.execPath, '--cpu-prof', `--cpu-prof-dir=${PROF}`, `--cpu-prof-name=${profName}.cpuprofile`] : [process.execPath];
+  const proc = await startChildCollector({ config: cfg, configFile: join(dir, 'c.yaml'), command: [...node, main] });
   try {
     const endpoint = proc.endpoints.native[0];
     const client = new ZlogClient({ maxBatchRecords: 1000, maxInFlightBatches: 32, deliveryTimeoutMs: 120_000 });
@@ -99,16 +114,18 @@ for (const size of SIZES) {
   const vl = await startVictoriaLogs();
   try {
     let base: number | undefined;
-    for (const c of CASES) {
-      const tag = `b${c}${size}x${Date.now()}`;
-      const ms = c === 'direct' ? await direct(vl, size, tag) : await throughCollector(vl, c, size, tag);
+    const runs = CASES.flatMap((c) => (c === 'direct' ? [{ c, build: BUILDS[0] }] : BUILDS.map((build) => ({ c, build }))));
+    for (const { c: kind, build } of runs) {
+      const c = build.label ? `${kind}@${build.label}` : kind;
+      const tag = `b${kind}${size}x${Date.now()}`;
+      const ms = kind === 'direct' ? await direct(vl, size, tag) : await throughCollector(vl, kind, size, tag, build.main, `${kind}-${size}${build.label ? '-' + build.label : ''}`);
       await forceFlush(vl);
       const stored = await vl.count(`"${tag}"`);
       if (stored < N) throw new Error(`${c} ${size} B: only ${stored} of ${N} records in VictoriaLogs`);
       const rate = N / (ms / 1000);
-      if (c === 'direct') base = rate;
-      rows.push({ size, case: c, recordsPerSec: Math.round(rate), ratio: base && c !== 'direct' ? Number((rate / base).toFixed(2)) : undefined });
-      console.log(`${String(size).padStart(5)} B  ${c.padEnd(14)} ${String(Math.round(rate)).padStart(9)} rec/s${base && c !== 'direct' ? `  ratio to direct ${(rate / base).toFixed(2)}` : ''}  (stored ${stored})`);
+      if (kind === 'direct') base = rate;
+      rows.push({ size, case: c, recordsPerSec: Math.round(rate), ratio: base && kind !== 'direct' ? Number((rate / base).toFixed(2)) : undefined });
+      console.log(`${String(size).padStart(5)} B  ${c.padEnd(24)} ${String(Math.round(rate)).padStart(9)} rec/s${base && kind !== 'direct' ? `  ratio to direct ${(rate / base).toFixed(2)}` : ''}  (stored ${stored})`);
     }
   } finally {
     await vl.cleanup();

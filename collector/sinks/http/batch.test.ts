@@ -24,3 +24,16 @@ test('classifyStatus: content refusals are split, everything else is kept and re
   const r = classifyStatus(503, 'x'.repeat(1000));
   assert.ok(r.kind === 'retry' && r.reason.length < 400 && r.reason.startsWith('HTTP 503'));
 });
+
+test('planRequests with spread: a write is cut into up to `parallel` even requests, none below minBytes', () => {
+  const docs = Array.from({ length: 100 }, (_, i) => enc(String(i).padStart(99, 'x')));
+  // 100 records of 100 bytes (+1) = 10,100 bytes: four requests of 25.
+  assert.deepEqual(planRequests(docs, 10_000, 1 << 20, 1, { parallel: 4, minBytes: 1000 }).map((g) => g.length), [25, 25, 25, 25]);
+  // minBytes 4000: only two requests of at least 4000 bytes fit.
+  assert.deepEqual(planRequests(docs, 10_000, 1 << 20, 1, { parallel: 4, minBytes: 4000 }).map((g) => g.length), [50, 50]);
+  // A small write stays one request; the configured limits still apply.
+  assert.deepEqual(planRequests(docs.slice(0, 5), 10_000, 1 << 20, 1, { parallel: 4, minBytes: 1000 }).map((g) => g.length), [5]);
+  assert.deepEqual(planRequests(docs, 10, 1 << 20, 1, { parallel: 4, minBytes: 1000 }).map((g) => g.length), Array(10).fill(10));
+  // Order and content kept.
+  assert.deepEqual(planRequests(docs, 10_000, 1 << 20, 1, { parallel: 3, minBytes: 1000 }).flat(), docs);
+});

@@ -23,8 +23,19 @@ export function splitLines(chunks: readonly Uint8Array[]): Uint8Array[] {
 /**
  * Groups consecutive records into requests of at most `maxEvents` records and `maxBytes` bytes (each record
  * counted with `overhead` extra bytes, e.g. its bulk action line). A record larger than maxBytes goes alone.
+ * With `spread`, a write that would make fewer than `spread.parallel` requests is cut into about that many
+ * (each at least `spread.minBytes`), so that many requests can be in flight at once.
  */
-export function planRequests(docs: readonly Uint8Array[], maxEvents: number, maxBytes: number, overhead = 1): Uint8Array[][] {
+export function planRequests(docs: readonly Uint8Array[], maxEvents: number, maxBytes: number, overhead = 1, spread?: { parallel: number; minBytes: number }): Uint8Array[][] {
+  if (spread && spread.parallel > 1) {
+    // Fewer requests than may be in flight would leave the store idle between writes: cut the write into up to
+    // `parallel` even requests, none below minBytes (a small write stays one request).
+    let total = 0;
+    for (const d of docs) total += d.byteLength + overhead;
+    const parts = Math.min(spread.parallel, Math.floor(total / spread.minBytes), docs.length);
+    if (parts > 1) maxBytes = Math.min(maxBytes, Math.ceil(total / parts) + 1);
+    if (parts > 1) maxEvents = Math.min(maxEvents, Math.ceil(docs.length / parts));
+  }
   const out: Uint8Array[][] = [];
   let cur: Uint8Array[] = [];
   let bytes = 0;
