@@ -26,6 +26,11 @@ export function bulkBody(docs: readonly Uint8Array[], action: 'create' | 'index'
   return Buffer.concat(parts2);
 }
 
+/** bulkBody with fixed settings: the factory the sink's encoder thread loads (http/encode-thread.ts). */
+export function bulkEncoder(p: { action: 'create' | 'index'; index: string }): (docs: readonly Uint8Array[]) => Buffer {
+  return (docs) => bulkBody(docs, p.action, p.index);
+}
+
 export function renderIndex(parts: readonly string[], rec: Record<string, unknown>): string {
   let out = '';
   for (let i = 0; i < parts.length; i++) {

@@ -17,6 +17,7 @@ export function createElasticsearchSink(cfg: ElasticsearchSinkConfig, ctx: SinkC
     },
     overheadPerRecord: 2 + cfg.index.length + 24,
     encode: (docs) => bulkBody(docs, cfg.action, cfg.index),
+    offThread: { module: new URL('./bulk.js', import.meta.url).href, factory: 'bulkEncoder', params: { action: cfg.action, index: cfg.index } },
     classify: (res, count) => classifyBulkResponse(res.body, count),
   };
   return new HttpSink(cfg.id, 'elasticsearch', cfg, protocol, ctx);

@@ -14,6 +14,7 @@ import type { Sink } from '../sink.js';
 import { classifyStatus, planRequests, splitLines, type RequestOutcome } from './batch.js';
 import type { HttpSinkSettings } from './schema.js';
 import { HttpTransport, type HttpResponse } from './transport.js';
+import { EncodeRefused, EncodeThread, type EncoderSpec } from './encode-thread.js';
 
 /** What differs between HTTP sinks: the API path, the body format and the reading of a 2xx response. */
 export interface HttpProtocol {
@@ -25,6 +26,8 @@ export interface HttpProtocol {
   readonly overheadPerRecord: number;
   /** The request body of these records. May throw for a record it cannot encode (that record is dead-lettered). */
   encode(docs: readonly Uint8Array[]): Uint8Array;
+  /** The same encoder as a module the sink's encoder thread loads (encode-thread.ts); absent: encode() runs here. */
+  readonly offThread?: Omit<EncoderSpec, 'gzip'>;
   /** Reads a 2xx response for `count` records. */
   classify(res: HttpResponse, count: number): RequestOutcome;
 }
@@ -43,6 +46,7 @@ export class HttpSink implements Sink {
   private deadLetter?: FileHandle;
   private lastDeadLog = 0;
   private readonly log: Logger;
+  private readonly encoder?: EncodeThread;
 
   constructor(
     readonly id: string,
@@ -52,6 +56,7 @@ export class HttpSink implements Sink {
     private readonly ctx: SinkContext,
   ) {
     this.log = ctx.log;
+    if (protocol.offThread) this.encoder = new EncodeThread({ ...protocol.offThread, gzip: cfg.compression === 'gzip' });
     const http = ctx.metrics?.httpClient(id);
     this.transport = new HttpTransport(id, cfg, ctx.log, {
       onResponse: (status, seconds) => {
@@ -102,13 +107,15 @@ export class HttpSink implements Sink {
   private async sendGroup(docs: Uint8Array[]): Promise<{ retry: Uint8Array[]; reason: string }> {
     let body: Uint8Array;
     try {
-      body = this.protocol.encode(docs);
+      body = this.encoder ? await this.encoder.encode(docs) : this.protocol.encode(docs);
     } catch (err) {
+      // A failed encoder thread refused nothing: the records are resent (a new thread starts).
+      if (this.encoder && !(err instanceof EncodeRefused)) return { retry: docs, reason: (err as Error).message };
       return this.split(docs, `cannot encode: ${(err as Error).message}`);
     }
     let outcome: RequestOutcome;
     try {
-      const res = await this.transport.post(this.protocol.path, body, this.protocol.contentType, this.protocol.headers);
+      const res = await this.transport.post(this.protocol.path, body, this.protocol.contentType, this.protocol.headers, this.encoder !== undefined && this.cfg.compression === 'gzip');
       outcome = res.status >= 200 && res.status < 300 ? this.protocol.classify(res, docs.length) : classifyStatus(res.status, res.body);
     } catch (err) {
       outcome = { kind: 'retry', reason: (err as Error).message };
@@ -155,6 +162,7 @@ export class HttpSink implements Sink {
   async flush(): Promise<void> {}
 
   async close(): Promise<void> {
+    await this.encoder?.close();
     await this.transport.close();
     await this.deadLetter?.close();
     this.deadLetter = undefined;

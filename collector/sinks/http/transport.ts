@@ -85,17 +85,18 @@ export class HttpTransport {
   }
 
   /**
-   * POSTs `body` to the endpoint's base path + `path`. Resolves with any HTTP status (the caller classifies it);
+   * POSTs `body` (already gzip-compressed when `gzipped`) to the endpoint's base path + `path`. Resolves with any HTTP status (the caller classifies it);
    * rejects only on transport errors (refused, reset, timeout, TLS).
    */
-  async post(path: string, body: Uint8Array, contentType: string, extraHeaders: Record<string, string> = {}): Promise<HttpResponse> {
+  async post(path: string, body: Uint8Array, contentType: string, extraHeaders: Record<string, string> = {}, gzipped = false): Promise<HttpResponse> {
     if (!this.agent) await this.open();
     const url = new URL(this.base.href.replace(/\/$/, '') + path);
     for (const [k, v] of Object.entries(this.cfg.query)) url.searchParams.set(k, v);
     const headers: Record<string, string> = { 'content-type': contentType, ...this.cfg.headers, ...extraHeaders };
     if (this.authHeader) headers.authorization = this.authHeader;
     let payload = body;
-    if (this.cfg.compression === 'gzip') {
+    if (gzipped) headers['content-encoding'] = 'gzip';
+    else if (this.cfg.compression === 'gzip') {
       // Level 1: on 2 cores the store's own CPU is the limit; stronger levels cost more than they save here.
       payload = await gzip(body, { level: zc.Z_BEST_SPEED });
       headers['content-encoding'] = 'gzip';

@@ -33,6 +33,11 @@ export function pushBody(docs: readonly Uint8Array[], labels: readonly LokiLabel
   return Buffer.from(JSON.stringify({ streams: [...streams.values()] }));
 }
 
+/** pushBody with fixed settings: the factory the sink's encoder thread loads (http/encode-thread.ts). */
+export function pushEncoder(p: { labels: readonly LokiLabelField[]; staticLabels: Record<string, string> }): (docs: readonly Uint8Array[]) => Buffer {
+  return (docs) => pushBody(docs, p.labels, p.staticLabels);
+}
+
 /** The record as JSON without the fields its stream carries as labels (other fields keep their order). */
 function lineWithout(rec: Record<string, unknown>, stream: Record<string, string>): string {
   const out: Record<string, unknown> = {};

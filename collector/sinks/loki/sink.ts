@@ -12,6 +12,7 @@ export function createLokiSink(cfg: LokiSinkConfig, ctx: SinkContext): HttpSink 
     headers: { 'VL-Msg-Field': 'message' },
     overheadPerRecord: 40,
     encode: (docs) => pushBody(docs, cfg.labels, cfg.staticLabels),
+    offThread: { module: new URL('./push.js', import.meta.url).href, factory: 'pushEncoder', params: { labels: cfg.labels, staticLabels: cfg.staticLabels } },
     // A 2xx push response (204) has no per-entry results: the whole request was taken.
     classify: () => ({ kind: 'ok' }),
   };
