@@ -48,7 +48,7 @@ test('two sinks, one store down: the other sink is written and acknowledged; the
   assert.equal(await c.metric('zlog_sink_queue_events', { component_id: 'vl' }), 40);
   assert.equal(await c.metric('zlog_sink_queue_events', { component_id: 'archive' }), 0);
   assert.equal(await c.metric('zlog_sink_queue_sent_events_total', { component_id: 'archive' }), 500);
-  assert.ok((await c.metric('zlog_sink_retries_total', { component_id: 'vl' })) >= 1);
+  await waitFor('the vl sink is retrying', async () => (await c.metric('zlog_sink_retries_total', { component_id: 'vl' })) >= 1, 60_000);
 
   const back = await vl.restart();
   t.after(() => back.cleanup());

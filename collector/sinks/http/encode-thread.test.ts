@@ -12,6 +12,7 @@ test('encoder thread: the loki and bulk bodies it builds (and gzips) are byte fo
   const loki = new EncodeThread({ module: new URL('../loki/push.js', import.meta.url).href, factory: 'pushEncoder', params: { labels: ['host', 'app'], staticLabels: { job: 'zlog' } }, gzip: true });
   const bulk = new EncodeThread({ module: new URL('../elasticsearch/bulk.js', import.meta.url).href, factory: 'bulkEncoder', params: { action: 'create', index: 'logs-{{app}}' }, gzip: false });
   t.after(() => Promise.all([loki.close(), bulk.close()]));
+  await Promise.all([loki.open(), bulk.open()]);
   const [a, b] = await Promise.all([loki.encode(docs), bulk.encode(docs.slice(0, 7))]);
   assert.deepEqual(gunzipSync(a), pushBody(docs, ['host', 'app'], { job: 'zlog' }));
   assert.deepEqual(Buffer.from(b), bulkBody(docs.slice(0, 7), 'create', 'logs-{{app}}'));
@@ -29,4 +30,10 @@ test('encoder thread: a record it cannot encode is refused (EncodeRefused); a de
   await pending;
   // Usable again after close: a new thread.
   assert.deepEqual(Buffer.from(await loki.encode(docs.slice(0, 2))), pushBody(docs.slice(0, 2), ['host'], {}));
+});
+
+test('encoder thread: open() rejects when the encoder module cannot be loaded', async () => {
+  const bad = new EncodeThread({ module: new URL('./no-such-encoder.js', import.meta.url).href, factory: 'x', params: {}, gzip: false });
+  await assert.rejects(bad.open(), /encoder thread failed/);
+  await bad.close();
 });

@@ -24,10 +24,11 @@ export interface EncodeRequest {
   records: ArrayBuffer;
 }
 
-export type EncodeReply = { id: number; body: ArrayBuffer; length: number } | { id: number; refused: string };
+export type EncodeReply = { id: number; body: ArrayBuffer; length: number } | { id: number; refused: string } | { ready: true };
 
 export class EncodeThread {
   private worker?: Worker;
+  private ready?: Promise<void>;
   private readonly waiting = new Map<number, { resolve: (b: Uint8Array) => void; reject: (e: Error) => void }>();
   private nextId = 0;
 
@@ -49,7 +50,8 @@ export class EncodeThread {
     }
     const w = this.start();
     const id = this.nextId++;
-    // Referenced only while a body is awaited: an idle thread must not keep a stopping process alive.
+    // Referenced only while starting or while a body is awaited: an idle thread must not keep a stopping
+    // process alive.
     if (this.waiting.size === 0) w.ref();
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
@@ -57,10 +59,32 @@ export class EncodeThread {
     });
   }
 
+  /**
+   * Starts the thread and resolves once it has loaded its encoder (rejects if it cannot), so a sink pays the
+   * start-up (a new V8 isolate: seconds on a loaded machine) in open(), not in its first write.
+   */
+  async open(): Promise<void> {
+    this.start();
+    await this.ready;
+  }
+
   private start(): Worker {
     if (this.worker) return this.worker;
     const w = new Worker(new URL('./encode-worker.js', import.meta.url), { workerData: this.spec });
+    let readyResolve!: () => void;
+    let readyReject!: (e: Error) => void;
+    this.ready = new Promise<void>((resolve, reject) => {
+      readyResolve = resolve;
+      readyReject = reject;
+    });
+    // Awaited only by open(): a failure before ready also fails the pending requests below.
+    this.ready.catch(() => {});
     w.on('message', (m: EncodeReply) => {
+      if ('ready' in m) {
+        // Referenced while starting (open() awaits it), then only while a body is awaited.
+        if (this.waiting.size === 0) w.unref();
+        return readyResolve();
+      }
       const p = this.waiting.get(m.id);
       if (!p) return;
       this.waiting.delete(m.id);
@@ -69,6 +93,7 @@ export class EncodeThread {
       else p.resolve(new Uint8Array(m.body, 0, m.length));
     });
     const fail = (err: Error) => {
+      readyReject(new Error(`encoder thread failed: ${err.message}`));
       if (this.worker !== w) return;
       this.worker = undefined;
       const pending = [...this.waiting.values()];
@@ -77,7 +102,6 @@ export class EncodeThread {
     };
     w.on('error', fail);
     w.on('exit', (code) => fail(new Error(`exited with code ${code}`)));
-    w.unref();
     this.worker = w;
     return w;
   }

@@ -10,6 +10,7 @@ if (!port) throw new Error('encode-worker must run in a worker thread');
 const mod = (await import(spec.module)) as Record<string, (params: unknown) => (docs: readonly Uint8Array[]) => Uint8Array>;
 const encode = mod[spec.factory](spec.params);
 
+port.postMessage({ ready: true } satisfies EncodeReply);
 port.on('message', (msg: EncodeRequest) => {
   let reply: EncodeReply;
   let body: Uint8Array;

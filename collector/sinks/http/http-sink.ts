@@ -70,6 +70,7 @@ export class HttpSink implements Sink {
   async open(): Promise<void> {
     try {
       await this.transport.open();
+      await this.encoder?.open();
       if (this.cfg.deadLetterPath) {
         await mkdir(dirname(this.cfg.deadLetterPath), { recursive: true });
         this.deadLetter = await open(this.cfg.deadLetterPath, 'a');
