@@ -30,14 +30,15 @@ test('two sinks, one store down: the other sink is written and acknowledged; the
   );
   t.after(() => cleanup(c));
   const tag = `q${Date.now()}`;
-  const toVl = new ZlogClient({ maxBatchRecords: 10, deliveryTimeoutMs: 150_000 });
+  // No resend on a late ACK (the store is down on purpose): the queue must hold each record once.
+  const toVl = new ZlogClient({ maxBatchRecords: 10, ackTimeoutMs: 150_000, deliveryTimeoutMs: 150_000 });
   toVl.connect(c.endpoints.native[0]);
   let vlAcked = 0;
   const vlSends = Array.from({ length: 40 }, (_, i) => toVl.send(JSON.stringify({ app: 'to-vl', message: `${tag} vl-${i}` })).then(() => void vlAcked++));
   // Wait until the stalled sink holds all 40 in its queue, so later chunks carry only the file sink's records.
   await waitFor('the vl queue holds its records', async () => (await c.metric('zlog_sink_queue_events', { component_id: 'vl' })) === 40, 60_000);
 
-  const toFile = new ZlogClient({ maxBatchRecords: 50, deliveryTimeoutMs: 60_000 });
+  const toFile = new ZlogClient({ maxBatchRecords: 50, ackTimeoutMs: 60_000, deliveryTimeoutMs: 60_000 });
   toFile.connect(c.endpoints.native[0]);
   await Promise.all(Array.from({ length: 500 }, (_, i) => toFile.send(JSON.stringify({ app: 'to-file', message: `${tag} file-${i}` }))));
   await toFile.close(5000);
