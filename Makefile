@@ -16,7 +16,7 @@ deps: $(NODE_STAMP)
 system-deps:
 	bash scripts/install-system-deps.sh
 
-## native: the native receive addon (native/, C++ against Debian's libzmq; installs libzmq3-dev if missing)
+## native: the native receive addon (native/, C++ linking the libzmq scripts/build-libzmq.sh builds from Debian's source, cached)
 native: deps
 	bash scripts/build-native.sh
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Builds the native receive addon (native/src/*.cc -> native/build/Release/zlog_receive.node) against Debian's
-# libzmq (libzmq3-dev to build, libzmq5 at run time) and the running Node's own headers, offline.
-# Idempotent: installs libzmq3-dev only when missing, rebuilds only when a source is newer than the addon.
+# Builds the native receive addon (native/src/*.cc -> native/build/Release/zlog_receive.node) against the libzmq
+# scripts/build-libzmq.sh builds (Debian's 4.3.4-6 source with zlog's per-message limit patch, linked statically;
+# libsodium, for CURVE, stays a shared library: libsodium23 at run time) and the running Node's own headers.
+# Idempotent: the library comes from its cache, and the addon is rebuilt only when a source or the library is
+# newer than it.
 #   bash scripts/build-native.sh            build if needed
 #   bash scripts/build-native.sh --prebuild also copy it to native/prebuilds/linux-<arch>/ (what node-gyp-build
 #                                           loads when there is no build/: the image and packages ship this)
@@ -9,14 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=native/build/Release/zlog_receive.node
-if ! dpkg-query -W -f='${Status}' libzmq3-dev 2>/dev/null | grep -q "install ok installed"; then
-  echo "build-native: installing libzmq3-dev" >&2
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends libzmq3-dev pkg-config >/dev/null
-fi
-newest=$(find native/src native/binding.gyp -newer "$out" 2>/dev/null | head -1 || true)
+prefix=$(bash scripts/build-libzmq.sh --prefix)
+newest=$(find native/src native/binding.gyp "$prefix/lib/libzmq.a" -newer "$out" 2>/dev/null | head -1 || true)
 if [ ! -f "$out" ] || [ -n "$newest" ]; then
   # The running Node's headers (Debian/NodeSource put them under <prefix>/include/node): no download.
   nodedir=$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")

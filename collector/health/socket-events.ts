@@ -23,11 +23,20 @@ export interface ConnectionCounts {
   /** Connections closed at once for exceeding the input's maxConnections (native receive path only). */
   refused?: number;
   /**
-   * Connections libzmq dropped while the peer was still connected (native receive path only): a frame over the
-   * per-frame limit (4 x limits.maxMessageBytes + 64 KiB) or bytes that are not ZMTP. libzmq's monitor has no
-   * event of its own for this (a plain `disconnected`); see WatchConnection in native/src/receiver.cc.
+   * Connections libzmq dropped while the peer was still connected (native receive path only): a frame or message
+   * over a size limit, or bytes that are not ZMTP. Upstream libzmq's monitor has no event of its own for this (a
+   * plain `disconnected`); see WatchConnection in native/src/receiver.cc.
    */
   protocol_error?: number;
+  /**
+   * Of those, the ones libzmq ended over a size limit, by limit (native receive path only, named by the patched
+   * libzmq's monitor): a frame above the per-frame limit, a message whose frames sum above the per-message limit,
+   * or one of more frames than allowed (collector/inputs/zmq/socket.ts, socketMaxMessageSize and
+   * socketMaxMessageFrames).
+   */
+  frame_too_large?: number;
+  message_too_large?: number;
+  too_many_frames?: number;
 }
 
 /** What the health sources read per input: its peers now and its cumulative connection events. */
@@ -68,7 +77,17 @@ export class SocketWatch implements ConnectionWatch {
  * the difference.
  */
 export class PolledConnectionWatch implements ConnectionWatch {
-  private readonly seen: Required<ConnectionCounts> = { accepted: 0, connected: 0, disconnected: 0, handshake_failed: 0, refused: 0, protocol_error: 0 };
+  private readonly seen: Required<ConnectionCounts> = {
+    accepted: 0,
+    connected: 0,
+    disconnected: 0,
+    handshake_failed: 0,
+    refused: 0,
+    protocol_error: 0,
+    frame_too_large: 0,
+    message_too_large: 0,
+    too_many_frames: 0,
+  };
   private readonly gauge: ReturnType<Metrics['inputConnections']['labels']>;
 
   constructor(

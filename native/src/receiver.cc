@@ -214,6 +214,18 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
     } else {
       zmq_setsockopt(sock_, ZMQ_LINGER, &linger, sizeof linger);
     }
+    // The per-message limits of zlog's libzmq patch (native/libzmq/): libzmq holds a multipart message whole until
+    // its last frame arrives, so only libzmq itself can stop one of many large frames while it arrives.
+    Napi::Value hb = o.Get("maxHeldMessageBytes"), hf = o.Get("maxHeldMessageFrames");
+    int64_t held_bytes = hb.IsNumber() ? hb.ToNumber().Int64Value() : maxsize;
+    int held_frames = hf.IsNumber() ? hf.ToNumber().Int32Value() : -1;
+    if (zmq_setsockopt(sock_, ZLOG_ZMQ_MAXMSGBYTES, &held_bytes, sizeof held_bytes) != 0 ||
+        zmq_setsockopt(sock_, ZLOG_ZMQ_MAXMSGPARTS, &held_frames, sizeof held_frames) != 0) {
+      Napi::Error::New(env, std::string("native receiver: libzmq refused the per-message limits (not built by scripts/build-libzmq.sh?): ") +
+                                zmq_strerror(zmq_errno()))
+          .ThrowAsJavaScriptException();
+      return;
+    }
     if (o.Has("curve") && o.Get("curve").IsObject()) {
       if (!SetUpCurve(env, o.Get("curve").As<Napi::Object>())) return;
     }
@@ -453,6 +465,9 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
       o.Set("repliesUnroutable", Napi::Number::New(env, static_cast<double>(replies_unroutable_.load())));
       o.Set("repliesBlocked", Napi::Number::New(env, static_cast<double>(replies_blocked_.load())));
     }
+    o.Set("frameTooLarge", Napi::Number::New(env, static_cast<double>(frame_too_large_.load())));
+    o.Set("messageTooLarge", Napi::Number::New(env, static_cast<double>(message_too_large_.load())));
+    o.Set("tooManyFrames", Napi::Number::New(env, static_cast<double>(too_many_frames_.load())));
     return o;
   }
 
@@ -847,6 +862,20 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
           ForgetConnection(static_cast<int>(value), true);
           after_handshake_failure_ = false;
           break;
+        // libzmq dropped the connection over a size limit (zlog's patch names which one in the event value); the
+        // disconnect that follows is also counted as a protocol drop (WatchConnection), as upstream libzmq's is.
+        case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
+          if (value == ZLOG_ZMQ_PROTOCOL_ERROR_FRAME_TOO_LARGE) {
+            frame_too_large_.fetch_add(1);
+          } else if (value == ZLOG_ZMQ_PROTOCOL_ERROR_MESSAGE_TOO_LARGE) {
+            message_too_large_.fetch_add(1);
+          } else if (value == ZLOG_ZMQ_PROTOCOL_ERROR_TOO_MANY_PARTS) {
+            too_many_frames_.fetch_add(1);
+          } else {
+            handshake_failed_.fetch_add(1);
+            after_handshake_failure_ = true;
+          }
+          break;
         default:
           handshake_failed_.fetch_add(1);
           after_handshake_failure_ = true;
@@ -1038,6 +1067,9 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
   // receive thread only (and Shutdown after the join): libzmq's descriptor -> the thread's own copy of it.
   std::unordered_map<int, int> watched_;
   bool after_handshake_failure_ = false;  // the last monitor event was a failed handshake (receive thread only)
+  // Connections libzmq ended for a frame above ZMQ_MAXMSGSIZE, a message above ZLOG_ZMQ_MAXMSGBYTES, or one of more
+  // frames than ZLOG_ZMQ_MAXMSGPARTS.
+  std::atomic<uint64_t> frame_too_large_{0}, message_too_large_{0}, too_many_frames_{0};
   uint64_t max_connections_ = 0;  // 0: no limit
 
   // ROUTER: replies queued by JavaScript for the receive thread (see SendReplies).

@@ -162,7 +162,7 @@ describe('container images', { skip, timeout: 1_200_000 }, () => {
     assert.match(metrics, new RegExp(`zlog_component_received_events_total\\{component_id="${native.id}"[^}]*\\} 1000`));
     await client.close(5000);
 
-    // PULL/SUB inputs run on the native receive addon built in the image against its libzmq5.
+    // PULL/SUB inputs run on the native receive addon built in the image (its own libzmq, scripts/build-libzmq.sh).
     const pull = rendered.inputs.find((i) => i.type === 'zmq-pull');
     assert.ok(pull, 'the example needs a zmq-pull input');
     assert.match(c.output(), new RegExp(`"id":"${pull.id}","type":"zmq-pull","endpoints":\\[[^\\]]*\\],"receiver":"native"`));

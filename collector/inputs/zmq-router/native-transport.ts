@@ -11,7 +11,7 @@ import { FLAG_OVERSIZE, readChunk } from '../../pipeline/chunk.js';
 import type { InputContext } from '../input.js';
 import { NativeAuth } from '../zmq/native-auth.js';
 import type { NativeReceiveAddon, NativeReceiver } from '../zmq/native-receive.js';
-import { receiveHighWaterMark, socketMaxMessageSize } from '../zmq/socket.js';
+import { receiveHighWaterMark, socketMaxMessageFrames, socketMaxMessageSize } from '../zmq/socket.js';
 import type { ZmqRouterConfig } from './schema.js';
 import type { RouterMessage, RouterTransport } from './transport.js';
 import { MAX_PENDING_REPLIES } from './zeromq-transport.js';
@@ -44,6 +44,8 @@ export class NativeRouterTransport implements RouterTransport {
         receiveHighWaterMark: receiveHighWaterMark(cfg.rcvHwm, ctx.limits),
         maxFrameBytes: socketMaxMessageSize(ctx.limits),
         maxMessageBytes: ctx.limits.maxMessageBytes,
+        maxHeldMessageBytes: socketMaxMessageSize(ctx.limits),
+        maxHeldMessageFrames: socketMaxMessageFrames(ctx.limits),
         maxReplies: MAX_PENDING_REPLIES,
         curve: ctx.curve ? { serverSecretKey: ctx.curve.serverSecretKey, zapDomain: ctx.curve.socketOptions.zapDomain } : undefined,
         // Already lowered, with every other input's, to the descriptor budget (inputs/descriptors.ts, server.ts).
@@ -114,7 +116,16 @@ export class NativeRouterTransport implements RouterTransport {
   connectionCounts(): ConnectionCounts {
     const s = this.native.stats();
     if (!this.closed) this.countDrops();
-    return { accepted: s.accepted, connected: s.connected, disconnected: s.disconnected, handshake_failed: s.handshakeFailed, refused: s.refusedConnections };
+    return {
+      accepted: s.accepted,
+      connected: s.connected,
+      disconnected: s.disconnected,
+      handshake_failed: s.handshakeFailed,
+      refused: s.refusedConnections,
+      frame_too_large: s.frameTooLarge,
+      message_too_large: s.messageTooLarge,
+      too_many_frames: s.tooManyFrames,
+    };
   }
 
   close(): void {

@@ -20,7 +20,7 @@ let warned = false;
 export function nativeAddonFor(cfg: { id: string; receiver?: string; security?: { mode?: string } }, ctx: Pick<InputContext, 'log'>): NativeReceiveAddon | undefined {
   if (cfg.receiver === 'zeromq') return undefined;
   const loaded = loadNativeReceive();
-  const addon = !(loaded instanceof Error) && cfg.security?.mode === 'curve' && !loaded.curve ? new Error("the addon's libzmq has no CURVE support (libzmq5 built without libsodium)") : loaded;
+  const addon = !(loaded instanceof Error) && cfg.security?.mode === 'curve' && !loaded.curve ? new Error("the addon's libzmq has no CURVE support (libzmq built without libsodium)") : loaded;
   if (!(addon instanceof Error)) return addon;
   if (cfg.receiver === 'native') throw new Error(`input ${cfg.id}: receiver native: the native receive addon is not available (build it with make native): ${addon.message}`);
   if (!warned) {

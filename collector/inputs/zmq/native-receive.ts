@@ -25,6 +25,14 @@ export interface NativeReceiverOptions {
   /** ROUTER: replies queued for the thread at most; send() refuses more. Default 100000. */
   maxReplies?: number;
   /**
+   * Per-message limits of zlog's patched libzmq (ZLOG_ZMQ_MAXMSGBYTES, ZLOG_ZMQ_MAXMSGPARTS; scripts/build-libzmq.sh):
+   * libzmq drops the connection of a peer whose message, all frames summed, exceeds this many bytes or frames
+   * while it is still arriving (stats().messageTooLarge, tooManyFrames), so no message is held whole above them.
+   * Defaults: maxFrameBytes, and no frame limit.
+   */
+  maxHeldMessageBytes?: number;
+  maxHeldMessageFrames?: number;
+  /**
    * CurveZMQ server (RFC 26) with the addon's own ZAP handler (RFC 27, native/src/zap.h), which answers from the
    * keys given to setClientKeys (none until then). Every message then carries its sender's key name.
    */
@@ -85,6 +93,10 @@ export interface NativeReceiverStats {
   repliesSent?: number;
   repliesUnroutable?: number;
   repliesBlocked?: number;
+  /** Connections libzmq ended for a frame above maxFrameBytes, a message above maxHeldMessageBytes, or one of more frames than maxHeldMessageFrames. */
+  frameTooLarge: number;
+  messageTooLarge: number;
+  tooManyFrames: number;
 }
 
 export interface NativeReceiver {
@@ -115,14 +127,14 @@ export interface NativeReceiver {
 
 export interface NativeReceiveAddon {
   Receiver: new (options: NativeReceiverOptions, onChunk: OnChunk) => NativeReceiver;
-  /** The libzmq the addon is linked against (Debian's libzmq5). */
+  /** The libzmq linked into the addon (scripts/build-libzmq.sh: Debian 4.3.4-6 source plus zlog's patch). */
   libzmqVersion: string;
   curve: boolean;
 }
 
 let loaded: NativeReceiveAddon | Error | undefined;
 
-/** The addon, or the Error that says why it could not be loaded (not built, libzmq5 missing). Cached. */
+/** The addon, or the Error that says why it could not be loaded (not built, libsodium23 missing). Cached. */
 export function loadNativeReceive(): NativeReceiveAddon | Error {
   if (loaded) return loaded;
   try {

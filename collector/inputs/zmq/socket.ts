@@ -2,9 +2,25 @@
 import type { LimitsConfig } from '../../config/types.js';
 import type { InputContext } from '../input.js';
 
-/** zeromq's own cap on one frame: well above our limit so we can count/NACK oversize, yet bounded. */
+/**
+ * libzmq's cap, in bytes, on one frame (ZMQ_MAXMSGSIZE, every input) and, on the native receive path, on one
+ * whole message (all frames summed, ZLOG_ZMQ_MAXMSGBYTES of the patched libzmq, native/libzmq/): 4 x
+ * `limits.maxMessageBytes` + 64 KiB. Above `maxMessageBytes` but under this, a message is read and dropped
+ * (counted `too_large`, NACKed on the native protocol) and its sender stays connected; above this, libzmq ends
+ * the connection while the frame or message is still arriving, so it never holds more than this for one message.
+ */
 export function socketMaxMessageSize(limits: LimitsConfig): number {
   return Math.min(2 ** 31 - 1, limits.maxMessageBytes * 4 + 65536);
+}
+
+/**
+ * The patched libzmq's cap on the frames of one message (ZLOG_ZMQ_MAXMSGPARTS, native receive path): 4 x
+ * `limits.maxBatchRecords` + 16, by the same rule as socketMaxMessageSize. Every frame is at least one record, so a
+ * message over `maxBatchRecords` frames is dropped as `too_large` anyway; the cap bounds what libzmq holds for
+ * one of many tiny frames (each costs libzmq a 64-byte message structure however short it is).
+ */
+export function socketMaxMessageFrames(limits: LimitsConfig): number {
+  return Math.min(2 ** 31 - 1, limits.maxBatchRecords * 4 + 16);
 }
 
 /**

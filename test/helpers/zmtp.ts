@@ -1,0 +1,100 @@
+// A ZMTP 3.0 PUSH peer written on a plain TCP socket (RFC 23/ZMTP: greeting, NULL mechanism READY, frames), for
+// tests that send what no ZeroMQ library would build in bounded memory: one message of hundreds of megabytes,
+// streamed from a single reused buffer. Test-only; the collector's own code never speaks raw ZMTP.
+import { connect, type Socket } from 'node:net';
+
+/** 64-byte ZMTP 3.0 greeting: signature, version 3.0, mechanism NULL, as-server 0 (RFC 23, "The Greeting"). */
+function greeting(): Buffer {
+  const g = Buffer.alloc(64);
+  g[0] = 0xff;
+  g[9] = 0x7f;
+  g[10] = 3;
+  g[11] = 0;
+  g.write('NULL', 12, 'ascii');
+  return g;
+}
+
+/** A command or message frame header: flags (0x01 more, 0x02 long size, 0x04 command) and the size. */
+function frameHeader(size: number, more: boolean, command = false): Buffer {
+  const flags = (more ? 0x01 : 0) | (command ? 0x04 : 0);
+  if (size <= 255) return Buffer.from([flags, size]);
+  const h = Buffer.alloc(9);
+  h[0] = flags | 0x02;
+  h.writeBigUInt64BE(BigInt(size), 1);
+  return h;
+}
+
+/** The NULL mechanism's READY command with Socket-Type PUSH (RFC 23, "The NULL Security Mechanism"). */
+function ready(): Buffer {
+  const name = Buffer.from('Socket-Type');
+  const value = Buffer.from('PUSH');
+  const vlen = Buffer.alloc(4);
+  vlen.writeUInt32BE(value.length);
+  const body = Buffer.concat([Buffer.from([5]), Buffer.from('READY'), Buffer.from([name.length]), name, vlen, value]);
+  return Buffer.concat([frameHeader(body.length, false, true), body]);
+}
+
+export interface StreamResult {
+  /** Frames whose header and body were handed to the kernel in full. */
+  framesWritten: number;
+  /** Payload bytes handed to the kernel. */
+  bytesWritten: number;
+  /** The peer closed or reset the connection before every frame was written. */
+  closedByPeer: boolean;
+}
+
+/**
+ * Connects to `host:port` as a ZMTP 3.0 PUSH peer and sends one message of `frames` frames, each the same
+ * `frame` buffer (the last without the more flag), each write handed to the kernel before the next. Ends early
+ * when the peer closes the connection, and after `timeoutMs` in any case; then waits up to 5 s for a close.
+ */
+export async function streamMessage(host: string, port: number, frames: number, frame: Buffer, timeoutMs = 60_000): Promise<StreamResult> {
+  const sock: Socket = connect({ host, port });
+  let closed = false;
+  sock.on('error', () => {
+    closed = true;
+  });
+  sock.on('close', () => {
+    closed = true;
+  });
+  // Incoming bytes (the peer's greeting and READY) are read and ignored.
+  sock.on('data', () => {});
+  await new Promise<void>((resolve, reject) => {
+    sock.once('connect', resolve);
+    sock.once('error', reject);
+  });
+  const deadline = Date.now() + timeoutMs;
+  const write = (b: Buffer): Promise<void> =>
+    new Promise((resolve) => {
+      if (closed) return resolve();
+      const onClose = (): void => resolve();
+      sock.once('close', onClose);
+      const flushed = sock.write(b, () => {
+        sock.off('close', onClose);
+        resolve();
+      });
+      void flushed;
+    });
+  await write(Buffer.concat([greeting(), ready()]));
+  let framesWritten = 0;
+  let bytesWritten = 0;
+  // Small frames go out many to a write (a million awaited writes would take minutes); large ones one by one.
+  const perWrite = Math.max(1, Math.floor((1 << 20) / (frame.length + 9)));
+  for (let i = 0; i < frames && !closed && Date.now() < deadline; ) {
+    const n = Math.min(perWrite, frames - i);
+    const parts: Buffer[] = [];
+    for (let k = 0; k < n; k++) parts.push(frameHeader(frame.length, i + k < frames - 1), frame);
+    await write(n === 1 && frame.length > 65536 ? parts[0] : Buffer.concat(parts));
+    if (n === 1 && frame.length > 65536) await write(frame);
+    if (closed) break;
+    i += n;
+    framesWritten += n;
+    bytesWritten += n * frame.length;
+  }
+  // A peer that refuses the message closes the connection once it has read past its limit, which may be after
+  // the kernel took the last write: wait a little for that before calling the message delivered.
+  for (let i = 0; i < 50 && !closed; i++) await new Promise((r) => setTimeout(r, 100));
+  const closedByPeer = closed;
+  sock.destroy();
+  return { framesWritten, bytesWritten, closedByPeer };
+}
