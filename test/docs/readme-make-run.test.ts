@@ -23,7 +23,7 @@ const canUnshare = process.getuid?.() === 0 && spawnSync('unshare', ['--net', 't
  */
 function copyRepository(dest: string): void {
   for (const f of ['Makefile', 'package.json', 'package-lock.json', 'tsconfig.json']) cpSync(join(ROOT, f), join(dest, f), { preserveTimestamps: true });
-  for (const d of ['collector', 'operator', 'test', 'bench', 'scripts', 'native/src']) cpSync(join(ROOT, d), join(dest, d), { recursive: true, preserveTimestamps: true });
+  for (const d of ['collector', 'operator', 'test', 'bench', 'scripts', 'native/src', 'native/libzmq']) cpSync(join(ROOT, d), join(dest, d), { recursive: true, preserveTimestamps: true });
   cpSync(join(ROOT, 'native/binding.gyp'), join(dest, 'native/binding.gyp'), { preserveTimestamps: true });
   mkdirSync(join(dest, 'native/build/Release'), { recursive: true });
   cpSync(join(ROOT, 'native/build/Release/zlog_receive.node'), join(dest, 'native/build/Release/zlog_receive.node'), { preserveTimestamps: true });
