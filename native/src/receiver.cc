@@ -862,15 +862,17 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
           ForgetConnection(static_cast<int>(value), true);
           after_handshake_failure_ = false;
           break;
-        // libzmq dropped the connection over a size limit (zlog's patch names which one in the event value); the
-        // disconnect that follows is also counted as a protocol drop (WatchConnection), as upstream libzmq's is.
+        // libzmq dropped the connection over a size limit (zlog's patch names which one in the event value): a
+        // protocol drop, counted here rather than by peeking at the disconnect that follows (WatchConnection).
         case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
-          if (value == ZLOG_ZMQ_PROTOCOL_ERROR_FRAME_TOO_LARGE) {
-            frame_too_large_.fetch_add(1);
-          } else if (value == ZLOG_ZMQ_PROTOCOL_ERROR_MESSAGE_TOO_LARGE) {
-            message_too_large_.fetch_add(1);
-          } else if (value == ZLOG_ZMQ_PROTOCOL_ERROR_TOO_MANY_PARTS) {
-            too_many_frames_.fetch_add(1);
+          if (value == ZLOG_ZMQ_PROTOCOL_ERROR_FRAME_TOO_LARGE || value == ZLOG_ZMQ_PROTOCOL_ERROR_MESSAGE_TOO_LARGE ||
+              value == ZLOG_ZMQ_PROTOCOL_ERROR_TOO_MANY_PARTS) {
+            (value == ZLOG_ZMQ_PROTOCOL_ERROR_FRAME_TOO_LARGE     ? frame_too_large_
+             : value == ZLOG_ZMQ_PROTOCOL_ERROR_MESSAGE_TOO_LARGE ? message_too_large_
+                                                                  : too_many_frames_)
+                .fetch_add(1);
+            protocol_drops_.fetch_add(1);
+            after_handshake_failure_ = true;
           } else {
             handshake_failed_.fetch_add(1);
             after_handshake_failure_ = true;
