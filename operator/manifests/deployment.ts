@@ -33,15 +33,16 @@ export const RESTRICTED_CONTAINER_SECURITY_CONTEXT: Readonly<V1SecurityContext> 
 
 /**
  * preStop: ask the collector to drain (POST /drain on its loopback admin port, which nothing outside the pod can
- * reach), then wait while it still answers, so the kubelet's SIGTERM finds a drained (or exited) process. Runs
- * with the image's node; curl is not in the image.
+ * reach). The answer comes when the drain has finished, and the hook ends with it (exit 0, also when the
+ * collector is already gone), so the kubelet's SIGTERM finds a drained process, which waits for that SIGTERM
+ * (POST_DRAIN_LINGER_MS in collector/cli/commands/start.ts) rather than ending under the hook. The deadline
+ * bounds a drain request that never answers. Runs with the image's node; curl is not in the image.
  */
 export function preStopScript(adminPort: number, drainTimeoutSeconds: number): string {
   return (
     `const u='http://127.0.0.1:${adminPort}';` +
     `const end=Date.now()+${drainTimeoutSeconds * 1000};` +
-    `fetch(u+'/drain',{method:'POST'}).catch(()=>{}).then(async()=>{` +
-    `while(Date.now()<end){try{await fetch(u+'/status')}catch{return}await new Promise(r=>setTimeout(r,500))}})`
+    `fetch(u+'/drain',{method:'POST',signal:AbortSignal.timeout(Math.max(1,end-Date.now()))}).catch(()=>{}).then(()=>process.exit(0))`
   );
 }
 

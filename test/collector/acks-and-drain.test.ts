@@ -1,10 +1,12 @@
 // What an acknowledgement promises, tested on the real collector process with the real native client:
 // persisted ACKs survive SIGKILL; SIGTERM and POST /drain drain under load and lose nothing acknowledged.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ZlogClient } from '../../collector/client/client.js';
+import { preStopScript } from '../../operator/manifests/deployment.js';
 import { cleanup, startCollector, waitFor, type CollectorProcess } from '../helpers/collector-process.js';
 
 /** Sends numbered records until told to stop; remembers which were acknowledged. */
@@ -80,6 +82,29 @@ test('SIGTERM under steady load: drains, exits 0, every acknowledged record writ
   await load.stop();
   assert.equal(exit.code, 0, c.logs.slice(-5).join('\n'));
   assert.ok(c.logs.some((l) => l.includes('"drain finished"') && l.includes('"ok":true')));
+  assertExactlyOnce(load.acked, idsIn(c));
+});
+
+test("the operator's preStop hook returns once drained while the collector still runs; the SIGTERM after it ends the collector with 0", { timeout: 60_000 }, async (t) => {
+  // The kubelet runs the hook as an exec in the container; a collector that exited under it had the hook killed
+  // (a FailedPreStopHook warning on every pod stop, seen on the real node although every drain succeeded).
+  const c = await startCollector({ pipeline: { ackMode: 'received', workers: 0 } });
+  t.after(() => cleanup(c));
+  let exited = false;
+  void c.exit.then(() => (exited = true));
+  const load = steadyLoad(c.endpoints.native[0], { maxRecords: 2_000_000 });
+  await waitFor('1000 acknowledged records', () => load.acked.size >= 1000, 30_000);
+  const hook = await new Promise<{ code: number | null }>((resolve) => {
+    const child = execFile(process.execPath, ['-e', preStopScript(c.adminPort, 30)]);
+    child.on('exit', (code) => resolve({ code }));
+  });
+  assert.equal(hook.code, 0);
+  assert.equal(exited, false, 'the collector ended before its preStop hook returned');
+  c.proc.kill('SIGTERM');
+  const exit = await c.exit;
+  await load.stop();
+  assert.equal(exit.code, 0);
+  assert.ok(c.logs.some((l) => l.includes('signal received after the requested drain; exiting')), `the SIGTERM ended the lingering collector; log tail: ${c.logs.slice(-4).join('\n')}`);
   assertExactlyOnce(load.acked, idsIn(c));
 });
 

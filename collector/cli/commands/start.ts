@@ -59,13 +59,28 @@ export function startConfig(flags: StartFlags): CollectorConfig {
   return cfg;
 }
 
+/**
+ * After a drain that POST /drain asked for, how long the process stays up (drained, not ready, inputs closed)
+ * waiting for the SIGTERM that follows. The kubelet runs that request as the pod's preStop hook (an exec in the
+ * container) and sends SIGTERM when the hook returns; a container that ends before its hook's process does gets
+ * the hook killed and a FailedPreStopHook warning event, although the drain succeeded.
+ */
+export const POST_DRAIN_LINGER_MS = 5000;
+
 async function start(flags: StartFlags): Promise<number> {
   const cfg = startConfig(flags);
   const collector = new Collector(cfg, { log: createLogger(cfg.log.level, undefined, flags.logFormat) });
   const { log } = collector;
   let signals = 0;
   let started = false;
+  let drainedByRequest = false;
+  let endLinger = () => {};
   const onSignal = (sig: NodeJS.Signals) => {
+    if (drainedByRequest) {
+      log.info({ signal: sig }, 'signal received after the requested drain; exiting');
+      endLinger();
+      return;
+    }
     if (!started) {
       // Nothing was accepted yet, so there is nothing to drain: close what start() opened so far and go. A part
       // that never settles (mkdir under /proc) must not hold the exit, hence the timer.
@@ -109,6 +124,14 @@ async function start(flags: StartFlags): Promise<number> {
   }
   // Drain is started by a signal or POST /drain; either way the process ends when it finishes.
   const result = await collector.drained;
+  if (signals === 0) {
+    drainedByRequest = true;
+    await new Promise<void>((resolve) => {
+      endLinger = resolve;
+      // Not unref'd: with the inputs and listeners closed this timer is what keeps the process up.
+      setTimeout(resolve, POST_DRAIN_LINGER_MS);
+    });
+  }
   // Give a pending POST /drain response a moment to leave before the process goes.
   setTimeout(() => process.exit(result.ok ? EXIT.ok : EXIT.failure), 50).unref();
   return result.ok ? EXIT.ok : EXIT.failure;
