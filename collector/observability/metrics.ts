@@ -44,6 +44,19 @@ export interface SinkBufferMetrics {
   retries: client.Counter.Internal;
 }
 
+/** A gauge by `component_id` whose values are read from each component's state when Prometheus scrapes. */
+function readAtScrape<S>(registry: client.Registry, name: string, help: string, readers: ReadonlyMap<string, () => S>, pick: (state: S) => number): client.Gauge {
+  return new client.Gauge({
+    name,
+    help,
+    labelNames: ['component_id'],
+    registers: [registry],
+    collect() {
+      for (const [id, read] of readers) this.labels(id).set(pick(read()));
+    },
+  });
+}
+
 export class Metrics {
   readonly registry = new client.Registry();
   readonly received: client.Counter<'component_id' | 'component_kind' | 'component_type'>;
@@ -139,34 +152,14 @@ export class Metrics {
     this.authClientKeys = new client.Gauge({ name: 'zlog_auth_client_keys', help: 'Client keys an input allows now.', labelNames: ['component_id'], registers: [r] });
     this.authRevoked = new client.Counter({ name: 'zlog_auth_revoked_connections_total', help: 'Authenticated CurveZMQ connections ended because their client key was removed (at their first message after the removal; native receive path).', labelNames: ['component_id'], registers: [r] });
     this.authReloads = new client.Counter({ name: 'zlog_auth_key_reloads_total', help: 'Reloads of allowed client keys, by result (ok, failed: the previous keys stay).', labelNames: ['component_id', 'result'], registers: [r] });
-    const readers = this.bufferReaders;
-    const perSink = (name: string, help: string, pick: (v: ReturnType<Parameters<SinkBufferMetrics['observe']>[0]>) => number) =>
-      new client.Gauge({
-        name,
-        help,
-        labelNames: ['component_id'],
-        registers: [r],
-        collect() {
-          for (const [id, read] of readers) this.labels(id).set(pick(read()));
-        },
-      });
+    const perSink = (name: string, help: string, pick: (v: ReturnType<Parameters<SinkBufferMetrics['observe']>[0]>) => number) => readAtScrape(r, name, help, this.bufferReaders, pick);
     perSink('zlog_sink_buffer_bytes', 'Unsent bytes in a sink\'s disk buffer.', (v) => v.bytes);
     perSink('zlog_sink_buffer_max_bytes', 'Capacity of a sink\'s disk buffer (buffer.maxBytes).', (v) => v.maxBytes);
     perSink('zlog_sink_buffer_oldest_age_seconds', 'Age of the oldest buffer file holding unsent records (0 when empty).', (v) => (v.oldestMs === undefined ? 0 : Math.max(0, (Date.now() - v.oldestMs) / 1000)));
     perSink('zlog_sink_buffer_replay_remaining_bytes', 'Bytes found in the disk buffer at start that are not yet sent.', (v) => v.replayTotal - v.replaySent);
     this.sinkBufferSent = new client.Counter({ name: 'zlog_sink_buffer_sent_bytes_total', help: 'Bytes sent from a sink\'s disk buffer to its store.', labelNames: ['component_id'], registers: [r] });
     this.sinkBufferFullWaits = new client.Counter({ name: 'zlog_sink_buffer_full_waits_total', help: 'Writes that waited because the sink\'s disk buffer was full.', labelNames: ['component_id'], registers: [r] });
-    const queueReaders = this.queueReaders;
-    const perQueue = (name: string, help: string, pick: (v: SinkQueueState) => number) =>
-      new client.Gauge({
-        name,
-        help,
-        labelNames: ['component_id'],
-        registers: [r],
-        collect() {
-          for (const [id, read] of queueReaders) this.labels(id).set(pick(read()));
-        },
-      });
+    const perQueue = (name: string, help: string, pick: (v: SinkQueueState) => number) => readAtScrape(r, name, help, this.queueReaders, pick);
     perQueue('zlog_sink_queue_events', "Records in a sink's queue in the sink stage (waiting or being written).", (v) => v.records);
     perQueue('zlog_sink_queue_byte_size', "NDJSON bytes in a sink's queue.", (v) => v.bytes);
     perQueue('zlog_sink_queue_batches', "Processed batches (one per worker chunk) in a sink's queue.", (v) => v.items);

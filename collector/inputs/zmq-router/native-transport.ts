@@ -10,8 +10,8 @@ import type { Metrics } from '../../observability/metrics.js';
 import { FLAG_OVERSIZE, readChunk } from '../../pipeline/chunk.js';
 import type { InputContext } from '../input.js';
 import { NativeAuth } from '../zmq/native-auth.js';
-import type { NativeReceiveAddon, NativeReceiver } from '../zmq/native-receive.js';
-import { receiveHighWaterMark, socketMaxMessageFrames, socketMaxMessageSize } from '../zmq/socket.js';
+import { connectionCountsOf, type NativeReceiveAddon, type NativeReceiver } from '../zmq/native-receive.js';
+import { nativeSocketOptions } from '../zmq/socket.js';
 import type { ZmqRouterConfig } from './schema.js';
 import type { RouterMessage, RouterTransport } from './transport.js';
 import { MAX_PENDING_REPLIES } from './zeromq-transport.js';
@@ -40,16 +40,8 @@ export class NativeRouterTransport implements RouterTransport {
     this.native = new addon.Receiver(
       {
         type: 'router',
-        inputIndex: ctx.index,
-        receiveHighWaterMark: receiveHighWaterMark(cfg.rcvHwm, ctx.limits),
-        maxFrameBytes: socketMaxMessageSize(ctx.limits),
-        maxMessageBytes: ctx.limits.maxMessageBytes,
-        maxHeldMessageBytes: socketMaxMessageSize(ctx.limits),
-        maxHeldMessageFrames: socketMaxMessageFrames(ctx.limits),
+        ...nativeSocketOptions(ctx, cfg),
         maxReplies: MAX_PENDING_REPLIES,
-        curve: ctx.curve ? { serverSecretKey: ctx.curve.serverSecretKey, zapDomain: ctx.curve.socketOptions.zapDomain } : undefined,
-        // Already lowered, with every other input's, to the descriptor budget (inputs/descriptors.ts, server.ts).
-        maxConnections: cfg.maxConnections ?? 0,
       },
       (buffer, length) => this.onChunk(buffer, length),
     );
@@ -116,16 +108,7 @@ export class NativeRouterTransport implements RouterTransport {
   connectionCounts(): ConnectionCounts {
     const s = this.native.stats();
     if (!this.closed) this.countDrops();
-    return {
-      accepted: s.accepted,
-      connected: s.connected,
-      disconnected: s.disconnected,
-      handshake_failed: s.handshakeFailed,
-      refused: s.refusedConnections,
-      frame_too_large: s.frameTooLarge,
-      message_too_large: s.messageTooLarge,
-      too_many_frames: s.tooManyFrames,
-    };
+    return connectionCountsOf(s);
   }
 
   close(): void {

@@ -14,8 +14,8 @@ import type { Input, InputContext } from '../input.js';
 import type { ZmqPullConfig } from '../zmq-pull/schema.js';
 import type { ZmqSubConfig } from '../zmq-sub/schema.js';
 import { NativeAuth } from './native-auth.js';
-import type { NativeReceiveAddon, NativeReceiver } from './native-receive.js';
-import { receiveHighWaterMark, socketMaxMessageFrames, socketMaxMessageSize, stillSending } from './socket.js';
+import { connectionCountsOf, type NativeReceiveAddon, type NativeReceiver } from './native-receive.js';
+import { nativeSocketOptions, stillSending } from './socket.js';
 import { connectEndpoints } from './schema.js';
 
 /** Buffers lent to the receive thread at a time: one being filled, one handed over, one spare. */
@@ -44,15 +44,8 @@ export class NativeFrameInput implements Input {
       {
         type: cfg.type === 'zmq-sub' ? 'sub' : 'pull',
         subscribe: cfg.type === 'zmq-sub' ? cfg.topics : undefined,
-        inputIndex: ctx.index,
-        receiveHighWaterMark: receiveHighWaterMark(cfg.rcvHwm, ctx.limits),
-        maxFrameBytes: socketMaxMessageSize(ctx.limits),
-        maxMessageBytes: ctx.limits.maxMessageBytes,
-        maxHeldMessageBytes: socketMaxMessageSize(ctx.limits),
-        maxHeldMessageFrames: socketMaxMessageFrames(ctx.limits),
-        curve: ctx.curve ? { serverSecretKey: ctx.curve.serverSecretKey, zapDomain: ctx.curve.socketOptions.zapDomain } : undefined,
+        ...nativeSocketOptions(ctx, cfg),
         maxMessageRecords: ctx.limits.maxBatchRecords,
-        maxConnections: cfg.maxConnections ?? 0,
         framing: cfg.framing,
       },
       (buffer, length, messages, records, bytes, drained) => this.onChunk(buffer, length, messages, records, bytes, drained),
@@ -120,17 +113,7 @@ export class NativeFrameInput implements Input {
   connectionCounts(): ConnectionCounts {
     const s = this.native.stats();
     this.countOversize(s.oversize);
-    return {
-      accepted: s.accepted,
-      connected: s.connected,
-      disconnected: s.disconnected,
-      handshake_failed: s.handshakeFailed,
-      refused: s.refusedConnections,
-      protocol_error: s.protocolDrops ?? 0,
-      frame_too_large: s.frameTooLarge,
-      message_too_large: s.messageTooLarge,
-      too_many_frames: s.tooManyFrames,
-    };
+    return connectionCountsOf(s);
   }
 
   /** Unbinds and disconnects, reads what peers already handed over until quiet (or the deadline), closes. */

@@ -4,6 +4,7 @@
 // build `make native` leaves in native/build); when it is missing, inputs fall back to zeromq.js.
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import type { ConnectionCounts } from '../../health/socket-events.js';
 
 /** Options of one native receiver. Sizes in bytes. */
 export interface NativeReceiverOptions {
@@ -97,6 +98,21 @@ export interface NativeReceiverStats {
   frameTooLarge: number;
   messageTooLarge: number;
   tooManyFrames: number;
+}
+
+/** A native receiver's connection events in the shape the health sources and metrics read (health/socket-events.ts). */
+export function connectionCountsOf(s: NativeReceiverStats): ConnectionCounts {
+  return {
+    accepted: s.accepted,
+    connected: s.connected,
+    disconnected: s.disconnected,
+    handshake_failed: s.handshakeFailed,
+    refused: s.refusedConnections,
+    protocol_error: s.protocolDrops ?? 0,
+    frame_too_large: s.frameTooLarge,
+    message_too_large: s.messageTooLarge,
+    too_many_frames: s.tooManyFrames,
+  };
 }
 
 export interface NativeReceiver {

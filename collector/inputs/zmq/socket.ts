@@ -1,6 +1,7 @@
 // Small helpers every ZeroMQ input uses: socket limits, binding, error codes.
 import type { LimitsConfig } from '../../config/types.js';
 import type { InputContext } from '../input.js';
+import type { NativeReceiverOptions } from './native-receive.js';
 
 /**
  * libzmq's cap, in bytes, on one frame (ZMQ_MAXMSGSIZE, every input) and, on the native receive path, on one
@@ -84,4 +85,25 @@ export async function bindAll(sock: Bindable, endpoints: readonly string[]): Pro
     bound.push(sock.lastEndpoint ?? ep);
   }
   return bound;
+}
+
+/**
+ * The native receiver options every input derives the same way from its config and context: socket limits from
+ * `limits`, CURVE from the input's security, and `maxConnections` (already shared out under the open-file limit
+ * with every other input's, inputs/descriptors.ts). The input adds its type and what is its own.
+ */
+export function nativeSocketOptions(
+  ctx: Pick<InputContext, 'index' | 'limits' | 'curve'>,
+  cfg: { rcvHwm: number; maxConnections?: number },
+): Omit<NativeReceiverOptions, 'type'> {
+  return {
+    inputIndex: ctx.index,
+    receiveHighWaterMark: receiveHighWaterMark(cfg.rcvHwm, ctx.limits),
+    maxFrameBytes: socketMaxMessageSize(ctx.limits),
+    maxMessageBytes: ctx.limits.maxMessageBytes,
+    maxHeldMessageBytes: socketMaxMessageSize(ctx.limits),
+    maxHeldMessageFrames: socketMaxMessageFrames(ctx.limits),
+    curve: ctx.curve ? { serverSecretKey: ctx.curve.serverSecretKey, zapDomain: ctx.curve.socketOptions.zapDomain } : undefined,
+    maxConnections: cfg.maxConnections ?? 0,
+  };
 }
