@@ -250,6 +250,15 @@ test('on a real node: helm install, a LogServer, an in-cluster sender', { timeou
     const pods = await recordWatch<PodObj>(c.kubeconfig, `/api/v1/namespaces/${APP_NS}/pods`, { labelSelector: 'app.kubernetes.io/instance=central' });
     const slices = await recordWatch<Slice>(c.kubeconfig, `/apis/discovery.k8s.io/v1/namespaces/${APP_NS}/endpointslices`, { labelSelector: 'kubernetes.io/service-name=central-headless' });
     // Each old container's whole log, followed until the container exits (its drain is logged there).
+    // `logs -f` opened before the kubelet has the container's log file fails at once ("failed to try resolving
+    // symlinks"; seen in a CI run for a pod the previous test had just restarted): wait until each log is there.
+    for (const p of old) {
+      const t0 = Date.now();
+      while (!(await c.kubectl(['logs', '-n', APP_NS, p.metadata.name, '-c', 'collector'])).stdout.includes('"collector ready"')) {
+        assert.ok(Date.now() - t0 < 120_000, `${p.metadata.name}: its log shows 'collector ready' within 120 s`);
+        await sleep(1000);
+      }
+    }
     const logs = old.map((p) => c.kubectl(['logs', '-f', '-n', APP_NS, p.metadata.name, '-c', 'collector'], { timeoutMs: 900_000 }));
     try {
       await underLoad('roll', async () => {
