@@ -22,6 +22,7 @@ native: deps
 
 build: deps native
 	tsc -p tsconfig.json
+	node scripts/prune-dist.mjs
 
 ## run: the collector on its embedded defaults (ZeroMQ on 127.0.0.1, files under ./data, metrics on :9090)
 run: build
