@@ -23,13 +23,13 @@ export interface ConnectionCounts {
   /** Connections closed at once for exceeding the input's maxConnections (native receive path only). */
   refused?: number;
   /**
-   * Connections libzmq dropped while the peer was still connected (native receive path only): a frame or message
-   * over a size limit, or bytes that are not ZMTP. Upstream libzmq's monitor has no event of its own for this (a
-   * plain `disconnected`); see WatchConnection in native/src/receiver.cc.
+   * Connections libzmq dropped while the peer was still connected (native receive path only) for bytes that are
+   * not ZMTP. Upstream libzmq's monitor has no event of its own for this (a plain `disconnected`); see
+   * WatchConnection in native/src/receiver.cc.
    */
   protocol_error?: number;
   /**
-   * Of those, the ones libzmq ended over a size limit, by limit (native receive path only, named by the patched
+   * Connections libzmq ended over a size limit, by limit (each counted here only, not also as protocol_error) (native receive path only, named by the patched
    * libzmq's monitor): a frame above the per-frame limit, a message whose frames sum above the per-message limit,
    * or one of more frames than allowed (collector/inputs/zmq/socket.ts, socketMaxMessageSize and
    * socketMaxMessageFrames).

@@ -794,9 +794,9 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
   }
 
   // Why a connection ended. libzmq's monitor reports the same DISCONNECTED event whether the peer hung up or
-  // libzmq itself dropped the connection on a protocol error after the handshake: a frame over ZMQ_MAXMSGSIZE
-  // (v2_decoder_t sets EMSGSIZE and stream_engine_base_t::error(protocol_error) signals no other event), or
-  // bytes that are not ZMTP. So the thread keeps its own copy of each TCP connection's descriptor (dup, taken
+  // libzmq itself dropped the connection on a protocol error after the handshake: bytes that are not ZMTP
+  // (stream_engine_base_t::error(protocol_error) signals no other event; size-limit drops are named by zlog's
+  // libzmq patch and counted at their own event, DrainMonitor). So the thread keeps its own copy of each TCP connection's descriptor (dup, taken
   // at ACCEPTED/CONNECTED): when DISCONNECTED comes, libzmq has stopped reading, and one MSG_PEEK byte on the
   // copy tells who ended it. A peer that hung up shows end of file (libzmq errors on EOF only after reading
   // everything before it; a key revocation's or maxConnections' shutdown looks the same); a peer that was
@@ -862,8 +862,9 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
           ForgetConnection(static_cast<int>(value), true);
           after_handshake_failure_ = false;
           break;
-        // libzmq dropped the connection over a size limit (zlog's patch names which one in the event value): a
-        // protocol drop, counted here rather than by peeking at the disconnect that follows (WatchConnection).
+        // libzmq dropped the connection over a size limit (zlog's patch names which one in the event value):
+        // counted under that limit only, once; the disconnect that follows is not peeked at again
+        // (WatchConnection), so protocol_drops_ keeps the drops no limit names (bytes that are not ZMTP).
         case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
           if (value == ZLOG_ZMQ_PROTOCOL_ERROR_FRAME_TOO_LARGE || value == ZLOG_ZMQ_PROTOCOL_ERROR_MESSAGE_TOO_LARGE ||
               value == ZLOG_ZMQ_PROTOCOL_ERROR_TOO_MANY_PARTS) {
@@ -871,7 +872,6 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
              : value == ZLOG_ZMQ_PROTOCOL_ERROR_MESSAGE_TOO_LARGE ? message_too_large_
                                                                   : too_many_frames_)
                 .fetch_add(1);
-            protocol_drops_.fetch_add(1);
             after_handshake_failure_ = true;
           } else {
             handshake_failed_.fetch_add(1);

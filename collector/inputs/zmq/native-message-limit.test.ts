@@ -52,6 +52,7 @@ test('frames summing above maxHeldMessageBytes end the connection (messageTooLar
   await push.send([Buffer.from('over'), ...Array.from({ length: 20 }, () => Buffer.alloc(10_000, 2))]);
   await until(() => r.stats().messageTooLarge === 1, 'messageTooLarge');
   assert.equal(r.stats().frameTooLarge, 0);
+  assert.equal(r.stats().protocolDrops, 0, 'a size-limit drop is counted once, not also as a protocol drop');
   assert.equal(r.stats().tooManyFrames, 0);
   // The sender reconnects; what it sends next arrives.
   await push.send('after');
@@ -92,6 +93,7 @@ test('a frame above maxFrameBytes is counted frameTooLarge, not as a failed hand
   await push.send(Buffer.alloc((1 << 20) + 1));
   await until(() => r.stats().frameTooLarge === 1, 'frameTooLarge');
   assert.equal(r.stats().handshakeFailed, 0);
+  assert.equal(r.stats().protocolDrops, 0, 'a size-limit drop is counted once, not also as a protocol drop');
   push.close();
   r.close();
 });

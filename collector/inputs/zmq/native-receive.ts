@@ -83,9 +83,10 @@ export interface NativeReceiverStats {
   handshakeFailed: number;
   refusedConnections: number;
   /**
-   * Connections libzmq dropped while their peer was still connected, after the handshake: a frame over the
-   * per-frame limit (ZMQ_MAXMSGSIZE) or bytes that are not ZMTP. libzmq's monitor reports these as a plain
-   * disconnect; the addon tells them apart by peeking at its own copy of the descriptor (WatchConnection).
+   * Connections libzmq dropped while their peer was still connected, after the handshake, for bytes that are not
+   * ZMTP. libzmq's monitor reports these as a plain disconnect; the addon tells them apart by peeking at its own
+   * copy of the descriptor (WatchConnection). Drops over a size limit are not in here: they are counted once,
+   * in frameTooLarge, messageTooLarge or tooManyFrames.
    * Absent from an addon built before this count existed.
    */
   protocolDrops?: number;
