@@ -16,6 +16,11 @@ interface Case {
 }
 
 const b = (s: string): Buffer => Buffer.from(s, 'utf8');
+/** Record i of `pyzmq_push.py --json` at SIZE bytes (the same bytes the sender writes). */
+function jwRecord(i: number, size: number): Buffer {
+  const head = `{"seq":${i},"level":"info","service":"bench","user":{"id":${i % 977},"roles":["a","b"]},"ok":true,"msg":"`;
+  return b(head + 'x'.repeat(Math.max(1, size - head.length - 2)) + '"}');
+}
 const cases: Case[] = [
   { name: 'rsyslog ForwardFormat', format: 'auto', topicFrame: false,
     frames: [b('<14>2026-11-27T01:33:33.573547+00:00 vm kit-uxsock: hello from logger via imuxsock')] },
@@ -31,6 +36,8 @@ const cases: Case[] = [
     frames: [b('{"level":30,"time":1795743966043,"pid":7,"hostname":"h","name":"api","msg":"request done","req":{"id":1,"url":"/x"}}')] },
   { name: 'PUBHandler [topic, text]', format: 'auto', topicFrame: true,
     frames: [b('WARNING'), b('WARNING log_pubhandler.py:45 - warning message\n')] },
+  // The records of bench cases jw0-jw2 (bench/pyzmq_push.py --json): what the JSON worker-scaling case parses.
+  ...[100, 1024].map((size) => ({ name: `jw JSON record, ${size} B`, format: 'auto' as const, topicFrame: false, frames: [jwRecord(12345, size)] })),
   { name: 'plain text, 100 B', format: 'text', topicFrame: false, frames: [b('x'.repeat(100))] },
   { name: 'plain text auto, 100 B', format: 'auto', topicFrame: false, frames: [b('GET /index.html 200 ' + 'x'.repeat(80))] },
   { name: 'plain text auto on SUB, 100 B', format: 'auto', topicFrame: true, frames: [b('GET /index.html 200 ' + 'x'.repeat(80))] },

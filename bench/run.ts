@@ -92,7 +92,7 @@ interface Run {
   senderCpuUsPerRecord: number;
   /**
    * The server's CPU µs/record by thread: zlog's `main` thread (receive loops, packing, sink stage), `zmq-io`
-   * (libzmq's I/O threads), `native-receive` (the addon's receive thread), `busiest-other` (the processing worker thread, in practice) and `rest` (V8 and
+   * (libzmq's I/O threads), `native-receive` (the addon's receive thread), `busiest-other` and `second-other` (the processing worker threads, in practice) and `rest` (V8 and
    * libuv helpers); rsyslog's by thread name.
    */
   threads?: Record<string, number>;
@@ -288,7 +288,9 @@ function threadBreakdown(pid: number | undefined, before: ReturnType<typeof thre
   if (zlog) {
     others.sort((a, b) => b - a);
     groups['busiest-other'] = others[0] ?? 0;
-    groups.rest = others.slice(1).reduce((a, b) => a + b, 0);
+    // With 2 worker threads (jw2) the second worker is the second-busiest: counted apart, it no longer hides in `rest`.
+    groups['second-other'] = others[1] ?? 0;
+    groups.rest = others.slice(2).reduce((a, b) => a + b, 0);
   }
   const perRecord: Record<string, number> = {};
   for (const [k, v] of Object.entries(groups)) perRecord[k] = Math.round((v / Math.max(1, records)) * 1e7) / 10;
