@@ -25,6 +25,7 @@ import { BUILTIN_KINDS, kindOf } from './registry/index.js';
 import type { Kinds } from './registry/kind.js';
 import type { Sink } from './sinks/sink.js';
 import { SinkStage } from './sinks/sink-stage.js';
+import { sinkHealth, type SinkHealth } from './sinks/health.js';
 import { routeTable, routingActive, type RouteTable } from './routing/match.js';
 import type { ChunkRoutes } from './routing/collect.js';
 
@@ -108,6 +109,12 @@ export class Collector {
       (full) => admission.block(full),
       new Map(cfg.sinks.map((s) => [s.id, metrics.sinkQueue(s.id)])),
     );
+    for (const s of this.sinks) {
+      metrics.sinkState(s.id, () => {
+        const h = sinkHealth(s, this.stage.health(s.id), s.health?.());
+        return { retrying: h.state === 'retrying', lastErrorMs: h.lastError ? Date.parse(h.lastError.time) : null };
+      });
+    }
     const routes = routeTable(cfg);
     const routed = routingActive(routes) ? this.routeMetrics(routes) : undefined;
     this.workers = new WorkerPool(
@@ -173,6 +180,7 @@ export class Collector {
     const http = await startHttp(cfg.http.host, cfg.http.port, {
       metrics,
       health: (probe, verbose) => (this.started ? health.answer(probe, verbose) : { ok: false, body: 'starting\n' }),
+      sinks: () => ({ sinks: this.sinkHealth() }),
     });
     this.http = http.server;
     this.httpPort = http.port;
@@ -198,13 +206,19 @@ export class Collector {
       pid: process.pid,
       uptimeSeconds: Math.round(process.uptime()),
       inputs: this.inputs.map((i) => ({ id: i.id, type: i.type, endpoints: i.endpoints })),
-      sinks: this.sinks.map((s) => ({ id: s.id, type: s.type, failing: this.stage?.failing.get(s.id) ?? null, ...s.status?.() })),
+      sinks: this.sinkHealth(),
       queue: { records: this.admission?.records ?? 0, bytes: this.admission?.bytes ?? 0, maxRecords: this.cfg.pipeline.queue.maxRecords, maxBytes: this.cfg.pipeline.queue.maxBytes },
       pool: this.pool?.stats(),
       ackMode: this.cfg.pipeline.ackMode,
       workers: this.cfg.pipeline.workers,
       health,
     };
+  }
+
+  /** Every sink's health (sinks/health.ts; docs/sinks.md "Sink health"), in config order. */
+  sinkHealth(): SinkHealth[] {
+    if (!this.stage) return [];
+    return this.sinks.map((s) => sinkHealth(s, this.stage.health(s.id), s.health?.()));
   }
 
   /**

@@ -1,6 +1,7 @@
 // The collector's two HTTP listeners.
 //   public (config `http`, 0.0.0.0 in a pod): GET /metrics (Prometheus), /healthz (liveness) and /readyz
-//     (readiness) from the health monitor (`?verbose` lists every check, as the Kubernetes API server does).
+//     (readiness) from the health monitor (`?verbose` lists every check, as the Kubernetes API server does),
+//     GET /sinks (each sink's health as JSON, docs/sinks.md; the operator reads it for the LogServer status).
 //     Read-only: nothing here changes state, so probes and Prometheus may reach it.
 //   admin (config `admin`, loopback only): POST /drain (the Kubernetes preStop hook), GET /status (`zlog
 //     status`). Every request passes collector/security/admin-guard.ts first.
@@ -13,6 +14,8 @@ export interface HttpHandlers {
   metrics: Metrics;
   /** A probe's answer: 200 with `body` when ok, else 503; the body names each failing check. */
   health: (probe: 'liveness' | 'readiness', verbose: boolean) => { ok: boolean; body: string };
+  /** GET /sinks: `{sinks: SinkHealth[]}` (sinks/health.ts). */
+  sinks?: () => unknown;
 }
 
 export interface AdminHandlers {
@@ -53,10 +56,12 @@ async function publicRoute(req: IncomingMessage, res: ServerResponse, h: HttpHan
     const verbose = new URLSearchParams(query).has('verbose');
     const a = h.health(url === '/healthz' ? 'liveness' : 'readiness', verbose);
     send(res, a.ok ? 200 : 503, 'text/plain', a.body);
+  } else if (url === '/sinks' && req.method === 'GET' && h.sinks) {
+    send(res, 200, 'application/json', JSON.stringify(h.sinks()) + '\n');
   } else if (url === '/drain' || url === '/status') {
     send(res, 404, 'text/plain', `not found: ${url} is served on the collector's loopback admin listener only\n`);
   } else {
-    send(res, 404, 'text/plain', 'not found: try /metrics, /healthz, /readyz\n');
+    send(res, 404, 'text/plain', 'not found: try /metrics, /healthz, /readyz, /sinks\n');
   }
 }
 

@@ -44,6 +44,13 @@ export interface SinkBufferMetrics {
   retries: client.Counter.Internal;
 }
 
+/** What the per-sink state gauges read at scrape time (sinks/health.ts has the full shape). */
+export interface SinkStateReading {
+  retrying: boolean;
+  /** Epoch ms of the sink's last error; null when it never failed. */
+  lastErrorMs: number | null;
+}
+
 /** A gauge by `component_id` whose values are read from each component's state when Prometheus scrapes. */
 function readAtScrape<S>(registry: client.Registry, name: string, help: string, readers: ReadonlyMap<string, () => S>, pick: (state: S) => number): client.Gauge {
   return new client.Gauge({
@@ -100,6 +107,7 @@ export class Metrics {
   readonly sinkQueueFull: client.Counter<'component_id'>;
   private readonly queueReaders = new Map<string, () => SinkQueueState>();
   private readonly bufferReaders = new Map<string, Parameters<SinkBufferMetrics['observe']>[0]>();
+  private readonly stateReaders = new Map<string, () => SinkStateReading>();
   readonly httpResponses: client.Counter<'component_id' | 'status'>;
   readonly httpRtt: client.Histogram<'component_id'>;
   /** What the queue gauges report at scrape time; the collector points it at its admission queue. */
@@ -165,6 +173,9 @@ export class Metrics {
     perQueue('zlog_sink_queue_batches', "Processed batches (one per worker chunk) in a sink's queue.", (v) => v.items);
     perQueue('zlog_sink_queue_max_byte_size', "Bound of each sink's queue in bytes (pipeline.sinkQueue.maxBytes).", (v) => v.maxBytes);
     perQueue('zlog_sink_queue_max_batches', "Bound of each sink's queue in batches (pipeline.sinkQueue.maxBatches).", (v) => v.maxItems);
+    const perState = (name: string, help: string, pick: (v: SinkStateReading) => number) => readAtScrape(r, name, help, this.stateReaders, pick);
+    perState('zlog_sink_retrying', '1 while a write to the sink (or its disk buffer\'s send to the store) fails and is retried, else 0.', (v) => (v.retrying ? 1 : 0));
+    perState('zlog_sink_last_error_timestamp_seconds', 'Unix time of the sink\'s last error (0: none since start).', (v) => (v.lastErrorMs === null ? 0 : v.lastErrorMs / 1000));
     this.sinkQueueReceived = new client.Counter({ name: 'zlog_sink_queue_received_events_total', help: "Records put in a sink's queue.", labelNames: ['component_id'], registers: [r] });
     this.sinkQueueSent = new client.Counter({ name: 'zlog_sink_queue_sent_events_total', help: "Records a sink's queue handed on written.", labelNames: ['component_id'], registers: [r] });
     this.sinkQueueFull = new client.Counter({ name: 'zlog_sink_queue_full_total', help: "Times a sink's queue went over its bound (the collector then admits nothing until it is back under).", labelNames: ['component_id'], registers: [r] });
@@ -186,6 +197,11 @@ export class Metrics {
       sent: this.sinkQueueSent.labels(id),
       fullTimes: this.sinkQueueFull.labels(id),
     };
+  }
+
+  /** Registers what zlog_sink_retrying and zlog_sink_last_error_timestamp_seconds read for sink `id`. */
+  sinkState(id: string, read: () => SinkStateReading): void {
+    this.stateReaders.set(id, read);
   }
 
   sinkBuffer(id: string): SinkBufferMetrics {

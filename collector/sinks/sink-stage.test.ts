@@ -56,6 +56,26 @@ test('a failing sink is retried until it succeeds; items complete only after the
   assert.equal(completed, true);
   assert.deepEqual(sink.writes, ['only\n']);
   assert.equal(stage.failing.size, 0, 'recovered sinks are no longer reported failing');
+  const h = stage.health('m');
+  assert.equal(h.retrying, false);
+  assert.match(h.lastError?.message ?? '', /ENOSPC/, 'the last error stays after recovery');
+  assert.ok(Math.abs(Date.parse(h.lastError!.time) - Date.now()) < 10_000);
+  assert.deepEqual(h.queue, { records: 0, bytes: 0, batches: 0, maxBytes: opts.laneMaxBytes, maxBatches: opts.laneMaxItems, full: false });
+});
+
+test('health while a sink retries: retrying, its queue holds the record, the error is the latest one', async () => {
+  const sink = new MemorySink('m');
+  sink.failNext = 1_000_000;
+  const stage = new SinkStage([sink], new Map(), { ...opts, retryInitialMs: 5, retryMaxMs: 5 }, log);
+  assert.equal(stage.health('m').lastError, null, 'no error before the first failure');
+  stage.push(item('held\n', () => {}));
+  for (let i = 0; i < 200 && !stage.health('m').retrying; i++) await new Promise((r) => setTimeout(r, 5));
+  const h = stage.health('m');
+  assert.equal(h.retrying, true);
+  assert.deepEqual({ records: h.queue.records, bytes: h.queue.bytes, batches: h.queue.batches }, { records: 1, bytes: 5, batches: 1 });
+  assert.match(h.lastError?.message ?? '', /ENOSPC/);
+  stage.stop();
+  await stage.idle();
 });
 
 test('with two sinks an item completes only when both wrote it; the healthy one is not rewritten', async () => {

@@ -8,6 +8,7 @@
 import { backoffDelay } from '../util/backoff.js';
 import { sleep } from '../util/sleep.js';
 import type { Sink } from './sink.js';
+import { errorNote, type ErrorNote, type QueueHealth } from './health.js';
 import { errorCategory, type LogServerError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { ComponentMetrics, SinkQueueMetrics } from '../observability/metrics.js';
@@ -75,6 +76,8 @@ export class SinkStage {
   private readonly abort = new AbortController();
   /** The last error per sink while it is failing (for /status and readiness reporting). */
   readonly failing = new Map<string, string>();
+  /** The last error per sink, kept after it recovered (health). */
+  private readonly lastErrors = new Map<string, ErrorNote>();
   /** performance.now() when each sink's current write (with its retries) began; absent while it is idle. */
   readonly busySince = new Map<string, number>();
 
@@ -138,6 +141,15 @@ export class SinkStage {
   /** Per sink id: records, bytes and items in its queue (written ones leave it). */
   laneState(): Record<string, { records: number; bytes: number; items: number; full: boolean }> {
     return Object.fromEntries(this.lanes.map((l) => [l.sink.id, { records: l.records, bytes: l.bytes, items: l.queue.length, full: l.full }]));
+  }
+
+  /** One sink's view from the stage: retrying now, its last write error and its queue against the bounds. */
+  health(sinkId: string): { retrying: boolean; lastError: ErrorNote | null; queue: QueueHealth } {
+    const l = this.lanes.find((x) => x.sink.id === sinkId);
+    const queue: QueueHealth = l
+      ? { records: l.records, bytes: l.bytes, batches: l.queue.length, maxBytes: this.opts.laneMaxBytes, maxBatches: this.opts.laneMaxItems, full: l.full }
+      : { records: 0, bytes: 0, batches: 0, maxBytes: this.opts.laneMaxBytes, maxBatches: this.opts.laneMaxItems, full: false };
+    return { retrying: this.failing.has(sinkId), lastError: this.lastErrors.get(sinkId) ?? null, queue };
   }
 
   private checkFull(lane: Lane): void {
@@ -226,6 +238,7 @@ export class SinkStage {
         m?.error(errorCategory(err), 'write').inc();
         if (!this.failing.has(sink.id) || attempt % 20 === 0) this.log.error({ sink: sink.id, err: e.message, attempt }, 'sink write failed; retrying');
         this.failing.set(sink.id, e.message);
+        this.lastErrors.set(sink.id, errorNote(e.message));
         if (this.abort.signal.aborted) throw err;
         this.onRetry(sink.id);
         await sleep(backoffDelay(attempt + 1, { initialDelayMs: this.opts.retryInitialMs, maxDelayMs: this.opts.retryMaxMs }), this.abort.signal);

@@ -3,6 +3,7 @@
 // acknowledgements are sent when it resolves. Kinds are listed in registry/.
 import type { Logger } from '../observability/logger.js';
 import type { ComponentMetrics, Metrics } from '../observability/metrics.js';
+import type { SinkSelfHealth } from './health.js';
 
 /** Everything a sink is given at construction; the same for every kind. */
 export interface SinkContext {
@@ -33,8 +34,8 @@ export interface Sink {
   /** Flushes and syncs whatever the policy may have deferred (drain calls this last). */
   flush(): Promise<void>;
   close(): Promise<void>;
-  /** Extra fields for /status (e.g. a disk buffer's fill and the store's last error). */
-  status?(): Record<string, unknown>;
+  /** What the sink knows of its own health beyond the stage's view (a disk buffer's fill and its store's errors). */
+  health?(): SinkSelfHealth;
   /** Closes and reopens output files by path (SIGHUP after external rotation); sinks without files omit it. */
   reopen?(): void;
 }

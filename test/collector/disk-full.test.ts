@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import * as zmq from 'zeromq';
 import { ZlogClient } from '../../collector/client/client.js';
 import { cleanup, startCollector, waitFor } from '../helpers/collector-process.js';
+import type { SinkHealth } from '../../collector/sinks/health.js';
 
 test('full disk: back-pressure while the sink fails, no loss and no duplicates once space returns', { timeout: 120_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'zlog-full-'));
@@ -49,8 +50,8 @@ test('full disk: back-pressure while the sink fails, no loss and no duplicates o
   const acks = Array.from({ length: N }, (_, i) => client.send(`n${i} ${pad}`));
 
   await waitFor('the sink to report ENOSPC', async () => {
-    const s = (await (await fetch(`${c.adminUrl}/status`)).json()) as { sinks: { failing: string | null }[] };
-    return Boolean(s.sinks[0].failing?.includes('ENOSPC'));
+    const s = (await (await fetch(`${c.adminUrl}/status`)).json()) as { sinks: SinkHealth[] };
+    return s.sinks[0].state === 'retrying' && Boolean(s.sinks[0].lastError?.message.includes('ENOSPC'));
   }, 30_000);
   await waitFor('busy NACKs', async () => (await c.metric('zlog_acks_total', { result: 'nack', reason: 'busy' })) > 0, 30_000);
   assert.ok((await c.metric('zlog_sink_retries_total', { component_id: 'file' })) > 0);
@@ -81,6 +82,7 @@ test('full disk: back-pressure while the sink fails, no loss and no duplicates o
   const ids = c.records(join(mnt, 'zlog.ndjson')).map((r) => String(r.message).split(' ')[0]).filter((m) => m.startsWith('n'));
   assert.equal(ids.length, N, 'each acknowledged record exactly once');
   assert.equal(new Set(ids).size, N);
-  const st = (await (await fetch(`${c.adminUrl}/status`)).json()) as { sinks: { failing: string | null }[] };
-  assert.equal(st.sinks[0].failing, null, 'the sink reports recovery');
+  const st = (await (await fetch(`${c.adminUrl}/status`)).json()) as { sinks: SinkHealth[] };
+  assert.equal(st.sinks[0].state, 'healthy', 'the sink reports recovery');
+  assert.match(st.sinks[0].lastError?.message ?? '', /ENOSPC/, 'and still shows what failed last');
 });

@@ -10,6 +10,7 @@ import { ZlogClient } from '../../collector/client/client.js';
 import { cleanup, startCollector, waitFor } from '../helpers/collector-process.js';
 import { startAckedLoad } from '../helpers/load.js';
 import { forceFlush, skipWithoutVictoriaLogs, startVictoriaLogs, type VictoriaLogs } from '../helpers/victorialogs.js';
+import type { SinkHealth } from '../../collector/sinks/health.js';
 
 const skip = skipWithoutVictoriaLogs();
 
@@ -44,7 +45,16 @@ test('disk buffer: records acknowledged while the store is down survive SIGKILL 
   client.connect(c2.endpoints.native[0]);
   await Promise.all(Array.from({ length: n }, (_, i) => client.send(`<14>2026-11-29T10:00:00Z h a: ${tag} rec-${i}`)));
   await client.close(2000);
-  assert.ok((await c2.metric('zlog_sink_buffer_bytes', { component_id: 'vl' })) > 0, 'the store is down: the acknowledged records wait in the buffer');
+  const buffered = await c2.metric('zlog_sink_buffer_bytes', { component_id: 'vl' });
+  assert.ok(buffered > 0, 'the store is down: the acknowledged records wait in the buffer');
+  // Health: the stage's writes succeed (into the buffer), the buffer's sends to the store fail.
+  await waitFor('the buffer forwarder to report its error', async () => (await c2.metric('zlog_sink_retrying', { component_id: 'vl' })) === 1, 30_000);
+  const [h] = ((await (await fetch(`${c2.url}/sinks`)).json()) as { sinks: SinkHealth[] }).sinks;
+  assert.equal(h.state, 'retrying');
+  assert.equal(h.queue.records, 0, 'the stage wrote everything into the buffer');
+  assert.deepEqual({ bytes: h.buffer?.bytes, maxBytes: h.buffer?.maxBytes, full: h.buffer?.full }, { bytes: buffered, maxBytes: 64 * 1024 * 1024, full: false });
+  assert.ok((h.buffer?.oldestAgeSeconds ?? -1) >= 0);
+  assert.ok(h.lastError && h.lastError.message.length > 0 && h.lastError.message.length <= 256, JSON.stringify(h.lastError));
   c2.proc.kill('SIGKILL');
   await c2.exit;
 

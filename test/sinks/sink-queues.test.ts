@@ -9,8 +9,17 @@ import { test } from 'node:test';
 import { ZlogClient } from '../../collector/client/client.js';
 import { cleanup, startCollector, waitFor } from '../helpers/collector-process.js';
 import { forceFlush, skipWithoutVictoriaLogs, startVictoriaLogs } from '../helpers/victorialogs.js';
+import type { SinkHealth } from '../../collector/sinks/health.js';
 
 const skip = skipWithoutVictoriaLogs();
+
+/** GET /sinks on the collector's public listener, by sink id. */
+async function sinkHealth(url: string): Promise<Record<string, SinkHealth>> {
+  const res = await fetch(`${url}/sinks`);
+  assert.equal(res.status, 200);
+  const body = (await res.json()) as { sinks: SinkHealth[] };
+  return Object.fromEntries(body.sinks.map((s) => [s.id, s]));
+}
 
 test('two sinks, one store down: the other sink is written and acknowledged; the down one catches up', { skip, timeout: 180_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'zlog-queues-'));
@@ -50,6 +59,20 @@ test('two sinks, one store down: the other sink is written and acknowledged; the
   assert.equal(await c.metric('zlog_sink_queue_events', { component_id: 'archive' }), 0);
   assert.equal(await c.metric('zlog_sink_queue_sent_events_total', { component_id: 'archive' }), 500);
   await waitFor('the vl sink is retrying', async () => (await c.metric('zlog_sink_retries_total', { component_id: 'vl' })) >= 1, 60_000);
+  // Health as the operator reads it: the down sink retrying with its queue's fill and the store's error.
+  const down = await sinkHealth(c.url);
+  assert.equal(down.vl.state, 'retrying');
+  assert.equal(down.vl.type, 'elasticsearch');
+  assert.equal(down.vl.queue.records, 40);
+  assert.ok(down.vl.queue.bytes > 0 && down.vl.queue.batches >= 1, JSON.stringify(down.vl.queue));
+  assert.equal(down.vl.queue.maxBytes, 64 * 1024 * 1024);
+  assert.equal(down.vl.queue.full, false);
+  assert.equal(down.vl.buffer, null);
+  assert.match(down.vl.lastError?.message ?? '', /ECONNREFUSED|refused|fetch failed/i);
+  assert.ok(Math.abs(Date.parse(down.vl.lastError!.time) - Date.now()) < 60_000, down.vl.lastError!.time);
+  assert.deepEqual({ state: down.archive.state, records: down.archive.queue.records, lastError: down.archive.lastError }, { state: 'healthy', records: 0, lastError: null });
+  assert.equal(await c.metric('zlog_sink_retrying', { component_id: 'vl' }), 1);
+  assert.equal(await c.metric('zlog_sink_retrying', { component_id: 'archive' }), 0);
 
   const back = await vl.restart();
   t.after(() => back.cleanup());
@@ -61,4 +84,11 @@ test('two sinks, one store down: the other sink is written and acknowledged; the
   assert.equal(await c.metric('zlog_sink_queue_events', { component_id: 'vl' }), 0);
   assert.equal(await c.metric('zlog_sink_queue_received_events_total', { component_id: 'vl' }), 40);
   assert.equal(await c.metric('zlog_sink_queue_sent_events_total', { component_id: 'vl' }), 40);
+  // Recovered: healthy and empty, and the last error is still shown with its time.
+  const up = await sinkHealth(c.url);
+  assert.equal(up.vl.state, 'healthy');
+  assert.equal(up.vl.queue.records, 0);
+  assert.ok(up.vl.lastError && up.vl.lastError.time >= down.vl.lastError!.time);
+  assert.equal(await c.metric('zlog_sink_retrying', { component_id: 'vl' }), 0);
+  assert.ok((await c.metric('zlog_sink_last_error_timestamp_seconds', { component_id: 'vl' })) * 1000 >= Date.parse(down.vl.lastError!.time) - 1);
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { healthRows } from './status.js';
+import { healthRows, sinkRow } from './status.js';
 
 test('zlog status: a check with a limit shows value/limit, a reported-only check shows its value alone', () => {
   const rows = healthRows({
@@ -19,4 +19,13 @@ test('zlog status: a check with a limit shows value/limit, a reported-only check
   // "0/0 peers" read like a limit of zero peers; there is no limit here.
   assert.equal(byName.get('check connections:pull'), 'ok 0 peers: 0 peers connected');
   assert.equal(byName.get('check sink:file'), 'WARNING 4/3 seconds: stalled');
+});
+
+test('zlog status: a sink row shows state, queue and buffer fill against their bounds, and the last error', () => {
+  const queue = { records: 40, bytes: 9120, batches: 3, maxBytes: 67108864, maxBatches: 4096, full: false };
+  assert.equal(sinkRow({ id: 'f', type: 'file', state: 'healthy', queue: { ...queue, records: 0, bytes: 0, batches: 0 }, buffer: null, lastError: null }), 'file healthy, queue 0/4096 batches 0/67108864 bytes');
+  assert.equal(
+    sinkRow({ id: 'vl', type: 'elasticsearch', state: 'retrying', queue: { ...queue, full: true }, buffer: { bytes: 10, maxBytes: 10, oldestAgeSeconds: 3, replayRemainingBytes: 0, full: true }, lastError: { message: 'ECONNREFUSED', time: '2026-11-30T05:41:07.123Z' } }),
+    'elasticsearch retrying, queue 3/4096 batches 9120/67108864 bytes FULL, buffer 10/10 bytes FULL, last error 2026-11-30T05:41:07.123Z: ECONNREFUSED',
+  );
 });

@@ -5,6 +5,7 @@ import YAML from 'yaml';
 import { EXIT, exitWith, type Subcommand } from '../exit.js';
 import { adminUrl, httpUrl } from '../flag-values.js';
 import { fetchFailure } from '../reach.js';
+import type { SinkHealth } from '../../sinks/health.js';
 
 interface Status {
   ready: boolean;
@@ -12,7 +13,7 @@ interface Status {
   pid: number;
   uptimeSeconds: number;
   inputs: { id: string; type: string; endpoints: string[] }[];
-  sinks: { id: string; type: string; failing: string | null }[];
+  sinks: SinkHealth[];
   queue: { records: number; bytes: number; maxRecords: number; maxBytes: number };
   ackMode: string;
   workers: number;
@@ -28,6 +29,15 @@ interface HealthCheckRow {
   threshold: number | null;
   unit: string;
   detail: string;
+}
+
+/** `elasticsearch retrying, queue 40/4096 batches 12000/67108864 bytes, buffer 0/1073741824 bytes, last error ...`. */
+export function sinkRow(k: SinkHealth): string {
+  const q = k.queue;
+  const parts = [`${k.type} ${k.state}`, `queue ${q.batches}/${q.maxBatches} batches ${q.bytes}/${q.maxBytes} bytes${q.full ? ' FULL' : ''}`];
+  if (k.buffer) parts.push(`buffer ${k.buffer.bytes}/${k.buffer.maxBytes} bytes${k.buffer.full ? ' FULL' : ''}`);
+  if (k.lastError) parts.push(`last error ${k.lastError.time}: ${k.lastError.message}`);
+  return parts.join(', ');
 }
 
 /** `zlog status` table rows for the health checks: one per check, failing ones marked. */
@@ -75,7 +85,7 @@ async function status(url: string, format: string): Promise<number> {
     ['workers', String(s.workers)],
     ['queue', `${s.queue.records}/${s.queue.maxRecords} records, ${s.queue.bytes}/${s.queue.maxBytes} bytes`],
     ...s.inputs.map((i): [string, string] => [`input ${i.id}`, `${i.type} ${i.endpoints.join(' ')}`]),
-    ...s.sinks.map((k): [string, string] => [`sink ${k.id}`, `${k.type}${k.failing ? ` FAILING: ${k.failing}` : ' ok'}`]),
+    ...s.sinks.map((k): [string, string] => [`sink ${k.id}`, sinkRow(k)]),
     ...(s.health ? healthRows(s.health) : []),
   ];
   const w = Math.max(...rows.map((r) => r[0].length));

@@ -11,6 +11,7 @@ import type { SinkBufferMetrics } from '../../observability/metrics.js';
 import { sleep } from '../../util/sleep.js';
 import type { Sink, SinkContext } from '../sink.js';
 import { DiskQueue } from './disk-queue.js';
+import { errorNote, type ErrorNote, type SinkSelfHealth } from '../health.js';
 import type { SinkBufferConfig } from './schema.js';
 
 export interface BufferedSinkOptions {
@@ -26,8 +27,10 @@ export class BufferedSink implements Sink {
   private forwarding?: Promise<void>;
   private spaceWaiters: (() => void)[] = [];
   private readonly log: Logger;
-  /** The inner sink's last error while it fails (for status). */
-  lastError: string | null = null;
+  /** The inner sink's last error (kept after recovery, for health). */
+  private lastError: ErrorNote | null = null;
+  /** True while sending the buffer to the inner sink fails. */
+  private retrying = false;
 
   constructor(
     private readonly inner: Sink,
@@ -90,14 +93,15 @@ export class BufferedSink implements Sink {
       for (;;) {
         try {
           await this.inner.write(chunks, r.data.byteLength);
-          if (this.lastError) this.log.info({ sink: this.id }, 'sink recovered');
-          this.lastError = null;
+          if (this.retrying) this.log.info({ sink: this.id }, 'sink recovered');
+          this.retrying = false;
           attempt = 0;
           break;
         } catch (err) {
           this.ctx.component?.error(errorCategory(err), 'write').inc();
           if (attempt % 20 === 0) this.log.error({ sink: this.id, err: (err as Error).message, attempt, buffered: this.queue.bytes }, 'sink write from disk buffer failed; retrying');
-          this.lastError = (err as Error).message;
+          this.lastError = errorNote((err as Error).message);
+          this.retrying = true;
           this.metrics?.retries.inc();
           attempt++;
           try {
@@ -120,8 +124,20 @@ export class BufferedSink implements Sink {
     return this.queue.bytes;
   }
 
-  status(): Record<string, unknown> {
-    return { buffer: { bytes: this.queue.bytes, maxBytes: this.cfg.maxBytes, oldestMs: this.queue.oldestMs ?? null, storeError: this.lastError } };
+  health(): SinkSelfHealth {
+    const q = this.queue;
+    const oldest = q.oldestMs;
+    return {
+      retrying: this.retrying,
+      lastError: this.lastError,
+      buffer: {
+        bytes: q.bytes,
+        maxBytes: this.cfg.maxBytes,
+        oldestAgeSeconds: oldest === undefined ? 0 : Math.max(0, Math.round((Date.now() - oldest) / 100) / 10),
+        replayRemainingBytes: q.replayTotal - q.replaySent,
+        full: this.spaceWaiters.length > 0,
+      },
+    };
   }
 
   /** The buffer is this sink's durability: nothing to flush beyond it (records stay for the next start). */
