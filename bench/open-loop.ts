@@ -3,9 +3,11 @@
 // closed-loop sender slows down with the server and hides its queueing).
 // In the same run a worker thread measures the disk's own fdatasync latency (4 KiB write + fdatasync every
 // 20 ms in DIR), the floor for `persisted` acknowledgements.
-//   node dist/bench/open-loop.js ENDPOINT RATE SIZE BATCH SECONDS DIR
+//   node dist/bench/open-loop.js ENDPOINT RATE SIZE BATCH SECONDS DIR [TRACE]
 // Prints one JSON line: records sent/acked, NACKs, send->ACK p50/p99/p999/max (ms), fdatasync p50/p99 (ms).
-import { closeSync, fdatasyncSync, openSync, unlinkSync, writeSync } from 'node:fs';
+// With TRACE, also writes each batch's [seq, sent, acked] (ms since the epoch) there as JSON, for
+// bench/latency-trace.ts to join with the collector's own stage timestamps (ZLOG_LATENCY_TRACE).
+import { closeSync, fdatasyncSync, openSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { Dealer } from 'zeromq';
@@ -43,10 +45,10 @@ if (!isMainThread) {
   };
   tick();
 } else {
-  const [endpoint, rateArg, sizeArg, batchArg, secondsArg, dir] = process.argv.slice(2);
+  const [endpoint, rateArg, sizeArg, batchArg, secondsArg, dir, traceFile] = process.argv.slice(2);
   const [rate, size, batch, seconds] = [rateArg, sizeArg, batchArg, secondsArg].map(Number);
   if (!endpoint || !dir || ![rate, size, batch, seconds].every((n) => n > 0)) {
-    console.error('usage: node dist/bench/open-loop.js ENDPOINT RATE SIZE BATCH SECONDS DIR');
+    console.error('usage: node dist/bench/open-loop.js ENDPOINT RATE SIZE BATCH SECONDS DIR [TRACE]');
     process.exit(2);
   }
   const probe = new Worker(new URL(import.meta.url), { workerData: { dir } });
@@ -61,6 +63,8 @@ if (!isMainThread) {
   const total = Math.max(1, Math.floor((seconds * 1000) / intervalMs));
   const scheduledAt = new Map<bigint, number>();
   const latencies: number[] = [];
+  /** Per acknowledged batch when TRACE is given: seq, sent and acked (ms since the epoch). */
+  const trace: number[][] = [];
   let acked = 0;
   let nacked = 0;
   let sent = 0;
@@ -80,7 +84,9 @@ if (!isMainThread) {
       if (at === undefined) continue;
       scheduledAt.delete(r.seq);
       if (r.type === 'ack') {
-        latencies.push(performance.now() - at);
+        const t = performance.now();
+        latencies.push(t - at);
+        if (traceFile) trace.push([Number(r.seq), performance.timeOrigin + at, performance.timeOrigin + t]);
         acked++;
       } else {
         nacked++;
@@ -105,6 +111,7 @@ if (!isMainThread) {
   const fsyncs = (await probeDone).sort((a, b) => a - b);
   await probe.terminate();
   latencies.sort((a, b) => a - b);
+  if (traceFile) writeFileSync(traceFile, JSON.stringify(trace));
   const cpu = process.cpuUsage();
   console.log(
     JSON.stringify({

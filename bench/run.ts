@@ -13,6 +13,7 @@ import { curveKeyPair } from 'zeromq';
 import { formatCertificate } from '../collector/security/zcert.js';
 import { startChildCollector, type ChildCollector } from '../collector/cli/child-collector.js';
 import { summarise } from './cpuprofile.js';
+import { latencyBreakdown } from './latency-trace.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url)); // dist/bench
 const ROOT = resolve(HERE, '../..');
@@ -54,7 +55,8 @@ const CASES: Record<CaseId, string> = {
   latc: 'as latb at 50% of c\'s capacity, ackMode persisted (the ACK waits for write + fdatasync)',
 };
 const RAW_PULL = join(HERE, 'raw-pull.js');
-const openLoopJs = (b: Build) => join(b.root, 'dist/bench/open-loop.js');
+/** The open-loop sender is this checkout's for every build, so a --baseline comparison measures collectors only. */
+const openLoopJs = join(ROOT, 'dist/bench/open-loop.js');
 
 interface Options {
   cases: CaseId[];
@@ -103,6 +105,8 @@ interface Run {
   problems: string[];
   /** Things worth knowing that do not put the figures in doubt. */
   notes: string[];
+  /** Open-loop cases: where the send->ACK time went (bench/latency-trace.ts), when the build traces it. */
+  breakdown?: string[];
 }
 
 interface CaseResult {
@@ -392,7 +396,7 @@ function makeBenchKeys(dir: string): BenchKeys {
   };
 }
 
-async function startCollector(build: Build, dir: string, ackMode: 'received' | 'persisted', o: Options, keys?: BenchKeys, workers = o.workers): Promise<Collector> {
+async function startCollector(build: Build, dir: string, ackMode: 'received' | 'persisted', o: Options, keys?: BenchKeys, workers = o.workers, env?: Record<string, string>): Promise<Collector> {
   const outDir = join(dir, 'out');
   // Rotation and compression are off so the run measures the write path, not gzip of a rotated file in the
   // background, and one file holds every line for the loss check.
@@ -416,6 +420,7 @@ async function startCollector(build: Build, dir: string, ackMode: 'received' | '
     command: [process.execPath, ...nodeArgs, mainJs(build)],
     cwd: build.root,
     readyTimeoutMs: 20_000,
+    env: env && { ...process.env, ...env },
   });
   return { proc, pull: proc.endpoints.pull?.[0], router: proc.endpoints.native?.[0], http: proc.url, out: join(outDir, 'zlog.ndjson') };
 }
@@ -523,7 +528,13 @@ async function drive(sender: Proc, parse: (stdout: string) => SenderReport, requ
 async function runZlog(build: Build, c: CaseId, size: number, records: number, o: Options, dir: string): Promise<Run> {
   const keys = c === 'acurve' || c === 'bpcurve' ? makeBenchKeys(dir) : undefined;
   const jsonWorkers = c === 'jw0' ? 0 : c === 'jw1' ? 1 : c === 'jw2' ? 2 : undefined;
-  const col = await startCollector(build, dir, c === 'c' || c === 'latc' ? 'persisted' : 'received', o, keys, jsonWorkers);
+  // The open-loop cases trace each batch's path through the collector (bench/latency-trace.ts); a build
+  // without the trace ignores the variable, and its breakdown is left out.
+  const lat = c === 'latb' || c === 'latc';
+  const serverTrace = join(dir, 'latency-trace-server.json');
+  const senderTrace = join(dir, 'latency-trace-sender.json');
+  for (const file of [serverTrace, senderTrace]) rmSync(file, { force: true });
+  const col = await startCollector(build, dir, c === 'c' || c === 'latc' ? 'persisted' : 'received', o, keys, jsonWorkers, lat ? { ZLOG_LATENCY_TRACE: serverTrace } : undefined);
   const t0 = cpuTimes();
   const load1 = loadavg()[0];
   let sender: Proc;
@@ -536,7 +547,7 @@ async function runZlog(build: Build, c: CaseId, size: number, records: number, o
     parse = parsePySender;
   } else if (c === 'latb' || c === 'latc') {
     const rate = Math.max(1, Math.round(records / latSeconds(o)));
-    sender = start(process.execPath, [openLoopJs(build), col.router!, String(rate), String(size), String(o.batch), String(latSeconds(o)), dir]);
+    sender = start(process.execPath, [openLoopJs, col.router!, String(rate), String(size), String(o.batch), String(latSeconds(o)), dir, senderTrace]);
     parse = (s) => {
       const r = JSON.parse(s.trim().split('\n').pop()!) as { startedAt: number; cpuSeconds: number; records: number; failed: number; recordsPerSecond: number; latencyMs: { p50: number; p99: number; p999: number; max: number }; fdatasyncMs: { p50: number; p99: number } };
       return {
@@ -565,6 +576,7 @@ async function runZlog(build: Build, c: CaseId, size: number, records: number, o
   const lines = await countLines(col.out);
   const run = finishRun(d, size, records, lines, rss, serverCpu, load1, t0, t1);
   run.threads = threads;
+  if (lat && existsSync(serverTrace) && existsSync(senderTrace)) run.breakdown = latencyBreakdown(serverTrace, senderTrace);
   if (o.profile) printProfiles(join(dir, 'profile'), `${c} ${size} B`);
   return run;
 }
@@ -846,6 +858,7 @@ async function main(): Promise<number> {
           console.log(`  ${label}: ${fmt(run.sent)} records in ${run.seconds} s = ${fmt(run.recordsPerSecond)} records/s, ${run.mibPerSecond} MiB/s${lat}, peak RSS ${run.peakRssMiB} MiB, server CPU ${run.serverCpuUsPerRecord} µs/rec, sender CPU ${run.senderCpuUsPerRecord} µs/rec, lines ${fmt(run.lines)}, machine busy ${run.machineBusy}, load1 ${run.load1}`);
           if (run.threads) console.log(`    server CPU µs/record by thread: ${Object.entries(run.threads).filter(([, v]) => v >= 0.05).map(([k, v]) => `${k} ${v}`).join(', ')}`);
           for (const n of run.notes) console.log(`    note: ${n}`);
+          for (const l of run.breakdown ?? []) console.log(`    ${l}`);
           for (const p of run.problems) {
             console.error(`  !!!!! ${label}: ${p}`);
             failures++;

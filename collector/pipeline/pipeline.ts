@@ -12,6 +12,7 @@ import { ChunkBuilder, KIND_FRAMES, KIND_NATIVE, packedSize } from './chunk.js';
 import { REASON_CODES } from '../protocol/reply.js';
 import type { ChunkResult } from './worker-pool.js';
 import type { ChunkRoutes } from '../routing/collect.js';
+import { STAGE, latencyTrace, mark, now, type TraceRow } from '../observability/latency-trace.js';
 
 /** Outputs up to this share of a pooled buffer are copied out of it (see release()). */
 const SMALL_OUTPUT_SHARE = 8;
@@ -38,6 +39,8 @@ export interface Inbound {
    * chunk this entry stands for. `frames` is empty then, and `admitted` covers the whole block.
    */
   packed?: number;
+  /** Bench only (observability/latency-trace.ts): this message's stage timestamps. */
+  trace?: TraceRow;
 }
 
 /** A chunk the input packed itself, in chunk.ts layout, all messages from one input and without replies. */
@@ -184,6 +187,7 @@ export class Pipeline {
     while (this.inflight < this.maxInflight && this.ready.length) {
       const chunk = this.ready.shift() as Chunk & { packed: ReturnType<ChunkBuilder['finish']> };
       this.inflight++;
+      if (latencyTrace) markAll(chunk.messages, STAGE.posted);
       this.d.workers.run(chunk.packed.buffer, chunk.packed.length).then(
         (r) => this.finished(chunk, r, undefined),
         (e: Error) => this.finished(chunk, undefined, e),
@@ -194,6 +198,14 @@ export class Pipeline {
 
   private finished(chunk: Chunk, result: ChunkResult | undefined, error: Error | undefined): void {
     this.inflight--;
+    if (latencyTrace) {
+      const t = now();
+      for (const m of chunk.messages) {
+        mark(m.trace, STAGE.workerStart, result?.startedAt ?? NaN);
+        mark(m.trace, STAGE.workerEnd, result?.endedAt ?? NaN);
+        mark(m.trace, STAGE.back, t);
+      }
+    }
     chunk.result = result;
     chunk.error = error;
     this.done.set(chunk.seq, chunk);
@@ -220,12 +232,13 @@ export class Pipeline {
       }
       return;
     }
+    if (latencyTrace) markAll(c.messages, STAGE.released);
     const { outcome, output, grew } = c.result;
     // Through the pool, so the metric and /status count the same misses.
     if (grew) this.d.pool.miss();
     let records = 0;
     let bytes = 0;
-    const acks: ReplyFn[] = [];
+    const acks: Inbound[] = [];
     // Summed per input and added once per chunk: a counter update per message (one per record on PULL
     // inputs) was a visible share of the main thread.
     const received = new Array<number>(inputMetrics.length).fill(0);
@@ -256,8 +269,8 @@ export class Pipeline {
       records += m.admitted.records;
       bytes += m.admitted.bytes;
       if (m.reply) {
-        if (ackMode === 'received' || m.kind !== KIND_NATIVE) m.reply({ ok: true });
-        else acks.push(m.reply);
+        if (ackMode === 'received' || m.kind !== KIND_NATIVE) ack(m);
+        else acks.push(m);
       }
     }
     received.forEach((n, input) => n > 0 && inputMetrics[input].received.inc(n));
@@ -278,7 +291,7 @@ export class Pipeline {
     if (output.byteLength === 0 || outcome.records === 0) {
       // Nothing to write (every record dropped by routing counts as handled): acknowledge now.
       admission.release(records, bytes);
-      for (const a of acks) a({ ok: true });
+      for (const a of acks) ack(a);
       this.d.pool.give(output.buffer as ArrayBuffer);
       return;
     }
@@ -295,7 +308,7 @@ export class Pipeline {
       // Each sink's part: a few byte ranges of the output per sink and chunk (the worker compacted the rest).
       routes: routes && { parts: routes.ranges.map((r) => rangesOf(data, r)), records: routes.records },
       done: () => {
-        for (const a of acks) a({ ok: true });
+        for (const a of acks) ack(a);
         admission.release(records, bytes);
         if (!small) this.d.pool.give(output.buffer as ArrayBuffer);
         this.checkIdle();
@@ -326,6 +339,16 @@ export class Pipeline {
     if (this.isIdle()) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
+}
+
+function ack(m: Inbound): void {
+  mark(m.trace, STAGE.acked);
+  m.reply!({ ok: true });
+}
+
+function markAll(messages: readonly Inbound[], stage: number): void {
+  const t = now();
+  for (const m of messages) mark(m.trace, stage, t);
 }
 
 function rangesOf(output: Uint8Array, r: readonly number[]): Uint8Array[] {

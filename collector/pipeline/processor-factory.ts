@@ -65,4 +65,6 @@ export interface WorkerResultMessage {
   outputLength: number;
   grew: boolean;
   busyMs: number;
+  /** When the worker started on the chunk, ms since the epoch (its own clock: timeOrigin + now()). */
+  startedAt: number;
 }

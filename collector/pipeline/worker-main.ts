@@ -12,10 +12,11 @@ port.on('message', (msg: WorkerRequest) => {
   let reply: WorkerResultMessage;
   try {
     const r = runChunk(processor, msg.buffer, msg.length, msg.output);
-    reply = { id: msg.id, outcome: r.outcome, input: msg.buffer, output: r.output, outputLength: r.outputLength, grew: r.grew, busyMs: 0 };
+    reply = { id: msg.id, outcome: r.outcome, input: msg.buffer, output: r.output, outputLength: r.outputLength, grew: r.grew, busyMs: 0, startedAt: 0 };
   } catch (err) {
-    reply = { id: msg.id, error: (err as Error).stack ?? String(err), input: msg.buffer, outputLength: 0, grew: false, busyMs: 0 };
+    reply = { id: msg.id, error: (err as Error).stack ?? String(err), input: msg.buffer, outputLength: 0, grew: false, busyMs: 0, startedAt: 0 };
   }
+  reply.startedAt = performance.timeOrigin + t0;
   reply.busyMs = performance.now() - t0;
   const transfer: ArrayBuffer[] = [msg.buffer];
   if (reply.output) transfer.push(reply.output);

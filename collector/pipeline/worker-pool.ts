@@ -11,6 +11,9 @@ export interface ChunkResult {
   output: Uint8Array;
   /** True when the output outgrew the pooled buffer (a pool miss). */
   grew: boolean;
+  /** When processing started and ended, ms since the epoch (the worker's clock), for the latency trace. */
+  startedAt?: number;
+  endedAt?: number;
 }
 
 interface Pending {
@@ -51,7 +54,7 @@ export class WorkerPool {
       slot.busyMs += msg.busyMs;
       this.pool.give(msg.input);
       if (msg.error || !msg.outcome || !msg.output) p.reject(new Error(`worker failed: ${msg.error ?? 'no result'}`));
-      else p.resolve({ outcome: msg.outcome, output: new Uint8Array(msg.output, 0, msg.outputLength), grew: msg.grew });
+      else p.resolve({ outcome: msg.outcome, output: new Uint8Array(msg.output, 0, msg.outputLength), grew: msg.grew, startedAt: msg.startedAt, endedAt: msg.startedAt + msg.busyMs });
     });
     const fail = (err: Error) => {
       for (const p of slot.inflight.values()) p.reject(err);
@@ -76,7 +79,8 @@ export class WorkerPool {
       const t0 = performance.now();
       try {
         const r = runChunk(this.inline, buffer, length, out);
-        return Promise.resolve({ outcome: r.outcome, output: new Uint8Array(r.output, 0, r.outputLength), grew: r.grew });
+        const startedAt = performance.timeOrigin + t0;
+        return Promise.resolve({ outcome: r.outcome, output: new Uint8Array(r.output, 0, r.outputLength), grew: r.grew, startedAt, endedAt: startedAt + performance.now() - t0 });
       } catch (err) {
         return Promise.reject(err as Error);
       } finally {

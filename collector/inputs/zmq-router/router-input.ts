@@ -10,6 +10,7 @@ import { checkMessage, noAckOf, sequenceOf } from '../../protocol/message.js';
 import { compressionCode } from '../../protocol/header.js';
 import { encodeAck, encodeNack } from '../../protocol/reply.js';
 import { KIND_NATIVE, routingIdText } from '../../pipeline/chunk.js';
+import { latencyTrace } from '../../observability/latency-trace.js';
 import type { Input, InputContext } from '../input.js';
 import { totalBytes } from '../zmq/socket.js';
 import type { ZmqRouterConfig } from './schema.js';
@@ -100,6 +101,7 @@ export class RouterInput implements Input {
       admitted: { records, bytes: charged },
       sender: msg.sender,
       routingId: this.routingId(identity),
+      trace: latencyTrace?.begin(seq, receivedAt),
       reply: (r) => {
         if (r.ok) {
           this.ctx.observeAckLatency((Date.now() - receivedAt) / 1000);

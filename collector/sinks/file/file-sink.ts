@@ -19,6 +19,7 @@ import type { Logger } from '../../observability/logger.js';
 import type { RetentionDeletion, Sink } from '../sink.js';
 import type { FileSinkConfig } from './schema.js';
 import { skipBytes } from '../../util/chunks.js';
+import { latencyTrace, now } from '../../observability/latency-trace.js';
 
 /** Suffix of a gzip being written; a crash leaves it behind and the next start deletes it. */
 const TMP_SUFFIX = '.tmp';
@@ -171,6 +172,7 @@ export class FileSink implements Sink {
     if (this.shouldRotate()) await this.rotate();
     const fh = this.fh!;
     const before = this.size;
+    const t0 = latencyTrace ? now() : 0;
     try {
       let written = 0;
       let pending = chunks.filter((c) => c.byteLength > 0);
@@ -180,8 +182,10 @@ export class FileSink implements Sink {
         pending = skipBytes(pending, bytesWritten);
       }
       this.size = before + written;
+      const t1 = latencyTrace ? now() : 0;
       if (this.cfg.fsync === 'batch' && this.syncable) await fh.datasync();
       else this.dirty = true;
+      if (latencyTrace) latencyTrace.fileWrite(t0, t1 - t0, now() - t1, written);
     } catch (err) {
       // Cut back to the last whole line so the retry does not duplicate or tear records.
       try {

@@ -1,0 +1,92 @@
+// Where the send->ACK time of the open-loop cases goes: joins the sender's per-batch send and ACK times
+// (bench/open-loop.ts TRACE) with the collector's stage timestamps (ZLOG_LATENCY_TRACE,
+// collector/observability/latency-trace.ts) by sequence number, and prints per segment of the path its
+// p50/p99/p999, and what the slowest 1% of batches spent in each segment (the tail's make-up), with the
+// collector's GC pauses, event-loop delay and file writes of the same run.
+//   node dist/bench/latency-trace.js SERVER_TRACE SENDER_TRACE
+import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+
+/** Segments of the path: name, and the stage names (server trace) or 'sent'/'senderAck' bounding it. */
+const SEGMENTS: readonly [string, string, string][] = [
+  ['sender -> receive thread', 'sent', 'received'],
+  ['thread -> main thread', 'received', 'handled'],
+  ['main: until posted', 'handled', 'posted'],
+  ['post -> worker start', 'posted', 'workerStart'],
+  ['worker', 'workerStart', 'workerEnd'],
+  ['worker -> main', 'workerEnd', 'back'],
+  ['in-order release', 'back', 'released'],
+  ['sinks (persisted)', 'released', 'acked'],
+  ['ACK -> sender', 'acked', 'senderAck'],
+];
+
+/** perf_hooks' GC kinds (constants.NODE_PERFORMANCE_GC_*). */
+const GC_KINDS: Record<number, string> = { 1: 'scavenge', 2: 'mark-compact', 4: 'incremental marking', 8: 'weak callbacks' };
+
+interface ServerTrace {
+  stages: string[];
+  rows: (number | null)[][];
+  gc: number[];
+  fileWrites: number[];
+  eventLoopDelayMs: { p50: number; p99: number; p999: number; max: number };
+}
+
+const pct = (sorted: number[], p: number): number => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
+const f = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : '-');
+
+/** The report as lines of text; throws when a file is missing or not a trace. */
+export function latencyBreakdown(serverFile: string, senderFile: string): string[] {
+  const server = JSON.parse(readFileSync(serverFile, 'utf8')) as ServerTrace;
+  const sender = JSON.parse(readFileSync(senderFile, 'utf8')) as number[][];
+  const col = new Map(server.stages.map((s, i) => [s, i + 1]));
+  const bySeq = new Map<number, (number | null)[]>();
+  for (const r of server.rows) bySeq.set(r[0] as number, r);
+  const batches: { total: number; seg: number[]; sent: number; acked: number }[] = [];
+  for (const [seq, sent, senderAck] of sender) {
+    const row = bySeq.get(seq);
+    if (!row) continue;
+    const at = (name: string): number => (name === 'sent' ? sent : name === 'senderAck' ? senderAck : (row[col.get(name)!] ?? NaN));
+    batches.push({ total: senderAck - sent, seg: SEGMENTS.map(([, a, b]) => at(b) - at(a)), sent, acked: senderAck });
+  }
+  const lines: string[] = [];
+  if (batches.length === 0) return [`latency trace: no batch in both traces (${server.rows.length} on the collector, ${sender.length} acknowledged at the sender)`];
+  const totals = batches.map((b) => b.total).sort((a, b) => a - b);
+  const p99 = pct(totals, 99);
+  const tail = batches.filter((b) => b.total >= p99);
+  lines.push(`latency trace: ${batches.length} batches joined; send->ACK p50 ${f(pct(totals, 50))} p99 ${f(p99)} p999 ${f(pct(totals, 99.9))} max ${f(totals[totals.length - 1])} ms`);
+  lines.push(`  ${'segment'.padEnd(26)} ${'p50'.padStart(7)} ${'p99'.padStart(7)} ${'p999'.padStart(7)} ${'max'.padStart(7)}   mean in the slowest 1% (${tail.length})`);
+  SEGMENTS.forEach(([name], i) => {
+    const v = batches.map((b) => b.seg[i]).filter(Number.isFinite).sort((a, b) => a - b);
+    const t = tail.map((b) => b.seg[i]).filter(Number.isFinite);
+    const mean = t.length ? t.reduce((a, b) => a + b, 0) / t.length : NaN;
+    lines.push(`  ${name.padEnd(26)} ${f(pct(v, 50)).padStart(7)} ${f(pct(v, 99)).padStart(7)} ${f(pct(v, 99.9)).padStart(7)} ${f(v[v.length - 1]).padStart(7)}   ${f(mean).padStart(7)}`);
+  });
+  // GC pauses of the collector's main thread, and how many fell inside a slow batch's send->ACK window.
+  const gc: [number, number, number][] = [];
+  for (let i = 0; i + 2 < server.gc.length; i += 3) gc.push([server.gc[i], server.gc[i + 1], server.gc[i + 2]]);
+  const inTail = tail.filter((b) => gc.some(([s, d]) => s < b.acked && s + d > b.sent)).length;
+  const kinds = [...new Set(gc.map((g) => g[2]))].sort().map((k) => {
+    const ms = gc.filter((g) => g[2] === k).map((g) => g[1]).sort((a, b) => a - b);
+    return `${GC_KINDS[k] ?? `kind ${k}`} ${ms.length} (total ${f(ms.reduce((a, b) => a + b, 0))} ms, max ${f(ms[ms.length - 1])})`;
+  });
+  lines.push(`  collector main thread: GC pauses: ${kinds.join(', ') || 'none'}; a pause inside ${inTail} of the ${tail.length} slowest batches; event-loop delay p50 ${f(server.eventLoopDelayMs.p50)} p99 ${f(server.eventLoopDelayMs.p99)} p999 ${f(server.eventLoopDelayMs.p999)} max ${f(server.eventLoopDelayMs.max)} ms`);
+  const w: number[] = [];
+  const s: number[] = [];
+  for (let i = 0; i + 3 < server.fileWrites.length; i += 4) {
+    w.push(server.fileWrites[i + 1]);
+    s.push(server.fileWrites[i + 2]);
+  }
+  w.sort((a, b) => a - b);
+  s.sort((a, b) => a - b);
+  if (w.length) lines.push(`  file sink: ${w.length} writes, writev p50 ${f(pct(w, 50))} p99 ${f(pct(w, 99))} ms, fdatasync p50 ${f(pct(s, 50))} p99 ${f(pct(s, 99))} max ${f(s[s.length - 1])} ms`);
+  return lines;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const [serverFile, senderFile] = process.argv.slice(2);
+  if (!serverFile || !senderFile) {
+    console.error('usage: node dist/bench/latency-trace.js SERVER_TRACE SENDER_TRACE');
+    process.exit(2);
+  }
+  for (const l of latencyBreakdown(serverFile, senderFile)) console.log(l);
+}
