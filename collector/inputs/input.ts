@@ -43,7 +43,7 @@ export interface Input {
   readonly type: string;
   /** Endpoints actually bound (wildcard ports resolved) and connected. */
   readonly endpoints: readonly string[];
-  /** zmq-pull/zmq-sub: the receive path in use (`native` addon thread or `zeromq`.js); logged at start. */
+  /** ZeroMQ inputs: the receive path in use (`native` addon thread or `zeromq`.js); logged at start. */
   readonly receiver?: 'native' | 'zeromq';
   /**
    * Inputs with connections: the watch the health monitor reads (peers now, cumulative accepted/connected/

@@ -158,7 +158,7 @@ export class Metrics {
     this.authAccepted = new client.Counter({ name: 'zlog_auth_accepted_total', help: 'CurveZMQ connections whose client key the input allows.', labelNames: ['component_id'], registers: [r] });
     this.authRefused = new client.Counter({ name: 'zlog_auth_refused_total', help: 'CurveZMQ connections refused, by reason.', labelNames: ['component_id', 'reason'], registers: [r] });
     this.authClientKeys = new client.Gauge({ name: 'zlog_auth_client_keys', help: 'Client keys an input allows now.', labelNames: ['component_id'], registers: [r] });
-    this.authRevoked = new client.Counter({ name: 'zlog_auth_revoked_connections_total', help: 'Authenticated CurveZMQ connections ended because their client key was removed (at their first message after the removal; native receive path).', labelNames: ['component_id'], registers: [r] });
+    this.authRevoked = new client.Counter({ name: 'zlog_auth_revoked_connections_total', help: 'Authenticated CurveZMQ connections ended because their client key was removed (at the key change, or at the first message of a connection that had sent none; native receive path).', labelNames: ['component_id'], registers: [r] });
     this.authReloads = new client.Counter({ name: 'zlog_auth_key_reloads_total', help: 'Reloads of allowed client keys, by result (ok, failed: the previous keys stay).', labelNames: ['component_id', 'result'], registers: [r] });
     const perSink = (name: string, help: string, pick: (v: ReturnType<Parameters<SinkBufferMetrics['observe']>[0]>) => number) => readAtScrape(r, name, help, this.bufferReaders, pick);
     perSink('zlog_sink_buffer_bytes', 'Unsent bytes in a sink\'s disk buffer.', (v) => v.bytes);

@@ -67,6 +67,9 @@ constexpr int kMaxPerBurst = 65536;
 constexpr uint8_t kFlagSender = 1;
 // Connections already ended for a removed key, remembered so that their queued messages do not end them again.
 constexpr size_t kKickedMemory = 64;
+// Authenticated connections remembered for ending an idle one whose key is removed (see SweepRevoked); beyond
+// this many, the rest are ended only at their next message.
+constexpr size_t kMaxTrackedConnections = 65536;
 // ROUTER: the oversize flag (chunk.ts FLAG_OVERSIZE), and how much of an oversize message is kept to NACK it.
 constexpr uint8_t kFlagOversize = 8;
 constexpr size_t kOversizeKeepBytes = 4096;
@@ -299,6 +302,7 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
       keys.emplace(std::move(hex), e.Get(uint32_t{1}).ToString().Utf8Value());
     }
     zap_->SetKeys(std::move(keys));
+    Wake();  // the thread ends connections of removed keys at once (SweepRevoked)
     return env.Undefined();
   }
 
@@ -618,11 +622,10 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
   }
 
   // CURVE inputs: who sent the message whose first frame is m (its key's name, from the ZAP reply), and whether
-  // that key is still allowed. A connection whose key was removed since it authenticated is ended here, at its
-  // first message after the change: libzmq has no call that closes one peer's connection, so the TCP socket is
-  // shut down under it (ZMQ_SRCFD) and libzmq then drops the connection as if the peer had hung up; the peer
-  // reconnects and ZAP refuses it. Only messages tell the thread about connections, so an idle one lasts until it
-  // sends. The verdict is cached per connection (pin_ holds a copy of one of its messages, which keeps its
+  // that key is still allowed. A connection whose key was removed since it authenticated is ended at the change
+  // (SweepRevoked) or, if not remembered (Track), here at its first message after it: libzmq has no call that
+  // closes one peer's connection, so the TCP socket is shut down under it (ZMQ_SRCFD) and libzmq then drops the
+  // connection as if the peer had hung up; the peer reconnects and ZAP refuses it. The verdict is cached per connection (pin_ holds a copy of one of its messages, which keeps its
   // metadata alive, so an equal User-Id pointer means the same connection) and per key-set generation.
   bool CheckSender(zmq_msg_t* m) {
     const char* uid = zmq_msg_gets(m, "User-Id");
@@ -633,11 +636,70 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
       zmq_msg_copy(&pin_, m);
       pin_uid_ = uid;
       pin_gen_ = gen;
-      pin_ok_ = zap_->StillAllowed(uid, zmq_msg_gets(m, "Curve-Key"));
+      const char* key = zmq_msg_gets(m, "Curve-Key");
+      pin_ok_ = zap_->StillAllowed(uid, key);
       pin_name_ = uid ? uid : "";
       if (!pin_ok_) Kick(m, uid);
+      else Track(m, uid, key);
     }
     return pin_ok_;
+  }
+
+  // Remembers an allowed connection by its descriptor (ZMQ_SRCFD) so that SweepRevoked can end it without a
+  // message; forgotten at its DISCONNECTED event (whose value is the descriptor) or when ended.
+  void Track(zmq_msg_t* m, const char* uid, const char* key) {
+    int fd = zmq_msg_get(m, ZMQ_SRCFD);
+    const char* peer = zmq_msg_gets(m, "Peer-Address");
+    if (fd < 0 || uid == nullptr || key == nullptr || peer == nullptr) return;
+    auto it = tracked_.find(fd);
+    if (it != tracked_.end()) {
+      // Same connection as last time (interleaved senders re-check often): nothing to copy.
+      if (it->second.uid == uid && it->second.name == uid && it->second.key == key) return;
+      it->second = Tracked{uid, uid, key, peer};
+      return;
+    }
+    if (tracked_.size() >= kMaxTrackedConnections) return;
+    tracked_.emplace(fd, Tracked{uid, uid, key, peer});
+  }
+
+  // After the allow-list changed: ends every remembered connection whose key left it (or was renamed), idle or
+  // not, the way Kick does, and counts it. A connection that has sent nothing yet is not remembered (only
+  // messages carry a connection's key): it is ended at its first message.
+  void SweepRevoked() {
+    uint64_t gen = zap_->Generation();
+    if (gen == swept_gen_) return;
+    swept_gen_ = gen;
+    for (auto it = tracked_.begin(); it != tracked_.end();) {
+      const Tracked& t = it->second;
+      if (zap_->StillAllowed(t.name.c_str(), t.key.c_str())) {
+        ++it;
+        continue;
+      }
+      if (SamePeer(it->first, t.peer.c_str())) {
+        bool already = false;
+        for (const char* k : kicked_) already = already || k == t.uid;
+        if (!already) {
+          shutdown(it->first, SHUT_RDWR);
+          revoked_connections_.fetch_add(1);
+          if (kicked_.size() >= kKickedMemory) kicked_.pop_front();
+          kicked_.push_back(t.uid);
+        }
+      }
+      it = tracked_.erase(it);
+    }
+  }
+
+  // Whether descriptor fd is still a TCP connection from the address libzmq recorded for it (a descriptor read
+  // from a message or an event may have been closed and reused since).
+  static bool SamePeer(int fd, const char* peer) {
+    sockaddr_storage sa{};
+    socklen_t len = sizeof sa;
+    if (peer == nullptr || getpeername(fd, reinterpret_cast<sockaddr*>(&sa), &len) != 0) return false;
+    char host[64] = {0};
+    if (sa.ss_family == AF_INET) inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&sa)->sin_addr, host, sizeof host);
+    else if (sa.ss_family == AF_INET6) inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&sa)->sin6_addr, host, sizeof host);
+    else return false;  // ipc/inproc: only TCP connections are ended this way
+    return std::strcmp(host, peer) == 0;
   }
 
   void Kick(zmq_msg_t* m, const char* uid) {
@@ -646,15 +708,8 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
     int fd = zmq_msg_get(m, ZMQ_SRCFD);
     if (fd < 0) return;
     // The descriptor must still be this connection's: compare the peer address libzmq recorded at accept.
-    const char* peer = zmq_msg_gets(m, "Peer-Address");
-    sockaddr_storage sa{};
-    socklen_t len = sizeof sa;
-    if (peer == nullptr || getpeername(fd, reinterpret_cast<sockaddr*>(&sa), &len) != 0) return;
-    char host[64] = {0};
-    if (sa.ss_family == AF_INET) inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&sa)->sin_addr, host, sizeof host);
-    else if (sa.ss_family == AF_INET6) inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&sa)->sin6_addr, host, sizeof host);
-    else return;  // ipc/inproc: only TCP connections are ended this way
-    if (std::strcmp(host, peer) != 0) return;
+    if (!SamePeer(fd, zmq_msg_gets(m, "Peer-Address"))) return;
+    tracked_.erase(fd);
     shutdown(fd, SHUT_RDWR);
     revoked_connections_.fetch_add(1);
     if (kicked_.size() >= kKickedMemory) kicked_.pop_front();
@@ -861,6 +916,7 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
           disconnected_.fetch_add(1);
           ForgetConnection(static_cast<int>(value), true);
           after_handshake_failure_ = false;
+          tracked_.erase(static_cast<int>(value));
           break;
         // libzmq dropped the connection over a size limit (zlog's patch names which one in the event value):
         // counted under that limit only, once; the disconnect that follows is not peeked at again
@@ -946,6 +1002,7 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
       if (router_) SendReplies();
       if (items[1].revents & ZMQ_POLLIN) DrainMonitor();
       if (zap && (items[2].revents & ZMQ_POLLIN)) zap_->Handle();
+      if (zap) SweepRevoked();
       if (!can_read || !(data.revents & ZMQ_POLLIN)) {
         // Nothing to read: hand over what is packed (a pending message placed after a buffer came back would
         // otherwise wait for the next message to arrive), unless the pipeline is busy (see FlushIfIdle); a
@@ -1103,6 +1160,13 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
   std::string pin_name_;
   bool pending_revoked_ = false;
   std::deque<const char*> kicked_;
+  // uid: the User-Id pointer of the connection's metadata, compared (never read) like kicked_'s entries.
+  struct Tracked {
+    const char* uid;
+    std::string name, key, peer;
+  };
+  std::unordered_map<int, Tracked> tracked_;
+  uint64_t swept_gen_ = 0;
   std::atomic<uint64_t> revoked_messages_{0}, revoked_connections_{0};
 
   static zmq_msg_t MakeEmptyMsg() {

@@ -53,7 +53,7 @@ export interface NativeAuthStats {
   refused: Record<string, number>;
   /** Messages dropped because their connection's key was removed after it authenticated. */
   revokedMessages: number;
-  /** Connections ended because their key was removed (at their first message after the removal). */
+  /** Connections ended because their key was removed (at the key change, or at the first message of one that had sent none). */
   revokedConnections: number;
   /** Whether libzmq took ZMQ_ZAP_ENFORCE_DOMAIN (a draft option). */
   zapEnforceDomain: boolean;
