@@ -80,6 +80,11 @@ export interface LogServerOffer {
    * item read-only and renders the file setting with its path. Each must end in `File`.
    */
   readonly secretFiles?: readonly `${string}.${string}File`[];
+  /**
+   * Top-level file settings (`deadLetterPath`) that a LogServer gives as a bare file name: the operator renders
+   * the path of that file in the entry's directory on the data volume (`<dataDir>/<file name>`).
+   */
+  readonly dataFiles?: readonly string[];
 }
 
 /** One entry of INPUT_KINDS. `create` runs once at start; it must not start I/O (start() does). */

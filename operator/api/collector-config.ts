@@ -48,6 +48,19 @@ export function batchMaxBytes(spec: LogServerSpec): number {
   return Math.max(batchMinimum, Math.min(batchDefault, queueMaxBytes(spec)));
 }
 
+const sinkQueueDefault = collectorConfigSchema.properties.pipeline.properties.sinkQueue.properties.maxBytes.default;
+const sinkQueueMinimum = collectorConfigSchema.properties.pipeline.properties.sinkQueue.properties.maxBytes.minimum;
+
+/**
+ * pipeline.sinkQueue.maxBytes as the collector gets it: the spec's value, else the default or the queue's size
+ * (a sink's queue holds NDJSON output in memory beside what the pipeline queue holds, so the bound a memory
+ * limit gives the one applies to the other).
+ */
+export function sinkQueueMaxBytes(spec: LogServerSpec): number {
+  if (spec.pipeline.sinkQueue.maxBytes !== undefined) return spec.pipeline.sinkQueue.maxBytes;
+  return Math.max(sinkQueueMinimum, Math.min(sinkQueueDefault, queueMaxBytes(spec)));
+}
+
 /**
  * What the spec decides, plus what only the pod knows (bind address, data directory, listening on every
  * interface); everything else is left to the collector schema's own defaults, filled in here so the ConfigMap
@@ -71,6 +84,7 @@ export function renderCollectorConfig(spec: LogServerSpec): CollectorConfig {
       workers: spec.pipeline.workers,
       queue: { ...spec.pipeline.queue, maxBytes: queueMaxBytes(spec) },
       batch: { ...spec.pipeline.batch, maxBytes: batchMaxBytes(spec) },
+      sinkQueue: { ...spec.pipeline.sinkQueue, maxBytes: sinkQueueMaxBytes(spec) },
       ackMode: spec.pipeline.ackMode,
     },
     // Each sink's own settings (sinks[].<type>) and what the pod decides (its directory on the data volume).

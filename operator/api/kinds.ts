@@ -103,6 +103,27 @@ function reshaped(k: Offered, f: string, node: object): object {
   return { ...node, properties: out };
 }
 
+/**
+ * A file name in an entry's directory on the data volume (KindSpec.logServer.dataFiles): no directory part, not
+ * `.`/`..` and no hidden file, so `<dataDir>/<name>` stays inside that directory.
+ */
+export const dataFileNameSchema = { type: 'string', minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_-][A-Za-z0-9._-]*$' } as const;
+
+/**
+ * The names in the entry's directory that podFields already uses (`buffer` for `<dataDir>/buffer`): a data
+ * file may not take them.
+ */
+export function reservedDataNames(k: Offered): string[] {
+  const dir = '/data-dir';
+  const names = new Set<string>();
+  const visit = (v: unknown) => {
+    if (typeof v === 'string' && v.startsWith(`${dir}/`)) names.add(v.slice(dir.length + 1).split('/')[0]);
+    else if (isObject(v)) Object.values(v).forEach(visit);
+  };
+  visit(k.logServer.podFields?.(dir));
+  return [...names].sort();
+}
+
 function pick(k: Offered, fields: readonly string[]): Record<string, object> {
   const all = k.schema.properties as Record<string, object>;
   const out: Record<string, object> = {};
@@ -110,6 +131,12 @@ function pick(k: Offered, fields: readonly string[]): Record<string, object> {
     if (f === 'id' || f === 'type') throw new Error(`kind ${k.type}: logServer.fields must not list ${f} (the LogServer entry's name and type)`);
     if (!(f in all)) throw new Error(`kind ${k.type}: logServer.fields lists ${f}, which its schema does not have`);
     out[f] = reshaped(k, f, structural(all[f]));
+  }
+  for (const f of k.logServer.dataFiles ?? []) {
+    const node = out[f] as { type?: string; description?: string } | undefined;
+    if (!node) throw new Error(`kind ${k.type}: logServer.dataFiles lists ${f}, which logServer.fields does not offer`);
+    if (node.type !== 'string') throw new Error(`kind ${k.type}: logServer.dataFiles lists ${f}, which is not a string setting`);
+    out[f] = { ...dataFileNameSchema, description: `File name in the sink's directory on the data volume (/var/lib/zlog/<sink name>/<file name>; not ${reservedDataNames(k).join(', ') || 'a hidden file'}): ${node.description ?? f}` };
   }
   const pod = k.logServer.podFields?.('/') ?? {};
   for (const p of k.logServer.podOwned ?? []) {
@@ -237,6 +264,18 @@ export function kindRulesOf(inputs: readonly Offered[], sinks: readonly Offered[
       holds: (entries) => entries.every((e) => (e as { type: string }).type === k || (e as Record<string, unknown>)[k] === undefined),
     });
   }
+  for (const k of sinks) {
+    const reserved = reservedDataNames(k);
+    for (const f of reserved.length ? (k.logServer.dataFiles ?? []) : []) {
+      const value = (e: object) => ((e as Record<string, unknown>)[k.type] as Record<string, unknown> | undefined)?.[f];
+      rules.push({
+        field: 'sinks',
+        message: `sinks[].${k.type}.${f} must not be ${reserved.join(' or ')}: the sink's directory on the data volume already holds that`,
+        cel: `!has(self.sinks) || self.sinks.all(s, !has(s.${k.type}) || !has(s.${k.type}.${f}) || !(s.${k.type}.${f} in ${quoted(reserved)}))`,
+        holds: (entries) => entries.every((e) => !reserved.includes(value(e) as string)),
+      });
+    }
+  }
   for (const k of sinks.filter((s) => requiredOf(s).length > 0)) {
     rules.push({
       field: 'sinks',
@@ -294,13 +333,17 @@ export function sinkSettings(entry: { readonly type: string }, dataDir: string, 
     delete out[f][secretSettingOf(sub)];
     out[f][sub] = fileOf(item);
   }
+  const flat = out as Record<string, unknown>;
+  for (const f of kind.logServer.dataFiles ?? []) if (typeof flat[f] === 'string') flat[f] = `${dataDir}/${flat[f]}`;
   for (const [f, v] of Object.entries(kind.logServer.podFields?.(dataDir) ?? {})) {
     const mine = out[f] as unknown;
     out[f] = (isObject(mine) && isObject(v) ? { ...mine, ...v } : v) as Record<string, unknown>;
   }
   return out;
 }
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
 
 /** The rules of the built-in kinds (rules.ts adds them to the spec's rules). */
 export const KIND_RULES = kindRulesOf(OFFERED_INPUTS, OFFERED_SINKS);

@@ -193,6 +193,11 @@ export const logServerSpecSchema = {
           'maxBytes',
           `Bytes per sink write. Unset: the collector's default (${collectorPipeline.batch.properties.maxBytes.default}), or pipeline.queue.maxBytes when that is smaller.`,
         ),
+        sinkQueue: withoutDefault(
+          { ...structural(collectorPipeline.sinkQueue), description: "Each sink's own queue: a sink that is retrying holds up only the records it takes (docs/sinks.md)." },
+          'maxBytes',
+          `NDJSON bytes one sink's queue may hold. Unset: the collector's default (${collectorPipeline.sinkQueue.properties.maxBytes.default}), or pipeline.queue.maxBytes when that is smaller.`,
+        ),
         ackMode: structural(collectorPipeline.ackMode),
       },
     },

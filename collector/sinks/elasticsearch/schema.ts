@@ -4,7 +4,7 @@ import type { FromSchema } from 'json-schema-to-ts';
 import { matchSchema } from '../../routing/schema.js';
 import { componentId } from '../../registry/kind.js';
 import { BUFFER_POD_OWNED, bufferPodFields, sinkBufferProperties } from '../buffer/schema.js';
-import { HTTP_LOGSERVER_FIELDS, HTTP_SECRET_FILES, httpSinkProperties } from '../http/schema.js';
+import { HTTP_DATA_FILES, HTTP_LOGSERVER_FIELDS, HTTP_SECRET_FILES, httpSinkProperties } from '../http/schema.js';
 
 export const elasticsearchSinkSchema = {
   type: 'object',
@@ -44,6 +44,7 @@ export const elasticsearchSinkSpec = {
   logServer: {
     fields: [...HTTP_LOGSERVER_FIELDS, 'buffer', 'index', 'action', 'streamFields'],
     secretFiles: HTTP_SECRET_FILES,
+    dataFiles: HTTP_DATA_FILES,
     podOwned: BUFFER_POD_OWNED,
     podFields: bufferPodFields,
   },

@@ -44,6 +44,11 @@ export class HttpSink implements Sink {
   private readonly transport: HttpTransport;
   private carry?: { key: readonly Uint8Array[]; docs: Uint8Array[] };
   private deadLetter?: FileHandle;
+  /** Bytes in the dead-letter file (its size at open plus what was appended), against cfg.deadLetterMaxBytes. */
+  private deadLetterBytes = 0;
+  /** Rejected records not appended because the dead-letter file was full (logged). */
+  private deadLetterSkipped = 0;
+  private lastFullLog = 0;
   private lastDeadLog = 0;
   private readonly log: Logger;
   private readonly encoder?: EncodeThread;
@@ -74,6 +79,7 @@ export class HttpSink implements Sink {
       if (this.cfg.deadLetterPath) {
         await mkdir(dirname(this.cfg.deadLetterPath), { recursive: true });
         this.deadLetter = await open(this.cfg.deadLetterPath, 'a');
+        this.deadLetterBytes = (await this.deadLetter.stat()).size;
       }
     } catch (err) {
       throw new SinkError(this.id, (err as Error).message, false, { cause: err });
@@ -156,8 +162,18 @@ export class HttpSink implements Sink {
     }
     if (!this.deadLetter) return;
     const line = Buffer.concat([Buffer.from(`{"sink":${JSON.stringify(this.id)},"reason":${JSON.stringify(reason)},"record":`), doc, Buffer.from('}\n')]);
+    // The file is bounded: past the bound a rejected record is only counted (rejected) and logged.
+    if (this.deadLetterBytes + line.byteLength > this.cfg.deadLetterMaxBytes) {
+      this.deadLetterSkipped++;
+      if (now - this.lastFullLog > LOG_EVERY_MS) {
+        this.lastFullLog = now;
+        this.log.error({ sink: this.id, deadLetterPath: this.cfg.deadLetterPath, deadLetterMaxBytes: this.cfg.deadLetterMaxBytes, skipped: this.deadLetterSkipped }, 'dead-letter file full: rejected records are counted and logged but no longer appended (move the file away and restart, or raise deadLetterMaxBytes)');
+      }
+      return;
+    }
     await this.deadLetter.write(line);
     await this.deadLetter.datasync();
+    this.deadLetterBytes += line.byteLength;
   }
 
   async flush(): Promise<void> {}

@@ -5,11 +5,13 @@ import type { FromSchema } from 'json-schema-to-ts';
 const mib = 1024 * 1024;
 
 /**
- * The HTTP settings a LogServer entry may set (registry/kind.ts, logServer): all but deadLetterPath (a file
- * on the pod that would grow without a bound the operator could set). tls and auth name their files as
- * Secret items (HTTP_SECRET_FILES), which the operator mounts.
+ * The HTTP settings a LogServer entry may set (registry/kind.ts, logServer): all of them. tls and auth name
+ * their files as Secret items (HTTP_SECRET_FILES), which the operator mounts; deadLetterPath is a file name in
+ * the sink's directory on the data volume (HTTP_DATA_FILES), bounded by deadLetterMaxBytes.
  */
-export const HTTP_LOGSERVER_FIELDS = ['endpoint', 'headers', 'query', 'compression', 'batch', 'concurrency', 'timeoutMs', 'tls', 'auth'] as const;
+export const HTTP_LOGSERVER_FIELDS = ['endpoint', 'headers', 'query', 'compression', 'batch', 'concurrency', 'timeoutMs', 'tls', 'auth', 'deadLetterPath', 'deadLetterMaxBytes'] as const;
+/** File settings a LogServer gives as a file name in the sink's directory on the data volume (registry/kind.ts, dataFiles). */
+export const HTTP_DATA_FILES = ['deadLetterPath'] as const;
 /** The credential files of tls and auth, offered in a LogServer as Secret items (registry/kind.ts, secretFiles). */
 export const HTTP_SECRET_FILES = ['tls.caFile', 'tls.certFile', 'tls.keyFile', 'auth.usernameFile', 'auth.passwordFile', 'auth.bearerTokenFile'] as const;
 
@@ -70,6 +72,13 @@ export const httpSinkProperties = {
     type: 'string',
     minLength: 1,
     description: 'NDJSON file that records the store rejected for good are appended to (with the reason); unset: counted and logged only',
+  },
+  deadLetterMaxBytes: {
+    type: 'integer',
+    minimum: 4096,
+    maximum: 64 * 1024 * mib,
+    default: 64 * mib,
+    description: 'most bytes deadLetterPath may hold (what is there at start counts); a rejected record that would not fit is counted and logged but not appended',
   },
 } as const;
 

@@ -4,7 +4,7 @@ import type { FromSchema } from 'json-schema-to-ts';
 import { matchSchema } from '../../routing/schema.js';
 import { componentId } from '../../registry/kind.js';
 import { BUFFER_POD_OWNED, bufferPodFields, sinkBufferProperties } from '../buffer/schema.js';
-import { HTTP_LOGSERVER_FIELDS, HTTP_SECRET_FILES, httpSinkProperties } from '../http/schema.js';
+import { HTTP_DATA_FILES, HTTP_LOGSERVER_FIELDS, HTTP_SECRET_FILES, httpSinkProperties } from '../http/schema.js';
 
 /**
  * Record fields that may become Loki labels: each takes few values. Unbounded ones (message, pid, msgid, the
@@ -50,6 +50,7 @@ export const lokiSinkSpec = {
   logServer: {
     fields: [...HTTP_LOGSERVER_FIELDS, 'buffer', 'labels', 'staticLabels'],
     secretFiles: HTTP_SECRET_FILES,
+    dataFiles: HTTP_DATA_FILES,
     podOwned: BUFFER_POD_OWNED,
     podFields: bufferPodFields,
   },
