@@ -20,7 +20,8 @@ export const KIND_NATIVE = 1;
  * a JSON string as itself (no control byte, `"` or `\`; RFC 8259 section 7). The native receive thread sets it
  * while it copies the frames (a SIMD scan of ASCII there, a byte-wise UTF-8 check from the first non-ASCII
  * byte on, costs a fraction of the scan a worker otherwise does), and the worker then copies such records
- * without looking at their bytes.
+ * without looking at their bytes. On a native protocol message (KIND_NATIVE, ROUTER inputs) it says the same of
+ * every record of its uncompressed payload.
  */
 export const FLAG_JSON_PLAIN = 2;
 /**

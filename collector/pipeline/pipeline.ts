@@ -25,6 +25,8 @@ export interface Inbound {
   compression: number;
   recordCount: number;
   frames: Uint8Array[];
+  /** chunk.ts FLAG_JSON_PLAIN when the input knows every record needs no JSON escaping; absent is 0. */
+  flags?: number;
   receivedAt: number;
   /** What the input charged to admission for this message; released when the message is done. */
   admitted: { records: number; bytes: number };

@@ -154,3 +154,17 @@ test('native payloads are opened and each record written; a bad one is rejected 
   // One message was rejected; the 2 its header claims is the sender's word, which could be any number.
   assert.equal(outcome.discards['3:malformed'], 1);
 });
+
+test('native payloads flagged JSON-plain (by the ROUTER receive thread) are written exactly as the unflagged scan writes them', () => {
+  const ascii = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7f }).filter((c) => c !== 0x22 && c !== 0x5c).map((c) => String.fromCharCode(c)), minLength: 0, maxLength: 80 });
+  const unicode = fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }).filter((t) => !/[\u0000-\u001f"\\]/.test(t));
+  fc.assert(
+    fc.property(fc.array(fc.oneof(ascii, unicode), { minLength: 1, maxLength: 5 }), (texts) => {
+      const frames = encodeMessage(1n, texts, { compression: 'none' });
+      const scanned = run([{ input: 3, kind: KIND_NATIVE, recordCount: texts.length, frames }]);
+      const flagged = run([{ input: 3, kind: KIND_NATIVE, recordCount: texts.length, frames, flags: FLAG_JSON_PLAIN }]);
+      assert.equal(flagged.text, scanned.text);
+      assert.deepEqual(flagged.outcome, scanned.outcome);
+    }),
+  );
+});

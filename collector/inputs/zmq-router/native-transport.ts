@@ -7,7 +7,7 @@
 // Unlike PULL/SUB, reading never pauses: a full queue is answered with NACK busy, which needs the message read.
 import { PolledConnectionWatch, type ConnectionCounts, type ConnectionWatch } from '../../health/socket-events.js';
 import type { Metrics } from '../../observability/metrics.js';
-import { FLAG_OVERSIZE, readChunk } from '../../pipeline/chunk.js';
+import { FLAG_JSON_PLAIN, FLAG_OVERSIZE, readChunk } from '../../pipeline/chunk.js';
 import type { InputContext } from '../input.js';
 import { NativeAuth } from '../zmq/native-auth.js';
 import { connectionCountsOf, type NativeReceiveAddon, type NativeReceiver } from '../zmq/native-receive.js';
@@ -63,7 +63,7 @@ export class NativeRouterTransport implements RouterTransport {
       for (const m of readChunk(buffer, length)) {
         const frames = m.frames.map((f) => Buffer.from(f.buffer, f.byteOffset, f.byteLength));
         // The routing id outlives this call (in the reply), the buffer does not: copy it.
-        this.onMessage({ routingId: Buffer.from(frames[0]), frames: frames.slice(1), receivedAt: m.receivedAt, sender: m.sender, oversize: ((m.flags ?? 0) & FLAG_OVERSIZE) !== 0 });
+        this.onMessage({ routingId: Buffer.from(frames[0]), frames: frames.slice(1), receivedAt: m.receivedAt, sender: m.sender, oversize: ((m.flags ?? 0) & FLAG_OVERSIZE) !== 0, jsonPlain: ((m.flags ?? 0) & FLAG_JSON_PLAIN) !== 0 });
       }
     }
     this.countDrops();

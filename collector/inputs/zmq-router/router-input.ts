@@ -9,7 +9,7 @@ import type { Metrics } from '../../observability/metrics.js';
 import { checkMessage, noAckOf, sequenceOf } from '../../protocol/message.js';
 import { compressionCode } from '../../protocol/header.js';
 import { encodeAck, encodeNack } from '../../protocol/reply.js';
-import { KIND_NATIVE, routingIdText } from '../../pipeline/chunk.js';
+import { FLAG_JSON_PLAIN, KIND_NATIVE, routingIdText } from '../../pipeline/chunk.js';
 import { latencyTrace } from '../../observability/latency-trace.js';
 import type { Input, InputContext } from '../input.js';
 import { totalBytes } from '../zmq/socket.js';
@@ -97,6 +97,7 @@ export class RouterInput implements Input {
       compression: compressionCode(header.compression),
       recordCount: records,
       frames,
+      flags: msg.jsonPlain ? FLAG_JSON_PLAIN : 0,
       receivedAt,
       admitted: { records, bytes: charged },
       sender: msg.sender,

@@ -18,6 +18,12 @@ export interface RouterMessage {
    * NACK it (native path; zeromq.js delivers such a message whole and the protocol check refuses it).
    */
   oversize?: boolean;
+  /**
+   * Native path: every record of the uncompressed payload is UTF-8 that a JSON string holds as itself (checked
+   * by the receive thread while it copied the message; chunk.ts FLAG_JSON_PLAIN), so the worker copies them as
+   * they are. Absent: the worker checks each record.
+   */
+  jsonPlain?: boolean;
 }
 
 export interface RouterTransport {

@@ -4,7 +4,8 @@
 import { isUtf8 } from 'node:buffer';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Publisher, Push } from 'zeromq';
+import { Dealer, Publisher, Push } from 'zeromq';
+import { encodeMessage } from '../../protocol/message.js';
 import { FLAG_JSON_PLAIN, readChunk, type PackedMessage } from '../../pipeline/chunk.js';
 import { loadNativeReceive, type NativeReceiver, type OnChunk } from './native-receive.js';
 
@@ -294,5 +295,45 @@ test('FLAG_JSON_PLAIN is set exactly when every frame is valid UTF-8 with no byt
     if (cases[i][1]) assert.ok(cases[i][0].every((f) => isUtf8(f)));
   });
   push.close();
+  r.close();
+});
+
+test('ROUTER: FLAG_JSON_PLAIN is set exactly when every record of an uncompressed native payload needs no escaping', async () => {
+  const msgs: PackedMessage[] = [];
+  const r = new native.Receiver({ type: 'router', inputIndex: 2, receiveHighWaterMark: 1000, maxFrameBytes: 1 << 20, maxMessageBytes: 1 << 20 }, (buf, len) => {
+    if (!buf) return;
+    msgs.push(...[...readChunk(buf, len)].map((m) => ({ ...m, frames: m.frames.map((f) => Uint8Array.from(f)) })));
+    r.lend(buf);
+  });
+  const ep = r.bind('tcp://127.0.0.1:*');
+  for (let i = 0; i < 3; i++) r.lend(new ArrayBuffer(1 << 16));
+  r.start();
+  const dealer = new Dealer({ linger: 0 });
+  dealer.connect(ep);
+  const plain = ['x'.repeat(40), 'é€𝄞 ~!#$%&()*+,-./09:;<=>?@AZ[]^_`az{|}', ''];
+  const truncatedLength = encodeMessage(4n, plain, { compression: 'none' });
+  truncatedLength[1] = truncatedLength[1].subarray(0, truncatedLength[1].length - 1);
+  const tooLong = encodeMessage(5n, plain, { compression: 'none' });
+  tooLong[1].writeUInt32BE(1000, 0);
+  const notZl = encodeMessage(6n, plain, { compression: 'none' });
+  notZl[0] = Buffer.from(notZl[0]);
+  notZl[0][0] = 0x41;
+  // [frames, expected flag]
+  const cases: [Buffer[], boolean][] = [
+    [encodeMessage(1n, plain, { compression: 'none' }), true],
+    [encodeMessage(2n, [...plain, 'a "quoted" word'], { compression: 'none' }), false],
+    [encodeMessage(3n, ['line\n'], { compression: 'none' }), false],
+    [encodeMessage(7n, [Buffer.from([0x61, 0xc3, 0x28])], { compression: 'none' }), false],
+    // Compressed: the thread does not inflate it, so the worker checks the records itself.
+    [encodeMessage(8n, plain, { compression: 'deflate' }), false],
+    [truncatedLength, false],
+    [tooLong, false],
+    [notZl, false],
+    [[Buffer.from('one frame')], false],
+  ];
+  for (const [frames] of cases) await dealer.send(frames);
+  await until(() => msgs.length === cases.length, `${cases.length} messages`);
+  msgs.forEach((m, i) => assert.equal((m.flags ?? 0) & FLAG_JSON_PLAIN, cases[i][1] ? FLAG_JSON_PLAIN : 0, `message ${i}`));
+  dealer.close();
   r.close();
 });
