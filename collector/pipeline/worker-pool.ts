@@ -74,7 +74,10 @@ export class WorkerPool {
 
   /** Processes a packed chunk. The chunk buffer is transferred away (unless inline) and must not be reused. */
   run(buffer: ArrayBuffer, length: number): Promise<ChunkResult> {
-    const out = this.pool.take();
+    // A chunk over half a buffer is one large message (Pipeline.submit closes chunks at half): its NDJSON
+    // (about 1.1x a native batch of 1 KiB records) gets a double-size buffer, not one the worker outgrows and
+    // replaces by a copy.
+    const out = this.pool.take(length > this.pool.bufferBytes / 2 ? 2 * this.pool.bufferBytes : this.pool.bufferBytes);
     if (this.inline) {
       const t0 = performance.now();
       try {
