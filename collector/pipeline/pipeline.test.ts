@@ -20,8 +20,11 @@ const dec = new TextDecoder();
 /** One chunk handed to the fake pool: its messages' first frames, and how to finish it. */
 interface RunCall {
   texts: string[];
-  /** Completes the chunk; a text listed in `reject` is rejected whole with that reason. */
-  complete(reject?: Record<string, RejectReason>): void;
+  /**
+   * Completes the chunk; a text listed in `reject` is rejected whole with that reason. With `route` (text ->
+   * mask of sinks, 0: dropped by routing) the outcome carries routes over `sinks` sinks, as a worker's does.
+   */
+  complete(reject?: Record<string, RejectReason>, route?: Record<string, number>, sinks?: number): void;
   fail(err: Error): void;
 }
 
@@ -33,14 +36,23 @@ class FakeWorkers implements ChunkRunner {
     return new Promise((resolve, reject) => {
       this.calls.push({
         texts,
-        complete: (rejects = {}) => {
-          const kept = texts.filter((t) => !rejects[t]);
-          const output = enc.encode(kept.map((t) => `${JSON.stringify({ message: t })}\n`).join(''));
-          resolve({
-            outcome: { perMessage: Int32Array.from(texts, (t) => (rejects[t] ? -reasonCode(rejects[t]) : 1)), accepted: kept.length, records: kept.length, discards: {}, flagged: 0 },
-            output,
-            grew: false,
-          });
+        complete: (rejects = {}, route, sinks = 2) => {
+          const kept = texts.filter((t) => !rejects[t] && (!route || route[t] !== 0));
+          const lines = kept.map((t) => `${JSON.stringify({ message: t })}\n`);
+          const output = enc.encode(lines.join(''));
+          const outcome: ChunkResult['outcome'] = { perMessage: Int32Array.from(texts, (t) => (rejects[t] ? -reasonCode(rejects[t]) : 1)), accepted: texts.length, records: kept.length, discards: {}, flagged: 0 };
+          if (route) {
+            const ranges: number[][] = Array.from({ length: sinks }, () => []);
+            const records = new Array<number>(sinks).fill(0);
+            let at = 0;
+            kept.forEach((t, k) => {
+              const end = at + enc.encode(lines[k]).byteLength;
+              for (let s = 0; s < sinks; s++) if (route[t] & (1 << s)) (ranges[s].push(at, end), records[s]++);
+              at = end;
+            });
+            outcome.routes = { ranges, records, dropped: [], unmatched: 0, kept: kept.length, messageSinks: Int32Array.from(texts, (t) => (rejects[t] ? 0 : route[t])) };
+          }
+          resolve({ outcome, output, grew: false });
         },
         fail: reject,
       });
@@ -153,6 +165,29 @@ test('persisted mode: ACK only once every sink has written; frame messages are n
   assert.equal(admission.records, 0);
   await idlePromise;
   assert.equal(idle, true);
+});
+
+test('persisted mode with routing: each message is ACKed once the sinks its own records went to have written', async () => {
+  const { fake, stage, admission, replies, submit, pipeline } = setup('persisted');
+  for (const t of ['toA', 'toB', 'both', 'dropped', 'toB2']) submit(t);
+  await turn();
+  assert.equal(fake.calls.length, 1, 'one chunk mixes messages for both sinks');
+  fake.calls[0].complete({}, { toA: 1, toB: 2, both: 3, dropped: 0, toB2: 2 });
+  await turn();
+  assert.equal(stage.items.length, 1);
+  const item = stage.items[0];
+  assert.ok(item.written, 'a routed chunk reports per-sink writes');
+  const acked = () => [...replies].filter(([, r]) => r.length > 0).map(([t]) => t);
+  assert.deepEqual(acked(), ['dropped'], 'a message routing dropped whole is handled: ACKed at once');
+  item.written!(1);
+  assert.deepEqual(acked(), ['toB', 'dropped', 'toB2'], 'sink 1 wrote: its messages are ACKed while sink 0 still retries');
+  assert.equal(admission.records, 5, 'queue space waits for every sink');
+  item.written!(0);
+  assert.deepEqual(acked().sort(), ['both', 'dropped', 'toA', 'toB', 'toB2']);
+  item.done();
+  for (const [t, r] of replies) assert.deepEqual(r, [{ ok: true }], `exactly one ACK for ${t}`);
+  assert.equal(admission.records, 0);
+  await pipeline.idle();
 });
 
 test('a message the worker rejects is NACKed with its reason and its queue space released at once', async () => {

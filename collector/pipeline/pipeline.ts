@@ -13,6 +13,7 @@ import { REASON_CODES } from '../protocol/reply.js';
 import type { ChunkResult } from './worker-pool.js';
 import type { ChunkRoutes } from '../routing/collect.js';
 import { STAGE, latencyTrace, mark, now, type TraceRow } from '../observability/latency-trace.js';
+import { AckGroups } from './ack-groups.js';
 
 /** Outputs up to this share of a pooled buffer are copied out of it (see release()). */
 const SMALL_OUTPUT_SHARE = 8;
@@ -241,6 +242,9 @@ export class Pipeline {
     let records = 0;
     let bytes = 0;
     const acks: Inbound[] = [];
+    // With routing: per ACK, the sinks its message's records went to (its ACK waits only for those).
+    const messageSinks = outcome.routes?.messageSinks;
+    const ackSinks: number[] = [];
     // Summed per input and added once per chunk: a counter update per message (one per record on PULL
     // inputs) was a visible share of the main thread.
     const received = new Array<number>(inputMetrics.length).fill(0);
@@ -272,7 +276,10 @@ export class Pipeline {
       bytes += m.admitted.bytes;
       if (m.reply) {
         if (ackMode === 'received' || m.kind !== KIND_NATIVE) ack(m);
-        else acks.push(m);
+        else {
+          acks.push(m);
+          if (messageSinks) ackSinks.push(messageSinks[i - 1]);
+        }
       }
     }
     received.forEach((n, input) => n > 0 && inputMetrics[input].received.inc(n));
@@ -301,6 +308,12 @@ export class Pipeline {
     // a copy of its own size and its pooled buffer goes back at once: waiting for a write, each held a whole
     // pooled buffer whatever it used, so memory followed the number of chunks queued, not their bytes (1 KiB
     // case a: peak RSS ~300 MiB with 4 MiB queued).
+    let groups: AckGroups<Inbound> | undefined;
+    if (routes && acks.length) {
+      let taking = 0;
+      routes.records.forEach((n, s) => n > 0 && (taking |= 1 << s));
+      groups = new AckGroups(acks, ackSinks, taking, ack);
+    }
     const small = output.byteLength <= this.d.pool.bufferBytes / SMALL_OUTPUT_SHARE;
     const data = small ? output.slice() : output;
     if (small) this.d.pool.give(output.buffer as ArrayBuffer);
@@ -309,8 +322,10 @@ export class Pipeline {
       records: outcome.records,
       // Each sink's part: a few byte ranges of the output per sink and chunk (the worker compacted the rest).
       routes: routes && { parts: routes.ranges.map((r) => rangesOf(data, r)), records: routes.records },
+      written: groups && ((s) => groups.written(s)),
       done: () => {
-        for (const a of acks) ack(a);
+        if (groups) groups.all();
+        else for (const a of acks) ack(a);
         admission.release(records, bytes);
         if (!small) this.d.pool.give(output.buffer as ArrayBuffer);
         this.checkIdle();

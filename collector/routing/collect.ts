@@ -15,6 +15,11 @@ export interface ChunkRoutes {
   unmatched: number;
   /** Lines left in the output (records not dropped). */
   kept: number;
+  /**
+   * Per message of the chunk (ChunkOutcome.perMessage order): the mask of sinks its lines went to (bit i =
+   * sinks[i]); 0 when none (all dropped, or the message was rejected). Its ACK waits only for these sinks.
+   */
+  messageSinks: Int32Array;
 }
 
 /**
@@ -30,6 +35,8 @@ export class RouteCollector {
   private events: number[] = [];
   private markLines = 0;
   private markEvents = 0;
+  /** Index into `lines` where each message of the chunk so far starts. */
+  private messageStarts: number[] = [];
 
   constructor(
     private readonly sinks: number,
@@ -40,6 +47,7 @@ export class RouteCollector {
   begin(): void {
     this.markLines = this.lines.length;
     this.markEvents = this.events.length;
+    this.messageStarts.push(this.lines.length);
   }
 
   /** Forgets what the current message added (it was rejected and its output taken back). */
@@ -83,9 +91,18 @@ export class RouteCollector {
       else dropped[e]++;
     }
     const kept = lines.length / 3;
+    const starts = this.messageStarts;
+    const messageSinks = new Int32Array(starts.length);
+    for (let m = 0; m < starts.length; m++) {
+      const end = m + 1 < starts.length ? starts[m + 1] : lines.length;
+      let mask = 0;
+      for (let i = starts[m]; i < end; i += 3) mask |= lines[i + 2];
+      messageSinks[m] = mask;
+    }
     this.lines = [];
     this.events = [];
-    return { ranges, records, dropped, unmatched, kept };
+    this.messageStarts = [];
+    return { ranges, records, dropped, unmatched, kept, messageSinks };
   }
 }
 

@@ -138,6 +138,7 @@ test('processor: a message rejected after some of its records were routed leaves
   assert.ok(outcome.perMessage[1] < 0, 'the native message was rejected');
   assert.deepEqual(outcome.routes?.records, [1, 2], 'sink 0: ok 1; sink 1: ok 1 and ok 2');
   assert.equal(outcome.routes?.kept, 2);
+  assert.deepEqual([...outcome.routes!.messageSinks], [0b11, 0, 0b10], 'per message the sinks its ACK waits for; none for the rejected one');
   const text = Buffer.from(out.take()).toString();
   assert.deepEqual(text.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { message: string }).message), ['ok 1', 'ok 2']);
 });

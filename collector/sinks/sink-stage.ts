@@ -24,6 +24,11 @@ export interface StageItem {
   routes?: { parts: Uint8Array[][]; records: number[] };
   /** Called once every sink that takes part of the item has written (and, per policy, synced) it. */
   done: () => void;
+  /**
+   * Called when sink `index` (config order) has written its part, before `done` (for ACKs of messages that
+   * only some of the sinks take).
+   */
+  written?: (index: number) => void;
 }
 
 export interface SinkStageOptions {
@@ -194,7 +199,10 @@ export class SinkStage {
         lane.records -= records;
         this.queueMetrics.get(lane.sink.id)?.sent.inc(records);
         this.checkFull(lane);
-        for (const e of batch) if (--e.item.remaining === 0) this.complete(e.item);
+        for (const e of batch) {
+          e.item.item.written?.(lane.index);
+          if (--e.item.remaining === 0) this.complete(e.item);
+        }
       }
     } catch (err) {
       // Only a forced stop gets here: the batch stays unacknowledged, so its senders resend it elsewhere.

@@ -92,3 +92,55 @@ test('two sinks, one store down: the other sink is written and acknowledged; the
   assert.equal(await c.metric('zlog_sink_retrying', { component_id: 'vl' }), 0);
   assert.ok((await c.metric('zlog_sink_last_error_timestamp_seconds', { component_id: 'vl' })) * 1000 >= Date.parse(down.vl.lastError!.time) - 1);
 });
+
+test('ACKs per message: a file-only client shares chunks with a client whose records wait for a stopped store, and is acknowledged', { skip, timeout: 180_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'zlog-acks-'));
+  const vl = await startVictoriaLogs();
+  t.after(() => vl.cleanup());
+  await vl.stop();
+  const c = await startCollector(
+    {
+      pipeline: { ackMode: 'persisted', workers: 1 },
+      retry: { initialDelayMs: 50, maxDelayMs: 200 },
+      sinks: [
+        { id: 'vl', type: 'elasticsearch', endpoint: `${vl.url}/insert/elasticsearch`, match: { app: ['to-vl'] } },
+        { id: 'archive', type: 'file', path: join(dir, 'archive'), match: { app: ['to-file'] } },
+      ],
+    },
+    { dir, readyTimeoutMs: 60_000 },
+  );
+  t.after(() => cleanup(c));
+  const tag = `m${Date.now()}`;
+  // Small batches from both clients at the same time, so that the collector's chunks mix messages of both
+  // (a chunk is whatever arrived in one turn of its event loop). No resend on a late ACK.
+  const opts = { maxBatchRecords: 2, maxDelayMs: 1, maxInFlightBatches: 256, ackTimeoutMs: 150_000, deliveryTimeoutMs: 150_000 };
+  const toVl = new ZlogClient(opts);
+  const toFile = new ZlogClient(opts);
+  toVl.connect(c.endpoints.native[0]);
+  toFile.connect(c.endpoints.native[0]);
+  let vlAcked = 0;
+  let fileAcked = 0;
+  const vlSends: Promise<void>[] = [];
+  const fileSends: Promise<void>[] = [];
+  for (let i = 0; i < 400; i++) {
+    vlSends.push(toVl.send(JSON.stringify({ app: 'to-vl', message: `${tag} vl-${i}` })).then(() => void vlAcked++));
+    fileSends.push(toFile.send(JSON.stringify({ app: 'to-file', message: `${tag} file-${i}` })).then(() => void fileAcked++));
+    if (i % 20 === 19) await new Promise((r) => setImmediate(r));
+  }
+  // Every file record is acknowledged (persisted: written and synced by the file sink) while the store is down.
+  await waitFor('the file client acknowledged', () => fileAcked === 400, 90_000);
+  await Promise.all(fileSends);
+  assert.equal(vlAcked, 0, 'nothing the down sink takes is acknowledged');
+  const written = c.records(join(dir, 'archive', 'zlog.ndjson')).map((r) => r.message as string);
+  assert.deepEqual(written, Array.from({ length: 400 }, (_, i) => `${tag} file-${i}`));
+  assert.equal(await c.metric('zlog_sink_queue_events', { component_id: 'vl' }), 400);
+
+  const back = await vl.restart();
+  t.after(() => back.cleanup());
+  await Promise.all(vlSends);
+  assert.equal(vlAcked, 400);
+  await forceFlush(back);
+  assert.equal(await back.count(`"${tag}"`), 400);
+  await toVl.close(5000);
+  await toFile.close(5000);
+});
