@@ -4,9 +4,11 @@
 // and checks only that every record arrived.
 //
 //   node dist/bench/sinks.js [--records N] [--sizes 100,1024] [--cases direct,elasticsearch,loki]
-//                            [--baseline DIR] [--cpu-prof DIR]
-// --baseline: another built checkout; every sink case also runs its collector, right after this build's, on
-// the same VictoriaLogs (before/after in one run). --cpu-prof: each collector writes a V8 CPU profile there.
+//                            [--repeat R] [--baseline DIR] [--cpu-prof DIR]
+// --baseline: another built checkout; every sink case also runs its collector on the same VictoriaLogs
+// (before/after in one run), the two builds in turn, the first one alternating between repeats so that neither
+// always gets the warmer store. --repeat: each case R times (the direct loader too); the median is reported.
+// --cpu-prof: each collector writes a V8 CPU profile there.
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -22,6 +24,7 @@ const { values } = parseArgs({
     records: { type: 'string', default: '100000' },
     sizes: { type: 'string', default: '100,1024' },
     cases: { type: 'string', default: 'direct,elasticsearch,loki' },
+    repeat: { type: 'string', default: '1' },
     baseline: { type: 'string' },
     'cpu-prof': { type: 'string' },
   },
@@ -36,6 +39,7 @@ const PROF = values['cpu-prof'] ? resolve(values['cpu-prof']) : undefined;
 const N = Number(values.records);
 const SIZES = values.sizes!.split(',').map(Number);
 const CASES = values.cases!.split(',');
+const REPEAT = Number(values.repeat);
 
 function message(i: number, size: number, tag: string): string {
   const head = `${tag} rec-${i} `;
@@ -90,7 +94,9 @@ async function throughCollector(vl: VictoriaLogs, kind: string, size: number, ta
   const proc = await startChildCollector({ config: cfg, configFile: join(dir, 'c.yaml'), command: [...node, main] });
   try {
     const endpoint = proc.endpoints.native[0];
-    const client = new ZlogClient({ maxBatchRecords: 1000, maxInFlightBatches: 32, deliveryTimeoutMs: 120_000 });
+    // A late ACK is not a lost one here: a resend (the default 5 s ACK timeout) stored duplicates and loaded the
+    // slow sinks further (128,000 rows for 50,000 records in one session-4 run).
+    const client = new ZlogClient({ maxBatchRecords: 1000, maxInFlightBatches: 32, ackTimeoutMs: 120_000, deliveryTimeoutMs: 120_000 });
     client.connect(endpoint);
     const t0 = performance.now();
     const sends: Promise<void>[] = [];
@@ -108,27 +114,43 @@ async function throughCollector(vl: VictoriaLogs, kind: string, size: number, ta
   }
 }
 
-const rows: { size: number; case: string; recordsPerSec: number; ratio?: number }[] = [];
-console.log(`sinks bench: ${N} records per case, sizes ${SIZES.join(', ')} B, ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+const rows: { size: number; case: string; recordsPerSec: number; ratio?: number; runs: number[]; load: number }[] = [];
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+console.log(`sinks bench: ${N} records per case, sizes ${SIZES.join(', ')} B, repeat ${REPEAT}, ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 for (const size of SIZES) {
   const vl = await startVictoriaLogs();
   try {
-    let base: number | undefined;
-    const runs = CASES.flatMap((c) => (c === 'direct' ? [{ c, build: BUILDS[0] }] : BUILDS.map((build) => ({ c, build }))));
-    for (const { c: kind, build } of runs) {
-      const c = build.label ? `${kind}@${build.label}` : kind;
-      const tag = `b${kind}${size}x${Date.now()}`;
-      const ms = kind === 'direct' ? await direct(vl, size, tag) : await throughCollector(vl, kind, size, tag, build.main, `${kind}-${size}${build.label ? '-' + build.label : ''}`);
-      await forceFlush(vl);
-      const stored = await vl.count(`"${tag}"`);
-      if (stored < N) throw new Error(`${c} ${size} B: only ${stored} of ${N} records in VictoriaLogs`);
-      const rate = N / (ms / 1000);
-      if (kind === 'direct') base = rate;
-      rows.push({ size, case: c, recordsPerSec: Math.round(rate), ratio: base && kind !== 'direct' ? Number((rate / base).toFixed(2)) : undefined });
-      console.log(`${String(size).padStart(5)} B  ${c.padEnd(24)} ${String(Math.round(rate)).padStart(9)} rec/s${base && kind !== 'direct' ? `  ratio to direct ${(rate / base).toFixed(2)}` : ''}  (stored ${stored})`);
+    const rates = new Map<string, number[]>();
+    const loads = new Map<string, number[]>();
+    for (let r = 0; r < REPEAT; r++) {
+      const builds = r % 2 === 0 ? BUILDS : [...BUILDS].reverse();
+      const runs = CASES.flatMap((c) => (c === 'direct' ? [{ c, build: BUILDS[0] }] : builds.map((build) => ({ c, build }))));
+      for (const { c: kind, build } of runs) {
+        const c = build.label ? `${kind}@${build.label}` : kind;
+        const tag = `b${kind}${size}x${Date.now()}`;
+        const ms = kind === 'direct' ? await direct(vl, size, tag) : await throughCollector(vl, kind, size, tag, build.main, `${kind}-${size}${build.label ? '-' + build.label : ''}-${r}`);
+        await forceFlush(vl);
+        const stored = await vl.count(`"${tag}"`);
+        if (stored < N) throw new Error(`${c} ${size} B: only ${stored} of ${N} records in VictoriaLogs`);
+        const rate = N / (ms / 1000);
+        rates.set(c, [...(rates.get(c) ?? []), rate]);
+        loads.set(c, [...(loads.get(c) ?? []), loadavg()[0]]);
+        console.log(`${String(size).padStart(5)} B  ${c.padEnd(24)} ${String(Math.round(rate)).padStart(9)} rec/s  (stored ${stored}${stored > N ? `, ${stored - N} duplicates` : ''}, load ${loadavg()[0].toFixed(1)})`);
+      }
+    }
+    const base = median(rates.get('direct') ?? [NaN]);
+    for (const [c, xs] of rates) {
+      const rate = median(xs);
+      const ratio = c === 'direct' || Number.isNaN(base) ? undefined : Number((rate / base).toFixed(2));
+      rows.push({ size, case: c, recordsPerSec: Math.round(rate), ratio, runs: xs.map(Math.round), load: Number(median(loads.get(c)!).toFixed(1)) });
+      console.log(`${String(size).padStart(5)} B  ${c.padEnd(24)} median ${String(Math.round(rate)).padStart(9)} rec/s${ratio !== undefined ? `  ratio to direct ${ratio.toFixed(2)}` : ''}`);
     }
   } finally {
     await vl.cleanup();
   }
 }
-console.log('BENCH_JSON ' + JSON.stringify({ bench: 'sinks', records: N, rows }));
+console.log('BENCH_JSON ' + JSON.stringify({ bench: 'sinks', records: N, repeat: REPEAT, rows }));
