@@ -66,21 +66,27 @@ for (const c of cases.filter((x) => only === undefined || x.name.includes(only))
   };
   run(50_000); // warm-up: let the JIT optimise before measuring
   // Median of three timed rounds: other processes on a 2-core machine make single rounds noisy.
+  // CPU time per record as well: on a shared machine it moves far less with other load than records/s.
   const rounds: number[] = [];
+  const cpu: number[] = [];
   const batch = 10_000;
   const limit = BigInt(Math.round((seconds / 3) * 1e9));
   for (let k = 0; k < 3; k++) {
     let n = 0;
     const start = process.hrtime.bigint();
+    const cpu0 = process.cpuUsage();
     let elapsed = 0n;
     while (elapsed < limit) {
       run(batch);
       n += batch;
       elapsed = process.hrtime.bigint() - start;
     }
+    const used = process.cpuUsage(cpu0);
+    cpu.push((used.user + used.system) / n);
     rounds.push(n / (Number(elapsed) / 1e9));
   }
   rounds.sort((a, b) => a - b);
-  console.log(`${c.name.padEnd(46)} ${Math.round(rounds[1]).toLocaleString('en-US').padStart(12)} records/s`);
+  cpu.sort((a, b) => a - b);
+  console.log(`${c.name.padEnd(46)} ${Math.round(rounds[1]).toLocaleString('en-US').padStart(12)} records/s ${cpu[1].toFixed(2).padStart(8)} CPU µs/record`);
 }
 if (sink === 0) console.log('(no output)');

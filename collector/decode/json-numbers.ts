@@ -7,6 +7,7 @@
 // become Infinity, written as null) can hold such a number, so the common record pays one regex test.
 
 import { randomBytes } from 'node:crypto';
+import { recordJson } from './json-line.js';
 
 /**
  * Prefix of a marked number inside a parsed record. It starts with NUL and carries a random per-process key, so
@@ -79,8 +80,12 @@ export function markRecord(rec: object): void {
   marked.add(rec);
 }
 
-/** A record as one JSON text, marked numbers written back as the sender's literal digits. */
-export function stringifyRecord(rec: object): string {
-  const s = JSON.stringify(rec);
-  return marked.has(rec) ? s.replace(MARKED_JSON, '$1') : s;
+/**
+ * A record as one JSON text, marked numbers written back as the sender's literal digits. `source`: the record's
+ * text when it was decoded from a JSON object (decodeJson); its string values are then copied from it where
+ * they can be (json-line.ts recordJson), with the same result.
+ */
+export function stringifyRecord(rec: object, source?: string): string {
+  if (marked.has(rec)) return JSON.stringify(rec).replace(MARKED_JSON, '$1');
+  return source !== undefined && source.charCodeAt(0) === 0x7b ? recordJson(rec, source) : JSON.stringify(rec);
 }

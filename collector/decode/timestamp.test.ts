@@ -34,6 +34,9 @@ test('epoch numbers in seconds, milliseconds, microseconds, nanoseconds', () => 
   assert.equal(epochToIso(1795743966), '2026-11-27T01:46:06.000Z');
   assert.equal(epochToIso(-1), undefined);
   assert.equal(epochToIso(Number.NaN), undefined);
+  // Past the last date a Date can hold (8.64e15 ms): no time, where toISOString threw a RangeError.
+  assert.equal(epochToIso(8.640000000001e21), undefined);
+  assert.equal(epochToIso(1e30), undefined);
 });
 
 test('RFC 3164: the year is the one nearest the receive time', () => {

@@ -145,7 +145,10 @@ let lastSecondPrefix = '';
 
 function secondPrefix(sec: number): string | undefined {
   if (sec !== lastSecond) {
-    const iso = new Date(sec * 1000).toISOString();
+    const d = new Date(sec * 1000);
+    // Beyond ±8.64e15 ms (ECMA-262 §21.4.1.1) there is no date: toISOString would throw a RangeError.
+    if (Number.isNaN(d.getTime())) return undefined;
+    const iso = d.toISOString();
     if (iso.length !== 24) return undefined; // years outside 0000..9999 have another layout
     lastSecondPrefix = iso.slice(0, 19);
     lastSecond = sec;

@@ -370,7 +370,8 @@ export class ChunkProcessor {
       if (m.sender !== undefined) rec.clientKey = m.sender;
       if (m.routingId !== undefined) rec.routingId = m.routingId;
       if (flags.length) rec.flags = rec.flags ? [...rec.flags, ...flags] : flags;
-      line = stringifyRecord(rec);
+      // A JSON object record's string values are copied from its text rather than serialised again.
+      line = stringifyRecord(rec, input.format === 'auto' || input.format === 'json' ? text : undefined);
       route = rec;
     } catch {
       // A record a decoder cannot handle (e.g. JSON nested deeper than the stack: JSON.stringify of the parsed
