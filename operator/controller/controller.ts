@@ -4,11 +4,12 @@
 import type { Logger } from 'pino';
 import { API_VERSION, KIND, LOGSERVER_RESOURCE } from '../api/schema.js';
 import type { LogServer } from '../api/types.js';
-import { MANAGED_BY } from '../manifests/common.js';
+import { INSTANCE_LABEL, MANAGED_BY, MANAGED_BY_LABEL } from '../manifests/common.js';
 import { CHILD_KINDS, type ChildKind, type ChildRef } from '../manifests/children.js';
 import { OptionalApis } from './discovery.js';
 import { EventRecorder } from './events.js';
-import { Informer, objectKey } from './informer.js';
+import { Informer, identityOnly, objectKey } from './informer.js';
+import { ReferenceIndex } from './references.js';
 import type { Kube, KubeObject } from './kube.js';
 import { WorkQueue, type QueueOptions } from './queue.js';
 import { PodHealth } from './pod-health.js';
@@ -40,6 +41,19 @@ export interface ControllerOptions {
   instance: string;
 }
 
+/**
+ * What the name caches need of a user's object (reconciler.ts ownedBy): its identity, its controller reference
+ * and the two labels that mark the operator's orphans. Annotations (kubectl's last-applied copy of the whole
+ * object) and other labels stay out of memory.
+ */
+function ownershipOnly(o: KubeObject): KubeObject {
+  const { labels, ownerReferences } = o.metadata;
+  const kept = Object.fromEntries([MANAGED_BY_LABEL, INSTANCE_LABEL].filter((l) => labels?.[l] !== undefined).map((l) => [l, labels![l]]));
+  const controller = ownerReferences?.filter((r) => r.controller === true);
+  const base = identityOnly(o);
+  return { ...base, metadata: { ...base.metadata, ...(Object.keys(kept).length ? { labels: kept } : {}), ...(controller?.length ? { ownerReferences: controller } : {}) } };
+}
+
 function ownerKey(o: KubeObject): string | undefined {
   const ref = o.metadata.ownerReferences?.find((r) => r.controller && r.kind === KIND && r.apiVersion === API_VERSION);
   return ref ? `${o.metadata.namespace ?? ''}/${ref.name}` : undefined;
@@ -61,6 +75,13 @@ export class Controller {
    * informers could select on).
    */
   private readonly names = new Map<string, Informer<KubeObject>>();
+  /**
+   * The metadata (identity and resourceVersion only) of every Secret: a change of one a LogServer's pods read
+   * requeues that LogServer (references), which re-reads it and rolls the pods if its digest changed.
+   */
+  private readonly secrets: Informer<KubeObject>;
+  /** Which LogServers read which Secrets and ConfigMaps, as their last reconcile found. */
+  private readonly references = new ReferenceIndex();
   /** Each LogServer as our last status write returned it, until the informer has caught up (one per object). */
   private readonly written = new Map<string, LogServer & KubeObject>();
   private readonly workers: Promise<void>[] = [];
@@ -92,6 +113,7 @@ export class Controller {
         },
         delete: (ls) => {
           this.written.delete(objectKey(ls));
+          this.references.delete(objectKey(ls));
           enqueue(objectKey(ls));
         },
       },
@@ -112,11 +134,26 @@ export class Controller {
       );
     // One informer per kind: the table may list a kind twice under two names (the client and headless Service).
     for (const k of CHILD_KINDS) if (!k.optional && !this.children.has(k.kind)) this.children.set(k.kind, this.childInformer(k));
+    // A change of a Secret or ConfigMap that LogServers read requeues them (the ConfigMap of client keys is seen
+    // by the ConfigMap name cache below; Secrets have a cache of their own).
+    const referenced = (kind: string) => {
+      const wake = (obj: KubeObject) => {
+        for (const key of this.references.ownersOf(kind, obj.metadata.namespace ?? '', obj.metadata.name)) enqueue(key);
+      };
+      return { add: wake, update: (_: KubeObject, n: KubeObject) => wake(n), delete: wake };
+    };
     for (const k of CHILD_KINDS) {
       if (k.optional || this.names.has(k.kind)) continue;
       const ref = { apiVersion: k.apiVersion, kind: k.kind, plural: k.plural, namespace: o.namespace };
-      this.names.set(k.kind, new Informer<KubeObject>(o.kube, ref, {}, { ...informerOpts(k.kind), labelSelector: undefined, metadataOnly: true }));
+      const handlers = k.kind === 'ConfigMap' ? referenced('ConfigMap') : {};
+      this.names.set(k.kind, new Informer<KubeObject>(o.kube, ref, handlers, { ...informerOpts(k.kind), labelSelector: undefined, metadataOnly: true, keep: ownershipOnly }));
     }
+    this.secrets = new Informer<KubeObject>(
+      o.kube,
+      { apiVersion: 'v1', kind: 'Secret', plural: 'secrets', namespace: o.namespace },
+      referenced('Secret'),
+      { ...informerOpts('Secret'), labelSelector: undefined, metadataOnly: true, keep: identityOnly },
+    );
     this.discovery = new OptionalApis(
       o.kube,
       o.log,
@@ -162,6 +199,7 @@ export class Controller {
         return names?.hasSynced ? (names.get(ref.namespace, ref.name) ?? null) : undefined;
       },
       statusWritten: (ls) => this.written.set(objectKey(ls), ls),
+      referenced: (owner, sources) => this.references.set(owner.namespace, owner.name, sources),
       unready: (namespace, name) => this.pods.unready(namespace, name),
     });
   }
@@ -175,11 +213,11 @@ export class Controller {
   }
 
   informers(): Informer<KubeObject>[] {
-    return [this.logServers, ...this.children.values(), ...this.names.values(), this.pods.informer];
+    return [this.logServers, ...this.children.values(), ...this.names.values(), this.secrets, this.pods.informer];
   }
 
   async start(): Promise<void> {
-    for (const inf of [...this.children.values(), ...this.names.values()]) inf.start();
+    for (const inf of [...this.children.values(), ...this.names.values(), this.secrets]) inf.start();
     this.pods.start();
     await this.discovery.start();
     this.logServers.start();

@@ -27,6 +27,21 @@ export interface InformerOptions {
   onError?: (err: Error) => void;
   /** Keep metadata only (kube.ts METADATA_ONLY): which objects exist and who owns them, not their contents. */
   metadataOnly?: boolean;
+  /**
+   * What of each object the cache keeps, applied on receipt after managedFields are dropped (the default keeps
+   * the rest): a cache of every Secret or ConfigMap in the cluster should hold only the fields read from it.
+   */
+  keep?: (o: KubeObject) => KubeObject;
+}
+
+/**
+ * Identity and version only: enough to notice that an object was added, changed or deleted. Nothing else is
+ * held, so neither labels nor annotations (kubectl's last-applied-configuration annotation of a Secret holds its
+ * data) stay in memory.
+ */
+export function identityOnly(o: KubeObject): KubeObject {
+  const { name, namespace, uid, resourceVersion } = o.metadata;
+  return { apiVersion: o.apiVersion, kind: o.kind, metadata: { name, namespace, uid, resourceVersion } };
 }
 
 class Gone extends Error {}
@@ -36,9 +51,10 @@ class Gone extends Error {}
  * them) and without metadata.managedFields, often the largest part of an object and never read by the
  * operator (client-go's TransformStripManagedFields does the same).
  */
-function cached<T extends KubeObject>(o: T, ref: ObjectRef): T {
+function cached<T extends KubeObject>(o: T, ref: ObjectRef, keep?: (o: KubeObject) => KubeObject): T {
   const { managedFields: _, ...metadata } = o.metadata as T['metadata'] & { managedFields?: unknown };
-  return { ...o, apiVersion: ref.apiVersion, kind: ref.kind, metadata };
+  const full = { ...o, apiVersion: ref.apiVersion, kind: ref.kind, metadata };
+  return keep ? (keep(full) as T) : full;
 }
 
 export function objectKey(o: { metadata: { namespace?: string; name: string } }): string {
@@ -128,7 +144,7 @@ export class Informer<T extends KubeObject> {
 
   private async relist(): Promise<void> {
     const list = await this.kube.list<T>(this.ref, { labelSelector: this.opts.labelSelector }, this.opts.metadataOnly ? METADATA_ONLY.list : undefined);
-    const fresh = new Map((list.items ?? []).map((o) => [objectKey(o), cached(o, this.ref)]));
+    const fresh = new Map((list.items ?? []).map((o) => [objectKey(o), cached(o, this.ref, this.opts.keep)]));
     for (const [key, old] of this.cache) {
       if (!fresh.has(key)) {
         this.cache.delete(key);
@@ -195,7 +211,7 @@ export class Informer<T extends KubeObject> {
     const obj = e.object;
     this.resourceVersion = obj.metadata.resourceVersion ?? this.resourceVersion;
     if (e.type === 'BOOKMARK') return;
-    const full = cached(obj, this.ref);
+    const full = cached(obj, this.ref, this.opts.keep);
     const key = objectKey(full);
     const old = this.cache.get(key);
     if (e.type === 'DELETED') {

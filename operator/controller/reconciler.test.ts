@@ -72,7 +72,7 @@ function logServer(spec: unknown = {}, status?: unknown): LogServer {
   } as LogServer;
 }
 
-function setup(opts: { smServed?: boolean; cache?: (ref: ChildRef) => KubeObject | undefined; holderOf?: (ref: ChildRef) => KubeObject | null | undefined; unready?: ReconcileDeps['unready'] } = {}) {
+function setup(opts: { smServed?: boolean; cache?: (ref: ChildRef) => KubeObject | undefined; holderOf?: (ref: ChildRef) => KubeObject | null | undefined; unready?: ReconcileDeps['unready']; referenced?: ReconcileDeps['referenced'] } = {}) {
   const kube = new FakeKube();
   const events = new Events();
   const r = new Reconciler({
@@ -82,6 +82,7 @@ function setup(opts: { smServed?: boolean; cache?: (ref: ChildRef) => KubeObject
     cachedChild: (ref) => (opts.cache ? opts.cache(ref) : kube.objects.get(`${ref.kind}/${ref.namespace}/${ref.name}`)),
     holderOf: opts.holderOf,
     ...(opts.unready ? { unready: opts.unready } : {}),
+    ...(opts.referenced ? { referenced: opts.referenced } : {}),
   });
   return { kube, events, r };
 }
@@ -233,17 +234,23 @@ test('invalid spec: nothing applied or pruned, InvalidSpec naming the field', as
   assert.match(cond(statuses.at(-1), 'Ready')?.message ?? '', /spec\.replicas/);
 });
 
-test('CURVE: the server key Secret item is hashed onto the pod template; a new key changes it, other items and a failed read do not', async () => {
-  const { kube, r } = setup();
+test('CURVE: the server key item and the client keys are hashed onto the pod template; new keys change it, other items and a failed read do not', async () => {
+  const told: Array<{ owner: string; sources: string[] }> = [];
+  const { kube, r } = setup({ referenced: (owner, sources) => told.push({ owner: `${owner.namespace}/${owner.name}`, sources: sources.map((s) => `${s.kind}/${s.name}`) }) });
   const spec = { security: { curve: { serverKeySecret: 'web-server-key', clientKeys: { configMap: 'web-clients' } } } };
   const template = () => (kube.objects.get('Deployment/shop/web') as unknown as { spec: { template: { metadata: { annotations: Record<string, string> } } } }).spec.template.metadata.annotations;
   const ANN = 'logging.zlog.dev/secret-hash';
   const secret = (data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'web-server-key', namespace: 'shop' }, data }) as unknown as KubeObject;
+  const clients = (data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-clients', namespace: 'shop' }, data }) as unknown as KubeObject;
 
   // No Secret yet: the pods cannot mount it; the template says so.
   assert.equal(await r.reconcile(logServer(spec), log), 'success');
   assert.equal(template()[ANN], 'missing');
+  assert.deepEqual(told.at(-1), { owner: 'shop/web', sources: ['Secret/web-server-key', 'ConfigMap/web-clients'] }, 'the watch is told what the pods read');
   kube.objects.set('Secret/shop/web-server-key', secret({ 'server.key_secret': Buffer.from('key one').toString('base64') }));
+  await r.reconcile(logServer(spec), log);
+  assert.equal(template()[ANN], 'missing', 'the client keys ConfigMap is missing too');
+  kube.objects.set('ConfigMap/shop/web-clients', clients({ 'app.key': 'public one' }));
   await r.reconcile(logServer(spec), log);
   const first = template()[ANN];
   assert.match(first, /^[0-9a-f]{16}$/);
@@ -252,11 +259,16 @@ test('CURVE: the server key Secret item is hashed onto the pod template; a new k
   kube.objects.set('Secret/shop/web-server-key', secret({ 'server.key_secret': Buffer.from('key one').toString('base64'), 'server.key': 'cHVi' }));
   await r.reconcile(logServer(spec), log);
   assert.equal(template()[ANN], first);
+  // A new allowed client key: a new hash.
+  kube.objects.set('ConfigMap/shop/web-clients', clients({ 'app.key': 'public one', 'db.key': 'public two' }));
+  await r.reconcile(logServer(spec), log);
+  const withClient = template()[ANN];
+  assert.notEqual(withClient, first);
   // A new key: a new hash, so the Deployment rolls its pods.
   kube.objects.set('Secret/shop/web-server-key', secret({ 'server.key_secret': Buffer.from('key two').toString('base64') }));
   await r.reconcile(logServer(spec), log);
   const second = template()[ANN];
-  assert.notEqual(second, first);
+  assert.notEqual(second, withClient);
   // The Secret cannot be read (RBAC, API trouble): the template keeps what it has.
   const get = kube.get.bind(kube);
   kube.get = async <T extends KubeObject>(ref: ObjectRef): Promise<T> => {
@@ -265,11 +277,12 @@ test('CURVE: the server key Secret item is hashed onto the pod template; a new k
   };
   await r.reconcile(logServer(spec), log);
   assert.equal(template()[ANN], second);
-  // Without CURVE there is no annotation and no Secret read.
-  const before = kube.calls.filter((c) => c.kind === 'Secret').length;
+  // Without CURVE there is no annotation and no Secret read, and the watch is told the LogServer reads nothing.
+  const before = kube.calls.filter((c) => c.kind === 'Secret' || c.kind === 'ConfigMap' && c.op === 'get').length;
   await r.reconcile(logServer({}), log);
   assert.equal(template()[ANN], undefined);
-  assert.equal(kube.calls.filter((c) => c.kind === 'Secret').length, before);
+  assert.equal(kube.calls.filter((c) => c.kind === 'Secret' || c.kind === 'ConfigMap' && c.op === 'get').length, before);
+  assert.deepEqual(told.at(-1), { owner: 'shop/web', sources: [] });
 });
 
 test('per-replica storage: headless Service and StatefulSet; a pod no node can take makes the LogServer Degraded at once', async () => {

@@ -12,7 +12,7 @@ import { LOGSERVER_RESOURCE } from '../api/schema.js';
 import { type KubeObject, type ObjectRef, type Resource, isStatus } from './kube.js';
 import { canonicalJson, upToDate, withAppliedHash } from './apply.js';
 import { describeUnready, type UnreadyPod } from './pod-health.js';
-import { SECRET_HASH_ANNOTATION, podSecretItems, secretItemsHash, type SecretData } from '../manifests/secret-hash.js';
+import { SECRET_HASH_ANNOTATION, podHashSources, sourceKey, sourcesHash, type HashSource, type SecretData } from '../manifests/secret-hash.js';
 import { type ConditionInput, mergeConditions, transitions, withoutCondition, workloadConditions } from './status.js';
 
 /** The part of the Kubernetes client the reconciler uses (operator/controller/kube.ts implements it). */
@@ -42,6 +42,11 @@ export interface ReconcileDeps {
   holderOf?(ref: ChildRef): KubeObject | null | undefined;
   /** Why the LogServer's unready pods are not ready, from memory (pod-health.ts); asked only while it is not Ready. */
   unready?(namespace: string, name: string): { pods: UnreadyPod[]; total: number };
+  /**
+   * Told, at every reconcile of a valid spec, which Secrets and ConfigMaps the LogServer's pods read (none: an
+   * empty list), so that a change of one of them requeues it (controller/references.ts).
+   */
+  referenced?(owner: Owner, sources: readonly HashSource[]): void;
   /** Told the LogServer as the API server returned it after a status write (the controller keeps it). */
   statusWritten?(ls: LogServer): void;
   /** The table of child kinds (CHILD_KINDS unless a test narrows it). */
@@ -212,38 +217,46 @@ export class Reconciler {
   }
 
   /**
+   * The digest of what the pods read from the Secrets and ConfigMaps the spec names (manifests/secret-hash.ts):
+   * the CURVE server key, the allowed client keys and the sinks' credentials; an object not found counts as
+   * `missing`. Any other failure (RBAC not yet granted, an API hiccup) keeps the value the workload's template has
+   * now, so a failed read never rolls the pods. Only names are logged, never content. The objects read are told
+   * to `deps.referenced`, whose watch requeues this LogServer when one of them changes.
+   */
+  private async secretHash(owner: Owner, spec: LogServerSpec, log: Logger): Promise<string | undefined> {
+    const sources = podHashSources(spec);
+    this.deps.referenced?.(owner, sources);
+    if (sources.length === 0) return undefined;
+    // Read at once, not one after the other: each is a round trip in the reconcile's critical path.
+    const unique = [...new Map(sources.map((s) => [sourceKey(s), s])).values()];
+    const read = await Promise.all(
+      unique.map(async (s): Promise<[string, SecretData | undefined] | { failed: HashSource; err: unknown }> => {
+        const res = s.kind === 'Secret' ? { apiVersion: 'v1', kind: 'Secret', plural: 'secrets' } : { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps' };
+        try {
+          return [sourceKey(s), await this.deps.kube.get<KubeObject & SecretData>({ ...res, namespace: owner.namespace, name: s.name })];
+        } catch (err) {
+          return isStatus(err, 404) ? [sourceKey(s), undefined] : { failed: s, err };
+        }
+      }),
+    );
+    const failed = read.find((r) => !Array.isArray(r));
+    if (failed && !Array.isArray(failed)) {
+      const { failed: s, err } = failed;
+      log.warn({ [s.kind === 'Secret' ? 'secret' : 'configMap']: s.name, err: err instanceof Error ? err.message : String(err) }, `${s.kind} not readable; the pods keep their current secret hash`);
+      const kind = this.kinds.find((k) => k.workload !== undefined);
+      const current = kind ? (this.deps.cachedChild(childRef(kind, owner)) as { spec?: { template?: { metadata?: { annotations?: Record<string, string> } } } } | undefined) : undefined;
+      return current?.spec?.template?.metadata?.annotations?.[SECRET_HASH_ANNOTATION];
+    }
+    const objects = new Map(read.filter((r): r is [string, SecretData | undefined] => Array.isArray(r)));
+    return sourcesHash(sources, objects);
+  }
+
+  /**
    * The child's ref when its name is held by an object this LogServer does not control. The caches answer
    * without a request when the name is free or held by this LogServer; anything else (a user's object, or a
    * name the caches cannot vouch for) is read from the API server, so a conflict is never declared on a cache's
    * word alone.
    */
-  /**
-   * The digest of the Secret items the pods read at start (manifests/secret-hash.ts): the CURVE server key and
-   * the sinks' credentials; a Secret not found counts as `missing`. Any other failure (RBAC not yet granted,
-   * an API hiccup) keeps the value the workload's template has now, so a failed read never rolls the pods.
-   * Only Secret names are logged, never their content.
-   */
-  private async secretHash(owner: Owner, spec: LogServerSpec, log: Logger): Promise<string | undefined> {
-    const items = podSecretItems(spec);
-    if (items.length === 0) return undefined;
-    const secrets = new Map<string, SecretData | undefined>();
-    for (const name of new Set(items.map((i) => i.name))) {
-      try {
-        secrets.set(name, await this.deps.kube.get<KubeObject & SecretData>({ apiVersion: 'v1', kind: 'Secret', plural: 'secrets', namespace: owner.namespace, name }));
-      } catch (err) {
-        if (isStatus(err, 404)) {
-          secrets.set(name, undefined);
-          continue;
-        }
-        log.warn({ secret: name, err: err instanceof Error ? err.message : String(err) }, 'Secret not readable; the pods keep their current secret hash');
-        const kind = this.kinds.find((k) => k.workload !== undefined);
-        const current = kind ? (this.deps.cachedChild(childRef(kind, owner)) as { spec?: { template?: { metadata?: { annotations?: Record<string, string> } } } } | undefined) : undefined;
-        return current?.spec?.template?.metadata?.annotations?.[SECRET_HASH_ANNOTATION];
-      }
-    }
-    return secretItemsHash(items, secrets);
-  }
-
   private async foreignHolder(c: DesiredChild, owner: Owner): Promise<ChildRef | undefined> {
     const ref = childRef(c.kind, owner);
     const cached = this.deps.cachedChild(ref);

@@ -50,10 +50,10 @@ export const operatorRules: readonly PolicyRule[] = [
   { apiGroups: [GROUP], resources: [`${PLURAL}/finalizers`], verbs: ['update'] },
   ...childRules(CHILD_KINDS),
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
-  // get only (no list/watch: the operator never reads Secrets it is not pointed at): the CURVE server key and sink
-  // credential Secrets a LogServer names, hashed onto the pod template so new content rolls the pods
-  // (manifests/secret-hash.ts).
-  { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
+  // The Secrets a LogServer names (CURVE keys, sink credentials): get, to hash their content onto the pod template
+  // so new content rolls the pods (manifests/secret-hash.ts); list and watch with metadata only (identity and
+  // resourceVersion, nothing else kept), to requeue the LogServers that read a Secret when it changes.
+  { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] },
   // Read-only: the LogServers' pods are watched to say which are not ready and why (controller/pod-health.ts).
   { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] },
 ];

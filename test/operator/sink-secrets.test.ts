@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { SECRET_HASH_ANNOTATION, secretItemsHash, type SecretData } from '../../operator/manifests/secret-hash.js';
+import { SECRET_HASH_ANNOTATION, sourcesHash, type SecretData } from '../../operator/manifests/secret-hash.js';
 import { OperatorProcess, applyJson, getJson, repoRoot, until, useOperatorCluster, waitReady, type Obj } from './env.js';
 
 const NS = 'sinks';
@@ -50,8 +50,8 @@ test('docs/sinks.md: a LogServer shipping to VictoriaLogs with a Secret; items m
   ]);
   assert.deepEqual(pod.containers[0].volumeMounts.find((m: Obj) => m.name === 'sink-secrets'), { name: 'sink-secrets', mountPath: '/etc/zlog/secrets', readOnly: true });
 
-  const items = [{ name: 'victorialogs-auth', key: 'username' }, { name: 'victorialogs-auth', key: 'password' }];
-  const stored = async () => secretItemsHash(items, new Map([['victorialogs-auth', (await getJson(c, ['get', 'secret', 'victorialogs-auth', '-n', NS])) as SecretData]]));
+  const items = [{ kind: 'Secret', name: 'victorialogs-auth', key: 'username' }, { kind: 'Secret', name: 'victorialogs-auth', key: 'password' }] as const;
+  const stored = async () => sourcesHash(items, new Map([['Secret/victorialogs-auth', (await getJson(c, ['get', 'secret', 'victorialogs-auth', '-n', NS])) as SecretData]]));
   const annotation = async () => ((await workload()).spec.template.metadata.annotations as Record<string, string>)[SECRET_HASH_ANNOTATION];
   const h1 = await stored();
   assert.match(h1, /^[0-9a-f]{16}$/);
