@@ -10,6 +10,9 @@ import { ADMIN_PORT } from '../../collector/config/schema.js';
 import { batchMaxBytes, queueMaxBytes } from './collector-config.js';
 import { KIND_RULES } from './kinds.js';
 
+/** The smallest memory limit a collector pod can be Ready under (the rule on resources.limits.memory says why). */
+export const MEMORY_FLOOR = '128Mi';
+
 export interface SpecRule {
   /** Field the rule is about, relative to spec, dotted (also the CEL fieldPath). */
   field: string;
@@ -123,6 +126,24 @@ export const specRules: readonly SpecRule[] = [
       if (limit === undefined) return true;
       const bytes = parseQuantity(limit);
       return bytes === undefined || queueMaxBytes(s) < bytes;
+    },
+  },
+  {
+    // A collector under a smaller limit never becomes Ready: its readiness fails while RSS is above
+    // health.memory.warningRatio (0.8) of the cgroup limit, and an idle collector's RSS is 80-90 MiB (Node 20,
+    // native addon, the default three inputs; bench/operator-memory-floor.ts). Under a small load (20,000 1 KiB
+    // records) it reaches about 120 MiB, so 160Mi or more is what a working pod needs; the floor refuses only
+    // what can never work. Admission, not CRD CEL, for the quantity-cost reason given with the queue rule below.
+    field: 'resources.limits.memory',
+    message: `resources.limits.memory must be at least ${MEMORY_FLOOR} (an idle collector's RSS is about 90 MiB, and readiness fails above health.memory.warningRatio, 0.8 by default, of the limit)`,
+    admission:
+      "!has(object.spec.resources) || !has(object.spec.resources.limits) || !('memory' in object.spec.resources.limits) || " +
+      '!isQuantity(string(object.spec.resources.limits.memory)) || ' +
+      `!quantity(string(object.spec.resources.limits.memory)).isLessThan(quantity('${MEMORY_FLOOR}'))`,
+    holds: (s) => {
+      const limit = s.resources.limits?.memory;
+      const bytes = limit === undefined ? undefined : parseQuantity(limit);
+      return bytes === undefined || bytes >= parseQuantity(MEMORY_FLOOR)!;
     },
   },
   {

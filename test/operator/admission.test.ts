@@ -1,7 +1,8 @@
 // The chart's ValidatingAdmissionPolicy against a real kube-apiserver: a LogServer whose
 // spec.pipeline.queue.maxBytes does not fit its memory limit is refused at admission (create and update), with
-// a message naming the field, and a LogServer that fits is admitted. The rule the CRD's CEL cannot afford
-// (operator/api/rules.ts) is the one the policy carries.
+// a message naming the field, and a LogServer that fits is admitted; so is a memory limit below the collector's
+// floor (a pod that could never be Ready). The rules the CRD's CEL cannot afford (operator/api/rules.ts) are the
+// ones the policy carries.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -20,7 +21,7 @@ function create(c: Cluster, obj: object, dryRun = false) {
 const sized = (name: string, limit: string | number, maxBytes: number) =>
   logServer(name, NS, { resources: { limits: { memory: limit } }, pipeline: { queue: { maxBytes } } });
 
-test('the chart\'s admission policy refuses a queue larger than the memory limit, naming the field', { timeout: 300_000 }, async (t) => {
+test('the chart\'s admission policy refuses a queue larger than the memory limit and a limit below the floor, naming the field', { timeout: 300_000 }, async (t) => {
   // controllers: kube-controller-manager's policy status controller writes the type-checking result.
   const c = await useCluster(t, { name: 'op-admission', controllers: true });
   await c.kubectlOk(['apply', '-f', join(repoRoot(), 'crds/logging.zlog.dev_logservers.yaml')]);
@@ -45,14 +46,22 @@ test('the chart\'s admission policy refuses a queue larger than the memory limit
   assert.match(r.stderr, /spec\.pipeline\.queue\.maxBytes/, r.stderr);
   assert.match((await c.kubectl(['get', 'logserver', 'too-big', '-n', NS])).stderr, /NotFound/);
   // A limit given as a plain integer is a quantity too.
-  const int = await create(c, sized('int-limit', 64 * MiB, 64 * MiB));
+  const int = await create(c, sized('int-limit', 128 * MiB, 128 * MiB));
   assert.notEqual(int.code, 0);
   assert.match(int.stderr, /spec\.pipeline\.queue\.maxBytes/, int.stderr);
 
   // A queue that fits is admitted, and so are specs that leave either side unset (the operator derives the queue).
-  for (const ok of [sized('fits', '128Mi', 32 * MiB), sized('fits-int', 128 * MiB, 128 * MiB - 1), logServer('no-limit', NS, { pipeline: { queue: { maxBytes: 512 * MiB } } }), logServer('no-queue', NS, { resources: { limits: { memory: '64Mi' } } })]) {
+  for (const ok of [sized('fits', '128Mi', 32 * MiB), sized('fits-int', 128 * MiB, 128 * MiB - 1), logServer('no-limit', NS, { pipeline: { queue: { maxBytes: 512 * MiB } } }), logServer('no-queue', NS, { resources: { limits: { memory: '128Mi' } } })]) {
     const a = await create(c, ok);
     assert.equal(a.code, 0, `${JSON.stringify(ok.spec)}: ${a.stderr}`);
+  }
+  // A memory limit under the collector's floor (a pod that could never be Ready) is refused, naming the field and
+  // the floor, as a quantity or as an integer, and nothing is stored.
+  for (const [name, memory] of [['tiny', '100Mi'], ['tiny-int', 100 * MiB]] as const) {
+    const tiny = await create(c, logServer(name, NS, { resources: { limits: { memory } } }));
+    assert.notEqual(tiny.code, 0, name);
+    assert.match(tiny.stderr, /spec\.resources\.limits\.memory: resources\.limits\.memory must be at least 128Mi/, tiny.stderr);
+    assert.match((await c.kubectl(['get', 'logserver', name, '-n', NS])).stderr, /NotFound/);
   }
   // An update that makes an admitted object too big is refused too, and the stored object is unchanged.
   const patch = await c.kubectl(['patch', 'logserver', 'fits', '-n', NS, '--type=merge', '-p', JSON.stringify({ spec: { pipeline: { queue: { maxBytes: 256 * MiB } } } })]);
