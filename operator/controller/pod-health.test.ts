@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeUnready, readyzReasons, unreadyPods, unschedulableMessage } from './pod-health.js';
+import { conditionReason, describeUnready, podView, readyzReasons, unreadyPods, unreadySince, unschedulableMessage, type PodView } from './pod-health.js';
 
 test('unready pods are named with the failing checks their /readyz lists', () => {
   const body = '[-]sink:file failed: writing, no progress for 12.0 s\n[-]memory failed: rss 900.0 MiB of 1024.0 MiB cgroup limit (87.9%)\nreadiness check failed\n';
@@ -18,4 +18,21 @@ test('a pod the scheduler cannot place is told by its PodScheduled condition', (
   assert.equal(unschedulableMessage(pod([{ type: 'PodScheduled', status: 'False', reason: 'SchedulingGated' }])), 'SchedulingGated');
   assert.equal(unschedulableMessage(pod([{ type: 'PodScheduled', status: 'True' }])), undefined);
   assert.equal(unschedulableMessage(pod([])), undefined);
+});
+
+test('the pod cache keeps what the readiness reasons read and drops the spec', () => {
+  const full = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'web-1', namespace: 'shop', uid: 'u', resourceVersion: '7', labels: { 'app.kubernetes.io/instance': 'web' }, annotations: { big: 'x'.repeat(1000) }, creationTimestamp: '2026-01-01T00:00:00Z' },
+    spec: { containers: [{ name: 'collector', image: 'zlog' }] },
+    status: { podIP: '10.0.0.1', phase: 'Running', hostIP: '10.1.1.1', containerStatuses: [{ name: 'collector' }], conditions: [{ type: 'Ready', status: 'False', reason: 'ContainersNotReady', message: 'm', lastTransitionTime: '2026-01-01T00:00:01Z', lastProbeTime: null }] },
+  };
+  const kept = podView(full as unknown as Parameters<typeof podView>[0]) as unknown as Record<string, any>;
+  assert.equal(kept.spec, undefined);
+  assert.equal(kept.metadata.annotations, undefined);
+  assert.deepEqual(kept.status, { podIP: '10.0.0.1', phase: 'Running', conditions: [{ type: 'Ready', status: 'False', reason: 'ContainersNotReady', message: 'm', lastTransitionTime: '2026-01-01T00:00:01Z' }] });
+  assert.deepEqual(kept.metadata.labels, { 'app.kubernetes.io/instance': 'web' });
+  assert.equal(conditionReason(kept as PodView), 'ContainersNotReady: m');
+  assert.equal(unreadySince(kept as PodView), Date.parse('2026-01-01T00:00:01Z'));
 });

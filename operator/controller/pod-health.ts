@@ -37,6 +37,22 @@ export function unschedulableMessage(p: PodView): string | undefined {
   return c.message || c.reason || 'not scheduled';
 }
 
+/**
+ * What the pod cache keeps of a pod: what this file and the Ready count read (identity, labels, deletion,
+ * creation; IP, phase and conditions). A pod's spec (containers, volumes, probes) and the rest of its status are
+ * most of its size and never read; 200 LogServers' pods are kept at once.
+ */
+export function podView(o: KubeObject): KubeObject {
+  const p = o as PodView;
+  const { name, namespace, uid, resourceVersion, labels, deletionTimestamp, creationTimestamp } = p.metadata;
+  const status = p.status && {
+    podIP: p.status.podIP,
+    phase: p.status.phase,
+    conditions: p.status.conditions?.map(({ type, status: s, reason, message, lastTransitionTime }) => ({ type, status: s, reason, message, lastTransitionTime })),
+  };
+  return { apiVersion: p.apiVersion, kind: p.kind, metadata: { name, namespace, uid, resourceVersion, labels, deletionTimestamp, creationTimestamp }, ...(status ? { status } : {}) } as PodView;
+}
+
 /** Pods whose Ready condition is not True, by name (the order in the status is stable). */
 export function unreadyPods(pods: readonly PodView[]): PodView[] {
   return pods.filter((p) => p.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True').sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
@@ -133,6 +149,7 @@ export class PodHealth {
       {
         log: o.log,
         labelSelector: `app.kubernetes.io/name=zlog,${INSTANCE_LABEL}`,
+        keep: podView,
         initialBackoffMs: o.watchBackoffMs?.initial,
         maxBackoffMs: o.watchBackoffMs?.max,
         onError: () => o.onWatchError?.(),
