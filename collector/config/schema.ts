@@ -58,7 +58,7 @@ export const pipelineSchema = {
       properties: {
         maxRecords: { ...positiveInt, default: 50_000, description: 'records per sink write' },
         maxBytes: { type: 'integer', minimum: 1024, default: 4 * mib, description: 'bytes per sink write' },
-        maxDelayMs: { type: 'integer', minimum: 0, maximum: 60_000, default: 2, description: 'how long an idle sink stage waits to gather a batch' },
+        maxDelayMs: { type: 'integer', minimum: 0, maximum: 60_000, default: 0, description: 'how long an idle sink stage waits to gather a batch (0: writes at once; what arrives during a write goes into the next one)' },
       },
     },
     sinkQueue: {
