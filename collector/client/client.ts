@@ -121,6 +121,13 @@ export interface ZlogClientStats {
   /** Handshakes that failed, and the last failure: `auth` when the server refused the client (ZAP status 400). */
   handshakeFailures: number;
   lastHandshakeFailure?: { kind: 'auth' | 'protocol' | 'other'; endpoint: string; message: string };
+  /**
+   * Connections the server ended right after their handshake (within ROUTING_ID_REFUSAL_MS) with batches waiting and
+   * no reply on them: what a server does to a client whose routing id another connection holds (docs/protocol.md,
+   * "Routing ids"). The client keeps reconnecting and resending; its batches are not lost, and a batch given up on
+   * says so in its error.
+   */
+  refusedConnections: number;
   /** connectAll: addresses connected now, resolutions done and failed, batches resent because a peer went away. */
   peers: number;
   resolves: number;
@@ -176,10 +183,16 @@ interface Batch extends Deferred {
 }
 
 const REASONS: readonly (RejectReason | 'unknown')[] = [...REJECT_REASONS, 'unknown'];
+/** A connection ended by the server this soon after its handshake, with no reply on it, counts as refused. */
+const ROUTING_ID_REFUSAL_MS = 1000;
+/** Refused connections in a row after which a batch given up on names the likely cause. */
+const ROUTING_ID_REFUSALS_IN_A_ROW = 3;
 
 export class ZlogClient {
   private readonly socket: Dealer;
   private readonly o: Required<Omit<ZlogClientOptions, 'routingId' | 'firstSeq' | 'curve'>>;
+  /** The routing id this client presents (options.routingId, or a random one). */
+  readonly routingId: string;
   private readonly latencyRec: LatencyRecorder;
   private nextSeq: bigint;
 
@@ -195,6 +208,11 @@ export class ZlogClient {
   private closing = false;
   private closed = false;
   private disconnectedAt = -1;
+  // The current connection: when its handshake completed (-1: none), and whether a reply came on it; and how many
+  // connections in a row the server ended that way (see ZlogClientStats.refusedConnections).
+  private handshakeAt = -1;
+  private repliedSinceHandshake = false;
+  private refusedInARow = 0;
   /** First delivery failure since the last flush(). */
   private failure: DeliveryError | null = null;
   private closePromise: Promise<void> | null = null;
@@ -234,11 +252,12 @@ export class ZlogClient {
       nacked: Object.fromEntries(REASONS.map((r) => [r, 0])) as Record<RejectReason | 'unknown', number>,
       failedBatches: 0, failedRecords: 0, retries: 0, ackTimeouts: 0, resentAfterReconnect: 0, reconnects: 0,
       sendErrors: 0, duplicateReplies: 0, badReplies: 0, inFlightBatches: 0, inFlightRecords: 0,
-      handshakes: 0, handshakeFailures: 0,
+      handshakes: 0, handshakeFailures: 0, refusedConnections: 0,
       peers: 0, resolves: 0, resolveErrors: 0, resentAfterPeerLoss: 0,
     };
+    this.routingId = options.routingId ?? `zl-${randomBytes(8).toString('hex')}`;
     this.socket = new Dealer({
-      routingId: options.routingId ?? `zl-${randomBytes(8).toString('hex')}`,
+      routingId: this.routingId,
       sendTimeout: this.o.sendTimeoutMs,
       // close() has already waited for what it was going to wait for; anything still queued is reported failed.
       linger: 0,
@@ -248,12 +267,19 @@ export class ZlogClient {
     });
     this.socket.events.on('disconnect', () => {
       this.disconnectedAt = performance.now();
+      if (this.handshakeAt >= 0 && !this.repliedSinceHandshake && this.window.size > 0 && this.disconnectedAt - this.handshakeAt < ROUTING_ID_REFUSAL_MS) {
+        this.s.refusedConnections++;
+        this.refusedInARow++;
+      }
+      this.handshakeAt = -1;
       // Spread over several peers: what the lost one had not acknowledged goes to the others now (the pipe of
       // a disconnected peer takes no turns with ZMQ_IMMEDIATE), instead of waiting for it to come back.
       if (this.spreading && this.peers.size > 1) this.resendSentBefore(this.disconnectedAt);
     });
     this.socket.events.on('handshake', () => {
       this.s.handshakes++;
+      this.handshakeAt = performance.now();
+      this.repliedSinceHandshake = false;
       this.onConnected();
     });
     // A refused CurveZMQ client otherwise only sees its batches time out; these events say why.
@@ -563,10 +589,16 @@ export class ZlogClient {
     if (b.done) return;
     this.s.ackTimeouts++;
     if (this.expired(b)) {
-      this.settle(b, new DeliveryError('timeout', b.seq, b.records, `no reply after ${b.attempts} attempts`));
+      this.settle(b, new DeliveryError('timeout', b.seq, b.records, `no reply after ${b.attempts} attempts${this.refusalHint()}`));
     } else {
       this.transmit(b);
     }
+  }
+
+  /** Why no reply may have come: the server ending every connection at once (its routing id held elsewhere). */
+  private refusalHint(): string {
+    if (this.refusedInARow < ROUTING_ID_REFUSALS_IN_A_ROW) return '';
+    return `; the server ended the last ${this.refusedInARow} connections right after their handshake without a reply: routing id '${this.routingId}' is probably held by another connection (docs/protocol.md, "Routing ids")`;
   }
 
   private retryLater(b: Batch, why: string): void {
@@ -574,7 +606,7 @@ export class ZlogClient {
     if (b.queued) return;
     this.clearTimer(b);
     if (this.expired(b)) {
-      this.settle(b, new DeliveryError('timeout', b.seq, b.records, `gave up after ${b.attempts} attempts; last: ${why}`));
+      this.settle(b, new DeliveryError('timeout', b.seq, b.records, `gave up after ${b.attempts} attempts; last: ${why}${this.refusalHint()}`));
       return;
     }
     const delay = backoffDelay(b.attempts, { initialDelayMs: this.o.retryInitialDelayMs, maxDelayMs: this.o.retryMaxDelayMs });
@@ -622,6 +654,8 @@ export class ZlogClient {
   }
 
   private onReply(frame: Buffer): void {
+    this.repliedSinceHandshake = true;
+    this.refusedInARow = 0;
     let reply;
     try {
       reply = decodeReply(frame);
@@ -673,6 +707,12 @@ export class ZlogClient {
     this.s.reconnects++;
     for (const b of this.window.values()) {
       if (b.awaitingAck && b.lastSentAt <= cutoff) {
+        // Reconnects can come faster than the ack timeout (a server refusing the routing id ends every
+        // connection at once), so the delivery timeout is checked here too.
+        if (this.expired(b)) {
+          this.settle(b, new DeliveryError('timeout', b.seq, b.records, `no reply after ${b.attempts} attempts${this.refusalHint()}`));
+          continue;
+        }
         this.s.resentAfterReconnect++;
         this.transmit(b);
       }
