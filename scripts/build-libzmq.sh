@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Builds the libzmq the native receive addon links statically: Debian bookworm's own source package
-# (zeromq3 4.3.4-6: upstream tarball plus Debian's patches) with zlog's patch native/libzmq/zlog-message-limits.patch
-# (per-message byte and frame limits, ZLOG_ZMQ_MAXMSGBYTES / ZLOG_ZMQ_MAXMSGPARTS: libzmq's ZMQ_MAXMSGSIZE bounds
-# each frame only, and a multipart message is held whole until its last frame arrives).
+# (zeromq3 4.3.4-6: upstream tarball plus Debian's patches) with zlog's patches native/libzmq/*.patch:
+# zlog-message-limits.patch (per-message byte and frame limits, ZLOG_ZMQ_MAXMSGBYTES / ZLOG_ZMQ_MAXMSGPARTS: libzmq's
+# ZMQ_MAXMSGSIZE bounds each frame only, and a multipart message is held whole until its last frame arrives) and
+# zlog-router-routing-ids.patch (ZLOG_ZMQ_ROUTER_REFUSE_DUPLICATE: a routing id in use is refused, not taken over or
+# misread; a connection whose pipe the socket ended is closed, not left in CLOSE-WAIT).
 #   bash scripts/build-libzmq.sh            build if needed, print nothing on stdout
 #   bash scripts/build-libzmq.sh --prefix   build if needed, then print the install prefix (include/zmq.h, lib/libzmq.a)
 # Cached under ${ZLOG_CACHE:-~/.cache/zlog}/libzmq/<key>, where the key hashes the pinned sources, the patch and this
@@ -20,7 +22,8 @@ orig=zeromq3_4.3.4.orig.tar.gz
 orig_sha256=0ff5a531c9ffaf0dfdc7dc78d13d1383088f454896d252934c429b2554d10559
 debian=zeromq3_4.3.4-6.debian.tar.xz
 debian_sha256=fbb0dcb4ffbf483d416d9af722db74ad4edd7004625ce10381e8cd3a71b6cd58
-patch_file=native/libzmq/zlog-message-limits.patch
+# zlog's patches, applied in name order after Debian's (each file's header says what it changes and why).
+patch_files=(native/libzmq/*.patch)
 
 # Debian's configure flags (debian/rules: --with-libsodium for CURVE, --disable-Werror) minus the transports zlog
 # does not use (pgm, norm, gssapi), plus a static, position-independent library for linking into the addon.
@@ -29,7 +32,7 @@ configure_flags=(--with-libsodium --disable-Werror --enable-drafts=no --disable-
   --enable-static --disable-shared --with-pic --without-docs)
 
 cache=${ZLOG_CACHE:-$HOME/.cache/zlog}
-key=$(cat <(echo "$orig_sha256 $debian_sha256 ${configure_flags[*]}") "$patch_file" "$self" | sha256sum | cut -c1-16)
+key=$(cat <(echo "$orig_sha256 $debian_sha256 ${configure_flags[*]}") "${patch_files[@]}" "$self" | sha256sum | cut -c1-16)
 prefix=$cache/libzmq/$key
 
 log() { echo "build-libzmq: $*" >&2; }
@@ -69,7 +72,7 @@ if [ ! -f "$prefix/lib/libzmq.a" ]; then
       case "$p" in ''|'#'*) continue ;; esac
       patch -d "$src" -p1 -s --no-backup-if-mismatch <"$work/debian/patches/$p"
     done <"$work/debian/patches/series"
-    patch -d "$src" -p1 -s --no-backup-if-mismatch <"$root/$patch_file"
+    for p in "${patch_files[@]}"; do patch -d "$src" -p1 -s --no-backup-if-mismatch <"$root/$p"; done
     log "building libzmq 4.3.4 (Debian 4.3.4-6 + zlog patch) into $prefix"
     # Debian's hardening flags when dpkg-buildflags is there (it is on Debian and in the node:bookworm images).
     if command -v dpkg-buildflags >/dev/null; then

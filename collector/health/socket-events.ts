@@ -37,6 +37,13 @@ export interface ConnectionCounts {
   frame_too_large?: number;
   message_too_large?: number;
   too_many_frames?: number;
+  /**
+   * zmq-router on the native receive path: connections ended for presenting a routing id another connection
+   * held, by whether that holder had the same CURVE key (or neither used CURVE) or another one
+   * (docs/protocol.md, "Routing ids").
+   */
+  routing_id_in_use?: number;
+  routing_id_other_key?: number;
 }
 
 /** What the health sources read per input: its peers now and its cumulative connection events. */
@@ -87,6 +94,8 @@ export class PolledConnectionWatch implements ConnectionWatch {
     frame_too_large: 0,
     message_too_large: 0,
     too_many_frames: 0,
+    routing_id_in_use: 0,
+    routing_id_other_key: 0,
   };
   private readonly gauge: ReturnType<Metrics['inputConnections']['labels']>;
 

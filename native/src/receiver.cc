@@ -76,6 +76,8 @@ constexpr uint8_t kFlagOversize = 8;
 constexpr size_t kOversizeKeepBytes = 4096;
 // libzmq routing ids are at most 255 bytes: maxMessageBytes is checked on what follows the id.
 constexpr uint64_t kRoutingIdBytes = 255;
+// ROUTER: routing-id refusals kept for JavaScript's once-per-key log between two takes (counted either way).
+constexpr size_t kMaxRoutingIdRefusals = 64;
 
 double NowMs() {
   using namespace std::chrono;
@@ -191,6 +193,7 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
                            InstanceMethod("setClientKeys", &Receiver::SetClientKeys),
                            InstanceMethod("authStats", &Receiver::AuthStats),
                            InstanceMethod("send", &Receiver::Send),
+                           InstanceMethod("takeRoutingIdRefusals", &Receiver::TakeRoutingIdRefusals),
                        });
   }
 
@@ -224,14 +227,28 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
     zmq_setsockopt(sock_, ZMQ_RCVHWM, &hwm, sizeof hwm);
     zmq_setsockopt(sock_, ZMQ_MAXMSGSIZE, &maxsize, sizeof maxsize);
     if (router_) {
-      // A client reconnecting with its fixed routing id takes it over from a connection that still holds it (a
-      // half-open TCP connection); without this libzmq refuses the newcomer for as long as the old one lives.
+      // Routing ids (docs/protocol.md, "Routing ids"): no handover, so no peer can take an id another connection
+      // holds (with ZMQ_ROUTER_HANDOVER any peer could, and received the holder's replies); zlog's libzmq patch ends
+      // a connection presenting a held id and names it on the monitor (upstream keeps it unidentified and reads its
+      // next frame as its id). ZMTP heartbeats (RFC 37 PING/PONG) end a connection whose peer stopped answering, so
+      // a dead client's id is free again within interval + timeout and it can come back with it.
       // Mandatory: a reply to an unknown peer fails (and is counted) instead of being dropped unseen. Linger: the
       // last replies get a second to leave at close.
-      int one = 1, router_linger = 1000;
-      zmq_setsockopt(sock_, ZMQ_ROUTER_HANDOVER, &one, sizeof one);
+      int zero = 0, one = 1, router_linger = 1000;
+      int hb_ivl = o.Get("heartbeatIntervalMs").ToNumber().Int32Value();
+      int hb_timeout = o.Get("heartbeatTimeoutMs").ToNumber().Int32Value();
+      zmq_setsockopt(sock_, ZMQ_ROUTER_HANDOVER, &zero, sizeof zero);
       zmq_setsockopt(sock_, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
       zmq_setsockopt(sock_, ZMQ_LINGER, &router_linger, sizeof router_linger);
+      if (zmq_setsockopt(sock_, ZLOG_ZMQ_ROUTER_REFUSE_DUPLICATE, &one, sizeof one) != 0 ||
+          (hb_ivl > 0 && (zmq_setsockopt(sock_, ZMQ_HEARTBEAT_IVL, &hb_ivl, sizeof hb_ivl) != 0 ||
+                          zmq_setsockopt(sock_, ZMQ_HEARTBEAT_TIMEOUT, &hb_timeout, sizeof hb_timeout) != 0 ||
+                          zmq_setsockopt(sock_, ZMQ_HEARTBEAT_TTL, &hb_timeout, sizeof hb_timeout) != 0))) {
+        Napi::Error::New(env, std::string("native receiver: libzmq refused the ROUTER routing-id or heartbeat options (not built by scripts/build-libzmq.sh?): ") +
+                                  zmq_strerror(zmq_errno()))
+            .ThrowAsJavaScriptException();
+        return;
+      }
       Napi::Value mr = o.Get("maxReplies");
       if (mr.IsNumber()) max_replies_ = static_cast<size_t>(mr.ToNumber().Int64Value());
     } else {
@@ -465,6 +482,26 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
     return Napi::Boolean::New(env, true);
   }
 
+  // takeRoutingIdRefusals() (ROUTER): the connections refused for presenting a routing id another connection held,
+  // since the last call, as [{ reason: 'routing_id_in_use' | 'routing_id_other_key', user }] (user: the refused
+  // connection's CURVE key name, '' without CURVE); at most kMaxRoutingIdRefusals kept between calls.
+  Napi::Value TakeRoutingIdRefusals(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    std::deque<std::pair<bool, std::string>> taken;
+    {
+      std::lock_guard<std::mutex> g(refusals_mu_);
+      taken.swap(routing_id_refusals_);
+    }
+    Napi::Array list = Napi::Array::New(env, taken.size());
+    for (size_t i = 0; i < taken.size(); i++) {
+      Napi::Object e = Napi::Object::New(env);
+      e.Set("reason", taken[i].first ? "routing_id_other_key" : "routing_id_in_use");
+      e.Set("user", taken[i].second);
+      list.Set(static_cast<uint32_t>(i), e);
+    }
+    return list;
+  }
+
   Napi::Value Close(const Napi::CallbackInfo& info) {
     Shutdown();
     return info.Env().Undefined();
@@ -492,6 +529,10 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
     o.Set("frameTooLarge", Napi::Number::New(env, static_cast<double>(frame_too_large_.load())));
     o.Set("messageTooLarge", Napi::Number::New(env, static_cast<double>(message_too_large_.load())));
     o.Set("tooManyFrames", Napi::Number::New(env, static_cast<double>(too_many_frames_.load())));
+    if (router_) {
+      o.Set("routingIdInUse", Napi::Number::New(env, static_cast<double>(routing_id_in_use_.load())));
+      o.Set("routingIdOtherKey", Napi::Number::New(env, static_cast<double>(routing_id_other_key_.load())));
+    }
     return o;
   }
 
@@ -947,7 +988,17 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
         // counted under that limit only, once; the disconnect that follows is not peeked at again
         // (WatchConnection), so protocol_drops_ keeps the drops no limit names (bytes that are not ZMTP).
         case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
-          if (value == ZLOG_ZMQ_PROTOCOL_ERROR_FRAME_TOO_LARGE || value == ZLOG_ZMQ_PROTOCOL_ERROR_MESSAGE_TOO_LARGE ||
+          if (value == ZLOG_ZMQ_PROTOCOL_ERROR_ROUTING_ID_IN_USE || value == ZLOG_ZMQ_PROTOCOL_ERROR_ROUTING_ID_OTHER_USER) {
+            // zlog's libzmq patch refused a connection presenting a routing id another connection holds (the
+            // endpoint frame is the refused connection's User-Id); the DISCONNECTED that follows is its end.
+            bool other = value == ZLOG_ZMQ_PROTOCOL_ERROR_ROUTING_ID_OTHER_USER;
+            (other ? routing_id_other_key_ : routing_id_in_use_).fetch_add(1);
+            {
+              std::lock_guard<std::mutex> g(refusals_mu_);
+              if (routing_id_refusals_.size() < kMaxRoutingIdRefusals) routing_id_refusals_.emplace_back(other, endpoint);
+            }
+            after_handshake_failure_ = true;
+          } else if (value == ZLOG_ZMQ_PROTOCOL_ERROR_FRAME_TOO_LARGE || value == ZLOG_ZMQ_PROTOCOL_ERROR_MESSAGE_TOO_LARGE ||
               value == ZLOG_ZMQ_PROTOCOL_ERROR_TOO_MANY_PARTS) {
             (value == ZLOG_ZMQ_PROTOCOL_ERROR_FRAME_TOO_LARGE     ? frame_too_large_
              : value == ZLOG_ZMQ_PROTOCOL_ERROR_MESSAGE_TOO_LARGE ? message_too_large_
@@ -1163,6 +1214,11 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
   size_t max_replies_ = 100000;
   std::atomic<size_t> replies_pending_{0};
   std::atomic<uint64_t> replies_sent_{0}, replies_unroutable_{0}, replies_blocked_{0};
+  // ROUTER: connections refused for a routing id another connection held, by whether the holder's key differed;
+  // the refusals not yet taken by JavaScript (reason, refused key name), bounded.
+  std::atomic<uint64_t> routing_id_in_use_{0}, routing_id_other_key_{0};
+  std::mutex refusals_mu_;
+  std::deque<std::pair<bool, std::string>> routing_id_refusals_;
 
   // receive thread only
   Lent cur_{};

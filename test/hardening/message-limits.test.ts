@@ -108,7 +108,7 @@ test('fsync never on a FIFO output: no fdatasync, the drain ends clean with ever
   assert.equal(lines.length, 200, 'each record once (no rewrite after a failed sync)');
 });
 
-test('zmq-router: no-ack messages get no NACK either (bad CRC); a reconnecting client takes over its routing id', { timeout: 60_000 }, async () => {
+test('zmq-router: no-ack messages get no NACK either (bad CRC); a routing id in use is refused to a second connection until the first one closes', { timeout: 60_000 }, async () => {
   const c = await startCollector();
   procs.push(c);
   const ep = c.endpoints.native[0];
@@ -124,17 +124,28 @@ test('zmq-router: no-ack messages get no NACK either (bad CRC); a reconnecting c
   assert.deepEqual(first, { type: 'ack', seq: 2n }, 'the first reply is the ACK of seq 2: the no-ack message got none');
   assert.equal(await c.metric('zlog_component_discarded_events_total', { component_id: 'native', reason: 'checksum' }), 1, 'still counted');
 
-  // A second connection with the same routing id (the first one is still open and holds it): libzmq used to
-  // refuse the newcomer, whose batches then timed out for as long as the first connection lived.
-  const again = new zmq.Dealer({ linger: 0, receiveTimeout: 10_000, sendTimeout: 2000, routingId: 'client-1' });
+  // A second connection with the same routing id while the first one is open and holds it: refused, and the
+  // holder keeps its id and its replies (docs/protocol.md, "Routing ids"). Once the first one has closed, the
+  // second one's next connection (ZeroMQ reconnects by itself) is served.
+  const again = new zmq.Dealer({ linger: 0, receiveTimeout: 500, sendTimeout: 2000, routingId: 'client-1', reconnectInterval: 50 });
   again.connect(ep);
   try {
-    await again.send(encodeMessage(3n, [Buffer.from('from the new connection')]));
-    assert.deepEqual(decodeReply((await again.receive())[0]), { type: 'ack', seq: 3n });
+    await waitFor('the second connection refused', async () => (await c.metric('zlog_input_socket_events_total', { component_id: 'native', event: 'routing_id_in_use' })) >= 1);
+    await d.send(encodeMessage(4n, [Buffer.from('the holder still served')]));
+    assert.deepEqual(decodeReply((await d.receive())[0]), { type: 'ack', seq: 4n });
+    d.close();
+    // What the second one sent on a refused connection is gone with it: resend until acknowledged, as a client does.
+    let reply;
+    for (let i = 0; i < 40 && reply === undefined; i++) {
+      await again.send(encodeMessage(3n, [Buffer.from('from the new connection')])).catch(() => {});
+      reply = await again.receive().then(([f]) => decodeReply(f), () => undefined);
+    }
+    assert.deepEqual(reply, { type: 'ack', seq: 3n });
   } finally {
     again.close();
     d.close();
   }
   await waitFor('the new connection\'s record', () => c.records().some((r) => r.message === 'from the new connection'));
+  assert.ok(c.records().some((r) => r.message === 'the holder still served'));
   assert.ok(!c.records().some((r) => r.message === 'never written'));
 });

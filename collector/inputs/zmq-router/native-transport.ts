@@ -2,12 +2,18 @@
 // thread owns the libzmq ROUTER socket, packs whole messages (routing id first) into buffers lent from here and
 // hands each filled buffer back in one call; replies go back to the thread through a bounded queue, which sends
 // them with ZMQ_DONTWAIT. With CURVE the addon answers ZAP itself, so every message carries the name of the key
-// that authenticated its connection, and a removed key's connection is ended at its next message.
+// that authenticated its connection, and a removed key's connection is ended when the key is removed.
+//
+// Routing ids (docs/protocol.md, "Routing ids"): a connection presenting a routing id another connection holds is
+// ended (no handover: zlog's libzmq patch, ZLOG_ZMQ_ROUTER_REFUSE_DUPLICATE), counted in
+// zlog_input_socket_events_total{event="routing_id_in_use"|"routing_id_other_key"} and logged once per key; ZMTP
+// heartbeats end a connection whose peer stopped answering, which frees its id.
 //
 // Unlike PULL/SUB, reading never pauses: a full queue is answered with NACK busy, which needs the message read.
 import { PolledConnectionWatch, type ConnectionCounts, type ConnectionWatch } from '../../health/socket-events.js';
 import type { Metrics } from '../../observability/metrics.js';
 import { FLAG_JSON_PLAIN, FLAG_OVERSIZE, readChunk } from '../../pipeline/chunk.js';
+import { OncePerKey } from '../../security/curve.js';
 import type { InputContext } from '../input.js';
 import { NativeAuth } from '../zmq/native-auth.js';
 import { connectionCountsOf, type NativeReceiveAddon, type NativeReceiver } from '../zmq/native-receive.js';
@@ -21,6 +27,13 @@ const LENT = 3;
 const BUFFER_BYTES = 1 << 20;
 /** How often flushReplies looks whether the thread has sent everything. */
 const FLUSH_POLL_MS = 5;
+/**
+ * ZMTP heartbeats (RFC 37): a PING every interval; a connection that sends nothing for the timeout after one is
+ * ended, so a client that died without closing (host gone, process stopped) frees its routing id within about
+ * interval + timeout. The same timeout goes to clients as the TTL. Generous for a loaded node: any traffic counts.
+ */
+export const HEARTBEAT_INTERVAL_MS = 2000;
+export const HEARTBEAT_TIMEOUT_MS = 6000;
 
 export class NativeRouterTransport implements RouterTransport {
   readonly receiver = 'native';
@@ -29,6 +42,7 @@ export class NativeRouterTransport implements RouterTransport {
   private onMessage?: (m: RouterMessage) => void;
   private oversizeSeen = 0;
   private repliesDroppedSeen = 0;
+  private readonly refusalsLogged = new OncePerKey();
   private reading = true;
   private closed = false;
 
@@ -42,6 +56,8 @@ export class NativeRouterTransport implements RouterTransport {
         type: 'router',
         ...nativeSocketOptions(ctx, cfg),
         maxReplies: MAX_PENDING_REPLIES,
+        heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS,
+        heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS,
       },
       (buffer, length) => this.onChunk(buffer, length),
     );
@@ -107,8 +123,24 @@ export class NativeRouterTransport implements RouterTransport {
 
   connectionCounts(): ConnectionCounts {
     const s = this.native.stats();
-    if (!this.closed) this.countDrops();
+    if (!this.closed) {
+      this.countDrops();
+      this.logRoutingIdRefusals();
+    }
     return connectionCountsOf(s);
+  }
+
+  /** Routing-id refusals, logged once per reason and key (counted by connectionCounts either way). */
+  private logRoutingIdRefusals(): void {
+    for (const r of this.native.takeRoutingIdRefusals()) {
+      if (!this.refusalsLogged.first(`${r.reason}\0${r.user}`)) continue;
+      this.ctx.log.warn(
+        { input: this.cfg.id, reason: r.reason, clientKeyName: r.user || undefined },
+        r.reason === 'routing_id_other_key'
+          ? 'connection refused: its routing id is held by a connection of another client key (logged once per key)'
+          : 'connection refused: its routing id is held by another connection (logged once per key)',
+      );
+    }
   }
 
   close(): void {

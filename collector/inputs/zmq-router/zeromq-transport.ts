@@ -34,9 +34,10 @@ export class ZeromqRouterTransport implements RouterTransport {
       sendTimeout: 0,
       linger: 1000,
       mandatory: false,
-      // A client reconnecting with its fixed routing id (docs/protocol.md) takes the id over from a connection
-      // that still holds it (a half-open TCP connection, or a peer squatting on the id); without this libzmq
-      // refuses the newcomer and the client times out for as long as the old connection lives.
+      // The fallback keeps the older semantics (docs/protocol.md, "Routing ids"): a peer presenting a routing id
+      // takes it over from the connection that holds it. Without handover, zeromq.js's libzmq keeps such a peer
+      // unidentified and reads its next frame as its routing id (libzmq issue #4503); only the native path's
+      // patched libzmq refuses it cleanly.
       handover: true,
       ...ctx.curveSocketOptions,
     });

@@ -26,6 +26,13 @@ export interface NativeReceiverOptions {
   /** ROUTER: replies queued for the thread at most; send() refuses more. Default 100000. */
   maxReplies?: number;
   /**
+   * ROUTER: ZMTP heartbeats (RFC 37 PING/PONG; ZMQ_HEARTBEAT_IVL, and ZMQ_HEARTBEAT_TIMEOUT and _TTL both set to
+   * the timeout), in ms: a connection whose peer answers nothing for the timeout after a PING is ended, which frees
+   * its routing id. 0 or absent: none.
+   */
+  heartbeatIntervalMs?: number;
+  heartbeatTimeoutMs?: number;
+  /**
    * Per-message limits of zlog's patched libzmq (ZLOG_ZMQ_MAXMSGBYTES, ZLOG_ZMQ_MAXMSGPARTS; scripts/build-libzmq.sh):
    * libzmq drops the connection of a peer whose message, all frames summed, exceeds this many bytes or frames
    * while it is still arriving (stats().messageTooLarge, tooManyFrames), so no message is held whole above them.
@@ -99,6 +106,13 @@ export interface NativeReceiverStats {
   frameTooLarge: number;
   messageTooLarge: number;
   tooManyFrames: number;
+  /**
+   * ROUTER only: connections ended for presenting a routing id another connection held (zlog's libzmq patch,
+   * ZLOG_ZMQ_ROUTER_REFUSE_DUPLICATE), when the holder authenticated with the same CURVE key (or neither used
+   * CURVE), and with another key.
+   */
+  routingIdInUse?: number;
+  routingIdOtherKey?: number;
 }
 
 /** A native receiver's connection events in the shape the health sources and metrics read (health/socket-events.ts). */
@@ -113,6 +127,8 @@ export function connectionCountsOf(s: NativeReceiverStats): ConnectionCounts {
     frame_too_large: s.frameTooLarge,
     message_too_large: s.messageTooLarge,
     too_many_frames: s.tooManyFrames,
+    routing_id_in_use: s.routingIdInUse ?? 0,
+    routing_id_other_key: s.routingIdOtherKey ?? 0,
   };
 }
 
@@ -140,6 +156,11 @@ export interface NativeReceiver {
    * ZMQ_DONTWAIT. False when maxReplies are already waiting: the reply is dropped.
    */
   send(frames: readonly Uint8Array[]): boolean;
+  /**
+   * ROUTER: the routing-id refusals since the last call (at most 64; all are counted in stats()), each with the
+   * refused connection's CURVE key name ('' without CURVE).
+   */
+  takeRoutingIdRefusals(): { reason: 'routing_id_in_use' | 'routing_id_other_key'; user: string }[];
 }
 
 export interface NativeReceiveAddon {
