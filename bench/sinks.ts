@@ -3,12 +3,14 @@
 // from a direct bulk loader, in the same run. Not a test: it prints figures (a table and one BENCH_JSON line)
 // and checks only that every record arrived.
 //
-//   node dist/bench/sinks.js [--records N] [--sizes 100,1024] [--cases direct,elasticsearch,loki]
+//   node dist/bench/sinks.js [--records N] [--sizes 100,1024] [--cases direct,directloki,elasticsearch,loki]
 //                            [--repeat R] [--baseline DIR] [--cpu-prof DIR]
 // --baseline: another built checkout; every sink case also runs its collector on the same VictoriaLogs
 // (before/after in one run), the two builds in turn, the first one alternating between repeats so that neither
 // always gets the warmer store. --repeat: each case R times (the direct loader too); the median is reported.
-// --cpu-prof: each collector writes a V8 CPU profile there.
+// --cpu-prof: each collector writes a V8 CPU profile there. `directloki` (not in the default cases) is the
+// store's own ingest of the same records through its Loki push API from bodies built before the clock starts:
+// how much of the loki sink's gap to `direct` is the store's cost of that API rather than the collector's.
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { gzipSync, constants as zc } from 'node:zlib';
 import { startChildCollector } from '../collector/cli/child-collector.js';
 import { ZlogClient } from '../collector/client/client.js';
+import { pushBody } from '../collector/sinks/loki/push.js';
 import { forceFlush, startVictoriaLogs, type VictoriaLogs } from '../test/helpers/victorialogs.js';
 
 const { values } = parseArgs({
@@ -78,6 +81,29 @@ async function direct(vl: VictoriaLogs, size: number, tag: string): Promise<numb
   return performance.now() - t0;
 }
 
+/** VictoriaLogs' ingest through the Loki push API (JSON), bodies built and labelled as the loki sink's defaults. */
+async function directLoki(vl: VictoriaLogs, size: number, tag: string): Promise<number> {
+  const per = 10_000;
+  const bodies: Buffer[] = [];
+  for (let start = 0; start < N; start += per) {
+    const docs: Uint8Array[] = [];
+    for (let i = start; i < Math.min(N, start + per); i++) docs.push(Buffer.from(ndjsonRecord(i, size, tag)));
+    bodies.push(pushBody(docs, ['input', 'host', 'app'], { job: 'zlog' }));
+  }
+  const t0 = performance.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < bodies.length) {
+      const body = gzipSync(bodies[next++], { level: zc.Z_BEST_SPEED });
+      const r = await fetch(`${vl.url}/insert/loki/api/v1/push`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', 'VL-Msg-Field': 'message' }, body });
+      if (!r.ok) throw new Error(`loki push: HTTP ${r.status}`);
+      await r.text();
+    }
+  };
+  await Promise.all([worker(), worker(), worker(), worker()]);
+  return performance.now() - t0;
+}
+
 async function throughCollector(vl: VictoriaLogs, kind: string, size: number, tag: string, main: string, profName: string): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'zlog-bench-sinks-'));
   const sink = kind === 'elasticsearch' ? { id: 'vl', type: 'elasticsearch', endpoint: `${vl.url}/insert/elasticsearch` } : { id: 'vl', type: 'loki', endpoint: `${vl.url}/insert` };
@@ -128,11 +154,11 @@ for (const size of SIZES) {
     const loads = new Map<string, number[]>();
     for (let r = 0; r < REPEAT; r++) {
       const builds = r % 2 === 0 ? BUILDS : [...BUILDS].reverse();
-      const runs = CASES.flatMap((c) => (c === 'direct' ? [{ c, build: BUILDS[0] }] : builds.map((build) => ({ c, build }))));
+      const runs = CASES.flatMap((c) => (c.startsWith('direct') ? [{ c, build: BUILDS[0] }] : builds.map((build) => ({ c, build }))));
       for (const { c: kind, build } of runs) {
         const c = build.label ? `${kind}@${build.label}` : kind;
         const tag = `b${kind}${size}x${Date.now()}`;
-        const ms = kind === 'direct' ? await direct(vl, size, tag) : await throughCollector(vl, kind, size, tag, build.main, `${kind}-${size}${build.label ? '-' + build.label : ''}-${r}`);
+        const ms = kind === 'direct' ? await direct(vl, size, tag) : kind === 'directloki' ? await directLoki(vl, size, tag) : await throughCollector(vl, kind, size, tag, build.main, `${kind}-${size}${build.label ? '-' + build.label : ''}-${r}`);
         await forceFlush(vl);
         const stored = await vl.count(`"${tag}"`);
         if (stored < N) throw new Error(`${c} ${size} B: only ${stored} of ${N} records in VictoriaLogs`);

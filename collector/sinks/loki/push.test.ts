@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isoToUnixNanos, pushBody } from './push.js';
+import fc from 'fast-check';
+import { isoToUnixNanos, pushBody, pushBodyParsed } from './push.js';
+import type { LokiLabelField } from './schema.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -27,4 +29,41 @@ test('isoToUnixNanos keeps sub-millisecond digits and offsets; a bad time falls 
   assert.equal(isoToUnixNanos('1970-01-01T00:00:01.123456789Z'), '1123456789');
   assert.equal(isoToUnixNanos('1970-01-01T01:00:00.5+01:00'), '500000000');
   assert.equal(isoToUnixNanos('nonsense', () => 7), '7000000');
+});
+
+test('property: the scanned body equals the JSON.parse one (as JSON) for any record, with escapes, nesting, repeats and controls', () => {
+  const str = fc.string({ unit: 'grapheme', maxLength: 12 });
+  const key = fc.oneof(fc.constantFrom('ts', 'input', 'host', 'app', 'severity', 'job', 'message', 'fields'), str);
+  const value = fc.oneof(str, fc.constantFrom('', 'a', 'h1', 'zlog'), fc.integer(), fc.boolean(), fc.constant(null), fc.dictionary(str, str, { maxKeys: 3 }), fc.array(str, { maxLength: 3 }));
+  const record = fc.array(fc.tuple(key, value), { maxLength: 8 }).map((members) => {
+    // Built by hand so keys may repeat (JSON.stringify of an object never repeats one); whitespace and tabs
+    // between tokens as a verbatim JSON input may have them.
+    return '{' + members.map(([k, v], i) => `${i % 3 === 1 ? ' \t' : ''}${JSON.stringify(k)}:${i % 2 ? ' ' : ''}${JSON.stringify(v)}`).join(',') + '}';
+  });
+  fc.assert(
+    fc.property(fc.array(record, { minLength: 1, maxLength: 6 }), fc.constantFrom<LokiLabelField[]>(['host', 'app'], ['input', 'host', 'app', 'severity'], []), (texts, labels) => {
+      const docs = texts.map(enc);
+      const fast = JSON.parse(pushBody(docs, labels, { job: 'zlog' }).toString()) as { streams: { stream: unknown; values: [string, string][] }[] };
+      const slow = JSON.parse(pushBodyParsed(docs, labels, { job: 'zlog' }).toString()) as typeof fast;
+      assert.deepEqual(fast.streams.map((s) => s.stream), slow.streams.map((s) => s.stream));
+      fast.streams.forEach((s, i) =>
+        s.values.forEach(([ns, line], j) => {
+          const [sns, sline] = slow.streams[i].values[j];
+          // A time the record does not give is "now" on each call; otherwise the same nanoseconds.
+          if (!/"ts":/.test(sline) || Number.isNaN(Date.parse(String((JSON.parse(sline) as { ts?: unknown }).ts)))) assert.ok(/^\d+$/.test(ns));
+          else assert.equal(ns, sns);
+          assert.deepEqual(JSON.parse(line), JSON.parse(sline));
+        }),
+      );
+    }),
+    { numRuns: 400 },
+  );
+});
+
+test('pushBody escapes quotes, backslashes and control bytes of a line as JSON string escapes (RFC 8259 section 7)', () => {
+  const doc = '{"message":"a\\"b\\\\c\\u0001",\t"x":1}';
+  const body = pushBody([enc(doc)], [], {}).toString();
+  assert.ok(body.includes('\\u0009'), body);
+  const parsed = JSON.parse(body) as { streams: { values: [string, string][] }[] };
+  assert.equal(parsed.streams[0].values[0][1], doc, 'a record with no label is sent as written');
 });
