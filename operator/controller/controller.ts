@@ -201,6 +201,7 @@ export class Controller {
       statusWritten: (ls) => this.written.set(objectKey(ls), ls),
       referenced: (owner, sources) => this.references.set(owner.namespace, owner.name, sources),
       unready: (namespace, name) => this.pods.unready(namespace, name),
+      podCounts: (namespace, name, hash) => this.pods.countByTemplate(namespace, name, hash),
     });
   }
 

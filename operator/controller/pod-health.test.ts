@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { conditionReason, describeUnready, podView, readyzReasons, unreadyPods, unreadySince, unschedulableMessage, type PodView } from './pod-health.js';
+import { conditionReason, describeUnready, podCounts, podView, readyzReasons, unreadyPods, unreadySince, unschedulableMessage, type PodView } from './pod-health.js';
 
 test('unready pods are named with the failing checks their /readyz lists', () => {
   const body = '[-]sink:file failed: writing, no progress for 12.0 s\n[-]memory failed: rss 900.0 MiB of 1024.0 MiB cgroup limit (87.9%)\nreadiness check failed\n';
@@ -35,4 +35,18 @@ test('the pod cache keeps what the readiness reasons read and drops the spec', (
   assert.deepEqual(kept.metadata.labels, { 'app.kubernetes.io/instance': 'web' });
   assert.equal(conditionReason(kept as PodView), 'ContainersNotReady: m');
   assert.equal(unreadySince(kept as PodView), Date.parse('2026-01-01T00:00:01Z'));
+});
+
+test('pods are counted by template: ready ones of the current template, and any of another', () => {
+  const ANN = 'logging.zlog.dev/template-hash';
+  const pod = (name: string, hash: string | undefined, ready: boolean, deleting = false) => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, ...(hash ? { annotations: { [ANN]: hash } } : {}), ...(deleting ? { deletionTimestamp: '2026-01-01T00:00:00Z' } : {}) },
+    status: { conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
+  });
+  assert.deepEqual(podCounts([pod('a', 'new', true), pod('b', 'new', false), pod('c', 'old', true), pod('d', undefined, true), pod('e', 'old', true, true)], 'new'), { ready: 1, stale: 2 });
+  // The cache keeps the template hash (and no other annotation).
+  const kept = podView({ ...pod('a', 'new', true), metadata: { name: 'a', annotations: { [ANN]: 'new', other: 'x' } } } as unknown as Parameters<typeof podView>[0]);
+  assert.deepEqual(kept.metadata.annotations, { [ANN]: 'new' });
 });

@@ -9,6 +9,7 @@
 // of the kubelet's own prober (results kept per pod, read by the status manager) rather than a call per sync.
 import type { Logger } from 'pino';
 import { INSTANCE_LABEL } from '../manifests/common.js';
+import { TEMPLATE_HASH_ANNOTATION } from '../manifests/deployment.js';
 import { Informer, objectKey } from './informer.js';
 import type { Kube, KubeObject } from './kube.js';
 
@@ -44,13 +45,31 @@ export function unschedulableMessage(p: PodView): string | undefined {
  */
 export function podView(o: KubeObject): KubeObject {
   const p = o as PodView;
-  const { name, namespace, uid, resourceVersion, labels, deletionTimestamp, creationTimestamp } = p.metadata;
+  const { name, namespace, uid, resourceVersion, labels, annotations, deletionTimestamp, creationTimestamp } = p.metadata;
+  const template = annotations?.[TEMPLATE_HASH_ANNOTATION];
   const status = p.status && {
     podIP: p.status.podIP,
     phase: p.status.phase,
     conditions: p.status.conditions?.map(({ type, status: s, reason, message, lastTransitionTime }) => ({ type, status: s, reason, message, lastTransitionTime })),
   };
-  return { apiVersion: p.apiVersion, kind: p.kind, metadata: { name, namespace, uid, resourceVersion, labels, deletionTimestamp, creationTimestamp }, ...(status ? { status } : {}) } as PodView;
+  return { apiVersion: p.apiVersion, kind: p.kind, metadata: { name, namespace, uid, resourceVersion, labels, ...(template !== undefined ? { annotations: { [TEMPLATE_HASH_ANNOTATION]: template } } : {}), deletionTimestamp, creationTimestamp }, ...(status ? { status } : {}) } as PodView;
+}
+
+export interface PodCounts {
+  ready: number;
+  stale: number;
+}
+
+/** Pure: see PodHealth.countByTemplate. */
+export function podCounts(pods: readonly PodView[], templateHash: string): PodCounts {
+  let ready = 0;
+  let stale = 0;
+  for (const p of pods) {
+    if (p.metadata.deletionTimestamp) continue;
+    if (p.metadata.annotations?.[TEMPLATE_HASH_ANNOTATION] !== templateHash) stale++;
+    else if (unreadyPods([p]).length === 0) ready++;
+  }
+  return { ready, stale };
 }
 
 /** Pods whose Ready condition is not True, by name (the order in the status is stable). */
@@ -136,6 +155,8 @@ export class PodHealth {
       {
         // A pod that became ready (or went away) takes its stale answer with it.
         update: (old, p) => {
+          // Readiness changed: the LogServer counts its ready pods itself (readyFromPods), so tell it now.
+          if (unreadyPods([old]).length !== unreadyPods([p]).length) this.changed(p);
           if (unreadyPods([p]).length === 0) forget(p);
           // The scheduler gave up on the pod (or placed it after all): news for the LogServer's Degraded condition.
           else if (unschedulableMessage(old) !== unschedulableMessage(p)) this.changed(p);
@@ -178,6 +199,14 @@ export class PodHealth {
       return { pod: p.metadata.name, reason: a && a.uid === p.metadata.uid ? a.reason : conditionReason(p) };
     });
     return { pods, total: unready.length };
+  }
+
+  /**
+   * The LogServer's pods by template: `ready` pods that carry `templateHash` (the template applied now) and are
+   * Ready, and `stale` pods, not being deleted, that carry another one (or none). From memory: no request.
+   */
+  countByTemplate(namespace: string, name: string, templateHash: string): PodCounts {
+    return podCounts(this.podsOf(namespace, name), templateHash);
   }
 
   /** Answers kept, for tests that check nothing grows without bound. */

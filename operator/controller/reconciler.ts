@@ -13,7 +13,8 @@ import { type KubeObject, type ObjectRef, type Resource, isStatus } from './kube
 import { canonicalJson, upToDate, withAppliedHash } from './apply.js';
 import { describeUnready, type UnreadyPod } from './pod-health.js';
 import { SECRET_HASH_ANNOTATION, podHashSources, sourceKey, sourcesHash, type HashSource, type SecretData } from '../manifests/secret-hash.js';
-import { type ConditionInput, mergeConditions, transitions, withoutCondition, workloadConditions } from './status.js';
+import { type ConditionInput, mergeConditions, readyFromPods, transitions, withoutCondition, workloadConditions } from './status.js';
+import { TEMPLATE_HASH_ANNOTATION } from '../manifests/deployment.js';
 
 /** The part of the Kubernetes client the reconciler uses (operator/controller/kube.ts implements it). */
 export interface ReconcileKube {
@@ -40,6 +41,8 @@ export interface ReconcileDeps {
    * yet, or not kept for the kind), which costs a GET instead.
    */
   holderOf?(ref: ChildRef): KubeObject | null | undefined;
+  /** The LogServer's ready pods of template `templateHash` and its pods of other templates, from memory (pod-health.ts). */
+  podCounts?(namespace: string, name: string, templateHash: string): { ready: number; stale: number };
   /** Why the LogServer's unready pods are not ready, from memory (pod-health.ts); asked only while it is not Ready. */
   unready?(namespace: string, name: string): { pods: UnreadyPod[]; total: number };
   /**
@@ -165,6 +168,10 @@ export class Reconciler {
       }),
     );
 
+    // The pods' own readiness, ahead of the workload controllers' status writes (status.ts readyFromPods).
+    const workloadObject = desired.apply.find((c) => c.kind.workload !== undefined)?.object as { spec?: { template?: { metadata?: { annotations?: Record<string, string> } } } } | undefined;
+    const hash = workloadObject?.spec?.template?.metadata?.annotations?.[TEMPLATE_HASH_ANNOTATION];
+    workload = readyFromPods(workload, spec.replicas, hash !== undefined ? this.deps.podCounts?.(owner.namespace, owner.name, hash) : undefined);
     const workloadConds = workloadConditions(spec.replicas, generation, workload);
     this.nameUnreadyPods(workloadConds, owner);
     let conditions: Condition[] = mergeConditions(previous, [...workloadConds, ...optionalUpdates], now);

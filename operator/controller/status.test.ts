@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mergeConditions, transitions, workloadConditions } from './status.js';
+import { mergeConditions, readyFromPods, transitions, workloadConditions } from './status.js';
 
 const byType = (cs: Array<{ type: string; status: string; reason: string }>) => Object.fromEntries(cs.map((c) => [c.type, `${c.status}/${c.reason}`]));
 
@@ -57,4 +57,26 @@ test('Ready=False messages say why, never contradicting the counts', () => {
   assert.match(unobserved[0].message, /has not yet seen generation 3/);
   const lost = workloadConditions(3, 1, { generation: 1, status: { observedGeneration: 1, replicas: 3, updatedReplicas: 3, readyReplicas: 1, availableReplicas: 3 } });
   assert.equal(lost[0].message, '1/3 replicas ready');
+});
+
+test('the pods\' own readiness completes a rollout the workload status has not caught up with, and nothing else', () => {
+  const byType = (cs: ReturnType<typeof workloadConditions>) => Object.fromEntries(cs.map((c) => [c.type, `${c.status}/${c.reason}`]));
+  // Created: the Deployment controller has not written a status yet, but the one pod of the current template is Ready.
+  const fresh = { generation: 1 };
+  assert.equal(byType(workloadConditions(1, 1, fresh)).Ready, 'False/ReplicasNotReady');
+  const fromPods = readyFromPods(fresh, 1, { ready: 1, stale: 0 });
+  assert.equal(byType(workloadConditions(1, 1, fromPods)).Ready, 'True/AllReplicasReady');
+  assert.equal(byType(workloadConditions(1, 1, fromPods)).Progressing, 'False/RolloutComplete');
+  assert.equal(fromPods.status?.readyReplicas, 1);
+  // Not enough ready pods of the current template, or any pod of another template left: the workload decides.
+  assert.deepEqual(readyFromPods(fresh, 2, { ready: 1, stale: 0 }), fresh);
+  assert.deepEqual(readyFromPods(fresh, 1, { ready: 1, stale: 1 }), fresh, 'an old pod still running: the rollout is not done');
+  assert.deepEqual(readyFromPods(fresh, 1, undefined), fresh);
+  assert.deepEqual(readyFromPods(fresh, 0, { ready: 0, stale: 0 }), fresh, 'scaled to zero: the workload says so');
+  // The workload already says it all: its view stays, with its own conditions.
+  const done = { generation: 2, status: { observedGeneration: 2, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2, conditions: [] } };
+  assert.equal(readyFromPods(done, 2, { ready: 2, stale: 0 }), done);
+  // A failure condition the workload reported is kept when the pods complete the rollout.
+  const failed = { generation: 1, status: { observedGeneration: 1, replicas: 1, updatedReplicas: 1, readyReplicas: 0, conditions: [{ type: 'ReplicaFailure', status: 'True', message: 'quota' }] } };
+  assert.equal(byType(workloadConditions(1, 1, readyFromPods(failed, 1, { ready: 1, stale: 0 }))).Degraded, 'True/ReplicaFailure');
 });

@@ -57,6 +57,23 @@ export function transitions(before: readonly Condition[] | undefined, after: rea
   return out;
 }
 
+/**
+ * The workload's view with the pods' own word: when every pod of the LogServer that is not being deleted runs the
+ * template applied now and at least `replicas` of them are Ready, the rollout is done, whatever the workload's
+ * status (written by the rate-limited Deployment/StatefulSet and ReplicaSet controllers, seconds later under
+ * load) still says. Anything less leaves the view as it is: the workload's status stays the authority on a
+ * rollout in progress, on unavailable replicas and on its own failure conditions.
+ */
+export function readyFromPods(view: WorkloadView, replicas: number, pods: { ready: number; stale: number } | undefined): WorkloadView {
+  if (!pods || replicas === 0 || pods.stale > 0 || pods.ready < replicas) return view;
+  const s = view.status ?? {};
+  if ((s.readyReplicas ?? 0) >= replicas && (s.observedGeneration ?? 0) >= (view.generation ?? 0) && (s.replicas ?? 0) === (s.updatedReplicas ?? 0)) return view;
+  return {
+    generation: view.generation,
+    status: { ...s, observedGeneration: view.generation, replicas: pods.ready, updatedReplicas: pods.ready, readyReplicas: pods.ready, availableReplicas: pods.ready },
+  };
+}
+
 /** Ready / Progressing / Degraded from the workload (its rollout status, as a Deployment reports it), for a LogServer at `generation` wanting `replicas`. */
 export function workloadConditions(replicas: number, generation: number, d: WorkloadView): ConditionInput[] {
   const s = d.status ?? {};

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ADMIN_PORT } from '../../collector/config/schema.js';
-import { buildDeployment, preStopScript } from './deployment.js';
+import { TEMPLATE_HASH_ANNOTATION, buildDeployment, preStopScript } from './deployment.js';
 import { CONFIG_HASH_ANNOTATION } from './common.js';
 import { owner, specOf, validateUpstream } from './fixtures.js';
 
@@ -72,4 +72,15 @@ test('the preStop script is valid JavaScript and drains through the loopback adm
   const hook = d.spec?.template.spec?.containers[0].lifecycle?.preStop?.exec?.command?.join(' ') ?? '';
   assert.match(hook, new RegExp(`http://127\\.0\\.0\\.1:${ADMIN_PORT}'`));
   assert.doesNotMatch(hook, /9100/);
+});
+
+test('the pod template carries a hash of itself: equal for equal templates, new for any template change, not for replicas', () => {
+  const hashOf = (spec: Parameters<typeof specOf>[0], configHash = 'abc123') => buildDeployment(owner, specOf(spec), configHash).spec?.template.metadata?.annotations?.[TEMPLATE_HASH_ANNOTATION];
+  const base = hashOf({});
+  assert.match(base ?? '', /^[0-9a-f]{16}$/);
+  assert.equal(hashOf({}), base);
+  assert.equal(hashOf({ replicas: 3 }), base, 'replicas are not in the template');
+  assert.notEqual(hashOf({ image: 'other/image:2' }), base);
+  assert.notEqual(hashOf({}, 'def456'), base, 'a new config hash is a new template');
+  assert.notEqual(hashOf({ podAnnotations: { a: 'b' } }), base);
 });

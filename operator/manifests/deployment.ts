@@ -2,6 +2,7 @@
 // claim per replica). The Deployment rolls one extra pod at a time and never goes below the wanted replicas
 // (maxUnavailable 0), drains a stopping pod through its preStop hook before SIGTERM, and restarts pods when
 // the rendered config changes (config-hash annotation on the template).
+import { createHash } from 'node:crypto';
 import type { V1Deployment, V1EnvVar, V1PodTemplateSpec, V1PodSecurityContext, V1SecurityContext, V1TopologySpreadConstraint, V1Volume } from '@kubernetes/client-node';
 import { ADMIN_PORT } from '../../collector/config/schema.js';
 import { CURVE_CLIENTS_DIR, CURVE_SERVER_DIR, CURVE_SERVER_SECRET_KEY, CONFIG_DIR, CONFIG_FILE, DATA_DIR, SINK_SECRETS_DIR } from '../api/collector-config.js';
@@ -71,11 +72,26 @@ export function buildDeployment(
 }
 
 /**
+ * Annotation on the pod template (and so on every pod): sha256 prefix of the rest of the template. A pod that
+ * carries the hash of the template the operator applies now runs the current spec, which lets the operator count
+ * ready pods itself instead of waiting for the rate-limited workload controllers to write their status
+ * (controller/status.ts readyFromPods). It changes exactly when the template does, so it never rolls pods on its
+ * own.
+ */
+export const TEMPLATE_HASH_ANNOTATION = 'logging.zlog.dev/template-hash';
+
+/**
  * The collector pod. Its data volume is `data`: an emptyDir here, or (storage.type persistentVolumeClaim) the
  * StatefulSet's per-replica claim of that name, mounted at the pod's own subdirectory ($(POD_NAME)) so the files
  * on a volume carry the name of the pod that wrote them and no two pods ever share one.
  */
 export function collectorPodTemplate(owner: Owner, spec: LogServerSpec, configHash: string, secretHash?: string): V1PodTemplateSpec {
+  const template = podTemplate(owner, spec, configHash, secretHash);
+  const hash = createHash('sha256').update(JSON.stringify(template)).digest('hex').slice(0, 16);
+  return { ...template, metadata: { ...template.metadata, annotations: { ...template.metadata?.annotations, [TEMPLATE_HASH_ANNOTATION]: hash } } };
+}
+
+function podTemplate(owner: Owner, spec: LogServerSpec, configHash: string, secretHash?: string): V1PodTemplateSpec {
   const name = childNames.workload(owner);
   const perReplicaClaim = spec.storage.type === 'persistentVolumeClaim';
   const volumes: V1Volume[] = [
