@@ -10,7 +10,7 @@ import { collectorHealthSources } from './health/sources.js';
 import { HealthMonitor } from './health/monitor.js';
 import type { ConnectionWatch } from './health/socket-events.js';
 import { FD_RESERVE, openFileLimit, shareConnections } from './inputs/descriptors.js';
-import type { Input, InputContext } from './inputs/input.js';
+import type { DrainUnread, Input, InputContext } from './inputs/input.js';
 import { startAdmin, startHttp } from './observability/http.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { Metrics, type ComponentMetrics } from './observability/metrics.js';
@@ -39,6 +39,12 @@ export interface DrainResult {
   ok: boolean;
   /** Records accepted but not yet written when the drain ended (0 on success). */
   unwritten: number;
+  /**
+   * PULL/SUB inputs whose socket was not empty when their read deadline came (peers kept sending, or the queue
+   * stayed full): what each left unread is lost with the socket (messages null: not countable, zeromq.js path).
+   * Empty when every input read its peers to the end. `ok` is about what was accepted, which this never is.
+   */
+  unread: DrainUnread[];
   elapsedMs: number;
 }
 
@@ -269,12 +275,13 @@ export class Collector {
     this.log.info({ queued: this.admission.records, timeoutSeconds: this.cfg.drain.timeoutSeconds }, 'drain started');
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), Math.max(0, deadline - Date.now()))));
+    const unread: DrainUnread[] = [];
     const work = (async () => {
       // Reading stops at half the drain timeout even while peers still send (PUSH and PUB senders never stop by
       // themselves): the other half writes what was read, so a record taken off a socket is not dropped at the
       // deadline. The queue bounds what is left to write (pipeline.queue.maxBytes).
       const readUntil = t0 + Math.floor((deadline - t0) / 2);
-      await Promise.all(this.inputs.map((i) => i.stopAccepting(200, readUntil)));
+      for (const u of await Promise.all(this.inputs.map((i) => i.stopAccepting(200, readUntil)))) if (u) unread.push(u);
       await this.pipeline.idle();
       await this.stage.idle();
       await this.stage.flushSinks();
@@ -289,7 +296,7 @@ export class Collector {
       this.log.error({ unwritten, unwrittenBytes: this.admission.bytes, failingSinks: Object.fromEntries(this.stage.failing) }, 'drain timed out; records above were not written and not acknowledged');
     }
     await this.close();
-    const result = { ok: outcome === 'done', unwritten, elapsedMs: Date.now() - t0 };
+    const result = { ok: outcome === 'done', unwritten, unread, elapsedMs: Date.now() - t0 };
     this.log.info(result, 'drain finished');
     return result;
   }

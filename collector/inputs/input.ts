@@ -34,6 +34,15 @@ export interface InputContext {
   curve?: InputCurve;
 }
 
+/** What a PULL/SUB input's drain left in its socket when its read deadline came first (lost with the socket). */
+export interface DrainUnread {
+  input: string;
+  /** Messages still in libzmq's queue (read and discarded to count them); null where they cannot be counted. */
+  messages: number | null;
+  /** Bytes still in the kernel's receive buffers of the input's connections; null where unknown. */
+  bytes: number | null;
+}
+
 /**
  * One running input. The collector calls, in this order: `start` once; on drain `stopAccepting`, then (after
  * the pipeline is empty and the sinks are flushed) `finish`; `close` last, or at any time to force shutdown.
@@ -60,7 +69,7 @@ export interface Input {
    * input that reaches the deadline before its socket is empty logs a warning: what is left there is lost with
    * the socket (PUSH/PUB carry no acknowledgement).
    */
-  stopAccepting(quietMs: number, deadline: number): Promise<void>;
+  stopAccepting(quietMs: number, deadline: number): Promise<DrainUnread | void>;
   /** After everything accepted was written: sends the last replies (until `deadline`) and releases the socket. */
   finish(deadline: number): Promise<void>;
   /** Releases everything at once (forced shutdown, or after finish). Idempotent. */

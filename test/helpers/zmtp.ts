@@ -98,3 +98,25 @@ export async function streamMessage(host: string, port: number, frames: number, 
   sock.destroy();
   return { framesWritten, bytesWritten, closedByPeer };
 }
+
+/** One ZMTP message frame: header and body (RFC 23, "Framing"). */
+export function zmtpFrame(body: Buffer, more = false): Buffer {
+  return Buffer.concat([frameHeader(body.length, more), body]);
+}
+
+/**
+ * A TCP connection to `host:port` that has sent the ZMTP 3.0 greeting and a PUSH READY (NULL mechanism), ready for
+ * zmtpFrame() writes, half-open allowed. The caller owns it (end() or destroy()); the peer's greeting and READY are
+ * read and ignored.
+ */
+export async function openPush(host: string, port: number): Promise<Socket> {
+  // allowHalfOpen: when the peer ends its stream, ours stays open until the caller ends it (Node would end it).
+  const sock: Socket = connect({ host, port, allowHalfOpen: true });
+  sock.on('data', () => {});
+  await new Promise<void>((resolve, reject) => {
+    sock.once('connect', resolve);
+    sock.once('error', reject);
+  });
+  sock.write(Buffer.concat([greeting(), ready()]));
+  return sock;
+}

@@ -6,7 +6,7 @@ import type * as zmq from 'zeromq';
 import { KIND_FRAMES } from '../../pipeline/chunk.js';
 import { SocketWatch, type ConnectionWatch } from '../../health/socket-events.js';
 import type { Metrics } from '../../observability/metrics.js';
-import type { Input, InputContext } from '../input.js';
+import type { DrainUnread, Input, InputContext } from '../input.js';
 import type { ZmqPullConfig } from '../zmq-pull/schema.js';
 import type { ZmqSubConfig } from '../zmq-sub/schema.js';
 import { POLL_MS, ReceiveLoop } from './receive-loop.js';
@@ -89,8 +89,12 @@ export class FrameInput implements Input {
     pipeline.submit({ input: index, kind: KIND_FRAMES, compression: 0, recordCount: 0, frames, receivedAt: Date.now(), admitted: { records, bytes } });
   }
 
-  /** Unbinds and disconnects (no new peers), then reads what peers already handed over until quiet, and closes. */
-  async stopAccepting(quietMs: number, deadline: number): Promise<void> {
+  /**
+   * Unbinds and disconnects (no new peers), then reads what peers already handed over until quiet, and closes.
+   * zeromq.js offers no way to ask a peer to stop or to count what is left: unbinding ends the connections, and
+   * what their peers had in flight is lost uncounted (docs/operations.md; the native path, the default, does both).
+   */
+  async stopAccepting(quietMs: number, deadline: number): Promise<DrainUnread | undefined> {
     for (const ep of this.bound) await this.sock.unbind(ep).catch(() => {});
     for (const ep of connectEndpoints(this.cfg)) {
       try {
@@ -100,8 +104,10 @@ export class FrameInput implements Input {
       }
     }
     await this.loop.stop();
-    if (!(await this.loop.readQueued(quietMs, deadline))) stillSending(this.ctx, this.id);
+    const emptied = await this.loop.readQueued(quietMs, deadline);
+    if (!emptied) stillSending(this.ctx, this.id);
     this.close();
+    return emptied ? undefined : { input: this.id, messages: null, bytes: null };
   }
 
   /** Nothing to answer: PUSH and PUB emitters expect no reply. */

@@ -10,7 +10,7 @@
 // buffers of fillBytes each are in flight beyond the admission limit.
 import { PolledConnectionWatch, type ConnectionCounts, type ConnectionWatch } from '../../health/socket-events.js';
 import type { Metrics } from '../../observability/metrics.js';
-import type { Input, InputContext } from '../input.js';
+import type { DrainUnread, Input, InputContext } from '../input.js';
 import type { ZmqPullConfig } from '../zmq-pull/schema.js';
 import type { ZmqSubConfig } from '../zmq-sub/schema.js';
 import { NativeAuth } from './native-auth.js';
@@ -116,16 +116,25 @@ export class NativeFrameInput implements Input {
     return connectionCountsOf(s);
   }
 
-  /** Unbinds and disconnects, reads what peers already handed over until quiet (or the deadline), closes. */
-  async stopAccepting(quietMs: number, deadline: number): Promise<void> {
+  /**
+   * Asks the peers to stop (the receive thread shuts the write side of every accepted connection, so each libzmq
+   * peer keeps what it has not sent yet for the next collector and closes; a SUB cancels its subscriptions),
+   * reads until every such peer closed and the socket stayed quiet for quietMs (or the deadline), then closes.
+   * Resolves with what was left unread when the deadline came first (native/src/receiver.cc, StopPeers).
+   */
+  async stopAccepting(quietMs: number, deadline: number): Promise<DrainUnread | undefined> {
     const done = new Promise<void>((resolve) => (this.drained = resolve));
     this.native.stopAccepting(quietMs, true);
     const left = Math.max(0, deadline - Date.now());
     let timer: NodeJS.Timeout | undefined;
     const quiet = await Promise.race([done.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), left)))]);
     clearTimeout(timer);
-    if (!quiet) stillSending(this.ctx, this.id);
     this.close();
+    if (quiet) return undefined;
+    const s = this.native.stats();
+    const unread = { input: this.id, messages: s.unreadMessages ?? 0, bytes: s.unreadBytes ?? 0 };
+    stillSending(this.ctx, this.id, unread);
+    return unread;
   }
 
   /** Nothing to answer: PUSH and PUB emitters expect no reply. */

@@ -97,6 +97,13 @@ export interface NativeReceiverStats {
    * Absent from an addon built before this count existed.
    */
   protocolDrops?: number;
+  /**
+   * After close() cut a drain short (stopAccepting() without its drained delivery): messages that were still in
+   * libzmq's queue (read and discarded to count them, at most 1,000,000) and bytes still in the kernel's receive
+   * buffers of the connections. 0 otherwise.
+   */
+  unreadMessages?: number;
+  unreadBytes?: number;
   /** ROUTER only: replies queued and not yet handed to libzmq; sent; dropped for a peer that is gone; dropped for a full peer pipe. */
   repliesPending?: number;
   repliesSent?: number;
@@ -142,8 +149,12 @@ export interface NativeReceiver {
   /** Stops reading (the socket's queue, then the peers' high-water marks, hold what comes next). */
   pause(): void;
   resume(): void;
-  /** Optionally unbinds/disconnects, reads until quiet for quietMs, closes the socket, then delivers drained. */
-  stopAccepting(quietMs: number, unbind: boolean): void;
+  /**
+   * Starts the drain: with `stopPeers`, shuts the write side of every accepted connection (its libzmq peer closes
+   * and keeps what it had not sent) and cancels a SUB's subscriptions; reads until those peers have closed and
+   * the socket was quiet for quietMs, closes the socket, then delivers drained.
+   */
+  stopAccepting(quietMs: number, stopPeers: boolean): void;
   /** Stops the thread and closes everything at once (joins the thread: at most ~100 ms). */
   close(): void;
   stats(): NativeReceiverStats;

@@ -59,12 +59,15 @@ export function totalBytes(frames: readonly Uint8Array[]): number {
 /**
  * A PULL/SUB drain reached its read deadline before the socket was empty (peers kept sending, or the sinks were
  * too slow to make room in the queue): what is still in ZeroMQ's queue (at most rcvHwm messages per connection)
- * or in flight is lost with the socket, and nothing can count it (PUSH/PUB carry no acknowledgement). Said
- * once, loudly; docs/operations.md.
+ * or in flight is lost with the socket (PUSH/PUB carry no acknowledgement). Said once, loudly, with what was
+ * left when the native receive path could count it (`unread`: messages discarded from libzmq's queue, counted
+ * as `zlog_component_discarded_events_total{reason="drain_unread"}`, and bytes still in the kernel's receive
+ * buffers); the zeromq.js path cannot. docs/operations.md.
  */
-export function stillSending(ctx: Pick<InputContext, 'log' | 'metrics'>, input: string): void {
-  ctx.log.warn({ input }, 'drain stopped reading before the socket was empty; messages still in ZeroMQ\'s queue or in flight are lost (PUSH/PUB have no acknowledgement; the native protocol, zmq-router, resends instead)');
+export function stillSending(ctx: Pick<InputContext, 'log' | 'metrics'>, input: string, unread?: { messages: number; bytes: number }): void {
+  ctx.log.warn({ input, unreadMessages: unread?.messages ?? 'unknown', unreadBytes: unread?.bytes ?? 'unknown' }, 'drain stopped reading before the socket was empty; messages still in ZeroMQ\'s queue or in flight are lost (PUSH/PUB have no acknowledgement; the native protocol, zmq-router, resends instead)');
   ctx.metrics.error('drain', 'unread').inc();
+  if (unread && unread.messages > 0) ctx.metrics.discarded('drain_unread').inc(unread.messages);
 }
 
 /** zeromq.js reports a receive or send timeout as EAGAIN. */
