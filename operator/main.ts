@@ -42,6 +42,8 @@ async function main(): Promise<void> {
     workers: positiveInt('workers', values.workers) || 1,
     discoveryPollMs: positiveInt('servicemonitor-poll-seconds', values['servicemonitor-poll-seconds']) * 1000 || 30_000,
     resyncMs: positiveInt('resync-seconds', values['resync-seconds']) * 1000 || 600_000,
+    operatorNamespace: process.env.POD_NAMESPACE,
+    sinkHealthMs: positiveInt('sink-health-seconds', values['sink-health-seconds']) * 1000 || 30_000,
     instance: identity,
   });
   const leaderElect = values['leader-elect'] && !values['no-leader-elect'];

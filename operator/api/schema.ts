@@ -422,7 +422,7 @@ const condition = {
   required: ['type', 'status', 'lastTransitionTime', 'reason', 'message'],
   description: 'A metav1.Condition.',
   properties: {
-    type: { type: 'string', maxLength: 316, description: 'Ready, Progressing, Degraded, or <Kind>Ready of an optional child (ServiceMonitorReady).' },
+    type: { type: 'string', maxLength: 316, description: 'Ready, Progressing, Degraded, SinksHealthy, or <Kind>Ready of an optional child (ServiceMonitorReady).' },
     status: { type: 'string', enum: ['True', 'False', 'Unknown'], description: 'True, False or Unknown.' },
     observedGeneration: { type: 'integer', minimum: 0, description: 'The metadata.generation the condition was computed for.' },
     lastTransitionTime: { type: 'string', format: 'date-time', description: 'When status last changed.' },
@@ -446,7 +446,7 @@ export const logServerStatusSchema = {
     conditions: {
       type: 'array',
       items: condition,
-      description: 'Ready, Progressing, Degraded and per optional child kind; one entry per type.',
+      description: 'Ready, Progressing, Degraded, SinksHealthy (once a pod reported its sinks) and per optional child kind; one entry per type.',
       'x-kubernetes-list-type': 'map',
       'x-kubernetes-list-map-keys': ['type'],
     },
@@ -457,6 +457,38 @@ export const logServerStatusSchema = {
     endpoint: { type: 'string', description: 'Client endpoint: tcp://<service>.<namespace>.svc:<first input port>.' },
     configHash: { type: 'string', description: 'Hash of the rendered collector configuration the pods run.' },
     storage: { type: 'string', description: "Where the pods' files live (each replica's claim, or emptyDir) and whether they are kept on scale-down and deletion." },
+    sinks: {
+      type: 'array',
+      maxItems: 4,
+      description:
+        "Each sink's health as its ready pods report it (GET /sinks on the metrics port, asked by the operator every --sink-health-seconds; docs/sinks.md \"Health in the LogServer status\"). Absent until a pod answered.",
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['name'],
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'type', 'podsReporting', 'failingPods'],
+        properties: {
+          name: { type: 'string', description: 'spec.sinks[].name.' },
+          type: { type: 'string', description: 'The sink kind.' },
+          podsReporting: { type: 'integer', minimum: 0, description: 'Pods whose answer this entry summarises (at most 3 per LogServer are asked).' },
+          failingPods: { type: 'integer', minimum: 0, description: "Of those, pods on which the sink's state is retrying: its writes, or its disk buffer's sends to the store, are failing and being retried." },
+          lastError: { type: 'string', maxLength: 512, description: 'The error of the first failing pod (by name), without changing counts; absent while no pod fails.' },
+          queueFillPercent: {
+            type: 'integer',
+            minimum: 0,
+            maximum: 100,
+            description: "The fullest pod's sink queue (pipeline.sinkQueue), the larger of bytes and batches against their bounds, in percent rounded down to a multiple of 10.",
+          },
+          bufferFillPercent: {
+            type: 'integer',
+            minimum: 0,
+            maximum: 100,
+            description: "The fullest pod's disk buffer, in percent of buffer.maxBytes, rounded down to a multiple of 10 (so that the status is not rewritten on every change); absent without a disk buffer.",
+          },
+        },
+      },
+    },
   },
 } as const;
 
@@ -488,5 +520,6 @@ export const printerColumns = [
   { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
   { name: 'Replicas', type: 'string', jsonPath: '.status.readyOfDesired', description: 'Ready/desired collector pods.' },
   { name: 'Endpoint', type: 'string', jsonPath: '.status.endpoint' },
+  { name: 'Sinks', type: 'string', jsonPath: '.status.conditions[?(@.type=="SinksHealthy")].status', description: 'True when no ready pod reports a failing sink.', priority: 1 },
   { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
 ] as const;

@@ -13,6 +13,7 @@ import { ReferenceIndex } from './references.js';
 import type { Kube, KubeObject } from './kube.js';
 import { WorkQueue, type QueueOptions } from './queue.js';
 import { PodHealth } from './pod-health.js';
+import { SinkHealth } from './sink-health.js';
 import { validateSpec } from '../api/validate.js';
 import { Reconciler } from './reconciler.js';
 import type { OperatorMetrics } from '../observability/metrics.js';
@@ -39,6 +40,10 @@ export interface ControllerOptions {
   conflictRecheckMs?: number;
   /** Identifies this process in Events. */
   instance: string;
+  /** How often each LogServer's ready pods are asked for their sinks' health (GET /sinks; ms). */
+  sinkHealthMs?: number;
+  /** The operator's own namespace (POD_NAMESPACE): the LogServers' NetworkPolicies admit it to the metrics port. */
+  operatorNamespace?: string;
 }
 
 /**
@@ -67,6 +72,8 @@ export class Controller {
   private readonly discovery: OptionalApis;
   /** The LogServers' pods and why the unready ones are not ready (probed outside the reconcile). */
   private readonly pods: PodHealth;
+  /** What each LogServer's ready pods say of their sinks (asked outside the reconcile). */
+  private readonly sinkHealth: SinkHealth;
   private readonly reconciler: Reconciler;
   private readonly childInformer: (k: ChildKind) => Informer<KubeObject>;
   /**
@@ -189,6 +196,17 @@ export class Controller {
       },
       changed: enqueue,
     });
+    this.sinkHealth = new SinkHealth({
+      log: o.log,
+      pods: () => this.pods.informer.list(),
+      portOf: (namespace, name) => {
+        const ls = this.logServers.get(namespace, name);
+        const v = ls && validateSpec(ls.spec);
+        return v?.ok ? v.spec.metricsPort : undefined;
+      },
+      changed: enqueue,
+      intervalMs: o.sinkHealthMs,
+    });
     this.reconciler = new Reconciler({
       kube: o.kube,
       events: new EventRecorder(o.kube, o.log, o.instance),
@@ -202,6 +220,8 @@ export class Controller {
       referenced: (owner, sources) => this.references.set(owner.namespace, owner.name, sources),
       unready: (namespace, name) => this.pods.unready(namespace, name),
       podCounts: (namespace, name, hash) => this.pods.countByTemplate(namespace, name, hash),
+      sinkReports: (namespace, name) => this.sinkHealth.reports(namespace, name),
+      operatorNamespace: o.operatorNamespace,
     });
   }
 
@@ -220,6 +240,7 @@ export class Controller {
   async start(): Promise<void> {
     for (const inf of [...this.children.values(), ...this.names.values(), this.secrets]) inf.start();
     this.pods.start();
+    this.sinkHealth.start();
     await this.discovery.start();
     this.logServers.start();
     for (let i = 0; i < (this.o.workers ?? 4); i++) this.workers.push(this.work());
@@ -232,6 +253,7 @@ export class Controller {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.resync);
+    this.sinkHealth.stop();
     this.discovery.stop();
     this.queue.shutdown();
     await Promise.all([...this.informers().filter((i) => i !== this.pods.informer).map((i) => i.stop()), this.pods.stop(), ...this.workers]);

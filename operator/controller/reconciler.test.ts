@@ -72,7 +72,7 @@ function logServer(spec: unknown = {}, status?: unknown): LogServer {
   } as LogServer;
 }
 
-function setup(opts: { smServed?: boolean; cache?: (ref: ChildRef) => KubeObject | undefined; holderOf?: (ref: ChildRef) => KubeObject | null | undefined; unready?: ReconcileDeps['unready']; referenced?: ReconcileDeps['referenced'] } = {}) {
+function setup(opts: { smServed?: boolean; cache?: (ref: ChildRef) => KubeObject | undefined; holderOf?: (ref: ChildRef) => KubeObject | null | undefined; unready?: ReconcileDeps['unready']; referenced?: ReconcileDeps['referenced']; sinkReports?: ReconcileDeps['sinkReports'] } = {}) {
   const kube = new FakeKube();
   const events = new Events();
   const r = new Reconciler({
@@ -83,6 +83,8 @@ function setup(opts: { smServed?: boolean; cache?: (ref: ChildRef) => KubeObject
     holderOf: opts.holderOf,
     ...(opts.unready ? { unready: opts.unready } : {}),
     ...(opts.referenced ? { referenced: opts.referenced } : {}),
+    ...(opts.sinkReports ? { sinkReports: opts.sinkReports } : {}),
+    operatorNamespace: 'zlog-system',
   });
   return { kube, events, r };
 }
@@ -302,4 +304,37 @@ test('per-replica storage: headless Service and StatefulSet; a pod no node can t
   assert.equal(degraded?.message, `pod web-0 cannot be scheduled: ${message}`);
   assert.match(cond(statuses.at(-1), 'Ready')?.message ?? '', /pod web-0 not ready: cannot be scheduled/);
   assert.match(String(statuses.at(-1)?.storage), /data-web-0 \.\. data-web-1\); claims are kept on scale-down/);
+});
+
+test('sink health: status.sinks and SinksHealthy from the pods\' answers, a Warning Event when a sink fails, Ready untouched; gone without answers', async () => {
+  let answers: import('./sink-health.js').PodSinks[] | undefined = [{ pod: 'web-0', sinks: [{ id: 'file', type: 'file', failing: null, queuePercent: 0, bufferPercent: null }] }];
+  const { kube, events, r } = setup({ sinkReports: (ns, name) => (ns === 'shop' && name === 'web' ? answers : undefined) });
+  const statuses = captureStatus(kube);
+  let ls = logServer();
+  const again = async () => {
+    await r.reconcile(ls, log);
+    ls = logServer({}, statuses.at(-1));
+  };
+  await again();
+  assert.deepEqual(statuses.at(-1)?.sinks, [{ name: 'file', type: 'file', podsReporting: 1, failingPods: 0, queueFillPercent: 0 }]);
+  assert.equal(cond(statuses.at(-1), 'SinksHealthy')?.status, 'True');
+  assert.ok(!events.recorded.some((e) => e.reason.startsWith('Sink')), 'a healthy sink makes no Event');
+  // The operator's namespace reaches the metrics port through the NetworkPolicy.
+  const np = kube.objects.get('NetworkPolicy/shop/web') as unknown as { spec: { ingress: Array<{ from: Array<{ namespaceSelector?: { matchLabels: Record<string, string> } }> }> } };
+  assert.ok(np.spec.ingress[1].from.some((p) => p.namespaceSelector?.matchLabels['kubernetes.io/metadata.name'] === 'zlog-system'));
+
+  answers = [{ pod: 'web-0', sinks: [{ id: 'file', type: 'file', failing: 'ENOSPC: no space left on device', queuePercent: 100, bufferPercent: null }] }];
+  await again();
+  const failing = cond(statuses.at(-1), 'SinksHealthy');
+  assert.deepEqual([failing?.status, failing?.reason, failing?.message], ['False', 'SinkFailing', 'sink file (file) failing on 1/1 pods: ENOSPC: no space left on device']);
+  assert.equal(cond(statuses.at(-1), 'Ready')?.status, 'True', 'a failing sink does not flip Ready');
+  assert.deepEqual(events.recorded.filter((e) => e.reason === 'SinkFailing').map((e) => e.type), ['Warning']);
+  const writes = kube.statusWrites().length;
+  await again();
+  assert.equal(kube.statusWrites().length, writes, 'the same answer writes nothing');
+
+  answers = undefined;
+  await again();
+  assert.equal(statuses.at(-1)?.sinks, undefined);
+  assert.equal(cond(statuses.at(-1), 'SinksHealthy'), undefined, 'no pod answered: no claim either way');
 });

@@ -13,6 +13,7 @@ import { type KubeObject, type ObjectRef, type Resource, isStatus } from './kube
 import { canonicalJson, upToDate, withAppliedHash } from './apply.js';
 import { describeUnready, type UnreadyPod } from './pod-health.js';
 import { SECRET_HASH_ANNOTATION, podHashSources, sourceKey, sourcesHash, type HashSource, type SecretData } from '../manifests/secret-hash.js';
+import { sinksCondition, summarizeSinks, type PodSinks } from './sink-health.js';
 import { type ConditionInput, mergeConditions, readyFromPods, transitions, withoutCondition, workloadConditions } from './status.js';
 import { TEMPLATE_HASH_ANNOTATION } from '../manifests/deployment.js';
 
@@ -50,8 +51,12 @@ export interface ReconcileDeps {
    * empty list), so that a change of one of them requeues it (controller/references.ts).
    */
   referenced?(owner: Owner, sources: readonly HashSource[]): void;
+  /** What the LogServer's ready pods last said of their sinks (sink-health.ts), from memory; undefined before any answered. */
+  sinkReports?(namespace: string, name: string): readonly PodSinks[] | undefined;
   /** Told the LogServer as the API server returned it after a status write (the controller keeps it). */
   statusWritten?(ls: LogServer): void;
+  /** The operator's own namespace, admitted to the pods' metrics port by their NetworkPolicy. */
+  operatorNamespace?: string;
   /** The table of child kinds (CHILD_KINDS unless a test narrows it). */
   kinds?: readonly ChildKind[];
 }
@@ -107,7 +112,7 @@ export class Reconciler {
       return 'invalid';
     }
     const spec = validation.spec;
-    const desired = desiredState(owner, spec, this.kinds, { secretHash: await this.secretHash(owner, spec, log) });
+    const desired = desiredState(owner, spec, this.kinds, { secretHash: await this.secretHash(owner, spec, log), operatorNamespace: this.deps.operatorNamespace });
     const served = desired.apply.filter((c) => this.deps.apiAvailable(c.kind));
 
     // Never adopt: a child name held by an object this LogServer does not control stops the whole reconcile
@@ -174,7 +179,13 @@ export class Reconciler {
     workload = readyFromPods(workload, spec.replicas, hash !== undefined ? this.deps.podCounts?.(owner.namespace, owner.name, hash) : undefined);
     const workloadConds = workloadConditions(spec.replicas, generation, workload);
     this.nameUnreadyPods(workloadConds, owner);
-    let conditions: Condition[] = mergeConditions(previous, [...workloadConds, ...optionalUpdates], now);
+    // Sink health is its own condition (SinksHealthy), so a store's hiccup never flips Ready; without an answer
+    // (no ready pod) neither the condition nor status.sinks is shown.
+    const reports = this.deps.sinkReports?.(owner.namespace, owner.name);
+    const sinks = reports ? summarizeSinks(spec, reports) : undefined;
+    const sinkConds = sinks ? [sinksCondition(sinks, generation)] : [];
+    let conditions: Condition[] = mergeConditions(previous, [...workloadConds, ...optionalUpdates, ...sinkConds], now);
+    if (!sinks) conditions = withoutCondition(conditions, 'SinksHealthy');
     for (const { kind } of desired.unwanted) if (kind.optional) conditions = withoutCondition(conditions, optionalCondition(kind));
     const status: LogServerStatus = {
       observedGeneration: generation,
@@ -186,6 +197,7 @@ export class Reconciler {
       endpoint: desired.endpoint,
       configHash: desired.configHash,
       storage: describeStorage(owner, spec),
+      ...(sinks ? { sinks } : {}),
     };
     await this.writeStatus(ls, status, log);
     return 'success';

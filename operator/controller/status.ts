@@ -22,7 +22,7 @@ export function withoutCondition(conds: readonly Condition[], type: string): Con
   return conds.filter((c) => c.type !== type);
 }
 
-const WARNING_REASONS = new Set(['InvalidSpec', 'CRDNotInstalled', 'ApplyFailed', 'NameConflict']);
+const WARNING_REASONS = new Set(['InvalidSpec', 'CRDNotInstalled', 'ApplyFailed', 'NameConflict', 'SinkFailing']);
 
 export interface Transition {
   type: string;

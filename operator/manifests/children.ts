@@ -39,6 +39,8 @@ export interface BuildContext {
   configHash: string;
   /** Digest of the Secret items the pods read at start (secret-hash.ts), read by the reconciler. */
   secretHash?: string;
+  /** The operator's own namespace (its POD_NAMESPACE): the NetworkPolicy lets it ask the pods' metrics port. */
+  operatorNamespace?: string;
 }
 
 /** RBAC verbs (rbac.authorization.k8s.io/v1 PolicyRule.verbs). */
@@ -211,7 +213,7 @@ export const CHILD_KINDS: readonly ChildKind[] = [
     model: { module: 'kubernetes-models/networking.k8s.io/v1', export: 'NetworkPolicy' },
     name: childNames.workload,
     wants: wantsNetworkPolicy,
-    build: ({ owner, spec }) => buildNetworkPolicy(owner, spec),
+    build: ({ owner, spec, operatorNamespace }) => buildNetworkPolicy(owner, spec, operatorNamespace),
   },
   {
     apiVersion: SERVICE_MONITOR_API_VERSION,
@@ -253,11 +255,12 @@ export interface DesiredState {
 /** What the reconciler read outside the spec that the children depend on. */
 export interface Observed {
   secretHash?: string;
+  operatorNamespace?: string;
 }
 
 /** The whole desired state of one LogServer. Pure. */
 export function desiredState(owner: Owner, spec: LogServerSpec, kinds: readonly ChildKind[] = CHILD_KINDS, observed: Observed = {}): DesiredState {
-  const ctx: BuildContext = { owner, spec, configHash: renderConfig(spec).configHash, secretHash: observed.secretHash };
+  const ctx: BuildContext = { owner, spec, configHash: renderConfig(spec).configHash, secretHash: observed.secretHash, operatorNamespace: observed.operatorNamespace };
   const apply: DesiredChild[] = [];
   const unwanted: DesiredState['unwanted'] = [];
   for (const kind of kinds) {

@@ -26,3 +26,13 @@ test('the spec names who may send and which namespace may scrape', () => {
   assert.deepEqual(np.spec.ingress[1].from.map((p) => p.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name']), ['logs', 'monitoring']);
   assert.deepEqual(np.spec.ingress[1].ports, [{ protocol: 'TCP', port: 9100 }]);
 });
+
+test("the operator's namespace may ask the metrics port (/readyz, /sinks); once, and not when it is the LogServer's own", () => {
+  const names = (spec: object, operatorNamespace?: string) =>
+    buildNetworkPolicy(owner, specOf(spec), operatorNamespace).spec.ingress[1].from.map((p) => p.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name']);
+  assert.deepEqual(names({}, 'zlog-system'), ['logs', 'zlog-system']);
+  assert.deepEqual(names({ security: { networkPolicy: { metricsNamespace: 'monitoring' } } }, 'zlog-system'), ['logs', 'monitoring', 'zlog-system']);
+  assert.deepEqual(names({ security: { networkPolicy: { metricsNamespace: 'zlog-system' } } }, 'zlog-system'), ['logs', 'zlog-system']);
+  assert.deepEqual(names({}, 'logs'), ['logs']);
+  assert.deepEqual(names({}), ['logs']);
+});

@@ -1,6 +1,7 @@
 // NetworkPolicy (opt-out, spec.security.networkPolicy): the collector's pods accept traffic on their input ports
 // only from the peers the spec names (default: pods of the LogServer's own namespace) and on the metrics port only
-// from the LogServer's namespace and the monitoring namespace the spec names. Nothing else gets in; egress is left
+// from the LogServer's namespace, the monitoring namespace the spec names and the operator's own namespace (it
+// asks the pods for /readyz and /sinks: operator/controller/pod-health.ts, sink-health.ts). Nothing else gets in; egress is left
 // alone (sinks may write anywhere). The admin port is loopback-only and needs no rule. Kubelet probes come from
 // the node, which NetworkPolicy implementations allow regardless (networking.k8s.io/v1 NetworkPolicy docs).
 import type { V1LabelSelector, V1NetworkPolicyPeer, V1NetworkPolicyPort } from '@kubernetes/client-node';
@@ -26,12 +27,14 @@ export interface NetworkPolicyObject {
   };
 }
 
-export function buildNetworkPolicy(owner: Owner, spec: LogServerSpec): Built<NetworkPolicyObject, 'networking.k8s.io/v1', 'NetworkPolicy'> {
+export function buildNetworkPolicy(owner: Owner, spec: LogServerSpec, operatorNamespace?: string): Built<NetworkPolicyObject, 'networking.k8s.io/v1', 'NetworkPolicy'> {
   const np = spec.security.networkPolicy;
   const ownNamespace: V1NetworkPolicyPeer = { namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: owner.namespace } } };
   const inputsFrom = np.inputsFrom && np.inputsFrom.length > 0 ? (np.inputsFrom as V1NetworkPolicyPeer[]) : [ownNamespace];
   const metricsFrom: V1NetworkPolicyPeer[] = [ownNamespace];
-  if (np.metricsNamespace && np.metricsNamespace !== owner.namespace) metricsFrom.push({ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: np.metricsNamespace } } });
+  for (const ns of new Set([np.metricsNamespace, operatorNamespace])) {
+    if (ns && ns !== owner.namespace) metricsFrom.push({ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: ns } } });
+  }
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
