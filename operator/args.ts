@@ -16,7 +16,7 @@ const options = {
   'metrics-bind-address': { type: 'string', default: '0.0.0.0:8080', help: 'HOST:PORT  /metrics /healthz /readyz (default 0.0.0.0:8080; port 0 = any)' },
   'servicemonitor-poll-seconds': { type: 'string', default: '30', help: 'N  how often to look for the ServiceMonitor CRD (default 30)' },
   'resync-seconds': { type: 'string', default: '600', help: 'N  reconcile every LogServer at least this often (default 600)' },
-  'sink-health-seconds': { type: 'string', default: '30', help: "N  ask each LogServer's ready pods (3 at most) for their sinks' health this often (default 30)" },
+  'sink-health-seconds': { type: 'string', default: '30', help: "N  ask each LogServer's running pods (3 at most) for their sinks' health this often (default 30)" },
   'log-level': { type: 'string', help: 'LEVEL  pino level (default: env LOG_LEVEL, else info)' },
   help: { type: 'boolean', short: 'h', default: false, help: 'show this help' },
 } as const;

@@ -461,7 +461,7 @@ export const logServerStatusSchema = {
       type: 'array',
       maxItems: 4,
       description:
-        "Each sink's health as its ready pods report it (GET /sinks on the metrics port, asked by the operator every --sink-health-seconds; docs/sinks.md \"Health in the LogServer status\"). Absent until a pod answered.",
+        "Each sink's health as its running pods report it (GET /sinks on the metrics port, asked by the operator every --sink-health-seconds; docs/sinks.md \"Health in the LogServer status\"). Absent until a pod answered.",
       'x-kubernetes-list-type': 'map',
       'x-kubernetes-list-map-keys': ['name'],
       items: {
@@ -520,6 +520,6 @@ export const printerColumns = [
   { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
   { name: 'Replicas', type: 'string', jsonPath: '.status.readyOfDesired', description: 'Ready/desired collector pods.' },
   { name: 'Endpoint', type: 'string', jsonPath: '.status.endpoint' },
-  { name: 'Sinks', type: 'string', jsonPath: '.status.conditions[?(@.type=="SinksHealthy")].status', description: 'True when no ready pod reports a failing sink.', priority: 1 },
+  { name: 'Sinks', type: 'string', jsonPath: '.status.conditions[?(@.type=="SinksHealthy")].status', description: 'True when no pod asked reports a failing sink.', priority: 1 },
   { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
 ] as const;

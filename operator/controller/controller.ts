@@ -40,7 +40,7 @@ export interface ControllerOptions {
   conflictRecheckMs?: number;
   /** Identifies this process in Events. */
   instance: string;
-  /** How often each LogServer's ready pods are asked for their sinks' health (GET /sinks; ms). */
+  /** How often each LogServer's running pods are asked for their sinks' health (GET /sinks; ms). */
   sinkHealthMs?: number;
   /** The operator's own namespace (POD_NAMESPACE): the LogServers' NetworkPolicies admit it to the metrics port. */
   operatorNamespace?: string;
@@ -72,7 +72,7 @@ export class Controller {
   private readonly discovery: OptionalApis;
   /** The LogServers' pods and why the unready ones are not ready (probed outside the reconcile). */
   private readonly pods: PodHealth;
-  /** What each LogServer's ready pods say of their sinks (asked outside the reconcile). */
+  /** What each LogServer's running pods say of their sinks (asked outside the reconcile). */
   private readonly sinkHealth: SinkHealth;
   private readonly reconciler: Reconciler;
   private readonly childInformer: (k: ChildKind) => Informer<KubeObject>;

@@ -51,7 +51,7 @@ export interface ReconcileDeps {
    * empty list), so that a change of one of them requeues it (controller/references.ts).
    */
   referenced?(owner: Owner, sources: readonly HashSource[]): void;
-  /** What the LogServer's ready pods last said of their sinks (sink-health.ts), from memory; undefined before any answered. */
+  /** What the LogServer's running pods last said of their sinks (sink-health.ts), from memory; undefined before any answered. */
   sinkReports?(namespace: string, name: string): readonly PodSinks[] | undefined;
   /** Told the LogServer as the API server returned it after a status write (the controller keeps it). */
   statusWritten?(ls: LogServer): void;
@@ -180,7 +180,7 @@ export class Reconciler {
     const workloadConds = workloadConditions(spec.replicas, generation, workload);
     this.nameUnreadyPods(workloadConds, owner);
     // Sink health is its own condition (SinksHealthy), so a store's hiccup never flips Ready; without an answer
-    // (no ready pod) neither the condition nor status.sinks is shown.
+    // (no running pod answered) neither the condition nor status.sinks is shown.
     const reports = this.deps.sinkReports?.(owner.namespace, owner.name);
     const sinks = reports ? summarizeSinks(spec, reports) : undefined;
     const sinkConds = sinks ? [sinksCondition(sinks, generation)] : [];

@@ -57,15 +57,16 @@ test('status.sinks and SinksHealthy: failing pods counted per sink, the first fa
   assert.equal(summarizeSinks({ sinks: [{ name: 'new', type: 'loki' }] } as never, answers)[0].podsReporting, 0);
 });
 
-const pod = (owner: string, name: string, ready: boolean, ip = `10.0.0.${name.length}`): PodView => ({
+const pod = (owner: string, name: string, ready: boolean, phase = 'Running'): PodView => ({
   apiVersion: 'v1',
   kind: 'Pod',
   metadata: { name, namespace: 'ns', uid: `${owner}-${name}`, labels: { [INSTANCE_LABEL]: owner } },
-  status: { podIP: ip, conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
+  status: { podIP: `10.0.0.${name.length}`, phase, conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
 });
 
-test('the sweep asks at most 3 ready pods per LogServer, requeues only on news, and forgets LogServers without ready pods', async () => {
-  let pods: PodView[] = [pod('a', 'a-0', true), pod('a', 'a-1', true), pod('a', 'a-2', true), pod('a', 'a-3', true), pod('b', 'b-0', false), pod('c', 'c-0', true)];
+test('the sweep asks at most 3 running pods per LogServer (ready ones first), requeues only on news, and forgets LogServers without running pods', async () => {
+  // a-0 is unready (a failing sink takes its pod out of the Service): asked, after the ready ones.
+  let pods: PodView[] = [pod('a', 'a-0', false), pod('a', 'a-1', true), pod('a', 'a-2', true), pod('a', 'a-3', true), pod('b', 'b-0', false, 'Pending'), pod('c', 'c-0', true)];
   const asked: string[] = [];
   const changed: string[] = [];
   let error: string | null = null;
@@ -80,17 +81,21 @@ test('the sweep asks at most 3 ready pods per LogServer, requeues only on news, 
     },
   });
   await h.sweep();
-  assert.deepEqual(asked.sort(), ['a-0', 'a-1', 'a-2'], 'ready pods only, 3 per LogServer, none of a LogServer whose port is unknown');
+  assert.deepEqual(asked.sort(), ['a-1', 'a-2', 'a-3'], 'running pods only, ready first, 3 per LogServer, none of a LogServer whose port is unknown');
   assert.deepEqual(changed, ['ns/a']);
-  assert.deepEqual(h.reports('ns', 'a')?.map((a) => a.pod), ['a-0', 'a-2'], 'a pod that did not answer is left out');
+  assert.deepEqual(h.reports('ns', 'a')?.map((a) => a.pod), ['a-2', 'a-3'], 'a pod that did not answer is left out');
+  pods = pods.filter((p) => p.metadata.name !== 'a-1' && p.metadata.name !== 'a-2');
+  asked.length = 0;
   await h.sweep();
-  assert.deepEqual(changed, ['ns/a'], 'the same answer again is no news');
+  assert.deepEqual(asked.sort(), ['a-0', 'a-3'], 'an unready but running pod is asked when fewer than 3 are ready');
+  await h.sweep();
+  assert.deepEqual(changed, ['ns/a', 'ns/a'], 'the same answer again is no news');
   error = 'HTTP 503';
   await h.sweep();
-  assert.deepEqual(changed, ['ns/a', 'ns/a']);
+  assert.deepEqual(changed, ['ns/a', 'ns/a', 'ns/a']);
   pods = pods.filter((p) => p.metadata.labels?.[INSTANCE_LABEL] !== 'a');
   await h.sweep();
   assert.equal(h.reports('ns', 'a'), undefined);
-  assert.equal(h.size, 0, 'nothing kept for LogServers without ready pods');
-  assert.deepEqual(changed, ['ns/a', 'ns/a', 'ns/a']);
+  assert.equal(h.size, 0, 'nothing kept for LogServers without running pods');
+  assert.deepEqual(changed, ['ns/a', 'ns/a', 'ns/a', 'ns/a']);
 });

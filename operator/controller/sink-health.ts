@@ -1,4 +1,4 @@
-// Each LogServer's sink health in its status (status.sinks and the SinksHealthy condition), from what its ready
+// Each LogServer's sink health in its status (status.sinks and the SinksHealthy condition), from what its running
 // pods answer on GET /sinks (collector/sinks/health.ts; docs/sinks.md "Sink health").
 //
 // How it is fetched, and why this way: the operator asks the pods directly over the pod network, on the metrics
@@ -7,8 +7,11 @@
 // writing its own pod's annotations would need a token and write access to pods in every collector. The
 // NetworkPolicy the operator renders admits its own namespace on the metrics port (manifests/networkpolicy.ts).
 //
-// Bounds: one sweep at a time, every `intervalMs`; at most MAX_PODS ready pods per LogServer, `concurrency`
-// requests at once, each with a timeout; answers are kept per LogServer that has ready pods (a map bounded by
+// Running pods, not only ready ones: a sink whose writes fail takes its pod out of the Service (readiness,
+// collector/health/sinks.ts), and that is exactly when its health matters; ready pods are asked first.
+//
+// Bounds: one sweep at a time, every `intervalMs`; at most MAX_PODS running pods per LogServer, `concurrency`
+// requests at once, each with a timeout; answers are kept per LogServer that has running pods (a map bounded by
 // the pods the informer holds), reduced to what the status shows (error text without changing counts or time,
 // fills in steps of 10%), and the LogServer is requeued only when that reduced answer changed.
 import type { Logger } from 'pino';
@@ -138,9 +141,9 @@ export interface SinkHealthOptions {
   fetch?: (pod: string, ip: string, port: number) => Promise<PodSinks | undefined>;
 }
 
-/** The last reduced answers of each LogServer's ready pods, refreshed by a background sweep. */
+/** The last reduced answers of each LogServer's running pods, refreshed by a background sweep. */
 export class SinkHealth {
-  /** Per LogServer (namespace/name) with ready pods: the answers of the last sweep in which any pod answered. */
+  /** Per LogServer (namespace/name) with running pods: the answers of the last sweep in which any pod answered. */
   private readonly answers = new Map<string, PodSinks[]>();
   private timer: NodeJS.Timeout | undefined;
   private sweeping = false;
@@ -174,11 +177,11 @@ export class SinkHealth {
       const byOwner = new Map<string, PodView[]>();
       for (const p of this.o.pods()) {
         const owner = p.metadata.labels?.[INSTANCE_LABEL];
-        if (!owner || unready.has(p.metadata.uid) || p.metadata.deletionTimestamp || !p.status?.podIP) continue;
+        if (!owner || p.status?.phase !== 'Running' || p.metadata.deletionTimestamp || !p.status?.podIP) continue;
         const key = `${p.metadata.namespace ?? ''}/${owner}`;
         byOwner.set(key, [...(byOwner.get(key) ?? []), p]);
       }
-      // A LogServer without ready pods (gone, scaled to zero, all unready) has nothing to say.
+      // A LogServer without running pods (gone, scaled to zero, not started) has nothing to say.
       for (const key of [...this.answers.keys()]) {
         if (!byOwner.has(key)) {
           this.answers.delete(key);
@@ -190,7 +193,8 @@ export class SinkHealth {
         const [namespace, name] = key.split('/');
         const port = this.o.portOf(namespace, name);
         if (port === undefined) continue;
-        for (const pod of pods.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name)).slice(0, MAX_PODS)) jobs.push({ key, pod, port });
+        const order = (p: PodView) => `${unready.has(p.metadata.uid) ? 1 : 0}${p.metadata.name}`;
+        for (const pod of pods.sort((a, b) => order(a).localeCompare(order(b))).slice(0, MAX_PODS)) jobs.push({ key, pod, port });
       }
       const got = new Map<string, PodSinks[]>();
       const fetchOne = this.o.fetch ?? fetchPodSinks;
