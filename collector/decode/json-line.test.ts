@@ -107,3 +107,14 @@ test('recordJson copes with text JSON.parse refused (a text record) without thro
     { numRuns: 2000 },
   );
 });
+
+test('recordJson: a later member whose key is spelt with an escape (m\\u0073g) is the message JSON.parse keeps, not the plain one before it', () => {
+  const a = 'A'.repeat(SPLICE_MIN_CHARS + 10);
+  const b = 'B'.repeat(SPLICE_MIN_CHARS + 10);
+  const text = `{"msg":"${a}","m\\u0073g":"${b}"}`;
+  assert.equal((JSON.parse(text) as { msg: string }).msg, b);
+  assert.equal(lastPlainString(text, 'msg'), undefined);
+  const rec = decodeJson(text, ctx)!;
+  assert.equal(rec.message, b);
+  assert.equal(recordJson(rec, text), JSON.stringify(rec));
+});

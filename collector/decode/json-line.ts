@@ -71,6 +71,9 @@ export function lastPlainString(text: string, key: string): [number, number] | u
     const keyEnd = closeQuote(text, i);
     if (keyEnd < 0) break;
     const isKey = !escaped && keyEnd - i - 1 === key.length && text.startsWith(key, i + 1);
+    // A key spelt with an escape ("m\u0073g") is the same key to JSON.parse: such a member is not copied, and a
+    // plain one before it is not the one JSON.parse keeps.
+    if (escaped && escapedKeyIs(text, i, keyEnd, key)) found = undefined;
     i = skipWs(text, keyEnd + 1);
     if (text.charCodeAt(i) !== COLON) break;
     i = skipWs(text, i + 1);
@@ -94,6 +97,15 @@ export function lastPlainString(text: string, key: string): [number, number] | u
     i = skipWs(text, i + 1);
   }
   return found;
+}
+
+/** Whether the escaped key text[q, e] (quotes included) decodes to `key`; false if it is not a JSON string. */
+function escapedKeyIs(text: string, q: number, e: number, key: string): boolean {
+  try {
+    return JSON.parse(text.slice(q, e + 1)) === key;
+  } catch {
+    return false;
+  }
 }
 
 function endsScalar(c: number): boolean {
