@@ -67,3 +67,14 @@ test('pushBody escapes quotes, backslashes and control bytes of a line as JSON s
   const parsed = JSON.parse(body) as { streams: { values: [string, string][] }[] };
   assert.equal(parsed.streams[0].values[0][1], doc, 'a record with no label is sent as written');
 });
+
+test('pushBody: label values holding the signature separators (NUL, U+0001) do not put a record in another stream', () => {
+  // Two records whose label values, joined with separators, read the same: {app: "a\0\u0001", host: "c"} and
+  // {app: "a", host: "\u0001\0c"}. Each must be in the stream of its own values, as JSON.parse reads them.
+  const docs = [enc('{"app":"a\\u0000\\u0001","host":"c","message":"one"}'), enc('{"app":"a","host":"\\u0001\\u0000c","message":"two"}')];
+  const fast = JSON.parse(pushBody(docs, ['app', 'host'], {}).toString()) as { streams: { stream: Record<string, string>; values: [string, string][] }[] };
+  const slow = JSON.parse(pushBodyParsed(docs, ['app', 'host'], {}).toString()) as typeof fast;
+  assert.equal(slow.streams.length, 2);
+  assert.deepEqual(fast.streams.map((s) => s.stream), slow.streams.map((s) => s.stream));
+  assert.deepEqual(fast.streams.map((s) => s.values.map(([, l]) => JSON.parse(l) as unknown)), slow.streams.map((s) => s.values.map(([, l]) => JSON.parse(l) as unknown)));
+});

@@ -64,7 +64,9 @@ function scannedEntry(
     }
     values.push(v);
     if (v !== undefined) labelled = true;
-    sig += v === undefined ? '\u0001' : v + '\u0000';
+    // Length-prefixed: a value may hold any character, so a separator alone would let two lists of values read
+    // the same ("a\0\u0001" then "c" against "a" then "\u0001\0c") and put a record in another stream.
+    sig += v === undefined ? '-' : v.length + ':' + v;
   }
   let s = known.get(sig);
   if (!s) {
