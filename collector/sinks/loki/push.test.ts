@@ -78,3 +78,12 @@ test('pushBody: label values holding the signature separators (NUL, U+0001) do n
   assert.deepEqual(fast.streams.map((s) => s.stream), slow.streams.map((s) => s.stream));
   assert.deepEqual(fast.streams.map((s) => s.values.map(([, l]) => JSON.parse(l) as unknown)), slow.streams.map((s) => s.values.map(([, l]) => JSON.parse(l) as unknown)));
 });
+
+test('pushBody: a record that goes the JSON.parse way keeps its own "__proto__" member in the line', () => {
+  // The escaped key ("h\u006fst" is host) sends the record the JSON.parse way; host becomes a label.
+  const doc = '{"h\\u006fst":"h1","__proto__":{"a":1},"message":"m"}';
+  const body = JSON.parse(pushBody([enc(doc)], ['host'], {}).toString()) as { streams: { stream: Record<string, string>; values: [string, string][] }[] };
+  assert.deepEqual(body.streams[0].stream, { host: 'h1' });
+  const line = body.streams[0].values[0][1];
+  assert.deepEqual(Object.entries(JSON.parse(line) as object), [['__proto__', { a: 1 }], ['message', 'm']], line);
+});

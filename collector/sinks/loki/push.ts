@@ -336,7 +336,9 @@ export function pushEncoder(p: { labels: readonly LokiLabelField[]; staticLabels
 
 /** The record as JSON without the fields its stream carries as labels (other fields keep their order). */
 function lineWithout(rec: Record<string, unknown>, stream: Record<string, string>): string {
-  const out: Record<string, unknown> = {};
+  // No prototype: a record's own "__proto__" member (JSON.parse makes it an own property) stays a member rather
+  // than setting the prototype of the line and vanishing from it.
+  const out = Object.create(null) as Record<string, unknown>;
   for (const k of Object.keys(rec)) if (!Object.hasOwn(stream, k) || rec[k] !== stream[k]) out[k] = rec[k];
   return JSON.stringify(out);
 }
