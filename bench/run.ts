@@ -148,7 +148,7 @@ const USAGE = `usage: node dist/bench/run.js [--case a|acurve|b|bp|bpcurve|c|lat
   --keep      keep the output files and logs under the work directory
   --baseline  another built checkout (e.g. a \`git worktree\` of the commit before a patch): every zlog
               run is done with both builds, alternating which goes first, and the table shows both
-  --collector-set  a collector setting for every zlog run, e.g. pipeline.batch.maxDelayMs=0`;
+  --collector-set  a collector setting for every zlog run, e.g. pipeline.batch.maxDelayMs=2`;
 
 function parseOptions(argv: string[]): Options | undefined {
   const { values } = parseArgs({
