@@ -26,7 +26,7 @@ test('latestError picks the later note, either may be null', () => {
 test('sinkHealth: retrying when the stage or the sink itself retries; the latest error of both; buffer null without one', () => {
   const stageErr = errorNote('stage', new Date(1000));
   const storeErr = errorNote('store', new Date(2000));
-  assert.deepEqual(sinkHealth(sink, { retrying: false, lastError: null, queue }, undefined), { id: 's', type: 'elasticsearch', state: 'healthy', queue, buffer: null, lastError: null });
+  assert.deepEqual(sinkHealth(sink, { retrying: false, lastError: null, queue }, undefined), { id: 's', type: 'elasticsearch', state: 'healthy', queue, buffer: null, deadLetter: null, lastError: null });
   assert.equal(sinkHealth(sink, { retrying: true, lastError: stageErr, queue }, undefined).state, 'retrying');
   const buffer = { bytes: 5, maxBytes: 50, oldestAgeSeconds: 1.5, replayRemainingBytes: 0, full: false };
   const h = sinkHealth(sink, { retrying: false, lastError: stageErr, queue }, { retrying: true, lastError: storeErr, buffer });

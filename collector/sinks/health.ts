@@ -19,6 +19,20 @@ export interface SinkSelfHealth {
   retrying: boolean;
   lastError: ErrorNote | null;
   buffer?: BufferHealth;
+  /** Only sinks with a deadLetterPath. */
+  deadLetter?: DeadLetterHealth;
+}
+
+/** The dead-letter file of a sink that has one (deadLetterPath): how full it is and what did not fit. */
+export interface DeadLetterHealth {
+  /** deadLetterPath as configured. */
+  path: string;
+  /** Bytes in the file: its size at start plus what this run appended. */
+  bytes: number;
+  /** deadLetterMaxBytes. */
+  maxBytes: number;
+  /** Records the store refused for good that were not appended because the file was full (this run). */
+  skipped: number;
 }
 
 export interface BufferHealth {
@@ -63,6 +77,8 @@ export interface SinkHealth {
   queue: QueueHealth;
   /** null when the sink has no disk buffer. */
   buffer: BufferHealth | null;
+  /** null when the sink has no dead-letter file (deadLetterPath). */
+  deadLetter: DeadLetterHealth | null;
   /** The most recent error of the sink (kept after recovery, so a flapping store shows); null if none yet. */
   lastError: ErrorNote | null;
 }
@@ -91,6 +107,7 @@ export function sinkHealth(
     state: stage.retrying || self?.retrying ? 'retrying' : 'healthy',
     queue: stage.queue,
     buffer: self?.buffer ?? null,
+    deadLetter: self?.deadLetter ?? null,
     lastError: latestError(stage.lastError, self?.lastError ?? null),
   };
 }

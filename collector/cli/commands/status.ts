@@ -31,11 +31,13 @@ interface HealthCheckRow {
   detail: string;
 }
 
-/** `elasticsearch retrying, queue 40/4096 batches 12000/67108864 bytes, buffer 0/1073741824 bytes, last error ...`. */
+/** `elasticsearch retrying, queue 40/4096 batches 12000/67108864 bytes, buffer 0/1073741824 bytes, dead-letter 4039/4096 bytes (77 skipped), last error ...`. */
 export function sinkRow(k: SinkHealth): string {
   const q = k.queue;
   const parts = [`${k.type} ${k.state}`, `queue ${q.batches}/${q.maxBatches} batches ${q.bytes}/${q.maxBytes} bytes${q.full ? ' FULL' : ''}`];
   if (k.buffer) parts.push(`buffer ${k.buffer.bytes}/${k.buffer.maxBytes} bytes${k.buffer.full ? ' FULL' : ''}`);
+  // A collector older than the deadLetter field sends none: treated as no file.
+  if (k.deadLetter) parts.push(`dead-letter ${k.deadLetter.bytes}/${k.deadLetter.maxBytes} bytes${k.deadLetter.skipped > 0 ? ` (${k.deadLetter.skipped} skipped)` : ''}`);
   if (k.lastError) parts.push(`last error ${k.lastError.time}: ${k.lastError.message}`);
   return parts.join(', ');
 }

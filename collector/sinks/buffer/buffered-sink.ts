@@ -137,6 +137,7 @@ export class BufferedSink implements Sink {
         replayRemainingBytes: q.replayTotal - q.replaySent,
         full: this.spaceWaiters.length > 0,
       },
+      deadLetter: this.inner.health?.().deadLetter,
     };
   }
 

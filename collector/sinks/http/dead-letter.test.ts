@@ -33,6 +33,8 @@ test('dead-letter file: rejected records are appended up to deadLetterMaxBytes, 
   const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
   assert.ok(lines.length > 0 && lines.length < 20, `some but not all of the 20 records fit in ${max} bytes (got ${lines.length})`);
   assert.ok(statSync(file).size <= max, `the file stays within ${max} bytes (is ${statSync(file).size})`);
+  // Its fill and what did not fit are reported (GET /status, /sinks, zlog status: docs/sinks.md "Sink health").
+  assert.deepEqual(first.health?.().deadLetter, { path: file, bytes: statSync(file).size, maxBytes: max, skipped: 20 - lines.length });
   // Each line wraps the record as it came (here not JSON, which is why it was refused), in order and whole.
   for (const [i, l] of lines.entries()) assert.match(l, new RegExp(`^\\{"sink":"vl","reason":"cannot encode: .*","record":not json ${String(i).padStart(2, '0')} x{480}\\}$`));
   await first.close();
@@ -43,5 +45,6 @@ test('dead-letter file: rejected records are appended up to deadLetterMaxBytes, 
   const before = statSync(file).size;
   await second.write(bad.slice(0, 3), 0);
   assert.equal(statSync(file).size, before, 'a full file is not appended to after a restart');
+  assert.deepEqual(second.health?.().deadLetter, { path: file, bytes: before, maxBytes: max, skipped: 3 }, 'the size at start counts; the skipped count is this run\'s');
   await second.close();
 });

@@ -11,6 +11,7 @@ import { SinkError } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
 import type { SinkContext } from '../sink.js';
 import type { Sink } from '../sink.js';
+import type { SinkSelfHealth } from '../health.js';
 import { classifyStatus, planRequests, splitLines, type RequestOutcome } from './batch.js';
 import type { HttpSinkSettings } from './schema.js';
 import { HttpTransport, type HttpResponse } from './transport.js';
@@ -174,6 +175,15 @@ export class HttpSink implements Sink {
     await this.deadLetter.write(line);
     await this.deadLetter.datasync();
     this.deadLetterBytes += line.byteLength;
+  }
+
+  health(): SinkSelfHealth {
+    const path = this.cfg.deadLetterPath;
+    return {
+      retrying: false,
+      lastError: null,
+      deadLetter: path === undefined ? undefined : { path, bytes: this.deadLetterBytes, maxBytes: this.cfg.deadLetterMaxBytes, skipped: this.deadLetterSkipped },
+    };
   }
 
   async flush(): Promise<void> {}
