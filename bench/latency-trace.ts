@@ -16,7 +16,7 @@ const SEGMENTS: readonly [string, string, string][] = [
   ['worker', 'workerStart', 'workerEnd'],
   ['worker -> main', 'workerEnd', 'back'],
   ['in-order release', 'back', 'released'],
-  ['sinks (persisted)', 'released', 'acked'],
+  ['release -> ACK (sinks)', 'released', 'acked'], // the sinks' writes in persisted mode; in received mode the ACK goes out at release
   ['ACK -> sender', 'acked', 'senderAck'],
 ];
 
