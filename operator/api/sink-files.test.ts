@@ -60,9 +60,9 @@ test('pipeline.sinkQueue: set values go through; unset maxBytes is the default, 
   const set = rendered({ pipeline: { sinkQueue: { maxBytes: 1048576, maxBatches: 64 } } });
   assert.deepEqual(set.pipeline.sinkQueue, { maxBytes: 1048576, maxBatches: 64 });
   assert.deepEqual(rendered({}).pipeline.sinkQueue, { maxBytes: 64 * 1024 * 1024, maxBatches: 4096 });
-  const small = rendered({ resources: { limits: { memory: '128Mi' } } });
-  assert.equal(small.pipeline.queue.maxBytes, 32 * 1024 * 1024);
-  assert.equal(small.pipeline.sinkQueue.maxBytes, 32 * 1024 * 1024);
+  const small = rendered({ resources: { limits: { memory: '160Mi' } } });
+  assert.equal(small.pipeline.queue.maxBytes, 40 * 1024 * 1024);
+  assert.equal(small.pipeline.sinkQueue.maxBytes, 40 * 1024 * 1024);
   const r = validateSpec({ pipeline: { sinkQueue: { maxBytes: 1000 } } });
   assert.ok(!r.ok && r.errors.some((e) => e.path === 'spec.pipeline.sinkQueue.maxBytes'), 'below the collector minimum is refused at its path');
 });

@@ -47,9 +47,10 @@ test('cross-field rules report their field', () => {
     [{ storage: { type: 'persistentVolumeClaim' } }, 'spec.storage.persistentVolumeClaim'],
     [{ pipeline: { queue: { maxBytes: 65536 }, batch: { maxBytes: 65537 } } }, 'spec.pipeline.batch.maxBytes'],
     [{ pipeline: { queue: { maxRecords: 1000 }, batch: { maxRecords: 1001 } } }, 'spec.pipeline.batch.maxRecords'],
-    [{ resources: { limits: { memory: '128Mi' } }, pipeline: { queue: { maxBytes: 128 * 2 ** 20 } } }, 'spec.pipeline.queue.maxBytes'],
+    [{ resources: { limits: { memory: '160Mi' } }, pipeline: { queue: { maxBytes: 160 * 2 ** 20 } } }, 'spec.pipeline.queue.maxBytes'],
     [{ resources: { limits: { memory: '100Mi' } } }, 'spec.resources.limits.memory'],
-    [{ resources: { limits: { memory: 128 * 2 ** 20 - 1 } } }, 'spec.resources.limits.memory'],
+    [{ resources: { limits: { memory: '128Mi' } } }, 'spec.resources.limits.memory'],
+    [{ resources: { limits: { memory: 160 * 2 ** 20 - 1 } } }, 'spec.resources.limits.memory'],
   ];
   for (const [spec, path] of cases) {
     const r = validateSpec(spec);
@@ -57,13 +58,14 @@ test('cross-field rules report their field', () => {
     assert.deepEqual(r.errors.map((e) => e.path), [path]);
   }
   assert.ok(validateSpec({ resources: { limits: { memory: '1Gi' } } }).ok);
-  assert.ok(validateSpec({ resources: { limits: { memory: '128Mi' } } }).ok, 'the floor itself is enough');
+  assert.ok(validateSpec({ resources: { limits: { memory: '160Mi' } } }).ok, 'the floor itself is enough');
   const small = validateSpec({ resources: { limits: { memory: '100Mi' } } });
-  assert.ok(!small.ok && /at least 128Mi/.test(small.errors[0].message), 'the message names the floor');
+  assert.ok(!small.ok && /at least 160Mi/.test(small.errors[0].message), 'the message names the floor');
 });
 
 test('memory limits: an unset queue size is derived to fit them (a quarter, at most the default)', () => {
   const cases: Array<[string | number, number, number]> = [
+    ['160Mi', 40 * 2 ** 20, 4 * 2 ** 20],
     ['128Mi', 32 * 2 ** 20, 4 * 2 ** 20],
     ['64Mi', 16 * 2 ** 20, 4 * 2 ** 20],
     ['8Mi', 2 * 2 ** 20, 2 * 2 ** 20],
@@ -74,7 +76,7 @@ test('memory limits: an unset queue size is derived to fit them (a quarter, at m
   for (const [memory, queue, batch] of cases) {
     const r = validateSpec({ resources: { limits: { memory } } });
     // Limits below the collector's floor are refused, but the queue they would get is still derived to fit.
-    const floor = parseQuantity(memory)! < 128 * 2 ** 20;
+    const floor = parseQuantity(memory)! < 160 * 2 ** 20;
     assert.ok(r.ok || (floor && r.errors.every((e) => e.path === 'spec.resources.limits.memory')), `${memory}: ${JSON.stringify(!r.ok && r.errors)}`);
     const defaulted = validateSpec({});
     assert.ok(defaulted.ok);

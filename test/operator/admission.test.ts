@@ -31,7 +31,7 @@ test('the chart\'s admission policy refuses a queue larger than the memory limit
   assert.equal(policy.length, 2, 'the chart renders the policy and its binding');
   await c.kubectlOk(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: policy }) });
 
-  const tooBig = sized('too-big', '128Mi', 128 * MiB);
+  const tooBig = sized('too-big', '160Mi', 160 * MiB);
   // The API server compiles a new policy in the background: wait (bounded) until a dry run is refused.
   const refused = await until('the policy to take effect', 60_000, async () => {
     const r = await create(c, tooBig, true);
@@ -46,21 +46,21 @@ test('the chart\'s admission policy refuses a queue larger than the memory limit
   assert.match(r.stderr, /spec\.pipeline\.queue\.maxBytes/, r.stderr);
   assert.match((await c.kubectl(['get', 'logserver', 'too-big', '-n', NS])).stderr, /NotFound/);
   // A limit given as a plain integer is a quantity too.
-  const int = await create(c, sized('int-limit', 128 * MiB, 128 * MiB));
+  const int = await create(c, sized('int-limit', 160 * MiB, 160 * MiB));
   assert.notEqual(int.code, 0);
   assert.match(int.stderr, /spec\.pipeline\.queue\.maxBytes/, int.stderr);
 
   // A queue that fits is admitted, and so are specs that leave either side unset (the operator derives the queue).
-  for (const ok of [sized('fits', '128Mi', 32 * MiB), sized('fits-int', 128 * MiB, 128 * MiB - 1), logServer('no-limit', NS, { pipeline: { queue: { maxBytes: 512 * MiB } } }), logServer('no-queue', NS, { resources: { limits: { memory: '128Mi' } } })]) {
+  for (const ok of [sized('fits', '160Mi', 32 * MiB), sized('fits-int', 160 * MiB, 160 * MiB - 1), logServer('no-limit', NS, { pipeline: { queue: { maxBytes: 512 * MiB } } }), logServer('no-queue', NS, { resources: { limits: { memory: '160Mi' } } })]) {
     const a = await create(c, ok);
     assert.equal(a.code, 0, `${JSON.stringify(ok.spec)}: ${a.stderr}`);
   }
   // A memory limit under the collector's floor (a pod that could never be Ready) is refused, naming the field and
   // the floor, as a quantity or as an integer, and nothing is stored.
-  for (const [name, memory] of [['tiny', '100Mi'], ['tiny-int', 100 * MiB]] as const) {
+  for (const [name, memory] of [['tiny', '128Mi'], ['tiny-int', 100 * MiB]] as const) {
     const tiny = await create(c, logServer(name, NS, { resources: { limits: { memory } } }));
     assert.notEqual(tiny.code, 0, name);
-    assert.match(tiny.stderr, /spec\.resources\.limits\.memory: resources\.limits\.memory must be at least 128Mi/, tiny.stderr);
+    assert.match(tiny.stderr, /spec\.resources\.limits\.memory: resources\.limits\.memory must be at least 160Mi/, tiny.stderr);
     assert.match((await c.kubectl(['get', 'logserver', name, '-n', NS])).stderr, /NotFound/);
   }
   // An update that makes an admitted object too big is refused too, and the stored object is unchanged.

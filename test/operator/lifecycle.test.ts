@@ -162,7 +162,7 @@ test('LogServer lifecycle on a real control plane', { timeout: 900_000 }, async 
       Object.fromEntries(await Promise.all(CHILDREN.map(async ([k, n]) => [`${k}/${n}`, (await getJson(c, ['get', k, n, '-n', NS])).metadata.resourceVersion])));
     const before = await versions();
     const deployBefore = await getJson(c, ['get', 'deployment', 'demo', '-n', NS]);
-    await c.kubectlOk(['patch', 'zls', 'demo', '-n', NS, '--type=merge', '-p', JSON.stringify({ spec: { image: 'other/image:2', resources: { limits: { memory: '128Mi' } }, pipeline: { queue: { maxBytes: 128 * 2 ** 20 } } } })]);
+    await c.kubectlOk(['patch', 'zls', 'demo', '-n', NS, '--type=merge', '-p', JSON.stringify({ spec: { image: 'other/image:2', resources: { limits: { memory: '160Mi' } }, pipeline: { queue: { maxBytes: 160 * 2 ** 20 } } } })]);
     const ls = await until('Ready=False InvalidSpec', 60_000, async () => {
       const x = await getJson(c, ['get', 'zls', 'demo', '-n', NS]);
       return condition(x, 'Ready')?.reason === 'InvalidSpec' && x.status.observedGeneration === x.metadata.generation ? x : undefined;

@@ -110,11 +110,11 @@ test('operator safety on a real control plane', { timeout: 900_000 }, async (t) 
     assert.match(table, /quiet\s+True\s+2\/2\s/);
   });
 
-  await t.test('memory limit 128Mi with the default queue: admitted, Ready, the queue derived to fit', async () => {
-    await applyJson(c, logServer('small', NS, { resources: { limits: { memory: '128Mi' } } }));
+  await t.test('memory limit 160Mi with the default queue: admitted, Ready, the queue derived to fit', async () => {
+    await applyJson(c, logServer('small', NS, { resources: { limits: { memory: '160Mi' } } }));
     await waitReady(c, NS, 'small');
     const cm = await getJson(c, ['get', 'configmap', 'small-config', '-n', NS]);
-    assert.match(cm.data['config.yaml'], /maxBytes: 33554432/);
+    assert.match(cm.data['config.yaml'], /maxBytes: 41943040/);
   });
 
   await t.test('a bad name is refused naming metadata.name (no <nil>)', async () => {
