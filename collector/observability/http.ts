@@ -1,7 +1,7 @@
 // The collector's two HTTP listeners.
 //   public (config `http`, 0.0.0.0 in a pod): GET /metrics (Prometheus), /healthz (liveness) and /readyz
 //     (readiness) from the health monitor (`?verbose` lists every check, as the Kubernetes API server does),
-//     GET /sinks (each sink's health as JSON, docs/sinks.md; meant for the LogServer status, which the operator does not fill from it yet).
+//     GET /sinks (each sink's health as JSON, docs/sinks.md; the operator reads it for the LogServer status).
 //     Read-only: nothing here changes state, so probes and Prometheus may reach it.
 //   admin (config `admin`, loopback only): POST /drain (the Kubernetes preStop hook), GET /status (`zlog
 //     status`). Every request passes collector/security/admin-guard.ts first.
