@@ -125,7 +125,7 @@ test('health-check and status against a running collector, and when nothing list
   assert.deepEqual(s.inputs.map((i) => i.id), ['pull', 'native']);
   const table = zlog(['status', '--url', c.adminUrl]);
   assert.match(table.out, /state\s+ready/);
-  assert.match(table.out, /sink file\s+file ok/);
+  assert.match(table.out, /^sink file\s+file healthy, queue 0\/4096 batches 0\/\d+ bytes$/m);
   assert.match(table.out, /^health\s+alive, ready/m);
   assert.match(table.out, /^check sink:file\s+ok 0\/10 seconds: idle$/m);
   assert.equal(zlog(['status', '--url', c.adminUrl, '--format', 'xml']).code, 2);
