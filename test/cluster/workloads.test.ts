@@ -2,10 +2,11 @@
 // containers): a Deployment becomes a ReplicaSet and Running, Ready Pods on a fake Node, and deleting
 // it garbage-collects them.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { useCluster, type Cluster } from './harness.js';
+import { socketInodes } from '../helpers/proc-sockets.js';
 
 async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -24,15 +25,7 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
 
 /** Listening TCP sockets (and any UDP ones) of a process, as "address:port", from /proc. */
 function listeningSockets(pid: number): string[] {
-  const inodes = new Set<string>();
-  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-    try {
-      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-      if (m) inodes.add(m[1]);
-    } catch {
-      // fd closed meanwhile
-    }
-  }
+  const inodes = socketInodes(pid);
   const out: string[] = [];
   for (const table of ['tcp', 'tcp6', 'udp', 'udp6']) {
     for (const line of readFileSync(`/proc/net/${table}`, 'utf8').split('\n').slice(1)) {

@@ -7,7 +7,7 @@
 // `receiver: zeromq` keeps the older handover semantics (zeromq.js's libzmq has no clean refusal; documented).
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -16,18 +16,11 @@ import { ZlogClient } from '../../collector/client/client.js';
 import { curveFromFiles } from '../../collector/security/client-curve.js';
 import { cleanup, REPO_ROOT, startCollector, waitFor } from '../helpers/collector-process.js';
 import { makeKeys } from '../helpers/curve-keys.js';
+import { socketInodes } from '../helpers/proc-sockets.js';
 
 /** TCP sockets of process `pid` by state (/proc/PID/fd socket inodes matched against /proc/PID/net/tcp{,6}). */
 function tcpStates(pid: number): Record<string, number> {
-  const inodes = new Set<string>();
-  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-    try {
-      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-      if (m) inodes.add(m[1]);
-    } catch {
-      // closed meanwhile
-    }
-  }
+  const inodes = socketInodes(pid);
   // Linux include/net/tcp_states.h
   const names: Record<string, string> = { '01': 'ESTABLISHED', '06': 'TIME_WAIT', '07': 'CLOSE', '08': 'CLOSE_WAIT', '0A': 'LISTEN' };
   const out: Record<string, number> = {};
