@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { ZlogClient } from '../../collector/client/client.js';
 import { cleanup, startCollector, waitFor } from '../helpers/collector-process.js';
 import { forceFlush, skipWithoutVictoriaLogs, startVictoriaLogs } from '../helpers/victorialogs.js';
@@ -21,14 +21,18 @@ async function sinkHealth(url: string): Promise<Record<string, SinkHealth>> {
   return Object.fromEntries(body.sinks.map((s) => [s.id, s]));
 }
 
-test('two sinks, one store down: the other sink is written and acknowledged; the down one catches up', { skip, timeout: 180_000 }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'zlog-queues-'));
+/**
+ * A persisted collector with two routed sinks: `vl` (elasticsearch, records of app `to-vl`) on a VictoriaLogs that
+ * is stopped, and `archive` (file, app `to-file`). Everything is cleaned up after test `t`.
+ */
+async function storeDownBesideFile(t: TestContext, prefix: string, workers: number) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
   const vl = await startVictoriaLogs();
   t.after(() => vl.cleanup());
   await vl.stop();
   const c = await startCollector(
     {
-      pipeline: { ackMode: 'persisted', workers: 2 },
+      pipeline: { ackMode: 'persisted', workers },
       retry: { initialDelayMs: 50, maxDelayMs: 200 },
       sinks: [
         { id: 'vl', type: 'elasticsearch', endpoint: `${vl.url}/insert/elasticsearch`, match: { app: ['to-vl'] } },
@@ -38,6 +42,11 @@ test('two sinks, one store down: the other sink is written and acknowledged; the
     { dir, readyTimeoutMs: 60_000 },
   );
   t.after(() => cleanup(c));
+  return { dir, vl, c };
+}
+
+test('two sinks, one store down: the other sink is written and acknowledged; the down one catches up', { skip, timeout: 180_000 }, async (t) => {
+  const { dir, vl, c } = await storeDownBesideFile(t, 'zlog-queues-', 2);
   const tag = `q${Date.now()}`;
   // No resend on a late ACK (the store is down on purpose): the queue must hold each record once.
   const toVl = new ZlogClient({ maxBatchRecords: 10, ackTimeoutMs: 150_000, deliveryTimeoutMs: 150_000 });
@@ -94,22 +103,7 @@ test('two sinks, one store down: the other sink is written and acknowledged; the
 });
 
 test('ACKs per message: a file-only client shares chunks with a client whose records wait for a stopped store, and is acknowledged', { skip, timeout: 180_000 }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'zlog-acks-'));
-  const vl = await startVictoriaLogs();
-  t.after(() => vl.cleanup());
-  await vl.stop();
-  const c = await startCollector(
-    {
-      pipeline: { ackMode: 'persisted', workers: 1 },
-      retry: { initialDelayMs: 50, maxDelayMs: 200 },
-      sinks: [
-        { id: 'vl', type: 'elasticsearch', endpoint: `${vl.url}/insert/elasticsearch`, match: { app: ['to-vl'] } },
-        { id: 'archive', type: 'file', path: join(dir, 'archive'), match: { app: ['to-file'] } },
-      ],
-    },
-    { dir, readyTimeoutMs: 60_000 },
-  );
-  t.after(() => cleanup(c));
+  const { dir, vl, c } = await storeDownBesideFile(t, 'zlog-acks-', 1);
   const tag = `m${Date.now()}`;
   // Small batches from both clients at the same time, so that the collector's chunks mix messages of both
   // (a chunk is whatever arrived in one turn of its event loop). No resend on a late ACK.
