@@ -130,14 +130,19 @@ export async function runBenchPrebuilt(o: BenchOptions & { window?: number }): P
     }
     replied();
   })();
-  while (acked + failed < batches && performance.now() < deadline) {
+  // New batches go out until the deadline; a batch NACKed busy is resent until the grace period ends, so that
+  // a busy NACK near the deadline does not leave its batch counted as failed (it was never written: the
+  // collector refused it and said so).
+  while (acked + failed < batches) {
+    const now = performance.now();
+    if (now >= deadline + 15_000 || (now >= deadline && resend.length === 0 && sentAt.size === 0)) break;
     if (resend.length) {
       retries++;
       await new Promise((r) => setTimeout(r, 5));
       const seq = resend.shift()!;
       sentAt.set(seq, performance.now());
       await sock.send([encodeHeader({ ...h, seq }), payload]);
-    } else if (sentAt.size < window && next <= BigInt(batches)) {
+    } else if (now < deadline && sentAt.size < window && next <= BigInt(batches)) {
       const seq = next++;
       sentAt.set(seq, performance.now());
       await sock.send([encodeHeader({ ...h, seq }), payload]);
@@ -148,9 +153,10 @@ export async function runBenchPrebuilt(o: BenchOptions & { window?: number }): P
       });
     }
   }
-  await receiver;
-  sock.close();
+  // Timed here: the receiver may still be waiting on receive() (up to receiveTimeout) for batches never sent.
   const seconds = (performance.now() - t0) / 1000;
+  sock.close();
+  await receiver;
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
   const ackedRecords = acked * o.batch;
