@@ -4,7 +4,9 @@
 import { collectorConfigSchema } from '../../collector/config/schema.js';
 import type { CollectorConfig } from '../../collector/config/types.js';
 import type { LogServerSpec } from './types.js';
-import { newAjv, type SpecError } from './ajv.js';
+import type { ValidateFunction } from 'ajv';
+import type { SpecError } from './ajv.js';
+import { validateCollectorConfig } from './validators.generated.js';
 import { parseQuantity } from './quantity.js';
 import { inputSettings, sinkSettings, type SecretItem } from './kinds.js';
 
@@ -108,7 +110,8 @@ export function renderCollectorConfig(spec: LogServerSpec): CollectorConfig {
   return partial as unknown as CollectorConfig;
 }
 
-const validateCollector = newAjv().compile<CollectorConfig>(collectorConfigSchema);
+// Compiled ahead of time from collectorConfigSchema by `make generate` (ajv.ts validatorSchemas).
+const validateCollector = validateCollectorConfig as unknown as ValidateFunction<CollectorConfig>;
 // useDefaults fills in place; the errors (if any) are reported by collectorConfigErrors.
 const fillCollectorDefaults = (config: object): void => void validateCollector(config);
 

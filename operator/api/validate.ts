@@ -1,9 +1,9 @@
-// Validation of a LogServer spec in the operator: ajv against the same JSON Schema the CRD is generated from
-// (applying its defaults), then every cross-field rule. Errors carry the field path from `spec`.
-import type { ErrorObject } from 'ajv';
-import { logServerSpecSchema } from './schema.js';
+// Validation of a LogServer spec in the operator: ajv's validator, compiled ahead of time from the same JSON
+// Schema the CRD is generated from (applying its defaults), then every cross-field rule. Errors carry the field path from `spec`.
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { specRules } from './rules.js';
-import { newAjv, type SpecError } from './ajv.js';
+import type { SpecError } from './ajv.js';
+import { validateLogServer } from './validators.generated.js';
 import { collectorConfigErrors, renderCollectorConfig } from './collector-config.js';
 import type { LogServerSpec } from './types.js';
 
@@ -11,12 +11,8 @@ export type { SpecError };
 
 export type SpecResult = { ok: true; spec: LogServerSpec } | { ok: false; errors: SpecError[] };
 
-// Wrapped in { spec } as in the CRD, so the spec's own default is legal and error paths start at spec.
-const validateSchema = newAjv().compile<{ spec: LogServerSpec }>({
-  type: 'object',
-  required: ['spec'],
-  properties: { spec: logServerSpecSchema },
-});
+// Compiled ahead of time from schema.ts ({ spec: logServerSpecSchema }, ajv.ts validatorSchemas) by `make generate`.
+const validateSchema = validateLogServer as unknown as ValidateFunction<{ spec: LogServerSpec }>;
 
 function pathOf(e: ErrorObject): string {
   // instancePath is a JSON pointer (/sinks/0/file); spec paths read better dotted with indexes.
