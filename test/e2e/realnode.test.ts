@@ -18,6 +18,10 @@
 //   6. Debian's Prometheus on the host scrapes every collector pod at the targets the operator's ServiceMonitor
 //      selects (computed from the API server's Services and EndpointSlices, handed over through file_sd).
 //   Emitters: an rsyslog pod (omczmq PUSH) and a Python pod (pyzmq PUBHandler) log into the collectors.
+//   Sinks: a LogServer shipping to VictoriaLogs (a host process on the node's host address, which pods reach)
+//      through an elasticsearch sink, ACKs persisted (= in the store): every acknowledged record of an in-cluster
+//      `zlog send` is found by a LogsQL query; then the store is stopped under load (status.sinks and
+//      SinksHealthy report it) and restarted: nothing acknowledged is missing.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,6 +38,7 @@ import { fileSdJobFor, serviceMonitorTargets, startPrometheus, type EndpointSlic
 import { serviceMonitorCrdPath } from '../helpers/servicemonitor-crd.js';
 import { httpGet } from './lib/ports.js';
 import { EXAMPLE_PATH } from '../helpers/example.js';
+import { forceFlush, startVictoriaLogs } from '../helpers/victorialogs.js';
 
 const NS = 'zlog-system';
 const APP_NS = 'logging';
@@ -68,7 +73,9 @@ test('on a real node: helm install, a LogServer, an in-cluster sender', { timeou
   const nodeName = c.nodes[0];
 
   await t.test('journey 1: helm install runs the operator image as two Ready pods with leader election', async () => {
-    const r = await helm(['install', 'zlog', chartDir(), '-n', NS, '--create-namespace', '--set', 'operator.replicas=2',
+    // ZLOG_IMAGE_TAG (a tag of one's own from `ZLOG_IMAGE_TAG=x make images`) runs the operator image built under it.
+    const tag = process.env.ZLOG_IMAGE_TAG ? ['--set', `operator.image.tag=${process.env.ZLOG_IMAGE_TAG}`] : [];
+    const r = await helm(['install', 'zlog', chartDir(), '-n', NS, '--create-namespace', '--set', 'operator.replicas=2', ...tag,
       '--wait', '--timeout', '6m', '--kubeconfig', c.kubeconfig], { timeoutMs: 420_000 });
     assert.equal(r.code, 0, `helm install:\n${r.stdout}\n${r.stderr}`);
     await c.kubectlOk(['-n', NS, 'rollout', 'status', 'deployment/zlog-operator', '--timeout=120s'], { timeoutMs: 130_000 });
@@ -436,5 +443,92 @@ test('on a real node: helm install, a LogServer, an in-cluster sender', { timeou
     const ls = await getJson<KubeObject>(c, ['get', 'zls', 'nostore', '-n', APP_NS]);
     assert.equal(conditionOf(ls, 'Degraded')?.status, 'True');
     assert.match(conditionOf(ls, 'Degraded')?.message ?? '', /^pod nostore-0 cannot be scheduled: .*PersistentVolumeClaim/);
+  });
+
+  await t.test('sinks: a collector pod ships to VictoriaLogs, ACKs persisted; the store stopped under load and restarted loses nothing acknowledged', async () => {
+    // VictoriaLogs runs on the host, on the node's host address: the node's FORWARD rule lets pods reach only it.
+    let vl = await startVictoriaLogs({ host: c.node!.hostIp });
+    t.after(() => vl.cleanup());
+    // The namespace journey 2 makes (this subtest may run alone: --test-name-pattern).
+    if ((await c.kubectl(['get', 'namespace', APP_NS])).code !== 0) await c.createNamespace(APP_NS);
+    await c.apply({
+      apiVersion: 'logging.zlog.dev/v1alpha1',
+      kind: 'LogServer',
+      metadata: { name: 'ship', namespace: APP_NS },
+      spec: {
+        replicas: 1,
+        image: refs.collector,
+        inputs: [{ name: 'native', type: 'zmq-router', port: 5557 }],
+        sinks: [{ name: 'vl', type: 'elasticsearch', elasticsearch: { endpoint: `${vl.url}/insert/elasticsearch`, streamFields: ['host'], deadLetterPath: 'rejected.ndjson' } }],
+        pipeline: { ackMode: 'persisted' },
+        // The store is down on purpose below: its stalled sink must not take the pod out of its Service.
+        health: { sinks: { stalledSeconds: 600, stuckSeconds: 900 } },
+      },
+    });
+    await c.kubectlOk(['wait', '-n', APP_NS, '--for=condition=Ready', 'logserver/ship', '--timeout=300s'], { timeoutMs: 310_000 });
+    /** Distinct line numbers of `marker` in the store, and how many rows carry them. */
+    const stored = async (marker: string): Promise<{ ids: Set<number>; rows: number }> => {
+      await forceFlush(vl);
+      const rows = await vl.query(`"${marker}" | fields _msg`, 10_000_000);
+      const ids = new Set<number>();
+      for (const r of rows) ids.add(Number(new RegExp(`${marker} line (\\d+)`).exec(r._msg)?.[1]));
+      return { ids, rows: rows.length };
+    };
+
+    // Every acknowledged record of an in-cluster sender is in the store, with the pod's name as host.
+    const first = `vl1-${Date.now()}`;
+    const lines = Array.from({ length: 1000 }, (_, i) => `${first} line ${i}`).join('\n') + '\n';
+    const r1 = await runPod(c, APP_NS, 'zlog-send-vl', refs.collector, ['send', '--endpoint', 'tcp://ship.logging.svc:5557'], lines);
+    assert.equal(r1.code, 0, r1.output);
+    assert.match(r1.output, /zlog send: 1000 records acknowledged/);
+    assert.equal((await stored(first)).ids.size, 1000, 'every acknowledged record is found by LogsQL');
+    const [row] = await vl.query(`"${first} line 7" | fields _msg, host, input`);
+    assert.match(row.host, /^ship-/, `host is the collector pod: ${JSON.stringify(row)}`);
+    assert.equal(row.input, 'native');
+
+    // Under load, the store goes away for a while and comes back.
+    const marker = `vl2-${Date.now()}`;
+    const load = pacedLines(marker, 500, 1_000_000);
+    const sender = runPod(c, APP_NS, 'zlog-load-vl', refs.collector, ['send', '--endpoint', 'tcp://ship.logging.svc:5557', '--timeout', '240', '--batch', '100'], load.stream, 900_000);
+    let failingSeen = '';
+    try {
+      const t0 = Date.now();
+      while (Date.now() - t0 < 180_000 && (await stored(marker)).ids.size === 0) await sleep(1000);
+      assert.ok((await stored(marker)).ids.size > 0, 'records of the loaded sender reached the store within 180 s');
+      await vl.stop();
+      const down = Date.now();
+      // The operator asks the pod's GET /sinks every 30 s: within two sweeps the status names the failing sink.
+      for (;;) {
+        const zls = await getJson<KubeObject & { status?: { sinks?: Array<{ name: string; failingPods: number; lastError?: string }> } }>(c, ['get', 'zls', 'ship', '-n', APP_NS]);
+        const s = zls.status?.sinks?.find((x) => x.name === 'vl');
+        if (s && s.failingPods > 0 && conditionOf(zls, 'SinksHealthy')?.status === 'False') {
+          failingSeen = `${s.lastError}; ${conditionOf(zls, 'SinksHealthy')?.message}`;
+          break;
+        }
+        if (Date.now() - down > 90_000) break;
+        await sleep(2000);
+      }
+      // At least 30 s down under load.
+      await sleep(Math.max(0, 30_000 - (Date.now() - down)));
+      t.diagnostic(`store down ${Math.round((Date.now() - down) / 1000)} s with ${load.sent()} lines fed so far`);
+      vl = await vl.restart();
+      await sleep(5000);
+    } finally {
+      load.stop();
+    }
+    const r = await sender;
+    assert.equal(r.code, 0, `sender pod:\n${r.output}`);
+    const acked = Number(/zlog send: (\d+) records acknowledged/.exec(r.output)?.[1] ?? NaN);
+    assert.ok(acked > 0 && acked <= load.sent(), `acknowledged ${acked} of ${load.sent()} fed:\n${r.output}`);
+    const { ids, rows } = await stored(marker);
+    const lost = Array.from({ length: acked }, (_, i) => i).filter((i) => !ids.has(i));
+    t.diagnostic(`sinks: ${load.sent()} lines fed, ${acked} acknowledged, ${ids.size} distinct in VictoriaLogs, ${lost.length} lost, ${rows - ids.size} duplicates; status while down: ${failingSeen}`);
+    assert.deepEqual(lost.slice(0, 20), [], `${lost.length} acknowledged records are not in the store`);
+    assert.ok([...ids].every((i) => i < load.sent()), 'nothing in the store that was not sent');
+    assert.ok(failingSeen, 'status.sinks and SinksHealthy=False named the failing sink while the store was down');
+    assert.match(failingSeen, /ECONNREFUSED|connect|fetch failed|refused/i);
+    // Back up: the next sweeps clear it.
+    await c.kubectlOk(['wait', '-n', APP_NS, '--for=condition=SinksHealthy=True', 'logserver/ship', '--timeout=120s'], { timeoutMs: 130_000 });
+    await c.kubectlOk(['delete', 'logserver', 'ship', '-n', APP_NS, '--wait=true', '--timeout=120s'], { timeoutMs: 130_000 });
   });
 });

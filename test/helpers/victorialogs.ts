@@ -13,7 +13,7 @@ export interface VictoriaLogs {
   proc: ChildProcess;
   pid: number;
   port: number;
-  /** http://127.0.0.1:PORT */
+  /** http://HOST:PORT (HOST 127.0.0.1 unless `host` was given) */
   url: string;
   dataDir: string;
   /** Output of the process so far (for failure messages). */
@@ -36,6 +36,8 @@ export interface VictoriaLogsOptions {
   /** Reuse a data directory (a restart). */
   dataDir?: string;
   port?: number;
+  /** Address to listen on (default 127.0.0.1), e.g. a real node's host address that its pods reach. */
+  host?: string;
   extraArgs?: string[];
 }
 
@@ -60,7 +62,7 @@ export async function startVictoriaLogs(opts: VictoriaLogsOptions = {}): Promise
   const port = opts.port ?? (await freePort());
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'zlog-vl-'));
   const args = [
-    `-httpListenAddr=127.0.0.1:${port}`,
+    `-httpListenAddr=${opts.host ?? '127.0.0.1'}:${port}`,
     `-storageDataPath=${dataDir}`,
     '-retentionPeriod=100y',
     '-loggerLevel=WARN',
@@ -76,7 +78,7 @@ export async function startVictoriaLogs(opts: VictoriaLogsOptions = {}): Promise
   proc.stdout!.on('data', keep);
   proc.stderr!.on('data', keep);
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${opts.host ?? '127.0.0.1'}:${port}`;
   try {
     await waitFor(`VictoriaLogs on ${url} (output: ${output.join('').slice(-2000)})`, async () => {
       if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`exited: ${output.join('').slice(-2000)}`);
