@@ -29,6 +29,8 @@ test('a pod answer is reduced to what the status shows: the error only while ret
     { id: 'file', type: 'file', failing: null, queuePercent: 90, bufferPercent: null },
   ]);
   assert.equal(stableError('x'.repeat(1000)).length, 256);
+  // As the stage reports it (seen on the real node): the sink's name first, then the counts.
+  assert.equal(stableError('sink vl: 100 of 100 records not stored yet: connect ECONNREFUSED 10.0.0.36:9428'), 'records not stored yet: connect ECONNREFUSED 10.0.0.36:9428');
   assert.throws(() => podSinksOf('p', { nope: 1 }), /no sinks list/);
   assert.throws(() => podSinksOf('p', { sinks: [{ type: 'file', state: 'healthy' }] }), /without id/);
 });

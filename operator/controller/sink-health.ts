@@ -46,10 +46,12 @@ const MAX_ANSWER_BYTES = 64 * 1024;
 /**
  * An error text that does not change while the cause stays the same: the HTTP sink's retry error starts with
  * counts of the current write ("3 of 40 records not stored yet: ..."), which would rewrite the status on every
- * write. At most MAX_ERROR_CHARS characters.
+ * write (seen on the real node: "sink vl: 100 of 100 records not stored yet: connect ECONNREFUSED ..."). At most
+ * MAX_ERROR_CHARS characters.
  */
 export function stableError(message: string): string {
-  return message.replace(/^\d+ of \d+ records not stored yet: /, 'records not stored yet: ').slice(0, MAX_ERROR_CHARS);
+  // The stage's error names the sink first ("sink vl: 3 of 40 records ..."); the status entry already does.
+  return message.replace(/^sink \S+: /, '').replace(/\b\d+ of \d+ (records not stored yet: )/, '$1').slice(0, MAX_ERROR_CHARS);
 }
 
 /** `part` of `whole` in percent, rounded down to a multiple of FILL_STEP (null for a bound that is not positive). */

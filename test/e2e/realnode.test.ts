@@ -447,10 +447,20 @@ test('on a real node: helm install, a LogServer, an in-cluster sender', { timeou
 
   await t.test('sinks: a collector pod ships to VictoriaLogs, ACKs persisted; the store stopped under load and restarted loses nothing acknowledged', async () => {
     // VictoriaLogs runs on the host, on the node's host address: the node's FORWARD rule lets pods reach only it.
+    // Pods have no route to it (no default route), so it gets a Service without a selector and an EndpointSlice
+    // naming that address, as a store outside the cluster would: kube-proxy sends the ClusterIP there.
     let vl = await startVictoriaLogs({ host: c.node!.hostIp });
     t.after(() => vl.cleanup());
-    // The namespace journey 2 makes (this subtest may run alone: --test-name-pattern).
     if ((await c.kubectl(['get', 'namespace', APP_NS])).code !== 0) await c.createNamespace(APP_NS);
+    await c.apply({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'victorialogs', namespace: APP_NS }, spec: { ports: [{ name: 'http', port: 9428, targetPort: vl.port, protocol: 'TCP' }] } });
+    await c.apply({
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: { name: 'victorialogs-host', namespace: APP_NS, labels: { 'kubernetes.io/service-name': 'victorialogs' } },
+      addressType: 'IPv4',
+      ports: [{ name: 'http', port: vl.port, protocol: 'TCP' }],
+      endpoints: [{ addresses: [c.node!.hostIp], conditions: { ready: true } }],
+    });
     await c.apply({
       apiVersion: 'logging.zlog.dev/v1alpha1',
       kind: 'LogServer',
@@ -459,7 +469,7 @@ test('on a real node: helm install, a LogServer, an in-cluster sender', { timeou
         replicas: 1,
         image: refs.collector,
         inputs: [{ name: 'native', type: 'zmq-router', port: 5557 }],
-        sinks: [{ name: 'vl', type: 'elasticsearch', elasticsearch: { endpoint: `${vl.url}/insert/elasticsearch`, streamFields: ['host'], deadLetterPath: 'rejected.ndjson' } }],
+        sinks: [{ name: 'vl', type: 'elasticsearch', elasticsearch: { endpoint: `http://victorialogs.${APP_NS}.svc:9428/insert/elasticsearch`, streamFields: ['host'], deadLetterPath: 'rejected.ndjson' } }],
         pipeline: { ackMode: 'persisted' },
         // The store is down on purpose below: its stalled sink must not take the pod out of its Service.
         health: { sinks: { stalledSeconds: 600, stuckSeconds: 900 } },
