@@ -4,7 +4,9 @@
 //   node scripts/run-tests.mjs --unit     only unit tests (collector/, operator/)
 //   node scripts/run-tests.mjs PATTERN    only files whose path contains PATTERN
 // Node 20 does not expand quoted globs, so the file list is built here. --test-force-exit: a test that failed
-// with handles still open must not keep its file's process (and the whole run) alive.
+// with handles still open must not keep its file's process (and the whole run) alive. --test-timeout: a backstop
+// for a test that sets no timeout of its own and hangs (a unit run once hung for 2 h); it ends that test's file
+// process even when its event loop is blocked. No test file takes near 40 min (the real-node file sets 25).
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -33,7 +35,7 @@ if (files.length === 0) {
   process.exit(1);
 }
 // Unit tests first, then process-level tests; within the run node decides the order per file.
-const r = spawnSync(process.execPath, ['--test', '--test-force-exit', '--test-concurrency=2', '--test-reporter=spec', ...files], {
+const r = spawnSync(process.execPath, ['--test', '--test-force-exit', '--test-timeout=2400000', '--test-concurrency=2', '--test-reporter=spec', ...files], {
   stdio: 'inherit',
   cwd: root,
   env: { ...process.env, ZLOG_REPO_ROOT: root },
