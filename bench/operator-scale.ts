@@ -3,15 +3,26 @@
 // controller-manager's pods, the scheduler and kwok's readiness, the operator's status), the operator's RSS,
 // its API requests per method and resource, and how long deleting all of them takes until every child is gone.
 //   node dist/bench/operator-scale.js [count] [namespaces] [--baseline DIR/dist/operator/main.js] [--rounds N] [--cm-qps N]
+//     [--variant NAME=NODE_FLAGS ...] [--steady-seconds N] [--sink-health-seconds N] [--sink-answers]
 // With --baseline, each round runs the same scenario twice on the same cluster, first with that other build of
 // the operator (say main's, built in a scratch copy) and then with this tree's, so before and after are
-// measured under the same load.
+// measured under the same load. Each --variant (e.g. semi1=--max-semi-space-size=1) runs this tree's build once
+// more per round with those node flags. --steady-seconds (default 65) is a window after all are Ready in which
+// nothing changes but the operator's timers (the sink-health sweep every --sink-health-seconds, 30 by
+// default): its CPU, API requests and RSS there are the steady-state cost. kwok's pods have no process behind
+// their IPs, so by default every sweep request times out (1 s each, 8 at once); with --sink-answers the pods get
+// loopback IPs (kwok --cidr 127.N.0.0/16) and this bench answers GET /sinks on each of them with a healthy file
+// sink in the collector's shape (collector/sinks/health.ts), which is the sweep's cost against live pods.
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { repoRoot } from '../test/cluster/bins.js';
 import type { Cluster } from '../test/cluster/harness.js';
 import { OperatorProcess, condition, getJson, logServer, metricValue, useOperatorCluster, type Obj, type OperatorEnv } from '../test/operator/env.js';
+import { createServer, type Server } from 'node:http';
+import { freePort } from '../test/helpers/net.js';
+import type { SinkHealth } from '../collector/sinks/health.js';
+import { validateSpec } from '../operator/api/validate.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -22,6 +33,10 @@ const { values, positionals } = parseArgs({
     // kube-controller-manager's client limits (upstream default 20/30, per controller with
     // --use-service-account-credentials): raise them to see how much of the time is that limit.
     'cm-qps': { type: 'string' },
+    variant: { type: 'string', multiple: true, default: [] },
+    'steady-seconds': { type: 'string', default: '65' },
+    'sink-health-seconds': { type: 'string', default: '30' },
+    'sink-answers': { type: 'boolean', default: false },
   },
 });
 const count = Number(positionals[0] ?? 200);
@@ -33,6 +48,12 @@ const scope = { after: (fn: () => unknown) => void afters.push(fn) };
 function lastAfter(t0: number, stamps: Array<string | undefined>): number {
   const times = stamps.filter((s): s is string => !!s).map((s) => Date.parse(s));
   return times.length ? Number(((Math.max(...times) - t0) / 1000).toFixed(1)) : NaN;
+}
+
+/** Seconds from t0 to the earliest of some timestamps. */
+function firstAfter(t0: number, stamps: Array<string | undefined>): number {
+  const times = stamps.filter((s): s is string => !!s).map((s) => Date.parse(s));
+  return times.length ? Number(((Math.min(...times) - t0) / 1000).toFixed(1)) : NaN;
 }
 
 /** `zlog_operator_api_requests_total` summed by method and resource: {"PATCH deployments": 200, ...}. */
@@ -52,39 +73,116 @@ function tally(keys: string[]): Record<string, number> {
   return out;
 }
 
+/** What a live collector with the default spec's sinks answers on GET /sinks when all is well. */
+function healthyAnswer(): string {
+  const spec = validateSpec({});
+  if (!spec.ok) throw new Error('the default spec is invalid');
+  const sinks: SinkHealth[] = spec.spec.sinks.map((s) => ({
+    id: s.name,
+    type: s.type,
+    state: 'healthy',
+    queue: { records: 0, bytes: 0, batches: 0, maxBytes: 67_108_864, maxBatches: 256, full: false },
+    buffer: null,
+    deadLetter: null,
+    lastError: null,
+  }));
+  return JSON.stringify({ sinks }) + '\n';
+}
+
+/**
+ * GET /sinks (and /readyz) answered on `ips` loopback addresses at `port`, standing in for the collectors kwok
+ * does not run. Returns how many were bound and how many requests each path got.
+ */
+async function sinkAnswerers(base: string, count: number, port: number): Promise<{ servers: Server[]; bound: Set<string>; hits: Record<string, number> }> {
+  const body = healthyAnswer();
+  const servers: Server[] = [];
+  const bound = new Set<string>();
+  const hits: Record<string, number> = {};
+  for (let i = 0; i < count; i++) {
+    const ip = `${base}.${Math.floor(i / 256)}.${i % 256}`;
+    if (i % 256 === 0) continue;
+    const server = createServer((req, res) => {
+      hits[req.url ?? ''] = (hits[req.url ?? ''] ?? 0) + 1;
+      if (req.url === '/sinks') res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+      else if (req.url === '/readyz') res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, ip, () => resolve());
+    });
+    servers.push(server);
+    bound.add(ip);
+  }
+  return { servers, bound, hits };
+}
+
+let answerers: { servers: Server[]; bound: Set<string>; hits: Record<string, number>; port: number } | undefined;
+
 async function main(): Promise<void> {
   const qps = values['cm-qps'];
+  // 127.N.0.0/16 with N picked at random so that two runs at once do not answer each other's pods.
+  const podNet = values['sink-answers'] ? `127.${64 + Math.floor(Math.random() * 190)}` : undefined;
   const env = await useOperatorCluster(scope, {
     name: 'op-bench',
     kwokNodes: 3,
-    ...(qps ? { extraArgs: { 'kube-controller-manager': [`--kube-api-qps=${qps}`, `--kube-api-burst=${Number(qps) * 2}`] } } : {}),
+    extraArgs: {
+      ...(qps ? { 'kube-controller-manager': [`--kube-api-qps=${qps}`, `--kube-api-burst=${Number(qps) * 2}`] } : {}),
+      ...(podNet ? { kwok: [`--cidr=${podNet}.0.0/16`] } : {}),
+    },
   });
+  if (podNet) {
+    const port = await freePort();
+    // kwok hands out pod IPs in order from the range; room for every run's pods (each run's are deleted).
+    answerers = { ...(await sinkAnswerers(podNet, count * 2 + 256, port)), port };
+    scope.after(() => Promise.all(answerers!.servers.map((s) => new Promise((r) => s.close(r)))));
+  }
   const own = join(repoRoot(), 'dist/operator/main.js');
   const results: Obj[] = [];
+  const runs: Array<{ label: string; script: string; nodeArgs: string[]; prefix: string }> = [];
+  if (values.baseline) runs.push({ label: 'baseline', script: values.baseline, nodeArgs: [], prefix: 'b' });
+  runs.push({ label: 'this tree', script: own, nodeArgs: [], prefix: 't' });
+  for (const [i, v] of values.variant!.entries()) {
+    const eq = v.indexOf('=');
+    if (eq <= 0) throw new Error(`--variant ${v}: expected NAME=NODE_FLAGS`);
+    runs.push({ label: v.slice(0, eq), script: own, nodeArgs: v.slice(eq + 1).split(/\s+/).filter(Boolean), prefix: `v${i}` });
+  }
   for (let round = 0; round < Number(values.rounds); round++) {
-    for (const [label, script] of values.baseline ? [['baseline', values.baseline], ['this tree', own]] : [['this tree', own]]) {
-      const r = await runOnce(env, script, `r${round}-${label === 'baseline' ? 'b' : 't'}`);
-      results.push({ operator: label, script, ...r });
+    for (const run of runs) {
+      const r = await runOnce(env, run.script, `r${round}-${run.prefix}`, run.nodeArgs);
+      results.push({ operator: run.label, script: run.script, nodeArgs: run.nodeArgs.join(' '), ...r });
       console.log(JSON.stringify(results.at(-1), null, 2));
     }
   }
   if (results.length > 1) {
-    console.log('\nsummary (seconds until all Ready; operator API requests; reconciles):');
-    for (const r of results) console.log(`  ${String(r.operator).padEnd(10)} ${r.secondsUntilAllReady} s, ${r.operatorApiRequests} requests, ${r.reconciles} reconciles, peak RSS ${r.operatorPeakRssMiB} MiB`);
+    console.log('\nsummary (seconds until all Ready; operator API requests; reconciles; RSS):');
+    for (const r of results) {
+      console.log(
+        `  ${String(r.operator).padEnd(10)} ${r.secondsUntilAllReady} s, ${r.operatorApiRequests} requests, ${r.reconciles} reconciles, ` +
+          `RSS idle ${r.operatorRssIdleMiB} / peak ${r.operatorPeakRssMiB} MiB, CPU ${r.operatorCpuSeconds} s, cleanup ${r.cleanupSeconds} s`,
+      );
+    }
   }
 }
 
 /** One scenario with one operator build, on namespaces of its own; the operator is stopped at the end. */
-async function runOnce(env: OperatorEnv, script: string, prefix: string): Promise<Obj> {
+async function runOnce(env: OperatorEnv, script: string, prefix: string, nodeArgs: string[]): Promise<Obj> {
   const c: Cluster = env.cluster;
   const nsNames = Array.from({ length: namespaces }, (_, i) => `${prefix}-${i}`);
   for (const ns of nsNames) await c.createNamespace(ns);
   const opScope: Array<() => unknown> = [];
-  const op = await OperatorProcess.start({ after: (fn) => void opScope.push(fn) }, env, ['--workers', values.workers!], script);
+  const op = await OperatorProcess.start(
+    { after: (fn) => void opScope.push(fn) },
+    env,
+    ['--workers', values.workers!, '--sink-health-seconds', values['sink-health-seconds']!],
+    script,
+    nodeArgs,
+  );
   const sampler = setInterval(() => op.sampleRss(), 100);
   await sleep(2000);
   const rssIdleKb = op.sampleRss();
-  const items = Array.from({ length: count }, (_, i) => logServer(`ls-${i}`, nsNames[i % namespaces], { replicas: 1 }));
+  const items = Array.from({ length: count }, (_, i) => logServer(`ls-${i}`, nsNames[i % namespaces], { replicas: 1, ...(answerers ? { metricsPort: answerers.port } : {}) }));
+  const hitsBefore = { ...(answerers?.hits ?? {}) };
   // The API server's clock stamps creationTimestamp; measure from just before the first create, second-aligned.
   const t0 = Math.floor(Date.now() / 1000) * 1000;
   const tStart = Date.now();
@@ -108,6 +206,22 @@ async function runOnce(env: OperatorEnv, script: string, prefix: string): Promis
   const pods = (await getJson(c, ['get', 'pods', '-A', '-l', 'app.kubernetes.io/name=zlog'])).items as Obj[];
   const m = await op.metrics();
   const peakKb = op.peakRssFromKernelKb();
+
+  // Steady state: nothing changes; what the operator spends now is its timers' (the sink-health sweep).
+  const steadySeconds = Number(values['steady-seconds']);
+  const steadyStartRssKb = op.currentRssKb();
+  await sleep(steadySeconds * 1000);
+  const mSteady = await op.metrics();
+  const steadyEndRssKb = op.currentRssKb();
+  const steadyPeakKb = op.peakRssFromKernelKb();
+  const steadyRequests = requestCounts(mSteady);
+  const before = requestCounts(m);
+  const steadyDelta = Object.fromEntries(
+    Object.entries(steadyRequests)
+      .map(([k, v]) => [k, v - (before[k] ?? 0)] as const)
+      .filter(([, v]) => v > 0),
+  );
+  const cpu = (x: string) => metricValue(x, 'zlog_operator_process_cpu_seconds_total');
 
   // Cleanup: delete every LogServer; done when no child Deployment or pod is left.
   const tDel = Date.now();
@@ -137,6 +251,7 @@ async function runOnce(env: OperatorEnv, script: string, prefix: string): Promis
     secondsToCreateAll: Number(createdIn.toFixed(1)),
     secondsUntilAllReady: Number(allReady.toFixed(1)),
     // Where the time went: the latest event of each step, seconds after the first create (1 s resolution).
+    firstDeploymentCreated: firstAfter(t0, deps.map((d) => d.metadata.creationTimestamp)),
     lastDeploymentCreated: lastAfter(t0, deps.map((d) => d.metadata.creationTimestamp)),
     lastPodCreated: lastAfter(t0, pods.map((p) => p.metadata.creationTimestamp)),
     lastPodScheduled: lastAfter(t0, pods.map((p) => condition(p, 'PodScheduled')?.lastTransitionTime)),
@@ -156,6 +271,29 @@ async function runOnce(env: OperatorEnv, script: string, prefix: string): Promis
     informerGone: tally(op.lines.filter((l) => l.msg === 'watch expired (410): relisting').map((l) => String(l.kind))),
     informerFailures: tally(op.lines.filter((l) => l.msg === 'list/watch failed: retrying').map((l) => `${String(l.kind)}: ${String(l.err).slice(0, 120)}`)),
     requests,
+    ...(answerers
+      ? {
+          sinkAnswers: {
+            podIpsAnswered: pods.filter((p) => answerers!.bound.has(p.status?.podIP)).length,
+            pods: pods.length,
+            requests: Object.fromEntries(Object.entries(answerers.hits).map(([k, v]) => [k, v - (hitsBefore[k] ?? 0)])),
+          },
+        }
+      : {}),
+    steady: {
+      seconds: steadySeconds,
+      sinkHealthSeconds: Number(values['sink-health-seconds']),
+      operatorCpuSeconds: Number((cpu(mSteady) - cpu(m)).toFixed(2)),
+      lastSweepSeconds: Number(metricValue(mSteady, 'zlog_operator_sink_health_sweep_duration_seconds').toFixed(2)),
+      sweepRequests: {
+        answered: metricValue(mSteady, 'zlog_operator_sink_health_requests_total', 'result="answered"') - metricValue(m, 'zlog_operator_sink_health_requests_total', 'result="answered"'),
+        failed: metricValue(mSteady, 'zlog_operator_sink_health_requests_total', 'result="failed"') - metricValue(m, 'zlog_operator_sink_health_requests_total', 'result="failed"'),
+      },
+      rssStartMiB: Number((steadyStartRssKb / 1024).toFixed(1)),
+      rssEndMiB: Number((steadyEndRssKb / 1024).toFixed(1)),
+      peakRssMiB: Number((steadyPeakKb / 1024).toFixed(1)),
+      requests: steadyDelta,
+    },
   };
 }
 

@@ -206,6 +206,11 @@ export class Controller {
       },
       changed: enqueue,
       intervalMs: o.sinkHealthMs,
+      swept: ({ seconds, asked, answered }) => {
+        o.metrics.sinkHealthSweepSeconds.set(seconds);
+        o.metrics.sinkHealthRequests.inc({ result: 'answered' }, answered);
+        o.metrics.sinkHealthRequests.inc({ result: 'failed' }, asked - answered);
+      },
     });
     this.reconciler = new Reconciler({
       kube: o.kube,

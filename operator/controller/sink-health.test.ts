@@ -71,8 +71,10 @@ test('the sweep asks at most 3 running pods per LogServer (ready ones first), re
   let pods: PodView[] = [pod('a', 'a-0', false), pod('a', 'a-1', true), pod('a', 'a-2', true), pod('a', 'a-3', true), pod('b', 'b-0', false, 'Pending'), pod('c', 'c-0', true)];
   const asked: string[] = [];
   const changed: string[] = [];
+  const sweeps: Array<{ asked: number; answered: number }> = [];
   let error: string | null = null;
   const h = new SinkHealth({
+    swept: ({ asked, answered }) => sweeps.push({ asked, answered }),
     log: pino({ level: 'silent' }),
     pods: () => pods,
     portOf: (_ns, name) => (name === 'c' ? undefined : 9090),
@@ -86,6 +88,7 @@ test('the sweep asks at most 3 running pods per LogServer (ready ones first), re
   assert.deepEqual(asked.sort(), ['a-1', 'a-2', 'a-3'], 'running pods only, ready first, 3 per LogServer, none of a LogServer whose port is unknown');
   assert.deepEqual(changed, ['ns/a']);
   assert.deepEqual(h.reports('ns', 'a')?.map((a) => a.pod), ['a-2', 'a-3'], 'a pod that did not answer is left out');
+  assert.deepEqual(sweeps, [{ asked: 3, answered: 2 }], 'each sweep reports the pods asked and the answers');
   pods = pods.filter((p) => p.metadata.name !== 'a-1' && p.metadata.name !== 'a-2');
   asked.length = 0;
   await h.sweep();

@@ -141,6 +141,8 @@ export interface SinkHealthOptions {
   intervalMs?: number;
   concurrency?: number;
   fetch?: (pod: string, ip: string, port: number) => Promise<PodSinks | undefined>;
+  /** Told after each sweep: its wall time in seconds, the pods asked and how many answered. */
+  swept?(r: { seconds: number; asked: number; answered: number }): void;
 }
 
 /** The last reduced answers of each LogServer's running pods, refreshed by a background sweep. */
@@ -174,6 +176,9 @@ export class SinkHealth {
   async sweep(): Promise<void> {
     if (this.sweeping) return;
     this.sweeping = true;
+    const start = performance.now();
+    let asked = 0;
+    let answered = 0;
     try {
       const unready = new Set(unreadyPods(this.o.pods()).map((p) => p.metadata.uid));
       const byOwner = new Map<string, PodView[]>();
@@ -205,7 +210,10 @@ export class SinkHealth {
         while (next < jobs.length) {
           const j = jobs[next++];
           const a = await fetchOne(j.pod.metadata.name, j.pod.status!.podIP!, j.port);
-          if (a) got.set(j.key, [...(got.get(j.key) ?? []), a]);
+          asked++;
+          if (!a) continue;
+          answered++;
+          got.set(j.key, [...(got.get(j.key) ?? []), a]);
         }
       };
       await Promise.all(Array.from({ length: Math.min(this.o.concurrency ?? 8, jobs.length) }, worker));
@@ -219,6 +227,7 @@ export class SinkHealth {
       this.o.log.debug({ err: (err as Error).message }, 'sink health sweep failed');
     } finally {
       this.sweeping = false;
+      this.o.swept?.({ seconds: (performance.now() - start) / 1000, asked, answered });
     }
   }
 }

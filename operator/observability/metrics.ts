@@ -27,6 +27,17 @@ export class OperatorMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
+  readonly sinkHealthSweepSeconds = new Gauge({
+    name: 'zlog_operator_sink_health_sweep_duration_seconds',
+    help: "Wall time of the last sink-health sweep (asking the LogServers' running pods for GET /sinks).",
+    registers: [this.registry],
+  });
+  readonly sinkHealthRequests = new Counter({
+    name: 'zlog_operator_sink_health_requests_total',
+    help: 'GET /sinks requests of the sink-health sweep by result (answered, or failed: no answer, timeout, bad answer).',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
   readonly leader = new Gauge({ name: 'zlog_operator_leader', help: '1 while this process holds the leader lease.', registers: [this.registry] });
 
   /** Counts one finished API request (Kube.onRequest). */

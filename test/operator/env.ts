@@ -125,10 +125,13 @@ export class OperatorProcess {
     extraArgs: string[] = [],
     /** Another build of the operator (a benchmark's baseline); this tree's by default. */
     mainScript = join(repoRoot(), 'dist/operator/main.js'),
+    /** Node's own flags before the script (a benchmark's variant, e.g. --max-semi-space-size=1). */
+    nodeArgs: string[] = [],
   ): Promise<OperatorProcess> {
     const child = spawn(
       process.execPath,
       [
+        ...nodeArgs,
         mainScript,
         '--kubeconfig', env.operatorKubeconfig,
         '--metrics-bind-address', '127.0.0.1:0',
@@ -179,6 +182,16 @@ export class OperatorProcess {
   }
 
   /** VmHWM: the kernel's own peak RSS of the process (kB). */
+  /** The RSS now (VmRSS, KiB); 0 once the process is gone. */
+  currentRssKb(): number {
+    try {
+      const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'));
+      return m ? Number(m[1]) : 0;
+    } catch {
+      return 0;
+    }
+  }
+
   peakRssFromKernelKb(): number {
     try {
       const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'));
