@@ -3,11 +3,11 @@
 // controller-manager's pods, the scheduler and kwok's readiness, the operator's status), the operator's RSS,
 // its API requests per method and resource, and how long deleting all of them takes until every child is gone.
 //   node dist/bench/operator-scale.js [count] [namespaces] [--baseline DIR/dist/operator/main.js] [--rounds N] [--cm-qps N]
-//     [--variant NAME=NODE_FLAGS ...] [--steady-seconds N] [--sink-health-seconds N] [--sink-answers]
+//     [--variant 'NAME=NODE_FLAGS [-- OPERATOR_FLAGS]' ...] [--steady-seconds N] [--sink-health-seconds N] [--sink-answers]
 // With --baseline, each round runs the same scenario twice on the same cluster, first with that other build of
 // the operator (say main's, built in a scratch copy) and then with this tree's, so before and after are
-// measured under the same load. Each --variant (e.g. semi1=--max-semi-space-size=1) runs this tree's build once
-// more per round with those node flags. --steady-seconds (default 65) is a window after all are Ready in which
+// measured under the same load. Each --variant runs this tree's build once more per round with those node flags,
+// and the operator flags after a `--` (e.g. semi1=--max-semi-space-size=1, or "w16=-- --workers 16"). --steady-seconds (default 65) is a window after all are Ready in which
 // nothing changes but the operator's timers (the sink-health sweep every --sink-health-seconds, 30 by
 // default): its CPU, API requests and RSS there are the steady-state cost. kwok's pods have no process behind
 // their IPs, so by default every sweep request times out (1 s each, 8 at once); with --sink-answers the pods get
@@ -48,6 +48,15 @@ const scope = { after: (fn: () => unknown) => void afters.push(fn) };
 function lastAfter(t0: number, stamps: Array<string | undefined>): number {
   const times = stamps.filter((s): s is string => !!s).map((s) => Date.parse(s));
   return times.length ? Number(((Math.max(...times) - t0) / 1000).toFixed(1)) : NaN;
+}
+
+/** prom-client's heap-space sizes and external memory, MiB: {new_space: 16, old_space: 40, ..., external: 3}. */
+function heapSpaces(metrics: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of metrics.matchAll(/^zlog_operator_nodejs_heap_space_size_total_bytes\{space="([^"]+)"\} ([0-9.e+]+)$/gm)) out[m[1]] = Number((Number(m[2]) / 1048576).toFixed(1));
+  out.external = Number((metricValue(metrics, 'zlog_operator_nodejs_external_memory_bytes') / 1048576).toFixed(1));
+  out.rssReported = Number((metricValue(metrics, 'zlog_operator_process_resident_memory_bytes') / 1048576).toFixed(1));
+  return out;
 }
 
 /** Seconds from t0 to the earliest of some timestamps. */
@@ -139,18 +148,19 @@ async function main(): Promise<void> {
   }
   const own = join(repoRoot(), 'dist/operator/main.js');
   const results: Obj[] = [];
-  const runs: Array<{ label: string; script: string; nodeArgs: string[]; prefix: string }> = [];
-  if (values.baseline) runs.push({ label: 'baseline', script: values.baseline, nodeArgs: [], prefix: 'b' });
-  runs.push({ label: 'this tree', script: own, nodeArgs: [], prefix: 't' });
+  const runs: Array<{ label: string; script: string; nodeArgs: string[]; opArgs: string[]; prefix: string }> = [];
+  if (values.baseline) runs.push({ label: 'baseline', script: values.baseline, nodeArgs: [], opArgs: [], prefix: 'b' });
+  runs.push({ label: 'this tree', script: own, nodeArgs: [], opArgs: [], prefix: 't' });
   for (const [i, v] of values.variant!.entries()) {
     const eq = v.indexOf('=');
     if (eq <= 0) throw new Error(`--variant ${v}: expected NAME=NODE_FLAGS`);
-    runs.push({ label: v.slice(0, eq), script: own, nodeArgs: v.slice(eq + 1).split(/\s+/).filter(Boolean), prefix: `v${i}` });
+    const [nodeFlags, opFlags = ''] = v.slice(eq + 1).split(/(?:^|\s)--(?:\s|$)/);
+    runs.push({ label: v.slice(0, eq), script: own, nodeArgs: nodeFlags.split(/\s+/).filter(Boolean), opArgs: opFlags.split(/\s+/).filter(Boolean), prefix: `v${i}` });
   }
   for (let round = 0; round < Number(values.rounds); round++) {
     for (const run of runs) {
-      const r = await runOnce(env, run.script, `r${round}-${run.prefix}`, run.nodeArgs);
-      results.push({ operator: run.label, script: run.script, nodeArgs: run.nodeArgs.join(' '), ...r });
+      const r = await runOnce(env, run.script, `r${round}-${run.prefix}`, run.nodeArgs, run.opArgs);
+      results.push({ operator: run.label, script: run.script, nodeArgs: run.nodeArgs.join(' '), operatorArgs: run.opArgs.join(' '), ...r });
       console.log(JSON.stringify(results.at(-1), null, 2));
     }
   }
@@ -166,7 +176,7 @@ async function main(): Promise<void> {
 }
 
 /** One scenario with one operator build, on namespaces of its own; the operator is stopped at the end. */
-async function runOnce(env: OperatorEnv, script: string, prefix: string, nodeArgs: string[]): Promise<Obj> {
+async function runOnce(env: OperatorEnv, script: string, prefix: string, nodeArgs: string[], opArgs: string[]): Promise<Obj> {
   const c: Cluster = env.cluster;
   const nsNames = Array.from({ length: namespaces }, (_, i) => `${prefix}-${i}`);
   for (const ns of nsNames) await c.createNamespace(ns);
@@ -174,7 +184,7 @@ async function runOnce(env: OperatorEnv, script: string, prefix: string, nodeArg
   const op = await OperatorProcess.start(
     { after: (fn) => void opScope.push(fn) },
     env,
-    ['--workers', values.workers!, '--sink-health-seconds', values['sink-health-seconds']!],
+    ['--workers', values.workers!, '--sink-health-seconds', values['sink-health-seconds']!, ...opArgs],
     script,
     nodeArgs,
   );
@@ -259,6 +269,8 @@ async function runOnce(env: OperatorEnv, script: string, prefix: string, nodeArg
     lastLogServerReady: lastAfter(t0, lss.map((ls) => condition(ls, 'Ready')?.lastTransitionTime)),
     operatorRssIdleMiB: Number((rssIdleKb / 1024).toFixed(1)),
     operatorPeakRssMiB: Number((peakKb / 1024).toFixed(1)),
+    // Where the RSS is when all are Ready: V8's heap spaces (size reserved, not used) and memory outside the heap.
+    heapAtReadyMiB: heapSpaces(m),
     reconciles: metricValue(m, 'zlog_operator_reconcile_total', 'result="success"'),
     reconcileErrors: metricValue(m, 'zlog_operator_reconcile_errors_total'),
     cleanupSeconds: Number(cleanup.toFixed(1)),
