@@ -8,7 +8,7 @@ import type { HealthSources } from './monitor.js';
 import type { ConnectionWatch } from './socket-events.js';
 
 /** Discard reasons that are not errors: back-pressure (busy, draining) and empty frames. */
-const NOT_ERRORS = new Set(['busy', 'draining', 'empty']);
+const NOT_ERRORS = new Set(['busy', 'draining', 'empty', 'resent_pending']);
 
 export function collectorHealthSources(c: {
   cfg: CollectorConfig;

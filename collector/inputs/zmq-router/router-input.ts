@@ -24,6 +24,13 @@ export class RouterInput implements Input {
   /** The last routing id seen and its text: a client sends many batches in a row. */
   private lastId: Buffer = Buffer.alloc(0);
   private lastIdText = '';
+  /**
+   * Batches admitted and not yet answered, by routing id, sequence number, CRC-32, length and record count. A
+   * client resends a batch every ack timeout while a sink retries; admitting each copy stored every record once
+   * per resend and filled the queue that much faster. A resend of a batch still here is not admitted: the first
+   * copy's reply answers it (replies go by routing id and seq). Bounded by the queue: one entry per queued batch.
+   */
+  private readonly pending = new Set<string>();
 
   constructor(
     private readonly cfg: ZmqRouterConfig,
@@ -79,6 +86,13 @@ export class RouterInput implements Input {
       if (!header.noAck) this.nack(identity, header.seq, 'draining', 'collector is draining; reconnect and resend');
       return;
     }
+    // The CRC, length and count guard against a restarted client that reuses its routing id and numbers its
+    // batches from 1 again: only the same bytes count as the same batch.
+    const key = header.noAck ? undefined : `${identity.toString('latin1')}\0${header.seq}\0${header.crc}\0${header.uncompressedLength}\0${header.recordCount}`;
+    if (key !== undefined && this.pending.has(key)) {
+      metrics.discarded('resent_pending').inc();
+      return;
+    }
     if (!admission.hasRoom()) {
       metrics.discarded('busy').inc();
       if (!header.noAck) this.nack(identity, header.seq, 'busy', 'queue full; retry later');
@@ -91,6 +105,7 @@ export class RouterInput implements Input {
     admission.add(records, charged);
     const seq = header.seq;
     const noAck = header.noAck;
+    if (key !== undefined) this.pending.add(key);
     pipeline.submit({
       input: index,
       kind: KIND_NATIVE,
@@ -104,6 +119,7 @@ export class RouterInput implements Input {
       routingId: this.routingId(identity),
       trace: latencyTrace?.begin(seq, receivedAt),
       reply: (r) => {
+        if (key !== undefined) this.pending.delete(key);
         if (r.ok) {
           this.ctx.observeAckLatency((Date.now() - receivedAt) / 1000);
           if (!noAck) this.reply([identity, encodeAck(seq)], 'ack', '');
