@@ -166,6 +166,7 @@ export class Collector {
         ackMode: p.ackMode,
         observeAckLatency: (seconds) => ackLatency.observe(seconds),
         countReply: (result, reason) => metrics.acks.labels({ component_id: icfg.id, result, reason }).inc(),
+        countResent: (records) => metrics.inputResent.labels(icfg.id).inc(records),
       };
       const security = 'security' in icfg ? icfg.security : undefined;
       if (isCurve(security)) {

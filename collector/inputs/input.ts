@@ -25,6 +25,8 @@ export interface InputContext {
   observeAckLatency(seconds: number): void;
   /** Counts one reply sent (zlog_acks_total{component_id, result, reason}); reason is '' for an ACK. */
   countReply(result: 'ack' | 'nack', reason: string): void;
+  /** Counts records of a batch received again after its first copy was acknowledged (zlog_input_resent_events_total). */
+  countResent?(records: number): void;
   /**
    * ZeroMQ inputs with `security.mode: curve`: spread into the socket's options (CurveZMQ server, ZAP domain).
    * The collector registers the ZAP domain before the input starts and releases it after it closes.

@@ -18,6 +18,8 @@ export interface HttpClientMetrics {
   requests: client.Counter.Internal;
   response(status: number): client.Counter.Internal;
   rtt: client.Histogram.Internal<'component_id'>;
+  /** Records sent to the store again after an attempt that did not confirm them (zlog_sink_resent_events_total). */
+  resent: client.Counter.Internal;
 }
 
 /** One sink's queue in the sink stage (Vector's buffer_* series). `observe` registers what the gauges read at scrape time. */
@@ -110,6 +112,8 @@ export class Metrics {
   private readonly stateReaders = new Map<string, () => SinkStateReading>();
   readonly httpResponses: client.Counter<'component_id' | 'status'>;
   readonly httpRtt: client.Histogram<'component_id'>;
+  readonly sinkResent: client.Counter<'component_id'>;
+  readonly inputResent: client.Counter<'component_id'>;
   /** What the queue gauges report at scrape time; the collector points it at its admission queue. */
   queue: () => { records: number; bytes: number } = () => ({ records: 0, bytes: 0 });
 
@@ -181,6 +185,8 @@ export class Metrics {
     this.sinkQueueFull = new client.Counter({ name: 'zlog_sink_queue_full_total', help: "Times a sink's queue went over its bound (the collector then admits nothing until it is back under).", labelNames: ['component_id'], registers: [r] });
     this.httpRequests = new client.Counter({ name: 'zlog_http_client_requests_sent_total', help: 'HTTP requests an HTTP sink sent.', labelNames: ['component_id'], registers: [r] });
     this.httpResponses = new client.Counter({ name: 'zlog_http_client_responses_total', help: 'HTTP responses an HTTP sink received, by status (0: no response: refused, reset, timeout).', labelNames: ['component_id', 'status'], registers: [r] });
+    this.sinkResent = new client.Counter({ name: 'zlog_sink_resent_events_total', help: 'Records an HTTP sink sent to its store again because an earlier attempt did not confirm them (no response, a retryable status or bulk item): an upper bound of the duplicates its retries can leave.', labelNames: ['component_id'], registers: [r] });
+    this.inputResent = new client.Counter({ name: 'zlog_input_resent_events_total', help: 'Records of native batches received again after the first copy was acknowledged (a lost or late ACK); admitted again, so stored twice.', labelNames: ['component_id'], registers: [r] });
     this.httpRtt = new client.Histogram({
       name: 'zlog_http_client_rtt_seconds',
       help: 'Round trip of an HTTP sink request (send to whole response).',
@@ -223,6 +229,7 @@ export class Metrics {
         return c;
       },
       rtt: this.httpRtt.labels(id),
+      resent: this.sinkResent.labels(id),
     };
   }
 

@@ -82,14 +82,19 @@ test('disk buffer: store down 30 s under load; the buffer fills, clients get bus
   );
   t.after(() => cleanup(c));
   const tag = `down${Date.now()}`;
-  const client = new ZlogClient({ maxBatchRecords: 100, maxInFlightBatches: 8, deliveryTimeoutMs: 0, ackTimeoutMs: 10_000, retryMaxDelayMs: 1000 });
+  // The client's window (32 batches of 100) is larger than the queue (2000 records), so a full buffer fills the
+  // queue and the rest of the window gets busy NACKs. (With 8 batches the queue filled only through resends
+  // admitted again, which the ROUTER input no longer does: router-input.ts `pending`.)
+  const client = new ZlogClient({ maxBatchRecords: 100, maxInFlightBatches: 32, deliveryTimeoutMs: 0, ackTimeoutMs: 10_000, retryMaxDelayMs: 1000 });
   client.connect(c.endpoints.native[0]);
   const pad = 'p'.repeat(150);
   const load = startAckedLoad(client, (id) => `<14>2026-11-29T10:00:00Z h a: ${tag} rec-${id} ${pad}`, 5_000_000);
   const { acked } = load;
   t.after(async () => {
-    await load.stop();
+    // Close first: a send loop waiting for window space (whenWritable) returns only once the client closes.
+    const stopping = load.stop();
     await client.close(100);
+    await stopping;
   });
   await waitFor('2000 acknowledged with the store up', () => acked.size >= 2000, 60_000);
   await vl.stop();

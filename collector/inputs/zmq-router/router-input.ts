@@ -15,6 +15,17 @@ import type { Input, InputContext } from '../input.js';
 import { totalBytes } from '../zmq/socket.js';
 import type { ZmqRouterConfig } from './schema.js';
 import type { RouterMessage, RouterTransport } from './transport.js';
+import { batchKey, PendingBatches, RecentBatches } from './pending-batches.js';
+
+/**
+ * Bounds of the pending-batch table: 65,536 batches (a full default queue of 200,000 records in batches of 3 or
+ * more) and 16 MiB (entries with 255-byte routing ids). Past either, new batches get `busy`.
+ */
+const PENDING_MAX_ENTRIES = 65_536;
+const PENDING_MAX_BYTES = 16 * 1024 * 1024;
+/** Bounds of the table of batches answered last (what a resend after a lost ACK is recognised against). */
+const ANSWERED_MAX_ENTRIES = 65_536;
+const ANSWERED_MAX_BYTES = 16 * 1024 * 1024;
 
 export class RouterInput implements Input {
   readonly id: string;
@@ -25,12 +36,12 @@ export class RouterInput implements Input {
   private lastId: Buffer = Buffer.alloc(0);
   private lastIdText = '';
   /**
-   * Batches admitted and not yet answered, by routing id, sequence number, CRC-32, length and record count. A
-   * client resends a batch every ack timeout while a sink retries; admitting each copy stored every record once
-   * per resend and filled the queue that much faster. A resend of a batch still here is not admitted: the first
-   * copy's reply answers it (replies go by routing id and seq). Bounded by the queue: one entry per queued batch.
+   * Batches admitted and not yet answered (pending-batches.ts). A resend of one of them is not admitted: the
+   * first copy's reply answers it (replies go by routing id and seq).
    */
-  private readonly pending = new Set<string>();
+  private readonly pending = new PendingBatches(PENDING_MAX_ENTRIES, PENDING_MAX_BYTES);
+  /** Batches acknowledged last: a resend of one is stored again, and counted (zlog_input_resent_events_total). */
+  private readonly answered = new RecentBatches(ANSWERED_MAX_ENTRIES, ANSWERED_MAX_BYTES);
 
   constructor(
     private readonly cfg: ZmqRouterConfig,
@@ -86,26 +97,26 @@ export class RouterInput implements Input {
       if (!header.noAck) this.nack(identity, header.seq, 'draining', 'collector is draining; reconnect and resend');
       return;
     }
-    // The CRC, length and count guard against a restarted client that reuses its routing id and numbers its
-    // batches from 1 again: only the same bytes count as the same batch.
-    const key = header.noAck ? undefined : `${identity.toString('latin1')}\0${header.seq}\0${header.crc}\0${header.uncompressedLength}\0${header.recordCount}`;
+    const key = header.noAck ? undefined : batchKey(identity, header.seq, header.crc, header.uncompressedLength, header.recordCount);
     if (key !== undefined && this.pending.has(key)) {
       metrics.discarded('resent_pending').inc();
       return;
     }
-    if (!admission.hasRoom()) {
+    // A batch the table cannot track is refused like a full queue's: admitted untracked, its resends would be
+    // stored again.
+    if (!admission.hasRoom() || (key !== undefined && !this.pending.add(key))) {
       metrics.discarded('busy').inc();
       if (!header.noAck) this.nack(identity, header.seq, 'busy', 'queue full; retry later');
       return;
     }
     const records = header.recordCount;
+    if (key !== undefined && this.answered.has(key)) this.ctx.countResent?.(records);
     // Memory follows the decompressed size, not the wire size: a 100-byte brotli payload may declare 31 MiB.
     // The worker refuses a payload whose real size differs from the declaration (openPayload).
     const charged = Math.max(bytes, header.uncompressedLength);
     admission.add(records, charged);
     const seq = header.seq;
     const noAck = header.noAck;
-    if (key !== undefined) this.pending.add(key);
     pipeline.submit({
       input: index,
       kind: KIND_NATIVE,
@@ -119,7 +130,10 @@ export class RouterInput implements Input {
       routingId: this.routingId(identity),
       trace: latencyTrace?.begin(seq, receivedAt),
       reply: (r) => {
-        if (key !== undefined) this.pending.delete(key);
+        if (key !== undefined) {
+          this.pending.delete(key);
+          if (r.ok) this.answered.add(key);
+        }
         if (r.ok) {
           this.ctx.observeAckLatency((Date.now() - receivedAt) / 1000);
           if (!noAck) this.reply([identity, encodeAck(seq)], 'ack', '');

@@ -1,0 +1,97 @@
+// The ROUTER input's table of batches admitted and not yet answered, so that a client's resend of a batch still
+// in the pipeline is recognised and not admitted again (docs/protocol.md, "Resends"). A persisted-mode client
+// resends every ack timeout while a sink retries; admitting each copy stored every record once per resend.
+
+/** Bytes one entry costs beyond its key's characters (Set slot, string header). */
+const ENTRY_OVERHEAD_BYTES = 64;
+
+/**
+ * The key of one batch: routing id, sequence number, CRC-32, uncompressed length and record count. The CRC,
+ * length and count are there for a restarted client that reuses its routing id and numbers its batches from 1
+ * again: only the same bytes under the same number count as the same batch.
+ */
+export function batchKey(routingId: Buffer, seq: bigint, crc: number, uncompressedLength: number, recordCount: number): string {
+  return `${routingId.toString('latin1')}\0${seq}\0${crc}\0${uncompressedLength}\0${recordCount}`;
+}
+
+/**
+ * A set of batch keys bounded by count and by bytes (key characters plus ENTRY_OVERHEAD_BYTES each). The
+ * pipeline's queue already bounds it (one entry per queued batch), but a routing id may be 255 bytes and the
+ * queue 200,000 records, so it has bounds of its own. Past them `add` refuses and the caller answers the batch
+ * `busy`, as for a full queue: the client backs off and resends, and no batch is ever admitted untracked.
+ */
+export class PendingBatches {
+  private readonly keys = new Set<string>();
+  private usedBytes = 0;
+
+  constructor(
+    readonly maxEntries: number,
+    readonly maxBytes: number,
+  ) {}
+
+  has(key: string): boolean {
+    return this.keys.has(key);
+  }
+
+  /** Tracks `key`; false (nothing changed) when the table is at a bound. */
+  add(key: string): boolean {
+    const cost = key.length + ENTRY_OVERHEAD_BYTES;
+    if (this.keys.size >= this.maxEntries || this.usedBytes + cost > this.maxBytes) return false;
+    this.keys.add(key);
+    this.usedBytes += cost;
+    return true;
+  }
+
+  delete(key: string): void {
+    if (this.keys.delete(key)) this.usedBytes -= key.length + ENTRY_OVERHEAD_BYTES;
+  }
+
+  get size(): number {
+    return this.keys.size;
+  }
+
+  get bytes(): number {
+    return this.usedBytes;
+  }
+}
+
+/**
+ * The keys of the batches answered last, oldest dropped first past `maxEntries` or `maxBytes`: a batch resent
+ * after its ACK was sent (the ACK was lost, or crossed the client's ack timeout) is recognised while its key is
+ * still here. It is admitted again all the same (a restarted client may send the same bytes under the same
+ * number on purpose), and counted, so the duplicates a lost ACK leaves are known.
+ */
+export class RecentBatches {
+  private readonly keys = new Set<string>();
+  private usedBytes = 0;
+
+  constructor(
+    readonly maxEntries: number,
+    readonly maxBytes: number,
+  ) {}
+
+  has(key: string): boolean {
+    return this.keys.has(key);
+  }
+
+  add(key: string): void {
+    const cost = key.length + ENTRY_OVERHEAD_BYTES;
+    if (cost > this.maxBytes || this.keys.has(key)) return;
+    this.keys.add(key);
+    this.usedBytes += cost;
+    // A Set iterates in insertion order: the first key is the oldest.
+    for (const old of this.keys) {
+      if (this.keys.size <= this.maxEntries && this.usedBytes <= this.maxBytes) break;
+      this.keys.delete(old);
+      this.usedBytes -= old.length + ENTRY_OVERHEAD_BYTES;
+    }
+  }
+
+  get size(): number {
+    return this.keys.size;
+  }
+
+  get bytes(): number {
+    return this.usedBytes;
+  }
+}
