@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { classifyStatus, planRequests, splitLines } from './batch.js';
+import { classifyStatus, mayHaveBeenStored, planRequests, splitLines } from './batch.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -23,6 +23,22 @@ test('classifyStatus: content refusals are split, everything else is kept and re
   for (const s of [401, 403, 404, 408, 429, 500, 502, 503]) assert.equal(classifyStatus(s, '').kind, 'retry', String(s));
   const r = classifyStatus(503, 'x'.repeat(1000));
   assert.ok(r.kind === 'retry' && r.reason.length < 400 && r.reason.startsWith('HTTP 503'));
+});
+
+test('a retry may leave duplicates after a 5xx or a connection lost once the request went out, not otherwise', () => {
+  const maybe = (s: number) => {
+    const o = classifyStatus(s, '');
+    return o.kind === 'retry' && o.maybeStored === true;
+  };
+  assert.deepEqual([401, 403, 404, 408, 429, 500, 502, 503, 504].map(maybe), [false, false, false, false, false, true, true, true, true]);
+  const sys = (code: string) => Object.assign(new Error(code), { code });
+  assert.equal(mayHaveBeenStored(sys('ECONNREFUSED')), false, 'the connection never opened');
+  assert.equal(mayHaveBeenStored(sys('UND_ERR_CONNECT_TIMEOUT')), false);
+  assert.equal(mayHaveBeenStored(new Error('fetch failed', { cause: sys('ENOTFOUND') })), false, 'the code may sit in the cause');
+  assert.equal(mayHaveBeenStored(sys('ECONNRESET')), true, 'cut after the request went out');
+  assert.equal(mayHaveBeenStored(sys('UND_ERR_HEADERS_TIMEOUT')), true, 'no answer in time: the store may have applied it');
+  assert.equal(mayHaveBeenStored(sys('UND_ERR_SOCKET')), true);
+  assert.equal(mayHaveBeenStored('not an error'), true, 'unknown: assume it may have been stored');
 });
 
 test('planRequests with spread: a write is cut into up to `parallel` even requests, none below minBytes', () => {

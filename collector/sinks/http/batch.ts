@@ -56,8 +56,11 @@ export function planRequests(docs: readonly Uint8Array[], maxEvents: number, max
 /** What to do with the records of one request. */
 export type RequestOutcome =
   | { kind: 'ok' }
-  /** Nothing (known to be) stored: send the whole request again later. */
-  | { kind: 'retry'; reason: string }
+  /**
+   * Send the whole request again later. `maybeStored`: the store may have taken some of it (a 5xx, or the
+   * connection failed after the request went out), so the resend may leave duplicates.
+   */
+  | { kind: 'retry'; reason: string; maybeStored?: boolean }
   /** The store refused the request as bad input: split it to find the records it refuses. */
   | { kind: 'rejected'; reason: string }
   /** Per-record results of a 2xx response: indexes to resend, and indexes refused for good. */
@@ -72,5 +75,23 @@ export type RequestOutcome =
 export function classifyStatus(status: number, body: string): RequestOutcome {
   const snippet = body.length > 300 ? body.slice(0, 300) + '...' : body;
   if (status === 400 || status === 413 || status === 422) return { kind: 'rejected', reason: `HTTP ${status}: ${snippet}` };
-  return { kind: 'retry', reason: `HTTP ${status}: ${snippet}` };
+  // A 5xx may come after the store applied part of the request (a node failing mid-write); 408 and 429 refuse
+  // the request before it is processed, and 401/403/404 before it is read.
+  return { kind: 'retry', reason: `HTTP ${status}: ${snippet}`, maybeStored: status >= 500 };
+}
+
+/** Error codes of a connection that never opened: the request did not reach the store (Node and undici codes). */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/**
+ * Whether a request that failed with `err` (no HTTP response) may still have been applied by the store: false
+ * only when the connection never opened; a reset, a timeout or a closed socket after the request went out may
+ * come after the store took it.
+ */
+export function mayHaveBeenStored(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && NOT_SENT_CODES.has(code)) return false;
+  }
+  return true;
 }

@@ -6,13 +6,14 @@
 // jitter, and only the remembered records go out again (no duplicates of what the store already took).
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { isUtf8 } from 'node:buffer';
 import { mkdir } from 'node:fs/promises';
 import { SinkError } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
 import type { SinkContext } from '../sink.js';
 import type { Sink } from '../sink.js';
 import type { SinkSelfHealth } from '../health.js';
-import { classifyStatus, planRequests, splitLines, type RequestOutcome } from './batch.js';
+import { classifyStatus, mayHaveBeenStored, planRequests, splitLines, type RequestOutcome } from './batch.js';
 import type { HttpSinkSettings } from './schema.js';
 import { HttpTransport, type HttpResponse } from './transport.js';
 import { EncodeRefused, EncodeThread, type EncoderSpec } from './encode-thread.js';
@@ -34,6 +35,13 @@ export interface HttpProtocol {
 }
 
 const LOG_EVERY_MS = 10_000;
+
+/** What a request leaves to send again: the records, why, and how many of them the store may hold already. */
+interface Resend {
+  retry: Uint8Array[];
+  reason: string;
+  maybeStored: number;
+}
 /**
  * A write is cut into `concurrency` requests only down to this size: smaller requests cost the store more per
  * record than the parallelism gains (one 4 MiB write at 1 KiB went out as a single request, so the store
@@ -43,7 +51,8 @@ const MIN_SPLIT_BYTES = 256 * 1024;
 
 export class HttpSink implements Sink {
   private readonly transport: HttpTransport;
-  private carry?: { key: readonly Uint8Array[]; docs: Uint8Array[] };
+  /** The records of a failed write to send again, and how many of them the store may already hold. */
+  private carry?: { key: readonly Uint8Array[]; docs: Uint8Array[]; maybeStored: number };
   private deadLetter?: FileHandle;
   /** Bytes in the dead-letter file (its size at open plus what was appended), against cfg.deadLetterMaxBytes. */
   private deadLetterBytes = 0;
@@ -53,6 +62,8 @@ export class HttpSink implements Sink {
   private lastDeadLog = 0;
   private readonly log: Logger;
   private readonly encoder?: EncodeThread;
+  /** zlog_sink_resent_events_total: the records of each retried write (docs/sinks.md, "Duplicates"). */
+  private readonly resent?: { inc(n: number): void };
 
   constructor(
     readonly id: string,
@@ -64,6 +75,7 @@ export class HttpSink implements Sink {
     this.log = ctx.log;
     if (protocol.offThread) this.encoder = new EncodeThread({ ...protocol.offThread, gzip: cfg.compression === 'gzip' });
     const http = ctx.metrics?.httpClient(id);
+    this.resent = http?.resent;
     this.transport = new HttpTransport(id, cfg, ctx.log, {
       onResponse: (status, seconds) => {
         http?.requests.inc();
@@ -88,9 +100,14 @@ export class HttpSink implements Sink {
   }
 
   async write(chunks: readonly Uint8Array[]): Promise<void> {
-    const docs = this.carry && this.carry.key === chunks ? this.carry.docs : splitLines(chunks);
+    const again = this.carry !== undefined && this.carry.key === chunks;
+    const docs = again ? this.carry!.docs : splitLines(chunks);
+    // Sent again after an attempt that may have stored them (a request cut or timed out after the store applied
+    // it, a 5xx): each one counted here may be stored twice (docs/sinks.md, "Duplicates").
+    if (again && this.carry!.maybeStored > 0) this.resent?.inc(this.carry!.maybeStored);
     this.carry = undefined;
     const failed: Uint8Array[] = [];
+    let maybeStored = 0;
     let reason = '';
     const groups = planRequests(docs, this.cfg.batch.maxEvents, this.cfg.batch.maxBytes, this.protocol.overheadPerRecord, { parallel: this.cfg.concurrency, minBytes: MIN_SPLIT_BYTES });
     let next = 0;
@@ -100,25 +117,29 @@ export class HttpSink implements Sink {
         const r = await this.sendGroup(g);
         if (r.retry.length) {
           for (const d of r.retry) failed.push(d);
+          maybeStored += r.maybeStored;
           reason = r.reason;
         }
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.cfg.concurrency, groups.length) }, worker));
     if (failed.length) {
-      this.carry = { key: chunks, docs: failed };
+      this.carry = { key: chunks, docs: failed, maybeStored };
       throw new SinkError(this.id, `${failed.length} of ${docs.length} records not stored yet: ${reason}`, true);
     }
   }
 
-  /** Sends one request; splits it when the store refuses its content. Returns the records to resend. */
-  private async sendGroup(docs: Uint8Array[]): Promise<{ retry: Uint8Array[]; reason: string }> {
+  /**
+   * Sends one request; splits it when the store refuses its content. Returns the records to resend, and how many
+   * of them the store may have taken anyway.
+   */
+  private async sendGroup(docs: Uint8Array[]): Promise<Resend> {
     let body: Uint8Array;
     try {
       body = this.encoder ? await this.encoder.encode(docs) : this.protocol.encode(docs);
     } catch (err) {
       // A failed encoder thread refused nothing: the records are resent (a new thread starts).
-      if (this.encoder && !(err instanceof EncodeRefused)) return { retry: docs, reason: (err as Error).message };
+      if (this.encoder && !(err instanceof EncodeRefused)) return { retry: docs, reason: (err as Error).message, maybeStored: 0 };
       return this.split(docs, `cannot encode: ${(err as Error).message}`);
     }
     let outcome: RequestOutcome;
@@ -126,54 +147,57 @@ export class HttpSink implements Sink {
       const res = await this.transport.post(this.protocol.path, body, this.protocol.contentType, this.protocol.headers, this.encoder !== undefined && this.cfg.compression === 'gzip');
       outcome = res.status >= 200 && res.status < 300 ? this.protocol.classify(res, docs.length) : classifyStatus(res.status, res.body);
     } catch (err) {
-      outcome = { kind: 'retry', reason: (err as Error).message };
+      outcome = { kind: 'retry', reason: (err as Error).message, maybeStored: mayHaveBeenStored(err) };
     }
     switch (outcome.kind) {
       case 'ok':
-        return { retry: [], reason: '' };
+        return { retry: [], reason: '', maybeStored: 0 };
       case 'retry':
-        return { retry: docs, reason: outcome.reason };
+        return { retry: docs, reason: outcome.reason, maybeStored: outcome.maybeStored ? docs.length : 0 };
       case 'rejected':
         return this.split(docs, outcome.reason);
       case 'items': {
         for (const d of outcome.dead) await this.deadLettered(docs[d.index], d.reason);
-        return { retry: outcome.retry.map((i) => docs[i]), reason: outcome.retryReason ?? 'store asked to retry some records' };
+        // The store answered for each item: the ones it asks to resend were not stored.
+        return { retry: outcome.retry.map((i) => docs[i]), reason: outcome.retryReason ?? 'store asked to retry some records', maybeStored: 0 };
       }
     }
   }
 
   /** Halves a refused request until the refused records stand alone; those are dead-lettered. */
-  private async split(docs: Uint8Array[], reason: string): Promise<{ retry: Uint8Array[]; reason: string }> {
+  private async split(docs: Uint8Array[], reason: string): Promise<Resend> {
     if (docs.length === 1) {
       await this.deadLettered(docs[0], reason);
-      return { retry: [], reason: '' };
+      return { retry: [], reason: '', maybeStored: 0 };
     }
     const mid = docs.length >> 1;
     const a = await this.sendGroup(docs.slice(0, mid));
     const b = await this.sendGroup(docs.slice(mid));
-    return { retry: [...a.retry, ...b.retry], reason: a.reason || b.reason };
+    return { retry: [...a.retry, ...b.retry], reason: a.reason || b.reason, maybeStored: a.maybeStored + b.maybeStored };
   }
 
   private async deadLettered(doc: Uint8Array, reason: string): Promise<void> {
-    this.ctx.component?.discarded('rejected').inc();
     const now = Date.now();
-    if (now - this.lastDeadLog > LOG_EVERY_MS) {
-      this.lastDeadLog = now;
-      this.log.error({ sink: this.id, reason, deadLetterPath: this.cfg.deadLetterPath ?? null }, 'store refused a record for good; dead-lettered (further ones logged at most every 10 s; see zlog_component_discarded_events_total{reason="rejected"})');
-    }
-    if (!this.deadLetter) return;
-    const line = Buffer.concat([Buffer.from(`{"sink":${JSON.stringify(this.id)},"reason":${JSON.stringify(reason)},"record":`), doc, Buffer.from('}\n')]);
-    // The file is bounded: past the bound a rejected record is only counted (rejected) and logged.
-    if (this.deadLetterBytes + line.byteLength > this.cfg.deadLetterMaxBytes) {
+    const line = this.deadLetter && deadLetterLine(this.id, reason, doc);
+    // The file is bounded: past the bound a refused record is dropped, counted (dead_letter_full) and logged.
+    const full = line !== undefined && this.deadLetterBytes + line.byteLength > this.cfg.deadLetterMaxBytes;
+    if (full) {
       this.deadLetterSkipped++;
+      this.ctx.component?.discarded('dead_letter_full').inc();
       if (now - this.lastFullLog > LOG_EVERY_MS) {
         this.lastFullLog = now;
-        this.log.error({ sink: this.id, deadLetterPath: this.cfg.deadLetterPath, deadLetterMaxBytes: this.cfg.deadLetterMaxBytes, skipped: this.deadLetterSkipped }, 'dead-letter file full: rejected records are counted and logged but no longer appended (move the file away and restart, or raise deadLetterMaxBytes)');
+        this.log.error({ sink: this.id, reason, deadLetterPath: this.cfg.deadLetterPath, deadLetterMaxBytes: this.cfg.deadLetterMaxBytes, skipped: this.deadLetterSkipped }, 'store refused a record for good; dropped: the dead-letter file is full (further ones logged at most every 10 s; see zlog_component_discarded_events_total{reason="dead_letter_full"}; move the file away and restart, or raise deadLetterMaxBytes)');
       }
       return;
     }
-    await this.deadLetter.write(line);
-    await this.deadLetter.datasync();
+    this.ctx.component?.discarded('rejected').inc();
+    if (now - this.lastDeadLog > LOG_EVERY_MS) {
+      this.lastDeadLog = now;
+      this.log.error({ sink: this.id, reason, deadLetterPath: this.cfg.deadLetterPath ?? null }, `store refused a record for good; ${line ? 'dead-lettered' : 'dropped (no deadLetterPath)'} (further ones logged at most every 10 s; see zlog_component_discarded_events_total{reason="rejected"})`);
+    }
+    if (!line) return;
+    await this.deadLetter!.write(line);
+    await this.deadLetter!.datasync();
     this.deadLetterBytes += line.byteLength;
   }
 
@@ -193,5 +217,28 @@ export class HttpSink implements Sink {
     await this.transport.close();
     await this.deadLetter?.close();
     this.deadLetter = undefined;
+  }
+}
+
+/**
+ * One dead-letter line: `{"sink","reason","record"}` with the record as it was when it is one JSON value (what the
+ * worker produces), else `"recordText"` (the record as a JSON string) when it is UTF-8, else `"recordBase64"`, so
+ * every line is one JSON object whatever the record held (docs/sinks.md, "Dead letters").
+ */
+export function deadLetterLine(sink: string, reason: string, doc: Uint8Array): Buffer {
+  const head = `{"sink":${JSON.stringify(sink)},"reason":${JSON.stringify(reason)},`;
+  const bytes = Buffer.from(doc.buffer, doc.byteOffset, doc.byteLength);
+  const text = isUtf8(bytes) ? bytes.toString('utf8') : undefined;
+  if (text !== undefined && isJson(text)) return Buffer.concat([Buffer.from(`${head}"record":`), bytes, Buffer.from('}\n')]);
+  if (text !== undefined) return Buffer.from(`${head}"recordText":${JSON.stringify(text)}}\n`);
+  return Buffer.from(`${head}"recordBase64":"${bytes.toString('base64')}"}\n`);
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
   }
 }
