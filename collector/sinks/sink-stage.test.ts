@@ -187,3 +187,96 @@ async function waitUntil(cond: () => boolean, ms = 5000): Promise<void> {
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+/** A sink whose writes end only when the test says so, taking `concurrentWrites` at once. */
+class GatedSink implements Sink {
+  readonly type = 'gated';
+  readonly pending: { text: string; end: (err?: Error) => void }[] = [];
+  readonly written: string[] = [];
+  constructor(
+    readonly id: string,
+    readonly concurrentWrites: number,
+  ) {}
+  async open() {}
+  write(chunks: readonly Uint8Array[]): Promise<void> {
+    const text = chunks.map((c) => Buffer.from(c).toString()).join('');
+    return new Promise((resolve, reject) => {
+      this.pending.push({
+        text,
+        end: (err) => {
+          if (err) return reject(err);
+          this.written.push(text);
+          resolve();
+        },
+      });
+    });
+  }
+  async flush() {}
+  async close() {}
+}
+
+const turn = () => new Promise((r) => setImmediate(r));
+
+test('a sink taking 3 writes at once gets 3 batches in flight; they end in any order, each completing its own items', async () => {
+  const sink = new GatedSink('h', 3);
+  const stage = new SinkStage([sink], new Map(), { ...opts, maxBatchRecords: 1 }, log);
+  const done: string[] = [];
+  for (let i = 0; i < 5; i++) stage.push(item(`r${i}\n`, () => done.push(`r${i}`)));
+  await turn();
+  assert.deepEqual(sink.pending.map((p) => p.text), ['r0\n', 'r1\n', 'r2\n'], 'three writes in flight, not one');
+  assert.deepEqual(stage.health('h').queue.batches, 5, 'in-flight items still count in the queue');
+  sink.pending[1].end();
+  await turn();
+  assert.deepEqual(done, ['r1'], 'the second write ended first and completed only its item');
+  assert.deepEqual(sink.pending.map((p) => p.text).slice(3), ['r3\n'], 'its slot went to the next batch');
+  assert.equal(stage.health('h').queue.batches, 4);
+  assert.ok(stage.oldestWaitingSince() !== null);
+  for (const i of [0, 2, 3]) sink.pending[i].end();
+  await turn();
+  assert.deepEqual(sink.pending.map((p) => p.text).slice(4), ['r4\n']);
+  sink.pending[4].end();
+  await stage.idle();
+  assert.deepEqual([...done].sort(), ['r0', 'r1', 'r2', 'r3', 'r4']);
+  assert.deepEqual(stage.health('h').queue, { records: 0, bytes: 0, batches: 0, maxBytes: opts.laneMaxBytes, maxBatches: opts.laneMaxItems, full: false });
+  assert.equal(stage.oldestWaitingSince(), null);
+});
+
+test('an item arriving while a concurrent sink has a free slot goes out at once, beside the write in flight', async () => {
+  const sink = new GatedSink('h', 2);
+  const stage = new SinkStage([sink], new Map(), opts, log);
+  stage.push(item('a\n', () => {}));
+  await turn();
+  stage.push(item('b\n', () => {}));
+  await turn();
+  assert.deepEqual(sink.pending.map((p) => p.text), ['a\n', 'b\n']);
+  stage.push(item('c\n', () => {}));
+  await turn();
+  assert.equal(sink.pending.length, 2, 'no third write while both slots are busy');
+  sink.pending[0].end();
+  await turn();
+  assert.deepEqual(sink.pending.map((p) => p.text), ['a\n', 'b\n', 'c\n']);
+  sink.pending[1].end();
+  sink.pending[2].end();
+  await stage.idle();
+  assert.deepEqual(sink.written, ['a\n', 'b\n', 'c\n']);
+});
+
+test('a retried write of a concurrent sink keeps its items; stop() leaves unwritten ones queued and uncompleted', async () => {
+  const sink = new GatedSink('h', 2);
+  const stage = new SinkStage([sink], new Map(), { ...opts, maxBatchRecords: 1, retryInitialMs: 1, retryMaxMs: 1 }, log);
+  const done: string[] = [];
+  for (const t of ['x', 'y', 'z']) stage.push(item(`${t}\n`, () => done.push(t)));
+  await turn();
+  sink.pending[0].end(new SinkError('h', 'HTTP 503', true));
+  sink.pending[1].end();
+  for (let i = 0; i < 100 && sink.pending.length < 4; i++) await new Promise((r) => setTimeout(r, 2));
+  assert.deepEqual(done, ['y']);
+  assert.deepEqual(sink.pending.slice(2).map((p) => p.text).sort(), ['x\n', 'z\n'], 'x again (retry) and z in the freed slot');
+  assert.equal(stage.health('h').retrying, true);
+  stage.stop();
+  for (const p of sink.pending.slice(2)) p.end(new SinkError('h', 'HTTP 503', true));
+  await stage.idle();
+  assert.deepEqual(done, ['y'], 'nothing unwritten completed');
+  assert.equal(stage.health('h').queue.batches, 2, 'x and z stay queued');
+  assert.equal(stage.busySince.has('h'), false);
+});

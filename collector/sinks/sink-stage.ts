@@ -4,7 +4,9 @@
 // only its own lane: items it takes nothing of go on to the other sinks. An item completes (acks, queue release)
 // once every sink that takes part of it has written that part. Each lane is bounded (bytes and items); while one
 // is over its bound the stage reports itself full (the pipeline then admits nothing more, so inputs push back)
-// and the lanes with room keep writing what they hold.
+// and the lanes with room keep writing what they hold. A sink that takes several writes at once (Sink.concurrentWrites:
+// the HTTP sinks) gets its next batch while earlier ones are still in flight, so the store is never idle while the
+// collector builds a body; its items complete in whatever order their writes end.
 import { backoffDelay } from '../util/backoff.js';
 import { sleep } from '../util/sleep.js';
 import type { Sink } from './sink.js';
@@ -67,10 +69,17 @@ interface Lane {
   records: number;
   running: boolean;
   full: boolean;
-  /** performance.now() when the batch being written reached the lane; null while no write is in flight. */
-  inFlightAt: number | null;
-  /** Entries being written (still counted in bytes/records until written). */
+  /**
+   * Entries being written: always the head of `queue` (batches are taken from the front, and removing any one
+   * of them leaves the rest in front), still counted in bytes/records until written.
+   */
   inFlight: number;
+  /** One per write in flight (at most the sink's concurrentWrites): its start (performance.now()), for busySince. */
+  writeStarts: Set<{ at: number }>;
+  /** Writes in flight that failed and have not succeeded since: the sink is `failing` while there is one. */
+  retrying: number;
+  /** Called when an item arrives while the lane's loop waits with a write slot free. */
+  wake?: () => void;
 }
 
 export class SinkStage {
@@ -99,7 +108,7 @@ export class SinkStage {
     private readonly onFull: (full: boolean) => void = () => {},
     private readonly queueMetrics: Map<string, SinkQueueMetrics> = new Map(),
   ) {
-    this.lanes = sinks.map((sink, index) => ({ sink, index, queue: [], bytes: 0, records: 0, running: false, full: false, inFlightAt: null, inFlight: 0 }));
+    this.lanes = sinks.map((sink, index) => ({ sink, index, queue: [], bytes: 0, records: 0, running: false, full: false, inFlight: 0, writeStarts: new Set(), retrying: 0 }));
     for (const l of this.lanes) {
       this.queueMetrics.get(l.sink.id)?.observe(() => ({ records: l.records, bytes: l.bytes, items: l.queue.length, maxBytes: opts.laneMaxBytes, maxItems: opts.laneMaxItems }));
     }
@@ -125,14 +134,18 @@ export class SinkStage {
       queueMicrotask(() => this.complete(tracked));
       return;
     }
-    for (const lane of this.lanes) if (!lane.running && lane.queue.length) void this.run(lane);
+    for (const lane of this.lanes) {
+      if (!lane.running && lane.queue.length) void this.run(lane);
+      else lane.wake?.();
+    }
   }
 
   /** When the oldest unwritten part reached the stage (performance.now() ms); null when nothing waits. */
   oldestWaitingSince(): number | null {
     let oldest: number | null = null;
     for (const l of this.lanes) {
-      const t = l.inFlightAt ?? l.queue[0]?.at ?? null;
+      // In flight or waiting, the oldest entry is the queue's head.
+      const t = l.queue[0]?.at ?? null;
       if (t !== null && (oldest === null || t < oldest)) oldest = t;
     }
     return oldest;
@@ -174,54 +187,102 @@ export class SinkStage {
 
   private async run(lane: Lane): Promise<void> {
     lane.running = true;
+    const slots = Math.max(1, Math.floor(lane.sink.concurrentWrites ?? 1));
+    const writing = new Set<Promise<void>>();
+    let stopped: unknown;
     try {
       if (this.opts.maxDelayMs > 0 && lane.bytes < this.opts.maxBatchBytes && lane.records < this.opts.maxBatchRecords) {
         await sleep(this.opts.maxDelayMs, this.abort.signal);
       }
-      while (lane.queue.length) {
-        const n = this.batchSize(lane);
-        const batch = lane.queue.slice(0, n);
-        lane.inFlightAt = batch[0].at;
-        lane.inFlight = n;
-        const chunks: Uint8Array[] = [];
-        let bytes = 0;
-        let records = 0;
-        for (const e of batch) {
-          for (const c of e.chunks) chunks.push(c);
-          bytes += e.bytes;
-          records += e.records;
+      while (stopped === undefined && (lane.queue.length > lane.inFlight || writing.size)) {
+        while (stopped === undefined && lane.queue.length > lane.inFlight && writing.size < slots) {
+          const w: Promise<void> = this.writeBatch(lane)
+            .catch((err: unknown) => {
+              stopped ??= err;
+            })
+            .finally(() => writing.delete(w));
+          writing.add(w);
         }
-        await this.writeWithRetry(lane.sink, chunks, bytes, records);
-        lane.queue.splice(0, n);
-        lane.inFlight = 0;
-        lane.inFlightAt = null;
-        lane.bytes -= bytes;
-        lane.records -= records;
-        this.queueMetrics.get(lane.sink.id)?.sent.inc(records);
-        this.checkFull(lane);
-        for (const e of batch) {
-          e.item.item.written?.(lane.index);
-          if (--e.item.remaining === 0) this.complete(e.item);
-        }
+        // Until a write ends, or (with a slot free) an item arrives.
+        await new Promise<void>((resolve) => {
+          if (writing.size < slots) lane.wake = resolve;
+          for (const w of writing) void w.then(resolve);
+        });
+        lane.wake = undefined;
       }
+      await Promise.all(writing);
+      if (stopped !== undefined) throw stopped;
     } catch (err) {
       // Only a forced stop gets here: the batch stays unacknowledged, so its senders resend it elsewhere.
       this.log.warn({ sink: lane.sink.id, err: (err as Error).message }, 'sink stage stopped with records unwritten');
     } finally {
-      lane.inFlightAt = null;
-      lane.inFlight = 0;
+      lane.wake = undefined;
       lane.running = false;
       this.wakeIdle();
     }
   }
 
+  /** Writes the next batch of the lane's waiting entries (with retries); throws only on a forced stop. */
+  private async writeBatch(lane: Lane): Promise<void> {
+    const start = lane.inFlight;
+    const n = this.batchSize(lane, start);
+    const batch = lane.queue.slice(start, start + n);
+    lane.inFlight += n;
+    const chunks: Uint8Array[] = [];
+    let bytes = 0;
+    let records = 0;
+    for (const e of batch) {
+      for (const c of e.chunks) chunks.push(c);
+      bytes += e.bytes;
+      records += e.records;
+    }
+    const started = { at: performance.now() };
+    lane.writeStarts.add(started);
+    this.trackBusy(lane);
+    try {
+      await this.writeWithRetry(lane, chunks, bytes, records);
+    } catch (err) {
+      // Forced stop: the entries stay queued (unwritten), no longer in flight.
+      this.unlink(lane, batch, n, false);
+      throw err;
+    } finally {
+      lane.writeStarts.delete(started);
+      this.trackBusy(lane);
+    }
+    this.unlink(lane, batch, n, true);
+    lane.bytes -= bytes;
+    lane.records -= records;
+    this.queueMetrics.get(lane.sink.id)?.sent.inc(records);
+    this.checkFull(lane);
+    for (const e of batch) {
+      e.item.item.written?.(lane.index);
+      if (--e.item.remaining === 0) this.complete(e.item);
+    }
+  }
+
+  /** A batch's entries leave the in-flight head of the queue: removed when written, else moved behind it. */
+  private unlink(lane: Lane, batch: Entry[], n: number, written: boolean): void {
+    const at = lane.queue.indexOf(batch[0]);
+    lane.queue.splice(at, n);
+    lane.inFlight -= n;
+    if (!written) lane.queue.splice(lane.inFlight, 0, ...batch);
+  }
+
+  /** busySince: the start of the oldest write in flight of this sink. */
+  private trackBusy(lane: Lane): void {
+    let oldest: number | undefined;
+    for (const w of lane.writeStarts) if (oldest === undefined || w.at < oldest) oldest = w.at;
+    if (oldest === undefined) this.busySince.delete(lane.sink.id);
+    else this.busySince.set(lane.sink.id, oldest);
+  }
+
   /** How many entries from the head of the lane go into the next write (at least one, so a large one goes out). */
-  private batchSize(lane: Lane): number {
+  private batchSize(lane: Lane, from: number): number {
     let n = 0;
     let bytes = 0;
     let records = 0;
-    while (n < lane.queue.length) {
-      const e = lane.queue[n];
+    while (from + n < lane.queue.length) {
+      const e = lane.queue[from + n];
       if (n > 0 && (bytes + e.bytes > this.opts.maxBatchBytes || records + e.records > this.opts.maxBatchRecords)) break;
       bytes += e.bytes;
       records += e.records;
@@ -230,14 +291,15 @@ export class SinkStage {
     return n;
   }
 
-  private async writeWithRetry(sink: Sink, chunks: Uint8Array[], bytes: number, records: number): Promise<void> {
+  private async writeWithRetry(lane: Lane, chunks: Uint8Array[], bytes: number, records: number): Promise<void> {
+    const sink = lane.sink;
     const m = this.metrics.get(sink.id);
-    this.busySince.set(sink.id, performance.now());
     for (let attempt = 0; ; attempt++) {
       try {
         await sink.write(chunks, bytes);
-        this.busySince.delete(sink.id);
-        if (this.failing.delete(sink.id)) this.log.info({ sink: sink.id }, 'sink recovered');
+        // Recovered once no write of this sink is still retrying (with concurrent writes, one success beside a
+        // failing write does not make the sink healthy).
+        if (attempt > 0 && --lane.retrying === 0 && this.failing.delete(sink.id)) this.log.info({ sink: sink.id }, 'sink recovered');
         m?.sent.inc(records);
         m?.sentBytes.inc(bytes);
         return;
@@ -246,6 +308,7 @@ export class SinkStage {
         m?.error(errorCategory(err), 'write').inc();
         if (!this.failing.has(sink.id) || attempt % 20 === 0) this.log.error({ sink: sink.id, err: e.message, attempt }, 'sink write failed; retrying');
         this.failing.set(sink.id, e.message);
+        if (attempt === 0) lane.retrying++;
         this.lastErrors.set(sink.id, errorNote(e.message));
         if (this.abort.signal.aborted) throw err;
         this.onRetry(sink.id);

@@ -29,6 +29,12 @@ export interface Sink {
   readonly id: string;
   readonly type: string;
   open(): Promise<void>;
+  /**
+   * How many write() calls the sink stage may have in flight at once (absent: 1). A sink that takes more takes
+   * them in any order and lets them end in any order (its records reach the store in no fixed order), and keeps
+   * each write's retry state apart (a retry passes the same `chunks` array again).
+   */
+  readonly concurrentWrites?: number;
   /** Writes whole NDJSON lines. Must leave no partial line behind when it throws. */
   write(chunks: readonly Uint8Array[], bytes: number): Promise<void>;
   /** Flushes and syncs whatever the policy may have deferred (drain calls this last). */

@@ -51,8 +51,17 @@ const MIN_SPLIT_BYTES = 256 * 1024;
 
 export class HttpSink implements Sink {
   private readonly transport: HttpTransport;
-  /** The records of a failed write to send again, and how many of them the store may already hold. */
-  private carry?: { key: readonly Uint8Array[]; docs: Uint8Array[]; maybeStored: number };
+  /**
+   * Per write still being retried (the stage retries with the same chunks array): the records to send again, and
+   * how many of them the store may already hold.
+   */
+  private readonly carry = new WeakMap<readonly Uint8Array[], { docs: Uint8Array[]; maybeStored: number }>();
+  /**
+   * Writes in flight at once: as many as requests may be. While one write's requests are out, the next write's
+   * body is built (and gzipped), so the store never waits for the collector between writes; the agent's
+   * `concurrency` connections still bound the requests in flight.
+   */
+  readonly concurrentWrites: number;
   private deadLetter?: FileHandle;
   /** Bytes in the dead-letter file (its size at open plus what was appended), against cfg.deadLetterMaxBytes. */
   private deadLetterBytes = 0;
@@ -73,6 +82,7 @@ export class HttpSink implements Sink {
     private readonly ctx: SinkContext,
   ) {
     this.log = ctx.log;
+    this.concurrentWrites = cfg.concurrency;
     if (protocol.offThread) this.encoder = new EncodeThread({ ...protocol.offThread, gzip: cfg.compression === 'gzip' });
     const http = ctx.metrics?.httpClient(id);
     this.resent = http?.resent;
@@ -100,12 +110,12 @@ export class HttpSink implements Sink {
   }
 
   async write(chunks: readonly Uint8Array[]): Promise<void> {
-    const again = this.carry !== undefined && this.carry.key === chunks;
-    const docs = again ? this.carry!.docs : splitLines(chunks);
+    const carried = this.carry.get(chunks);
+    const docs = carried ? carried.docs : splitLines(chunks);
     // Sent again after an attempt that may have stored them (a request cut or timed out after the store applied
     // it, a 5xx): each one counted here may be stored twice (docs/sinks.md, "Duplicates").
-    if (again && this.carry!.maybeStored > 0) this.resent?.inc(this.carry!.maybeStored);
-    this.carry = undefined;
+    if (carried && carried.maybeStored > 0) this.resent?.inc(carried.maybeStored);
+    this.carry.delete(chunks);
     const failed: Uint8Array[] = [];
     let maybeStored = 0;
     let reason = '';
@@ -124,7 +134,7 @@ export class HttpSink implements Sink {
     };
     await Promise.all(Array.from({ length: Math.min(this.cfg.concurrency, groups.length) }, worker));
     if (failed.length) {
-      this.carry = { key: chunks, docs: failed, maybeStored };
+      this.carry.set(chunks, { docs: failed, maybeStored });
       throw new SinkError(this.id, `${failed.length} of ${docs.length} records not stored yet: ${reason}`, true);
     }
   }
