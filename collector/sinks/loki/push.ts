@@ -5,18 +5,12 @@
 // line (`| json` in LogQL; VictoriaLogs parses it into fields).
 import type { LokiLabelField } from './schema.js';
 
-interface Stream {
-  stream: Record<string, string>;
-  values: [string, string][];
-}
-
 export function pushBody(docs: readonly Uint8Array[], labels: readonly LokiLabelField[], staticLabels: Record<string, string>): Buffer {
   const streams = new Map<string, Entry[]>();
-  const ns = new NanosCache();
-  const known = new Map<string, { key: string; stream: Record<string, string> }>();
+  const scanner = new RecordScanner(labels, staticLabels);
   for (const d of docs) {
     const b = Buffer.from(d.buffer, d.byteOffset, d.byteLength);
-    const e = scannedEntry(b, labels, staticLabels, ns, known) ?? parsedEntry(b, labels, staticLabels);
+    const e = scanner.entry(b) ?? parsedEntry(b, labels, staticLabels);
     const list = streams.get(e.key);
     if (list) list.push(e);
     else streams.set(e.key, [e]);
@@ -34,64 +28,224 @@ interface Entry {
   members?: number[];
 }
 
+interface StreamRef {
+  key: string;
+  stream: Record<string, string>;
+}
+
+/** Most top-level members a record may have for the scanner; more go the JSON.parse way (linear in them). */
+const MAX_SCANNED_MEMBERS = 64;
+/** String values are scanned byte by byte up to here, then by Buffer#indexOf (a native call pays off only for long ones). */
+const SHORT_STRING = 32;
+
 /**
- * The entry of a record read without JSON.parse: its top-level members located by a scanner, label values
- * read from their bytes, the line cut from the record's own bytes. Null when the record is anything the
- * scanner does not take (escaped keys, a label field twice, not an object): parsedEntry does those.
+ * Entries of one batch read without JSON.parse: a record's top-level members located by a scanner that
+ * allocates nothing per member, keys matched as bytes against the few names that matter (the labels, `ts`, the
+ * static labels), label values and `ts` decoded only when they differ from the previous record's bytes (the
+ * records of a batch share a few streams and mostly their millisecond), the line cut from the record's own
+ * bytes. `entry` gives null for anything the scanner does not take (escaped keys, a label field twice, any
+ * repeated key in a labelled record, more than MAX_SCANNED_MEMBERS members, not an object): parsedEntry does
+ * those, with the same result.
  */
-function scannedEntry(
-  b: Buffer,
-  labels: readonly LokiLabelField[],
-  staticLabels: Record<string, string>,
-  ns: NanosCache,
-  known: Map<string, { key: string; stream: Record<string, string> }>,
-): Entry | null {
-  const m = scanMembers(b);
-  if (!m) return null;
-  let labelled = false;
-  let ts = '';
-  const keys: string[] = [];
-  for (let k = 0; k < m.length; k += 4) keys.push(b.toString('utf8', m[k] + 1, m[k + 1]));
-  // The stream of these label values, built once per batch (the records of a batch share a few streams).
-  let sig = '';
-  const values: (string | undefined)[] = [];
-  for (const f of labels) {
-    const at = keys.indexOf(f);
-    let v: string | undefined;
-    if (at >= 0) {
-      if (keys.indexOf(f, at + 1) >= 0) return null;
-      v = stringValue(b, m[at * 4 + 2], m[at * 4 + 3]) || undefined;
+class RecordScanner {
+  /** Key names as UTF-8 bytes: every label, then `ts`, then the static labels' names (each name once). */
+  private readonly names: Buffer[] = [];
+  private readonly nameStrings: string[] = [];
+  /** Per name: its index in `labels`, or -1. */
+  private readonly labelOf: number[] = [];
+  /** Per name: whether the stream always has it (a static label), so a member of that name may equal it. */
+  private readonly staticName: boolean[] = [];
+  private readonly tsName: number;
+  private readonly known = new Map<string, StreamRef>();
+  private readonly ns = new NanosCache();
+  /** The members of the record being read: [memberStart, keyEnd, valueStart, valueEnd] each. */
+  private readonly m: number[] = [];
+  /** Per member: the index of its key in `names`, or -1. */
+  private readonly which: number[] = [];
+  /** Per label: its member index in the record being read, or -1. */
+  private readonly labelAt: number[];
+  /** The previous record, where its label values were ([valueStart, valueEnd] per label, -1 if absent) and its stream. */
+  private prev?: { b: Buffer; ranges: number[]; s: StreamRef; labelled: boolean };
+
+  constructor(
+    private readonly labels: readonly LokiLabelField[],
+    private readonly staticLabels: Record<string, string>,
+  ) {
+    const add = (name: string): number => {
+      let i = this.nameStrings.indexOf(name);
+      if (i < 0) {
+        i = this.nameStrings.push(name) - 1;
+        this.names.push(Buffer.from(name, 'utf8'));
+        this.labelOf.push(-1);
+        this.staticName.push(false);
+      }
+      return i;
+    };
+    labels.forEach((f, i) => (this.labelOf[add(f)] = i));
+    this.tsName = add('ts');
+    for (const k of Object.keys(staticLabels)) this.staticName[add(k)] = true;
+    this.labelAt = labels.map(() => -1);
+  }
+
+  entry(b: Buffer): Entry | null {
+    if (!this.scan(b)) return null;
+    const { m, which, labelAt, labels } = this;
+    const count = which.length;
+    labelAt.fill(-1);
+    let tsAt = -1;
+    for (let k = 0; k < count; k++) {
+      const w = which[k];
+      if (w < 0) continue;
+      const l = this.labelOf[w];
+      if (l >= 0) {
+        // A label field twice: which copy names the stream is JSON.parse's call (the last one).
+        if (labelAt[l] >= 0) return null;
+        labelAt[l] = k;
+      }
+      if (w === this.tsName) tsAt = k;
     }
-    values.push(v);
-    if (v !== undefined) labelled = true;
-    // Length-prefixed: a value may hold any character, so a separator alone would let two lists of values read
-    // the same ("a\0\u0001" then "c" against "a" then "\u0001\0c") and put a record in another stream.
-    sig += v === undefined ? '-' : v.length + ':' + v;
+    const { s, labelled } = this.streamOf(b);
+    const ns = tsAt >= 0 ? this.ns.ofBytes(b, m[tsAt * 4 + 2], m[tsAt * 4 + 3]) : this.ns.of('');
+    const e: Entry = { key: s.key, ns, src: b };
+    if (!labelled) return e;
+    // JSON.parse keeps the last of a repeated key, and the line rebuilt from it had the key once: leave such a
+    // record to parsedEntry rather than decide which copy to drop.
+    for (let k = 1; k < count; k++) {
+      const ks = m[k * 4] + 1;
+      const len = m[k * 4 + 1] - ks;
+      for (let j = 0; j < k; j++) {
+        const js = m[j * 4] + 1;
+        if (m[j * 4 + 1] - js === len && sameBytes(b, ks, b, js, len)) return null;
+      }
+    }
+    // The line keeps every member but those whose key is a label of the stream with the same string value.
+    const kept: number[] = [];
+    for (let k = 0; k < count; k++) {
+      const w = which[k];
+      if (w >= 0) {
+        const l = this.labelOf[w];
+        // A label with a value names the stream by that very value.
+        if (l >= 0 && labelAt[l] === k && Object.hasOwn(s.stream, labels[l]) && this.labelValueTaken(b, k)) continue;
+        const name = this.nameStrings[w];
+        if ((l >= 0 || this.staticName[w]) && Object.hasOwn(s.stream, name) && stringValue(b, m[k * 4 + 2], m[k * 4 + 3]) === s.stream[name]) continue;
+      }
+      kept.push(m[k * 4], m[k * 4 + 3]);
+    }
+    e.members = kept;
+    return e;
   }
-  let s = known.get(sig);
-  if (!s) {
-    const stream: Record<string, string> = { ...staticLabels };
-    labels.forEach((f, i) => values[i] !== undefined && (stream[f] = values[i]!));
-    s = { key: JSON.stringify(stream), stream };
-    known.set(sig, s);
+
+  /** Whether the label member k has a value that became a label (a non-empty string). */
+  private labelValueTaken(b: Buffer, k: number): boolean {
+    const vs = this.m[k * 4 + 2];
+    const ve = this.m[k * 4 + 3];
+    return b[vs] === QUOTE && ve - vs > 2;
   }
-  const stream = s.stream;
-  const tsAt = keys.lastIndexOf('ts');
-  if (tsAt >= 0) ts = stringValue(b, m[tsAt * 4 + 2], m[tsAt * 4 + 3]) ?? '';
-  const e: Entry = { key: s.key, ns: ns.of(ts), src: b };
-  if (!labelled) return e;
-  // JSON.parse keeps the last of a repeated key, and the line rebuilt from it had the key once: leave such a
-  // record to parsedEntry rather than decide which copy to drop.
-  for (let k = 1; k < keys.length; k++) if (keys.lastIndexOf(keys[k - 1]) !== k - 1) return null;
-  // The line keeps every member but those whose key is a label of the stream with the same string value.
-  const kept: number[] = [];
-  for (let k = 0; k < keys.length; k++) {
-    const key = keys[k];
-    if (Object.hasOwn(stream, key) && stringValue(b, m[k * 4 + 2], m[k * 4 + 3]) === stream[key]) continue;
-    kept.push(m[k * 4], m[k * 4 + 3]);
+
+  /** The stream of the record just scanned: the previous record's when its label values are the same bytes. */
+  private streamOf(b: Buffer): { s: StreamRef; labelled: boolean } {
+    const { m, labelAt, labels } = this;
+    const p = this.prev;
+    if (p) {
+      let same = true;
+      for (let l = 0; l < labels.length && same; l++) {
+        const k = labelAt[l];
+        const ps = p.ranges[l * 2];
+        if (k < 0) same = ps < 0;
+        else {
+          const vs = m[k * 4 + 2];
+          const ve = m[k * 4 + 3];
+          same = ps >= 0 && p.ranges[l * 2 + 1] - ps === ve - vs && sameBytes(p.b, ps, b, vs, ve - vs);
+        }
+      }
+      if (same) {
+        p.b = b;
+        for (let l = 0; l < labels.length; l++) {
+          const k = labelAt[l];
+          p.ranges[l * 2] = k < 0 ? -1 : m[k * 4 + 2];
+          p.ranges[l * 2 + 1] = k < 0 ? -1 : m[k * 4 + 3];
+        }
+        return { s: p.s, labelled: p.labelled };
+      }
+    }
+    // The stream of these label values, built once per batch.
+    let sig = '';
+    let labelled = false;
+    const values: (string | undefined)[] = [];
+    const ranges: number[] = [];
+    for (let l = 0; l < labels.length; l++) {
+      const k = labelAt[l];
+      const v = k < 0 ? undefined : stringValue(b, m[k * 4 + 2], m[k * 4 + 3]) || undefined;
+      ranges.push(k < 0 ? -1 : m[k * 4 + 2], k < 0 ? -1 : m[k * 4 + 3]);
+      values.push(v);
+      if (v !== undefined) labelled = true;
+      // Length-prefixed: a value may hold any character, so a separator alone would let two lists of values read
+      // the same ("a\0\u0001" then "c" against "a" then "\u0001\0c") and put a record in another stream.
+      sig += v === undefined ? '-' : v.length + ':' + v;
+    }
+    let s = this.known.get(sig);
+    if (!s) {
+      const stream: Record<string, string> = { ...this.staticLabels };
+      labels.forEach((f, i) => values[i] !== undefined && (stream[f] = values[i]!));
+      s = { key: JSON.stringify(stream), stream };
+      this.known.set(sig, s);
+    }
+    this.prev = { b, ranges, s, labelled };
+    return { s, labelled };
   }
-  e.members = kept;
-  return e;
+
+  /** The index in `names` of the key b[s, e), or -1. */
+  private nameOf(b: Buffer, s: number, e: number): number {
+    const len = e - s;
+    const names = this.names;
+    outer: for (let i = 0; i < names.length; i++) {
+      const n = names[i];
+      if (n.length !== len) continue;
+      for (let j = 0; j < len; j++) if (n[j] !== b[s + j]) continue outer;
+      return i;
+    }
+    return -1;
+  }
+
+  /**
+   * Locates the top-level members of a JSON object into `m` and `which`. False for anything else, or a key with
+   * an escape. The record is the worker's NDJSON (valid JSON); this only locates members, it does not validate.
+   */
+  private scan(b: Buffer): boolean {
+    const m = this.m;
+    const which = this.which;
+    m.length = 0;
+    which.length = 0;
+    const n = b.length;
+    let i = skipWs(b, 0);
+    if (b[i] !== 0x7b) return false;
+    i = skipWs(b, i + 1);
+    if (b[i] === 0x7d) return skipWs(b, i + 1) === n;
+    for (;;) {
+      if (b[i] !== QUOTE || which.length === MAX_SCANNED_MEMBERS) return false;
+      const ks = i;
+      let ke = i + 1;
+      for (; ke < n; ke++) {
+        const c = b[ke];
+        if (c === QUOTE) break;
+        if (c === BACKSLASH) return false;
+      }
+      if (ke >= n) return false;
+      i = skipWs(b, ke + 1);
+      if (b[i] !== 0x3a) return false;
+      const vs = skipWs(b, i + 1);
+      const ve = skipValue(b, vs);
+      if (ve < 0) return false;
+      m.push(ks, ke, vs, ve);
+      which.push(this.nameOf(b, ks + 1, ke));
+      i = skipWs(b, ve);
+      if (b[i] === 0x2c) {
+        i = skipWs(b, i + 1);
+        continue;
+      }
+      return b[i] === 0x7d && skipWs(b, i + 1) === n;
+    }
+  }
 }
 
 /** The JSON.parse way, for whatever the scanner leaves (the same result, slower). */
@@ -173,9 +327,13 @@ class EscapingWriter {
     this.buf = next;
   }
 
+  /** An ASCII string (the body's punctuation, a time in nanoseconds): a loop, as these are a few bytes each. */
   ascii(s: string): void {
     this.room(s.length);
-    this.pos += this.buf.write(s, this.pos, 'latin1');
+    const out = this.buf;
+    let o = this.pos;
+    for (let i = 0; i < s.length; i++) out[o++] = s.charCodeAt(i);
+    this.pos = o;
   }
 
   text(s: string): void {
@@ -219,6 +377,9 @@ class EscapingWriter {
 class NanosCache {
   private ts = '\0';
   private ns = '';
+  /** The JSON value bytes of the last time seen (its quotes included), and its nanoseconds. */
+  private raw = Buffer.alloc(0);
+  private rawNs = '';
   of(ts: string): string {
     if (ts !== this.ts) {
       this.ts = ts;
@@ -226,6 +387,21 @@ class NanosCache {
     }
     return this.ns;
   }
+  /** The nanoseconds of the `ts` value at b[vs, ve) (a JSON value; not a string: now), decoded only when it changed. */
+  ofBytes(b: Buffer, vs: number, ve: number): string {
+    if (b[vs] !== QUOTE) return this.of('');
+    const raw = this.raw;
+    if (raw.length === ve - vs && sameBytes(raw, 0, b, vs, raw.length)) return this.rawNs;
+    this.raw = Buffer.from(b.subarray(vs, ve));
+    this.rawNs = isoToUnixNanos(stringValue(b, vs, ve) ?? '');
+    return this.rawNs;
+  }
+}
+
+/** Whether a[as, as+len) and b[bs, bs+len) hold the same bytes (a loop: these are short, a native call costs more). */
+function sameBytes(a: Uint8Array, as: number, b: Uint8Array, bs: number, len: number): boolean {
+  for (let i = 0; i < len; i++) if (a[as + i] !== b[bs + i]) return false;
+  return true;
 }
 
 const QUOTE = 0x22;
@@ -243,12 +419,21 @@ function skipWs(b: Buffer, i: number): number {
 
 /** Index just past the string whose opening quote is at `i`; -1 if it does not end. */
 function skipString(b: Buffer, i: number): number {
+  const n = b.length;
   let j = i + 1;
+  // Short strings (keys, labels, times) byte by byte: a native call costs more than the loop.
+  for (const stop = Math.min(n, j + SHORT_STRING); j < stop; j++) {
+    const c = b[j];
+    if (c === QUOTE) return j + 1;
+    if (c === BACKSLASH) j++;
+  }
+  if (j >= n) return -1;
   for (;;) {
     const q = b.indexOf(QUOTE, j);
     if (q < 0) return -1;
+    // The quote ends the string unless an odd run of backslashes (after j, where no escape is pending) precedes it.
     let bs = 0;
-    while (q - 1 - bs > i && b[q - 1 - bs] === BACKSLASH) bs++;
+    while (q - 1 - bs >= j && b[q - 1 - bs] === BACKSLASH) bs++;
     if (bs % 2 === 0) return q + 1;
     j = q + 1;
   }
@@ -276,38 +461,6 @@ function skipValue(b: Buffer, i: number): number {
   let j = i;
   while (j < b.length && b[j] !== 0x2c && b[j] !== 0x7d && b[j] !== 0x5d && !isWs(b[j])) j++;
   return j > i ? j : -1;
-}
-
-/**
- * The top-level members of a JSON object as [memberStart, keyEnd, valueStart, valueEnd] per member (memberStart
- * is the key's opening quote, keyEnd its closing one). Null for anything else, or a key with an escape. The
- * record is the worker's NDJSON (valid JSON); this only locates members, it does not validate.
- */
-export function scanMembers(b: Buffer): number[] | null {
-  let i = skipWs(b, 0);
-  if (b[i] !== 0x7b) return null;
-  i = skipWs(b, i + 1);
-  const out: number[] = [];
-  if (b[i] === 0x7d) return skipWs(b, i + 1) === b.length ? out : null;
-  for (;;) {
-    if (b[i] !== QUOTE) return null;
-    const ks = i;
-    const ke = b.indexOf(QUOTE, ks + 1);
-    if (ke < 0 || b.subarray(ks + 1, ke).includes(BACKSLASH)) return null;
-    i = skipWs(b, ke + 1);
-    if (b[i] !== 0x3a) return null;
-    const vs = skipWs(b, i + 1);
-    const ve = skipValue(b, vs);
-    if (ve < 0) return null;
-    out.push(ks, ke, vs, ve);
-    i = skipWs(b, ve);
-    if (b[i] === 0x2c) {
-      i = skipWs(b, i + 1);
-      continue;
-    }
-    if (b[i] === 0x7d && skipWs(b, i + 1) === b.length) return out;
-    return null;
-  }
 }
 
 /** The value at [vs, ve) if it is a JSON string, decoded; else undefined. */
