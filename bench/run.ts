@@ -13,6 +13,7 @@ import { curveKeyPair } from 'zeromq';
 import { formatCertificate } from '../collector/security/zcert.js';
 import { startChildCollector, type ChildCollector } from '../collector/cli/child-collector.js';
 import { summarise } from './cpuprofile.js';
+import { cpuSeconds, threadBreakdown, threadCpu } from './proc-cpu.js';
 import { latencyBreakdown } from './latency-trace.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url)); // dist/bench
@@ -256,64 +257,6 @@ async function stop(p: Proc, ms = 30_000): Promise<number | null> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** utime + stime of each thread of a live process, in seconds, with the thread's name. */
-function threadCpu(pid: number | undefined): Map<number, { comm: string; seconds: number }> {
-  const out = new Map<number, { comm: string; seconds: number }>();
-  try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      try {
-        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-        const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        out.set(Number(tid), { comm, seconds: (Number(f[11]) + Number(f[12])) / CLK_TCK });
-      } catch {
-        // the thread ended between listing and reading
-      }
-    }
-  } catch {
-    // the process is gone
-  }
-  return out;
-}
-
-/** Per-thread CPU between two snapshots, grouped as described at Run.threads, in µs per record. */
-function threadBreakdown(pid: number | undefined, before: ReturnType<typeof threadCpu>, after: ReturnType<typeof threadCpu>, records: number, zlog: boolean): Record<string, number> {
-  const groups: Record<string, number> = {};
-  const others: number[] = [];
-  for (const [tid, t] of after) {
-    const d = t.seconds - (before.get(tid)?.seconds ?? 0);
-    if (zlog && tid === pid) groups.main = (groups.main ?? 0) + d;
-    else if (t.comm.startsWith('ZMQbg')) groups['zmq-io'] = (groups['zmq-io'] ?? 0) + d;
-    else if (t.comm === 'zlog-receive') groups['native-receive'] = (groups['native-receive'] ?? 0) + d;
-    else if (zlog) others.push(d);
-    else groups[t.comm] = (groups[t.comm] ?? 0) + d;
-  }
-  if (zlog) {
-    others.sort((a, b) => b - a);
-    groups['busiest-other'] = others[0] ?? 0;
-    // With 2 worker threads (jw2) the second worker is the second-busiest: counted apart, it no longer hides in `rest`.
-    groups['second-other'] = others[1] ?? 0;
-    groups.rest = others.slice(2).reduce((a, b) => a + b, 0);
-  }
-  const perRecord: Record<string, number> = {};
-  for (const [k, v] of Object.entries(groups)) perRecord[k] = Math.round((v / Math.max(1, records)) * 1e7) / 10;
-  return perRecord;
-}
-
-/** utime + stime of a live process (all its threads), in seconds. */
-function cpuSeconds(pid: number | undefined): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the parenthesised command name; utime and stime are fields 14 and 15 of the whole line.
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
-  } catch {
-    return NaN;
-  }
-}
-// Linux reports /proc times in USER_HZ, which is 100 on every architecture Node runs on.
-const CLK_TCK = 100;
 
 function peakRssMiB(pid: number | undefined): number {
   try {

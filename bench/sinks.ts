@@ -4,11 +4,14 @@
 // and checks only that every record arrived.
 //
 //   node dist/bench/sinks.js [--records N] [--sizes 100,1024] [--cases direct,directloki,elasticsearch,loki]
-//                            [--repeat R] [--baseline DIR] [--cpu-prof DIR]
+//                            [--repeat R] [--baseline DIR] [--cpu-prof DIR] [--set PATH=JSON ...]
 // --baseline: another built checkout; every sink case also runs its collector on the same VictoriaLogs
 // (before/after in one run), the two builds in turn, the first one alternating between repeats so that neither
 // always gets the warmer store. --repeat: each case R times (the direct loader too); the median is reported.
-// --cpu-prof: each collector writes a V8 CPU profile there. `directloki` (not in the default cases) is the
+// --cpu-prof: each collector writes a V8 CPU profile there. Before the clock starts, each store takes one
+// untimed direct load and each collector 10,000 untimed records (cold code cost several times the CPU per
+// record of warm code at these run lengths). Each line shows CPU µs per record of the store, of this process
+// (the direct loader, or the client) and of the collector's threads (grouped as in bench/proc-cpu.ts). `directloki` (not in the default cases) is the
 // store's own ingest of the same records through its Loki push API from bodies built before the clock starts:
 // how much of the loki sink's gap to `direct` is the store's cost of that API rather than the collector's.
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -21,6 +24,7 @@ import { startChildCollector } from '../collector/cli/child-collector.js';
 import { ZlogClient } from '../collector/client/client.js';
 import { pushBody } from '../collector/sinks/loki/push.js';
 import { forceFlush, startVictoriaLogs, type VictoriaLogs } from '../test/helpers/victorialogs.js';
+import { cpuSeconds, threadBreakdown, threadCpu } from './proc-cpu.js';
 
 const { values } = parseArgs({
   options: {
@@ -30,8 +34,30 @@ const { values } = parseArgs({
     repeat: { type: 'string', default: '1' },
     baseline: { type: 'string' },
     'cpu-prof': { type: 'string' },
+    set: { type: 'string', multiple: true, default: [] },
   },
 });
+/**
+ * --set PATH=JSON (repeatable): a setting of every collector's config, by dotted path, `sink.` for the sink
+ * entry; e.g. --set pipeline.batch.maxBytes=1048576 --set sink.concurrency=8 --set sink.compression='"none"'.
+ */
+const SETS = values.set!.map((kv) => {
+  const eq = kv.indexOf('=');
+  if (eq < 1) throw new Error(`--set ${kv}: expected PATH=JSON`);
+  let value: unknown;
+  try {
+    value = JSON.parse(kv.slice(eq + 1));
+  } catch {
+    throw new Error(`--set ${kv}: the value is not JSON (a string needs quotes: '"none"')`);
+  }
+  return { path: kv.slice(0, eq).split('.'), value };
+});
+
+function applySet(target: Record<string, unknown>, path: string[], value: unknown): void {
+  let o = target;
+  for (const k of path.slice(0, -1)) o = (o[k] ??= {}) as Record<string, unknown>;
+  o[path[path.length - 1]] = value;
+}
 const BUILDS: { label: string; main: string }[] = [{ label: '', main: fileURLToPath(new URL('../collector/cli/main.js', import.meta.url)) }];
 if (values.baseline) {
   const main = join(resolve(values.baseline), 'dist/collector/cli/main.js');
@@ -43,6 +69,8 @@ const N = Number(values.records);
 const SIZES = values.sizes!.split(',').map(Number);
 const CASES = values.cases!.split(',');
 const REPEAT = Number(values.repeat);
+/** Records sent through each collector (and the direct loader once per store) before the clock starts. */
+const WARM = Math.min(N, 10_000);
 
 function message(i: number, size: number, tag: string): string {
   const head = `${tag} rec-${i} `;
@@ -104,10 +132,18 @@ async function directLoki(vl: VictoriaLogs, size: number, tag: string): Promise<
   return performance.now() - t0;
 }
 
-async function throughCollector(vl: VictoriaLogs, kind: string, size: number, tag: string, main: string, profName: string): Promise<number> {
+/** CPU seconds per party during one case: the store, this process (the client or loader), and the collector's threads (µs/record). */
+interface CaseCpu {
+  vl: number;
+  bench: number;
+  collector?: Record<string, number>;
+  collectorTotal?: number;
+}
+
+async function throughCollector(vl: VictoriaLogs, kind: string, size: number, tag: string, main: string, profName: string, cpu: CaseCpu): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'zlog-bench-sinks-'));
   const sink = kind === 'elasticsearch' ? { id: 'vl', type: 'elasticsearch', endpoint: `${vl.url}/insert/elasticsearch` } : { id: 'vl', type: 'loki', endpoint: `${vl.url}/insert` };
-  const cfg = {
+  const cfg: Record<string, unknown> = {
     inputs: [{ id: 'native', type: 'zmq-router', bind: ['tcp://127.0.0.1:*'] }],
     sinks: [sink],
     pipeline: { ackMode: 'persisted' },
@@ -115,6 +151,7 @@ async function throughCollector(vl: VictoriaLogs, kind: string, size: number, ta
     admin: { host: '127.0.0.1', port: 0 },
     log: { level: 'info' },
   };
+  for (const { path, value } of SETS) path[0] === 'sink' ? applySet(sink, path.slice(1), value) : applySet(cfg, path, value);
   if (PROF) mkdirSync(PROF, { recursive: true });
   const node = PROF ? [process.execPath, '--cpu-prof', `--cpu-prof-dir=${PROF}`, `--cpu-prof-name=${profName}.cpuprofile`] : [process.execPath];
   const proc = await startChildCollector({ config: cfg, configFile: join(dir, 'c.yaml'), command: [...node, main] });
@@ -124,6 +161,17 @@ async function throughCollector(vl: VictoriaLogs, kind: string, size: number, ta
     // slow sinks further (128,000 rows for 50,000 records in one session-4 run).
     const client = new ZlogClient({ maxBatchRecords: 1000, maxInFlightBatches: 32, ackTimeoutMs: 120_000, deliveryTimeoutMs: 120_000 });
     client.connect(endpoint);
+    // A collector that has just started runs its first records through cold code (JIT, a new encoder thread):
+    // at 30,000 records that was most of its CPU per record. Warm it up untimed, as a long-running one is.
+    const warm: Promise<void>[] = [];
+    const warmTag = `warm${tag}`;
+    for (let i = 0; i < WARM; i++) {
+      warm.push(client.send(message(i, size, warmTag)));
+      if (!client.writable) await client.whenWritable();
+    }
+    await Promise.all(warm);
+    const threads0 = threadCpu(proc.pid);
+    const col0 = cpuSeconds(proc.pid);
     const t0 = performance.now();
     const sends: Promise<void>[] = [];
     for (let i = 0; i < N; i++) {
@@ -132,6 +180,8 @@ async function throughCollector(vl: VictoriaLogs, kind: string, size: number, ta
     }
     await Promise.all(sends);
     const ms = performance.now() - t0;
+    cpu.collector = threadBreakdown(proc.pid, threads0, threadCpu(proc.pid), N, true);
+    cpu.collectorTotal = cpuSeconds(proc.pid) - col0;
     await client.close(5000);
     return ms;
   } finally {
@@ -146,10 +196,13 @@ const median = (xs: number[]) => {
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
-console.log(`sinks bench: ${N} records per case, sizes ${SIZES.join(', ')} B, repeat ${REPEAT}, ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(`sinks bench: ${N} records per case, sizes ${SIZES.join(', ')} B, repeat ${REPEAT}, ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}${SETS.length ? `, collector settings ${values.set!.join(' ')}` : ''}`);
 for (const size of SIZES) {
   const vl = await startVictoriaLogs();
   try {
+    // A store that has just started ingests the first load several times slower (17,000 against 134,000
+    // records/s at 100 B, one run): warm it up untimed, so the first case is not the one that pays.
+    await direct(vl, size, `warm${size}x${Date.now()}`);
     const rates = new Map<string, number[]>();
     const loads = new Map<string, number[]>();
     for (let r = 0; r < REPEAT; r++) {
@@ -158,14 +211,21 @@ for (const size of SIZES) {
       for (const { c: kind, build } of runs) {
         const c = build.label ? `${kind}@${build.label}` : kind;
         const tag = `b${kind}${size}x${Date.now()}`;
-        const ms = kind === 'direct' ? await direct(vl, size, tag) : kind === 'directloki' ? await directLoki(vl, size, tag) : await throughCollector(vl, kind, size, tag, build.main, `${kind}-${size}${build.label ? '-' + build.label : ''}-${r}`);
+        const cpu: CaseCpu = { vl: cpuSeconds(vl.pid), bench: 0 };
+        const bench0 = process.cpuUsage();
+        const ms = kind === 'direct' ? await direct(vl, size, tag) : kind === 'directloki' ? await directLoki(vl, size, tag) : await throughCollector(vl, kind, size, tag, build.main, `${kind}-${size}${build.label ? '-' + build.label : ''}-${r}`, cpu);
+        const benchUsed = process.cpuUsage(bench0);
+        cpu.vl = cpuSeconds(vl.pid) - cpu.vl;
+        cpu.bench = (benchUsed.user + benchUsed.system) / 1e6;
         await forceFlush(vl);
         const stored = await vl.count(`"${tag}"`);
         if (stored < N) throw new Error(`${c} ${size} B: only ${stored} of ${N} records in VictoriaLogs`);
         const rate = N / (ms / 1000);
         rates.set(c, [...(rates.get(c) ?? []), rate]);
         loads.set(c, [...(loads.get(c) ?? []), loadavg()[0]]);
-        console.log(`${String(size).padStart(5)} B  ${c.padEnd(24)} ${String(Math.round(rate)).padStart(9)} rec/s  (stored ${stored}${stored > N ? `, ${stored - N} duplicates` : ''}, load ${loadavg()[0].toFixed(1)})`);
+        const us = (s: number) => ((s / N) * 1e6).toFixed(1);
+        const threads = cpu.collector ? ` collector ${us(cpu.collectorTotal!)} [${Object.entries(cpu.collector).map(([k, v]) => `${k} ${v}`).join(', ')}]` : '';
+        console.log(`${String(size).padStart(5)} B  ${c.padEnd(24)} ${String(Math.round(rate)).padStart(9)} rec/s  (stored ${stored}${stored > N ? `, ${stored - N} duplicates` : ''}, load ${loadavg()[0].toFixed(1)})  CPU µs/record: store ${us(cpu.vl)}, ${kind.startsWith('direct') ? 'loader' : 'client'} ${us(cpu.bench)}${threads}`);
       }
     }
     const base = median(rates.get('direct') ?? [NaN]);
@@ -179,4 +239,4 @@ for (const size of SIZES) {
     await vl.cleanup();
   }
 }
-console.log('BENCH_JSON ' + JSON.stringify({ bench: 'sinks', records: N, repeat: REPEAT, rows }));
+console.log('BENCH_JSON ' + JSON.stringify({ bench: 'sinks', records: N, repeat: REPEAT, sets: values.set, rows }));
