@@ -70,8 +70,21 @@ export interface ZlogClientOptions {
   noAck?: boolean;
   /** ZeroMQ send timeout, so a send never hangs when no server is there (default 1000 ms). */
   sendTimeoutMs?: number;
-  /** Stable routing id (the server's de-duplication key together with seq); default random per client. */
+  /**
+   * Routing id to present (the server's de-duplication key together with seq); default random per client. Kept
+   * across reconnects, unless the server keeps refusing it (see routingIdWaitMs).
+   */
   routingId?: string;
+  /**
+   * How long the server may keep refusing this client's routing id (every connection ended right after its
+   * handshake, at least 3 in a row, no reply: another connection holds the id) before the client continues
+   * under a fresh generated id on a new socket and resends every unacknowledged batch (docs/protocol.md,
+   * "Routing ids"). Without CURVE any peer can claim an id, so a fixed id cannot be proven and must not let a
+   * squatter block the client. Default 10,000 ms: longer than the collector's default heartbeat interval +
+   * timeout (2 s + 6 s), within which it frees the id of this client's own previous connection if that one died
+   * unseen. 0: keep the id for ever (batches then wait, and expire after deliveryTimeoutMs).
+   */
+  routingIdWaitMs?: number;
   /** First sequence number (default 1). */
   firstSeq?: bigint;
   /** Latency samples kept for percentiles (default 10000). */
@@ -128,6 +141,13 @@ export interface ZlogClientStats {
    * says so in its error.
    */
   refusedConnections: number;
+  /**
+   * Times the client gave up its routing id after routingIdWaitMs of refusals and continued under a fresh one,
+   * and the batches it then resent (they may have been stored already under the old id: duplicates, at most the
+   * window of unacknowledged batches per change).
+   */
+  routingIdChanges: number;
+  resentAfterRoutingIdChange: number;
   /** connectAll: addresses connected now, resolutions done and failed, batches resent because a peer went away. */
   peers: number;
   resolves: number;
@@ -188,11 +208,17 @@ const ROUTING_ID_REFUSAL_MS = 1000;
 /** Refused connections in a row after which a batch given up on names the likely cause. */
 const ROUTING_ID_REFUSALS_IN_A_ROW = 3;
 
+/** A random routing id: 64 bits, so that two clients never present the same one by chance. */
+function freshRoutingId(): string {
+  return `zl-${randomBytes(8).toString('hex')}`;
+}
+
 export class ZlogClient {
-  private readonly socket: Dealer;
+  /** The current socket; replaced (with a fresh routing id) when the server keeps refusing the id (renewRoutingId). */
+  private socket: Dealer;
   private readonly o: Required<Omit<ZlogClientOptions, 'routingId' | 'firstSeq' | 'curve'>>;
-  /** The routing id this client presents (options.routingId, or a random one). */
-  readonly routingId: string;
+  private readonly curve?: CurveClientKeys;
+  private id: string;
   private readonly latencyRec: LatencyRecorder;
   private nextSeq: bigint;
 
@@ -213,6 +239,10 @@ export class ZlogClient {
   private handshakeAt = -1;
   private repliedSinceHandshake = false;
   private refusedInARow = 0;
+  /** performance.now() of the first refusal of the current run of refusals (-1: none). */
+  private firstRefusalAt = -1;
+  /** Endpoints connected (connect, and connectAll's peers): a socket that replaces the current one connects to each. */
+  private readonly endpoints = new Set<string>();
   /** First delivery failure since the last flush(). */
   private failure: DeliveryError | null = null;
   private closePromise: Promise<void> | null = null;
@@ -240,10 +270,14 @@ export class ZlogClient {
       sendTimeoutMs: options.sendTimeoutMs ?? 1000,
       latencySamples: options.latencySamples ?? 10_000,
       closeTimeoutMs: options.closeTimeoutMs ?? 5000,
+      routingIdWaitMs: options.routingIdWaitMs ?? 10_000,
     };
     for (const key of ['maxBatchRecords', 'maxBatchBytes', 'maxInFlightBatches', 'ackTimeoutMs', 'sendTimeoutMs'] as const) {
       const v = this.o[key];
       if (!Number.isInteger(v) || v < 1) throw new RangeError(`ZlogClient option ${key} must be a positive integer, got ${v}`);
+    }
+    if (!Number.isInteger(this.o.routingIdWaitMs) || this.o.routingIdWaitMs < 0) {
+      throw new RangeError(`ZlogClient option routingIdWaitMs must be a non-negative integer, got ${this.o.routingIdWaitMs}`);
     }
     this.nextSeq = options.firstSeq ?? 1n;
     this.latencyRec = new LatencyRecorder(this.o.latencySamples);
@@ -252,31 +286,54 @@ export class ZlogClient {
       nacked: Object.fromEntries(REASONS.map((r) => [r, 0])) as Record<RejectReason | 'unknown', number>,
       failedBatches: 0, failedRecords: 0, retries: 0, ackTimeouts: 0, resentAfterReconnect: 0, reconnects: 0,
       sendErrors: 0, duplicateReplies: 0, badReplies: 0, inFlightBatches: 0, inFlightRecords: 0,
-      handshakes: 0, handshakeFailures: 0, refusedConnections: 0,
+      handshakes: 0, handshakeFailures: 0, refusedConnections: 0, routingIdChanges: 0, resentAfterRoutingIdChange: 0,
       peers: 0, resolves: 0, resolveErrors: 0, resentAfterPeerLoss: 0,
     };
-    this.routingId = options.routingId ?? `zl-${randomBytes(8).toString('hex')}`;
-    this.socket = new Dealer({
-      routingId: this.routingId,
+    this.curve = options.curve;
+    this.id = options.routingId ?? freshRoutingId();
+    this.socket = this.newSocket(this.id);
+  }
+
+  /** The routing id this client presents now (options.routingId or a random one; a fresh one after renewRoutingId). */
+  get routingId(): string {
+    return this.id;
+  }
+
+  /** A DEALER presenting `routingId`, its events counted while it is the current socket. */
+  private newSocket(routingId: string): Dealer {
+    const curve = this.curve;
+    const socket = new Dealer({
+      routingId,
       sendTimeout: this.o.sendTimeoutMs,
       // close() has already waited for what it was going to wait for; anything still queued is reported failed.
       linger: 0,
       reconnectInterval: 100,
       reconnectMaxInterval: 5000,
-      ...(options.curve ? { curveServerKey: options.curve.serverPublicKey, curvePublicKey: options.curve.publicKey, curveSecretKey: options.curve.secretKey } : {}),
+      ...(curve ? { curveServerKey: curve.serverPublicKey, curvePublicKey: curve.publicKey, curveSecretKey: curve.secretKey } : {}),
     });
-    this.socket.events.on('disconnect', () => {
+    // A replaced socket's last events (its close) are not this client's any more.
+    const current = () => socket === this.socket && !this.closed;
+    socket.events.on('disconnect', () => {
+      if (!current()) return;
       this.disconnectedAt = performance.now();
       if (this.handshakeAt >= 0 && !this.repliedSinceHandshake && this.window.size > 0 && this.disconnectedAt - this.handshakeAt < ROUTING_ID_REFUSAL_MS) {
         this.s.refusedConnections++;
-        this.refusedInARow++;
+        if (this.refusedInARow++ === 0) this.firstRefusalAt = this.disconnectedAt;
+        const wait = this.o.routingIdWaitMs;
+        if (wait > 0 && this.refusedInARow >= ROUTING_ID_REFUSALS_IN_A_ROW && this.disconnectedAt - this.firstRefusalAt >= wait) {
+          // Not from inside the socket's own event: the socket is closed there.
+          setImmediate(() => {
+            if (current()) this.renewRoutingId();
+          });
+        }
       }
       this.handshakeAt = -1;
       // Spread over several peers: what the lost one had not acknowledged goes to the others now (the pipe of
       // a disconnected peer takes no turns with ZMQ_IMMEDIATE), instead of waiting for it to come back.
       if (this.spreading && this.peers.size > 1) this.resendSentBefore(this.disconnectedAt);
     });
-    this.socket.events.on('handshake', () => {
+    socket.events.on('handshake', () => {
+      if (!current()) return;
       this.s.handshakes++;
       this.handshakeAt = performance.now();
       this.repliedSinceHandshake = false;
@@ -284,21 +341,50 @@ export class ZlogClient {
     });
     // A refused CurveZMQ client otherwise only sees its batches time out; these events say why.
     const failed = (kind: 'auth' | 'protocol' | 'other') => (e: { address: string; error: Error }) => {
+      if (!current()) return;
       this.s.handshakeFailures++;
       this.s.lastHandshakeFailure = { kind, endpoint: e.address, message: e.error.message };
     };
-    this.socket.events.on('handshake:error:auth', failed('auth'));
-    this.socket.events.on('handshake:error:protocol', failed('protocol'));
-    this.socket.events.on('handshake:error:other', failed('other'));
+    socket.events.on('handshake:error:auth', failed('auth'));
+    socket.events.on('handshake:error:protocol', failed('protocol'));
+    socket.events.on('handshake:error:other', failed('other'));
+    return socket;
+  }
+
+  /**
+   * The server has refused this client's routing id for routingIdWaitMs (another connection holds it; without
+   * CURVE nothing proves whose it is): continue under a fresh random id on a new socket, connected to the same
+   * endpoints, and resend every batch not yet acknowledged. One the server stored under the old id and whose ACK
+   * was lost is stored again (at most the window); nothing acknowledged is lost.
+   */
+  private renewRoutingId(): void {
+    const old = this.socket;
+    this.id = freshRoutingId();
+    this.socket = this.newSocket(this.id);
+    if (this.spreading) this.socket.immediate = true;
+    for (const e of this.endpoints) this.socket.connect(e);
+    old.close();
+    this.s.routingIdChanges++;
+    this.refusedInARow = 0;
+    this.firstRefusalAt = -1;
+    this.handshakeAt = -1;
+    this.disconnectedAt = -1;
+    void this.receiveLoop(this.socket);
+    for (const b of this.window.values()) {
+      if (b.done || b.queued) continue;
+      this.s.resentAfterRoutingIdChange++;
+      this.transmit(b);
+    }
   }
 
   /** Connects to a server endpoint (e.g. tcp://zlog.logging.svc:5557). May be called for several endpoints. */
   connect(endpoint: string): void {
     if (this.closing) throw new Error('ZlogClient is closed');
     this.socket.connect(endpoint);
+    this.endpoints.add(endpoint);
     if (!this.receiving) {
       this.receiving = true;
-      void this.receiveLoop();
+      void this.receiveLoop(this.socket);
     }
   }
 
@@ -353,6 +439,7 @@ export class ZlogClient {
     }
     for (const e of remove) {
       this.peers.delete(e);
+      this.endpoints.delete(e);
       try {
         this.socket.disconnect(e);
       } catch {
@@ -550,15 +637,18 @@ export class ZlogClient {
         }
         b.attempts++;
         b.lastSentAt = now;
+        const socket = this.socket;
         try {
-          await this.socket.send(b.frames);
+          await socket.send(b.frames);
         } catch (err) {
           if (this.closed) break;
+          // The socket was replaced meanwhile (renewRoutingId): the batch is queued again for the new one.
+          if (socket !== this.socket) continue;
           this.s.sendErrors++;
           this.retryLater(b, `send failed: ${err instanceof Error ? err.message : String(err)}`);
           continue;
         }
-        if (b.done) continue;
+        if (b.done || socket !== this.socket) continue;
         if (this.o.noAck) {
           this.settle(b, null);
         } else {
@@ -636,14 +726,16 @@ export class ZlogClient {
 
   // ---- replies and connection events ----
 
-  private async receiveLoop(): Promise<void> {
+  private async receiveLoop(socket: Dealer): Promise<void> {
     try {
       for (;;) {
-        const [frame] = await this.socket.receive();
+        const [frame] = await socket.receive();
+        if (socket !== this.socket) return;
         if (frame !== undefined) this.onReply(frame);
       }
     } catch (err) {
-      if (this.closed) return;
+      // Closed by close(), or replaced by renewRoutingId (whose new socket has a loop of its own).
+      if (this.closed || socket !== this.socket) return;
       // The socket failed under us: nothing more can be acknowledged, so fail what is outstanding.
       this.closing = true;
       this.closed = true;
@@ -656,6 +748,7 @@ export class ZlogClient {
   private onReply(frame: Buffer): void {
     this.repliedSinceHandshake = true;
     this.refusedInARow = 0;
+    this.firstRefusalAt = -1;
     let reply;
     try {
       reply = decodeReply(frame);

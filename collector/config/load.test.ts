@@ -87,7 +87,23 @@ test('each kind\'s schema says what it takes: connect on a zmq-pull or zmq-route
   assert.match(got[0], /^inputs\[0\]: unknown field "connect"; a zmq-pull input takes /);
   assert.deepEqual(takes(got[0]), ['bind', 'format', 'framing', 'id', 'maxConnections', 'rcvHwm', 'receiver', 'security', 'topicFrame', 'topics', 'type']);
   assert.match(got[1], /^inputs\[1\]: unknown field "connect"; a zmq-router input takes /);
-  assert.deepEqual(takes(got[1]), ['bind', 'format', 'framing', 'id', 'maxConnections', 'rcvHwm', 'receiver', 'security', 'topicFrame', 'topics', 'type']);
+  assert.deepEqual(takes(got[1]), ['bind', 'format', 'framing', 'heartbeat', 'id', 'maxConnections', 'rcvHwm', 'receiver', 'security', 'topicFrame', 'topics', 'type']);
+});
+
+test('zmq-router heartbeat: defaults 2000/6000 ms; bounds and a timeout below the interval are named', () => {
+  const cfg = validateConfig({ inputs: [{ id: 'r', type: 'zmq-router', bind: ['tcp://127.0.0.1:3'] }] });
+  assert.deepEqual((cfg.inputs[0] as { heartbeat?: unknown }).heartbeat, { intervalMs: 2000, timeoutMs: 6000 });
+  const got = issues(() =>
+    validateConfig({
+      inputs: [
+        { id: 'a', type: 'zmq-router', bind: ['tcp://127.0.0.1:3'], heartbeat: { intervalMs: 5000, timeoutMs: 1000 } },
+        { id: 'b', type: 'zmq-router', bind: ['tcp://127.0.0.1:4'], heartbeat: { intervalMs: 50 } },
+      ],
+    }),
+  );
+  assert.equal(got.length, 2, got.join('\n'));
+  assert.ok(got.some((l) => l.includes('inputs[0].heartbeat.timeoutMs (1000) must be at least inputs[0].heartbeat.intervalMs (5000)')), got.join('\n'));
+  assert.ok(got.some((l) => l.includes('inputs[1].heartbeat.intervalMs') && l.includes('100')), got.join('\n'));
 });
 
 test('one run names every problem: schema errors and the cross-field rules of the fields the schema accepted', () => {

@@ -7,8 +7,11 @@ import type { SinkStage } from '../sinks/sink-stage.js';
 import type { HealthSources } from './monitor.js';
 import type { ConnectionWatch } from './socket-events.js';
 
-/** Discard reasons that are not errors: back-pressure (busy, draining) and empty frames. */
-const NOT_ERRORS = new Set(['busy', 'draining', 'empty', 'resent_pending']);
+/**
+ * Discard reasons that are not errors: back-pressure (busy, draining), empty frames, resends not admitted again,
+ * and replies to a client's connection that ended (it reconnected; it resends the batch).
+ */
+const NOT_ERRORS = new Set(['busy', 'draining', 'empty', 'resent_pending', 'reply_to_ended_connection']);
 
 export function collectorHealthSources(c: {
   cfg: CollectorConfig;

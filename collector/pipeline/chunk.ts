@@ -12,6 +12,7 @@
 //   with flag bit 0: u32 length + the sender's name (UTF-8): the CurveZMQ client key that authenticated the
 //   connection (the ZAP User-Id, native/src/zap.h); never counted as a frame
 //   with flag bit 2: u32 length + the peer's routing id as text (routingIdText; ROUTER inputs)
+//   with flag bit 4 (FLAG_CONNECTION; receive thread to ROUTER input only): u32 descriptor + u32 socket inode
 
 export const KIND_FRAMES = 0;
 export const KIND_NATIVE = 1;
@@ -29,6 +30,12 @@ export const FLAG_JSON_PLAIN = 2;
  * the message was over maxMessageBytes and holds only its routing id and header frames, so the input can NACK it.
  */
 export const FLAG_OVERSIZE = 8;
+/**
+ * Flag bit 4, only in deliveries of the native receive thread to a ROUTER input (never in a chunk for a worker):
+ * after the sender, u32 descriptor + u32 socket inode of the connection the message came on (`connection`), which
+ * the input gives back with the reply so that it reaches that connection only (native/src/receiver.cc SendReplies).
+ */
+export const FLAG_CONNECTION = 16;
 const MSG_HEADER = 20;
 const FLAG_SENDER = 1;
 const FLAG_ROUTING_ID = 4;
@@ -46,6 +53,8 @@ export interface PackedMessage {
   sender?: string;
   /** The ZeroMQ routing id of the peer that sent the message, as routingIdText() writes it (ROUTER inputs). */
   routingId?: string;
+  /** FLAG_CONNECTION: the connection the message came on, descriptor * 2^32 + socket inode (an opaque number). */
+  connection?: number;
 }
 
 export function packedSize(frames: readonly Uint8Array[], sender?: string, routingId?: string): number {
@@ -149,7 +158,7 @@ export function* readChunk(buffer: ArrayBuffer, length: number): Generator<Packe
       frames[i] = bytes.subarray(o + 4, o + 4 + len);
       o += 4 + len;
     }
-    if (flags & (FLAG_SENDER | FLAG_ROUTING_ID)) {
+    if (flags & (FLAG_SENDER | FLAG_ROUTING_ID | FLAG_CONNECTION)) {
       const m: PackedMessage = { kind, input, compression, flags, recordCount, receivedAt, frames };
       if (flags & FLAG_SENDER) {
         const len = v.getUint32(o, true);
@@ -160,6 +169,10 @@ export function* readChunk(buffer: ArrayBuffer, length: number): Generator<Packe
         const len = v.getUint32(o, true);
         m.routingId = decoder.decode(bytes.subarray(o + 4, o + 4 + len));
         o += 4 + len;
+      }
+      if (flags & FLAG_CONNECTION) {
+        m.connection = v.getUint32(o, true) * 2 ** 32 + v.getUint32(o + 4, true);
+        o += 8;
       }
       yield m;
     } else {

@@ -16,12 +16,16 @@
 //   ROUTER, every record of the message's uncompressed native payload is (NativePayloadJsonPlain).
 //   Flag bit 3 (ROUTER only, chunk.ts FLAG_OVERSIZE): the message was over maxMessageBytes; only its routing id
 //   and header frames are kept, so JavaScript can NACK it by sequence number.
+//   Flag bit 4 (ROUTER only, chunk.ts FLAG_CONNECTION): after the sender, u32 descriptor + u32 socket inode of the
+//   connection the message came on: JavaScript gives them back with the reply (see SendReplies).
 //
 // Replies (ROUTER): libzmq sockets are not thread-safe and the receive thread owns the socket, so JavaScript's
 // send() copies a reply into a bounded mutex-guarded queue and wakes the thread (the PAIR below), which sends it
 // with ZMQ_DONTWAIT. ZMQ_ROUTER_MANDATORY makes a reply to a vanished peer fail (EHOSTUNREACH) instead of
 // vanishing silently; that and a full peer pipe (EAGAIN) drop the reply and count it: the client times out and
-// resends (docs/protocol.md).
+// resends (docs/protocol.md). A reply goes only to the connection its batch came on: a routing id names a peer,
+// not a connection, and a client that reconnects (or another peer, once the id is free) may hold the id by the
+// time a late reply is sent; such a reply is dropped and counted (repliesToEndedConnections).
 //
 // Threading: the libzmq socket is only ever touched by one thread at a time. JavaScript binds/connects it
 // before start(); after start() only the receive thread uses it, and JavaScript talks to the thread through
@@ -32,6 +36,7 @@
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -80,6 +85,9 @@ constexpr size_t kOversizeKeepBytes = 4096;
 constexpr uint64_t kRoutingIdBytes = 255;
 // ROUTER: routing-id refusals kept for JavaScript's once-per-key log between two takes (counted either way).
 constexpr size_t kMaxRoutingIdRefusals = 64;
+// ROUTER: the connection flag (chunk.ts FLAG_CONNECTION) and its 8 bytes (u32 descriptor, u32 socket inode).
+constexpr uint8_t kFlagConnection = 16;
+constexpr size_t kConnectionBytes = 8;
 
 double NowMs() {
   using namespace std::chrono;
@@ -325,6 +333,15 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
     // ZMQ_ZAP_ENFORCE_DOMAIN (draft, 93): fail closed should the handler ever be missing. Debian's libzmq may be
     // built without draft options; the handler above is bound for the socket's whole life either way.
     zap_enforced_ = zmq_setsockopt(sock_, 93, &one, sizeof one) == 0;
+    // ROUTER: a connection's key is known at its handshake, before it sends anything (zlog's libzmq patch delivers
+    // [routing id, empty frame] with the connection's metadata; ReceiveOne tracks it and drops the message), so a
+    // connection that never sent a message is ended at a key removal too (SweepRevoked).
+    if (router_ && zmq_setsockopt(sock_, ZLOG_ZMQ_ROUTER_NOTIFY_CONNECT, &one, sizeof one) != 0) {
+      Napi::Error::New(env, std::string("native receiver: libzmq refused ZLOG_ZMQ_ROUTER_NOTIFY_CONNECT (not built by scripts/build-libzmq.sh?): ") +
+                                zmq_strerror(zmq_errno()))
+          .ThrowAsJavaScriptException();
+      return false;
+    }
     return true;
   }
 
@@ -459,8 +476,9 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
     return info.Env().Undefined();
   }
 
-  // send([frame, ...]) (ROUTER): queues one reply, routing id first, for the receive thread to send. Returns false
-  // when maxReplies are already waiting (the reply is dropped; the caller counts it).
+  // send([frame, ...][, connection]) (ROUTER): queues one reply, routing id first, for the receive thread to send;
+  // with connection (the number a delivery gave for the message answered), only to that connection (SendReplies).
+  // Returns false when maxReplies are already waiting (the reply is dropped; the caller counts it).
   Napi::Value Send(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!router_) return ThrowValue(env, "send on a receiver that is not a ROUTER");
@@ -475,10 +493,16 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
       frames.emplace_back(reinterpret_cast<const char*>(u.Data()), u.ByteLength());
     }
     if (frames.size() < 2) return ThrowValue(env, "send: a routing id and at least one frame expected");
+    uint64_t conn = 0;
+    if (info.Length() > 1 && info[1].IsNumber()) {
+      double d = info[1].As<Napi::Number>().DoubleValue();
+      if (!(d >= 0 && d < 9007199254740992.0)) return ThrowValue(env, "send: connection is not a number a delivery gave");
+      conn = static_cast<uint64_t>(d);
+    }
     {
       std::lock_guard<std::mutex> g(reply_mu_);
       if (replies_.size() >= max_replies_) return Napi::Boolean::New(env, false);
-      replies_.push_back(std::move(frames));
+      replies_.push_back(Reply{std::move(frames), conn});
       replies_pending_.store(replies_.size());
     }
     Wake();
@@ -530,6 +554,7 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
       o.Set("repliesSent", Napi::Number::New(env, static_cast<double>(replies_sent_.load())));
       o.Set("repliesUnroutable", Napi::Number::New(env, static_cast<double>(replies_unroutable_.load())));
       o.Set("repliesBlocked", Napi::Number::New(env, static_cast<double>(replies_blocked_.load())));
+      o.Set("repliesToEndedConnections", Napi::Number::New(env, static_cast<double>(replies_stale_.load())));
     }
     o.Set("frameTooLarge", Napi::Number::New(env, static_cast<double>(frame_too_large_.load())));
     o.Set("messageTooLarge", Napi::Number::New(env, static_cast<double>(message_too_large_.load())));
@@ -654,7 +679,7 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
   // Packs one whole message (frames already received) into the current buffer. Returns false when no buffer
   // is available yet: the caller keeps the message pending and waits for one.
   bool Place(std::vector<zmq_msg_t>& frames, uint64_t total, uint64_t records, double now, const std::string* sender, uint8_t extra_flags = 0) {
-    size_t need = kMsgHeader + 4 * frames.size() + total + (sender ? 4 + sender->size() : 0);
+    size_t need = kMsgHeader + 4 * frames.size() + total + (sender ? 4 + sender->size() : 0) + (pending_conn_ ? kConnectionBytes : 0);
     if (have_cur_ && cur_len_ > 0 && cur_len_ + need > cur_.cap) Flush(false);
     if (!have_cur_ && !TakeBuffer()) return false;
     uint8_t* out;
@@ -694,8 +719,13 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
     if (sender) {
       PutU32(out + o, static_cast<uint32_t>(sender->size()));
       std::memcpy(out + o + 4, sender->data(), sender->size());
+      o += 4 + sender->size();
     }
-    out[3] = (sender ? kFlagSender : 0) | (plain ? kFlagJsonPlain : 0) | extra_flags;
+    if (pending_conn_) {
+      PutU32(out + o, static_cast<uint32_t>(pending_conn_ >> 32));
+      PutU32(out + o + 4, static_cast<uint32_t>(pending_conn_));
+    }
+    out[3] = (sender ? kFlagSender : 0) | (plain ? kFlagJsonPlain : 0) | (pending_conn_ ? kFlagConnection : 0) | extra_flags;
     if (owned) {
       Deliver(new Delivery{cur_.slot, owned, need, 1, records, total, false});
       have_cur_ = false;
@@ -715,6 +745,27 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
   void ClosePending() {
     for (auto& f : pending_) zmq_msg_close(&f);
     pending_.clear();
+    pending_conn_ = 0;
+  }
+
+  // ROUTER: the connection a message came on, as descriptor << 32 | socket inode (0: unknown). The inode tells
+  // this connection from a later one that got the same descriptor number once libzmq closed this one.
+  static uint64_t ConnectionOf(zmq_msg_t* m) {
+    int fd = zmq_msg_get(m, ZMQ_SRCFD);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode)) return 0;
+    return (static_cast<uint64_t>(static_cast<uint32_t>(fd)) << 32) | static_cast<uint32_t>(st.st_ino);
+  }
+
+  // Whether libzmq still has connection conn (ConnectionOf) open: its descriptor is still that socket. libzmq
+  // closes a connection's descriptor in its I/O thread when the connection ends (stream_engine_base_t::error),
+  // before the socket can give the connection's routing id to another one (the socket learns of the end by a
+  // command sent from there; a new connection's handshake runs after it on the one I/O thread), so a reply
+  // checked here cannot reach a later holder of the id.
+  static bool ConnectionOpen(uint64_t conn) {
+    int fd = static_cast<int>(conn >> 32);
+    struct stat st;
+    return fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode) && static_cast<uint32_t>(st.st_ino) == static_cast<uint32_t>(conn);
   }
 
   // CURVE inputs: who sent the message whose first frame is m (its key's name, from the ZAP reply), and whether
@@ -759,8 +810,9 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
   }
 
   // After the allow-list changed: ends every remembered connection whose key left it (or was renamed), idle or
-  // not, the way Kick does, and counts it. A connection that has sent nothing yet is not remembered (only
-  // messages carry a connection's key): it is ended at its first message.
+  // not, the way Kick does, and counts it. ROUTER inputs remember a connection from its handshake (the connect
+  // notification, ReceiveOne); PULL/SUB ones from its first message (only messages carry a connection's key
+  // there), so a PULL/SUB connection that has sent nothing yet is ended at its first message.
   void SweepRevoked() {
     uint64_t gen = zap_->Generation();
     if (gen == swept_gen_) return;
@@ -830,7 +882,9 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
 
   // Receives every frame of one message. Returns 1 for a message, 2 for one over maxMessageBytes or
   // maxMessageRecords (its frames are released as they come instead of held: libzmq hands over a multipart
-  // message only whole, but zlog holds no second copy of it), 0 for none waiting, -1 for a dead socket.
+  // message only whole, but zlog holds no second copy of it), 3 for a CURVE ROUTER's connect notification (a
+  // routing id and one empty frame: see SetUpCurve; its connection is now tracked), 0 for none waiting, -1 for
+  // a dead socket. A peer's own message of one empty frame is not a protocol message and is dropped the same way.
   int ReceiveOne(uint64_t* total, uint64_t* records) {
     *total = 0;
     *records = 0;
@@ -854,6 +908,7 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
       // The sender's connection metadata is on the frames read from its pipe; a ROUTER's first frame is the
       // routing id libzmq adds, so the first frame the peer sent is the second.
       if (zap_ && index == (router_ ? 1 : 0)) pending_revoked_ = !CheckSender(&m);
+      if (router_ && index == 1) pending_conn_ = ConnectionOf(&m);
       index++;
       if (!over) {
         *records += FrameRecords(&m);
@@ -865,7 +920,10 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
       } else {
         pending_.push_back(m);
       }
-      if (!more) return over ? 2 : 1;
+      if (!more) {
+        if (router_ && zap_ && index == 2 && !over && zmq_msg_size(&pending_[1]) == 0) return 3;
+        return over ? 2 : 1;
+      }
     }
   }
 
@@ -883,16 +941,22 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
   }
 
   // Sends the replies JavaScript queued (ROUTER), each with ZMQ_DONTWAIT: a reply that cannot go at once is
-  // dropped and counted (EHOSTUNREACH: the peer is gone, ZMQ_ROUTER_MANDATORY; EAGAIN: its pipe is full).
+  // dropped and counted (EHOSTUNREACH: the peer is gone, ZMQ_ROUTER_MANDATORY; EAGAIN: its pipe is full), and so
+  // is one whose connection has ended (ConnectionOpen): its routing id may be another connection's by now.
   void SendReplies() {
     if (replies_pending_.load(std::memory_order_relaxed) == 0) return;
-    std::deque<std::vector<std::string>> batch;
+    std::deque<Reply> batch;
     {
       std::lock_guard<std::mutex> g(reply_mu_);
       batch.swap(replies_);
       replies_pending_.store(0);
     }
-    for (auto& r : batch) {
+    for (auto& reply : batch) {
+      if (reply.conn != 0 && !ConnectionOpen(reply.conn)) {
+        replies_stale_.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      auto& r = reply.frames;
       bool ok = true;
       for (size_t i = 0; i < r.size() && ok; i++) {
         int flags = ZMQ_DONTWAIT | (i + 1 < r.size() ? ZMQ_SNDMORE : 0);
@@ -1163,6 +1227,10 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
           dead = true;
           break;
         }
+        if (r == 3) {
+          ClosePending();
+          continue;
+        }
         messages_.fetch_add(1, std::memory_order_relaxed);
         bytes_.fetch_add(total, std::memory_order_relaxed);
         if (pending_revoked_) {
@@ -1279,10 +1347,15 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
   // ROUTER: replies queued by JavaScript for the receive thread (see SendReplies).
   bool router_ = false;
   std::mutex reply_mu_;
-  std::deque<std::vector<std::string>> replies_;
+  // A reply's frames (routing id first) and the connection it answers (ConnectionOf; 0: whoever holds the id).
+  struct Reply {
+    std::vector<std::string> frames;
+    uint64_t conn;
+  };
+  std::deque<Reply> replies_;
   size_t max_replies_ = 100000;
   std::atomic<size_t> replies_pending_{0};
-  std::atomic<uint64_t> replies_sent_{0}, replies_unroutable_{0}, replies_blocked_{0};
+  std::atomic<uint64_t> replies_sent_{0}, replies_unroutable_{0}, replies_blocked_{0}, replies_stale_{0};
   // ROUTER: connections refused for a routing id another connection held, by whether the holder's key differed;
   // the refusals not yet taken by JavaScript (reason, refused key name), bounded.
   std::atomic<uint64_t> routing_id_in_use_{0}, routing_id_other_key_{0};
@@ -1298,6 +1371,7 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
   uint64_t cur_frames_ = 0;
   uint64_t cur_bytes_ = 0;
   std::vector<zmq_msg_t> pending_;
+  uint64_t pending_conn_ = 0;  // ROUTER: the connection of the message in pending_ (ConnectionOf)
 
   // CURVE (zap_ set): the ZAP handler, and the receive thread's cached verdict on the connection of the last
   // message (see CheckSender).

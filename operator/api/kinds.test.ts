@@ -82,6 +82,17 @@ test('a per-kind field on the wrong kind is refused with the field named; a file
   assert.deepEqual([pull.rcvHwm, pull.topicFrame, pull.bind], [7, false, ['tcp://*:5555']]);
 });
 
+test("a zmq-router entry's heartbeat setting reaches the collector config (defaults filled in); on another kind it is refused", () => {
+  const wrong = validateSpec({ inputs: [{ name: 'p', type: 'zmq-pull', port: 5555, heartbeat: { intervalMs: 500 } }] });
+  assert.ok(!wrong.ok);
+  assert.deepEqual(wrong.errors, [{ path: 'spec.inputs', message: 'inputs[].heartbeat may only be set on an input of type zmq-router' }]);
+  const r = validateSpec({ inputs: [{ name: 'n', type: 'zmq-router', port: 5557, heartbeat: { intervalMs: 500 } }, { name: 'm', type: 'zmq-router', port: 5558 }] });
+  assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
+  const [set, unset] = renderCollectorConfig(r.spec).inputs as unknown as Record<string, unknown>[];
+  assert.deepEqual(set.heartbeat, { intervalMs: 500, timeoutMs: 6000 });
+  assert.deepEqual(unset.heartbeat, { intervalMs: 2000, timeoutMs: 6000 });
+});
+
 test('a remote sink is offered with its own settings: required ones named, file paths refused, rendered into the collector config', () => {
   const bare = validateSpec({ sinks: [{ name: 'es', type: 'elasticsearch' }] });
   assert.ok(!bare.ok);

@@ -20,7 +20,8 @@ export interface Offered extends Spec {
 /** Whether kind `k`'s LogServer entry takes field `f`. */
 const takes = (k: Offered, f: string) => k.logServer.fields.includes(f);
 type FieldsOf<S> = S extends { readonly logServer: { readonly fields: readonly (infer F)[] } } ? F : never;
-type PropOf<S extends Spec, F> = F extends keyof S['schema']['properties'] ? S['schema']['properties'][F] : never;
+/** Field F's schema in the kinds of S that have it (distributed over S: a field only some kinds take, too). */
+type PropOf<S extends Spec, F> = S extends Spec ? (F extends keyof S['schema']['properties'] ? S['schema']['properties'][F] : never) : never;
 /** The members of U common to every member of the union S (contravariant inference turns the union into an intersection). */
 type CommonFields<S> = (S extends unknown ? (x: FieldsOf<S>) => void : never) extends (x: infer I) => void ? I : never;
 type WithoutDefault<N> = { [K in keyof N as K extends 'default' ? never : K]: N[K] };

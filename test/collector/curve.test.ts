@@ -7,6 +7,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Dealer } from 'zeromq';
 import { ZlogClient } from '../../collector/client/client.js';
 import { curveFromFiles } from '../../collector/security/client-curve.js';
 import { CLI, cleanup, startCollector, waitFor, type CollectorProcess } from '../helpers/collector-process.js';
@@ -95,7 +96,53 @@ test('allowed keys reload on a change of the key directory and on SIGHUP, withou
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('zlog send with --client-key/--server-key reaches a CURVE input; bad key files are usage errors', { timeout: 60_000 }, async (t) => {
+test('zmq-router: a connection that never sent a message is ended when its key is removed (key directory change, SIGHUP), counted once; another key stays connected', { timeout: 90_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'zlog-curve-'));
+  const keys = makeKeys(dir, ['alice', 'bob', 'carol'], []);
+  const c = await startCollector({ inputs: [{ id: 'native', type: 'zmq-router', receiver: 'native', bind: ['tcp://127.0.0.1:*'], security: keys.security }], pipeline: { ackMode: 'received', workers: 0 } }, { dir });
+  t.after(() => cleanup(c));
+  const ep = c.endpoints.native[0];
+  // Raw DEALERs that connect and send nothing; their own events say when the collector ends their connection.
+  const idle = (name: string) => {
+    const k = curveFromFiles(keys.secret(name), keys.pub('server'));
+    const d = new Dealer({ linger: 0, routingId: `${name}-1`, curveServerKey: k.serverPublicKey, curvePublicKey: k.publicKey, curveSecretKey: k.secretKey });
+    const seen = { handshakes: 0, disconnects: 0 };
+    d.events.on('handshake', () => seen.handshakes++);
+    d.events.on('disconnect', () => seen.disconnects++);
+    d.connect(ep);
+    t.after(() => d.close());
+    return seen;
+  };
+  const alice = idle('alice');
+  const carol = idle('carol');
+  const bob = new ZlogClient({ curve: curveFromFiles(keys.secret('bob'), keys.pub('server')), maxDelayMs: 1, ackTimeoutMs: 1000, deliveryTimeoutMs: 10_000 });
+  bob.connect(ep);
+  t.after(() => bob.close(100).catch(() => {}));
+  await waitFor('three handshakes', () => alice.handshakes === 1 && carol.handshakes === 1 && bob.stats.handshakes === 1, 30_000);
+  const revoked = () => c.metric('zlog_auth_revoked_connections_total', { component_id: 'native' });
+  assert.equal(await revoked(), 0);
+
+  rmSync(join(keys.clientsDir, 'alice.key'));
+  await waitFor('two keys allowed', async () => (await c.metric('zlog_auth_client_keys', { component_id: 'native' })) === 2, 15_000);
+  await waitFor("alice's idle connection ended", () => alice.disconnects >= 1, 15_000);
+  await waitFor('counted', async () => (await revoked()) === 1, 15_000);
+
+  rmSync(join(keys.clientsDir, 'carol.key'));
+  c.proc.kill('SIGHUP');
+  await waitFor("carol's idle connection ended", () => carol.disconnects >= 1, 15_000);
+  await waitFor('counted', async () => (await revoked()) === 2, 15_000);
+
+  // bob was never cut off: his first batch goes out on the connection he opened before the reloads.
+  assert.equal(await trySend(bob, 'bob after'), 'acked');
+  assert.equal(bob.stats.handshakes, 1);
+  assert.equal(bob.stats.reconnects, 0);
+  assert.equal(await revoked(), 2, 'each ended connection counted once');
+  await waitFor('bob written', () => messages(c).includes('bob after'), 15_000);
+  assert.deepEqual(messages(c), ['bob after']);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('zlog send and zlog bench with --client-key/--server-key reach a CURVE input; bad key files are usage errors', { timeout: 120_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'zlog-curve-'));
   const keys = makeKeys(dir, ['cli'], ['rogue']);
   const c = await startCollector({ inputs: [{ id: 'native', type: 'zmq-router', bind: ['tcp://127.0.0.1:*'], security: keys.security }], pipeline: { ackMode: 'received', workers: 0 } }, { dir });
@@ -114,6 +161,12 @@ test('zlog send with --client-key/--server-key reaches a CURVE input; bad key fi
   assert.match(wrongServer.stderr, /CurveZMQ handshake/);
   assert.match(wrongServer.stderr, /--server-key/);
   assert.deepEqual(messages(c), ['one', 'two']);
+  // zlog bench takes the same flags: its records reach the CURVE input, written under the key's name.
+  const bench = spawnSync(process.execPath, [CLI, 'bench', '--endpoint', c.endpoints.native[0], '--records', '500', '--size', '50', '--batch', '100', '--format', 'json', '--client-key', keys.secret('cli'), '--server-key', keys.pub('server')], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(bench.status, 0, bench.stderr);
+  assert.equal((JSON.parse(bench.stdout) as { acked: number }).acked, 500);
+  await waitFor('the bench records', () => c.records().length === 502, 15_000);
+  assert.ok(c.records().every((r) => r.clientKey === 'cli'), 'every record carries the key name');
   const half = spawnSync(process.execPath, [CLI, 'send', '--client-key', keys.secret('cli')], { input: '', encoding: 'utf8', timeout: 30_000 });
   assert.equal(half.status, 2);
   assert.match(half.stderr, /--client-key and --server-key go together/);

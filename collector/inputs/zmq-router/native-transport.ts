@@ -27,13 +27,6 @@ const LENT = 3;
 const BUFFER_BYTES = 1 << 20;
 /** How often flushReplies looks whether the thread has sent everything. */
 const FLUSH_POLL_MS = 5;
-/**
- * ZMTP heartbeats (RFC 37): a PING every interval; a connection that sends nothing for the timeout after one is
- * ended, so a client that died without closing (host gone, process stopped) frees its routing id within about
- * interval + timeout. The same timeout goes to clients as the TTL. Generous for a loaded node: any traffic counts.
- */
-export const HEARTBEAT_INTERVAL_MS = 2000;
-export const HEARTBEAT_TIMEOUT_MS = 6000;
 
 export class NativeRouterTransport implements RouterTransport {
   readonly receiver = 'native';
@@ -42,6 +35,7 @@ export class NativeRouterTransport implements RouterTransport {
   private onMessage?: (m: RouterMessage) => void;
   private oversizeSeen = 0;
   private repliesDroppedSeen = 0;
+  private repliesStaleSeen = 0;
   private readonly refusalsLogged = new OncePerKey();
   private reading = true;
   private closed = false;
@@ -56,8 +50,9 @@ export class NativeRouterTransport implements RouterTransport {
         type: 'router',
         ...nativeSocketOptions(ctx, cfg),
         maxReplies: MAX_PENDING_REPLIES,
-        heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS,
-        heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS,
+        // The input's heartbeat setting (schema.ts): it frees the routing id of a client that stopped answering.
+        heartbeatIntervalMs: cfg.heartbeat.intervalMs,
+        heartbeatTimeoutMs: cfg.heartbeat.timeoutMs,
       },
       (buffer, length) => this.onChunk(buffer, length),
     );
@@ -79,7 +74,7 @@ export class NativeRouterTransport implements RouterTransport {
       for (const m of readChunk(buffer, length)) {
         const frames = m.frames.map((f) => Buffer.from(f.buffer, f.byteOffset, f.byteLength));
         // The routing id outlives this call (in the reply), the buffer does not: copy it.
-        this.onMessage({ routingId: Buffer.from(frames[0]), frames: frames.slice(1), receivedAt: m.receivedAt, sender: m.sender, oversize: ((m.flags ?? 0) & FLAG_OVERSIZE) !== 0, jsonPlain: ((m.flags ?? 0) & FLAG_JSON_PLAIN) !== 0 });
+        this.onMessage({ routingId: Buffer.from(frames[0]), frames: frames.slice(1), receivedAt: m.receivedAt, sender: m.sender, connection: m.connection, oversize: ((m.flags ?? 0) & FLAG_OVERSIZE) !== 0, jsonPlain: ((m.flags ?? 0) & FLAG_JSON_PLAIN) !== 0 });
       }
     }
     this.countDrops();
@@ -87,7 +82,10 @@ export class NativeRouterTransport implements RouterTransport {
     if (!this.closed) this.native.lend(buffer.byteLength === BUFFER_BYTES ? buffer : new ArrayBuffer(BUFFER_BYTES));
   }
 
-  /** Oversize messages (too_large) and replies the thread could not send, into metrics. */
+  /**
+   * Oversize messages (too_large), replies the thread could not send, and replies it dropped because their
+   * connection had ended (reply_to_ended_connection: the client resends on its new connection), into metrics.
+   */
   private countDrops(): void {
     const s = this.native.stats();
     if (s.oversize > this.oversizeSeen) {
@@ -99,10 +97,15 @@ export class NativeRouterTransport implements RouterTransport {
       this.ctx.metrics.error('io', 'reply').inc(dropped - this.repliesDroppedSeen);
       this.repliesDroppedSeen = dropped;
     }
+    const stale = s.repliesToEndedConnections ?? 0;
+    if (stale > this.repliesStaleSeen) {
+      this.ctx.metrics.discarded('reply_to_ended_connection').inc(stale - this.repliesStaleSeen);
+      this.repliesStaleSeen = stale;
+    }
   }
 
-  send(frames: Buffer[]): boolean {
-    return !this.closed && this.native.send(frames);
+  send(frames: Buffer[], connection?: number): boolean {
+    return !this.closed && this.native.send(frames, connection);
   }
 
   async flushReplies(deadline: number): Promise<void> {

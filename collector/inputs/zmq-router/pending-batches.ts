@@ -20,8 +20,9 @@ export function batchKey(routingId: Buffer, seq: bigint, crc: number, uncompress
  * queue 200,000 records, so it has bounds of its own. Past them `add` refuses and the caller answers the batch
  * `busy`, as for a full queue: the client backs off and resends, and no batch is ever admitted untracked.
  */
-export class PendingBatches {
-  private readonly keys = new Set<string>();
+export class PendingBatches<V = undefined> {
+  /** Each key with what the caller keeps for it (the input: where the batch's reply goes). */
+  private readonly keys = new Map<string, V | undefined>();
   private usedBytes = 0;
 
   constructor(
@@ -33,11 +34,16 @@ export class PendingBatches {
     return this.keys.has(key);
   }
 
-  /** Tracks `key`; false (nothing changed) when the table is at a bound. */
-  add(key: string): boolean {
+  /** The value `key` was added with (undefined for none, or a key not here). */
+  get(key: string): V | undefined {
+    return this.keys.get(key);
+  }
+
+  /** Tracks `key` (with `value`); false (nothing changed) when the table is at a bound. */
+  add(key: string, value?: V): boolean {
     const cost = key.length + ENTRY_OVERHEAD_BYTES;
     if (this.keys.size >= this.maxEntries || this.usedBytes + cost > this.maxBytes) return false;
-    this.keys.add(key);
+    this.keys.set(key, value);
     this.usedBytes += cost;
     return true;
   }

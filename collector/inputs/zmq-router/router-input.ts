@@ -27,6 +27,11 @@ const PENDING_MAX_BYTES = 16 * 1024 * 1024;
 const ANSWERED_MAX_ENTRIES = 65_536;
 const ANSWERED_MAX_BYTES = 16 * 1024 * 1024;
 
+/** Where a batch's reply goes: the connection its latest copy came on (RouterMessage.connection). */
+interface ReplyTarget {
+  connection: number | undefined;
+}
+
 export class RouterInput implements Input {
   readonly id: string;
   readonly type = 'zmq-router';
@@ -36,10 +41,12 @@ export class RouterInput implements Input {
   private lastId: Buffer = Buffer.alloc(0);
   private lastIdText = '';
   /**
-   * Batches admitted and not yet answered (pending-batches.ts). A resend of one of them is not admitted: the
-   * first copy's reply answers it (replies go by routing id and seq).
+   * Batches admitted and not yet answered (pending-batches.ts), each with the connection its reply goes to. A
+   * resend of one of them is not admitted: the first copy's reply answers it, on the connection the latest copy
+   * came on (a client that reconnected resends on its new connection; the old one gets no reply, see
+   * RouterMessage.connection).
    */
-  private readonly pending = new PendingBatches(PENDING_MAX_ENTRIES, PENDING_MAX_BYTES);
+  private readonly pending = new PendingBatches<ReplyTarget>(PENDING_MAX_ENTRIES, PENDING_MAX_BYTES);
   /** Batches acknowledged last: a resend of one is stored again, and counted (zlog_input_resent_events_total). */
   private readonly answered = new RecentBatches(ANSWERED_MAX_ENTRIES, ANSWERED_MAX_BYTES);
 
@@ -73,12 +80,13 @@ export class RouterInput implements Input {
 
   private handle(msg: RouterMessage): void {
     const { admission, pipeline, metrics, limits, index } = this.ctx;
-    const { routingId: identity, frames, receivedAt } = msg;
+    // Replies go to the connection the message came on (native path), not to whoever holds its routing id then.
+    const { routingId: identity, frames, receivedAt, connection } = msg;
     const bytes = totalBytes(frames);
     metrics.receivedBytes.inc(bytes);
     if (msg.oversize) {
       // Counted by the transport (the thread dropped the rest of it); answered here.
-      if (!noAckOf(frames)) this.nack(identity, sequenceOf(frames), 'too_large', `message is over the limit of ${limits.maxMessageBytes} bytes`);
+      if (!noAckOf(frames)) this.nack(identity, sequenceOf(frames), 'too_large', `message is over the limit of ${limits.maxMessageBytes} bytes`, connection);
       return;
     }
     let checked;
@@ -87,26 +95,29 @@ export class RouterInput implements Input {
     } catch (err) {
       if (!(err instanceof ProtocolError)) throw err;
       metrics.discarded(err.reason).inc();
-      if (!noAckOf(frames)) this.nack(identity, sequenceOf(frames), err.reason, err.message);
+      if (!noAckOf(frames)) this.nack(identity, sequenceOf(frames), err.reason, err.message, connection);
       return;
     }
     const { header } = checked;
     // A refused message counts once, like every other refusal: its record count is the sender's claim, unread.
     if (this.draining) {
       metrics.discarded('draining').inc();
-      if (!header.noAck) this.nack(identity, header.seq, 'draining', 'collector is draining; reconnect and resend');
+      if (!header.noAck) this.nack(identity, header.seq, 'draining', 'collector is draining; reconnect and resend', connection);
       return;
     }
     const key = header.noAck ? undefined : batchKey(identity, header.seq, header.crc, header.uncompressedLength, header.recordCount);
     if (key !== undefined && this.pending.has(key)) {
+      const target = this.pending.get(key);
+      if (target) target.connection = connection;
       metrics.discarded('resent_pending').inc();
       return;
     }
+    const target: ReplyTarget = { connection };
     // A batch the table cannot track is refused like a full queue's: admitted untracked, its resends would be
     // stored again.
-    if (!admission.hasRoom() || (key !== undefined && !this.pending.add(key))) {
+    if (!admission.hasRoom() || (key !== undefined && !this.pending.add(key, target))) {
       metrics.discarded('busy').inc();
-      if (!header.noAck) this.nack(identity, header.seq, 'busy', 'queue full; retry later');
+      if (!header.noAck) this.nack(identity, header.seq, 'busy', 'queue full; retry later', connection);
       return;
     }
     const records = header.recordCount;
@@ -136,21 +147,21 @@ export class RouterInput implements Input {
         }
         if (r.ok) {
           this.ctx.observeAckLatency((Date.now() - receivedAt) / 1000);
-          if (!noAck) this.reply([identity, encodeAck(seq)], 'ack', '');
+          if (!noAck) this.reply([identity, encodeAck(seq)], 'ack', '', target.connection);
         } else if (!noAck) {
-          this.nack(identity, seq, r.reason, r.detail);
+          this.nack(identity, seq, r.reason, r.detail, target.connection);
         }
       },
     });
   }
 
-  private nack(identity: Buffer, seq: bigint, reason: RejectReason, detail: string): void {
-    this.reply([identity, encodeNack(seq, reason, detail)], 'nack', reason);
+  private nack(identity: Buffer, seq: bigint, reason: RejectReason, detail: string, connection: number | undefined): void {
+    this.reply([identity, encodeNack(seq, reason, detail)], 'nack', reason, connection);
   }
 
-  private reply(frames: Buffer[], result: 'ack' | 'nack', reason: string): void {
+  private reply(frames: Buffer[], result: 'ack' | 'nack', reason: string, connection: number | undefined): void {
     this.ctx.countReply(result, reason);
-    if (!this.transport.send(frames)) this.ctx.metrics.discarded('reply_overflow').inc();
+    if (!this.transport.send(frames, connection)) this.ctx.metrics.discarded('reply_overflow').inc();
   }
 
   /**

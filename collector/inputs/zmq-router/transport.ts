@@ -19,6 +19,11 @@ export interface RouterMessage {
    */
   oversize?: boolean;
   /**
+   * Native path: the connection the message came on (opaque); a reply given it goes to that connection only.
+   * Absent on zeromq.js, whose replies go to whoever holds the routing id.
+   */
+  connection?: number;
+  /**
    * Native path: every record of the uncompressed payload is UTF-8 that a JSON string holds as itself (checked
    * by the receive thread while it copied the message; chunk.ts FLAG_JSON_PLAIN), so the worker copies them as
    * they are. Absent: the worker checks each record.
@@ -30,8 +35,11 @@ export interface RouterTransport {
   readonly receiver: 'native' | 'zeromq';
   /** Binds every endpoint, then delivers each message to onMessage. Resolves to the endpoints bound. */
   start(bind: readonly string[], onMessage: (m: RouterMessage) => void): Promise<string[]>;
-  /** Queues one reply ([routing id, frame]). False when it was dropped because too many replies wait. */
-  send(frames: Buffer[]): boolean;
+  /**
+   * Queues one reply ([routing id, frame]), for `connection` (RouterMessage.connection) only when given. False when
+   * it was dropped because too many replies wait.
+   */
+  send(frames: Buffer[], connection?: number): boolean;
   /** Resolves once every queued reply was handed to ZeroMQ, or at the epoch-ms deadline. */
   flushReplies(deadline: number): Promise<void>;
   /** Stops reading; replies queued so far may still go out until close(). */

@@ -39,6 +39,10 @@ export class ZeromqRouterTransport implements RouterTransport {
       // unidentified and reads its next frame as its routing id (libzmq issue #4503); only the native path's
       // patched libzmq refuses it cleanly.
       handover: true,
+      // The input's heartbeat setting (schema.ts), as on the native path.
+      heartbeatInterval: cfg.heartbeat.intervalMs,
+      heartbeatTimeout: cfg.heartbeat.timeoutMs,
+      heartbeatTimeToLive: cfg.heartbeat.timeoutMs,
       ...ctx.curveSocketOptions,
     });
   }

@@ -4,7 +4,7 @@
 // the addon is not built: `make native` builds it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { curveKeyPair, Push } from 'zeromq';
+import { curveKeyPair, Dealer, Push } from 'zeromq';
 import { readChunk, type PackedMessage } from '../../pipeline/chunk.js';
 import { z85Decode } from '../../security/z85.js';
 import { loadNativeReceive, type NativeReceiver } from './native-receive.js';
@@ -16,10 +16,10 @@ const native = addon;
 const server = curveKeyPair();
 const hex = (z85: string) => z85Decode(z85).toString('hex');
 
-function curveReceiver(domain = 'zlog/test'): { r: NativeReceiver; msgs: PackedMessage[]; ep: string } {
+function curveReceiver(domain = 'zlog/test', type: 'pull' | 'router' = 'pull'): { r: NativeReceiver; msgs: PackedMessage[]; ep: string } {
   const msgs: PackedMessage[] = [];
   const r: NativeReceiver = new native.Receiver(
-    { type: 'pull', inputIndex: 0, receiveHighWaterMark: 1000, maxFrameBytes: 1 << 20, maxMessageBytes: 1 << 20, curve: { serverSecretKey: server.secretKey, zapDomain: domain } },
+    { type, inputIndex: 0, receiveHighWaterMark: 1000, maxFrameBytes: 1 << 20, maxMessageBytes: 1 << 20, curve: { serverSecretKey: server.secretKey, zapDomain: domain } },
     (buf, len) => {
       if (!buf) return;
       msgs.push(...[...readChunk(buf, len)].map((m) => ({ ...m, frames: m.frames.map((f) => Uint8Array.from(f)) })));
@@ -221,6 +221,44 @@ test('setClientKeys refuses a malformed key and a receiver without curve; refusa
     assert.ok(s.refusals.length <= 64 && s.refusals.length > 0, `kept ${s.refusals.length}`);
     for (const c of clients) c.close();
   } finally {
+    r.close();
+  }
+});
+
+test('ROUTER: a connection that never sent a message is ended at its key removal too, counted once; the other key stays', async () => {
+  const alice = curveKeyPair();
+  const bob = curveKeyPair();
+  const { r, msgs, ep } = curveReceiver('zlog/test', 'router');
+  r.setClientKeys([[hex(alice.publicKey), 'alice'], [hex(bob.publicKey), 'bob']]);
+  const dealer = (keys: { publicKey: string; secretKey: string }, id: string) => {
+    const d = new Dealer({ linger: 0, routingId: id, curveServerKey: server.publicKey, curvePublicKey: keys.publicKey, curveSecretKey: keys.secretKey, reconnectInterval: 50 });
+    const seen = { handshakes: 0, disconnects: 0 };
+    d.events.on('handshake', () => seen.handshakes++);
+    d.events.on('disconnect', () => seen.disconnects++);
+    d.connect(ep);
+    return { d, seen };
+  };
+  const a = dealer(alice, 'a-1');
+  const b = dealer(bob, 'b-1');
+  try {
+    await until(() => a.seen.handshakes === 1 && b.seen.handshakes === 1, 'both handshakes');
+    // Neither has sent anything; the connect notification (libzmq patch) is not delivered as a message.
+    await until(() => r.authStats()!.accepted === 2, 'both accepted');
+    r.setClientKeys([[hex(bob.publicKey), 'bob']]);
+    await until(() => r.authStats()!.revokedConnections === 1, "alice's idle connection ended");
+    await until(() => a.seen.disconnects >= 1, 'alice sees her connection end');
+    await until(() => r.authStats()!.refused.unknown_key >= 1, 'alice refused on reconnect');
+    assert.equal(r.authStats()!.revokedMessages, 0);
+    assert.equal(msgs.length, 0, 'no message delivered for a connection that sent none');
+    await b.d.send('b-after');
+    await until(() => msgs.length === 1, 'bob still in');
+    assert.equal(text(msgs[0].frames[1]), 'b-after');
+    assert.equal(msgs[0].sender, 'bob');
+    assert.equal(b.seen.disconnects, 0, "bob's connection was never ended");
+    assert.equal(r.authStats()!.revokedConnections, 1);
+  } finally {
+    a.d.close();
+    b.d.close();
     r.close();
   }
 });

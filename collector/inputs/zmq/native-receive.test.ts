@@ -337,3 +337,53 @@ test('ROUTER: FLAG_JSON_PLAIN is set exactly when every record of an uncompresse
   dealer.close();
   r.close();
 });
+
+test('ROUTER: a reply goes only to the connection its message came on; a later connection with the same routing id never gets it', async () => {
+  const msgs: PackedMessage[] = [];
+  const r = new native.Receiver({ type: 'router', inputIndex: 0, receiveHighWaterMark: 1000, maxFrameBytes: 1 << 20, maxMessageBytes: 1 << 20 }, (buf, len) => {
+    if (!buf) return;
+    msgs.push(...[...readChunk(buf, len)].map((m) => ({ ...m, frames: m.frames.map((f) => Uint8Array.from(f)) })));
+    r.lend(buf);
+  });
+  const ep = r.bind('tcp://127.0.0.1:*');
+  for (let i = 0; i < 3; i++) r.lend(new ArrayBuffer(1 << 16));
+  r.start();
+  const received: string[] = [];
+  const listen = async (d: Dealer) => {
+    try {
+      for (;;) received.push(Buffer.from((await d.receive())[0]).toString());
+    } catch {
+      // closed
+    }
+  };
+  const first = new Dealer({ linger: 0, routingId: 'web-1' });
+  first.connect(ep);
+  await first.send('from the first connection');
+  await until(() => msgs.length === 1, 'the first message');
+  const [a] = msgs;
+  assert.equal(typeof a.connection, 'number', 'a ROUTER delivery names its connection');
+  // The first connection ends before its reply is sent; another takes the routing id.
+  first.close();
+  await until(() => r.stats().disconnected === 1, 'the first connection ended');
+  const second = new Dealer({ linger: 0, routingId: 'web-1' });
+  second.connect(ep);
+  void listen(second);
+  await second.send('from the second connection');
+  await until(() => msgs.length === 2, 'the second message');
+  const b = msgs[1];
+  assert.notEqual(b.connection, a.connection);
+  assert.equal(Buffer.from(b.frames[0]).toString(), 'web-1');
+  // The late reply for the first connection is dropped and counted; the second connection's own reply arrives.
+  assert.ok(r.send([Buffer.from('web-1'), Buffer.from('late reply for the first')], a.connection));
+  assert.ok(r.send([Buffer.from('web-1'), Buffer.from('reply for the second')], b.connection));
+  await until(() => received.length === 1, "the second connection's reply");
+  await until(() => r.stats().repliesToEndedConnections === 1, 'the late reply counted');
+  // Without a connection, a reply goes to whoever holds the id (what zeromq.js does too).
+  assert.ok(r.send([Buffer.from('web-1'), Buffer.from('by routing id')]));
+  await until(() => received.length === 2, 'the reply by routing id');
+  assert.deepEqual(received, ['reply for the second', 'by routing id']);
+  assert.equal(r.stats().repliesSent, 2);
+  assert.throws(() => r.send([Buffer.from('web-1'), Buffer.from('x')], -1), /connection is not a number a delivery gave/);
+  second.close();
+  r.close();
+});

@@ -109,6 +109,8 @@ export interface NativeReceiverStats {
   repliesSent?: number;
   repliesUnroutable?: number;
   repliesBlocked?: number;
+  /** ROUTER only: replies dropped because the connection of the message they answer had ended (send's `connection`). */
+  repliesToEndedConnections?: number;
   /** Connections libzmq ended for a frame above maxFrameBytes, a message above maxHeldMessageBytes, or one of more frames than maxHeldMessageFrames. */
   frameTooLarge: number;
   messageTooLarge: number;
@@ -164,9 +166,12 @@ export interface NativeReceiver {
   authStats(): NativeAuthStats | null;
   /**
    * ROUTER: queues one reply (routing id first) for the receive thread, which owns the socket and sends it with
-   * ZMQ_DONTWAIT. False when maxReplies are already waiting: the reply is dropped.
+   * ZMQ_DONTWAIT. With `connection` (the `connection` of the delivered message it answers, chunk.ts
+   * FLAG_CONNECTION) it goes only to that connection: if it has ended, the reply is dropped and counted in
+   * stats().repliesToEndedConnections, whoever holds the routing id now. False when maxReplies are already
+   * waiting: the reply is dropped.
    */
-  send(frames: readonly Uint8Array[]): boolean;
+  send(frames: readonly Uint8Array[], connection?: number): boolean;
   /**
    * ROUTER: the routing-id refusals since the last call (at most 64; all are counted in stats()), each with the
    * refused connection's CURVE key name ('' without CURVE).
