@@ -7,7 +7,8 @@
 // With --baseline, each round runs the same scenario twice on the same cluster, first with that other build of
 // the operator (say main's, built in a scratch copy) and then with this tree's, so before and after are
 // measured under the same load. Each --variant runs this tree's build once more per round with those node flags,
-// and the operator flags after a `--` (e.g. semi1=--max-semi-space-size=1, or "w16=-- --workers 16"). --steady-seconds (default 65) is a window after all are Ready in which
+// and the operator flags after a `--`; leading NAME=VALUE words are environment variables (e.g.
+// semi1=--max-semi-space-size=1, "w16=-- --workers 16", "arena2=MALLOC_ARENA_MAX=2"). --steady-seconds (default 65) is a window after all are Ready in which
 // nothing changes but the operator's timers (the sink-health sweep every --sink-health-seconds, 30 by
 // default): its CPU, API requests and RSS there are the steady-state cost. kwok's pods have no process behind
 // their IPs, so by default every sweep request times out (1 s each, 8 at once); with --sink-answers the pods get
@@ -57,6 +58,13 @@ function heapSpaces(metrics: string): Record<string, number> {
   out.external = Number((metricValue(metrics, 'zlog_operator_nodejs_external_memory_bytes') / 1048576).toFixed(1));
   out.rssReported = Number((metricValue(metrics, 'zlog_operator_process_resident_memory_bytes') / 1048576).toFixed(1));
   return out;
+}
+
+/** A metric summed over all its label sets. */
+function sumOf(metrics: string, name: string): number {
+  let total = 0;
+  for (const m of metrics.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'gm'))) total += Number(m[1]);
+  return total;
 }
 
 /** Seconds from t0 to the earliest of some timestamps. */
@@ -148,19 +156,23 @@ async function main(): Promise<void> {
   }
   const own = join(repoRoot(), 'dist/operator/main.js');
   const results: Obj[] = [];
-  const runs: Array<{ label: string; script: string; nodeArgs: string[]; opArgs: string[]; prefix: string }> = [];
+  const runs: Array<{ label: string; script: string; nodeArgs: string[]; opArgs: string[]; env?: Record<string, string>; prefix: string }> = [];
   if (values.baseline) runs.push({ label: 'baseline', script: values.baseline, nodeArgs: [], opArgs: [], prefix: 'b' });
   runs.push({ label: 'this tree', script: own, nodeArgs: [], opArgs: [], prefix: 't' });
   for (const [i, v] of values.variant!.entries()) {
     const eq = v.indexOf('=');
     if (eq <= 0) throw new Error(`--variant ${v}: expected NAME=NODE_FLAGS`);
     const [nodeFlags, opFlags = ''] = v.slice(eq + 1).split(/(?:^|\s)--(?:\s|$)/);
-    runs.push({ label: v.slice(0, eq), script: own, nodeArgs: nodeFlags.split(/\s+/).filter(Boolean), opArgs: opFlags.split(/\s+/).filter(Boolean), prefix: `v${i}` });
+    // Leading NAME=VALUE words are environment variables (MALLOC_ARENA_MAX=2 --max-semi-space-size=1).
+    const words = nodeFlags.split(/\s+/).filter(Boolean);
+    const envWords = words.filter((w) => /^[A-Z_][A-Z0-9_]*=/.test(w));
+    const runEnv = Object.fromEntries(envWords.map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]));
+    runs.push({ label: v.slice(0, eq), script: own, nodeArgs: words.filter((w) => !envWords.includes(w)), opArgs: opFlags.split(/\s+/).filter(Boolean), env: runEnv, prefix: `v${i}` });
   }
   for (let round = 0; round < Number(values.rounds); round++) {
     for (const run of runs) {
-      const r = await runOnce(env, run.script, `r${round}-${run.prefix}`, run.nodeArgs, run.opArgs);
-      results.push({ operator: run.label, script: run.script, nodeArgs: run.nodeArgs.join(' '), operatorArgs: run.opArgs.join(' '), ...r });
+      const r = await runOnce(env, run.script, `r${round}-${run.prefix}`, run.nodeArgs, run.opArgs, run.env ?? {});
+      results.push({ operator: run.label, script: run.script, env: run.env ?? {}, nodeArgs: run.nodeArgs.join(' '), operatorArgs: run.opArgs.join(' '), ...r });
       console.log(JSON.stringify(results.at(-1), null, 2));
     }
   }
@@ -176,7 +188,7 @@ async function main(): Promise<void> {
 }
 
 /** One scenario with one operator build, on namespaces of its own; the operator is stopped at the end. */
-async function runOnce(env: OperatorEnv, script: string, prefix: string, nodeArgs: string[], opArgs: string[]): Promise<Obj> {
+async function runOnce(env: OperatorEnv, script: string, prefix: string, nodeArgs: string[], opArgs: string[], runEnv: Record<string, string>): Promise<Obj> {
   const c: Cluster = env.cluster;
   const nsNames = Array.from({ length: namespaces }, (_, i) => `${prefix}-${i}`);
   for (const ns of nsNames) await c.createNamespace(ns);
@@ -187,6 +199,7 @@ async function runOnce(env: OperatorEnv, script: string, prefix: string, nodeArg
     ['--workers', values.workers!, '--sink-health-seconds', values['sink-health-seconds']!, ...opArgs],
     script,
     nodeArgs,
+    runEnv,
   );
   const sampler = setInterval(() => op.sampleRss(), 100);
   await sleep(2000);
@@ -279,6 +292,8 @@ async function runOnce(env: OperatorEnv, script: string, prefix: string, nodeArg
     reconcileSecondsTotal: Number(metricValue(m, 'zlog_operator_reconcile_duration_seconds_sum').toFixed(1)),
     operatorCpuSeconds: Number(metricValue(m, 'zlog_operator_process_cpu_seconds_total').toFixed(1)),
     operatorApiRequests: Object.values(requests).reduce((a, b) => a + b, 0),
+    // Mean time of one API request (until its whole answer is read): a reconcile is about 4 of them in a row.
+    apiRequestMeanSeconds: Number((sumOf(m, 'zlog_operator_api_request_duration_seconds_sum') / sumOf(m, 'zlog_operator_api_request_duration_seconds_count')).toFixed(3)),
     // Why informers listed again (LIST counts in `requests`): 410 Gone per kind, and list/watch failures by message.
     informerGone: tally(op.lines.filter((l) => l.msg === 'watch expired (410): relisting').map((l) => String(l.kind))),
     informerFailures: tally(op.lines.filter((l) => l.msg === 'list/watch failed: retrying').map((l) => `${String(l.kind)}: ${String(l.err).slice(0, 120)}`)),

@@ -186,7 +186,7 @@ describe('container images', { skip, timeout: 1_200_000 }, () => {
   test('the operator image: non-root, no zeromq; run from its rootfs it reconciles a LogServer on a real API server', { timeout: 300_000 }, async (t) => {
     const cfg = await imageConfig(OPERATOR);
     assert.equal(cfg.User, `${UID}:${UID}`);
-    assert.deepEqual(cfg.Entrypoint, ['/usr/bin/tini', '--', 'node', '/app/dist/operator/main.js']);
+    assert.deepEqual(cfg.Entrypoint, ['/usr/bin/tini', '--', 'node', '--max-semi-space-size=1', '/app/dist/operator/main.js']);
     const { rootfs, release } = await mountImage(OPERATOR);
     t.after(release);
     assert.ok(existsSync(join(rootfs, 'app/dist/operator/main.js')), 'dist/operator/main.js missing');

@@ -127,6 +127,8 @@ export class OperatorProcess {
     mainScript = join(repoRoot(), 'dist/operator/main.js'),
     /** Node's own flags before the script (a benchmark's variant, e.g. --max-semi-space-size=1). */
     nodeArgs: string[] = [],
+    /** Extra environment variables (a benchmark's variant, e.g. MALLOC_ARENA_MAX). */
+    extraEnv: Record<string, string> = {},
   ): Promise<OperatorProcess> {
     const child = spawn(
       process.execPath,
@@ -140,7 +142,7 @@ export class OperatorProcess {
         '--lease-duration-seconds', '6',
         ...extraArgs,
       ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...extraEnv } },
     );
     const op = new OperatorProcess(child);
     t.after(() => op.kill('SIGKILL'));
