@@ -62,6 +62,8 @@ export class HttpSink implements Sink {
    * `concurrency` connections still bound the requests in flight.
    */
   readonly concurrentWrites: number;
+  /** Writes in progress now (the stage may have up to concurrentWrites). */
+  private writing = 0;
   private deadLetter?: FileHandle;
   /** Bytes in the dead-letter file (its size at open plus what was appended), against cfg.deadLetterMaxBytes. */
   private deadLetterBytes = 0;
@@ -116,10 +118,23 @@ export class HttpSink implements Sink {
     // it, a 5xx): each one counted here may be stored twice (docs/sinks.md, "Duplicates").
     if (carried && carried.maybeStored > 0) this.resent?.inc(carried.maybeStored);
     this.carry.delete(chunks);
+    // A write is cut to fill only the request slots other writes leave free: with every slot busy, cutting it
+    // further made more, smaller requests, which cost the store more per record.
+    const parallel = Math.max(1, this.cfg.concurrency - this.writing);
+    this.writing++;
+    try {
+      await this.sendAll(chunks, docs, parallel);
+    } finally {
+      this.writing--;
+    }
+  }
+
+  /** Sends a write's records as requests (at most `concurrency` at once); remembers what is to be resent. */
+  private async sendAll(chunks: readonly Uint8Array[], docs: Uint8Array[], parallel: number): Promise<void> {
     const failed: Uint8Array[] = [];
     let maybeStored = 0;
     let reason = '';
-    const groups = planRequests(docs, this.cfg.batch.maxEvents, this.cfg.batch.maxBytes, this.protocol.overheadPerRecord, { parallel: this.cfg.concurrency, minBytes: MIN_SPLIT_BYTES });
+    const groups = planRequests(docs, this.cfg.batch.maxEvents, this.cfg.batch.maxBytes, this.protocol.overheadPerRecord, { parallel, minBytes: MIN_SPLIT_BYTES });
     let next = 0;
     const worker = async () => {
       while (next < groups.length) {
