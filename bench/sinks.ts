@@ -138,6 +138,16 @@ interface CaseCpu {
   bench: number;
   collector?: Record<string, number>;
   collectorTotal?: number;
+  /** HTTP requests the sink sent for the timed records (zlog_http_client_requests_sent_total). */
+  requests?: number;
+}
+
+/** The collector's count of HTTP requests its sinks sent. */
+async function requestsSent(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  let n = 0;
+  for (const m of text.matchAll(/^zlog_http_client_requests_sent_total\{[^}]*\} (\d+(?:\.\d+)?)$/gm)) n += Number(m[1]);
+  return n;
 }
 
 async function throughCollector(vl: VictoriaLogs, kind: string, size: number, tag: string, main: string, profName: string, cpu: CaseCpu): Promise<number> {
@@ -170,6 +180,7 @@ async function throughCollector(vl: VictoriaLogs, kind: string, size: number, ta
       if (!client.writable) await client.whenWritable();
     }
     await Promise.all(warm);
+    const requests0 = await requestsSent(proc.url);
     const threads0 = threadCpu(proc.pid);
     const col0 = cpuSeconds(proc.pid);
     const t0 = performance.now();
@@ -182,6 +193,7 @@ async function throughCollector(vl: VictoriaLogs, kind: string, size: number, ta
     const ms = performance.now() - t0;
     cpu.collector = threadBreakdown(proc.pid, threads0, threadCpu(proc.pid), N, true);
     cpu.collectorTotal = cpuSeconds(proc.pid) - col0;
+    cpu.requests = (await requestsSent(proc.url)) - requests0;
     await client.close(5000);
     return ms;
   } finally {
@@ -225,7 +237,7 @@ for (const size of SIZES) {
         loads.set(c, [...(loads.get(c) ?? []), loadavg()[0]]);
         const us = (s: number) => ((s / N) * 1e6).toFixed(1);
         const threads = cpu.collector ? ` collector ${us(cpu.collectorTotal!)} [${Object.entries(cpu.collector).map(([k, v]) => `${k} ${v}`).join(', ')}]` : '';
-        console.log(`${String(size).padStart(5)} B  ${c.padEnd(24)} ${String(Math.round(rate)).padStart(9)} rec/s  (stored ${stored}${stored > N ? `, ${stored - N} duplicates` : ''}, load ${loadavg()[0].toFixed(1)})  CPU µs/record: store ${us(cpu.vl)}, ${kind.startsWith('direct') ? 'loader' : 'client'} ${us(cpu.bench)}${threads}`);
+        console.log(`${String(size).padStart(5)} B  ${c.padEnd(24)} ${String(Math.round(rate)).padStart(9)} rec/s  (stored ${stored}${stored > N ? `, ${stored - N} duplicates` : ''}, load ${loadavg()[0].toFixed(1)})  ${cpu.requests ? `${Math.round(N / cpu.requests)} records/request, ` : ''}CPU µs/record: store ${us(cpu.vl)}, ${kind.startsWith('direct') ? 'loader' : 'client'} ${us(cpu.bench)}${threads}`);
       }
     }
     const base = median(rates.get('direct') ?? [NaN]);
