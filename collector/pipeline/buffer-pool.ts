@@ -1,23 +1,40 @@
-// A fixed-size pool of ArrayBuffers used to move raw messages to worker threads and NDJSON back. Buffers are
-// transferred (moved, not copied) across threads and come home with the result, so steady-state ingest
-// allocates nothing. The pool never holds more than `capacity` buffers: extra returns are dropped for GC.
+// A bounded pool of chunk buffers: raw messages go to worker threads in them and NDJSON comes back in them.
 //
-// Besides them it keeps a few buffers of twice the size (DOUBLE_BUFFERS): a native batch of ~1 MiB (1000 records
-// of 1 KiB, bench case bp) is a chunk of its own whose NDJSON outgrows one buffer, and a fresh 2 MiB buffer per
-// batch (the worker doubling its output) was most of the main thread's garbage-collection time (20%) and RSS.
+// The pooled buffers are SharedArrayBuffers. Each is a numbered slot, handed to every worker thread once
+// (WorkerPool), and afterwards only slot numbers cross between threads. An ArrayBuffer that is transferred
+// instead becomes a new JavaScript object in the receiving thread, and V8 counts its whole size as new external
+// memory there. At 1 KiB records that was ~400 MB/s of "external allocation" on the main thread, and a garbage
+// collection every ~64 MB (perf: V8's marking threads took ~20% of the collector's CPU). A slot is allocated
+// once and stays registered in every thread, so steady-state ingest allocates nothing and registers nothing.
+//
+// At most `capacity` slots of `bufferBytes` exist, plus DOUBLE_BUFFERS of twice that size: a native batch of
+// ~1 MiB (1000 records of 1 KiB, bench case bp) is a chunk of its own whose NDJSON outgrows one buffer, and a
+// fresh 2 MiB buffer per batch (the worker doubling its output) was most of the main thread's GC time. When
+// every slot is in use, or more than twice the size is asked for, take() returns a plain ArrayBuffer (a miss);
+// it travels by transfer, as every buffer did before, and the pool does not keep it.
 
 export interface PoolStats {
   hits: number;
   misses: number;
+  /** Slots of `bufferBytes` free now. */
   free: number;
+  /** Shared slots allocated so far (of both sizes); at most capacity + DOUBLE_BUFFERS. */
+  slots: number;
 }
 
 /** Double-size buffers kept at most: one per chunk in flight on a 2-worker pool, plus one for the sink. */
 const DOUBLE_BUFFERS = 6;
 
 export class BufferPool {
-  private readonly free: ArrayBuffer[] = [];
-  private readonly freeDouble: ArrayBuffer[] = [];
+  /** Every shared buffer the pool made, by slot number (append-only: a worker holds the first N of them). */
+  readonly shared: SharedArrayBuffer[] = [];
+  private readonly slotOf = new Map<ArrayBufferLike, number>();
+  /** Per slot: 1 while taken, 0 while free (a second give() of a free slot is ignored, never kept twice). */
+  private taken = new Uint8Array(16);
+  private readonly free: number[] = [];
+  private readonly freeDouble: number[] = [];
+  private singles = 0;
+  private doubles = 0;
   hits = 0;
   misses = 0;
 
@@ -29,22 +46,28 @@ export class BufferPool {
   ) {}
 
   /**
-   * A buffer of at least `minBytes`: a pooled one (`bufferBytes`, or twice that when more is asked for) or, when
-   * none is free or more than twice is asked for, a new one (a miss).
+   * A buffer of at least `minBytes`: a shared slot (`bufferBytes`, or twice that when more is asked for) or,
+   * when no slot is free and no more may be made, or more than twice is asked for, a new ArrayBuffer (a miss;
+   * so is making a slot).
    */
-  take(minBytes = this.bufferBytes): ArrayBuffer {
+  take(minBytes = this.bufferBytes): ArrayBufferLike {
     const double = minBytes > this.bufferBytes;
     if (minBytes <= 2 * this.bufferBytes) {
-      const b = double ? this.freeDouble.pop() : this.free.pop();
-      if (b) {
+      const s = double ? this.freeDouble.pop() : this.free.pop();
+      if (s !== undefined) {
+        this.taken[s] = 1;
         this.hits++;
         this.onHit();
-        return b;
+        return this.shared[s];
       }
     }
     this.misses++;
     this.onMiss();
-    return new ArrayBuffer(double && minBytes <= 2 * this.bufferBytes ? 2 * this.bufferBytes : Math.max(minBytes, this.bufferBytes));
+    if (minBytes <= 2 * this.bufferBytes) {
+      if (double ? this.doubles < DOUBLE_BUFFERS : this.singles < this.capacity) return this.newSlot(double);
+      return new ArrayBuffer(double ? 2 * this.bufferBytes : this.bufferBytes);
+    }
+    return new ArrayBuffer(minBytes);
   }
 
   /** Counts a buffer that had to be allocated elsewhere (a worker's output outgrew its pooled buffer). */
@@ -53,16 +76,36 @@ export class BufferPool {
     this.onMiss();
   }
 
-  /** Returns a buffer; detached (transferred away) and odd-sized buffers are not kept. */
-  give(b: ArrayBuffer): void {
-    if (b.byteLength === this.bufferBytes) {
-      if (this.free.length < this.capacity) this.free.push(b);
-    } else if (b.byteLength === 2 * this.bufferBytes && this.freeDouble.length < DOUBLE_BUFFERS) {
-      this.freeDouble.push(b);
-    }
+  /** Returns a buffer: a slot becomes free again; anything else (a miss's ArrayBuffer, detached or not) is dropped. */
+  give(b: ArrayBufferLike): void {
+    const s = this.slotOf.get(b);
+    if (s === undefined || this.taken[s] === 0) return;
+    this.taken[s] = 0;
+    (b.byteLength === this.bufferBytes ? this.free : this.freeDouble).push(s);
+  }
+
+  /** The slot number of a pooled buffer; -1 for any other buffer. */
+  slot(b: ArrayBufferLike): number {
+    return this.slotOf.get(b) ?? -1;
   }
 
   stats(): PoolStats {
-    return { hits: this.hits, misses: this.misses, free: this.free.length };
+    return { hits: this.hits, misses: this.misses, free: this.free.length, slots: this.shared.length };
+  }
+
+  private newSlot(double: boolean): SharedArrayBuffer {
+    const b = new SharedArrayBuffer(double ? 2 * this.bufferBytes : this.bufferBytes);
+    const s = this.shared.length;
+    this.shared.push(b);
+    this.slotOf.set(b, s);
+    if (s >= this.taken.length) {
+      const t = new Uint8Array(2 * this.taken.length);
+      t.set(this.taken);
+      this.taken = t;
+    }
+    this.taken[s] = 1;
+    if (double) this.doubles++;
+    else this.singles++;
+    return b;
   }
 }

@@ -84,7 +84,7 @@ export class ChunkBuilder {
   offset = 0;
   messages = 0;
 
-  constructor(private buffer: ArrayBuffer) {
+  constructor(private buffer: ArrayBufferLike) {
     this.view = new DataView(buffer);
     this.bytes = new Uint8Array(buffer);
   }
@@ -131,7 +131,7 @@ export class ChunkBuilder {
   }
 
   /** Hands the buffer over (to be transferred); the builder must not be used afterwards. */
-  finish(): { buffer: ArrayBuffer; length: number; messages: number } {
+  finish(): { buffer: ArrayBufferLike; length: number; messages: number } {
     return { buffer: this.buffer, length: this.offset, messages: this.messages };
   }
 }
@@ -139,7 +139,7 @@ export class ChunkBuilder {
 const decoder = new TextDecoder();
 
 /** Iterates the messages of a packed chunk; frames are views into the chunk (no copies). */
-export function* readChunk(buffer: ArrayBuffer, length: number): Generator<PackedMessage> {
+export function* readChunk(buffer: ArrayBufferLike, length: number): Generator<PackedMessage> {
   const v = new DataView(buffer, 0, length);
   const bytes = new Uint8Array(buffer, 0, length);
   let o = 0;
@@ -205,7 +205,7 @@ export class ChunkReader implements PackedMessage {
   private views: Uint8Array[] | undefined;
 
   constructor(
-    buffer: ArrayBuffer,
+    buffer: ArrayBufferLike,
     private readonly length: number,
   ) {
     this.bytes = new Uint8Array(buffer, 0, length);

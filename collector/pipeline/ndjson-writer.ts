@@ -11,7 +11,7 @@ export class NdjsonWriter {
   /** Buffers allocated because the given one was too small (reported as pool misses). */
   grew = 0;
 
-  constructor(initial: ArrayBuffer) {
+  constructor(initial: ArrayBufferLike) {
     this.buf = new Uint8Array(initial);
   }
 

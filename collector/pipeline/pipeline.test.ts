@@ -248,7 +248,7 @@ test('at most two chunks per worker are in flight; the rest waits and goes out a
 
 test('an input that packs its own chunks gets a buffer only while the pipeline could start on another chunk at once', async () => {
   const { fake, stage, pipeline, admission } = setup('received', 1);
-  const lent: { buffer: ArrayBuffer; fill: number }[] = [];
+  const lent: { buffer: ArrayBufferLike; fill: number }[] = [];
   const request = () => pipeline.requestChunkBuffer((buffer, fill) => lent.push({ buffer, fill }));
   /** Fills a lent buffer with one message, as the native receive thread does, and submits it. */
   const deliver = (text: string): void => {

@@ -1,7 +1,7 @@
 // The middle of the collector: accepted messages are packed into chunks, processed on the worker pool, put
 // back in arrival order, and handed to the sink stage; then acknowledgements go out and queue space is freed.
 //
-//   input.accept -> ChunkBuilder -(transfer)-> worker -> Resequencer -> SinkStage -> done: ack + release
+//   input.accept -> ChunkBuilder -(pool slot)-> worker -> Resequencer -> SinkStage -> done: ack + release
 import type { AckMode } from '../config/types.js';
 import type { RejectReason } from '../errors.js';
 import type { ComponentMetrics } from '../observability/metrics.js';
@@ -49,7 +49,8 @@ export interface Inbound {
 /** A chunk the input packed itself, in chunk.ts layout, all messages from one input and without replies. */
 export interface PackedInbound {
   input: number;
-  buffer: ArrayBuffer;
+  /** A buffer the pipeline lent (requestChunkBuffer), or one the input made itself. */
+  buffer: ArrayBufferLike;
   /** Bytes of `buffer` in use. */
   length: number;
   messages: number;
@@ -69,7 +70,7 @@ export interface ChunkRunner {
   /** Worker threads (0: inline); the pipeline keeps up to twice as many chunks in flight. */
   readonly size: number;
   /** Processes a packed chunk; the buffer is handed over. Resolves in any order; rejects when processing failed. */
-  run(buffer: ArrayBuffer, length: number): Promise<ChunkResult>;
+  run(buffer: ArrayBufferLike, length: number): Promise<ChunkResult>;
 }
 
 /** What the pipeline uses of the sink stage (sinks/sink-stage.ts). */
@@ -106,7 +107,7 @@ export class Pipeline {
   private scheduled = false;
   private idleWaiters: (() => void)[] = [];
   /** Inputs that pack their own chunks, waiting for a buffer (see requestChunkBuffer). */
-  private bufferWaiters: ((buffer: ArrayBuffer, fillBytes: number) => void)[] = [];
+  private bufferWaiters: ((buffer: ArrayBufferLike, fillBytes: number) => void)[] = [];
 
   constructor(private readonly d: PipelineDeps) {
     // Two chunks per worker keeps each busy while the next is being packed; inline runs one at a time.
@@ -167,9 +168,14 @@ export class Pipeline {
    * block at their high-water mark, as with a full queue. Output waiting for the sinks is still bounded by
    * admission alone.
    */
-  requestChunkBuffer(lend: (buffer: ArrayBuffer, fillBytes: number) => void): void {
+  requestChunkBuffer(lend: (buffer: ArrayBufferLike, fillBytes: number) => void): void {
     this.bufferWaiters.push(lend);
     this.lendBuffers();
+  }
+
+  /** Takes back a buffer from requestChunkBuffer that will not be filled (the input closed, or the buffer was passed over). */
+  returnChunkBuffer(buffer: ArrayBufferLike): void {
+    this.d.pool.give(buffer);
   }
 
   private lendBuffers(): void {
@@ -301,7 +307,7 @@ export class Pipeline {
       // Nothing to write (every record dropped by routing counts as handled): acknowledge now.
       admission.release(records, bytes);
       for (const a of acks) ack(a);
-      this.d.pool.give(output.buffer as ArrayBuffer);
+      this.d.pool.give(output.buffer);
       return;
     }
     // A small output (a chunk handed over by an input that had caught up with its socket) goes to the sinks as
@@ -316,7 +322,7 @@ export class Pipeline {
     }
     const small = output.byteLength <= this.d.pool.bufferBytes / SMALL_OUTPUT_SHARE;
     const data = small ? output.slice() : output;
-    if (small) this.d.pool.give(output.buffer as ArrayBuffer);
+    if (small) this.d.pool.give(output.buffer);
     stage.push({
       data,
       records: outcome.records,
@@ -327,7 +333,7 @@ export class Pipeline {
         if (groups) groups.all();
         else for (const a of acks) ack(a);
         admission.release(records, bytes);
-        if (!small) this.d.pool.give(output.buffer as ArrayBuffer);
+        if (!small) this.d.pool.give(output.buffer);
         this.checkIdle();
       },
     });

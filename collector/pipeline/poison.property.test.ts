@@ -48,8 +48,9 @@ const sentinel = (i: number) => `ok-${i}`;
 /** A chunk of messages: sentinel records around poison ones, on every input kind. */
 const chunkArb = fc.array(fc.tuple(fc.boolean(), poison, fc.integer({ min: 0, max: 3 })), { minLength: 1, maxLength: 8 });
 
-function pack(list: PackedMessage[]): { buffer: ArrayBuffer; length: number } {
-  const b = new ChunkBuilder(new ArrayBuffer(list.reduce((n, m) => n + packedSize(m.frames), 0)));
+/** Packs into a pool buffer (a shared slot; a transferred ArrayBuffer when the chunk is over twice a slot). */
+function pack(list: PackedMessage[]): { buffer: ArrayBufferLike; length: number } {
+  const b = new ChunkBuilder(pool.take(list.reduce((n, m) => n + packedSize(m.frames), 0)));
   for (const m of list) b.add(m);
   return b.finish();
 }
@@ -83,6 +84,8 @@ for (const [name, workers] of [
         // No message was refused: a batch with a bad record in it still succeeds.
         r.outcome.perMessage.forEach((n, i) => assert.ok(n >= 0, `message ${i} refused: ${REASON_CODES[-n]}`));
         const lines = Buffer.from(r.output).toString('utf8').split('\n').filter((l) => l !== '');
+        // Back to the pool, so the next runs reuse the slots (with a worker: by number only).
+        pool.give(r.output.buffer);
         const recs = lines.map((l) => JSON.parse(l) as { message: string; flags?: string[] });
         const seen = recs.map((x) => x.message).filter((m) => /^ok-\d+$/.test(m));
         for (const e of expected) assert.ok(seen.includes(e), `${e} missing`);

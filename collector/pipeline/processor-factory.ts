@@ -33,35 +33,45 @@ export function createProcessor(init: WorkerInit): ChunkProcessor {
 
 export interface ChunkRun {
   outcome: ChunkOutcome;
-  /** The NDJSON: `outputLength` bytes at the start of `output` (the buffer given, or a larger one). */
-  output: ArrayBuffer;
+  /** The NDJSON: `outputLength` bytes at the start of `output` (the buffer given, or a larger ArrayBuffer). */
+  output: ArrayBufferLike;
   outputLength: number;
   /** True when the output outgrew the buffer given (a pool miss). */
   grew: boolean;
 }
 
 /** Processes one packed chunk (`length` bytes of `buffer`) into NDJSON written to `output`. Throws what the processor throws. */
-export function runChunk(processor: ChunkProcessor, buffer: ArrayBuffer, length: number, output: ArrayBuffer): ChunkRun {
+export function runChunk(processor: ChunkProcessor, buffer: ArrayBufferLike, length: number, output: ArrayBufferLike): ChunkRun {
   const writer = new NdjsonWriter(output);
   const outcome = processor.process(buffer, length, writer);
-  return { outcome, output: writer.buf.buffer as ArrayBuffer, outputLength: writer.pos, grew: writer.grew > 0 };
+  return { outcome, output: writer.buf.buffer, outputLength: writer.pos, grew: writer.grew > 0 };
 }
 
-/** Pool -> worker: a chunk to process and a pooled buffer for its output; both transferred. */
+/**
+ * A buffer as it crosses to or from a worker: the number of a BufferPool slot (a SharedArrayBuffer the worker
+ * was given once, see WorkerRequest.shared), or an ArrayBuffer that is transferred with the message.
+ */
+export type BufferRef = number | ArrayBuffer;
+
+/** Pool -> worker: a chunk to process and a buffer for its output. */
 export interface WorkerRequest {
   id: number;
-  buffer: ArrayBuffer;
+  buffer: BufferRef;
   length: number;
-  output: ArrayBuffer;
+  output: BufferRef;
+  /** Pool slots this worker has not been sent yet, numbered on from the last it has (BufferPool.shared). */
+  shared?: SharedArrayBuffer[];
 }
 
-/** Worker -> pool: the chunk buffer back (for the pool) and the result, or the error. */
+/** Worker -> pool: the result, or the error. Slots are not sent back: the pool knows which it lent. */
 export interface WorkerResultMessage {
   id: number;
   outcome?: ChunkOutcome;
   error?: string;
-  input: ArrayBuffer;
-  output?: ArrayBuffer;
+  /** The chunk buffer back when it was a transferred ArrayBuffer (for the pool); absent for a slot. */
+  input?: ArrayBuffer;
+  /** The NDJSON: in the output slot or ArrayBuffer given, or in an ArrayBuffer the worker had to grow it into. */
+  output?: BufferRef;
   outputLength: number;
   grew: boolean;
   busyMs: number;

@@ -117,7 +117,7 @@ export class ChunkProcessor {
     }));
   }
 
-  process(buffer: ArrayBuffer, length: number, out: NdjsonWriter): ChunkOutcome {
+  process(buffer: ArrayBufferLike, length: number, out: NdjsonWriter): ChunkOutcome {
     const outcome: ChunkOutcome = { perMessage: EMPTY, accepted: 0, records: 0, discards: {}, flagged: 0 };
     const collect = this.collect;
     let per = this.perMessage;

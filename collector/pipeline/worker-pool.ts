@@ -1,5 +1,6 @@
-// Runs ChunkProcessor on N worker threads (or inline when N = 0). Chunks and their NDJSON output travel as
-// transferred ArrayBuffers from the BufferPool; each result carries both buffers home so they can be reused.
+// Runs ChunkProcessor on N worker threads (or inline when N = 0). Chunks and their NDJSON output travel in
+// BufferPool slots: each worker is sent every slot once, then only slot numbers cross (buffer-pool.ts says why).
+// A buffer outside the pool (a miss) is transferred there and back, so the pool gets it again either way.
 import { Worker } from 'node:worker_threads';
 import type { BufferPool } from './buffer-pool.js';
 import type { ChunkOutcome } from './processor.js';
@@ -19,13 +20,20 @@ export interface ChunkResult {
 interface Pending {
   resolve: (r: ChunkResult) => void;
   reject: (e: Error) => void;
+  /** The pool slots lent with the request (-1: a transferred buffer), given back when the worker is done with them. */
+  input: number;
+  output: number;
 }
 
 interface Slot {
   worker: Worker;
   inflight: Map<number, Pending>;
   busyMs: number;
+  /** How many of the pool's shared slots (BufferPool.shared, from the first) this worker has been sent. */
+  known: number;
 }
+
+const EMPTY = new ArrayBuffer(0);
 
 export class WorkerPool {
   private readonly slots: Slot[] = [];
@@ -46,18 +54,27 @@ export class WorkerPool {
 
   private spawn(): Slot {
     const worker = new Worker(new URL('./worker-main.js', import.meta.url), { workerData: this.init });
-    const slot: Slot = { worker, inflight: new Map(), busyMs: 0 };
+    const slot: Slot = { worker, inflight: new Map(), busyMs: 0, known: 0 };
+    const shared = this.pool.shared;
     worker.on('message', (msg: WorkerResultMessage) => {
       const p = slot.inflight.get(msg.id);
       if (!p) return;
       slot.inflight.delete(msg.id);
       slot.busyMs += msg.busyMs;
-      this.pool.give(msg.input);
-      if (msg.error || !msg.outcome || !msg.output) p.reject(new Error(`worker failed: ${msg.error ?? 'no result'}`));
-      else p.resolve({ outcome: msg.outcome, output: new Uint8Array(msg.output, 0, msg.outputLength), grew: msg.grew, startedAt: msg.startedAt, endedAt: msg.startedAt + msg.busyMs });
+      this.pool.give(p.input >= 0 ? shared[p.input] : msg.input ?? EMPTY);
+      // The output slot goes back now unless the NDJSON is in it (then the pipeline gives it back once written).
+      const output = typeof msg.output === 'number' ? shared[msg.output] : msg.output;
+      if (p.output >= 0 && output !== shared[p.output]) this.pool.give(shared[p.output]);
+      if (msg.error || !msg.outcome || !output) p.reject(new Error(`worker failed: ${msg.error ?? 'no result'}`));
+      else p.resolve({ outcome: msg.outcome, output: new Uint8Array(output, 0, msg.outputLength), grew: msg.grew, startedAt: msg.startedAt, endedAt: msg.startedAt + msg.busyMs });
     });
     const fail = (err: Error) => {
-      for (const p of slot.inflight.values()) p.reject(err);
+      for (const p of slot.inflight.values()) {
+        // The thread is gone, so nothing writes these slots any more.
+        if (p.input >= 0) this.pool.give(shared[p.input]);
+        if (p.output >= 0) this.pool.give(shared[p.output]);
+        p.reject(err);
+      }
       slot.inflight.clear();
       if (this.closed) return;
       this.onWorkerError(err);
@@ -72,8 +89,11 @@ export class WorkerPool {
     return slot;
   }
 
-  /** Processes a packed chunk. The chunk buffer is transferred away (unless inline) and must not be reused. */
-  run(buffer: ArrayBuffer, length: number): Promise<ChunkResult> {
+  /**
+   * Processes a packed chunk. The chunk buffer is handed over: the pool gets it back once the chunk is
+   * processed (an ArrayBuffer is transferred away, unless inline), and the caller must not touch it again.
+   */
+  run(buffer: ArrayBufferLike, length: number): Promise<ChunkResult> {
     // A chunk over half a buffer is one large message (Pipeline.submit closes chunks at half): its NDJSON
     // (about 1.1x a native batch of 1 KiB records) gets a double-size buffer, not one the worker outgrows and
     // replaces by a copy.
@@ -82,9 +102,12 @@ export class WorkerPool {
       const t0 = performance.now();
       try {
         const r = runChunk(this.inline, buffer, length, out);
+        // Output that outgrew its pooled buffer is in a new one: the pooled one is free again.
+        if (r.output !== out) this.pool.give(out);
         const startedAt = performance.timeOrigin + t0;
         return Promise.resolve({ outcome: r.outcome, output: new Uint8Array(r.output, 0, r.outputLength), grew: r.grew, startedAt, endedAt: startedAt + performance.now() - t0 });
       } catch (err) {
+        this.pool.give(out);
         return Promise.reject(err as Error);
       } finally {
         this.pool.give(buffer);
@@ -94,10 +117,21 @@ export class WorkerPool {
     let slot = this.slots[0];
     for (const s of this.slots) if (s.inflight.size < slot.inflight.size) slot = s;
     const id = this.nextId++;
+    const input = this.pool.slot(buffer);
+    const output = this.pool.slot(out);
+    const req: WorkerRequest = { id, buffer: input >= 0 ? input : (buffer as ArrayBuffer), length, output: output >= 0 ? output : (out as ArrayBuffer) };
+    const transfer: ArrayBuffer[] = [];
+    if (input < 0) transfer.push(buffer as ArrayBuffer);
+    if (output < 0) transfer.push(out as ArrayBuffer);
+    // Slots made since this worker's last request: sent once (shared, not copied), before any request names them.
+    const shared = this.pool.shared;
+    if (slot.known < shared.length) {
+      req.shared = shared.slice(slot.known);
+      slot.known = shared.length;
+    }
     return new Promise<ChunkResult>((resolve, reject) => {
-      slot.inflight.set(id, { resolve, reject });
-      const req: WorkerRequest = { id, buffer, length, output: out };
-      slot.worker.postMessage(req, [buffer, out]);
+      slot.inflight.set(id, { resolve, reject, input, output });
+      slot.worker.postMessage(req, transfer);
     });
   }
 

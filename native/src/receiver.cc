@@ -425,13 +425,26 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
     return env.Undefined();
   }
 
-  // lend(arrayBuffer[, fillBytes]): a buffer the thread may fill (up to fillBytes). JavaScript must not touch it
-  // until it comes back.
+  // lend(buffer[, fillBytes]): a buffer the thread may fill (up to fillBytes): an ArrayBuffer, or a Uint8Array
+  // (over a SharedArrayBuffer: the pipeline's pool, collector/pipeline/buffer-pool.ts; Node-API reads a shared
+  // buffer's memory only through a typed array). The same object comes back with the delivery. JavaScript must
+  // not touch it until then.
   Napi::Value Lend(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    if (!info[0].IsArrayBuffer()) return ThrowValue(env, "lend(ArrayBuffer) expected");
-    Napi::ArrayBuffer ab = info[0].As<Napi::ArrayBuffer>();
-    size_t cap = ab.ByteLength();
+    uint8_t* data;
+    size_t cap;
+    if (info[0].IsArrayBuffer()) {
+      Napi::ArrayBuffer ab = info[0].As<Napi::ArrayBuffer>();
+      data = static_cast<uint8_t*>(ab.Data());
+      cap = ab.ByteLength();
+    } else if (info[0].IsTypedArray() && info[0].As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array) {
+      Napi::Uint8Array u = info[0].As<Napi::Uint8Array>();
+      data = u.Data();
+      cap = u.ByteLength();
+    } else {
+      return ThrowValue(env, "lend(ArrayBuffer | Uint8Array) expected");
+    }
+    const size_t whole = cap;
     if (info.Length() > 1 && info[1].IsNumber()) {
       int64_t fill = info[1].ToNumber().Int64Value();
       if (fill > 0 && static_cast<size_t>(fill) < cap) cap = static_cast<size_t>(fill);
@@ -446,8 +459,8 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
         slot = static_cast<uint32_t>(refs_.size());
         refs_.emplace_back();
       }
-      refs_[slot] = Napi::Persistent(ab);
-      lent_.push_back({slot, static_cast<uint8_t*>(ab.Data()), cap, ab.ByteLength()});
+      refs_[slot] = Napi::Persistent(info[0].As<Napi::Object>());
+      lent_.push_back({slot, data, cap, whole});
     }
     Wake();
     return env.Undefined();
@@ -1281,10 +1294,13 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
 
   void OnDelivery(Napi::Env env, Napi::Function cb, Delivery* d) {
     Napi::Value buf = env.Null();
+    Napi::Value spent = env.Undefined();
     if (d->slot >= 0) {
       std::lock_guard<std::mutex> g(mu_);
-      // An owned delivery's slot comes back unfilled: it only paid for the delivery (see Delivery).
+      // An owned delivery's slot comes back unfilled, as the last argument: it only paid for the delivery (see
+      // Delivery), and a pooled buffer must go back to its pool.
       if (!d->owned) buf = refs_[d->slot].Value();
+      else spent = refs_[d->slot].Value();
       refs_[d->slot].Reset();
       free_slots_.push_back(static_cast<uint32_t>(d->slot));
     }
@@ -1299,7 +1315,7 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
     bool drained = d->drained;
     delete d;
     cb.Call({buf, Napi::Number::New(env, len), Napi::Number::New(env, msgs), Napi::Number::New(env, frames),
-             Napi::Number::New(env, bytes), Napi::Boolean::New(env, drained)});
+             Napi::Number::New(env, bytes), Napi::Boolean::New(env, drained), spent});
   }
 
   void* ctx_ = nullptr;
@@ -1320,7 +1336,7 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
 
   std::mutex mu_;  // guards lent_, refs_, free_slots_
   std::deque<Lent> lent_;
-  std::vector<Napi::Reference<Napi::ArrayBuffer>> refs_;
+  std::vector<Napi::ObjectReference> refs_;
   std::vector<uint32_t> free_slots_;
 
   std::atomic<bool> paused_{false}, stop_accepting_{false}, unbind_on_stop_{false}, closing_{false};

@@ -16,7 +16,7 @@ import { FLAG_JSON_PLAIN, FLAG_OVERSIZE, readChunk } from '../../pipeline/chunk.
 import { OncePerKey } from '../../security/curve.js';
 import type { InputContext } from '../input.js';
 import { NativeAuth } from '../zmq/native-auth.js';
-import { connectionCountsOf, type NativeReceiveAddon, type NativeReceiver } from '../zmq/native-receive.js';
+import { connectionCountsOf, type LendableBuffer, type NativeReceiveAddon, type NativeReceiver } from '../zmq/native-receive.js';
 import { nativeSocketOptions } from '../zmq/socket.js';
 import type { ZmqRouterConfig } from './schema.js';
 import type { RouterMessage, RouterTransport } from './transport.js';
@@ -68,7 +68,9 @@ export class NativeRouterTransport implements RouterTransport {
     return endpoints;
   }
 
-  private onChunk(buffer: ArrayBuffer | null, length: number): void {
+  private onChunk(lent: LendableBuffer | null, length: number): void {
+    // Only ArrayBuffers are lent here (start(), below).
+    const buffer = lent as ArrayBuffer | null;
     if (!buffer) return;
     if (this.reading && this.onMessage) {
       for (const m of readChunk(buffer, length)) {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { curveKeyPair, Dealer, Push } from 'zeromq';
 import { readChunk, type PackedMessage } from '../../pipeline/chunk.js';
 import { z85Decode } from '../../security/z85.js';
-import { loadNativeReceive, type NativeReceiver } from './native-receive.js';
+import { loadNativeReceive, unlent, type NativeReceiver } from './native-receive.js';
 
 const addon = loadNativeReceive();
 if (addon instanceof Error) throw new Error(`native receive addon not loadable (run make native): ${addon.message}`);
@@ -22,7 +22,7 @@ function curveReceiver(domain = 'zlog/test', type: 'pull' | 'router' = 'pull'): 
     { type, inputIndex: 0, receiveHighWaterMark: 1000, maxFrameBytes: 1 << 20, maxMessageBytes: 1 << 20, curve: { serverSecretKey: server.secretKey, zapDomain: domain } },
     (buf, len) => {
       if (!buf) return;
-      msgs.push(...[...readChunk(buf, len)].map((m) => ({ ...m, frames: m.frames.map((f) => Uint8Array.from(f)) })));
+      msgs.push(...[...readChunk(unlent(buf), len)].map((m) => ({ ...m, frames: m.frames.map((f) => Uint8Array.from(f)) })));
       r.lend(buf);
     },
   );

@@ -14,7 +14,7 @@ import type { DrainUnread, Input, InputContext } from '../input.js';
 import type { ZmqPullConfig } from '../zmq-pull/schema.js';
 import type { ZmqSubConfig } from '../zmq-sub/schema.js';
 import { NativeAuth } from './native-auth.js';
-import { connectionCountsOf, type NativeReceiveAddon, type NativeReceiver } from './native-receive.js';
+import { connectionCountsOf, lendable, unlent, type LendableBuffer, type NativeReceiveAddon, type NativeReceiver } from './native-receive.js';
 import { nativeSocketOptions, stillSending } from './socket.js';
 import { connectEndpoints } from './schema.js';
 
@@ -48,7 +48,7 @@ export class NativeFrameInput implements Input {
         maxMessageRecords: ctx.limits.maxBatchRecords,
         framing: cfg.framing,
       },
-      (buffer, length, messages, records, bytes, drained) => this.onChunk(buffer, length, messages, records, bytes, drained),
+      (buffer, length, messages, records, bytes, drained, spent) => this.onChunk(buffer, length, messages, records, bytes, drained, spent),
     );
     if (ctx.curve) this.auth = new NativeAuth(this.native, ctx.curve);
   }
@@ -67,17 +67,19 @@ export class NativeFrameInput implements Input {
   /** Asks the pipeline for a buffer to lend the thread; it comes once the pipeline can take another chunk. */
   private lend(): void {
     this.ctx.pipeline.requestChunkBuffer((buffer, fillBytes) => {
-      if (!this.closed) this.native.lend(buffer, fillBytes);
+      if (!this.closed) this.native.lend(lendable(buffer), fillBytes);
+      else this.ctx.pipeline.returnChunkBuffer(buffer);
     });
   }
 
-  private onChunk(buffer: ArrayBuffer | null, length: number, messages: number, records: number, bytes: number, drained: boolean): void {
+  private onChunk(buffer: LendableBuffer | null, length: number, messages: number, records: number, bytes: number, drained: boolean, spent?: LendableBuffer): void {
     const { admission, pipeline, metrics, index } = this.ctx;
+    if (spent) pipeline.returnChunkBuffer(unlent(spent));
     if (buffer && messages > 0) {
       metrics.receivedBytes.inc(bytes);
       admission.add(records, bytes);
-      pipeline.submitPacked({ input: index, buffer, length, messages, receivedAt: Date.now(), admitted: { records, bytes } });
-    }
+      pipeline.submitPacked({ input: index, buffer: unlent(buffer), length, messages, receivedAt: Date.now(), admitted: { records, bytes } });
+    } else if (buffer) pipeline.returnChunkBuffer(unlent(buffer));
     this.countOversize(this.native.stats().oversize);
     if (drained) {
       this.drained?.();

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Push } from 'zeromq';
 import { readChunk } from '../../pipeline/chunk.js';
-import { loadNativeReceive, type NativeReceiver } from './native-receive.js';
+import { loadNativeReceive, unlent, type NativeReceiver } from './native-receive.js';
 
 const addon = loadNativeReceive();
 if (addon instanceof Error) throw new Error(`native receive addon not loadable (run make native): ${addon.message}`);
@@ -20,7 +20,7 @@ function receiver(maxHeldMessageBytes: number, maxHeldMessageFrames: number): { 
     { type: 'pull', inputIndex: 0, receiveHighWaterMark: 100, maxFrameBytes: 1 << 20, maxMessageBytes: 1 << 24, maxHeldMessageBytes, maxHeldMessageFrames },
     (buf, len, _messages, _records, _bytes, drained) => {
       if (!buf) return;
-      for (const m of readChunk(buf, len)) {
+      for (const m of readChunk(unlent(buf), len)) {
         firsts.push(Buffer.from(m.frames[0]).toString());
         frames.push(m.frames.length);
       }

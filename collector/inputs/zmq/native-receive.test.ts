@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { Dealer, Publisher, Push } from 'zeromq';
 import { encodeMessage } from '../../protocol/message.js';
 import { FLAG_JSON_PLAIN, readChunk, type PackedMessage } from '../../pipeline/chunk.js';
-import { loadNativeReceive, type NativeReceiver, type OnChunk } from './native-receive.js';
+import { loadNativeReceive, unlent, type LendableBuffer, type NativeReceiver, type OnChunk } from './native-receive.js';
 
 const addon = loadNativeReceive();
 if (addon instanceof Error) throw new Error(`native receive addon not loadable (run make native): ${addon.message}`);
@@ -17,18 +17,18 @@ function collect(opts: { type: 'pull' | 'sub'; subscribe?: string[]; maxMessageB
   r: NativeReceiver;
   msgs: PackedMessage[];
   drained: Promise<void>;
-  returned: ArrayBuffer[];
+  returned: LendableBuffer[];
   autoLend: { on: boolean };
 } {
   const msgs: PackedMessage[] = [];
-  const returned: ArrayBuffer[] = [];
+  const returned: LendableBuffer[] = [];
   const autoLend = { on: true };
   let onDrained!: () => void;
   const drained = new Promise<void>((res) => (onDrained = res));
   const cb: OnChunk = (buf, len, messages, frames, _bytes, isDrained) => {
     if (buf) assert.ok(frames >= messages, 'every message has at least one frame');
     if (buf) {
-      const got = [...readChunk(buf, len)].map((m) => ({ ...m, frames: m.frames.map((f) => Uint8Array.from(f)) }));
+      const got = [...readChunk(unlent(buf), len)].map((m) => ({ ...m, frames: m.frames.map((f) => Uint8Array.from(f)) }));
       assert.equal(got.length, messages, 'message count reported == messages in the chunk');
       msgs.push(...got);
       if (autoLend.on && !isDrained) r.lend(buf);
@@ -108,6 +108,39 @@ test('a message bigger than every lent buffer arrives in a buffer of its own', a
   await push.send('small2');
   await until(() => msgs.length === 3, 'three messages');
   assert.deepEqual(msgs.map((m) => m.frames[0].byteLength), [5, 10_000, 6]);
+  push.close();
+  r.close();
+});
+
+test('a Uint8Array over a SharedArrayBuffer (a pool slot) is filled and comes back as itself; one a bigger message used up comes back as spent', async () => {
+  const lent: Uint8Array[] = [new Uint8Array(new SharedArrayBuffer(512)), new Uint8Array(new SharedArrayBuffer(512), 0, 512)];
+  const deliveries: { buf: LendableBuffer | null; messages: number; spent?: LendableBuffer }[] = [];
+  const got: string[] = [];
+  const r = new native.Receiver({ type: 'pull', inputIndex: 0, receiveHighWaterMark: 1000, maxFrameBytes: 1 << 20, maxMessageBytes: 1 << 20 }, (buf, len, messages, _records, _bytes, _drained, spent) => {
+    deliveries.push({ buf, messages, spent });
+    if (buf) for (const m of readChunk(unlent(buf), len)) got.push(Buffer.from(m.frames[0]).toString());
+    // Lend back whatever came home, so reading goes on.
+    if (buf && !(buf instanceof ArrayBuffer)) r.lend(buf);
+    if (spent) r.lend(spent);
+  });
+  assert.throws(() => r.lend(new Uint16Array(4) as unknown as Uint8Array), /ArrayBuffer \| Uint8Array/);
+  const ep = r.bind('tcp://127.0.0.1:*');
+  for (const b of lent) r.lend(b);
+  r.start();
+  const push = new Push({ linger: 0 });
+  push.connect(ep);
+  const big = 'B'.repeat(5000);
+  await push.send('one');
+  await until(() => got.length === 1, 'the first message');
+  await push.send(big);
+  await push.send('two');
+  await until(() => got.length === 3, 'three messages');
+  assert.deepEqual(got, ['one', big, 'two']);
+  const filled = deliveries.filter((d) => d.buf && !(d.buf instanceof ArrayBuffer));
+  assert.ok(filled.length >= 2 && filled.every((d) => lent.includes(d.buf as Uint8Array)), 'small messages came in the very Uint8Arrays lent');
+  const own = deliveries.filter((d) => d.buf instanceof ArrayBuffer);
+  assert.equal(own.length, 1, 'the big message came in a buffer of its own');
+  assert.ok(own[0].spent && lent.includes(own[0].spent as Uint8Array), 'with the shared buffer it used up, unfilled, as spent');
   push.close();
   r.close();
 });
@@ -302,7 +335,7 @@ test('ROUTER: FLAG_JSON_PLAIN is set exactly when every record of an uncompresse
   const msgs: PackedMessage[] = [];
   const r = new native.Receiver({ type: 'router', inputIndex: 2, receiveHighWaterMark: 1000, maxFrameBytes: 1 << 20, maxMessageBytes: 1 << 20 }, (buf, len) => {
     if (!buf) return;
-    msgs.push(...[...readChunk(buf, len)].map((m) => ({ ...m, frames: m.frames.map((f) => Uint8Array.from(f)) })));
+    msgs.push(...[...readChunk(unlent(buf), len)].map((m) => ({ ...m, frames: m.frames.map((f) => Uint8Array.from(f)) })));
     r.lend(buf);
   });
   const ep = r.bind('tcp://127.0.0.1:*');
@@ -342,7 +375,7 @@ test('ROUTER: a reply goes only to the connection its message came on; a later c
   const msgs: PackedMessage[] = [];
   const r = new native.Receiver({ type: 'router', inputIndex: 0, receiveHighWaterMark: 1000, maxFrameBytes: 1 << 20, maxMessageBytes: 1 << 20 }, (buf, len) => {
     if (!buf) return;
-    msgs.push(...[...readChunk(buf, len)].map((m) => ({ ...m, frames: m.frames.map((f) => Uint8Array.from(f)) })));
+    msgs.push(...[...readChunk(unlent(buf), len)].map((m) => ({ ...m, frames: m.frames.map((f) => Uint8Array.from(f)) })));
     r.lend(buf);
   });
   const ep = r.bind('tcp://127.0.0.1:*');

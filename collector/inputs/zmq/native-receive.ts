@@ -69,12 +69,26 @@ export interface NativeAuthStats {
 }
 
 /**
- * Called on the main thread for every delivery. `buffer` is a lent ArrayBuffer filled to `length` (or a new one
- * for a message bigger than any lent buffer; null for an empty final delivery) holding `messages` messages of
- * `records` records at most (frames, or lines with framing 'lines') and `bytes` payload bytes in all. `drained` marks the last delivery after stopAccepting():
- * the socket is closed by then.
+ * Called on the main thread for every delivery. `buffer` is a lent buffer (the very object lent: an ArrayBuffer
+ * or a Uint8Array over a SharedArrayBuffer) filled to `length`, or a new ArrayBuffer for a message bigger than
+ * any lent buffer (then `spent` is the lent buffer it used up, unfilled), or null for an empty final delivery. It
+ * holds `messages` messages of `records` records at most (frames, or lines with framing 'lines') and `bytes`
+ * payload bytes in all. `drained` marks the last delivery after stopAccepting(): the socket is closed by then.
  */
-export type OnChunk = (buffer: ArrayBuffer | null, length: number, messages: number, records: number, bytes: number, drained: boolean) => void;
+export type OnChunk = (buffer: LendableBuffer | null, length: number, messages: number, records: number, bytes: number, drained: boolean, spent?: LendableBuffer) => void;
+
+/** What the receive thread can fill: an ArrayBuffer, or a Uint8Array (the form a SharedArrayBuffer is lent in). */
+export type LendableBuffer = ArrayBuffer | Uint8Array;
+
+/** The form in which the addon takes `buffer` (Node-API reaches a SharedArrayBuffer's memory only through a view). */
+export function lendable(buffer: ArrayBufferLike): LendableBuffer {
+  return buffer instanceof ArrayBuffer ? buffer : new Uint8Array(buffer);
+}
+
+/** The buffer of what lendable() made. */
+export function unlent(b: LendableBuffer): ArrayBufferLike {
+  return b instanceof ArrayBuffer ? b : b.buffer;
+}
 
 export interface NativeReceiverStats {
   messages: number;
@@ -147,7 +161,7 @@ export interface NativeReceiver {
   connect(endpoint: string): void;
   start(): void;
   /** Lends a buffer to fill up to `fillBytes` (default: all of it); untouchable until it comes back via OnChunk. */
-  lend(buffer: ArrayBuffer, fillBytes?: number): void;
+  lend(buffer: LendableBuffer, fillBytes?: number): void;
   /** Stops reading (the socket's queue, then the peers' high-water marks, hold what comes next). */
   pause(): void;
   resume(): void;
