@@ -2,10 +2,11 @@
 // process, so the collector and its client do not share an event loop. Prints one JSON line: runBench's result
 // plus the wall-clock time just before the first record, which the runner needs to time "first record sent"
 // to "last record in the file" against the collector's own counters.
-//   node dist/bench/native-sender.js ENDPOINT RECORDS SIZE BATCH SECONDS [prebuilt|client] [CLIENT_SECRET_CERT SERVER_PUBLIC_CERT]
+//   node dist/bench/native-sender.js ENDPOINT RECORDS SIZE BATCH SECONDS [prebuilt|prebuilt-json|client] [CLIENT_SECRET_CERT SERVER_PUBLIC_CERT]
 // With the two certificates the client speaks CurveZMQ.
 import { runBench, runBenchPrebuilt } from '../collector/cli/bench.js';
 import { curveFromFiles } from '../collector/security/client-curve.js';
+import { jsonRecord } from './json-record.js';
 
 const [endpoint, records, size, batch, seconds, mode, clientCert, serverCert] = process.argv.slice(2);
 const curve = clientCert && serverCert ? curveFromFiles(clientCert, serverCert) : undefined;
@@ -17,8 +18,10 @@ for (const [k, v] of Object.entries(opts)) {
   }
 }
 const startedAt = Date.now();
-// mode "prebuilt": identical pre-encoded batches, so the sender costs next to nothing (case bp).
-const result = mode === 'prebuilt' ? await runBenchPrebuilt({ ...opts, curve }) : await runBench({ ...opts, curve });
+// mode "prebuilt": identical pre-encoded batches, so the sender costs next to nothing (case bp); "prebuilt-json":
+// the same with JSON records whose parsing dominates the collector's work (cases jw0-jw2).
+const result =
+  mode === 'prebuilt' || mode === 'prebuilt-json' ? await runBenchPrebuilt({ ...opts, curve, record: mode === 'prebuilt-json' ? jsonRecord : undefined }) : await runBench({ ...opts, curve });
 const cpu = process.cpuUsage();
 console.log(JSON.stringify({ startedAt, cpuSeconds: (cpu.user + cpu.system) / 1e6, ...result }));
 process.exitCode = result.failed > 0 ? 1 : 0;

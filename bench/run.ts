@@ -37,9 +37,10 @@ const PYTHON = '/usr/bin/python3';
 const RSYSLOGD = '/usr/sbin/rsyslogd';
 const MiB = 1048576;
 
-type CaseId = 'a' | 'acurve' | 'b' | 'bp' | 'bpcurve' | 'c' | 'latb' | 'latc' | 'jw0' | 'jw1' | 'jw2' | 'rsyslog' | 'raw' | 'rawnative' | 'rawbatch';
+type CaseId = 'a' | 'anosync' | 'acurve' | 'b' | 'bp' | 'bpcurve' | 'c' | 'latb' | 'latc' | 'jw0' | 'jw1' | 'jw2' | 'rsyslog' | 'raw' | 'rawnative' | 'rawbatch';
 const CASES: Record<CaseId, string> = {
   a: 'pyzmq PUSH, 1 record/frame -> zlog zmq-pull',
+  anosync: "as a with the file sink's fsync: never, as rsyslog's omfile (sync off by default) writes: the like-for-like comparison with rsyslog",
   b: 'native batched, ackMode received -> zlog zmq-router',
   bp: 'native batched, ackMode received, identical pre-encoded batches from a lean sender: the collector\'s own capacity',
   acurve: 'case a over CurveZMQ: pyzmq PUSH with client keys -> zlog zmq-pull with security.mode curve (ZAP allow-list)',
@@ -50,7 +51,7 @@ const CASES: Record<CaseId, string> = {
   rawnative: 'pyzmq PUSH, 1 record/frame -> bare native receive thread (the addon; packed chunks, no pipeline, no file)',
   rawbatch: 'pyzmq PUSH, --batch records joined by newlines per frame -> bare zeromq.js PULL receive loop: the ceiling for bp (batched frames)',
   latb: 'open loop at 50% of bp\'s capacity: pre-encoded batches on a fixed schedule -> zlog zmq-router, ackMode received; send->ACK p50/p99/p999 and the disk\'s fdatasync p50/p99 in the same run',
-  jw0: 'pyzmq PUSH, 1 JSON record/frame (nested object, parsed and enriched: the decode path) -> zlog zmq-pull, processed inline (workers 0)',
+  jw0: 'identical pre-encoded native batches of JSON records (nested objects of many short fields, parsed and enriched: the decode path) from a lean sender -> zlog zmq-router, ackMode received, processed inline (workers 0)',
   jw1: 'as jw0 with 1 worker thread',
   jw2: 'as jw0 with 2 worker threads',
   latc: 'as latb at 50% of c\'s capacity, ackMode persisted (the ACK waits for write + fdatasync)',
@@ -125,6 +126,7 @@ const USAGE = `usage: node dist/bench/run.js [--case a|acurve|b|bp|bpcurve|c|lat
        [--baseline DIR] [--collector-set path.to.key=value ...]
 
   a        ${CASES.a}
+  anosync  ${CASES.anosync}
   acurve   ${CASES.acurve}
   b        ${CASES.b}
   bp       ${CASES.bp}
@@ -172,7 +174,7 @@ function parseOptions(argv: string[]): Options | undefined {
   });
   if (values.help) return undefined;
   const rawCases = (values.case ?? ['all']).flatMap((c) => c.split(','));
-  const cases: readonly string[] = rawCases.includes('all') ? ['a', 'acurve', 'b', 'bp', 'bpcurve', 'c', 'latb', 'latc', 'jw0', 'jw1', 'jw2', 'rsyslog', 'raw', 'rawnative', 'rawbatch', 'micro'] : rawCases;
+  const cases: readonly string[] = rawCases.includes('all') ? ['a', 'anosync', 'acurve', 'b', 'bp', 'bpcurve', 'c', 'latb', 'latc', 'jw0', 'jw1', 'jw2', 'rsyslog', 'raw', 'rawnative', 'rawbatch', 'micro'] : rawCases;
   for (const c of cases) if (!(c in CASES) && c !== 'micro' && c !== 'decode') throw new Error(`unknown case "${c}"`);
   const num = (name: string, v: string | undefined, dflt: number, min = 1): number => {
     const n = v === undefined ? dflt : Number(v);
@@ -207,7 +209,7 @@ let runMicro = false;
 function defaultRecords(c: CaseId, size: number): number {
   if (c === 'latb' || c === 'latc') return 0; // decided by the rate
   if (c === 'rawbatch') return size <= 256 ? 6_000_000 : 2_000_000;
-  if (c === 'jw0' || c === 'jw1' || c === 'jw2') return size <= 256 ? 300_000 : 100_000;
+  if (c === 'jw0' || c === 'jw1' || c === 'jw2') return size <= 256 ? 1_000_000 : 300_000;
   const native = c === 'b' || c === 'bp' || c === 'bpcurve' || c === 'c';
   // raw is only a reference point; fewer records keep the whole run short. bp runs ~3 s so start-up and the
   // last write's fsync (about 10% of a 1 s run) do not decide its figure.
@@ -339,7 +341,7 @@ function makeBenchKeys(dir: string): BenchKeys {
   };
 }
 
-async function startCollector(build: Build, dir: string, ackMode: 'received' | 'persisted', o: Options, keys?: BenchKeys, workers = o.workers, env?: Record<string, string>): Promise<Collector> {
+async function startCollector(build: Build, dir: string, ackMode: 'received' | 'persisted', o: Options, keys?: BenchKeys, workers = o.workers, env?: Record<string, string>, fsync: 'batch' | 'never' = 'batch'): Promise<Collector> {
   const outDir = join(dir, 'out');
   // Rotation and compression are off so the run measures the write path, not gzip of a rotated file in the
   // background, and one file holds every line for the loss check.
@@ -349,7 +351,7 @@ async function startCollector(build: Build, dir: string, ackMode: 'received' | '
       { id: 'native', type: 'zmq-router', bind: ['tcp://127.0.0.1:*'], ...(keys ? { security: keys.security } : {}) },
     ],
     pipeline: { workers, ackMode },
-    sinks: [{ id: 'file', type: 'file', path: outDir, fsync: 'batch', compress: false, rotation: { maxBytes: 1024 * 1024 * MiB, maxAgeSeconds: 0 } }],
+    sinks: [{ id: 'file', type: 'file', path: outDir, fsync, compress: false, rotation: { maxBytes: 1024 * 1024 * MiB, maxAgeSeconds: 0 } }],
     http: { port: 0 },
     admin: { port: 0 },
     log: { level: 'info' },
@@ -488,16 +490,13 @@ async function runZlog(build: Build, c: CaseId, size: number, records: number, o
   const serverTrace = join(dir, 'latency-trace-server.json');
   const senderTrace = join(dir, 'latency-trace-sender.json');
   for (const file of [serverTrace, senderTrace]) rmSync(file, { force: true });
-  const col = await startCollector(build, dir, c === 'c' || c === 'latc' ? 'persisted' : 'received', o, keys, jsonWorkers, lat ? { ZLOG_LATENCY_TRACE: serverTrace } : undefined);
+  const col = await startCollector(build, dir, c === 'c' || c === 'latc' ? 'persisted' : 'received', o, keys, jsonWorkers, lat ? { ZLOG_LATENCY_TRACE: serverTrace } : undefined, c === 'anosync' ? 'never' : 'batch');
   const t0 = cpuTimes();
   const load1 = loadavg()[0];
   let sender: Proc;
   let parse: (s: string) => SenderReport;
-  if (c === 'a' || c === 'acurve') {
+  if (c === 'a' || c === 'acurve' || c === 'anosync') {
     sender = startPySender(col.pull!, records, size, o, keys);
-    parse = parsePySender;
-  } else if (jsonWorkers !== undefined) {
-    sender = startPySender(col.pull!, records, size, o, undefined, 1, true);
     parse = parsePySender;
   } else if (c === 'latb' || c === 'latc') {
     const rate = Math.max(1, Math.round(records / latSeconds(o)));
@@ -512,7 +511,9 @@ async function runZlog(build: Build, c: CaseId, size: number, records: number, o
       };
     };
   } else {
-    sender = start(process.execPath, [nativeSenderJs(build), col.router!, String(records), String(size), String(o.batch), String(o.seconds), c === 'bp' || c === 'bpcurve' ? 'prebuilt' : 'client', ...(keys ? [keys.clientSecret, keys.serverPublic] : [])]);
+    // The jw cases' JSON sender is this checkout's for every build (a baseline's sender may not have the mode).
+    const json = jsonWorkers !== undefined;
+    sender = start(process.execPath, [nativeSenderJs(json ? o.builds[o.builds.length - 1] : build), col.router!, String(records), String(size), String(o.batch), String(o.seconds), json ? 'prebuilt-json' : c === 'bp' || c === 'bpcurve' ? 'prebuilt' : 'client', ...(keys ? [keys.clientSecret, keys.serverPublic] : [])]);
     parse = (s) => {
       const r = JSON.parse(s.trim().split('\n').pop()!) as { startedAt: number; cpuSeconds: number; records: number; failed: number; retries: number; recordsPerSecond: number; latencyMs: { p50: number; p99: number; max: number } };
       return { sent: r.records, startedAt: r.startedAt, cpuSeconds: r.cpuSeconds, client: { recordsPerSecond: r.recordsPerSecond, p50Ms: r.latencyMs.p50, p99Ms: r.latencyMs.p99, maxMs: r.latencyMs.max, retries: r.retries, failed: r.failed } };
@@ -841,7 +842,12 @@ async function main(): Promise<number> {
     const r = get('rsyslog', size);
     if (z && r && r.median.recordsPerSecond > 0) {
       ratios[`a/rsyslog@${size}`] = Math.round((z.median.recordsPerSecond / r.median.recordsPerSecond) * 100) / 100;
-      console.log(`  zlog (a) / rsyslog at ${size} B: ${ratios[`a/rsyslog@${size}`]} (same sender, same run)`);
+      console.log(`  zlog (a) / rsyslog at ${size} B: ${ratios[`a/rsyslog@${size}`]} (same sender, same run; zlog fdatasyncs every batch, rsyslog's omfile never syncs)`);
+    }
+    const zn = get('anosync', size);
+    if (zn && r && r.median.recordsPerSecond > 0) {
+      ratios[`anosync/rsyslog@${size}`] = Math.round((zn.median.recordsPerSecond / r.median.recordsPerSecond) * 100) / 100;
+      console.log(`  zlog (anosync) / rsyslog at ${size} B: ${ratios[`anosync/rsyslog@${size}`]} (same sender, same run, neither syncs: like for like)`);
     }
     const raw = get('raw', size);
     if (z && raw && raw.median.recordsPerSecond > 0) {

@@ -76,13 +76,17 @@ export async function runBench(o: BenchOptions & { onProgress?: (acked: number) 
  * record. Batches NACKed busy are resent after a short pause. Records are not unique, so a reader can check
  * counts, not identities.
  */
-export async function runBenchPrebuilt(o: BenchOptions & { window?: number }): Promise<BenchResult> {
+/**
+ * Sends `records` records in identical pre-encoded batches, `window` unacknowledged at most. `record(i, size)`
+ * makes the batch's i-th record (default: text of `size` bytes with the index in front).
+ */
+export async function runBenchPrebuilt(o: BenchOptions & { window?: number; record?: (i: number, size: number) => string }): Promise<BenchResult> {
   const { Dealer } = await import('zeromq');
   const { encodeMessage } = await import('../protocol/message.js');
   const { encodeHeader, parseHeader } = await import('../protocol/header.js');
   const { decodeReply } = await import('../protocol/reply.js');
   const pad = 'x'.repeat(Math.max(0, o.size - 12));
-  const recs = Array.from({ length: o.batch }, (_, i) => (String(i).padStart(11, '0') + ' ' + pad).slice(0, o.size));
+  const recs = Array.from({ length: o.batch }, (_, i) => (o.record ? o.record(i, o.size) : (String(i).padStart(11, '0') + ' ' + pad).slice(0, o.size)));
   const [proto, payload] = encodeMessage(0n, recs, { compression: 'none' });
   const h = parseHeader(proto);
   const batches = Math.max(1, Math.ceil(o.records / o.batch));
