@@ -54,8 +54,19 @@ function isTooLarge(err: unknown): boolean {
 }
 
 /**
+ * Above this, decompress() inflates into zlib's default 16 KiB chunks: a single output buffer would be reserved
+ * whole. zlog's callers stay under it (limits.maxDecompressedBytes defaults to 32 MiB).
+ */
+const MAX_SINGLE_OUTPUT = 256 * 1024 * 1024;
+
+/**
  * Decompresses `data`, producing at most `maxOutputBytes` bytes. Output beyond that is refused with
  * ProtocolError `too_large`; corrupt or truncated streams with `malformed`.
+ *
+ * The output goes into one buffer of `maxOutputBytes + 1` bytes (zlib's chunkSize; untouched pages of it are never
+ * resident), not into 16 KiB chunks that zlib joins at the end: the join held every payload twice until the
+ * garbage collector ran (15 MiB bombs: about 15 MiB more peak RSS per payload being inflated; bomb-kinds test).
+ * The extra byte lets an honest stream end without zlib reserving a second buffer.
  */
 export function decompress(data: Buffer, kind: Compression, maxOutputBytes: number, limitName = 'the limit'): Buffer {
   if (kind === 'none') {
@@ -66,19 +77,20 @@ export function decompress(data: Buffer, kind: Compression, maxOutputBytes: numb
   }
   // zlib rejects maxOutputLength 0; a stream that decompresses to nothing still fits in 1.
   const maxOutputLength = Math.max(1, maxOutputBytes);
+  const chunkSize = maxOutputLength < MAX_SINGLE_OUTPUT ? Math.max(zlib.constants.Z_MIN_CHUNK, maxOutputLength + 1) : undefined;
   let out: { buffer: Buffer; engine: { bytesWritten: number } };
   try {
     // `info: true` returns the engine too: its bytesWritten is the input the stream consumed, which is how
     // trailing bytes after the end of a deflate or brotli stream show (zlib stops there and ignores them).
     switch (kind) {
       case 'gzip':
-        out = zlib.gunzipSync(data, { maxOutputLength, info: true }) as unknown as typeof out;
+        out = zlib.gunzipSync(data, { maxOutputLength, chunkSize, info: true }) as unknown as typeof out;
         break;
       case 'deflate':
-        out = zlib.inflateSync(data, { maxOutputLength, info: true }) as unknown as typeof out;
+        out = zlib.inflateSync(data, { maxOutputLength, chunkSize, info: true }) as unknown as typeof out;
         break;
       case 'brotli':
-        out = zlib.brotliDecompressSync(data, { maxOutputLength, info: true } as zlib.BrotliOptions) as unknown as typeof out;
+        out = zlib.brotliDecompressSync(data, { maxOutputLength, chunkSize, info: true } as zlib.BrotliOptions) as unknown as typeof out;
         break;
     }
   } catch (err) {

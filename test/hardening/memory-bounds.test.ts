@@ -5,9 +5,8 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import * as zmq from 'zeromq';
 import { encodeMessage } from '../../collector/protocol/message.js';
-import { SEQ_OFFSET } from '../../collector/protocol/header.js';
-import { decodeReply } from '../../collector/protocol/reply.js';
 import { cleanup, startCollector, type CollectorProcess } from '../helpers/collector-process.js';
+import { blast } from './blast.js';
 import { MiB, documentedBudget, peakRssBytes } from './rss.js';
 
 const limits = { maxDecompressedBytes: 16 * MiB, maxRecordBytes: MiB, maxMessageBytes: 8 * MiB };
@@ -29,45 +28,6 @@ async function collector(): Promise<CollectorProcess> {
   const c = await startCollector({ inputs, limits, pipeline: { workers: 1, queue, bufferPool: pool, ackMode: 'persisted' } });
   procs.push(c);
   return c;
-}
-
-/**
- * Sends every message at once on one DEALER, as a client would: a message NACKed `busy` is sent again after a
- * pause, anything else is final. Returns the final reply per message, counted by kind.
- */
-async function blast(endpoint: string, messages: [Buffer, Buffer][], timeoutMs: number): Promise<Record<string, number>> {
-  const d = new zmq.Dealer({ sendTimeout: 5000, receiveTimeout: 1000, linger: 0, sendHighWaterMark: 100_000 });
-  d.connect(endpoint);
-  const bySeq = new Map(messages.map((m) => [m[0].readBigUInt64BE(SEQ_OFFSET), m]));
-  const final = new Map<bigint, string>();
-  const deadline = Date.now() + timeoutMs;
-  try {
-    let pending = [...bySeq.keys()];
-    while (pending.length && Date.now() < deadline) {
-      for (const seq of pending) await d.send(bySeq.get(seq)!);
-      const retry: bigint[] = [];
-      let answered = 0;
-      while (answered < pending.length && Date.now() < deadline) {
-        let frame: Buffer;
-        try {
-          [frame] = await d.receive();
-        } catch {
-          continue; // receive timeout: keep waiting until the deadline
-        }
-        answered++;
-        const r = decodeReply(frame);
-        if (r.type === 'nack' && r.reason === 'busy') retry.push(r.seq);
-        else final.set(r.seq, r.type === 'ack' ? 'ack' : `nack:${r.reason ?? r.code}`);
-      }
-      pending = retry;
-      if (pending.length) await new Promise((r) => setTimeout(r, 200));
-    }
-  } finally {
-    d.close();
-  }
-  const counts: Record<string, number> = {};
-  for (const k of final.values()) counts[k] = (counts[k] ?? 0) + 1;
-  return counts;
 }
 
 /** `n` records of `size` bytes each, all one byte: compresses to almost nothing. */
