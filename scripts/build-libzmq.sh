@@ -4,7 +4,9 @@
 # zlog-message-limits.patch (per-message byte and frame limits, ZLOG_ZMQ_MAXMSGBYTES / ZLOG_ZMQ_MAXMSGPARTS: libzmq's
 # ZMQ_MAXMSGSIZE bounds each frame only, and a multipart message is held whole until its last frame arrives) and
 # zlog-router-routing-ids.patch (ZLOG_ZMQ_ROUTER_REFUSE_DUPLICATE: a routing id in use is refused, not taken over or
-# misread; a connection whose pipe the socket ended is closed, not left in CLOSE-WAIT).
+# misread; a connection whose pipe the socket ended is closed, not left in CLOSE-WAIT) and
+# zlog-stream-read-to-eof.patch (a peer's hang-up while input is stopped at the receive HWM no longer drops the complete
+# messages still in the kernel's buffer: the engine reads on to end-of-stream as the pipe makes room).
 #   bash scripts/build-libzmq.sh            build if needed, print nothing on stdout
 #   bash scripts/build-libzmq.sh --prefix   build if needed, then print the install prefix (include/zmq.h, lib/libzmq.a)
 # Cached under ${ZLOG_CACHE:-~/.cache/zlog}/libzmq/<key>, where the key hashes the pinned sources, the patch and this

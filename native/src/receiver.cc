@@ -995,10 +995,12 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
   // (Run). Peers that connect meanwhile are asked the same at once (ACCEPTED). A SUB cancels its subscriptions,
   // so publishers stop sending to it. Connections this socket made (connect endpoints) are not shut: the binding
   // peer would drop its queue for them; the drain reads them until quiet.
-  // Known limit: when the peer's FIN comes while libzmq has stopped reading that connection (its queue at
-  // ZMQ_RCVHWM), both directions are shut, epoll reports EPOLLHUP, and libzmq drops the connection with what is
-  // still in the kernel's buffers (stream_engine_base_t::in_event_internal). Measured with rsyslog
-  // (bench/restarts.ts): 96,802 lines lost over 20 SIGTERMs before this sequence, 4,195 after (none in 9 runs).
+  // When the peer's FIN comes while libzmq has stopped reading that connection (its queue at ZMQ_RCVHWM), both
+  // directions are shut and epoll reports EPOLLHUP; upstream libzmq then dropped the connection with what was
+  // still in the kernel's buffers (stream_engine_base_t::in_event_internal). zlog's libzmq reads it on to
+  // end-of-stream as the queue makes room (native/libzmq/zlog-stream-read-to-eof.patch). What a sender's own
+  // libzmq drops when it closes (the batch it had taken from its queue, not yet written) never reaches us:
+  // bench/restarts.ts measures it (docs/operations.md).
   void StopPeers() {
     peers_stopped_ = true;
     for (auto& t : topics_) zmq_setsockopt(sock_, ZMQ_UNSUBSCRIBE, t.data(), t.size());

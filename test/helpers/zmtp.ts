@@ -104,19 +104,52 @@ export function zmtpFrame(body: Buffer, more = false): Buffer {
   return Buffer.concat([frameHeader(body.length, more), body]);
 }
 
+/** Whether `b` holds a whole ZMTP 3.0 greeting (64 bytes) followed by one whole command frame (the READY). */
+function hasGreetingAndCommand(b: Buffer): boolean {
+  if (b.length < 66) return false;
+  const long = (b[64] & 0x02) !== 0;
+  if (long) return b.length >= 73 && b.length >= 73 + Number(b.readBigUInt64BE(65));
+  return b.length >= 66 + b[65];
+}
+
 /**
- * A TCP connection to `host:port` that has sent the ZMTP 3.0 greeting and a PUSH READY (NULL mechanism), ready for
- * zmtpFrame() writes, half-open allowed. The caller owns it (end() or destroy()); the peer's greeting and READY are
- * read and ignored.
+ * A TCP connection to `host:port` that has sent the ZMTP 3.0 greeting and a PUSH READY (NULL mechanism) and read
+ * the peer's greeting and READY, so the handshake is complete and zmtpFrame() writes are messages; half-open
+ * allowed. The caller owns it (end() or destroy()).
+ * Waiting for the peer's READY is what RFC 23 asks (no message before the handshake completes), and libzmq 4.3
+ * depends on it: when the greeting, the READY and the first messages are all in its buffer before it has sent its
+ * own READY (a loaded machine), it reads the first message as a handshake command and drops the connection
+ * (seen as handshake_failed and 0 frames received in 3 of 8 tries at load 35).
  */
-export async function openPush(host: string, port: number): Promise<Socket> {
+export async function openPush(host: string, port: number, timeoutMs = 10_000): Promise<Socket> {
   // allowHalfOpen: when the peer ends its stream, ours stays open until the caller ends it (Node would end it).
   const sock: Socket = connect({ host, port, allowHalfOpen: true });
-  sock.on('data', () => {});
   await new Promise<void>((resolve, reject) => {
     sock.once('connect', resolve);
     sock.once('error', reject);
   });
   sock.write(Buffer.concat([greeting(), ready()]));
+  let got = Buffer.alloc(0);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => done(new Error(`no ZMTP greeting and READY from ${host}:${port} within ${timeoutMs} ms (${got.length} bytes)`)), timeoutMs);
+    const onData = (d: Buffer) => {
+      got = Buffer.concat([got, d]);
+      if (hasGreetingAndCommand(got)) done();
+    };
+    const onEnd = () => done(new Error(`${host}:${port} closed during the ZMTP handshake (${got.length} bytes)`));
+    const done = (err?: Error) => {
+      clearTimeout(timer);
+      sock.off('data', onData);
+      sock.off('error', onEnd);
+      sock.off('end', onEnd);
+      if (err) reject(err);
+      else resolve();
+    };
+    sock.on('data', onData);
+    sock.once('error', onEnd);
+    sock.once('end', onEnd);
+  });
+  // What the peer sends later (nothing, for a PULL) is read and ignored, so its end of stream is seen.
+  sock.on('data', () => {});
   return sock;
 }

@@ -34,8 +34,12 @@ export class FrameInput implements Input {
     this.unreportedBytes = 0;
   };
 
+  /** The connection count the drain reads (set when the collector watches this input's socket events). */
+  private watch: SocketWatch | undefined;
+
   watchConnections(metrics: Metrics): ConnectionWatch {
-    return new SocketWatch(this.id, this.socket, metrics);
+    this.watch = new SocketWatch(this.id, this.socket, metrics);
+    return this.watch;
   }
 
   get socket(): zmq.Socket {
@@ -91,10 +95,14 @@ export class FrameInput implements Input {
 
   /**
    * Unbinds and disconnects (no new peers), then reads what peers already handed over until quiet, and closes.
-   * zeromq.js offers no way to ask a peer to stop or to count what is left: unbinding ends the connections, and
-   * what their peers had in flight is lost uncounted (docs/operations.md; the native path, the default, does both).
+   * zeromq.js offers no way to ask a peer to stop (it exposes no connection's descriptor to shut) or to count
+   * what is left: unbinding ends the connections, and what their peers had in flight (the kernels' buffers,
+   * libzmq's decoder) is lost uncounted. So a drain that cut connections reports this input in `unread` with
+   * null counts, as one whose read deadline came first does (docs/operations.md; the native path, the default,
+   * asks each peer to stop and reads it to its end).
    */
   async stopAccepting(quietMs: number, deadline: number): Promise<DrainUnread | undefined> {
+    const cut = this.watch?.reading().peers ?? 0;
     for (const ep of this.bound) await this.sock.unbind(ep).catch(() => {});
     for (const ep of connectEndpoints(this.cfg)) {
       try {
@@ -106,8 +114,12 @@ export class FrameInput implements Input {
     await this.loop.stop();
     const emptied = await this.loop.readQueued(quietMs, deadline);
     if (!emptied) stillSending(this.ctx, this.id);
+    else if (cut > 0) {
+      this.ctx.log.warn({ input: this.id, connections: cut }, 'drain (receiver: zeromq) ended open connections at once; what their peers had in flight is lost uncounted (receiver: native asks each peer to stop and reads it to its end)');
+      this.ctx.metrics.error('drain', 'unread').inc();
+    }
     this.close();
-    return emptied ? undefined : { input: this.id, messages: null, bytes: null };
+    return emptied && cut === 0 ? undefined : { input: this.id, messages: null, bytes: null };
   }
 
   /** Nothing to answer: PUSH and PUB emitters expect no reply. */
