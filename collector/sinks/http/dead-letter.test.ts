@@ -89,3 +89,21 @@ test('dead-letter line: one JSON object whatever the record holds (JSON kept as 
   assert.deepEqual(Object.keys(o), ['sink', 'reason', 'recordBase64']);
   assert.deepEqual(Buffer.from(o.recordBase64 as string, 'base64'), Buffer.from(bytes), 'the bytes come back exactly');
 });
+
+test('dead-letter file: writes in flight at once (the stage gives an HTTP sink `concurrency` of them) stay within deadLetterMaxBytes together', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'zlog-dl-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'rejected.ndjson');
+  const max = 4096;
+  const sink = lokiSinkKind.create(lokiConfig(file, max), { log: createLogger('silent') });
+  await sink.open();
+  // Four writes of 8 refused records (about 540 bytes per line) at once: each one's first line was checked against
+  // the size before any of them was appended, so together they went past the bound (4,864 of 4,096 bytes).
+  const writes = Array.from({ length: 4 }, (_, w) => Array.from({ length: 8 }, (_, i) => enc(`not json ${w}-${i} ${'x'.repeat(480)}\n`)));
+  await Promise.all(writes.map((docs) => sink.write(docs, 0)));
+  const size = statSync(file).size;
+  const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean).length;
+  assert.ok(size <= max, `the file stays within ${max} bytes (is ${size})`);
+  assert.deepEqual(sink.health?.().deadLetter, { path: file, bytes: size, maxBytes: max, skipped: 32 - lines });
+  await sink.close();
+});

@@ -221,9 +221,16 @@ export class HttpSink implements Sink {
       this.log.error({ sink: this.id, reason, deadLetterPath: this.cfg.deadLetterPath ?? null }, `store refused a record for good; ${line ? 'dead-lettered' : 'dropped (no deadLetterPath)'} (further ones logged at most every 10 s; see zlog_component_discarded_events_total{reason="rejected"})`);
     }
     if (!line) return;
-    await this.deadLetter!.write(line);
-    await this.deadLetter!.datasync();
+    // Counted before the write: writes in flight at once (Sink.concurrentWrites, and `concurrency` requests per
+    // write) each check the bound while others are being appended.
     this.deadLetterBytes += line.byteLength;
+    try {
+      await this.deadLetter!.write(line);
+      await this.deadLetter!.datasync();
+    } catch (err) {
+      this.deadLetterBytes -= line.byteLength;
+      throw err;
+    }
   }
 
   health(): SinkSelfHealth {
