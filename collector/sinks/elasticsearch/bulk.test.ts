@@ -34,8 +34,12 @@ test('classifyBulkResponse: errors=false is all stored; per-item 429/5xx resent,
   assert.match(r.retryReason ?? '', /429/);
 });
 
-test('classifyBulkResponse: a response it cannot attribute to records resends the whole request', () => {
-  assert.equal(classifyBulkResponse('<html>proxy error</html>', 2).kind, 'retry');
-  assert.equal(classifyBulkResponse('{"errors":true,"items":[{"create":{"status":201}}]}', 2).kind, 'retry');
-  assert.equal(classifyBulkResponse('{}', 2).kind, 'retry');
+test('classifyBulkResponse: a response it cannot attribute to records resends the whole request, as maybe stored (a 2xx: the store may have applied it)', () => {
+  // Not JSON (a body cut short, a proxy's page), no errors/items, an item count that differs: each resend may
+  // store the records twice, so zlog_sink_resent_events_total must count them (docs/sinks.md "Duplicates").
+  for (const body of ['<html>proxy error</html>', '{"took":3,"errors":false,"items":[{"create":', '{"errors":true,"items":[{"create":{"status":201}}]}', '{}']) {
+    const r = classifyBulkResponse(body, 2);
+    assert.equal(r.kind, 'retry', body);
+    assert.equal(r.kind === 'retry' && r.maybeStored, true, `maybe stored: ${body}`);
+  }
 });

@@ -53,11 +53,13 @@ export function classifyBulkResponse(body: string, count: number): RequestOutcom
   try {
     j = JSON.parse(body) as typeof j;
   } catch {
-    return { kind: 'retry', reason: `bulk response is not JSON: ${body.slice(0, 200)}` };
+    return { kind: 'retry', reason: `bulk response is not JSON: ${body.slice(0, 200)}`, maybeStored: true };
   }
   if (j.errors === false) return { kind: 'ok' };
-  if (j.errors !== true || !Array.isArray(j.items)) return { kind: 'retry', reason: `bulk response without "errors"/"items": ${body.slice(0, 200)}` };
-  if (j.items.length !== count) return { kind: 'retry', reason: `bulk response has ${j.items.length} items for ${count} records` };
+  // A 2xx the store sent after it may have applied the request: what it could not attribute is resent, and each
+  // resent record may be stored twice (counted, docs/sinks.md "Duplicates").
+  if (j.errors !== true || !Array.isArray(j.items)) return { kind: 'retry', reason: `bulk response without "errors"/"items": ${body.slice(0, 200)}`, maybeStored: true };
+  if (j.items.length !== count) return { kind: 'retry', reason: `bulk response has ${j.items.length} items for ${count} records`, maybeStored: true };
   const retry: number[] = [];
   const dead: { index: number; reason: string }[] = [];
   let retryReason: string | undefined;
