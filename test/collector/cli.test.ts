@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import YAML from 'yaml';
+import { Dealer } from 'zeromq';
 import { CLI, cleanup, startCollector } from '../helpers/collector-process.js';
 import { freePort, waitFor } from '../helpers/net.js';
 
@@ -195,6 +196,27 @@ test('start: --port (native input), --metrics-port, --log-format text, --log-lev
   const noNative = zlog(['start', '--set', 'inputs=[{"id":"p","type":"zmq-pull","bind":["tcp://127.0.0.1:*"]}]', '--port', '5999']);
   assert.equal(noNative.code, 2);
   assert.match(noNative.err, /--port: the configuration has 0 zmq-router \(native\) inputs/);
+});
+
+test('send --routing-id held by another connection: the records go out under a fresh id and send names it', { timeout: 120_000 }, async (t) => {
+  const c = await startCollector();
+  t.after(() => cleanup(c));
+  // Holds the id for the whole test: the collector refuses every later connection presenting it.
+  const holder = new Dealer({ routingId: 'held-id', linger: 0 });
+  t.after(() => holder.close());
+  const handshake = new Promise<void>((r) => holder.events.on('handshake', () => r()));
+  holder.connect(c.endpoints.native[0]);
+  await handshake;
+  const child = spawn(process.execPath, [CLI, 'send', '--endpoint', c.endpoints.native[0], '--routing-id', 'held-id', '--timeout', '60'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  child.stdin.end('one\ntwo\n');
+  const code = await new Promise<number | null>((r) => child.once('exit', r));
+  assert.equal(code, 0, err);
+  const named = /routing id 'held-id' was refused by the collector \(another connection holds it\), so the records were sent under the fresh id '([^']+)'/.exec(err);
+  assert.ok(named, `send names the id its records carry:\n${err}`);
+  assert.deepEqual(c.records().map((r) => [r.message, r.routingId]), [['one', named[1]], ['two', named[1]]]);
+  assert.notEqual(named[1], 'held-id');
 });
 
 test('send prints no progress line when stderr is not a terminal', { timeout: 90_000 }, async (t) => {

@@ -78,6 +78,8 @@ async function send(o: Flags): Promise<number> {
   await client.close();
   shown.done();
   const s = client.stats;
+  // The records carry the id the user asked for only while the collector accepted it: say when they do not.
+  if (s.routingIdChanges > 0) console.error(routingIdChanged(o.routingId, client.routingId, s.routingIdChanges));
   if (failed) {
     const cause = s.ackedRecords === 0 ? await whyNothingArrived(o, s) : undefined;
     console.error(`zlog send: ${s.ackedRecords} of ${lines} records acknowledged by ${o.endpoint}; failed: ${failed.message}${cause ? `; ${cause}` : ''}`);
@@ -87,6 +89,16 @@ async function send(o: Flags): Promise<number> {
   return EXIT.ok;
 }
 
+
+/**
+ * The line `zlog send` prints when its ZlogClient gave up a routing id the collector kept refusing (another
+ * connection held it) and continued under a fresh one (ZlogClient option routingIdWaitMs, docs/protocol.md
+ * "Routing ids"): records acknowledged after the change carry `current` as routingId, not the id asked for.
+ */
+export function routingIdChanged(asked: string | undefined, current: string, changes: number): string {
+  const was = asked === undefined ? 'its random routing id' : `routing id '${asked}'`;
+  return `zlog send: ${was} was refused by the collector (another connection holds it), so the records were sent under the fresh id '${current}'${changes > 1 ? ` (${changes} changes)` : ''} and carry it as routingId (docs/protocol.md, "Routing ids")`;
+}
 /**
  * Why no record was acknowledged, in the terms an operator searches for: the TCP connection's error
  * (ECONNREFUSED), or, with CurveZMQ, that the server refused the client key (ZAP status 400, libzmq's
