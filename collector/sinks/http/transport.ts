@@ -113,9 +113,15 @@ export class HttpTransport {
     }
   }
 
+  /**
+   * Ends every connection and fails any request still in flight. Called once the sink stage has written
+   * everything or given up (a drain that timed out). Not undici's graceful Agent.close(): with undici 7.30.2 it
+   * never resolves once a request failed certificate verification while another was in flight (an https
+   * endpoint whose certificate names another host), and the collector then never exited after its drain.
+   */
   async close(): Promise<void> {
     const a = this.agent;
     this.agent = undefined;
-    await a?.close();
+    await a?.destroy();
   }
 }
