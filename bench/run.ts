@@ -15,6 +15,7 @@ import { startChildCollector, type ChildCollector } from '../collector/cli/child
 import { summarise } from './cpuprofile.js';
 import { cpuSeconds, threadBreakdown, threadCpu } from './proc-cpu.js';
 import { latencyBreakdown } from './latency-trace.js';
+import { rsyslogStop } from './rsyslog-exit.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url)); // dist/bench
 const ROOT = resolve(HERE, '../..');
@@ -627,10 +628,10 @@ async function runRsyslog(size: number, records: number, o: Options, dir: string
   const serverCpu = cpuSeconds(proc.child.pid) - cpu0;
   const threads = threadBreakdown(proc.child.pid, threads0, threadCpu(proc.child.pid), d.report?.sent ?? 0, false);
   const code = await stop(proc);
-  // rsyslog 8.2302's imczmq aborts in free() while shutting down, after the queue was written; the loss check
-  // below still decides whether anything went missing.
-  if (code !== 0 && /free\(\): invalid pointer/.test(proc.stderr)) d.notes.push(`rsyslogd aborted on SIGTERM (known imczmq shutdown crash, exit ${code})`);
-  else if (code !== 0) d.problems.push(`rsyslogd exited with ${code}: ${proc.stderr.slice(-1500)}`);
+  // The loss check below still decides whether anything went missing.
+  const stopped = rsyslogStop(code === -1 ? null : code, proc.child.signalCode, proc.stderr);
+  if (stopped.note) d.notes.push(stopped.note);
+  if (stopped.problem) d.problems.push(stopped.problem);
   const lines = await countLines(out);
   const run = finishRun(d, size, records, lines, rss, serverCpu, load1, t0, t1);
   run.threads = threads;
