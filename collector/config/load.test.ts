@@ -175,3 +175,12 @@ test('TOML files: same schema, same precise errors as YAML; the origin document\
   writeFileSync(file, '[http]\nport = 2026-11-29T10:00:00Z\n');
   assert.match(issues(() => loadConfig({ file })).join('\n'), /http\.port: "2026-11-29T10:00:00.000Z" is invalid: must be integer/);
 });
+
+test('HTTP sinks: batch.maxEvents above 100,000 is refused, naming the field (a bulk response must fit the 64 MiB the sink reads)', () => {
+  const ok = validateConfig({ sinks: [{ id: 'es', type: 'elasticsearch', endpoint: 'http://127.0.0.1:9/x', batch: { maxEvents: 100_000 } }] });
+  assert.equal((ok.sinks[0] as { batch?: { maxEvents?: number } }).batch?.maxEvents, 100_000);
+  for (const type of ['elasticsearch', 'loki']) {
+    const got = issues(() => validateConfig({ sinks: [{ id: 's', type, endpoint: 'http://127.0.0.1:9/x', batch: { maxEvents: 400_000 } }] }));
+    assert.ok(got.some((l) => l.includes('sinks[0].batch.maxEvents') && l.includes('100000')), got.join('\n'));
+  }
+});

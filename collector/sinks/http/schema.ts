@@ -40,7 +40,9 @@ export const httpSinkProperties = {
     default: {},
     description: 'how much one request carries (whichever limit comes first)',
     properties: {
-      maxEvents: { type: 'integer', minimum: 1, maximum: 1_000_000, default: 10_000, description: 'records per request' },
+      // At most 100,000: an elasticsearch bulk response with errors names every item (about 170 bytes each), and
+      // a response past the transport's 64 MiB bound fails the whole request, which is then resent for ever.
+      maxEvents: { type: 'integer', minimum: 1, maximum: 100_000, default: 10_000, description: 'records per request (at most 100,000: a bulk response names every item and must stay under the 64 MiB the sink reads)' },
       maxBytes: { type: 'integer', minimum: 1024, maximum: 256 * mib, default: 8 * mib, description: 'uncompressed body bytes per request' },
     },
   },
