@@ -417,6 +417,17 @@ export interface KubeletFiles {
   clusterDns?: string;
 }
 
+/**
+ * Where this node's kubelet keeps container logs (`<namespace>_<pod>_<uid>/<container>/<n>.log`). Each node
+ * needs its own: the kubelet's garbage collector deletes every pod log directory of a pod it does not run, so two
+ * nodes on one machine sharing the default /var/log/pods deleted each other's logs (two fresh-clone CI runs
+ * failed in journey 4 while the dev-cluster tour ran beside the real-node file: `kubectl logs` empty, then
+ * "lstat /var/log/pods/logging_central-0_...: no such file or directory").
+ */
+export function podLogsDir(r: Pick<NodeRecord, 'dir'>): string {
+  return join(r.dir, 'pod-logs');
+}
+
 /** KubeletConfiguration (kubelet.config.k8s.io/v1beta1), written as JSON (a YAML subset the kubelet reads). */
 export function kubeletConfig(r: NodeRecord, f: KubeletFiles): string {
   return JSON.stringify(
@@ -456,6 +467,7 @@ export function kubeletConfig(r: NodeRecord, f: KubeletFiles): string {
       syncFrequency: '10s',
       fileCheckFrequency: '0s',
       staticPodPath: '',
+      podLogsDir: podLogsDir(r),
     },
     null,
     2,
@@ -463,5 +475,5 @@ export function kubeletConfig(r: NodeRecord, f: KubeletFiles): string {
 }
 
 export function ensureDirs(r: NodeRecord): void {
-  for (const d of ['containerd', 'cni/net.d', 'cni/ipam', 'kubelet', 'kubelet-certs']) mkdirSync(join(r.dir, d), { recursive: true });
+  for (const d of ['containerd', 'cni/net.d', 'cni/ipam', 'kubelet', 'kubelet-certs', 'pod-logs']) mkdirSync(join(r.dir, d), { recursive: true });
 }

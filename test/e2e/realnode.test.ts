@@ -29,6 +29,7 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chartDir, helm } from '../chart/helm.js';
 import { useCluster } from '../cluster/harness.js';
+import { podLogsDir } from '../cluster/node.js';
 import { loadProjectImages, loadSenderImages } from '../cluster/images.js';
 import { conditionOf, getJson, list, type KubeObject } from './lib/kube.js';
 import { pacedLines } from './lib/load.js';
@@ -65,10 +66,10 @@ function count(files: Map<string, string[]>): number {
 
 /**
  * For a diagnostic: the collector container's restart count and its log files as the kubelet keeps them
- * (`/var/log/pods/<namespace>_<pod>_<uid>/collector/`, the kubelet's default podLogsDir), with sizes in bytes.
+ * (`<podLogsDir>/<namespace>_<pod>_<uid>/collector/`, the node's own podLogsDir), with sizes in bytes.
  */
-function podLogFiles(p: PodObj): string {
-  const dir = `/var/log/pods/${p.metadata.namespace}_${p.metadata.name}_${p.metadata.uid}/collector`;
+function podLogFiles(logsDir: string, p: PodObj): string {
+  const dir = join(logsDir, `${p.metadata.namespace}_${p.metadata.name}_${p.metadata.uid}`, 'collector');
   const restarts = p.status.containerStatuses?.map((s) => s.restartCount).join(',') ?? '?';
   try {
     return `restarts ${restarts}; ${dir}: ${readdirSync(dir).map((f) => `${f} ${statSync(join(dir, f)).size}`).join(', ')}`;
@@ -282,7 +283,7 @@ test('on a real node: helm install, a LogServer, an in-cluster sender', { timeou
       for (;;) {
         const r = await c.kubectl(['logs', '--tail=1', '-n', APP_NS, p.metadata.name, '-c', 'collector']);
         if (r.code === 0) {
-          if (r.stdout.trim() === '') t.diagnostic(`${p.metadata.name}: current container log empty; ${podLogFiles(p)}`);
+          if (r.stdout.trim() === '') t.diagnostic(`${p.metadata.name}: current container log empty; ${podLogFiles(podLogsDir(c.node!), p)}`);
           break;
         }
         assert.ok(Date.now() - t0 < 120_000, `${p.metadata.name}: its container log is readable within 120 s (${r.stderr.trim()})`);
