@@ -32,7 +32,7 @@ import { useCluster } from '../cluster/harness.js';
 import { podLogsDir } from '../cluster/node.js';
 import { loadProjectImages, loadSenderImages } from '../cluster/images.js';
 import { conditionOf, getJson, list, type KubeObject } from './lib/kube.js';
-import { pacedLines } from './lib/load.js';
+import { acknowledgedOf, pacedLines } from './lib/load.js';
 import { linesInPod, podNames, runPod } from './lib/pods.js';
 import { recordWatch } from './lib/watch.js';
 import { fileSdJobFor, serviceMonitorTargets, startPrometheus, type EndpointSliceObject, type ServiceMonitorObject, type ServiceObject } from './lib/prometheus.js';
@@ -245,8 +245,7 @@ test('on a real node: helm install, a LogServer, an in-cluster sender', { timeou
     }
     const r = await sender;
     assert.equal(r.code, 0, `sender pod:\n${r.output}`);
-    const acked = Number(/zlog send: (\d+) records acknowledged/.exec(r.output)?.[1] ?? NaN);
-    assert.ok(acked > 0 && acked <= load.sent(), `acknowledged ${acked} of ${load.sent()} fed:\n${r.output}`);
+    const acked = acknowledgedOf(r.output, load.sent());
     const copies = new Map<number, number>();
     // Each line is one NDJSON record whose message is the line sent.
     const idOf = new RegExp(`${marker} line (\\d+)\\b`);
@@ -553,8 +552,7 @@ test('on a real node: helm install, a LogServer, an in-cluster sender', { timeou
     }
     const r = await sender;
     assert.equal(r.code, 0, `sender pod:\n${r.output}`);
-    const acked = Number(/zlog send: (\d+) records acknowledged/.exec(r.output)?.[1] ?? NaN);
-    assert.ok(acked > 0 && acked <= load.sent(), `acknowledged ${acked} of ${load.sent()} fed:\n${r.output}`);
+    const acked = acknowledgedOf(r.output, load.sent());
     const { ids, rows } = await stored(marker);
     const lost = Array.from({ length: acked }, (_, i) => i).filter((i) => !ids.has(i));
     t.diagnostic(`sinks: ${load.sent()} lines fed, ${acked} acknowledged, ${ids.size} distinct in VictoriaLogs, ${lost.length} lost, ${rows - ids.size} duplicates; status while down: ${failingSeen}`);

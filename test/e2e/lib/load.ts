@@ -39,3 +39,14 @@ export function pacedLines(marker: string, perSecond: number, max: number): Pace
   }, 100);
   return { stream, sent: () => next, stop };
 }
+
+/**
+ * The count a `zlog send` run reported as acknowledged (its last line, "zlog send: N records acknowledged ..."),
+ * checked against what was fed to it: at least 1 and at most `fed`. Throws an Error quoting the output when the
+ * line is missing or the count is out of range.
+ */
+export function acknowledgedOf(output: string, fed: number): number {
+  const acked = Number(/zlog send: (\d+) records acknowledged/.exec(output)?.[1] ?? NaN);
+  if (!(acked > 0 && acked <= fed)) throw new Error(`acknowledged ${acked} of ${fed} fed:\n${output}`);
+  return acked;
+}
