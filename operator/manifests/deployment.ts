@@ -36,7 +36,7 @@ export const RESTRICTED_CONTAINER_SECURITY_CONTEXT: Readonly<V1SecurityContext> 
  * preStop: ask the collector to drain (POST /drain on its loopback admin port, which nothing outside the pod can
  * reach). The answer comes when the drain has finished, and the hook ends with it (exit 0, also when the
  * collector is already gone), so the kubelet's SIGTERM finds a drained process, which waits for that SIGTERM
- * (POST_DRAIN_LINGER_MS in collector/cli/commands/start.ts) rather than ending under the hook. The deadline
+ * (postDrainLingerMs in collector/cli/commands/start.ts) rather than ending under the hook. The deadline
  * bounds a drain request that never answers. Runs with the image's node; curl is not in the image.
  */
 export function preStopScript(adminPort: number, drainTimeoutSeconds: number): string {

@@ -21,7 +21,8 @@ function call(url: string, method: string, headers: Record<string, string> = {})
 }
 
 test('POST /drain on the public listener is refused and changes nothing; the loopback admin listener drains', { timeout: 60_000 }, async (t) => {
-  const c = await startCollector({ pipeline: { ackMode: 'received', workers: 0 } });
+  // A short drain timeout: after a requested drain the process waits that long (at least 5 s) for a SIGTERM.
+  const c = await startCollector({ pipeline: { ackMode: 'received', workers: 0 }, drain: { timeoutSeconds: 1 } });
   t.after(() => cleanup(c));
   const pub = await call(`${c.url}/drain`, 'POST');
   assert.equal(pub.status, 404, pub.body);

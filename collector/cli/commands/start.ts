@@ -61,11 +61,16 @@ export function startConfig(flags: StartFlags): CollectorConfig {
 
 /**
  * After a drain that POST /drain asked for, how long the process stays up (drained, not ready, inputs closed)
- * waiting for the SIGTERM that follows. The kubelet runs that request as the pod's preStop hook (an exec in the
- * container) and sends SIGTERM when the hook returns; a container that ends before its hook's process does gets
- * the hook killed and a FailedPreStopHook warning event, although the drain succeeded.
+ * waiting for the SIGTERM that follows, in ms: `drain.timeoutSeconds`, at least 5 s. The kubelet runs that
+ * request as the pod's preStop hook (an exec in the container) and sends SIGTERM only once the hook's process has
+ * ended and the container runtime has reported it; a container that ends before that gets the hook killed and a
+ * FailedPreStopHook warning event, although the drain succeeded. A fixed 5 s was not enough on a node under load
+ * (a pod pruned while three new ones started got that event in two CI runs). The operator sets the pod's
+ * terminationGracePeriodSeconds to the drain timeout + 15 s, so the kubelet's SIGKILL still bounds the wait.
  */
-export const POST_DRAIN_LINGER_MS = 5000;
+export function postDrainLingerMs(drainTimeoutSeconds: number): number {
+  return Math.max(5000, drainTimeoutSeconds * 1000);
+}
 
 async function start(flags: StartFlags): Promise<number> {
   const cfg = startConfig(flags);
@@ -129,7 +134,7 @@ async function start(flags: StartFlags): Promise<number> {
     await new Promise<void>((resolve) => {
       endLinger = resolve;
       // Not unref'd: with the inputs and listeners closed this timer is what keeps the process up.
-      setTimeout(resolve, POST_DRAIN_LINGER_MS);
+      setTimeout(resolve, postDrainLingerMs(cfg.drain.timeoutSeconds));
     });
   }
   // Give a pending POST /drain response a moment to leave before the process goes.
