@@ -109,6 +109,8 @@ export interface RequestRecord {
   /** HTTP status code, or 0 when no answer came (a connection error or a timeout). */
   code: number;
   seconds: number;
+  /** Of `seconds`, how long the request waited for a connection of the pool (0 when one was free). */
+  socketWaitSeconds: number;
 }
 
 /** The resource part of an API path: `/apis/apps/v1/namespaces/a/deployments/b` -> `deployments`. */
@@ -158,7 +160,7 @@ export class Kube {
     return u;
   }
 
-  private async open(path: string, o: RequestOptions): Promise<{ req: http.ClientRequest; res: http.IncomingMessage }> {
+  private async open(path: string, o: RequestOptions, socketAt?: (ms: number) => void): Promise<{ req: http.ClientRequest; res: http.IncomingMessage }> {
     const method = o.method ?? 'GET';
     if (Date.now() - this.headersAt > CREDENTIAL_REFRESH_MS) await this.refreshCredentials();
     const headers: Record<string, string> = { ...this.headers, Accept: o.accept ?? 'application/json' };
@@ -174,6 +176,7 @@ export class Kube {
     const mod = u.protocol === 'http:' ? http : https;
     return new Promise((resolve, reject) => {
       const req = mod.request(u, { method, headers, agent: o.watch ? this.watchAgent : this.agent, ...this.tls }, (res) => resolve({ req, res }));
+      if (socketAt) req.once('socket', () => socketAt(performance.now()));
       req.on('error', reject);
       if (o.timeoutMs) req.setTimeout(o.timeoutMs, () => req.destroy(new Error(`kube: ${method} ${path} timed out`)));
       req.end(payload);
@@ -183,15 +186,22 @@ export class Kube {
   async request<T>(path: string, o: RequestOptions = {}): Promise<T> {
     const started = performance.now();
     let status = 0;
+    let socketAt = started;
     try {
-      return await this.exchange<T>(path, o, (code) => (status = code));
+      return await this.exchange<T>(path, o, (code) => (status = code), (at) => (socketAt = at));
     } finally {
-      this.onRequest?.({ method: o.verb ?? o.method ?? 'GET', resource: resourceOf(path), code: status, seconds: (performance.now() - started) / 1000 });
+      this.onRequest?.({
+        method: o.verb ?? o.method ?? 'GET',
+        resource: resourceOf(path),
+        code: status,
+        seconds: (performance.now() - started) / 1000,
+        socketWaitSeconds: Math.max(0, socketAt - started) / 1000,
+      });
     }
   }
 
-  private async exchange<T>(path: string, o: RequestOptions, answered: (code: number) => void): Promise<T> {
-    const { res } = await this.open(path, { timeoutMs: 30_000, ...o });
+  private async exchange<T>(path: string, o: RequestOptions, answered: (code: number) => void, socketAt: (ms: number) => void): Promise<T> {
+    const { res } = await this.open(path, { timeoutMs: 30_000, ...o }, socketAt);
     const status = res.statusCode ?? 0;
     answered(status);
     const chunks: Buffer[] = [];

@@ -27,6 +27,11 @@ export class OperatorMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
+  readonly apiSocketWait = new Counter({
+    name: 'zlog_operator_api_socket_wait_seconds_total',
+    help: "Time requests to the Kubernetes API waited for a connection of the client's pool before being sent (a full pool queues them).",
+    registers: [this.registry],
+  });
   readonly sinkHealthSweepSeconds = new Gauge({
     name: 'zlog_operator_sink_health_sweep_duration_seconds',
     help: "Wall time of the last sink-health sweep (asking the LogServers' running pods for GET /sinks).",
@@ -41,9 +46,10 @@ export class OperatorMetrics {
   readonly leader = new Gauge({ name: 'zlog_operator_leader', help: '1 while this process holds the leader lease.', registers: [this.registry] });
 
   /** Counts one finished API request (Kube.onRequest). */
-  observeRequest(r: { method: string; resource: string; code: number; seconds: number }): void {
+  observeRequest(r: { method: string; resource: string; code: number; seconds: number; socketWaitSeconds?: number }): void {
     this.apiRequests.inc({ method: r.method, resource: r.resource, code: String(r.code) });
     this.apiRequestDuration.observe({ method: r.method }, r.seconds);
+    if (r.socketWaitSeconds) this.apiSocketWait.inc(r.socketWaitSeconds);
   }
 
   constructor(defaults = true) {
