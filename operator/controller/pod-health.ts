@@ -12,10 +12,13 @@ import { INSTANCE_LABEL } from '../manifests/common.js';
 import { TEMPLATE_HASH_ANNOTATION } from '../manifests/deployment.js';
 import { Informer, objectKey } from './informer.js';
 import type { Kube, KubeObject } from './kube.js';
+import { podGet } from './pod-http.js';
 
 /** Pods named per LogServer in the Ready message (and probed per sweep). */
 export const MAX_PODS = 3;
 const PROBE_TIMEOUT_MS = 1000;
+/** A /readyz answer lists one line per check: a few hundred bytes. More is not read. */
+const MAX_READYZ_BYTES = 64 * 1024;
 
 export interface PodView extends KubeObject {
   status?: { podIP?: string; phase?: string; conditions?: Array<{ type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string }> };
@@ -110,11 +113,10 @@ export function unreadySince(p: PodView): number {
 /** Asks a pod's /readyz; the failing checks it names, or why it could not be asked. */
 export async function probeReadyz(ip: string, port: number): Promise<{ checks: string[] } | { error: string }> {
   try {
-    const host = ip.includes(':') ? `[${ip}]` : ip;
-    const res = await fetch(`http://${host}:${port}/readyz`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
-    return { checks: res.ok ? (await res.body?.cancel(), []) : readyzReasons(await res.text()) };
+    const res = await podGet(ip, port, '/readyz', PROBE_TIMEOUT_MS, MAX_READYZ_BYTES);
+    return { checks: res.status >= 200 && res.status <= 299 ? [] : readyzReasons(res.body) };
   } catch (err) {
-    return { error: (err as Error).name };
+    return { error: (err as Error).message };
   }
 }
 

@@ -18,6 +18,7 @@ import type { Logger } from 'pino';
 import type { LogServerSpec, LogServerStatus } from '../api/types.js';
 import { INSTANCE_LABEL } from '../manifests/common.js';
 import { MAX_PODS, unreadyPods, type PodView } from './pod-health.js';
+import { podGet } from './pod-http.js';
 import type { ConditionInput } from './status.js';
 
 /** What this file reads of one sink in a pod's GET /sinks answer (collector/sinks/health.ts SinkHealth). */
@@ -116,15 +117,9 @@ export function sinksCondition(sinks: readonly SinkStatus[], generation: number)
 /** Asks a pod's GET /sinks; its reduced answer, or undefined when it could not be asked or answered nonsense. */
 export async function fetchPodSinks(pod: string, ip: string, port: number, timeoutMs = PROBE_TIMEOUT_MS): Promise<PodSinks | undefined> {
   try {
-    const host = ip.includes(':') ? `[${ip}]` : ip;
-    const res = await fetch(`http://${host}:${port}/sinks`, { signal: AbortSignal.timeout(timeoutMs) });
-    if (!res.ok) {
-      await res.body?.cancel();
-      return undefined;
-    }
-    const text = await res.text();
-    if (text.length > MAX_ANSWER_BYTES) return undefined;
-    return podSinksOf(pod, JSON.parse(text));
+    const res = await podGet(ip, port, '/sinks', timeoutMs, MAX_ANSWER_BYTES);
+    if (res.status < 200 || res.status > 299) return undefined;
+    return podSinksOf(pod, JSON.parse(res.body));
   } catch {
     return undefined;
   }
