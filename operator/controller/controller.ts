@@ -44,6 +44,8 @@ export interface ControllerOptions {
   sinkHealthMs?: number;
   /** The operator's own namespace (POD_NAMESPACE): the LogServers' NetworkPolicies admit it to the metrics port. */
   operatorNamespace?: string;
+  /** How long reconciles wait for the first list of the caches they read (ms; default 60 s), then go on without. */
+  cacheSyncTimeoutMs?: number;
 }
 
 /**
@@ -116,6 +118,9 @@ export class Controller {
         add: (ls) => enqueue(objectKey(ls)),
         // Status writes (our own) do not change the generation; only spec changes and deletion matter here.
         update: (old, ls) => {
+          // The cache has caught up with our last status write: its copy is no longer needed (current()).
+          const mine = this.written.get(objectKey(ls));
+          if (mine && (mine.metadata.uid !== ls.metadata.uid || newer(ls.metadata.resourceVersion, mine.metadata.resourceVersion))) this.written.delete(objectKey(ls));
           if (old.metadata.generation !== ls.metadata.generation || ls.metadata.deletionTimestamp || old.metadata.uid !== ls.metadata.uid) enqueue(objectKey(ls));
         },
         delete: (ls) => {
@@ -221,7 +226,11 @@ export class Controller {
         const names = this.names.get(ref.kind);
         return names?.hasSynced ? (names.get(ref.namespace, ref.name) ?? null) : undefined;
       },
-      statusWritten: (ls) => this.written.set(objectKey(ls), ls),
+      // Without managedFields, as the informer keeps it: never read, often the largest part of the object.
+      statusWritten: (ls) => {
+        const { managedFields: _, ...metadata } = ls.metadata as typeof ls.metadata & { managedFields?: unknown };
+        this.written.set(objectKey(ls), { ...(ls as LogServer & KubeObject), metadata });
+      },
       referenced: (owner, sources) => this.references.set(owner.namespace, owner.name, sources),
       unready: (namespace, name) => this.pods.unready(namespace, name),
       podCounts: (namespace, name, hash) => this.pods.countByTemplate(namespace, name, hash),
@@ -232,10 +241,18 @@ export class Controller {
 
   /** Caches filled: the operator is ready to serve. */
   get hasSynced(): boolean {
-    if (!this.logServers.hasSynced) return false;
-    // An optional kind's informer starts whenever its CRD appears; readiness does not wait on it.
+    return this.logServers.hasSynced && this.readCachesSynced;
+  }
+
+  /**
+   * The caches a reconcile reads instead of asking the API server have their first list: the children, the
+   * names, the Secrets' versions and the pods. An optional kind's informer starts whenever its CRD appears;
+   * this does not wait on it.
+   */
+  private get readCachesSynced(): boolean {
     for (const k of CHILD_KINDS) if (!k.optional && !this.children.get(k.kind)?.hasSynced) return false;
-    return this.pods.informer.hasSynced;
+    for (const inf of this.names.values()) if (!inf.hasSynced) return false;
+    return this.secrets.hasSynced && this.pods.informer.hasSynced;
   }
 
   informers(): Informer<KubeObject>[] {
@@ -247,6 +264,13 @@ export class Controller {
     this.pods.start();
     this.sinkHealth.start();
     await this.discovery.start();
+    // Reconciles wait for the first list of what they read (as client-go controllers WaitForCacheSync): before it,
+    // each would ask for every child's holder (a GET each) and re-apply every child it cannot see in a cache.
+    // Bounded: a kind that cannot be listed (RBAC, say) costs those requests but never stops reconciling.
+    const syncBy = Date.now() + (this.o.cacheSyncTimeoutMs ?? 60_000);
+    while (!this.readCachesSynced && !this.stopped && Date.now() < syncBy) await new Promise((r) => setTimeout(r, 20));
+    if (this.stopped) return;
+    if (!this.readCachesSynced) this.o.log.warn({ waitedMs: this.o.cacheSyncTimeoutMs ?? 60_000 }, 'caches not filled in time: reconciling without them');
     this.logServers.start();
     for (let i = 0; i < (this.o.workers ?? 4); i++) this.workers.push(this.work());
     this.resync = setInterval(() => {
