@@ -125,7 +125,7 @@ export class Collector {
     const routed = routingActive(routes) ? this.routeMetrics(routes) : undefined;
     this.workers = new WorkerPool(
       p.workers,
-      { inputs: cfg.inputs.map(processorInput), maxRecordBytes: cfg.limits.maxRecordBytes, maxDecompressedBytes: cfg.limits.maxDecompressedBytes, hostname: cfg.hostname, routes },
+      { inputs: cfg.inputs.map(processorInput), maxRecordBytes: cfg.limits.maxRecordBytes, maxDecompressedBytes: cfg.limits.maxDecompressedBytes, hostname: cfg.hostname, routes, bodies: this.sinks.map((s) => s.workerBody ?? null) },
       this.pool,
       (err) => {
         metrics.errors.labels({ component_id: 'workers', error_type: 'internal', stage: 'process' }).inc();

@@ -6,6 +6,7 @@ import type { AckMode } from '../config/types.js';
 import type { RejectReason } from '../errors.js';
 import type { ComponentMetrics } from '../observability/metrics.js';
 import type { StageItem } from '../sinks/sink-stage.js';
+import type { BodyPart } from '../sinks/http/worker-body.js';
 import type { Admission } from './admission.js';
 import type { BufferPool } from './buffer-pool.js';
 import { ChunkBuilder, KIND_FRAMES, KIND_NATIVE, packedSize } from './chunk.js';
@@ -321,11 +322,15 @@ export class Pipeline {
       groups = new AckGroups(acks, ackSinks, taking, ack);
     }
     const small = output.byteLength <= this.d.pool.bufferBytes / SMALL_OUTPUT_SHARE;
-    const data = small ? output.slice() : output;
+    const whole = small ? output.slice() : output;
     if (small) this.d.pool.give(output.buffer);
+    // The worker's request body parts for HTTP sinks follow the NDJSON in the same buffer.
+    const built = outcome.bodies;
+    const data = built ? whole.subarray(0, built.ndjsonBytes) : whole;
     stage.push({
       data,
       records: outcome.records,
+      bodies: built && bodyPartsOf(whole, built.parts),
       // Each sink's part: a few byte ranges of the output per sink and chunk (the worker compacted the rest).
       routes: routes && { parts: routes.ranges.map((r) => rangesOf(data, r)), records: routes.records },
       written: groups && ((s) => groups.written(s)),
@@ -372,6 +377,13 @@ function ack(m: Inbound): void {
 function markAll(messages: readonly Inbound[], stage: number): void {
   const t = now();
   for (const m of messages) mark(m.trace, stage, t);
+}
+
+/** Per sink: its body part (a view of `output`) and its records, or undefined (ChunkOutcome.bodies). */
+function bodyPartsOf(output: Uint8Array, parts: Int32Array): (BodyPart | undefined)[] {
+  const out: (BodyPart | undefined)[] = [];
+  for (let i = 0; i < parts.length; i += 3) out.push(parts[i] < 0 ? undefined : { body: output.subarray(parts[i], parts[i + 1]), records: parts[i + 2] });
+  return out;
 }
 
 function rangesOf(output: Uint8Array, r: readonly number[]): Uint8Array[] {

@@ -7,6 +7,7 @@ import { decodeRecord } from '../decode/record.js';
 import { NdjsonWriter } from './ndjson-writer.js';
 import { ChunkProcessor, type ChunkOutcome, type ProcessorInput } from './processor.js';
 import type { RouteTable } from '../routing/match.js';
+import { appendBodyPart, type WorkerBodySpec } from '../sinks/http/worker-body.js';
 
 /** What a processor is built from (a worker's workerData). */
 export interface WorkerInit {
@@ -17,6 +18,11 @@ export interface WorkerInit {
   hostname: string;
   /** Each sink's `match` and the global drop rules (routing/); absent: every sink takes every record. */
   routes?: RouteTable;
+  /**
+   * Per sink (config order): the request body part the worker builds from the lines that sink takes (an HTTP
+   * sink without a disk buffer, Sink.workerBody), or null. Absent: none.
+   */
+  bodies?: (WorkerBodySpec | null)[];
 }
 
 export function createProcessor(init: WorkerInit): ChunkProcessor {
@@ -40,11 +46,29 @@ export interface ChunkRun {
   grew: boolean;
 }
 
-/** Processes one packed chunk (`length` bytes of `buffer`) into NDJSON written to `output`. Throws what the processor throws. */
-export function runChunk(processor: ChunkProcessor, buffer: ArrayBufferLike, length: number, output: ArrayBufferLike): ChunkRun {
+/**
+ * Processes one packed chunk (`length` bytes of `buffer`) into NDJSON written to `output`, followed by the body
+ * part of each sink that has a spec in `bodies` (ChunkOutcome.bodies says where). Throws what the processor throws.
+ */
+export function runChunk(processor: ChunkProcessor, buffer: ArrayBufferLike, length: number, output: ArrayBufferLike, bodies?: readonly (WorkerBodySpec | null)[]): ChunkRun {
   const writer = new NdjsonWriter(output);
   const outcome = processor.process(buffer, length, writer);
+  if (bodies && bodies.some((b) => b) && outcome.records > 0) appendBodies(outcome, writer, bodies);
   return { outcome, output: writer.buf.buffer, outputLength: writer.pos, grew: writer.grew > 0 };
+}
+
+/** Appends each sink's body part of the chunk's lines after the NDJSON. */
+function appendBodies(outcome: ChunkOutcome, writer: NdjsonWriter, bodies: readonly (WorkerBodySpec | null)[]): void {
+  const ndjsonBytes = writer.pos;
+  const parts = new Int32Array(bodies.length * 3).fill(-1);
+  for (let s = 0; s < bodies.length; s++) {
+    const spec = bodies[s];
+    if (!spec) continue;
+    const start = writer.pos;
+    const records = appendBodyPart(spec, writer, outcome.routes ? outcome.routes.ranges[s] : [0, ndjsonBytes]);
+    if (records > 0) parts.set([start, writer.pos, records], s * 3);
+  }
+  outcome.bodies = { ndjsonBytes, parts };
 }
 
 /**

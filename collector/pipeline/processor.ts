@@ -63,6 +63,12 @@ export interface ChunkOutcome {
    * records count in perMessage (they were accepted) but not in `records` (the lines written).
    */
   routes?: ChunkRoutes;
+  /**
+   * Set when the worker built request body parts for HTTP sinks (processor-factory.ts runChunk): the NDJSON is
+   * the output's first `ndjsonBytes`; per sink (config order) [start, end, records] of its body part in the
+   * output, start -1 for none.
+   */
+  bodies?: { ndjsonBytes: number; parts: Int32Array };
 }
 
 

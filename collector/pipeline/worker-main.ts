@@ -4,7 +4,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createProcessor, runChunk, type BufferRef, type WorkerInit, type WorkerRequest, type WorkerResultMessage } from './processor-factory.js';
 
-const processor = createProcessor(workerData as WorkerInit);
+const init = workerData as WorkerInit;
+const processor = createProcessor(init);
 const port = parentPort;
 if (!port) throw new Error('worker-main must run in a worker thread');
 const shared: SharedArrayBuffer[] = [];
@@ -25,7 +26,7 @@ port.on('message', (msg: WorkerRequest) => {
   let reply: WorkerResultMessage;
   try {
     const output = resolve(msg.output);
-    const r = runChunk(processor, resolve(msg.buffer), msg.length, output);
+    const r = runChunk(processor, resolve(msg.buffer), msg.length, output, init.bodies);
     // The output slot's number when the NDJSON fit; otherwise the buffer it was grown into travels back.
     let out: BufferRef = msg.output;
     if (r.output !== output) {

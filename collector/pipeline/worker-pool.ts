@@ -101,7 +101,7 @@ export class WorkerPool {
     if (this.inline) {
       const t0 = performance.now();
       try {
-        const r = runChunk(this.inline, buffer, length, out);
+        const r = runChunk(this.inline, buffer, length, out, this.init.bodies);
         // Output that outgrew its pooled buffer is in a new one: the pooled one is free again.
         if (r.output !== out) this.pool.give(out);
         const startedAt = performance.timeOrigin + t0;

@@ -9,7 +9,8 @@
 // collector builds a body; its items complete in whatever order their writes end.
 import { backoffDelay } from '../util/backoff.js';
 import { sleep } from '../util/sleep.js';
-import type { Sink } from './sink.js';
+import type { Sink, WrittenParts } from './sink.js';
+import type { BodyPart } from './http/worker-body.js';
 import { errorNote, type ErrorNote, type QueueHealth } from './health.js';
 import { errorCategory, type LogServerError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
@@ -24,6 +25,11 @@ export interface StageItem {
    * hold. Absent: every sink takes all of `data`.
    */
   routes?: { parts: Uint8Array[][]; records: number[] };
+  /**
+   * Per sink (config order): its part of the item as a request body part the worker built (Sink.workerBody),
+   * or undefined. The sink then joins these instead of building bodies from the NDJSON.
+   */
+  bodies?: (BodyPart | undefined)[];
   /** Called once every sink that takes part of the item has written (and, per policy, synced) it. */
   done: () => void;
   /**
@@ -52,6 +58,7 @@ interface Entry {
   bytes: number;
   records: number;
   at: number;
+  body?: BodyPart;
 }
 
 /** An item and how many sinks still have to write their part of it. */
@@ -231,16 +238,19 @@ export class SinkStage {
     const chunks: Uint8Array[] = [];
     let bytes = 0;
     let records = 0;
+    // The worker's body parts, when every entry has one (else the sink builds the bodies from the NDJSON).
+    let built: WrittenParts | undefined = batch.every((e) => e.body) ? [] : undefined;
     for (const e of batch) {
       for (const c of e.chunks) chunks.push(c);
       bytes += e.bytes;
       records += e.records;
+      built?.push({ ...e.body!, chunks: e.chunks.length });
     }
     const started = { at: performance.now() };
     lane.writeStarts.add(started);
     this.trackBusy(lane);
     try {
-      await this.writeWithRetry(lane, chunks, bytes, records);
+      await this.writeWithRetry(lane, chunks, bytes, records, built);
     } catch (err) {
       // Forced stop: the entries stay queued (unwritten), no longer in flight.
       this.unlink(lane, batch, n, false);
@@ -291,12 +301,12 @@ export class SinkStage {
     return n;
   }
 
-  private async writeWithRetry(lane: Lane, chunks: Uint8Array[], bytes: number, records: number): Promise<void> {
+  private async writeWithRetry(lane: Lane, chunks: Uint8Array[], bytes: number, records: number, built?: WrittenParts): Promise<void> {
     const sink = lane.sink;
     const m = this.metrics.get(sink.id);
     for (let attempt = 0; ; attempt++) {
       try {
-        await sink.write(chunks, bytes);
+        await sink.write(chunks, bytes, built);
         // Recovered once no write of this sink is still retrying (with concurrent writes, one success beside a
         // failing write does not make the sink healthy).
         if (attempt > 0 && --lane.retrying === 0 && this.failing.delete(sink.id)) this.log.info({ sink: sink.id }, 'sink recovered');
@@ -345,8 +355,9 @@ export class SinkStage {
 }
 
 /** What sink `index` takes of one item: all of its data, or its routed parts (empty parts left out). */
-export function partOf(item: StageItem, index: number): { chunks: Uint8Array[]; bytes: number; records: number } {
-  if (!item.routes) return { chunks: item.data.byteLength ? [item.data] : [], bytes: item.data.byteLength, records: item.records };
+export function partOf(item: StageItem, index: number): { chunks: Uint8Array[]; bytes: number; records: number; body?: BodyPart } {
+  const body = item.bodies?.[index];
+  if (!item.routes) return { chunks: item.data.byteLength ? [item.data] : [], bytes: item.data.byteLength, records: item.records, body };
   const chunks: Uint8Array[] = [];
   let bytes = 0;
   for (const p of item.routes.parts[index]) {
@@ -354,7 +365,7 @@ export function partOf(item: StageItem, index: number): { chunks: Uint8Array[]; 
     chunks.push(p);
     bytes += p.byteLength;
   }
-  return { chunks, bytes, records: item.routes.records[index] };
+  return { chunks, bytes, records: item.routes.records[index], body };
 }
 
 /** What sink `index` takes of a batch: every item's data, or its routed parts. */

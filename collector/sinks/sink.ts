@@ -4,6 +4,13 @@
 import type { Logger } from '../observability/logger.js';
 import type { ComponentMetrics, Metrics } from '../observability/metrics.js';
 import type { SinkSelfHealth } from './health.js';
+import type { BodyPart, WorkerBodySpec } from './http/worker-body.js';
+
+/**
+ * The request body parts the pipeline's workers built for one write (Sink.workerBody), in write order: each
+ * covers the next `chunks` of the write's chunks (one stage entry).
+ */
+export type WrittenParts = (BodyPart & { chunks: number })[];
 
 /** Everything a sink is given at construction; the same for every kind. */
 export interface SinkContext {
@@ -35,8 +42,17 @@ export interface Sink {
    * each write's retry state apart (a retry passes the same `chunks` array again).
    */
   readonly concurrentWrites?: number;
-  /** Writes whole NDJSON lines. Must leave no partial line behind when it throws. */
-  write(chunks: readonly Uint8Array[], bytes: number): Promise<void>;
+  /**
+   * Set by a sink whose request bodies the pipeline's workers may build (an HTTP sink not behind a disk
+   * buffer): the workers then add each chunk's body part beside its NDJSON (http/worker-body.ts).
+   */
+  readonly workerBody?: WorkerBodySpec;
+  /**
+   * Writes whole NDJSON lines. Must leave no partial line behind when it throws. `built`: the workers' body
+   * parts of exactly these lines (present only when every entry of the write has one; a sink without
+   * workerBody never gets it).
+   */
+  write(chunks: readonly Uint8Array[], bytes: number, built?: WrittenParts): Promise<void>;
   /** Flushes and syncs whatever the policy may have deferred (drain calls this last). */
   flush(): Promise<void>;
   close(): Promise<void>;

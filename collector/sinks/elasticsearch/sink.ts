@@ -20,6 +20,10 @@ export function createElasticsearchSink(cfg: ElasticsearchSinkConfig, ctx: SinkC
     // the thread only added a copy in and a serial gzip (0.76 of the direct loader at 100 B against 1.10 built
     // here with the gzip on libuv's pool, in one run). The transport gzips through zlib's async API.
     encode: (docs) => bulkBody(docs, cfg.action, cfg.index),
+    // Normally the pipeline's workers build the body, a part per chunk beside its NDJSON (http/worker-body.ts);
+    // encode() is for what they did not (a disk buffer's replay, a retry of some records, a refused request
+    // split to find the record the store refuses).
+    workerBody: { kind: 'bulk', action: cfg.action, index: cfg.index },
     classify: (res, count) => classifyBulkResponse(res.body, count),
   };
   return new HttpSink(cfg.id, 'elasticsearch', cfg, protocol, ctx);

@@ -27,27 +27,43 @@ export function splitLines(chunks: readonly Uint8Array[]): Uint8Array[] {
  * (each at least `spread.minBytes`), so that many requests can be in flight at once.
  */
 export function planRequests(docs: readonly Uint8Array[], maxEvents: number, maxBytes: number, overhead = 1, spread?: { parallel: number; minBytes: number }): Uint8Array[][] {
+  return planGroups(docs, (d) => d.byteLength + overhead, () => 1, maxEvents, maxBytes, spread);
+}
+
+/**
+ * planRequests for items of `count(item)` records and `size(item)` bytes each (body parts the workers built): an
+ * item is never cut, so one over the limits goes alone.
+ */
+export function planGroups<T>(items: readonly T[], size: (t: T) => number, count: (t: T) => number, maxEvents: number, maxBytes: number, spread?: { parallel: number; minBytes: number }): T[][] {
   if (spread && spread.parallel > 1) {
     // Fewer requests than may be in flight would leave the store idle between writes: cut the write into up to
     // `parallel` even requests, none below minBytes (a small write stays one request).
     let total = 0;
-    for (const d of docs) total += d.byteLength + overhead;
-    const parts = Math.min(spread.parallel, Math.floor(total / spread.minBytes), docs.length);
+    let records = 0;
+    for (const t of items) {
+      total += size(t);
+      records += count(t);
+    }
+    const parts = Math.min(spread.parallel, Math.floor(total / spread.minBytes), records);
     if (parts > 1) maxBytes = Math.min(maxBytes, Math.ceil(total / parts) + 1);
-    if (parts > 1) maxEvents = Math.min(maxEvents, Math.ceil(docs.length / parts));
+    if (parts > 1) maxEvents = Math.min(maxEvents, Math.ceil(records / parts));
   }
-  const out: Uint8Array[][] = [];
-  let cur: Uint8Array[] = [];
+  const out: T[][] = [];
+  let cur: T[] = [];
   let bytes = 0;
-  for (const d of docs) {
-    const size = d.byteLength + overhead;
-    if (cur.length > 0 && (cur.length >= maxEvents || bytes + size > maxBytes)) {
+  let records = 0;
+  for (const t of items) {
+    const b = size(t);
+    const n = count(t);
+    if (cur.length > 0 && (records + n > maxEvents || bytes + b > maxBytes)) {
       out.push(cur);
       cur = [];
       bytes = 0;
+      records = 0;
     }
-    cur.push(d);
-    bytes += size;
+    cur.push(t);
+    bytes += b;
+    records += n;
   }
   if (cur.length) out.push(cur);
   return out;

@@ -11,12 +11,13 @@ import { mkdir } from 'node:fs/promises';
 import { SinkError } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
 import type { SinkContext } from '../sink.js';
-import type { Sink } from '../sink.js';
+import type { Sink, WrittenParts } from '../sink.js';
 import type { SinkSelfHealth } from '../health.js';
-import { classifyStatus, mayHaveBeenStored, planRequests, splitLines, type RequestOutcome } from './batch.js';
+import { classifyStatus, mayHaveBeenStored, planGroups, planRequests, splitLines, type RequestOutcome } from './batch.js';
 import type { HttpSinkSettings } from './schema.js';
 import { HttpTransport, type HttpResponse } from './transport.js';
 import { EncodeRefused, EncodeThread, type EncoderSpec } from './encode-thread.js';
+import { joinBodyParts, type WorkerBodySpec } from './worker-body.js';
 
 /** What differs between HTTP sinks: the API path, the body format and the reading of a 2xx response. */
 export interface HttpProtocol {
@@ -30,6 +31,8 @@ export interface HttpProtocol {
   encode(docs: readonly Uint8Array[]): Uint8Array;
   /** The same encoder as a module the sink's encoder thread loads (encode-thread.ts); absent: encode() runs here. */
   readonly offThread?: Omit<EncoderSpec, 'gzip'>;
+  /** The same body, built in parts by the pipeline's workers (worker-body.ts); the sink joins the parts. */
+  readonly workerBody?: WorkerBodySpec;
   /** Reads a 2xx response for `count` records. */
   classify(res: HttpResponse, count: number): RequestOutcome;
 }
@@ -42,6 +45,12 @@ interface Resend {
   reason: string;
   maybeStored: number;
 }
+
+/**
+ * One request of a write: records to encode here, or consecutive body parts the workers built (with the chunks
+ * they were made from, read into records only when the store does not take the request whole).
+ */
+type Request = { docs: Uint8Array[] } | { parts: Uint8Array[]; chunks: Uint8Array[]; records: number };
 /**
  * A write is cut into `concurrency` requests only down to this size: smaller requests cost the store more per
  * record than the parallelism gains (one 4 MiB write at 1 KiB went out as a single request, so the store
@@ -62,6 +71,8 @@ export class HttpSink implements Sink {
    * `concurrency` connections still bound the requests in flight.
    */
   readonly concurrentWrites: number;
+  /** The body parts the pipeline's workers build for this sink (the protocol's; absent: bodies are built here). */
+  readonly workerBody?: WorkerBodySpec;
   /** Writes in progress now (the stage may have up to concurrentWrites). */
   private writing = 0;
   private deadLetter?: FileHandle;
@@ -85,6 +96,7 @@ export class HttpSink implements Sink {
   ) {
     this.log = ctx.log;
     this.concurrentWrites = cfg.concurrency;
+    this.workerBody = protocol.workerBody;
     if (protocol.offThread) this.encoder = new EncodeThread({ ...protocol.offThread, gzip: cfg.compression === 'gzip' });
     const http = ctx.metrics?.httpClient(id);
     this.resent = http?.resent;
@@ -111,9 +123,8 @@ export class HttpSink implements Sink {
     }
   }
 
-  async write(chunks: readonly Uint8Array[]): Promise<void> {
+  async write(chunks: readonly Uint8Array[], _bytes?: number, built?: WrittenParts): Promise<void> {
     const carried = this.carry.get(chunks);
-    const docs = carried ? carried.docs : splitLines(chunks);
     // Sent again after an attempt that may have stored them (a request cut or timed out after the store applied
     // it, a 5xx): each one counted here may be stored twice (docs/sinks.md, "Duplicates").
     if (carried && carried.maybeStored > 0) this.resent?.inc(carried.maybeStored);
@@ -121,25 +132,60 @@ export class HttpSink implements Sink {
     // A write is cut to fill only the request slots other writes leave free: with every slot busy, cutting it
     // further made more, smaller requests, which cost the store more per record.
     const parallel = Math.max(1, this.cfg.concurrency - this.writing);
+    const spread = { parallel, minBytes: MIN_SPLIT_BYTES };
+    const { maxEvents, maxBytes } = this.cfg.batch;
+    let requests: Request[];
+    let total: number;
+    if (!carried && built && this.workerBody) {
+      requests = this.builtRequests(chunks, built, spread);
+      total = built.reduce((n, p) => n + p.records, 0);
+    } else {
+      // A retry resends only what is left (carried), record by record.
+      const docs = carried ? carried.docs : splitLines(chunks);
+      requests = planRequests(docs, maxEvents, maxBytes, this.protocol.overheadPerRecord, spread).map((g) => ({ docs: g }));
+      total = docs.length;
+    }
     this.writing++;
     try {
-      await this.sendAll(chunks, docs, parallel);
+      await this.sendAll(chunks, requests, total);
     } finally {
       this.writing--;
     }
   }
 
-  /** Sends a write's records as requests (at most `concurrency` at once); remembers what is to be resent. */
-  private async sendAll(chunks: readonly Uint8Array[], docs: Uint8Array[], parallel: number): Promise<void> {
+  /**
+   * The requests of a write whose body parts the workers built: consecutive parts joined up to the batch limits
+   * (and cut for the free slots as planRequests does); a part over the limits on its own goes record by record.
+   */
+  private builtRequests(chunks: readonly Uint8Array[], built: WrittenParts, spread: { parallel: number; minBytes: number }): Request[] {
+    const { maxEvents, maxBytes } = this.cfg.batch;
+    const parts: { body: Uint8Array; records: number; chunks: Uint8Array[] }[] = [];
+    let at = 0;
+    for (const p of built) {
+      parts.push({ body: p.body, records: p.records, chunks: chunks.slice(at, at + p.chunks) });
+      at += p.chunks;
+    }
+    const out: Request[] = [];
+    for (const g of planGroups(parts, (p) => p.body.byteLength, (p) => p.records, maxEvents, maxBytes, spread)) {
+      if (g.length === 1 && (g[0].records > maxEvents || g[0].body.byteLength > maxBytes)) {
+        for (const docs of planRequests(splitLines(g[0].chunks), maxEvents, maxBytes, this.protocol.overheadPerRecord)) out.push({ docs });
+      } else {
+        out.push({ parts: g.map((p) => p.body), chunks: g.flatMap((p) => p.chunks), records: g.reduce((n, p) => n + p.records, 0) });
+      }
+    }
+    return out;
+  }
+
+  /** Sends a write's requests (at most `concurrency` at once); remembers what is to be resent. */
+  private async sendAll(chunks: readonly Uint8Array[], requests: Request[], total: number): Promise<void> {
     const failed: Uint8Array[] = [];
     let maybeStored = 0;
     let reason = '';
-    const groups = planRequests(docs, this.cfg.batch.maxEvents, this.cfg.batch.maxBytes, this.protocol.overheadPerRecord, { parallel, minBytes: MIN_SPLIT_BYTES });
     let next = 0;
     const worker = async () => {
-      while (next < groups.length) {
-        const g = groups[next++];
-        const r = await this.sendGroup(g);
+      while (next < requests.length) {
+        const q = requests[next++];
+        const r = 'docs' in q ? await this.sendGroup(q.docs) : await this.sendBuilt(q);
         if (r.retry.length) {
           for (const d of r.retry) failed.push(d);
           maybeStored += r.maybeStored;
@@ -147,10 +193,10 @@ export class HttpSink implements Sink {
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.cfg.concurrency, groups.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(this.cfg.concurrency, requests.length) }, worker));
     if (failed.length) {
       this.carry.set(chunks, { docs: failed, maybeStored });
-      throw new SinkError(this.id, `${failed.length} of ${docs.length} records not stored yet: ${reason}`, true);
+      throw new SinkError(this.id, `${failed.length} of ${total} records not stored yet: ${reason}`, true);
     }
   }
 
@@ -167,21 +213,35 @@ export class HttpSink implements Sink {
       if (this.encoder && !(err instanceof EncodeRefused)) return { retry: docs, reason: (err as Error).message, maybeStored: 0 };
       return this.split(docs, `cannot encode: ${(err as Error).message}`);
     }
+    return this.deliver(body, docs.length, () => docs, this.encoder !== undefined && this.cfg.compression === 'gzip');
+  }
+
+  /** Sends the workers' body parts of one request as one body (gzipped by the transport on libuv's pool). */
+  private sendBuilt(q: { parts: Uint8Array[]; chunks: Uint8Array[]; records: number }): Promise<Resend> {
+    // The records are the lines of the parts' chunks in the same order (a bulk response's items follow it).
+    return this.deliver(joinBodyParts(this.workerBody!, q.parts), q.records, () => splitLines(q.chunks), false);
+  }
+
+  /** Posts a body of `count` records and reads the outcome; `docsOf` gives the records when some must go again. */
+  private async deliver(body: Uint8Array, count: number, docsOf: () => Uint8Array[], gzipped: boolean): Promise<Resend> {
     let outcome: RequestOutcome;
     try {
-      const res = await this.transport.post(this.protocol.path, body, this.protocol.contentType, this.protocol.headers, this.encoder !== undefined && this.cfg.compression === 'gzip');
-      outcome = res.status >= 200 && res.status < 300 ? this.protocol.classify(res, docs.length) : classifyStatus(res.status, res.body);
+      const res = await this.transport.post(this.protocol.path, body, this.protocol.contentType, this.protocol.headers, gzipped);
+      outcome = res.status >= 200 && res.status < 300 ? this.protocol.classify(res, count) : classifyStatus(res.status, res.body);
     } catch (err) {
       outcome = { kind: 'retry', reason: (err as Error).message, maybeStored: mayHaveBeenStored(err) };
     }
     switch (outcome.kind) {
       case 'ok':
         return { retry: [], reason: '', maybeStored: 0 };
-      case 'retry':
+      case 'retry': {
+        const docs = docsOf();
         return { retry: docs, reason: outcome.reason, maybeStored: outcome.maybeStored ? docs.length : 0 };
+      }
       case 'rejected':
-        return this.split(docs, outcome.reason);
+        return this.split(docsOf(), outcome.reason);
       case 'items': {
+        const docs = docsOf();
         for (const d of outcome.dead) await this.deadLettered(docs[d.index], d.reason);
         // The store answered for each item: the ones it asks to resend were not stored.
         return { retry: outcome.retry.map((i) => docs[i]), reason: outcome.retryReason ?? 'store asked to retry some records', maybeStored: 0 };

@@ -6,6 +6,36 @@
 import type { LokiLabelField } from './schema.js';
 
 export function pushBody(docs: readonly Uint8Array[], labels: readonly LokiLabelField[], staticLabels: Record<string, string>): Buffer {
+  return writeBody(scanStreams(docs, labels, staticLabels), true);
+}
+
+/**
+ * The streams of a push body without the envelope: `{"stream":...,"values":[...]},...` (empty for no docs).
+ * Built where the records are made (the pipeline's worker, http/worker-body.ts); joinPushStreams makes one body
+ * of several, so a request carries each part's streams as they are (a stream may then appear once per part,
+ * which the push API accepts: its entries are taken per stream object).
+ */
+export function pushStreams(docs: readonly Uint8Array[], labels: readonly LokiLabelField[], staticLabels: Record<string, string>): Buffer {
+  return writeBody(scanStreams(docs, labels, staticLabels), false);
+}
+
+const STREAMS_OPEN = Buffer.from('{"streams":[');
+const STREAMS_CLOSE = Buffer.from(']}');
+const COMMA = Buffer.from(',');
+
+/** One push body of pushStreams parts (empty parts left out). */
+export function joinPushStreams(parts: readonly Uint8Array[]): Buffer {
+  const list: Uint8Array[] = [STREAMS_OPEN];
+  for (const p of parts) {
+    if (p.byteLength === 0) continue;
+    if (list.length > 1) list.push(COMMA);
+    list.push(p);
+  }
+  list.push(STREAMS_CLOSE);
+  return Buffer.concat(list);
+}
+
+function scanStreams(docs: readonly Uint8Array[], labels: readonly LokiLabelField[], staticLabels: Record<string, string>): Map<string, Entry[]> {
   const streams = new Map<string, Entry[]>();
   const scanner = new RecordScanner(labels, staticLabels);
   for (const d of docs) {
@@ -15,7 +45,7 @@ export function pushBody(docs: readonly Uint8Array[], labels: readonly LokiLabel
     if (list) list.push(e);
     else streams.set(e.key, [e]);
   }
-  return writeBody(streams);
+  return streams;
 }
 
 /** One line of a stream: its time and the line's bytes (or text), before JSON string escaping. */
@@ -266,15 +296,18 @@ function parsedEntry(b: Buffer, labels: readonly LokiLabelField[], staticLabels:
   return { key: JSON.stringify(stream), ns, src: labelled ? Buffer.from(lineWithout(rec, stream)) : b };
 }
 
-/** `{"streams":[{"stream":{...},"values":[["<ns>","<line>"],...]},...]}` with each line escaped as a JSON string. */
-function writeBody(streams: Map<string, Entry[]>): Buffer {
+/**
+ * `{"streams":[{"stream":{...},"values":[["<ns>","<line>"],...]},...]}` with each line escaped as a JSON string;
+ * without `envelope`, only what is inside the streams list.
+ */
+function writeBody(streams: Map<string, Entry[]>, envelope: boolean): Buffer {
   let cap = 64;
   for (const [key, list] of streams) {
     cap += key.length * 3 + 32;
     for (const e of list) cap += e.ns.length + 8 + e.src.length;
   }
   const w = new EscapingWriter(cap + (cap >> 3));
-  w.ascii('{"streams":[');
+  if (envelope) w.ascii('{"streams":[');
   let firstStream = true;
   for (const [key, list] of streams) {
     if (!firstStream) w.ascii(',');
@@ -300,7 +333,7 @@ function writeBody(streams: Map<string, Entry[]>): Buffer {
     }
     w.ascii(']}');
   }
-  w.ascii(']}');
+  if (envelope) w.ascii(']}');
   return w.finish();
 }
 
@@ -479,7 +512,7 @@ export function pushBodyParsed(docs: readonly Uint8Array[], labels: readonly Lok
     if (list) list.push(e);
     else streams.set(e.key, [e]);
   }
-  return writeBody(streams);
+  return writeBody(streams, true);
 }
 
 /** pushBody with fixed settings: the factory the sink's encoder thread loads (http/encode-thread.ts). */

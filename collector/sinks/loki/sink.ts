@@ -12,6 +12,10 @@ export function createLokiSink(cfg: LokiSinkConfig, ctx: SinkContext): HttpSink 
     headers: { 'VL-Msg-Field': 'message' },
     overheadPerRecord: 40,
     encode: (docs) => pushBody(docs, cfg.labels, cfg.staticLabels),
+    // Normally the pipeline's workers build the push streams, a part per chunk beside its NDJSON
+    // (http/worker-body.ts); the encoder thread builds the bodies of what they did not (a disk buffer's replay,
+    // a retry of some records, a refused request split to find the record the store refuses).
+    workerBody: { kind: 'loki', labels: [...cfg.labels], staticLabels: { ...cfg.staticLabels } },
     offThread: { module: new URL('./push.js', import.meta.url).href, factory: 'pushEncoder', params: { labels: cfg.labels, staticLabels: cfg.staticLabels } },
     // A 2xx push response (204) has no per-entry results: the whole request was taken.
     classify: () => ({ kind: 'ok' }),

@@ -1,0 +1,96 @@
+// HTTP sink request bodies built in the pipeline's worker threads, beside the NDJSON they are made from: the
+// worker that has just written a chunk's lines turns the lines a sink takes into that sink's part of a request
+// body (bulk action/document pairs, or the Loki push streams), and the main thread only joins the parts of a
+// request. Before, the main thread split every write into records again and built the body (elasticsearch:
+// three buffers per record; loki: a copy into an encoder thread that scanned, escaped and gzipped one body
+// at a time). Pure functions; the spec crosses to the worker as workerData, so it is plain data.
+import type { NdjsonWriter } from '../../pipeline/ndjson-writer.js';
+import { bulkBody, parseIndexTemplate } from '../elasticsearch/bulk.js';
+import { splitLines } from './batch.js';
+import { joinPushStreams, pushStreams } from '../loki/push.js';
+import type { LokiLabelField } from '../loki/schema.js';
+
+/** What a sink's body part is made of (structured-cloneable: it is part of the worker's workerData). */
+export type WorkerBodySpec = { kind: 'bulk'; action: 'create' | 'index'; index: string } | { kind: 'loki'; labels: LokiLabelField[]; staticLabels: Record<string, string> };
+
+/**
+ * A part of a request body and the records it holds, in the order of the sink's NDJSON lines that made it (an
+ * elasticsearch bulk response names its items in this order).
+ */
+export interface BodyPart {
+  body: Uint8Array;
+  records: number;
+}
+
+/** The body part of these records (NDJSON lines without their newline). Throws for a record it cannot encode. */
+export function bodyPart(spec: WorkerBodySpec, docs: readonly Uint8Array[]): Uint8Array {
+  return spec.kind === 'bulk' ? bulkBody(docs, spec.action, spec.index) : pushStreams(docs, spec.labels, spec.staticLabels);
+}
+
+/** One request body of consecutive parts (a bulk body is its parts one after the other). */
+export function joinBodyParts(spec: WorkerBodySpec, parts: readonly Uint8Array[]): Uint8Array {
+  if (spec.kind === 'loki') return joinPushStreams(parts);
+  return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+}
+
+/**
+ * Appends to `w` the body part of the NDJSON lines at `ranges` ([start, end, ...]) of w's own output; returns how
+ * many records it holds, or -1 when a line cannot be encoded (nothing is appended then: the sink builds that part
+ * record by record and dead-letters the line). A bulk part with a constant index is written straight from the
+ * lines (no buffer per record); every other part is built by bodyPart and copied in.
+ */
+export function appendBodyPart(spec: WorkerBodySpec, w: NdjsonWriter, ranges: readonly number[]): number {
+  const start = w.pos;
+  if (spec.kind === 'bulk') {
+    const index = parseIndexTemplate(spec.index);
+    if (index.length === 1) return appendBulkLines(w, ranges, actionLine(spec.action, index[0]));
+  }
+  const lines: Uint8Array[] = [];
+  for (let i = 0; i < ranges.length; i += 2) if (ranges[i + 1] > ranges[i]) lines.push(w.buf.subarray(ranges[i], ranges[i + 1]));
+  const docs = splitLines(lines);
+  if (docs.length === 0) return 0;
+  let part: Uint8Array;
+  try {
+    part = bodyPart(spec, docs);
+  } catch {
+    w.pos = start;
+    return -1;
+  }
+  // The docs are views of the buffer before any growth; `part` is a copy, so growing w cannot change it.
+  w.raw(part);
+  return docs.length;
+}
+
+const actionLines = new Map<string, Uint8Array>();
+
+/** `{"<action>":{"_index":"<index>"}}\n`, made once per setting (bulk.ts bulkBody writes the same line). */
+function actionLine(action: string, index: string): Uint8Array {
+  const key = `${action}\0${index}`;
+  let line = actionLines.get(key);
+  if (!line) actionLines.set(key, (line = Buffer.from(JSON.stringify({ [action]: { _index: index } }) + '\n')));
+  return line;
+}
+
+/** The action line, then the line with its newline, for each non-empty line at `ranges` of w's output. */
+function appendBulkLines(w: NdjsonWriter, ranges: readonly number[], action: Uint8Array): number {
+  let records = 0;
+  for (let i = 0; i < ranges.length; i += 2) {
+    const end = ranges[i + 1];
+    let s = ranges[i];
+    while (s < end) {
+      // Read from w.buf each time: growing it copies everything before pos, these lines included, to the new one.
+      let nl = w.buf.indexOf(0x0a, s);
+      if (nl < 0 || nl >= end) nl = end;
+      if (nl > s) {
+        w.raw(action);
+        w.bytes(w.buf, s, nl);
+        w.raw(NEWLINE);
+        records++;
+      }
+      s = nl + 1;
+    }
+  }
+  return records;
+}
+
+const NEWLINE = Uint8Array.of(0x0a);
