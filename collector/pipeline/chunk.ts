@@ -36,6 +36,13 @@ export const FLAG_OVERSIZE = 8;
  * the input gives back with the reply so that it reaches that connection only (native/src/receiver.cc SendReplies).
  */
 export const FLAG_CONNECTION = 16;
+/**
+ * Flag bit 5, only in deliveries of the native receive thread to a ROUTER input (never in a chunk for a worker):
+ * the message is [routing id, protocol header, payload] and the payload's CRC-32 equals the header's (computed by
+ * the thread on the bytes it just copied, native/src/crc32.h), so the input does not compute it again. Unset
+ * (a mismatch, or no protocol header) the input checks the message itself.
+ */
+export const FLAG_CRC_CHECKED = 32;
 const MSG_HEADER = 20;
 const FLAG_SENDER = 1;
 const FLAG_ROUTING_ID = 4;

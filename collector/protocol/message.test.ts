@@ -44,6 +44,10 @@ test('checkMessage refusals', () => {
   const corrupt = Buffer.from(p);
   corrupt[100] ^= 0x20;
   fails('checksum', /CRC-32/, () => checkMessage([h, corrupt], limits));
+  // crcChecked (the native receive thread compared the CRC already): not computed again; the other checks still run.
+  assert.equal(checkMessage([h, corrupt], limits, true).header.seq, 9n);
+  fails('too_large', /300 records; the limit is 10/, () => checkMessage([h, p], { ...limits, maxBatchRecords: 10 }, true));
+  fails('malformed', /uncompressed payload frame is/, () => checkMessage([h, p.subarray(1)], limits, true));
   fails('malformed', /uncompressed payload frame is/, () => checkMessage([h, p.subarray(1)], limits));
   const v2 = Buffer.from(h);
   v2[2] = 2;

@@ -29,9 +29,11 @@ export interface CheckedMessage {
 
 /**
  * Validates a message as the ROUTER hands it over without the identity frame: `[header, payload]`.
+ * `crcChecked`: the caller already found the payload's CRC-32 equal to the header's (the native receive thread
+ * does, chunk.ts FLAG_CRC_CHECKED), so it is not computed again; every other check still runs.
  * Throws ProtocolError: `malformed` (frames, header fields, lengths), `version`, `too_large`, `checksum`.
  */
-export function checkMessage(frames: readonly Buffer[], limits: CheckLimits): CheckedMessage {
+export function checkMessage(frames: readonly Buffer[], limits: CheckLimits, crcChecked = false): CheckedMessage {
   if (frames.length !== 2) {
     throw new ProtocolError('malformed', `expected 2 frames [header, payload], got ${frames.length}`);
   }
@@ -63,6 +65,7 @@ export function checkMessage(frames: readonly Buffer[], limits: CheckLimits): Ch
       `header declares ${header.recordCount} records in ${header.uncompressedLength} bytes (at least 4 per record)`,
     );
   }
+  if (crcChecked) return { header, payload };
   const crc = zlib.crc32(payload);
   if (crc !== header.crc) {
     throw new ProtocolError(

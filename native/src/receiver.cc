@@ -18,6 +18,8 @@
 //   and header frames are kept, so JavaScript can NACK it by sequence number.
 //   Flag bit 4 (ROUTER only, chunk.ts FLAG_CONNECTION): after the sender, u32 descriptor + u32 socket inode of the
 //   connection the message came on: JavaScript gives them back with the reply (see SendReplies).
+//   Flag bit 5 (ROUTER only, chunk.ts FLAG_CRC_CHECKED): the payload's CRC-32 matches its header's
+//   (NativePayloadCrcMatches), so JavaScript does not compute it again.
 //
 // Replies (ROUTER): libzmq sockets are not thread-safe and the receive thread owns the socket, so JavaScript's
 // send() copies a reply into a bounded mutex-guarded queue and wakes the thread (the PAIR below), which sends it
@@ -57,6 +59,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "crc32.h"
 #include "zap.h"
 
 #if defined(__SSE2__)
@@ -163,6 +166,18 @@ inline bool NativePayloadJsonPlain(const uint8_t* header, size_t header_len, con
     o += len;
   }
   return true;
+}
+
+// ROUTER (chunk.ts FLAG_CRC_CHECKED): the payload's CRC-32 equals the one its header declares (bytes 20-23,
+// big-endian; docs/protocol.md). Checked here, on the copy just made, so that the input's main thread does not
+// run zlib.crc32 over every payload (2.3 ms per 1 MiB batch there). A mismatch, or a header that is not a
+// protocol header, leaves the flag unset: the input then checks the message itself and answers it.
+constexpr uint8_t kFlagCrcChecked = 32;
+inline bool NativePayloadCrcMatches(const uint8_t* header, size_t header_len, const uint8_t* p, size_t n) {
+  if (header_len != kProtocolHeaderBytes || header[0] != 'Z' || header[1] != 'L') return false;
+  uint32_t declared = (static_cast<uint32_t>(header[20]) << 24) | (static_cast<uint32_t>(header[21]) << 16) |
+                      (static_cast<uint32_t>(header[22]) << 8) | header[23];
+  return zlog::Crc32(0, p, n) == declared;
 }
 
 struct Lent {
@@ -725,9 +740,12 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
       if (!router_) plain = plain && JsonPlain(out + o + 4, n);
       o += 4 + n;
     }
+    bool crc_ok = false;
     if (router_ && frames.size() == 3 && extra_flags == 0) {
-      plain = NativePayloadJsonPlain(static_cast<const uint8_t*>(zmq_msg_data(&frames[1])), zmq_msg_size(&frames[1]),
-                                     out + o - zmq_msg_size(&frames[2]), zmq_msg_size(&frames[2]));
+      const uint8_t* header = static_cast<const uint8_t*>(zmq_msg_data(&frames[1]));
+      const uint8_t* payload = out + o - zmq_msg_size(&frames[2]);
+      plain = NativePayloadJsonPlain(header, zmq_msg_size(&frames[1]), payload, zmq_msg_size(&frames[2]));
+      crc_ok = NativePayloadCrcMatches(header, zmq_msg_size(&frames[1]), payload, zmq_msg_size(&frames[2]));
     }
     if (sender) {
       PutU32(out + o, static_cast<uint32_t>(sender->size()));
@@ -738,7 +756,7 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
       PutU32(out + o, static_cast<uint32_t>(pending_conn_ >> 32));
       PutU32(out + o + 4, static_cast<uint32_t>(pending_conn_));
     }
-    out[3] = (sender ? kFlagSender : 0) | (plain ? kFlagJsonPlain : 0) | (pending_conn_ ? kFlagConnection : 0) | extra_flags;
+    out[3] = (sender ? kFlagSender : 0) | (plain ? kFlagJsonPlain : 0) | (pending_conn_ ? kFlagConnection : 0) | (crc_ok ? kFlagCrcChecked : 0) | extra_flags;
     if (owned) {
       Deliver(new Delivery{cur_.slot, owned, need, 1, records, total, false});
       have_cur_ = false;
@@ -1418,8 +1436,20 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
   }
 };
 
+// crc32(bytes: Uint8Array): the CRC-32 the receive thread checks payloads with (crc32.h), for tests against zlib.
+Napi::Value Crc32(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    Napi::TypeError::New(env, "crc32(Uint8Array) expected").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Uint8Array u = info[0].As<Napi::Uint8Array>();
+  return Napi::Number::New(env, zlog::Crc32(0, u.Data(), u.ByteLength()));
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Receiver", Receiver::Init(env));
+  exports.Set("crc32", Napi::Function::New(env, Crc32, "crc32"));
   int major, minor, patch;
   zmq_version(&major, &minor, &patch);
   exports.Set("libzmqVersion", Napi::String::New(env, std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch)));

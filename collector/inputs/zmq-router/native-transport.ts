@@ -12,7 +12,7 @@
 // Unlike PULL/SUB, reading never pauses: a full queue is answered with NACK busy, which needs the message read.
 import { PolledConnectionWatch, type ConnectionCounts, type ConnectionWatch } from '../../health/socket-events.js';
 import type { Metrics } from '../../observability/metrics.js';
-import { FLAG_JSON_PLAIN, FLAG_OVERSIZE, readChunk } from '../../pipeline/chunk.js';
+import { FLAG_CRC_CHECKED, FLAG_JSON_PLAIN, FLAG_OVERSIZE, readChunk } from '../../pipeline/chunk.js';
 import { OncePerKey } from '../../security/curve.js';
 import type { InputContext } from '../input.js';
 import { NativeAuth } from '../zmq/native-auth.js';
@@ -76,7 +76,8 @@ export class NativeRouterTransport implements RouterTransport {
       for (const m of readChunk(buffer, length)) {
         const frames = m.frames.map((f) => Buffer.from(f.buffer, f.byteOffset, f.byteLength));
         // The routing id outlives this call (in the reply), the buffer does not: copy it.
-        this.onMessage({ routingId: Buffer.from(frames[0]), frames: frames.slice(1), receivedAt: m.receivedAt, sender: m.sender, connection: m.connection, oversize: ((m.flags ?? 0) & FLAG_OVERSIZE) !== 0, jsonPlain: ((m.flags ?? 0) & FLAG_JSON_PLAIN) !== 0 });
+        const flags = m.flags ?? 0;
+        this.onMessage({ routingId: Buffer.from(frames[0]), frames: frames.slice(1), receivedAt: m.receivedAt, sender: m.sender, connection: m.connection, oversize: (flags & FLAG_OVERSIZE) !== 0, jsonPlain: (flags & FLAG_JSON_PLAIN) !== 0, crcChecked: (flags & FLAG_CRC_CHECKED) !== 0 });
       }
     }
     this.countDrops();

@@ -91,7 +91,7 @@ export class RouterInput implements Input {
     }
     let checked;
     try {
-      checked = checkMessage(frames, { maxMessageBytes: limits.maxMessageBytes, maxBatchRecords: limits.maxBatchRecords, maxDecompressedBytes: limits.maxDecompressedBytes });
+      checked = checkMessage(frames, { maxMessageBytes: limits.maxMessageBytes, maxBatchRecords: limits.maxBatchRecords, maxDecompressedBytes: limits.maxDecompressedBytes }, msg.crcChecked);
     } catch (err) {
       if (!(err instanceof ProtocolError)) throw err;
       metrics.discarded(err.reason).inc();

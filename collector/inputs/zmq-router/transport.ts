@@ -29,6 +29,11 @@ export interface RouterMessage {
    * they are. Absent: the worker checks each record.
    */
   jsonPlain?: boolean;
+  /**
+   * Native path: the receive thread found the payload's CRC-32 equal to the header's (chunk.ts FLAG_CRC_CHECKED),
+   * so checkMessage need not compute it. Absent: the input computes it.
+   */
+  crcChecked?: boolean;
 }
 
 export interface RouterTransport {

@@ -2,11 +2,13 @@
 // readChunk), multi-frame messages, the per-message limit, SUB topics, back-pressure through lent buffers and
 // pause(), and the drain. Fails (does not skip) when the addon is not built: `make native` builds it.
 import { isUtf8 } from 'node:buffer';
+import { randomBytes } from 'node:crypto';
+import { crc32 } from 'node:zlib';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Dealer, Publisher, Push } from 'zeromq';
 import { encodeMessage } from '../../protocol/message.js';
-import { FLAG_JSON_PLAIN, readChunk, type PackedMessage } from '../../pipeline/chunk.js';
+import { FLAG_CRC_CHECKED, FLAG_JSON_PLAIN, readChunk, type PackedMessage } from '../../pipeline/chunk.js';
 import { loadNativeReceive, unlent, type LendableBuffer, type NativeReceiver, type OnChunk } from './native-receive.js';
 
 const addon = loadNativeReceive();
@@ -418,5 +420,66 @@ test('ROUTER: a reply goes only to the connection its message came on; a later c
   assert.equal(r.stats().repliesSent, 2);
   assert.throws(() => r.send([Buffer.from('web-1'), Buffer.from('x')], -1), /connection is not a number a delivery gave/);
   second.close();
+  r.close();
+});
+
+test('crc32 (the receive thread\'s CRC-32) equals zlib.crc32 at every length to 400 bytes, every alignment, and for large buffers', () => {
+  const bytes = randomBytes((1 << 20) + 64);
+  for (let offset = 0; offset < 17; offset++) {
+    for (let n = 0; n <= 400; n++) {
+      const b = bytes.subarray(offset, offset + n);
+      assert.equal(native.crc32(b), crc32(b), `offset ${offset}, length ${n}`);
+    }
+  }
+  for (const n of [1000, 4096, 65_535, 1_028_028, 1 << 20]) {
+    const b = bytes.subarray(5, 5 + n);
+    assert.equal(native.crc32(b), crc32(b), `length ${n}`);
+  }
+  assert.equal(native.crc32(Buffer.alloc(1 << 16, 0xff)), crc32(Buffer.alloc(1 << 16, 0xff)));
+  assert.throws(() => native.crc32(new Uint16Array(4) as unknown as Uint8Array), /crc32\(Uint8Array\)/);
+});
+
+test('ROUTER: FLAG_CRC_CHECKED is set exactly when the payload\'s CRC-32 equals the one its protocol header declares', async () => {
+  const msgs: PackedMessage[] = [];
+  const r = new native.Receiver({ type: 'router', inputIndex: 2, receiveHighWaterMark: 1000, maxFrameBytes: 1 << 22, maxMessageBytes: 1 << 22 }, (buf, len) => {
+    if (!buf) return;
+    msgs.push(...[...readChunk(unlent(buf), len)].map((m) => ({ ...m, frames: m.frames.map((f) => Uint8Array.from(f)) })));
+    r.lend(buf.byteLength === 1 << 16 ? buf : new ArrayBuffer(1 << 16));
+  });
+  const ep = r.bind('tcp://127.0.0.1:*');
+  for (let i = 0; i < 3; i++) r.lend(new ArrayBuffer(1 << 16));
+  r.start();
+  const dealer = new Dealer({ linger: 0 });
+  dealer.connect(ep);
+  const records = ['x'.repeat(40), 'é€𝄞', '', 'a "quoted" word\n'];
+  const flipped = encodeMessage(3n, records, { compression: 'none' });
+  flipped[1] = Buffer.from(flipped[1]);
+  flipped[1][flipped[1].length - 1] ^= 1;
+  const wrongHeader = encodeMessage(4n, records, { compression: 'none' });
+  wrongHeader[0] = Buffer.from(wrongHeader[0]);
+  wrongHeader[0].writeUInt32BE((wrongHeader[0].readUInt32BE(20) ^ 0x8000_0000) >>> 0, 20);
+  const notZl = encodeMessage(5n, records, { compression: 'none' });
+  notZl[0] = Buffer.from(notZl[0]);
+  notZl[0][1] = 0x41;
+  const shortHeader = encodeMessage(6n, records, { compression: 'none' });
+  shortHeader[0] = shortHeader[0].subarray(0, 27);
+  // [frames, expected flag]
+  const cases: [Buffer[], boolean][] = [
+    [encodeMessage(1n, records, { compression: 'none' }), true],
+    // The CRC covers the payload as sent: compressed bytes for a compressed one.
+    [encodeMessage(2n, records.concat('y'.repeat(5000)), { compression: 'deflate' }), true],
+    // Bigger than a lent buffer: delivered in a buffer of its own, still checked.
+    [encodeMessage(7n, Array.from({ length: 300 }, (_, i) => `${i} `.padEnd(1000, 'z')), { compression: 'none' }), true],
+    [encodeMessage(8n, [], { compression: 'none' }), true],
+    [flipped, false],
+    [wrongHeader, false],
+    [notZl, false],
+    [shortHeader, false],
+    [[Buffer.from('one frame')], false],
+  ];
+  for (const [frames] of cases) await dealer.send(frames);
+  await until(() => msgs.length === cases.length, `${cases.length} messages`);
+  msgs.forEach((m, i) => assert.equal((m.flags ?? 0) & FLAG_CRC_CHECKED, cases[i][1] ? FLAG_CRC_CHECKED : 0, `message ${i}`));
+  dealer.close();
   r.close();
 });

@@ -198,6 +198,8 @@ export interface NativeReceiveAddon {
   /** The libzmq linked into the addon (scripts/build-libzmq.sh: Debian 4.3.4-6 source plus zlog's patch). */
   libzmqVersion: string;
   curve: boolean;
+  /** CRC-32 (zlib's: reflected 0xEDB88320) of the bytes, as the ROUTER receive thread checks payloads (native/src/crc32.h). */
+  crc32(bytes: Uint8Array): number;
 }
 
 let loaded: NativeReceiveAddon | Error | undefined;
