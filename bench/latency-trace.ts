@@ -7,17 +7,23 @@
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
-/** Segments of the path: name, and the stage names (server trace) or 'sent'/'senderAck' bounding it. */
-const SEGMENTS: readonly [string, string, string][] = [
-  ['sender -> receive thread', 'sent', 'received'],
-  ['thread -> main thread', 'received', 'handled'],
-  ['main: until posted', 'handled', 'posted'],
-  ['post -> worker start', 'posted', 'workerStart'],
-  ['worker', 'workerStart', 'workerEnd'],
-  ['worker -> main', 'workerEnd', 'back'],
-  ['in-order release', 'back', 'released'],
-  ['release -> ACK (sinks)', 'released', 'acked'], // the sinks' writes in persisted mode; in received mode the ACK goes out at release
-  ['ACK -> sender', 'acked', 'senderAck'],
+/**
+ * Segments of the path: name, the stage names (server trace) or 'sent'/'senderAck' bounding it, and which
+ * batches take it: every batch, those acknowledged after processing (`processed`: persisted mode, compressed
+ * batches), or those acknowledged at admission (`admission`: uncompressed batches in received mode, whose ACK
+ * goes out before the chunk is posted; their worker segments are not on the send->ACK path and are left out).
+ */
+const SEGMENTS: readonly [string, string, string, 'all' | 'processed' | 'admission'][] = [
+  ['sender -> receive thread', 'sent', 'received', 'all'],
+  ['thread -> main thread', 'received', 'handled', 'all'],
+  ['main: until ACK (admission)', 'handled', 'acked', 'admission'],
+  ['main: until posted', 'handled', 'posted', 'processed'],
+  ['post -> worker start', 'posted', 'workerStart', 'processed'],
+  ['worker', 'workerStart', 'workerEnd', 'processed'],
+  ['worker -> main', 'workerEnd', 'back', 'processed'],
+  ['in-order release', 'back', 'released', 'processed'],
+  ['release -> ACK (sinks)', 'released', 'acked', 'processed'], // the sinks' writes in persisted mode
+  ['ACK -> sender', 'acked', 'senderAck', 'all'],
 ];
 
 /** perf_hooks' GC kinds (constants.NODE_PERFORMANCE_GC_*). */
@@ -46,7 +52,8 @@ export function latencyBreakdown(serverFile: string, senderFile: string): string
     const row = bySeq.get(seq);
     if (!row) continue;
     const at = (name: string): number => (name === 'sent' ? sent : name === 'senderAck' ? senderAck : (row[col.get(name)!] ?? NaN));
-    batches.push({ total: senderAck - sent, seg: SEGMENTS.map(([, a, b]) => at(b) - at(a)), sent, acked: senderAck });
+    const path = at('acked') <= at('posted') ? 'admission' : 'processed';
+    batches.push({ total: senderAck - sent, seg: SEGMENTS.map(([, a, b, on]) => (on === 'all' || on === path ? at(b) - at(a) : NaN)), sent, acked: senderAck });
   }
   const lines: string[] = [];
   if (batches.length === 0) return [`latency trace: no batch in both traces (${server.rows.length} on the collector, ${sender.length} acknowledged at the sender)`];
@@ -57,6 +64,7 @@ export function latencyBreakdown(serverFile: string, senderFile: string): string
   lines.push(`  ${'segment'.padEnd(26)} ${'p50'.padStart(7)} ${'p99'.padStart(7)} ${'p999'.padStart(7)} ${'max'.padStart(7)}   mean in the slowest 1% (${tail.length})`);
   SEGMENTS.forEach(([name], i) => {
     const v = batches.map((b) => b.seg[i]).filter(Number.isFinite).sort((a, b) => a - b);
+    if (v.length === 0) return; // a path no batch of this run took
     const t = tail.map((b) => b.seg[i]).filter(Number.isFinite);
     const mean = t.length ? t.reduce((a, b) => a + b, 0) / t.length : NaN;
     lines.push(`  ${name.padEnd(26)} ${f(pct(v, 50)).padStart(7)} ${f(pct(v, 99)).padStart(7)} ${f(pct(v, 99.9)).padStart(7)} ${f(v[v.length - 1]).padStart(7)}   ${f(mean).padStart(7)}`);

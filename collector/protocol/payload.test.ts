@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ProtocolError } from '../errors.js';
-import { packRecords, packedSize, unpackRecords } from './payload.js';
+import { checkRecordFraming, packRecords, packedSize, unpackRecords } from './payload.js';
 
 const big = { maxRecordBytes: 1 << 20 };
 
@@ -38,6 +38,25 @@ test('unpackRecords rejects lengths that do not add up', () => {
   assert.throws(() => unpackRecords(lie, 2, big), malformed(/record 0 declares 4294967295/));
   assert.throws(() => unpackRecords(Buffer.alloc(4), 2, big), malformed(/declares 2 records/));
   assert.throws(() => unpackRecords(Buffer.alloc(6), 1, big), malformed(/left over/));
+});
+
+test('checkRecordFraming accepts what unpackRecords accepts and refuses what it refuses, with the same reason', () => {
+  const p = packRecords(['abc', 'de', '']);
+  checkRecordFraming(p, 3);
+  checkRecordFraming(Buffer.alloc(0), 0);
+  const lie = Buffer.from(p);
+  lie.writeUInt32BE(0xffffffff, 0);
+  const cases: [Uint8Array, number][] = [[p, 4], [p, 2], [p.subarray(0, p.length - 1), 3], [lie, 3], [Buffer.alloc(4), 2], [Buffer.alloc(6), 1]];
+  for (const [payload, count] of cases) {
+    let expected: unknown;
+    try {
+      unpackRecords(Buffer.from(payload), count, big);
+    } catch (err) {
+      expected = err;
+    }
+    assert.ok(expected instanceof ProtocolError, `unpackRecords refuses ${count} records in ${payload.length} bytes`);
+    assert.throws(() => checkRecordFraming(payload, count), (err: unknown) => err instanceof ProtocolError && err.reason === 'malformed' && err.message === (expected as Error).message);
+  }
 });
 
 test('records over maxRecordBytes are cut at a UTF-8 boundary and flagged', () => {

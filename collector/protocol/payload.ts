@@ -115,13 +115,30 @@ function utf8Cut(buf: Buffer, start: number, max: number): number {
  * length runs past the end, the count does not match, or bytes are left over.
  */
 export function unpackRecords(payload: Buffer, expectedCount: number, limits: { maxRecordBytes: number }): RecordBatch {
+  const { spans, truncated } = walkRecords(payload, expectedCount, true, limits.maxRecordBytes);
+  return new RecordBatch(payload, expectedCount, spans!, limits.maxRecordBytes, truncated);
+}
+
+/**
+ * Checks that an uncompressed payload holds exactly `expectedCount` length-prefixed records, as unpackRecords
+ * would, without keeping anything: what a server checks before it acknowledges a batch that no worker has opened
+ * yet. Throws the same ProtocolError `malformed`.
+ */
+export function checkRecordFraming(payload: Uint8Array, expectedCount: number): void {
+  walkRecords(payload, expectedCount, false, Infinity);
+}
+
+/**
+ * The payload's framing rule, in one place: with `keep`, each record's [start, length] in `spans`; `truncated`:
+ * how many records are longer than `max`.
+ */
+function walkRecords(payload: Uint8Array, expectedCount: number, keep: boolean, max: number): { spans?: Uint32Array; truncated: number } {
   const end = payload.length;
   // Every record needs at least its 4-byte length, so this bounds the offsets array by the payload size.
   if (expectedCount * 4 > end) {
     throw new ProtocolError('malformed', `header declares ${expectedCount} records but the payload has only ${end} bytes (at least 4 per record)`);
   }
-  const spans = new Uint32Array(expectedCount * 2);
-  const max = limits.maxRecordBytes;
+  const spans = keep ? new Uint32Array(expectedCount * 2) : undefined;
   let truncated = 0;
   let off = 0;
   for (let i = 0; i < expectedCount; i++) {
@@ -133,13 +150,15 @@ export function unpackRecords(payload: Buffer, expectedCount: number, limits: { 
     if (len > end - off) {
       throw new ProtocolError('malformed', `record ${i} declares ${len} bytes at offset ${off} but only ${end - off} remain in the payload`);
     }
-    spans[2 * i] = off;
-    spans[2 * i + 1] = len;
+    if (spans) {
+      spans[2 * i] = off;
+      spans[2 * i + 1] = len;
+    }
     if (len > max) truncated++;
     off += len;
   }
   if (off !== end) {
     throw new ProtocolError('malformed', `${end - off} bytes left over after the ${expectedCount} records the header declares`);
   }
-  return new RecordBatch(payload, expectedCount, spans, max, truncated);
+  return { spans, truncated };
 }

@@ -143,3 +143,28 @@ test('frame inputs: oversize, empty and garbage frames are counted, never crash 
   for (const r of recs) assert.ok(Buffer.byteLength(String(r.message)) <= 256 * 3, 'records are bounded by maxRecordBytes (after escaping)');
   assert.equal(c.proc.exitCode, null);
 });
+
+test('ackMode received: an uncompressed batch is checked whole before its ACK at admission; bad record framing is NACKed malformed, compressed or not, and nothing of it is written', { timeout: 60_000 }, async (t) => {
+  const c = await startCollector({ pipeline: { workers: 1, ackMode: 'received' } });
+  t.after(() => cleanup(c));
+  const ep = c.endpoints.native[0];
+  const { crc32 } = await import('node:zlib');
+  const { packRecords } = await import('../../collector/protocol/payload.js');
+  // Two records framed, three declared: the header is consistent (size, CRC), the payload's framing is not.
+  const raw = packRecords(['framing-a', 'framing-b']);
+  const lying = (seq: bigint, body: Buffer, compression: 'none' | 'gzip') =>
+    [encodeHeader({ seq, recordCount: 3, crc: crc32(body), uncompressedLength: raw.length, compression, noAck: false }), body];
+  let r = await exchange(ep, lying(1n, raw, 'none'));
+  assert.equal(r.type === 'nack' && r.reason, 'malformed', nackReason(r));
+  assert.match(nackReason(r), /inside the length of record 2 of 3/);
+  r = await exchange(ep, lying(2n, gzipSync(raw), 'gzip'));
+  assert.equal(r.type === 'nack' && r.reason, 'malformed', nackReason(r));
+  // A good batch either way is acknowledged and written.
+  r = await exchange(ep, encodeMessage(3n, ['framing-ok-1'], { compression: 'none' }));
+  assert.equal(r.type, 'ack', nackReason(r));
+  r = await exchange(ep, encodeMessage(4n, ['framing-ok-2'], { compression: 'gzip' }));
+  assert.equal(r.type, 'ack', nackReason(r));
+  await waitFor('good records written', () => c.records().filter((x) => String(x.message).startsWith('framing-ok')).length === 2);
+  assert.deepEqual(c.records().filter((x) => String(x.message).startsWith('framing-')).map((x) => x.message).sort(), ['framing-ok-1', 'framing-ok-2']);
+  assert.ok((await c.metric('zlog_acks_total', { result: 'nack', reason: 'malformed' })) >= 2);
+});
