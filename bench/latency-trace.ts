@@ -35,6 +35,18 @@ interface ServerTrace {
   gc: number[];
   fileWrites: number[];
   eventLoopDelayMs: { p50: number; p99: number; p999: number; max: number };
+  /** Present since the file sink writes O_DSYNC: then fileWrites holds [start, ms, synced, bytes] per write. */
+  fileWriteFields?: string[];
+}
+
+function fileWriteTimes(server: ServerTrace): { total: number; write: number; sync: number; synced: boolean }[] {
+  const out: { total: number; write: number; sync: number; synced: boolean }[] = [];
+  const v = server.fileWrites;
+  for (let i = 0; i + 3 < v.length; i += 4) {
+    if (server.fileWriteFields) out.push({ total: v[i + 1], write: v[i + 1], sync: 0, synced: v[i + 2] === 1 });
+    else out.push({ total: v[i + 1] + v[i + 2], write: v[i + 1], sync: v[i + 2], synced: true });
+  }
+  return out;
 }
 
 const pct = (sorted: number[], p: number): number => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
@@ -78,15 +90,15 @@ export function latencyBreakdown(serverFile: string, senderFile: string): string
     return `${GC_KINDS[k] ?? `kind ${k}`} ${ms.length} (total ${f(ms.reduce((a, b) => a + b, 0))} ms, max ${f(ms[ms.length - 1])})`;
   });
   lines.push(`  collector main thread: GC pauses: ${kinds.join(', ') || 'none'}; a pause inside ${inTail} of the ${tail.length} slowest batches; event-loop delay p50 ${f(server.eventLoopDelayMs.p50)} p99 ${f(server.eventLoopDelayMs.p99)} p999 ${f(server.eventLoopDelayMs.p999)} max ${f(server.eventLoopDelayMs.max)} ms`);
-  const w: number[] = [];
-  const s: number[] = [];
-  for (let i = 0; i + 3 < server.fileWrites.length; i += 4) {
-    w.push(server.fileWrites[i + 1]);
-    s.push(server.fileWrites[i + 2]);
+  // Per write, what the sink waited for: writev + fdatasync (older builds: two calls, each timed) or one O_DSYNC
+  // writev (fileWriteFields: [start, ms, synced, bytes]).
+  const w = fileWriteTimes(server);
+  const sorted = (k: 'total' | 'write' | 'sync') => w.map((x) => x[k]).sort((a, b) => a - b);
+  if (w.length) {
+    const t = sorted('total');
+    const split = server.fileWriteFields ? `${w.filter((x) => x.synced).length} with O_DSYNC` : `writev p50 ${f(pct(sorted('write'), 50))} p99 ${f(pct(sorted('write'), 99))}, then fdatasync p50 ${f(pct(sorted('sync'), 50))} p99 ${f(pct(sorted('sync'), 99))} ms`;
+    lines.push(`  file sink: ${w.length} writes, write + sync p50 ${f(pct(t, 50))} p99 ${f(pct(t, 99))} max ${f(t[t.length - 1])} ms (${split})`);
   }
-  w.sort((a, b) => a - b);
-  s.sort((a, b) => a - b);
-  if (w.length) lines.push(`  file sink: ${w.length} writes, writev p50 ${f(pct(w, 50))} p99 ${f(pct(w, 99))} ms, fdatasync p50 ${f(pct(s, 50))} p99 ${f(pct(s, 99))} max ${f(s[s.length - 1])} ms`);
   return lines;
 }
 

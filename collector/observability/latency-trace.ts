@@ -1,7 +1,7 @@
 // Bench-only trace of where a native batch's send->ACK time goes (bench/latency-trace.ts reads it). Off unless
 // the environment variable ZLOG_LATENCY_TRACE names a file: then every ROUTER batch gets a row of timestamps
 // (ms since the epoch, µs resolution, from each thread's own clock: performance.timeOrigin + now()), and at exit
-// the rows, the main thread's GC pauses and event-loop delay, and the file sink's write and fdatasync times are
+// the rows, the main thread's GC pauses and event-loop delay, and the file sink's write (+ fdatasync) times are
 // written to that file as one JSON document. Nothing is kept beyond MAX_ROWS rows and MAX_EVENTS events.
 import { writeFileSync } from 'node:fs';
 import { PerformanceObserver, monitorEventLoopDelay, type IntervalHistogram, type PerformanceEntry } from 'node:perf_hooks';
@@ -42,7 +42,7 @@ export class LatencyTrace {
   private readonly rows: TraceRow[] = [];
   /** [start, ms, kind] triples: GC pauses of the main thread (kind: perf_hooks' NODE_PERFORMANCE_GC_* flag). */
   private readonly gc: number[] = [];
-  /** [start, writeMs, syncMs, bytes] per file sink write. */
+  /** [start, ms, synced (1/0), bytes] per file sink write (synced: O_DSYNC, the write includes its fdatasync). */
   private readonly writes: number[] = [];
   private readonly loop: IntervalHistogram = monitorEventLoopDelay({ resolution: 1 });
   private readonly gcObserver = new PerformanceObserver((list) => {
@@ -67,9 +67,9 @@ export class LatencyTrace {
     return row;
   }
 
-  /** One write of the file sink: when it began, how long writev and fdatasync took (ms), and its size. */
-  fileWrite(startedAt: number, writeMs: number, syncMs: number, bytes: number): void {
-    if (this.writes.length < MAX_EVENTS * 4) this.writes.push(startedAt, writeMs, syncMs, bytes);
+  /** One write of the file sink: when it began, how long it took (ms), whether it synced, and its size. */
+  fileWrite(startedAt: number, ms: number, synced: boolean, bytes: number): void {
+    if (this.writes.length < MAX_EVENTS * 4) this.writes.push(startedAt, ms, synced ? 1 : 0, bytes);
   }
 
   private save(): void {
@@ -81,6 +81,8 @@ export class LatencyTrace {
       rows: this.rows.map((r) => [r.seq, ...Array.from(r.t, (x) => (Number.isNaN(x) ? null : x))]),
       gc: this.gc,
       fileWrites: this.writes,
+      // Older builds wrote [start, writeMs, syncMs, bytes] (writev, then fdatasync) without this field.
+      fileWriteFields: ['start', 'ms', 'synced', 'bytes'],
       eventLoopDelayMs: { p50: pct(50), p99: pct(99), p999: pct(99.9), max: this.loop.max / 1e6, count: this.loop.count },
     };
     writeFileSync(this.file, JSON.stringify(doc));

@@ -14,6 +14,7 @@ interface Trace {
   rows: (number | null)[][];
   gc: number[];
   fileWrites: number[];
+  fileWriteFields?: string[];
   eventLoopDelayMs: Record<string, number>;
 }
 
@@ -57,6 +58,9 @@ for (const ackMode of ['received', 'persisted'] as const) {
     let bytes = 0;
     for (let i = 3; i < trace.fileWrites.length; i += 4) bytes += trace.fileWrites[i];
     assert.equal(bytes, statSync(join(c.dataDir, 'zlog.ndjson')).size);
+    // fsync: batch (the default): every write was synced before it returned (O_DSYNC).
+    assert.deepEqual(trace.fileWriteFields, ['start', 'ms', 'synced', 'bytes']);
+    assert.ok(trace.fileWrites.length > 0 && trace.fileWrites.every((x, i) => i % 4 !== 2 || x === 1), JSON.stringify(trace.fileWrites));
     assert.equal(c.records().length, 100);
   });
 }
