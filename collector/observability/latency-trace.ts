@@ -11,7 +11,7 @@ import { isMainThread } from 'node:worker_threads';
 export const STAGE = {
   /** The receive thread took the message off the socket (its own clock). */
   received: 0,
-  /** The main thread read it from the delivered buffer (RouterInput.handle). */
+  /** The main thread read it from the delivered buffer (RouterInput.handle, before the checks: CRC-32, framing). */
   handled: 1,
   /** Its chunk was posted to a worker (or run inline). */
   posted: 2,
@@ -57,12 +57,15 @@ export class LatencyTrace {
     process.once('exit', () => this.save());
   }
 
-  /** A row for a batch received by the thread at `receivedAt` (undefined once MAX_ROWS are kept). */
-  begin(seq: bigint, receivedAt: number): TraceRow | undefined {
+  /**
+   * A row for a batch received by the thread at `receivedAt` and taken up by the main thread at `handledAt`
+   * (before its checks) (undefined once MAX_ROWS are kept).
+   */
+  begin(seq: bigint, receivedAt: number, handledAt: number = now()): TraceRow | undefined {
     if (this.rows.length >= MAX_ROWS) return undefined;
     const row: TraceRow = { seq: Number(seq), t: new Float64Array(STAGES).fill(NaN) };
     row.t[STAGE.received] = receivedAt;
-    row.t[STAGE.handled] = now();
+    row.t[STAGE.handled] = handledAt;
     this.rows.push(row);
     return row;
   }

@@ -11,7 +11,7 @@ import { checkRecordFraming } from '../../protocol/payload.js';
 import { compressionCode } from '../../protocol/header.js';
 import { encodeAck, encodeNack } from '../../protocol/reply.js';
 import { FLAG_JSON_PLAIN, KIND_NATIVE, routingIdText } from '../../pipeline/chunk.js';
-import { STAGE, latencyTrace, mark } from '../../observability/latency-trace.js';
+import { STAGE, latencyTrace, mark, now } from '../../observability/latency-trace.js';
 import type { Input, InputContext } from '../input.js';
 import { totalBytes } from '../zmq/socket.js';
 import type { ZmqRouterConfig } from './schema.js';
@@ -80,6 +80,7 @@ export class RouterInput implements Input {
   }
 
   private handle(msg: RouterMessage): void {
+    const handledAt = latencyTrace ? now() : 0;
     const { admission, pipeline, metrics, limits, index } = this.ctx;
     // Replies go to the connection the message came on (native path), not to whoever holds its routing id then.
     const { routingId: identity, frames, receivedAt, connection } = msg;
@@ -148,7 +149,7 @@ export class RouterInput implements Input {
         this.nack(identity, seq, r.reason, r.detail, target.connection);
       }
     };
-    const trace = latencyTrace?.begin(seq, receivedAt);
+    const trace = latencyTrace?.begin(seq, receivedAt, handledAt);
     if (ackAtAdmission) {
       // Admitted and checked: the promise of `received` (docs/protocol.md). Later failures (a worker crash) are
       // counted as discards, like the loss of the queue in a crash, which this mode already accepts.
