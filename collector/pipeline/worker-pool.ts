@@ -41,6 +41,7 @@ export class WorkerPool {
   private closed = false;
   private inline?: ReturnType<typeof createProcessor>;
   private inlineBusyMs = 0;
+  private readonly buildsBodies: boolean;
 
   constructor(
     readonly size: number,
@@ -48,6 +49,7 @@ export class WorkerPool {
     private readonly pool: BufferPool,
     private readonly onWorkerError: (err: Error) => void,
   ) {
+    this.buildsBodies = init.bodies?.some((b) => b) ?? false;
     if (size === 0) this.inline = createProcessor(init);
     for (let i = 0; i < size; i++) this.slots.push(this.spawn());
   }
@@ -97,7 +99,10 @@ export class WorkerPool {
     // A chunk over half a buffer is one large message (Pipeline.submit closes chunks at half): its NDJSON
     // (about 1.1x a native batch of 1 KiB records) gets a double-size buffer, not one the worker outgrows and
     // replaces by a copy.
-    const out = this.pool.take(length > this.pool.bufferBytes / 2 ? 2 * this.pool.bufferBytes : this.pool.bufferBytes);
+    // With HTTP sinks' body parts after the NDJSON (WorkerInit.bodies) the output is about 2 (1 KiB records) to
+    // 4 (100 B) times the chunk: past a quarter of a buffer it gets a double one too.
+    const large = length > this.pool.bufferBytes / (this.buildsBodies ? 4 : 2);
+    const out = this.pool.take(large ? 2 * this.pool.bufferBytes : this.pool.bufferBytes);
     if (this.inline) {
       const t0 = performance.now();
       try {

@@ -70,6 +70,21 @@ test('pushBody escapes quotes, backslashes and control bytes of a line as JSON s
   assert.equal(parsed.streams[0].values[0][1], doc, 'a record with no label is sent as written');
 });
 
+test('property: a line is sent as the exact text of its record, long strings with escapes included (no label taken)', () => {
+  // Strings past the 128 plain bytes after which the writer copies natively, with quotes, backslashes, controls
+  // and non-ASCII text at any place, and whitespace between tokens.
+  const long = fc.string({ unit: fc.constantFrom('x', 'y', '"', '\\', '\n', '\u0001', 'é', '😀', ' '), minLength: 20, maxLength: 300 });
+  const value = fc.oneof(long, fc.integer(), fc.array(long, { maxLength: 2 }), fc.dictionary(long, long, { maxKeys: 2 }));
+  const record = fc.array(fc.tuple(long, value), { maxLength: 4 }).map((members) => '{' + members.map(([k, v], i) => `${i % 2 ? ' \t' : ''}${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',') + '}');
+  fc.assert(
+    fc.property(record, (text) => {
+      const body = JSON.parse(pushBody([enc(text)], [], {}).toString()) as { streams: { values: [string, string][] }[] };
+      assert.equal(body.streams[0].values[0][1], text);
+    }),
+    { numRuns: 500 },
+  );
+});
+
 test('pushBody: label values holding the signature separators (NUL, U+0001) do not put a record in another stream', () => {
   // Two records whose label values, joined with separators, read the same: {app: "a\0\u0001", host: "c"} and
   // {app: "a", host: "\u0001\0c"}. Each must be in the stream of its own values, as JSON.parse reads them.
