@@ -7,7 +7,7 @@ test('operator flags: defaults, values, LOG_LEVEL', () => {
   assert.ok(r.ok);
   assert.equal(r.values.namespace, 'logs');
   assert.equal(r.values['no-leader-elect'], true);
-  assert.equal(r.values.workers, '4');
+  assert.equal(r.values.workers, '8');
   assert.equal(r.values['log-level'], 'debug');
   assert.equal(r.values['metrics-bind-address'], '0.0.0.0:8080');
   const q = parseOperatorArgs(['--log-level', 'warn'], { LOG_LEVEL: 'debug' });

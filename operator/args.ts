@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 const options = {
   kubeconfig: { type: 'string', help: 'PATH  default $KUBECONFIG, then in-cluster, then ~/.kube/config' },
   namespace: { type: 'string', help: 'NS  watch one namespace (default: all; env ZLOG_OPERATOR_NAMESPACE)' },
-  workers: { type: 'string', default: '4', help: 'N  concurrent reconciles (default 4)' },
+  workers: { type: 'string', default: '8', help: 'N  concurrent reconciles (default 8)' },
   'leader-elect': { type: 'boolean', default: true, help: 'take part in leader election (default on)' },
   'no-leader-elect': { type: 'boolean', default: false, help: 'reconcile without a Lease (one replica only)' },
   'leader-election-namespace': { type: 'string', help: 'NS  namespace of the Lease (default: env POD_NAMESPACE, else "default")' },

@@ -272,7 +272,7 @@ export class Controller {
     if (this.stopped) return;
     if (!this.readCachesSynced) this.o.log.warn({ waitedMs: this.o.cacheSyncTimeoutMs ?? 60_000 }, 'caches not filled in time: reconciling without them');
     this.logServers.start();
-    for (let i = 0; i < (this.o.workers ?? 4); i++) this.workers.push(this.work());
+    for (let i = 0; i < (this.o.workers ?? 8); i++) this.workers.push(this.work());
     this.resync = setInterval(() => {
       for (const ls of this.logServers.list()) this.queue.add(objectKey(ls));
     }, this.o.resyncMs ?? 10 * 60_000);
