@@ -12,6 +12,7 @@ import { compressionCode } from '../../protocol/header.js';
 import { encodeAck, encodeNack } from '../../protocol/reply.js';
 import { FLAG_JSON_PLAIN, KIND_NATIVE, routingIdText } from '../../pipeline/chunk.js';
 import { STAGE, latencyTrace, mark, now } from '../../observability/latency-trace.js';
+import type { Inbound } from '../../pipeline/pipeline.js';
 import type { Input, InputContext } from '../input.js';
 import { totalBytes } from '../zmq/socket.js';
 import type { ZmqRouterConfig } from './schema.js';
@@ -79,7 +80,8 @@ export class RouterInput implements Input {
     return this.lastIdText;
   }
 
-  private handle(msg: RouterMessage): void {
+  /** Checks, admits and submits one message; with msg.inPlace returns the admitted message's Inbound instead of submitting it. */
+  private handle(msg: RouterMessage): Inbound | undefined {
     const handledAt = latencyTrace ? now() : 0;
     const { admission, pipeline, metrics, limits, index } = this.ctx;
     // Replies go to the connection the message came on (native path), not to whoever holds its routing id then.
@@ -156,7 +158,7 @@ export class RouterInput implements Input {
       mark(trace, STAGE.acked);
       reply({ ok: true });
     }
-    pipeline.submit({
+    const inbound: Inbound = {
       input: index,
       kind: KIND_NATIVE,
       compression: compressionCode(header.compression),
@@ -169,7 +171,10 @@ export class RouterInput implements Input {
       routingId: this.routingId(identity),
       trace,
       reply: ackAtAdmission ? undefined : reply,
-    });
+    };
+    if (msg.inPlace) return inbound;
+    pipeline.submit(inbound);
+    return undefined;
   }
 
   private nack(identity: Buffer, seq: bigint, reason: RejectReason, detail: string, connection: number | undefined): void {
