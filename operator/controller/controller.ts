@@ -235,6 +235,7 @@ export class Controller {
       unready: (namespace, name) => this.pods.unready(namespace, name),
       podCounts: (namespace, name, hash) => this.pods.countByTemplate(namespace, name, hash),
       sinkReports: (namespace, name) => this.sinkHealth.reports(namespace, name),
+      sinkHealthPending: () => !this.sinkHealth.hasSwept,
       operatorNamespace: o.operatorNamespace,
     });
   }

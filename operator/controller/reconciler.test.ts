@@ -72,7 +72,7 @@ function logServer(spec: unknown = {}, status?: unknown): LogServer {
   } as LogServer;
 }
 
-function setup(opts: { smServed?: boolean; cache?: (ref: ChildRef) => KubeObject | undefined; holderOf?: (ref: ChildRef) => KubeObject | null | undefined; unready?: ReconcileDeps['unready']; referenced?: ReconcileDeps['referenced']; sinkReports?: ReconcileDeps['sinkReports'] } = {}) {
+function setup(opts: { smServed?: boolean; cache?: (ref: ChildRef) => KubeObject | undefined; holderOf?: (ref: ChildRef) => KubeObject | null | undefined; unready?: ReconcileDeps['unready']; referenced?: ReconcileDeps['referenced']; sinkReports?: ReconcileDeps['sinkReports']; sinkHealthPending?: () => boolean } = {}) {
   const kube = new FakeKube();
   const events = new Events();
   const r = new Reconciler({
@@ -84,6 +84,7 @@ function setup(opts: { smServed?: boolean; cache?: (ref: ChildRef) => KubeObject
     ...(opts.unready ? { unready: opts.unready } : {}),
     ...(opts.referenced ? { referenced: opts.referenced } : {}),
     ...(opts.sinkReports ? { sinkReports: opts.sinkReports } : {}),
+    ...(opts.sinkHealthPending ? { sinkHealthPending: opts.sinkHealthPending } : {}),
     operatorNamespace: 'zlog-system',
   });
   return { kube, events, r };
@@ -337,4 +338,29 @@ test('sink health: status.sinks and SinksHealthy from the pods\' answers, a Warn
   await again();
   assert.equal(statuses.at(-1)?.sinks, undefined);
   assert.equal(cond(statuses.at(-1), 'SinksHealthy'), undefined, 'no pod answered: no claim either way');
+});
+
+test('sink health before this process has swept: a LogServer keeps its status.sinks and SinksHealthy (no write); after, no answer removes them', async () => {
+  let answers: import('./sink-health.js').PodSinks[] | undefined = [{ pod: 'web-0', sinks: [{ id: 'file', type: 'file', failing: null, queuePercent: 0, bufferPercent: null }] }];
+  let pending = false;
+  const { kube, r } = setup({ sinkReports: () => answers, sinkHealthPending: () => pending });
+  const statuses = captureStatus(kube);
+  let ls = logServer();
+  const again = async () => {
+    await r.reconcile(ls, log);
+    ls = logServer({}, statuses.at(-1));
+  };
+  await again();
+  await again();
+  assert.equal(cond(statuses.at(-1), 'SinksHealthy')?.status, 'True');
+  const writes = kube.statusWrites().length;
+  // A restarted operator: no answer yet, its first sweep still to come.
+  answers = undefined;
+  pending = true;
+  await again();
+  assert.equal(kube.statusWrites().length, writes, 'nothing asked yet: the status stays as it is');
+  pending = false;
+  await again();
+  assert.equal(statuses.at(-1)?.sinks, undefined);
+  assert.equal(cond(statuses.at(-1), 'SinksHealthy'), undefined, 'swept and no pod answered: no claim either way');
 });

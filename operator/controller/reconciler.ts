@@ -53,6 +53,12 @@ export interface ReconcileDeps {
   referenced?(owner: Owner, sources: readonly HashSource[]): void;
   /** What the LogServer's running pods last said of their sinks (sink-health.ts), from memory; undefined before any answered. */
   sinkReports?(namespace: string, name: string): readonly PodSinks[] | undefined;
+  /**
+   * True until this process's first sink-health sweep has finished: a LogServer without answers then keeps the
+   * status.sinks and SinksHealthy it has (a restarted operator would otherwise remove and re-add them, two status
+   * writes per LogServer, before it has asked any pod).
+   */
+  sinkHealthPending?(): boolean;
   /** Told the LogServer as the API server returned it after a status write (the controller keeps it). */
   statusWritten?(ls: LogServer): void;
   /** The operator's own namespace, admitted to the pods' metrics port by their NetworkPolicy. */
@@ -182,10 +188,11 @@ export class Reconciler {
     // Sink health is its own condition (SinksHealthy), so a store's hiccup never flips Ready; without an answer
     // (no running pod answered) neither the condition nor status.sinks is shown.
     const reports = this.deps.sinkReports?.(owner.namespace, owner.name);
-    const sinks = reports ? summarizeSinks(spec, reports) : undefined;
-    const sinkConds = sinks ? [sinksCondition(sinks, generation)] : [];
+    const notAskedYet = !reports && this.deps.sinkHealthPending?.() === true;
+    const sinks = reports ? summarizeSinks(spec, reports) : notAskedYet ? ls.status?.sinks : undefined;
+    const sinkConds = reports && sinks ? [sinksCondition(sinks, generation)] : [];
     let conditions: Condition[] = mergeConditions(previous, [...workloadConds, ...optionalUpdates, ...sinkConds], now);
-    if (!sinks) conditions = withoutCondition(conditions, 'SinksHealthy');
+    if (!sinks && !notAskedYet) conditions = withoutCondition(conditions, 'SinksHealthy');
     for (const { kind } of desired.unwanted) if (kind.optional) conditions = withoutCondition(conditions, optionalCondition(kind));
     const status: LogServerStatus = {
       observedGeneration: generation,

@@ -146,6 +146,8 @@ export class SinkHealth {
   private readonly answers = new Map<string, PodSinks[]>();
   private timer: NodeJS.Timeout | undefined;
   private sweeping = false;
+  /** A sweep has finished since this process started: no answer now means no pod answered, not "not asked yet". */
+  hasSwept = false;
 
   constructor(private readonly o: SinkHealthOptions) {}
 
@@ -222,6 +224,7 @@ export class SinkHealth {
       this.o.log.debug({ err: (err as Error).message }, 'sink health sweep failed');
     } finally {
       this.sweeping = false;
+      this.hasSwept = true;
       this.o.swept?.({ seconds: (performance.now() - start) / 1000, asked, answered });
     }
   }
