@@ -20,6 +20,7 @@ class FakeKube implements ReconcileKube {
   inFlight = 0;
   maxInFlight = 0;
   failApply?: (kind: string) => Error | undefined;
+  checkUid = false;
   private key(kind: string, ns: string | undefined, name: string | undefined): string {
     return `${kind}/${ns}/${name}`;
   }
@@ -38,6 +39,9 @@ class FakeKube implements ReconcileKube {
     const err = this.failApply?.(res.kind);
     if (err) throw err;
     if (sub) return obj as T;
+    // As the API server: a uid in an apply over an existing object must be that object's (it is immutable).
+    const existing = this.objects.get(this.key(res.kind, obj.metadata.namespace, obj.metadata.name));
+    if (this.checkUid && obj.metadata.uid && existing && existing.metadata.uid !== obj.metadata.uid) throw new ApiError(422, 'Invalid', 'metadata.uid: field is immutable');
     const stored = { ...structuredClone(obj), metadata: { ...obj.metadata, uid: `uid-${obj.metadata.name}`, generation: 1 } } as KubeObject & { status?: unknown };
     if (res.kind === 'Deployment') stored.status = { observedGeneration: 1, replicas: 1, updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1 };
     this.objects.set(this.key(res.kind, obj.metadata.namespace, obj.metadata.name), stored);
@@ -137,6 +141,22 @@ test('names the metadata cache shows free or ours cost no read; a name it shows 
   // And when it is really there, the conflict stands.
   kube.objects.set('ConfigMap/shop/web-config', users);
   assert.equal(await r.reconcile(logServer(), log), 'conflict');
+});
+
+test("a name the metadata cache shows free but a user's object holds (the cache behind): NameConflict, the object not applied over", async () => {
+  const users = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-config', namespace: 'shop', uid: 'user-cm' }, data: { mine: 'yes' } } as KubeObject;
+  const { kube, r, events } = setup({ cache: () => undefined, holderOf: () => null });
+  kube.checkUid = true;
+  kube.objects.set('ConfigMap/shop/web-config', users);
+  assert.equal(await r.reconcile(logServer(), log), 'conflict');
+  assert.deepEqual(kube.objects.get('ConfigMap/shop/web-config'), users, "the user's ConfigMap is as it was");
+  assert.ok(events.recorded.some((e) => e.reason === 'NameConflict' && /ConfigMap shop\/web-config/.test(e.message)));
+  // Once the user's object is gone the same cache state creates it; and a name that turns out to be ours is
+  // applied again without the uid.
+  kube.objects.delete('ConfigMap/shop/web-config');
+  assert.equal(await r.reconcile(logServer(), log), 'success');
+  assert.equal(await r.reconcile(logServer(), log), 'success');
+  assert.equal(kube.objects.get('ConfigMap/shop/web-config')?.metadata.uid, 'uid-web-config');
 });
 
 test('a child the cache shows up to date is not applied again; drift on an operator field or a spec change is', async () => {

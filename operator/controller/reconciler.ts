@@ -2,6 +2,7 @@
 // event costs nothing but a repeat): validate -> build desired children -> make sure every child's name is
 // free or already ours -> server-side apply (wave by wave, concurrently within a wave) -> prune what the spec
 // no longer wants -> status from the workload -> Events for condition transitions.
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Condition, LogServer, LogServerSpec, LogServerStatus } from '../api/types.js';
 import { describeErrors, validateSpec } from '../api/validate.js';
@@ -124,13 +125,14 @@ export class Reconciler {
     // Never adopt: a child name held by an object this LogServer does not control stops the whole reconcile
     // before anything is written, so a user's ConfigMap or ServiceAccount is never overwritten or, through a
     // new owner reference, garbage-collected with the LogServer.
-    const taken = (await Promise.all(served.map((c) => this.foreignHolder(c, owner)))).filter((r): r is ChildRef => r !== undefined);
-    if (taken.length > 0) {
-      const message = `${taken.map(describe).join(', ')} already exist${taken.length === 1 ? 's' : ''} and ${taken.length === 1 ? 'is' : 'are'} not owned by this LogServer; rename or delete ${taken.length === 1 ? 'it' : 'them'}`;
-      log.warn({ conflicts: taken.map(describe) }, 'child name taken: nothing applied');
-      await this.reportFailure(ls, 'NameConflict', message, now, log);
-      return 'conflict';
-    }
+    const holders = await Promise.all(served.map((c) => this.foreignHolder(c, owner)));
+    const taken = holders.filter((r): r is ChildRef => r !== undefined && r !== FREE_IN_CACHE);
+    if (taken.length > 0) return this.nameConflict(ls, taken, now, log);
+    // Names only the metadata cache shows free: that cache may be behind (its watch reconnecting after the
+    // LogServer's did, or simply later), so their apply carries a uid no object has. The API server refuses to
+    // apply it over an object that exists (the uid is immutable), where without it the forced apply would take
+    // a user's object over; the name is then read and judged as above. A create ignores the uid.
+    const unconfirmed = new Set(served.filter((_, i) => holders[i] === FREE_IN_CACHE));
 
     let workload: WorkloadView = {};
     try {
@@ -143,12 +145,13 @@ export class Reconciler {
               const object = withAppliedHash(c.object);
               // Unchanged since our last apply and not edited since: the informer's copy is the current state.
               const cached = this.deps.cachedChild(childRef(c.kind, owner));
-              const current = cached && ownedBy(cached, owner) && upToDate(object, cached) ? cached : await this.deps.kube.apply<KubeObject>(c.kind, object);
+              const current = cached && ownedBy(cached, owner) && upToDate(object, cached) ? cached : await this.applyChild(c, object, owner, unconfirmed.has(c));
               if (c.kind.workload) workload = c.kind.workload(current as unknown as DesiredChild['object']);
             }),
         );
       }
     } catch (err) {
+      if (err instanceof NameTaken) return this.nameConflict(ls, [err.ref], now, log);
       // A generation whose children could not be applied is not Ready, whatever the old pods report.
       await this.reportFailure(ls, 'ApplyFailed', err instanceof Error ? err.message : String(err), now, log).catch(() => undefined);
       throw err;
@@ -283,12 +286,44 @@ export class Reconciler {
    * name the caches cannot vouch for) is read from the API server, so a conflict is never declared on a cache's
    * word alone.
    */
-  private async foreignHolder(c: DesiredChild, owner: Owner): Promise<ChildRef | undefined> {
+  /**
+   * Applies one child. `unconfirmed`: only the metadata cache says its name is free, so the apply carries a fresh
+   * uid; if an object holds the name after all, the API server refuses that (409 or 422), and the name is read:
+   * ours, it is applied again without the uid; anyone else's, NameTaken.
+   */
+  private async applyChild(c: DesiredChild, object: KubeObject, owner: Owner, unconfirmed: boolean): Promise<KubeObject> {
+    if (!unconfirmed) return this.deps.kube.apply<KubeObject>(c.kind, object);
+    try {
+      return await this.deps.kube.apply<KubeObject>(c.kind, { ...object, metadata: { ...object.metadata, uid: randomUUID() } } as KubeObject);
+    } catch (err) {
+      if (!isStatus(err, 409) && !isStatus(err, 422)) throw err;
+      const ref = childRef(c.kind, owner);
+      let live: KubeObject | undefined;
+      try {
+        live = await this.deps.kube.get<KubeObject>(ref);
+      } catch (e) {
+        if (!isStatus(e, 404)) throw e;
+      }
+      if (live && !ownedBy(live, owner)) throw new NameTaken(ref);
+      return this.deps.kube.apply<KubeObject>(c.kind, object);
+    }
+  }
+
+  private async nameConflict(ls: LogServer, taken: ChildRef[], now: string, log: Logger): Promise<'conflict'> {
+    const message = `${taken.map(describe).join(', ')} already exist${taken.length === 1 ? 's' : ''} and ${taken.length === 1 ? 'is' : 'are'} not owned by this LogServer; rename or delete ${taken.length === 1 ? 'it' : 'them'}`;
+    log.warn({ conflicts: taken.map(describe) }, 'child name taken: nothing applied');
+    await this.reportFailure(ls, 'NameConflict', message, now, log);
+    return 'conflict';
+  }
+
+  /** A child's name held by an object this LogServer does not own (undefined: free or ours; FREE_IN_CACHE: see applyChild). */
+  private async foreignHolder(c: DesiredChild, owner: Owner): Promise<ChildRef | typeof FREE_IN_CACHE | undefined> {
     const ref = childRef(c.kind, owner);
     const cached = this.deps.cachedChild(ref);
     if (cached && ownedBy(cached, owner)) return undefined;
     const holder = this.deps.holderOf?.(ref);
-    if (holder === null || (holder && ownedBy(holder, owner))) return undefined;
+    if (holder === null) return FREE_IN_CACHE;
+    if (holder && ownedBy(holder, owner)) return undefined;
     try {
       const live = await this.deps.kube.get<KubeObject>(ref);
       return ownedBy(live, owner) ? undefined : ref;
@@ -316,5 +351,15 @@ export class Reconciler {
         `${t.type}=${t.status}: ${t.message}`,
       );
     }
+  }
+}
+
+/** foreignHolder's answer for a name only the metadata cache shows free (applyChild guards its apply). */
+const FREE_IN_CACHE = Symbol('free in the names cache');
+
+/** A child's name found held by another object while applying (reported as NameConflict). */
+class NameTaken extends Error {
+  constructor(readonly ref: ChildRef) {
+    super(`${ref.kind} ${ref.namespace}/${ref.name} is held by an object this LogServer does not own`);
   }
 }
