@@ -18,7 +18,7 @@ import { InputCurve } from './security/curve.js';
 import { isCurve } from './security/schema.js';
 import { Admission } from './pipeline/admission.js';
 import { BufferPool } from './pipeline/buffer-pool.js';
-import { Pipeline } from './pipeline/pipeline.js';
+import { Pipeline, type SinkRoom } from './pipeline/pipeline.js';
 import { processorInput } from './pipeline/processor.js';
 import { WorkerPool } from './pipeline/worker-pool.js';
 import { BUILTIN_KINDS, kindOf } from './registry/index.js';
@@ -27,6 +27,7 @@ import type { Sink } from './sinks/sink.js';
 import { SinkStage } from './sinks/sink-stage.js';
 import { sinkHealth, type SinkHealth } from './sinks/health.js';
 import { routeTable, routingActive, type RouteTable } from './routing/match.js';
+import { inputFeeds } from './routing/feeds.js';
 import type { ChunkRoutes } from './routing/collect.js';
 
 export interface CollectorOptions {
@@ -98,6 +99,13 @@ export class Collector {
       }),
     );
     for (const s of this.sinks) await s.open();
+    const routes = routeTable(cfg);
+    // With routing and several sinks, one sink's full queue refuses only the native batches that go to it (before
+    // admission when the sender's last batch went there, else in the worker) and stops only the inputs that
+    // cannot refuse and feed it; each sink's queue, with what is on its way to it, is bounded to half the
+    // pipeline queue, so a sink that is down cannot take all of it (docs/sinks.md, "One sink down").
+    const perSinkRefusal = routingActive(routes) && cfg.sinks.length > 1;
+    const feeds = inputFeeds(routes, cfg.inputs.map((i) => i.id));
     this.stage = new SinkStage(
       this.sinks,
       sinkMetrics,
@@ -107,12 +115,13 @@ export class Collector {
         maxDelayMs: p.batch.maxDelayMs,
         retryInitialMs: cfg.retry.initialDelayMs,
         retryMaxMs: cfg.retry.maxDelayMs,
-        laneMaxBytes: p.sinkQueue.maxBytes,
+        laneMaxBytes: perSinkRefusal ? Math.min(p.sinkQueue.maxBytes, Math.floor(p.queue.maxBytes / 2)) : p.sinkQueue.maxBytes,
         laneMaxItems: p.sinkQueue.maxBatches,
+        laneMaxRecords: perSinkRefusal ? Math.max(1, Math.floor(p.queue.maxRecords / 2)) : undefined,
       },
       log,
       (id) => metrics.sinkRetries.labels(id).inc(),
-      (full) => admission.block(full),
+      (full) => (perSinkRefusal ? admission.recheck() : admission.block(full)),
       new Map(cfg.sinks.map((s) => [s.id, metrics.sinkQueue(s.id)])),
     );
     for (const s of this.sinks) {
@@ -121,7 +130,6 @@ export class Collector {
         return { retrying: h.state === 'retrying', lastErrorMs: h.lastError ? Date.parse(h.lastError.time) : null };
       });
     }
-    const routes = routeTable(cfg);
     const routed = routingActive(routes) ? this.routeMetrics(routes) : undefined;
     this.workers = new WorkerPool(
       p.workers,
@@ -141,6 +149,7 @@ export class Collector {
       ackMode: p.ackMode,
       inputMetrics,
       onRoutes: routed,
+      room: perSinkRefusal ? this.sinkRoom(feeds) : undefined,
       onChunkError: (err) => {
         metrics.errors.labels({ component_id: 'pipeline', error_type: errorCategory(err), stage: 'process' }).inc();
         log.error({ err: err.message }, 'chunk processing failed');
@@ -168,6 +177,10 @@ export class Collector {
         countReply: (result, reason) => metrics.acks.labels({ component_id: icfg.id, result, reason }).inc(),
         countResent: (records) => metrics.inputResent.labels(icfg.id).inc(records),
       };
+      if (perSinkRefusal) {
+        const stage = this.stage;
+        ctx.sinkGate = { full: () => stage.fullMask, feeds: feeds[index], names: (mask) => stage.names(mask) };
+      }
       const security = 'security' in icfg ? icfg.security : undefined;
       if (isCurve(security)) {
         const curve = new InputCurve(icfg.id, security, metrics, log);
@@ -249,6 +262,23 @@ export class Collector {
       this.drainStarted();
     }
     return this.drainPromise;
+  }
+
+  /**
+   * The sink stage as the pipeline's SinkRoom, and the inputs that cannot refuse held back while a sink they feed
+   * is full (per input: an input feeding only healthy sinks keeps reading).
+   */
+  private sinkRoom(feeds: number[]): SinkRoom {
+    const stage = this.stage;
+    this.admission.hold((input) => (feeds[input] & stage.fullMask) !== 0);
+    return {
+      feeds,
+      expect: (mask, records, bytes) => stage.expect(mask, records, bytes),
+      arrived: (mask, records, bytes, check) => stage.arrived(mask, records, bytes, check),
+      reserve: (mask, records, bytes) => stage.reserve(mask, records, bytes),
+      unreserve: (room, check) => stage.unreserve(room, check),
+      names: (mask) => stage.names(mask),
+    };
   }
 
   /** Adds each routed chunk's counts to the route metrics (once per chunk, label children bound here). */

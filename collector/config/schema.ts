@@ -65,7 +65,7 @@ export const pipelineSchema = {
       type: 'object',
       additionalProperties: false,
       default: {},
-      description: 'each sink has its own queue, so a sink that is retrying holds up only the records it takes; while one queue is over a bound nothing more is admitted',
+      description: 'each sink has its own queue, so a sink that is retrying holds up only the records it takes; while one queue is over a bound nothing more is admitted; with routing and several sinks each queue, with what is on its way to it, is also bounded to half of pipeline.queue, and while one is full only native batches going to it are refused (busy) and only the PULL/SUB inputs that can feed it pause',
       properties: {
         maxBytes: { type: 'integer', minimum: 65536, default: 64 * mib, description: "NDJSON bytes one sink's queue may hold" },
         maxBatches: { ...positiveInt, default: 4096, description: "processed batches (one per worker chunk) one sink's queue may hold" },

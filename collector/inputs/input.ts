@@ -34,6 +34,21 @@ export interface InputContext {
   curveSocketOptions?: CurveSocketOptions;
   /** The same input's CURVE state, for an input that answers ZAP itself (the native receive path). */
   curve?: InputCurve;
+  /**
+   * With routing and several sinks: the sink queues that are full now and the sinks this input's records can go
+   * to, for inputs that refuse a batch before admitting it when it goes to a full sink (zmq-router/sink-gate.ts).
+   * Masks: bit i = sinks[i].
+   */
+  sinkGate?: SinkGate;
+}
+
+export interface SinkGate {
+  /** Sinks whose queues are full now. */
+  full(): number;
+  /** Sinks this input's records can go to (routing/feeds.ts). */
+  readonly feeds: number;
+  /** The sink ids of a mask, for a refusal's detail. */
+  names(mask: number): string;
 }
 
 /** What a PULL/SUB input's drain left in its socket when its read deadline came first (lost with the socket). */

@@ -6,9 +6,14 @@
 export class Admission {
   records = 0;
   bytes = 0;
-  private waiters: (() => void)[] = [];
+  private waiters: { input: number | undefined; resolve: () => void }[] = [];
   /** Set while a sink's queue is over its bound (sinks/sink-stage.ts): nothing is admitted until it clears. */
   private blocked = false;
+  /**
+   * With routing and several sinks, whether one input must stop reading now although the queue has room: an
+   * input that cannot refuse a message it took (PULL, SUB) while a sink it feeds is full (server.ts).
+   */
+  private held: (input: number) => boolean = () => false;
 
   constructor(
     readonly maxRecords: number,
@@ -16,14 +21,19 @@ export class Admission {
     private readonly onChange: (records: number, bytes: number) => void = () => {},
   ) {}
 
-  hasRoom(): boolean {
-    return !this.blocked && this.records < this.maxRecords && this.bytes < this.maxBytes;
+  /**
+   * Room for one more message. `input` (an input index) is given by inputs that cannot refuse a message once they
+   * took it; they are also held back while hold() says so for them. The ROUTER input, which answers each batch,
+   * asks without it.
+   */
+  hasRoom(input?: number): boolean {
+    return !this.blocked && this.records < this.maxRecords && this.bytes < this.maxBytes && (input === undefined || !this.held(input));
   }
 
-  /** Resolves when there is room (immediately if there is). */
-  waitForRoom(): Promise<void> | undefined {
-    if (this.hasRoom()) return undefined;
-    return new Promise((resolve) => this.waiters.push(resolve));
+  /** Resolves when there is room (immediately if there is); `input` as in hasRoom(). */
+  waitForRoom(input?: number): Promise<void> | undefined {
+    if (this.hasRoom(input)) return undefined;
+    return new Promise((resolve) => this.waiters.push({ input, resolve }));
   }
 
   add(records: number, bytes: number): void {
@@ -38,6 +48,17 @@ export class Admission {
     this.wake();
   }
 
+  /** Holds back single inputs (see `held`); call recheck() whenever its answer may have changed. */
+  hold(held: (input: number) => boolean): void {
+    this.held = held;
+    this.wake();
+  }
+
+  /** The answer of the hold() function may have changed: wakes the waiters that have room now. */
+  recheck(): void {
+    this.wake();
+  }
+
   release(records: number, bytes: number): void {
     this.records -= records;
     this.bytes -= bytes;
@@ -46,11 +67,11 @@ export class Admission {
   }
 
   private wake(): void {
-    if (this.waiters.length && this.hasRoom()) {
-      const w = this.waiters;
-      this.waiters = [];
-      for (const f of w) f();
-    }
+    if (this.waiters.length === 0 || !this.hasRoom()) return;
+    const ready = this.waiters.filter((w) => this.hasRoom(w.input));
+    if (ready.length === 0) return;
+    this.waiters = this.waiters.filter((w) => !ready.includes(w));
+    for (const w of ready) w.resolve();
   }
 
   isEmpty(): boolean {

@@ -11,8 +11,9 @@ import type { StageItem } from '../sinks/sink-stage.js';
 import { Admission } from './admission.js';
 import { BufferPool } from './buffer-pool.js';
 import { KIND_FRAMES, KIND_NATIVE, readChunk } from './chunk.js';
-import { Pipeline, type ChunkRunner, type Inbound, type StageQueue } from './pipeline.js';
+import { Pipeline, type ChunkRunner, type Inbound, type SinkRoom, type StageQueue } from './pipeline.js';
 import type { ChunkResult } from './worker-pool.js';
+import type { ChunkRoom } from '../routing/collect.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -20,6 +21,8 @@ const dec = new TextDecoder();
 /** One chunk handed to the fake pool: its messages' first frames, and how to finish it. */
 interface RunCall {
   texts: string[];
+  /** The room the pipeline reserved in each sink for the chunk's native messages. */
+  room?: ChunkRoom;
   /**
    * Completes the chunk; a text listed in `reject` is rejected whole with that reason. With `route` (text ->
    * mask of sinks, 0: dropped by routing) the outcome carries routes over `sinks` sinks, as a worker's does.
@@ -31,11 +34,12 @@ interface RunCall {
 class FakeWorkers implements ChunkRunner {
   readonly calls: RunCall[] = [];
   constructor(readonly size: number) {}
-  run(buffer: ArrayBuffer, length: number): Promise<ChunkResult> {
+  run(buffer: ArrayBuffer, length: number, room?: ChunkRoom): Promise<ChunkResult> {
     const texts = [...readChunk(buffer, length)].map((m) => dec.decode(m.frames[0]));
     return new Promise((resolve, reject) => {
       this.calls.push({
         texts,
+        room,
         complete: (rejects = {}, route, sinks = 2) => {
           const kept = texts.filter((t) => !rejects[t] && (!route || route[t] !== 0));
           const lines = kept.map((t) => `${JSON.stringify({ message: t })}\n`);
@@ -50,7 +54,7 @@ class FakeWorkers implements ChunkRunner {
               for (let s = 0; s < sinks; s++) if (route[t] & (1 << s)) (ranges[s].push(at, end), records[s]++);
               at = end;
             });
-            outcome.routes = { ranges, records, dropped: [], unmatched: 0, kept: kept.length, messageSinks: Int32Array.from(texts, (t) => (rejects[t] ? 0 : route[t])) };
+            outcome.routes = { ranges, records, dropped: [], unmatched: 0, kept: kept.length, messageSinks: Int32Array.from(texts, (t) => (rejects[t] && rejects[t] !== 'busy' ? 0 : route[t])) };
           }
           resolve({ outcome, output, grew: false });
         },
@@ -73,7 +77,7 @@ class FakeStage implements StageQueue {
 
 type Reply = { ok: true } | { ok: false; reason: RejectReason; detail: string };
 
-function setup(ackMode: AckMode, workers = 2) {
+function setup(ackMode: AckMode, workers = 2, room?: SinkRoom) {
   const fake = new FakeWorkers(workers);
   const stage = new FakeStage();
   const admission = new Admission(1000, 1 << 20);
@@ -87,8 +91,11 @@ function setup(ackMode: AckMode, workers = 2) {
     ackMode,
     inputMetrics: [metrics.component('in', 'source', 'test')],
     onChunkError: (e) => errors.push(e),
+    room,
   });
   const replies = new Map<string, Reply[]>();
+  /** Per native message: the sinks the pipeline said its records went to (Inbound.routed). */
+  const routedTo = new Map<string, number>();
   /** Submits one message the way an input does: charge admission, then submit. */
   const submit = (text: string, kind = KIND_NATIVE): void => {
     const frames = [enc.encode(text)];
@@ -96,10 +103,13 @@ function setup(ackMode: AckMode, workers = 2) {
     admission.add(admitted.records, admitted.bytes);
     replies.set(text, []);
     const m: Inbound = { input: 0, kind, compression: 0, recordCount: 1, frames, receivedAt: Date.now(), admitted };
-    if (kind === KIND_NATIVE) m.reply = (r) => replies.get(text)!.push(r);
+    if (kind === KIND_NATIVE) {
+      m.reply = (r) => replies.get(text)!.push(r);
+      m.routed = (sinks) => routedTo.set(text, sinks);
+    }
     pipeline.submit(m);
   };
-  return { fake, stage, admission, metrics, pipeline, replies, submit, errors };
+  return { fake, stage, admission, metrics, pipeline, replies, submit, errors, routedTo };
 }
 
 /** One turn of the event loop: the pipeline seals what was submitted in the turn before. */
@@ -179,15 +189,75 @@ test('persisted mode with routing: each message is ACKed once the sinks its own 
   assert.ok(item.written, 'a routed chunk reports per-sink writes');
   const acked = () => [...replies].filter(([, r]) => r.length > 0).map(([t]) => t);
   assert.deepEqual(acked(), ['dropped'], 'a message routing dropped whole is handled: ACKed at once');
+  assert.equal(admission.records, 4, 'its queue space is freed at once too');
   item.written!(1);
   assert.deepEqual(acked(), ['toB', 'dropped', 'toB2'], 'sink 1 wrote: its messages are ACKed while sink 0 still retries');
-  assert.equal(admission.records, 5, 'queue space waits for every sink');
+  assert.equal(admission.records, 2, "sink 1 wrote: its messages' queue space is freed; toA and both wait for sink 0");
+  const expansion = admission.bytes - ['toA', 'both'].reduce((n, t) => n + t.length, 0);
+  assert.ok(expansion > 0, 'the NDJSON expansion stays charged until the whole chunk is written');
   item.written!(0);
   assert.deepEqual(acked().sort(), ['both', 'dropped', 'toA', 'toB', 'toB2']);
+  assert.equal(admission.records, 0);
+  assert.equal(admission.bytes, expansion);
   item.done();
   for (const [t, r] of replies) assert.deepEqual(r, [{ ok: true }], `exactly one ACK for ${t}`);
   assert.equal(admission.records, 0);
+  assert.equal(admission.bytes, 0, 'nothing released twice, nothing left');
   await pipeline.idle();
+});
+
+test('with a SinkRoom: frame messages are on their way from submit, native ones get room reserved when their chunk goes to a worker (the worker refuses what does not fit); each arrives once', async () => {
+  const calls: string[] = [];
+  const room: SinkRoom = {
+    feeds: [0b11],
+    expect: (mask, records, bytes) => calls.push(`expect ${mask} ${records} ${bytes}`),
+    arrived: (mask, records, bytes, check) => calls.push(`arrived ${mask} ${records} ${bytes} ${check ?? true}`),
+    reserve: (mask, records, bytes) => (calls.push(`reserve ${mask} ${records} ${bytes}`), { records: [0, records], bytes: [0, bytes], alone: 0 }),
+    unreserve: (r, check) => calls.push(`unreserve ${r.records.join(',')} ${r.bytes.join(',')} ${check ?? true}`),
+    names: (mask) => (mask === 0b01 ? 'vl' : `mask ${mask}`),
+  };
+  const { fake, stage, replies, submit, routedTo, admission } = setup('persisted', 2, room);
+  submit('pull', KIND_FRAMES);
+  assert.deepEqual(calls, ['expect 3 1 4'], 'a PULL message cannot be refused later: on its way to every sink its input feeds at once');
+  submit('n1');
+  submit('n22');
+  assert.equal(calls.length, 1, 'native messages wait for their chunk to go out');
+  await turn();
+  assert.deepEqual(calls.slice(1), ['reserve 3 2 5'], 'the chunk: room for 2 native records of 5 bytes asked of the sinks their input feeds');
+  assert.deepEqual(fake.calls[0].room, { records: [0, 2], bytes: [0, 5], alone: 0 }, 'the worker is told what each sink has room for');
+  calls.length = 0;
+  fake.calls[0].complete({ n1: 'busy' }, { pull: 0b01, n1: 0b01, n22: 0b10 });
+  await turn();
+  assert.deepEqual(calls, ['unreserve 0,2 0,5 false', 'arrived 3 1 4 false'], 'everything announced arrives once, unchecked (the push checks)');
+  const n1 = replies.get('n1')!;
+  assert.equal(n1.length, 1);
+  assert.ok(!n1[0].ok && n1[0].reason === 'busy' && /sink vl/.test(n1[0].detail), JSON.stringify(n1));
+  assert.deepEqual([...routedTo], [['n1', 0b01], ['n22', 0b10]], 'the input learns where each batch went, or would have gone');
+  assert.deepEqual(stage.written(), ['pull', 'n22']);
+  assert.equal(admission.records, 2, 'the refused batch is out of the queue');
+  stage.items[0].written!(1);
+  assert.deepEqual(replies.get('n22'), [{ ok: true }]);
+  assert.equal(admission.records, 1, "n22's queue space is freed with its ACK; the PULL record waits for sink 0");
+});
+
+test('with a SinkRoom: a failed chunk announces nothing more and arrives', async () => {
+  const calls: string[] = [];
+  const room: SinkRoom = {
+    feeds: [0b01],
+    expect: (mask, records, bytes) => calls.push(`expect ${mask} ${records} ${bytes}`),
+    arrived: (mask, records, bytes, check) => calls.push(`arrived ${mask} ${records} ${bytes} ${check ?? true}`),
+    reserve: (mask, records, bytes) => (calls.push(`reserve ${mask} ${records} ${bytes}`), { records: [records], bytes: [bytes], alone: 0 }),
+    unreserve: (r, check) => calls.push(`unreserve ${r.records.join(',')} ${r.bytes.join(',')} ${check ?? true}`),
+    names: () => '',
+  };
+  const { fake, submit, admission } = setup('persisted', 2, room);
+  submit('n1');
+  submit('p', KIND_FRAMES);
+  await turn();
+  fake.calls[0].fail(new Error('worker died'));
+  await turn();
+  assert.deepEqual(calls, ['expect 1 1 1', 'reserve 1 1 2', 'unreserve 1 2 true', 'arrived 1 1 1 true']);
+  assert.equal(admission.records, 0);
 });
 
 test('a message the worker rejects is NACKed with its reason and its queue space released at once', async () => {

@@ -10,14 +10,16 @@ import type { BodyPart } from '../sinks/http/worker-body.js';
 import type { Admission } from './admission.js';
 import type { BufferPool } from './buffer-pool.js';
 import { ChunkBuilder, KIND_FRAMES, KIND_NATIVE, KIND_SKIP, packedSize } from './chunk.js';
-import { REASON_CODES } from '../protocol/reply.js';
+import { REASON_CODES, reasonCode } from '../protocol/reply.js';
 import type { ChunkResult } from './worker-pool.js';
-import type { ChunkRoutes } from '../routing/collect.js';
+import type { ChunkRoom, ChunkRoutes } from '../routing/collect.js';
 import { STAGE, latencyTrace, mark, now, type TraceRow } from '../observability/latency-trace.js';
 import { AckGroups } from './ack-groups.js';
 
 /** Outputs up to this share of a pooled buffer are copied out of it (see release()). */
 const SMALL_OUTPUT_SHARE = 8;
+/** ChunkOutcome.perMessage of a message refused `busy` in the worker (a sink it goes to had no room). */
+const BUSY = -reasonCode('busy');
 
 export type ReplyFn = (result: { ok: true } | { ok: false; reason: RejectReason; detail: string }) => void;
 
@@ -45,6 +47,14 @@ export interface Inbound {
   packed?: number;
   /** Bench only (observability/latency-trace.ts): this message's stage timestamps. */
   trace?: TraceRow;
+  /**
+   * Native messages with routing: called once the worker routed it, with the sinks its records went to (or, when
+   * it was refused `busy` for want of room in one of them, would have gone to). The ROUTER input remembers it
+   * per sender to refuse its next batches before admission while one of those sinks is full.
+   */
+  routed?: (sinks: number) => void;
+  /** Set by the pipeline: the sinks this message was announced to as on its way (SinkRoom.expect). */
+  expected?: number;
 }
 
 /** A chunk the input packed itself, in chunk.ts layout, all messages from one input and without replies. */
@@ -64,14 +74,42 @@ interface Chunk {
   messages: Inbound[];
   result?: ChunkResult;
   error?: Error;
+  /** The room reserved in each sink's queue for its native messages when it went to a worker. */
+  room?: ChunkRoom;
 }
 
 /** What the pipeline uses of the worker pool (worker-pool.ts). */
 export interface ChunkRunner {
   /** Worker threads (0: inline); the pipeline keeps up to twice as many chunks in flight. */
   readonly size: number;
-  /** Processes a packed chunk; the buffer is handed over. Resolves in any order; rejects when processing failed. */
-  run(buffer: ArrayBufferLike, length: number): Promise<ChunkResult>;
+  /**
+   * Processes a packed chunk; the buffer is handed over. Resolves in any order; rejects when processing failed.
+   * `room`: how much of its native messages each sink's queue has room for; a native message that does not fit
+   * is refused busy (ChunkProcessor.process).
+   */
+  run(buffer: ArrayBufferLike, length: number, room?: ChunkRoom): Promise<ChunkResult>;
+}
+
+/**
+ * With routing and several sinks: each sink queue's room, counting what is on its way to it (sinks/sink-stage.ts),
+ * so that one sink's full queue refuses only what goes to it, and what is on its way cannot carry a queue past
+ * its bound. Masks: bit i = sinks[i].
+ */
+export interface SinkRoom {
+  /** Per input index: the sinks its records may go to (routing/feeds.ts). */
+  readonly feeds: readonly number[];
+  /** Announces records (bytes as received) on their way to the sinks in `mask`. */
+  expect(mask: number, records: number, bytes: number): void;
+  /** What expect() announced has reached the stage or will not (`check`: false when a push follows at once). */
+  arrived(mask: number, records: number, bytes: number, check?: boolean): void;
+  /**
+   * Reserves room in the queues of the sinks in `mask` for up to `records` records and `bytes` bytes (as
+   * received): per sink, as much as it has left. What is reserved counts as on its way until unreserve().
+   */
+  reserve(mask: number, records: number, bytes: number): ChunkRoom;
+  unreserve(room: ChunkRoom, check?: boolean): void;
+  /** The sink ids in `mask`, for a refusal's detail. */
+  names(mask: number): string;
 }
 
 /** What the pipeline uses of the sink stage (sinks/sink-stage.ts). */
@@ -92,6 +130,8 @@ export interface PipelineDeps {
   onChunkError: (err: Error) => void;
   /** Called once per routed chunk with its per-sink and per-rule counts (route metrics). */
   onRoutes?: (routes: ChunkRoutes) => void;
+  /** With routing and several sinks: refuse per sink (see SinkRoom); absent: a full sink queue stops all input. */
+  room?: SinkRoom;
 }
 
 export class Pipeline {
@@ -134,6 +174,9 @@ export class Pipeline {
     }
     this.builder.add(m, size);
     this.builderCharged += m.admitted.bytes;
+    // Messages that cannot be refused later are on their way to every sink their input feeds from now on.
+    const room = this.d.room;
+    if (room && m.kind !== KIND_NATIVE) this.announce(m, room);
     this.builderMessages.push(m);
     if (!this.scheduled) {
       // Everything received in this turn of the event loop travels in one chunk.
@@ -155,6 +198,7 @@ export class Pipeline {
   submitPacked(p: PackedInbound): void {
     this.seal();
     const block: Inbound = { input: p.input, kind: KIND_FRAMES, compression: 0, recordCount: 0, frames: [], receivedAt: p.receivedAt, admitted: p.admitted, packed: p.messages };
+    if (this.d.room) this.announce(block, this.d.room);
     this.ready.push({ seq: this.nextSeq++, messages: [block], packed: { buffer: p.buffer, length: p.length, messages: p.messages } } as Chunk);
     if (this.inflight < this.maxInflight) this.pump();
   }
@@ -205,6 +249,38 @@ export class Pipeline {
     }
   }
 
+  private announce(m: Inbound, room: SinkRoom): void {
+    m.expected = room.feeds[m.input];
+    room.expect(m.expected, m.admitted.records, m.admitted.bytes);
+  }
+
+  /**
+   * Reserves room in each sink's queue for the chunk's native messages, as much as it has left; the worker
+   * refuses `busy` each native message that would take a sink past what was reserved.
+   */
+  private reserve(chunk: Chunk, room: SinkRoom): ChunkRoom | undefined {
+    let records = 0;
+    let bytes = 0;
+    let mask = 0;
+    for (const m of chunk.messages) {
+      if (m.kind !== KIND_NATIVE || m.packed) continue;
+      records += m.admitted.records;
+      bytes += m.admitted.bytes;
+      mask |= room.feeds[m.input];
+    }
+    if (records === 0 && bytes === 0) return undefined;
+    chunk.room = room.reserve(mask, records, bytes);
+    return chunk.room;
+  }
+
+  /** What was announced for the chunk is no longer on its way (it is in the sink stage, or refused). */
+  private arrived(c: Chunk, check: boolean): void {
+    const room = this.d.room;
+    if (!room) return;
+    if (c.room) room.unreserve(c.room, check);
+    for (const m of c.messages) if (m.expected !== undefined) room.arrived(m.expected, m.admitted.records, m.admitted.bytes, check);
+  }
+
   private seal(): void {
     if (!this.builder || this.builder.messages === 0) return;
     const chunk: Chunk & { packed: ReturnType<ChunkBuilder['finish']> } = { seq: this.nextSeq++, messages: this.builderMessages, packed: this.builder.finish() };
@@ -218,7 +294,8 @@ export class Pipeline {
       const chunk = this.ready.shift() as Chunk & { packed: ReturnType<ChunkBuilder['finish']> };
       this.inflight++;
       if (latencyTrace) markAll(chunk.messages, STAGE.posted);
-      this.d.workers.run(chunk.packed.buffer, chunk.packed.length).then(
+      const room = this.d.room ? this.reserve(chunk, this.d.room) : undefined;
+      this.d.workers.run(chunk.packed.buffer, chunk.packed.length, room).then(
         (r) => this.finished(chunk, r, undefined),
         (e: Error) => this.finished(chunk, undefined, e),
       );
@@ -253,6 +330,7 @@ export class Pipeline {
   private release(c: Chunk): void {
     const { admission, stage, ackMode, inputMetrics } = this.d;
     if (!c.result) {
+      this.arrived(c, true);
       this.d.onChunkError(c.error ?? new Error('chunk failed'));
       for (const m of c.messages) {
         if (m.kind === KIND_SKIP) continue;
@@ -273,6 +351,9 @@ export class Pipeline {
     // With routing: per ACK, the sinks its message's records went to (its ACK waits only for those).
     const messageSinks = outcome.routes?.messageSinks;
     const ackSinks: number[] = [];
+    // With routing: the messages whose queue space is freed on their own (see below) and their sinks.
+    const own: Inbound[] = [];
+    const ownSinks: number[] = [];
     // Summed per input and added once per chunk: a counter update per message (one per record on PULL
     // inputs) was a visible share of the main thread.
     const received = new Array<number>(inputMetrics.length).fill(0);
@@ -293,15 +374,21 @@ export class Pipeline {
         continue;
       }
       const n = outcome.perMessage[i++];
+      if (messageSinks && m.routed && (n >= 0 || n === BUSY)) m.routed(messageSinks[i - 1]);
       if (n < 0) {
         const reason = REASON_CODES[-n] ?? 'malformed';
-        m.reply?.({ ok: false, reason, detail: `payload rejected: ${reason}` });
+        const detail = n === BUSY && messageSinks ? `no room in the queue of sink ${this.d.room?.names(messageSinks[i - 1]) ?? '?'} this batch goes to (its store is slow or down); retry later` : `payload rejected: ${reason}`;
+        m.reply?.({ ok: false, reason, detail });
         admission.release(m.admitted.records, m.admitted.bytes);
         continue;
       }
       received[m.input] += n;
       records += m.admitted.records;
       bytes += m.admitted.bytes;
+      if (messageSinks) {
+        own.push(m);
+        ownSinks.push(messageSinks[i - 1]);
+      }
       if (m.reply) {
         if (ackMode === 'received' || m.kind !== KIND_NATIVE) ack(m);
         else {
@@ -327,37 +414,56 @@ export class Pipeline {
     if (routes) this.d.onRoutes?.(routes);
     if (output.byteLength === 0 || outcome.records === 0) {
       // Nothing to write (every record dropped by routing counts as handled): acknowledge now.
+      this.arrived(c, true);
       admission.release(records, bytes);
       for (const a of acks) ack(a);
       this.d.pool.give(output.buffer);
       return;
     }
+    let groups: AckGroups<Inbound> | undefined;
+    // With routing, each message's place in the queue is freed once the sinks its records went to have written
+    // them, not when every sink has written the whole chunk: a sink that is down then holds only its own
+    // senders' messages in the queue, and the others keep flowing. The NDJSON expansion charge and packed
+    // blocks wait for the whole chunk.
+    let frees: AckGroups<Inbound> | undefined;
+    if (routes) {
+      let taking = 0;
+      routes.records.forEach((n, s) => n > 0 && (taking |= 1 << s));
+      if (acks.length) groups = new AckGroups(acks, ackSinks, taking, ack);
+      frees = new AckGroups(own, ownSinks, taking, (m) => {
+        admission.release(m.admitted.records, m.admitted.bytes);
+        records -= m.admitted.records;
+        bytes -= m.admitted.bytes;
+      });
+    }
     // A small output (a chunk handed over by an input that had caught up with its socket) goes to the sinks as
     // a copy of its own size and its pooled buffer goes back at once: waiting for a write, each held a whole
     // pooled buffer whatever it used, so memory followed the number of chunks queued, not their bytes (1 KiB
     // case a: peak RSS ~300 MiB with 4 MiB queued).
-    let groups: AckGroups<Inbound> | undefined;
-    if (routes && acks.length) {
-      let taking = 0;
-      routes.records.forEach((n, s) => n > 0 && (taking |= 1 << s));
-      groups = new AckGroups(acks, ackSinks, taking, ack);
-    }
     const small = output.byteLength <= this.d.pool.bufferBytes / SMALL_OUTPUT_SHARE;
     const whole = small ? output.slice() : output;
     if (small) this.d.pool.give(output.buffer);
     // The worker's request body parts for HTTP sinks follow the NDJSON in the same buffer.
     const built = outcome.bodies;
     const data = built ? whole.subarray(0, built.ndjsonBytes) : whole;
+    // No longer on its way: the push below puts it in the queues (and checks their bounds).
+    this.arrived(c, false);
     stage.push({
       data,
       records: outcome.records,
       bodies: built && bodyPartsOf(whole, built.parts),
       // Each sink's part: a few byte ranges of the output per sink and chunk (the worker compacted the rest).
       routes: routes && { parts: routes.ranges.map((r) => rangesOf(data, r)), records: routes.records },
-      written: groups && ((s) => groups.written(s)),
+      written:
+        routes &&
+        ((s) => {
+          groups?.written(s);
+          frees?.written(s);
+        }),
       done: () => {
         if (groups) groups.all();
         else for (const a of acks) ack(a);
+        frees?.all();
         admission.release(records, bytes);
         if (!small) this.d.pool.give(output.buffer);
         this.checkIdle();

@@ -8,6 +8,7 @@ import { NdjsonWriter } from './ndjson-writer.js';
 import { ChunkProcessor, type ChunkOutcome, type ProcessorInput } from './processor.js';
 import type { RouteTable } from '../routing/match.js';
 import { appendBodyPart, type WorkerBodySpec } from '../sinks/http/worker-body.js';
+import type { ChunkRoom } from '../routing/collect.js';
 
 /** What a processor is built from (a worker's workerData). */
 export interface WorkerInit {
@@ -48,11 +49,12 @@ export interface ChunkRun {
 
 /**
  * Processes one packed chunk (`length` bytes of `buffer`) into NDJSON written to `output`, followed by the body
- * part of each sink that has a spec in `bodies` (ChunkOutcome.bodies says where). Throws what the processor throws.
+ * part of each sink that has a spec in `bodies` (ChunkOutcome.bodies says where); `room` as in
+ * ChunkProcessor.process. Throws what the processor throws.
  */
-export function runChunk(processor: ChunkProcessor, buffer: ArrayBufferLike, length: number, output: ArrayBufferLike, bodies?: readonly (WorkerBodySpec | null)[]): ChunkRun {
+export function runChunk(processor: ChunkProcessor, buffer: ArrayBufferLike, length: number, output: ArrayBufferLike, bodies?: readonly (WorkerBodySpec | null)[], room?: ChunkRoom): ChunkRun {
   const writer = new NdjsonWriter(output);
-  const outcome = processor.process(buffer, length, writer);
+  const outcome = processor.process(buffer, length, writer, room);
   if (bodies && bodies.some((b) => b) && outcome.records > 0) appendBodies(outcome, writer, bodies);
   return { outcome, output: writer.buf.buffer, outputLength: writer.pos, grew: writer.grew > 0 };
 }
@@ -83,6 +85,8 @@ export interface WorkerRequest {
   buffer: BufferRef;
   length: number;
   output: BufferRef;
+  /** Room in each sink's queue for the chunk's native messages (ChunkProcessor.process); absent: no bound. */
+  room?: ChunkRoom;
   /** Pool slots this worker has not been sent yet, numbered on from the last it has (BufferPool.shared). */
   shared?: SharedArrayBuffer[];
 }

@@ -12,7 +12,7 @@ import { stringifyRecord } from '../decode/json-numbers.js';
 import { ChunkReader, FLAG_JSON_PLAIN, KIND_NATIVE, KIND_SKIP, type PackedMessage } from './chunk.js';
 import { ascii, type NdjsonWriter } from './ndjson-writer.js';
 import { Router, UNMATCHED, routingActive, type RouteRecord, type RouteTable } from '../routing/match.js';
-import { RouteCollector, type ChunkRoutes } from '../routing/collect.js';
+import { RouteCollector, type ChunkRoom, type ChunkRoutes } from '../routing/collect.js';
 
 export type DecodeFn = (text: string, ctx: DecodeContext) => LogRecord;
 /** Decompresses and splits a native message ([header, payload] frames, already checked); throws ProtocolError. */
@@ -123,11 +123,18 @@ export class ChunkProcessor {
     }));
   }
 
-  process(buffer: ArrayBufferLike, length: number, out: NdjsonWriter): ChunkOutcome {
+  /**
+   * `room` (routing only): how much of the chunk's native messages each sink's queue has room for. A native
+   * message whose lines would take a sink past it is taken back out of the output and refused `busy` (its sender
+   * resends later); ChunkRoutes.messageSinks still names the sinks it would have gone to, so the ROUTER input
+   * learns where that sender's batches go (docs/sinks.md, "One sink down").
+   */
+  process(buffer: ArrayBufferLike, length: number, out: NdjsonWriter, room?: ChunkRoom): ChunkOutcome {
     const outcome: ChunkOutcome = { perMessage: EMPTY, accepted: 0, records: 0, discards: {}, flagged: 0 };
     const collect = this.collect;
     let per = this.perMessage;
     let count = 0;
+    collect?.startChunk(room);
     const m = new ChunkReader(buffer, length);
     while (m.next()) {
       let n: number;
@@ -147,6 +154,13 @@ export class ChunkProcessor {
         // Count what was rejected, not what the sender declared: a native batch whose payload could not be
         // opened is one message, whatever record count its header claims.
         discard(outcome, m, reason, m.kind === KIND_NATIVE ? 1 : Math.max(1, m.frames.length));
+      }
+      // Its size as received (header and payload frames as they came; the room is reserved in those bytes).
+      if (room && collect && n > 0 && m.kind === KIND_NATIVE && !collect.fits(m.frameEnd(0) - m.frameStart(0) + m.frameEnd(1) - m.frameStart(1))) {
+        out.pos = start;
+        collect.refuse();
+        n = -reasonCode('busy');
+        discard(outcome, m, 'busy', 1);
       }
       if (count === per.length) {
         const grown = new Int32Array(per.length * 2);

@@ -26,7 +26,7 @@ port.on('message', (msg: WorkerRequest) => {
   let reply: WorkerResultMessage;
   try {
     const output = resolve(msg.output);
-    const r = runChunk(processor, resolve(msg.buffer), msg.length, output, init.bodies);
+    const r = runChunk(processor, resolve(msg.buffer), msg.length, output, init.bodies, msg.room);
     // The output slot's number when the NDJSON fit; otherwise the buffer it was grown into travels back.
     let out: BufferRef = msg.output;
     if (r.output !== output) {

@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import type { BufferPool } from './buffer-pool.js';
 import type { ChunkOutcome } from './processor.js';
 import { createProcessor, runChunk, type WorkerInit, type WorkerRequest, type WorkerResultMessage } from './processor-factory.js';
+import type { ChunkRoom } from '../routing/collect.js';
 
 export interface ChunkResult {
   outcome: ChunkOutcome;
@@ -94,8 +95,9 @@ export class WorkerPool {
   /**
    * Processes a packed chunk. The chunk buffer is handed over: the pool gets it back once the chunk is
    * processed (an ArrayBuffer is transferred away, unless inline), and the caller must not touch it again.
+   * `room`: how much of its native messages each sink's queue has room for (ChunkProcessor.process).
    */
-  run(buffer: ArrayBufferLike, length: number): Promise<ChunkResult> {
+  run(buffer: ArrayBufferLike, length: number, room?: ChunkRoom): Promise<ChunkResult> {
     // A chunk over half a buffer is one large message (Pipeline.submit closes chunks at half): its NDJSON
     // (about 1.1x a native batch of 1 KiB records) gets a double-size buffer, not one the worker outgrows and
     // replaces by a copy.
@@ -106,7 +108,7 @@ export class WorkerPool {
     if (this.inline) {
       const t0 = performance.now();
       try {
-        const r = runChunk(this.inline, buffer, length, out, this.init.bodies);
+        const r = runChunk(this.inline, buffer, length, out, this.init.bodies, room);
         // Output that outgrew its pooled buffer is in a new one: the pooled one is free again.
         if (r.output !== out) this.pool.give(out);
         const startedAt = performance.timeOrigin + t0;
@@ -125,6 +127,7 @@ export class WorkerPool {
     const input = this.pool.slot(buffer);
     const output = this.pool.slot(out);
     const req: WorkerRequest = { id, buffer: input >= 0 ? input : (buffer as ArrayBuffer), length, output: output >= 0 ? output : (out as ArrayBuffer) };
+    if (room) req.room = room;
     const transfer: ArrayBuffer[] = [];
     if (input < 0) transfer.push(buffer as ArrayBuffer);
     if (output < 0) transfer.push(out as ArrayBuffer);

@@ -17,9 +17,23 @@ export interface ChunkRoutes {
   kept: number;
   /**
    * Per message of the chunk (ChunkOutcome.perMessage order): the mask of sinks its lines went to (bit i =
-   * sinks[i]); 0 when none (all dropped, or the message was rejected). Its ACK waits only for these sinks.
+   * sinks[i]); 0 when none (all dropped, or the message was rejected). Its ACK waits only for these sinks. For a
+   * message refused `busy` because one of them had no room: the sinks it would have gone to.
    */
   messageSinks: Int32Array;
+}
+
+/**
+ * How much of a chunk's native batches each sink's queue has room for (pipeline.ts, SinkRoom.reserve): per sink
+ * (config order) records and bytes. A native batch whose lines would take a sink past its room is refused
+ * `busy` whole (ChunkProcessor.process). `alone`: sinks whose queues are empty with nothing on its way; the
+ * first batch routed to one of them is taken even past its room, so a batch larger than a queue's bound still
+ * goes through.
+ */
+export interface ChunkRoom {
+  records: number[];
+  bytes: number[];
+  alone: number;
 }
 
 /**
@@ -37,11 +51,60 @@ export class RouteCollector {
   private markEvents = 0;
   /** Index into `lines` where each message of the chunk so far starts. */
   private messageStarts: number[] = [];
+  /** Per refused message (index in the chunk): the sinks its lines would have gone to. */
+  private refusedMasks = new Map<number, number>();
+  /** The chunk's room (see fits()), and the records and bytes of native batches taken into it so far per sink. */
+  private room: ChunkRoom | undefined;
+  private usedRecords: number[];
+  private usedBytes: number[];
+  /** Scratch: the current message's records and bytes per sink. */
+  private readonly msgRecords: number[];
+  private readonly msgBytes: number[];
 
   constructor(
     private readonly sinks: number,
     private readonly rules: number,
-  ) {}
+  ) {
+    this.usedRecords = new Array<number>(sinks).fill(0);
+    this.usedBytes = new Array<number>(sinks).fill(0);
+    this.msgRecords = new Array<number>(sinks).fill(0);
+    this.msgBytes = new Array<number>(sinks).fill(0);
+  }
+
+  /** A chunk starts; `room` bounds what its native batches may add to each sink (absent: no bound). */
+  startChunk(room: ChunkRoom | undefined): void {
+    this.room = room;
+    this.usedRecords.fill(0);
+    this.usedBytes.fill(0);
+  }
+
+  /**
+   * Whether the current message fits the room left in every sink its lines go to: its records routed to each,
+   * and its size as received (`bytes`, the room's unit; counted whole against each of its sinks). If so it is
+   * counted as taken.
+   */
+  fits(bytes: number): boolean {
+    const room = this.room;
+    if (!room) return true;
+    const { msgRecords, msgBytes, usedRecords, usedBytes } = this;
+    msgRecords.fill(0);
+    msgBytes.fill(0);
+    const lines = this.lines;
+    for (let i = this.markLines; i < lines.length; i += 3) {
+      for (let s = 0, mask = lines[i + 2]; mask !== 0; s++, mask >>>= 1) if ((mask & 1) !== 0) msgRecords[s]++;
+    }
+    for (let s = 0; s < this.sinks; s++) if (msgRecords[s] > 0) msgBytes[s] = bytes;
+    for (let s = 0; s < this.sinks; s++) {
+      if (msgRecords[s] === 0) continue;
+      const first = usedRecords[s] === 0 && (room.alone & (1 << s)) !== 0;
+      if (!first && (usedRecords[s] + msgRecords[s] > room.records[s] || usedBytes[s] + msgBytes[s] > room.bytes[s])) return false;
+    }
+    for (let s = 0; s < this.sinks; s++) {
+      usedRecords[s] += msgRecords[s];
+      usedBytes[s] += msgBytes[s];
+    }
+    return true;
+  }
 
   /** A message starts: rollback() returns here. */
   begin(): void {
@@ -54,6 +117,22 @@ export class RouteCollector {
   rollback(): void {
     this.lines.length = this.markLines;
     this.events.length = this.markEvents;
+  }
+
+  /**
+   * Takes the current message back out (as rollback()) because a sink it goes to has no room: its entry in
+   * messageSinks keeps the sinks it would have gone to.
+   */
+  refuse(): void {
+    this.refusedMasks.set(this.messageStarts.length - 1, this.messageMask());
+    this.rollback();
+  }
+
+  /** The sinks (mask) the current message's lines went to so far. */
+  messageMask(): number {
+    let mask = 0;
+    for (let i = this.markLines; i < this.lines.length; i += 3) mask |= this.lines[i + 2];
+    return mask;
   }
 
   line(start: number, end: number, mask: number): void {
@@ -99,6 +178,8 @@ export class RouteCollector {
       for (let i = starts[m]; i < end; i += 3) mask |= lines[i + 2];
       messageSinks[m] = mask;
     }
+    for (const [m, mask] of this.refusedMasks) messageSinks[m] = mask;
+    this.refusedMasks.clear();
     this.lines = [];
     this.events = [];
     this.messageStarts = [];

@@ -6,6 +6,8 @@ import { ChunkProcessor } from '../pipeline/processor.js';
 import { decodeRecord } from '../decode/record.js';
 import { ProtocolError } from '../errors.js';
 import { RecordBatch } from '../protocol/payload.js';
+import { reasonCode } from '../protocol/reply.js';
+import { inputFeeds } from './feeds.js';
 import { NdjsonWriter } from '../pipeline/ndjson-writer.js';
 import { createProcessor } from '../pipeline/processor-factory.js';
 import type { ProcessorInput } from '../pipeline/processor.js';
@@ -160,4 +162,72 @@ test('property: interleaved routes give each sink its records in arrival order, 
     }),
     { numRuns: 150 },
   );
+});
+
+test('processor: native messages that do not fit the room of a sink they go to are taken out and refused busy; others stay', () => {
+  const payload = Buffer.from('native-record');
+  const processor = new ChunkProcessor({
+    inputs,
+    limits: { maxRecordBytes: 4096 },
+    hostname: 'h',
+    decode: decodeRecord,
+    openNative: () => new RecordBatch(payload, 1, new Uint32Array([0, payload.length]), 4096, 0),
+    // sink 0 takes input 'apps', sink 1 input 'audit'.
+    routes: { sinks: [{ inputs: ['apps'] }, { inputs: ['audit'] }], drop: [], unmatched: 'drop' },
+  });
+  const msgs = [
+    { kind: KIND_NATIVE, input: 0, compression: 0, recordCount: 1, receivedAt: T, frames: [Buffer.from('header'), payload] },
+    { kind: KIND_NATIVE, input: 1, compression: 0, recordCount: 1, receivedAt: T, frames: [Buffer.from('header'), payload] },
+    { kind: KIND_FRAMES, input: 0, compression: 0, recordCount: 0, receivedAt: T, frames: [Buffer.from('pull to sink 0')] },
+  ];
+  const chunk = () => {
+    const b = new ChunkBuilder(new ArrayBuffer(msgs.reduce((n, m) => n + packedSize(m.frames), 0)));
+    for (const m of msgs) b.add(m);
+    return b.finish();
+  };
+  const lines = (out: NdjsonWriter) => Buffer.from(out.take()).toString().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { input: string; message: string });
+  const { buffer, length } = chunk();
+  const out = new NdjsonWriter(new ArrayBuffer(64));
+  const o = processor.process(buffer, length, out, { records: [0, 10], bytes: [0, 1e6], alone: 0 });
+  assert.deepEqual([...o.perMessage].map((n) => n > 0), [false, true, true]);
+  assert.equal(o.perMessage[0], -reasonCode('busy'), 'the native message for the full sink is refused busy');
+  assert.deepEqual(o.discards, { '0:busy': 1 });
+  assert.deepEqual(o.routes?.records, [1, 1], 'sink 0 keeps the PULL record (no way to refuse it), sink 1 its native one');
+  assert.deepEqual([...o.routes!.messageSinks], [0b01, 0b10, 0b01], 'the refused message names the sink it would have gone to');
+  assert.deepEqual(lines(out).map((l) => [l.input, l.message]), [['audit', 'native-record'], ['apps', 'pull to sink 0']]);
+  // No room given: nothing refused.
+  const again = chunk();
+  const all = new NdjsonWriter(new ArrayBuffer(64));
+  const o2 = processor.process(again.buffer, again.length, all);
+  assert.deepEqual([...o2.perMessage], [1, 1, 1]);
+  assert.equal(lines(all).length, 3);
+  // Room for one record in sink 0: the first native message for it fits, the second does not; bytes count too.
+  const two = [msgs[0], msgs[0], msgs[1]];
+  const packTwo = () => {
+    const b = new ChunkBuilder(new ArrayBuffer(two.reduce((n, m) => n + packedSize(m.frames), 0)));
+    for (const m of two) b.add(m);
+    return b.finish();
+  };
+  let c = packTwo();
+  const o3 = processor.process(c.buffer, c.length, new NdjsonWriter(new ArrayBuffer(64)), { records: [1, 1], bytes: [1e6, 1e6], alone: 0 });
+  assert.deepEqual([...o3.perMessage].map((n) => n > 0), [true, false, true], 'records: one fits');
+  c = packTwo();
+  const o4 = processor.process(c.buffer, c.length, new NdjsonWriter(new ArrayBuffer(64)), { records: [10, 10], bytes: [18, 1e6], alone: 0 });
+  assert.deepEqual([...o4.perMessage].map((n) => n > 0), [false, false, true], 'bytes: the message as received (header + payload frames, 19) is more than 18 bytes');
+  c = packTwo();
+  const o6 = processor.process(c.buffer, c.length, new NdjsonWriter(new ArrayBuffer(64)), { records: [10, 10], bytes: [19, 1e6], alone: 0 });
+  assert.deepEqual([...o6.perMessage].map((n) => n > 0), [true, false, true], 'bytes: 19 = header (6) + payload (13) of one message');
+  // An empty queue (alone) takes its first message past its room, and nothing more.
+  c = packTwo();
+  const o5 = processor.process(c.buffer, c.length, new NdjsonWriter(new ArrayBuffer(64)), { records: [0, 0], bytes: [0, 0], alone: 0b11 });
+  assert.deepEqual([...o5.perMessage].map((n) => n > 0), [true, false, true]);
+});
+
+test('inputFeeds: the sinks each input can feed from the route table alone', () => {
+  const ids = ['apps', 'audit', 'pull'];
+  // vl takes app patterns (any input), archive only input 'audit'; unmatched records go to the first sink.
+  assert.deepEqual(inputFeeds({ sinks: [{ app: ['to-vl'] }, { inputs: ['audit'] }], drop: [], unmatched: 'first' }, ids), [0b01, 0b11, 0b01]);
+  assert.deepEqual(inputFeeds({ sinks: [{ inputs: ['apps'] }, { inputs: ['audit'] }], drop: [], unmatched: 'drop' }, ids), [0b01, 0b10, 0]);
+  // A sink without match takes everything: nothing is unmatched, so the first sink is not added.
+  assert.deepEqual(inputFeeds({ sinks: [{ inputs: ['apps'] }, undefined], drop: [], unmatched: 'first' }, ids), [0b11, 0b10, 0b10]);
 });

@@ -152,6 +152,7 @@ test('a sink queue over its bound reports the stage full until it is back under'
   stage.push(routed('d3\n', [true, false], () => completed++));
   assert.deepEqual(full, [true]);
   assert.equal(stage.laneState().down.full, true);
+  assert.equal(stage.fullMask, 0b01, 'the mask names the full sink only');
   // Another sink's records still go through while the stage is full.
   stage.push(routed('u\n', [false, true], () => completed++));
   await waitUntil(() => completed === 1);
@@ -167,6 +168,46 @@ test('a sink queue over its bound reports the stage full until it is back under'
   assert.equal(bigFull[0], true);
   await big.idle();
   assert.deepEqual(bigFull, [true, false]);
+  // The records bound (with routing, half the pipeline queue): 3 records pass 2.
+  const recFull: boolean[] = [];
+  const rec = new SinkStage([down, up], new Map(), { ...opts, laneMaxRecords: 2 }, log, () => {}, (f) => recFull.push(f));
+  down.failNext = Number.MAX_SAFE_INTEGER;
+  for (let i = 0; i < 3; i++) rec.push(routed(`r${i}\n`, [false, true], () => completed++));
+  assert.deepEqual(recFull, [true]);
+  assert.equal(rec.fullMask, 0b10);
+  await rec.idle();
+  assert.deepEqual(recFull, [true, false]);
+  assert.equal(rec.fullMask, 0);
+});
+
+test('what is on its way counts against a queue: expect/arrived, reserve/unreserve, fullMask, names', () => {
+  const a = new MemorySink('a');
+  const b = new MemorySink('b');
+  const full: boolean[] = [];
+  const stage = new SinkStage([a, b], new Map(), { ...opts, laneMaxRecords: 10, laneMaxBytes: 1000 }, log, () => {}, (f) => full.push(f));
+  const first = stage.reserve(0b11, 100, 1e6);
+  assert.deepEqual(first, { records: [10, 10], bytes: [1000, 1000], alone: 0b11 }, 'empty queues: all they have, and their first batch may pass it');
+  assert.equal(stage.fullMask, 0b11, 'reserved up to the bounds: full');
+  assert.deepEqual(full, [true, true]);
+  stage.unreserve(first);
+  assert.equal(stage.fullMask, 0);
+  stage.expect(0b01, 8, 100);
+  assert.equal(stage.fullMask, 0);
+  const r = stage.reserve(0b11, 5, 50);
+  assert.deepEqual(r, { records: [2, 5], bytes: [50, 50], alone: 0b10 }, 'sink a has 2 records left; b all that was asked');
+  assert.equal(stage.fullMask, 0b01, 'a at its bound counts as full');
+  assert.deepEqual(stage.reserve(0b01, 5, 50), { records: [0, 0], bytes: [0, 0], alone: 0 }, 'nothing left in a full queue; b not asked');
+  stage.unreserve(r, false);
+  assert.equal(stage.fullMask, 0b01, 'unchecked until the next push or check');
+  stage.arrived(0b01, 0, 0);
+  assert.equal(stage.fullMask, 0, 'checked: back under');
+  stage.expect(0b10, 0, 1000);
+  assert.equal(stage.fullMask, 0b10, 'bytes on their way count too');
+  stage.arrived(0b10, 0, 1000);
+  stage.arrived(0b01, 8, 100);
+  assert.equal(stage.fullMask, 0);
+  assert.equal(stage.names(0b11), 'a, b');
+  assert.equal(stage.names(0b10), 'b');
 });
 
 test('an item no sink takes completes without a write', async () => {

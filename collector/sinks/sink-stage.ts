@@ -15,6 +15,7 @@ import { errorNote, type ErrorNote, type QueueHealth } from './health.js';
 import { errorCategory, type LogServerError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { ComponentMetrics, SinkQueueMetrics } from '../observability/metrics.js';
+import type { ChunkRoom } from '../routing/collect.js';
 
 export interface StageItem {
   /** All the NDJSON of the item (its bytes are what the queue holds). */
@@ -49,6 +50,11 @@ export interface SinkStageOptions {
   laneMaxBytes: number;
   /** Bound of each sink's queue: items (processed chunks) waiting for that sink. */
   laneMaxItems: number;
+  /**
+   * Bound of each sink's queue in records (default: none). With routing and several sinks, half the pipeline
+   * queue, so that one sink's queue fills, and its senders are refused, while the others still have room.
+   */
+  laneMaxRecords?: number;
 }
 
 /** An item as one sink takes it. */
@@ -85,6 +91,13 @@ interface Lane {
   writeStarts: Set<{ at: number }>;
   /** Writes in flight that failed and have not succeeded since: the sink is `failing` while there is one. */
   retrying: number;
+  /**
+   * Records (and their received bytes) admitted that may still reach this queue without being checked again
+   * (expect()/arrived(): the pipeline's messages on their way). They count against the bounds like queued ones,
+   * so what is on its way cannot carry the queue past its bound (docs/sinks.md, "One sink down").
+   */
+  comingRecords: number;
+  comingBytes: number;
   /** Called when an item arrives while the lane's loop waits with a write slot free. */
   wake?: () => void;
 }
@@ -103,8 +116,8 @@ export class SinkStage {
   readonly busySince = new Map<string, number>();
 
   /**
-   * `onFull(true)` when a sink's queue passes its bound while none was over; `onFull(false)` when no queue is
-   * over its bound any more. `queueMetrics` per sink id (Vector's buffer_* series for these queues).
+   * `onFull(anyFull)` whenever a sink's queue passes its bound or comes back under it (fullMask names which);
+   * `anyFull` is false once no queue is over its bound. `queueMetrics` per sink id (Vector's buffer_* series for these queues).
    */
   constructor(
     private readonly sinks: readonly Sink[],
@@ -115,7 +128,7 @@ export class SinkStage {
     private readonly onFull: (full: boolean) => void = () => {},
     private readonly queueMetrics: Map<string, SinkQueueMetrics> = new Map(),
   ) {
-    this.lanes = sinks.map((sink, index) => ({ sink, index, queue: [], bytes: 0, records: 0, running: false, full: false, inFlight: 0, writeStarts: new Set(), retrying: 0 }));
+    this.lanes = sinks.map((sink, index) => ({ sink, index, queue: [], bytes: 0, records: 0, running: false, full: false, inFlight: 0, writeStarts: new Set(), retrying: 0, comingRecords: 0, comingBytes: 0 }));
     for (const l of this.lanes) {
       this.queueMetrics.get(l.sink.id)?.observe(() => ({ records: l.records, bytes: l.bytes, items: l.queue.length, maxBytes: opts.laneMaxBytes, maxItems: opts.laneMaxItems }));
     }
@@ -134,8 +147,9 @@ export class SinkStage {
       lane.bytes += part.bytes;
       lane.records += part.records;
       this.queueMetrics.get(lane.sink.id)?.received.inc(part.records);
-      this.checkFull(lane);
     }
+    // Every queue, also those taking nothing of this item: what was on its way to them may have arrived.
+    for (const lane of this.lanes) this.checkFull(lane);
     if (tracked.remaining === 0) {
       // Nothing for any sink (e.g. empty output): complete it after the caller's push returns, as a write would.
       queueMicrotask(() => this.complete(tracked));
@@ -177,14 +191,93 @@ export class SinkStage {
     return { retrying: this.failing.has(sinkId), lastError: this.lastErrors.get(sinkId) ?? null, queue };
   }
 
+  /** Sinks (bit i = sinks[i], config order) whose queues, with what is on its way to them, are over a bound now. */
+  get fullMask(): number {
+    let mask = 0;
+    for (const l of this.lanes) if (l.full) mask |= 1 << l.index;
+    return mask;
+  }
+
+  /**
+   * `records` admitted (`bytes` as received) are on their way to the sinks in `mask` and will reach them without
+   * being checked again: they count against those queues' bounds until arrived() is called with the same values.
+   */
+  expect(mask: number, records: number, bytes: number): void {
+    for (const lane of this.lanes) {
+      if ((mask & (1 << lane.index)) === 0) continue;
+      lane.comingRecords += records;
+      lane.comingBytes += bytes;
+      this.checkFull(lane);
+    }
+  }
+
+  /**
+   * What expect() announced has been pushed (or will not come): it no longer counts as on its way. `check`:
+   * false when push() follows at once (it checks every queue's bounds), so a queue near its bound is not seen
+   * under it, and then over it, for one chunk.
+   */
+  arrived(mask: number, records: number, bytes: number, check = true): void {
+    for (const lane of this.lanes) {
+      if ((mask & (1 << lane.index)) === 0) continue;
+      lane.comingRecords -= records;
+      lane.comingBytes -= bytes;
+      if (check) this.checkFull(lane);
+    }
+  }
+
+  /** The ids of the sinks in `mask` (bit i = sinks[i]), comma-separated. */
+  names(mask: number): string {
+    return this.lanes.filter((l) => (mask & (1 << l.index)) !== 0).map((l) => l.sink.id).join(', ');
+  }
+
+  /**
+   * Reserves room in the queues of the sinks in `mask` for up to `records` more records and `bytes` more bytes
+   * (as received): per sink, what it has left under its bounds besides what it holds and what is on its way (0
+   * for a full one, up to the amounts asked). The reservation counts as on its way until unreserve(). `alone`
+   * names the sinks whose queues are empty with nothing on its way: their first batch may pass the reservation,
+   * so a batch larger than a bound still goes through (collect.ts, ChunkRoom).
+   */
+  reserve(mask: number, records: number, bytes: number): ChunkRoom {
+    const o = this.opts;
+    const room: ChunkRoom = { records: new Array<number>(this.lanes.length).fill(0), bytes: new Array<number>(this.lanes.length).fill(0), alone: 0 };
+    for (const lane of this.lanes) {
+      if ((mask & (1 << lane.index)) === 0) continue;
+      const heldRecords = lane.records + lane.comingRecords;
+      const heldBytes = lane.bytes + lane.comingBytes;
+      if (heldRecords === 0 && heldBytes === 0 && lane.queue.length === 0) room.alone |= 1 << lane.index;
+      if (lane.full) continue;
+      const r = Math.max(0, Math.min(records, (o.laneMaxRecords ?? Infinity) - heldRecords));
+      const b = Math.max(0, Math.min(bytes, o.laneMaxBytes - heldBytes));
+      room.records[lane.index] = r;
+      room.bytes[lane.index] = b;
+      lane.comingRecords += r;
+      lane.comingBytes += b;
+      this.checkFull(lane);
+    }
+    return room;
+  }
+
+  /** The room reserve() gave is no longer on its way (`check` as in arrived()). */
+  unreserve(room: ChunkRoom, check = true): void {
+    for (const lane of this.lanes) {
+      const r = room.records[lane.index] ?? 0;
+      const b = room.bytes[lane.index] ?? 0;
+      if (r === 0 && b === 0) continue;
+      lane.comingRecords -= r;
+      lane.comingBytes -= b;
+      if (check) this.checkFull(lane);
+    }
+  }
+
   private checkFull(lane: Lane): void {
-    const full = lane.bytes > this.opts.laneMaxBytes || lane.queue.length > this.opts.laneMaxItems;
+    const o = this.opts;
+    // At a bound counts as full: reserve() lets a queue reach its bound exactly, and then it has no room left.
+    const full = lane.bytes + lane.comingBytes >= o.laneMaxBytes || lane.queue.length > o.laneMaxItems || lane.records + lane.comingRecords >= (o.laneMaxRecords ?? Infinity);
     if (full === lane.full) return;
     lane.full = full;
     this.fullLanes += full ? 1 : -1;
     if (full) this.queueMetrics.get(lane.sink.id)?.fullTimes.inc();
-    if (full && this.fullLanes === 1) this.onFull(true);
-    else if (!full && this.fullLanes === 0) this.onFull(false);
+    this.onFull(this.fullLanes > 0);
   }
 
   private complete(t: Tracked): void {

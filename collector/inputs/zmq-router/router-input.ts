@@ -18,6 +18,7 @@ import { totalBytes } from '../zmq/socket.js';
 import type { ZmqRouterConfig } from './schema.js';
 import type { RouterMessage, RouterTransport } from './transport.js';
 import { batchKey, PendingBatches, RecentBatches } from './pending-batches.js';
+import { refusalFor, SenderRoutes } from './sink-gate.js';
 
 /**
  * Bounds of the pending-batch table: 65,536 batches (a full default queue of 200,000 records in batches of 3 or
@@ -28,6 +29,10 @@ const PENDING_MAX_BYTES = 16 * 1024 * 1024;
 /** Bounds of the table of batches answered last (what a resend after a lost ACK is recognised against). */
 const ANSWERED_MAX_ENTRIES = 65_536;
 const ANSWERED_MAX_BYTES = 16 * 1024 * 1024;
+/** Senders whose last route is remembered (sink-gate.ts): 16,384 routing ids of up to 255 bytes, ~5 MiB at most. */
+const SENDER_ROUTES_MAX = 16_384;
+/** While a sender's last batch went to a full sink, one batch of it goes on to the worker this often (a probe). */
+const PROBE_MS = 1000;
 
 /** Where a batch's reply goes: the connection its latest copy came on (RouterMessage.connection). */
 interface ReplyTarget {
@@ -51,6 +56,8 @@ export class RouterInput implements Input {
   private readonly pending = new PendingBatches<ReplyTarget>(PENDING_MAX_ENTRIES, PENDING_MAX_BYTES);
   /** Batches acknowledged last: a resend of one is stored again, and counted (zlog_input_resent_events_total). */
   private readonly answered = new RecentBatches(ANSWERED_MAX_ENTRIES, ANSWERED_MAX_BYTES);
+  /** With routing and several sinks: where each sender's last batch went (sink-gate.ts). */
+  private readonly senders?: SenderRoutes;
 
   constructor(
     private readonly cfg: ZmqRouterConfig,
@@ -58,6 +65,7 @@ export class RouterInput implements Input {
     private readonly transport: RouterTransport,
   ) {
     this.id = cfg.id;
+    if (ctx.sinkGate) this.senders = new SenderRoutes(SENDER_ROUTES_MAX);
   }
 
   get receiver(): 'native' | 'zeromq' {
@@ -123,6 +131,17 @@ export class RouterInput implements Input {
       metrics.discarded('resent_pending').inc();
       return;
     }
+    // Before admission: a batch from a sender whose batches go to a full sink takes no queue space.
+    const gate = this.ctx.sinkGate;
+    const senderKey = this.senders && this.routingId(identity);
+    if (gate && senderKey !== undefined) {
+      const refused = refusalFor(this.senders!.get(senderKey), gate.feeds, gate.full(), performance.now(), PROBE_MS);
+      if (refused !== 0) {
+        metrics.discarded('busy').inc();
+        if (!header.noAck) this.nack(identity, header.seq, 'busy', `the queue of sink ${gate.names(refused)}, where this sender's batches go, is full (its store is slow or down); retry later`, connection);
+        return;
+      }
+    }
     const target: ReplyTarget = { connection };
     // A batch the table cannot track is refused like a full queue's: admitted untracked, its resends would be
     // stored again.
@@ -170,6 +189,7 @@ export class RouterInput implements Input {
       sender: msg.sender,
       routingId: this.routingId(identity),
       trace,
+      routed: senderKey === undefined ? undefined : (sinks) => this.senders!.set(senderKey, sinks),
       reply: ackAtAdmission ? undefined : reply,
     };
     if (msg.inPlace) return inbound;

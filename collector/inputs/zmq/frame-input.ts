@@ -60,7 +60,8 @@ export class FrameInput implements Input {
         log.error({ input: this.id, err }, 'receive failed');
         metrics.error('io', 'receive').inc();
       },
-      waitForRoom: () => admission.waitForRoom(),
+      // With the input's index: also while a sink this input feeds is full (it cannot refuse what it reads).
+      waitForRoom: () => admission.waitForRoom(ctx.index),
     });
   }
 

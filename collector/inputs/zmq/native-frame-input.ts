@@ -89,10 +89,11 @@ export class NativeFrameInput implements Input {
     // The buffer went to the pipeline (the worker pool returns it to the pool); lend a fresh one from the pool
     // when the pipeline has room for another chunk.
     if (buffer) this.lend();
-    if (!this.paused && !admission.hasRoom()) {
+    // With the input's index: also while a sink this input feeds is full (it cannot refuse what it reads).
+    if (!this.paused && !admission.hasRoom(index)) {
       this.paused = true;
       this.native.pause();
-      void admission.waitForRoom()?.then(() => {
+      void admission.waitForRoom(index)?.then(() => {
         this.paused = false;
         if (!this.closed) this.native.resume();
       });

@@ -1,0 +1,181 @@
+// Issue 13: one sink's outage must not stop the records bound for the others (docs/sinks.md, "One sink down").
+// A stopped VictoriaLogs behind a routed elasticsearch sink, a file sink beside it, a small shared queue. The vl
+// sender fills the vl sink's queue to its bound (half the shared queue, what is on its way included) and is then
+// refused `busy`, before admission, while a second sender writes ten times the shared queue through the file
+// sink, each record once and none waiting past its delivery timeout. After VictoriaLogs restarts, every vl record is acknowledged
+// and every acknowledged one is in the store. On a collector where one full sink queue stops admission for
+// everyone, the file sender's batches are refused until their delivery timeout and the test fails.
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import * as zmq from 'zeromq';
+import { ZlogClient } from '../../collector/client/client.js';
+import { cleanup, startCollector, waitFor } from '../helpers/collector-process.js';
+import { startAckedLoad } from '../helpers/load.js';
+import { forceFlush, skipWithoutVictoriaLogs, startVictoriaLogs } from '../helpers/victorialogs.js';
+
+const skip = skipWithoutVictoriaLogs();
+
+/** Resolves with `p`, or rejects naming `what` after `ms`: every wait of this test is bounded. */
+async function within<T>(what: string, ms: number, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not done after ${ms} ms`)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+test('one store down with its sink queue full: its sender gets busy before admission, the file sink beside it keeps flowing; every acknowledged record arrives', { skip, timeout: 240_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'zlog-onedown-'));
+  let vl = await startVictoriaLogs();
+  t.after(() => vl.cleanup());
+  await vl.stop();
+  const queue = { maxRecords: 2_000, maxBytes: 8 * 1024 * 1024 };
+  const vlBound = queue.maxRecords / 2;
+  const c = await startCollector(
+    {
+      inputs: [{ id: 'native', type: 'zmq-router', bind: ['tcp://127.0.0.1:*'] }],
+      pipeline: { ackMode: 'persisted', queue, batch: { maxRecords: 500, maxBytes: 256 * 1024 } },
+      retry: { initialDelayMs: 50, maxDelayMs: 500 },
+      sinks: [
+        { id: 'vl', type: 'elasticsearch', endpoint: `${vl.url}/insert/elasticsearch`, match: { app: ['to-vl'] } },
+        { id: 'archive', type: 'file', path: join(dir, 'archive'), match: { app: ['to-file'] } },
+      ],
+    },
+    { dir, readyTimeoutMs: 60_000 },
+  );
+  t.after(() => cleanup(c));
+  const tag = `one${Date.now()}`;
+  // The vl sender's window (100 x 50 records) is five times the vl queue's bound, and it retries a refused
+  // batch quickly (50-500 ms): the sender that, refused only after admission, kept taking the shared queue.
+  const toVl = new ZlogClient({ maxBatchRecords: 50, maxInFlightBatches: 100, deliveryTimeoutMs: 0, ackTimeoutMs: 60_000, retryInitialDelayMs: 50, retryMaxDelayMs: 500 });
+  toVl.connect(c.endpoints.native[0]);
+  const load = startAckedLoad(toVl, (id) => JSON.stringify({ app: 'to-vl', message: `${tag} rec-${id}` }), 20_000);
+  t.after(async () => {
+    const stopping = load.stop();
+    await toVl.close(100);
+    await stopping;
+  });
+  await waitFor('the vl sink queue to be full', async () => (await c.metric('zlog_sink_queue_full_total', { component_id: 'vl' })) >= 1, 60_000, 100);
+  await waitFor('busy NACKs to reach the vl sender', () => toVl.stats.nacked.busy > 0, 30_000, 100);
+
+  // Ten times the shared queue to the file sink while the store stays down. Its window (16 x 50 records) fits
+  // in the half of the shared queue the vl sink cannot take; the delivery timeout bounds how long any of its
+  // batches may wait (on a collector where the full vl queue stops everyone, every one of them does).
+  const toFile = new ZlogClient({ maxBatchRecords: 50, maxInFlightBatches: 16, deliveryTimeoutMs: 60_000, ackTimeoutMs: 30_000 });
+  toFile.connect(c.endpoints.native[0]);
+  const n = 10 * queue.maxRecords;
+  try {
+    await within(
+      'the file sender',
+      120_000,
+      (async () => {
+        // Each send waits for the window as a producer should: n sends waiting at once each woke on every ACK
+        // (ZlogClient.sendWhenRoom), n x batches wake-ups that starved this process at 80,000 records: the
+        // last version of this test ran into its timeout that way.
+        const acks: Promise<void>[] = [];
+        for (let i = 0; i < n; i++) {
+          acks.push(toFile.send(JSON.stringify({ app: 'to-file', message: `${tag} file-${i}` })));
+          if (!toFile.writable) await toFile.whenWritable();
+        }
+        await Promise.all(acks);
+      })(),
+    );
+  } catch (err) {
+    const status = await (await fetch(`${c.adminUrl}/status`)).text();
+    throw new Error(`${(err as Error).message}; file sender ${JSON.stringify(toFile.stats)}; collector status ${status.slice(0, 4000)}`);
+  }
+  await toFile.close(5_000);
+  const written = c.records(join(dir, 'archive', 'zlog.ndjson')).map((r) => r.message as string);
+  assert.equal(written.length, n, 'every file record written once');
+  assert.equal(new Set(written).size, n);
+  assert.ok(written.every((m) => m.startsWith(`${tag} file-`)));
+  assert.equal(toFile.stats.failedBatches, 0, 'no file batch waited past its delivery timeout');
+  assert.equal(await c.metric('zlog_sink_retrying', { component_id: 'vl' }), 1, 'the store is still down');
+  // Nothing left the vl queue while the store was down, so what it ever received is its peak.
+  const vlReceived = await c.metric('zlog_sink_queue_received_events_total', { component_id: 'vl' });
+  assert.ok(vlReceived > 0 && vlReceived <= vlBound, `the vl queue took ${vlReceived} records: at most its bound (${vlBound}), what was on its way included`);
+  const busyBefore = toVl.stats.nacked.busy;
+  t.diagnostic(`file sender: ${n} acknowledged, ${toFile.stats.nacked.busy} busy NACKs of ${toFile.stats.sentBatches} batches; vl sender: ${load.sent()} sent, ${load.acked.size} acknowledged, ${busyBefore} busy NACKs; vl queue ${vlReceived} records`);
+
+  vl = await vl.restart();
+  await within('the vl load to end', 120_000, load.stop());
+  await within('the vl sender to be acknowledged', 120_000, toVl.flush());
+  assert.equal(load.acked.size, load.sent(), 'every vl record acknowledged once the store is back');
+  await forceFlush(vl);
+  const stored = new Set((await vl.query(`"${tag}" | fields _msg`, 1_000_000)).map((r) => Number(/rec-(\d+)/.exec(r._msg)?.[1])));
+  const missing = [...load.acked].filter((id) => !stored.has(id));
+  assert.deepEqual(missing.slice(0, 10), [], `${missing.length} of ${load.acked.size} acknowledged vl records missing`);
+});
+
+test('one store down: a PULL input that can feed its sink stops reading; a PULL input that cannot keeps flowing; all arrive once it is back', { skip, timeout: 240_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'zlog-onedown-pull-'));
+  let vl = await startVictoriaLogs();
+  t.after(() => vl.cleanup());
+  await vl.stop();
+  const c = await startCollector(
+    {
+      inputs: [
+        { id: 'native', type: 'zmq-router', bind: ['tcp://127.0.0.1:*'] },
+        { id: 'pullvl', type: 'zmq-pull', bind: ['tcp://127.0.0.1:*'] },
+        { id: 'pullfile', type: 'zmq-pull', bind: ['tcp://127.0.0.1:*'] },
+      ],
+      pipeline: { ackMode: 'persisted', queue: { maxRecords: 2_000, maxBytes: 8 * 1024 * 1024 }, batch: { maxRecords: 500, maxBytes: 256 * 1024 } },
+      retry: { initialDelayMs: 50, maxDelayMs: 500 },
+      // The vl sink takes records of the inputs native and pullvl only: pullfile can feed only the archive.
+      sinks: [
+        { id: 'vl', type: 'elasticsearch', endpoint: `${vl.url}/insert/elasticsearch`, match: { inputs: ['native', 'pullvl'], app: ['to-vl'] } },
+        { id: 'archive', type: 'file', path: join(dir, 'archive'), match: { app: ['to-file'] } },
+      ],
+      routing: { unmatched: 'drop' },
+    },
+    { dir, readyTimeoutMs: 60_000 },
+  );
+  t.after(() => cleanup(c));
+  const toVl = new ZlogClient({ maxBatchRecords: 50, maxInFlightBatches: 60, deliveryTimeoutMs: 0, ackTimeoutMs: 60_000, retryInitialDelayMs: 50, retryMaxDelayMs: 500 });
+  toVl.connect(c.endpoints.native[0]);
+  t.after(() => toVl.close(100));
+  const tag = `pull${Date.now()}`;
+  const vlSent = Array.from({ length: 1_500 }, (_, i) => toVl.send(JSON.stringify({ app: 'to-vl', message: `${tag} v-${i}` })));
+  await waitFor('the vl sink queue to be full', async () => (await c.metric('zlog_sink_queue_full_total', { component_id: 'vl' })) >= 1, 60_000, 100);
+
+  // 1 KiB records, so that socket buffers cannot hide the pause.
+  const body = 'q'.repeat(1024);
+  const archive = () => c.records(join(dir, 'archive', 'zlog.ndjson')).map((r) => String(r.message).split(' ')[0]);
+  // More than the input can read before it pauses (three lent chunk buffers of half a pooled buffer, 1.5 MiB,
+  // plus the socket buffers): each send waits for room, up to the test's end.
+  const pushVl = new zmq.Push({ linger: 0, sendTimeout: 200_000, sendHighWaterMark: 100 });
+  pushVl.connect(c.endpoints.pullvl[0]);
+  t.after(() => pushVl.close());
+  const m = 4_000;
+  let pushedVl = 0;
+  const pushing = (async () => {
+    for (; pushedVl < m; pushedVl++) await pushVl.send(JSON.stringify({ app: 'to-file', message: `pv${pushedVl} ${body}` }));
+  })();
+  pushing.catch(() => {});
+  const pushFile = new zmq.Push({ linger: 1000, sendTimeout: 10_000 });
+  pushFile.connect(c.endpoints.pullfile[0]);
+  t.after(() => pushFile.close());
+  const n = 5_000;
+  for (let i = 0; i < n; i++) await pushFile.send(JSON.stringify({ app: 'to-file', message: `pf${i} ${body}` }));
+  await waitFor('every record sent to pullfile in the archive', () => archive().filter((r) => r.startsWith('pf')).length >= n, 60_000, 200);
+  const early = archive();
+  assert.equal(early.filter((r) => r.startsWith('pf')).length, n, 'each pullfile record once');
+  const pvEarly = early.filter((r) => r.startsWith('pv')).length;
+  assert.ok(pvEarly < m && pushedVl < m, `pullvl stays paused while the vl queue is full (${pvEarly} of ${m} written, ${pushedVl} sent)`);
+  assert.equal(await c.metric('zlog_sink_retrying', { component_id: 'vl' }), 1, 'the store is still down');
+
+  vl = await vl.restart();
+  await within('the vl records to be acknowledged', 120_000, Promise.all(vlSent));
+  await within('the pullvl sender to finish', 120_000, pushing);
+  await waitFor('every record sent to pullvl in the archive', () => archive().filter((r) => r.startsWith('pv')).length >= m, 60_000, 200);
+  const pv = archive().filter((r) => r.startsWith('pv'));
+  assert.equal(pv.length, m, 'each pullvl record once');
+  assert.equal(new Set(pv).size, m);
+  await forceFlush(vl);
+  const stored = new Set((await vl.query(`"${tag}" | fields _msg`, 100_000)).map((r) => r._msg));
+  assert.equal(stored.size, 1_500, 'every vl record in the store');
+});
