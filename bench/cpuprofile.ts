@@ -68,6 +68,12 @@ export function summarise(p: Profile, top = 25): ProfileSummary {
 function main(argv: string[]): void {
   let top = 25;
   const files: string[] = [];
+  if (argv.length === 0 || argv.includes('--help') || argv.includes('-h')) {
+    const usage = 'usage: node dist/bench/cpuprofile.js [--top 25] FILE.cpuprofile ...   (self time per function and per file of node --cpu-prof output)';
+    (argv.length ? console.log : console.error)(usage);
+    process.exitCode = argv.length ? 0 : 2;
+    return;
+  }
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--top') top = Number(argv[++i]);
     else files.push(argv[i]);

@@ -9,14 +9,17 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './cli.js';
 import { renderCollectorConfig } from '../operator/api/collector-config.js';
 import { parseQuantity } from '../operator/api/quantity.js';
 import { validateSpec } from '../operator/api/validate.js';
 import { repoRoot } from '../test/cluster/bins.js';
 import { freePort } from '../test/helpers/net.js';
 
-const { values } = parseArgs({ options: { limit: { type: 'string', default: '128Mi' }, records: { type: 'string', default: '20000' }, size: { type: 'string', default: '1024' } } });
+const USAGE = `usage: node dist/bench/operator-memory-floor.js [--limit 128Mi] [--records 20000] [--size 1024]
+  The collector with the config the operator renders for a LogServer with memory limit --limit: its RSS after
+  start, after --records records of --size bytes through the native protocol, and its peak (docs/operator.md).`;
+const { values } = benchArgs(USAGE, { options: { limit: { type: 'string', default: '128Mi' }, records: { type: 'string', default: '20000' }, size: { type: 'string', default: '1024' } } });
 
 /** VmRSS and VmHWM (peak) of a process, MiB. */
 function rss(pid: number): { rss: number; peak: number } {

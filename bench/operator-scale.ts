@@ -20,7 +20,7 @@
 // their IPs, so by default every sweep request times out (1 s each, 8 at once); with --sink-answers the pods get
 // loopback IPs (kwok --cidr 127.N.0.0/16) and this bench answers GET /sinks on each of them with a healthy file
 // sink in the collector's shape (collector/sinks/health.ts), which is the sweep's cost against live pods.
-import { parseArgs } from 'node:util';
+import { benchArgs } from './cli.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { repoRoot } from '../test/cluster/bins.js';
@@ -41,7 +41,21 @@ import { LOGSERVER_RESOURCE } from '../operator/api/schema.js';
 import { pino } from 'pino';
 import { request as httpsRequest } from 'node:https';
 
-const { values, positionals } = parseArgs({
+const USAGE = `usage: node dist/bench/operator-scale.js [count 200] [namespaces 10] [--baseline DIR/dist/operator/main.js] [--rounds 1]
+       [--workers 8] [--cm-qps N] [--variant 'NAME=NODE_FLAGS [-- OPERATOR_FLAGS]' ...] [--steady-seconds 65]
+       [--sink-health-seconds 30] [--sink-answers] [--plain-node]
+  count LogServers in namespaces namespaces created at once on a real control plane with 3 kwok nodes; prints
+  when all were Ready, where the time went, the operator's RSS, CPU and API requests, and the cleanup time
+  (docs/operator.md, "Scale: 200 LogServers").
+  --workers        the operator's --workers (8, the operator's own default)
+  --cm-qps         kube-controller-manager's --kube-api-qps (burst twice that); default its own 20/30
+  --baseline       another build's operator, run first in each round on the same cluster
+  --variant        this tree's operator once more per round, with these node flags (and operator flags after --)
+  --steady-seconds a window after all Ready with only the operator's timers running
+  --sink-answers   answer the sink-health sweep from loopback pod IPs (else every request times out)
+  --plain-node     plain node, not the chart pod's node flags`;
+
+const { values, positionals } = benchArgs(USAGE, {
   allowPositionals: true,
   options: {
     baseline: { type: 'string' },

@@ -122,7 +122,7 @@ interface CaseResult {
   lossOk: boolean;
 }
 
-const USAGE = `usage: node dist/bench/run.js [--case a|acurve|b|bp|bpcurve|c|latb|latc|jw0|jw1|jw2|rsyslog|raw|rawnative|rawbatch|decode|all ...] [--size 100|1024 ...]
+const USAGE = `usage: node dist/bench/run.js [--case a|anosync|acurve|b|bp|bpcurve|c|latb|latc|jw0|jw1|jw2|rsyslog|raw|rawnative|rawbatch|decode|all ...] [--size 100|1024 ...]
        [--repeat 3] [--records N] [--seconds 60] [--batch 1000] [--workers 1] [--rate N] [--profile] [--keep]
        [--baseline DIR] [--collector-set path.to.key=value ...]
 

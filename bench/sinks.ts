@@ -18,15 +18,27 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { gzipSync, constants as zc } from 'node:zlib';
 import { startChildCollector } from '../collector/cli/child-collector.js';
 import { ZlogClient } from '../collector/client/client.js';
 import { pushBody } from '../collector/sinks/loki/push.js';
 import { forceFlush, startVictoriaLogs, type VictoriaLogs } from '../test/helpers/victorialogs.js';
 import { cpuSeconds, threadBreakdown, threadCpu } from './proc-cpu.js';
+import { benchArgs } from './cli.js';
 
-const { values } = parseArgs({
+const USAGE = `usage: node dist/bench/sinks.js [--records 100000] [--sizes 100,1024] [--cases direct,elasticsearch,loki]
+       [--repeat 1] [--baseline DIR] [--cpu-prof DIR] [--set PATH=JSON ...]
+  Records/s into a real VictoriaLogs through the collector's elasticsearch and loki sinks (native client,
+  persisted ACKs) next to the store's own ingest of the same records by a direct bulk loader (docs/sinks.md,
+  "Throughput").
+  --cases      any of direct, directloki (the store's Loki push API, loaded directly), elasticsearch, loki
+  --repeat     each case R times, the median reported
+  --baseline   another built checkout: its collector runs each sink case too, on the same store
+  --cpu-prof   each collector writes a V8 CPU profile into DIR
+  --set        a collector setting by dotted path, \`sink.\` for the sink entry, the value as JSON:
+               --set pipeline.batch.maxBytes=1048576 --set sink.concurrency=8 --set sink.compression='"none"'`;
+
+const { values } = benchArgs(USAGE, {
   options: {
     records: { type: 'string', default: '100000' },
     sizes: { type: 'string', default: '100,1024' },
