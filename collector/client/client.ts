@@ -200,6 +200,8 @@ interface Batch extends Deferred {
   awaitingAck: boolean;
   timer: NodeJS.Timeout | null;
   done: boolean;
+  /** `attempts` when the latest NACK was handled (0: none): a NACK can overtake the send() call it answers. */
+  nackedAtAttempt: number;
 }
 
 const REASONS: readonly (RejectReason | 'unknown')[] = [...REJECT_REASONS, 'unknown'];
@@ -590,7 +592,7 @@ export class ZlogClient {
     const batch: Batch = {
       promise: open.promise, resolve: open.resolve, reject: open.reject,
       seq, frames, records: open.records.length, attempts: 0, checksumNacks: 0, firstSentAt: 0, lastSentAt: 0,
-      queued: false, awaitingAck: false, timer: null, done: false,
+      queued: false, awaitingAck: false, timer: null, done: false, nackedAtAttempt: 0,
     };
     this.sealed.push(batch);
     this.admit();
@@ -635,7 +637,7 @@ export class ZlogClient {
         } else {
           this.s.retries++;
         }
-        b.attempts++;
+        const attempt = ++b.attempts;
         b.lastSentAt = now;
         const socket = this.socket;
         try {
@@ -652,6 +654,10 @@ export class ZlogClient {
         if (this.o.noAck) {
           this.settle(b, null);
         } else {
+          // The reply can come before send() resolves: a NACK handled since this copy went out armed the backoff
+          // timer that resends it. Arming the ack timer over it left the batch waiting for the ack timeout
+          // (seen: 2 of 40 batches NACKed busy while a disk was full, stuck until ackTimeoutMs).
+          if (b.nackedAtAttempt === attempt) continue;
           // A NACK for an earlier copy may have armed a backoff timer meanwhile; this copy's reply supersedes it.
           this.clearTimer(b);
           b.awaitingAck = true;
@@ -767,6 +773,7 @@ export class ZlogClient {
       return;
     }
     this.s.nacked[reply.reason ?? 'unknown']++;
+    b.nackedAtAttempt = b.attempts;
     const detail = reply.detail;
     switch (reply.reason) {
       case 'busy':
