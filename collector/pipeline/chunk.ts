@@ -2,7 +2,7 @@
 // messages per chunk, so a postMessage moves thousands of records with one transfer and no structured clone.
 //
 // Per message (little-endian):
-//   u8  kind (0 = frames as received, 1 = native protocol payload, 2 = refused by the input: passed over)
+//   u8  kind (0 = frames as received, 1 = native protocol payload)
 //   u8  input index (into the worker's input table)
 //   u8  compression (native only, protocol code)
 //   u8  flags (bit 0: a sender name follows the frames; bit 1: FLAG_JSON_PLAIN; bit 2: a routing id follows)
@@ -12,19 +12,10 @@
 //   with flag bit 0: u32 length + the sender's name (UTF-8): the CurveZMQ client key that authenticated the
 //   connection (the ZAP User-Id, native/src/zap.h); never counted as a frame
 //   with flag bit 2: u32 length + the peer's routing id as text (routingIdText; ROUTER inputs)
-//   with flag bit 4 (FLAG_CONNECTION; native ROUTER thread only): u32 descriptor + u32 socket inode
-//
-// The native ROUTER receive thread writes this layout itself (native/src/receiver.cc Place): frames [header,
-// payload], the routing id as text; its buffers go to the workers as they are, with FLAG_OVERSIZE,
-// FLAG_CONNECTION and FLAG_CRC_CHECKED still in them (a worker reads past them).
+//   with flag bit 4 (FLAG_CONNECTION; receive thread to ROUTER input only): u32 descriptor + u32 socket inode
 
 export const KIND_FRAMES = 0;
 export const KIND_NATIVE = 1;
-/**
- * A message the input refused after its thread had packed it (the native ROUTER path, where the receive thread's
- * buffer becomes the chunk): the worker passes over it (its outcome entry is 0, nothing written).
- */
-export const KIND_SKIP = 2;
 /**
  * Flag bit 1: every frame is valid UTF-8 (RFC 3629 section 4, as Node's `buffer.isUtf8` checks) that stands in
  * a JSON string as itself (no control byte, `"` or `\`; RFC 8259 section 7). The native receive thread sets it
@@ -35,18 +26,19 @@ export const KIND_SKIP = 2;
  */
 export const FLAG_JSON_PLAIN = 2;
 /**
- * Flag bit 3, only from the native ROUTER receive thread (a worker ignores it): the message was over
- * maxMessageBytes and holds only its header frame (if that came whole), so the input can NACK it.
+ * Flag bit 3, only in deliveries of the native receive thread to a ROUTER input (never in a chunk for a worker):
+ * the message was over maxMessageBytes and holds only its routing id and header frames, so the input can NACK it.
  */
 export const FLAG_OVERSIZE = 8;
 /**
- * Flag bit 4, only from the native ROUTER receive thread (a worker reads past it): after the routing id, u32 descriptor + u32 socket inode of the connection the message came on (`connection`), which
+ * Flag bit 4, only in deliveries of the native receive thread to a ROUTER input (never in a chunk for a worker):
+ * after the sender, u32 descriptor + u32 socket inode of the connection the message came on (`connection`), which
  * the input gives back with the reply so that it reaches that connection only (native/src/receiver.cc SendReplies).
  */
 export const FLAG_CONNECTION = 16;
 /**
- * Flag bit 5, only from the native ROUTER receive thread (a worker ignores it): the frames are [protocol header,
- * payload] and the payload's CRC-32 equals the header's (computed by
+ * Flag bit 5, only in deliveries of the native receive thread to a ROUTER input (never in a chunk for a worker):
+ * the message is [routing id, protocol header, payload] and the payload's CRC-32 equals the header's (computed by
  * the thread on the bytes it just copied, native/src/crc32.h), so the input does not compute it again. Unset
  * (a mismatch, or no protocol header) the input checks the message itself.
  */
@@ -90,16 +82,6 @@ export function routingIdText(id: Uint8Array): string {
   let printable = id.byteLength > 0 && !(id[0] === 0x30 && id[1] === 0x78);
   for (let i = 0; printable && i < id.byteLength; i++) printable = id[i] >= 0x20 && id[i] <= 0x7e;
   return printable ? Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('latin1') : `0x${Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('hex')}`;
-}
-
-/** The routing id routingIdText() wrote `text` for (it writes each id one way only, so this is exact). */
-export function routingIdOfText(text: string): Buffer {
-  return text.startsWith('0x') ? Buffer.from(text.slice(2), 'hex') : Buffer.from(text, 'latin1');
-}
-
-/** Marks the message packed at `start` (ChunkReader.start) KIND_SKIP, so a worker passes over it. */
-export function skipPacked(bytes: Uint8Array, start: number): void {
-  bytes[start] = KIND_SKIP;
 }
 
 /** Appends messages into a buffer; the owner decides when the chunk is full. */
@@ -225,10 +207,6 @@ export class ChunkReader implements PackedMessage {
   frameCount = 0;
   sender: string | undefined = undefined;
   routingId: string | undefined = undefined;
-  /** FLAG_CONNECTION (deliveries of the native ROUTER thread): see PackedMessage.connection. */
-  connection: number | undefined = undefined;
-  /** Offset of the current message in the chunk (skipPacked). */
-  start = 0;
   /** Start and end offset of each frame, two entries per frame. */
   private bounds = new Int32Array(16);
   private views: Uint8Array[] | undefined;
@@ -246,7 +224,6 @@ export class ChunkReader implements PackedMessage {
     const v = this.view;
     let o = this.offset;
     if (o >= this.length) return false;
-    this.start = o;
     this.kind = v.getUint8(o);
     this.input = v.getUint8(o + 1);
     this.compression = v.getUint8(o + 2);
@@ -278,12 +255,6 @@ export class ChunkReader implements PackedMessage {
       o += 4 + len;
     } else {
       this.routingId = undefined;
-    }
-    if (this.flags & FLAG_CONNECTION) {
-      this.connection = v.getUint32(o, true) * 2 ** 32 + v.getUint32(o + 4, true);
-      o += 8;
-    } else {
-      this.connection = undefined;
     }
     this.offset = o;
     return true;

@@ -9,7 +9,7 @@ import type { StageItem } from '../sinks/sink-stage.js';
 import type { BodyPart } from '../sinks/http/worker-body.js';
 import type { Admission } from './admission.js';
 import type { BufferPool } from './buffer-pool.js';
-import { ChunkBuilder, KIND_FRAMES, KIND_NATIVE, KIND_SKIP, packedSize } from './chunk.js';
+import { ChunkBuilder, KIND_FRAMES, KIND_NATIVE, packedSize } from './chunk.js';
 import { REASON_CODES, reasonCode } from '../protocol/reply.js';
 import type { ChunkResult } from './worker-pool.js';
 import type { ChunkRoom, ChunkRoutes } from '../routing/collect.js';
@@ -204,26 +204,6 @@ export class Pipeline {
   }
 
   /**
-   * Takes a chunk an input's thread packed message by message (the native ROUTER path) after whatever was
-   * submitted before it: `messages[i]` stands for the chunk's i-th message, which the input checked, admitted and
-   * gave a reply, or refused (marked KIND_SKIP in the buffer, with an Inbound of that kind that admits nothing).
-   * Nothing is copied: the buffer is the chunk.
-   */
-  submitChunk(buffer: ArrayBufferLike, length: number, messages: Inbound[]): void {
-    this.seal();
-    this.ready.push({ seq: this.nextSeq++, messages, packed: { buffer, length, messages: messages.length } } as Chunk);
-    if (this.inflight < this.maxInflight) this.pump();
-  }
-
-  /**
-   * A pooled buffer for an input whose thread packs chunks (submitChunk), and how much of it to fill (half: see
-   * submit()); not held back like requestChunkBuffer's, for an input that must keep reading (NACK busy).
-   */
-  takeChunkBuffer(): { buffer: ArrayBufferLike; fillBytes: number } {
-    return { buffer: this.d.pool.take(), fillBytes: this.d.pool.bufferBytes / 2 };
-  }
-
-  /**
    * Hands `lend` a pooled buffer, and how much of it to fill (half: see submit()), for an input that packs its
    * own chunks, as soon as the pipeline could start on one more chunk at once (chunks waiting plus in flight
    * below the in-flight limit). Chunks waiting in front of busy workers add nothing to throughput, only memory:
@@ -333,7 +313,6 @@ export class Pipeline {
       this.arrived(c, true);
       this.d.onChunkError(c.error ?? new Error('chunk failed'));
       for (const m of c.messages) {
-        if (m.kind === KIND_SKIP) continue;
         m.reply?.({ ok: false, reason: 'busy', detail: 'internal processing error; retry' });
         // Counted as received: a native header's record count is the sender's claim, not what was lost.
         inputMetrics[m.input].discarded('internal_error').inc(m.packed ? m.admitted.records : m.kind === KIND_NATIVE ? 1 : Math.max(1, m.frames.length));

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { encodeMessage } from '../protocol/message.js';
-import { ChunkBuilder, FLAG_JSON_PLAIN, KIND_FRAMES, KIND_NATIVE, KIND_SKIP, packedSize } from './chunk.js';
+import { ChunkBuilder, FLAG_JSON_PLAIN, KIND_FRAMES, KIND_NATIVE, packedSize } from './chunk.js';
 import { NdjsonWriter } from './ndjson-writer.js';
 import { createProcessor } from './processor-factory.js';
 import type { ProcessorInput } from './processor.js';
@@ -153,20 +153,6 @@ test('native payloads are opened and each record written; a bad one is rejected 
   assert.deepEqual(lines.map((l) => l.message), ['r1', 'r2', 'r3', 'r1', 'r2', 'r3']);
   // One message was rejected; the 2 its header claims is the sender's word, which could be any number.
   assert.equal(outcome.discards['3:malformed'], 1);
-});
-
-test('messages the input refused after packing (KIND_SKIP) are passed over: outcome 0, nothing written or counted', () => {
-  const a = encodeMessage(1n, ['a1', 'a2'], { compression: 'none' });
-  const b = encodeMessage(2n, ['b1'], { compression: 'none' });
-  const { lines, outcome } = run([
-    { input: 3, kind: KIND_NATIVE, recordCount: 2, frames: a, routingId: 'web-1' },
-    { input: 3, kind: KIND_SKIP, recordCount: 1, frames: b, routingId: 'web-2' },
-    { input: 3, kind: KIND_SKIP, recordCount: 0, frames: [Buffer.from('not a protocol message')] },
-    { input: 3, kind: KIND_NATIVE, recordCount: 1, frames: b, routingId: 'web-3' },
-  ]);
-  assert.deepEqual([...outcome.perMessage], [2, 0, 0, 1]);
-  assert.deepEqual(lines.map((l) => [l.message, l.routingId]), [['a1', 'web-1'], ['a2', 'web-1'], ['b1', 'web-3']]);
-  assert.deepEqual(outcome.discards, {});
 });
 
 test('native payloads flagged JSON-plain (by the ROUTER receive thread) are written exactly as the unflagged scan writes them', () => {

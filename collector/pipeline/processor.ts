@@ -9,7 +9,7 @@ import type { LogRecord } from '../record.js';
 import type { DecodeContext } from '../decode/record.js';
 import { mayHaveGluedTopic, splitTopicFrame } from '../decode/frames.js';
 import { stringifyRecord } from '../decode/json-numbers.js';
-import { ChunkReader, FLAG_JSON_PLAIN, KIND_NATIVE, KIND_SKIP, type PackedMessage } from './chunk.js';
+import { ChunkReader, FLAG_JSON_PLAIN, KIND_NATIVE, type PackedMessage } from './chunk.js';
 import { ascii, type NdjsonWriter } from './ndjson-writer.js';
 import { Router, UNMATCHED, routingActive, type RouteRecord, type RouteTable } from '../routing/match.js';
 import { RouteCollector, type ChunkRoom, type ChunkRoutes } from '../routing/collect.js';
@@ -141,8 +141,7 @@ export class ChunkProcessor {
       const start = out.pos;
       collect?.begin();
       try {
-        // KIND_SKIP: refused by the input after its thread packed it (counted and answered there).
-        n = m.kind === KIND_NATIVE ? this.native(m, out, outcome) : m.kind === KIND_SKIP ? 0 : this.frames(m, out, outcome);
+        n = m.kind === KIND_NATIVE ? this.native(m, out, outcome) : this.frames(m, out, outcome);
       } catch (err) {
         // One message's failure never costs its chunk neighbours: its partial output goes, the rest stays.
         // Anything but a ProtocolError is a fault this message will cause again on every retry, so it is

@@ -8,8 +8,7 @@
 // external Buffer per frame (about 2 us here), which caps single-record PUSH input at ~500k frames/s; the
 // thread pays that once per chunk (thousands of frames).
 //
-// Chunk layout: exactly the one collector/pipeline/chunk.ts reads (little-endian; for ROUTER see Place: the
-// routing id as text, a protocol message as KIND_NATIVE), per message:
+// Chunk layout: exactly the one collector/pipeline/chunk.ts reads (little-endian), per message:
 //   u8 kind (0 = frames), u8 input index, u8 compression (0), u8 flags, u32 record count (0),
 //   f64 receive time (ms since epoch), u32 frame count, then per frame: u32 length + bytes, then with flag
 //   bit 0 (CURVE inputs) u32 length + the name of the client key that authenticated the sender (zap.h).
@@ -174,10 +173,6 @@ inline bool NativePayloadJsonPlain(const uint8_t* header, size_t header_len, con
 // run zlib.crc32 over every payload (2.3 ms per 1 MiB batch there). A mismatch, or a header that is not a
 // protocol header, leaves the flag unset: the input then checks the message itself and answers it.
 constexpr uint8_t kFlagCrcChecked = 32;
-// chunk.ts KIND_NATIVE and FLAG_ROUTING_ID; the highest compression code of the protocol (3, brotli).
-constexpr uint8_t kKindNative = 1;
-constexpr uint8_t kFlagRoutingId = 4;
-constexpr uint8_t kMaxCompressionCode = 3;
 inline bool NativePayloadCrcMatches(const uint8_t* header, size_t header_len, const uint8_t* p, size_t n) {
   if (header_len != kProtocolHeaderBytes || header[0] != 'Z' || header[1] != 'L') return false;
   uint32_t declared = (static_cast<uint32_t>(header[20]) << 24) | (static_cast<uint32_t>(header[21]) << 16) |
@@ -711,21 +706,8 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
 
   // Packs one whole message (frames already received) into the current buffer. Returns false when no buffer
   // is available yet: the caller keeps the message pending and waits for one.
-  //
-  // ROUTER: the entry is the one a worker reads (collector/pipeline/chunk.ts), so that the input can hand the
-  // buffer to the pipeline as a chunk without copying it (collector/inputs/zmq-router/native-transport.ts): the
-  // routing id (the first frame libzmq adds) is not a frame but the text after the sender (FLAG_ROUTING_ID,
-  // RoutingIdText), and a message whose second frame is a protocol header is KIND_NATIVE with the header's
-  // compression code and record count. The input still checks every message and marks the ones it refuses.
   bool Place(std::vector<zmq_msg_t>& frames, uint64_t total, uint64_t records, double now, const std::string* sender, uint8_t extra_flags = 0) {
-    const size_t first = router_ && !frames.empty() ? 1 : 0;
-    size_t id_bytes = 0;
-    if (first) {
-      RoutingIdText(frames[0], &id_text_);
-      id_bytes = zmq_msg_size(&frames[0]);
-    }
-    size_t need = kMsgHeader + 4 * (frames.size() - first) + (total - id_bytes) + (sender ? 4 + sender->size() : 0) +
-                  (first ? 4 + id_text_.size() : 0) + (pending_conn_ ? kConnectionBytes : 0);
+    size_t need = kMsgHeader + 4 * frames.size() + total + (sender ? 4 + sender->size() : 0) + (pending_conn_ ? kConnectionBytes : 0);
     if (have_cur_ && cur_len_ > 0 && cur_len_ + need > cur_.cap) Flush(false);
     if (!have_cur_ && !TakeBuffer()) return false;
     uint8_t* out;
@@ -746,48 +728,35 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
     out[2] = 0;
     PutU32(out + 4, 0);
     std::memcpy(out + 8, &now, 8);
-    PutU32(out + 16, static_cast<uint32_t>(frames.size() - first));
+    PutU32(out + 16, static_cast<uint32_t>(frames.size()));
     size_t o = kMsgHeader;
     // ROUTER frames are a routing id, a protocol header and a payload: only an uncompressed payload's records
     // are scanned (NativePayloadJsonPlain), not the id and header.
     bool plain = !router_;
-    for (size_t i = first; i < frames.size(); i++) {
-      size_t n = zmq_msg_size(&frames[i]);
+    for (auto& f : frames) {
+      size_t n = zmq_msg_size(&f);
       PutU32(out + o, static_cast<uint32_t>(n));
-      std::memcpy(out + o + 4, zmq_msg_data(&frames[i]), n);
+      std::memcpy(out + o + 4, zmq_msg_data(&f), n);
       if (!router_) plain = plain && JsonPlain(out + o + 4, n);
       o += 4 + n;
     }
     bool crc_ok = false;
     if (router_ && frames.size() == 3 && extra_flags == 0) {
       const uint8_t* header = static_cast<const uint8_t*>(zmq_msg_data(&frames[1]));
-      size_t header_len = zmq_msg_size(&frames[1]);
       const uint8_t* payload = out + o - zmq_msg_size(&frames[2]);
-      plain = NativePayloadJsonPlain(header, header_len, payload, zmq_msg_size(&frames[2]));
-      crc_ok = NativePayloadCrcMatches(header, header_len, payload, zmq_msg_size(&frames[2]));
-      if (header_len == kProtocolHeaderBytes && header[0] == 'Z' && header[1] == 'L' && header[4] <= kMaxCompressionCode) {
-        out[0] = kKindNative;
-        out[2] = header[4];
-        PutU32(out + 4, (static_cast<uint32_t>(header[16]) << 24) | (static_cast<uint32_t>(header[17]) << 16) |
-                            (static_cast<uint32_t>(header[18]) << 8) | header[19]);
-      }
+      plain = NativePayloadJsonPlain(header, zmq_msg_size(&frames[1]), payload, zmq_msg_size(&frames[2]));
+      crc_ok = NativePayloadCrcMatches(header, zmq_msg_size(&frames[1]), payload, zmq_msg_size(&frames[2]));
     }
     if (sender) {
       PutU32(out + o, static_cast<uint32_t>(sender->size()));
       std::memcpy(out + o + 4, sender->data(), sender->size());
       o += 4 + sender->size();
     }
-    if (first) {
-      PutU32(out + o, static_cast<uint32_t>(id_text_.size()));
-      std::memcpy(out + o + 4, id_text_.data(), id_text_.size());
-      o += 4 + id_text_.size();
-    }
     if (pending_conn_) {
       PutU32(out + o, static_cast<uint32_t>(pending_conn_ >> 32));
       PutU32(out + o + 4, static_cast<uint32_t>(pending_conn_));
     }
-    out[3] = (sender ? kFlagSender : 0) | (plain ? kFlagJsonPlain : 0) | (first ? kFlagRoutingId : 0) |
-             (pending_conn_ ? kFlagConnection : 0) | (crc_ok ? kFlagCrcChecked : 0) | extra_flags;
+    out[3] = (sender ? kFlagSender : 0) | (plain ? kFlagJsonPlain : 0) | (pending_conn_ ? kFlagConnection : 0) | (crc_ok ? kFlagCrcChecked : 0) | extra_flags;
     if (owned) {
       Deliver(new Delivery{cur_.slot, owned, need, 1, records, total, false});
       have_cur_ = false;
@@ -800,25 +769,6 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
       if (cur_len_ >= cur_.cap) Flush(false);  // a big message took it past the fill mark
     }
     return true;
-  }
-
-  // A routing id as chunk.ts routingIdText() writes it: printable ASCII (0x20-0x7e) as it is, unless it starts
-  // with "0x"; anything else "0x" and lowercase hex.
-  static void RoutingIdText(zmq_msg_t& id, std::string* text) {
-    const uint8_t* p = static_cast<const uint8_t*>(zmq_msg_data(&id));
-    size_t n = zmq_msg_size(&id);
-    bool printable = n > 0 && !(n >= 2 && p[0] == '0' && p[1] == 'x');
-    for (size_t i = 0; printable && i < n; i++) printable = p[i] >= 0x20 && p[i] <= 0x7e;
-    if (printable) {
-      text->assign(reinterpret_cast<const char*>(p), n);
-      return;
-    }
-    static const char kHex[] = "0123456789abcdef";
-    text->assign("0x");
-    for (size_t i = 0; i < n; i++) {
-      text->push_back(kHex[p[i] >> 4]);
-      text->push_back(kHex[p[i] & 15]);
-    }
   }
 
   const std::string* Sender() const { return zap_ ? &pin_name_ : nullptr; }
@@ -1458,7 +1408,6 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
   uint64_t cur_bytes_ = 0;
   std::vector<zmq_msg_t> pending_;
   uint64_t pending_conn_ = 0;  // ROUTER: the connection of the message in pending_ (ConnectionOf)
-  std::string id_text_;        // ROUTER: scratch for RoutingIdText
 
   // CURVE (zap_ set): the ZAP handler, and the receive thread's cached verdict on the connection of the last
   // message (see CheckSender).

@@ -10,29 +10,21 @@
 // heartbeats end a connection whose peer stopped answering, which frees its id.
 //
 // Unlike PULL/SUB, reading never pauses: a full queue is answered with NACK busy, which needs the message read.
-//
-// The thread packs each message the way a worker reads it (chunk.ts; native/src/receiver.cc Place) into pooled
-// buffers, so a delivery whose admitted messages fill at least a quarter of a buffer goes to the pipeline as
-// a chunk as it is (Pipeline.submitChunk), refused messages marked KIND_SKIP: no copy on the main thread. A
-// copy into a pooled SharedArrayBuffer there cost ~0.45 ms CPU per MiB (V8 copies into shared memory with
-// relaxed atomics; a plain memcpy is ~0.04 ms), ~0.5 us per 1 KiB record. A thinner delivery (an idle input
-// handing over single small batches) is copied into the pipeline's open chunk as before and its buffer lent
-// again, so that memory follows the bytes admitted, not the number of deliveries.
 import { PolledConnectionWatch, type ConnectionCounts, type ConnectionWatch } from '../../health/socket-events.js';
 import type { Metrics } from '../../observability/metrics.js';
-import { ChunkReader, FLAG_CRC_CHECKED, FLAG_JSON_PLAIN, FLAG_OVERSIZE, KIND_NATIVE, KIND_SKIP, routingIdOfText, skipPacked } from '../../pipeline/chunk.js';
-import type { Inbound } from '../../pipeline/pipeline.js';
+import { FLAG_CRC_CHECKED, FLAG_JSON_PLAIN, FLAG_OVERSIZE, readChunk } from '../../pipeline/chunk.js';
 import { OncePerKey } from '../../security/curve.js';
 import type { InputContext } from '../input.js';
 import { NativeAuth } from '../zmq/native-auth.js';
-import { connectionCountsOf, lendable, unlent, type LendableBuffer, type NativeReceiveAddon, type NativeReceiver } from '../zmq/native-receive.js';
+import { connectionCountsOf, type LendableBuffer, type NativeReceiveAddon, type NativeReceiver } from '../zmq/native-receive.js';
 import { nativeSocketOptions } from '../zmq/socket.js';
 import type { ZmqRouterConfig } from './schema.js';
 import type { RouterMessage, RouterTransport } from './transport.js';
 import { MAX_PENDING_REPLIES } from './zeromq-transport.js';
 
-/** Buffers lent to the receive thread at a time: one being filled, one being read here, one spare. */
+/** Buffers lent to the receive thread at a time (one being filled, one being read here, one spare), and their size. */
 const LENT = 3;
+const BUFFER_BYTES = 1 << 20;
 /** How often flushReplies looks whether the thread has sent everything. */
 const FLUSH_POLL_MS = 5;
 
@@ -40,9 +32,7 @@ export class NativeRouterTransport implements RouterTransport {
   readonly receiver = 'native';
   private readonly native: NativeReceiver;
   private readonly auth?: NativeAuth;
-  private onMessage?: (m: RouterMessage) => Inbound | undefined;
-  /** How much of a lent buffer the thread fills (Pipeline.takeChunkBuffer); a single larger message fills it whole. */
-  private fillBytes = 0;
+  private onMessage?: (m: RouterMessage) => void;
   private oversizeSeen = 0;
   private repliesDroppedSeen = 0;
   private repliesStaleSeen = 0;
@@ -64,89 +54,35 @@ export class NativeRouterTransport implements RouterTransport {
         heartbeatIntervalMs: cfg.heartbeat.intervalMs,
         heartbeatTimeoutMs: cfg.heartbeat.timeoutMs,
       },
-      (buffer, length, _messages, _records, _bytes, _drained, spent) => this.onChunk(buffer, length, spent),
+      (buffer, length) => this.onChunk(buffer, length),
     );
     if (ctx.curve) this.auth = new NativeAuth(this.native, ctx.curve);
   }
 
-  async start(bind: readonly string[], onMessage: (m: RouterMessage) => Inbound | undefined): Promise<string[]> {
+  async start(bind: readonly string[], onMessage: (m: RouterMessage) => void): Promise<string[]> {
     this.onMessage = onMessage;
     this.auth?.start();
     const endpoints = bind.map((ep) => this.native.bind(ep));
-    for (let i = 0; i < LENT; i++) this.lendFresh();
+    for (let i = 0; i < LENT; i++) this.native.lend(new ArrayBuffer(BUFFER_BYTES));
     this.native.start();
     return endpoints;
   }
 
-  /** Lends the thread a fresh pooled buffer. */
-  private lendFresh(): void {
-    const { buffer, fillBytes } = this.ctx.pipeline.takeChunkBuffer();
-    this.fillBytes = fillBytes;
-    this.native.lend(lendable(buffer), fillBytes);
-  }
-
-  /** Lends a delivered buffer again (its messages are handled or copied), or gives it back once closed. */
-  private lendAgain(buffer: ArrayBufferLike): void {
-    if (this.closed) this.ctx.pipeline.returnChunkBuffer(buffer);
-    else this.native.lend(lendable(buffer), this.fillBytes);
-  }
-
-  /**
-   * One delivery: `lent` filled to `length`, or (a message bigger than a whole lent buffer) a buffer of its own
-   * with the lent one back as `spent`, unfilled.
-   */
-  private onChunk(lent: LendableBuffer | null, length: number, spent?: LendableBuffer): void {
-    if (spent) this.lendAgain(unlent(spent));
-    if (!lent) return;
-    const buffer = unlent(lent);
-    const own = spent !== undefined;
-    if (!this.reading || !this.onMessage) {
-      this.countDrops();
-      if (!own) this.lendAgain(buffer);
-      return;
-    }
-    const messages: Inbound[] = [];
-    let admittedBytes = 0;
-    // Every admitted message is KIND_NATIVE in the buffer (the thread marks each one with a protocol header, and
-    // checkMessage admits no other); if one were not, the delivery is copied instead.
-    let inPlace = true;
-    const m = new ChunkReader(buffer, length);
-    while (m.next()) {
-      const flags = m.flags;
-      const frames = m.frames.map((f) => Buffer.from(f.buffer, f.byteOffset, f.byteLength));
-      // The routing id outlives this call (in the reply): its own Buffer, from the text the thread wrote.
-      const inbound = this.onMessage({
-        routingId: routingIdOfText(m.routingId ?? ''),
-        frames,
-        receivedAt: m.receivedAt,
-        sender: m.sender,
-        connection: m.connection,
-        oversize: (flags & FLAG_OVERSIZE) !== 0,
-        jsonPlain: (flags & FLAG_JSON_PLAIN) !== 0,
-        crcChecked: (flags & FLAG_CRC_CHECKED) !== 0,
-        inPlace: true,
-      });
-      if (inbound) {
-        messages.push(inbound);
-        for (const f of frames) admittedBytes += f.byteLength;
-        inPlace &&= m.kind === KIND_NATIVE;
-      } else {
-        skipPacked(m.bytes, m.start);
-        messages.push({ input: this.ctx.index, kind: KIND_SKIP, compression: 0, recordCount: 0, frames: [], receivedAt: m.receivedAt, admitted: { records: 0, bytes: 0 } });
+  private onChunk(lent: LendableBuffer | null, length: number): void {
+    // Only ArrayBuffers are lent here (start(), below).
+    const buffer = lent as ArrayBuffer | null;
+    if (!buffer) return;
+    if (this.reading && this.onMessage) {
+      for (const m of readChunk(buffer, length)) {
+        const frames = m.frames.map((f) => Buffer.from(f.buffer, f.byteOffset, f.byteLength));
+        // The routing id outlives this call (in the reply), the buffer does not: copy it.
+        const flags = m.flags ?? 0;
+        this.onMessage({ routingId: Buffer.from(frames[0]), frames: frames.slice(1), receivedAt: m.receivedAt, sender: m.sender, connection: m.connection, oversize: (flags & FLAG_OVERSIZE) !== 0, jsonPlain: (flags & FLAG_JSON_PLAIN) !== 0, crcChecked: (flags & FLAG_CRC_CHECKED) !== 0 });
       }
     }
     this.countDrops();
-    const { pipeline } = this.ctx;
-    if (inPlace && admittedBytes > 0 && (own || admittedBytes >= this.fillBytes / 2)) {
-      pipeline.submitChunk(buffer, length, messages);
-      if (!own) {
-        if (this.closed) return;
-        this.lendFresh();
-      }
-      return;
-    }
-    for (const inbound of messages) if (inbound.kind !== KIND_SKIP) pipeline.submit(inbound);
-    if (!own) this.lendAgain(buffer);
+    // Every delivery used up one lent buffer; lend one back (a message bigger than a buffer came in one of its own).
+    if (!this.closed) this.native.lend(buffer.byteLength === BUFFER_BYTES ? buffer : new ArrayBuffer(BUFFER_BYTES));
   }
 
   /**
@@ -217,8 +153,6 @@ export class NativeRouterTransport implements RouterTransport {
     if (this.closed) return;
     this.auth?.stop();
     this.closed = true;
-    // Buffers still lent are not given back to the pool: close() joins the thread, and the pool is the
-    // collector's, which is closing too.
     this.native.close();
   }
 }

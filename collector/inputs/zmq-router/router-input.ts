@@ -12,7 +12,6 @@ import { compressionCode } from '../../protocol/header.js';
 import { encodeAck, encodeNack } from '../../protocol/reply.js';
 import { FLAG_JSON_PLAIN, KIND_NATIVE, routingIdText } from '../../pipeline/chunk.js';
 import { STAGE, latencyTrace, mark, now } from '../../observability/latency-trace.js';
-import type { Inbound } from '../../pipeline/pipeline.js';
 import type { Input, InputContext } from '../input.js';
 import { totalBytes } from '../zmq/socket.js';
 import type { ZmqRouterConfig } from './schema.js';
@@ -88,8 +87,7 @@ export class RouterInput implements Input {
     return this.lastIdText;
   }
 
-  /** Checks, admits and submits one message; with msg.inPlace returns the admitted message's Inbound instead of submitting it. */
-  private handle(msg: RouterMessage): Inbound | undefined {
+  private handle(msg: RouterMessage): void {
     const handledAt = latencyTrace ? now() : 0;
     const { admission, pipeline, metrics, limits, index } = this.ctx;
     // Replies go to the connection the message came on (native path), not to whoever holds its routing id then.
@@ -177,7 +175,7 @@ export class RouterInput implements Input {
       mark(trace, STAGE.acked);
       reply({ ok: true });
     }
-    const inbound: Inbound = {
+    pipeline.submit({
       input: index,
       kind: KIND_NATIVE,
       compression: compressionCode(header.compression),
@@ -191,10 +189,7 @@ export class RouterInput implements Input {
       trace,
       routed: senderKey === undefined ? undefined : (sinks) => this.senders!.set(senderKey, sinks),
       reply: ackAtAdmission ? undefined : reply,
-    };
-    if (msg.inPlace) return inbound;
-    pipeline.submit(inbound);
-    return undefined;
+    });
   }
 
   private nack(identity: Buffer, seq: bigint, reason: RejectReason, detail: string, connection: number | undefined): void {

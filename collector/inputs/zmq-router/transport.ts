@@ -3,7 +3,6 @@
 // (zeromq-transport.ts); the input's `receiver` setting picks one (index.ts).
 import type { ConnectionWatch } from '../../health/socket-events.js';
 import type { Metrics } from '../../observability/metrics.js';
-import type { Inbound } from '../../pipeline/pipeline.js';
 
 /** One message a ROUTER received: the peer's routing id (its own copy) and the frames the peer sent. */
 export interface RouterMessage {
@@ -35,21 +34,12 @@ export interface RouterMessage {
    * so checkMessage need not compute it. Absent: the input computes it.
    */
   crcChecked?: boolean;
-  /**
-   * Native path: the message is packed in the receive thread's buffer, which the transport hands to the pipeline
-   * as a chunk (Pipeline.submitChunk) once every message in it is handled: the input returns the Inbound of an
-   * admitted message instead of submitting it, and undefined for one it refused.
-   */
-  inPlace?: boolean;
 }
 
 export interface RouterTransport {
   readonly receiver: 'native' | 'zeromq';
-  /**
-   * Binds every endpoint, then delivers each message to onMessage (which returns the Inbound of an admitted
-   * `inPlace` message, see RouterMessage.inPlace). Resolves to the endpoints bound.
-   */
-  start(bind: readonly string[], onMessage: (m: RouterMessage) => Inbound | undefined): Promise<string[]>;
+  /** Binds every endpoint, then delivers each message to onMessage. Resolves to the endpoints bound. */
+  start(bind: readonly string[], onMessage: (m: RouterMessage) => void): Promise<string[]>;
   /**
    * Queues one reply ([routing id, frame]), for `connection` (RouterMessage.connection) only when given. False when
    * it was dropped because too many replies wait.
