@@ -324,7 +324,12 @@ export class Collector {
     const unwritten = this.admission.records;
     if (outcome === 'timeout') {
       this.stage.stop();
-      this.log.error({ unwritten, unwrittenBytes: this.admission.bytes, failingSinks: Object.fromEntries(this.stage.failing) }, 'drain timed out; records above were not written and not acknowledged');
+      // With ackMode received the native clients already have their ACKs: they will not resend, so say it is a loss.
+      const what =
+        this.cfg.pipeline.ackMode === 'received'
+          ? 'drain timed out; records above were not written and are lost (ackMode received: native batches among them were acknowledged when queued)'
+          : 'drain timed out; records above were not written and not acknowledged (native clients resend them; PULL/SUB records among them are lost)';
+      this.log.error({ unwritten, unwrittenBytes: this.admission.bytes, ackMode: this.cfg.pipeline.ackMode, failingSinks: Object.fromEntries(this.stage.failing) }, what);
     }
     await this.close();
     const result = { ok: outcome === 'done', unwritten, unread, elapsedMs: Date.now() - t0 };

@@ -46,4 +46,34 @@ test('a dead sink: the drain gives up at its timeout, exits 1 and says how much 
   const line = d.logs.find((l) => l.includes('drain timed out'));
   assert.ok(line, d.logs.slice(-5).join('\n'));
   assert.equal((JSON.parse(line!) as { unwritten: number }).unwritten, 50);
+  assert.match(line!, /not written and not acknowledged/);
+});
+
+test('a dead sink with ackMode received: the drain timeout says the unwritten records were acknowledged and are lost', { timeout: 60_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'zlog-dead-'));
+  const out = join(dir, 'out');
+  mkdirSync(out);
+  symlinkSync('/dev/full', join(out, 'zlog.ndjson')); // every write: ENOSPC
+  const d = await startCollector(
+    { sinks: [{ id: 'file', type: 'file', path: out }], drain: { timeoutSeconds: 2 }, retry: { initialDelayMs: 10, maxDelayMs: 100 }, pipeline: { ackMode: 'received' } },
+    { dir },
+  );
+  t.after(() => cleanup(d));
+  const client = new ZlogClient({ deliveryTimeoutMs: 0 });
+  client.connect(d.endpoints.native[0]);
+  const sends = Array.from({ length: 50 }, (_, i) => client.send(`r${i}`));
+  await Promise.all(sends); // received: every one is acknowledged although the sink never wrote it
+  await waitFor('sink failures', async () => (await d.metric('zlog_sink_retries_total')) > 2);
+  d.proc.kill('SIGTERM');
+  const exit = await d.exit;
+  await client.close(0);
+  assert.equal(exit.code, 1);
+  const line = d.logs.find((l) => l.includes('drain timed out'));
+  assert.ok(line, d.logs.slice(-5).join('\n'));
+  const logged = JSON.parse(line!) as { unwritten: number; ackMode: string; msg: string };
+  assert.equal(logged.unwritten, 50);
+  assert.equal(logged.ackMode, 'received');
+  // Before: "not written and not acknowledged", of records every client had an ACK for.
+  assert.doesNotMatch(logged.msg, /not acknowledged/);
+  assert.match(logged.msg, /are lost.*acknowledged/);
 });
