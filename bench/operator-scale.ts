@@ -362,14 +362,17 @@ async function runOnce(env: OperatorEnv, script: string, prefix: string, nodeArg
   const nsNames = Array.from({ length: namespaces }, (_, i) => `${prefix}-${i}`);
   for (const ns of nsNames) await c.createNamespace(ns);
   const opScope: Array<() => unknown> = [];
-  const op = await OperatorProcess.start(
-    { after: (fn) => void opScope.push(fn) },
-    env,
-    ['--workers', values.workers!, '--sink-health-seconds', values['sink-health-seconds']!, ...opArgs],
-    script,
-    nodeArgs,
-    runEnv,
-  );
+  // The operator under test, as the chart's pod runs it; started again for the restart phase.
+  const startOperator = () =>
+    OperatorProcess.start(
+      { after: (fn) => void opScope.push(fn) },
+      env,
+      ['--workers', values.workers!, '--sink-health-seconds', values['sink-health-seconds']!, ...opArgs],
+      script,
+      nodeArgs,
+      runEnv,
+    );
+  const op = await startOperator();
   // When the RSS peaked (ms since the first create; before it, negative) and what was in V8's heap then.
   let sampledPeakKb = 0;
   let peakAtMs = NaN;
@@ -477,14 +480,7 @@ async function runOnce(env: OperatorEnv, script: string, prefix: string, nodeArg
   op.kill('SIGKILL');
   await op.wait();
   const tRestart = Date.now();
-  const op2 = await OperatorProcess.start(
-    { after: (fn) => void opScope.push(fn) },
-    env,
-    ['--workers', values.workers!, '--sink-health-seconds', values['sink-health-seconds']!, ...opArgs],
-    script,
-    nodeArgs,
-    runEnv,
-  );
+  const op2 = await startOperator();
   const restartSampler = setInterval(() => op2.sampleRss(), 100);
   const restartLead = await leading(op2);
   let mRestart = '';

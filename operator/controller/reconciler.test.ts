@@ -105,6 +105,22 @@ function captureStatus(kube: FakeKube): Array<Record<string, any>> {
   return bodies;
 }
 
+/**
+ * A LogServer reconciled again and again as the informer would show it: each round starts from the status the
+ * previous round wrote. `statuses` holds every status body written.
+ */
+function reconcileRounds(kube: FakeKube, r: Reconciler): { statuses: Array<Record<string, any>>; again: () => Promise<void> } {
+  const statuses = captureStatus(kube);
+  let ls = logServer();
+  return {
+    statuses,
+    again: async () => {
+      await r.reconcile(ls, log);
+      ls = logServer({}, statuses.at(-1));
+    },
+  };
+}
+
 const cond = (s: Record<string, any> | undefined, type: string) => (s?.conditions as Array<Record<string, string>> | undefined)?.find((c) => c.type === type);
 
 test('fresh LogServer: wave 0 applied concurrently, the Deployment after it, status Ready from the Deployment', async () => {
@@ -330,12 +346,7 @@ test('per-replica storage: headless Service and StatefulSet; a pod no node can t
 test('sink health: status.sinks and SinksHealthy from the pods\' answers, a Warning Event when a sink fails, Ready untouched; gone without answers', async () => {
   let answers: import('./sink-health.js').PodSinks[] | undefined = [{ pod: 'web-0', sinks: [{ id: 'file', type: 'file', failing: null, queuePercent: 0, bufferPercent: null }] }];
   const { kube, events, r } = setup({ sinkReports: (ns, name) => (ns === 'shop' && name === 'web' ? answers : undefined) });
-  const statuses = captureStatus(kube);
-  let ls = logServer();
-  const again = async () => {
-    await r.reconcile(ls, log);
-    ls = logServer({}, statuses.at(-1));
-  };
+  const { statuses, again } = reconcileRounds(kube, r);
   await again();
   assert.deepEqual(statuses.at(-1)?.sinks, [{ name: 'file', type: 'file', podsReporting: 1, failingPods: 0, queueFillPercent: 0 }]);
   assert.equal(cond(statuses.at(-1), 'SinksHealthy')?.status, 'True');
@@ -364,12 +375,7 @@ test('sink health before this process has swept: a LogServer keeps its status.si
   let answers: import('./sink-health.js').PodSinks[] | undefined = [{ pod: 'web-0', sinks: [{ id: 'file', type: 'file', failing: null, queuePercent: 0, bufferPercent: null }] }];
   let pending = false;
   const { kube, r } = setup({ sinkReports: () => answers, sinkHealthPending: () => pending });
-  const statuses = captureStatus(kube);
-  let ls = logServer();
-  const again = async () => {
-    await r.reconcile(ls, log);
-    ls = logServer({}, statuses.at(-1));
-  };
+  const { statuses, again } = reconcileRounds(kube, r);
   await again();
   await again();
   assert.equal(cond(statuses.at(-1), 'SinksHealthy')?.status, 'True');
