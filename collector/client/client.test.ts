@@ -214,6 +214,17 @@ test('the window bounds batches in flight; send waits until ACKs free room', T, 
   });
 });
 
+test('30,000 unawaited sends through a window of 4 batches: every record delivered once, in send order', T, async () => {
+  // Each waiting send used to wake on every ACK (n waiters x batches wake-ups); they now wait in a chain.
+  await withServer({ maxBatchRecords: 100, maxInFlightBatches: 4, maxDelayMs: 1 }, async (server, client) => {
+    const n = 30_000;
+    const sends = Array.from({ length: n }, (_, i) => client.send(`r${i}`));
+    await Promise.all(sends);
+    assert.deepEqual(server.records(), Array.from({ length: n }, (_, i) => `r${i}`));
+    assert.equal(client.stats.ackedRecords, n);
+  });
+});
+
 test('noAck batches resolve once sent and carry the flag', T, async () => {
   await withServer({ noAck: true }, async (server, client) => {
     await Promise.all([client.send('a'), client.send('b')]);

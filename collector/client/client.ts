@@ -232,6 +232,8 @@ export class ZlogClient {
   private pumping = false;
   private receiving = false;
   private waiting = 0;
+  /** Settles when the last waiting send has added its record (see sendWhenRoom). */
+  private waitChain: Promise<void> = Promise.resolve();
   private space: Deferred | null = null;
   private closing = false;
   private closed = false;
@@ -540,15 +542,26 @@ export class ZlogClient {
 
   // ---- batching ----
 
+  /**
+   * A send that must wait for the window. Waiters form a chain: each waits for the one before it to have added its
+   * record, and only the chain's head waits for room, so records keep their send() order and each ACK wakes one
+   * waiter, not all of them (with every waiter on the room signal, n unawaited sends cost n wake-ups per ACK: 80,000
+   * of them starved a producer's process until its batches expired).
+   */
   private async sendWhenRoom(record: RecordInput): Promise<void> {
     this.waiting++;
+    const before = this.waitChain;
+    let done!: () => void;
+    this.waitChain = new Promise<void>((resolve) => (done = resolve));
     try {
+      await before;
       while (this.sealed.length > 0 && !this.closing) await this.spaceFreed();
+      if (this.closing) throw new DeliveryError('closed', -1n, 1, 'client is closing');
+      return this.add(record);
     } finally {
       this.waiting--;
+      done();
     }
-    if (this.closing) throw new DeliveryError('closed', -1n, 1, 'client is closing');
-    return this.add(record);
   }
 
   private spaceFreed(): Promise<void> {
