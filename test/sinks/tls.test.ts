@@ -3,32 +3,21 @@
 // only when told to (tls.insecureSkipVerify), which it logs at start. The store is the real VictoriaLogs serving
 // https with a certificate from a CA made here (openssl), and plain http on a second address for the queries.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ZlogClient } from '../../collector/client/client.js';
 import type { SinkHealth } from '../../collector/sinks/health.js';
 import { cleanup, startCollector, waitFor } from '../helpers/collector-process.js';
+import { makeCertificates } from '../helpers/certificates.js';
 import { freePort } from '../helpers/net.js';
 import { forceFlush, skipWithoutVictoriaLogs, startVictoriaLogs } from '../helpers/victorialogs.js';
-
-/** A CA and a server certificate it signed for 127.0.0.1 (P-256), as PEM files in `dir`. */
-function makeCertificates(dir: string): { ca: string; cert: string; key: string } {
-  const f = (n: string) => join(dir, n);
-  const ssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
-  ssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.crt'), '-days', '2', '-subj', '/CN=zlog test CA');
-  ssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', f('store.key'), '-out', f('store.csr'), '-subj', '/CN=127.0.0.1');
-  writeFileSync(f('san.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  ssl('x509', '-req', '-in', f('store.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('store.crt'), '-days', '2', '-extfile', f('san.ext'));
-  return { ca: f('ca.crt'), cert: f('store.crt'), key: f('store.key') };
-}
 
 test('an https sink verifies the store certificate by default, trusts tls.caFile, and skips verification only when told to (logged)', { skip: skipWithoutVictoriaLogs(), timeout: 240_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'zlog-tls-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const pem = makeCertificates(dir);
+  const pem = makeCertificates(dir, '127.0.0.1');
   // VictoriaLogs' per-address flags: the helper's plain address first, then an https one.
   const tlsPort = await freePort();
   const vl = await startVictoriaLogs({

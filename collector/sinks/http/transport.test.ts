@@ -1,7 +1,6 @@
 // HttpTransport against a real TLS server on loopback (certificates made here with openssl).
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,24 +9,20 @@ import { test } from 'node:test';
 import { pino } from 'pino';
 import { validateConfig } from '../../config/load.js';
 import type { ElasticsearchSinkConfig } from '../elasticsearch/schema.js';
+import { makeCertificates } from '../../../test/helpers/certificates.js';
 import { HttpTransport } from './transport.js';
 
 test('close() returns while a request is failing its TLS verification (undici Agent.close waited for ever; the collector never exited after a drain)', { timeout: 60_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'zlog-transport-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const f = (n: string) => join(dir, n);
-  const ssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
-  ssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.crt'), '-days', '2', '-subj', '/CN=zlog test CA');
-  ssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', f('store.key'), '-out', f('store.csr'), '-subj', '/CN=localhost');
-  writeFileSync(f('san.ext'), 'subjectAltName=DNS:localhost\n');
-  ssl('x509', '-req', '-in', f('store.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('store.crt'), '-days', '2', '-extfile', f('san.ext'));
-  const server = createServer({ key: readFileSync(f('store.key')), cert: readFileSync(f('store.crt')) }, (_req, res) => res.end('{}'));
+  const pem = makeCertificates(dir, 'localhost');
+  const server = createServer({ key: readFileSync(pem.key), cert: readFileSync(pem.cert) }, (_req, res) => res.end('{}'));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   t.after(() => server.close());
   const port = (server.address() as AddressInfo).port;
   // The certificate names localhost, the endpoint 127.0.0.1: every handshake fails verification. No gzip, so the
   // second request reaches the agent before close() is called.
-  const cfg = validateConfig({ sinks: [{ id: 'es', type: 'elasticsearch', endpoint: `https://127.0.0.1:${port}`, tls: { caFile: f('ca.crt') }, compression: 'none' }] }).sinks[0] as ElasticsearchSinkConfig;
+  const cfg = validateConfig({ sinks: [{ id: 'es', type: 'elasticsearch', endpoint: `https://127.0.0.1:${port}`, tls: { caFile: pem.ca }, compression: 'none' }] }).sinks[0] as ElasticsearchSinkConfig;
   const transport = new HttpTransport('es', cfg, pino({ level: 'silent' }));
   await assert.rejects(transport.post('/_bulk', Buffer.from('{}\n'), 'application/x-ndjson'), /does not match certificate's altnames/);
   const inFlight = transport.post('/_bulk', Buffer.from('{}\n'), 'application/x-ndjson').catch((err: Error) => err);
