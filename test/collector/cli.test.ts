@@ -119,6 +119,11 @@ test('health-check and status against a running collector, and when nothing list
   t.after(() => cleanup(c));
   const h = zlog(['health-check', '--url', c.url, '--ready']);
   assert.equal(h.code, 0, h.err);
+  // The admin listener has no probes: the answer names the wrong port rather than a failing check "unknown".
+  const wrong = zlog(['health-check', '--url', c.adminUrl]);
+  assert.equal(wrong.code, 3, wrong.err);
+  assert.match(wrong.err, /\/healthz answered HTTP 404 without a list of checks: not a zlog probe endpoint/);
+  assert.doesNotMatch(wrong.err, /unknown/);
   const js = zlog(['status', '--url', c.adminUrl, '--format', 'json']);
   assert.equal(js.code, 0);
   const s = JSON.parse(js.out) as { ready: boolean; inputs: { id: string }[] };

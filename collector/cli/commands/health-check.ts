@@ -32,9 +32,15 @@ async function healthCheck(url: string, ready: boolean, timeoutSeconds: number):
     }
     // Each failing check kind has its own exit code (health/exit-codes.ts), so a probe script can tell them apart.
     const failing = failingChecks(body);
-    const code = healthExitCode(failing);
     console.error(`${path}: HTTP ${res.status} ${body}`);
-    console.error(`zlog health-check: failing ${failing.join(', ') || 'unknown'}; exit ${code}`);
+    if (failing.length === 0) {
+      // Not a probe answer (no "[-]check failed" lines): a 404 from the admin listener (127.0.0.1:9091, which
+      // serves /drain) or another server on that port. Saying "failing unknown" hid the wrong --url.
+      console.error(`zlog health-check: ${new URL(path, url).href} answered HTTP ${res.status} without a list of checks: not a zlog probe endpoint (the probes are on the collector's http listener, default port 9090; the admin listener serves only /drain); exit ${HEALTH_EXIT.unhealthy}`);
+      return HEALTH_EXIT.unhealthy;
+    }
+    const code = healthExitCode(failing);
+    console.error(`zlog health-check: failing ${failing.join(', ')}; exit ${code}`);
     return code;
   } catch (err) {
     // A listener whose process is alive but whose event loop does not turn still accepts TCP connections (the
