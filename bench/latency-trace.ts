@@ -10,12 +10,16 @@ import { pathToFileURL } from 'node:url';
 /**
  * Segments of the path: name, the stage names (server trace) or 'sent'/'senderAck' bounding it, and which
  * batches take it: every batch, those acknowledged after processing (`processed`: persisted mode, compressed
- * batches), or those acknowledged at admission (`admission`: uncompressed batches in received mode, whose ACK
- * goes out before the chunk is posted; their worker segments are not on the send->ACK path and are left out).
+ * batches), those acknowledged by the main thread at admission (`admission`: uncompressed batches in received
+ * mode, whose ACK goes out before the chunk is posted; their worker segments are not on the send->ACK path and are
+ * left out), or those the native receive thread acknowledged itself (`thread`: received mode within the input's
+ * budget, native/src/receiver.cc AckAtReceipt; the ACK goes out before the main thread sees the batch).
  */
-const SEGMENTS: readonly [string, string, string, 'all' | 'processed' | 'admission'][] = [
+type Path = 'processed' | 'admission' | 'thread';
+const SEGMENTS: readonly [string, string, string, 'all' | Path | 'main'][] = [
   ['sender -> receive thread', 'sent', 'received', 'all'],
-  ['thread -> main thread', 'received', 'handled', 'all'],
+  ['receive thread: until ACK', 'received', 'acked', 'thread'],
+  ['thread -> main thread', 'received', 'handled', 'main'],
   ['main: until ACK (admission)', 'handled', 'acked', 'admission'],
   ['main: until posted', 'handled', 'posted', 'processed'],
   ['post -> worker start', 'posted', 'workerStart', 'processed'],
@@ -35,6 +39,8 @@ interface ServerTrace {
   gc: number[];
   fileWrites: number[];
   eventLoopDelayMs: { p50: number; p99: number; p999: number; max: number };
+  /** Sequence numbers of the batches the receive thread acknowledged itself (absent before it did). */
+  threadAcks?: number[];
   /** Present since the file sink writes O_DSYNC: then fileWrites holds [start, ms, synced, bytes] per write. */
   fileWriteFields?: string[];
 }
@@ -60,12 +66,16 @@ export function latencyBreakdown(serverFile: string, senderFile: string): string
   const bySeq = new Map<number, (number | null)[]>();
   for (const r of server.rows) bySeq.set(r[0] as number, r);
   const batches: { total: number; seg: number[]; sent: number; acked: number }[] = [];
+  const paths: Record<Path, number> = { thread: 0, admission: 0, processed: 0 };
+  const byThread = new Set(server.threadAcks ?? []);
   for (const [seq, sent, senderAck] of sender) {
     const row = bySeq.get(seq);
     if (!row) continue;
     const at = (name: string): number => (name === 'sent' ? sent : name === 'senderAck' ? senderAck : (row[col.get(name)!] ?? NaN));
-    const path = at('acked') <= at('posted') ? 'admission' : 'processed';
-    batches.push({ total: senderAck - sent, seg: SEGMENTS.map(([, a, b, on]) => (on === 'all' || on === path ? at(b) - at(a) : NaN)), sent, acked: senderAck });
+    const path: Path = byThread.has(seq) ? 'thread' : at('acked') <= at('posted') ? 'admission' : 'processed';
+    paths[path]++;
+    const on = (which: string): boolean => which === 'all' || which === path || (which === 'main' && path !== 'thread');
+    batches.push({ total: senderAck - sent, seg: SEGMENTS.map(([, a, b, which]) => (on(which) ? at(b) - at(a) : NaN)), sent, acked: senderAck });
   }
   const lines: string[] = [];
   if (batches.length === 0) return [`latency trace: no batch in both traces (${server.rows.length} on the collector, ${sender.length} acknowledged at the sender)`];
@@ -73,6 +83,7 @@ export function latencyBreakdown(serverFile: string, senderFile: string): string
   const p99 = pct(totals, 99);
   const tail = batches.filter((b) => b.total >= p99);
   lines.push(`latency trace: ${batches.length} batches joined; send->ACK p50 ${f(pct(totals, 50))} p99 ${f(p99)} p999 ${f(pct(totals, 99.9))} max ${f(totals[totals.length - 1])} ms`);
+  lines.push(`  ACKed by the receive thread ${paths.thread}, by the main thread at admission ${paths.admission}, after processing ${paths.processed}`);
   lines.push(`  ${'segment'.padEnd(26)} ${'p50'.padStart(7)} ${'p99'.padStart(7)} ${'p999'.padStart(7)} ${'max'.padStart(7)}   mean in the slowest 1% (${tail.length})`);
   SEGMENTS.forEach(([name], i) => {
     const v = batches.map((b) => b.seg[i]).filter(Number.isFinite).sort((a, b) => a - b);

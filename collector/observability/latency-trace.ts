@@ -44,6 +44,8 @@ export class LatencyTrace {
   private readonly gc: number[] = [];
   /** [start, ms, synced (1/0), bytes] per file sink write (synced: O_DSYNC, the write includes its fdatasync). */
   private readonly writes: number[] = [];
+  /** Sequence numbers of the batches the native receive thread acknowledged itself (router-input.ts admitAcked). */
+  private readonly threadAcks: number[] = [];
   private readonly loop: IntervalHistogram = monitorEventLoopDelay({ resolution: 1 });
   private readonly gcObserver = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
@@ -70,6 +72,11 @@ export class LatencyTrace {
     return row;
   }
 
+  /** The receive thread acknowledged the batch of `row` itself (its `acked` stamp is then on the thread's clock). */
+  ackedByThread(row: TraceRow | undefined): void {
+    if (row && this.threadAcks.length < MAX_ROWS) this.threadAcks.push(row.seq);
+  }
+
   /** One write of the file sink: when it began, how long it took (ms), whether it synced, and its size. */
   fileWrite(startedAt: number, ms: number, synced: boolean, bytes: number): void {
     if (this.writes.length < MAX_EVENTS * 4) this.writes.push(startedAt, ms, synced ? 1 : 0, bytes);
@@ -82,6 +89,7 @@ export class LatencyTrace {
     const doc = {
       stages: Object.keys(STAGE),
       rows: this.rows.map((r) => [r.seq, ...Array.from(r.t, (x) => (Number.isNaN(x) ? null : x))]),
+      threadAcks: this.threadAcks,
       gc: this.gc,
       fileWrites: this.writes,
       // Older builds wrote [start, writeMs, syncMs, bytes] (writev, then fdatasync) without this field.

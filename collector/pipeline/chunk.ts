@@ -43,6 +43,13 @@ export const FLAG_CONNECTION = 16;
  * (a mismatch, or no protocol header) the input checks the message itself.
  */
 export const FLAG_CRC_CHECKED = 32;
+/**
+ * Flag bit 6, only in deliveries of the native receive thread to a ROUTER input (never in a chunk for a worker):
+ * the thread sent this batch's ACK itself (`ackMode: received`, within the budget the input granted it;
+ * native/src/receiver.cc AckAtReceipt), and the record count field holds the microseconds from the receive time
+ * to that ACK. The input must admit such a batch whatever else holds.
+ */
+export const FLAG_ACKED = 64;
 const MSG_HEADER = 20;
 const FLAG_SENDER = 1;
 const FLAG_ROUTING_ID = 4;

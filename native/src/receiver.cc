@@ -20,6 +20,9 @@
 //   connection the message came on: JavaScript gives them back with the reply (see SendReplies).
 //   Flag bit 5 (ROUTER only, chunk.ts FLAG_CRC_CHECKED): the payload's CRC-32 matches its header's
 //   (NativePayloadCrcMatches), so JavaScript does not compute it again.
+//   Flag bit 6 (ROUTER only, chunk.ts FLAG_ACKED): this thread sent the message's ACK itself (ackMode received,
+//   AckAtReceipt); the u32 at byte 4 (record count, otherwise 0 on this path) is then the microseconds from the
+//   message's receive time to that ACK.
 //
 // Replies (ROUTER): libzmq sockets are not thread-safe and the receive thread owns the socket, so JavaScript's
 // send() copies a reply into a bounded mutex-guarded queue and wakes the thread (the PAIR below), which sends it
@@ -28,6 +31,14 @@
 // resends (docs/protocol.md). A reply goes only to the connection its batch came on: a routing id names a peer,
 // not a connection, and a client that reconnects (or another peer, once the id is free) may hold the id by the
 // time a late reply is sent; such a reply is dropped and counted (repliesToEndedConnections).
+//
+// ACK at receipt (ROUTER, ackMode received): an uncompressed batch that passes every check the input would make
+// (NativeAckable) is acknowledged by this thread as soon as it is in a chunk buffer, so neither the main thread
+// (its event loop, its GC pauses) nor the hops to it and back are on the path of a `received` ACK. What
+// `received` promises stays true: the batch is held by the collector and counted against the queue bound,
+// because the thread acknowledges only within a budget of records and bytes that JavaScript grants out of the
+// queue's free room (grantAcks) and takes back (revokeAcks) when the queue has no room or the input drains.
+// Past the budget, or for anything the check does not pass, the message goes to JavaScript as before.
 //
 // Threading: the libzmq socket is only ever touched by one thread at a time. JavaScript binds/connects it
 // before start(); after start() only the receive thread uses it, and JavaScript talks to the thread through
@@ -57,6 +68,7 @@
 #include <pthread.h>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "crc32.h"
@@ -173,11 +185,47 @@ inline bool NativePayloadJsonPlain(const uint8_t* header, size_t header_len, con
 // run zlib.crc32 over every payload (2.3 ms per 1 MiB batch there). A mismatch, or a header that is not a
 // protocol header, leaves the flag unset: the input then checks the message itself and answers it.
 constexpr uint8_t kFlagCrcChecked = 32;
+// ROUTER (chunk.ts FLAG_ACKED): the thread acknowledged the message itself (AckAtReceipt).
+constexpr uint8_t kFlagAcked = 64;
 inline bool NativePayloadCrcMatches(const uint8_t* header, size_t header_len, const uint8_t* p, size_t n) {
   if (header_len != kProtocolHeaderBytes || header[0] != 'Z' || header[1] != 'L') return false;
   uint32_t declared = (static_cast<uint32_t>(header[20]) << 24) | (static_cast<uint32_t>(header[21]) << 16) |
                       (static_cast<uint32_t>(header[22]) << 8) | header[23];
   return zlog::Crc32(0, p, n) == declared;
+}
+
+// ROUTER, ackMode received (AckAtReceipt): whether the input would accept the message [header, payload] as it is:
+// every check of checkMessage (collector/protocol/message.ts: size, header fields, record count, declared
+// lengths) and checkRecordFraming (payload.ts: exactly recordCount length-prefixed records filling the payload),
+// for an uncompressed batch that wants a reply. The CRC-32 is the caller's (NativePayloadCrcMatches). False only
+// sends the message the old way (JavaScript checks and answers it), so this may refuse more than the input
+// would, never less (test/collector/thread-ack.test.ts sends near-valid batches both ways).
+struct AckLimits {
+  uint64_t max_message_bytes;  // header + payload (the input's limits.maxMessageBytes)
+  uint64_t max_batch_records;
+  uint64_t max_decompressed_bytes;
+};
+inline uint32_t BigEndian32(const uint8_t* p) {
+  return (static_cast<uint32_t>(p[0]) << 24) | (static_cast<uint32_t>(p[1]) << 16) | (static_cast<uint32_t>(p[2]) << 8) | p[3];
+}
+inline bool NativeAckable(const uint8_t* h, size_t header_len, const uint8_t* p, size_t n, const AckLimits& lim, uint32_t* records) {
+  if (header_len != kProtocolHeaderBytes || h[0] != 'Z' || h[1] != 'L' || h[2] != 1) return false;
+  // Flags 0: bit 0 (no-ack) wants no reply, the others are reserved. Compression none, reserved bytes 5-7 zero.
+  if (h[3] != 0 || h[4] != 0 || h[5] != 0 || h[6] != 0 || h[7] != 0) return false;
+  if (header_len + n > lim.max_message_bytes) return false;
+  uint32_t count = BigEndian32(h + 16), declared = BigEndian32(h + 24);
+  if (count > lim.max_batch_records || declared > lim.max_decompressed_bytes || declared != n || static_cast<uint64_t>(count) * 4 > n) return false;
+  size_t o = 0;
+  for (uint32_t i = 0; i < count; i++) {
+    if (n - o < 4) return false;
+    size_t len = BigEndian32(p + o);
+    o += 4;
+    if (len > n - o) return false;
+    o += len;
+  }
+  if (o != n) return false;
+  *records = count;
+  return true;
 }
 
 struct Lent {
@@ -219,6 +267,8 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
                            InstanceMethod("authStats", &Receiver::AuthStats),
                            InstanceMethod("send", &Receiver::Send),
                            InstanceMethod("takeRoutingIdRefusals", &Receiver::TakeRoutingIdRefusals),
+                           InstanceMethod("grantAcks", &Receiver::GrantAcks),
+                           InstanceMethod("revokeAcks", &Receiver::RevokeAcks),
                        });
   }
 
@@ -276,6 +326,14 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
       }
       Napi::Value mr = o.Get("maxReplies");
       if (mr.IsNumber()) max_replies_ = static_cast<size_t>(mr.ToNumber().Int64Value());
+      Napi::Value ar = o.Get("ackAtReceipt");
+      if (ar.IsObject()) {
+        Napi::Object a = ar.As<Napi::Object>();
+        ack_at_receipt_ = true;
+        ack_limits_ = {static_cast<uint64_t>(a.Get("maxMessageBytes").ToNumber().Int64Value()),
+                       static_cast<uint64_t>(a.Get("maxBatchRecords").ToNumber().Int64Value()),
+                       static_cast<uint64_t>(a.Get("maxDecompressedBytes").ToNumber().Int64Value())};
+      }
     } else {
       zmq_setsockopt(sock_, ZMQ_LINGER, &linger, sizeof linger);
     }
@@ -557,6 +615,36 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
     return list;
   }
 
+  // grantAcks(records, bytes) (ROUTER with ackAtReceipt): adds to the budget within which the thread acknowledges
+  // batches itself; every batch it acknowledges takes its record count and its header + payload bytes from it.
+  Napi::Value GrantAcks(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!ack_at_receipt_) return ThrowValue(env, "grantAcks on a receiver without ackAtReceipt");
+    double r = info[0].ToNumber().DoubleValue(), b = info[1].ToNumber().DoubleValue();
+    if (!(r >= 0 && b >= 0 && r < 9007199254740992.0 && b < 9007199254740992.0)) return ThrowValue(env, "grantAcks(records, bytes): two counts >= 0 expected");
+    std::lock_guard<std::mutex> g(budget_mu_);
+    budget_records_ += static_cast<uint64_t>(r);
+    budget_bytes_ += static_cast<uint64_t>(b);
+    return env.Undefined();
+  }
+
+  // revokeAcks() (ROUTER with ackAtReceipt): empties the budget and returns what was left of it, [records, bytes].
+  // Once it returns the thread acknowledges nothing more until the next grant.
+  Napi::Value RevokeAcks(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    uint64_t r, b;
+    {
+      std::lock_guard<std::mutex> g(budget_mu_);
+      r = budget_records_;
+      b = budget_bytes_;
+      budget_records_ = budget_bytes_ = 0;
+    }
+    Napi::Array out = Napi::Array::New(env, 2);
+    out.Set(uint32_t{0}, Napi::Number::New(env, static_cast<double>(r)));
+    out.Set(uint32_t{1}, Napi::Number::New(env, static_cast<double>(b)));
+    return out;
+  }
+
   Napi::Value Close(const Napi::CallbackInfo& info) {
     Shutdown();
     return info.Env().Undefined();
@@ -583,6 +671,7 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
       o.Set("repliesUnroutable", Napi::Number::New(env, static_cast<double>(replies_unroutable_.load())));
       o.Set("repliesBlocked", Napi::Number::New(env, static_cast<double>(replies_blocked_.load())));
       o.Set("repliesToEndedConnections", Napi::Number::New(env, static_cast<double>(replies_stale_.load())));
+      o.Set("threadAcks", Napi::Number::New(env, static_cast<double>(thread_acks_.load())));
     }
     o.Set("frameTooLarge", Napi::Number::New(env, static_cast<double>(frame_too_large_.load())));
     o.Set("messageTooLarge", Napi::Number::New(env, static_cast<double>(message_too_large_.load())));
@@ -740,12 +829,17 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
       if (!router_) plain = plain && JsonPlain(out + o + 4, n);
       o += 4 + n;
     }
-    bool crc_ok = false;
+    bool crc_ok = false, acked = false;
     if (router_ && frames.size() == 3 && extra_flags == 0) {
       const uint8_t* header = static_cast<const uint8_t*>(zmq_msg_data(&frames[1]));
       const uint8_t* payload = out + o - zmq_msg_size(&frames[2]);
       plain = NativePayloadJsonPlain(header, zmq_msg_size(&frames[1]), payload, zmq_msg_size(&frames[2]));
       crc_ok = NativePayloadCrcMatches(header, zmq_msg_size(&frames[1]), payload, zmq_msg_size(&frames[2]));
+      uint32_t ack_us = 0;
+      if (crc_ok && ack_at_receipt_ && AckAtReceipt(frames, payload, now, &ack_us)) {
+        acked = true;
+        PutU32(out + 4, ack_us);
+      }
     }
     if (sender) {
       PutU32(out + o, static_cast<uint32_t>(sender->size()));
@@ -756,7 +850,7 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
       PutU32(out + o, static_cast<uint32_t>(pending_conn_ >> 32));
       PutU32(out + o + 4, static_cast<uint32_t>(pending_conn_));
     }
-    out[3] = (sender ? kFlagSender : 0) | (plain ? kFlagJsonPlain : 0) | (pending_conn_ ? kFlagConnection : 0) | (crc_ok ? kFlagCrcChecked : 0) | extra_flags;
+    out[3] = (sender ? kFlagSender : 0) | (plain ? kFlagJsonPlain : 0) | (pending_conn_ ? kFlagConnection : 0) | (crc_ok ? kFlagCrcChecked : 0) | (acked ? kFlagAcked : 0) | extra_flags;
     if (owned) {
       Deliver(new Delivery{cur_.slot, owned, need, 1, records, total, false});
       have_cur_ = false;
@@ -768,6 +862,41 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
       cur_bytes_ += total;
       if (cur_len_ >= cur_.cap) Flush(false);  // a big message took it past the fill mark
     }
+    return true;
+  }
+
+  // ackMode received: acknowledges the message [routing id, header, payload] now, if the input would accept it
+  // (NativeAckable; the CRC-32 was found to match) and the budget JavaScript granted covers it (records, and the
+  // bytes the input charges: header + payload, which for an uncompressed batch is also its declared length).
+  // The message has just been copied into a chunk buffer, so it is held by the collector. Returns whether it
+  // was acknowledged (the ACK may still have been dropped like any reply, and counted); us: receipt to ACK.
+  bool AckAtReceipt(std::vector<zmq_msg_t>& frames, const uint8_t* payload, double received, uint32_t* us) {
+    const uint8_t* header = static_cast<const uint8_t*>(zmq_msg_data(&frames[1]));
+    size_t header_len = zmq_msg_size(&frames[1]), n = zmq_msg_size(&frames[2]);
+    uint32_t records = 0;
+    if (!NativeAckable(header, header_len, payload, n, ack_limits_, &records)) return false;
+    uint64_t charged = header_len + n;
+    {
+      std::lock_guard<std::mutex> g(budget_mu_);
+      if (budget_records_ < records || budget_bytes_ < charged) return false;
+      budget_records_ -= records;
+      budget_bytes_ -= charged;
+    }
+    // The reply layout of collector/protocol/reply.ts: magic, version 1, type 1 (ACK), the batch's sequence
+    // number (header bytes 8-15, big-endian as there), reason code 0.
+    uint8_t ack[13] = {'Z', 'L', 1, 1};
+    std::memcpy(ack + 4, header + 8, 8);
+    ack[12] = 0;
+    if (pending_conn_ != 0 && !ConnectionOpen(pending_conn_)) {
+      replies_stale_.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      const void* data[2] = {zmq_msg_data(&frames[0]), ack};
+      size_t sizes[2] = {zmq_msg_size(&frames[0]), sizeof ack};
+      SendReply(2, [&](size_t i) { return std::make_pair(data[i], sizes[i]); });
+    }
+    thread_acks_.fetch_add(1, std::memory_order_relaxed);
+    double d = (NowMs() - received) * 1000;
+    *us = d <= 0 ? 0 : d >= 4294967295.0 ? 4294967295u : static_cast<uint32_t>(d);
     return true;
   }
 
@@ -988,20 +1117,26 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
         continue;
       }
       auto& r = reply.frames;
-      bool ok = true;
-      for (size_t i = 0; i < r.size() && ok; i++) {
-        int flags = ZMQ_DONTWAIT | (i + 1 < r.size() ? ZMQ_SNDMORE : 0);
-        while (zmq_send(sock_, r[i].data(), r[i].size(), flags) < 0) {
-          int e = zmq_errno();
-          if (e == EINTR) continue;
-          if (e == EHOSTUNREACH) replies_unroutable_.fetch_add(1, std::memory_order_relaxed);
-          else replies_blocked_.fetch_add(1, std::memory_order_relaxed);
-          ok = false;
-          break;
-        }
-      }
-      if (ok) replies_sent_.fetch_add(1, std::memory_order_relaxed);
+      SendReply(r.size(), [&](size_t i) { return std::make_pair(static_cast<const void*>(r[i].data()), r[i].size()); });
     }
+  }
+
+  // Sends one reply of n frames (frame(i): data and size) with ZMQ_DONTWAIT, counting it as sent, or as dropped
+  // when it cannot go at once (see SendReplies).
+  template <typename Frame>
+  void SendReply(size_t n, Frame frame) {
+    for (size_t i = 0; i < n; i++) {
+      int flags = ZMQ_DONTWAIT | (i + 1 < n ? ZMQ_SNDMORE : 0);
+      std::pair<const void*, size_t> f = frame(i);
+      while (zmq_send(sock_, f.first, f.second, flags) < 0) {
+        int e = zmq_errno();
+        if (e == EINTR) continue;
+        if (e == EHOSTUNREACH) replies_unroutable_.fetch_add(1, std::memory_order_relaxed);
+        else replies_blocked_.fetch_add(1, std::memory_order_relaxed);
+        return;
+      }
+    }
+    replies_sent_.fetch_add(1, std::memory_order_relaxed);
   }
 
   // The drain's first step. zmq_unbind would end the accepted connections at once, and with them whatever their
@@ -1392,6 +1527,12 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
   size_t max_replies_ = 100000;
   std::atomic<size_t> replies_pending_{0};
   std::atomic<uint64_t> replies_sent_{0}, replies_unroutable_{0}, replies_blocked_{0}, replies_stale_{0};
+  // ROUTER, ackMode received: the thread's own ACKs (AckAtReceipt), their limits, and the budget JavaScript grants.
+  bool ack_at_receipt_ = false;
+  AckLimits ack_limits_{};
+  std::mutex budget_mu_;  // guards budget_records_, budget_bytes_
+  uint64_t budget_records_ = 0, budget_bytes_ = 0;
+  std::atomic<uint64_t> thread_acks_{0};
   // ROUTER: connections refused for a routing id another connection held, by whether the holder's key differed;
   // the refusals not yet taken by JavaScript (reason, refused key name), bounded.
   std::atomic<uint64_t> routing_id_in_use_{0}, routing_id_other_key_{0};

@@ -12,7 +12,7 @@
 // Unlike PULL/SUB, reading never pauses: a full queue is answered with NACK busy, which needs the message read.
 import { PolledConnectionWatch, type ConnectionCounts, type ConnectionWatch } from '../../health/socket-events.js';
 import type { Metrics } from '../../observability/metrics.js';
-import { FLAG_CRC_CHECKED, FLAG_JSON_PLAIN, FLAG_OVERSIZE, readChunk } from '../../pipeline/chunk.js';
+import { FLAG_ACKED, FLAG_CRC_CHECKED, FLAG_JSON_PLAIN, FLAG_OVERSIZE, readChunk } from '../../pipeline/chunk.js';
 import { OncePerKey } from '../../security/curve.js';
 import type { InputContext } from '../input.js';
 import { NativeAuth } from '../zmq/native-auth.js';
@@ -45,6 +45,7 @@ export class NativeRouterTransport implements RouterTransport {
     private readonly ctx: InputContext,
     addon: NativeReceiveAddon,
   ) {
+    const ackAtReceipt = ctx.ackMode === 'received' && !ctx.sinkGate;
     this.native = new addon.Receiver(
       {
         type: 'router',
@@ -53,10 +54,21 @@ export class NativeRouterTransport implements RouterTransport {
         // The input's heartbeat setting (schema.ts): it frees the routing id of a client that stopped answering.
         heartbeatIntervalMs: cfg.heartbeat.intervalMs,
         heartbeatTimeoutMs: cfg.heartbeat.timeoutMs,
+        // `received`: the thread acknowledges what it holds within the input's budget (router-input.ts AckBudget).
+        // Not with a sink gate (routing, several sinks): that refusal depends on the sender and the sinks' state,
+        // which only the main thread knows, so there every ACK is the input's.
+        ackAtReceipt:
+          ackAtReceipt
+            ? { maxMessageBytes: ctx.limits.maxMessageBytes, maxBatchRecords: ctx.limits.maxBatchRecords, maxDecompressedBytes: ctx.limits.maxDecompressedBytes }
+            : undefined,
       },
       (buffer, length) => this.onChunk(buffer, length),
     );
     if (ctx.curve) this.auth = new NativeAuth(this.native, ctx.curve);
+    if (ackAtReceipt) {
+      this.grantAcks = (records, bytes) => this.native.grantAcks(records, bytes);
+      this.revokeAcks = () => this.native.revokeAcks();
+    }
   }
 
   async start(bind: readonly string[], onMessage: (m: RouterMessage) => void): Promise<string[]> {
@@ -77,7 +89,18 @@ export class NativeRouterTransport implements RouterTransport {
         const frames = m.frames.map((f) => Buffer.from(f.buffer, f.byteOffset, f.byteLength));
         // The routing id outlives this call (in the reply), the buffer does not: copy it.
         const flags = m.flags ?? 0;
-        this.onMessage({ routingId: Buffer.from(frames[0]), frames: frames.slice(1), receivedAt: m.receivedAt, sender: m.sender, connection: m.connection, oversize: (flags & FLAG_OVERSIZE) !== 0, jsonPlain: (flags & FLAG_JSON_PLAIN) !== 0, crcChecked: (flags & FLAG_CRC_CHECKED) !== 0 });
+        this.onMessage({
+          routingId: Buffer.from(frames[0]),
+          frames: frames.slice(1),
+          receivedAt: m.receivedAt,
+          sender: m.sender,
+          connection: m.connection,
+          oversize: (flags & FLAG_OVERSIZE) !== 0,
+          jsonPlain: (flags & FLAG_JSON_PLAIN) !== 0,
+          crcChecked: (flags & FLAG_CRC_CHECKED) !== 0,
+          // With FLAG_ACKED the record count field is the µs from receipt to the thread's ACK.
+          ackedAt: (flags & FLAG_ACKED) !== 0 ? m.receivedAt + m.recordCount / 1000 : undefined,
+        });
       }
     }
     this.countDrops();
@@ -106,6 +129,9 @@ export class NativeRouterTransport implements RouterTransport {
       this.repliesStaleSeen = stale;
     }
   }
+
+  grantAcks?: (records: number, bytes: number) => void;
+  revokeAcks?: () => [number, number];
 
   send(frames: Buffer[], connection?: number): boolean {
     return !this.closed && this.native.send(frames, connection);

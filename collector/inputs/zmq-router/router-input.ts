@@ -8,16 +8,18 @@ import type { ConnectionWatch } from '../../health/socket-events.js';
 import type { Metrics } from '../../observability/metrics.js';
 import { checkMessage, noAckOf, sequenceOf } from '../../protocol/message.js';
 import { checkRecordFraming } from '../../protocol/payload.js';
-import { compressionCode } from '../../protocol/header.js';
+import { compressionCode, type MessageHeader } from '../../protocol/header.js';
 import { encodeAck, encodeNack } from '../../protocol/reply.js';
 import { FLAG_JSON_PLAIN, KIND_NATIVE, routingIdText } from '../../pipeline/chunk.js';
-import { STAGE, latencyTrace, mark, now } from '../../observability/latency-trace.js';
+import { STAGE, latencyTrace, mark, now, type TraceRow } from '../../observability/latency-trace.js';
+import type { Inbound } from '../../pipeline/pipeline.js';
 import type { Input, InputContext } from '../input.js';
 import { totalBytes } from '../zmq/socket.js';
 import type { ZmqRouterConfig } from './schema.js';
 import type { RouterMessage, RouterTransport } from './transport.js';
 import { batchKey, PendingBatches, RecentBatches } from './pending-batches.js';
 import { refusalFor, SenderRoutes } from './sink-gate.js';
+import { AckBudget } from './ack-budget.js';
 
 /**
  * Bounds of the pending-batch table: 65,536 batches (a full default queue of 200,000 records in batches of 3 or
@@ -32,6 +34,8 @@ const ANSWERED_MAX_BYTES = 16 * 1024 * 1024;
 const SENDER_ROUTES_MAX = 16_384;
 /** While a sender's last batch went to a full sink, one batch of it goes on to the worker this often (a probe). */
 const PROBE_MS = 1000;
+/** How long a drain waits for batches the receive thread acknowledged to come through (they are delivered within ~10 ms). */
+const THREAD_ACKS_WAIT_MS = 5000;
 
 /** Where a batch's reply goes: the connection its latest copy came on (RouterMessage.connection). */
 interface ReplyTarget {
@@ -57,6 +61,8 @@ export class RouterInput implements Input {
   private readonly answered = new RecentBatches(ANSWERED_MAX_ENTRIES, ANSWERED_MAX_BYTES);
   /** With routing and several sinks: where each sender's last batch went (sink-gate.ts). */
   private readonly senders?: SenderRoutes;
+  /** `received` on the native path: the budget within which the receive thread acknowledges batches itself. */
+  private readonly ackBudget?: AckBudget;
 
   constructor(
     private readonly cfg: ZmqRouterConfig,
@@ -65,6 +71,10 @@ export class RouterInput implements Input {
   ) {
     this.id = cfg.id;
     if (ctx.sinkGate) this.senders = new SenderRoutes(SENDER_ROUTES_MAX);
+    const { grantAcks, revokeAcks } = transport;
+    if (grantAcks && revokeAcks) {
+      this.ackBudget = new AckBudget(ctx.admission, (r, b) => grantAcks.call(transport, r, b), () => revokeAcks.call(transport));
+    }
   }
 
   get receiver(): 'native' | 'zeromq' {
@@ -77,6 +87,7 @@ export class RouterInput implements Input {
 
   async start(): Promise<void> {
     this.endpoints.push(...(await this.transport.start(this.cfg.bind, (m) => this.handle(m))));
+    this.ackBudget?.refill();
   }
 
   private routingId(id: Buffer): string {
@@ -89,7 +100,49 @@ export class RouterInput implements Input {
 
   private handle(msg: RouterMessage): void {
     const handledAt = latencyTrace ? now() : 0;
-    const { admission, pipeline, metrics, limits, index } = this.ctx;
+    if (msg.ackedAt !== undefined) this.admitAcked(msg, handledAt);
+    else this.check(msg, handledAt);
+    this.ackBudget?.refill();
+  }
+
+  /**
+   * A batch the receive thread acknowledged itself (native path, `received`): it passed the same checks there
+   * (native/src/receiver.cc NativeAckable) within the budget granted out of the queue's room, so it is admitted
+   * whatever holds now (draining, a full queue): it was promised.
+   */
+  private admitAcked(msg: RouterMessage, handledAt: number): void {
+    const { admission, metrics, limits } = this.ctx;
+    const { routingId: identity, frames, receivedAt } = msg;
+    const bytes = totalBytes(frames);
+    metrics.receivedBytes.inc(bytes);
+    const records = frames[0].readUInt32BE(16);
+    this.ackBudget!.seen(records, bytes);
+    let checked;
+    try {
+      checked = checkMessage(frames, { maxMessageBytes: limits.maxMessageBytes, maxBatchRecords: limits.maxBatchRecords, maxDecompressedBytes: limits.maxDecompressedBytes }, true);
+    } catch (err) {
+      // Cannot happen while NativeAckable checks what checkMessage does; if it did, the batch is lost like a
+      // received batch a worker refuses, and said so.
+      if (!(err instanceof ProtocolError)) throw err;
+      metrics.discarded(err.reason).inc();
+      this.ctx.log.error({ input: this.id, reason: err.reason }, `a batch the receive thread acknowledged fails the input's checks and is dropped: ${err.message}`);
+      return;
+    }
+    const { header } = checked;
+    const key = batchKey(identity, header.seq, header.crc, header.uncompressedLength, header.recordCount);
+    if (this.answered.has(key)) this.ctx.countResent?.(records);
+    this.answered.add(key);
+    admission.add(records, bytes);
+    this.ctx.countReply('ack', '');
+    this.ctx.observeAckLatency((msg.ackedAt! - receivedAt) / 1000);
+    const trace = latencyTrace?.begin(header.seq, receivedAt, handledAt);
+    mark(trace, STAGE.acked, msg.ackedAt);
+    latencyTrace?.ackedByThread(trace);
+    this.submit(msg, header, bytes, trace, undefined, undefined);
+  }
+
+  private check(msg: RouterMessage, handledAt: number): void {
+    const { admission, metrics, limits } = this.ctx;
     // Replies go to the connection the message came on (native path), not to whoever holds its routing id then.
     const { routingId: identity, frames, receivedAt, connection } = msg;
     const bytes = totalBytes(frames);
@@ -175,20 +228,26 @@ export class RouterInput implements Input {
       mark(trace, STAGE.acked);
       reply({ ok: true });
     }
-    pipeline.submit({
-      input: index,
+    this.submit(msg, header, charged, trace, senderKey, ackAtAdmission ? undefined : reply);
+  }
+
+  /** Hands an admitted batch (charged: bytes counted against the queue) to the pipeline. */
+  private submit(msg: RouterMessage, header: MessageHeader, charged: number, trace: TraceRow | undefined, senderKey: string | undefined, reply: Inbound['reply']): void {
+    const records = header.recordCount;
+    this.ctx.pipeline.submit({
+      input: this.ctx.index,
       kind: KIND_NATIVE,
       compression: compressionCode(header.compression),
       recordCount: records,
-      frames,
+      frames: msg.frames,
       flags: msg.jsonPlain ? FLAG_JSON_PLAIN : 0,
-      receivedAt,
+      receivedAt: msg.receivedAt,
       admitted: { records, bytes: charged },
       sender: msg.sender,
-      routingId: this.routingId(identity),
+      routingId: this.routingId(msg.routingId),
       trace,
       routed: senderKey === undefined ? undefined : (sinks) => this.senders!.set(senderKey, sinks),
-      reply: ackAtAdmission ? undefined : reply,
+      reply,
     });
   }
 
@@ -208,6 +267,13 @@ export class RouterInput implements Input {
    */
   async stopAccepting(): Promise<void> {
     this.draining = true;
+    // Batches the receive thread acknowledged must reach the pipeline before the drain waits for it to empty.
+    const budget = this.ackBudget;
+    if (!budget) return;
+    budget.stop();
+    const until = Date.now() + THREAD_ACKS_WAIT_MS;
+    while (budget.outstanding && Date.now() < until) await new Promise((r) => setTimeout(r, 1));
+    if (budget.outstanding) this.ctx.log.warn({ input: this.id }, `batches the receive thread acknowledged had not arrived after ${THREAD_ACKS_WAIT_MS} ms of the drain`);
   }
 
   /** After the pipeline is empty: send the last replies and close. */

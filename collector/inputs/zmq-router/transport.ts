@@ -34,6 +34,11 @@ export interface RouterMessage {
    * so checkMessage need not compute it. Absent: the input computes it.
    */
   crcChecked?: boolean;
+  /**
+   * Native path, `ackMode: received`: the receive thread sent this batch's ACK itself at this time (ms since epoch),
+   * within the budget the input granted (RouterTransport.grantAcks). The input must admit it whatever else holds.
+   */
+  ackedAt?: number;
 }
 
 export interface RouterTransport {
@@ -50,6 +55,14 @@ export interface RouterTransport {
   /** Stops reading; replies queued so far may still go out until close(). */
   stopReading(): Promise<void>;
   watchConnections(metrics: Metrics): ConnectionWatch;
+  /**
+   * Present when the transport acknowledges batches itself at receipt (native path, `ackMode: received`, see
+   * native/src/receiver.cc AckAtReceipt): adds records and bytes (header + payload) to the budget within which it
+   * may; each batch it acknowledges takes its share and arrives with `ackedAt`.
+   */
+  grantAcks?(records: number, bytes: number): void;
+  /** With grantAcks: empties the budget and returns what was left, [records, bytes]; no ACK at receipt follows. */
+  revokeAcks?(): [number, number];
   /** Releases the socket (the last replies get ZeroMQ's linger to leave). Idempotent. */
   close(): void;
 }

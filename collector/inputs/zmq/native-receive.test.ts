@@ -8,7 +8,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Dealer, Publisher, Push } from 'zeromq';
 import { encodeMessage } from '../../protocol/message.js';
-import { FLAG_CRC_CHECKED, FLAG_JSON_PLAIN, readChunk, type PackedMessage } from '../../pipeline/chunk.js';
+import { FLAG_ACKED, FLAG_CRC_CHECKED, FLAG_JSON_PLAIN, readChunk, type PackedMessage } from '../../pipeline/chunk.js';
+import { decodeReply } from '../../protocol/reply.js';
 import { loadNativeReceive, unlent, type LendableBuffer, type NativeReceiver, type OnChunk } from './native-receive.js';
 
 const addon = loadNativeReceive();
@@ -420,6 +421,63 @@ test('ROUTER: a reply goes only to the connection its message came on; a later c
   assert.equal(r.stats().repliesSent, 2);
   assert.throws(() => r.send([Buffer.from('web-1'), Buffer.from('x')], -1), /connection is not a number a delivery gave/);
   second.close();
+  r.close();
+});
+
+test('ROUTER ackAtReceipt: the thread acknowledges a good uncompressed batch itself only within the granted budget; revokeAcks returns the rest', async () => {
+  const msgs: PackedMessage[] = [];
+  const r = new native.Receiver(
+    { type: 'router', inputIndex: 0, receiveHighWaterMark: 1000, maxFrameBytes: 1 << 20, maxMessageBytes: 1 << 20, ackAtReceipt: { maxMessageBytes: 1 << 20, maxBatchRecords: 1000, maxDecompressedBytes: 1 << 20 } },
+    (buf, len) => {
+      if (!buf) return;
+      msgs.push(...[...readChunk(unlent(buf), len)].map((m) => ({ ...m, frames: m.frames.map((f) => Uint8Array.from(f)) })));
+      r.lend(buf);
+    },
+  );
+  const ep = r.bind('tcp://127.0.0.1:*');
+  for (let i = 0; i < 3; i++) r.lend(new ArrayBuffer(1 << 16));
+  r.start();
+  const dealer = new Dealer({ linger: 0, routingId: 'acker' });
+  dealer.connect(ep);
+  const replies: bigint[] = [];
+  void (async () => {
+    try {
+      for (;;) replies.push(decodeReply((await dealer.receive())[0]).seq);
+    } catch {
+      // closed
+    }
+  })();
+  const batch = (seq: number) => encodeMessage(seq, ['one', 'two', 'three'], { compression: 'none' });
+  const charge = (seq: number) => batch(seq).reduce((n, f) => n + f.length, 0);
+  // No budget yet: delivered unacknowledged (the input answers it).
+  await dealer.send(batch(1));
+  await until(() => msgs.length === 1, 'batch 1');
+  assert.equal((msgs[0].flags ?? 0) & FLAG_ACKED, 0);
+  // Budget for exactly one batch: the next is acknowledged by the thread, the one after is not.
+  r.grantAcks(3, charge(2));
+  await dealer.send(batch(2));
+  await until(() => replies.length === 1, 'the ACK of batch 2');
+  assert.deepEqual(replies, [2n]);
+  await dealer.send(batch(3));
+  await until(() => msgs.length === 3, 'batches 2 and 3');
+  assert.equal((msgs[1].flags ?? 0) & FLAG_ACKED, FLAG_ACKED);
+  assert.ok(msgs[1].recordCount < 1_000_000, `µs from receipt to ACK: ${msgs[1].recordCount}`);
+  assert.equal((msgs[2].flags ?? 0) & FLAG_ACKED, 0, 'past the budget');
+  // A good batch that wants no reply, a compressed one and one with a bad CRC-32 are left to the input even with budget.
+  r.grantAcks(100, 100_000);
+  await dealer.send(encodeMessage(4, ['quiet'], { compression: 'none', noAck: true }));
+  await dealer.send(encodeMessage(5, ['zipped'.repeat(100)], { compression: 'gzip' }));
+  const [h, p] = batch(6);
+  await dealer.send([h, Buffer.concat([p.subarray(0, -1), Buffer.from('!')])]);
+  await dealer.send(batch(7));
+  await until(() => msgs.length === 7, 'batches 4-7');
+  assert.deepEqual(msgs.slice(3).map((m) => ((m.flags ?? 0) & FLAG_ACKED) !== 0), [false, false, false, true]);
+  await until(() => replies.length === 2, 'the ACK of batch 7');
+  assert.deepEqual(replies, [2n, 7n]);
+  assert.deepEqual(r.revokeAcks(), [100 - 3, 100_000 - charge(7)]);
+  assert.deepEqual(r.revokeAcks(), [0, 0]);
+  assert.equal(r.stats().threadAcks, 2);
+  dealer.close();
   r.close();
 });
 

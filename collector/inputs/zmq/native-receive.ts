@@ -26,6 +26,12 @@ export interface NativeReceiverOptions {
   /** ROUTER: replies queued for the thread at most; send() refuses more. Default 100000. */
   maxReplies?: number;
   /**
+   * ROUTER, `ackMode: received`: the thread acknowledges an uncompressed batch itself once it holds it, when the
+   * batch passes every check of the input (these are its limits) and the budget of grantAcks() covers it
+   * (native/src/receiver.cc AckAtReceipt). Absent: every reply comes from send().
+   */
+  ackAtReceipt?: { maxMessageBytes: number; maxBatchRecords: number; maxDecompressedBytes: number };
+  /**
    * ROUTER: ZMTP heartbeats (RFC 37 PING/PONG; ZMQ_HEARTBEAT_IVL, and ZMQ_HEARTBEAT_TIMEOUT and _TTL both set to
    * the timeout), in ms: a connection whose peer answers nothing for the timeout after a PING is ended, which frees
    * its routing id. 0 or absent: none.
@@ -125,6 +131,8 @@ export interface NativeReceiverStats {
   repliesBlocked?: number;
   /** ROUTER only: replies dropped because the connection of the message they answer had ended (send's `connection`). */
   repliesToEndedConnections?: number;
+  /** ROUTER with ackAtReceipt: batches the thread acknowledged itself (their replies are counted in repliesSent too). */
+  threadAcks?: number;
   /** Connections libzmq ended for a frame above maxFrameBytes, a message above maxHeldMessageBytes, or one of more frames than maxHeldMessageFrames. */
   frameTooLarge: number;
   messageTooLarge: number;
@@ -191,6 +199,10 @@ export interface NativeReceiver {
    * refused connection's CURVE key name ('' without CURVE).
    */
   takeRoutingIdRefusals(): { reason: 'routing_id_in_use' | 'routing_id_other_key'; user: string }[];
+  /** ROUTER with ackAtReceipt: adds to the budget of records and bytes (header + payload) the thread may acknowledge. */
+  grantAcks(records: number, bytes: number): void;
+  /** ROUTER with ackAtReceipt: empties that budget and returns what was left, [records, bytes]. */
+  revokeAcks(): [number, number];
 }
 
 export interface NativeReceiveAddon {

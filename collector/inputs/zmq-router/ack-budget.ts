@@ -1,0 +1,86 @@
+// The budget within which the native receive thread acknowledges `received` batches itself (native/src/receiver.cc
+// AckAtReceipt), so that no main-thread pause (GC, a long chunk) and no hop to the main thread and back is on the
+// path of such an ACK. `received` promises that an acknowledged batch is held by the collector and counted against
+// the queue bound; the thread cannot look at the queue, so the input hands it part of the queue's free room ahead
+// of time and counts what it handed out as taken until the batches come through:
+//   outstanding = granted and not yet seen here (left with the thread, or acknowledged and on their way)
+//   admitted records + outstanding <= the queue bound, at every grant (bytes the same).
+// Batches the thread acknowledged are admitted here when they arrive (seen()); once the budget is revoked, the
+// outstanding rest is exactly what the thread acknowledged and the input has not seen yet (a drain waits for it).
+
+/** What the budget reads of the queue (pipeline/admission.ts Admission). */
+export interface QueueRoom {
+  readonly records: number;
+  readonly bytes: number;
+  readonly maxRecords: number;
+  readonly maxBytes: number;
+  hasRoom(): boolean;
+}
+
+/**
+ * Largest share of the queue bound the thread may hold at once (1/8). The thread acknowledges within it even
+ * after a sink filled up (Admission.block) until the input next looks (at its next batch), so this is also what
+ * may pass a block: at most 1/8 of the queue (25,000 records, 16 MiB with the defaults).
+ */
+const CAP_SHARE = 8;
+
+export class AckBudget {
+  private outRecords = 0;
+  private outBytes = 0;
+  private stopped = false;
+  private readonly capRecords: number;
+  private readonly capBytes: number;
+
+  constructor(
+    private readonly queue: QueueRoom,
+    private readonly grant: (records: number, bytes: number) => void,
+    private readonly revoke: () => [number, number],
+  ) {
+    this.capRecords = Math.floor(queue.maxRecords / CAP_SHARE);
+    this.capBytes = Math.floor(queue.maxBytes / CAP_SHARE);
+  }
+
+  /** A batch the thread acknowledged (records, bytes as charged: header + payload) arrived: it is no longer out. */
+  seen(records: number, bytes: number): void {
+    this.outRecords -= records;
+    this.outBytes -= bytes;
+  }
+
+  /**
+   * Tops the thread's budget back up to the cap, within the queue's free room, once it is down to half; takes it
+   * back while the queue has no room (full, or blocked by a sink over its bound). Cheap when nothing is to do.
+   */
+  refill(): void {
+    if (this.stopped) return;
+    if (!this.queue.hasRoom()) {
+      if (this.outRecords > 0 || this.outBytes > 0) this.takeBack();
+      return;
+    }
+    if (this.outRecords * 2 >= this.capRecords && this.outBytes * 2 >= this.capBytes) return;
+    const q = this.queue;
+    const records = Math.max(0, Math.min(this.capRecords - this.outRecords, q.maxRecords - q.records - this.outRecords));
+    const bytes = Math.max(0, Math.min(this.capBytes - this.outBytes, q.maxBytes - q.bytes - this.outBytes));
+    if (records === 0 && bytes === 0) return;
+    this.grant(records, bytes);
+    this.outRecords += records;
+    this.outBytes += bytes;
+  }
+
+  /** Takes back what the thread has left; from then on only acknowledged batches on their way are out. */
+  takeBack(): void {
+    const [records, bytes] = this.revoke();
+    this.outRecords -= records;
+    this.outBytes -= bytes;
+  }
+
+  /** No more grants (the input drains): takes the budget back for good. */
+  stop(): void {
+    this.stopped = true;
+    this.takeBack();
+  }
+
+  /** Whether batches the thread acknowledged may still be on their way (after stop(): exactly that). */
+  get outstanding(): boolean {
+    return this.outRecords > 0 || this.outBytes > 0;
+  }
+}
