@@ -8,6 +8,13 @@
 // --baseline: another built checkout; every sink case also runs its collector on the same VictoriaLogs
 // (before/after in one run), the two builds in turn, the first one alternating between repeats so that neither
 // always gets the warmer store. --repeat: each case R times (the direct loader too); the median is reported.
+// --sender: what sends the records to the collector. `prebuilt` (default): the records of every case are
+// encoded into native batches (uncompressed, the client's default batch limits: 1,000 records or 256 KiB) BEFORE
+// the clock starts, as the direct loader builds its request bodies before it, and one DEALER sends them with 32
+// batches in flight, each batch acknowledged (persisted mode), busy NACKs resent: the clock then times the same
+// thing on both sides (the store's ingest and what feeds it) with the sender nearly free. `client`: a ZlogClient
+// encodes and sends every record inside the clock (default deflate above 4 KiB per batch: the sender's CPU, 8-12
+// µs per 1 KiB record, shares the 2 cores with the store and the collector).
 // --cpu-prof: each collector writes a V8 CPU profile there. Before the clock starts, each store takes one
 // untimed direct load and each collector 10,000 untimed records (cold code cost several times the CPU per
 // record of warm code at these run lengths). Each line shows CPU µs per record of the store, of this process
@@ -20,19 +27,21 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync, constants as zc } from 'node:zlib';
 import { startChildCollector } from '../collector/cli/child-collector.js';
-import { ZlogClient } from '../collector/client/client.js';
 import { pushBody } from '../collector/sinks/loki/push.js';
 import { forceFlush, startVictoriaLogs, type VictoriaLogs } from '../test/helpers/victorialogs.js';
 import { cpuSeconds, threadBreakdown, threadCpu } from './proc-cpu.js';
 import { benchArgs } from './cli.js';
+import { ClientSender, PrebuiltSender, message, type SinkSender } from './sink-senders.js';
 
 const USAGE = `usage: node dist/bench/sinks.js [--records 100000] [--sizes 100,1024] [--cases direct,elasticsearch,loki]
-       [--repeat 1] [--baseline DIR] [--cpu-prof DIR] [--set PATH=JSON ...]
+       [--repeat 1] [--sender prebuilt|client] [--baseline DIR] [--cpu-prof DIR] [--set PATH=JSON ...]
   Records/s into a real VictoriaLogs through the collector's elasticsearch and loki sinks (native client,
   persisted ACKs) next to the store's own ingest of the same records by a direct bulk loader (docs/sinks.md,
   "Throughput").
   --cases      any of direct, directloki (the store's Loki push API, loaded directly), elasticsearch, loki
   --repeat     each case R times, the median reported
+  --sender     prebuilt (default): native batches encoded before the clock, as the direct loader's bodies are;
+               client: a ZlogClient encodes and sends each record inside the clock
   --baseline   another built checkout: its collector runs each sink case too, on the same store
   --cpu-prof   each collector writes a V8 CPU profile into DIR
   --set        a collector setting by dotted path, \`sink.\` for the sink entry, the value as JSON:
@@ -44,6 +53,7 @@ const { values } = benchArgs(USAGE, {
     sizes: { type: 'string', default: '100,1024' },
     cases: { type: 'string', default: 'direct,elasticsearch,loki' },
     repeat: { type: 'string', default: '1' },
+    sender: { type: 'string', default: 'prebuilt' },
     baseline: { type: 'string' },
     'cpu-prof': { type: 'string' },
     set: { type: 'string', multiple: true, default: [] },
@@ -81,13 +91,11 @@ const N = Number(values.records);
 const SIZES = values.sizes!.split(',').map(Number);
 const CASES = values.cases!.split(',');
 const REPEAT = Number(values.repeat);
+const SENDER = values.sender!;
+if (SENDER !== 'prebuilt' && SENDER !== 'client') throw new Error(`--sender ${SENDER}: expected prebuilt or client`);
 /** Records sent through each collector (and the direct loader once per store) before the clock starts. */
 const WARM = Math.min(N, 10_000);
 
-function message(i: number, size: number, tag: string): string {
-  const head = `${tag} rec-${i} `;
-  return head + 'x'.repeat(Math.max(0, size - head.length));
-}
 
 /** The records as the collector writes them (same field set), for the direct loader. */
 function ndjsonRecord(i: number, size: number, tag: string): string {
@@ -95,7 +103,7 @@ function ndjsonRecord(i: number, size: number, tag: string): string {
 }
 
 /** VictoriaLogs' own ingest: the bulk API with the sink's request size, gzip level and concurrency. */
-async function direct(vl: VictoriaLogs, size: number, tag: string): Promise<number> {
+async function direct(vl: VictoriaLogs, size: number, tag: string, cpu?: CaseCpu): Promise<number> {
   const per = 10_000;
   const bodies: Buffer[] = [];
   for (let start = 0; start < N; start += per) {
@@ -103,6 +111,8 @@ async function direct(vl: VictoriaLogs, size: number, tag: string): Promise<numb
     for (let i = start; i < Math.min(N, start + per); i++) text += '{"create":{"_index":"zlog"}}\n' + ndjsonRecord(i, size, tag) + '\n';
     bodies.push(Buffer.from(text));
   }
+  const vl0 = cpuSeconds(vl.pid);
+  const bench0 = process.cpuUsage();
   const t0 = performance.now();
   let next = 0;
   const worker = async () => {
@@ -118,11 +128,17 @@ async function direct(vl: VictoriaLogs, size: number, tag: string): Promise<numb
     }
   };
   await Promise.all([worker(), worker(), worker(), worker()]);
-  return performance.now() - t0;
+  const ms = performance.now() - t0;
+  const used = process.cpuUsage(bench0);
+  if (cpu) {
+    cpu.bench = (used.user + used.system) / 1e6;
+    cpu.vl = cpuSeconds(vl.pid) - vl0;
+  }
+  return ms;
 }
 
 /** VictoriaLogs' ingest through the Loki push API (JSON), bodies built and labelled as the loki sink's defaults. */
-async function directLoki(vl: VictoriaLogs, size: number, tag: string): Promise<number> {
+async function directLoki(vl: VictoriaLogs, size: number, tag: string, cpu: CaseCpu): Promise<number> {
   const per = 10_000;
   const bodies: Buffer[] = [];
   for (let start = 0; start < N; start += per) {
@@ -130,6 +146,8 @@ async function directLoki(vl: VictoriaLogs, size: number, tag: string): Promise<
     for (let i = start; i < Math.min(N, start + per); i++) docs.push(Buffer.from(ndjsonRecord(i, size, tag)));
     bodies.push(pushBody(docs, ['input', 'host', 'app'], { job: 'zlog' }));
   }
+  const vl0 = cpuSeconds(vl.pid);
+  const bench0 = process.cpuUsage();
   const t0 = performance.now();
   let next = 0;
   const worker = async () => {
@@ -141,7 +159,13 @@ async function directLoki(vl: VictoriaLogs, size: number, tag: string): Promise<
     }
   };
   await Promise.all([worker(), worker(), worker(), worker()]);
-  return performance.now() - t0;
+  const ms = performance.now() - t0;
+  const used = process.cpuUsage(bench0);
+  if (cpu) {
+    cpu.bench = (used.user + used.system) / 1e6;
+    cpu.vl = cpuSeconds(vl.pid) - vl0;
+  }
+  return ms;
 }
 
 /** CPU seconds per party during one case: the store, this process (the client or loader), and the collector's threads (µs/record). */
@@ -162,6 +186,13 @@ async function requestsSent(url: string): Promise<number> {
   return n;
 }
 
+/** Warms the collector with WARM untimed records, then prepares the load; returns what sends it (timed by the caller). */
+async function ready<L>(sender: SinkSender<L>, size: number, tag: string): Promise<() => Promise<void>> {
+  await sender.send(sender.prepare(WARM, size, `warm${tag}`));
+  const load = sender.prepare(N, size, tag);
+  return () => sender.send(load);
+}
+
 async function throughCollector(vl: VictoriaLogs, kind: string, size: number, tag: string, main: string, profName: string, cpu: CaseCpu): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'zlog-bench-sinks-'));
   const sink = kind === 'elasticsearch' ? { id: 'vl', type: 'elasticsearch', endpoint: `${vl.url}/insert/elasticsearch` } : { id: 'vl', type: 'loki', endpoint: `${vl.url}/insert` };
@@ -177,38 +208,30 @@ async function throughCollector(vl: VictoriaLogs, kind: string, size: number, ta
   if (PROF) mkdirSync(PROF, { recursive: true });
   const node = PROF ? [process.execPath, '--cpu-prof', `--cpu-prof-dir=${PROF}`, `--cpu-prof-name=${profName}.cpuprofile`] : [process.execPath];
   const proc = await startChildCollector({ config: cfg, configFile: join(dir, 'c.yaml'), command: [...node, main] });
+  const endpoint = proc.endpoints.native[0];
+  const prebuilt = SENDER === 'prebuilt' ? new PrebuiltSender(endpoint) : undefined;
+  const client = prebuilt ? undefined : new ClientSender(endpoint);
   try {
-    const endpoint = proc.endpoints.native[0];
-    // A late ACK is not a lost one here: a resend (the default 5 s ACK timeout) stored duplicates and loaded the
-    // slow sinks further (128,000 rows for 50,000 records in one session-4 run).
-    const client = new ZlogClient({ maxBatchRecords: 1000, maxInFlightBatches: 32, ackTimeoutMs: 120_000, deliveryTimeoutMs: 120_000 });
-    client.connect(endpoint);
     // A collector that has just started runs its first records through cold code (JIT, a new encoder thread):
     // at 30,000 records that was most of its CPU per record. Warm it up untimed, as a long-running one is.
-    const warm: Promise<void>[] = [];
-    const warmTag = `warm${tag}`;
-    for (let i = 0; i < WARM; i++) {
-      warm.push(client.send(message(i, size, warmTag)));
-      if (!client.writable) await client.whenWritable();
-    }
-    await Promise.all(warm);
+    const send = prebuilt ? await ready(prebuilt, size, tag) : await ready(client!, size, tag);
     const requests0 = await requestsSent(proc.url);
     const threads0 = threadCpu(proc.pid);
     const col0 = cpuSeconds(proc.pid);
+    const vl0 = cpuSeconds(vl.pid);
+    const bench0 = process.cpuUsage();
     const t0 = performance.now();
-    const sends: Promise<void>[] = [];
-    for (let i = 0; i < N; i++) {
-      sends.push(client.send(message(i, size, tag)));
-      if (!client.writable) await client.whenWritable();
-    }
-    await Promise.all(sends);
+    await send();
     const ms = performance.now() - t0;
+    const benchUsed = process.cpuUsage(bench0);
+    cpu.bench = (benchUsed.user + benchUsed.system) / 1e6;
+    cpu.vl = cpuSeconds(vl.pid) - vl0;
     cpu.collector = threadBreakdown(proc.pid, threads0, threadCpu(proc.pid), N, true);
     cpu.collectorTotal = cpuSeconds(proc.pid) - col0;
     cpu.requests = (await requestsSent(proc.url)) - requests0;
-    await client.close(5000);
     return ms;
   } finally {
+    await (prebuilt ?? client)!.close();
     await proc.stop();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -220,7 +243,7 @@ const median = (xs: number[]) => {
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
-console.log(`sinks bench: ${N} records per case, sizes ${SIZES.join(', ')} B, repeat ${REPEAT}, ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}${SETS.length ? `, collector settings ${values.set!.join(' ')}` : ''}`);
+console.log(`sinks bench: ${N} records per case, sizes ${SIZES.join(', ')} B, repeat ${REPEAT}, sender ${SENDER}, ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}${SETS.length ? `, collector settings ${values.set!.join(' ')}` : ''}`);
 for (const size of SIZES) {
   const vl = await startVictoriaLogs();
   try {
@@ -235,12 +258,10 @@ for (const size of SIZES) {
       for (const { c: kind, build } of runs) {
         const c = build.label ? `${kind}@${build.label}` : kind;
         const tag = `b${kind}${size}x${Date.now()}`;
-        const cpu: CaseCpu = { vl: cpuSeconds(vl.pid), bench: 0 };
-        const bench0 = process.cpuUsage();
-        const ms = kind === 'direct' ? await direct(vl, size, tag) : kind === 'directloki' ? await directLoki(vl, size, tag) : await throughCollector(vl, kind, size, tag, build.main, `${kind}-${size}${build.label ? '-' + build.label : ''}-${r}`, cpu);
-        const benchUsed = process.cpuUsage(bench0);
-        cpu.vl = cpuSeconds(vl.pid) - cpu.vl;
-        cpu.bench = (benchUsed.user + benchUsed.system) / 1e6;
+        // Every party's CPU over the timed part only: what is built before the clock, the collector's start and
+        // its warm-up records are not counted (until session 8 the store's figure for a sink case included them).
+        const cpu: CaseCpu = { vl: 0, bench: 0 };
+        const ms = kind === 'direct' ? await direct(vl, size, tag, cpu) : kind === 'directloki' ? await directLoki(vl, size, tag, cpu) : await throughCollector(vl, kind, size, tag, build.main, `${kind}-${size}${build.label ? '-' + build.label : ''}-${r}`, cpu);
         await forceFlush(vl);
         const stored = await vl.count(`"${tag}"`);
         if (stored < N) throw new Error(`${c} ${size} B: only ${stored} of ${N} records in VictoriaLogs`);
@@ -263,4 +284,4 @@ for (const size of SIZES) {
     await vl.cleanup();
   }
 }
-console.log('BENCH_JSON ' + JSON.stringify({ bench: 'sinks', records: N, repeat: REPEAT, sets: values.set, rows }));
+console.log('BENCH_JSON ' + JSON.stringify({ bench: 'sinks', records: N, repeat: REPEAT, sender: SENDER, sets: values.set, rows }));
