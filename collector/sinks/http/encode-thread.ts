@@ -36,6 +36,11 @@ export class EncodeThread {
 
   constructor(private readonly spec: EncoderSpec) {}
 
+  /** Whether the thread has been started (by open() or a first encode()) and not closed or failed since. */
+  get started(): boolean {
+    return this.worker !== undefined;
+  }
+
   /**
    * The body of these records. Rejects with EncodeRefused when a record cannot be encoded, with another Error
    * when the thread failed (the records are then to be retried, not refused).

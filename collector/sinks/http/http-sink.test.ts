@@ -14,6 +14,9 @@ import { validateConfig } from '../../config/load.js';
 import { createLogger } from '../../observability/logger.js';
 import { elasticsearchSinkKind } from '../elasticsearch/index.js';
 import type { ElasticsearchSinkConfig } from '../elasticsearch/schema.js';
+import { lokiSinkKind } from '../loki/index.js';
+import type { LokiSinkConfig } from '../loki/schema.js';
+import type { EncodeThread } from './encode-thread.js';
 import { bodyPart } from './worker-body.js';
 
 test('built body parts: one request of the joined parts; per-item failures dead-letter or resend exactly their records', { timeout: 60_000 }, async (t) => {
@@ -61,4 +64,40 @@ test('built body parts: one request of the joined parts; per-item failures dead-
   await sink.write(chunks, bytes, built);
   assert.equal(bodies.length, 2);
   assert.equal(bodies[1], `{"create":{"_index":"zlog"}}\n${lines[3]}\n`);
+});
+
+test('loki sink: the encoder thread starts only for a write the workers built no parts for', { timeout: 60_000 }, async (t) => {
+  const bodies: { streams: { stream: Record<string, string>; values: [string, string][] }[] }[] = [];
+  const server = createServer((req, res) => {
+    const parts: Buffer[] = [];
+    req.on('data', (c: Buffer) => parts.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(parts);
+      bodies.push(JSON.parse((req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString()) as (typeof bodies)[number]);
+      res.statusCode = 204;
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => server.close());
+  const port = (server.address() as AddressInfo).port;
+  const cfg = validateConfig({ sinks: [{ id: 'lk', type: 'loki', endpoint: `http://127.0.0.1:${port}` }] }).sinks[0] as LokiSinkConfig;
+  const sink = lokiSinkKind.create(cfg, { log: createLogger('silent') });
+  t.after(() => sink.close());
+  const encoder = (sink as unknown as { encoder: EncodeThread }).encoder;
+  await sink.open();
+  assert.equal(encoder.started, false, 'no thread at open()');
+
+  const lines = ['{"ts":"2026-11-30T15:00:00.000Z","host":"h1","message":"r0"}', '{"ts":"2026-11-30T15:00:00.001Z","host":"h2","message":"r1"}'];
+  const chunks = [Buffer.from(lines.join('\n') + '\n')];
+  const docs = lines.map((l) => Buffer.from(l));
+  await sink.write(chunks, chunks[0].byteLength, [{ body: bodyPart(sink.workerBody!, docs), records: 2, chunks: 1 }]);
+  assert.equal(encoder.started, false, 'a write of built parts does not start it');
+  // No parts (a disk buffer's replay, a retry): the thread builds the body.
+  await sink.write(chunks, chunks[0].byteLength);
+  assert.equal(encoder.started, true);
+  assert.equal(bodies.length, 2);
+  const entries = (b: (typeof bodies)[number]) => b.streams.flatMap((s) => s.values.map(([, line]) => `${s.stream.host}:${(JSON.parse(line) as { message: string }).message}`));
+  assert.deepEqual(entries(bodies[0]), ['h1:r0', 'h2:r1']);
+  assert.deepEqual(entries(bodies[1]), entries(bodies[0]));
 });

@@ -112,7 +112,11 @@ export class HttpSink implements Sink {
   async open(): Promise<void> {
     try {
       await this.transport.open();
-      await this.encoder?.open();
+      // With worker-built parts (every write of a sink without a disk buffer) the encoder thread only serves the
+      // fallbacks (a retry, a refused request being split, a part over the batch limits): it starts on the first
+      // of those rather than sit idle as a whole V8 isolate from the start. Behind a disk buffer (no parts) the
+      // first write pays its start-up; that write drains the buffer, so no ACK waits for it.
+      if (!this.workerBody) await this.encoder?.open();
       if (this.cfg.deadLetterPath) {
         await mkdir(dirname(this.cfg.deadLetterPath), { recursive: true });
         this.deadLetter = await open(this.cfg.deadLetterPath, 'a');
