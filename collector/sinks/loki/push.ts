@@ -35,17 +35,79 @@ export function joinPushStreams(parts: readonly Uint8Array[]): Buffer {
   return Buffer.concat(list);
 }
 
-function scanStreams(docs: readonly Uint8Array[], labels: readonly LokiLabelField[], staticLabels: Record<string, string>): Map<string, Entry[]> {
+function scanStreams(docs: readonly Uint8Array[], labels: readonly LokiLabelField[], staticLabels: Record<string, string>, shapes = true): Map<string, Entry[]> {
   const streams = new Map<string, Entry[]>();
   const scanner = new RecordScanner(labels, staticLabels);
+  const known: Shape[] = [];
+  let replace = 0;
   for (const d of docs) {
     const b = Buffer.from(d.buffer, d.byteOffset, d.byteLength);
-    const e = scanner.entry(b) ?? parsedEntry(b, labels, staticLabels);
+    let e: Entry | null = null;
+    for (let i = 0; i < known.length && !e; i++) e = shapedEntry(known[i], b);
+    if (!e) {
+      e = scanner.entry(b);
+      const shape = e && shapes ? scanner.shapeOf(b, e) : null;
+      if (shape) {
+        // A few shapes at once (one per sender and millisecond, typically), the oldest replaced.
+        if (known.length < MAX_SHAPES) known.push(shape);
+        else known[replace++ % MAX_SHAPES] = shape;
+      }
+      e ??= parsedEntry(b, labels, staticLabels);
+    }
     const list = streams.get(e.key);
     if (list) list.push(e);
     else streams.set(e.key, [e]);
   }
   return streams;
+}
+
+/**
+ * What the records of one shape share: every byte but the inside of their `message` string. The collector's
+ * lines of one input, sender and millisecond differ only there (`{"ts":...,"input":...,"host":...,"message":"`
+ * ... `","routingId":...}`), so such a record is matched by comparing its ends with the shape's, and its entry is
+ * the shape's escaped line around its message, escaped again: no scan of its members, no per-member escaping.
+ */
+interface Shape {
+  /** The record's bytes up to and including the message's opening quote. */
+  head: Buffer;
+  /** The record's bytes from the message's closing quote to its end. */
+  tail: Buffer;
+  key: string;
+  ns: string;
+  /** The entry's line, escaped as a JSON string, before and after the message's inside. */
+  pre: Buffer;
+  suf: Buffer;
+}
+
+/** Shapes remembered per batch. */
+const MAX_SHAPES = 4;
+
+/**
+ * The entry of `b` when it has `shape`'s head and tail and what lies between is the inside of one JSON string (no
+ * quote that ends it, no escape cut by the tail); else null. The same entry the scanner would make: the head
+ * puts the reader inside the message string, and the bytes before and after it are the shape's own.
+ */
+function shapedEntry(shape: Shape, b: Buffer): Entry | null {
+  const h = shape.head.length;
+  const t = shape.tail.length;
+  const xe = b.length - t;
+  if (xe < h || b.compare(shape.head, 0, h, 0, h) !== 0 || b.compare(shape.tail, 0, t, xe, b.length) !== 0) return null;
+  // The tail starts with a quote, so the first quote at or after h is at xe at the latest.
+  const q = b.indexOf(QUOTE, h);
+  let bs = b.indexOf(BACKSLASH, h);
+  if (bs < 0 || bs > xe) bs = xe;
+  if (q < bs) return null;
+  if (bs === xe) return { key: shape.key, ns: shape.ns, src: b, shape, xs: h, xe, plain: true };
+  // Escapes in the message: each is a backslash and the byte it escapes; a quote not escaped ends the string.
+  for (let i = bs; i < xe; i++) {
+    const c = b[i];
+    if (c === QUOTE) return null;
+    if (c === BACKSLASH) {
+      if (i + 1 >= xe) return null;
+      i++;
+    }
+  }
+  return { key: shape.key, ns: shape.ns, src: b, shape, xs: h, xe, plain: false };
 }
 
 /** One line of a stream: its time and the line's bytes (or text), before JSON string escaping. */
@@ -56,6 +118,12 @@ interface Entry {
   src: Buffer;
   /** Byte ranges of `src` that make up the line as `{` + ranges joined by `,` + `}`; absent: `src` whole. */
   members?: number[];
+  /** A record of a known shape: its line is shape.pre, the inside of its message (src[xs, xe)) escaped, shape.suf. */
+  shape?: Shape;
+  xs?: number;
+  xe?: number;
+  /** The message's inside has no backslash (nor, being a string's inside, a quote): it is copied as is. */
+  plain?: boolean;
 }
 
 interface StreamRef {
@@ -86,6 +154,10 @@ class RecordScanner {
   /** Per name: whether the stream always has it (a static label), so a member of that name may equal it. */
   private readonly staticName: boolean[] = [];
   private readonly tsName: number;
+  /** The name `message` (the field whose inside a Shape leaves open). */
+  private readonly msgName: number;
+  /** The member index of `message` in the record last read by entry(), or -1. */
+  private msgAt = -1;
   private readonly known = new Map<string, StreamRef>();
   private readonly ns = new NanosCache();
   /** The members of the record being read: [memberStart, keyEnd, valueStart, valueEnd] each. */
@@ -114,6 +186,7 @@ class RecordScanner {
     labels.forEach((f, i) => (this.labelOf[add(f)] = i));
     this.tsName = add('ts');
     for (const k of Object.keys(staticLabels)) this.staticName[add(k)] = true;
+    this.msgName = add('message');
     this.labelAt = labels.map(() => -1);
   }
 
@@ -123,9 +196,11 @@ class RecordScanner {
     const count = which.length;
     labelAt.fill(-1);
     let tsAt = -1;
+    this.msgAt = -1;
     for (let k = 0; k < count; k++) {
       const w = which[k];
       if (w < 0) continue;
+      if (w === this.msgName) this.msgAt = k;
       const l = this.labelOf[w];
       if (l >= 0) {
         // A label field twice: which copy names the stream is JSON.parse's call (the last one).
@@ -163,6 +238,42 @@ class RecordScanner {
     }
     e.members = kept;
     return e;
+  }
+
+  /**
+   * The shape of the record entry() has just read into `e` (Shape): null when it has no string `message` member,
+   * or `message` is a label or a static label's name (its value then decides the stream or the line's members).
+   */
+  shapeOf(b: Buffer, e: Entry): Shape | null {
+    const k = this.msgAt;
+    const w = this.msgName;
+    if (k < 0 || this.labelOf[w] >= 0 || this.staticName[w]) return null;
+    const vs = this.m[k * 4 + 2];
+    const ve = this.m[k * 4 + 3];
+    if (b[vs] !== QUOTE) return null;
+    const xs = vs + 1;
+    const xe = ve - 1;
+    const pre = new EscapingWriter(xs * 6 + 8);
+    const suf = new EscapingWriter((b.length - xe) * 6 + 8);
+    if (!e.members) {
+      pre.escaped(b, 0, xs);
+      suf.escaped(b, xe, b.length, true);
+    } else {
+      // As writeBody writes the members: `{`, the kept ones joined by `,`, `}`; the message's is cut in two.
+      let out = pre;
+      out.ascii('{');
+      for (let i = 0; i < e.members.length; i += 2) {
+        if (i > 0) out.ascii(',');
+        if (e.members[i] <= xs && xe < e.members[i + 1]) {
+          pre.escaped(b, e.members[i], xs);
+          suf.escaped(b, xe, e.members[i + 1], true);
+          out = suf;
+        } else out.escaped(b, e.members[i], e.members[i + 1]);
+      }
+      if (out !== suf) return null;
+      suf.ascii('}');
+    }
+    return { head: Buffer.from(b.subarray(0, xs)), tail: Buffer.from(b.subarray(xe)), key: e.key, ns: e.ns, pre: pre.finish(), suf: suf.finish() };
   }
 
   /** Whether the label member k has a value that became a label (a non-empty string). */
@@ -320,7 +431,12 @@ function writeBody(streams: Map<string, Entry[]>, envelope: boolean): Buffer {
       w.ascii(i === 0 ? '["' : ',["');
       w.ascii(e.ns);
       w.ascii('","');
-      if (!e.members) w.escaped(e.src, 0, e.src.length);
+      if (e.shape) {
+        w.raw(e.shape.pre);
+        if (e.plain) w.raw(e.src, e.xs!, e.xe!);
+        else w.escaped(e.src, e.xs!, e.xe!, true);
+        w.raw(e.shape.suf);
+      } else if (!e.members) w.escaped(e.src, 0, e.src.length);
       else {
         w.ascii('{');
         for (let k = 0; k < e.members.length; k += 2) {
@@ -382,6 +498,12 @@ class EscapingWriter {
     this.pos = o;
   }
 
+  /** Bytes copied as they are (already escaped, or a string's inside with nothing to escape). */
+  raw(src: Buffer, start = 0, end = src.length): void {
+    this.room(end - start);
+    this.pos += src.copy(this.buf, this.pos, start, end);
+  }
+
   text(s: string): void {
     this.room(s.length * 3);
     this.pos += this.buf.write(s, this.pos, 'utf8');
@@ -393,12 +515,12 @@ class EscapingWriter {
    * its strings; inside a string, once LONG_RUN (128) plain bytes went by, the rest up to its next quote or backslash is
    * copied in one native call (a JSON string holds no raw control byte). A 1 KiB message was a byte loop of 1,000
    * iterations; short strings (keys, times, labels) stay in the loop, where a native call costs more.
+   * `inString`: src[start] lies inside a string (or is the quote that ends it), as for a Shape's message.
    */
-  escaped(src: Buffer, start: number, end: number): void {
+  escaped(src: Buffer, start: number, end: number, inString = false): void {
     this.room((end - start) * 6);
     const out = this.buf;
     let o = this.pos;
-    let inString = false;
     let run = 0;
     for (let i = start; i < end; i++) {
       const c = src[i];
@@ -536,6 +658,11 @@ function stringValue(b: Buffer, vs: number, ve: number): string | undefined {
   if (b[vs] !== QUOTE) return undefined;
   const raw = b.subarray(vs + 1, ve - 1);
   return raw.includes(BACKSLASH) ? (JSON.parse(b.toString('utf8', vs, ve)) as string) : raw.toString('utf8');
+}
+
+/** pushBody without the shapes (every record scanned): the reference the shapes' tests compare with, byte for byte. */
+export function pushBodyScanned(docs: readonly Uint8Array[], labels: readonly LokiLabelField[], staticLabels: Record<string, string>): Buffer {
+  return writeBody(scanStreams(docs, labels, staticLabels, false), true);
 }
 
 /** The body pushBody builds, made the plain way (JSON.parse of every record): the reference its tests compare with. */
