@@ -17,7 +17,7 @@ import { classifyStatus, mayHaveBeenStored, planGroups, planRequests, splitLines
 import type { HttpSinkSettings } from './schema.js';
 import { HttpTransport, type HttpResponse } from './transport.js';
 import { EncodeRefused, EncodeThread, type EncoderSpec } from './encode-thread.js';
-import { joinBodyParts, type WorkerBodySpec } from './worker-body.js';
+import { bodyPieces, type WorkerBodySpec } from './worker-body.js';
 
 /** What differs between HTTP sinks: the API path, the body format and the reading of a 2xx response. */
 export interface HttpProtocol {
@@ -223,11 +223,12 @@ export class HttpSink implements Sink {
   /** Sends the workers' body parts of one request as one body (gzipped by the transport on libuv's pool). */
   private sendBuilt(q: { parts: Uint8Array[]; chunks: Uint8Array[]; records: number }): Promise<Resend> {
     // The records are the lines of the parts' chunks in the same order (a bulk response's items follow it).
-    return this.deliver(joinBodyParts(this.workerBody!, q.parts), q.records, () => splitLines(q.chunks), false);
+    // The pieces go to the transport unjoined: it gzips them as one body (a copy out of shared memory saved).
+    return this.deliver(bodyPieces(this.workerBody!, q.parts), q.records, () => splitLines(q.chunks), false);
   }
 
   /** Posts a body of `count` records and reads the outcome; `docsOf` gives the records when some must go again. */
-  private async deliver(body: Uint8Array, count: number, docsOf: () => Uint8Array[], gzipped: boolean): Promise<Resend> {
+  private async deliver(body: Uint8Array | readonly Uint8Array[], count: number, docsOf: () => Uint8Array[], gzipped: boolean): Promise<Resend> {
     let outcome: RequestOutcome;
     try {
       const res = await this.transport.post(this.protocol.path, body, this.protocol.contentType, this.protocol.headers, gzipped);

@@ -7,7 +7,7 @@
 import type { NdjsonWriter } from '../../pipeline/ndjson-writer.js';
 import { bulkBody, parseIndexTemplate } from '../elasticsearch/bulk.js';
 import { splitLines } from './batch.js';
-import { joinPushStreams, pushStreams } from '../loki/push.js';
+import { pushStreams, pushStreamsPieces } from '../loki/push.js';
 import type { LokiLabelField } from '../loki/schema.js';
 
 /** What a sink's body part is made of (structured-cloneable: it is part of the worker's workerData). */
@@ -29,8 +29,15 @@ export function bodyPart(spec: WorkerBodySpec, docs: readonly Uint8Array[]): Uin
 
 /** One request body of consecutive parts (a bulk body is its parts one after the other). */
 export function joinBodyParts(spec: WorkerBodySpec, parts: readonly Uint8Array[]): Uint8Array {
-  if (spec.kind === 'loki') return joinPushStreams(parts);
-  return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+  return Buffer.concat(bodyPieces(spec, parts));
+}
+
+/**
+ * The pieces one request body is, in order, without joining them (the transport gzips them as one body): a bulk
+ * body is its parts; a push body the envelope around every part's streams, separated by commas.
+ */
+export function bodyPieces(spec: WorkerBodySpec, parts: readonly Uint8Array[]): Uint8Array[] {
+  return spec.kind === 'loki' ? pushStreamsPieces(parts) : [...parts];
 }
 
 /**

@@ -25,6 +25,11 @@ const COMMA = Buffer.from(',');
 
 /** One push body of pushStreams parts (empty parts left out). */
 export function joinPushStreams(parts: readonly Uint8Array[]): Buffer {
+  return Buffer.concat(pushStreamsPieces(parts));
+}
+
+/** The pieces of joinPushStreams's body, in order, not joined: the envelope, the parts and the commas between. */
+export function pushStreamsPieces(parts: readonly Uint8Array[]): Uint8Array[] {
   const list: Uint8Array[] = [STREAMS_OPEN];
   for (const p of parts) {
     if (p.byteLength === 0) continue;
@@ -32,7 +37,7 @@ export function joinPushStreams(parts: readonly Uint8Array[]): Buffer {
     list.push(p);
   }
   list.push(STREAMS_CLOSE);
-  return Buffer.concat(list);
+  return list;
 }
 
 function scanStreams(docs: readonly Uint8Array[], labels: readonly LokiLabelField[], staticLabels: Record<string, string>, shapes = true): Map<string, Entry[]> {
