@@ -141,6 +141,7 @@ export class Collector {
       },
     );
     const inputMetrics = cfg.inputs.map((i) => metrics.component(i.id, 'source', i.type));
+    const busyRefusals = cfg.inputs.map((i) => metrics.busyRefusals(i.id, cfg.sinks.map((s) => s.id)));
     this.pipeline = new Pipeline({
       workers: this.workers,
       pool: this.pool,
@@ -150,6 +151,7 @@ export class Collector {
       inputMetrics,
       onRoutes: routed,
       room: perSinkRefusal ? this.sinkRoom(feeds) : undefined,
+      countBusy: (input, sinks) => busyRefusals[input]('worker', sinks),
       onChunkError: (err) => {
         metrics.errors.labels({ component_id: 'pipeline', error_type: errorCategory(err), stage: 'process' }).inc();
         log.error({ err: err.message }, 'chunk processing failed');
@@ -176,6 +178,8 @@ export class Collector {
         observeAckLatency: (seconds) => ackLatency.observe(seconds),
         countReply: (result, reason) => metrics.acks.labels({ component_id: icfg.id, result, reason }).inc(),
         countResent: (records) => metrics.inputResent.labels(icfg.id).inc(records),
+        // Without per-sink refusal a full sink queue stops admission for everyone: that sink is the cause.
+        countBusy: (sinks) => busyRefusals[index]('before_admission', sinks ?? (perSinkRefusal ? 0 : this.stage.fullMask)),
       };
       if (perSinkRefusal) {
         const stage = this.stage;

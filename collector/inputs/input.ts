@@ -28,6 +28,12 @@ export interface InputContext {
   /** Counts records of a batch received again after its first copy was acknowledged (zlog_input_resent_events_total). */
   countResent?(records: number): void;
   /**
+   * Counts a batch refused `busy` before admission (zlog_input_busy_refusals_total{stage="before_admission"}):
+   * for the full sinks in `sinks` (mask, bit i = sinks[i]), or, left out, for whatever stopped admission (the
+   * sinks whose full queues stop it, else the shared queue).
+   */
+  countBusy?(sinks?: number): void;
+  /**
    * ZeroMQ inputs with `security.mode: curve`: spread into the socket's options (CurveZMQ server, ZAP domain).
    * The collector registers the ZAP domain before the input starts and releases it after it closes.
    */

@@ -35,3 +35,19 @@ test('queue gauges show the queue as it is at scrape time', async () => {
   assert.match(text, /^zlog_buffer_events 0$/m);
   assert.match(text, /^zlog_buffer_byte_size 0$/m);
 });
+
+test('busy refusals count per full sink and stage; a refusal naming no sink is the shared queue', async () => {
+  const m = new Metrics();
+  const count = m.busyRefusals('native', ['vl', 'archive', 'loki']);
+  count('before_admission', 0b001);
+  count('before_admission', 0b001);
+  count('worker', 0b101);
+  count('before_admission', 0);
+  const text = await m.registry.metrics();
+  const value = (stage: string, sink: string): number => Number(new RegExp(`^zlog_input_busy_refusals_total\\{component_id="native",stage="${stage}",sink_id="${sink}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+  assert.equal(value('before_admission', 'vl'), 2);
+  assert.equal(value('worker', 'vl'), 1, 'a batch refused for two full sinks counts once for each');
+  assert.equal(value('worker', 'loki'), 1);
+  assert.equal(value('before_admission', ''), 1, 'the shared queue');
+  assert.equal(value('before_admission', 'archive') + value('worker', 'archive'), 0, 'a sink with room is never named');
+});

@@ -13,6 +13,16 @@ export interface ComponentMetrics {
   error(errorType: string, stage: string): client.Counter.Internal;
 }
 
+/**
+ * Where a native batch was refused `busy`: `before_admission` (the ROUTER input, taking no queue space: a full
+ * sink its sender's batches go to, or the shared queue full) or `worker` (admitted, then refused in the worker
+ * because a sink it goes to had no room left; docs/sinks.md, "One sink down").
+ */
+export type BusyStage = 'before_admission' | 'worker';
+
+/** Counts one busy refusal at `stage` for the full sinks in `sinks` (mask, bit i = sinks[i]; 0: the shared queue). */
+export type BusyRefusals = (stage: BusyStage, sinks: number) => void;
+
 /** One HTTP sink's client metrics, pre-bound to its component_id. */
 export interface HttpClientMetrics {
   requests: client.Counter.Internal;
@@ -114,6 +124,7 @@ export class Metrics {
   readonly httpRtt: client.Histogram<'component_id'>;
   readonly sinkResent: client.Counter<'component_id'>;
   readonly inputResent: client.Counter<'component_id'>;
+  readonly busyRefused: client.Counter<'component_id' | 'stage' | 'sink_id'>;
   /** What the queue gauges report at scrape time; the collector points it at its admission queue. */
   queue: () => { records: number; bytes: number } = () => ({ records: 0, bytes: 0 });
 
@@ -186,6 +197,12 @@ export class Metrics {
     this.httpRequests = new client.Counter({ name: 'zlog_http_client_requests_sent_total', help: 'HTTP requests an HTTP sink sent.', labelNames: ['component_id'], registers: [r] });
     this.httpResponses = new client.Counter({ name: 'zlog_http_client_responses_total', help: 'HTTP responses an HTTP sink received, by status (0: no response: refused, reset, timeout).', labelNames: ['component_id', 'status'], registers: [r] });
     this.sinkResent = new client.Counter({ name: 'zlog_sink_resent_events_total', help: 'Records an HTTP sink sent to its store again because an earlier attempt did not confirm them (no response, a retryable status or bulk item): an upper bound of the duplicates its retries can leave.', labelNames: ['component_id'], registers: [r] });
+    this.busyRefused = new client.Counter({
+      name: 'zlog_input_busy_refusals_total',
+      help: 'Native batches an input refused busy, by stage (before_admission, worker) and sink_id: the sink whose full queue refused it ("" when the shared queue itself was full). A batch refused for two full sinks counts once for each.',
+      labelNames: ['component_id', 'stage', 'sink_id'],
+      registers: [r],
+    });
     this.inputResent = new client.Counter({ name: 'zlog_input_resent_events_total', help: 'Records of native batches received again after the first copy was acknowledged (a lost or late ACK); admitted again, so stored twice.', labelNames: ['component_id'], registers: [r] });
     this.httpRtt = new client.Histogram({
       name: 'zlog_http_client_rtt_seconds',
@@ -194,6 +211,25 @@ export class Metrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [r],
     });
+  }
+
+  /**
+   * Counts input `inputId`'s busy refusals (zlog_input_busy_refusals_total): once per sink in `sinks` (bit i =
+   * sinkIds[i], config order), or once with sink_id "" when `sinks` is 0 (the shared queue was full). Label
+   * children are bound on first use: at most 2 x (sinks + 1) per input.
+   */
+  busyRefusals(inputId: string, sinkIds: readonly string[]): BusyRefusals {
+    const bound = new Map<string, client.Counter.Internal>();
+    const child = (stage: BusyStage, sink: string): client.Counter.Internal => {
+      const k = `${stage}\0${sink}`;
+      let c = bound.get(k);
+      if (!c) bound.set(k, (c = this.busyRefused.labels({ component_id: inputId, stage, sink_id: sink })));
+      return c;
+    };
+    return (stage, sinks) => {
+      if (sinks === 0) return child(stage, '').inc();
+      for (let i = 0; i < sinkIds.length; i++) if ((sinks & (1 << i)) !== 0) child(stage, sinkIds[i]).inc();
+    };
   }
 
   sinkQueue(id: string): SinkQueueMetrics {

@@ -25,9 +25,10 @@ interface RunCall {
   room?: ChunkRoom;
   /**
    * Completes the chunk; a text listed in `reject` is rejected whole with that reason. With `route` (text ->
-   * mask of sinks, 0: dropped by routing) the outcome carries routes over `sinks` sinks, as a worker's does.
+   * mask of sinks, 0: dropped by routing) the outcome carries routes over `sinks` sinks, as a worker's does;
+   * `short` (text -> mask) names, for a message refused busy, the sinks that had no room (default: its route).
    */
-  complete(reject?: Record<string, RejectReason>, route?: Record<string, number>, sinks?: number): void;
+  complete(reject?: Record<string, RejectReason>, route?: Record<string, number>, sinks?: number, short?: Record<string, number>): void;
   fail(err: Error): void;
 }
 
@@ -40,7 +41,7 @@ class FakeWorkers implements ChunkRunner {
       this.calls.push({
         texts,
         room,
-        complete: (rejects = {}, route, sinks = 2) => {
+        complete: (rejects = {}, route, sinks = 2, short = {}) => {
           const kept = texts.filter((t) => !rejects[t] && (!route || route[t] !== 0));
           const lines = kept.map((t) => `${JSON.stringify({ message: t })}\n`);
           const output = enc.encode(lines.join(''));
@@ -54,7 +55,8 @@ class FakeWorkers implements ChunkRunner {
               for (let s = 0; s < sinks; s++) if (route[t] & (1 << s)) (ranges[s].push(at, end), records[s]++);
               at = end;
             });
-            outcome.routes = { ranges, records, dropped: [], unmatched: 0, kept: kept.length, messageSinks: Int32Array.from(texts, (t) => (rejects[t] && rejects[t] !== 'busy' ? 0 : route[t])) };
+            const refusedFor = texts.flatMap((t, k) => (rejects[t] === 'busy' ? [k, short[t] ?? route[t]] : []));
+            outcome.routes = { ranges, records, dropped: [], unmatched: 0, kept: kept.length, messageSinks: Int32Array.from(texts, (t) => (rejects[t] && rejects[t] !== 'busy' ? 0 : route[t])), refusedFor };
           }
           resolve({ outcome, output, grew: false });
         },
@@ -77,7 +79,7 @@ class FakeStage implements StageQueue {
 
 type Reply = { ok: true } | { ok: false; reason: RejectReason; detail: string };
 
-function setup(ackMode: AckMode, workers = 2, room?: SinkRoom) {
+function setup(ackMode: AckMode, workers = 2, room?: SinkRoom, countBusy?: (input: number, sinks: number) => void) {
   const fake = new FakeWorkers(workers);
   const stage = new FakeStage();
   const admission = new Admission(1000, 1 << 20);
@@ -92,17 +94,18 @@ function setup(ackMode: AckMode, workers = 2, room?: SinkRoom) {
     inputMetrics: [metrics.component('in', 'source', 'test')],
     onChunkError: (e) => errors.push(e),
     room,
+    countBusy,
   });
   const replies = new Map<string, Reply[]>();
   /** Per native message: the sinks the pipeline said its records went to (Inbound.routed). */
   const routedTo = new Map<string, number>();
   /** Submits one message the way an input does: charge admission, then submit. */
-  const submit = (text: string, kind = KIND_NATIVE): void => {
+  const submit = (text: string, kind = KIND_NATIVE, announceTo?: number): void => {
     const frames = [enc.encode(text)];
     const admitted = { records: 1, bytes: frames[0].byteLength };
     admission.add(admitted.records, admitted.bytes);
     replies.set(text, []);
-    const m: Inbound = { input: 0, kind, compression: 0, recordCount: 1, frames, receivedAt: Date.now(), admitted };
+    const m: Inbound = { input: 0, kind, compression: 0, recordCount: 1, frames, receivedAt: Date.now(), admitted, announceTo };
     if (kind === KIND_NATIVE) {
       m.reply = (r) => replies.get(text)!.push(r);
       m.routed = (sinks) => routedTo.set(text, sinks);
@@ -238,6 +241,50 @@ test('with a SinkRoom: frame messages are on their way from submit, native ones 
   stage.items[0].written!(1);
   assert.deepEqual(replies.get('n22'), [{ ok: true }]);
   assert.equal(admission.records, 1, "n22's queue space is freed with its ACK; the PULL record waits for sink 0");
+});
+
+test('with a SinkRoom: a batch refused busy in the worker is counted, and named in its NACK, for the sinks that had no room, not every sink it goes to', async () => {
+  const room: SinkRoom = {
+    feeds: [0b11],
+    expect: () => {},
+    arrived: () => {},
+    reserve: (_mask, records, bytes) => ({ records: [0, records], bytes: [0, bytes], alone: 0 }),
+    unreserve: () => {},
+    names: (mask) => ['vl', 'archive'].filter((_, i) => mask & (1 << i)).join(', '),
+  };
+  const counted: [number, number][] = [];
+  const { fake, replies, submit, routedTo } = setup('persisted', 2, room, (input, sinks) => counted.push([input, sinks]));
+  submit('both');
+  submit('file');
+  await turn();
+  fake.calls[0].complete({ both: 'busy' }, { both: 0b11, file: 0b10 }, 2, { both: 0b01 });
+  await turn();
+  assert.deepEqual(counted, [[0, 0b01]], 'one refusal, for vl alone');
+  const both = replies.get('both')!;
+  assert.ok(!both[0].ok && /queue of sink vl this batch/.test(both[0].detail), JSON.stringify(both));
+  assert.equal(routedTo.get('both'), 0b11, 'the input still learns every sink the batch goes to');
+});
+
+test('with a SinkRoom: a native batch of a known sender is on its way to the sinks its last batch went to from submit, then its chunk reserves room for it instead', async () => {
+  const calls: string[] = [];
+  const room: SinkRoom = {
+    feeds: [0b11],
+    expect: (mask, records, bytes) => calls.push(`expect ${mask} ${records} ${bytes}`),
+    arrived: (mask, records, bytes, check) => calls.push(`arrived ${mask} ${records} ${bytes} ${check ?? true}`),
+    reserve: (mask, records, bytes) => (calls.push(`reserve ${mask} ${records} ${bytes}`), { records: [records, records], bytes: [bytes, bytes], alone: 0 }),
+    unreserve: (r, check) => calls.push(`unreserve ${r.records.join(',')} ${r.bytes.join(',')} ${check ?? true}`),
+    names: () => 'vl',
+  };
+  const { fake, submit } = setup('persisted', 2, room);
+  submit('known', KIND_NATIVE, 0b01);
+  submit('new');
+  assert.deepEqual(calls, ['expect 1 1 5'], 'the known sender counts against vl at once; the new one waits for its chunk');
+  await turn();
+  assert.deepEqual(calls.slice(1), ['arrived 1 1 5 false', 'reserve 3 2 8'], 'at the worker: the announcement becomes part of the reservation');
+  calls.length = 0;
+  fake.calls[0].complete({}, { known: 0b01, new: 0b10 });
+  await turn();
+  assert.deepEqual(calls, ['unreserve 2,2 8,8 false'], 'nothing is announced twice nor arrives twice');
 });
 
 test('with a SinkRoom: a failed chunk announces nothing more and arrives', async () => {

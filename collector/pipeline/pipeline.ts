@@ -53,6 +53,14 @@ export interface Inbound {
    * per sender to refuse its next batches before admission while one of those sinks is full.
    */
   routed?: (sinks: number) => void;
+  /**
+   * Native messages with routing, from a sender whose last batch went to these sinks (the ROUTER input's
+   * sink-gate.ts): announced to them as on its way from submit, as a PULL message is to the sinks its input
+   * feeds, until its chunk goes to a worker and gets room reserved like any native message. So a sink's queue
+   * counts its known senders' batches from admission, and fills (refusing the next ones before admission)
+   * before more are admitted than it can take: batches the worker would refuse take no shared-queue space.
+   */
+  announceTo?: number;
   /** Set by the pipeline: the sinks this message was announced to as on its way (SinkRoom.expect). */
   expected?: number;
 }
@@ -132,6 +140,11 @@ export interface PipelineDeps {
   onRoutes?: (routes: ChunkRoutes) => void;
   /** With routing and several sinks: refuse per sink (see SinkRoom); absent: a full sink queue stops all input. */
   room?: SinkRoom;
+  /**
+   * Counts a native batch of input `input` refused `busy` in the worker because the sinks in `sinks` (mask) had
+   * no room for it (zlog_input_busy_refusals_total{stage="worker"}).
+   */
+  countBusy?: (input: number, sinks: number) => void;
 }
 
 export class Pipeline {
@@ -174,9 +187,10 @@ export class Pipeline {
     }
     this.builder.add(m, size);
     this.builderCharged += m.admitted.bytes;
-    // Messages that cannot be refused later are on their way to every sink their input feeds from now on.
+    // Messages that cannot be refused later are on their way to every sink their input feeds from now on; native
+    // ones from a known sender to the sinks its last batch went to, until their chunk reserves room.
     const room = this.d.room;
-    if (room && m.kind !== KIND_NATIVE) this.announce(m, room);
+    if (room && (m.kind !== KIND_NATIVE || m.announceTo)) this.announce(m, room);
     this.builderMessages.push(m);
     if (!this.scheduled) {
       // Everything received in this turn of the event loop travels in one chunk.
@@ -230,7 +244,7 @@ export class Pipeline {
   }
 
   private announce(m: Inbound, room: SinkRoom): void {
-    m.expected = room.feeds[m.input];
+    m.expected = m.kind === KIND_NATIVE && m.announceTo ? m.announceTo : room.feeds[m.input];
     room.expect(m.expected, m.admitted.records, m.admitted.bytes);
   }
 
@@ -244,6 +258,12 @@ export class Pipeline {
     let mask = 0;
     for (const m of chunk.messages) {
       if (m.kind !== KIND_NATIVE || m.packed) continue;
+      if (m.expected !== undefined) {
+        // Announced at submit (announceTo): from here on the reservation below counts it instead. Unchecked:
+        // reserve() checks every queue of `mask`, which holds the announced sinks (a route is within its feeds).
+        room.arrived(m.expected, m.admitted.records, m.admitted.bytes, false);
+        m.expected = undefined;
+      }
       records += m.admitted.records;
       bytes += m.admitted.bytes;
       mask |= room.feeds[m.input];
@@ -329,6 +349,10 @@ export class Pipeline {
     const acks: Inbound[] = [];
     // With routing: per ACK, the sinks its message's records went to (its ACK waits only for those).
     const messageSinks = outcome.routes?.messageSinks;
+    // Per message refused busy in the worker: the sinks that had no room for it (few; usually none).
+    const refusedFor = outcome.routes?.refusedFor ?? [];
+    const short = new Map<number, number>();
+    for (let k = 0; k < refusedFor.length; k += 2) short.set(refusedFor[k], refusedFor[k + 1]);
     const ackSinks: number[] = [];
     // With routing: the messages whose queue space is freed on their own (see below) and their sinks.
     const own: Inbound[] = [];
@@ -356,7 +380,12 @@ export class Pipeline {
       if (messageSinks && m.routed && (n >= 0 || n === BUSY)) m.routed(messageSinks[i - 1]);
       if (n < 0) {
         const reason = REASON_CODES[-n] ?? 'malformed';
-        const detail = n === BUSY && messageSinks ? `no room in the queue of sink ${this.d.room?.names(messageSinks[i - 1]) ?? '?'} this batch goes to (its store is slow or down); retry later` : `payload rejected: ${reason}`;
+        let detail = `payload rejected: ${reason}`;
+        if (n === BUSY && messageSinks) {
+          const full = short.get(i - 1) ?? messageSinks[i - 1];
+          this.d.countBusy?.(m.input, full);
+          detail = `no room in the queue of sink ${this.d.room?.names(full) ?? '?'} this batch goes to (its store is slow or down); retry later`;
+        }
         m.reply?.({ ok: false, reason, detail });
         admission.release(m.admitted.records, m.admitted.bytes);
         continue;

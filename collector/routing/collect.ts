@@ -21,6 +21,11 @@ export interface ChunkRoutes {
    * message refused `busy` because one of them had no room: the sinks it would have gone to.
    */
   messageSinks: Int32Array;
+  /**
+   * Per message refused `busy` for want of room: [message index, mask of the sinks that had no room for it], flat;
+   * empty when none was (zlog_input_busy_refusals_total{stage="worker"} names those sinks).
+   */
+  refusedFor: number[];
 }
 
 /**
@@ -53,6 +58,10 @@ export class RouteCollector {
   private messageStarts: number[] = [];
   /** Per refused message (index in the chunk): the sinks its lines would have gone to. */
   private refusedMasks = new Map<number, number>();
+  /** [message index, sinks without room for it] per refused message of the chunk so far. */
+  private refusedFor: number[] = [];
+  /** The sinks the last fits() found without room for the current message (0 when it fitted). */
+  private short = 0;
   /** The chunk's room (see fits()), and the records and bytes of native batches taken into it so far per sink. */
   private room: ChunkRoom | undefined;
   private usedRecords: number[];
@@ -94,11 +103,14 @@ export class RouteCollector {
       for (let s = 0, mask = lines[i + 2]; mask !== 0; s++, mask >>>= 1) if ((mask & 1) !== 0) msgRecords[s]++;
     }
     for (let s = 0; s < this.sinks; s++) if (msgRecords[s] > 0) msgBytes[s] = bytes;
+    let short = 0;
     for (let s = 0; s < this.sinks; s++) {
       if (msgRecords[s] === 0) continue;
       const first = usedRecords[s] === 0 && (room.alone & (1 << s)) !== 0;
-      if (!first && (usedRecords[s] + msgRecords[s] > room.records[s] || usedBytes[s] + msgBytes[s] > room.bytes[s])) return false;
+      if (!first && (usedRecords[s] + msgRecords[s] > room.records[s] || usedBytes[s] + msgBytes[s] > room.bytes[s])) short |= 1 << s;
     }
+    this.short = short;
+    if (short !== 0) return false;
     for (let s = 0; s < this.sinks; s++) {
       usedRecords[s] += msgRecords[s];
       usedBytes[s] += msgBytes[s];
@@ -124,7 +136,9 @@ export class RouteCollector {
    * messageSinks keeps the sinks it would have gone to.
    */
   refuse(): void {
-    this.refusedMasks.set(this.messageStarts.length - 1, this.messageMask());
+    const m = this.messageStarts.length - 1;
+    this.refusedMasks.set(m, this.messageMask());
+    this.refusedFor.push(m, this.short);
     this.rollback();
   }
 
@@ -180,10 +194,12 @@ export class RouteCollector {
     }
     for (const [m, mask] of this.refusedMasks) messageSinks[m] = mask;
     this.refusedMasks.clear();
+    const refusedFor = this.refusedFor;
+    this.refusedFor = [];
     this.lines = [];
     this.events = [];
     this.messageStarts = [];
-    return { ranges, records, dropped, unmatched, kept, messageSinks };
+    return { ranges, records, dropped, unmatched, kept, messageSinks, refusedFor };
   }
 }
 

@@ -194,6 +194,7 @@ test('processor: native messages that do not fit the room of a sink they go to a
   assert.deepEqual(o.discards, { '0:busy': 1 });
   assert.deepEqual(o.routes?.records, [1, 1], 'sink 0 keeps the PULL record (no way to refuse it), sink 1 its native one');
   assert.deepEqual([...o.routes!.messageSinks], [0b01, 0b10, 0b01], 'the refused message names the sink it would have gone to');
+  assert.deepEqual(o.routes!.refusedFor, [0, 0b01], 'message 0 was refused for want of room in sink 0');
   assert.deepEqual(lines(out).map((l) => [l.input, l.message]), [['audit', 'native-record'], ['apps', 'pull to sink 0']]);
   // No room given: nothing refused.
   const again = chunk();
@@ -211,6 +212,7 @@ test('processor: native messages that do not fit the room of a sink they go to a
   let c = packTwo();
   const o3 = processor.process(c.buffer, c.length, new NdjsonWriter(new ArrayBuffer(64)), { records: [1, 1], bytes: [1e6, 1e6], alone: 0 });
   assert.deepEqual([...o3.perMessage].map((n) => n > 0), [true, false, true], 'records: one fits');
+  assert.deepEqual(o3.routes!.refusedFor, [1, 0b01]);
   c = packTwo();
   const o4 = processor.process(c.buffer, c.length, new NdjsonWriter(new ArrayBuffer(64)), { records: [10, 10], bytes: [18, 1e6], alone: 0 });
   assert.deepEqual([...o4.perMessage].map((n) => n > 0), [false, false, true], 'bytes: the message as received (header + payload frames, 19) is more than 18 bytes');

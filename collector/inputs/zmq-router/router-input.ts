@@ -185,10 +185,15 @@ export class RouterInput implements Input {
     // Before admission: a batch from a sender whose batches go to a full sink takes no queue space.
     const gate = this.ctx.sinkGate;
     const senderKey = this.senders && this.routingId(identity);
+    // A known sender's batch counts against the sinks its last batch went to from admission (Inbound.announceTo).
+    let announceTo: number | undefined;
     if (gate && senderKey !== undefined) {
-      const refused = refusalFor(this.senders!.get(senderKey), gate.feeds, gate.full(), performance.now(), PROBE_MS);
+      const route = this.senders!.get(senderKey);
+      announceTo = route?.sinks || undefined;
+      const refused = refusalFor(route, gate.feeds, gate.full(), performance.now(), PROBE_MS);
       if (refused !== 0) {
         metrics.discarded('busy').inc();
+        this.ctx.countBusy?.(refused);
         if (!header.noAck) this.nack(identity, header.seq, 'busy', `the queue of sink ${gate.names(refused)}, where this sender's batches go, is full (its store is slow or down); retry later`, connection);
         return;
       }
@@ -198,6 +203,7 @@ export class RouterInput implements Input {
     // stored again.
     if (!admission.hasRoom() || (key !== undefined && !this.pending.add(key, target))) {
       metrics.discarded('busy').inc();
+      this.ctx.countBusy?.();
       if (!header.noAck) this.nack(identity, header.seq, 'busy', 'queue full; retry later', connection);
       return;
     }
@@ -228,11 +234,14 @@ export class RouterInput implements Input {
       mark(trace, STAGE.acked);
       reply({ ok: true });
     }
-    this.submit(msg, header, charged, trace, senderKey, ackAtAdmission ? undefined : reply);
+    this.submit(msg, header, charged, trace, senderKey, ackAtAdmission ? undefined : reply, announceTo);
   }
 
-  /** Hands an admitted batch (charged: bytes counted against the queue) to the pipeline. */
-  private submit(msg: RouterMessage, header: MessageHeader, charged: number, trace: TraceRow | undefined, senderKey: string | undefined, reply: Inbound['reply']): void {
+  /**
+   * Hands an admitted batch (charged: bytes counted against the queue) to the pipeline. `announceTo`: the sinks
+   * the sender's last batch went to (Inbound.announceTo).
+   */
+  private submit(msg: RouterMessage, header: MessageHeader, charged: number, trace: TraceRow | undefined, senderKey: string | undefined, reply: Inbound['reply'], announceTo?: number): void {
     const records = header.recordCount;
     this.ctx.pipeline.submit({
       input: this.ctx.index,
@@ -247,6 +256,7 @@ export class RouterInput implements Input {
       routingId: this.routingId(msg.routingId),
       trace,
       routed: senderKey === undefined ? undefined : (sinks) => this.senders!.set(senderKey, sinks),
+      announceTo,
       reply,
     });
   }
