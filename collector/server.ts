@@ -198,7 +198,7 @@ export class Collector {
     // ZAP domains first: a CURVE socket must never listen before its allow-list is in place.
     for (const c of this.curves) await c.start();
     for (const i of this.inputs) await i.start();
-    this.health = new HealthMonitor(cfg.health, collectorHealthSources({ cfg, admission, stage: this.stage, watches, metrics, draining: () => Boolean(this.drainPromise) }), metrics);
+    this.health = new HealthMonitor(cfg.health, collectorHealthSources({ cfg, admission, stage: this.stage, sinks: this.sinks, watches, metrics, draining: () => Boolean(this.drainPromise) }), metrics);
     await this.health.start();
     const health = this.health;
     const http = await startHttp(cfg.http.host, cfg.http.port, {

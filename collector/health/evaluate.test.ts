@@ -16,14 +16,20 @@ function readings(over: Partial<Readings> = {}): Readings {
     now: 1000,
     memory: { rssBytes: 100 * MiB, heapUsedBytes: 20 * MiB, heapLimitBytes: 2048 * MiB, cgroupLimitBytes: 1024 * MiB, totalBytes: 16384 * MiB },
     loopLagMs: 12,
-    queue: { records: 10, bytes: 1000, maxRecords: 1000, maxBytes: 1 << 20 },
+    queue: { records: 10, bytes: 1000, maxRecords: 1000, maxBytes: 1 << 20, storeRecords: 0, storeBytes: 0 },
     oldestRecordMs: 5,
-    sinks: [{ id: 'file', busyForMs: null, failing: null }],
+    oldestAnyRecordMs: 5,
+    sinks: [sink('file')],
     errorRates: new Map([['pull', 0]]),
     inputs: [{ id: 'pull', peers: 2, events: { accepted: 3, disconnected: 1 } }],
     draining: false,
     ...over,
   };
+}
+
+/** A sink reading: a local sink (file) unless `remote`. */
+function sink(id: string, busyForMs: number | null = null, failingWith: string | null = null, remote = false, bufferWaitsForStore = false) {
+  return { id, busyForMs, failing: failingWith, remote, bufferWaitsForStore };
 }
 
 const byName = (cs: CheckResult[], n: string): CheckResult => cs.find((c) => c.name === n)!;
@@ -54,18 +60,47 @@ test('memory: the cgroup limit wins; the budget applies without one; warning fai
 });
 
 test('sinks: failing or stalled fails readiness naming the sink; stuck past the limit fails liveness', () => {
-  const failingSink = evaluate(readings({ sinks: [{ id: 'file', busyForMs: 50, failing: 'ENOSPC' }] }), T);
+  const failingSink = evaluate(readings({ sinks: [sink('file', 50, 'ENOSPC')] }), T);
   assert.deepEqual(failing(failingSink, 'readiness').map((c) => c.name), ['sink:file']);
-  const stalled = evaluate(readings({ sinks: [{ id: 'file', busyForMs: 11_000, failing: null }] }), T);
+  const stalled = evaluate(readings({ sinks: [sink('file', 11_000)] }), T);
   assert.equal(byName(stalled, 'sink:file').status, 'warning');
   assert.deepEqual(failing(stalled, 'liveness'), []);
-  const stuck = evaluate(readings({ sinks: [{ id: 'file', busyForMs: 121_000, failing: null }, { id: 'out', busyForMs: null, failing: null }] }), T);
+  const stuck = evaluate(readings({ sinks: [sink('file', 121_000), sink('out')] }), T);
   assert.deepEqual(failing(stuck, 'liveness').map((c) => c.name), ['sink:file']);
   assert.match(probeBody(stuck, 'liveness', false).body, /^\[-\]sink:file failed: writing, no progress for 121\.0 s\nliveness check failed\n$/);
 });
 
+test("a sink held up by its store (every replica shares it) is reported and fails no probe; so is the backlog that waits only for it", () => {
+  const vlDown = sink('vl', 200_000, 'connect ECONNREFUSED 127.0.0.1:9428', true);
+  // The queue is full and its oldest record old, but all of that waits for vl alone.
+  const held = { records: 950, bytes: 200_000, maxRecords: 1000, maxBytes: 1 << 20, storeRecords: 950, storeBytes: 190_000 };
+  const cs = evaluate(readings({ sinks: [sink('file'), vlDown], queue: held, oldestRecordMs: 0, oldestAnyRecordMs: 200_000 }), T);
+  assert.deepEqual(failing(cs, 'readiness'), [], 'still ready');
+  assert.deepEqual(failing(cs, 'liveness'), [], 'still alive: a restart does not bring a store back');
+  assert.equal(byName(cs, 'sink:vl').status, 'warning', 'reported');
+  assert.match(byName(cs, 'sink:vl').detail, /^failing \(connect ECONNREFUSED 127\.0\.0\.1:9428\), no progress for 200\.0 s; held up by its store/);
+  assert.equal(byName(cs, 'queue').status, 'warning');
+  assert.match(byName(cs, 'queue').detail, /950 records wait only for vl held up by the store/);
+  assert.equal(byName(cs, 'oldest-record').status, 'warning');
+  assert.equal(byName(cs, 'oldest-record').value, 200);
+  assert.match(probeBody(cs, 'readiness', true).body, /^\[\+\]sink:vl warning \(does not fail readiness\)/m);
+  // What waits for the local sink still counts: past the limit on its own, readiness fails.
+  const own = evaluate(readings({ sinks: [sink('file'), vlDown], queue: { ...held, records: 1000, storeRecords: 50 }, oldestRecordMs: 61_000, oldestAnyRecordMs: 200_000 }), T);
+  assert.deepEqual(failing(own, 'readiness').map((c) => c.name), ['queue', 'oldest-record']);
+  // A remote sink that is merely writing, and slow below the stall limit, is not held up by its store: what
+  // waits for it counts like any other (a collector short of CPU is helped by another replica).
+  const writing = evaluate(readings({ sinks: [sink('vl', 2_000, null, true)], queue: { ...held, storeRecords: 0, storeBytes: 0 }, oldestAnyRecordMs: 61_000, oldestRecordMs: 61_000 }), T);
+  assert.deepEqual(failing(writing, 'readiness').map((c) => c.name), ['queue', 'oldest-record']);
+  // A disk buffer full while its store fails is the store's too; the same buffer failing to write its own disk is not.
+  const buffered = evaluate(readings({ sinks: [sink('vl', 30_000, null, false, true)] }), T);
+  assert.deepEqual(failing(buffered, 'readiness'), []);
+  assert.match(byName(buffered, 'sink:vl').detail, /^disk buffer full, its store failing/);
+  const disk = evaluate(readings({ sinks: [sink('vl', 50, 'ENOSPC')] }), T);
+  assert.deepEqual(failing(disk, 'readiness').map((c) => c.name), ['sink:vl']);
+});
+
 test('queue near full and an old backlog fail readiness only; event-loop lag past critical fails liveness', () => {
-  const q = evaluate(readings({ queue: { records: 10, bytes: 1_000_000, maxRecords: 1000, maxBytes: 1 << 20 }, oldestRecordMs: 61_000 }), T);
+  const q = evaluate(readings({ queue: { records: 10, bytes: 1_000_000, maxRecords: 1000, maxBytes: 1 << 20, storeRecords: 0, storeBytes: 0 }, oldestRecordMs: 61_000, oldestAnyRecordMs: 61_000 }), T);
   assert.deepEqual(failing(q, 'readiness').map((c) => c.name), ['queue', 'oldest-record']);
   assert.deepEqual(failing(q, 'liveness'), []);
   const lag = evaluate(readings({ loopLagMs: 700 }), T);

@@ -4,8 +4,8 @@ import { connectionsCheck } from './connections.js';
 import { errorRateCheck } from './errors.js';
 import { eventLoopCheck } from './event-loop.js';
 import { heapCheck, memoryCheck } from './memory.js';
-import { sinkCheck } from './sinks.js';
-import type { CheckResult, HealthThresholds, Readings } from './types.js';
+import { heldByStore, sinkCheck } from './sinks.js';
+import type { CheckResult, HealthThresholds, Readings, SinkReading } from './types.js';
 
 export function evaluate(r: Readings, t: HealthThresholds): CheckResult[] {
   return [
@@ -13,12 +13,17 @@ export function evaluate(r: Readings, t: HealthThresholds): CheckResult[] {
     memoryCheck(r.memory, t.memory),
     heapCheck(r.memory, t.memory),
     eventLoopCheck(r.loopLagMs, t.eventLoop),
-    queueCheck(r.queue, t.queue),
-    oldestRecordCheck(r.oldestRecordMs, t.backlog),
+    queueCheck(r.queue, t.queue, storeHeld(r.sinks, t)),
+    oldestRecordCheck(r.oldestRecordMs, t.backlog, r.oldestAnyRecordMs, storeHeld(r.sinks, t)),
     ...r.sinks.map((s) => sinkCheck(s, t.sinks)),
     ...[...r.errorRates].map(([c, rate]) => errorRateCheck(c, rate, t.errors)),
     ...r.inputs.map((i) => connectionsCheck(i)),
   ];
+}
+
+/** The ids of the sinks their store holds up now (sinks.ts heldByStore). */
+export function storeHeld(sinks: readonly SinkReading[], t: HealthThresholds): string[] {
+  return sinks.filter((s) => heldByStore(s, t.sinks)).map((s) => s.id);
 }
 
 /** `draining`: after SIGTERM or POST /drain the collector takes no new traffic (readiness fails at once). */

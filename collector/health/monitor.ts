@@ -10,15 +10,19 @@ import { readCgroupMemoryLimit } from './cgroup.js';
 import { installDebugHooks } from './debug-hook.js';
 import { RateWindow } from './errors.js';
 import { eventLoopCheck, staleLagMs } from './event-loop.js';
-import { drainingCheck, evaluate, failing, probeBody, type Probe } from './evaluate.js';
+import { drainingCheck, evaluate, failing, probeBody, storeHeld, type Probe } from './evaluate.js';
 import { memoryLimit } from './memory.js';
 import { STATUS_VALUE, type CheckResult, type HealthThresholds, type InputReading, type Readings, type SinkReading } from './types.js';
 
 /** What the collector lets the monitor read. All calls are cheap and synchronous except errorCounts. */
 export interface HealthSources {
-  queue(): Readings['queue'];
-  /** Monotonic ms (performance.now()) since which the oldest unwritten record has waited; null when none. */
-  oldestWaitingSince(): number | null;
+  /** The pipeline queue; `stores`: sinks their store holds up, whose records alone it counts apart. */
+  queue(stores: ReadonlySet<string>): Readings['queue'];
+  /**
+   * Monotonic ms (performance.now()) since which the oldest unwritten record has waited, leaving out the queues
+   * of the sinks in `skip`; null when none.
+   */
+  oldestWaitingSince(skip?: ReadonlySet<string>): number | null;
   sinks(now: number): SinkReading[];
   /** Cumulative error counts by component (errors plus rejected messages). */
   errorCounts(): Promise<Map<string, number>>;
@@ -81,14 +85,19 @@ export class HealthMonitor {
       this.loop.reset();
       this.lastTick = now;
       const mem = process.memoryUsage();
-      const since = this.src.oldestWaitingSince();
+      const sinks = this.src.sinks(now);
+      // What waits only for a store every replica shares is reported apart: it fails no probe (health/sinks.ts).
+      const stores = new Set(storeHeld(sinks, this.t));
+      const since = this.src.oldestWaitingSince(stores);
+      const sinceAny = stores.size > 0 ? this.src.oldestWaitingSince() : since;
       const readings: Readings = {
         now,
         memory: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, heapLimitBytes: getHeapStatistics().heap_size_limit, cgroupLimitBytes: this.cgroupLimit, totalBytes: totalmem() },
         loopLagMs: lagMs,
-        queue: this.src.queue(),
+        queue: this.src.queue(stores),
         oldestRecordMs: since === null ? 0 : Math.max(0, now - since),
-        sinks: this.src.sinks(now),
+        oldestAnyRecordMs: sinceAny === null ? 0 : Math.max(0, now - sinceAny),
+        sinks,
         errorRates: this.rates.add(now, await this.src.errorCounts()),
         inputs: this.src.inputs(),
         draining: this.src.draining(),

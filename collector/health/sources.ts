@@ -3,6 +3,7 @@
 import type { CollectorConfig } from '../config/types.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Admission } from '../pipeline/admission.js';
+import type { Sink } from '../sinks/sink.js';
 import type { SinkStage } from '../sinks/sink-stage.js';
 import type { HealthSources } from './monitor.js';
 import type { ConnectionWatch } from './socket-events.js';
@@ -17,6 +18,8 @@ export function collectorHealthSources(c: {
   cfg: CollectorConfig;
   admission: Admission;
   stage: SinkStage;
+  /** The running sinks, in config order (their remoteStore and disk-buffer health). */
+  sinks: readonly Sink[];
   watches: ConnectionWatch[];
   metrics: Metrics;
   draining: () => boolean;
@@ -24,12 +27,29 @@ export function collectorHealthSources(c: {
   const { cfg, admission, stage, watches, metrics } = c;
   const components = [...cfg.inputs.map((i) => i.id), ...cfg.sinks.map((s) => s.id)];
   return {
-    queue: () => ({ records: admission.records, bytes: admission.bytes, maxRecords: admission.maxRecords, maxBytes: admission.maxBytes }),
-    oldestWaitingSince: () => stage.oldestWaitingSince(),
+    queue: (stores) => {
+      const held = stage.heldOnlyBy(stores);
+      return {
+        records: admission.records,
+        bytes: admission.bytes,
+        maxRecords: admission.maxRecords,
+        maxBytes: admission.maxBytes,
+        storeRecords: Math.min(held.records, admission.records),
+        storeBytes: Math.min(held.bytes, admission.bytes),
+      };
+    },
+    oldestWaitingSince: (skip) => stage.oldestWaitingSince(skip),
     sinks: (now) =>
-      cfg.sinks.map((s) => {
+      c.sinks.map((s) => {
         const since = stage.busySince.get(s.id);
-        return { id: s.id, busyForMs: since === undefined ? null : Math.max(0, now - since), failing: stage.failing.get(s.id) ?? null };
+        const self = s.health?.();
+        return {
+          id: s.id,
+          busyForMs: since === undefined ? null : Math.max(0, now - since),
+          failing: stage.failing.get(s.id) ?? null,
+          remote: s.remoteStore === true,
+          bufferWaitsForStore: self?.buffer?.full === true && self.retrying,
+        };
       }),
     async errorCounts() {
       // Every configured component has a rate (0 until it errs); internal components appear once they err.

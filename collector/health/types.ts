@@ -50,6 +50,10 @@ export interface SinkReading {
   busyForMs: number | null;
   /** The last error while the sink is failing; null when its last attempt succeeded. */
   failing: string | null;
+  /** Sink.remoteStore: its writes wait on a store every replica shares (an HTTP sink without a disk buffer). */
+  remote: boolean;
+  /** Its disk buffer is full (writes wait for room) while sending the buffer to the store fails. */
+  bufferWaitsForStore: boolean;
 }
 
 export interface InputReading {
@@ -59,15 +63,28 @@ export interface InputReading {
   events: Record<string, number>;
 }
 
+/** The pipeline queue against its bounds, and what in it waits only for sinks held up by their store. */
+export interface QueueReading {
+  records: number;
+  bytes: number;
+  maxRecords: number;
+  maxBytes: number;
+  /** Of records/bytes: at least this much waits only for sinks their store holds up (health/sinks.ts heldByStore). */
+  storeRecords: number;
+  storeBytes: number;
+}
+
 export interface Readings {
   /** Monotonic ms (performance.now()). */
   now: number;
   memory: MemoryReading;
   /** Largest event-loop delay over the last interval (ms). */
   loopLagMs: number;
-  queue: { records: number; bytes: number; maxRecords: number; maxBytes: number };
-  /** Age of the oldest record waiting for the sinks (ms); 0 when none waits. */
+  queue: QueueReading;
+  /** Age of the oldest record waiting for a sink not held up by its store (ms); 0 when none waits. */
   oldestRecordMs: number;
+  /** Age of the oldest record waiting for any sink, those held up by their store included (ms); 0 when none. */
+  oldestAnyRecordMs: number;
   sinks: SinkReading[];
   /** Errors per second over the window, by component. */
   errorRates: Map<string, number>;

@@ -321,3 +321,34 @@ test('a retried write of a concurrent sink keeps its items; stop() leaves unwrit
   assert.equal(stage.health('h').queue.batches, 2, 'x and z stay queued');
   assert.equal(stage.busySince.has('h'), false);
 });
+
+test('heldOnlyBy: what waits for the named sinks alone; oldestWaitingSince can leave their queues out', async () => {
+  const vl = new GatedSink('vl', 1);
+  const file = new GatedSink('file', 1);
+  const stage = new SinkStage([vl, file], new Map(), opts, log);
+  // Without routing both sinks take every item: while file has not written it, it is not vl's alone.
+  stage.push({ data: Buffer.from('a\nb\n'), records: 2, done: () => {} });
+  await turn();
+  assert.deepEqual(stage.heldOnlyBy(new Set(['vl'])), { records: 0, bytes: 0 });
+  const first = stage.oldestWaitingSince();
+  file.pending[0].end();
+  await turn();
+  assert.deepEqual(stage.heldOnlyBy(new Set(['vl'])), { records: 2, bytes: 4 }, 'written by file: vl alone holds it');
+  assert.equal(stage.oldestWaitingSince(new Set(['vl'])), null, 'nothing waits for the other sinks');
+  assert.equal(stage.oldestWaitingSince(), first);
+  // Routed: an item whose part for file is still queued is not vl's alone; its part for vl counts once file wrote.
+  const data = Buffer.from('c\nd\ne\n');
+  stage.push({ data, records: 3, routes: { parts: [[data.subarray(0, 4)], [data]], records: [2, 3] }, done: () => {} });
+  await turn();
+  assert.deepEqual(stage.heldOnlyBy(new Set(['vl'])), { records: 2, bytes: 4 });
+  assert.notEqual(stage.oldestWaitingSince(new Set(['vl'])), null);
+  file.pending[1].end();
+  await turn();
+  assert.deepEqual(stage.heldOnlyBy(new Set(['vl'])), { records: 4, bytes: 8 }, 'the largest part a named sink still takes, per item');
+  assert.deepEqual(stage.heldOnlyBy(new Set()), { records: 0, bytes: 0 });
+  vl.pending[0].end();
+  await turn();
+  vl.pending[1].end();
+  await stage.idle();
+  assert.deepEqual(stage.heldOnlyBy(new Set(['vl'])), { records: 0, bytes: 0 });
+});

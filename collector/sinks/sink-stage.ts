@@ -71,6 +71,8 @@ interface Entry {
 interface Tracked {
   item: StageItem;
   remaining: number;
+  /** The sinks (bit i = sinks[i]) that still have to write their part of it. */
+  pending: number;
 }
 
 /** One sink's queue. */
@@ -135,7 +137,7 @@ export class SinkStage {
   }
 
   push(item: StageItem): void {
-    const tracked: Tracked = { item, remaining: 0 };
+    const tracked: Tracked = { item, remaining: 0, pending: 0 };
     const now = performance.now();
     this.pendingRecords += item.records;
     for (const lane of this.lanes) {
@@ -143,6 +145,7 @@ export class SinkStage {
       // A sink that takes nothing of the item never sees it: the item waits only for the sinks taking it.
       if (part.chunks.length === 0) continue;
       tracked.remaining++;
+      tracked.pending |= 1 << lane.index;
       lane.queue.push({ item: tracked, ...part, at: now });
       lane.bytes += part.bytes;
       lane.records += part.records;
@@ -161,15 +164,51 @@ export class SinkStage {
     }
   }
 
-  /** When the oldest unwritten part reached the stage (performance.now() ms); null when nothing waits. */
-  oldestWaitingSince(): number | null {
+  /**
+   * When the oldest unwritten part reached the stage (performance.now() ms); null when nothing waits. `skip`:
+   * sink ids whose queues are left out (the health monitor's view without the sinks whose store is failing).
+   */
+  oldestWaitingSince(skip?: ReadonlySet<string>): number | null {
     let oldest: number | null = null;
     for (const l of this.lanes) {
+      if (skip?.has(l.sink.id)) continue;
       // In flight or waiting, the oldest entry is the queue's head.
       const t = l.queue[0]?.at ?? null;
       if (t !== null && (oldest === null || t < oldest)) oldest = t;
     }
     return oldest;
+  }
+
+  /**
+   * What waits only for the sinks in `ids`: per item whose remaining writes are all theirs, the largest part one
+   * of them takes (records, NDJSON bytes), summed. A lower bound of what the pipeline queue holds for them alone
+   * (an item's records that go to several of them count once); the health monitor takes it off the queue's fill
+   * when those sinks' store is failing. Walks those sinks' queues: at most pipeline.sinkQueue.maxBatches each.
+   */
+  heldOnlyBy(ids: ReadonlySet<string>): { records: number; bytes: number } {
+    let mask = 0;
+    for (const l of this.lanes) if (ids.has(l.sink.id)) mask |= 1 << l.index;
+    if (mask === 0) return { records: 0, bytes: 0 };
+    const held = new Map<Tracked, { records: number; bytes: number }>();
+    for (const l of this.lanes) {
+      if ((mask & (1 << l.index)) === 0) continue;
+      for (const e of l.queue) {
+        if ((e.item.pending & ~mask) !== 0) continue;
+        const h = held.get(e.item);
+        if (!h) held.set(e.item, { records: e.records, bytes: e.bytes });
+        else {
+          h.records = Math.max(h.records, e.records);
+          h.bytes = Math.max(h.bytes, e.bytes);
+        }
+      }
+    }
+    let records = 0;
+    let bytes = 0;
+    for (const h of held.values()) {
+      records += h.records;
+      bytes += h.bytes;
+    }
+    return { records, bytes };
   }
 
   /** Records pushed and not yet written by every sink that takes them. */
@@ -358,6 +397,7 @@ export class SinkStage {
     this.queueMetrics.get(lane.sink.id)?.sent.inc(records);
     this.checkFull(lane);
     for (const e of batch) {
+      e.item.pending &= ~(1 << lane.index);
       e.item.item.written?.(lane.index);
       if (--e.item.remaining === 0) this.complete(e.item);
     }

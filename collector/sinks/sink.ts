@@ -43,6 +43,12 @@ export interface Sink {
    */
   readonly concurrentWrites?: number;
   /**
+   * True for a sink whose writes wait on a store over the network that every replica shares (the HTTP sinks):
+   * its failures and stalls are the store's, so the health checks report them without failing a probe, since
+   * no other replica would do better (docs/operations.md, "Health checks and probes").
+   */
+  readonly remoteStore?: boolean;
+  /**
    * Set by a sink whose request bodies the pipeline's workers may build (an HTTP sink not behind a disk
    * buffer): the workers then add each chunk's body part beside its NDJSON (http/worker-body.ts).
    */

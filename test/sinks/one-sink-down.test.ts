@@ -2,9 +2,10 @@
 // A stopped VictoriaLogs behind a routed elasticsearch sink, a file sink beside it, a small shared queue. The vl
 // sender fills the vl sink's queue to its bound (half the shared queue, what is on its way included) and is then
 // refused `busy`, before admission, while a second sender writes ten times the shared queue through the file
-// sink, each record once and none waiting past its delivery timeout. After VictoriaLogs restarts, every vl record is acknowledged
+// sink, each record once, none waiting past its delivery timeout and none refused. After VictoriaLogs restarts, every vl record is acknowledged
 // and every acknowledged one is in the store. On a collector where one full sink queue stops admission for
-// everyone, the file sender's batches are refused until their delivery timeout and the test fails.
+// everyone, the file sender's batches are refused until their delivery timeout and the test fails. Without
+// routing the store down keeps the pod ready and alive (the store is every replica's; docs/operations.md).
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +18,14 @@ import { startAckedLoad } from '../helpers/load.js';
 import { forceFlush, skipWithoutVictoriaLogs, startVictoriaLogs } from '../helpers/victorialogs.js';
 
 const skip = skipWithoutVictoriaLogs();
+
+/** zlog_input_busy_refusals_total by stage and sink: `stage/sink=n` pairs (sink "" is the shared queue). */
+async function refusals(url: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/^zlog_input_busy_refusals_total\{[^}]*stage="([^"]*)",sink_id="([^"]*)"\} (\d+)$/gm)) out[`${m[1]}/${m[2]}`] = (out[`${m[1]}/${m[2]}`] ?? 0) + Number(m[3]);
+  return out;
+}
 
 /** Resolves with `p`, or rejects naming `what` after `ms`: every wait of this test is bounded. */
 async function within<T>(what: string, ms: number, p: Promise<T>): Promise<T> {
@@ -61,6 +70,11 @@ test('one store down with its sink queue full: its sender gets busy before admis
   });
   await waitFor('the vl sink queue to be full', async () => (await c.metric('zlog_sink_queue_full_total', { component_id: 'vl' })) >= 1, 60_000, 100);
   await waitFor('busy NACKs to reach the vl sender', () => toVl.stats.nacked.busy > 0, 30_000, 100);
+  // The vl sender's first batches went out before the collector knew where its batches go: admitted, and those
+  // past the vl queue's bound refused by the workers. Once they are (the shared queue holds the vl queue and at
+  // most a probe batch), its batches are refused before admission, and the other half of the shared queue is free.
+  await waitFor('the batches admitted before the vl sender was known to be refused', async () => (await c.metric('zlog_buffer_events')) <= vlBound + 50, 60_000, 100);
+  const onset = await refusals(c.url);
 
   // Ten times the shared queue to the file sink while the store stays down. Its window (16 x 50 records) fits
   // in the half of the shared queue the vl sink cannot take; the delivery timeout bounds how long any of its
@@ -99,7 +113,11 @@ test('one store down with its sink queue full: its sender gets busy before admis
   const vlReceived = await c.metric('zlog_sink_queue_received_events_total', { component_id: 'vl' });
   assert.ok(vlReceived > 0 && vlReceived <= vlBound, `the vl queue took ${vlReceived} records: at most its bound (${vlBound}), what was on its way included`);
   const busyBefore = toVl.stats.nacked.busy;
-  t.diagnostic(`file sender: ${n} acknowledged, ${toFile.stats.nacked.busy} busy NACKs of ${toFile.stats.sentBatches} batches; vl sender: ${load.sent()} sent, ${load.acked.size} acknowledged, ${busyBefore} busy NACKs; vl queue ${vlReceived} records`);
+  const after = await refusals(c.url);
+  t.diagnostic(`file sender: ${n} acknowledged, ${toFile.stats.nacked.busy} busy NACKs of ${toFile.stats.sentBatches} batches; vl sender: ${load.sent()} sent, ${load.acked.size} acknowledged, ${busyBefore} busy NACKs; vl queue ${vlReceived} records; busy refusals by stage/sink at the outage's onset ${JSON.stringify(onset)}, after the file load ${JSON.stringify(after)}`);
+  assert.ok((after['before_admission/vl'] ?? 0) > (onset['before_admission/vl'] ?? 0), 'the vl sender is refused before admission, naming vl');
+  assert.equal(Object.keys(after).filter((k) => k.endsWith('/archive')).length, 0, 'the archive queue never refused a batch');
+  assert.equal(toFile.stats.nacked.busy, 0, 'no busy NACK reached the file sender: the down sink took only its half of the shared queue');
 
   vl = await vl.restart();
   await within('the vl load to end', 120_000, load.stop());
@@ -178,4 +196,73 @@ test('one store down: a PULL input that can feed its sink stops reading; a PULL 
   await forceFlush(vl);
   const stored = new Set((await vl.query(`"${tag}" | fields _msg`, 100_000)).map((r) => r._msg));
   assert.equal(stored.size, 1_500, 'every vl record in the store');
+});
+
+test('one store down without routing: the pod stays ready and alive (the store is every replica\'s), the file sink beside it writes, and every acknowledged record arrives', { skip, timeout: 240_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'zlog-onedown-ready-'));
+  let vl = await startVictoriaLogs();
+  t.after(() => vl.cleanup());
+  await vl.stop();
+  const queue = { maxRecords: 1_000, maxBytes: 8 * 1024 * 1024 };
+  const c = await startCollector(
+    {
+      inputs: [{ id: 'native', type: 'zmq-router', bind: ['tcp://127.0.0.1:*'] }],
+      pipeline: { ackMode: 'persisted', queue, batch: { maxRecords: 500, maxBytes: 256 * 1024 } },
+      retry: { initialDelayMs: 50, maxDelayMs: 500 },
+      // Limits far below the defaults, so that the checks as they were (a failing sink, a stalled one past
+      // stuckSeconds, a full queue, an old record) would all have failed a probe within seconds.
+      health: { intervalMs: 200, sinks: { stalledSeconds: 1, stuckSeconds: 3 }, backlog: { warningAgeSeconds: 2 }, queue: { warningRatio: 0.9 } },
+      // No match: every record goes to both sinks.
+      sinks: [
+        { id: 'vl', type: 'elasticsearch', endpoint: `${vl.url}/insert/elasticsearch` },
+        { id: 'archive', type: 'file', path: join(dir, 'archive') },
+      ],
+    },
+    { dir, readyTimeoutMs: 60_000 },
+  );
+  t.after(() => cleanup(c));
+  const tag = `ready${Date.now()}`;
+  const n = 1_500;
+  const client = new ZlogClient({ maxBatchRecords: 50, maxInFlightBatches: 40, deliveryTimeoutMs: 0, ackTimeoutMs: 120_000, retryInitialDelayMs: 50, retryMaxDelayMs: 500 });
+  client.connect(c.endpoints.native[0]);
+  const load = startAckedLoad(client, (id) => JSON.stringify({ app: 'any', message: `${tag} rec-${id}` }), n);
+  t.after(async () => {
+    const stopping = load.stop();
+    await client.close(100);
+    await stopping;
+  });
+  const archive = () => c.records(join(dir, 'archive', 'zlog.ndjson')).map((r) => r.message as string);
+  await waitFor('the shared queue full of records the archive wrote and vl waits for', async () => archive().length >= queue.maxRecords && (await c.metric('zlog_health_check_status', { check: 'queue' })) === 1, 60_000, 200);
+  await waitFor('busy NACKs', () => client.stats.nacked.busy > 0, 30_000, 100);
+  // Past every limit above: the vl write has made no progress for longer than stuckSeconds.
+  await waitFor('the vl write past stuckSeconds', async () => (await c.metric('zlog_health_check_value', { check: 'sink:vl' })) >= 4, 60_000, 200);
+  await waitFor('oldest-record past its limit', async () => (await c.metric('zlog_health_check_status', { check: 'oldest-record' })) === 1, 30_000, 200);
+  const ready = await fetch(`${c.url}/readyz?verbose`);
+  const body = await ready.text();
+  assert.equal(ready.status, 200, body);
+  assert.match(body, /^\[\+\]sink:vl warning \(does not fail readiness\): .*failing \(.*\), no progress for [\d.]+ s; held up by its store/m);
+  assert.match(body, /^\[\+\]queue warning \(does not fail readiness\): .*records wait only for vl held up by the store/m);
+  assert.match(body, /^\[\+\]oldest-record warning \(does not fail readiness\): .* for vl held up by the store/m);
+  assert.match(body, /^\[\+\]sink:archive ok/m);
+  const live = await fetch(`${c.url}/healthz`);
+  assert.equal(live.status, 200, await live.text());
+  assert.equal(await c.metric('zlog_ready'), 1);
+  assert.equal(await c.metric('zlog_live'), 1);
+  assert.equal(await c.metric('zlog_sink_retrying', { component_id: 'vl' }), 1, 'the outage is reported');
+  const beforeAdmission = await c.metric('zlog_input_busy_refusals_total', { component_id: 'native', stage: 'before_admission' });
+  assert.ok(beforeAdmission > 0, 'the refusals are counted before admission');
+  assert.equal(await c.metric('zlog_input_busy_refusals_total', { stage: 'worker' }), 0, 'no routing: nothing is refused in the workers');
+  t.diagnostic(`store down: ${archive().length} records in the archive, ${load.acked.size} acknowledged, ${client.stats.nacked.busy} busy NACKs, refusals before admission ${beforeAdmission}; /readyz 200`);
+
+  vl = await vl.restart();
+  await within('the load to end', 120_000, load.stop());
+  await within('every record to be acknowledged', 120_000, client.flush());
+  assert.equal(load.acked.size, n, 'every record acknowledged once the store is back');
+  const written = archive();
+  assert.equal(written.length, n, 'each record in the archive once (refused batches were never admitted)');
+  assert.equal(new Set(written).size, n);
+  await forceFlush(vl);
+  const stored = new Set((await vl.query(`"${tag}" | fields _msg`, 100_000)).map((r) => r._msg));
+  assert.equal(stored.size, n, 'every record in the store');
+  await waitFor('sink:vl ok again', async () => (await c.metric('zlog_health_check_status', { check: 'sink:vl' })) === 0, 30_000, 200);
 });

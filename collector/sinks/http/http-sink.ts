@@ -73,6 +73,8 @@ export class HttpSink implements Sink {
   readonly concurrentWrites: number;
   /** The body parts the pipeline's workers build for this sink (the protocol's; absent: bodies are built here). */
   readonly workerBody?: WorkerBodySpec;
+  /** Its writes wait on the store (Sink.remoteStore); behind a disk buffer the buffer's writes do not. */
+  readonly remoteStore = true;
   /** Writes in progress now (the stage may have up to concurrentWrites). */
   private writing = 0;
   private deadLetter?: FileHandle;
