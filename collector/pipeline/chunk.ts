@@ -267,6 +267,16 @@ export class ChunkReader implements PackedMessage {
     return true;
   }
 
+  /** Offset of the next message (where next() reads from). */
+  get position(): number {
+    return this.offset;
+  }
+
+  /** Moves to the message at `offset` (a message boundary: one a native writer stopped at); next() reads it. */
+  seek(offset: number): void {
+    this.offset = offset;
+  }
+
   frameStart(i: number): number {
     return this.bounds[2 * i];
   }

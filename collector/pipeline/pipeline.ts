@@ -15,6 +15,7 @@ import type { ChunkResult } from './worker-pool.js';
 import type { ChunkRoom, ChunkRoutes } from '../routing/collect.js';
 import { STAGE, latencyTrace, mark, now, type TraceRow } from '../observability/latency-trace.js';
 import { AckGroups } from './ack-groups.js';
+import { copyOf } from './native-lines.js';
 
 /** Outputs up to this share of a pooled buffer are copied out of it (see release()). */
 const SMALL_OUTPUT_SHARE = 8;
@@ -449,7 +450,8 @@ export class Pipeline {
     // pooled buffer whatever it used, so memory followed the number of chunks queued, not their bytes (1 KiB
     // case a: peak RSS ~300 MiB with 4 MiB queued).
     const small = output.byteLength <= this.d.pool.bufferBytes / SMALL_OUTPUT_SHARE;
-    const whole = small ? output.slice() : output;
+    // The copy is the addon's memcpy: slice() of a shared slot cost ~10x that (relaxed atomics; native-lines.ts).
+    const whole = small ? copyOf(output) : output;
     if (small) this.d.pool.give(output.buffer);
     // The worker's request body parts for HTTP sinks follow the NDJSON in the same buffer.
     const built = outcome.bodies;

@@ -9,6 +9,7 @@ import { ChunkProcessor, type ChunkOutcome, type ProcessorInput } from './proces
 import type { RouteTable } from '../routing/match.js';
 import { appendBodyPart, type WorkerBodySpec } from '../sinks/http/worker-body.js';
 import type { ChunkRoom } from '../routing/collect.js';
+import { plainLineWriterClass } from './native-lines.js';
 
 /** What a processor is built from (a worker's workerData). */
 export interface WorkerInit {
@@ -24,6 +25,8 @@ export interface WorkerInit {
    * sink without a disk buffer, Sink.workerBody), or null. Absent: none.
    */
   bodies?: (WorkerBodySpec | null)[];
+  /** false: JavaScript writes every line even when the addon's writer is there (tests compare the two). Default true. */
+  nativeLines?: boolean;
 }
 
 export function createProcessor(init: WorkerInit): ChunkProcessor {
@@ -33,6 +36,7 @@ export function createProcessor(init: WorkerInit): ChunkProcessor {
     limits: { maxRecordBytes: init.maxRecordBytes },
     hostname: init.hostname,
     routes: init.routes,
+    plainLines: init.nativeLines === false ? undefined : plainLineWriterClass(),
     decode: decodeRecord,
     openNative: (header, payload) => openPayload(parseHeader(header), Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength), limits),
   });

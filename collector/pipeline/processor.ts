@@ -13,6 +13,7 @@ import { ChunkReader, FLAG_JSON_PLAIN, KIND_NATIVE, type PackedMessage } from '.
 import { ascii, type NdjsonWriter } from './ndjson-writer.js';
 import { Router, UNMATCHED, routingActive, type RouteRecord, type RouteTable } from '../routing/match.js';
 import { RouteCollector, type ChunkRoom, type ChunkRoutes } from '../routing/collect.js';
+import type { PlainLineWriter, PlainLineWriterClass } from './native-lines.js';
 
 export type DecodeFn = (text: string, ctx: DecodeContext) => LogRecord;
 /** Decompresses and splits a native message ([header, payload] frames, already checked); throws ProtocolError. */
@@ -42,6 +43,11 @@ export interface ProcessorOptions {
   openNative: OpenNativeFn;
   /** Sinks' `match` and the global drop rules; absent or inactive: every sink takes every record. */
   routes?: RouteTable;
+  /**
+   * The addon's line writer (native-lines.ts): runs of plain records are written in C++, byte for byte what
+   * record()'s fast path writes. Absent, or with routing active: JavaScript writes every line.
+   */
+  plainLines?: PlainLineWriterClass;
 }
 
 export interface ChunkOutcome {
@@ -74,6 +80,12 @@ export interface ChunkOutcome {
 
 const EMPTY = new Int32Array(0);
 
+/**
+ * After a message the native writer could not take, how many messages JavaScript handles before asking it again:
+ * bounds the cost of asking when a chunk holds nothing it can write (JSON records, say).
+ */
+const NATIVE_BACKOFF = 8;
+
 /** Flag of a record kept as plain text because decoding it failed (docs/configuration.md, record flags). */
 export const UNDECODABLE_FLAG = 'undecodable';
 
@@ -104,6 +116,9 @@ export class ChunkProcessor {
   private readonly fastRoute: (number | undefined)[] = [];
   /** Scratch for ChunkOutcome.perMessage, grown as needed and reused across chunks. */
   private perMessage = new Int32Array(1024);
+  private readonly lineWriter?: PlainLineWriter;
+  /** native.write's state: [chunk offset, output position, perMessage entries used, records]. */
+  private readonly nativeState = new Int32Array(4);
 
   constructor(private readonly opts: ProcessorOptions) {
     if (opts.routes && routingActive(opts.routes)) {
@@ -121,6 +136,23 @@ export class ChunkProcessor {
       ms: -1,
       line: new Uint8Array(0),
     }));
+    if (opts.plainLines && !this.router) this.lineWriter = this.nativeWriter(opts.plainLines);
+  }
+
+  /**
+   * The native writer, told per input whether its records take record()'s fast path without looking further than
+   * the first byte (one record per frame, no topic), and the bytes of the line around the time and the record.
+   */
+  private nativeWriter(Writer: PlainLineWriterClass): PlainLineWriter {
+    const after: (Uint8Array | null)[] = [];
+    const modes = new Uint8Array(this.opts.inputs.length);
+    this.opts.inputs.forEach((input, i) => {
+      const p = this.prefixes[i];
+      const fast = input.framing === 'frame' && !input.topicFrame && !p.glued && (input.format === 'text' || (input.format === 'auto' && !p.anyTopic));
+      modes[i] = fast ? (input.format === 'text' ? 1 : 2) : 0;
+      after.push(fast ? Buffer.concat([p.input, this.msgKey]) : null);
+    });
+    return new Writer(this.tsOpen, after, modes, this.lineEnd, this.opts.limits.maxRecordBytes);
   }
 
   /**
@@ -136,7 +168,26 @@ export class ChunkProcessor {
     let count = 0;
     collect?.startChunk(room);
     const m = new ChunkReader(buffer, length);
-    while (m.next()) {
+    const writer = this.lineWriter;
+    const state = this.nativeState;
+    let backoff = 0;
+    for (;;) {
+      if (writer && backoff-- <= 0) {
+        state[0] = m.position;
+        state[1] = out.pos;
+        state[2] = count;
+        writer.write(m.bytes, out.buf, per, state);
+        if (state[2] > count) {
+          m.seek(state[0]);
+          out.pos = state[1];
+          count = state[2];
+          outcome.records += state[3];
+          backoff = 0;
+        } else {
+          backoff = NATIVE_BACKOFF;
+        }
+      }
+      if (!m.next()) break;
       let n: number;
       const start = out.pos;
       collect?.begin();

@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { ChunkBuilder, FLAG_JSON_PLAIN, KIND_FRAMES, KIND_NATIVE, packedSize, type PackedMessage } from './chunk.js';
+import { encodeMessage } from '../protocol/message.js';
+import { NdjsonWriter } from './ndjson-writer.js';
+import { createProcessor } from './processor-factory.js';
+import { ChunkProcessor, type ProcessorInput } from './processor.js';
+import { copyOf, plainLineWriterClass, type PlainLineWriterClass } from './native-lines.js';
+import { decodeRecord } from '../decode/record.js';
+
+// Every input kind the fast path knows, and ones it must leave to JavaScript.
+const inputs: ProcessorInput[] = [
+  { id: 'pull', type: 'zmq-pull', format: 'auto', framing: 'frame', topicFrame: false, topics: [''] },
+  { id: 'text "quoted"', type: 'zmq-pull', format: 'text', framing: 'frame', topicFrame: false, topics: [''] },
+  { id: 'json', type: 'zmq-pull', format: 'json', framing: 'frame', topicFrame: false, topics: [''] },
+  { id: 'lines', type: 'zmq-pull', format: 'auto', framing: 'lines', topicFrame: false, topics: [''] },
+  { id: 'sub-any', type: 'zmq-sub', format: 'auto', framing: 'frame', topicFrame: false, topics: [''] },
+  { id: 'sub-topics', type: 'zmq-sub', format: 'text', framing: 'frame', topicFrame: false, topics: ['app'] },
+  { id: 'sub-frame', type: 'zmq-sub', format: 'auto', framing: 'frame', topicFrame: true, topics: [''] },
+  { id: 'message', type: 'zmq-pull', format: 'text', framing: 'message', topicFrame: false, topics: [''] },
+];
+const MAX_RECORD = 200;
+const init = { inputs, maxRecordBytes: MAX_RECORD, maxDecompressedBytes: 1 << 20, hostname: 'host-ä' };
+const js = createProcessor({ ...init, nativeLines: false });
+const native = createProcessor(init);
+
+/** A record as the native receive thread would flag it: FLAG_JSON_PLAIN exactly when it needs no escaping. */
+function jsonPlain(b: Uint8Array): boolean {
+  const s = Buffer.from(b).toString('utf8');
+  return Buffer.from(s).equals(Buffer.from(b)) && !/[\u0000-\u001f"\\]/.test(s);
+}
+
+function pack(messages: PackedMessage[], shared: boolean): { buffer: ArrayBufferLike; length: number } {
+  const size = Math.max(1, messages.reduce((n, m) => n + packedSize(m.frames, m.sender, m.routingId), 0));
+  const b = new ChunkBuilder(shared ? new SharedArrayBuffer(size) : new ArrayBuffer(size));
+  for (const m of messages) b.add(m);
+  return b.finish();
+}
+
+function runWith(processor: ChunkProcessor, chunk: { buffer: ArrayBufferLike; length: number }, outBytes: number, shared: boolean) {
+  const out = new NdjsonWriter(shared ? new SharedArrayBuffer(outBytes) : new ArrayBuffer(outBytes));
+  const outcome = processor.process(chunk.buffer, chunk.length, out);
+  return { text: Buffer.from(out.take()).toString('utf8'), outcome };
+}
+
+const record = fc.oneof(
+  // Plain ASCII, the common case, at the lengths around the fast path's limits.
+  fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), minLength: 0, maxLength: MAX_RECORD + 2 }),
+  // Anything: escapes, control bytes, a trailing newline, '{' and '<' first, non-ASCII.
+  fc.string({ unit: 'binary', minLength: 0, maxLength: 60 }),
+  fc.constantFrom('{"msg":"json","level":"error"}', '<14>Nov 27 01:45:32 vm app: syslog', 'ends\n', 'ends\r\n', 'a"b', 'a\\b', 'ä'.repeat(101)),
+).map((s) => new Uint8Array(Buffer.from(s)));
+const bytes = fc.oneof(record, fc.uint8Array({ minLength: 1, maxLength: 40 }));
+
+const message = fc.record({
+  input: fc.integer({ min: 0, max: inputs.length - 1 }),
+  frames: fc.array(bytes, { minLength: 0, maxLength: 3 }),
+  // Any time Date can write with a four-digit year, and some beyond; fractions of a millisecond as NowMs() has.
+  receivedAt: fc.oneof(fc.constant(Date.UTC(2026, 10, 30, 15, 0, 0, 0) + 0.75), fc.integer({ min: 0, max: 253402300799999 }), fc.double({ min: 0, max: 2.6e14, noNaN: true })),
+  flag: fc.boolean(),
+  sender: fc.option(fc.constantFrom('key-a', 'key "b"'), { nil: undefined, freq: 8 }),
+  routingId: fc.option(fc.constantFrom('peer-1'), { nil: undefined, freq: 8 }),
+  native: fc.boolean(),
+});
+
+test('the addon is built and has the line writer (make test builds it)', () => {
+  assert.ok(plainLineWriterClass(), 'native/src/ndjson.cc PlainLines');
+});
+
+test('the native line writer writes byte for byte what JavaScript writes, whatever the chunk holds', () => {
+  fc.assert(
+    fc.property(fc.array(message, { minLength: 1, maxLength: 30 }), fc.constantFrom(16, 300, 1 << 16), fc.boolean(), (ms, outBytes, shared) => {
+      const packed: PackedMessage[] = ms.map((m) => {
+        if (m.native && m.frames.length > 0) {
+          const frames = encodeMessage(1n, m.frames.map((f) => Buffer.from(f).toString('utf8')), { compression: 'none' });
+          return { kind: KIND_NATIVE, input: m.input, compression: 0, recordCount: m.frames.length, receivedAt: m.receivedAt, frames };
+        }
+        // The thread's flag is only ever true of plain bytes; unflagged plain records are checked by the writer itself.
+        const flags = m.flag && m.frames.every(jsonPlain) ? FLAG_JSON_PLAIN : 0;
+        return { kind: KIND_FRAMES, input: m.input, compression: 0, flags, recordCount: 0, receivedAt: m.receivedAt, frames: m.frames, sender: m.sender, routingId: m.routingId };
+      });
+      const chunk = pack(packed, shared);
+      const a = runWith(js, chunk, outBytes, shared);
+      const b = runWith(native, chunk, outBytes, shared);
+      assert.equal(b.text, a.text);
+      assert.deepEqual(b.outcome, a.outcome);
+    }),
+    { numRuns: 400 },
+  );
+});
+
+test('a chunk of plain records is written by the native writer alone, JSON records by JavaScript', () => {
+  const Writer = plainLineWriterClass() as PlainLineWriterClass;
+  let natively = 0;
+  class Counting {
+    private readonly w: InstanceType<PlainLineWriterClass>;
+    constructor(...args: ConstructorParameters<PlainLineWriterClass>) {
+      this.w = new Writer(...args);
+    }
+    write(chunk: Uint8Array, out: Uint8Array, per: Int32Array, state: Int32Array): void {
+      this.w.write(chunk, out, per, state);
+      natively += state[3];
+    }
+  }
+  const processor = new ChunkProcessor({ inputs, limits: { maxRecordBytes: MAX_RECORD }, hostname: 'h', decode: decodeRecord, openNative: () => assert.fail('no native payloads here'), plainLines: Counting });
+  const at = Date.UTC(2026, 10, 30, 15, 0, 0, 0);
+  const plain = Array.from({ length: 1000 }, (_, i) => ({ kind: KIND_FRAMES, input: 0, compression: 0, flags: i % 2 ? FLAG_JSON_PLAIN : 0, recordCount: 0, receivedAt: at + i / 10, frames: [Buffer.from(`record ${i} ${'x'.repeat(i % 150)}`)] }));
+  const a = runWith(processor, pack(plain, true), 1 << 20, true);
+  assert.equal(natively, 1000);
+  assert.equal(a.outcome.records, 1000);
+  assert.equal(a.text.split('\n')[999], `{"ts":"${new Date(at + 99).toISOString()}","input":"pull","host":"h","message":"record 999 ${'x'.repeat(999 % 150)}"}`);
+  natively = 0;
+  const json = plain.map((m, i) => ({ ...m, flags: 0, frames: [Buffer.from(`{"n":${i}}`)] }));
+  const b = runWith(processor, pack(json, true), 1 << 20, true);
+  assert.equal(natively, 0);
+  assert.equal(b.outcome.records, 1000);
+});
+
+test('copyOf copies a shared slot into plain memory', () => {
+  const slot = new Uint8Array(new SharedArrayBuffer(4096));
+  for (let i = 0; i < slot.length; i++) slot[i] = i * 7;
+  const part = slot.subarray(100, 3000);
+  const copy = copyOf(part);
+  assert.ok(!(copy.buffer instanceof SharedArrayBuffer));
+  assert.deepEqual(Buffer.from(copy), Buffer.from(part.slice()));
+  slot[100] = 1;
+  assert.equal(copy[0], (100 * 7) & 255, 'a copy, not a view');
+});
