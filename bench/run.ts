@@ -400,6 +400,18 @@ async function writtenByCollector(c: Collector): Promise<number> {
   }
 }
 
+/** Buffers the collector took from its pool so far (hits and misses); 0 when /metrics does not answer. */
+async function poolTakes(c: Collector): Promise<number> {
+  try {
+    const text = await (await fetch(`${c.http}/metrics`)).text();
+    let n = 0;
+    for (const m of text.matchAll(/^zlog_buffer_pool_(?:hits|misses)_total(?:\{[^}]*\})? (\d+)/gm)) n += Number(m[1]);
+    return n;
+  } catch {
+    return 0;
+  }
+}
+
 interface SenderReport {
   sent: number;
   startedAt: number;
@@ -527,11 +539,15 @@ async function runZlog(build: Build, c: CaseId, size: number, records: number, o
   const rss = peakRssMiB(col.proc.pid);
   const serverCpu = cpuSeconds(col.proc.pid) - cpu0;
   const threads = threadBreakdown(col.proc.pid, threads0, threadCpu(col.proc.pid), d.report?.sent ?? 0, true);
+  const takes = await poolTakes(col);
   const exit = await col.proc.stop();
   if (exit.code !== 0) d.problems.push(`collector exited with ${JSON.stringify(exit)} after SIGTERM: ${col.proc.output().slice(-1500)}`);
   const lines = await countLines(col.out);
   const run = finishRun(d, size, records, lines, rss, serverCpu, load1, t0, t1);
   run.threads = threads;
+  // Every chunk takes a pool buffer for its messages and one for its NDJSON: per-chunk work is the main thread's
+  // share that does not shrink with bigger records (case a), so the records per chunk say how it is spread.
+  if (takes > 0 && run.sent > 0) run.notes.push(`chunks ~${fmt(Math.round(takes / 2))} (buffer pool takes / 2), ~${fmt(Math.round((2 * run.sent) / takes))} records each`);
   if (lat && existsSync(serverTrace) && existsSync(senderTrace)) run.breakdown = latencyBreakdown(serverTrace, senderTrace);
   if (o.profile) printProfiles(join(dir, 'profile'), `${c} ${size} B`);
   return run;
