@@ -157,10 +157,13 @@ export class RouterInput implements Input {
     // the ACK then costs one pass of the main thread, not the worker's round trip and whatever chunk is ahead
     // of it. So what the worker would refuse it for (its record framing) is checked here first; a compressed
     // batch can only be checked by decompressing it, which is the worker's job, so its ACK waits for that.
+    // Not with a sink gate (routing, several sinks): there the worker also refuses `busy` a batch with records
+    // for a sink whose queue has no room (pipeline.ts reserve, routing/collect.ts fits), which only routing the
+    // records finds out, so the ACK waits for the worker; acknowledged at admission, such a batch was lost.
     let ackAtAdmission = false;
     try {
       checked = checkMessage(frames, { maxMessageBytes: limits.maxMessageBytes, maxBatchRecords: limits.maxBatchRecords, maxDecompressedBytes: limits.maxDecompressedBytes }, msg.crcChecked);
-      ackAtAdmission = this.ctx.ackMode === 'received' && checked.header.compression === 'none' && !checked.header.noAck;
+      ackAtAdmission = this.ctx.ackMode === 'received' && !this.ctx.sinkGate && checked.header.compression === 'none' && !checked.header.noAck;
       if (ackAtAdmission) checkRecordFraming(checked.payload, checked.header.recordCount);
     } catch (err) {
       if (!(err instanceof ProtocolError)) throw err;
