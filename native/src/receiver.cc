@@ -83,6 +83,8 @@ constexpr int kIdlePollMs = 100;
 // Longest a packed message waits in the thread's buffer for the pipeline to want it (see FlushIfIdle): bounds
 // the latency that holding adds when JavaScript is slow to lend, and serves a caller that lends one buffer.
 constexpr double kMaxHoldMs = 10;
+// PULL/SUB: how long a partly filled buffer is kept although another one is lent (see FillOrHeld).
+constexpr double kMinHoldMs = 2;
 // Messages taken per wake before looking at the control socket again: bounds how late a pause is seen.
 constexpr int kMaxPerBurst = 65536;
 constexpr uint8_t kFlagSender = 1;
@@ -728,7 +730,9 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
   // over chunks of everything that arrived during one worker's chunk. At 100 B records handing over whenever
   // the socket was momentarily empty made chunks of ~37 messages, and the per-chunk work (transfers, worker
   // messages, writes) cost the main thread more than the records did. Nothing is held longer than
-  // kMaxHoldMs. Returns how long the loop may wait before calling again (ms; kIdlePollMs when nothing is held).
+  // kMaxHoldMs. PULL and SUB (no reply waits on them) also keep filling a buffer with a spare one at hand until it
+  // is half full or kMinHoldMs old (FillOrHeld). Returns how long the loop may wait before calling again (ms;
+  // kIdlePollMs when nothing is held).
   long FlushIfIdle() {
     if (!have_cur_ || cur_msgs_ == 0) return kIdlePollMs;
     bool spare;
@@ -737,13 +741,20 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
       spare = !lent_.empty();
     }
     double held = NowMs() - cur_first_ms_;
-    if (spare || held >= kMaxHoldMs) {
+    if ((spare && (router_ || FillOrHeld(held))) || held >= kMaxHoldMs) {
       Flush(false);
       return kIdlePollMs;
     }
-    long left = static_cast<long>(kMaxHoldMs - held) + 1;
+    long left = static_cast<long>((spare ? kMinHoldMs : kMaxHoldMs) - held) + 1;
     return left < kIdlePollMs ? left : kIdlePollMs;
   }
+
+  // PULL/SUB: whether a buffer is worth handing over although the socket is only momentarily empty. A worker
+  // that writes its lines natively (ndjson.cc) is back for the next chunk so soon that chunks stayed at ~100
+  // (1 KiB) to ~200 (100 B) records, and the main thread's work per chunk (the delivery, the worker's round trip,
+  // the file's writev, lending the buffer again) was most of its CPU per record. Holding up to kMinHoldMs adds at
+  // most that to a quiet input's path to the file, and nothing to an acknowledgement (PULL/SUB have none).
+  bool FillOrHeld(double held) const { return cur_len_ >= cur_.cap / 2 || held >= kMinHoldMs; }
 
   // Packs one whole message (frames already received) into the current buffer. Returns false when no buffer
   // is available yet: the caller keeps the message pending and waits for one.
