@@ -34,7 +34,11 @@ interface RunCall {
 
 class FakeWorkers implements ChunkRunner {
   readonly calls: RunCall[] = [];
-  constructor(readonly size: number) {}
+  /** With `pool`, a chunk's buffer goes back to it once the chunk is done, as WorkerPool gives it back. */
+  constructor(
+    readonly size: number,
+    private readonly pool?: BufferPool,
+  ) {}
   run(buffer: ArrayBuffer, length: number, room?: ChunkRoom): Promise<ChunkResult> {
     const texts = [...readChunk(buffer, length)].map((m) => dec.decode(m.frames[0]));
     return new Promise((resolve, reject) => {
@@ -42,6 +46,7 @@ class FakeWorkers implements ChunkRunner {
         texts,
         room,
         complete: (rejects = {}, route, sinks = 2, short = {}) => {
+          this.pool?.give(buffer);
           const kept = texts.filter((t) => !rejects[t] && (!route || route[t] !== 0));
           const lines = kept.map((t) => `${JSON.stringify({ message: t })}\n`);
           const output = enc.encode(lines.join(''));
@@ -60,7 +65,10 @@ class FakeWorkers implements ChunkRunner {
           }
           resolve({ outcome, output, grew: false });
         },
-        fail: reject,
+        fail: (err) => {
+          this.pool?.give(buffer);
+          reject(err);
+        },
       });
     });
   }
@@ -80,14 +88,15 @@ class FakeStage implements StageQueue {
 type Reply = { ok: true } | { ok: false; reason: RejectReason; detail: string };
 
 function setup(ackMode: AckMode, workers = 2, room?: SinkRoom, countBusy?: (input: number, sinks: number) => void) {
-  const fake = new FakeWorkers(workers);
+  const pool = new BufferPool(16, 64 * 1024);
+  const fake = new FakeWorkers(workers, pool);
   const stage = new FakeStage();
   const admission = new Admission(1000, 1 << 20);
   const metrics = new Metrics();
   const errors: Error[] = [];
   const pipeline = new Pipeline({
     workers: fake,
-    pool: new BufferPool(4, 64 * 1024),
+    pool,
     admission,
     stage,
     ackMode,
@@ -437,4 +446,63 @@ test('a small output reaches the sinks as a copy and its pooled buffer is back i
   assert.equal(pool.stats().free, free + 1, 'the large output\'s buffer returns once written');
   small.done();
   assert.equal(pool.stats().free, free + 1, 'the small output\'s buffer had returned already');
+});
+
+test('while outputs wait for the sinks in every slot, an input waits for a slot to come back instead of getting a new buffer', async () => {
+  const pool = new BufferPool(4, 64 * 1024);
+  // As WorkerPool: the output goes into a slot taken when the chunk starts, the chunk's slot comes back when done.
+  const runner: ChunkRunner = {
+    size: 1,
+    run: (buffer, length) => {
+      const out = pool.take();
+      const texts = [...readChunk(buffer, length)];
+      pool.give(buffer);
+      // Over an eighth of a slot: the output waits for the sinks in its slot (a smaller one would be copied out).
+      const output = new Uint8Array(out, 0, 20_000).fill(0x61);
+      return Promise.resolve({ outcome: { perMessage: new Int32Array(texts.length).fill(1), accepted: texts.length, records: texts.length, discards: {}, flagged: 0 }, output, grew: false });
+    },
+  };
+  const stage = new FakeStage();
+  const admission = new Admission(1000, 1 << 20);
+  const pipeline = new Pipeline({ workers: runner, pool, admission, stage, ackMode: 'received', inputMetrics: [new Metrics().component('in', 'source', 'test')], onChunkError: () => {} });
+  const lent: ArrayBufferLike[] = [];
+  const request = () => pipeline.requestChunkBuffer((buffer) => lent.push(buffer));
+  const deliver = async (text: string): Promise<void> => {
+    const buffer = lent.shift()!;
+    const body = enc.encode(text);
+    // A reused slot holds an older output: the message header starts from zeros, as the receive thread writes it.
+    new Uint8Array(buffer, 0, 24).fill(0);
+    new DataView(buffer).setUint32(16, 1, true);
+    new DataView(buffer).setUint32(20, body.length, true);
+    new Uint8Array(buffer).set(body, 24);
+    admission.add(1, body.length);
+    pipeline.submitPacked({ input: 0, buffer, length: 24 + body.length, messages: 1, receivedAt: Date.now(), admitted: { records: 1, bytes: body.length } });
+    await turn();
+  };
+  for (const text of ['p1', 'p2', 'p3']) {
+    request();
+    assert.equal(lent.length, 1, `${text}: a slot for the chunk and one for its output are free: lent at once`);
+    await deliver(text);
+  }
+  assert.equal(stage.items.length, 3, 'three outputs wait for the sinks, each in its slot');
+  request();
+  assert.equal(lent.length, 0, 'one slot free: the request waits (it would leave none for its output)');
+  assert.deepEqual([pool.stats().slots, pool.misses], [4, 4], 'no buffer was made beyond the four slots');
+  stage.items[0].done();
+  assert.equal(lent.length, 1, 'a written output gave its slot back: the waiting request is served');
+  assert.ok(lent[0] instanceof SharedArrayBuffer, 'with a slot');
+  await deliver('p4');
+  for (const item of stage.items.slice(1)) item.done();
+  assert.deepEqual([pool.stats().free, pool.stats().slots, pool.misses], [4, 4, 4], 'every slot back; still nothing made but the four slots');
+});
+
+test('when no slot will come back (nothing in flight or waiting for the sinks), a request gets a new buffer rather than waiting for ever', () => {
+  const pool = new BufferPool(1, 64 * 1024);
+  const stage = new FakeStage();
+  const pipeline = new Pipeline({ workers: new FakeWorkers(1, pool), pool, admission: new Admission(1000, 1 << 20), stage, ackMode: 'received', inputMetrics: [new Metrics().component('in', 'source', 'test')], onChunkError: () => {} });
+  const lent: ArrayBufferLike[] = [];
+  for (let i = 0; i < 2; i++) pipeline.requestChunkBuffer((buffer) => lent.push(buffer));
+  assert.equal(lent.length, 2);
+  assert.ok(lent[0] instanceof SharedArrayBuffer);
+  assert.ok(lent[1] instanceof ArrayBuffer, 'the pool is empty and nothing will free a slot: a plain buffer (a miss)');
 });

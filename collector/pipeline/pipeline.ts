@@ -97,6 +97,8 @@ export interface ChunkRunner {
    * is refused busy (ChunkProcessor.process).
    */
   run(buffer: ArrayBufferLike, length: number, room?: ChunkRoom): Promise<ChunkResult>;
+  /** Bytes of the pooled output buffer run() will take for a chunk of `length` bytes; absent: one pooled buffer. */
+  outputBytes?(length: number): number;
 }
 
 /**
@@ -161,6 +163,8 @@ export class Pipeline {
   private readonly done = new Map<number, Chunk>();
   private scheduled = false;
   private idleWaiters: (() => void)[] = [];
+  /** Outputs handed to the sink stage in a pool slot, not written yet: each gives its slot back when written. */
+  private slotsHeld = 0;
   /** Inputs that pack their own chunks, waiting for a buffer (see requestChunkBuffer). */
   private bufferWaiters: ((buffer: ArrayBufferLike, fillBytes: number) => void)[] = [];
 
@@ -239,7 +243,8 @@ export class Pipeline {
   }
 
   private lendBuffers(): void {
-    while (this.bufferWaiters.length && this.ready.length + this.inflight < this.maxInflight) {
+    // Two slots: the chunk's, and one for its output.
+    while (this.bufferWaiters.length && this.ready.length + this.inflight < this.maxInflight && this.slotOr(this.d.pool.available() >= 2)) {
       this.bufferWaiters.shift()!(this.d.pool.take(), this.d.pool.bufferBytes / 2);
     }
   }
@@ -290,8 +295,21 @@ export class Pipeline {
     this.builderMessages = [];
   }
 
+  /**
+   * Whether to take a buffer from the pool now: when `slot` (one is there), or when none will come back (nothing in
+   * flight, no output waiting for the sinks: then a miss it is, so nothing waits for ever). Otherwise the caller
+   * waits for a slot to come back, so chunks and outputs stay within the pool's slots: a buffer allocated instead
+   * (a miss) was most of the memory held behind a slow sink (buffer-pool.ts). The transfer path (no slots) never waits.
+   */
+  private slotOr(slot: boolean): boolean {
+    return slot || this.d.pool.capacity === 0 || (this.inflight === 0 && this.slotsHeld === 0);
+  }
+
   private pump(): void {
     while (this.inflight < this.maxInflight && this.ready.length) {
+      const next = this.ready[0] as Chunk & { packed: ReturnType<ChunkBuilder['finish']> };
+      // The worker pool takes the output buffer: wait until a slot for it is free (see slotOr).
+      if (!this.slotOr(this.d.pool.canTake(this.d.workers.outputBytes?.(next.packed.length) ?? this.d.pool.bufferBytes))) break;
       const chunk = this.ready.shift() as Chunk & { packed: ReturnType<ChunkBuilder['finish']> };
       this.inflight++;
       if (latencyTrace) markAll(chunk.messages, STAGE.posted);
@@ -456,6 +474,8 @@ export class Pipeline {
     // The worker's request body parts for HTTP sinks follow the NDJSON in the same buffer.
     const built = outcome.bodies;
     const data = built ? whole.subarray(0, built.ndjsonBytes) : whole;
+    const held = !small && this.d.pool.slot(output.buffer) >= 0;
+    if (held) this.slotsHeld++;
     // No longer on its way: the push below puts it in the queues (and checks their bounds).
     this.arrived(c, false);
     stage.push({
@@ -476,6 +496,11 @@ export class Pipeline {
         frees?.all();
         admission.release(records, bytes);
         if (!small) this.d.pool.give(output.buffer);
+        if (held) {
+          this.slotsHeld--;
+          // A chunk or an input may be waiting for this slot (slotOr).
+          if (this.ready.length || this.bufferWaiters.length) this.pump();
+        }
         this.checkIdle();
       },
     });

@@ -92,19 +92,24 @@ export class WorkerPool {
     return slot;
   }
 
-  /**
-   * Processes a packed chunk. The chunk buffer is handed over: the pool gets it back once the chunk is
-   * processed (an ArrayBuffer is transferred away, unless inline), and the caller must not touch it again.
-   * `room`: how much of its native messages each sink's queue has room for (ChunkProcessor.process).
-   */
-  run(buffer: ArrayBufferLike, length: number, room?: ChunkRoom): Promise<ChunkResult> {
+  /** Bytes of the output buffer run() takes for a chunk of `length` bytes (the pipeline waits for such a slot). */
+  outputBytes(length: number): number {
     // A chunk over half a buffer is one large message (Pipeline.submit closes chunks at half): its NDJSON
     // (about 1.1x a native batch of 1 KiB records) gets a double-size buffer, not one the worker outgrows and
     // replaces by a copy.
     // With HTTP sinks' body parts after the NDJSON (WorkerInit.bodies) the output is about 2 (1 KiB records) to
     // 4 (100 B) times the chunk: past a quarter of a buffer it gets a double one too.
     const large = length > this.pool.bufferBytes / (this.buildsBodies ? 4 : 2);
-    const out = this.pool.take(large ? 2 * this.pool.bufferBytes : this.pool.bufferBytes);
+    return large ? 2 * this.pool.bufferBytes : this.pool.bufferBytes;
+  }
+
+  /**
+   * Processes a packed chunk. The chunk buffer is handed over: the pool gets it back once the chunk is
+   * processed (an ArrayBuffer is transferred away, unless inline), and the caller must not touch it again.
+   * `room`: how much of its native messages each sink's queue has room for (ChunkProcessor.process).
+   */
+  run(buffer: ArrayBufferLike, length: number, room?: ChunkRoom): Promise<ChunkResult> {
+    const out = this.pool.take(this.outputBytes(length));
     if (this.inline) {
       const t0 = performance.now();
       try {
