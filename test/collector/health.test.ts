@@ -233,8 +233,10 @@ test('under a memory limit with a stalled sink and heavy input, readiness drops 
       inputs: [{ id: 'pull', type: 'zmq-pull', bind: ['tcp://127.0.0.1:*'], rcvHwm: 100 }],
       sinks: [sink],
       // The stalled sink's own queue (pipeline.sinkQueue, 64 MiB by default) would stop admission long before memory
-      // matters; this test is about memory, so both bounds are far above the cgroup limit.
-      pipeline: { queue: { maxRecords: 1_000_000, maxBytes: 2048 * MiB }, sinkQueue: { maxBytes: 2048 * MiB }, batch: { maxDelayMs: 0 } },
+      // matters, and so would the buffer pool's slots (64 of 1 MiB: outputs waiting for the sink hold them, and the
+      // pipeline then waits for one to come back); this test is about memory, so all three bounds are far above the
+      // cgroup limit.
+      pipeline: { queue: { maxRecords: 1_000_000, maxBytes: 2048 * MiB }, sinkQueue: { maxBytes: 2048 * MiB }, batch: { maxDelayMs: 0 }, bufferPool: { buffers: 2048 } },
       // Only memory may fail readiness here: the stalled sink and the full queue are given long limits.
       health: { intervalMs: 200, memory: { warningRatio: 0.45, criticalRatio: 0.95 }, sinks: { stalledSeconds: 3000, stuckSeconds: 3600 }, backlog: { warningAgeSeconds: 3000 }, queue: { warningRatio: 0.99 } },
     },
