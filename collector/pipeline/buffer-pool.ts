@@ -41,6 +41,8 @@ export class BufferPool {
   private readonly freeDouble: number[] = [];
   private singles = 0;
   private doubles = 0;
+  /** Double-size slots made at most. */
+  readonly doubleCapacity = DOUBLE_BUFFERS;
   hits = 0;
   misses = 0;
 

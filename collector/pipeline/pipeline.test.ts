@@ -11,7 +11,7 @@ import type { StageItem } from '../sinks/sink-stage.js';
 import { Admission } from './admission.js';
 import { BufferPool } from './buffer-pool.js';
 import { KIND_FRAMES, KIND_NATIVE, readChunk } from './chunk.js';
-import { Pipeline, type ChunkRunner, type Inbound, type SinkRoom, type StageQueue } from './pipeline.js';
+import { Pipeline, slotShare, type ChunkRunner, type Inbound, type SinkRoom, type StageQueue } from './pipeline.js';
 import type { ChunkResult } from './worker-pool.js';
 import type { ChunkRoom } from '../routing/collect.js';
 
@@ -505,4 +505,69 @@ test('when no slot will come back (nothing in flight or waiting for the sinks), 
   assert.equal(lent.length, 2);
   assert.ok(lent[0] instanceof SharedArrayBuffer);
   assert.ok(lent[1] instanceof ArrayBuffer, 'the pool is empty and nothing will free a slot: a plain buffer (a miss)');
+});
+
+test('with routing, a sink that does not write holds at most its share of the slots: the healthy sink beside it keeps getting chunks', async () => {
+  // 6 slots, 2 sinks: each may hold floor((6 - 2) / 2) = 2 with outputs it has not written.
+  const pool = new BufferPool(6, 64 * 1024);
+  // As WorkerPool, with routes: each record's line goes to the sinks in its mask (text "d..." to sink 0, the
+  // down one, and sink 1; "h..." to sink 1 alone). Each output is over an eighth of a slot, so it stays there.
+  const runner: ChunkRunner = {
+    size: 1,
+    run: (buffer, length) => {
+      const out = pool.take();
+      const texts = [...readChunk(buffer, length)].map((m) => dec.decode(m.frames[0]));
+      pool.give(buffer);
+      const output = new Uint8Array(out, 0, 20_000).fill(texts[0].charCodeAt(0));
+      const both = texts[0].startsWith('d');
+      const routes = { ranges: [both ? [0, 20_000] : [], [0, 20_000]], records: [both ? 1 : 0, 1], dropped: [], unmatched: 0, kept: 1, messageSinks: Int32Array.of(both ? 3 : 2), refusedFor: [] };
+      return Promise.resolve({ outcome: { perMessage: Int32Array.of(1), accepted: 1, records: 1, discards: {}, flagged: 0, routes }, output, grew: false });
+    },
+  };
+  const stage = new FakeStage();
+  const admission = new Admission(1000, 1 << 20);
+  const pipeline = new Pipeline({ workers: runner, pool, admission, stage, ackMode: 'received', inputMetrics: [new Metrics().component('in', 'source', 'test')], onChunkError: () => {} });
+  const lent: ArrayBufferLike[] = [];
+  const deliver = async (text: string): Promise<void> => {
+    pipeline.requestChunkBuffer((buffer) => lent.push(buffer));
+    assert.equal(lent.length, 1, `${text}: a buffer is lent at once`);
+    const buffer = lent.shift()!;
+    const body = enc.encode(text);
+    new Uint8Array(buffer, 0, 24).fill(0);
+    new DataView(buffer).setUint32(16, 1, true);
+    new DataView(buffer).setUint32(20, body.length, true);
+    new Uint8Array(buffer).set(body, 24);
+    admission.add(1, body.length);
+    pipeline.submitPacked({ input: 0, buffer, length: 24 + body.length, messages: 1, receivedAt: Date.now(), admitted: { records: 1, bytes: body.length } });
+    await turn();
+    // The healthy sink writes everything it gets at once; sink 0 (down) never writes.
+    stage.items.at(-1)!.written!(1);
+  };
+  for (let i = 0; i < 20; i++) await deliver(`d${i}`);
+  await deliver('h-after');
+  assert.equal(stage.items.length, 21, 'every chunk reached the sinks although sink 0 wrote none of them');
+  const inSlot = stage.items.filter((item) => item.routes!.parts[0].some((p) => p.buffer instanceof SharedArrayBuffer));
+  assert.equal(inSlot.length, 2, 'sink 0 keeps its part in a slot for its share (2) only; the rest are copies');
+  for (const item of stage.items.slice(2, 20)) {
+    assert.equal(item.routes!.parts[0].length, 1);
+    assert.deepEqual([item.routes!.parts[0][0].byteLength, item.routes!.parts[0][0][0]], [20_000, 'd'.charCodeAt(0)], 'a copy of its part');
+  }
+  assert.equal(pool.available(), 4, 'only the two slots sink 0 holds are out of the pool');
+  assert.ok(pool.stats().slots <= 6, 'no slot beyond the six');
+  assert.equal(pool.misses, pool.stats().slots, 'no buffer made but slots');
+  // Sink 0 comes back and writes: its slots return.
+  for (const item of stage.items) {
+    if (item.routes!.parts[0].length) item.written!(0);
+    item.done();
+  }
+  assert.equal(pool.available(), 6);
+});
+
+test('slot share per sink: all of them for one sink; with several, two slots stay for whatever else arrives', () => {
+  assert.equal(slotShare(64, 1), 64);
+  assert.equal(slotShare(64, 2), 31);
+  assert.equal(slotShare(64, 3), 20);
+  assert.equal(slotShare(4, 3), 0);
+  assert.equal(slotShare(1, 2), 0);
+  for (const slots of [0, 1, 2, 3, 6, 64, 4096]) for (const sinks of [2, 3, 5, 8]) assert.ok(sinks * slotShare(slots, sinks) <= Math.max(0, slots - 2), `${slots} slots, ${sinks} sinks`);
 });

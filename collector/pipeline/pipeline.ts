@@ -165,6 +165,9 @@ export class Pipeline {
   private idleWaiters: (() => void)[] = [];
   /** Outputs handed to the sink stage in a pool slot, not written yet: each gives its slot back when written. */
   private slotsHeld = 0;
+  /** Per sink (config order): outputs in single / double-size slots whose part it has not written yet (keepInSlot). */
+  private readonly slotHolders: number[] = [];
+  private readonly doubleHolders: number[] = [];
   /** Inputs that pack their own chunks, waiting for a buffer (see requestChunkBuffer). */
   private bufferWaiters: ((buffer: ArrayBufferLike, fillBytes: number) => void)[] = [];
 
@@ -474,36 +477,85 @@ export class Pipeline {
     // The worker's request body parts for HTTP sinks follow the NDJSON in the same buffer.
     const built = outcome.bodies;
     const data = built ? whole.subarray(0, built.ndjsonBytes) : whole;
-    const held = !small && this.d.pool.slot(output.buffer) >= 0;
-    if (held) this.slotsHeld++;
+    const bodies = built && bodyPartsOf(whole, built.parts);
+    // Each sink's part: a few byte ranges of the output per sink and chunk (the worker compacted the rest).
+    const parts = routes?.ranges.map((r) => rangesOf(data, r));
+    const inSlot = !small && this.d.pool.slot(output.buffer) >= 0;
+    // With routing, the sinks that keep their part in the slot (the others got a copy: see keepInSlot).
+    const holderCounts = output.buffer.byteLength > this.d.pool.bufferBytes ? this.doubleHolders : this.slotHolders;
+    const holders = inSlot && routes && parts ? this.keepInSlot(holderCounts, holderCounts === this.doubleHolders, routes.records, parts, bodies) : 0;
+    // The sinks whose part is still in the slot (all of them without routing); the slot goes back to the pool
+    // once the last of them has written, even while a sink with a copy of its part has not.
+    let holding = inSlot ? (routes ? holders : -1) : 0;
+    // Every sink taking part of it has its own copy: the slot is free for the next chunk at once.
+    if (inSlot && holding === 0) this.d.pool.give(output.buffer);
+    if (holding !== 0) this.slotsHeld++;
+    const writtenBy = (s: number): void => {
+      if ((holding & (1 << s)) === 0) return;
+      holderCounts[s]--;
+      holding &= ~(1 << s);
+      if (holding === 0) this.slotBack(output.buffer);
+    };
     // No longer on its way: the push below puts it in the queues (and checks their bounds).
     this.arrived(c, false);
     stage.push({
       data,
       records: outcome.records,
-      bodies: built && bodyPartsOf(whole, built.parts),
-      // Each sink's part: a few byte ranges of the output per sink and chunk (the worker compacted the rest).
-      routes: routes && { parts: routes.ranges.map((r) => rangesOf(data, r)), records: routes.records },
+      bodies,
+      routes: routes && parts && { parts, records: routes.records },
       written:
         routes &&
         ((s) => {
           groups?.written(s);
           frees?.written(s);
+          writtenBy(s);
         }),
       done: () => {
         if (groups) groups.all();
         else for (const a of acks) ack(a);
         frees?.all();
         admission.release(records, bytes);
-        if (!small) this.d.pool.give(output.buffer);
-        if (held) {
-          this.slotsHeld--;
-          // A chunk or an input may be waiting for this slot (slotOr).
-          if (this.ready.length || this.bufferWaiters.length) this.pump();
-        }
+        if (holding === -1) {
+          holding = 0;
+          this.slotBack(output.buffer);
+        } else for (let s = 0; holding !== 0 && s < 31; s++) writtenBy(s);
         this.checkIdle();
       },
     });
+  }
+
+  /** An output's slot is no longer needed by any sink: back to the pool, and to whatever waits for one (slotOr). */
+  private slotBack(buffer: ArrayBufferLike): void {
+    this.d.pool.give(buffer);
+    this.slotsHeld--;
+    if (this.ready.length || this.bufferWaiters.length) this.pump();
+  }
+
+  /**
+   * With routing and several sinks: which sinks keep their part of an output in its pool slot (a mask), each
+   * within its share of the slots (slotShare); the part of a sink past its share (and its request body part)
+   * becomes a copy of its own size here, so that sink no longer holds the slot. A sink that is down keeps its
+   * parts until it is back, and the pipeline waits for a slot to come back before it starts a chunk (slotOr):
+   * without a share, a down sink's outputs took every slot and the healthy sinks beside it got nothing more.
+   * Its copies stay within its queue's bound (sinkQueue, and half the shared queue with routing), as before the
+   * pool existed. `held` counts per sink (slotHolders or doubleHolders) until that sink has written its part.
+   */
+  private keepInSlot(held: number[], double: boolean, records: readonly number[], parts: Uint8Array[][], bodies: (BodyPart | undefined)[] | undefined): number {
+    const share = slotShare(double ? this.d.pool.doubleCapacity : this.d.pool.capacity, records.length);
+    let mask = 0;
+    for (let s = 0; s < records.length; s++) {
+      // As the sink stage: a sink gets an entry (and later calls written) only for non-empty parts.
+      if (parts[s].every((p) => p.byteLength === 0)) continue;
+      if ((held[s] ?? 0) < share) {
+        held[s] = (held[s] ?? 0) + 1;
+        mask |= 1 << s;
+        continue;
+      }
+      parts[s] = [concat(parts[s])];
+      const b = bodies?.[s];
+      if (b) bodies![s] = { ...b, body: b.body.slice() };
+    }
+    return mask;
   }
 
   /** Sends whatever is buffered now (drain). */
@@ -545,6 +597,28 @@ function markAll(messages: readonly Inbound[], stage: number): void {
 function bodyPartsOf(output: Uint8Array, parts: Int32Array): (BodyPart | undefined)[] {
   const out: (BodyPart | undefined)[] = [];
   for (let i = 0; i < parts.length; i += 3) out.push(parts[i] < 0 ? undefined : { body: output.subarray(parts[i], parts[i + 1]), records: parts[i + 2] });
+  return out;
+}
+
+/**
+ * Slots of one size a sink may hold with outputs it has not written (keepInSlot): with `sinks` sinks all down at
+ * once, two slots (a chunk's and its output's) still go round for whatever else arrives. One sink: all of them
+ * (nothing else needs them; the pipeline waits for its writes, which bounds memory).
+ */
+export function slotShare(slots: number, sinks: number): number {
+  return sinks <= 1 ? slots : Math.max(0, Math.floor((slots - 2) / sinks));
+}
+
+/** One buffer holding `parts` in order (a copy). */
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.byteLength;
+  const out = new Uint8Array(n);
+  n = 0;
+  for (const p of parts) {
+    out.set(p, n);
+    n += p.byteLength;
+  }
   return out;
 }
 
