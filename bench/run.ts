@@ -7,7 +7,7 @@ import { createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, read
 import { createConnection, createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { curveKeyPair } from 'zeromq';
 import { formatCertificate } from '../collector/security/zcert.js';
@@ -358,7 +358,8 @@ async function startCollector(build: Build, dir: string, ackMode: 'received' | '
     log: { level: 'info' },
   };
   for (const kv of o.collectorSet) setPath(cfg, kv);
-  const nodeArgs = o.profile ? ['--cpu-prof', '--cpu-prof-dir', join(dir, 'profile')] : [];
+  // The build's own Node.js flags, as its image starts it (collector/cli/node-flags.ts; none in a build before it).
+  const nodeArgs = [...(await nodeFlagsOf(build)), ...(o.profile ? ['--cpu-prof', '--cpu-prof-dir', join(dir, 'profile')] : [])];
   // The collector of the build under test (bench/README.md: --base compares two builds), started the one way.
   const proc = await startChildCollector({
     config: cfg,
@@ -369,6 +370,13 @@ async function startCollector(build: Build, dir: string, ackMode: 'received' | '
     env: env && { ...process.env, ...env },
   });
   return { proc, pull: proc.endpoints.pull?.[0], router: proc.endpoints.native?.[0], http: proc.url, out: join(outDir, 'zlog.ndjson') };
+}
+
+/** The Node.js flags a build's collector runs with (its dist/collector/cli/node-flags.js; [] when it has none). */
+async function nodeFlagsOf(build: Build): Promise<readonly string[]> {
+  const file = join(build.root, 'dist/collector/cli/node-flags.js');
+  if (!existsSync(file)) return [];
+  return ((await import(pathToFileURL(file).href)) as { COLLECTOR_NODE_FLAGS: readonly string[] }).COLLECTOR_NODE_FLAGS;
 }
 
 function setPath(target: Record<string, unknown>, kv: string): void {

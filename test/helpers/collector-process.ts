@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, existsSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startChildCollector, type ChildCollector } from '../../collector/cli/child-collector.js';
+import { COLLECTOR_NODE_FLAGS } from '../../collector/cli/node-flags.js';
 import { repoRoot } from '../cluster/bins.js';
 
 export const REPO_ROOT = repoRoot();
@@ -39,7 +40,9 @@ export async function startCollector(config: Record<string, unknown> = {}, opts:
     log: { level: 'info' },
     ...config,
   };
-  const cli = opts.nofile ? ['prlimit', `--nofile=${opts.nofile}:${opts.nofile}`, '--', process.execPath, CLI] : [process.execPath, CLI];
+  // With the image's Node.js flags (collector/cli/node-flags.ts), so the tests run the collector as it runs.
+  const node = [process.execPath, ...COLLECTOR_NODE_FLAGS, CLI];
+  const cli = opts.nofile ? ['prlimit', `--nofile=${opts.nofile}:${opts.nofile}`, '--', ...node] : node;
   const c = await startChildCollector({
     config: cfg,
     configFile: join(dir, 'config.yaml'),
