@@ -25,7 +25,7 @@ async function within<T>(what: string, ms: number, p: Promise<T>): Promise<T> {
   }
 }
 
-test('a down HTTP sink holds only its share of a small buffer pool: the file sink beside it gets every record', { timeout: 240_000 }, async (t) => {
+test('a down HTTP sink holds only its share of a small buffer pool: the file sink beside it gets every record', { timeout: 300_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'zlog-poolshare-'));
   const deadPort = await freePort();
   const c = await startCollector(
@@ -60,7 +60,7 @@ test('a down HTTP sink holds only its share of a small buffer pool: the file sin
     await stopping;
   });
   // More of the down sink's outputs than the pool has slots are queued before the file sender starts.
-  await waitFor('the down sink to take 2,400 records', async () => (await c.metric('zlog_sink_queue_received_events_total', { component_id: 'down' })) >= 2_400, 60_000, 100);
+  await waitFor('the down sink to take 2,400 records', async () => (await c.metric('zlog_sink_queue_received_events_total', { component_id: 'down' })) >= 2_400, 100_000, 100);
 
   const toFile = new ZlogClient({ maxBatchRecords: 30, maxInFlightBatches: 8, deliveryTimeoutMs: 60_000, ackTimeoutMs: 30_000 });
   toFile.connect(c.endpoints.native[0]);
