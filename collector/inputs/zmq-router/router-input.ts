@@ -278,15 +278,15 @@ export class RouterInput implements Input {
    * unbinding would cut the connections that still wait for ACKs of accepted batches, and every lost ACK
    * becomes a duplicate when the client resends.
    */
-  async stopAccepting(): Promise<void> {
+  async stopAccepting(_quietMs?: number, deadline = Infinity): Promise<void> {
     this.draining = true;
     // Batches the receive thread acknowledged must reach the pipeline before the drain waits for it to empty.
     const budget = this.ackBudget;
     if (!budget) return;
     budget.stop();
-    const until = Date.now() + THREAD_ACKS_WAIT_MS;
+    const until = Math.min(deadline, Date.now() + THREAD_ACKS_WAIT_MS);
     while (budget.outstanding && Date.now() < until) await new Promise((r) => setTimeout(r, 1));
-    if (budget.outstanding) this.ctx.log.warn({ input: this.id }, `batches the receive thread acknowledged had not arrived after ${THREAD_ACKS_WAIT_MS} ms of the drain`);
+    if (budget.outstanding) this.ctx.log.warn({ input: this.id }, 'batches the receive thread acknowledged had not arrived when the drain went on');
   }
 
   /** After the pipeline is empty: send the last replies and close. */
