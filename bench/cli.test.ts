@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { benchArgs } from './cli.js';
+import { baselineCollector, benchArgs } from './cli.js';
 
 const USAGE = 'usage: node dist/bench/x.js [--n N]';
 class Exit extends Error {
@@ -45,4 +47,26 @@ test('node dist/bench/sinks.js --bogus: exit 2, the flag named, no stack trace',
   assert.equal(err.code, 2);
   assert.match(err.stderr, /^sinks\.js: Unknown option '--bogus'/);
   assert.doesNotMatch(err.stderr, /\n\s+at /);
+});
+
+test('baselineCollector: a checkout without dist, or with native sources but no built addon, is refused by name; built ones and pre-addon ones pass', () => {
+  const root = mkdtempSync(join(tmpdir(), 'zlog-baseline-'));
+  try {
+    assert.match(String(baselineCollector(root)), /no .*dist\/collector\/cli\/main\.js \(build it first/);
+    mkdirSync(join(root, 'dist/collector/cli'), { recursive: true });
+    writeFileSync(join(root, 'dist/collector/cli/main.js'), '');
+    // A checkout from before the native receive path: nothing to build.
+    assert.equal(baselineCollector(root), join(root, 'dist/collector/cli/main.js'));
+    // `git archive` of a newer commit + tsc, as bench/README's A/B recipe once read: sources, no addon.
+    mkdirSync(join(root, 'native'));
+    writeFileSync(join(root, 'native/binding.gyp'), '{}');
+    const refused = baselineCollector(root);
+    assert.ok(refused instanceof Error);
+    assert.match(refused.message, /native receive addon is not built.*zeromq\.js.*bash scripts\/build-native\.sh/);
+    mkdirSync(join(root, 'native/build/Release'), { recursive: true });
+    writeFileSync(join(root, 'native/build/Release/zlog_receive.node'), '');
+    assert.equal(baselineCollector(root), join(root, 'dist/collector/cli/main.js'));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });

@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { curveKeyPair } from 'zeromq';
 import { formatCertificate } from '../collector/security/zcert.js';
 import { startChildCollector, type ChildCollector } from '../collector/cli/child-collector.js';
+import { baselineCollector } from './cli.js';
 import { summarise } from './cpuprofile.js';
 import { cpuSeconds, threadBreakdown, threadCpu } from './proc-cpu.js';
 import { latencyBreakdown } from './latency-trace.js';
@@ -198,9 +199,9 @@ function parseOptions(argv: string[]): Options | undefined {
     collectorSet: values['collector-set'] ?? [],
   };
   if (values.baseline !== undefined) {
-    const root = resolve(values.baseline);
-    if (!existsSync(join(root, 'dist/collector/cli/main.js'))) throw new Error(`--baseline ${root}: no dist/collector/cli/main.js there (build it first)`);
-    o.builds.unshift({ label: 'baseline', root });
+    const main = baselineCollector(values.baseline);
+    if (main instanceof Error) throw main;
+    o.builds.unshift({ label: 'baseline', root: resolve(values.baseline) });
   }
   runMicro = cases.includes('micro') || cases.includes('decode');
   return o;

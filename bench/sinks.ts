@@ -30,7 +30,7 @@ import { startChildCollector } from '../collector/cli/child-collector.js';
 import { pushBody } from '../collector/sinks/loki/push.js';
 import { forceFlush, startVictoriaLogs, type VictoriaLogs } from '../test/helpers/victorialogs.js';
 import { cpuSeconds, threadBreakdown, threadCpu } from './proc-cpu.js';
-import { benchArgs } from './cli.js';
+import { baselineCollector, benchArgs } from './cli.js';
 import { ClientSender, PrebuiltSender, message, type SinkSender } from './sink-senders.js';
 
 const USAGE = `usage: node dist/bench/sinks.js [--records 100000] [--sizes 100,1024] [--cases direct,elasticsearch,loki]
@@ -82,8 +82,11 @@ function applySet(target: Record<string, unknown>, path: string[], value: unknow
 }
 const BUILDS: { label: string; main: string }[] = [{ label: '', main: fileURLToPath(new URL('../collector/cli/main.js', import.meta.url)) }];
 if (values.baseline) {
-  const main = join(resolve(values.baseline), 'dist/collector/cli/main.js');
-  if (!existsSync(main)) throw new Error(`--baseline ${values.baseline}: no ${main} (build it first)`);
+  const main = baselineCollector(values.baseline);
+  if (main instanceof Error) {
+    console.error(`sinks.js: ${main.message}`);
+    process.exit(2);
+  }
   BUILDS.push({ label: 'baseline', main });
 }
 const PROF = values['cpu-prof'] ? resolve(values['cpu-prof']) : undefined;
