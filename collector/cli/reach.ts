@@ -4,9 +4,12 @@ import { connect } from 'node:net';
 
 /** The cause of a failed fetch(): its system error code and address, or the timeout, or the message. */
 export function fetchFailure(err: unknown, timeoutSeconds: number): string {
-  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string; errors?: { code?: string; message?: string }[] } };
+  const e = err as { name?: string; message?: string; cause?: { name?: string; code?: string; message?: string; errors?: { name?: string; code?: string; message?: string }[] } };
   if (e.name === 'TimeoutError' || e.name === 'AbortError') return `no answer within ${timeoutSeconds} s`;
   const cause = e.cause?.errors?.[0] ?? e.cause;
+  // undici's HTTPParserError (llhttp's HPE_* codes): something answered, but not in HTTP, e.g. a ZeroMQ input's
+  // port (its ZMTP greeting).
+  if (cause?.name === 'HTTPParserError' || cause?.code?.startsWith('HPE_')) return `the port answered, but not in HTTP (a ZeroMQ input's port?): ${cause.message ?? cause.code}`;
   if (cause?.code) return cause.message && cause.message.includes(cause.code) ? cause.message : `${cause.code}${cause.message ? ` (${cause.message})` : ''}`;
   if (cause?.message) return cause.message; // e.g. "bad port" (a port fetch refuses, such as 1 or 6000)
   return e.message ?? String(err);

@@ -138,8 +138,16 @@ test('health-check and status against a running collector, and when nothing list
   const yaml = zlog(['status', '--url', c.adminUrl, '-o', 'yaml']);
   assert.equal(yaml.code, 0, yaml.err);
   assert.equal((YAML.parse(yaml.out) as { ready: boolean }).ready, true);
-  // /status is not on the public listener.
-  assert.equal(zlog(['status', '--url', c.url, '--format', 'json']).code, 3);
+  // /status is not on the public listener; the answer names the wrong listener instead of "unreachable: HTTP 404".
+  const onHttp = zlog(['status', '--url', c.url, '--format', 'json']);
+  assert.equal(onHttp.code, 3);
+  assert.match(onHttp.err, /\/status answered HTTP 404: not the collector's admin listener/);
+  assert.doesNotMatch(onHttp.err, /unreachable/);
+  assert.match(wrong.err, /admin listener, default port 9091, serves only GET \/status and POST \/drain/);
+  // A ZeroMQ input's port answers, but in ZMTP: said so, not a bare llhttp parse error.
+  const zmq = zlog(['health-check', '--url', `http://${c.endpoints.native[0].replace(/^tcp:\/\//, '')}`, '--timeout', '5']);
+  assert.equal(zmq.code, 3, zmq.err);
+  assert.match(zmq.err, /the port answered, but not in HTTP \(a ZeroMQ input's port\?\)/);
 });
 
 test('send: stdin lines become acknowledged records in order', { timeout: 60_000 }, async (t) => {

@@ -35,8 +35,8 @@ async function healthCheck(url: string, ready: boolean, timeoutSeconds: number):
     console.error(`${path}: HTTP ${res.status} ${body}`);
     if (failing.length === 0) {
       // Not a probe answer (no "[-]check failed" lines): a 404 from the admin listener (127.0.0.1:9091, which
-      // serves /drain) or another server on that port. Saying "failing unknown" hid the wrong --url.
-      console.error(`zlog health-check: ${new URL(path, url).href} answered HTTP ${res.status} without a list of checks: not a zlog probe endpoint (the probes are on the collector's http listener, default port 9090; the admin listener serves only /drain); exit ${HEALTH_EXIT.unhealthy}`);
+      // serves /status and /drain) or another server on that port. Saying "failing unknown" hid the wrong --url.
+      console.error(`zlog health-check: ${new URL(path, url).href} answered HTTP ${res.status} without a list of checks: not a zlog probe endpoint (the probes are on the collector's http listener, default port 9090; the admin listener, default port 9091, serves only GET /status and POST /drain); exit ${HEALTH_EXIT.unhealthy}`);
       return HEALTH_EXIT.unhealthy;
     }
     const code = healthExitCode(failing);

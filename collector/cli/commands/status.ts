@@ -65,6 +65,12 @@ async function status(url: string, format: string): Promise<number> {
   let s: Status;
   try {
     const res = await fetch(new URL('/status', url), { signal: AbortSignal.timeout(TIMEOUT_SECONDS * 1000) });
+    if (res.status === 404) {
+      // Something answered: most likely the collector's http listener (metrics and probes, default port 9090),
+      // which has no /status. "unreachable: HTTP 404" hid the wrong --url.
+      console.error(`zlog status: ${new URL('/status', url).href} answered HTTP 404: not the collector's admin listener (GET /status and POST /drain are on the loopback admin listener, default http://127.0.0.1:9091; the http listener, default port 9090, serves /metrics, /healthz, /readyz and /sinks); exit ${EXIT.unhealthy}`);
+      return EXIT.unhealthy;
+    }
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     s = (await res.json()) as Status;
   } catch (err) {
