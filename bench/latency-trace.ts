@@ -6,6 +6,7 @@
 //   node dist/bench/latency-trace.js SERVER_TRACE SENDER_TRACE
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { benchArgs } from './cli.js';
 
 /**
  * Segments of the path: name, the stage names (server trace) or 'sent'/'senderAck' bounding it, and which
@@ -114,9 +115,11 @@ export function latencyBreakdown(serverFile: string, senderFile: string): string
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const [serverFile, senderFile] = process.argv.slice(2);
-  if (!serverFile || !senderFile) {
-    console.error('usage: node dist/bench/latency-trace.js SERVER_TRACE SENDER_TRACE');
+  const usage = 'usage: node dist/bench/latency-trace.js SERVER_TRACE SENDER_TRACE   (the per-segment send->ACK breakdown of a latb/latc run)';
+  const { positionals } = benchArgs(usage, { options: {}, allowPositionals: true });
+  const [serverFile, senderFile] = positionals;
+  if (!serverFile || !senderFile || positionals.length > 2) {
+    console.error(usage);
     process.exit(2);
   }
   for (const l of latencyBreakdown(serverFile, senderFile)) console.log(l);
