@@ -6,6 +6,13 @@
 export class Admission {
   records = 0;
   bytes = 0;
+  /**
+   * Room promised ahead of admission (records, bytes): what the ROUTER inputs granted their native receive threads
+   * and the batches those acknowledged that have not arrived yet (inputs/zmq-router/ack-budget.ts). It counts
+   * against the bounds like admitted records, so the queue stays within them with several inputs and budgets.
+   */
+  reservedRecords = 0;
+  reservedBytes = 0;
   private waiters: { input: number | undefined; resolve: () => void }[] = [];
   /** Set while a sink's queue is over its bound (sinks/sink-stage.ts): nothing is admitted until it clears. */
   private blocked = false;
@@ -27,7 +34,12 @@ export class Admission {
    * asks without it.
    */
   hasRoom(input?: number): boolean {
-    return !this.blocked && this.records < this.maxRecords && this.bytes < this.maxBytes && (input === undefined || !this.held(input));
+    return (
+      !this.blocked &&
+      this.records + this.reservedRecords < this.maxRecords &&
+      this.bytes + this.reservedBytes < this.maxBytes &&
+      (input === undefined || !this.held(input))
+    );
   }
 
   /** Resolves when there is room (immediately if there is); `input` as in hasRoom(). */
@@ -40,6 +52,18 @@ export class Admission {
     this.records += records;
     this.bytes += bytes;
     this.onChange(this.records, this.bytes);
+  }
+
+  /** Promises room ahead of admission (see reservedRecords); unreserve() when it is admitted or given back. */
+  reserve(records: number, bytes: number): void {
+    this.reservedRecords += records;
+    this.reservedBytes += bytes;
+  }
+
+  unreserve(records: number, bytes: number): void {
+    this.reservedRecords -= records;
+    this.reservedBytes -= bytes;
+    this.wake();
   }
 
   /** Blocks (true) or unblocks admission regardless of the counts: a bound kept elsewhere was passed or cleared. */

@@ -1,19 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AckBudget, type QueueRoom } from './ack-budget.js';
+import { Admission } from '../../pipeline/admission.js';
+import { AckBudget } from './ack-budget.js';
 
-/** A queue and a thread budget as plain counters (the thread's side is what grantAcks/revokeAcks do natively). */
-function setup(maxRecords = 800, maxBytes = 80_000) {
-  const queue: QueueRoom & { records: number; bytes: number; blocked: boolean } = {
-    records: 0,
-    bytes: 0,
-    maxRecords,
-    maxBytes,
-    blocked: false,
-    hasRoom() {
-      return !this.blocked && this.records < this.maxRecords && this.bytes < this.maxBytes;
-    },
-  };
+/** The real queue (Admission) and a thread budget as plain counters (the thread's side is what grantAcks/revokeAcks do natively). */
+function setup(maxRecords = 800, maxBytes = 80_000, queue = new Admission(maxRecords, maxBytes)) {
   const thread = { records: 0, bytes: 0 };
   const budget = new AckBudget(
     queue,
@@ -37,8 +28,7 @@ function setup(maxRecords = 800, maxBytes = 80_000) {
   /** The input sees it and admits it. */
   const arrives = (records: number, bytes: number): void => {
     budget.seen(records, bytes);
-    queue.records += records;
-    queue.bytes += bytes;
+    queue.add(records, bytes);
   };
   return { queue, thread, budget, threadAcks, arrives };
 }
@@ -71,11 +61,11 @@ test('AckBudget grants up to 1/8 of the queue bound, tops up at half, and never 
 test('AckBudget: a block takes the budget back at the next look; stop() leaves out exactly what was acknowledged and not yet seen', () => {
   const { queue, thread, budget, threadAcks, arrives } = setup();
   budget.refill();
-  queue.blocked = true;
+  queue.block(true);
   budget.refill();
   assert.deepEqual(thread, { records: 0, bytes: 0 });
   assert.equal(threadAcks(1, 10), false);
-  queue.blocked = false;
+  queue.block(false);
   budget.refill();
   assert.ok(threadAcks(10, 1000) && threadAcks(5, 500));
   budget.stop();
@@ -87,4 +77,31 @@ test('AckBudget: a block takes the budget back at the next look; stop() leaves o
   assert.equal(budget.outstanding, false);
   budget.refill();
   assert.deepEqual(thread, { records: 0, bytes: 0 }, 'no grant after stop()');
+});
+
+test('AckBudget: the granted room counts against the queue, so main-thread admissions and a second input never pass the bound', () => {
+  const queue = new Admission(800, 80_000);
+  const a = setup(800, 80_000, queue);
+  const b = setup(800, 80_000, queue);
+  a.budget.refill();
+  b.budget.refill();
+  assert.deepEqual([queue.reservedRecords, queue.reservedBytes], [200, 20_000], 'both grants reserved');
+  // The main thread admits batches of 50 while it has room: it stops where admitted + reserved reaches the bound.
+  while (queue.hasRoom()) queue.add(50, 5000);
+  assert.equal(queue.records, 600);
+  // Both threads spend their whole budget; the batches arrive and are admitted whatever holds.
+  assert.ok(a.threadAcks(100, 10_000) && b.threadAcks(100, 10_000));
+  a.arrives(100, 10_000);
+  b.arrives(100, 10_000);
+  assert.equal(queue.records, 800, 'at the bound, not past it (was 800 + 200 when the grants were not counted)');
+  assert.deepEqual([queue.reservedRecords, queue.reservedBytes], [0, 0]);
+  a.budget.refill();
+  assert.deepEqual(a.thread, { records: 0, bytes: 0 }, 'no room: nothing granted');
+  // A revoked grant gives its room back to the queue.
+  queue.release(400, 40_000);
+  a.budget.refill();
+  assert.equal(queue.reservedRecords, 100);
+  a.budget.stop();
+  assert.equal(queue.reservedRecords, 0);
+  assert.ok(queue.hasRoom());
 });

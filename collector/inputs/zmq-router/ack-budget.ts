@@ -4,7 +4,10 @@
 // the queue bound; the thread cannot look at the queue, so the input hands it part of the queue's free room ahead
 // of time and counts what it handed out as taken until the batches come through:
 //   outstanding = granted and not yet seen here (left with the thread, or acknowledged and on their way)
-//   admitted records + outstanding <= the queue bound, at every grant (bytes the same).
+//   admitted records + every input's outstanding <= the queue bound, at every grant (bytes the same).
+// The outstanding room is reserved in the queue (Admission.reserve), so the main thread's own admissions and other
+// inputs' budgets see it as taken: without that, admissions on the main thread filled the queue to its bound while
+// the thread's acknowledged batches were still on their way, and the queue passed its bound by up to 1/8 per input.
 // Batches the thread acknowledged are admitted here when they arrive (seen()); once the budget is revoked, the
 // outstanding rest is exactly what the thread acknowledged and the input has not seen yet (a drain waits for it).
 
@@ -12,9 +15,14 @@
 export interface QueueRoom {
   readonly records: number;
   readonly bytes: number;
+  /** Room reserved by every budget (this one included): counted as taken by hasRoom(). */
+  readonly reservedRecords: number;
+  readonly reservedBytes: number;
   readonly maxRecords: number;
   readonly maxBytes: number;
   hasRoom(): boolean;
+  reserve(records: number, bytes: number): void;
+  unreserve(records: number, bytes: number): void;
 }
 
 /**
@@ -44,6 +52,7 @@ export class AckBudget {
   seen(records: number, bytes: number): void {
     this.outRecords -= records;
     this.outBytes -= bytes;
+    this.queue.unreserve(records, bytes);
   }
 
   /**
@@ -58,9 +67,10 @@ export class AckBudget {
     }
     if (this.outRecords * 2 >= this.capRecords && this.outBytes * 2 >= this.capBytes) return;
     const q = this.queue;
-    const records = Math.max(0, Math.min(this.capRecords - this.outRecords, q.maxRecords - q.records - this.outRecords));
-    const bytes = Math.max(0, Math.min(this.capBytes - this.outBytes, q.maxBytes - q.bytes - this.outBytes));
+    const records = Math.max(0, Math.min(this.capRecords - this.outRecords, q.maxRecords - q.records - q.reservedRecords));
+    const bytes = Math.max(0, Math.min(this.capBytes - this.outBytes, q.maxBytes - q.bytes - q.reservedBytes));
     if (records === 0 && bytes === 0) return;
+    q.reserve(records, bytes);
     this.grant(records, bytes);
     this.outRecords += records;
     this.outBytes += bytes;
@@ -71,6 +81,7 @@ export class AckBudget {
     const [records, bytes] = this.revoke();
     this.outRecords -= records;
     this.outBytes -= bytes;
+    this.queue.unreserve(records, bytes);
   }
 
   /** No more grants (the input drains): takes the budget back for good. */
