@@ -16,6 +16,12 @@ test('bulkBody: one action line per record, a constant index reused, a templated
 
 test('classifyBulkResponse: errors=false is all stored; per-item 429/5xx resent, other failures dead-lettered', () => {
   assert.deepEqual(classifyBulkResponse('{"took":1,"errors":false,"items":[]}', 3), { kind: 'ok' });
+  // Read from its start without parsing the items, whichever of took and errors comes first.
+  assert.deepEqual(classifyBulkResponse('{"errors":false,"took":2,"items":[{"create":{"status":201}}]}', 3), { kind: 'ok' });
+  assert.deepEqual(classifyBulkResponse(' {"took": 5, "ingest_took": 0, "errors": false}', 3), { kind: 'ok' });
+  // "errors":false inside an item is not the response's: its top-level errors is true.
+  const nested = classifyBulkResponse('{"took":1,"items":[{"create":{"status":201,"errors":false}},{"create":{"status":400,"error":"bad"}}],"errors":true}', 2);
+  assert.equal(nested.kind, 'items');
   const body = JSON.stringify({
     errors: true,
     items: [

@@ -47,8 +47,17 @@ export function renderIndex(parts: readonly string[], rec: Record<string, unknow
 /** Item statuses worth resending: the node was busy or briefly unavailable (as Elasticsearch's clients treat them). */
 const RETRYABLE_ITEM = new Set([408, 429, 500, 502, 503, 504]);
 
+/**
+ * The start of a bulk response whose items all succeeded: its top-level `"errors":false`, after at most its
+ * numeric `took`/`ingest_took` (Elasticsearch, OpenSearch and VictoriaLogs write these first). Read from the
+ * start, it is the top-level member; the items (one per record, about 26 bytes each) are then not parsed, and a
+ * body that does not end as one does (`]}`, or `}` without items) is parsed in full (a body cut short is resent).
+ */
+const ALL_STORED = /^\s*\{(?:\s*"(?:took|ingest_took)"\s*:\s*-?\d+\s*,)*\s*"errors"\s*:\s*false\s*[,}]/;
+
 /** Reads a 2xx bulk response for `count` records. */
 export function classifyBulkResponse(body: string, count: number): RequestOutcome {
+  if (ALL_STORED.test(body) && /(?:\]\s*\}|"errors"\s*:\s*false\s*\})\s*$/.test(body.slice(-64))) return { kind: 'ok' };
   let j: { errors?: unknown; items?: unknown };
   try {
     j = JSON.parse(body) as typeof j;
