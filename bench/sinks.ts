@@ -15,7 +15,8 @@
 // thing on both sides (the store's ingest and what feeds it) with the sender nearly free. `client`: a ZlogClient
 // encodes and sends every record inside the clock (default deflate above 4 KiB per batch: the sender's CPU, 8-12
 // µs per 1 KiB record, shares the 2 cores with the store and the collector).
-// --cpu-prof: each collector writes a V8 CPU profile there. Before the clock starts, each store takes one
+// --cpu-prof: each collector writes V8 CPU profiles into DIR/<case>, one per thread (main, workers; a fixed
+// --cpu-prof-name made every thread write the same file, so only one survived). Before the clock starts, each store takes one
 // untimed direct load and each collector 10,000 untimed records (cold code cost several times the CPU per
 // record of warm code at these run lengths). Each line shows CPU µs per record of the store, of this process
 // (the direct loader, or the client) and of the collector's threads (grouped as in bench/proc-cpu.ts). `directloki` (not in the default cases) is the
@@ -43,7 +44,7 @@ const USAGE = `usage: node dist/bench/sinks.js [--records 100000] [--sizes 100,1
   --sender     prebuilt (default): native batches encoded before the clock, as the direct loader's bodies are;
                client: a ZlogClient encodes and sends each record inside the clock
   --baseline   another built checkout: its collector runs each sink case too, on the same store
-  --cpu-prof   each collector writes a V8 CPU profile into DIR
+  --cpu-prof   each collector writes a V8 CPU profile per thread into DIR/<case>
   --set        a collector setting by dotted path, \`sink.\` for the sink entry, the value as JSON:
                --set pipeline.batch.maxBytes=1048576 --set sink.concurrency=8 --set sink.compression='"none"'`;
 
@@ -208,8 +209,10 @@ async function throughCollector(vl: VictoriaLogs, kind: string, size: number, ta
     log: { level: 'info' },
   };
   for (const { path, value } of SETS) path[0] === 'sink' ? applySet(sink, path.slice(1), value) : applySet(cfg, path, value);
-  if (PROF) mkdirSync(PROF, { recursive: true });
-  const node = PROF ? [process.execPath, '--cpu-prof', `--cpu-prof-dir=${PROF}`, `--cpu-prof-name=${profName}.cpuprofile`] : [process.execPath];
+  const profDir = PROF && join(PROF, profName);
+  if (profDir) mkdirSync(profDir, { recursive: true });
+  // Node's default names carry the process and thread ids, so the workers' profiles do not overwrite the main's.
+  const node = profDir ? [process.execPath, '--cpu-prof', `--cpu-prof-dir=${profDir}`] : [process.execPath];
   const proc = await startChildCollector({ config: cfg, configFile: join(dir, 'c.yaml'), command: [...node, main] });
   const endpoint = proc.endpoints.native[0];
   const prebuilt = SENDER === 'prebuilt' ? new PrebuiltSender(endpoint) : undefined;
