@@ -2,7 +2,6 @@
 // event costs nothing but a repeat): validate -> build desired children -> make sure every child's name is
 // free or already ours -> server-side apply (wave by wave, concurrently within a wave) -> prune what the spec
 // no longer wants -> status from the workload -> Events for condition transitions.
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Condition, LogServer, LogServerSpec, LogServerStatus } from '../api/types.js';
 import { describeErrors, validateSpec } from '../api/validate.js';
@@ -129,9 +128,8 @@ export class Reconciler {
     const taken = holders.filter((r): r is ChildRef => r !== undefined && r !== FREE_IN_CACHE);
     if (taken.length > 0) return this.nameConflict(ls, taken, now, log);
     // Names only the metadata cache shows free: that cache may be behind (its watch reconnecting after the
-    // LogServer's did, or simply later), so their apply carries a uid no object has. The API server refuses to
-    // apply it over an object that exists (the uid is immutable), where without it the forced apply would take
-    // a user's object over; the name is then read and judged as above. A create ignores the uid.
+    // LogServer's did, or simply later), and a forced apply over a user's object would take it over, so the name
+    // is read before the apply (applyChild).
     const unconfirmed = new Set(served.filter((_, i) => holders[i] === FREE_IN_CACHE));
 
     let workload: WorkloadView = {};
@@ -287,16 +285,14 @@ export class Reconciler {
    * word alone.
    */
   /**
-   * Applies one child. `unconfirmed`: only the metadata cache says its name is free, so the apply carries a fresh
-   * uid; if an object holds the name after all, the API server refuses that (409 or 422), and the name is read:
-   * ours, it is applied again without the uid; anyone else's, NameTaken.
+   * Applies one child. `unconfirmed`: only the metadata cache says its name is free, so the name is read first:
+   * free or ours, it is applied; anyone else's, NameTaken. One GET per new child. (fea2d32 sent the apply with a
+   * fresh uid instead, meant to be refused only over an existing object; the API server refuses it for a create
+   * too (409, the uid precondition fails against no object), so each new child cost a refused PATCH, a GET and
+   * the PATCH: three requests where this takes two.)
    */
   private async applyChild(c: DesiredChild, object: KubeObject, owner: Owner, unconfirmed: boolean): Promise<KubeObject> {
-    if (!unconfirmed) return this.deps.kube.apply<KubeObject>(c.kind, object);
-    try {
-      return await this.deps.kube.apply<KubeObject>(c.kind, { ...object, metadata: { ...object.metadata, uid: randomUUID() } } as KubeObject);
-    } catch (err) {
-      if (!isStatus(err, 409) && !isStatus(err, 422)) throw err;
+    if (unconfirmed) {
       const ref = childRef(c.kind, owner);
       let live: KubeObject | undefined;
       try {
@@ -305,8 +301,8 @@ export class Reconciler {
         if (!isStatus(e, 404)) throw e;
       }
       if (live && !ownedBy(live, owner)) throw new NameTaken(ref);
-      return this.deps.kube.apply<KubeObject>(c.kind, object);
     }
+    return this.deps.kube.apply<KubeObject>(c.kind, object);
   }
 
   private async nameConflict(ls: LogServer, taken: ChildRef[], now: string, log: Logger): Promise<'conflict'> {
