@@ -115,30 +115,7 @@ async function direct(vl: VictoriaLogs, size: number, tag: string, cpu?: CaseCpu
     for (let i = start; i < Math.min(N, start + per); i++) text += '{"create":{"_index":"zlog"}}\n' + ndjsonRecord(i, size, tag) + '\n';
     bodies.push(Buffer.from(text));
   }
-  const vl0 = cpuSeconds(vl.pid);
-  const bench0 = process.cpuUsage();
-  const t0 = performance.now();
-  let next = 0;
-  const worker = async () => {
-    while (next < bodies.length) {
-      const body = gzipSync(bodies[next++], { level: zc.Z_BEST_SPEED });
-      const r = await fetch(`${vl.url}/insert/elasticsearch/_bulk`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip', 'VL-Msg-Field': 'message', 'VL-Time-Field': 'ts' },
-        body,
-      });
-      if (!r.ok) throw new Error(`bulk: HTTP ${r.status}`);
-      await r.text();
-    }
-  };
-  await Promise.all([worker(), worker(), worker(), worker()]);
-  const ms = performance.now() - t0;
-  const used = process.cpuUsage(bench0);
-  if (cpu) {
-    cpu.bench = (used.user + used.system) / 1e6;
-    cpu.vl = cpuSeconds(vl.pid) - vl0;
-  }
-  return ms;
+  return postTimed(vl, bodies, `${vl.url}/insert/elasticsearch/_bulk`, { 'content-type': 'application/x-ndjson', 'VL-Msg-Field': 'message', 'VL-Time-Field': 'ts' }, 'bulk', cpu);
 }
 
 /** VictoriaLogs' ingest through the Loki push API (JSON), bodies built and labelled as the loki sink's defaults. */
@@ -150,6 +127,14 @@ async function directLoki(vl: VictoriaLogs, size: number, tag: string, cpu: Case
     for (let i = start; i < Math.min(N, start + per); i++) docs.push(Buffer.from(ndjsonRecord(i, size, tag)));
     bodies.push(pushBody(docs, ['input', 'host', 'app'], { job: 'zlog' }));
   }
+  return postTimed(vl, bodies, `${vl.url}/insert/loki/api/v1/push`, { 'content-type': 'application/json', 'VL-Msg-Field': 'message' }, 'loki push', cpu);
+}
+
+/**
+ * The direct loaders' timed part: each body gzipped (level 1, as the sinks) and POSTed to `url`, 4 requests at
+ * a time; the loader's and the store's CPU over it go into `cpu`. Returns the milliseconds it took.
+ */
+async function postTimed(vl: VictoriaLogs, bodies: readonly Buffer[], url: string, headers: Record<string, string>, what: string, cpu?: CaseCpu): Promise<number> {
   const vl0 = cpuSeconds(vl.pid);
   const bench0 = process.cpuUsage();
   const t0 = performance.now();
@@ -157,8 +142,8 @@ async function directLoki(vl: VictoriaLogs, size: number, tag: string, cpu: Case
   const worker = async () => {
     while (next < bodies.length) {
       const body = gzipSync(bodies[next++], { level: zc.Z_BEST_SPEED });
-      const r = await fetch(`${vl.url}/insert/loki/api/v1/push`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', 'VL-Msg-Field': 'message' }, body });
-      if (!r.ok) throw new Error(`loki push: HTTP ${r.status}`);
+      const r = await fetch(url, { method: 'POST', headers: { ...headers, 'content-encoding': 'gzip' }, body });
+      if (!r.ok) throw new Error(`${what}: HTTP ${r.status}`);
       await r.text();
     }
   };
