@@ -127,6 +127,20 @@ function setup(ackMode: AckMode, workers = 2, room?: SinkRoom, countBusy?: (inpu
 /** One turn of the event loop: the pipeline seals what was submitted in the turn before. */
 const turn = () => new Promise<void>((r) => setImmediate(r));
 
+/**
+ * Writes one message into a lent chunk buffer as the native receive thread does (the message header from zeros:
+ * a reused slot holds an older output), admits it and submits the chunk.
+ */
+function submitOne(pipeline: Pipeline, admission: Admission, buffer: ArrayBufferLike, text: string): void {
+  const body = enc.encode(text);
+  new Uint8Array(buffer, 0, 24).fill(0);
+  new DataView(buffer).setUint32(16, 1, true);
+  new DataView(buffer).setUint32(20, body.length, true);
+  new Uint8Array(buffer).set(body, 24);
+  admission.add(1, body.length);
+  pipeline.submitPacked({ input: 0, buffer, length: 24 + body.length, messages: 1, receivedAt: Date.now(), admitted: { records: 1, bytes: body.length } });
+}
+
 test('chunks completed out of order reach the sinks in arrival order', async () => {
   const { fake, stage, submit } = setup('received', 2);
   submit('a1');
@@ -376,17 +390,7 @@ test('an input that packs its own chunks gets a buffer only while the pipeline c
   const { fake, stage, pipeline, admission } = setup('received', 1);
   const lent: { buffer: ArrayBufferLike; fill: number }[] = [];
   const request = () => pipeline.requestChunkBuffer((buffer, fill) => lent.push({ buffer, fill }));
-  /** Fills a lent buffer with one message, as the native receive thread does, and submits it. */
-  const deliver = (text: string): void => {
-    const { buffer } = lent.shift()!;
-    const v = new DataView(buffer);
-    const body = enc.encode(text);
-    v.setUint32(16, 1, true);
-    v.setUint32(20, body.length, true);
-    new Uint8Array(buffer).set(body, 24);
-    admission.add(1, body.length);
-    pipeline.submitPacked({ input: 0, buffer, length: 24 + body.length, messages: 1, receivedAt: Date.now(), admitted: { records: 1, bytes: body.length } });
-  };
+  const deliver = (text: string): void => submitOne(pipeline, admission, lent.shift()!.buffer, text);
   for (let i = 0; i < 3; i++) request();
   assert.equal(lent.length, 3, 'nothing in flight: every request is served at once');
   assert.equal(lent[0].fill, (64 * 1024) / 2, 'filled to half a pooled buffer');
@@ -468,15 +472,7 @@ test('while outputs wait for the sinks in every slot, an input waits for a slot 
   const lent: ArrayBufferLike[] = [];
   const request = () => pipeline.requestChunkBuffer((buffer) => lent.push(buffer));
   const deliver = async (text: string): Promise<void> => {
-    const buffer = lent.shift()!;
-    const body = enc.encode(text);
-    // A reused slot holds an older output: the message header starts from zeros, as the receive thread writes it.
-    new Uint8Array(buffer, 0, 24).fill(0);
-    new DataView(buffer).setUint32(16, 1, true);
-    new DataView(buffer).setUint32(20, body.length, true);
-    new Uint8Array(buffer).set(body, 24);
-    admission.add(1, body.length);
-    pipeline.submitPacked({ input: 0, buffer, length: 24 + body.length, messages: 1, receivedAt: Date.now(), admitted: { records: 1, bytes: body.length } });
+    submitOne(pipeline, admission, lent.shift()!, text);
     await turn();
   };
   for (const text of ['p1', 'p2', 'p3']) {
@@ -531,14 +527,7 @@ test('with routing, a sink that does not write holds at most its share of the sl
   const deliver = async (text: string): Promise<void> => {
     pipeline.requestChunkBuffer((buffer) => lent.push(buffer));
     assert.equal(lent.length, 1, `${text}: a buffer is lent at once`);
-    const buffer = lent.shift()!;
-    const body = enc.encode(text);
-    new Uint8Array(buffer, 0, 24).fill(0);
-    new DataView(buffer).setUint32(16, 1, true);
-    new DataView(buffer).setUint32(20, body.length, true);
-    new Uint8Array(buffer).set(body, 24);
-    admission.add(1, body.length);
-    pipeline.submitPacked({ input: 0, buffer, length: 24 + body.length, messages: 1, receivedAt: Date.now(), admitted: { records: 1, bytes: body.length } });
+    submitOne(pipeline, admission, lent.shift()!, text);
     await turn();
     // The healthy sink writes everything it gets at once; sink 0 (down) never writes.
     stage.items.at(-1)!.written!(1);

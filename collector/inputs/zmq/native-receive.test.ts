@@ -10,7 +10,7 @@ import { Dealer, Publisher, Push } from 'zeromq';
 import { encodeMessage } from '../../protocol/message.js';
 import { FLAG_ACKED, FLAG_CRC_CHECKED, FLAG_JSON_PLAIN, readChunk, type PackedMessage } from '../../pipeline/chunk.js';
 import { decodeReply } from '../../protocol/reply.js';
-import { loadNativeReceive, unlent, type LendableBuffer, type NativeReceiver, type OnChunk } from './native-receive.js';
+import { loadNativeReceive, unlent, type LendableBuffer, type NativeReceiver, type NativeReceiverOptions, type OnChunk } from './native-receive.js';
 
 const addon = loadNativeReceive();
 if (addon instanceof Error) throw new Error(`native receive addon not loadable (run make native): ${addon.message}`);
@@ -44,6 +44,23 @@ function collect(opts: { type: 'pull' | 'sub'; subscribe?: string[]; maxMessageB
     cb,
   );
   return { r, msgs, drained, returned, autoLend };
+}
+
+/**
+ * A started native ROUTER receiver on a random loopback port with three 64 KiB buffers lent; every chunk it hands
+ * over is read into `msgs` (frames copied out) and a 64 KiB buffer lent back.
+ */
+function router(options: Partial<NativeReceiverOptions> = {}): { r: NativeReceiver; msgs: PackedMessage[]; ep: string } {
+  const msgs: PackedMessage[] = [];
+  const r: NativeReceiver = new native.Receiver({ type: 'router', inputIndex: 0, receiveHighWaterMark: 1000, maxFrameBytes: 1 << 20, maxMessageBytes: 1 << 20, ...options }, (buf, len) => {
+    if (!buf) return;
+    msgs.push(...[...readChunk(unlent(buf), len)].map((m) => ({ ...m, frames: m.frames.map((f) => Uint8Array.from(f)) })));
+    r.lend(buf.byteLength === 1 << 16 ? buf : new ArrayBuffer(1 << 16));
+  });
+  const ep = r.bind('tcp://127.0.0.1:*');
+  for (let i = 0; i < 3; i++) r.lend(new ArrayBuffer(1 << 16));
+  r.start();
+  return { r, msgs, ep };
 }
 
 async function until(cond: () => boolean, what: string, ms = 20_000): Promise<void> {
@@ -335,15 +352,7 @@ test('FLAG_JSON_PLAIN is set exactly when every frame is valid UTF-8 with no byt
 });
 
 test('ROUTER: FLAG_JSON_PLAIN is set exactly when every record of an uncompressed native payload needs no escaping', async () => {
-  const msgs: PackedMessage[] = [];
-  const r = new native.Receiver({ type: 'router', inputIndex: 2, receiveHighWaterMark: 1000, maxFrameBytes: 1 << 20, maxMessageBytes: 1 << 20 }, (buf, len) => {
-    if (!buf) return;
-    msgs.push(...[...readChunk(unlent(buf), len)].map((m) => ({ ...m, frames: m.frames.map((f) => Uint8Array.from(f)) })));
-    r.lend(buf);
-  });
-  const ep = r.bind('tcp://127.0.0.1:*');
-  for (let i = 0; i < 3; i++) r.lend(new ArrayBuffer(1 << 16));
-  r.start();
+  const { r, msgs, ep } = router({ inputIndex: 2 });
   const dealer = new Dealer({ linger: 0 });
   dealer.connect(ep);
   const plain = ['x'.repeat(40), 'é€𝄞 ~!#$%&()*+,-./09:;<=>?@AZ[]^_`az{|}', ''];
@@ -375,15 +384,7 @@ test('ROUTER: FLAG_JSON_PLAIN is set exactly when every record of an uncompresse
 });
 
 test('ROUTER: a reply goes only to the connection its message came on; a later connection with the same routing id never gets it', async () => {
-  const msgs: PackedMessage[] = [];
-  const r = new native.Receiver({ type: 'router', inputIndex: 0, receiveHighWaterMark: 1000, maxFrameBytes: 1 << 20, maxMessageBytes: 1 << 20 }, (buf, len) => {
-    if (!buf) return;
-    msgs.push(...[...readChunk(unlent(buf), len)].map((m) => ({ ...m, frames: m.frames.map((f) => Uint8Array.from(f)) })));
-    r.lend(buf);
-  });
-  const ep = r.bind('tcp://127.0.0.1:*');
-  for (let i = 0; i < 3; i++) r.lend(new ArrayBuffer(1 << 16));
-  r.start();
+  const { r, msgs, ep } = router();
   const received: string[] = [];
   const listen = async (d: Dealer) => {
     try {
@@ -425,18 +426,7 @@ test('ROUTER: a reply goes only to the connection its message came on; a later c
 });
 
 test('ROUTER ackAtReceipt: the thread acknowledges a good uncompressed batch itself only within the granted budget; revokeAcks returns the rest', async () => {
-  const msgs: PackedMessage[] = [];
-  const r = new native.Receiver(
-    { type: 'router', inputIndex: 0, receiveHighWaterMark: 1000, maxFrameBytes: 1 << 20, maxMessageBytes: 1 << 20, ackAtReceipt: { maxMessageBytes: 1 << 20, maxBatchRecords: 1000, maxDecompressedBytes: 1 << 20 } },
-    (buf, len) => {
-      if (!buf) return;
-      msgs.push(...[...readChunk(unlent(buf), len)].map((m) => ({ ...m, frames: m.frames.map((f) => Uint8Array.from(f)) })));
-      r.lend(buf);
-    },
-  );
-  const ep = r.bind('tcp://127.0.0.1:*');
-  for (let i = 0; i < 3; i++) r.lend(new ArrayBuffer(1 << 16));
-  r.start();
+  const { r, msgs, ep } = router({ ackAtReceipt: { maxMessageBytes: 1 << 20, maxBatchRecords: 1000, maxDecompressedBytes: 1 << 20 } });
   const dealer = new Dealer({ linger: 0, routingId: 'acker' });
   dealer.connect(ep);
   const replies: bigint[] = [];
@@ -498,15 +488,7 @@ test('crc32 (the receive thread\'s CRC-32) equals zlib.crc32 at every length to 
 });
 
 test('ROUTER: FLAG_CRC_CHECKED is set exactly when the payload\'s CRC-32 equals the one its protocol header declares', async () => {
-  const msgs: PackedMessage[] = [];
-  const r = new native.Receiver({ type: 'router', inputIndex: 2, receiveHighWaterMark: 1000, maxFrameBytes: 1 << 22, maxMessageBytes: 1 << 22 }, (buf, len) => {
-    if (!buf) return;
-    msgs.push(...[...readChunk(unlent(buf), len)].map((m) => ({ ...m, frames: m.frames.map((f) => Uint8Array.from(f)) })));
-    r.lend(buf.byteLength === 1 << 16 ? buf : new ArrayBuffer(1 << 16));
-  });
-  const ep = r.bind('tcp://127.0.0.1:*');
-  for (let i = 0; i < 3; i++) r.lend(new ArrayBuffer(1 << 16));
-  r.start();
+  const { r, msgs, ep } = router({ inputIndex: 2, maxFrameBytes: 1 << 22, maxMessageBytes: 1 << 22 });
   const dealer = new Dealer({ linger: 0 });
   dealer.connect(ep);
   const records = ['x'.repeat(40), 'é€𝄞', '', 'a "quoted" word\n'];
