@@ -165,14 +165,19 @@ interface CaseCpu {
   collectorTotal?: number;
   /** HTTP requests the sink sent for the timed records (zlog_http_client_requests_sent_total). */
   requests?: number;
+  /** Buffers the collector allocated outside its pool's slots over the timed part (zlog_buffer_pool_misses_total). */
+  poolMisses?: number;
 }
 
-/** The collector's count of HTTP requests its sinks sent. */
-async function requestsSent(url: string): Promise<number> {
+/** The collector's counts of HTTP requests its sinks sent and of buffer pool misses. */
+async function collectorCounts(url: string): Promise<{ requests: number; poolMisses: number }> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  let n = 0;
-  for (const m of text.matchAll(/^zlog_http_client_requests_sent_total\{[^}]*\} (\d+(?:\.\d+)?)$/gm)) n += Number(m[1]);
-  return n;
+  const sum = (name: string) => {
+    let n = 0;
+    for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+(?:\\.\\d+)?)$`, 'gm'))) n += Number(m[1]);
+    return n;
+  };
+  return { requests: sum('zlog_http_client_requests_sent_total'), poolMisses: sum('zlog_buffer_pool_misses_total') };
 }
 
 /** Warms the collector with WARM untimed records, then prepares the load; returns what sends it (timed by the caller). */
@@ -206,7 +211,7 @@ async function throughCollector(vl: VictoriaLogs, kind: string, size: number, ta
     // A collector that has just started runs its first records through cold code (JIT, a new encoder thread):
     // at 30,000 records that was most of its CPU per record. Warm it up untimed, as a long-running one is.
     const send = prebuilt ? await ready(prebuilt, size, tag) : await ready(client!, size, tag);
-    const requests0 = await requestsSent(proc.url);
+    const counts0 = await collectorCounts(proc.url);
     const threads0 = threadCpu(proc.pid);
     const col0 = cpuSeconds(proc.pid);
     const vl0 = cpuSeconds(vl.pid);
@@ -219,7 +224,9 @@ async function throughCollector(vl: VictoriaLogs, kind: string, size: number, ta
     cpu.vl = cpuSeconds(vl.pid) - vl0;
     cpu.collector = threadBreakdown(proc.pid, threads0, threadCpu(proc.pid), N, true);
     cpu.collectorTotal = cpuSeconds(proc.pid) - col0;
-    cpu.requests = (await requestsSent(proc.url)) - requests0;
+    const counts = await collectorCounts(proc.url);
+    cpu.requests = counts.requests - counts0.requests;
+    cpu.poolMisses = counts.poolMisses - counts0.poolMisses;
     return ms;
   } finally {
     await (prebuilt ?? client)!.close();
@@ -261,7 +268,7 @@ for (const size of SIZES) {
         loads.set(c, [...(loads.get(c) ?? []), loadavg()[0]]);
         const us = (s: number) => ((s / N) * 1e6).toFixed(1);
         const threads = cpu.collector ? ` collector ${us(cpu.collectorTotal!)} [${Object.entries(cpu.collector).map(([k, v]) => `${k} ${v}`).join(', ')}]` : '';
-        console.log(`${String(size).padStart(5)} B  ${c.padEnd(24)} ${String(Math.round(rate)).padStart(9)} rec/s  (stored ${stored}${stored > N ? `, ${stored - N} duplicates` : ''}, load ${loadavg()[0].toFixed(1)})  ${cpu.requests ? `${Math.round(N / cpu.requests)} records/request, ` : ''}CPU µs/record: store ${us(cpu.vl)}, ${kind.startsWith('direct') ? 'loader' : 'client'} ${us(cpu.bench)}${threads}`);
+        console.log(`${String(size).padStart(5)} B  ${c.padEnd(24)} ${String(Math.round(rate)).padStart(9)} rec/s  (stored ${stored}${stored > N ? `, ${stored - N} duplicates` : ''}, load ${loadavg()[0].toFixed(1)})  ${cpu.requests ? `${Math.round(N / cpu.requests)} records/request, ${cpu.poolMisses} pool misses, ` : ''}CPU µs/record: store ${us(cpu.vl)}, ${kind.startsWith('direct') ? 'loader' : 'client'} ${us(cpu.bench)}${threads}`);
       }
     }
     const base = median(rates.get('direct') ?? [NaN]);
