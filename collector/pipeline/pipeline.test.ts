@@ -12,7 +12,7 @@ import { Admission } from './admission.js';
 import { BufferPool } from './buffer-pool.js';
 import { KIND_FRAMES, KIND_NATIVE, readChunk } from './chunk.js';
 import { Pipeline, slotShare, type ChunkRunner, type Inbound, type SinkRoom, type StageQueue } from './pipeline.js';
-import type { ChunkResult } from './worker-pool.js';
+import type { ChunkContent, ChunkResult } from './worker-pool.js';
 import type { ChunkRoom } from '../routing/collect.js';
 
 const enc = new TextEncoder();
@@ -23,6 +23,8 @@ interface RunCall {
   texts: string[];
   /** The room the pipeline reserved in each sink for the chunk's native messages. */
   room?: ChunkRoom;
+  /** What the pipeline said the chunk holds (the worker pool sizes its output buffer by it). */
+  content?: ChunkContent;
   /**
    * Completes the chunk; a text listed in `reject` is rejected whole with that reason. With `route` (text ->
    * mask of sinks, 0: dropped by routing) the outcome carries routes over `sinks` sinks, as a worker's does;
@@ -39,12 +41,13 @@ class FakeWorkers implements ChunkRunner {
     readonly size: number,
     private readonly pool?: BufferPool,
   ) {}
-  run(buffer: ArrayBuffer, length: number, room?: ChunkRoom): Promise<ChunkResult> {
+  run(buffer: ArrayBuffer, length: number, room?: ChunkRoom, content?: ChunkContent): Promise<ChunkResult> {
     const texts = [...readChunk(buffer, length)].map((m) => dec.decode(m.frames[0]));
     return new Promise((resolve, reject) => {
       this.calls.push({
         texts,
         room,
+        content,
         complete: (rejects = {}, route, sinks = 2, short = {}) => {
           this.pool?.give(buffer);
           const kept = texts.filter((t) => !rejects[t] && (!route || route[t] !== 0));
@@ -559,4 +562,26 @@ test('slot share per sink: all of them for one sink; with several, two slots sta
   assert.equal(slotShare(4, 3), 0);
   assert.equal(slotShare(1, 2), 0);
   for (const slots of [0, 1, 2, 3, 6, 64, 4096]) for (const sinks of [2, 3, 5, 8]) assert.ok(sinks * slotShare(slots, sinks) <= Math.max(0, slots - 2), `${slots} slots, ${sinks} sinks`);
+});
+
+test('each chunk goes to the workers with what its messages were admitted as (records, bytes), by which the output buffer is sized', async () => {
+  const { fake, submit, pipeline } = setup('received', 2);
+  submit('a1');
+  submit('a22');
+  submit('a333');
+  await turn();
+  // The next chunk starts from nothing: none of the first chunk's messages is counted again.
+  submit('b1');
+  await turn();
+  // A block the input packed itself: what the input admitted for it.
+  pipeline.submitPacked({ input: 0, buffer: new ArrayBuffer(64), length: 0, messages: 0, receivedAt: Date.now(), admitted: { records: 250, bytes: 256_000 } });
+  await turn();
+  assert.deepEqual(
+    fake.calls.map((c) => c.content),
+    [
+      { records: 3, bytes: 9 },
+      { records: 1, bytes: 2 },
+      { records: 250, bytes: 256_000 },
+    ],
+  );
 });

@@ -11,7 +11,7 @@ import type { Admission } from './admission.js';
 import type { BufferPool } from './buffer-pool.js';
 import { ChunkBuilder, KIND_FRAMES, KIND_NATIVE, packedSize } from './chunk.js';
 import { REASON_CODES, reasonCode } from '../protocol/reply.js';
-import type { ChunkResult } from './worker-pool.js';
+import type { ChunkContent, ChunkResult } from './worker-pool.js';
 import type { ChunkRoom, ChunkRoutes } from '../routing/collect.js';
 import { STAGE, latencyTrace, mark, now, type TraceRow } from '../observability/latency-trace.js';
 import { AckGroups } from './ack-groups.js';
@@ -81,6 +81,8 @@ export interface PackedInbound {
 interface Chunk {
   seq: number;
   messages: Inbound[];
+  /** What its messages were admitted as (records, bytes): the worker pool sizes the output buffer by it. */
+  content: ChunkContent;
   result?: ChunkResult;
   error?: Error;
   /** The room reserved in each sink's queue for its native messages when it went to a worker. */
@@ -96,9 +98,12 @@ export interface ChunkRunner {
    * `room`: how much of its native messages each sink's queue has room for; a native message that does not fit
    * is refused busy (ChunkProcessor.process).
    */
-  run(buffer: ArrayBufferLike, length: number, room?: ChunkRoom): Promise<ChunkResult>;
-  /** Bytes of the pooled output buffer run() will take for a chunk of `length` bytes; absent: one pooled buffer. */
-  outputBytes?(length: number): number;
+  run(buffer: ArrayBufferLike, length: number, room?: ChunkRoom, content?: ChunkContent): Promise<ChunkResult>;
+  /**
+   * Bytes of the pooled output buffer run() will take for a chunk of `length` bytes holding `content` (its
+   * messages' admitted records and bytes); absent: one pooled buffer.
+   */
+  outputBytes?(length: number, content?: ChunkContent): number;
 }
 
 /**
@@ -155,6 +160,8 @@ export class Pipeline {
   private builderMessages: Inbound[] = [];
   /** Admission bytes (for native: declared decompressed sizes) of the messages in the open chunk. */
   private builderCharged = 0;
+  /** Admission records of the messages in the open chunk. */
+  private builderRecords = 0;
   private ready: Chunk[] = [];
   private inflight = 0;
   private readonly maxInflight: number;
@@ -192,9 +199,11 @@ export class Pipeline {
       if (this.builder) this.seal();
       this.builder = new ChunkBuilder(this.d.pool.take(size));
       this.builderCharged = 0;
+      this.builderRecords = 0;
     }
     this.builder.add(m, size);
     this.builderCharged += m.admitted.bytes;
+    this.builderRecords += m.admitted.records;
     // Messages that cannot be refused later are on their way to every sink their input feeds from now on; native
     // ones from a known sender to the sinks its last batch went to, until their chunk reserves room.
     const room = this.d.room;
@@ -221,7 +230,7 @@ export class Pipeline {
     this.seal();
     const block: Inbound = { input: p.input, kind: KIND_FRAMES, compression: 0, recordCount: 0, frames: [], receivedAt: p.receivedAt, admitted: p.admitted, packed: p.messages };
     if (this.d.room) this.announce(block, this.d.room);
-    this.ready.push({ seq: this.nextSeq++, messages: [block], packed: { buffer: p.buffer, length: p.length, messages: p.messages } } as Chunk);
+    this.ready.push({ seq: this.nextSeq++, messages: [block], content: { records: p.admitted.records, bytes: p.admitted.bytes }, packed: { buffer: p.buffer, length: p.length, messages: p.messages } } as Chunk);
     if (this.inflight < this.maxInflight) this.pump();
   }
 
@@ -292,7 +301,7 @@ export class Pipeline {
 
   private seal(): void {
     if (!this.builder || this.builder.messages === 0) return;
-    const chunk: Chunk & { packed: ReturnType<ChunkBuilder['finish']> } = { seq: this.nextSeq++, messages: this.builderMessages, packed: this.builder.finish() };
+    const chunk: Chunk & { packed: ReturnType<ChunkBuilder['finish']> } = { seq: this.nextSeq++, messages: this.builderMessages, content: { records: this.builderRecords, bytes: this.builderCharged }, packed: this.builder.finish() };
     this.ready.push(chunk);
     this.builder = undefined;
     this.builderMessages = [];
@@ -312,12 +321,12 @@ export class Pipeline {
     while (this.inflight < this.maxInflight && this.ready.length) {
       const next = this.ready[0] as Chunk & { packed: ReturnType<ChunkBuilder['finish']> };
       // The worker pool takes the output buffer: wait until a slot for it is free (see slotOr).
-      if (!this.slotOr(this.d.pool.canTake(this.d.workers.outputBytes?.(next.packed.length) ?? this.d.pool.bufferBytes))) break;
+      if (!this.slotOr(this.d.pool.canTake(this.d.workers.outputBytes?.(next.packed.length, next.content) ?? this.d.pool.bufferBytes))) break;
       const chunk = this.ready.shift() as Chunk & { packed: ReturnType<ChunkBuilder['finish']> };
       this.inflight++;
       if (latencyTrace) markAll(chunk.messages, STAGE.posted);
       const room = this.d.room ? this.reserve(chunk, this.d.room) : undefined;
-      this.d.workers.run(chunk.packed.buffer, chunk.packed.length, room).then(
+      this.d.workers.run(chunk.packed.buffer, chunk.packed.length, room, chunk.content).then(
         (r) => this.finished(chunk, r, undefined),
         (e: Error) => this.finished(chunk, undefined, e),
       );

@@ -89,3 +89,31 @@ test('no slots (buffers: 0): plain buffers travel by transfer and the results ar
   assert.deepEqual(messagesOf(r.output), texts);
   assert.equal(pool.stats().slots, 0);
 });
+
+test('with HTTP body parts: a chunk of one 256 KiB batch of 1 KiB records (or 1,000 of 100 B) gets a single buffer and its output fits it; twice the records get a double one', async () => {
+  const mib = 1 << 20;
+  const pool = new BufferPool(8, mib);
+  const w = new WorkerPool(1, { ...init, bodies: [{ kind: 'bulk', action: 'create', index: 'zlog' }] }, pool, () => {});
+  opened.push(w);
+  // The bench's sender cuts 1 KiB records into batches of 256 (256 KiB) and 100 B ones into batches of 1,000.
+  // Sized by its length alone, a chunk past a quarter of a buffer took a double one: at most DOUBLE_BUFFERS (6)
+  // outputs could then wait for an HTTP sink at once, so its writes held one batch each (288 records per request
+  // at 1 KiB, against 857 before the pipeline waited for slots).
+  const cases = [
+    { size: 1024, count: 256, slot: mib },
+    { size: 100, count: 1000, slot: mib },
+    { size: 1024, count: 512, slot: 2 * mib },
+    { size: 100, count: 4000, slot: 2 * mib },
+  ];
+  for (const { size, count, slot } of cases) {
+    const texts = Array.from({ length: count }, (_, i) => `r${i} `.padEnd(size, 'x'));
+    const { buffer, length } = pack(pool, texts);
+    const content = { records: count, bytes: size * count };
+    assert.equal(w.outputBytes(length, content), slot, `${count} records of ${size} B: slot size`);
+    const r = await w.run(buffer, length, undefined, content);
+    assert.equal(r.grew, false, `${count} records of ${size} B: the output (${r.output.byteLength} bytes) fits the slot it was given`);
+    assert.equal(r.output.buffer.byteLength, slot);
+    assert.ok(r.outcome.bodies && r.outcome.bodies.parts[2] === count, 'the body part of every record follows the NDJSON');
+    pool.give(r.output.buffer);
+  }
+});

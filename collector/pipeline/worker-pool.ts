@@ -36,13 +36,30 @@ interface Slot {
 
 const EMPTY = new ArrayBuffer(0);
 
+/** What a chunk's messages hold: records, and bytes as admitted (a native batch: its declared decompressed size). */
+export interface ChunkContent {
+  records: number;
+  bytes: number;
+}
+
+/**
+ * Bytes an NDJSON line adds to its record, at most for ordinary lines: the members ts (an ISO time), input,
+ * severity, facility, host and app with their names and quotes come to ~130 bytes for the bench's records;
+ * sender, topic or routingId add more. Only the slot size depends on it: an output that outgrows its slot is
+ * moved to a larger buffer (a copy, counted as a pool miss), never cut.
+ */
+const LINE_OVERHEAD = 160;
+/** Bytes a body part adds per record besides the line: a bulk action line (~30), a Loki entry's time and escapes. */
+const PART_OVERHEAD = 64;
+
 export class WorkerPool {
   private readonly slots: Slot[] = [];
   private nextId = 1;
   private closed = false;
   private inline?: ReturnType<typeof createProcessor>;
   private inlineBusyMs = 0;
-  private readonly buildsBodies: boolean;
+  /** Sinks whose request body parts the workers write after the NDJSON (WorkerInit.bodies). */
+  private readonly bodyParts: number;
 
   constructor(
     readonly size: number,
@@ -50,7 +67,7 @@ export class WorkerPool {
     private readonly pool: BufferPool,
     private readonly onWorkerError: (err: Error) => void,
   ) {
-    this.buildsBodies = init.bodies?.some((b) => b) ?? false;
+    this.bodyParts = init.bodies?.filter((b) => b).length ?? 0;
     if (size === 0) this.inline = createProcessor(init);
     for (let i = 0; i < size; i++) this.slots.push(this.spawn());
   }
@@ -92,24 +109,40 @@ export class WorkerPool {
     return slot;
   }
 
-  /** Bytes of the output buffer run() takes for a chunk of `length` bytes (the pipeline waits for such a slot). */
-  outputBytes(length: number): number {
+  /**
+   * Bytes of the output buffer run() takes for a chunk of `length` bytes holding `content` (its messages' records
+   * and admitted bytes, a native batch's declared decompressed size; absent: unknown). The pipeline waits for such a
+   * slot, so an estimate that asks for a double-size slot where a single one holds the output leaves fewer outputs
+   * waiting for the sinks (DOUBLE_BUFFERS of them), and each write of an HTTP sink smaller.
+   */
+  outputBytes(length: number, content?: ChunkContent): number {
+    const single = this.pool.bufferBytes;
+    if (this.bodyParts > 0 && content) {
+      // The NDJSON is the records plus each line's members; every body part repeats its lines with its own
+      // per-record framing. A 1 KiB-record batch of 256 KiB comes to ~600 KiB: one buffer (with a quarter-buffer
+      // rule on the chunk's length alone it took a double one, and at most 6 outputs could wait for the sink).
+      const records = Math.max(0, content.records);
+      const ndjson = Math.max(length, content.bytes) + records * LINE_OVERHEAD;
+      const estimate = ndjson + this.bodyParts * (ndjson + records * PART_OVERHEAD);
+      return estimate <= single ? single : 2 * single;
+    }
     // A chunk over half a buffer is one large message (Pipeline.submit closes chunks at half): its NDJSON
     // (about 1.1x a native batch of 1 KiB records) gets a double-size buffer, not one the worker outgrows and
     // replaces by a copy.
     // With HTTP sinks' body parts after the NDJSON (WorkerInit.bodies) the output is about 2 (1 KiB records) to
     // 4 (100 B) times the chunk: past a quarter of a buffer it gets a double one too.
-    const large = length > this.pool.bufferBytes / (this.buildsBodies ? 4 : 2);
-    return large ? 2 * this.pool.bufferBytes : this.pool.bufferBytes;
+    const large = length > single / (this.bodyParts > 0 ? 4 : 2);
+    return large ? 2 * single : single;
   }
 
   /**
    * Processes a packed chunk. The chunk buffer is handed over: the pool gets it back once the chunk is
    * processed (an ArrayBuffer is transferred away, unless inline), and the caller must not touch it again.
-   * `room`: how much of its native messages each sink's queue has room for (ChunkProcessor.process).
+   * `room`: how much of its native messages each sink's queue has room for (ChunkProcessor.process); `content`
+   * as in outputBytes().
    */
-  run(buffer: ArrayBufferLike, length: number, room?: ChunkRoom): Promise<ChunkResult> {
-    const out = this.pool.take(this.outputBytes(length));
+  run(buffer: ArrayBufferLike, length: number, room?: ChunkRoom, content?: ChunkContent): Promise<ChunkResult> {
+    const out = this.pool.take(this.outputBytes(length, content));
     if (this.inline) {
       const t0 = performance.now();
       try {
