@@ -15,7 +15,8 @@ export class NdjsonWriter {
     this.buf = new Uint8Array(initial);
   }
 
-  private ensure(extra: number): void {
+  /** Makes room for `extra` more bytes at pos (a larger buffer holding what was written, counted in `grew`). */
+  ensure(extra: number): void {
     if (this.pos + extra <= this.buf.length) return;
     let size = this.buf.length * 2;
     while (size < this.pos + extra) size *= 2;

@@ -71,6 +71,7 @@
 #include <utility>
 #include <vector>
 
+#include "bodies.h"
 #include "crc32.h"
 #include "json-plain.h"
 #include "ndjson.h"
@@ -1555,6 +1556,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Receiver", Receiver::Init(env));
   exports.Set("crc32", Napi::Function::New(env, Crc32, "crc32"));
   zlog::ExportNdjson(env, exports);
+  zlog::ExportBodies(env, exports);
   int major, minor, patch;
   zmq_version(&major, &minor, &patch);
   exports.Set("libzmqVersion", Napi::String::New(env, std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch)));

@@ -8,7 +8,9 @@ import type { RouteTable } from '../../routing/match.js';
 import { bulkBody } from '../elasticsearch/bulk.js';
 import { pushBody } from '../loki/push.js';
 import { splitLines } from './batch.js';
-import { bodyPart, joinBodyParts, type WorkerBodySpec } from './worker-body.js';
+import { appendBodyPart, bodyPart, joinBodyParts, type WorkerBodySpec } from './worker-body.js';
+import { NdjsonWriter } from '../../pipeline/ndjson-writer.js';
+import { loadNativeReceive } from '../../inputs/zmq/native-receive.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const bulk: WorkerBodySpec = { kind: 'bulk', action: 'create', index: 'zlog' };
@@ -92,4 +94,71 @@ test('runChunk: each sink with a body spec gets the part of exactly the lines ro
   const streams = entriesByStream(lokiBody);
   assert.deepEqual([...streams.keys()], ['{"job":"zlog","input":"audit","host":"node-a"}', '{"job":"zlog","input":"audit","host":"h9","app":"db"}']);
   assert.deepEqual([...streams.values()].flat().map(([, line]) => (JSON.parse(line) as { message: string }).message), ['audit "quoted"', 'a2']);
+});
+
+test('property: a bulk part written by the addon is byte for byte the JavaScript one (lines at any offset, empty lines, no last newline, several ranges, shared or plain memory, a buffer that must grow)', () => {
+  const addon = loadNativeReceive();
+  assert.ok(!(addon instanceof Error) && typeof (addon as unknown as { bulkLines?: unknown }).bulkLines === 'function', 'the addon has bulkLines (bash scripts/build-native.sh)');
+  const line = fc.oneof(fc.string({ maxLength: 60 }), fc.string({ unit: 'binary', maxLength: 20 }), fc.constant('')).map((l) => l.replaceAll('\n', ' '));
+  fc.assert(
+    fc.property(
+      fc.array(line, { maxLength: 30 }),
+      fc.boolean(),
+      fc.array(fc.nat(), { maxLength: 6 }),
+      fc.nat({ max: 400 }),
+      fc.boolean(),
+      fc.constantFrom('create', 'index') as fc.Arbitrary<'create' | 'index'>,
+      (lines, lastNewline, cuts, room, shared, action) => {
+        const text = Buffer.from(lines.join('\n') + (lastNewline && lines.length ? '\n' : ''));
+        // Ranges: consecutive pieces of the text cut anywhere (inside a line too, as routing's ranges never are,
+        // but the writer must not care), each kept or left out.
+        const at = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
+        const bounds = [0, ...at, text.length];
+        const ranges: number[] = [];
+        for (let i = 0; i + 1 < bounds.length; i++) if (i % 3 !== 1) ranges.push(bounds[i], bounds[i + 1]);
+        const write = (native: boolean) => {
+          const w = new NdjsonWriter(shared ? new SharedArrayBuffer(text.length + room) : new ArrayBuffer(text.length + room));
+          w.raw(text);
+          const records = appendBodyPart({ kind: 'bulk', action, index: 'zlog' }, w, ranges, native);
+          return { records, bytes: Buffer.from(w.buf.subarray(0, w.pos)), grew: w.grew };
+        };
+        const js = write(false);
+        const native = write(true);
+        assert.equal(native.records, js.records);
+        assert.deepEqual(native.bytes, js.bytes);
+        assert.equal(native.grew, js.grew);
+      },
+    ),
+    { numRuns: 500 },
+  );
+});
+
+test('property: Loki and templated-index bulk parts built from plain copies of the lines (with the addon) are the JavaScript ones, also in a buffer that must grow', () => {
+  const rec = fc.record({
+    message: fc.string({ unit: fc.constantFrom('x', '"', '\\', '\u0001', 'é', '😀', ' '), maxLength: 40 }),
+    host: fc.constantFrom('h1', 'h2'),
+    app: fc.constantFrom('web', 'db'),
+    ts: fc.constantFrom('2026-11-30T10:00:00.000Z', '2026-11-30T10:00:00.001Z'),
+  });
+  const specs: WorkerBodySpec[] = [loki, { kind: 'bulk', action: 'index', index: 'logs-{{app}}' }];
+  fc.assert(
+    fc.property(fc.array(rec, { minLength: 1, maxLength: 12 }), fc.nat({ max: 300 }), fc.boolean(), fc.nat(), (recs, room, shared, cut) => {
+      const text = Buffer.from(recs.map((r) => JSON.stringify({ ...r, input: 'native' }) + '\n').join(''));
+      // Two ranges split at a line boundary, as routing gives them.
+      const nl = text.indexOf(0x0a, cut % text.length);
+      const ranges = [0, nl + 1, nl + 1, text.length];
+      for (const spec of specs) {
+        const write = (native: boolean) => {
+          const w = new NdjsonWriter(shared ? new SharedArrayBuffer(text.length + room) : new ArrayBuffer(text.length + room));
+          w.raw(text);
+          const records = appendBodyPart(spec, w, ranges, native);
+          return { records, bytes: Buffer.from(w.buf.subarray(0, w.pos)) };
+        };
+        const js = write(false);
+        assert.equal(js.records, recs.length);
+        assert.deepEqual(write(true), js);
+      }
+    }),
+    { numRuns: 200 },
+  );
 });

@@ -9,6 +9,8 @@ import { bulkBody, parseIndexTemplate } from '../elasticsearch/bulk.js';
 import { splitLines } from './batch.js';
 import { pushStreams, pushStreamsPieces } from '../loki/push.js';
 import type { LokiLabelField } from '../loki/schema.js';
+import { loadNativeReceive } from '../../inputs/zmq/native-receive.js';
+import { copyOf } from '../../pipeline/native-lines.js';
 
 /** What a sink's body part is made of (structured-cloneable: it is part of the worker's workerData). */
 export type WorkerBodySpec = { kind: 'bulk'; action: 'create' | 'index'; index: string } | { kind: 'loki'; labels: LokiLabelField[]; staticLabels: Record<string, string> };
@@ -44,16 +46,28 @@ export function bodyPieces(spec: WorkerBodySpec, parts: readonly Uint8Array[]): 
  * Appends to `w` the body part of the NDJSON lines at `ranges` ([start, end, ...]) of w's own output; returns how
  * many records it holds, or -1 when a line cannot be encoded (nothing is appended then: the sink builds that part
  * record by record and dead-letters the line). A bulk part with a constant index is written straight from the
- * lines (no buffer per record); every other part is built by bodyPart and copied in.
+ * lines, by the addon when it is there (`native`: false writes it in JavaScript, the same bytes); every other part
+ * is built by bodyPart and copied in.
  */
-export function appendBodyPart(spec: WorkerBodySpec, w: NdjsonWriter, ranges: readonly number[]): number {
+export function appendBodyPart(spec: WorkerBodySpec, w: NdjsonWriter, ranges: readonly number[], native = true): number {
   const start = w.pos;
   if (spec.kind === 'bulk') {
     const index = parseIndexTemplate(spec.index);
-    if (index.length === 1) return appendBulkLines(w, ranges, actionLine(spec.action, index[0]));
+    if (index.length === 1) {
+      const action = actionLine(spec.action, index[0]);
+      const written = native ? nativeBulkLines(w, ranges, action) : -1;
+      return written >= 0 ? written : appendBulkLines(w, ranges, action);
+    }
   }
+  const copyIn = native ? nativeCopyInto() : undefined;
   const lines: Uint8Array[] = [];
-  for (let i = 0; i < ranges.length; i += 2) if (ranges[i + 1] > ranges[i]) lines.push(w.buf.subarray(ranges[i], ranges[i + 1]));
+  for (let i = 0; i < ranges.length; i += 2) {
+    if (ranges[i + 1] <= ranges[i]) continue;
+    const range = w.buf.subarray(ranges[i], ranges[i + 1]);
+    // With the addon, the part is built from a plain copy of the lines (one memcpy), not from the shared slot,
+    // which V8 reads byte by byte with relaxed atomics wherever it copies a piece of it.
+    lines.push(copyIn ? copyOf(range) : range);
+  }
   const docs = splitLines(lines);
   if (docs.length === 0) return 0;
   let part: Uint8Array;
@@ -63,8 +77,12 @@ export function appendBodyPart(spec: WorkerBodySpec, w: NdjsonWriter, ranges: re
     w.pos = start;
     return -1;
   }
-  // The docs are views of the buffer before any growth; `part` is a copy, so growing w cannot change it.
-  w.raw(part);
+  // The docs are views of the buffer before any growth (or copies); `part` is a copy, so growing w cannot change it.
+  if (copyIn) {
+    w.ensure(part.byteLength);
+    copyIn(w.buf, w.pos, part);
+    w.pos += part.byteLength;
+  } else w.raw(part);
   return docs.length;
 }
 
@@ -76,6 +94,43 @@ function actionLine(action: string, index: string): Uint8Array {
   let line = actionLines.get(key);
   if (!line) actionLines.set(key, (line = Buffer.from(JSON.stringify({ [action]: { _index: index } }) + '\n')));
   return line;
+}
+
+type BulkLinesFn = (buf: Uint8Array, ranges: Int32Array, action: Uint8Array, state: Int32Array) => boolean;
+type CopyIntoFn = (target: Uint8Array, offset: number, source: Uint8Array) => void;
+let bulkLinesFn: BulkLinesFn | undefined | null = null;
+let copyIntoFn: CopyIntoFn | undefined | null = null;
+const bulkState = new Int32Array(2);
+
+/** The addon's memmove into a buffer (native/src/bodies.cc), or undefined without it. */
+function nativeCopyInto(): CopyIntoFn | undefined {
+  if (copyIntoFn === null) {
+    const addon = loadNativeReceive();
+    copyIntoFn = addon instanceof Error ? undefined : (addon as unknown as { copyInto?: CopyIntoFn }).copyInto;
+  }
+  return copyIntoFn;
+}
+
+/**
+ * appendBulkLines by the addon (native/src/bodies.cc: one memcpy per line, where V8 copies a line out of and back
+ * into the shared slot byte by byte); -1 without the addon (an older build, or none), and JavaScript writes it.
+ */
+function nativeBulkLines(w: NdjsonWriter, ranges: readonly number[], action: Uint8Array): number {
+  if (bulkLinesFn === null) {
+    const addon = loadNativeReceive();
+    bulkLinesFn = addon instanceof Error ? undefined : (addon as unknown as { bulkLines?: BulkLinesFn }).bulkLines;
+  }
+  if (!bulkLinesFn) return -1;
+  const r = Int32Array.from(ranges);
+  bulkState[0] = w.pos;
+  if (!bulkLinesFn(w.buf, r, action, bulkState)) {
+    // No room from w.pos: grow the output (as w.raw would) and write it there.
+    w.ensure(bulkState[1]);
+    bulkState[0] = w.pos;
+    if (!bulkLinesFn(w.buf, r, action, bulkState)) return -1;
+  }
+  w.pos = bulkState[0];
+  return bulkState[1];
 }
 
 /**
