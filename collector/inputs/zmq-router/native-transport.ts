@@ -18,6 +18,7 @@ import type { InputContext } from '../input.js';
 import { NativeAuth } from '../zmq/native-auth.js';
 import { connectionCountsOf, type LendableBuffer, type NativeReceiveAddon, type NativeReceiver } from '../zmq/native-receive.js';
 import { nativeSocketOptions } from '../zmq/socket.js';
+import { acksOnReceipt } from './ack-rule.js';
 import type { ZmqRouterConfig } from './schema.js';
 import type { RouterMessage, RouterTransport } from './transport.js';
 import { MAX_PENDING_REPLIES } from './zeromq-transport.js';
@@ -45,7 +46,7 @@ export class NativeRouterTransport implements RouterTransport {
     private readonly ctx: InputContext,
     addon: NativeReceiveAddon,
   ) {
-    const ackAtReceipt = ctx.ackMode === 'received' && !ctx.sinkGate;
+    const ackAtReceipt = acksOnReceipt(ctx);
     this.native = new addon.Receiver(
       {
         type: 'router',

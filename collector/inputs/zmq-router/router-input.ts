@@ -20,6 +20,7 @@ import type { RouterMessage, RouterTransport } from './transport.js';
 import { batchKey, PendingBatches, RecentBatches } from './pending-batches.js';
 import { refusalFor, SenderRoutes } from './sink-gate.js';
 import { AckBudget } from './ack-budget.js';
+import { acksOnReceipt } from './ack-rule.js';
 
 /**
  * Bounds of the pending-batch table: 65,536 batches (a full default queue of 200,000 records in batches of 3 or
@@ -155,15 +156,12 @@ export class RouterInput implements Input {
     let checked;
     // In `received` mode an uncompressed batch is acknowledged at admission (below), before a worker opens it:
     // the ACK then costs one pass of the main thread, not the worker's round trip and whatever chunk is ahead
-    // of it. So what the worker would refuse it for (its record framing) is checked here first; a compressed
-    // batch can only be checked by decompressing it, which is the worker's job, so its ACK waits for that.
-    // Not with a sink gate (routing, several sinks): there the worker also refuses `busy` a batch with records
-    // for a sink whose queue has no room (pipeline.ts reserve, routing/collect.ts fits), which only routing the
-    // records finds out, so the ACK waits for the worker; acknowledged at admission, such a batch was lost.
+    // of it. So what the worker would refuse it for (its record framing) is checked here first. When that
+    // applies (not compressed, no sink gate, ...) is one rule with the receive thread's: ack-rule.ts.
     let ackAtAdmission = false;
     try {
       checked = checkMessage(frames, { maxMessageBytes: limits.maxMessageBytes, maxBatchRecords: limits.maxBatchRecords, maxDecompressedBytes: limits.maxDecompressedBytes }, msg.crcChecked);
-      ackAtAdmission = this.ctx.ackMode === 'received' && !this.ctx.sinkGate && checked.header.compression === 'none' && !checked.header.noAck;
+      ackAtAdmission = acksOnReceipt(this.ctx, checked.header);
       if (ackAtAdmission) checkRecordFraming(checked.payload, checked.header.recordCount);
     } catch (err) {
       if (!(err instanceof ProtocolError)) throw err;
