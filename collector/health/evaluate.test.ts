@@ -36,7 +36,7 @@ const byName = (cs: CheckResult[], n: string): CheckResult => cs.find((c) => c.n
 
 test('defaults come from the schema and every check passes on a quiet collector', () => {
   assert.ok('health' in collectorConfigSchema.properties);
-  assert.deepEqual(T.sinks, { stalledSeconds: 10, stuckSeconds: 120 });
+  assert.deepEqual(T.sinks, { stalledSeconds: 10, stuckSeconds: 120, storeOutageFailsReadinessSeconds: 0 });
   const cs = evaluate(readings(), T);
   assert.deepEqual(cs.map((c) => c.name), ['draining', 'memory', 'heap', 'event-loop', 'queue', 'oldest-record', 'sink:file', 'errors:pull', 'connections:pull']);
   assert.deepEqual(cs.filter((c) => c.status !== 'ok'), []);
@@ -97,6 +97,38 @@ test("a sink held up by its store (every replica shares it) is reported and fail
   assert.match(byName(buffered, 'sink:vl').detail, /^disk buffer full, its store failing/);
   const disk = evaluate(readings({ sinks: [sink('vl', 50, 'ENOSPC')] }), T);
   assert.deepEqual(failing(disk, 'readiness').map((c) => c.name), ['sink:vl']);
+});
+
+test('opt-in: with storeOutageFailsReadinessSeconds a sink held up by its store fails readiness (naming it) once its write has made no progress that long, never liveness', () => {
+  const optIn = { ...T, sinks: { ...T.sinks, storeOutageFailsReadinessSeconds: 30 } };
+  const down = (ms: number) => sink('vl', ms, 'connect ECONNREFUSED 127.0.0.1:9428', true);
+  // Held up for less than the limit: reported, not failing yet, and the detail says when it will.
+  const early = evaluate(readings({ sinks: [sink('file'), down(29_000)] }), optIn);
+  assert.deepEqual(failing(early, 'readiness'), []);
+  assert.equal(byName(early, 'sink:vl').status, 'warning');
+  assert.equal(byName(early, 'sink:vl').threshold, 30);
+  assert.match(byName(early, 'sink:vl').detail, /held up by its store, which every replica shares: fails readiness after 30 s without progress/);
+  // At the limit: readiness fails naming the sink; liveness never, even far past stuckSeconds (120 s).
+  for (const ms of [30_000, 1_000_000]) {
+    const cs = evaluate(readings({ sinks: [sink('file'), down(ms)] }), optIn);
+    assert.deepEqual(failing(cs, 'readiness').map((c) => c.name), ['sink:vl'], `${ms} ms`);
+    assert.deepEqual(failing(cs, 'liveness'), [], `${ms} ms: a restart brings no store back`);
+    assert.match(probeBody(cs, 'readiness', false).body, /^\[-\]sink:vl failed: failing \(connect ECONNREFUSED 127\.0\.0\.1:9428\), no progress for [\d.]+ s; held up by its store for 30 s or more: fails readiness/);
+  }
+  // A stalled write the store holds up without an error (no progress past stalledSeconds) counts the same way.
+  const stalled = evaluate(readings({ sinks: [sink('vl', 31_000, null, true)] }), optIn);
+  assert.deepEqual(failing(stalled, 'readiness').map((c) => c.name), ['sink:vl']);
+  // So does a disk buffer full while its store fails.
+  const buffered = evaluate(readings({ sinks: [sink('vl', 31_000, null, false, true)] }), optIn);
+  assert.deepEqual(failing(buffered, 'readiness').map((c) => c.name), ['sink:vl']);
+  // Off by default (0): the same outage fails no probe.
+  assert.deepEqual(failing(evaluate(readings({ sinks: [down(1_000_000)] }), T), 'readiness'), []);
+  // The opt-in changes nothing for a sink the store does not hold up: a local sink's own failure still fails at once.
+  const local = evaluate(readings({ sinks: [sink('file', 50, 'ENOSPC')] }), optIn);
+  assert.deepEqual(failing(local, 'readiness').map((c) => c.name), ['sink:file']);
+  // The schema takes it, 0 and up.
+  assert.equal(validateConfig({ health: { sinks: { storeOutageFailsReadinessSeconds: 45 } } }).health.sinks.storeOutageFailsReadinessSeconds, 45);
+  assert.throws(() => validateConfig({ health: { sinks: { storeOutageFailsReadinessSeconds: -1 } } }), /storeOutageFailsReadinessSeconds/);
 });
 
 test('queue near full and an old backlog fail readiness only; event-loop lag past critical fails liveness', () => {

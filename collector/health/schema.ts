@@ -61,10 +61,16 @@ export const healthSchema = {
       type: 'object',
       additionalProperties: false,
       default: {},
-      description: 'sink writes that make no progress; a sink held up by its store (an HTTP sink failing or stalled) is reported and fails no probe (docs/operations.md)',
+      description: 'sink writes that make no progress; a sink held up by its store (an HTTP sink failing or stalled) is reported and fails no probe unless storeOutageFailsReadinessSeconds says otherwise (docs/operations.md)',
       properties: {
         stalledSeconds: { type: 'number', minimum: 0.1, default: 10, description: 'a sink write without progress this long fails readiness, unless its store holds it up' },
         stuckSeconds: { type: 'number', minimum: 0.1, default: 120, description: 'a sink write without progress this long fails liveness, unless its store holds it up' },
+        storeOutageFailsReadinessSeconds: {
+          type: 'number',
+          minimum: 0,
+          default: 0,
+          description: 'opt-in: a sink held up by its store whose write has made no progress this long fails readiness (never liveness: a restart brings no store back); 0: a store outage fails no probe',
+        },
       },
     },
   },

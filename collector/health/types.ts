@@ -30,7 +30,8 @@ export interface HealthThresholds {
   errors: { windowSeconds: number; warningPerSecond: number };
   queue: { warningRatio: number };
   backlog: { warningAgeSeconds: number };
-  sinks: { stalledSeconds: number; stuckSeconds: number };
+  /** storeOutageFailsReadinessSeconds: 0 (off) or how long a sink held up by its store may go without progress before it fails readiness. */
+  sinks: { stalledSeconds: number; stuckSeconds: number; storeOutageFailsReadinessSeconds: number };
 }
 
 export interface MemoryReading {

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 "use strict";
 export const validateLogServer = validate10;
-const schema11 = {"type":"object","required":["spec"],"properties":{"spec":{"type":"object","additionalProperties":false,"default":{},"properties":{"image":{"type":"string","minLength":1,"default":"ghcr.io/zlog/collector:0.1.0","description":"Collector image."},"imagePullPolicy":{"type":"string","enum":["Always","IfNotPresent","Never"],"default":"IfNotPresent","description":"When the kubelet pulls the image (core/v1 Container.imagePullPolicy)."},"imagePullSecrets":{"type":"array","maxItems":16,"items":{"type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","maxLength":63},"description":"Names of Secrets in the namespace."},"replicas":{"type":"integer","minimum":0,"maximum":100,"default":1,"description":"Collector pods wanted. Also the scale subresource (kubectl scale, an HPA targeting the LogServer)."},"resources":{"type":"object","additionalProperties":false,"default":{},"description":"Compute resources of the collector container (core/v1 ResourceRequirements).","properties":{"requests":{"type":"object","additionalProperties":{"x-kubernetes-int-or-string":true,"description":"A Kubernetes quantity: an integer, or a string such as 500m, 128Mi or 1Gi.","anyOf":[{"type":"integer"},{"type":"string"}],"pattern":"^(\\+)?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?[0-9]+))?$","minimum":0},"description":"Resource name (cpu, memory) to the amount the scheduler reserves."},"limits":{"type":"object","additionalProperties":{"x-kubernetes-int-or-string":true,"description":"A Kubernetes quantity: an integer, or a string such as 500m, 128Mi or 1Gi.","anyOf":[{"type":"integer"},{"type":"string"}],"pattern":"^(\\+)?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?[0-9]+))?$","minimum":0},"description":"Resource name (cpu, memory) to the most the container may use; memory also sizes the default pipeline queue."}}},"inputs":{"type":"array","minItems":1,"maxItems":8,"items":{"type":"object","required":["name","type","port"],"additionalProperties":false,"properties":{"name":{"type":"string","pattern":"^[a-z]([-]?[a-z0-9])*$","maxLength":15,"description":"Input id and port name: lowercase letters, digits and single hyphens, at most 15 characters."},"type":{"type":"string","enum":["zmq-pull","zmq-sub","zmq-router"],"description":"Input kind (the collector's input list, docs/configuration.md): zmq-pull, zmq-sub, zmq-router."},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"TCP port bound in the pod and exposed by the Service."},"framing":{"type":"string","enum":["frame","lines","message"],"default":"frame","description":"how frames become records"},"format":{"type":"string","enum":["auto","syslog","json","text"],"default":"auto","description":"how record text is read"},"rcvHwm":{"type":"integer","minimum":1,"maximum":10000000,"default":10000,"description":"ZeroMQ receive high-water mark (messages)"},"topics":{"type":"array","maxItems":256,"items":{"type":"string","maxLength":255},"description":"zmq-sub subscriptions; \"\" is everything (only zmq-sub)"},"heartbeat":{"type":"object","additionalProperties":false,"description":"ZMTP heartbeats (RFC 37) on every connection: a PING every intervalMs; a connection that sends nothing for timeoutMs after a PING is ended, which frees its routing id (docs/protocol.md, \"Routing ids\"); peers get timeoutMs as the TTL (only zmq-router)","properties":{"intervalMs":{"type":"integer","minimum":100,"maximum":3600000,"default":2000,"description":"ms between PINGs to each peer"},"timeoutMs":{"type":"integer","minimum":100,"maximum":3600000,"default":6000,"description":"ms without a byte from a peer after a PING before its connection is ended; at least intervalMs"}}}}},"description":"ZeroMQ sockets the collector binds, each also a named port of the pod and the Service (1 to 8).","x-kubernetes-list-type":"map","x-kubernetes-list-map-keys":["name"],"default":[{"name":"pull","type":"zmq-pull","port":5555},{"name":"sub","type":"zmq-sub","port":5556},{"name":"native","type":"zmq-router","port":5557}]},"pipeline":{"type":"object","additionalProperties":false,"default":{},"description":"Between inputs and sinks: decode workers, the bounded queue, sink batches and when native batches are acknowledged.","properties":{"workers":{"type":"integer","minimum":0,"maximum":64,"default":1,"description":"processing threads; 0 processes on the main thread"},"queue":{"type":"object","additionalProperties":false,"default":{},"properties":{"maxRecords":{"type":"integer","minimum":1,"default":200000,"description":"records held between receipt and write"},"maxBytes":{"type":"integer","minimum":65536,"description":"Bytes held between receipt and write. Unset: a quarter of resources.limits.memory when that is set, at most 134217728 (the collector's default), so the queue always fits the container."}},"description":"Bounds of what is held between receipt and write; a full queue pushes back on senders."},"batch":{"type":"object","additionalProperties":false,"default":{},"properties":{"maxRecords":{"type":"integer","minimum":1,"default":50000,"description":"records per sink write"},"maxBytes":{"type":"integer","minimum":1024,"description":"Bytes per sink write. Unset: the collector's default (4194304), or pipeline.queue.maxBytes when that is smaller."},"maxDelayMs":{"type":"integer","minimum":0,"maximum":60000,"default":0,"description":"how long an idle sink stage waits to gather a batch (0: writes at once; what arrives during a write goes into the next one)"}},"description":"How records are grouped per sink write."},"sinkQueue":{"type":"object","additionalProperties":false,"default":{},"description":"Each sink's own queue: a sink that is retrying holds up only the records it takes (docs/sinks.md).","properties":{"maxBytes":{"type":"integer","minimum":65536,"description":"NDJSON bytes one sink's queue may hold. Unset: the collector's default (67108864), or pipeline.queue.maxBytes when that is smaller."},"maxBatches":{"type":"integer","minimum":1,"default":4096,"description":"processed batches (one per worker chunk) one sink's queue may hold"}}},"ackMode":{"type":"string","enum":["received","persisted"],"default":"persisted","description":"when native batches are acknowledged"}}},"sinks":{"type":"array","minItems":1,"maxItems":4,"items":{"type":"object","required":["name","type"],"additionalProperties":false,"properties":{"name":{"type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","maxLength":63,"description":"Sink id (component_id in metrics)."},"type":{"type":"string","enum":["file","stdout","elasticsearch","loki"],"description":"Sink kind (the collector's sink list): file (NDJSON files in a directory); stdout (NDJSON on standard output, for Kubernetes' own log collection; honours pipe back-pressure); elasticsearch (The bulk API (`POST <endpoint>/_bulk`, NDJSON action/document pairs) of Elasticsearch, OpenSearch or VictoriaLogs (`/insert/elasticsearch`)); loki (The Loki push API (`POST <endpoint>/loki/api/v1/push`, JSON) of Loki or VictoriaLogs (`/insert`))."},"match":{"type":"object","additionalProperties":false,"minProperties":1,"description":"only records meeting all these conditions go to this sink; without `match` the sink takes every record not dropped","properties":{"inputs":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","pattern":"^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$"},"description":"the record came in through one of these input ids"},"minSeverity":{"type":"string","enum":["emerg","alert","crit","err","warning","notice","info","debug"],"description":"the record's severity is this or more severe (RFC 5424 6.2.1 order: emerg is the most severe); a record without a severity does not match"},"app":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256},"description":"the record's `app` matches one of these glob patterns (`*`, `?`); a record without it does not match"},"host":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256},"description":"the record's `host` matches one of these glob patterns (`*`, `?`); a record without it does not match"},"topic":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256},"description":"the record's ZeroMQ `topic` matches one of these glob patterns (`*`, `?`); a record without it does not match"},"fieldEquals":{"type":"object","maxProperties":32,"propertyNames":{"pattern":"^(ts|input|topic|severity|facility|host|app|pid|msgid|message|fields\\.[^.].*)$"},"additionalProperties":{"type":["string","number","boolean"]},"description":"each named field equals the given value (`app`, `fields.env`, ...); a string also equals the text of a number or boolean field with that text"},"fieldExists":{"type":"array","minItems":1,"maxItems":32,"items":{"type":"string","pattern":"^(ts|input|topic|severity|facility|host|app|pid|msgid|message|fields\\.[^.].*)$"},"description":"each named field is present (`fields.trace_id`, `app`, ...)"}}},"file":{"type":"object","additionalProperties":false,"description":"Settings of a file sink (docs/configuration.md); only allowed when type is file.","properties":{"filename":{"type":"string","pattern":"^[^/\\\\]+$","maxLength":255,"default":"zlog.ndjson","description":"current file; rotated files are NAME-<time>-<n>.EXT[.gz]"},"rotation":{"type":"object","description":"when the current file is rotated (whichever limit comes first)","additionalProperties":false,"default":{},"properties":{"maxBytes":{"type":"integer","minimum":4096,"default":268435456,"description":"rotate when the file reaches this size"},"maxAgeSeconds":{"type":"integer","minimum":0,"default":3600,"description":"0 disables age-based rotation"}}},"compress":{"type":"boolean","default":true,"description":"gzip rotated files"},"retention":{"type":"object","description":"which rotated files are kept","additionalProperties":false,"default":{},"properties":{"maxFiles":{"type":"integer","minimum":1,"default":20,"description":"rotated files kept (oldest deleted)"},"maxAgeSeconds":{"type":"integer","minimum":0,"default":0,"description":"0 keeps files regardless of age"}}},"fsync":{"type":"string","enum":["batch","interval","never"],"default":"batch","description":"when written data is synced to disk"},"fsyncIntervalMs":{"type":"integer","minimum":1,"maximum":2147483647,"default":1000,"description":"sync period with `fsync: interval`"}}},"elasticsearch":{"type":"object","additionalProperties":false,"description":"Settings of a elasticsearch sink (docs/configuration.md); only allowed when type is elasticsearch.","properties":{"endpoint":{"type":"string","pattern":"^https?://[^\\s/]+(/[^\\s?#]*)?$","description":"base URL of the store's API; the sink appends /_bulk (elasticsearch) or /loki/api/v1/push (loki), e.g. http://victorialogs:9428/insert/elasticsearch"},"headers":{"type":"object","additionalProperties":{"type":"string"},"default":{},"description":"extra HTTP headers sent with every request"},"query":{"type":"object","additionalProperties":{"type":"string"},"default":{},"description":"extra URL query parameters sent with every request"},"compression":{"type":"string","enum":["gzip","none"],"default":"gzip","description":"request body encoding"},"batch":{"type":"object","additionalProperties":false,"default":{},"description":"how much one request carries (whichever limit comes first)","properties":{"maxEvents":{"type":"integer","minimum":1,"maximum":100000,"default":10000,"description":"records per request (at most 100,000: a bulk response names every item and must stay under the 64 MiB the sink reads)"},"maxBytes":{"type":"integer","minimum":1024,"maximum":268435456,"default":8388608,"description":"uncompressed body bytes per request"}}},"concurrency":{"type":"integer","minimum":1,"maximum":64,"default":4,"description":"requests in flight at once"},"timeoutMs":{"type":"integer","minimum":100,"maximum":600000,"default":30000,"description":"per request: until the response headers, and between body chunks"},"tls":{"type":"object","additionalProperties":false,"default":{},"description":"how the store's certificate is checked, and the client certificate for mutual TLS (https endpoints only)","properties":{"caSecret":{"type":"object","additionalProperties":false,"required":["name","key"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","description":"Secret name (in the LogServer's namespace)"},"key":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[-_a-zA-Z0-9][-._a-zA-Z0-9]*$","description":"key of the item in the Secret"}},"description":"Secret item mounted read-only as the tls.caFile file: PEM bundle of the CAs that may sign the store's certificate (default: Node's bundled roots)"},"certSecret":{"type":"object","additionalProperties":false,"required":["name","key"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","description":"Secret name (in the LogServer's namespace)"},"key":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[-_a-zA-Z0-9][-._a-zA-Z0-9]*$","description":"key of the item in the Secret"}},"description":"Secret item mounted read-only as the tls.certFile file: PEM client certificate (mutual TLS)"},"keySecret":{"type":"object","additionalProperties":false,"required":["name","key"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","description":"Secret name (in the LogServer's namespace)"},"key":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[-_a-zA-Z0-9][-._a-zA-Z0-9]*$","description":"key of the item in the Secret"}},"description":"Secret item mounted read-only as the tls.keyFile file: PEM key of certFile"},"insecureSkipVerify":{"type":"boolean","default":false,"description":"accept any server certificate (logged as a warning at start); never in production"}}},"auth":{"type":"object","additionalProperties":false,"description":"credentials sent with every request: basic auth (usernameFile and passwordFile) or a bearer token","properties":{"usernameSecret":{"type":"object","additionalProperties":false,"required":["name","key"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","description":"Secret name (in the LogServer's namespace)"},"key":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[-_a-zA-Z0-9][-._a-zA-Z0-9]*$","description":"key of the item in the Secret"}},"description":"Secret item mounted read-only as the auth.usernameFile file: file holding the basic-auth user name (e.g. a mounted Secret key)"},"passwordSecret":{"type":"object","additionalProperties":false,"required":["name","key"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","description":"Secret name (in the LogServer's namespace)"},"key":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[-_a-zA-Z0-9][-._a-zA-Z0-9]*$","description":"key of the item in the Secret"}},"description":"Secret item mounted read-only as the auth.passwordFile file: file holding the basic-auth password"},"bearerTokenSecret":{"type":"object","additionalProperties":false,"required":["name","key"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","description":"Secret name (in the LogServer's namespace)"},"key":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[-_a-zA-Z0-9][-._a-zA-Z0-9]*$","description":"key of the item in the Secret"}},"description":"Secret item mounted read-only as the auth.bearerTokenFile file: file holding a bearer token (instead of basic auth)"}}},"deadLetterPath":{"type":"string","minLength":1,"maxLength":100,"pattern":"^[A-Za-z0-9_-][A-Za-z0-9._-]*$","description":"File name in the sink's directory on the data volume (/var/lib/zlog/<sink name>/<file name>; not buffer): NDJSON file that records the store rejected for good are appended to (with the reason); unset: counted and logged only"},"deadLetterMaxBytes":{"type":"integer","minimum":4096,"maximum":68719476736,"default":67108864,"description":"most bytes deadLetterPath may hold (what is there at start counts); a rejected record that would not fit is counted and logged but not appended"},"buffer":{"type":"object","additionalProperties":false,"default":{},"description":"none: a persisted-mode ACK waits for the store; disk: for the record to be in this sink's disk buffer (fsynced)","properties":{"type":{"type":"string","enum":["none","disk"],"default":"none","description":"where a persisted-mode ACK waits for this sink"},"maxBytes":{"type":"integer","minimum":1048576,"maximum":1099511627776,"default":1073741824,"description":"unsent bytes the buffer holds; when full, writes wait (the queue fills and clients get busy NACKs)"},"segmentBytes":{"type":"integer","minimum":65536,"maximum":1073741824,"default":16777216,"description":"size of one buffer file; a file is deleted once all of it was sent"},"readBytes":{"type":"integer","minimum":4096,"maximum":268435456,"default":4194304,"description":"bytes read from the buffer per write to the store"}}},"index":{"type":"string","minLength":1,"maxLength":255,"default":"zlog","description":"target index; {{field}} takes a top-level record field (e.g. \"logs-{{app}}\"; missing: \"unknown\")"},"action":{"type":"string","enum":["create","index"],"default":"create","description":"bulk action (data streams need create)"},"streamFields":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9_.]+$"},"maxItems":16,"default":[],"description":"record fields that identify a log stream in VictoriaLogs (sent as the VL-Stream-Fields header; Elasticsearch ignores it)"}},"required":["endpoint"]},"loki":{"type":"object","additionalProperties":false,"description":"Settings of a loki sink (docs/configuration.md); only allowed when type is loki.","properties":{"endpoint":{"type":"string","pattern":"^https?://[^\\s/]+(/[^\\s?#]*)?$","description":"base URL of the store's API; the sink appends /_bulk (elasticsearch) or /loki/api/v1/push (loki), e.g. http://victorialogs:9428/insert/elasticsearch"},"headers":{"type":"object","additionalProperties":{"type":"string"},"default":{},"description":"extra HTTP headers sent with every request"},"query":{"type":"object","additionalProperties":{"type":"string"},"default":{},"description":"extra URL query parameters sent with every request"},"compression":{"type":"string","enum":["gzip","none"],"default":"gzip","description":"request body encoding"},"batch":{"type":"object","additionalProperties":false,"default":{},"description":"how much one request carries (whichever limit comes first)","properties":{"maxEvents":{"type":"integer","minimum":1,"maximum":100000,"default":10000,"description":"records per request (at most 100,000: a bulk response names every item and must stay under the 64 MiB the sink reads)"},"maxBytes":{"type":"integer","minimum":1024,"maximum":268435456,"default":8388608,"description":"uncompressed body bytes per request"}}},"concurrency":{"type":"integer","minimum":1,"maximum":64,"default":4,"description":"requests in flight at once"},"timeoutMs":{"type":"integer","minimum":100,"maximum":600000,"default":30000,"description":"per request: until the response headers, and between body chunks"},"tls":{"type":"object","additionalProperties":false,"default":{},"description":"how the store's certificate is checked, and the client certificate for mutual TLS (https endpoints only)","properties":{"caSecret":{"type":"object","additionalProperties":false,"required":["name","key"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","description":"Secret name (in the LogServer's namespace)"},"key":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[-_a-zA-Z0-9][-._a-zA-Z0-9]*$","description":"key of the item in the Secret"}},"description":"Secret item mounted read-only as the tls.caFile file: PEM bundle of the CAs that may sign the store's certificate (default: Node's bundled roots)"},"certSecret":{"type":"object","additionalProperties":false,"required":["name","key"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","description":"Secret name (in the LogServer's namespace)"},"key":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[-_a-zA-Z0-9][-._a-zA-Z0-9]*$","description":"key of the item in the Secret"}},"description":"Secret item mounted read-only as the tls.certFile file: PEM client certificate (mutual TLS)"},"keySecret":{"type":"object","additionalProperties":false,"required":["name","key"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","description":"Secret name (in the LogServer's namespace)"},"key":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[-_a-zA-Z0-9][-._a-zA-Z0-9]*$","description":"key of the item in the Secret"}},"description":"Secret item mounted read-only as the tls.keyFile file: PEM key of certFile"},"insecureSkipVerify":{"type":"boolean","default":false,"description":"accept any server certificate (logged as a warning at start); never in production"}}},"auth":{"type":"object","additionalProperties":false,"description":"credentials sent with every request: basic auth (usernameFile and passwordFile) or a bearer token","properties":{"usernameSecret":{"type":"object","additionalProperties":false,"required":["name","key"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","description":"Secret name (in the LogServer's namespace)"},"key":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[-_a-zA-Z0-9][-._a-zA-Z0-9]*$","description":"key of the item in the Secret"}},"description":"Secret item mounted read-only as the auth.usernameFile file: file holding the basic-auth user name (e.g. a mounted Secret key)"},"passwordSecret":{"type":"object","additionalProperties":false,"required":["name","key"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","description":"Secret name (in the LogServer's namespace)"},"key":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[-_a-zA-Z0-9][-._a-zA-Z0-9]*$","description":"key of the item in the Secret"}},"description":"Secret item mounted read-only as the auth.passwordFile file: file holding the basic-auth password"},"bearerTokenSecret":{"type":"object","additionalProperties":false,"required":["name","key"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","description":"Secret name (in the LogServer's namespace)"},"key":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[-_a-zA-Z0-9][-._a-zA-Z0-9]*$","description":"key of the item in the Secret"}},"description":"Secret item mounted read-only as the auth.bearerTokenFile file: file holding a bearer token (instead of basic auth)"}}},"deadLetterPath":{"type":"string","minLength":1,"maxLength":100,"pattern":"^[A-Za-z0-9_-][A-Za-z0-9._-]*$","description":"File name in the sink's directory on the data volume (/var/lib/zlog/<sink name>/<file name>; not buffer): NDJSON file that records the store rejected for good are appended to (with the reason); unset: counted and logged only"},"deadLetterMaxBytes":{"type":"integer","minimum":4096,"maximum":68719476736,"default":67108864,"description":"most bytes deadLetterPath may hold (what is there at start counts); a rejected record that would not fit is counted and logged but not appended"},"buffer":{"type":"object","additionalProperties":false,"default":{},"description":"none: a persisted-mode ACK waits for the store; disk: for the record to be in this sink's disk buffer (fsynced)","properties":{"type":{"type":"string","enum":["none","disk"],"default":"none","description":"where a persisted-mode ACK waits for this sink"},"maxBytes":{"type":"integer","minimum":1048576,"maximum":1099511627776,"default":1073741824,"description":"unsent bytes the buffer holds; when full, writes wait (the queue fills and clients get busy NACKs)"},"segmentBytes":{"type":"integer","minimum":65536,"maximum":1073741824,"default":16777216,"description":"size of one buffer file; a file is deleted once all of it was sent"},"readBytes":{"type":"integer","minimum":4096,"maximum":268435456,"default":4194304,"description":"bytes read from the buffer per write to the store"}}},"labels":{"type":"array","items":{"type":"string","enum":["input","topic","severity","facility","host","app"]},"uniqueItems":true,"default":["input","host","app"],"description":"record fields sent as stream labels (only bounded ones are allowed); a missing field is left out"},"staticLabels":{"type":"object","additionalProperties":{"type":"string"},"maxProperties":16,"default":{"job":"zlog"},"description":"labels added to every stream"}},"required":["endpoint"]}}},"description":"Where records are written (1 to 4); a sink with `match` takes only the records it matches, one without takes every record not dropped (see routing).","x-kubernetes-list-type":"map","x-kubernetes-list-map-keys":["name"],"default":[{"name":"file","type":"file"}]},"routing":{"type":"object","additionalProperties":false,"default":{},"properties":{"drop":{"type":"array","maxItems":64,"default":[],"items":{"type":"object","additionalProperties":false,"required":["id"],"minProperties":2,"properties":{"id":{"type":"string","pattern":"^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$","description":"rule name, the `rule` label of zlog_route_dropped_records_total"},"inputs":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","pattern":"^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$"},"description":"the record came in through one of these input ids"},"minSeverity":{"type":"string","enum":["emerg","alert","crit","err","warning","notice","info","debug"],"description":"the record's severity is this or more severe (RFC 5424 6.2.1 order: emerg is the most severe); a record without a severity does not match"},"app":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256},"description":"the record's `app` matches one of these glob patterns (`*`, `?`); a record without it does not match"},"host":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256},"description":"the record's `host` matches one of these glob patterns (`*`, `?`); a record without it does not match"},"topic":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256},"description":"the record's ZeroMQ `topic` matches one of these glob patterns (`*`, `?`); a record without it does not match"},"fieldEquals":{"type":"object","maxProperties":32,"propertyNames":{"pattern":"^(ts|input|topic|severity|facility|host|app|pid|msgid|message|fields\\.[^.].*)$"},"additionalProperties":{"type":["string","number","boolean"]},"description":"each named field equals the given value (`app`, `fields.env`, ...); a string also equals the text of a number or boolean field with that text"},"fieldExists":{"type":"array","minItems":1,"maxItems":32,"items":{"type":"string","pattern":"^(ts|input|topic|severity|facility|host|app|pid|msgid|message|fields\\.[^.].*)$"},"description":"each named field is present (`fields.trace_id`, `app`, ...)"}}},"description":"records meeting every condition of a rule are dropped before any sink (acknowledged, counted per rule)"},"unmatched":{"type":"string","enum":["first","drop"],"default":"first","description":"a record no sink's `match` takes goes to the first sink (`first`) or is dropped (`drop`); either way it is counted in zlog_route_unmatched_records_total"}},"description":"Global drop rules and what happens to a record no sink's match takes (collector/routing; docs/sinks.md \"Routing and filtering\")."},"storage":{"type":"object","additionalProperties":false,"default":{},"description":"Volume mounted at /var/lib/zlog for file sinks and disk buffers.","x-kubernetes-validations":[{"rule":"!has(oldSelf.type) || !has(self.type) || oldSelf.type != 'persistentVolumeClaim' || self.type != 'persistentVolumeClaim' || !has(oldSelf.persistentVolumeClaim) || !has(self.persistentVolumeClaim) || (has(self.persistentVolumeClaim.size) == has(oldSelf.persistentVolumeClaim.size) && (!has(self.persistentVolumeClaim.size) || self.persistentVolumeClaim.size == oldSelf.persistentVolumeClaim.size) && has(self.persistentVolumeClaim.storageClassName) == has(oldSelf.persistentVolumeClaim.storageClassName) && (!has(self.persistentVolumeClaim.storageClassName) || self.persistentVolumeClaim.storageClassName == oldSelf.persistentVolumeClaim.storageClassName) && has(self.persistentVolumeClaim.accessModes) == has(oldSelf.persistentVolumeClaim.accessModes) && (!has(self.persistentVolumeClaim.accessModes) || self.persistentVolumeClaim.accessModes == oldSelf.persistentVolumeClaim.accessModes))","message":"storage.persistentVolumeClaim size, storageClassName and accessModes cannot change once the collectors run on claims (they are the StatefulSet's volumeClaimTemplates, which Kubernetes keeps immutable); retentionPolicy may change. To grow the volumes, resize each claim data-<name>-<ordinal> (its StorageClass must allow expansion)","fieldPath":".persistentVolumeClaim"}],"properties":{"type":{"type":"string","enum":["emptyDir","persistentVolumeClaim"],"default":"emptyDir","description":"emptyDir (lost with the pod; the collectors run as a Deployment) or persistentVolumeClaim (the collectors run as a StatefulSet and every replica owns a claim, data-<name>-<ordinal>, kept across restarts and upgrades)."},"emptyDir":{"type":"object","additionalProperties":false,"description":"Settings of the emptyDir volume when storage.type is emptyDir.","properties":{"sizeLimit":{"x-kubernetes-int-or-string":true,"description":"Most the volume may hold before the pod is evicted (quantity).","anyOf":[{"type":"integer"},{"type":"string"}],"pattern":"^(\\+)?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?[0-9]+))?$","minimum":0},"medium":{"type":"string","enum":["","Memory"],"description":"Empty for node disk, Memory for tmpfs (counts against the memory limit)."}}},"persistentVolumeClaim":{"type":"object","additionalProperties":false,"required":["size"],"description":"The claim every replica gets when storage.type is persistentVolumeClaim (a StatefulSet volumeClaimTemplate; immutable once the StatefulSet exists).","properties":{"size":{"x-kubernetes-int-or-string":true,"description":"Requested storage per replica (quantity, such as 10Gi).","anyOf":[{"type":"integer"},{"type":"string"}],"pattern":"^(\\+)?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?[0-9]+))?$","minimum":0},"storageClassName":{"type":"string","description":"StorageClass of the claims; unset uses the cluster default."},"accessModes":{"type":"array","maxItems":3,"description":"Access modes of each claim (default ReadWriteOnce: every replica has its own).","items":{"type":"string","enum":["ReadWriteOnce","ReadWriteMany","ReadWriteOncePod"]}},"retentionPolicy":{"type":"object","additionalProperties":false,"default":{},"description":"What happens to the claims (and the files on them) when replicas are scaled away or the LogServer is deleted: the StatefulSet persistentVolumeClaimRetentionPolicy. Retain keeps them (a replica that comes back reuses its claim); Delete removes them.","properties":{"whenScaled":{"type":"string","enum":["Retain","Delete"],"default":"Retain","description":"Claims of replicas removed by a scale-down."},"whenDeleted":{"type":"string","enum":["Retain","Delete"],"default":"Retain","description":"Every claim, when the LogServer is deleted."}}}}}}},"drainTimeoutSeconds":{"type":"integer","minimum":1,"maximum":3600,"default":25,"description":"How long a stopping pod may drain."},"logLevel":{"type":"string","enum":["trace","debug","info","warn","error","fatal","silent"],"default":"info","description":"Level of the collector's own log (pino levels)."},"metricsPort":{"type":"integer","minimum":1,"maximum":65535,"default":9090,"description":"HTTP port for /metrics, /healthz and /readyz (POST /drain is on the loopback admin port 9091, inside the pod only)."},"health":{"type":"object","additionalProperties":false,"default":{},"description":"health checks behind /healthz and /readyz (docs/operations.md: what to do when one fires)","properties":{"intervalMs":{"type":"integer","minimum":100,"maximum":60000,"default":1000,"description":"how often the checks run"},"memory":{"type":"object","additionalProperties":false,"default":{},"description":"memory use against the limit","properties":{"budgetBytes":{"type":"integer","minimum":0,"default":0,"description":"memory limit when the cgroup sets none; 0: physical memory"},"warningRatio":{"type":"number","minimum":0.01,"maximum":1,"default":0.8,"description":"RSS (or V8 heap) share of the limit that fails readiness"},"criticalRatio":{"type":"number","minimum":0.01,"maximum":1,"default":0.95,"description":"RSS (or V8 heap) share of the limit that fails liveness"}}},"eventLoop":{"type":"object","additionalProperties":false,"default":{},"description":"event-loop delay","properties":{"warningMs":{"type":"integer","minimum":1,"default":500,"description":"event-loop delay reported as a warning"},"criticalMs":{"type":"integer","minimum":1,"default":5000,"description":"event-loop delay (or monitor overdue) that fails liveness"}}},"errors":{"type":"object","additionalProperties":false,"default":{},"description":"error rate per component","properties":{"windowSeconds":{"type":"integer","minimum":1,"maximum":3600,"default":60,"description":"sliding window of the error rate"},"warningPerSecond":{"type":"number","minimum":0.001,"default":1,"description":"errors/s of one component reported as a warning"}}},"queue":{"type":"object","additionalProperties":false,"default":{},"description":"pipeline queue fill","properties":{"warningRatio":{"type":"number","minimum":0.01,"maximum":1,"default":0.9,"description":"queue fill (records or bytes) that fails readiness, not counting what waits only for a sink held up by its store"}}},"backlog":{"type":"object","additionalProperties":false,"default":{},"description":"age of the oldest record not yet written","properties":{"warningAgeSeconds":{"type":"number","minimum":0.1,"default":60,"description":"age of the oldest unwritten record that fails readiness, not counting those that wait only for a sink held up by its store"}}},"sinks":{"type":"object","additionalProperties":false,"default":{},"description":"sink writes that make no progress; a sink held up by its store (an HTTP sink failing or stalled) is reported and fails no probe (docs/operations.md)","properties":{"stalledSeconds":{"type":"number","minimum":0.1,"default":10,"description":"a sink write without progress this long fails readiness, unless its store holds it up"},"stuckSeconds":{"type":"number","minimum":0.1,"default":120,"description":"a sink write without progress this long fails liveness, unless its store holds it up"}}}}},"monitoring":{"type":"object","additionalProperties":false,"default":{},"description":"How Prometheus finds the collectors' /metrics.","properties":{"serviceMonitor":{"type":"object","additionalProperties":false,"default":{},"description":"A prometheus-operator ServiceMonitor for the metrics port (created once its CRD is installed).","properties":{"enabled":{"type":"boolean","default":false,"description":"Create the ServiceMonitor."},"labels":{"type":"object","additionalProperties":{"type":"string"},"description":"Labels Prometheus selects on (kube-prometheus-stack: release: <name>)."},"interval":{"type":"string","pattern":"^(0|(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$","default":"30s","description":"Scrape interval (Prometheus duration such as 30s or 1m)."}}}}},"security":{"type":"object","additionalProperties":false,"default":{},"description":"CurveZMQ on every input and the NetworkPolicy (docs/security.md).","properties":{"curve":{"type":"object","additionalProperties":false,"required":["serverKeySecret","clientKeys"],"description":"When set, every input is a CurveZMQ server: only clients whose public key is listed connect, and traffic is encrypted.","properties":{"serverKeySecret":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$","description":"Secret holding the server key pair as czmq zcert files: key server.key_secret (and server.key), e.g. from zlog keygen server."},"clientKeys":{"type":"object","additionalProperties":false,"description":"Allowed client public certificates (NAME.key files, one key each; NAME names the client). Exactly one of secret or configMap. Changes reach running pods without a restart.","properties":{"secret":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$","description":"Secret in the LogServer's namespace whose keys are NAME.key files."},"configMap":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$","description":"ConfigMap in the LogServer's namespace whose keys are NAME.key files."}}}}},"networkPolicy":{"type":"object","additionalProperties":false,"default":{},"description":"A NetworkPolicy admitting only the named peers to the input ports and the monitoring namespace to the metrics port.","properties":{"enabled":{"type":"boolean","default":true,"description":"Render the NetworkPolicy (on by default; off prunes it)."},"inputsFrom":{"type":"array","maxItems":32,"items":{"type":"object","x-kubernetes-preserve-unknown-fields":true,"description":"A networking.k8s.io/v1 NetworkPolicyPeer (podSelector, namespaceSelector, ipBlock)."},"description":"Who may reach the input ports; empty: pods of the LogServer's own namespace."},"metricsNamespace":{"type":"string","maxLength":63,"description":"Namespace (kubernetes.io/metadata.name) whose pods may scrape the metrics port; empty: only the LogServer's own namespace (the kubelet's probes are always allowed)."}}}}},"podDisruptionBudget":{"type":"object","additionalProperties":false,"default":{},"description":"Created only when replicas > 1.","properties":{"enabled":{"type":"boolean","default":true,"description":"Create the PodDisruptionBudget (only when replicas > 1)."},"maxUnavailable":{"type":"integer","minimum":1,"default":1,"description":"Pods a voluntary disruption (a node drain) may take down at once."}}},"autoscaler":{"type":"object","additionalProperties":false,"required":["maxReplicas"],"description":"Creates a HorizontalPodAutoscaler that scales this LogServer through its scale subresource (it writes spec.replicas; leave replicas out of what you apply). Needs targetCPUUtilizationPercentage (with resources.requests.cpu) and/or metric.","properties":{"minReplicas":{"type":"integer","minimum":1,"maximum":100,"default":1,"description":"Fewest collector pods the autoscaler keeps."},"maxReplicas":{"type":"integer","minimum":1,"maximum":100,"description":"Most collector pods the autoscaler may run."},"targetCPUUtilizationPercentage":{"type":"integer","minimum":1,"maximum":100,"description":"Average CPU use across the pods, in percent of resources.requests.cpu, the autoscaler aims for."},"metric":{"type":"object","additionalProperties":false,"required":["name","averageValue"],"description":"A per-pod custom metric (served through custom.metrics.k8s.io, by prometheus-adapter say) and its target average.","properties":{"name":{"type":"string","minLength":1,"maxLength":253,"description":"Metric name as the custom metrics API serves it."},"averageValue":{"x-kubernetes-int-or-string":true,"description":"Target average of the metric per pod (quantity).","anyOf":[{"type":"integer"},{"type":"string"}],"pattern":"^(\\+)?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?[0-9]+))?$","minimum":0}}}}},"service":{"type":"object","additionalProperties":false,"default":{},"description":"The Service named after the LogServer that exposes every input and the metrics port.","properties":{"type":{"type":"string","enum":["ClusterIP","NodePort","LoadBalancer"],"default":"ClusterIP","description":"core/v1 Service type."},"annotations":{"type":"object","additionalProperties":{"type":"string"},"description":"Annotations on the Service (load-balancer settings, say)."}}},"scheduling":{"type":"object","additionalProperties":false,"default":{},"description":"Where the collector pods may run.","properties":{"nodeSelector":{"type":"object","additionalProperties":{"type":"string"},"description":"Node labels a node must carry to run the pods."},"tolerations":{"type":"array","maxItems":32,"items":{"type":"object","additionalProperties":false,"description":"A core/v1 Toleration.","properties":{"key":{"type":"string","description":"Taint key; empty with operator Exists matches every taint."},"operator":{"type":"string","enum":["Exists","Equal"],"description":"Exists, or Equal (the default upstream) to match value."},"value":{"type":"string","description":"Taint value matched with operator Equal."},"effect":{"type":"string","enum":["NoSchedule","PreferNoSchedule","NoExecute"],"description":"Taint effect to match; empty matches all."},"tolerationSeconds":{"type":"integer","description":"For NoExecute: how long the pod stays bound after the taint appears (seconds)."}}},"description":"Taints the pods tolerate."},"affinity":{"type":"object","x-kubernetes-preserve-unknown-fields":true,"description":"A core/v1 Affinity."},"topologySpreadConstraints":{"type":"array","maxItems":8,"description":"How the pods spread over zones or nodes.","items":{"type":"object","x-kubernetes-preserve-unknown-fields":true,"description":"A core/v1 TopologySpreadConstraint; labelSelector defaults to the pod labels."}},"priorityClassName":{"type":"string","description":"PriorityClass of the pods."}}},"podSecurityContext":{"type":"object","x-kubernetes-preserve-unknown-fields":true,"description":"A core/v1 PodSecurityContext; merged over the restricted default."},"containerSecurityContext":{"type":"object","x-kubernetes-preserve-unknown-fields":true,"description":"A core/v1 SecurityContext; merged over the restricted default."},"env":{"type":"array","maxItems":64,"items":{"type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"type":"string","minLength":1,"pattern":"^[-._a-zA-Z][-._a-zA-Z0-9]*$","description":"Environment variable name."},"value":{"type":"string","description":"Literal value (or use valueFrom)."},"valueFrom":{"type":"object","x-kubernetes-preserve-unknown-fields":true,"description":"A core/v1 EnvVarSource (secretKeyRef, configMapKeyRef, fieldRef, resourceFieldRef)."}}},"description":"Extra environment variables of the collector container."},"podAnnotations":{"type":"object","additionalProperties":{"type":"string"},"description":"Annotations on the pods (the config-hash annotation is the operator's)."},"podLabels":{"type":"object","additionalProperties":{"type":"string"},"description":"Extra labels on the pods; the operator's own labels win."}}}}};
+const schema11 = {"type":"object","required":["spec"],"properties":{"spec":{"type":"object","additionalProperties":false,"default":{},"properties":{"image":{"type":"string","minLength":1,"default":"ghcr.io/zlog/collector:0.1.0","description":"Collector image."},"imagePullPolicy":{"type":"string","enum":["Always","IfNotPresent","Never"],"default":"IfNotPresent","description":"When the kubelet pulls the image (core/v1 Container.imagePullPolicy)."},"imagePullSecrets":{"type":"array","maxItems":16,"items":{"type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","maxLength":63},"description":"Names of Secrets in the namespace."},"replicas":{"type":"integer","minimum":0,"maximum":100,"default":1,"description":"Collector pods wanted. Also the scale subresource (kubectl scale, an HPA targeting the LogServer)."},"resources":{"type":"object","additionalProperties":false,"default":{},"description":"Compute resources of the collector container (core/v1 ResourceRequirements).","properties":{"requests":{"type":"object","additionalProperties":{"x-kubernetes-int-or-string":true,"description":"A Kubernetes quantity: an integer, or a string such as 500m, 128Mi or 1Gi.","anyOf":[{"type":"integer"},{"type":"string"}],"pattern":"^(\\+)?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?[0-9]+))?$","minimum":0},"description":"Resource name (cpu, memory) to the amount the scheduler reserves."},"limits":{"type":"object","additionalProperties":{"x-kubernetes-int-or-string":true,"description":"A Kubernetes quantity: an integer, or a string such as 500m, 128Mi or 1Gi.","anyOf":[{"type":"integer"},{"type":"string"}],"pattern":"^(\\+)?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?[0-9]+))?$","minimum":0},"description":"Resource name (cpu, memory) to the most the container may use; memory also sizes the default pipeline queue."}}},"inputs":{"type":"array","minItems":1,"maxItems":8,"items":{"type":"object","required":["name","type","port"],"additionalProperties":false,"properties":{"name":{"type":"string","pattern":"^[a-z]([-]?[a-z0-9])*$","maxLength":15,"description":"Input id and port name: lowercase letters, digits and single hyphens, at most 15 characters."},"type":{"type":"string","enum":["zmq-pull","zmq-sub","zmq-router"],"description":"Input kind (the collector's input list, docs/configuration.md): zmq-pull, zmq-sub, zmq-router."},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"TCP port bound in the pod and exposed by the Service."},"framing":{"type":"string","enum":["frame","lines","message"],"default":"frame","description":"how frames become records"},"format":{"type":"string","enum":["auto","syslog","json","text"],"default":"auto","description":"how record text is read"},"rcvHwm":{"type":"integer","minimum":1,"maximum":10000000,"default":10000,"description":"ZeroMQ receive high-water mark (messages)"},"topics":{"type":"array","maxItems":256,"items":{"type":"string","maxLength":255},"description":"zmq-sub subscriptions; \"\" is everything (only zmq-sub)"},"heartbeat":{"type":"object","additionalProperties":false,"description":"ZMTP heartbeats (RFC 37) on every connection: a PING every intervalMs; a connection that sends nothing for timeoutMs after a PING is ended, which frees its routing id (docs/protocol.md, \"Routing ids\"); peers get timeoutMs as the TTL (only zmq-router)","properties":{"intervalMs":{"type":"integer","minimum":100,"maximum":3600000,"default":2000,"description":"ms between PINGs to each peer"},"timeoutMs":{"type":"integer","minimum":100,"maximum":3600000,"default":6000,"description":"ms without a byte from a peer after a PING before its connection is ended; at least intervalMs"}}}}},"description":"ZeroMQ sockets the collector binds, each also a named port of the pod and the Service (1 to 8).","x-kubernetes-list-type":"map","x-kubernetes-list-map-keys":["name"],"default":[{"name":"pull","type":"zmq-pull","port":5555},{"name":"sub","type":"zmq-sub","port":5556},{"name":"native","type":"zmq-router","port":5557}]},"pipeline":{"type":"object","additionalProperties":false,"default":{},"description":"Between inputs and sinks: decode workers, the bounded queue, sink batches and when native batches are acknowledged.","properties":{"workers":{"type":"integer","minimum":0,"maximum":64,"default":1,"description":"processing threads; 0 processes on the main thread"},"queue":{"type":"object","additionalProperties":false,"default":{},"properties":{"maxRecords":{"type":"integer","minimum":1,"default":200000,"description":"records held between receipt and write"},"maxBytes":{"type":"integer","minimum":65536,"description":"Bytes held between receipt and write. Unset: a quarter of resources.limits.memory when that is set, at most 134217728 (the collector's default), so the queue always fits the container."}},"description":"Bounds of what is held between receipt and write; a full queue pushes back on senders."},"batch":{"type":"object","additionalProperties":false,"default":{},"properties":{"maxRecords":{"type":"integer","minimum":1,"default":50000,"description":"records per sink write"},"maxBytes":{"type":"integer","minimum":1024,"description":"Bytes per sink write. Unset: the collector's default (4194304), or pipeline.queue.maxBytes when that is smaller."},"maxDelayMs":{"type":"integer","minimum":0,"maximum":60000,"default":0,"description":"how long an idle sink stage waits to gather a batch (0: writes at once; what arrives during a write goes into the next one)"}},"description":"How records are grouped per sink write."},"sinkQueue":{"type":"object","additionalProperties":false,"default":{},"description":"Each sink's own queue: a sink that is retrying holds up only the records it takes (docs/sinks.md).","properties":{"maxBytes":{"type":"integer","minimum":65536,"description":"NDJSON bytes one sink's queue may hold. Unset: the collector's default (67108864), or pipeline.queue.maxBytes when that is smaller."},"maxBatches":{"type":"integer","minimum":1,"default":4096,"description":"processed batches (one per worker chunk) one sink's queue may hold"}}},"ackMode":{"type":"string","enum":["received","persisted"],"default":"persisted","description":"when native batches are acknowledged"}}},"sinks":{"type":"array","minItems":1,"maxItems":4,"items":{"type":"object","required":["name","type"],"additionalProperties":false,"properties":{"name":{"type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$","maxLength":63,"description":"Sink id (component_id in metrics)."},"type":{"type":"string","enum":["file","stdout","elasticsearch","loki"],"description":"Sink kind (the collector's sink list): file (NDJSON files in a directory); stdout (NDJSON on standard output, for Kubernetes' own log collection; honours pipe back-pressure); elasticsearch (The bulk API (`POST <endpoint>/_bulk`, NDJSON action/document pairs) of Elasticsearch, OpenSearch or VictoriaLogs (`/insert/elasticsearch`)); loki (The Loki push API (`POST <endpoint>/loki/api/v1/push`, JSON) of Loki or VictoriaLogs (`/insert`))."},"match":{"type":"object","additionalProperties":false,"minProperties":1,"description":"only records meeting all these conditions go to this sink; without `match` the sink takes every record not dropped","properties":{"inputs":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","pattern":"^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$"},"description":"the record came in through one of these input ids"},"minSeverity":{"type":"string","enum":["emerg","alert","crit","err","warning","notice","info","debug"],"description":"the record's severity is this or more severe (RFC 5424 6.2.1 order: emerg is the most severe); a record without a severity does not match"},"app":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256},"description":"the record's `app` matches one of these glob patterns (`*`, `?`); a record without it does not match"},"host":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256},"description":"the record's `host` matches one of these glob patterns (`*`, `?`); a record without it does not match"},"topic":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256},"description":"the record's ZeroMQ `topic` matches one of these glob patterns (`*`, `?`); a record without it does not match"},"fieldEquals":{"type":"object","maxProperties":32,"propertyNames":{"pattern":"^(ts|input|topic|severity|facility|host|app|pid|msgid|message|fields\\.[^.].*)$"},"additionalProperties":{"type":["string","number","boolean"]},"description":"each named field equals the given value (`app`, `fields.env`, ...); a string also equals the text of a number or boolean field with that text"},"fieldExists":{"type":"array","minItems":1,"maxItems":32,"items":{"type":"string","pattern":"^(ts|input|topic|severity|facility|host|app|pid|msgid|message|fields\\.[^.].*)$"},"description":"each named field is present (`fields.trace_id`, `app`, ...)"}}},"file":{"type":"object","additionalProperties":false,"description":"Settings of a file sink (docs/configuration.md); only allowed when type is file.","properties":{"filename":{"type":"string","pattern":"^[^/\\\\]+$","maxLength":255,"default":"zlog.ndjson","description":"current file; rotated files are NAME-<time>-<n>.EXT[.gz]"},"rotation":{"type":"object","description":"when the current file is rotated (whichever limit comes first)","additionalProperties":false,"default":{},"properties":{"maxBytes":{"type":"integer","minimum":4096,"default":268435456,"description":"rotate when the file reaches this size"},"maxAgeSeconds":{"type":"integer","minimum":0,"default":3600,"description":"0 disables age-based rotation"}}},"compress":{"type":"boolean","default":true,"description":"gzip rotated files"},"retention":{"type":"object","description":"which rotated files are kept","additionalProperties":false,"default":{},"properties":{"maxFiles":{"type":"integer","minimum":1,"default":20,"description":"rotated files kept (oldest deleted)"},"maxAgeSeconds":{"type":"integer","minimum":0,"default":0,"description":"0 keeps files regardless of age"}}},"fsync":{"type":"string","enum":["batch","interval","never"],"default":"batch","description":"when written data is synced to disk"},"fsyncIntervalMs":{"type":"integer","minimum":1,"maximum":2147483647,"default":1000,"description":"sync period with `fsync: interval`"}}},"elasticsearch":{"type":"object","additionalProperties":false,"description":"Settings of a elasticsearch sink (docs/configuration.md); only allowed when type is elasticsearch.","properties":{"endpoint":{"type":"string","pattern":"^https?://[^\\s/]+(/[^\\s?#]*)?$","description":"base URL of the store's API; the sink appends /_bulk (elasticsearch) or /loki/api/v1/push (loki), e.g. http://victorialogs:9428/insert/elasticsearch"},"headers":{"type":"object","additionalProperties":{"type":"string"},"default":{},"description":"extra HTTP headers sent with every request"},"query":{"type":"object","additionalProperties":{"type":"string"},"default":{},"description":"extra URL query parameters sent with every request"},"compression":{"type":"string","enum":["gzip","none"],"default":"gzip","description":"request body encoding"},"batch":{"type":"object","additionalProperties":false,"default":{},"description":"how much one request carries (whichever limit comes first)","properties":{"maxEvents":{"type":"integer","minimum":1,"maximum":100000,"default":10000,"description":"records per request (at most 100,000: a bulk response names every item and must stay under the 64 MiB the sink reads)"},"maxBytes":{"type":"integer","minimum":1024,"maximum":268435456,"default":8388608,"description":"uncompressed body bytes per request"}}},"concurrency":{"type":"integer","minimum":1,"maximum":64,"default":4,"description":"requests in flight at once"},"timeoutMs":{"type":"integer","minimum":100,"maximum":600000,"default":30000,"description":"per request: until the response headers, and between body chunks"},"tls":{"type":"object","additionalProperties":false,"default":{},"description":"how the store's certificate is checked, and the client certificate for mutual TLS (https endpoints only)","properties":{"caSecret":{"type":"object","additionalProperties":false,"required":["name","key"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","description":"Secret name (in the LogServer's namespace)"},"key":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[-_a-zA-Z0-9][-._a-zA-Z0-9]*$","description":"key of the item in the Secret"}},"description":"Secret item mounted read-only as the tls.caFile file: PEM bundle of the CAs that may sign the store's certificate (default: Node's bundled roots)"},"certSecret":{"type":"object","additionalProperties":false,"required":["name","key"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","description":"Secret name (in the LogServer's namespace)"},"key":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[-_a-zA-Z0-9][-._a-zA-Z0-9]*$","description":"key of the item in the Secret"}},"description":"Secret item mounted read-only as the tls.certFile file: PEM client certificate (mutual TLS)"},"keySecret":{"type":"object","additionalProperties":false,"required":["name","key"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","description":"Secret name (in the LogServer's namespace)"},"key":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[-_a-zA-Z0-9][-._a-zA-Z0-9]*$","description":"key of the item in the Secret"}},"description":"Secret item mounted read-only as the tls.keyFile file: PEM key of certFile"},"insecureSkipVerify":{"type":"boolean","default":false,"description":"accept any server certificate (logged as a warning at start); never in production"}}},"auth":{"type":"object","additionalProperties":false,"description":"credentials sent with every request: basic auth (usernameFile and passwordFile) or a bearer token","properties":{"usernameSecret":{"type":"object","additionalProperties":false,"required":["name","key"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","description":"Secret name (in the LogServer's namespace)"},"key":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[-_a-zA-Z0-9][-._a-zA-Z0-9]*$","description":"key of the item in the Secret"}},"description":"Secret item mounted read-only as the auth.usernameFile file: file holding the basic-auth user name (e.g. a mounted Secret key)"},"passwordSecret":{"type":"object","additionalProperties":false,"required":["name","key"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","description":"Secret name (in the LogServer's namespace)"},"key":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[-_a-zA-Z0-9][-._a-zA-Z0-9]*$","description":"key of the item in the Secret"}},"description":"Secret item mounted read-only as the auth.passwordFile file: file holding the basic-auth password"},"bearerTokenSecret":{"type":"object","additionalProperties":false,"required":["name","key"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","description":"Secret name (in the LogServer's namespace)"},"key":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[-_a-zA-Z0-9][-._a-zA-Z0-9]*$","description":"key of the item in the Secret"}},"description":"Secret item mounted read-only as the auth.bearerTokenFile file: file holding a bearer token (instead of basic auth)"}}},"deadLetterPath":{"type":"string","minLength":1,"maxLength":100,"pattern":"^[A-Za-z0-9_-][A-Za-z0-9._-]*$","description":"File name in the sink's directory on the data volume (/var/lib/zlog/<sink name>/<file name>; not buffer): NDJSON file that records the store rejected for good are appended to (with the reason); unset: counted and logged only"},"deadLetterMaxBytes":{"type":"integer","minimum":4096,"maximum":68719476736,"default":67108864,"description":"most bytes deadLetterPath may hold (what is there at start counts); a rejected record that would not fit is counted and logged but not appended"},"buffer":{"type":"object","additionalProperties":false,"default":{},"description":"none: a persisted-mode ACK waits for the store; disk: for the record to be in this sink's disk buffer (fsynced)","properties":{"type":{"type":"string","enum":["none","disk"],"default":"none","description":"where a persisted-mode ACK waits for this sink"},"maxBytes":{"type":"integer","minimum":1048576,"maximum":1099511627776,"default":1073741824,"description":"unsent bytes the buffer holds; when full, writes wait (the queue fills and clients get busy NACKs)"},"segmentBytes":{"type":"integer","minimum":65536,"maximum":1073741824,"default":16777216,"description":"size of one buffer file; a file is deleted once all of it was sent"},"readBytes":{"type":"integer","minimum":4096,"maximum":268435456,"default":4194304,"description":"bytes read from the buffer per write to the store"}}},"index":{"type":"string","minLength":1,"maxLength":255,"default":"zlog","description":"target index; {{field}} takes a top-level record field (e.g. \"logs-{{app}}\"; missing: \"unknown\")"},"action":{"type":"string","enum":["create","index"],"default":"create","description":"bulk action (data streams need create)"},"streamFields":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9_.]+$"},"maxItems":16,"default":[],"description":"record fields that identify a log stream in VictoriaLogs (sent as the VL-Stream-Fields header; Elasticsearch ignores it)"}},"required":["endpoint"]},"loki":{"type":"object","additionalProperties":false,"description":"Settings of a loki sink (docs/configuration.md); only allowed when type is loki.","properties":{"endpoint":{"type":"string","pattern":"^https?://[^\\s/]+(/[^\\s?#]*)?$","description":"base URL of the store's API; the sink appends /_bulk (elasticsearch) or /loki/api/v1/push (loki), e.g. http://victorialogs:9428/insert/elasticsearch"},"headers":{"type":"object","additionalProperties":{"type":"string"},"default":{},"description":"extra HTTP headers sent with every request"},"query":{"type":"object","additionalProperties":{"type":"string"},"default":{},"description":"extra URL query parameters sent with every request"},"compression":{"type":"string","enum":["gzip","none"],"default":"gzip","description":"request body encoding"},"batch":{"type":"object","additionalProperties":false,"default":{},"description":"how much one request carries (whichever limit comes first)","properties":{"maxEvents":{"type":"integer","minimum":1,"maximum":100000,"default":10000,"description":"records per request (at most 100,000: a bulk response names every item and must stay under the 64 MiB the sink reads)"},"maxBytes":{"type":"integer","minimum":1024,"maximum":268435456,"default":8388608,"description":"uncompressed body bytes per request"}}},"concurrency":{"type":"integer","minimum":1,"maximum":64,"default":4,"description":"requests in flight at once"},"timeoutMs":{"type":"integer","minimum":100,"maximum":600000,"default":30000,"description":"per request: until the response headers, and between body chunks"},"tls":{"type":"object","additionalProperties":false,"default":{},"description":"how the store's certificate is checked, and the client certificate for mutual TLS (https endpoints only)","properties":{"caSecret":{"type":"object","additionalProperties":false,"required":["name","key"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","description":"Secret name (in the LogServer's namespace)"},"key":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[-_a-zA-Z0-9][-._a-zA-Z0-9]*$","description":"key of the item in the Secret"}},"description":"Secret item mounted read-only as the tls.caFile file: PEM bundle of the CAs that may sign the store's certificate (default: Node's bundled roots)"},"certSecret":{"type":"object","additionalProperties":false,"required":["name","key"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","description":"Secret name (in the LogServer's namespace)"},"key":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[-_a-zA-Z0-9][-._a-zA-Z0-9]*$","description":"key of the item in the Secret"}},"description":"Secret item mounted read-only as the tls.certFile file: PEM client certificate (mutual TLS)"},"keySecret":{"type":"object","additionalProperties":false,"required":["name","key"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","description":"Secret name (in the LogServer's namespace)"},"key":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[-_a-zA-Z0-9][-._a-zA-Z0-9]*$","description":"key of the item in the Secret"}},"description":"Secret item mounted read-only as the tls.keyFile file: PEM key of certFile"},"insecureSkipVerify":{"type":"boolean","default":false,"description":"accept any server certificate (logged as a warning at start); never in production"}}},"auth":{"type":"object","additionalProperties":false,"description":"credentials sent with every request: basic auth (usernameFile and passwordFile) or a bearer token","properties":{"usernameSecret":{"type":"object","additionalProperties":false,"required":["name","key"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","description":"Secret name (in the LogServer's namespace)"},"key":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[-_a-zA-Z0-9][-._a-zA-Z0-9]*$","description":"key of the item in the Secret"}},"description":"Secret item mounted read-only as the auth.usernameFile file: file holding the basic-auth user name (e.g. a mounted Secret key)"},"passwordSecret":{"type":"object","additionalProperties":false,"required":["name","key"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","description":"Secret name (in the LogServer's namespace)"},"key":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[-_a-zA-Z0-9][-._a-zA-Z0-9]*$","description":"key of the item in the Secret"}},"description":"Secret item mounted read-only as the auth.passwordFile file: file holding the basic-auth password"},"bearerTokenSecret":{"type":"object","additionalProperties":false,"required":["name","key"],"properties":{"name":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","description":"Secret name (in the LogServer's namespace)"},"key":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[-_a-zA-Z0-9][-._a-zA-Z0-9]*$","description":"key of the item in the Secret"}},"description":"Secret item mounted read-only as the auth.bearerTokenFile file: file holding a bearer token (instead of basic auth)"}}},"deadLetterPath":{"type":"string","minLength":1,"maxLength":100,"pattern":"^[A-Za-z0-9_-][A-Za-z0-9._-]*$","description":"File name in the sink's directory on the data volume (/var/lib/zlog/<sink name>/<file name>; not buffer): NDJSON file that records the store rejected for good are appended to (with the reason); unset: counted and logged only"},"deadLetterMaxBytes":{"type":"integer","minimum":4096,"maximum":68719476736,"default":67108864,"description":"most bytes deadLetterPath may hold (what is there at start counts); a rejected record that would not fit is counted and logged but not appended"},"buffer":{"type":"object","additionalProperties":false,"default":{},"description":"none: a persisted-mode ACK waits for the store; disk: for the record to be in this sink's disk buffer (fsynced)","properties":{"type":{"type":"string","enum":["none","disk"],"default":"none","description":"where a persisted-mode ACK waits for this sink"},"maxBytes":{"type":"integer","minimum":1048576,"maximum":1099511627776,"default":1073741824,"description":"unsent bytes the buffer holds; when full, writes wait (the queue fills and clients get busy NACKs)"},"segmentBytes":{"type":"integer","minimum":65536,"maximum":1073741824,"default":16777216,"description":"size of one buffer file; a file is deleted once all of it was sent"},"readBytes":{"type":"integer","minimum":4096,"maximum":268435456,"default":4194304,"description":"bytes read from the buffer per write to the store"}}},"labels":{"type":"array","items":{"type":"string","enum":["input","topic","severity","facility","host","app"]},"uniqueItems":true,"default":["input","host","app"],"description":"record fields sent as stream labels (only bounded ones are allowed); a missing field is left out"},"staticLabels":{"type":"object","additionalProperties":{"type":"string"},"maxProperties":16,"default":{"job":"zlog"},"description":"labels added to every stream"}},"required":["endpoint"]}}},"description":"Where records are written (1 to 4); a sink with `match` takes only the records it matches, one without takes every record not dropped (see routing).","x-kubernetes-list-type":"map","x-kubernetes-list-map-keys":["name"],"default":[{"name":"file","type":"file"}]},"routing":{"type":"object","additionalProperties":false,"default":{},"properties":{"drop":{"type":"array","maxItems":64,"default":[],"items":{"type":"object","additionalProperties":false,"required":["id"],"minProperties":2,"properties":{"id":{"type":"string","pattern":"^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$","description":"rule name, the `rule` label of zlog_route_dropped_records_total"},"inputs":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","pattern":"^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$"},"description":"the record came in through one of these input ids"},"minSeverity":{"type":"string","enum":["emerg","alert","crit","err","warning","notice","info","debug"],"description":"the record's severity is this or more severe (RFC 5424 6.2.1 order: emerg is the most severe); a record without a severity does not match"},"app":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256},"description":"the record's `app` matches one of these glob patterns (`*`, `?`); a record without it does not match"},"host":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256},"description":"the record's `host` matches one of these glob patterns (`*`, `?`); a record without it does not match"},"topic":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256},"description":"the record's ZeroMQ `topic` matches one of these glob patterns (`*`, `?`); a record without it does not match"},"fieldEquals":{"type":"object","maxProperties":32,"propertyNames":{"pattern":"^(ts|input|topic|severity|facility|host|app|pid|msgid|message|fields\\.[^.].*)$"},"additionalProperties":{"type":["string","number","boolean"]},"description":"each named field equals the given value (`app`, `fields.env`, ...); a string also equals the text of a number or boolean field with that text"},"fieldExists":{"type":"array","minItems":1,"maxItems":32,"items":{"type":"string","pattern":"^(ts|input|topic|severity|facility|host|app|pid|msgid|message|fields\\.[^.].*)$"},"description":"each named field is present (`fields.trace_id`, `app`, ...)"}}},"description":"records meeting every condition of a rule are dropped before any sink (acknowledged, counted per rule)"},"unmatched":{"type":"string","enum":["first","drop"],"default":"first","description":"a record no sink's `match` takes goes to the first sink (`first`) or is dropped (`drop`); either way it is counted in zlog_route_unmatched_records_total"}},"description":"Global drop rules and what happens to a record no sink's match takes (collector/routing; docs/sinks.md \"Routing and filtering\")."},"storage":{"type":"object","additionalProperties":false,"default":{},"description":"Volume mounted at /var/lib/zlog for file sinks and disk buffers.","x-kubernetes-validations":[{"rule":"!has(oldSelf.type) || !has(self.type) || oldSelf.type != 'persistentVolumeClaim' || self.type != 'persistentVolumeClaim' || !has(oldSelf.persistentVolumeClaim) || !has(self.persistentVolumeClaim) || (has(self.persistentVolumeClaim.size) == has(oldSelf.persistentVolumeClaim.size) && (!has(self.persistentVolumeClaim.size) || self.persistentVolumeClaim.size == oldSelf.persistentVolumeClaim.size) && has(self.persistentVolumeClaim.storageClassName) == has(oldSelf.persistentVolumeClaim.storageClassName) && (!has(self.persistentVolumeClaim.storageClassName) || self.persistentVolumeClaim.storageClassName == oldSelf.persistentVolumeClaim.storageClassName) && has(self.persistentVolumeClaim.accessModes) == has(oldSelf.persistentVolumeClaim.accessModes) && (!has(self.persistentVolumeClaim.accessModes) || self.persistentVolumeClaim.accessModes == oldSelf.persistentVolumeClaim.accessModes))","message":"storage.persistentVolumeClaim size, storageClassName and accessModes cannot change once the collectors run on claims (they are the StatefulSet's volumeClaimTemplates, which Kubernetes keeps immutable); retentionPolicy may change. To grow the volumes, resize each claim data-<name>-<ordinal> (its StorageClass must allow expansion)","fieldPath":".persistentVolumeClaim"}],"properties":{"type":{"type":"string","enum":["emptyDir","persistentVolumeClaim"],"default":"emptyDir","description":"emptyDir (lost with the pod; the collectors run as a Deployment) or persistentVolumeClaim (the collectors run as a StatefulSet and every replica owns a claim, data-<name>-<ordinal>, kept across restarts and upgrades)."},"emptyDir":{"type":"object","additionalProperties":false,"description":"Settings of the emptyDir volume when storage.type is emptyDir.","properties":{"sizeLimit":{"x-kubernetes-int-or-string":true,"description":"Most the volume may hold before the pod is evicted (quantity).","anyOf":[{"type":"integer"},{"type":"string"}],"pattern":"^(\\+)?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?[0-9]+))?$","minimum":0},"medium":{"type":"string","enum":["","Memory"],"description":"Empty for node disk, Memory for tmpfs (counts against the memory limit)."}}},"persistentVolumeClaim":{"type":"object","additionalProperties":false,"required":["size"],"description":"The claim every replica gets when storage.type is persistentVolumeClaim (a StatefulSet volumeClaimTemplate; immutable once the StatefulSet exists).","properties":{"size":{"x-kubernetes-int-or-string":true,"description":"Requested storage per replica (quantity, such as 10Gi).","anyOf":[{"type":"integer"},{"type":"string"}],"pattern":"^(\\+)?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?[0-9]+))?$","minimum":0},"storageClassName":{"type":"string","description":"StorageClass of the claims; unset uses the cluster default."},"accessModes":{"type":"array","maxItems":3,"description":"Access modes of each claim (default ReadWriteOnce: every replica has its own).","items":{"type":"string","enum":["ReadWriteOnce","ReadWriteMany","ReadWriteOncePod"]}},"retentionPolicy":{"type":"object","additionalProperties":false,"default":{},"description":"What happens to the claims (and the files on them) when replicas are scaled away or the LogServer is deleted: the StatefulSet persistentVolumeClaimRetentionPolicy. Retain keeps them (a replica that comes back reuses its claim); Delete removes them.","properties":{"whenScaled":{"type":"string","enum":["Retain","Delete"],"default":"Retain","description":"Claims of replicas removed by a scale-down."},"whenDeleted":{"type":"string","enum":["Retain","Delete"],"default":"Retain","description":"Every claim, when the LogServer is deleted."}}}}}}},"drainTimeoutSeconds":{"type":"integer","minimum":1,"maximum":3600,"default":25,"description":"How long a stopping pod may drain."},"logLevel":{"type":"string","enum":["trace","debug","info","warn","error","fatal","silent"],"default":"info","description":"Level of the collector's own log (pino levels)."},"metricsPort":{"type":"integer","minimum":1,"maximum":65535,"default":9090,"description":"HTTP port for /metrics, /healthz and /readyz (POST /drain is on the loopback admin port 9091, inside the pod only)."},"health":{"type":"object","additionalProperties":false,"default":{},"description":"health checks behind /healthz and /readyz (docs/operations.md: what to do when one fires)","properties":{"intervalMs":{"type":"integer","minimum":100,"maximum":60000,"default":1000,"description":"how often the checks run"},"memory":{"type":"object","additionalProperties":false,"default":{},"description":"memory use against the limit","properties":{"budgetBytes":{"type":"integer","minimum":0,"default":0,"description":"memory limit when the cgroup sets none; 0: physical memory"},"warningRatio":{"type":"number","minimum":0.01,"maximum":1,"default":0.8,"description":"RSS (or V8 heap) share of the limit that fails readiness"},"criticalRatio":{"type":"number","minimum":0.01,"maximum":1,"default":0.95,"description":"RSS (or V8 heap) share of the limit that fails liveness"}}},"eventLoop":{"type":"object","additionalProperties":false,"default":{},"description":"event-loop delay","properties":{"warningMs":{"type":"integer","minimum":1,"default":500,"description":"event-loop delay reported as a warning"},"criticalMs":{"type":"integer","minimum":1,"default":5000,"description":"event-loop delay (or monitor overdue) that fails liveness"}}},"errors":{"type":"object","additionalProperties":false,"default":{},"description":"error rate per component","properties":{"windowSeconds":{"type":"integer","minimum":1,"maximum":3600,"default":60,"description":"sliding window of the error rate"},"warningPerSecond":{"type":"number","minimum":0.001,"default":1,"description":"errors/s of one component reported as a warning"}}},"queue":{"type":"object","additionalProperties":false,"default":{},"description":"pipeline queue fill","properties":{"warningRatio":{"type":"number","minimum":0.01,"maximum":1,"default":0.9,"description":"queue fill (records or bytes) that fails readiness, not counting what waits only for a sink held up by its store"}}},"backlog":{"type":"object","additionalProperties":false,"default":{},"description":"age of the oldest record not yet written","properties":{"warningAgeSeconds":{"type":"number","minimum":0.1,"default":60,"description":"age of the oldest unwritten record that fails readiness, not counting those that wait only for a sink held up by its store"}}},"sinks":{"type":"object","additionalProperties":false,"default":{},"description":"sink writes that make no progress; a sink held up by its store (an HTTP sink failing or stalled) is reported and fails no probe unless storeOutageFailsReadinessSeconds says otherwise (docs/operations.md)","properties":{"stalledSeconds":{"type":"number","minimum":0.1,"default":10,"description":"a sink write without progress this long fails readiness, unless its store holds it up"},"stuckSeconds":{"type":"number","minimum":0.1,"default":120,"description":"a sink write without progress this long fails liveness, unless its store holds it up"},"storeOutageFailsReadinessSeconds":{"type":"number","minimum":0,"default":0,"description":"opt-in: a sink held up by its store whose write has made no progress this long fails readiness (never liveness: a restart brings no store back); 0: a store outage fails no probe"}}}}},"monitoring":{"type":"object","additionalProperties":false,"default":{},"description":"How Prometheus finds the collectors' /metrics.","properties":{"serviceMonitor":{"type":"object","additionalProperties":false,"default":{},"description":"A prometheus-operator ServiceMonitor for the metrics port (created once its CRD is installed).","properties":{"enabled":{"type":"boolean","default":false,"description":"Create the ServiceMonitor."},"labels":{"type":"object","additionalProperties":{"type":"string"},"description":"Labels Prometheus selects on (kube-prometheus-stack: release: <name>)."},"interval":{"type":"string","pattern":"^(0|(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$","default":"30s","description":"Scrape interval (Prometheus duration such as 30s or 1m)."}}}}},"security":{"type":"object","additionalProperties":false,"default":{},"description":"CurveZMQ on every input and the NetworkPolicy (docs/security.md).","properties":{"curve":{"type":"object","additionalProperties":false,"required":["serverKeySecret","clientKeys"],"description":"When set, every input is a CurveZMQ server: only clients whose public key is listed connect, and traffic is encrypted.","properties":{"serverKeySecret":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$","description":"Secret holding the server key pair as czmq zcert files: key server.key_secret (and server.key), e.g. from zlog keygen server."},"clientKeys":{"type":"object","additionalProperties":false,"description":"Allowed client public certificates (NAME.key files, one key each; NAME names the client). Exactly one of secret or configMap. Changes reach running pods without a restart.","properties":{"secret":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$","description":"Secret in the LogServer's namespace whose keys are NAME.key files."},"configMap":{"type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$","description":"ConfigMap in the LogServer's namespace whose keys are NAME.key files."}}}}},"networkPolicy":{"type":"object","additionalProperties":false,"default":{},"description":"A NetworkPolicy admitting only the named peers to the input ports and the monitoring namespace to the metrics port.","properties":{"enabled":{"type":"boolean","default":true,"description":"Render the NetworkPolicy (on by default; off prunes it)."},"inputsFrom":{"type":"array","maxItems":32,"items":{"type":"object","x-kubernetes-preserve-unknown-fields":true,"description":"A networking.k8s.io/v1 NetworkPolicyPeer (podSelector, namespaceSelector, ipBlock)."},"description":"Who may reach the input ports; empty: pods of the LogServer's own namespace."},"metricsNamespace":{"type":"string","maxLength":63,"description":"Namespace (kubernetes.io/metadata.name) whose pods may scrape the metrics port; empty: only the LogServer's own namespace (the kubelet's probes are always allowed)."}}}}},"podDisruptionBudget":{"type":"object","additionalProperties":false,"default":{},"description":"Created only when replicas > 1.","properties":{"enabled":{"type":"boolean","default":true,"description":"Create the PodDisruptionBudget (only when replicas > 1)."},"maxUnavailable":{"type":"integer","minimum":1,"default":1,"description":"Pods a voluntary disruption (a node drain) may take down at once."}}},"autoscaler":{"type":"object","additionalProperties":false,"required":["maxReplicas"],"description":"Creates a HorizontalPodAutoscaler that scales this LogServer through its scale subresource (it writes spec.replicas; leave replicas out of what you apply). Needs targetCPUUtilizationPercentage (with resources.requests.cpu) and/or metric.","properties":{"minReplicas":{"type":"integer","minimum":1,"maximum":100,"default":1,"description":"Fewest collector pods the autoscaler keeps."},"maxReplicas":{"type":"integer","minimum":1,"maximum":100,"description":"Most collector pods the autoscaler may run."},"targetCPUUtilizationPercentage":{"type":"integer","minimum":1,"maximum":100,"description":"Average CPU use across the pods, in percent of resources.requests.cpu, the autoscaler aims for."},"metric":{"type":"object","additionalProperties":false,"required":["name","averageValue"],"description":"A per-pod custom metric (served through custom.metrics.k8s.io, by prometheus-adapter say) and its target average.","properties":{"name":{"type":"string","minLength":1,"maxLength":253,"description":"Metric name as the custom metrics API serves it."},"averageValue":{"x-kubernetes-int-or-string":true,"description":"Target average of the metric per pod (quantity).","anyOf":[{"type":"integer"},{"type":"string"}],"pattern":"^(\\+)?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?[0-9]+))?$","minimum":0}}}}},"service":{"type":"object","additionalProperties":false,"default":{},"description":"The Service named after the LogServer that exposes every input and the metrics port.","properties":{"type":{"type":"string","enum":["ClusterIP","NodePort","LoadBalancer"],"default":"ClusterIP","description":"core/v1 Service type."},"annotations":{"type":"object","additionalProperties":{"type":"string"},"description":"Annotations on the Service (load-balancer settings, say)."}}},"scheduling":{"type":"object","additionalProperties":false,"default":{},"description":"Where the collector pods may run.","properties":{"nodeSelector":{"type":"object","additionalProperties":{"type":"string"},"description":"Node labels a node must carry to run the pods."},"tolerations":{"type":"array","maxItems":32,"items":{"type":"object","additionalProperties":false,"description":"A core/v1 Toleration.","properties":{"key":{"type":"string","description":"Taint key; empty with operator Exists matches every taint."},"operator":{"type":"string","enum":["Exists","Equal"],"description":"Exists, or Equal (the default upstream) to match value."},"value":{"type":"string","description":"Taint value matched with operator Equal."},"effect":{"type":"string","enum":["NoSchedule","PreferNoSchedule","NoExecute"],"description":"Taint effect to match; empty matches all."},"tolerationSeconds":{"type":"integer","description":"For NoExecute: how long the pod stays bound after the taint appears (seconds)."}}},"description":"Taints the pods tolerate."},"affinity":{"type":"object","x-kubernetes-preserve-unknown-fields":true,"description":"A core/v1 Affinity."},"topologySpreadConstraints":{"type":"array","maxItems":8,"description":"How the pods spread over zones or nodes.","items":{"type":"object","x-kubernetes-preserve-unknown-fields":true,"description":"A core/v1 TopologySpreadConstraint; labelSelector defaults to the pod labels."}},"priorityClassName":{"type":"string","description":"PriorityClass of the pods."}}},"podSecurityContext":{"type":"object","x-kubernetes-preserve-unknown-fields":true,"description":"A core/v1 PodSecurityContext; merged over the restricted default."},"containerSecurityContext":{"type":"object","x-kubernetes-preserve-unknown-fields":true,"description":"A core/v1 SecurityContext; merged over the restricted default."},"env":{"type":"array","maxItems":64,"items":{"type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"type":"string","minLength":1,"pattern":"^[-._a-zA-Z][-._a-zA-Z0-9]*$","description":"Environment variable name."},"value":{"type":"string","description":"Literal value (or use valueFrom)."},"valueFrom":{"type":"object","x-kubernetes-preserve-unknown-fields":true,"description":"A core/v1 EnvVarSource (secretKeyRef, configMapKeyRef, fieldRef, resourceFieldRef)."}}},"description":"Extra environment variables of the collector container."},"podAnnotations":{"type":"object","additionalProperties":{"type":"string"},"description":"Annotations on the pods (the config-hash annotation is the operator's)."},"podLabels":{"type":"object","additionalProperties":{"type":"string"},"description":"Extra labels on the pods; the operator's own labels win."}}}}};
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = require("ajv/dist/runtime/ucs2length").default;
 const pattern0 = new RegExp("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", "u");
@@ -6792,8 +6792,11 @@ data204.stalledSeconds = 10;
 if(data204.stuckSeconds === undefined){
 data204.stuckSeconds = 120;
 }
+if(data204.storeOutageFailsReadinessSeconds === undefined){
+data204.storeOutageFailsReadinessSeconds = 0;
+}
 for(const key58 in data204){
-if(!((key58 === "stalledSeconds") || (key58 === "stuckSeconds"))){
+if(!(((key58 === "stalledSeconds") || (key58 === "stuckSeconds")) || (key58 === "storeOutageFailsReadinessSeconds"))){
 const err547 = {instancePath:instancePath+"/spec/health/sinks",schemaPath:"#/properties/spec/properties/health/properties/sinks/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key58},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err547];
@@ -6850,9 +6853,10 @@ vErrors.push(err551);
 }
 errors++;
 }
-}
-else {
-const err552 = {instancePath:instancePath+"/spec/health/sinks",schemaPath:"#/properties/spec/properties/health/properties/sinks/type",keyword:"type",params:{type: "object"},message:"must be object"};
+let data207 = data204.storeOutageFailsReadinessSeconds;
+if((typeof data207 == "number") && (isFinite(data207))){
+if(data207 < 0 || isNaN(data207)){
+const err552 = {instancePath:instancePath+"/spec/health/sinks/storeOutageFailsReadinessSeconds",schemaPath:"#/properties/spec/properties/health/properties/sinks/properties/storeOutageFailsReadinessSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err552];
 }
@@ -6863,7 +6867,7 @@ errors++;
 }
 }
 else {
-const err553 = {instancePath:instancePath+"/spec/health",schemaPath:"#/properties/spec/properties/health/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err553 = {instancePath:instancePath+"/spec/health/sinks/storeOutageFailsReadinessSeconds",schemaPath:"#/properties/spec/properties/health/properties/sinks/properties/storeOutageFailsReadinessSeconds/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err553];
 }
@@ -6872,14 +6876,9 @@ vErrors.push(err553);
 }
 errors++;
 }
-let data207 = data0.monitoring;
-if(data207 && typeof data207 == "object" && !Array.isArray(data207)){
-if(data207.serviceMonitor === undefined){
-data207.serviceMonitor = {};
 }
-for(const key59 in data207){
-if(!(key59 === "serviceMonitor")){
-const err554 = {instancePath:instancePath+"/spec/monitoring",schemaPath:"#/properties/spec/properties/monitoring/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key59},message:"must NOT have additional properties"};
+else {
+const err554 = {instancePath:instancePath+"/spec/health/sinks",schemaPath:"#/properties/spec/properties/health/properties/sinks/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err554];
 }
@@ -6889,17 +6888,8 @@ vErrors.push(err554);
 errors++;
 }
 }
-let data208 = data207.serviceMonitor;
-if(data208 && typeof data208 == "object" && !Array.isArray(data208)){
-if(data208.enabled === undefined){
-data208.enabled = false;
-}
-if(data208.interval === undefined){
-data208.interval = "30s";
-}
-for(const key60 in data208){
-if(!(((key60 === "enabled") || (key60 === "labels")) || (key60 === "interval"))){
-const err555 = {instancePath:instancePath+"/spec/monitoring/serviceMonitor",schemaPath:"#/properties/spec/properties/monitoring/properties/serviceMonitor/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key60},message:"must NOT have additional properties"};
+else {
+const err555 = {instancePath:instancePath+"/spec/health",schemaPath:"#/properties/spec/properties/health/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err555];
 }
@@ -6908,9 +6898,14 @@ vErrors.push(err555);
 }
 errors++;
 }
+let data208 = data0.monitoring;
+if(data208 && typeof data208 == "object" && !Array.isArray(data208)){
+if(data208.serviceMonitor === undefined){
+data208.serviceMonitor = {};
 }
-if(typeof data208.enabled !== "boolean"){
-const err556 = {instancePath:instancePath+"/spec/monitoring/serviceMonitor/enabled",schemaPath:"#/properties/spec/properties/monitoring/properties/serviceMonitor/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+for(const key59 in data208){
+if(!(key59 === "serviceMonitor")){
+const err556 = {instancePath:instancePath+"/spec/monitoring",schemaPath:"#/properties/spec/properties/monitoring/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key59},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err556];
 }
@@ -6919,12 +6914,18 @@ vErrors.push(err556);
 }
 errors++;
 }
-if(data208.labels !== undefined){
-let data210 = data208.labels;
-if(data210 && typeof data210 == "object" && !Array.isArray(data210)){
-for(const key61 in data210){
-if(typeof data210[key61] !== "string"){
-const err557 = {instancePath:instancePath+"/spec/monitoring/serviceMonitor/labels/" + key61.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/monitoring/properties/serviceMonitor/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+let data209 = data208.serviceMonitor;
+if(data209 && typeof data209 == "object" && !Array.isArray(data209)){
+if(data209.enabled === undefined){
+data209.enabled = false;
+}
+if(data209.interval === undefined){
+data209.interval = "30s";
+}
+for(const key60 in data209){
+if(!(((key60 === "enabled") || (key60 === "labels")) || (key60 === "interval"))){
+const err557 = {instancePath:instancePath+"/spec/monitoring/serviceMonitor",schemaPath:"#/properties/spec/properties/monitoring/properties/serviceMonitor/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key60},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err557];
 }
@@ -6934,9 +6935,8 @@ vErrors.push(err557);
 errors++;
 }
 }
-}
-else {
-const err558 = {instancePath:instancePath+"/spec/monitoring/serviceMonitor/labels",schemaPath:"#/properties/spec/properties/monitoring/properties/serviceMonitor/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(typeof data209.enabled !== "boolean"){
+const err558 = {instancePath:instancePath+"/spec/monitoring/serviceMonitor/enabled",schemaPath:"#/properties/spec/properties/monitoring/properties/serviceMonitor/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err558];
 }
@@ -6945,11 +6945,12 @@ vErrors.push(err558);
 }
 errors++;
 }
-}
-let data212 = data208.interval;
-if(typeof data212 === "string"){
-if(!pattern44.test(data212)){
-const err559 = {instancePath:instancePath+"/spec/monitoring/serviceMonitor/interval",schemaPath:"#/properties/spec/properties/monitoring/properties/serviceMonitor/properties/interval/pattern",keyword:"pattern",params:{pattern: "^(0|(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"},message:"must match pattern \""+"^(0|(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"+"\""};
+if(data209.labels !== undefined){
+let data211 = data209.labels;
+if(data211 && typeof data211 == "object" && !Array.isArray(data211)){
+for(const key61 in data211){
+if(typeof data211[key61] !== "string"){
+const err559 = {instancePath:instancePath+"/spec/monitoring/serviceMonitor/labels/" + key61.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/monitoring/properties/serviceMonitor/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err559];
 }
@@ -6959,8 +6960,9 @@ vErrors.push(err559);
 errors++;
 }
 }
+}
 else {
-const err560 = {instancePath:instancePath+"/spec/monitoring/serviceMonitor/interval",schemaPath:"#/properties/spec/properties/monitoring/properties/serviceMonitor/properties/interval/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err560 = {instancePath:instancePath+"/spec/monitoring/serviceMonitor/labels",schemaPath:"#/properties/spec/properties/monitoring/properties/serviceMonitor/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err560];
 }
@@ -6970,8 +6972,10 @@ vErrors.push(err560);
 errors++;
 }
 }
-else {
-const err561 = {instancePath:instancePath+"/spec/monitoring/serviceMonitor",schemaPath:"#/properties/spec/properties/monitoring/properties/serviceMonitor/type",keyword:"type",params:{type: "object"},message:"must be object"};
+let data213 = data209.interval;
+if(typeof data213 === "string"){
+if(!pattern44.test(data213)){
+const err561 = {instancePath:instancePath+"/spec/monitoring/serviceMonitor/interval",schemaPath:"#/properties/spec/properties/monitoring/properties/serviceMonitor/properties/interval/pattern",keyword:"pattern",params:{pattern: "^(0|(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"},message:"must match pattern \""+"^(0|(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"+"\""};
 if(vErrors === null){
 vErrors = [err561];
 }
@@ -6982,7 +6986,7 @@ errors++;
 }
 }
 else {
-const err562 = {instancePath:instancePath+"/spec/monitoring",schemaPath:"#/properties/spec/properties/monitoring/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err562 = {instancePath:instancePath+"/spec/monitoring/serviceMonitor/interval",schemaPath:"#/properties/spec/properties/monitoring/properties/serviceMonitor/properties/interval/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err562];
 }
@@ -6991,14 +6995,9 @@ vErrors.push(err562);
 }
 errors++;
 }
-let data213 = data0.security;
-if(data213 && typeof data213 == "object" && !Array.isArray(data213)){
-if(data213.networkPolicy === undefined){
-data213.networkPolicy = {};
 }
-for(const key62 in data213){
-if(!((key62 === "curve") || (key62 === "networkPolicy"))){
-const err563 = {instancePath:instancePath+"/spec/security",schemaPath:"#/properties/spec/properties/security/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key62},message:"must NOT have additional properties"};
+else {
+const err563 = {instancePath:instancePath+"/spec/monitoring/serviceMonitor",schemaPath:"#/properties/spec/properties/monitoring/properties/serviceMonitor/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err563];
 }
@@ -7008,11 +7007,8 @@ vErrors.push(err563);
 errors++;
 }
 }
-if(data213.curve !== undefined){
-let data214 = data213.curve;
-if(data214 && typeof data214 == "object" && !Array.isArray(data214)){
-if(data214.serverKeySecret === undefined){
-const err564 = {instancePath:instancePath+"/spec/security/curve",schemaPath:"#/properties/spec/properties/security/properties/curve/required",keyword:"required",params:{missingProperty: "serverKeySecret"},message:"must have required property '"+"serverKeySecret"+"'"};
+else {
+const err564 = {instancePath:instancePath+"/spec/monitoring",schemaPath:"#/properties/spec/properties/monitoring/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err564];
 }
@@ -7021,8 +7017,14 @@ vErrors.push(err564);
 }
 errors++;
 }
-if(data214.clientKeys === undefined){
-const err565 = {instancePath:instancePath+"/spec/security/curve",schemaPath:"#/properties/spec/properties/security/properties/curve/required",keyword:"required",params:{missingProperty: "clientKeys"},message:"must have required property '"+"clientKeys"+"'"};
+let data214 = data0.security;
+if(data214 && typeof data214 == "object" && !Array.isArray(data214)){
+if(data214.networkPolicy === undefined){
+data214.networkPolicy = {};
+}
+for(const key62 in data214){
+if(!((key62 === "curve") || (key62 === "networkPolicy"))){
+const err565 = {instancePath:instancePath+"/spec/security",schemaPath:"#/properties/spec/properties/security/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key62},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err565];
 }
@@ -7031,9 +7033,12 @@ vErrors.push(err565);
 }
 errors++;
 }
-for(const key63 in data214){
-if(!((key63 === "serverKeySecret") || (key63 === "clientKeys"))){
-const err566 = {instancePath:instancePath+"/spec/security/curve",schemaPath:"#/properties/spec/properties/security/properties/curve/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key63},message:"must NOT have additional properties"};
+}
+if(data214.curve !== undefined){
+let data215 = data214.curve;
+if(data215 && typeof data215 == "object" && !Array.isArray(data215)){
+if(data215.serverKeySecret === undefined){
+const err566 = {instancePath:instancePath+"/spec/security/curve",schemaPath:"#/properties/spec/properties/security/properties/curve/required",keyword:"required",params:{missingProperty: "serverKeySecret"},message:"must have required property '"+"serverKeySecret"+"'"};
 if(vErrors === null){
 vErrors = [err566];
 }
@@ -7042,12 +7047,8 @@ vErrors.push(err566);
 }
 errors++;
 }
-}
-if(data214.serverKeySecret !== undefined){
-let data215 = data214.serverKeySecret;
-if(typeof data215 === "string"){
-if(func3(data215) > 253){
-const err567 = {instancePath:instancePath+"/spec/security/curve/serverKeySecret",schemaPath:"#/properties/spec/properties/security/properties/curve/properties/serverKeySecret/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(data215.clientKeys === undefined){
+const err567 = {instancePath:instancePath+"/spec/security/curve",schemaPath:"#/properties/spec/properties/security/properties/curve/required",keyword:"required",params:{missingProperty: "clientKeys"},message:"must have required property '"+"clientKeys"+"'"};
 if(vErrors === null){
 vErrors = [err567];
 }
@@ -7056,8 +7057,9 @@ vErrors.push(err567);
 }
 errors++;
 }
-if(func3(data215) < 1){
-const err568 = {instancePath:instancePath+"/spec/security/curve/serverKeySecret",schemaPath:"#/properties/spec/properties/security/properties/curve/properties/serverKeySecret/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+for(const key63 in data215){
+if(!((key63 === "serverKeySecret") || (key63 === "clientKeys"))){
+const err568 = {instancePath:instancePath+"/spec/security/curve",schemaPath:"#/properties/spec/properties/security/properties/curve/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key63},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err568];
 }
@@ -7066,8 +7068,12 @@ vErrors.push(err568);
 }
 errors++;
 }
-if(!pattern45.test(data215)){
-const err569 = {instancePath:instancePath+"/spec/security/curve/serverKeySecret",schemaPath:"#/properties/spec/properties/security/properties/curve/properties/serverKeySecret/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"+"\""};
+}
+if(data215.serverKeySecret !== undefined){
+let data216 = data215.serverKeySecret;
+if(typeof data216 === "string"){
+if(func3(data216) > 253){
+const err569 = {instancePath:instancePath+"/spec/security/curve/serverKeySecret",schemaPath:"#/properties/spec/properties/security/properties/curve/properties/serverKeySecret/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
 if(vErrors === null){
 vErrors = [err569];
 }
@@ -7076,9 +7082,8 @@ vErrors.push(err569);
 }
 errors++;
 }
-}
-else {
-const err570 = {instancePath:instancePath+"/spec/security/curve/serverKeySecret",schemaPath:"#/properties/spec/properties/security/properties/curve/properties/serverKeySecret/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(func3(data216) < 1){
+const err570 = {instancePath:instancePath+"/spec/security/curve/serverKeySecret",schemaPath:"#/properties/spec/properties/security/properties/curve/properties/serverKeySecret/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err570];
 }
@@ -7087,13 +7092,8 @@ vErrors.push(err570);
 }
 errors++;
 }
-}
-if(data214.clientKeys !== undefined){
-let data216 = data214.clientKeys;
-if(data216 && typeof data216 == "object" && !Array.isArray(data216)){
-for(const key64 in data216){
-if(!((key64 === "secret") || (key64 === "configMap"))){
-const err571 = {instancePath:instancePath+"/spec/security/curve/clientKeys",schemaPath:"#/properties/spec/properties/security/properties/curve/properties/clientKeys/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key64},message:"must NOT have additional properties"};
+if(!pattern45.test(data216)){
+const err571 = {instancePath:instancePath+"/spec/security/curve/serverKeySecret",schemaPath:"#/properties/spec/properties/security/properties/curve/properties/serverKeySecret/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"+"\""};
 if(vErrors === null){
 vErrors = [err571];
 }
@@ -7103,11 +7103,8 @@ vErrors.push(err571);
 errors++;
 }
 }
-if(data216.secret !== undefined){
-let data217 = data216.secret;
-if(typeof data217 === "string"){
-if(func3(data217) > 253){
-const err572 = {instancePath:instancePath+"/spec/security/curve/clientKeys/secret",schemaPath:"#/properties/spec/properties/security/properties/curve/properties/clientKeys/properties/secret/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+else {
+const err572 = {instancePath:instancePath+"/spec/security/curve/serverKeySecret",schemaPath:"#/properties/spec/properties/security/properties/curve/properties/serverKeySecret/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err572];
 }
@@ -7116,8 +7113,13 @@ vErrors.push(err572);
 }
 errors++;
 }
-if(func3(data217) < 1){
-const err573 = {instancePath:instancePath+"/spec/security/curve/clientKeys/secret",schemaPath:"#/properties/spec/properties/security/properties/curve/properties/clientKeys/properties/secret/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+if(data215.clientKeys !== undefined){
+let data217 = data215.clientKeys;
+if(data217 && typeof data217 == "object" && !Array.isArray(data217)){
+for(const key64 in data217){
+if(!((key64 === "secret") || (key64 === "configMap"))){
+const err573 = {instancePath:instancePath+"/spec/security/curve/clientKeys",schemaPath:"#/properties/spec/properties/security/properties/curve/properties/clientKeys/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key64},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err573];
 }
@@ -7126,8 +7128,12 @@ vErrors.push(err573);
 }
 errors++;
 }
-if(!pattern45.test(data217)){
-const err574 = {instancePath:instancePath+"/spec/security/curve/clientKeys/secret",schemaPath:"#/properties/spec/properties/security/properties/curve/properties/clientKeys/properties/secret/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"+"\""};
+}
+if(data217.secret !== undefined){
+let data218 = data217.secret;
+if(typeof data218 === "string"){
+if(func3(data218) > 253){
+const err574 = {instancePath:instancePath+"/spec/security/curve/clientKeys/secret",schemaPath:"#/properties/spec/properties/security/properties/curve/properties/clientKeys/properties/secret/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
 if(vErrors === null){
 vErrors = [err574];
 }
@@ -7136,9 +7142,8 @@ vErrors.push(err574);
 }
 errors++;
 }
-}
-else {
-const err575 = {instancePath:instancePath+"/spec/security/curve/clientKeys/secret",schemaPath:"#/properties/spec/properties/security/properties/curve/properties/clientKeys/properties/secret/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(func3(data218) < 1){
+const err575 = {instancePath:instancePath+"/spec/security/curve/clientKeys/secret",schemaPath:"#/properties/spec/properties/security/properties/curve/properties/clientKeys/properties/secret/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err575];
 }
@@ -7147,12 +7152,8 @@ vErrors.push(err575);
 }
 errors++;
 }
-}
-if(data216.configMap !== undefined){
-let data218 = data216.configMap;
-if(typeof data218 === "string"){
-if(func3(data218) > 253){
-const err576 = {instancePath:instancePath+"/spec/security/curve/clientKeys/configMap",schemaPath:"#/properties/spec/properties/security/properties/curve/properties/clientKeys/properties/configMap/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(!pattern45.test(data218)){
+const err576 = {instancePath:instancePath+"/spec/security/curve/clientKeys/secret",schemaPath:"#/properties/spec/properties/security/properties/curve/properties/clientKeys/properties/secret/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"+"\""};
 if(vErrors === null){
 vErrors = [err576];
 }
@@ -7161,8 +7162,9 @@ vErrors.push(err576);
 }
 errors++;
 }
-if(func3(data218) < 1){
-const err577 = {instancePath:instancePath+"/spec/security/curve/clientKeys/configMap",schemaPath:"#/properties/spec/properties/security/properties/curve/properties/clientKeys/properties/configMap/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+else {
+const err577 = {instancePath:instancePath+"/spec/security/curve/clientKeys/secret",schemaPath:"#/properties/spec/properties/security/properties/curve/properties/clientKeys/properties/secret/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err577];
 }
@@ -7171,8 +7173,12 @@ vErrors.push(err577);
 }
 errors++;
 }
-if(!pattern45.test(data218)){
-const err578 = {instancePath:instancePath+"/spec/security/curve/clientKeys/configMap",schemaPath:"#/properties/spec/properties/security/properties/curve/properties/clientKeys/properties/configMap/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"+"\""};
+}
+if(data217.configMap !== undefined){
+let data219 = data217.configMap;
+if(typeof data219 === "string"){
+if(func3(data219) > 253){
+const err578 = {instancePath:instancePath+"/spec/security/curve/clientKeys/configMap",schemaPath:"#/properties/spec/properties/security/properties/curve/properties/clientKeys/properties/configMap/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
 if(vErrors === null){
 vErrors = [err578];
 }
@@ -7181,9 +7187,8 @@ vErrors.push(err578);
 }
 errors++;
 }
-}
-else {
-const err579 = {instancePath:instancePath+"/spec/security/curve/clientKeys/configMap",schemaPath:"#/properties/spec/properties/security/properties/curve/properties/clientKeys/properties/configMap/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(func3(data219) < 1){
+const err579 = {instancePath:instancePath+"/spec/security/curve/clientKeys/configMap",schemaPath:"#/properties/spec/properties/security/properties/curve/properties/clientKeys/properties/configMap/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err579];
 }
@@ -7192,10 +7197,8 @@ vErrors.push(err579);
 }
 errors++;
 }
-}
-}
-else {
-const err580 = {instancePath:instancePath+"/spec/security/curve/clientKeys",schemaPath:"#/properties/spec/properties/security/properties/curve/properties/clientKeys/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(!pattern45.test(data219)){
+const err580 = {instancePath:instancePath+"/spec/security/curve/clientKeys/configMap",schemaPath:"#/properties/spec/properties/security/properties/curve/properties/clientKeys/properties/configMap/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"+"\""};
 if(vErrors === null){
 vErrors = [err580];
 }
@@ -7205,9 +7208,8 @@ vErrors.push(err580);
 errors++;
 }
 }
-}
 else {
-const err581 = {instancePath:instancePath+"/spec/security/curve",schemaPath:"#/properties/spec/properties/security/properties/curve/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err581 = {instancePath:instancePath+"/spec/security/curve/clientKeys/configMap",schemaPath:"#/properties/spec/properties/security/properties/curve/properties/clientKeys/properties/configMap/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err581];
 }
@@ -7217,14 +7219,9 @@ vErrors.push(err581);
 errors++;
 }
 }
-let data219 = data213.networkPolicy;
-if(data219 && typeof data219 == "object" && !Array.isArray(data219)){
-if(data219.enabled === undefined){
-data219.enabled = true;
 }
-for(const key65 in data219){
-if(!(((key65 === "enabled") || (key65 === "inputsFrom")) || (key65 === "metricsNamespace"))){
-const err582 = {instancePath:instancePath+"/spec/security/networkPolicy",schemaPath:"#/properties/spec/properties/security/properties/networkPolicy/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key65},message:"must NOT have additional properties"};
+else {
+const err582 = {instancePath:instancePath+"/spec/security/curve/clientKeys",schemaPath:"#/properties/spec/properties/security/properties/curve/properties/clientKeys/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err582];
 }
@@ -7234,8 +7231,9 @@ vErrors.push(err582);
 errors++;
 }
 }
-if(typeof data219.enabled !== "boolean"){
-const err583 = {instancePath:instancePath+"/spec/security/networkPolicy/enabled",schemaPath:"#/properties/spec/properties/security/properties/networkPolicy/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+}
+else {
+const err583 = {instancePath:instancePath+"/spec/security/curve",schemaPath:"#/properties/spec/properties/security/properties/curve/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err583];
 }
@@ -7244,11 +7242,15 @@ vErrors.push(err583);
 }
 errors++;
 }
-if(data219.inputsFrom !== undefined){
-let data221 = data219.inputsFrom;
-if(Array.isArray(data221)){
-if(data221.length > 32){
-const err584 = {instancePath:instancePath+"/spec/security/networkPolicy/inputsFrom",schemaPath:"#/properties/spec/properties/security/properties/networkPolicy/properties/inputsFrom/maxItems",keyword:"maxItems",params:{limit: 32},message:"must NOT have more than 32 items"};
+}
+let data220 = data214.networkPolicy;
+if(data220 && typeof data220 == "object" && !Array.isArray(data220)){
+if(data220.enabled === undefined){
+data220.enabled = true;
+}
+for(const key65 in data220){
+if(!(((key65 === "enabled") || (key65 === "inputsFrom")) || (key65 === "metricsNamespace"))){
+const err584 = {instancePath:instancePath+"/spec/security/networkPolicy",schemaPath:"#/properties/spec/properties/security/properties/networkPolicy/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key65},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err584];
 }
@@ -7257,11 +7259,9 @@ vErrors.push(err584);
 }
 errors++;
 }
-const len18 = data221.length;
-for(let i19=0; i19<len18; i19++){
-let data222 = data221[i19];
-if(!(data222 && typeof data222 == "object" && !Array.isArray(data222))){
-const err585 = {instancePath:instancePath+"/spec/security/networkPolicy/inputsFrom/" + i19,schemaPath:"#/properties/spec/properties/security/properties/networkPolicy/properties/inputsFrom/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+}
+if(typeof data220.enabled !== "boolean"){
+const err585 = {instancePath:instancePath+"/spec/security/networkPolicy/enabled",schemaPath:"#/properties/spec/properties/security/properties/networkPolicy/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err585];
 }
@@ -7270,10 +7270,11 @@ vErrors.push(err585);
 }
 errors++;
 }
-}
-}
-else {
-const err586 = {instancePath:instancePath+"/spec/security/networkPolicy/inputsFrom",schemaPath:"#/properties/spec/properties/security/properties/networkPolicy/properties/inputsFrom/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data220.inputsFrom !== undefined){
+let data222 = data220.inputsFrom;
+if(Array.isArray(data222)){
+if(data222.length > 32){
+const err586 = {instancePath:instancePath+"/spec/security/networkPolicy/inputsFrom",schemaPath:"#/properties/spec/properties/security/properties/networkPolicy/properties/inputsFrom/maxItems",keyword:"maxItems",params:{limit: 32},message:"must NOT have more than 32 items"};
 if(vErrors === null){
 vErrors = [err586];
 }
@@ -7282,12 +7283,11 @@ vErrors.push(err586);
 }
 errors++;
 }
-}
-if(data219.metricsNamespace !== undefined){
-let data223 = data219.metricsNamespace;
-if(typeof data223 === "string"){
-if(func3(data223) > 63){
-const err587 = {instancePath:instancePath+"/spec/security/networkPolicy/metricsNamespace",schemaPath:"#/properties/spec/properties/security/properties/networkPolicy/properties/metricsNamespace/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
+const len18 = data222.length;
+for(let i19=0; i19<len18; i19++){
+let data223 = data222[i19];
+if(!(data223 && typeof data223 == "object" && !Array.isArray(data223))){
+const err587 = {instancePath:instancePath+"/spec/security/networkPolicy/inputsFrom/" + i19,schemaPath:"#/properties/spec/properties/security/properties/networkPolicy/properties/inputsFrom/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err587];
 }
@@ -7297,8 +7297,9 @@ vErrors.push(err587);
 errors++;
 }
 }
+}
 else {
-const err588 = {instancePath:instancePath+"/spec/security/networkPolicy/metricsNamespace",schemaPath:"#/properties/spec/properties/security/properties/networkPolicy/properties/metricsNamespace/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err588 = {instancePath:instancePath+"/spec/security/networkPolicy/inputsFrom",schemaPath:"#/properties/spec/properties/security/properties/networkPolicy/properties/inputsFrom/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err588];
 }
@@ -7308,9 +7309,11 @@ vErrors.push(err588);
 errors++;
 }
 }
-}
-else {
-const err589 = {instancePath:instancePath+"/spec/security/networkPolicy",schemaPath:"#/properties/spec/properties/security/properties/networkPolicy/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data220.metricsNamespace !== undefined){
+let data224 = data220.metricsNamespace;
+if(typeof data224 === "string"){
+if(func3(data224) > 63){
+const err589 = {instancePath:instancePath+"/spec/security/networkPolicy/metricsNamespace",schemaPath:"#/properties/spec/properties/security/properties/networkPolicy/properties/metricsNamespace/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
 if(vErrors === null){
 vErrors = [err589];
 }
@@ -7321,7 +7324,7 @@ errors++;
 }
 }
 else {
-const err590 = {instancePath:instancePath+"/spec/security",schemaPath:"#/properties/spec/properties/security/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err590 = {instancePath:instancePath+"/spec/security/networkPolicy/metricsNamespace",schemaPath:"#/properties/spec/properties/security/properties/networkPolicy/properties/metricsNamespace/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err590];
 }
@@ -7330,17 +7333,10 @@ vErrors.push(err590);
 }
 errors++;
 }
-let data224 = data0.podDisruptionBudget;
-if(data224 && typeof data224 == "object" && !Array.isArray(data224)){
-if(data224.enabled === undefined){
-data224.enabled = true;
 }
-if(data224.maxUnavailable === undefined){
-data224.maxUnavailable = 1;
 }
-for(const key66 in data224){
-if(!((key66 === "enabled") || (key66 === "maxUnavailable"))){
-const err591 = {instancePath:instancePath+"/spec/podDisruptionBudget",schemaPath:"#/properties/spec/properties/podDisruptionBudget/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key66},message:"must NOT have additional properties"};
+else {
+const err591 = {instancePath:instancePath+"/spec/security/networkPolicy",schemaPath:"#/properties/spec/properties/security/properties/networkPolicy/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err591];
 }
@@ -7350,8 +7346,8 @@ vErrors.push(err591);
 errors++;
 }
 }
-if(typeof data224.enabled !== "boolean"){
-const err592 = {instancePath:instancePath+"/spec/podDisruptionBudget/enabled",schemaPath:"#/properties/spec/properties/podDisruptionBudget/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+else {
+const err592 = {instancePath:instancePath+"/spec/security",schemaPath:"#/properties/spec/properties/security/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err592];
 }
@@ -7360,9 +7356,17 @@ vErrors.push(err592);
 }
 errors++;
 }
-let data226 = data224.maxUnavailable;
-if(!(((typeof data226 == "number") && (!(data226 % 1) && !isNaN(data226))) && (isFinite(data226)))){
-const err593 = {instancePath:instancePath+"/spec/podDisruptionBudget/maxUnavailable",schemaPath:"#/properties/spec/properties/podDisruptionBudget/properties/maxUnavailable/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+let data225 = data0.podDisruptionBudget;
+if(data225 && typeof data225 == "object" && !Array.isArray(data225)){
+if(data225.enabled === undefined){
+data225.enabled = true;
+}
+if(data225.maxUnavailable === undefined){
+data225.maxUnavailable = 1;
+}
+for(const key66 in data225){
+if(!((key66 === "enabled") || (key66 === "maxUnavailable"))){
+const err593 = {instancePath:instancePath+"/spec/podDisruptionBudget",schemaPath:"#/properties/spec/properties/podDisruptionBudget/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key66},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err593];
 }
@@ -7371,9 +7375,9 @@ vErrors.push(err593);
 }
 errors++;
 }
-if((typeof data226 == "number") && (isFinite(data226))){
-if(data226 < 1 || isNaN(data226)){
-const err594 = {instancePath:instancePath+"/spec/podDisruptionBudget/maxUnavailable",schemaPath:"#/properties/spec/properties/podDisruptionBudget/properties/maxUnavailable/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(typeof data225.enabled !== "boolean"){
+const err594 = {instancePath:instancePath+"/spec/podDisruptionBudget/enabled",schemaPath:"#/properties/spec/properties/podDisruptionBudget/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err594];
 }
@@ -7382,10 +7386,9 @@ vErrors.push(err594);
 }
 errors++;
 }
-}
-}
-else {
-const err595 = {instancePath:instancePath+"/spec/podDisruptionBudget",schemaPath:"#/properties/spec/properties/podDisruptionBudget/type",keyword:"type",params:{type: "object"},message:"must be object"};
+let data227 = data225.maxUnavailable;
+if(!(((typeof data227 == "number") && (!(data227 % 1) && !isNaN(data227))) && (isFinite(data227)))){
+const err595 = {instancePath:instancePath+"/spec/podDisruptionBudget/maxUnavailable",schemaPath:"#/properties/spec/properties/podDisruptionBudget/properties/maxUnavailable/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err595];
 }
@@ -7394,14 +7397,9 @@ vErrors.push(err595);
 }
 errors++;
 }
-if(data0.autoscaler !== undefined){
-let data227 = data0.autoscaler;
-if(data227 && typeof data227 == "object" && !Array.isArray(data227)){
-if(data227.minReplicas === undefined){
-data227.minReplicas = 1;
-}
-if(data227.maxReplicas === undefined){
-const err596 = {instancePath:instancePath+"/spec/autoscaler",schemaPath:"#/properties/spec/properties/autoscaler/required",keyword:"required",params:{missingProperty: "maxReplicas"},message:"must have required property '"+"maxReplicas"+"'"};
+if((typeof data227 == "number") && (isFinite(data227))){
+if(data227 < 1 || isNaN(data227)){
+const err596 = {instancePath:instancePath+"/spec/podDisruptionBudget/maxUnavailable",schemaPath:"#/properties/spec/properties/podDisruptionBudget/properties/maxUnavailable/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err596];
 }
@@ -7410,9 +7408,10 @@ vErrors.push(err596);
 }
 errors++;
 }
-for(const key67 in data227){
-if(!((((key67 === "minReplicas") || (key67 === "maxReplicas")) || (key67 === "targetCPUUtilizationPercentage")) || (key67 === "metric"))){
-const err597 = {instancePath:instancePath+"/spec/autoscaler",schemaPath:"#/properties/spec/properties/autoscaler/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key67},message:"must NOT have additional properties"};
+}
+}
+else {
+const err597 = {instancePath:instancePath+"/spec/podDisruptionBudget",schemaPath:"#/properties/spec/properties/podDisruptionBudget/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err597];
 }
@@ -7421,10 +7420,14 @@ vErrors.push(err597);
 }
 errors++;
 }
+if(data0.autoscaler !== undefined){
+let data228 = data0.autoscaler;
+if(data228 && typeof data228 == "object" && !Array.isArray(data228)){
+if(data228.minReplicas === undefined){
+data228.minReplicas = 1;
 }
-let data228 = data227.minReplicas;
-if(!(((typeof data228 == "number") && (!(data228 % 1) && !isNaN(data228))) && (isFinite(data228)))){
-const err598 = {instancePath:instancePath+"/spec/autoscaler/minReplicas",schemaPath:"#/properties/spec/properties/autoscaler/properties/minReplicas/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data228.maxReplicas === undefined){
+const err598 = {instancePath:instancePath+"/spec/autoscaler",schemaPath:"#/properties/spec/properties/autoscaler/required",keyword:"required",params:{missingProperty: "maxReplicas"},message:"must have required property '"+"maxReplicas"+"'"};
 if(vErrors === null){
 vErrors = [err598];
 }
@@ -7433,9 +7436,9 @@ vErrors.push(err598);
 }
 errors++;
 }
-if((typeof data228 == "number") && (isFinite(data228))){
-if(data228 > 100 || isNaN(data228)){
-const err599 = {instancePath:instancePath+"/spec/autoscaler/minReplicas",schemaPath:"#/properties/spec/properties/autoscaler/properties/minReplicas/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};
+for(const key67 in data228){
+if(!((((key67 === "minReplicas") || (key67 === "maxReplicas")) || (key67 === "targetCPUUtilizationPercentage")) || (key67 === "metric"))){
+const err599 = {instancePath:instancePath+"/spec/autoscaler",schemaPath:"#/properties/spec/properties/autoscaler/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key67},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err599];
 }
@@ -7444,8 +7447,10 @@ vErrors.push(err599);
 }
 errors++;
 }
-if(data228 < 1 || isNaN(data228)){
-const err600 = {instancePath:instancePath+"/spec/autoscaler/minReplicas",schemaPath:"#/properties/spec/properties/autoscaler/properties/minReplicas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+let data229 = data228.minReplicas;
+if(!(((typeof data229 == "number") && (!(data229 % 1) && !isNaN(data229))) && (isFinite(data229)))){
+const err600 = {instancePath:instancePath+"/spec/autoscaler/minReplicas",schemaPath:"#/properties/spec/properties/autoscaler/properties/minReplicas/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err600];
 }
@@ -7454,11 +7459,9 @@ vErrors.push(err600);
 }
 errors++;
 }
-}
-if(data227.maxReplicas !== undefined){
-let data229 = data227.maxReplicas;
-if(!(((typeof data229 == "number") && (!(data229 % 1) && !isNaN(data229))) && (isFinite(data229)))){
-const err601 = {instancePath:instancePath+"/spec/autoscaler/maxReplicas",schemaPath:"#/properties/spec/properties/autoscaler/properties/maxReplicas/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if((typeof data229 == "number") && (isFinite(data229))){
+if(data229 > 100 || isNaN(data229)){
+const err601 = {instancePath:instancePath+"/spec/autoscaler/minReplicas",schemaPath:"#/properties/spec/properties/autoscaler/properties/minReplicas/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};
 if(vErrors === null){
 vErrors = [err601];
 }
@@ -7467,9 +7470,8 @@ vErrors.push(err601);
 }
 errors++;
 }
-if((typeof data229 == "number") && (isFinite(data229))){
-if(data229 > 100 || isNaN(data229)){
-const err602 = {instancePath:instancePath+"/spec/autoscaler/maxReplicas",schemaPath:"#/properties/spec/properties/autoscaler/properties/maxReplicas/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};
+if(data229 < 1 || isNaN(data229)){
+const err602 = {instancePath:instancePath+"/spec/autoscaler/minReplicas",schemaPath:"#/properties/spec/properties/autoscaler/properties/minReplicas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err602];
 }
@@ -7478,8 +7480,11 @@ vErrors.push(err602);
 }
 errors++;
 }
-if(data229 < 1 || isNaN(data229)){
-const err603 = {instancePath:instancePath+"/spec/autoscaler/maxReplicas",schemaPath:"#/properties/spec/properties/autoscaler/properties/maxReplicas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data228.maxReplicas !== undefined){
+let data230 = data228.maxReplicas;
+if(!(((typeof data230 == "number") && (!(data230 % 1) && !isNaN(data230))) && (isFinite(data230)))){
+const err603 = {instancePath:instancePath+"/spec/autoscaler/maxReplicas",schemaPath:"#/properties/spec/properties/autoscaler/properties/maxReplicas/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err603];
 }
@@ -7488,12 +7493,9 @@ vErrors.push(err603);
 }
 errors++;
 }
-}
-}
-if(data227.targetCPUUtilizationPercentage !== undefined){
-let data230 = data227.targetCPUUtilizationPercentage;
-if(!(((typeof data230 == "number") && (!(data230 % 1) && !isNaN(data230))) && (isFinite(data230)))){
-const err604 = {instancePath:instancePath+"/spec/autoscaler/targetCPUUtilizationPercentage",schemaPath:"#/properties/spec/properties/autoscaler/properties/targetCPUUtilizationPercentage/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if((typeof data230 == "number") && (isFinite(data230))){
+if(data230 > 100 || isNaN(data230)){
+const err604 = {instancePath:instancePath+"/spec/autoscaler/maxReplicas",schemaPath:"#/properties/spec/properties/autoscaler/properties/maxReplicas/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};
 if(vErrors === null){
 vErrors = [err604];
 }
@@ -7502,9 +7504,8 @@ vErrors.push(err604);
 }
 errors++;
 }
-if((typeof data230 == "number") && (isFinite(data230))){
-if(data230 > 100 || isNaN(data230)){
-const err605 = {instancePath:instancePath+"/spec/autoscaler/targetCPUUtilizationPercentage",schemaPath:"#/properties/spec/properties/autoscaler/properties/targetCPUUtilizationPercentage/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};
+if(data230 < 1 || isNaN(data230)){
+const err605 = {instancePath:instancePath+"/spec/autoscaler/maxReplicas",schemaPath:"#/properties/spec/properties/autoscaler/properties/maxReplicas/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err605];
 }
@@ -7513,8 +7514,12 @@ vErrors.push(err605);
 }
 errors++;
 }
-if(data230 < 1 || isNaN(data230)){
-const err606 = {instancePath:instancePath+"/spec/autoscaler/targetCPUUtilizationPercentage",schemaPath:"#/properties/spec/properties/autoscaler/properties/targetCPUUtilizationPercentage/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+}
+if(data228.targetCPUUtilizationPercentage !== undefined){
+let data231 = data228.targetCPUUtilizationPercentage;
+if(!(((typeof data231 == "number") && (!(data231 % 1) && !isNaN(data231))) && (isFinite(data231)))){
+const err606 = {instancePath:instancePath+"/spec/autoscaler/targetCPUUtilizationPercentage",schemaPath:"#/properties/spec/properties/autoscaler/properties/targetCPUUtilizationPercentage/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err606];
 }
@@ -7523,13 +7528,9 @@ vErrors.push(err606);
 }
 errors++;
 }
-}
-}
-if(data227.metric !== undefined){
-let data231 = data227.metric;
-if(data231 && typeof data231 == "object" && !Array.isArray(data231)){
-if(data231.name === undefined){
-const err607 = {instancePath:instancePath+"/spec/autoscaler/metric",schemaPath:"#/properties/spec/properties/autoscaler/properties/metric/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if((typeof data231 == "number") && (isFinite(data231))){
+if(data231 > 100 || isNaN(data231)){
+const err607 = {instancePath:instancePath+"/spec/autoscaler/targetCPUUtilizationPercentage",schemaPath:"#/properties/spec/properties/autoscaler/properties/targetCPUUtilizationPercentage/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};
 if(vErrors === null){
 vErrors = [err607];
 }
@@ -7538,8 +7539,8 @@ vErrors.push(err607);
 }
 errors++;
 }
-if(data231.averageValue === undefined){
-const err608 = {instancePath:instancePath+"/spec/autoscaler/metric",schemaPath:"#/properties/spec/properties/autoscaler/properties/metric/required",keyword:"required",params:{missingProperty: "averageValue"},message:"must have required property '"+"averageValue"+"'"};
+if(data231 < 1 || isNaN(data231)){
+const err608 = {instancePath:instancePath+"/spec/autoscaler/targetCPUUtilizationPercentage",schemaPath:"#/properties/spec/properties/autoscaler/properties/targetCPUUtilizationPercentage/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err608];
 }
@@ -7548,9 +7549,13 @@ vErrors.push(err608);
 }
 errors++;
 }
-for(const key68 in data231){
-if(!((key68 === "name") || (key68 === "averageValue"))){
-const err609 = {instancePath:instancePath+"/spec/autoscaler/metric",schemaPath:"#/properties/spec/properties/autoscaler/properties/metric/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key68},message:"must NOT have additional properties"};
+}
+}
+if(data228.metric !== undefined){
+let data232 = data228.metric;
+if(data232 && typeof data232 == "object" && !Array.isArray(data232)){
+if(data232.name === undefined){
+const err609 = {instancePath:instancePath+"/spec/autoscaler/metric",schemaPath:"#/properties/spec/properties/autoscaler/properties/metric/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err609];
 }
@@ -7559,12 +7564,8 @@ vErrors.push(err609);
 }
 errors++;
 }
-}
-if(data231.name !== undefined){
-let data232 = data231.name;
-if(typeof data232 === "string"){
-if(func3(data232) > 253){
-const err610 = {instancePath:instancePath+"/spec/autoscaler/metric/name",schemaPath:"#/properties/spec/properties/autoscaler/properties/metric/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
+if(data232.averageValue === undefined){
+const err610 = {instancePath:instancePath+"/spec/autoscaler/metric",schemaPath:"#/properties/spec/properties/autoscaler/properties/metric/required",keyword:"required",params:{missingProperty: "averageValue"},message:"must have required property '"+"averageValue"+"'"};
 if(vErrors === null){
 vErrors = [err610];
 }
@@ -7573,8 +7574,9 @@ vErrors.push(err610);
 }
 errors++;
 }
-if(func3(data232) < 1){
-const err611 = {instancePath:instancePath+"/spec/autoscaler/metric/name",schemaPath:"#/properties/spec/properties/autoscaler/properties/metric/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+for(const key68 in data232){
+if(!((key68 === "name") || (key68 === "averageValue"))){
+const err611 = {instancePath:instancePath+"/spec/autoscaler/metric",schemaPath:"#/properties/spec/properties/autoscaler/properties/metric/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key68},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err611];
 }
@@ -7584,8 +7586,11 @@ vErrors.push(err611);
 errors++;
 }
 }
-else {
-const err612 = {instancePath:instancePath+"/spec/autoscaler/metric/name",schemaPath:"#/properties/spec/properties/autoscaler/properties/metric/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data232.name !== undefined){
+let data233 = data232.name;
+if(typeof data233 === "string"){
+if(func3(data233) > 253){
+const err612 = {instancePath:instancePath+"/spec/autoscaler/metric/name",schemaPath:"#/properties/spec/properties/autoscaler/properties/metric/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
 if(vErrors === null){
 vErrors = [err612];
 }
@@ -7594,14 +7599,8 @@ vErrors.push(err612);
 }
 errors++;
 }
-}
-if(data231.averageValue !== undefined){
-let data233 = data231.averageValue;
-const _errs563 = errors;
-let valid113 = false;
-const _errs564 = errors;
-if(!(((typeof data233 == "number") && (!(data233 % 1) && !isNaN(data233))) && (isFinite(data233)))){
-const err613 = {instancePath:instancePath+"/spec/autoscaler/metric/averageValue",schemaPath:"#/properties/spec/properties/autoscaler/properties/metric/properties/averageValue/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(func3(data233) < 1){
+const err613 = {instancePath:instancePath+"/spec/autoscaler/metric/name",schemaPath:"#/properties/spec/properties/autoscaler/properties/metric/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err613];
 }
@@ -7610,12 +7609,9 @@ vErrors.push(err613);
 }
 errors++;
 }
-var _valid4 = _errs564 === errors;
-valid113 = valid113 || _valid4;
-if(!valid113){
-const _errs566 = errors;
-if(typeof data233 !== "string"){
-const err614 = {instancePath:instancePath+"/spec/autoscaler/metric/averageValue",schemaPath:"#/properties/spec/properties/autoscaler/properties/metric/properties/averageValue/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err614 = {instancePath:instancePath+"/spec/autoscaler/metric/name",schemaPath:"#/properties/spec/properties/autoscaler/properties/metric/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err614];
 }
@@ -7624,11 +7620,14 @@ vErrors.push(err614);
 }
 errors++;
 }
-var _valid4 = _errs566 === errors;
-valid113 = valid113 || _valid4;
 }
-if(!valid113){
-const err615 = {instancePath:instancePath+"/spec/autoscaler/metric/averageValue",schemaPath:"#/properties/spec/properties/autoscaler/properties/metric/properties/averageValue/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(data232.averageValue !== undefined){
+let data234 = data232.averageValue;
+const _errs565 = errors;
+let valid113 = false;
+const _errs566 = errors;
+if(!(((typeof data234 == "number") && (!(data234 % 1) && !isNaN(data234))) && (isFinite(data234)))){
+const err615 = {instancePath:instancePath+"/spec/autoscaler/metric/averageValue",schemaPath:"#/properties/spec/properties/autoscaler/properties/metric/properties/averageValue/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err615];
 }
@@ -7637,20 +7636,12 @@ vErrors.push(err615);
 }
 errors++;
 }
-else {
-errors = _errs563;
-if(vErrors !== null){
-if(_errs563){
-vErrors.length = _errs563;
-}
-else {
-vErrors = null;
-}
-}
-}
-if((typeof data233 == "number") && (isFinite(data233))){
-if(data233 < 0 || isNaN(data233)){
-const err616 = {instancePath:instancePath+"/spec/autoscaler/metric/averageValue",schemaPath:"#/properties/spec/properties/autoscaler/properties/metric/properties/averageValue/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+var _valid4 = _errs566 === errors;
+valid113 = valid113 || _valid4;
+if(!valid113){
+const _errs568 = errors;
+if(typeof data234 !== "string"){
+const err616 = {instancePath:instancePath+"/spec/autoscaler/metric/averageValue",schemaPath:"#/properties/spec/properties/autoscaler/properties/metric/properties/averageValue/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err616];
 }
@@ -7659,10 +7650,11 @@ vErrors.push(err616);
 }
 errors++;
 }
+var _valid4 = _errs568 === errors;
+valid113 = valid113 || _valid4;
 }
-if(typeof data233 === "string"){
-if(!pattern1.test(data233)){
-const err617 = {instancePath:instancePath+"/spec/autoscaler/metric/averageValue",schemaPath:"#/properties/spec/properties/autoscaler/properties/metric/properties/averageValue/pattern",keyword:"pattern",params:{pattern: "^(\\+)?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?[0-9]+))?$"},message:"must match pattern \""+"^(\\+)?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?[0-9]+))?$"+"\""};
+if(!valid113){
+const err617 = {instancePath:instancePath+"/spec/autoscaler/metric/averageValue",schemaPath:"#/properties/spec/properties/autoscaler/properties/metric/properties/averageValue/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err617];
 }
@@ -7671,11 +7663,20 @@ vErrors.push(err617);
 }
 errors++;
 }
-}
-}
+else {
+errors = _errs565;
+if(vErrors !== null){
+if(_errs565){
+vErrors.length = _errs565;
 }
 else {
-const err618 = {instancePath:instancePath+"/spec/autoscaler/metric",schemaPath:"#/properties/spec/properties/autoscaler/properties/metric/type",keyword:"type",params:{type: "object"},message:"must be object"};
+vErrors = null;
+}
+}
+}
+if((typeof data234 == "number") && (isFinite(data234))){
+if(data234 < 0 || isNaN(data234)){
+const err618 = {instancePath:instancePath+"/spec/autoscaler/metric/averageValue",schemaPath:"#/properties/spec/properties/autoscaler/properties/metric/properties/averageValue/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err618];
 }
@@ -7685,9 +7686,9 @@ vErrors.push(err618);
 errors++;
 }
 }
-}
-else {
-const err619 = {instancePath:instancePath+"/spec/autoscaler",schemaPath:"#/properties/spec/properties/autoscaler/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(typeof data234 === "string"){
+if(!pattern1.test(data234)){
+const err619 = {instancePath:instancePath+"/spec/autoscaler/metric/averageValue",schemaPath:"#/properties/spec/properties/autoscaler/properties/metric/properties/averageValue/pattern",keyword:"pattern",params:{pattern: "^(\\+)?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?[0-9]+))?$"},message:"must match pattern \""+"^(\\+)?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?[0-9]+))?$"+"\""};
 if(vErrors === null){
 vErrors = [err619];
 }
@@ -7697,14 +7698,10 @@ vErrors.push(err619);
 errors++;
 }
 }
-let data234 = data0.service;
-if(data234 && typeof data234 == "object" && !Array.isArray(data234)){
-if(data234.type === undefined){
-data234.type = "ClusterIP";
 }
-for(const key69 in data234){
-if(!((key69 === "type") || (key69 === "annotations"))){
-const err620 = {instancePath:instancePath+"/spec/service",schemaPath:"#/properties/spec/properties/service/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key69},message:"must NOT have additional properties"};
+}
+else {
+const err620 = {instancePath:instancePath+"/spec/autoscaler/metric",schemaPath:"#/properties/spec/properties/autoscaler/properties/metric/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err620];
 }
@@ -7714,9 +7711,9 @@ vErrors.push(err620);
 errors++;
 }
 }
-let data235 = data234.type;
-if(typeof data235 !== "string"){
-const err621 = {instancePath:instancePath+"/spec/service/type",schemaPath:"#/properties/spec/properties/service/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err621 = {instancePath:instancePath+"/spec/autoscaler",schemaPath:"#/properties/spec/properties/autoscaler/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err621];
 }
@@ -7725,8 +7722,15 @@ vErrors.push(err621);
 }
 errors++;
 }
-if(!(((data235 === "ClusterIP") || (data235 === "NodePort")) || (data235 === "LoadBalancer"))){
-const err622 = {instancePath:instancePath+"/spec/service/type",schemaPath:"#/properties/spec/properties/service/properties/type/enum",keyword:"enum",params:{allowedValues: schema11.properties.spec.properties.service.properties.type.enum},message:"must be equal to one of the allowed values"};
+}
+let data235 = data0.service;
+if(data235 && typeof data235 == "object" && !Array.isArray(data235)){
+if(data235.type === undefined){
+data235.type = "ClusterIP";
+}
+for(const key69 in data235){
+if(!((key69 === "type") || (key69 === "annotations"))){
+const err622 = {instancePath:instancePath+"/spec/service",schemaPath:"#/properties/spec/properties/service/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key69},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err622];
 }
@@ -7735,12 +7739,10 @@ vErrors.push(err622);
 }
 errors++;
 }
-if(data234.annotations !== undefined){
-let data236 = data234.annotations;
-if(data236 && typeof data236 == "object" && !Array.isArray(data236)){
-for(const key70 in data236){
-if(typeof data236[key70] !== "string"){
-const err623 = {instancePath:instancePath+"/spec/service/annotations/" + key70.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/service/properties/annotations/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+let data236 = data235.type;
+if(typeof data236 !== "string"){
+const err623 = {instancePath:instancePath+"/spec/service/type",schemaPath:"#/properties/spec/properties/service/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err623];
 }
@@ -7749,10 +7751,8 @@ vErrors.push(err623);
 }
 errors++;
 }
-}
-}
-else {
-const err624 = {instancePath:instancePath+"/spec/service/annotations",schemaPath:"#/properties/spec/properties/service/properties/annotations/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(!(((data236 === "ClusterIP") || (data236 === "NodePort")) || (data236 === "LoadBalancer"))){
+const err624 = {instancePath:instancePath+"/spec/service/type",schemaPath:"#/properties/spec/properties/service/properties/type/enum",keyword:"enum",params:{allowedValues: schema11.properties.spec.properties.service.properties.type.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err624];
 }
@@ -7761,10 +7761,12 @@ vErrors.push(err624);
 }
 errors++;
 }
-}
-}
-else {
-const err625 = {instancePath:instancePath+"/spec/service",schemaPath:"#/properties/spec/properties/service/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data235.annotations !== undefined){
+let data237 = data235.annotations;
+if(data237 && typeof data237 == "object" && !Array.isArray(data237)){
+for(const key70 in data237){
+if(typeof data237[key70] !== "string"){
+const err625 = {instancePath:instancePath+"/spec/service/annotations/" + key70.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/service/properties/annotations/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err625];
 }
@@ -7773,11 +7775,10 @@ vErrors.push(err625);
 }
 errors++;
 }
-let data238 = data0.scheduling;
-if(data238 && typeof data238 == "object" && !Array.isArray(data238)){
-for(const key71 in data238){
-if(!(((((key71 === "nodeSelector") || (key71 === "tolerations")) || (key71 === "affinity")) || (key71 === "topologySpreadConstraints")) || (key71 === "priorityClassName"))){
-const err626 = {instancePath:instancePath+"/spec/scheduling",schemaPath:"#/properties/spec/properties/scheduling/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key71},message:"must NOT have additional properties"};
+}
+}
+else {
+const err626 = {instancePath:instancePath+"/spec/service/annotations",schemaPath:"#/properties/spec/properties/service/properties/annotations/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err626];
 }
@@ -7787,12 +7788,9 @@ vErrors.push(err626);
 errors++;
 }
 }
-if(data238.nodeSelector !== undefined){
-let data239 = data238.nodeSelector;
-if(data239 && typeof data239 == "object" && !Array.isArray(data239)){
-for(const key72 in data239){
-if(typeof data239[key72] !== "string"){
-const err627 = {instancePath:instancePath+"/spec/scheduling/nodeSelector/" + key72.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/scheduling/properties/nodeSelector/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err627 = {instancePath:instancePath+"/spec/service",schemaPath:"#/properties/spec/properties/service/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err627];
 }
@@ -7801,10 +7799,11 @@ vErrors.push(err627);
 }
 errors++;
 }
-}
-}
-else {
-const err628 = {instancePath:instancePath+"/spec/scheduling/nodeSelector",schemaPath:"#/properties/spec/properties/scheduling/properties/nodeSelector/type",keyword:"type",params:{type: "object"},message:"must be object"};
+let data239 = data0.scheduling;
+if(data239 && typeof data239 == "object" && !Array.isArray(data239)){
+for(const key71 in data239){
+if(!(((((key71 === "nodeSelector") || (key71 === "tolerations")) || (key71 === "affinity")) || (key71 === "topologySpreadConstraints")) || (key71 === "priorityClassName"))){
+const err628 = {instancePath:instancePath+"/spec/scheduling",schemaPath:"#/properties/spec/properties/scheduling/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key71},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err628];
 }
@@ -7814,11 +7813,12 @@ vErrors.push(err628);
 errors++;
 }
 }
-if(data238.tolerations !== undefined){
-let data241 = data238.tolerations;
-if(Array.isArray(data241)){
-if(data241.length > 32){
-const err629 = {instancePath:instancePath+"/spec/scheduling/tolerations",schemaPath:"#/properties/spec/properties/scheduling/properties/tolerations/maxItems",keyword:"maxItems",params:{limit: 32},message:"must NOT have more than 32 items"};
+if(data239.nodeSelector !== undefined){
+let data240 = data239.nodeSelector;
+if(data240 && typeof data240 == "object" && !Array.isArray(data240)){
+for(const key72 in data240){
+if(typeof data240[key72] !== "string"){
+const err629 = {instancePath:instancePath+"/spec/scheduling/nodeSelector/" + key72.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/scheduling/properties/nodeSelector/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err629];
 }
@@ -7827,13 +7827,10 @@ vErrors.push(err629);
 }
 errors++;
 }
-const len19 = data241.length;
-for(let i20=0; i20<len19; i20++){
-let data242 = data241[i20];
-if(data242 && typeof data242 == "object" && !Array.isArray(data242)){
-for(const key73 in data242){
-if(!(((((key73 === "key") || (key73 === "operator")) || (key73 === "value")) || (key73 === "effect")) || (key73 === "tolerationSeconds"))){
-const err630 = {instancePath:instancePath+"/spec/scheduling/tolerations/" + i20,schemaPath:"#/properties/spec/properties/scheduling/properties/tolerations/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key73},message:"must NOT have additional properties"};
+}
+}
+else {
+const err630 = {instancePath:instancePath+"/spec/scheduling/nodeSelector",schemaPath:"#/properties/spec/properties/scheduling/properties/nodeSelector/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err630];
 }
@@ -7843,9 +7840,11 @@ vErrors.push(err630);
 errors++;
 }
 }
-if(data242.key !== undefined){
-if(typeof data242.key !== "string"){
-const err631 = {instancePath:instancePath+"/spec/scheduling/tolerations/" + i20+"/key",schemaPath:"#/properties/spec/properties/scheduling/properties/tolerations/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data239.tolerations !== undefined){
+let data242 = data239.tolerations;
+if(Array.isArray(data242)){
+if(data242.length > 32){
+const err631 = {instancePath:instancePath+"/spec/scheduling/tolerations",schemaPath:"#/properties/spec/properties/scheduling/properties/tolerations/maxItems",keyword:"maxItems",params:{limit: 32},message:"must NOT have more than 32 items"};
 if(vErrors === null){
 vErrors = [err631];
 }
@@ -7854,11 +7853,13 @@ vErrors.push(err631);
 }
 errors++;
 }
-}
-if(data242.operator !== undefined){
-let data244 = data242.operator;
-if(typeof data244 !== "string"){
-const err632 = {instancePath:instancePath+"/spec/scheduling/tolerations/" + i20+"/operator",schemaPath:"#/properties/spec/properties/scheduling/properties/tolerations/items/properties/operator/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const len19 = data242.length;
+for(let i20=0; i20<len19; i20++){
+let data243 = data242[i20];
+if(data243 && typeof data243 == "object" && !Array.isArray(data243)){
+for(const key73 in data243){
+if(!(((((key73 === "key") || (key73 === "operator")) || (key73 === "value")) || (key73 === "effect")) || (key73 === "tolerationSeconds"))){
+const err632 = {instancePath:instancePath+"/spec/scheduling/tolerations/" + i20,schemaPath:"#/properties/spec/properties/scheduling/properties/tolerations/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key73},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err632];
 }
@@ -7867,8 +7868,10 @@ vErrors.push(err632);
 }
 errors++;
 }
-if(!((data244 === "Exists") || (data244 === "Equal"))){
-const err633 = {instancePath:instancePath+"/spec/scheduling/tolerations/" + i20+"/operator",schemaPath:"#/properties/spec/properties/scheduling/properties/tolerations/items/properties/operator/enum",keyword:"enum",params:{allowedValues: schema11.properties.spec.properties.scheduling.properties.tolerations.items.properties.operator.enum},message:"must be equal to one of the allowed values"};
+}
+if(data243.key !== undefined){
+if(typeof data243.key !== "string"){
+const err633 = {instancePath:instancePath+"/spec/scheduling/tolerations/" + i20+"/key",schemaPath:"#/properties/spec/properties/scheduling/properties/tolerations/items/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err633];
 }
@@ -7878,9 +7881,10 @@ vErrors.push(err633);
 errors++;
 }
 }
-if(data242.value !== undefined){
-if(typeof data242.value !== "string"){
-const err634 = {instancePath:instancePath+"/spec/scheduling/tolerations/" + i20+"/value",schemaPath:"#/properties/spec/properties/scheduling/properties/tolerations/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data243.operator !== undefined){
+let data245 = data243.operator;
+if(typeof data245 !== "string"){
+const err634 = {instancePath:instancePath+"/spec/scheduling/tolerations/" + i20+"/operator",schemaPath:"#/properties/spec/properties/scheduling/properties/tolerations/items/properties/operator/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err634];
 }
@@ -7889,11 +7893,8 @@ vErrors.push(err634);
 }
 errors++;
 }
-}
-if(data242.effect !== undefined){
-let data246 = data242.effect;
-if(typeof data246 !== "string"){
-const err635 = {instancePath:instancePath+"/spec/scheduling/tolerations/" + i20+"/effect",schemaPath:"#/properties/spec/properties/scheduling/properties/tolerations/items/properties/effect/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!((data245 === "Exists") || (data245 === "Equal"))){
+const err635 = {instancePath:instancePath+"/spec/scheduling/tolerations/" + i20+"/operator",schemaPath:"#/properties/spec/properties/scheduling/properties/tolerations/items/properties/operator/enum",keyword:"enum",params:{allowedValues: schema11.properties.spec.properties.scheduling.properties.tolerations.items.properties.operator.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err635];
 }
@@ -7902,8 +7903,10 @@ vErrors.push(err635);
 }
 errors++;
 }
-if(!(((data246 === "NoSchedule") || (data246 === "PreferNoSchedule")) || (data246 === "NoExecute"))){
-const err636 = {instancePath:instancePath+"/spec/scheduling/tolerations/" + i20+"/effect",schemaPath:"#/properties/spec/properties/scheduling/properties/tolerations/items/properties/effect/enum",keyword:"enum",params:{allowedValues: schema11.properties.spec.properties.scheduling.properties.tolerations.items.properties.effect.enum},message:"must be equal to one of the allowed values"};
+}
+if(data243.value !== undefined){
+if(typeof data243.value !== "string"){
+const err636 = {instancePath:instancePath+"/spec/scheduling/tolerations/" + i20+"/value",schemaPath:"#/properties/spec/properties/scheduling/properties/tolerations/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err636];
 }
@@ -7913,10 +7916,10 @@ vErrors.push(err636);
 errors++;
 }
 }
-if(data242.tolerationSeconds !== undefined){
-let data247 = data242.tolerationSeconds;
-if(!(((typeof data247 == "number") && (!(data247 % 1) && !isNaN(data247))) && (isFinite(data247)))){
-const err637 = {instancePath:instancePath+"/spec/scheduling/tolerations/" + i20+"/tolerationSeconds",schemaPath:"#/properties/spec/properties/scheduling/properties/tolerations/items/properties/tolerationSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data243.effect !== undefined){
+let data247 = data243.effect;
+if(typeof data247 !== "string"){
+const err637 = {instancePath:instancePath+"/spec/scheduling/tolerations/" + i20+"/effect",schemaPath:"#/properties/spec/properties/scheduling/properties/tolerations/items/properties/effect/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err637];
 }
@@ -7925,10 +7928,8 @@ vErrors.push(err637);
 }
 errors++;
 }
-}
-}
-else {
-const err638 = {instancePath:instancePath+"/spec/scheduling/tolerations/" + i20,schemaPath:"#/properties/spec/properties/scheduling/properties/tolerations/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(!(((data247 === "NoSchedule") || (data247 === "PreferNoSchedule")) || (data247 === "NoExecute"))){
+const err638 = {instancePath:instancePath+"/spec/scheduling/tolerations/" + i20+"/effect",schemaPath:"#/properties/spec/properties/scheduling/properties/tolerations/items/properties/effect/enum",keyword:"enum",params:{allowedValues: schema11.properties.spec.properties.scheduling.properties.tolerations.items.properties.effect.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err638];
 }
@@ -7938,9 +7939,10 @@ vErrors.push(err638);
 errors++;
 }
 }
-}
-else {
-const err639 = {instancePath:instancePath+"/spec/scheduling/tolerations",schemaPath:"#/properties/spec/properties/scheduling/properties/tolerations/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data243.tolerationSeconds !== undefined){
+let data248 = data243.tolerationSeconds;
+if(!(((typeof data248 == "number") && (!(data248 % 1) && !isNaN(data248))) && (isFinite(data248)))){
+const err639 = {instancePath:instancePath+"/spec/scheduling/tolerations/" + i20+"/tolerationSeconds",schemaPath:"#/properties/spec/properties/scheduling/properties/tolerations/items/properties/tolerationSeconds/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err639];
 }
@@ -7950,10 +7952,9 @@ vErrors.push(err639);
 errors++;
 }
 }
-if(data238.affinity !== undefined){
-let data248 = data238.affinity;
-if(!(data248 && typeof data248 == "object" && !Array.isArray(data248))){
-const err640 = {instancePath:instancePath+"/spec/scheduling/affinity",schemaPath:"#/properties/spec/properties/scheduling/properties/affinity/type",keyword:"type",params:{type: "object"},message:"must be object"};
+}
+else {
+const err640 = {instancePath:instancePath+"/spec/scheduling/tolerations/" + i20,schemaPath:"#/properties/spec/properties/scheduling/properties/tolerations/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err640];
 }
@@ -7963,11 +7964,9 @@ vErrors.push(err640);
 errors++;
 }
 }
-if(data238.topologySpreadConstraints !== undefined){
-let data249 = data238.topologySpreadConstraints;
-if(Array.isArray(data249)){
-if(data249.length > 8){
-const err641 = {instancePath:instancePath+"/spec/scheduling/topologySpreadConstraints",schemaPath:"#/properties/spec/properties/scheduling/properties/topologySpreadConstraints/maxItems",keyword:"maxItems",params:{limit: 8},message:"must NOT have more than 8 items"};
+}
+else {
+const err641 = {instancePath:instancePath+"/spec/scheduling/tolerations",schemaPath:"#/properties/spec/properties/scheduling/properties/tolerations/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err641];
 }
@@ -7976,11 +7975,11 @@ vErrors.push(err641);
 }
 errors++;
 }
-const len20 = data249.length;
-for(let i21=0; i21<len20; i21++){
-let data250 = data249[i21];
-if(!(data250 && typeof data250 == "object" && !Array.isArray(data250))){
-const err642 = {instancePath:instancePath+"/spec/scheduling/topologySpreadConstraints/" + i21,schemaPath:"#/properties/spec/properties/scheduling/properties/topologySpreadConstraints/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+}
+if(data239.affinity !== undefined){
+let data249 = data239.affinity;
+if(!(data249 && typeof data249 == "object" && !Array.isArray(data249))){
+const err642 = {instancePath:instancePath+"/spec/scheduling/affinity",schemaPath:"#/properties/spec/properties/scheduling/properties/affinity/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err642];
 }
@@ -7990,9 +7989,11 @@ vErrors.push(err642);
 errors++;
 }
 }
-}
-else {
-const err643 = {instancePath:instancePath+"/spec/scheduling/topologySpreadConstraints",schemaPath:"#/properties/spec/properties/scheduling/properties/topologySpreadConstraints/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data239.topologySpreadConstraints !== undefined){
+let data250 = data239.topologySpreadConstraints;
+if(Array.isArray(data250)){
+if(data250.length > 8){
+const err643 = {instancePath:instancePath+"/spec/scheduling/topologySpreadConstraints",schemaPath:"#/properties/spec/properties/scheduling/properties/topologySpreadConstraints/maxItems",keyword:"maxItems",params:{limit: 8},message:"must NOT have more than 8 items"};
 if(vErrors === null){
 vErrors = [err643];
 }
@@ -8001,10 +8002,11 @@ vErrors.push(err643);
 }
 errors++;
 }
-}
-if(data238.priorityClassName !== undefined){
-if(typeof data238.priorityClassName !== "string"){
-const err644 = {instancePath:instancePath+"/spec/scheduling/priorityClassName",schemaPath:"#/properties/spec/properties/scheduling/properties/priorityClassName/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const len20 = data250.length;
+for(let i21=0; i21<len20; i21++){
+let data251 = data250[i21];
+if(!(data251 && typeof data251 == "object" && !Array.isArray(data251))){
+const err644 = {instancePath:instancePath+"/spec/scheduling/topologySpreadConstraints/" + i21,schemaPath:"#/properties/spec/properties/scheduling/properties/topologySpreadConstraints/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err644];
 }
@@ -8016,7 +8018,7 @@ errors++;
 }
 }
 else {
-const err645 = {instancePath:instancePath+"/spec/scheduling",schemaPath:"#/properties/spec/properties/scheduling/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err645 = {instancePath:instancePath+"/spec/scheduling/topologySpreadConstraints",schemaPath:"#/properties/spec/properties/scheduling/properties/topologySpreadConstraints/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err645];
 }
@@ -8025,10 +8027,10 @@ vErrors.push(err645);
 }
 errors++;
 }
-if(data0.podSecurityContext !== undefined){
-let data252 = data0.podSecurityContext;
-if(!(data252 && typeof data252 == "object" && !Array.isArray(data252))){
-const err646 = {instancePath:instancePath+"/spec/podSecurityContext",schemaPath:"#/properties/spec/properties/podSecurityContext/type",keyword:"type",params:{type: "object"},message:"must be object"};
+}
+if(data239.priorityClassName !== undefined){
+if(typeof data239.priorityClassName !== "string"){
+const err646 = {instancePath:instancePath+"/spec/scheduling/priorityClassName",schemaPath:"#/properties/spec/properties/scheduling/properties/priorityClassName/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err646];
 }
@@ -8038,10 +8040,9 @@ vErrors.push(err646);
 errors++;
 }
 }
-if(data0.containerSecurityContext !== undefined){
-let data253 = data0.containerSecurityContext;
-if(!(data253 && typeof data253 == "object" && !Array.isArray(data253))){
-const err647 = {instancePath:instancePath+"/spec/containerSecurityContext",schemaPath:"#/properties/spec/properties/containerSecurityContext/type",keyword:"type",params:{type: "object"},message:"must be object"};
+}
+else {
+const err647 = {instancePath:instancePath+"/spec/scheduling",schemaPath:"#/properties/spec/properties/scheduling/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err647];
 }
@@ -8050,12 +8051,10 @@ vErrors.push(err647);
 }
 errors++;
 }
-}
-if(data0.env !== undefined){
-let data254 = data0.env;
-if(Array.isArray(data254)){
-if(data254.length > 64){
-const err648 = {instancePath:instancePath+"/spec/env",schemaPath:"#/properties/spec/properties/env/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
+if(data0.podSecurityContext !== undefined){
+let data253 = data0.podSecurityContext;
+if(!(data253 && typeof data253 == "object" && !Array.isArray(data253))){
+const err648 = {instancePath:instancePath+"/spec/podSecurityContext",schemaPath:"#/properties/spec/properties/podSecurityContext/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err648];
 }
@@ -8064,12 +8063,11 @@ vErrors.push(err648);
 }
 errors++;
 }
-const len21 = data254.length;
-for(let i22=0; i22<len21; i22++){
-let data255 = data254[i22];
-if(data255 && typeof data255 == "object" && !Array.isArray(data255)){
-if(data255.name === undefined){
-const err649 = {instancePath:instancePath+"/spec/env/" + i22,schemaPath:"#/properties/spec/properties/env/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+}
+if(data0.containerSecurityContext !== undefined){
+let data254 = data0.containerSecurityContext;
+if(!(data254 && typeof data254 == "object" && !Array.isArray(data254))){
+const err649 = {instancePath:instancePath+"/spec/containerSecurityContext",schemaPath:"#/properties/spec/properties/containerSecurityContext/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err649];
 }
@@ -8078,9 +8076,12 @@ vErrors.push(err649);
 }
 errors++;
 }
-for(const key74 in data255){
-if(!(((key74 === "name") || (key74 === "value")) || (key74 === "valueFrom"))){
-const err650 = {instancePath:instancePath+"/spec/env/" + i22,schemaPath:"#/properties/spec/properties/env/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key74},message:"must NOT have additional properties"};
+}
+if(data0.env !== undefined){
+let data255 = data0.env;
+if(Array.isArray(data255)){
+if(data255.length > 64){
+const err650 = {instancePath:instancePath+"/spec/env",schemaPath:"#/properties/spec/properties/env/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"};
 if(vErrors === null){
 vErrors = [err650];
 }
@@ -8089,12 +8090,12 @@ vErrors.push(err650);
 }
 errors++;
 }
-}
-if(data255.name !== undefined){
-let data256 = data255.name;
-if(typeof data256 === "string"){
-if(func3(data256) < 1){
-const err651 = {instancePath:instancePath+"/spec/env/" + i22+"/name",schemaPath:"#/properties/spec/properties/env/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const len21 = data255.length;
+for(let i22=0; i22<len21; i22++){
+let data256 = data255[i22];
+if(data256 && typeof data256 == "object" && !Array.isArray(data256)){
+if(data256.name === undefined){
+const err651 = {instancePath:instancePath+"/spec/env/" + i22,schemaPath:"#/properties/spec/properties/env/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err651];
 }
@@ -8103,8 +8104,9 @@ vErrors.push(err651);
 }
 errors++;
 }
-if(!pattern49.test(data256)){
-const err652 = {instancePath:instancePath+"/spec/env/" + i22+"/name",schemaPath:"#/properties/spec/properties/env/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[-._a-zA-Z][-._a-zA-Z0-9]*$"},message:"must match pattern \""+"^[-._a-zA-Z][-._a-zA-Z0-9]*$"+"\""};
+for(const key74 in data256){
+if(!(((key74 === "name") || (key74 === "value")) || (key74 === "valueFrom"))){
+const err652 = {instancePath:instancePath+"/spec/env/" + i22,schemaPath:"#/properties/spec/properties/env/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key74},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err652];
 }
@@ -8114,8 +8116,11 @@ vErrors.push(err652);
 errors++;
 }
 }
-else {
-const err653 = {instancePath:instancePath+"/spec/env/" + i22+"/name",schemaPath:"#/properties/spec/properties/env/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data256.name !== undefined){
+let data257 = data256.name;
+if(typeof data257 === "string"){
+if(func3(data257) < 1){
+const err653 = {instancePath:instancePath+"/spec/env/" + i22+"/name",schemaPath:"#/properties/spec/properties/env/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err653];
 }
@@ -8124,10 +8129,8 @@ vErrors.push(err653);
 }
 errors++;
 }
-}
-if(data255.value !== undefined){
-if(typeof data255.value !== "string"){
-const err654 = {instancePath:instancePath+"/spec/env/" + i22+"/value",schemaPath:"#/properties/spec/properties/env/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!pattern49.test(data257)){
+const err654 = {instancePath:instancePath+"/spec/env/" + i22+"/name",schemaPath:"#/properties/spec/properties/env/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[-._a-zA-Z][-._a-zA-Z0-9]*$"},message:"must match pattern \""+"^[-._a-zA-Z][-._a-zA-Z0-9]*$"+"\""};
 if(vErrors === null){
 vErrors = [err654];
 }
@@ -8137,10 +8140,8 @@ vErrors.push(err654);
 errors++;
 }
 }
-if(data255.valueFrom !== undefined){
-let data258 = data255.valueFrom;
-if(!(data258 && typeof data258 == "object" && !Array.isArray(data258))){
-const err655 = {instancePath:instancePath+"/spec/env/" + i22+"/valueFrom",schemaPath:"#/properties/spec/properties/env/items/properties/valueFrom/type",keyword:"type",params:{type: "object"},message:"must be object"};
+else {
+const err655 = {instancePath:instancePath+"/spec/env/" + i22+"/name",schemaPath:"#/properties/spec/properties/env/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err655];
 }
@@ -8150,9 +8151,9 @@ vErrors.push(err655);
 errors++;
 }
 }
-}
-else {
-const err656 = {instancePath:instancePath+"/spec/env/" + i22,schemaPath:"#/properties/spec/properties/env/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data256.value !== undefined){
+if(typeof data256.value !== "string"){
+const err656 = {instancePath:instancePath+"/spec/env/" + i22+"/value",schemaPath:"#/properties/spec/properties/env/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err656];
 }
@@ -8162,9 +8163,10 @@ vErrors.push(err656);
 errors++;
 }
 }
-}
-else {
-const err657 = {instancePath:instancePath+"/spec/env",schemaPath:"#/properties/spec/properties/env/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data256.valueFrom !== undefined){
+let data259 = data256.valueFrom;
+if(!(data259 && typeof data259 == "object" && !Array.isArray(data259))){
+const err657 = {instancePath:instancePath+"/spec/env/" + i22+"/valueFrom",schemaPath:"#/properties/spec/properties/env/items/properties/valueFrom/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err657];
 }
@@ -8174,12 +8176,9 @@ vErrors.push(err657);
 errors++;
 }
 }
-if(data0.podAnnotations !== undefined){
-let data259 = data0.podAnnotations;
-if(data259 && typeof data259 == "object" && !Array.isArray(data259)){
-for(const key75 in data259){
-if(typeof data259[key75] !== "string"){
-const err658 = {instancePath:instancePath+"/spec/podAnnotations/" + key75.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/podAnnotations/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err658 = {instancePath:instancePath+"/spec/env/" + i22,schemaPath:"#/properties/spec/properties/env/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err658];
 }
@@ -8191,7 +8190,7 @@ errors++;
 }
 }
 else {
-const err659 = {instancePath:instancePath+"/spec/podAnnotations",schemaPath:"#/properties/spec/properties/podAnnotations/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err659 = {instancePath:instancePath+"/spec/env",schemaPath:"#/properties/spec/properties/env/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err659];
 }
@@ -8201,12 +8200,12 @@ vErrors.push(err659);
 errors++;
 }
 }
-if(data0.podLabels !== undefined){
-let data261 = data0.podLabels;
-if(data261 && typeof data261 == "object" && !Array.isArray(data261)){
-for(const key76 in data261){
-if(typeof data261[key76] !== "string"){
-const err660 = {instancePath:instancePath+"/spec/podLabels/" + key76.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/podLabels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data0.podAnnotations !== undefined){
+let data260 = data0.podAnnotations;
+if(data260 && typeof data260 == "object" && !Array.isArray(data260)){
+for(const key75 in data260){
+if(typeof data260[key75] !== "string"){
+const err660 = {instancePath:instancePath+"/spec/podAnnotations/" + key75.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/podAnnotations/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err660];
 }
@@ -8218,7 +8217,7 @@ errors++;
 }
 }
 else {
-const err661 = {instancePath:instancePath+"/spec/podLabels",schemaPath:"#/properties/spec/properties/podLabels/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err661 = {instancePath:instancePath+"/spec/podAnnotations",schemaPath:"#/properties/spec/properties/podAnnotations/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err661];
 }
@@ -8228,9 +8227,12 @@ vErrors.push(err661);
 errors++;
 }
 }
-}
-else {
-const err662 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data0.podLabels !== undefined){
+let data262 = data0.podLabels;
+if(data262 && typeof data262 == "object" && !Array.isArray(data262)){
+for(const key76 in data262){
+if(typeof data262[key76] !== "string"){
+const err662 = {instancePath:instancePath+"/spec/podLabels/" + key76.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/podLabels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err662];
 }
@@ -8240,8 +8242,9 @@ vErrors.push(err662);
 errors++;
 }
 }
+}
 else {
-const err663 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err663 = {instancePath:instancePath+"/spec/podLabels",schemaPath:"#/properties/spec/properties/podLabels/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err663];
 }
@@ -8250,12 +8253,35 @@ vErrors.push(err663);
 }
 errors++;
 }
+}
+}
+else {
+const err664 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err664];
+}
+else {
+vErrors.push(err664);
+}
+errors++;
+}
+}
+else {
+const err665 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err665];
+}
+else {
+vErrors.push(err665);
+}
+errors++;
+}
 validate10.errors = vErrors;
 return errors === 0;
 }
 
 export const validateCollectorConfig = validate11;
-const schema12 = {"$id":"https://zlog.dev/schemas/collector-config.json","title":"zlog collector configuration","type":"object","additionalProperties":false,"properties":{"inputs":{"type":"array","minItems":1,"items":{"type":"object","required":["id","type"],"properties":{"type":{"enum":["zmq-pull","zmq-sub","zmq-router"]}},"allOf":[{"if":{"required":["type"],"properties":{"type":{"const":"zmq-pull"}}},"then":{"type":"object","description":"A PULL socket for emitters that push raw frames and expect no reply (rsyslog omczmq, pyzmq PUSH). When the queue is full the input stops reading and senders block at their high-water mark.","required":["id","type"],"additionalProperties":false,"properties":{"id":{"type":"string","pattern":"^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$","description":"unique input name, used as component_id in metrics"},"bind":{"type":"array","items":{"type":"string","pattern":"^(tcp://(\\*|[A-Za-z0-9.\\-]+|\\[[0-9a-fA-F:]+\\]):(\\*|[0-9]{1,5})|ipc://.+|inproc://.+)$","description":"ZeroMQ endpoint: tcp://HOST:PORT, ipc://PATH or inproc://NAME"},"default":[],"description":"endpoints to bind; port * picks a free one"},"framing":{"enum":["frame","lines","message"],"default":"frame","description":"how frames become records"},"format":{"enum":["auto","syslog","json","text"],"default":"auto","description":"how record text is read"},"topics":{"type":"array","maxItems":256,"items":{"type":"string","maxLength":255},"default":[""],"description":"zmq-sub subscriptions; \"\" is everything"},"topicFrame":{"type":"boolean","description":"the first frame of a multi-frame message is its topic (ZeroMQ PUB/SUB: PUBHandler, omczmq topicframe), an empty frame after it an envelope delimiter","default":false},"rcvHwm":{"type":"integer","minimum":1,"maximum":10000000,"default":10000,"description":"ZeroMQ receive high-water mark (messages)"},"security":{"type":"object","additionalProperties":false,"default":{"mode":"none"},"description":"CurveZMQ authentication and encryption of this input (docs/security.md)","properties":{"mode":{"enum":["none","curve"],"default":"none","description":"curve: only clients whose public key is allowed connect, and traffic is encrypted"},"serverKeyFile":{"type":"string","minLength":1,"description":"curve: the server's secret certificate (czmq zcert, e.g. server.key_secret from zlog keygen)"},"clientKeys":{"type":"string","minLength":1,"description":"curve: directory of allowed client public certificates (NAME.key; NAME names the client), or one such file; reloaded on SIGHUP and on change"}}},"type":{"const":"zmq-pull"},"receiver":{"enum":["auto","native","zeromq"],"default":"auto","description":"receive path: native (the addon; many messages per hand-over; with CURVE, records carry clientKey), zeromq (zeromq.js, one receive per message), auto (native when built)"},"maxConnections":{"type":"integer","minimum":1,"maximum":1000000,"default":1024,"description":"most peer connections at once (receiver native): one more is closed when accepted and counted (zlog_input_socket_events_total{event=\"refused\"}); lowered at start when all inputs' connections (2 file descriptors each) plus 128 kept for sinks and HTTP exceed the open-file limit"}}}},{"if":{"required":["type"],"properties":{"type":{"const":"zmq-sub"}}},"then":{"type":"object","description":"A SUB socket for PUB emitters (Python's PUBHandler, rsyslog omczmq with topics); binds, or connects to emitters that bind. PUB/SUB has no back-pressure: when the queue is full the input stops reading and the emitter drops at its high-water mark.","required":["id","type"],"additionalProperties":false,"properties":{"id":{"type":"string","pattern":"^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$","description":"unique input name, used as component_id in metrics"},"bind":{"type":"array","items":{"type":"string","pattern":"^(tcp://(\\*|[A-Za-z0-9.\\-]+|\\[[0-9a-fA-F:]+\\]):(\\*|[0-9]{1,5})|ipc://.+|inproc://.+)$","description":"ZeroMQ endpoint: tcp://HOST:PORT, ipc://PATH or inproc://NAME"},"default":[],"description":"endpoints to bind; port * picks a free one"},"framing":{"enum":["frame","lines","message"],"default":"frame","description":"how frames become records"},"format":{"enum":["auto","syslog","json","text"],"default":"auto","description":"how record text is read"},"topics":{"type":"array","maxItems":256,"items":{"type":"string","maxLength":255},"default":[""],"description":"zmq-sub subscriptions; \"\" is everything"},"topicFrame":{"type":"boolean","description":"the first frame of a multi-frame message is its topic (ZeroMQ PUB/SUB: PUBHandler, omczmq topicframe), an empty frame after it an envelope delimiter","default":true},"rcvHwm":{"type":"integer","minimum":1,"maximum":10000000,"default":10000,"description":"ZeroMQ receive high-water mark (messages)"},"security":{"type":"object","additionalProperties":false,"default":{"mode":"none"},"description":"CurveZMQ authentication and encryption of this input (docs/security.md)","properties":{"mode":{"enum":["none","curve"],"default":"none","description":"curve: only clients whose public key is allowed connect, and traffic is encrypted"},"serverKeyFile":{"type":"string","minLength":1,"description":"curve: the server's secret certificate (czmq zcert, e.g. server.key_secret from zlog keygen)"},"clientKeys":{"type":"string","minLength":1,"description":"curve: directory of allowed client public certificates (NAME.key; NAME names the client), or one such file; reloaded on SIGHUP and on change"}}},"type":{"const":"zmq-sub"},"connect":{"type":"array","items":{"type":"string","pattern":"^(tcp://(\\*|[A-Za-z0-9.\\-]+|\\[[0-9a-fA-F:]+\\]):(\\*|[0-9]{1,5})|ipc://.+|inproc://.+)$","description":"ZeroMQ endpoint: tcp://HOST:PORT, ipc://PATH or inproc://NAME"},"default":[],"description":"PUB endpoints to connect to"},"receiver":{"enum":["auto","native","zeromq"],"default":"auto","description":"receive path: native (the addon; many messages per hand-over; with CURVE, records carry clientKey), zeromq (zeromq.js, one receive per message), auto (native when built)"},"maxConnections":{"type":"integer","minimum":1,"maximum":1000000,"default":1024,"description":"most peer connections at once (receiver native): one more is closed when accepted and counted (zlog_input_socket_events_total{event=\"refused\"}); lowered at start when all inputs' connections (2 file descriptors each) plus 128 kept for sinks and HTTP exceed the open-file limit"}}}},{"if":{"required":["type"],"properties":{"type":{"const":"zmq-router"}}},"then":{"type":"object","description":"A ROUTER socket speaking the native protocol (docs/protocol.md): batches checked on receipt, each answered with ACK or NACK; when the queue is full it answers NACK busy. Clients: the `zlog` client library, `zlog send`, `zlog bench`.","required":["id","type"],"additionalProperties":false,"properties":{"id":{"type":"string","pattern":"^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$","description":"unique input name, used as component_id in metrics"},"bind":{"type":"array","items":{"type":"string","pattern":"^(tcp://(\\*|[A-Za-z0-9.\\-]+|\\[[0-9a-fA-F:]+\\]):(\\*|[0-9]{1,5})|ipc://.+|inproc://.+)$","description":"ZeroMQ endpoint: tcp://HOST:PORT, ipc://PATH or inproc://NAME"},"default":[],"description":"endpoints to bind; port * picks a free one"},"framing":{"enum":["frame","lines","message"],"default":"frame","description":"how frames become records"},"format":{"enum":["auto","syslog","json","text"],"default":"auto","description":"how record text is read"},"topics":{"type":"array","maxItems":256,"items":{"type":"string","maxLength":255},"default":[""],"description":"zmq-sub subscriptions; \"\" is everything"},"topicFrame":{"type":"boolean","description":"the first frame of a multi-frame message is its topic (ZeroMQ PUB/SUB: PUBHandler, omczmq topicframe), an empty frame after it an envelope delimiter","default":false},"rcvHwm":{"type":"integer","minimum":1,"maximum":10000000,"default":10000,"description":"ZeroMQ receive high-water mark (messages)"},"security":{"type":"object","additionalProperties":false,"default":{"mode":"none"},"description":"CurveZMQ authentication and encryption of this input (docs/security.md)","properties":{"mode":{"enum":["none","curve"],"default":"none","description":"curve: only clients whose public key is allowed connect, and traffic is encrypted"},"serverKeyFile":{"type":"string","minLength":1,"description":"curve: the server's secret certificate (czmq zcert, e.g. server.key_secret from zlog keygen)"},"clientKeys":{"type":"string","minLength":1,"description":"curve: directory of allowed client public certificates (NAME.key; NAME names the client), or one such file; reloaded on SIGHUP and on change"}}},"type":{"const":"zmq-router"},"receiver":{"enum":["auto","native","zeromq"],"default":"auto","description":"receive path: native (the addon; many messages per hand-over; with CURVE, records carry clientKey), zeromq (zeromq.js, one receive per message), auto (native when built)"},"maxConnections":{"type":"integer","minimum":1,"maximum":1000000,"default":1024,"description":"most peer connections at once (receiver native): one more is closed when accepted and counted (zlog_input_socket_events_total{event=\"refused\"}); lowered at start when all inputs' connections (2 file descriptors each) plus 128 kept for sinks and HTTP exceed the open-file limit"},"heartbeat":{"type":"object","additionalProperties":false,"default":{},"description":"ZMTP heartbeats (RFC 37) on every connection: a PING every intervalMs; a connection that sends nothing for timeoutMs after a PING is ended, which frees its routing id (docs/protocol.md, \"Routing ids\"); peers get timeoutMs as the TTL","properties":{"intervalMs":{"type":"integer","minimum":100,"maximum":3600000,"default":2000,"description":"ms between PINGs to each peer"},"timeoutMs":{"type":"integer","minimum":100,"maximum":3600000,"default":6000,"description":"ms without a byte from a peer after a PING before its connection is ended; at least intervalMs"}}}}}}]},"default":[{"id":"pull","type":"zmq-pull","bind":["tcp://127.0.0.1:5555"]},{"id":"sub","type":"zmq-sub","bind":["tcp://127.0.0.1:5556"]},{"id":"native","type":"zmq-router","bind":["tcp://127.0.0.1:5557"]}]},"limits":{"type":"object","additionalProperties":false,"default":{},"properties":{"maxMessageBytes":{"type":"integer","minimum":1024,"maximum":1073741824,"default":8388608,"description":"largest ZeroMQ message (all frames, as received)"},"maxDecompressedBytes":{"type":"integer","minimum":1024,"maximum":1073741824,"default":33554432,"description":"largest native payload after decompression"},"maxRecordBytes":{"type":"integer","minimum":64,"maximum":67108864,"default":1048576,"description":"longer records are cut and flagged truncated"},"maxBatchRecords":{"type":"integer","minimum":1,"maximum":1000000,"default":100000,"description":"most records one message may carry (native: declared; PULL/SUB: frames, or lines with framing lines)"},"connectionBufferBytes":{"type":"integer","minimum":1024,"maximum":68719476736,"default":268435456,"description":"bytes of messages ZeroMQ may queue per connection before zlog reads them: caps rcvHwm at this / maxMessageBytes messages (at least 1)"}}},"pipeline":{"type":"object","additionalProperties":false,"default":{},"properties":{"workers":{"type":"integer","minimum":0,"maximum":64,"default":1,"description":"processing threads; 0 processes on the main thread"},"queue":{"type":"object","additionalProperties":false,"default":{},"properties":{"maxRecords":{"type":"integer","minimum":1,"default":200000,"description":"records held between receipt and write"},"maxBytes":{"type":"integer","minimum":65536,"default":134217728,"description":"bytes held between receipt and write"}}},"batch":{"type":"object","additionalProperties":false,"default":{},"properties":{"maxRecords":{"type":"integer","minimum":1,"default":50000,"description":"records per sink write"},"maxBytes":{"type":"integer","minimum":1024,"default":4194304,"description":"bytes per sink write"},"maxDelayMs":{"type":"integer","minimum":0,"maximum":60000,"default":0,"description":"how long an idle sink stage waits to gather a batch (0: writes at once; what arrives during a write goes into the next one)"}}},"sinkQueue":{"type":"object","additionalProperties":false,"default":{},"description":"each sink has its own queue, so a sink that is retrying holds up only the records it takes; while one queue is over a bound nothing more is admitted; with routing and several sinks each queue, with what is on its way to it, is also bounded to half of pipeline.queue, and while one is full only native batches going to it are refused (busy) and only the PULL/SUB inputs that can feed it pause","properties":{"maxBytes":{"type":"integer","minimum":65536,"default":67108864,"description":"NDJSON bytes one sink's queue may hold"},"maxBatches":{"type":"integer","minimum":1,"default":4096,"description":"processed batches (one per worker chunk) one sink's queue may hold"}}},"ackMode":{"enum":["received","persisted"],"default":"persisted","description":"when native batches are acknowledged"},"bufferPool":{"type":"object","additionalProperties":false,"default":{},"properties":{"buffers":{"type":"integer","minimum":0,"maximum":4096,"default":64,"description":"transfer buffers kept for reuse"},"bufferBytes":{"type":"integer","minimum":4096,"maximum":67108864,"default":1048576,"description":"size of each pooled buffer (a chunk of messages)"}}}}},"sinks":{"type":"array","minItems":1,"items":{"type":"object","required":["id","type"],"properties":{"type":{"enum":["file","stdout","elasticsearch","loki"]}},"allOf":[{"if":{"required":["type"],"properties":{"type":{"const":"file"}}},"then":{"type":"object","description":"NDJSON files in a directory: the current file is rotated by size and age, rotated files are gzipped and pruned by count and age; `fsync: batch` syncs every write before it is acknowledged.","required":["id","type"],"additionalProperties":false,"properties":{"id":{"type":"string","pattern":"^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$","description":"unique sink name, used as component_id in metrics"},"type":{"const":"file"},"match":{"type":"object","additionalProperties":false,"minProperties":1,"description":"only records meeting all these conditions go to this sink; without `match` the sink takes every record not dropped","properties":{"inputs":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","pattern":"^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$"},"description":"the record came in through one of these input ids"},"minSeverity":{"enum":["emerg","alert","crit","err","warning","notice","info","debug"],"description":"the record's severity is this or more severe (RFC 5424 6.2.1 order: emerg is the most severe); a record without a severity does not match"},"app":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256},"description":"the record's `app` matches one of these glob patterns (`*`, `?`); a record without it does not match"},"host":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256},"description":"the record's `host` matches one of these glob patterns (`*`, `?`); a record without it does not match"},"topic":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256},"description":"the record's ZeroMQ `topic` matches one of these glob patterns (`*`, `?`); a record without it does not match"},"fieldEquals":{"type":"object","maxProperties":32,"propertyNames":{"pattern":"^(ts|input|topic|severity|facility|host|app|pid|msgid|message|fields\\.[^.].*)$"},"additionalProperties":{"type":["string","number","boolean"]},"description":"each named field equals the given value (`app`, `fields.env`, ...); a string also equals the text of a number or boolean field with that text"},"fieldExists":{"type":"array","minItems":1,"maxItems":32,"items":{"type":"string","pattern":"^(ts|input|topic|severity|facility|host|app|pid|msgid|message|fields\\.[^.].*)$"},"description":"each named field is present (`fields.trace_id`, `app`, ...)"}}},"path":{"type":"string","minLength":1,"default":"./data","description":"directory of the current and rotated files"},"filename":{"type":"string","pattern":"^[^/\\\\]+$","maxLength":255,"default":"zlog.ndjson","description":"current file; rotated files are NAME-<time>-<n>.EXT[.gz]"},"rotation":{"type":"object","description":"when the current file is rotated (whichever limit comes first)","additionalProperties":false,"default":{},"properties":{"maxBytes":{"type":"integer","minimum":4096,"default":268435456,"description":"rotate when the file reaches this size"},"maxAgeSeconds":{"type":"integer","minimum":0,"default":3600,"description":"0 disables age-based rotation"}}},"compress":{"type":"boolean","default":true,"description":"gzip rotated files"},"retention":{"type":"object","description":"which rotated files are kept","additionalProperties":false,"default":{},"properties":{"maxFiles":{"type":"integer","minimum":1,"default":20,"description":"rotated files kept (oldest deleted)"},"maxAgeSeconds":{"type":"integer","minimum":0,"default":0,"description":"0 keeps files regardless of age"}}},"fsync":{"enum":["batch","interval","never"],"default":"batch","description":"when written data is synced to disk"},"fsyncIntervalMs":{"type":"integer","minimum":1,"maximum":2147483647,"default":1000,"description":"sync period with `fsync: interval`"}}}},{"if":{"required":["type"],"properties":{"type":{"const":"stdout"}}},"then":{"type":"object","description":"NDJSON on standard output, for Kubernetes' own log collection; honours pipe back-pressure. Takes only `id` and `type`.","required":["id","type"],"additionalProperties":false,"properties":{"id":{"type":"string","pattern":"^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$","description":"unique sink name, used as component_id in metrics"},"type":{"const":"stdout"},"match":{"type":"object","additionalProperties":false,"minProperties":1,"description":"only records meeting all these conditions go to this sink; without `match` the sink takes every record not dropped","properties":{"inputs":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","pattern":"^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$"},"description":"the record came in through one of these input ids"},"minSeverity":{"enum":["emerg","alert","crit","err","warning","notice","info","debug"],"description":"the record's severity is this or more severe (RFC 5424 6.2.1 order: emerg is the most severe); a record without a severity does not match"},"app":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256},"description":"the record's `app` matches one of these glob patterns (`*`, `?`); a record without it does not match"},"host":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256},"description":"the record's `host` matches one of these glob patterns (`*`, `?`); a record without it does not match"},"topic":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256},"description":"the record's ZeroMQ `topic` matches one of these glob patterns (`*`, `?`); a record without it does not match"},"fieldEquals":{"type":"object","maxProperties":32,"propertyNames":{"pattern":"^(ts|input|topic|severity|facility|host|app|pid|msgid|message|fields\\.[^.].*)$"},"additionalProperties":{"type":["string","number","boolean"]},"description":"each named field equals the given value (`app`, `fields.env`, ...); a string also equals the text of a number or boolean field with that text"},"fieldExists":{"type":"array","minItems":1,"maxItems":32,"items":{"type":"string","pattern":"^(ts|input|topic|severity|facility|host|app|pid|msgid|message|fields\\.[^.].*)$"},"description":"each named field is present (`fields.trace_id`, `app`, ...)"}}}}}},{"if":{"required":["type"],"properties":{"type":{"const":"elasticsearch"}}},"then":{"type":"object","description":"The bulk API (`POST <endpoint>/_bulk`, NDJSON action/document pairs) of Elasticsearch, OpenSearch or VictoriaLogs (`/insert/elasticsearch`). A write completes when the store answered 2xx for every record (per-item errors: retryable ones resent, the rest dead-lettered); see docs/sinks.md.","required":["id","type","endpoint"],"additionalProperties":false,"properties":{"id":{"type":"string","pattern":"^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$","description":"unique sink name, used as component_id in metrics"},"type":{"const":"elasticsearch"},"match":{"type":"object","additionalProperties":false,"minProperties":1,"description":"only records meeting all these conditions go to this sink; without `match` the sink takes every record not dropped","properties":{"inputs":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","pattern":"^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$"},"description":"the record came in through one of these input ids"},"minSeverity":{"enum":["emerg","alert","crit","err","warning","notice","info","debug"],"description":"the record's severity is this or more severe (RFC 5424 6.2.1 order: emerg is the most severe); a record without a severity does not match"},"app":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256},"description":"the record's `app` matches one of these glob patterns (`*`, `?`); a record without it does not match"},"host":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256},"description":"the record's `host` matches one of these glob patterns (`*`, `?`); a record without it does not match"},"topic":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256},"description":"the record's ZeroMQ `topic` matches one of these glob patterns (`*`, `?`); a record without it does not match"},"fieldEquals":{"type":"object","maxProperties":32,"propertyNames":{"pattern":"^(ts|input|topic|severity|facility|host|app|pid|msgid|message|fields\\.[^.].*)$"},"additionalProperties":{"type":["string","number","boolean"]},"description":"each named field equals the given value (`app`, `fields.env`, ...); a string also equals the text of a number or boolean field with that text"},"fieldExists":{"type":"array","minItems":1,"maxItems":32,"items":{"type":"string","pattern":"^(ts|input|topic|severity|facility|host|app|pid|msgid|message|fields\\.[^.].*)$"},"description":"each named field is present (`fields.trace_id`, `app`, ...)"}}},"endpoint":{"type":"string","pattern":"^https?://[^\\s/]+(/[^\\s?#]*)?$","description":"base URL of the store's API; the sink appends /_bulk (elasticsearch) or /loki/api/v1/push (loki), e.g. http://victorialogs:9428/insert/elasticsearch"},"headers":{"type":"object","additionalProperties":{"type":"string"},"default":{},"description":"extra HTTP headers sent with every request"},"query":{"type":"object","additionalProperties":{"type":"string"},"default":{},"description":"extra URL query parameters sent with every request"},"compression":{"enum":["gzip","none"],"default":"gzip","description":"request body encoding"},"batch":{"type":"object","additionalProperties":false,"default":{},"description":"how much one request carries (whichever limit comes first)","properties":{"maxEvents":{"type":"integer","minimum":1,"maximum":100000,"default":10000,"description":"records per request (at most 100,000: a bulk response names every item and must stay under the 64 MiB the sink reads)"},"maxBytes":{"type":"integer","minimum":1024,"maximum":268435456,"default":8388608,"description":"uncompressed body bytes per request"}}},"concurrency":{"type":"integer","minimum":1,"maximum":64,"default":4,"description":"requests in flight at once"},"timeoutMs":{"type":"integer","minimum":100,"maximum":600000,"default":30000,"description":"per request: until the response headers, and between body chunks"},"tls":{"type":"object","additionalProperties":false,"default":{},"description":"how the store's certificate is checked, and the client certificate for mutual TLS (https endpoints only)","properties":{"caFile":{"type":"string","minLength":1,"description":"PEM bundle of the CAs that may sign the store's certificate (default: Node's bundled roots)"},"certFile":{"type":"string","minLength":1,"description":"PEM client certificate (mutual TLS)"},"keyFile":{"type":"string","minLength":1,"description":"PEM key of certFile"},"insecureSkipVerify":{"type":"boolean","default":false,"description":"accept any server certificate (logged as a warning at start); never in production"}}},"auth":{"type":"object","additionalProperties":false,"description":"credentials sent with every request: basic auth (usernameFile and passwordFile) or a bearer token","properties":{"usernameFile":{"type":"string","minLength":1,"description":"file holding the basic-auth user name (e.g. a mounted Secret key)"},"passwordFile":{"type":"string","minLength":1,"description":"file holding the basic-auth password"},"bearerTokenFile":{"type":"string","minLength":1,"description":"file holding a bearer token (instead of basic auth)"}}},"deadLetterPath":{"type":"string","minLength":1,"description":"NDJSON file that records the store rejected for good are appended to (with the reason); unset: counted and logged only"},"deadLetterMaxBytes":{"type":"integer","minimum":4096,"maximum":68719476736,"default":67108864,"description":"most bytes deadLetterPath may hold (what is there at start counts); a rejected record that would not fit is counted and logged but not appended"},"buffer":{"type":"object","additionalProperties":false,"default":{},"description":"none: a persisted-mode ACK waits for the store; disk: for the record to be in this sink's disk buffer (fsynced)","properties":{"type":{"enum":["none","disk"],"default":"none","description":"where a persisted-mode ACK waits for this sink"},"path":{"type":"string","minLength":1,"default":"./data/buffers","description":"directory of disk buffers; each sink uses the sub-directory named by its id"},"maxBytes":{"type":"integer","minimum":1048576,"maximum":1099511627776,"default":1073741824,"description":"unsent bytes the buffer holds; when full, writes wait (the queue fills and clients get busy NACKs)"},"segmentBytes":{"type":"integer","minimum":65536,"maximum":1073741824,"default":16777216,"description":"size of one buffer file; a file is deleted once all of it was sent"},"readBytes":{"type":"integer","minimum":4096,"maximum":268435456,"default":4194304,"description":"bytes read from the buffer per write to the store"}}},"index":{"type":"string","minLength":1,"maxLength":255,"default":"zlog","description":"target index; {{field}} takes a top-level record field (e.g. \"logs-{{app}}\"; missing: \"unknown\")"},"action":{"enum":["create","index"],"default":"create","description":"bulk action (data streams need create)"},"streamFields":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9_.]+$"},"maxItems":16,"default":[],"description":"record fields that identify a log stream in VictoriaLogs (sent as the VL-Stream-Fields header; Elasticsearch ignores it)"}}}},{"if":{"required":["type"],"properties":{"type":{"const":"loki"}}},"then":{"type":"object","description":"The Loki push API (`POST <endpoint>/loki/api/v1/push`, JSON) of Loki or VictoriaLogs (`/insert`): streams labelled by a bounded set of record fields, each line the record as JSON without the fields that became labels. See docs/sinks.md.","required":["id","type","endpoint"],"additionalProperties":false,"properties":{"id":{"type":"string","pattern":"^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$","description":"unique sink name, used as component_id in metrics"},"type":{"const":"loki"},"match":{"type":"object","additionalProperties":false,"minProperties":1,"description":"only records meeting all these conditions go to this sink; without `match` the sink takes every record not dropped","properties":{"inputs":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","pattern":"^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$"},"description":"the record came in through one of these input ids"},"minSeverity":{"enum":["emerg","alert","crit","err","warning","notice","info","debug"],"description":"the record's severity is this or more severe (RFC 5424 6.2.1 order: emerg is the most severe); a record without a severity does not match"},"app":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256},"description":"the record's `app` matches one of these glob patterns (`*`, `?`); a record without it does not match"},"host":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256},"description":"the record's `host` matches one of these glob patterns (`*`, `?`); a record without it does not match"},"topic":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256},"description":"the record's ZeroMQ `topic` matches one of these glob patterns (`*`, `?`); a record without it does not match"},"fieldEquals":{"type":"object","maxProperties":32,"propertyNames":{"pattern":"^(ts|input|topic|severity|facility|host|app|pid|msgid|message|fields\\.[^.].*)$"},"additionalProperties":{"type":["string","number","boolean"]},"description":"each named field equals the given value (`app`, `fields.env`, ...); a string also equals the text of a number or boolean field with that text"},"fieldExists":{"type":"array","minItems":1,"maxItems":32,"items":{"type":"string","pattern":"^(ts|input|topic|severity|facility|host|app|pid|msgid|message|fields\\.[^.].*)$"},"description":"each named field is present (`fields.trace_id`, `app`, ...)"}}},"endpoint":{"type":"string","pattern":"^https?://[^\\s/]+(/[^\\s?#]*)?$","description":"base URL of the store's API; the sink appends /_bulk (elasticsearch) or /loki/api/v1/push (loki), e.g. http://victorialogs:9428/insert/elasticsearch"},"headers":{"type":"object","additionalProperties":{"type":"string"},"default":{},"description":"extra HTTP headers sent with every request"},"query":{"type":"object","additionalProperties":{"type":"string"},"default":{},"description":"extra URL query parameters sent with every request"},"compression":{"enum":["gzip","none"],"default":"gzip","description":"request body encoding"},"batch":{"type":"object","additionalProperties":false,"default":{},"description":"how much one request carries (whichever limit comes first)","properties":{"maxEvents":{"type":"integer","minimum":1,"maximum":100000,"default":10000,"description":"records per request (at most 100,000: a bulk response names every item and must stay under the 64 MiB the sink reads)"},"maxBytes":{"type":"integer","minimum":1024,"maximum":268435456,"default":8388608,"description":"uncompressed body bytes per request"}}},"concurrency":{"type":"integer","minimum":1,"maximum":64,"default":4,"description":"requests in flight at once"},"timeoutMs":{"type":"integer","minimum":100,"maximum":600000,"default":30000,"description":"per request: until the response headers, and between body chunks"},"tls":{"type":"object","additionalProperties":false,"default":{},"description":"how the store's certificate is checked, and the client certificate for mutual TLS (https endpoints only)","properties":{"caFile":{"type":"string","minLength":1,"description":"PEM bundle of the CAs that may sign the store's certificate (default: Node's bundled roots)"},"certFile":{"type":"string","minLength":1,"description":"PEM client certificate (mutual TLS)"},"keyFile":{"type":"string","minLength":1,"description":"PEM key of certFile"},"insecureSkipVerify":{"type":"boolean","default":false,"description":"accept any server certificate (logged as a warning at start); never in production"}}},"auth":{"type":"object","additionalProperties":false,"description":"credentials sent with every request: basic auth (usernameFile and passwordFile) or a bearer token","properties":{"usernameFile":{"type":"string","minLength":1,"description":"file holding the basic-auth user name (e.g. a mounted Secret key)"},"passwordFile":{"type":"string","minLength":1,"description":"file holding the basic-auth password"},"bearerTokenFile":{"type":"string","minLength":1,"description":"file holding a bearer token (instead of basic auth)"}}},"deadLetterPath":{"type":"string","minLength":1,"description":"NDJSON file that records the store rejected for good are appended to (with the reason); unset: counted and logged only"},"deadLetterMaxBytes":{"type":"integer","minimum":4096,"maximum":68719476736,"default":67108864,"description":"most bytes deadLetterPath may hold (what is there at start counts); a rejected record that would not fit is counted and logged but not appended"},"buffer":{"type":"object","additionalProperties":false,"default":{},"description":"none: a persisted-mode ACK waits for the store; disk: for the record to be in this sink's disk buffer (fsynced)","properties":{"type":{"enum":["none","disk"],"default":"none","description":"where a persisted-mode ACK waits for this sink"},"path":{"type":"string","minLength":1,"default":"./data/buffers","description":"directory of disk buffers; each sink uses the sub-directory named by its id"},"maxBytes":{"type":"integer","minimum":1048576,"maximum":1099511627776,"default":1073741824,"description":"unsent bytes the buffer holds; when full, writes wait (the queue fills and clients get busy NACKs)"},"segmentBytes":{"type":"integer","minimum":65536,"maximum":1073741824,"default":16777216,"description":"size of one buffer file; a file is deleted once all of it was sent"},"readBytes":{"type":"integer","minimum":4096,"maximum":268435456,"default":4194304,"description":"bytes read from the buffer per write to the store"}}},"labels":{"type":"array","items":{"enum":["input","topic","severity","facility","host","app"]},"uniqueItems":true,"default":["input","host","app"],"description":"record fields sent as stream labels (only bounded ones are allowed); a missing field is left out"},"staticLabels":{"type":"object","additionalProperties":{"type":"string"},"maxProperties":16,"default":{"job":"zlog"},"description":"labels added to every stream"}}}}]},"default":[{"id":"file","type":"file"}]},"routing":{"type":"object","additionalProperties":false,"default":{},"properties":{"drop":{"type":"array","maxItems":64,"default":[],"items":{"type":"object","additionalProperties":false,"required":["id"],"minProperties":2,"properties":{"id":{"type":"string","pattern":"^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$","description":"rule name, the `rule` label of zlog_route_dropped_records_total"},"inputs":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","pattern":"^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$"},"description":"the record came in through one of these input ids"},"minSeverity":{"enum":["emerg","alert","crit","err","warning","notice","info","debug"],"description":"the record's severity is this or more severe (RFC 5424 6.2.1 order: emerg is the most severe); a record without a severity does not match"},"app":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256},"description":"the record's `app` matches one of these glob patterns (`*`, `?`); a record without it does not match"},"host":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256},"description":"the record's `host` matches one of these glob patterns (`*`, `?`); a record without it does not match"},"topic":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256},"description":"the record's ZeroMQ `topic` matches one of these glob patterns (`*`, `?`); a record without it does not match"},"fieldEquals":{"type":"object","maxProperties":32,"propertyNames":{"pattern":"^(ts|input|topic|severity|facility|host|app|pid|msgid|message|fields\\.[^.].*)$"},"additionalProperties":{"type":["string","number","boolean"]},"description":"each named field equals the given value (`app`, `fields.env`, ...); a string also equals the text of a number or boolean field with that text"},"fieldExists":{"type":"array","minItems":1,"maxItems":32,"items":{"type":"string","pattern":"^(ts|input|topic|severity|facility|host|app|pid|msgid|message|fields\\.[^.].*)$"},"description":"each named field is present (`fields.trace_id`, `app`, ...)"}}},"description":"records meeting every condition of a rule are dropped before any sink (acknowledged, counted per rule)"},"unmatched":{"enum":["first","drop"],"default":"first","description":"a record no sink's `match` takes goes to the first sink (`first`) or is dropped (`drop`); either way it is counted in zlog_route_unmatched_records_total"}}},"retry":{"type":"object","additionalProperties":false,"default":{},"properties":{"initialDelayMs":{"type":"integer","minimum":1,"maximum":2147483647,"default":100,"description":"first sink retry delay (doubles, with jitter)"},"maxDelayMs":{"type":"integer","minimum":1,"maximum":2147483647,"default":10000,"description":"longest sink retry delay"}}},"http":{"type":"object","additionalProperties":false,"default":{},"properties":{"host":{"type":"string","default":"127.0.0.1","description":"address for /metrics, /healthz and /readyz (0.0.0.0 in a pod); read-only endpoints"},"port":{"type":"integer","minimum":0,"maximum":65535,"default":9090,"description":"0 picks a free port"}}},"admin":{"type":"object","additionalProperties":false,"default":{},"properties":{"host":{"enum":["127.0.0.1","::1"],"default":"127.0.0.1","description":"loopback address for POST /drain and GET /status; never reachable from outside the pod"},"port":{"type":"integer","minimum":0,"maximum":65535,"default":9091,"description":"the preStop hook calls 127.0.0.1 on this port; 0 picks a free one"}}},"drain":{"type":"object","additionalProperties":false,"default":{},"properties":{"timeoutSeconds":{"type":"integer","minimum":1,"maximum":3600,"default":25,"description":"longest drain before exiting with what is left"}}},"health":{"type":"object","additionalProperties":false,"default":{},"description":"health checks behind /healthz and /readyz (docs/operations.md: what to do when one fires)","properties":{"intervalMs":{"type":"integer","minimum":100,"maximum":60000,"default":1000,"description":"how often the checks run"},"memory":{"type":"object","additionalProperties":false,"default":{},"description":"memory use against the limit","properties":{"budgetBytes":{"type":"integer","minimum":0,"default":0,"description":"memory limit when the cgroup sets none; 0: physical memory"},"warningRatio":{"type":"number","minimum":0.01,"maximum":1,"default":0.8,"description":"RSS (or V8 heap) share of the limit that fails readiness"},"criticalRatio":{"type":"number","minimum":0.01,"maximum":1,"default":0.95,"description":"RSS (or V8 heap) share of the limit that fails liveness"}}},"eventLoop":{"type":"object","additionalProperties":false,"default":{},"description":"event-loop delay","properties":{"warningMs":{"type":"integer","minimum":1,"default":500,"description":"event-loop delay reported as a warning"},"criticalMs":{"type":"integer","minimum":1,"default":5000,"description":"event-loop delay (or monitor overdue) that fails liveness"}}},"errors":{"type":"object","additionalProperties":false,"default":{},"description":"error rate per component","properties":{"windowSeconds":{"type":"integer","minimum":1,"maximum":3600,"default":60,"description":"sliding window of the error rate"},"warningPerSecond":{"type":"number","minimum":0.001,"default":1,"description":"errors/s of one component reported as a warning"}}},"queue":{"type":"object","additionalProperties":false,"default":{},"description":"pipeline queue fill","properties":{"warningRatio":{"type":"number","minimum":0.01,"maximum":1,"default":0.9,"description":"queue fill (records or bytes) that fails readiness, not counting what waits only for a sink held up by its store"}}},"backlog":{"type":"object","additionalProperties":false,"default":{},"description":"age of the oldest record not yet written","properties":{"warningAgeSeconds":{"type":"number","minimum":0.1,"default":60,"description":"age of the oldest unwritten record that fails readiness, not counting those that wait only for a sink held up by its store"}}},"sinks":{"type":"object","additionalProperties":false,"default":{},"description":"sink writes that make no progress; a sink held up by its store (an HTTP sink failing or stalled) is reported and fails no probe (docs/operations.md)","properties":{"stalledSeconds":{"type":"number","minimum":0.1,"default":10,"description":"a sink write without progress this long fails readiness, unless its store holds it up"},"stuckSeconds":{"type":"number","minimum":0.1,"default":120,"description":"a sink write without progress this long fails liveness, unless its store holds it up"}}}}},"log":{"type":"object","additionalProperties":false,"default":{},"properties":{"level":{"enum":["trace","debug","info","warn","error","fatal","silent"],"default":"info","description":"pino level of the collector's own logs (stderr)"}}},"hostname":{"type":"string","default":"","description":"host written into records that name none; empty: $HOSTNAME or the machine name"}}};
+const schema12 = {"$id":"https://zlog.dev/schemas/collector-config.json","title":"zlog collector configuration","type":"object","additionalProperties":false,"properties":{"inputs":{"type":"array","minItems":1,"items":{"type":"object","required":["id","type"],"properties":{"type":{"enum":["zmq-pull","zmq-sub","zmq-router"]}},"allOf":[{"if":{"required":["type"],"properties":{"type":{"const":"zmq-pull"}}},"then":{"type":"object","description":"A PULL socket for emitters that push raw frames and expect no reply (rsyslog omczmq, pyzmq PUSH). When the queue is full the input stops reading and senders block at their high-water mark.","required":["id","type"],"additionalProperties":false,"properties":{"id":{"type":"string","pattern":"^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$","description":"unique input name, used as component_id in metrics"},"bind":{"type":"array","items":{"type":"string","pattern":"^(tcp://(\\*|[A-Za-z0-9.\\-]+|\\[[0-9a-fA-F:]+\\]):(\\*|[0-9]{1,5})|ipc://.+|inproc://.+)$","description":"ZeroMQ endpoint: tcp://HOST:PORT, ipc://PATH or inproc://NAME"},"default":[],"description":"endpoints to bind; port * picks a free one"},"framing":{"enum":["frame","lines","message"],"default":"frame","description":"how frames become records"},"format":{"enum":["auto","syslog","json","text"],"default":"auto","description":"how record text is read"},"topics":{"type":"array","maxItems":256,"items":{"type":"string","maxLength":255},"default":[""],"description":"zmq-sub subscriptions; \"\" is everything"},"topicFrame":{"type":"boolean","description":"the first frame of a multi-frame message is its topic (ZeroMQ PUB/SUB: PUBHandler, omczmq topicframe), an empty frame after it an envelope delimiter","default":false},"rcvHwm":{"type":"integer","minimum":1,"maximum":10000000,"default":10000,"description":"ZeroMQ receive high-water mark (messages)"},"security":{"type":"object","additionalProperties":false,"default":{"mode":"none"},"description":"CurveZMQ authentication and encryption of this input (docs/security.md)","properties":{"mode":{"enum":["none","curve"],"default":"none","description":"curve: only clients whose public key is allowed connect, and traffic is encrypted"},"serverKeyFile":{"type":"string","minLength":1,"description":"curve: the server's secret certificate (czmq zcert, e.g. server.key_secret from zlog keygen)"},"clientKeys":{"type":"string","minLength":1,"description":"curve: directory of allowed client public certificates (NAME.key; NAME names the client), or one such file; reloaded on SIGHUP and on change"}}},"type":{"const":"zmq-pull"},"receiver":{"enum":["auto","native","zeromq"],"default":"auto","description":"receive path: native (the addon; many messages per hand-over; with CURVE, records carry clientKey), zeromq (zeromq.js, one receive per message), auto (native when built)"},"maxConnections":{"type":"integer","minimum":1,"maximum":1000000,"default":1024,"description":"most peer connections at once (receiver native): one more is closed when accepted and counted (zlog_input_socket_events_total{event=\"refused\"}); lowered at start when all inputs' connections (2 file descriptors each) plus 128 kept for sinks and HTTP exceed the open-file limit"}}}},{"if":{"required":["type"],"properties":{"type":{"const":"zmq-sub"}}},"then":{"type":"object","description":"A SUB socket for PUB emitters (Python's PUBHandler, rsyslog omczmq with topics); binds, or connects to emitters that bind. PUB/SUB has no back-pressure: when the queue is full the input stops reading and the emitter drops at its high-water mark.","required":["id","type"],"additionalProperties":false,"properties":{"id":{"type":"string","pattern":"^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$","description":"unique input name, used as component_id in metrics"},"bind":{"type":"array","items":{"type":"string","pattern":"^(tcp://(\\*|[A-Za-z0-9.\\-]+|\\[[0-9a-fA-F:]+\\]):(\\*|[0-9]{1,5})|ipc://.+|inproc://.+)$","description":"ZeroMQ endpoint: tcp://HOST:PORT, ipc://PATH or inproc://NAME"},"default":[],"description":"endpoints to bind; port * picks a free one"},"framing":{"enum":["frame","lines","message"],"default":"frame","description":"how frames become records"},"format":{"enum":["auto","syslog","json","text"],"default":"auto","description":"how record text is read"},"topics":{"type":"array","maxItems":256,"items":{"type":"string","maxLength":255},"default":[""],"description":"zmq-sub subscriptions; \"\" is everything"},"topicFrame":{"type":"boolean","description":"the first frame of a multi-frame message is its topic (ZeroMQ PUB/SUB: PUBHandler, omczmq topicframe), an empty frame after it an envelope delimiter","default":true},"rcvHwm":{"type":"integer","minimum":1,"maximum":10000000,"default":10000,"description":"ZeroMQ receive high-water mark (messages)"},"security":{"type":"object","additionalProperties":false,"default":{"mode":"none"},"description":"CurveZMQ authentication and encryption of this input (docs/security.md)","properties":{"mode":{"enum":["none","curve"],"default":"none","description":"curve: only clients whose public key is allowed connect, and traffic is encrypted"},"serverKeyFile":{"type":"string","minLength":1,"description":"curve: the server's secret certificate (czmq zcert, e.g. server.key_secret from zlog keygen)"},"clientKeys":{"type":"string","minLength":1,"description":"curve: directory of allowed client public certificates (NAME.key; NAME names the client), or one such file; reloaded on SIGHUP and on change"}}},"type":{"const":"zmq-sub"},"connect":{"type":"array","items":{"type":"string","pattern":"^(tcp://(\\*|[A-Za-z0-9.\\-]+|\\[[0-9a-fA-F:]+\\]):(\\*|[0-9]{1,5})|ipc://.+|inproc://.+)$","description":"ZeroMQ endpoint: tcp://HOST:PORT, ipc://PATH or inproc://NAME"},"default":[],"description":"PUB endpoints to connect to"},"receiver":{"enum":["auto","native","zeromq"],"default":"auto","description":"receive path: native (the addon; many messages per hand-over; with CURVE, records carry clientKey), zeromq (zeromq.js, one receive per message), auto (native when built)"},"maxConnections":{"type":"integer","minimum":1,"maximum":1000000,"default":1024,"description":"most peer connections at once (receiver native): one more is closed when accepted and counted (zlog_input_socket_events_total{event=\"refused\"}); lowered at start when all inputs' connections (2 file descriptors each) plus 128 kept for sinks and HTTP exceed the open-file limit"}}}},{"if":{"required":["type"],"properties":{"type":{"const":"zmq-router"}}},"then":{"type":"object","description":"A ROUTER socket speaking the native protocol (docs/protocol.md): batches checked on receipt, each answered with ACK or NACK; when the queue is full it answers NACK busy. Clients: the `zlog` client library, `zlog send`, `zlog bench`.","required":["id","type"],"additionalProperties":false,"properties":{"id":{"type":"string","pattern":"^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$","description":"unique input name, used as component_id in metrics"},"bind":{"type":"array","items":{"type":"string","pattern":"^(tcp://(\\*|[A-Za-z0-9.\\-]+|\\[[0-9a-fA-F:]+\\]):(\\*|[0-9]{1,5})|ipc://.+|inproc://.+)$","description":"ZeroMQ endpoint: tcp://HOST:PORT, ipc://PATH or inproc://NAME"},"default":[],"description":"endpoints to bind; port * picks a free one"},"framing":{"enum":["frame","lines","message"],"default":"frame","description":"how frames become records"},"format":{"enum":["auto","syslog","json","text"],"default":"auto","description":"how record text is read"},"topics":{"type":"array","maxItems":256,"items":{"type":"string","maxLength":255},"default":[""],"description":"zmq-sub subscriptions; \"\" is everything"},"topicFrame":{"type":"boolean","description":"the first frame of a multi-frame message is its topic (ZeroMQ PUB/SUB: PUBHandler, omczmq topicframe), an empty frame after it an envelope delimiter","default":false},"rcvHwm":{"type":"integer","minimum":1,"maximum":10000000,"default":10000,"description":"ZeroMQ receive high-water mark (messages)"},"security":{"type":"object","additionalProperties":false,"default":{"mode":"none"},"description":"CurveZMQ authentication and encryption of this input (docs/security.md)","properties":{"mode":{"enum":["none","curve"],"default":"none","description":"curve: only clients whose public key is allowed connect, and traffic is encrypted"},"serverKeyFile":{"type":"string","minLength":1,"description":"curve: the server's secret certificate (czmq zcert, e.g. server.key_secret from zlog keygen)"},"clientKeys":{"type":"string","minLength":1,"description":"curve: directory of allowed client public certificates (NAME.key; NAME names the client), or one such file; reloaded on SIGHUP and on change"}}},"type":{"const":"zmq-router"},"receiver":{"enum":["auto","native","zeromq"],"default":"auto","description":"receive path: native (the addon; many messages per hand-over; with CURVE, records carry clientKey), zeromq (zeromq.js, one receive per message), auto (native when built)"},"maxConnections":{"type":"integer","minimum":1,"maximum":1000000,"default":1024,"description":"most peer connections at once (receiver native): one more is closed when accepted and counted (zlog_input_socket_events_total{event=\"refused\"}); lowered at start when all inputs' connections (2 file descriptors each) plus 128 kept for sinks and HTTP exceed the open-file limit"},"heartbeat":{"type":"object","additionalProperties":false,"default":{},"description":"ZMTP heartbeats (RFC 37) on every connection: a PING every intervalMs; a connection that sends nothing for timeoutMs after a PING is ended, which frees its routing id (docs/protocol.md, \"Routing ids\"); peers get timeoutMs as the TTL","properties":{"intervalMs":{"type":"integer","minimum":100,"maximum":3600000,"default":2000,"description":"ms between PINGs to each peer"},"timeoutMs":{"type":"integer","minimum":100,"maximum":3600000,"default":6000,"description":"ms without a byte from a peer after a PING before its connection is ended; at least intervalMs"}}}}}}]},"default":[{"id":"pull","type":"zmq-pull","bind":["tcp://127.0.0.1:5555"]},{"id":"sub","type":"zmq-sub","bind":["tcp://127.0.0.1:5556"]},{"id":"native","type":"zmq-router","bind":["tcp://127.0.0.1:5557"]}]},"limits":{"type":"object","additionalProperties":false,"default":{},"properties":{"maxMessageBytes":{"type":"integer","minimum":1024,"maximum":1073741824,"default":8388608,"description":"largest ZeroMQ message (all frames, as received)"},"maxDecompressedBytes":{"type":"integer","minimum":1024,"maximum":1073741824,"default":33554432,"description":"largest native payload after decompression"},"maxRecordBytes":{"type":"integer","minimum":64,"maximum":67108864,"default":1048576,"description":"longer records are cut and flagged truncated"},"maxBatchRecords":{"type":"integer","minimum":1,"maximum":1000000,"default":100000,"description":"most records one message may carry (native: declared; PULL/SUB: frames, or lines with framing lines)"},"connectionBufferBytes":{"type":"integer","minimum":1024,"maximum":68719476736,"default":268435456,"description":"bytes of messages ZeroMQ may queue per connection before zlog reads them: caps rcvHwm at this / maxMessageBytes messages (at least 1)"}}},"pipeline":{"type":"object","additionalProperties":false,"default":{},"properties":{"workers":{"type":"integer","minimum":0,"maximum":64,"default":1,"description":"processing threads; 0 processes on the main thread"},"queue":{"type":"object","additionalProperties":false,"default":{},"properties":{"maxRecords":{"type":"integer","minimum":1,"default":200000,"description":"records held between receipt and write"},"maxBytes":{"type":"integer","minimum":65536,"default":134217728,"description":"bytes held between receipt and write"}}},"batch":{"type":"object","additionalProperties":false,"default":{},"properties":{"maxRecords":{"type":"integer","minimum":1,"default":50000,"description":"records per sink write"},"maxBytes":{"type":"integer","minimum":1024,"default":4194304,"description":"bytes per sink write"},"maxDelayMs":{"type":"integer","minimum":0,"maximum":60000,"default":0,"description":"how long an idle sink stage waits to gather a batch (0: writes at once; what arrives during a write goes into the next one)"}}},"sinkQueue":{"type":"object","additionalProperties":false,"default":{},"description":"each sink has its own queue, so a sink that is retrying holds up only the records it takes; while one queue is over a bound nothing more is admitted; with routing and several sinks each queue, with what is on its way to it, is also bounded to half of pipeline.queue, and while one is full only native batches going to it are refused (busy) and only the PULL/SUB inputs that can feed it pause","properties":{"maxBytes":{"type":"integer","minimum":65536,"default":67108864,"description":"NDJSON bytes one sink's queue may hold"},"maxBatches":{"type":"integer","minimum":1,"default":4096,"description":"processed batches (one per worker chunk) one sink's queue may hold"}}},"ackMode":{"enum":["received","persisted"],"default":"persisted","description":"when native batches are acknowledged"},"bufferPool":{"type":"object","additionalProperties":false,"default":{},"properties":{"buffers":{"type":"integer","minimum":0,"maximum":4096,"default":64,"description":"transfer buffers kept for reuse"},"bufferBytes":{"type":"integer","minimum":4096,"maximum":67108864,"default":1048576,"description":"size of each pooled buffer (a chunk of messages)"}}}}},"sinks":{"type":"array","minItems":1,"items":{"type":"object","required":["id","type"],"properties":{"type":{"enum":["file","stdout","elasticsearch","loki"]}},"allOf":[{"if":{"required":["type"],"properties":{"type":{"const":"file"}}},"then":{"type":"object","description":"NDJSON files in a directory: the current file is rotated by size and age, rotated files are gzipped and pruned by count and age; `fsync: batch` syncs every write before it is acknowledged.","required":["id","type"],"additionalProperties":false,"properties":{"id":{"type":"string","pattern":"^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$","description":"unique sink name, used as component_id in metrics"},"type":{"const":"file"},"match":{"type":"object","additionalProperties":false,"minProperties":1,"description":"only records meeting all these conditions go to this sink; without `match` the sink takes every record not dropped","properties":{"inputs":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","pattern":"^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$"},"description":"the record came in through one of these input ids"},"minSeverity":{"enum":["emerg","alert","crit","err","warning","notice","info","debug"],"description":"the record's severity is this or more severe (RFC 5424 6.2.1 order: emerg is the most severe); a record without a severity does not match"},"app":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256},"description":"the record's `app` matches one of these glob patterns (`*`, `?`); a record without it does not match"},"host":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256},"description":"the record's `host` matches one of these glob patterns (`*`, `?`); a record without it does not match"},"topic":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256},"description":"the record's ZeroMQ `topic` matches one of these glob patterns (`*`, `?`); a record without it does not match"},"fieldEquals":{"type":"object","maxProperties":32,"propertyNames":{"pattern":"^(ts|input|topic|severity|facility|host|app|pid|msgid|message|fields\\.[^.].*)$"},"additionalProperties":{"type":["string","number","boolean"]},"description":"each named field equals the given value (`app`, `fields.env`, ...); a string also equals the text of a number or boolean field with that text"},"fieldExists":{"type":"array","minItems":1,"maxItems":32,"items":{"type":"string","pattern":"^(ts|input|topic|severity|facility|host|app|pid|msgid|message|fields\\.[^.].*)$"},"description":"each named field is present (`fields.trace_id`, `app`, ...)"}}},"path":{"type":"string","minLength":1,"default":"./data","description":"directory of the current and rotated files"},"filename":{"type":"string","pattern":"^[^/\\\\]+$","maxLength":255,"default":"zlog.ndjson","description":"current file; rotated files are NAME-<time>-<n>.EXT[.gz]"},"rotation":{"type":"object","description":"when the current file is rotated (whichever limit comes first)","additionalProperties":false,"default":{},"properties":{"maxBytes":{"type":"integer","minimum":4096,"default":268435456,"description":"rotate when the file reaches this size"},"maxAgeSeconds":{"type":"integer","minimum":0,"default":3600,"description":"0 disables age-based rotation"}}},"compress":{"type":"boolean","default":true,"description":"gzip rotated files"},"retention":{"type":"object","description":"which rotated files are kept","additionalProperties":false,"default":{},"properties":{"maxFiles":{"type":"integer","minimum":1,"default":20,"description":"rotated files kept (oldest deleted)"},"maxAgeSeconds":{"type":"integer","minimum":0,"default":0,"description":"0 keeps files regardless of age"}}},"fsync":{"enum":["batch","interval","never"],"default":"batch","description":"when written data is synced to disk"},"fsyncIntervalMs":{"type":"integer","minimum":1,"maximum":2147483647,"default":1000,"description":"sync period with `fsync: interval`"}}}},{"if":{"required":["type"],"properties":{"type":{"const":"stdout"}}},"then":{"type":"object","description":"NDJSON on standard output, for Kubernetes' own log collection; honours pipe back-pressure. Takes only `id` and `type`.","required":["id","type"],"additionalProperties":false,"properties":{"id":{"type":"string","pattern":"^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$","description":"unique sink name, used as component_id in metrics"},"type":{"const":"stdout"},"match":{"type":"object","additionalProperties":false,"minProperties":1,"description":"only records meeting all these conditions go to this sink; without `match` the sink takes every record not dropped","properties":{"inputs":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","pattern":"^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$"},"description":"the record came in through one of these input ids"},"minSeverity":{"enum":["emerg","alert","crit","err","warning","notice","info","debug"],"description":"the record's severity is this or more severe (RFC 5424 6.2.1 order: emerg is the most severe); a record without a severity does not match"},"app":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256},"description":"the record's `app` matches one of these glob patterns (`*`, `?`); a record without it does not match"},"host":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256},"description":"the record's `host` matches one of these glob patterns (`*`, `?`); a record without it does not match"},"topic":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256},"description":"the record's ZeroMQ `topic` matches one of these glob patterns (`*`, `?`); a record without it does not match"},"fieldEquals":{"type":"object","maxProperties":32,"propertyNames":{"pattern":"^(ts|input|topic|severity|facility|host|app|pid|msgid|message|fields\\.[^.].*)$"},"additionalProperties":{"type":["string","number","boolean"]},"description":"each named field equals the given value (`app`, `fields.env`, ...); a string also equals the text of a number or boolean field with that text"},"fieldExists":{"type":"array","minItems":1,"maxItems":32,"items":{"type":"string","pattern":"^(ts|input|topic|severity|facility|host|app|pid|msgid|message|fields\\.[^.].*)$"},"description":"each named field is present (`fields.trace_id`, `app`, ...)"}}}}}},{"if":{"required":["type"],"properties":{"type":{"const":"elasticsearch"}}},"then":{"type":"object","description":"The bulk API (`POST <endpoint>/_bulk`, NDJSON action/document pairs) of Elasticsearch, OpenSearch or VictoriaLogs (`/insert/elasticsearch`). A write completes when the store answered 2xx for every record (per-item errors: retryable ones resent, the rest dead-lettered); see docs/sinks.md.","required":["id","type","endpoint"],"additionalProperties":false,"properties":{"id":{"type":"string","pattern":"^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$","description":"unique sink name, used as component_id in metrics"},"type":{"const":"elasticsearch"},"match":{"type":"object","additionalProperties":false,"minProperties":1,"description":"only records meeting all these conditions go to this sink; without `match` the sink takes every record not dropped","properties":{"inputs":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","pattern":"^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$"},"description":"the record came in through one of these input ids"},"minSeverity":{"enum":["emerg","alert","crit","err","warning","notice","info","debug"],"description":"the record's severity is this or more severe (RFC 5424 6.2.1 order: emerg is the most severe); a record without a severity does not match"},"app":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256},"description":"the record's `app` matches one of these glob patterns (`*`, `?`); a record without it does not match"},"host":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256},"description":"the record's `host` matches one of these glob patterns (`*`, `?`); a record without it does not match"},"topic":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256},"description":"the record's ZeroMQ `topic` matches one of these glob patterns (`*`, `?`); a record without it does not match"},"fieldEquals":{"type":"object","maxProperties":32,"propertyNames":{"pattern":"^(ts|input|topic|severity|facility|host|app|pid|msgid|message|fields\\.[^.].*)$"},"additionalProperties":{"type":["string","number","boolean"]},"description":"each named field equals the given value (`app`, `fields.env`, ...); a string also equals the text of a number or boolean field with that text"},"fieldExists":{"type":"array","minItems":1,"maxItems":32,"items":{"type":"string","pattern":"^(ts|input|topic|severity|facility|host|app|pid|msgid|message|fields\\.[^.].*)$"},"description":"each named field is present (`fields.trace_id`, `app`, ...)"}}},"endpoint":{"type":"string","pattern":"^https?://[^\\s/]+(/[^\\s?#]*)?$","description":"base URL of the store's API; the sink appends /_bulk (elasticsearch) or /loki/api/v1/push (loki), e.g. http://victorialogs:9428/insert/elasticsearch"},"headers":{"type":"object","additionalProperties":{"type":"string"},"default":{},"description":"extra HTTP headers sent with every request"},"query":{"type":"object","additionalProperties":{"type":"string"},"default":{},"description":"extra URL query parameters sent with every request"},"compression":{"enum":["gzip","none"],"default":"gzip","description":"request body encoding"},"batch":{"type":"object","additionalProperties":false,"default":{},"description":"how much one request carries (whichever limit comes first)","properties":{"maxEvents":{"type":"integer","minimum":1,"maximum":100000,"default":10000,"description":"records per request (at most 100,000: a bulk response names every item and must stay under the 64 MiB the sink reads)"},"maxBytes":{"type":"integer","minimum":1024,"maximum":268435456,"default":8388608,"description":"uncompressed body bytes per request"}}},"concurrency":{"type":"integer","minimum":1,"maximum":64,"default":4,"description":"requests in flight at once"},"timeoutMs":{"type":"integer","minimum":100,"maximum":600000,"default":30000,"description":"per request: until the response headers, and between body chunks"},"tls":{"type":"object","additionalProperties":false,"default":{},"description":"how the store's certificate is checked, and the client certificate for mutual TLS (https endpoints only)","properties":{"caFile":{"type":"string","minLength":1,"description":"PEM bundle of the CAs that may sign the store's certificate (default: Node's bundled roots)"},"certFile":{"type":"string","minLength":1,"description":"PEM client certificate (mutual TLS)"},"keyFile":{"type":"string","minLength":1,"description":"PEM key of certFile"},"insecureSkipVerify":{"type":"boolean","default":false,"description":"accept any server certificate (logged as a warning at start); never in production"}}},"auth":{"type":"object","additionalProperties":false,"description":"credentials sent with every request: basic auth (usernameFile and passwordFile) or a bearer token","properties":{"usernameFile":{"type":"string","minLength":1,"description":"file holding the basic-auth user name (e.g. a mounted Secret key)"},"passwordFile":{"type":"string","minLength":1,"description":"file holding the basic-auth password"},"bearerTokenFile":{"type":"string","minLength":1,"description":"file holding a bearer token (instead of basic auth)"}}},"deadLetterPath":{"type":"string","minLength":1,"description":"NDJSON file that records the store rejected for good are appended to (with the reason); unset: counted and logged only"},"deadLetterMaxBytes":{"type":"integer","minimum":4096,"maximum":68719476736,"default":67108864,"description":"most bytes deadLetterPath may hold (what is there at start counts); a rejected record that would not fit is counted and logged but not appended"},"buffer":{"type":"object","additionalProperties":false,"default":{},"description":"none: a persisted-mode ACK waits for the store; disk: for the record to be in this sink's disk buffer (fsynced)","properties":{"type":{"enum":["none","disk"],"default":"none","description":"where a persisted-mode ACK waits for this sink"},"path":{"type":"string","minLength":1,"default":"./data/buffers","description":"directory of disk buffers; each sink uses the sub-directory named by its id"},"maxBytes":{"type":"integer","minimum":1048576,"maximum":1099511627776,"default":1073741824,"description":"unsent bytes the buffer holds; when full, writes wait (the queue fills and clients get busy NACKs)"},"segmentBytes":{"type":"integer","minimum":65536,"maximum":1073741824,"default":16777216,"description":"size of one buffer file; a file is deleted once all of it was sent"},"readBytes":{"type":"integer","minimum":4096,"maximum":268435456,"default":4194304,"description":"bytes read from the buffer per write to the store"}}},"index":{"type":"string","minLength":1,"maxLength":255,"default":"zlog","description":"target index; {{field}} takes a top-level record field (e.g. \"logs-{{app}}\"; missing: \"unknown\")"},"action":{"enum":["create","index"],"default":"create","description":"bulk action (data streams need create)"},"streamFields":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9_.]+$"},"maxItems":16,"default":[],"description":"record fields that identify a log stream in VictoriaLogs (sent as the VL-Stream-Fields header; Elasticsearch ignores it)"}}}},{"if":{"required":["type"],"properties":{"type":{"const":"loki"}}},"then":{"type":"object","description":"The Loki push API (`POST <endpoint>/loki/api/v1/push`, JSON) of Loki or VictoriaLogs (`/insert`): streams labelled by a bounded set of record fields, each line the record as JSON without the fields that became labels. See docs/sinks.md.","required":["id","type","endpoint"],"additionalProperties":false,"properties":{"id":{"type":"string","pattern":"^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$","description":"unique sink name, used as component_id in metrics"},"type":{"const":"loki"},"match":{"type":"object","additionalProperties":false,"minProperties":1,"description":"only records meeting all these conditions go to this sink; without `match` the sink takes every record not dropped","properties":{"inputs":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","pattern":"^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$"},"description":"the record came in through one of these input ids"},"minSeverity":{"enum":["emerg","alert","crit","err","warning","notice","info","debug"],"description":"the record's severity is this or more severe (RFC 5424 6.2.1 order: emerg is the most severe); a record without a severity does not match"},"app":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256},"description":"the record's `app` matches one of these glob patterns (`*`, `?`); a record without it does not match"},"host":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256},"description":"the record's `host` matches one of these glob patterns (`*`, `?`); a record without it does not match"},"topic":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256},"description":"the record's ZeroMQ `topic` matches one of these glob patterns (`*`, `?`); a record without it does not match"},"fieldEquals":{"type":"object","maxProperties":32,"propertyNames":{"pattern":"^(ts|input|topic|severity|facility|host|app|pid|msgid|message|fields\\.[^.].*)$"},"additionalProperties":{"type":["string","number","boolean"]},"description":"each named field equals the given value (`app`, `fields.env`, ...); a string also equals the text of a number or boolean field with that text"},"fieldExists":{"type":"array","minItems":1,"maxItems":32,"items":{"type":"string","pattern":"^(ts|input|topic|severity|facility|host|app|pid|msgid|message|fields\\.[^.].*)$"},"description":"each named field is present (`fields.trace_id`, `app`, ...)"}}},"endpoint":{"type":"string","pattern":"^https?://[^\\s/]+(/[^\\s?#]*)?$","description":"base URL of the store's API; the sink appends /_bulk (elasticsearch) or /loki/api/v1/push (loki), e.g. http://victorialogs:9428/insert/elasticsearch"},"headers":{"type":"object","additionalProperties":{"type":"string"},"default":{},"description":"extra HTTP headers sent with every request"},"query":{"type":"object","additionalProperties":{"type":"string"},"default":{},"description":"extra URL query parameters sent with every request"},"compression":{"enum":["gzip","none"],"default":"gzip","description":"request body encoding"},"batch":{"type":"object","additionalProperties":false,"default":{},"description":"how much one request carries (whichever limit comes first)","properties":{"maxEvents":{"type":"integer","minimum":1,"maximum":100000,"default":10000,"description":"records per request (at most 100,000: a bulk response names every item and must stay under the 64 MiB the sink reads)"},"maxBytes":{"type":"integer","minimum":1024,"maximum":268435456,"default":8388608,"description":"uncompressed body bytes per request"}}},"concurrency":{"type":"integer","minimum":1,"maximum":64,"default":4,"description":"requests in flight at once"},"timeoutMs":{"type":"integer","minimum":100,"maximum":600000,"default":30000,"description":"per request: until the response headers, and between body chunks"},"tls":{"type":"object","additionalProperties":false,"default":{},"description":"how the store's certificate is checked, and the client certificate for mutual TLS (https endpoints only)","properties":{"caFile":{"type":"string","minLength":1,"description":"PEM bundle of the CAs that may sign the store's certificate (default: Node's bundled roots)"},"certFile":{"type":"string","minLength":1,"description":"PEM client certificate (mutual TLS)"},"keyFile":{"type":"string","minLength":1,"description":"PEM key of certFile"},"insecureSkipVerify":{"type":"boolean","default":false,"description":"accept any server certificate (logged as a warning at start); never in production"}}},"auth":{"type":"object","additionalProperties":false,"description":"credentials sent with every request: basic auth (usernameFile and passwordFile) or a bearer token","properties":{"usernameFile":{"type":"string","minLength":1,"description":"file holding the basic-auth user name (e.g. a mounted Secret key)"},"passwordFile":{"type":"string","minLength":1,"description":"file holding the basic-auth password"},"bearerTokenFile":{"type":"string","minLength":1,"description":"file holding a bearer token (instead of basic auth)"}}},"deadLetterPath":{"type":"string","minLength":1,"description":"NDJSON file that records the store rejected for good are appended to (with the reason); unset: counted and logged only"},"deadLetterMaxBytes":{"type":"integer","minimum":4096,"maximum":68719476736,"default":67108864,"description":"most bytes deadLetterPath may hold (what is there at start counts); a rejected record that would not fit is counted and logged but not appended"},"buffer":{"type":"object","additionalProperties":false,"default":{},"description":"none: a persisted-mode ACK waits for the store; disk: for the record to be in this sink's disk buffer (fsynced)","properties":{"type":{"enum":["none","disk"],"default":"none","description":"where a persisted-mode ACK waits for this sink"},"path":{"type":"string","minLength":1,"default":"./data/buffers","description":"directory of disk buffers; each sink uses the sub-directory named by its id"},"maxBytes":{"type":"integer","minimum":1048576,"maximum":1099511627776,"default":1073741824,"description":"unsent bytes the buffer holds; when full, writes wait (the queue fills and clients get busy NACKs)"},"segmentBytes":{"type":"integer","minimum":65536,"maximum":1073741824,"default":16777216,"description":"size of one buffer file; a file is deleted once all of it was sent"},"readBytes":{"type":"integer","minimum":4096,"maximum":268435456,"default":4194304,"description":"bytes read from the buffer per write to the store"}}},"labels":{"type":"array","items":{"enum":["input","topic","severity","facility","host","app"]},"uniqueItems":true,"default":["input","host","app"],"description":"record fields sent as stream labels (only bounded ones are allowed); a missing field is left out"},"staticLabels":{"type":"object","additionalProperties":{"type":"string"},"maxProperties":16,"default":{"job":"zlog"},"description":"labels added to every stream"}}}}]},"default":[{"id":"file","type":"file"}]},"routing":{"type":"object","additionalProperties":false,"default":{},"properties":{"drop":{"type":"array","maxItems":64,"default":[],"items":{"type":"object","additionalProperties":false,"required":["id"],"minProperties":2,"properties":{"id":{"type":"string","pattern":"^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$","description":"rule name, the `rule` label of zlog_route_dropped_records_total"},"inputs":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","pattern":"^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$"},"description":"the record came in through one of these input ids"},"minSeverity":{"enum":["emerg","alert","crit","err","warning","notice","info","debug"],"description":"the record's severity is this or more severe (RFC 5424 6.2.1 order: emerg is the most severe); a record without a severity does not match"},"app":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256},"description":"the record's `app` matches one of these glob patterns (`*`, `?`); a record without it does not match"},"host":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256},"description":"the record's `host` matches one of these glob patterns (`*`, `?`); a record without it does not match"},"topic":{"type":"array","minItems":1,"maxItems":64,"items":{"type":"string","minLength":1,"maxLength":256},"description":"the record's ZeroMQ `topic` matches one of these glob patterns (`*`, `?`); a record without it does not match"},"fieldEquals":{"type":"object","maxProperties":32,"propertyNames":{"pattern":"^(ts|input|topic|severity|facility|host|app|pid|msgid|message|fields\\.[^.].*)$"},"additionalProperties":{"type":["string","number","boolean"]},"description":"each named field equals the given value (`app`, `fields.env`, ...); a string also equals the text of a number or boolean field with that text"},"fieldExists":{"type":"array","minItems":1,"maxItems":32,"items":{"type":"string","pattern":"^(ts|input|topic|severity|facility|host|app|pid|msgid|message|fields\\.[^.].*)$"},"description":"each named field is present (`fields.trace_id`, `app`, ...)"}}},"description":"records meeting every condition of a rule are dropped before any sink (acknowledged, counted per rule)"},"unmatched":{"enum":["first","drop"],"default":"first","description":"a record no sink's `match` takes goes to the first sink (`first`) or is dropped (`drop`); either way it is counted in zlog_route_unmatched_records_total"}}},"retry":{"type":"object","additionalProperties":false,"default":{},"properties":{"initialDelayMs":{"type":"integer","minimum":1,"maximum":2147483647,"default":100,"description":"first sink retry delay (doubles, with jitter)"},"maxDelayMs":{"type":"integer","minimum":1,"maximum":2147483647,"default":10000,"description":"longest sink retry delay"}}},"http":{"type":"object","additionalProperties":false,"default":{},"properties":{"host":{"type":"string","default":"127.0.0.1","description":"address for /metrics, /healthz and /readyz (0.0.0.0 in a pod); read-only endpoints"},"port":{"type":"integer","minimum":0,"maximum":65535,"default":9090,"description":"0 picks a free port"}}},"admin":{"type":"object","additionalProperties":false,"default":{},"properties":{"host":{"enum":["127.0.0.1","::1"],"default":"127.0.0.1","description":"loopback address for POST /drain and GET /status; never reachable from outside the pod"},"port":{"type":"integer","minimum":0,"maximum":65535,"default":9091,"description":"the preStop hook calls 127.0.0.1 on this port; 0 picks a free one"}}},"drain":{"type":"object","additionalProperties":false,"default":{},"properties":{"timeoutSeconds":{"type":"integer","minimum":1,"maximum":3600,"default":25,"description":"longest drain before exiting with what is left"}}},"health":{"type":"object","additionalProperties":false,"default":{},"description":"health checks behind /healthz and /readyz (docs/operations.md: what to do when one fires)","properties":{"intervalMs":{"type":"integer","minimum":100,"maximum":60000,"default":1000,"description":"how often the checks run"},"memory":{"type":"object","additionalProperties":false,"default":{},"description":"memory use against the limit","properties":{"budgetBytes":{"type":"integer","minimum":0,"default":0,"description":"memory limit when the cgroup sets none; 0: physical memory"},"warningRatio":{"type":"number","minimum":0.01,"maximum":1,"default":0.8,"description":"RSS (or V8 heap) share of the limit that fails readiness"},"criticalRatio":{"type":"number","minimum":0.01,"maximum":1,"default":0.95,"description":"RSS (or V8 heap) share of the limit that fails liveness"}}},"eventLoop":{"type":"object","additionalProperties":false,"default":{},"description":"event-loop delay","properties":{"warningMs":{"type":"integer","minimum":1,"default":500,"description":"event-loop delay reported as a warning"},"criticalMs":{"type":"integer","minimum":1,"default":5000,"description":"event-loop delay (or monitor overdue) that fails liveness"}}},"errors":{"type":"object","additionalProperties":false,"default":{},"description":"error rate per component","properties":{"windowSeconds":{"type":"integer","minimum":1,"maximum":3600,"default":60,"description":"sliding window of the error rate"},"warningPerSecond":{"type":"number","minimum":0.001,"default":1,"description":"errors/s of one component reported as a warning"}}},"queue":{"type":"object","additionalProperties":false,"default":{},"description":"pipeline queue fill","properties":{"warningRatio":{"type":"number","minimum":0.01,"maximum":1,"default":0.9,"description":"queue fill (records or bytes) that fails readiness, not counting what waits only for a sink held up by its store"}}},"backlog":{"type":"object","additionalProperties":false,"default":{},"description":"age of the oldest record not yet written","properties":{"warningAgeSeconds":{"type":"number","minimum":0.1,"default":60,"description":"age of the oldest unwritten record that fails readiness, not counting those that wait only for a sink held up by its store"}}},"sinks":{"type":"object","additionalProperties":false,"default":{},"description":"sink writes that make no progress; a sink held up by its store (an HTTP sink failing or stalled) is reported and fails no probe unless storeOutageFailsReadinessSeconds says otherwise (docs/operations.md)","properties":{"stalledSeconds":{"type":"number","minimum":0.1,"default":10,"description":"a sink write without progress this long fails readiness, unless its store holds it up"},"stuckSeconds":{"type":"number","minimum":0.1,"default":120,"description":"a sink write without progress this long fails liveness, unless its store holds it up"},"storeOutageFailsReadinessSeconds":{"type":"number","minimum":0,"default":0,"description":"opt-in: a sink held up by its store whose write has made no progress this long fails readiness (never liveness: a restart brings no store back); 0: a store outage fails no probe"}}}}},"log":{"type":"object","additionalProperties":false,"default":{},"properties":{"level":{"enum":["trace","debug","info","warn","error","fatal","silent"],"default":"info","description":"pino level of the collector's own logs (stderr)"}}},"hostname":{"type":"string","default":"","description":"host written into records that name none; empty: $HOSTNAME or the machine name"}}};
 const func0 = require("ajv/dist/runtime/equal").default;
 const pattern51 = new RegExp("^(tcp://(\\*|[A-Za-z0-9.\\-]+|\\[[0-9a-fA-F:]+\\]):(\\*|[0-9]{1,5})|ipc://.+|inproc://.+)$", "u");
 
@@ -16212,8 +16238,11 @@ data272.stalledSeconds = 10;
 if(data272.stuckSeconds === undefined){
 data272.stuckSeconds = 120;
 }
+if(data272.storeOutageFailsReadinessSeconds === undefined){
+data272.storeOutageFailsReadinessSeconds = 0;
+}
 for(const key59 in data272){
-if(!((key59 === "stalledSeconds") || (key59 === "stuckSeconds"))){
+if(!(((key59 === "stalledSeconds") || (key59 === "stuckSeconds")) || (key59 === "storeOutageFailsReadinessSeconds"))){
 const err624 = {instancePath:instancePath+"/health/sinks",schemaPath:"#/properties/health/properties/sinks/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key59},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err624];
@@ -16270,9 +16299,10 @@ vErrors.push(err628);
 }
 errors++;
 }
-}
-else {
-const err629 = {instancePath:instancePath+"/health/sinks",schemaPath:"#/properties/health/properties/sinks/type",keyword:"type",params:{type: "object"},message:"must be object"};
+let data275 = data272.storeOutageFailsReadinessSeconds;
+if((typeof data275 == "number") && (isFinite(data275))){
+if(data275 < 0 || isNaN(data275)){
+const err629 = {instancePath:instancePath+"/health/sinks/storeOutageFailsReadinessSeconds",schemaPath:"#/properties/health/properties/sinks/properties/storeOutageFailsReadinessSeconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err629];
 }
@@ -16283,7 +16313,7 @@ errors++;
 }
 }
 else {
-const err630 = {instancePath:instancePath+"/health",schemaPath:"#/properties/health/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err630 = {instancePath:instancePath+"/health/sinks/storeOutageFailsReadinessSeconds",schemaPath:"#/properties/health/properties/sinks/properties/storeOutageFailsReadinessSeconds/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err630];
 }
@@ -16292,14 +16322,9 @@ vErrors.push(err630);
 }
 errors++;
 }
-let data275 = data.log;
-if(data275 && typeof data275 == "object" && !Array.isArray(data275)){
-if(data275.level === undefined){
-data275.level = "info";
 }
-for(const key60 in data275){
-if(!(key60 === "level")){
-const err631 = {instancePath:instancePath+"/log",schemaPath:"#/properties/log/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key60},message:"must NOT have additional properties"};
+else {
+const err631 = {instancePath:instancePath+"/health/sinks",schemaPath:"#/properties/health/properties/sinks/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err631];
 }
@@ -16309,9 +16334,8 @@ vErrors.push(err631);
 errors++;
 }
 }
-let data276 = data275.level;
-if(!(((((((data276 === "trace") || (data276 === "debug")) || (data276 === "info")) || (data276 === "warn")) || (data276 === "error")) || (data276 === "fatal")) || (data276 === "silent"))){
-const err632 = {instancePath:instancePath+"/log/level",schemaPath:"#/properties/log/properties/level/enum",keyword:"enum",params:{allowedValues: schema12.properties.log.properties.level.enum},message:"must be equal to one of the allowed values"};
+else {
+const err632 = {instancePath:instancePath+"/health",schemaPath:"#/properties/health/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err632];
 }
@@ -16320,9 +16344,14 @@ vErrors.push(err632);
 }
 errors++;
 }
+let data276 = data.log;
+if(data276 && typeof data276 == "object" && !Array.isArray(data276)){
+if(data276.level === undefined){
+data276.level = "info";
 }
-else {
-const err633 = {instancePath:instancePath+"/log",schemaPath:"#/properties/log/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key60 in data276){
+if(!(key60 === "level")){
+const err633 = {instancePath:instancePath+"/log",schemaPath:"#/properties/log/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key60},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err633];
 }
@@ -16331,8 +16360,10 @@ vErrors.push(err633);
 }
 errors++;
 }
-if(typeof data.hostname !== "string"){
-const err634 = {instancePath:instancePath+"/hostname",schemaPath:"#/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+let data277 = data276.level;
+if(!(((((((data277 === "trace") || (data277 === "debug")) || (data277 === "info")) || (data277 === "warn")) || (data277 === "error")) || (data277 === "fatal")) || (data277 === "silent"))){
+const err634 = {instancePath:instancePath+"/log/level",schemaPath:"#/properties/log/properties/level/enum",keyword:"enum",params:{allowedValues: schema12.properties.log.properties.level.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err634];
 }
@@ -16343,12 +16374,33 @@ errors++;
 }
 }
 else {
-const err635 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err635 = {instancePath:instancePath+"/log",schemaPath:"#/properties/log/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err635];
 }
 else {
 vErrors.push(err635);
+}
+errors++;
+}
+if(typeof data.hostname !== "string"){
+const err636 = {instancePath:instancePath+"/hostname",schemaPath:"#/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err636];
+}
+else {
+vErrors.push(err636);
+}
+errors++;
+}
+}
+else {
+const err637 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err637];
+}
+else {
+vErrors.push(err637);
 }
 errors++;
 }

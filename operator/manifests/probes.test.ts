@@ -21,7 +21,10 @@ test('probes follow the health thresholds: timeout above the critical event-loop
 
 test('the LogServer health thresholds reach the collector config with the collector defaults filled in', () => {
   const cfg = renderCollectorConfig(specOf({ health: { sinks: { stalledSeconds: 5, stuckSeconds: 60 } } }));
-  assert.deepEqual(cfg.health.sinks, { stalledSeconds: 5, stuckSeconds: 60 });
+  assert.deepEqual(cfg.health.sinks, { stalledSeconds: 5, stuckSeconds: 60, storeOutageFailsReadinessSeconds: 0 });
+  // The opt-in to fail readiness on a store outage (docs/operations.md) reaches the pods as given.
+  const optIn = renderCollectorConfig(specOf({ health: { sinks: { storeOutageFailsReadinessSeconds: 90 } } }));
+  assert.deepEqual(optIn.health.sinks, { stalledSeconds: 10, stuckSeconds: 120, storeOutageFailsReadinessSeconds: 90 });
   assert.equal(cfg.health.memory.warningRatio, 0.8);
   assert.throws(() => specOf({ health: { memory: { warningRatio: 2 } } }), /health/);
 });
