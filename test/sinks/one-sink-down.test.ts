@@ -5,69 +5,32 @@
 // sink, each record once, none waiting past its delivery timeout and none refused. After VictoriaLogs restarts, every vl record is acknowledged
 // and every acknowledged one is in the store. On a collector where one full sink queue stops admission for
 // everyone, the file sender's batches are refused until their delivery timeout and the test fails. Without
-// routing the store down keeps the pod ready and alive (the store is every replica's; docs/operations.md).
+// routing the store down keeps the pod ready and alive (the store is every replica's; docs/operations.md),
+// unless health.sinks.storeOutageFailsReadinessSeconds opts in: then readiness fails naming the sink, liveness not.
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import * as zmq from 'zeromq';
 import { ZlogClient } from '../../collector/client/client.js';
 import { cleanup, startCollector, waitFor } from '../helpers/collector-process.js';
-import { startAckedLoad } from '../helpers/load.js';
+import { fileSender, refusals, sendAll, startBesideDownSink, startDownSender, within } from '../helpers/one-sink-down.js';
 import { forceFlush, skipWithoutVictoriaLogs, startVictoriaLogs } from '../helpers/victorialogs.js';
 
 const skip = skipWithoutVictoriaLogs();
 
-/** zlog_input_busy_refusals_total by stage and sink: `stage/sink=n` pairs (sink "" is the shared queue). */
-async function refusals(url: string): Promise<Record<string, number>> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const out: Record<string, number> = {};
-  for (const m of text.matchAll(/^zlog_input_busy_refusals_total\{[^}]*stage="([^"]*)",sink_id="([^"]*)"\} (\d+)$/gm)) out[`${m[1]}/${m[2]}`] = (out[`${m[1]}/${m[2]}`] ?? 0) + Number(m[3]);
-  return out;
-}
-
-/** Resolves with `p`, or rejects naming `what` after `ms`: every wait of this test is bounded. */
-async function within<T>(what: string, ms: number, p: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not done after ${ms} ms`)), ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 test('one store down with its sink queue full: its sender gets busy before admission, the file sink beside it keeps flowing; every acknowledged record arrives', { skip, timeout: 240_000 }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'zlog-onedown-'));
   let vl = await startVictoriaLogs();
   t.after(() => vl.cleanup());
   await vl.stop();
   const queue = { maxRecords: 2_000, maxBytes: 8 * 1024 * 1024 };
   const vlBound = queue.maxRecords / 2;
-  const c = await startCollector(
-    {
-      inputs: [{ id: 'native', type: 'zmq-router', bind: ['tcp://127.0.0.1:*'] }],
-      pipeline: { ackMode: 'persisted', queue, batch: { maxRecords: 500, maxBytes: 256 * 1024 } },
-      retry: { initialDelayMs: 50, maxDelayMs: 500 },
-      sinks: [
-        { id: 'vl', type: 'elasticsearch', endpoint: `${vl.url}/insert/elasticsearch`, match: { app: ['to-vl'] } },
-        { id: 'archive', type: 'file', path: join(dir, 'archive'), match: { app: ['to-file'] } },
-      ],
-    },
-    { dir, readyTimeoutMs: 60_000 },
-  );
-  t.after(() => cleanup(c));
+  const { c, archive } = await startBesideDownSink(t, { prefix: 'zlog-onedown-', downId: 'vl', endpoint: `${vl.url}/insert/elasticsearch`, pipeline: { queue } });
   const tag = `one${Date.now()}`;
   // The vl sender's window (100 x 50 records) is five times the vl queue's bound, and it retries a refused
   // batch quickly (50-500 ms): the sender that, refused only after admission, kept taking the shared queue.
-  const toVl = new ZlogClient({ maxBatchRecords: 50, maxInFlightBatches: 100, deliveryTimeoutMs: 0, ackTimeoutMs: 60_000, retryInitialDelayMs: 50, retryMaxDelayMs: 500 });
-  toVl.connect(c.endpoints.native[0]);
-  const load = startAckedLoad(toVl, (id) => JSON.stringify({ app: 'to-vl', message: `${tag} rec-${id}` }), 20_000);
-  t.after(async () => {
-    const stopping = load.stop();
-    await toVl.close(100);
-    await stopping;
-  });
+  const { client: toVl, load } = startDownSender(t, c, { batchRecords: 50, window: 100, max: 20_000, line: (id) => JSON.stringify({ app: 'to-vl', message: `${tag} rec-${id}` }) });
   await waitFor('the vl sink queue to be full', async () => (await c.metric('zlog_sink_queue_full_total', { component_id: 'vl' })) >= 1, 60_000, 100);
   await waitFor('busy NACKs to reach the vl sender', () => toVl.stats.nacked.busy > 0, 30_000, 100);
   // The vl sender's first batches went out before the collector knew where its batches go: admitted, and those
@@ -78,8 +41,7 @@ test('one store down with its sink queue full: its sender gets busy before admis
   // Ten times the shared queue to the file sink while the store stays down. Its window (16 x 50 records) fits
   // in the half of the shared queue the vl sink cannot take; the delivery timeout bounds how long any of its
   // batches may wait (on a collector where the full vl queue stops everyone, every one of them does).
-  const toFile = new ZlogClient({ maxBatchRecords: 50, maxInFlightBatches: 16, deliveryTimeoutMs: 60_000, ackTimeoutMs: 30_000 });
-  toFile.connect(c.endpoints.native[0]);
+  const toFile = fileSender(c, { batchRecords: 50, window: 16 });
   // A sender the collector has not routed yet has room reserved in every sink its input can feed, the full vl
   // one too (docs/sinks.md, "One sink down": a new sender's first window may be refused busy). One batch makes
   // the file sender known; from then on nothing of it may be refused. A run that started the whole window at
@@ -88,28 +50,9 @@ test('one store down with its sink queue full: its sender gets busy before admis
   const firstBusy = toFile.stats.nacked.busy;
   const onset = await refusals(c.url);
   const n = 10 * queue.maxRecords;
-  try {
-    await within(
-      'the file sender',
-      120_000,
-      (async () => {
-        // Each send waits for the window as a producer should: n sends waiting at once each woke on every ACK
-        // (ZlogClient.sendWhenRoom), n x batches wake-ups that starved this process at 80,000 records: the
-        // last version of this test ran into its timeout that way.
-        const acks: Promise<void>[] = [];
-        for (let i = 0; i < n; i++) {
-          acks.push(toFile.send(JSON.stringify({ app: 'to-file', message: `${tag} file-${i}` })));
-          if (!toFile.writable) await toFile.whenWritable();
-        }
-        await Promise.all(acks);
-      })(),
-    );
-  } catch (err) {
-    const status = await (await fetch(`${c.adminUrl}/status`)).text();
-    throw new Error(`${(err as Error).message}; file sender ${JSON.stringify(toFile.stats)}; collector status ${status.slice(0, 4000)}`);
-  }
+  await sendAll(c, toFile, n, (i) => JSON.stringify({ app: 'to-file', message: `${tag} file-${i}` }));
   await toFile.close(5_000);
-  const written = c.records(join(dir, 'archive', 'zlog.ndjson')).map((r) => r.message as string);
+  const written = archive();
   assert.equal(written.length, n + 1, 'every file record written once');
   assert.equal(new Set(written).size, n + 1);
   assert.ok(written.every((m) => m.startsWith(`${tag} file-`)));
@@ -208,61 +151,61 @@ test('one store down: a PULL input that can feed its sink stops reading; a PULL 
   assert.equal(stored.size, 1_500, 'every vl record in the store');
 });
 
-test('one store down without routing: the pod stays ready and alive (the store is every replica\'s), the file sink beside it writes, and every acknowledged record arrives', { skip, timeout: 240_000 }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'zlog-onedown-ready-'));
+/**
+ * A store down without routing (every record goes to both sinks), with health limits far below the defaults.
+ * `optIn`: health.sinks.storeOutageFailsReadinessSeconds 2 s, so the outage fails readiness naming the sink.
+ */
+async function storeDownWithoutRouting(t: TestContext, optIn: boolean): Promise<void> {
   let vl = await startVictoriaLogs();
   t.after(() => vl.cleanup());
   await vl.stop();
   const queue = { maxRecords: 1_000, maxBytes: 8 * 1024 * 1024 };
-  const c = await startCollector(
-    {
-      inputs: [{ id: 'native', type: 'zmq-router', bind: ['tcp://127.0.0.1:*'] }],
-      pipeline: { ackMode: 'persisted', queue, batch: { maxRecords: 500, maxBytes: 256 * 1024 } },
-      retry: { initialDelayMs: 50, maxDelayMs: 500 },
-      // Limits far below the defaults, so that the checks as they were (a failing sink, a stalled one past
-      // stuckSeconds, a full queue, an old record) would all have failed a probe within seconds.
-      health: { intervalMs: 200, sinks: { stalledSeconds: 1, stuckSeconds: 3 }, backlog: { warningAgeSeconds: 2 }, queue: { warningRatio: 0.9 } },
-      // No match: every record goes to both sinks.
-      sinks: [
-        { id: 'vl', type: 'elasticsearch', endpoint: `${vl.url}/insert/elasticsearch` },
-        { id: 'archive', type: 'file', path: join(dir, 'archive') },
-      ],
-    },
-    { dir, readyTimeoutMs: 60_000 },
-  );
-  t.after(() => cleanup(c));
+  const { c, archive } = await startBesideDownSink(t, {
+    prefix: 'zlog-onedown-ready-',
+    downId: 'vl',
+    endpoint: `${vl.url}/insert/elasticsearch`,
+    routed: false,
+    pipeline: { queue },
+    // Limits far below the defaults, so that the checks as they were (a failing sink, a stalled one past
+    // stuckSeconds, a full queue, an old record) would all have failed a probe within seconds.
+    config: { health: { intervalMs: 200, sinks: { stalledSeconds: 1, stuckSeconds: 3, ...(optIn ? { storeOutageFailsReadinessSeconds: 2 } : {}) }, backlog: { warningAgeSeconds: 2 }, queue: { warningRatio: 0.9 } } },
+  });
   const tag = `ready${Date.now()}`;
   const n = 1_500;
-  const client = new ZlogClient({ maxBatchRecords: 50, maxInFlightBatches: 40, deliveryTimeoutMs: 0, ackTimeoutMs: 120_000, retryInitialDelayMs: 50, retryMaxDelayMs: 500 });
-  client.connect(c.endpoints.native[0]);
-  const load = startAckedLoad(client, (id) => JSON.stringify({ app: 'any', message: `${tag} rec-${id}` }), n);
-  t.after(async () => {
-    const stopping = load.stop();
-    await client.close(100);
-    await stopping;
-  });
-  const archive = () => c.records(join(dir, 'archive', 'zlog.ndjson')).map((r) => r.message as string);
+  const { client, load } = startDownSender(t, c, { batchRecords: 50, window: 40, max: n, line: (id) => JSON.stringify({ app: 'any', message: `${tag} rec-${id}` }) });
   await waitFor('the shared queue full of records the archive wrote and vl waits for', async () => archive().length >= queue.maxRecords && (await c.metric('zlog_health_check_status', { check: 'queue' })) === 1, 60_000, 200);
   await waitFor('busy NACKs', () => client.stats.nacked.busy > 0, 30_000, 100);
   // Past every limit above: the vl write has made no progress for longer than stuckSeconds.
   await waitFor('the vl write past stuckSeconds', async () => (await c.metric('zlog_health_check_value', { check: 'sink:vl' })) >= 4, 60_000, 200);
   await waitFor('oldest-record past its limit', async () => (await c.metric('zlog_health_check_status', { check: 'oldest-record' })) === 1, 30_000, 200);
+  // The monitor's next evaluation (every 200 ms) has the value above: the probe answers from it.
   const ready = await fetch(`${c.url}/readyz?verbose`);
   const body = await ready.text();
-  assert.equal(ready.status, 200, body);
-  assert.match(body, /^\[\+\]sink:vl warning \(does not fail readiness\): .*failing \(.*\), no progress for [\d.]+ s; held up by its store/m);
+  if (optIn) {
+    assert.equal(ready.status, 503, body);
+    assert.match(body, /^\[-\]sink:vl failed: .*failing \(.*\), no progress for [\d.]+ s; held up by its store for 2 s or more: fails readiness/m);
+    const plain = await fetch(`${c.url}/readyz`);
+    assert.equal(plain.status, 503);
+    assert.match(await plain.text(), /^\[-\]sink:vl failed: /m, 'the short answer names the sink');
+    assert.equal(await c.metric('zlog_ready'), 0);
+  } else {
+    assert.equal(ready.status, 200, body);
+    assert.match(body, /^\[\+\]sink:vl warning \(does not fail readiness\): .*failing \(.*\), no progress for [\d.]+ s; held up by its store/m);
+    assert.equal(await c.metric('zlog_ready'), 1);
+  }
+  // Either way the backlog that waits only for the store fails nothing on its own, and the file sink is fine.
   assert.match(body, /^\[\+\]queue warning \(does not fail readiness\): .*records wait only for vl held up by the store/m);
   assert.match(body, /^\[\+\]oldest-record warning \(does not fail readiness\): .* for vl held up by the store/m);
   assert.match(body, /^\[\+\]sink:archive ok/m);
+  // Never liveness, opted in or not, past stuckSeconds: a restart brings no store back.
   const live = await fetch(`${c.url}/healthz`);
   assert.equal(live.status, 200, await live.text());
-  assert.equal(await c.metric('zlog_ready'), 1);
   assert.equal(await c.metric('zlog_live'), 1);
   assert.equal(await c.metric('zlog_sink_retrying', { component_id: 'vl' }), 1, 'the outage is reported');
   const beforeAdmission = await c.metric('zlog_input_busy_refusals_total', { component_id: 'native', stage: 'before_admission' });
   assert.ok(beforeAdmission > 0, 'the refusals are counted before admission');
   assert.equal(await c.metric('zlog_input_busy_refusals_total', { stage: 'worker' }), 0, 'no routing: nothing is refused in the workers');
-  t.diagnostic(`store down: ${archive().length} records in the archive, ${load.acked.size} acknowledged, ${client.stats.nacked.busy} busy NACKs, refusals before admission ${beforeAdmission}; /readyz 200`);
+  t.diagnostic(`store down${optIn ? ', opted in' : ''}: ${archive().length} records in the archive, ${load.acked.size} acknowledged, ${client.stats.nacked.busy} busy NACKs, refusals before admission ${beforeAdmission}; /readyz ${ready.status}`);
 
   vl = await vl.restart();
   await within('the load to end', 120_000, load.stop());
@@ -275,4 +218,9 @@ test('one store down without routing: the pod stays ready and alive (the store i
   const stored = new Set((await vl.query(`"${tag}" | fields _msg`, 100_000)).map((r) => r._msg));
   assert.equal(stored.size, n, 'every record in the store');
   await waitFor('sink:vl ok again', async () => (await c.metric('zlog_health_check_status', { check: 'sink:vl' })) === 0, 30_000, 200);
-});
+  await waitFor('ready again', async () => (await fetch(`${c.url}/readyz`)).status === 200, 30_000, 200);
+}
+
+test('one store down without routing: the pod stays ready and alive (the store is every replica\'s), the file sink beside it writes, and every acknowledged record arrives', { skip, timeout: 240_000 }, (t) => storeDownWithoutRouting(t, false));
+
+test('one store down without routing, opted in with health.sinks.storeOutageFailsReadinessSeconds: readiness fails naming the sink, liveness does not; ready again and every record arrives once the store is back', { skip, timeout: 240_000 }, (t) => storeDownWithoutRouting(t, true));
