@@ -32,7 +32,7 @@ test('benchArgs: flags parse as with parseArgs; --help and -h give the usage and
 // The scripts the docs name with flags (bench/README.md, docs/sinks.md, docs/operator.md): `--help` prints their
 // usage and exits 0 before starting anything (before: parseArgs' stack trace, or a file named --help).
 const dist = join(fileURLToPath(import.meta.url), '..');
-for (const script of ['sinks', 'operator-scale', 'operator-memory-floor', 'cpuprofile', 'run', 'restarts', 'latency-trace']) {
+for (const script of ['sinks', 'operator-scale', 'operator-memory-floor', 'cpuprofile', 'run', 'restarts', 'latency-trace', 'spread', 'soak']) {
   test(`node dist/bench/${script}.js --help: usage on stdout, exit 0`, { timeout: 120_000 }, async () => {
     const { stdout } = await promisify(execFile)(process.execPath, [join(dist, `${script}.js`), '--help'], { timeout: 110_000 });
     assert.match(stdout, new RegExp(`^usage: node dist/bench/${script}\\.js`));

@@ -14,7 +14,6 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:
 import { connect, type Socket } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import * as zmq from 'zeromq';
 import { startChildCollector, type ChildCollector } from '../collector/cli/child-collector.js';
@@ -23,6 +22,7 @@ import { encodeMessage } from '../collector/protocol/message.js';
 import { freePort } from '../test/helpers/net.js';
 import { streamMessage } from '../test/helpers/zmtp.js';
 import { documentedBudget, MiB, peakRssBytes } from '../test/hardening/rss.js';
+import { benchArgs } from './cli.js';
 
 export interface SoakOptions {
   seconds: number;
@@ -228,8 +228,15 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   return result;
 }
 
+const USAGE = `usage: node dist/bench/soak.js [--seconds 60] [--flood 200]
+  A native client (persisted ACKs) and a PUSH sender under hostile traffic (compressed bombs, oversized and
+  poison messages, --flood connections past maxConnections), the collector SIGTERMed at 1/3 of --seconds and
+  SIGKILLed at 2/3. Prints peak RSS per instance against the budget, acknowledged records lost, PULL records
+  lost across the restarts and the discards by reason; exit 1 when an acknowledged record is missing or a peak
+  exceeds the budget.`;
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, flood: { type: 'string', default: '200' } } });
+  const { values } = benchArgs(USAGE, { options: { seconds: { type: 'string', default: '60' }, flood: { type: 'string', default: '200' } } });
   const seconds = Number(values.seconds);
   if (!Number.isFinite(seconds) || seconds < 10) throw new Error(`--seconds must be at least 10, got '${values.seconds}'`);
   console.log(`soak: ${seconds} s, load1 ${loadavg()[0].toFixed(1)}`);

@@ -8,13 +8,18 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { startChildCollector, type ChildCollector } from '../collector/cli/child-collector.js';
 import { ZlogClient } from '../collector/client/client.js';
 import { startDns } from '../test/helpers/dns-server.js';
 import { freePort } from '../test/helpers/net.js';
+import { benchArgs } from './cli.js';
 
-const { values } = parseArgs({
+const USAGE = `usage: node dist/bench/spread.js [--records 200000] [--size 100] [--repeat 1]
+  Records/s from one spreading client (ZlogClient.connectAll) into three collectors on 127.0.0.2-4 behind one
+  name on a loopback DNS server, next to the same client into one collector, in the same run, and the share
+  of the records each of the three got. Prints one line per run and a BENCH_JSON line.`;
+
+const { values } = benchArgs(USAGE, {
   options: {
     records: { type: 'string', default: '200000' },
     size: { type: 'string', default: '100' },
