@@ -178,6 +178,7 @@ export class Collector {
         observeAckLatency: (seconds) => ackLatency.observe(seconds),
         countReply: (result, reason) => metrics.acks.labels({ component_id: icfg.id, result, reason }).inc(),
         countResent: (records) => metrics.inputResent.labels(icfg.id).inc(records),
+        countThreadAcks: (acks) => metrics.inputThreadAcks.labels(icfg.id).inc(acks),
         // Without per-sink refusal a full sink queue stops admission for everyone: that sink is the cause.
         countBusy: (sinks) => busyRefusals[index]('before_admission', sinks ?? (perSinkRefusal ? 0 : this.stage.fullMask)),
       };

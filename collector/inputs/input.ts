@@ -27,6 +27,8 @@ export interface InputContext {
   countReply(result: 'ack' | 'nack', reason: string): void;
   /** Counts records of a batch received again after its first copy was acknowledged (zlog_input_resent_events_total). */
   countResent?(records: number): void;
+  /** Counts ACKs the native receive thread sent itself (zlog_input_thread_acks_total; zmq-router, `received`). */
+  countThreadAcks?(acks: number): void;
   /**
    * Counts a batch refused `busy` before admission (zlog_input_busy_refusals_total{stage="before_admission"}):
    * for the full sinks in `sinks` (mask, bit i = sinks[i]), or, left out, for whatever stopped admission (the

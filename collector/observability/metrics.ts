@@ -124,6 +124,7 @@ export class Metrics {
   readonly httpRtt: client.Histogram<'component_id'>;
   readonly sinkResent: client.Counter<'component_id'>;
   readonly inputResent: client.Counter<'component_id'>;
+  readonly inputThreadAcks: client.Counter<'component_id'>;
   readonly busyRefused: client.Counter<'component_id' | 'stage' | 'sink_id'>;
   /** What the queue gauges report at scrape time; the collector points it at its admission queue. */
   queue: () => { records: number; bytes: number } = () => ({ records: 0, bytes: 0 });
@@ -204,6 +205,12 @@ export class Metrics {
       registers: [r],
     });
     this.inputResent = new client.Counter({ name: 'zlog_input_resent_events_total', help: 'Records of native batches received again after the first copy was acknowledged (a lost or late ACK); admitted again, so stored twice.', labelNames: ['component_id'], registers: [r] });
+    this.inputThreadAcks = new client.Counter({
+      name: 'zlog_input_thread_acks_total',
+      help: 'ACKs the native receive thread sent itself (ackMode received, within the budget granted out of the queue\'s room); a part of zlog_acks_total{result="ack"}.',
+      labelNames: ['component_id'],
+      registers: [r],
+    });
     this.httpRtt = new client.Histogram({
       name: 'zlog_http_client_rtt_seconds',
       help: 'Round trip of an HTTP sink request (send to whole response).',

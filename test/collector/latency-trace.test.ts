@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ZlogClient } from '../../collector/client/client.js';
-import { cleanup, startCollector } from '../helpers/collector-process.js';
+import { cleanup, startCollector, waitFor } from '../helpers/collector-process.js';
 
 interface Trace {
   stages: string[];
@@ -39,6 +39,10 @@ for (const ackMode of ['received', 'persisted'] as const) {
     const c = await startCollector({ pipeline: { ackMode, workers: 1 } }, { dir, env: { ZLOG_LATENCY_TRACE: traceFile } });
     t.after(() => cleanup(c));
     await sendBatches(c.endpoints.native[0], 20, 5);
+    // zlog_input_thread_acks_total: every batch in received mode, none in persisted mode (synced at each delivery,
+    // so read once every record is written).
+    await waitFor('every record written', () => c.records().length === 100);
+    assert.equal(await c.metric('zlog_input_thread_acks_total', { component_id: 'native' }), ackMode === 'received' ? 20 : 0);
     assert.equal((await c.stop()).code, 0);
     const trace = JSON.parse(readFileSync(traceFile, 'utf8')) as Trace;
     assert.deepEqual(trace.stages, ['received', 'handled', 'posted', 'workerStart', 'workerEnd', 'back', 'released', 'acked']);

@@ -76,6 +76,10 @@ test('ackMode received: the receive thread acknowledges exactly the batches the 
   }
   assert.deepEqual([...byThread], [100, 113], 'the test sends two good uncompressed batches');
   await waitFor('good records written', () => c.records().filter((x) => String(x.message).startsWith('ta-')).length === 7);
+  // The Prometheus counter of the thread's own ACKs (synced at each delivery, so read once every batch is written):
+  // exactly those two, among all of the input's ACKs.
+  assert.equal(await c.metric('zlog_input_thread_acks_total', { component_id: 'native' }), byThread.size);
+  assert.equal(await c.metric('zlog_acks_total', { component_id: 'native', result: 'ack' }), cases.filter(([, make]) => inputVerdict(make(1n)) === 'ack').length);
   assert.equal((await c.stop()).code, 0);
   assert.deepEqual(c.records().map((x) => String(x.message)).filter((m) => m.startsWith('ta-')).sort(), ['ta-1', 'ta-1', 'ta-22', 'ta-22', 'ta-333', 'ta-333', 'ta-4444']);
   const trace = JSON.parse(readFileSync(traceFile, 'utf8')) as { threadAcks?: number[] };

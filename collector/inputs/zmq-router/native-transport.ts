@@ -37,6 +37,7 @@ export class NativeRouterTransport implements RouterTransport {
   private oversizeSeen = 0;
   private repliesDroppedSeen = 0;
   private repliesStaleSeen = 0;
+  private threadAcksSeen = 0;
   private readonly refusalsLogged = new OncePerKey();
   private reading = true;
   private closed = false;
@@ -110,8 +111,10 @@ export class NativeRouterTransport implements RouterTransport {
   }
 
   /**
-   * Oversize messages (too_large), replies the thread could not send, and replies it dropped because their
-   * connection had ended (reply_to_ended_connection: the client resends on its new connection), into metrics.
+   * Oversize messages (too_large), replies the thread could not send, replies it dropped because their
+   * connection had ended (reply_to_ended_connection: the client resends on its new connection), and the ACKs it
+   * sent itself (zlog_input_thread_acks_total; each such batch comes with a delivery, so this is current), into
+   * metrics.
    */
   private countDrops(): void {
     const s = this.native.stats();
@@ -128,6 +131,11 @@ export class NativeRouterTransport implements RouterTransport {
     if (stale > this.repliesStaleSeen) {
       this.ctx.metrics.discarded('reply_to_ended_connection').inc(stale - this.repliesStaleSeen);
       this.repliesStaleSeen = stale;
+    }
+    const acks = s.threadAcks ?? 0;
+    if (acks > this.threadAcksSeen) {
+      this.ctx.countThreadAcks?.(acks - this.threadAcksSeen);
+      this.threadAcksSeen = acks;
     }
   }
 
