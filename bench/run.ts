@@ -2,7 +2,7 @@
 // load. Not a test: it asserts no timings, it prints figures (a table, then one `BENCH_JSON {...}` line).
 // What it does check is loss: every run compares the lines in the output file with the records sent.
 // bench/README.md explains the cases; `--help` lists the options.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -61,6 +61,24 @@ const CASES: Record<CaseId, string> = {
 const RAW_PULL = join(HERE, 'raw-pull.js');
 /** The open-loop sender is this checkout's for every build, so a --baseline comparison measures collectors only. */
 const openLoopJs = join(ROOT, 'dist/bench/open-loop.js');
+const OPEN_LOOP_NATIVE_SRC = join(ROOT, 'bench/open-loop-native.cc');
+const OPEN_LOOP_NATIVE = join(HERE, 'open-loop-native');
+let openLoopNativeBuilt: string | Error | undefined;
+
+/**
+ * The C++ open-loop sender (bench/open-loop-native.cc), compiled on first use against the libzmq the addon links
+ * (scripts/build-libzmq.sh, cached) into dist/bench/; again when the source is newer. An Error says why not.
+ */
+function openLoopNative(): string | Error {
+  if (openLoopNativeBuilt !== undefined) return openLoopNativeBuilt;
+  if (existsSync(OPEN_LOOP_NATIVE) && statSync(OPEN_LOOP_NATIVE).mtimeMs >= statSync(OPEN_LOOP_NATIVE_SRC).mtimeMs) return (openLoopNativeBuilt = OPEN_LOOP_NATIVE);
+  const prefix = spawnSync('bash', [join(ROOT, 'scripts/build-libzmq.sh'), '--prefix'], { encoding: 'utf8' });
+  if (prefix.status !== 0) return (openLoopNativeBuilt = new Error(`scripts/build-libzmq.sh --prefix failed: ${prefix.stderr.trim()}`));
+  const zmq = prefix.stdout.trim();
+  const cc = spawnSync('c++', ['-O2', '-std=c++17', '-Wall', '-Wextra', '-o', OPEN_LOOP_NATIVE, OPEN_LOOP_NATIVE_SRC, `-I${zmq}/include`, `${zmq}/lib/libzmq.a`, '-lsodium', '-lpthread'], { encoding: 'utf8' });
+  if (cc.status !== 0) return (openLoopNativeBuilt = new Error(`compiling ${OPEN_LOOP_NATIVE_SRC} failed: ${cc.stderr.trim().slice(-1000)}`));
+  return (openLoopNativeBuilt = OPEN_LOOP_NATIVE);
+}
 
 interface Options {
   cases: CaseId[];
@@ -72,6 +90,8 @@ interface Options {
   workers: number;
   /** records/s of the open-loop cases; undefined: half the measured capacity. */
   rate?: number;
+  /** Who sends the open-loop cases' batches and takes their timestamps: the C++ sender, or zeromq.js in Node. */
+  sender: 'native' | 'node';
   profile: boolean;
   keep: boolean;
   builds: Build[];
@@ -149,6 +169,9 @@ const USAGE = `usage: node dist/bench/run.js [--case a|anosync|acurve|b|bp|bpcur
   --seconds   cap on sending in each run; a capped run is flagged and its figures cover what was sent
   --rate      records/s of latb and latc (default: half the median records/s of bp, resp. c, at that size in
               this run, else of a short bp/c run made first); they send for min(--seconds, 10) s
+  --sender    native (default) or node: the open-loop sender of latb and latc. native: one C++ thread sends on
+              the schedule and stamps send and ACK next to the libzmq calls (bench/open-loop-native.cc, compiled
+              on first use); node: zeromq.js, stamped on Node's event loop (its timers, promises and GC count)
   --profile   run the collector under --cpu-prof and print where its threads spent their time
   --keep      keep the output files and logs under the work directory
   --baseline  another built checkout (e.g. a \`git worktree\` of the commit before a patch): every zlog
@@ -167,6 +190,7 @@ function parseOptions(argv: string[]): Options | undefined {
       batch: { type: 'string' },
       workers: { type: 'string' },
       rate: { type: 'string' },
+      sender: { type: 'string' },
       profile: { type: 'boolean' },
       keep: { type: 'boolean' },
       baseline: { type: 'string' },
@@ -193,6 +217,7 @@ function parseOptions(argv: string[]): Options | undefined {
     batch: num('batch', values.batch, 1000),
     workers: num('workers', values.workers, 1, 0),
     rate: values.rate === undefined ? undefined : num('rate', values.rate, 0),
+    sender: values.sender === undefined || values.sender === 'native' ? 'native' : values.sender === 'node' ? 'node' : badSender(values.sender),
     profile: Boolean(values.profile),
     keep: Boolean(values.keep),
     builds: [{ label: 'this', root: ROOT }],
@@ -207,6 +232,9 @@ function parseOptions(argv: string[]): Options | undefined {
   return o;
 }
 let runMicro = false;
+function badSender(v: string): never {
+  throw new Error(`--sender must be native or node, not "${v}"`);
+}
 
 function defaultRecords(c: CaseId, size: number): number {
   if (c === 'latb' || c === 'latc') return 0; // decided by the rate
@@ -522,7 +550,9 @@ async function runZlog(build: Build, c: CaseId, size: number, records: number, o
     parse = parsePySender;
   } else if (c === 'latb' || c === 'latc') {
     const rate = Math.max(1, Math.round(records / latSeconds(o)));
-    sender = start(process.execPath, [openLoopJs, col.router!, String(rate), String(size), String(o.batch), String(latSeconds(o)), dir, senderTrace]);
+    const bin = o.sender === 'native' ? openLoopNative() : undefined;
+    if (bin instanceof Error) throw bin;
+    sender = start(process.execPath, [openLoopJs, ...(bin ? ['--native', bin] : []), col.router!, String(rate), String(size), String(o.batch), String(latSeconds(o)), dir, senderTrace]);
     parse = (s) => {
       const r = JSON.parse(s.trim().split('\n').pop()!) as { startedAt: number; cpuSeconds: number; records: number; failed: number; recordsPerSecond: number; latencyMs: { p50: number; p99: number; p999: number; max: number }; fdatasyncMs: { p50: number; p99: number } };
       return {
@@ -835,7 +865,7 @@ async function main(): Promise<number> {
           }
           runs.get(build.label)!.push(run);
           const cl = run.client;
-          const lat = !cl ? '' : cl.p999Ms !== undefined ? `, open loop at ${fmt(cl.rate ?? NaN)} records/s: ack p50 ${cl.p50Ms.toFixed(2)} ms p99 ${cl.p99Ms.toFixed(2)} ms p999 ${cl.p999Ms.toFixed(2)} ms max ${cl.maxMs.toFixed(1)} ms; disk fdatasync p50 ${cl.fdatasyncP50Ms?.toFixed(2)} ms p99 ${cl.fdatasyncP99Ms?.toFixed(2)} ms` : c === 'b' || c === 'bp' || c === 'bpcurve' || c === 'c' ? `, ack p50 ${cl.p50Ms.toFixed(1)} ms p99 ${cl.p99Ms.toFixed(1)} ms` : '';
+          const lat = !cl ? '' : cl.p999Ms !== undefined ? `, open loop at ${fmt(cl.rate ?? NaN)} records/s (${o.sender} sender): ack p50 ${cl.p50Ms.toFixed(2)} ms p99 ${cl.p99Ms.toFixed(2)} ms p999 ${cl.p999Ms.toFixed(2)} ms max ${cl.maxMs.toFixed(1)} ms; disk fdatasync p50 ${cl.fdatasyncP50Ms?.toFixed(2)} ms p99 ${cl.fdatasyncP99Ms?.toFixed(2)} ms` : c === 'b' || c === 'bp' || c === 'bpcurve' || c === 'c' ? `, ack p50 ${cl.p50Ms.toFixed(1)} ms p99 ${cl.p99Ms.toFixed(1)} ms` : '';
           console.log(`  ${label}: ${fmt(run.sent)} records in ${run.seconds} s = ${fmt(run.recordsPerSecond)} records/s, ${run.mibPerSecond} MiB/s${lat}, peak RSS ${run.peakRssMiB} MiB, server CPU ${run.serverCpuUsPerRecord} µs/rec, sender CPU ${run.senderCpuUsPerRecord} µs/rec, lines ${fmt(run.lines)}, machine busy ${run.machineBusy}, load1 ${run.load1}`);
           if (run.threads) console.log(`    server CPU µs/record by thread: ${Object.entries(run.threads).filter(([, v]) => v >= 0.05).map(([k, v]) => `${k} ${v}`).join(', ')}`);
           for (const n of run.notes) console.log(`    note: ${n}`);
