@@ -224,6 +224,7 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
                            InstanceMethod("takeRoutingIdRefusals", &Receiver::TakeRoutingIdRefusals),
                            InstanceMethod("grantAcks", &Receiver::GrantAcks),
                            InstanceMethod("revokeAcks", &Receiver::RevokeAcks),
+                           InstanceMethod("reclaim", &Receiver::Reclaim),
                        });
   }
 
@@ -492,6 +493,27 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
     }
     Wake();
     return env.Undefined();
+  }
+
+  // reclaim(keep): gives back the lent buffers the thread has not started to fill, all but `keep` of them, as an
+  // array of the objects lent (oldest first). For an idle input (collector/inputs/zmq/native-frame-input.ts): a
+  // buffer it holds is memory, and a pooled one a slot, that busy inputs could use. The buffer the thread is
+  // filling, if any, is not among those lent here and stays; with keep >= 1 the thread always has one to take.
+  Napi::Value Reclaim(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    int64_t keep = info.Length() > 0 && info[0].IsNumber() ? info[0].ToNumber().Int64Value() : -1;
+    if (keep < 0) return ThrowValue(env, "reclaim(keep): a count >= 0 expected");
+    Napi::Array out = Napi::Array::New(env);
+    std::lock_guard<std::mutex> g(mu_);
+    uint32_t i = 0;
+    while (lent_.size() > static_cast<size_t>(keep)) {
+      Lent l = lent_.front();
+      lent_.pop_front();
+      out.Set(i++, refs_[l.slot].Value());
+      refs_[l.slot].Reset();
+      free_slots_.push_back(l.slot);
+    }
+    return out;
   }
 
   Napi::Value Pause(const Napi::CallbackInfo& info) {

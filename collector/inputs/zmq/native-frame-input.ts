@@ -20,6 +20,13 @@ import { connectEndpoints } from './schema.js';
 
 /** Buffers lent to the receive thread at a time: one being filled, one handed over, one spare. */
 const LENT = 3;
+/**
+ * An input that delivered nothing for this long (checked every this often, so after 1-2 times it) gives back
+ * every lent buffer but one (NativeReceiver.reclaim): an idle input should not hold pool slots (memory) that
+ * busy inputs wait for. The one kept takes the next message at once; the first delivery after it lends the rest
+ * again.
+ */
+export const IDLE_RECLAIM_MS = 5000;
 
 export class NativeFrameInput implements Input {
   readonly id: string;
@@ -32,11 +39,18 @@ export class NativeFrameInput implements Input {
   private closed = false;
   private drained?: () => void;
   private readonly auth?: NativeAuth;
+  /** Deliveries so far, and at the last idle check. */
+  private deliveries = 0;
+  private deliveriesChecked = 0;
+  /** Buffers given back while idle (reclaim) that the next delivery lends again. */
+  private reclaimed = 0;
+  private idleTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly cfg: ZmqPullConfig | ZmqSubConfig,
     private readonly ctx: InputContext,
     addon: NativeReceiveAddon,
+    private readonly idleReclaimMs = IDLE_RECLAIM_MS,
   ) {
     this.id = cfg.id;
     this.type = cfg.type;
@@ -62,6 +76,24 @@ export class NativeFrameInput implements Input {
     }
     for (let i = 0; i < LENT; i++) this.lend();
     this.native.start();
+    this.idleTimer = setInterval(() => this.reclaimIfIdle(), this.idleReclaimMs);
+    this.idleTimer.unref();
+  }
+
+  /** Gives the pool back all lent buffers but one when nothing was delivered since the last check. */
+  private reclaimIfIdle(): void {
+    const idle = this.deliveries === this.deliveriesChecked;
+    this.deliveriesChecked = this.deliveries;
+    if (!idle || this.closed || this.paused) return;
+    for (const b of this.native.reclaim(1)) {
+      this.ctx.pipeline.returnChunkBuffer(unlent(b));
+      this.reclaimed++;
+    }
+  }
+
+  /** Lent buffers the thread holds or will get (lend requests waiting for the pipeline included), for tests. */
+  get lentBuffers(): number {
+    return LENT - this.reclaimed;
   }
 
   /** Asks the pipeline for a buffer to lend the thread; it comes once the pipeline can take another chunk. */
@@ -74,6 +106,7 @@ export class NativeFrameInput implements Input {
 
   private onChunk(buffer: LendableBuffer | null, length: number, messages: number, records: number, bytes: number, drained: boolean, spent?: LendableBuffer): void {
     const { admission, pipeline, metrics, index } = this.ctx;
+    this.deliveries++;
     if (spent) pipeline.returnChunkBuffer(unlent(spent));
     if (buffer && messages > 0) {
       metrics.receivedBytes.inc(bytes);
@@ -89,6 +122,8 @@ export class NativeFrameInput implements Input {
     // The buffer went to the pipeline (the worker pool returns it to the pool); lend a fresh one from the pool
     // when the pipeline has room for another chunk.
     if (buffer) this.lend();
+    // Busy again after an idle time: lend again what reclaimIfIdle gave back.
+    for (; this.reclaimed > 0; this.reclaimed--) this.lend();
     // With the input's index: also while a sink this input feeds is full (it cannot refuse what it reads).
     if (!this.paused && !admission.hasRoom(index)) {
       this.paused = true;
@@ -146,6 +181,7 @@ export class NativeFrameInput implements Input {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.idleTimer);
     this.auth?.stop();
     this.native.close();
   }

@@ -73,6 +73,30 @@ async function until(cond: () => boolean, what: string, ms = 20_000): Promise<vo
 
 const text = (f: Uint8Array): string => Buffer.from(f).toString();
 
+test('reclaim(keep): gives back the unused lent buffers (the objects lent, oldest first) down to keep; the thread receives with what it kept', async () => {
+  const { r, msgs } = collect({ type: 'pull' });
+  const ep = r.bind('tcp://127.0.0.1:*');
+  const lent = [new ArrayBuffer(4096), new ArrayBuffer(4096), new ArrayBuffer(4096)];
+  for (const b of lent) r.lend(b);
+  r.start();
+  assert.throws(() => r.reclaim(-1), /reclaim\(keep\)/);
+  const back = r.reclaim(1);
+  assert.equal(back.length, 2, 'all but one of the three idle buffers');
+  assert.ok(back[0] === lent[0] && back[1] === lent[1], 'the objects lent, oldest first');
+  assert.deepEqual(r.reclaim(1), [], 'one left: nothing more to give back');
+  const push = new Push({ linger: 0 });
+  push.connect(ep);
+  try {
+    for (let i = 0; i < 10; i++) await push.send(`after-reclaim-${i}`);
+    // The kept buffer takes the messages; each delivery hands it back (collect lends it again).
+    await until(() => msgs.length === 10, '10 messages after reclaim');
+    assert.deepEqual(msgs.map((m) => text(m.frames[0])), Array.from({ length: 10 }, (_, i) => `after-reclaim-${i}`));
+  } finally {
+    push.close();
+    r.close();
+  }
+});
+
 test('PULL: every message arrives once, in order, in the chunk layout, with multi-frame messages kept whole', async () => {
   const { r, msgs } = collect({ type: 'pull' });
   const ep = r.bind('tcp://127.0.0.1:*');

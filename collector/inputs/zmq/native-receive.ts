@@ -170,6 +170,11 @@ export interface NativeReceiver {
   start(): void;
   /** Lends a buffer to fill up to `fillBytes` (default: all of it); untouchable until it comes back via OnChunk. */
   lend(buffer: LendableBuffer, fillBytes?: number): void;
+  /**
+   * Gives back the lent buffers the thread has not started to fill, all but `keep` of them (the objects lent,
+   * oldest first): for an idle input. The one it is filling, if any, stays with it.
+   */
+  reclaim(keep: number): LendableBuffer[];
   /** Stops reading (the socket's queue, then the peers' high-water marks, hold what comes next). */
   pause(): void;
   resume(): void;
