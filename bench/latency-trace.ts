@@ -28,6 +28,13 @@ const SEGMENTS: readonly [string, string, string, 'all' | Path | 'main'][] = [
   ['worker -> main', 'workerEnd', 'back', 'processed'],
   ['in-order release', 'back', 'released', 'processed'],
   ['release -> ACK (sinks)', 'released', 'acked', 'processed'], // the sinks' writes in persisted mode
+  // The three parts of `release -> ACK (sinks)` with the file sink's own writes (fileWriteFields): the batch's
+  // data goes out in the first write that starts at or after its release (one write in flight at a time: group
+  // commit), so it waits for the write in flight, then its own O_DSYNC writev (timed from its start until the
+  // main thread resumes after it), then the main thread's way from that write to handing the ACK over.
+  ['  wait for the write before', 'released', 'writeStart', 'processed'],
+  ['  its O_DSYNC write', 'writeStart', 'writeEnd', 'processed'],
+  ['  write -> ACK (main)', 'writeEnd', 'acked', 'processed'],
   ['ACK -> sender', 'acked', 'senderAck', 'all'],
 ];
 
@@ -69,10 +76,28 @@ export function latencyBreakdown(serverFile: string, senderFile: string): string
   const batches: { total: number; seg: number[]; sent: number; acked: number }[] = [];
   const paths: Record<Path, number> = { thread: 0, admission: 0, processed: 0 };
   const byThread = new Set(server.threadAcks ?? []);
+  // The file sink's writes by start time (builds with fileWriteFields: [start, ms, synced, bytes] per write).
+  const writes: [number, number][] = [];
+  if (server.fileWriteFields) for (let i = 0; i + 3 < server.fileWrites.length; i += 4) writes.push([server.fileWrites[i], server.fileWrites[i] + server.fileWrites[i + 1]]);
+  writes.sort((a, b) => a[0] - b[0]);
+  /** The first write starting at or after t (the one that carried a batch released at t), or undefined. */
+  const writeAfter = (t: number): [number, number] | undefined => {
+    let lo = 0;
+    let hi = writes.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (writes[mid][0] < t) lo = mid + 1;
+      else hi = mid;
+    }
+    return writes[lo];
+  };
   for (const [seq, sent, senderAck] of sender) {
     const row = bySeq.get(seq);
     if (!row) continue;
-    const at = (name: string): number => (name === 'sent' ? sent : name === 'senderAck' ? senderAck : (row[col.get(name)!] ?? NaN));
+    const released = row[col.get('released')!] ?? NaN;
+    const w = Number.isFinite(released) ? writeAfter(released) : undefined;
+    const at = (name: string): number =>
+      name === 'sent' ? sent : name === 'senderAck' ? senderAck : name === 'writeStart' ? (w?.[0] ?? NaN) : name === 'writeEnd' ? (w?.[1] ?? NaN) : (row[col.get(name)!] ?? NaN);
     const path: Path = byThread.has(seq) ? 'thread' : at('acked') <= at('posted') ? 'admission' : 'processed';
     paths[path]++;
     const on = (which: string): boolean => which === 'all' || which === path || (which === 'main' && path !== 'thread');
