@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { ChunkBuilder, FLAG_JSON_PLAIN, KIND_FRAMES, KIND_NATIVE, packedSize, type PackedMessage } from './chunk.js';
-import { encodeMessage } from '../protocol/message.js';
+import { encodeMessage, openPayload } from '../protocol/message.js';
 import { NdjsonWriter } from './ndjson-writer.js';
 import { createProcessor } from './processor-factory.js';
 import { ChunkProcessor, type ProcessorInput } from './processor.js';
-import { copyOf, plainLineWriterClass, type PlainLineWriterClass } from './native-lines.js';
+import { copyInto, copyOf, plainLineWriterClass, type PlainLineWriterClass } from './native-lines.js';
+import { parseHeader } from '../protocol/header.js';
 import { decodeRecord } from '../decode/record.js';
 
 // Every input kind the fast path knows, and ones it must leave to JavaScript.
@@ -62,7 +63,45 @@ const message = fc.record({
   sender: fc.option(fc.constantFrom('key-a', 'key "b"'), { nil: undefined, freq: 8 }),
   routingId: fc.option(fc.constantFrom('peer-1'), { nil: undefined, freq: 8 }),
   native: fc.boolean(),
+  // More records for a native batch (up to 3 frames otherwise).
+  more: fc.array(record, { minLength: 0, maxLength: 25 }),
+  // A native batch as a ROUTER input submits it (router-input.ts): always a routing id (routingIdText: printable
+  // ASCII, '"' and '\\' included, or 0x + hex), a sender now and then, and now and then something the writer
+  // must leave to JavaScript: compression, a header openPayload refuses, a payload that does not split.
+  batch: fc.record({
+    routingId: fc.constantFrom('peer-1', 'say "hi" \\ there', '0x00ab12', ' ', '~{}'),
+    sender: fc.option(fc.constantFrom('key-a', 'key "b"', 'clé'), { nil: undefined, freq: 3 }),
+    compression: fc.constantFrom<('none' | 'gzip')[]>('none', 'none', 'none', 'none', 'gzip'),
+    damage: fc.constantFrom<('none' | 'declared' | 'count' | 'version' | 'flags' | 'reserved' | 'tail' | 'extra-frame' | 'too-large')[]>(
+      ...Array<'none'>(12).fill('none'),
+      'declared',
+      'count',
+      'version',
+      'flags',
+      'reserved',
+      'tail',
+      'extra-frame',
+      'too-large',
+    ),
+  }),
 });
+
+/** A native batch of `records` as the ROUTER input hands it to the pipeline, damaged as `b.damage` says. */
+function nativeMessage(m: { input: number; receivedAt: number; flag: boolean; frames: Uint8Array[] }, b: { routingId: string; sender?: string; compression: 'none' | 'gzip'; damage: string }): PackedMessage {
+  let [header, payload] = encodeMessage(7n, m.frames, { compression: b.compression });
+  header = Buffer.from(header);
+  if (b.damage === 'declared') header.writeUInt32BE(header.readUInt32BE(24) + 1, 24);
+  if (b.damage === 'count') header.writeUInt32BE(header.readUInt32BE(16) + 1, 16);
+  if (b.damage === 'version') header[2] = 9;
+  if (b.damage === 'flags') header[3] = 4;
+  if (b.damage === 'reserved') header[6] = 1;
+  if (b.damage === 'too-large') header.writeUInt32BE(init.maxDecompressedBytes + 1, 24);
+  if (b.damage === 'tail') payload = Buffer.concat([payload, Buffer.from([0, 0])]);
+  const frames = b.damage === 'extra-frame' ? [header, payload, Buffer.from('x')] : [header, payload];
+  // The receive thread's flag: set only when every record of an uncompressed payload is plain.
+  const flags = m.flag && b.compression === 'none' && m.frames.every(jsonPlain) ? FLAG_JSON_PLAIN : 0;
+  return { kind: KIND_NATIVE, input: m.input, compression: b.compression === 'gzip' ? 1 : 0, flags, recordCount: m.frames.length, receivedAt: m.receivedAt, frames, sender: b.sender, routingId: b.routingId };
+}
 
 test('the addon is built and has the line writer (make test builds it)', () => {
   assert.ok(plainLineWriterClass(), 'native/src/ndjson.cc PlainLines');
@@ -72,10 +111,7 @@ test('the native line writer writes byte for byte what JavaScript writes, whatev
   fc.assert(
     fc.property(fc.array(message, { minLength: 1, maxLength: 30 }), fc.constantFrom(16, 300, 1 << 16), fc.boolean(), (ms, outBytes, shared) => {
       const packed: PackedMessage[] = ms.map((m) => {
-        if (m.native && m.frames.length > 0) {
-          const frames = encodeMessage(1n, m.frames.map((f) => Buffer.from(f).toString('utf8')), { compression: 'none' });
-          return { kind: KIND_NATIVE, input: m.input, compression: 0, recordCount: m.frames.length, receivedAt: m.receivedAt, frames };
-        }
+        if (m.native && m.frames.length + m.more.length > 0) return nativeMessage({ ...m, frames: [...m.frames, ...m.more] }, m.batch);
         // The thread's flag is only ever true of plain bytes; unflagged plain records are checked by the writer itself.
         const flags = m.flag && m.frames.every(jsonPlain) ? FLAG_JSON_PLAIN : 0;
         return { kind: KIND_FRAMES, input: m.input, compression: 0, flags, recordCount: 0, receivedAt: m.receivedAt, frames: m.frames, sender: m.sender, routingId: m.routingId };
@@ -115,6 +151,56 @@ test('a chunk of plain records is written by the native writer alone, JSON recor
   const b = runWith(processor, pack(json, true), 1 << 20, true);
   assert.equal(natively, 0);
   assert.equal(b.outcome.records, 1000);
+});
+
+test('ROUTER batches of plain records are written by the native writer alone, with their sender and routing id', () => {
+  const Writer = plainLineWriterClass() as PlainLineWriterClass;
+  let natively = 0;
+  class Counting {
+    private readonly w: InstanceType<PlainLineWriterClass>;
+    constructor(...args: ConstructorParameters<PlainLineWriterClass>) {
+      this.w = new Writer(...args);
+    }
+    write(chunk: Uint8Array, out: Uint8Array, per: Int32Array, state: Int32Array): void {
+      this.w.write(chunk, out, per, state);
+      natively += state[3];
+    }
+  }
+  const limits = { maxRecordBytes: MAX_RECORD, maxDecompressedBytes: 1 << 20 };
+  const openNative = (h: Uint8Array, p: Uint8Array) => openPayload(parseHeader(h), Buffer.from(p.buffer, p.byteOffset, p.byteLength), limits);
+  const router: ProcessorInput[] = [{ id: 'native', type: 'zmq-router', format: 'auto', framing: 'frame', topicFrame: false, topics: [''] }];
+  const processor = new ChunkProcessor({ inputs: router, limits, hostname: 'h', decode: decodeRecord, openNative, plainLines: Counting });
+  const at = Date.UTC(2026, 10, 30, 18, 0, 0, 0);
+  const batches = Array.from({ length: 20 }, (_, b) => {
+    const [header, payload] = encodeMessage(b, Array.from({ length: 1000 }, (_, i) => `batch ${b} record ${i} ${'x'.repeat(i % 150)}`), { compression: 'none' });
+    return { kind: KIND_NATIVE, input: 0, compression: 0, flags: b % 2 ? FLAG_JSON_PLAIN : 0, recordCount: 1000, receivedAt: at + b, frames: [header, payload], routingId: 'peer "7"', sender: b % 3 ? undefined : 'key-a' };
+  });
+  const a = runWith(processor, pack(batches, true), 8 << 20, true);
+  assert.equal(natively, 20_000);
+  assert.equal(a.outcome.records, 20_000);
+  assert.deepEqual([...a.outcome.perMessage], Array<number>(20).fill(1000));
+  const lines = a.text.split('\n');
+  assert.equal(lines[999], `{"ts":"${new Date(at).toISOString()}","input":"native","host":"h","message":"batch 0 record 999 ${'x'.repeat(999 % 150)}","clientKey":"key-a","routingId":"peer \\"7\\""}`);
+  assert.equal(lines[1000], `{"ts":"${new Date(at + 1).toISOString()}","input":"native","host":"h","message":"batch 1 record 0 ","routingId":"peer \\"7\\""}`);
+  // One record JavaScript must write (JSON) sends its whole batch there; the others stay native.
+  natively = 0;
+  const [header, payload] = encodeMessage(99, ['plain', '{"json":true}'], { compression: 'none' });
+  const mixed = [...batches.slice(0, 2), { kind: KIND_NATIVE, input: 0, compression: 0, flags: 0, recordCount: 2, receivedAt: at, frames: [header, payload], routingId: 'p' }, batches[2]];
+  const b = runWith(processor, pack(mixed, true), 8 << 20, true);
+  assert.equal(natively, 3000);
+  assert.equal(b.outcome.records, 3002);
+});
+
+test('copyInto copies into a shared slot at an offset, and refuses what does not fit', () => {
+  const slot = new Uint8Array(new SharedArrayBuffer(64 << 10));
+  const src = Buffer.alloc(40_000, 0x5a);
+  copyInto(slot, 1000, src);
+  assert.equal(slot[999], 0);
+  assert.equal(slot[1000], 0x5a);
+  assert.equal(slot[40_999], 0x5a);
+  assert.equal(slot[41_000], 0);
+  assert.throws(() => copyInto(slot, slot.length - 10, src), RangeError);
+  assert.throws(() => copyInto(slot, -1, src), RangeError);
 });
 
 test('copyOf copies a shared slot into plain memory', () => {

@@ -1,5 +1,5 @@
-// The addon's NDJSON line writer and shared-memory copy (native/src/ndjson.cc), for the worker's fast path and the
-// main thread's copy of small outputs. Both are optional: without the addon (not built, or an older build without
+// The addon's NDJSON line writer and shared-memory copies (native/src/ndjson.cc), for the worker's fast path, the
+// main thread's copy of small outputs and its packing of ROUTER batches into chunks. Both are optional: without the addon (not built, or an older build without
 // them) the JavaScript paths do the same work, byte for byte.
 import { loadNativeReceive } from '../inputs/zmq/native-receive.js';
 
@@ -14,13 +14,16 @@ export interface PlainLineWriter {
 
 /**
  * `before` + ISO time + `after[input]` + record + `end` per record; `modes[input]`: 0 not written here, 1 any first
- * byte (format text), 2 not '{' or '<' (format auto); records above maxRecordBytes are left to the caller.
+ * byte (format text), 2 not '{' or '<' (format auto); records above maxRecordBytes are left to the caller. With
+ * `maxDecompressedBytes` (limits.maxDecompressedBytes) it also writes uncompressed native protocol batches (ROUTER
+ * inputs), each record's line ending with the batch's sender and routing id; without it they are left to the caller.
  */
-export type PlainLineWriterClass = new (before: Uint8Array, after: (Uint8Array | null)[], modes: Uint8Array, end: Uint8Array, maxRecordBytes: number) => PlainLineWriter;
+export type PlainLineWriterClass = new (before: Uint8Array, after: (Uint8Array | null)[], modes: Uint8Array, end: Uint8Array, maxRecordBytes: number, maxDecompressedBytes?: number) => PlainLineWriter;
 
 interface NdjsonAddon {
   PlainLines?: PlainLineWriterClass;
   copyOf?: (bytes: Uint8Array) => Uint8Array;
+  copyInto?: (target: Uint8Array, offset: number, source: Uint8Array) => void;
 }
 
 function addon(): NdjsonAddon | undefined {
@@ -42,4 +45,16 @@ let copy: ((bytes: Uint8Array) => Uint8Array) | undefined | null = null;
 export function copyOf(bytes: Uint8Array): Uint8Array {
   if (copy === null) copy = addon()?.copyOf;
   return copy ? copy(bytes) : bytes.slice();
+}
+
+let into: ((target: Uint8Array, offset: number, source: Uint8Array) => void) | undefined | null = null;
+
+/**
+ * `target.set(source, offset)`, with the addon's memcpy when it is there: V8 copies into a SharedArrayBuffer with
+ * relaxed atomics, ~10x slower (see copyOf). Throws RangeError when `source` does not fit at `offset`.
+ */
+export function copyInto(target: Uint8Array, offset: number, source: Uint8Array): void {
+  if (into === null) into = addon()?.copyInto;
+  if (into) into(target, offset, source);
+  else target.set(source, offset);
 }

@@ -33,7 +33,7 @@ export function createProcessor(init: WorkerInit): ChunkProcessor {
   const limits = { maxDecompressedBytes: init.maxDecompressedBytes, maxRecordBytes: init.maxRecordBytes };
   return new ChunkProcessor({
     inputs: init.inputs,
-    limits: { maxRecordBytes: init.maxRecordBytes },
+    limits,
     hostname: init.hostname,
     routes: init.routes,
     plainLines: init.nativeLines === false ? undefined : plainLineWriterClass(),

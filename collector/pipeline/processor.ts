@@ -37,14 +37,16 @@ export function processorInput(cfg: { id: string; type: string; framing?: Framin
 
 export interface ProcessorOptions {
   inputs: ProcessorInput[];
-  limits: Pick<LimitsConfig, 'maxRecordBytes'>;
+  /** maxDecompressedBytes: what openNative allows; given, the native writer also takes uncompressed native batches. */
+  limits: Pick<LimitsConfig, 'maxRecordBytes'> & Partial<Pick<LimitsConfig, 'maxDecompressedBytes'>>;
   hostname: string;
   decode: DecodeFn;
   openNative: OpenNativeFn;
   /** Sinks' `match` and the global drop rules; absent or inactive: every sink takes every record. */
   routes?: RouteTable;
   /**
-   * The addon's line writer (native-lines.ts): runs of plain records are written in C++, byte for byte what
+   * The addon's line writer (native-lines.ts): runs of plain records (one-record frames, and with
+   * limits.maxDecompressedBytes the records of uncompressed native batches) are written in C++, byte for byte what
    * record()'s fast path writes. Absent, or with routing active: JavaScript writes every line.
    */
   plainLines?: PlainLineWriterClass;
@@ -152,7 +154,7 @@ export class ChunkProcessor {
       modes[i] = fast ? (input.format === 'text' ? 1 : 2) : 0;
       after.push(fast ? Buffer.concat([p.input, this.msgKey]) : null);
     });
-    return new Writer(this.tsOpen, after, modes, this.lineEnd, this.opts.limits.maxRecordBytes);
+    return new Writer(this.tsOpen, after, modes, this.lineEnd, this.opts.limits.maxRecordBytes, this.opts.limits.maxDecompressedBytes);
   }
 
   /**

@@ -1,5 +1,6 @@
 // NDJSON lines for plain records, written by the worker thread in C++ (collector/pipeline/processor.ts takes this
-// path when the addon is there; native-lines.ts wraps it), and a plain copy of shared memory for the main thread.
+// path when the addon is there; native-lines.ts wraps it), and plain copies out of and into shared memory for the
+// main thread.
 //
 // Why: chunks and their output live in SharedArrayBuffer slots (collector/pipeline/buffer-pool.ts), and V8 copies
 // shared memory with relaxed atomics, about 10x slower than memcpy (0.4-0.65 ms per MiB against 0.04 here). At
@@ -13,8 +14,15 @@
 // here: json-plain.h) and, for format auto, not starting with '{' or '<'. Per frame the line is
 //   before + ISO 8601 time of the message (as JavaScript's Date.prototype.toISOString writes it) + after[input]
 //   + the frame's bytes + end
+// It also writes a native protocol batch (kind 1, ROUTER inputs: [header, payload], docs/protocol.md) whose
+// header and payload openPayload (collector/protocol/message.ts) would open as they are: magic, version 1, known
+// flags, compression none, reserved bytes 0, a declared length equal to the payload's and within
+// maxDecompressedBytes, exactly the declared number of u32 big-endian length-prefixed records filling the payload;
+// every record as a frame above, and a sender and routing id of printable ASCII (their JSON strings then escape
+// only '"' and '\'). Per record the line is as above with the end ChunkProcessor.senderEnd writes:
+//   '"' [+ ',"clientKey":' + JSON string of the sender] [+ ',"routingId":' + JSON string of the id] + '}\n'
 // It stops at the first message it cannot write (or when the output or the per-message table is full) and
-// leaves that message to JavaScript.
+// leaves that message to JavaScript, which then writes it (or rejects it) as it always did.
 #include "ndjson.h"
 
 #include <cstdint>
@@ -28,7 +36,14 @@ namespace zlog {
 namespace {
 
 constexpr size_t kMsgHeader = 20;  // chunk.ts MSG_HEADER
-constexpr uint8_t kFlagJsonPlain = 2;
+constexpr uint8_t kFlagSender = 1;     // chunk.ts FLAG_SENDER
+constexpr uint8_t kFlagJsonPlain = 2;  // chunk.ts FLAG_JSON_PLAIN
+constexpr uint8_t kFlagRoutingId = 4;  // chunk.ts FLAG_ROUTING_ID
+constexpr uint8_t kKindNative = 1;     // chunk.ts KIND_NATIVE
+// The native protocol's header (collector/protocol/header.ts): 28 bytes, "ZL", version, flags (bit 0 no-ack, the
+// only one defined), compression, 3 reserved bytes, u64 seq, u32 record count, u32 CRC-32, u32 uncompressed length.
+constexpr size_t kProtocolHeaderBytes = 28;
+constexpr uint8_t kProtocolVersion = 1;  // header.ts SUPPORTED_VERSIONS
 constexpr size_t kIsoBytes = 24;  // YYYY-MM-DDTHH:MM:SS.sssZ
 // Date.prototype.toISOString writes years 0-9999 with four digits (ECMA-262 21.4.4.36, Date Time String Format);
 // later ones (expanded years) are left to JavaScript.
@@ -38,6 +53,24 @@ inline uint32_t U32(const uint8_t* p) {
   uint32_t v;
   std::memcpy(&v, p, 4);  // chunk layout is little-endian, as the hosts the addon builds for
   return v;
+}
+
+inline uint32_t BigEndian32(const uint8_t* p) {  // the native protocol's numbers (docs/protocol.md)
+  return (static_cast<uint32_t>(p[0]) << 24) | (static_cast<uint32_t>(p[1]) << 16) | (static_cast<uint32_t>(p[2]) << 8) | p[3];
+}
+
+// JSON.stringify's text of a string of printable ASCII (0x20-0x7e), appended to `out` with its quotes: such a string
+// needs only '"' and '\' escaped (ECMA-262 QuoteJSONString). False, and `out` unusable, for any other byte.
+bool AppendAsciiJson(std::string* out, const uint8_t* p, size_t n) {
+  out->push_back('"');
+  for (size_t i = 0; i < n; i++) {
+    const uint8_t b = p[i];
+    if (b < 0x20 || b > 0x7e) return false;
+    if (b == '"' || b == '\\') out->push_back('\\');
+    out->push_back(static_cast<char>(b));
+  }
+  out->push_back('"');
+  return true;
 }
 
 // Days since 1970-01-01 to the civil date (proleptic Gregorian; H. Hinnant's days-to-civil algorithm).
@@ -95,7 +128,8 @@ class PlainLines : public Napi::ObjectWrap<PlainLines> {
   }
 
   // new PlainLines(before: Uint8Array, after: (Uint8Array | null)[], modes: Uint8Array, end: Uint8Array,
-  // maxRecordBytes: number). Per input index: after[i] the bytes between the time and the record, modes[i] 0 (not
+  // maxRecordBytes: number[, maxDecompressedBytes: number]): without the last, native batches are left to
+  // JavaScript. Per input index: after[i] the bytes between the time and the record, modes[i] 0 (not
   // here), 1 (format text: any first byte) or 2 (format auto: not '{' or '<').
   explicit PlainLines(const Napi::CallbackInfo& info) : Napi::ObjectWrap<PlainLines>(info) {
     Napi::Env env = info.Env();
@@ -119,6 +153,10 @@ class PlainLines : public Napi::ObjectWrap<PlainLines> {
     end_ = BytesOf(info[3]);
     double max = info[4].As<Napi::Number>().DoubleValue();
     max_record_ = max > 0 ? static_cast<uint64_t>(max) : 0;
+    if (info.Length() > 5 && info[5].IsNumber()) {
+      double dmax = info[5].As<Napi::Number>().DoubleValue();
+      max_decompressed_ = dmax > 0 ? static_cast<uint64_t>(dmax) : 0;
+    }
   }
 
  private:
@@ -150,56 +188,21 @@ class PlainLines : public Napi::ObjectWrap<PlainLines> {
     }
     size_t off = static_cast<size_t>(st[0]), pos = static_cast<size_t>(st[1]), count = static_cast<size_t>(st[2]);
     int64_t records = 0;
-    const size_t fixed = before_.size() + kIsoBytes + end_.size();
     while (off < len && count < per_cap && len - off >= kMsgHeader) {
       const uint8_t* h = c + off;
-      const uint8_t input = h[1], flags = h[3];
-      if (h[0] != 0 || (flags & ~kFlagJsonPlain) != 0 || input >= modes_.size() || modes_[input] == 0) break;
+      const uint8_t input = h[1];
+      if (input >= modes_.size() || modes_[input] == 0) break;
       double t;
       std::memcpy(&t, h + 8, 8);
-      const uint32_t n = U32(h + 16);
       // Date's TimeClip truncates toward zero.
-      if (n == 0 || !(t >= 0 && t < kIsoFourDigitEnd)) break;
-      const std::string& after = after_[input];
-      size_t p = off + kMsgHeader, need = 0;
-      bool ok = true;
-      for (uint32_t i = 0; i < n && ok; i++) {
-        if (len - p < 4) {
-          ok = false;
-          break;
-        }
-        const size_t flen = U32(c + p);
-        p += 4;
-        ok = flen <= len - p && flen > 0 && flen <= max_record_ && !(modes_[input] == 2 && (c[p] == '{' || c[p] == '<')) &&
-             ((flags & kFlagJsonPlain) || JsonPlain(c + p, flen));
-        need += fixed + after.size() + flen;
-        p += flen;
-      }
-      if (!ok || need > cap - pos) break;
+      if (!(t >= 0 && t < kIsoFourDigitEnd)) break;
       const int64_t ms = static_cast<int64_t>(t);
-      if (ms != last_ms_) {
-        FormatIso(ms, iso_);
-        last_ms_ = ms;
-      }
-      size_t q = off + kMsgHeader;
-      for (uint32_t i = 0; i < n; i++) {
-        const size_t flen = U32(c + q);
-        q += 4;
-        std::memcpy(o + pos, before_.data(), before_.size());
-        pos += before_.size();
-        std::memcpy(o + pos, iso_, kIsoBytes);
-        pos += kIsoBytes;
-        std::memcpy(o + pos, after.data(), after.size());
-        pos += after.size();
-        std::memcpy(o + pos, c + q, flen);
-        pos += flen;
-        std::memcpy(o + pos, end_.data(), end_.size());
-        pos += end_.size();
-        q += flen;
-      }
+      size_t next = 0;
+      const int64_t n = h[0] == kKindNative ? Batch(c, len, off, o, cap, &pos, ms, &next) : h[0] == 0 ? Frames(c, len, off, o, cap, &pos, ms, &next) : -1;
+      if (n < 0) break;
       pm[count++] = static_cast<int32_t>(n);
       records += n;
-      off = p;
+      off = next;
     }
     st[0] = static_cast<int32_t>(off);
     st[1] = static_cast<int32_t>(pos);
@@ -207,10 +210,129 @@ class PlainLines : public Napi::ObjectWrap<PlainLines> {
     st[3] = static_cast<int32_t>(records);
   }
 
+  // The message at `off`, a frames message (kind 0): its lines at *pos on, *next past it; the records written, or
+  // -1 (nothing written) when it is not one this writer takes or its lines do not fit.
+  int64_t Frames(const uint8_t* c, size_t len, size_t off, uint8_t* o, size_t cap, size_t* pos, int64_t ms, size_t* next) {
+    const uint8_t* h = c + off;
+    const uint8_t input = h[1], flags = h[3];
+    const uint32_t n = U32(h + 16);
+    if ((flags & ~kFlagJsonPlain) != 0 || n == 0) return -1;
+    const std::string& after = after_[input];
+    const size_t per_line = before_.size() + kIsoBytes + after.size() + end_.size();
+    size_t p = off + kMsgHeader, need = 0;
+    for (uint32_t i = 0; i < n; i++) {
+      if (len - p < 4) return -1;
+      const size_t flen = U32(c + p);
+      p += 4;
+      if (!(flen <= len - p && Plain(input, flags, c + p, flen))) return -1;
+      need += per_line + flen;
+      p += flen;
+    }
+    if (need > cap - *pos) return -1;
+    Stamp(ms);
+    size_t q = off + kMsgHeader;
+    for (uint32_t i = 0; i < n; i++) {
+      const size_t flen = U32(c + q);
+      q += 4;
+      Line(o, pos, after, c + q, flen, end_);
+      q += flen;
+    }
+    *next = p;
+    return n;
+  }
+
+  // The message at `off`, a native protocol batch (kind 1), as Frames: every record of its payload is a line,
+  // ending with the batch's sender and routing id (see the top of this file for what is taken).
+  int64_t Batch(const uint8_t* c, size_t len, size_t off, uint8_t* o, size_t cap, size_t* pos, int64_t ms, size_t* next) {
+    const uint8_t* h = c + off;
+    const uint8_t input = h[1], flags = h[3];
+    if (max_decompressed_ == 0 || (flags & ~(kFlagJsonPlain | kFlagSender | kFlagRoutingId)) != 0 || U32(h + 16) != 2) return -1;
+    size_t p = off + kMsgHeader;
+    if (len - p < 4 || U32(c + p) != kProtocolHeaderBytes || len - p - 4 < kProtocolHeaderBytes) return -1;
+    const uint8_t* ph = c + p + 4;
+    p += 4 + kProtocolHeaderBytes;
+    if (len - p < 4) return -1;
+    const size_t plen = U32(c + p);
+    p += 4;
+    if (plen > len - p) return -1;
+    const uint8_t* pay = c + p;
+    p += plen;
+    // ChunkProcessor.senderEnd: '"', the sender's and the routing id's keys when set, '}\n'.
+    batch_end_.assign(1, '"');
+    for (const auto& [bit, key] : {std::pair<uint8_t, const char*>{kFlagSender, ",\"clientKey\":"}, {kFlagRoutingId, ",\"routingId\":"}}) {
+      if (!(flags & bit)) continue;
+      if (len - p < 4) return -1;
+      const size_t n = U32(c + p);
+      p += 4;
+      if (n > len - p) return -1;
+      batch_end_ += key;
+      if (!AppendAsciiJson(&batch_end_, c + p, n)) return -1;
+      p += n;
+    }
+    batch_end_ += "}\n";
+    // What parseHeader and openPayload check, for compression none (collector/protocol/header.ts, message.ts).
+    if (ph[0] != 'Z' || ph[1] != 'L' || ph[2] != kProtocolVersion || (ph[3] & ~1) != 0 || ph[4] != 0 || ph[5] != 0 || ph[6] != 0 || ph[7] != 0) return -1;
+    const uint32_t records = BigEndian32(ph + 16), declared = BigEndian32(ph + 24);
+    if (records == 0 || declared != plen || declared > max_decompressed_ || static_cast<uint64_t>(records) * 4 > plen) return -1;
+    const std::string& after = after_[input];
+    const size_t per_line = before_.size() + kIsoBytes + after.size() + batch_end_.size();
+    size_t q = 0, need = 0;
+    for (uint32_t i = 0; i < records; i++) {
+      if (plen - q < 4) return -1;
+      const size_t rlen = BigEndian32(pay + q);
+      q += 4;
+      if (!(rlen <= plen - q && Plain(input, flags, pay + q, rlen))) return -1;
+      need += per_line + rlen;
+      q += rlen;
+    }
+    if (q != plen || need > cap - *pos) return -1;
+    Stamp(ms);
+    q = 0;
+    for (uint32_t i = 0; i < records; i++) {
+      const size_t rlen = BigEndian32(pay + q);
+      q += 4;
+      Line(o, pos, after, pay + q, rlen, batch_end_);
+      q += rlen;
+    }
+    *next = p;
+    return records;
+  }
+
+  // Whether a record takes record()'s fast path as it is: not empty, at most maxRecordBytes, not '{' or '<' first
+  // for format auto, and JSON-plain (the thread's flag says so of the whole message, else checked here).
+  bool Plain(uint8_t input, uint8_t flags, const uint8_t* r, size_t n) const {
+    return n > 0 && n <= max_record_ && !(modes_[input] == 2 && (r[0] == '{' || r[0] == '<')) && ((flags & kFlagJsonPlain) || JsonPlain(r, n));
+  }
+
+  void Stamp(int64_t ms) {
+    if (ms != last_ms_) {
+      FormatIso(ms, iso_);
+      last_ms_ = ms;
+    }
+  }
+
+  void Line(uint8_t* o, size_t* pos, const std::string& after, const uint8_t* r, size_t n, const std::string& end) {
+    size_t at = *pos;
+    std::memcpy(o + at, before_.data(), before_.size());
+    at += before_.size();
+    std::memcpy(o + at, iso_, kIsoBytes);
+    at += kIsoBytes;
+    std::memcpy(o + at, after.data(), after.size());
+    at += after.size();
+    std::memcpy(o + at, r, n);
+    at += n;
+    std::memcpy(o + at, end.data(), end.size());
+    *pos = at + end.size();
+  }
+
   std::string before_, end_;
   std::vector<uint8_t> modes_;
   std::vector<std::string> after_;
   uint64_t max_record_ = 0;
+  // limits.maxDecompressedBytes; 0 (not given): native batches are left to JavaScript.
+  uint64_t max_decompressed_ = 0;
+  // Batch's line end, kept to reuse its memory.
+  std::string batch_end_;
   int64_t last_ms_ = -1;
   char iso_[kIsoBytes];
 };
@@ -226,11 +348,34 @@ Napi::Value CopyOf(const Napi::CallbackInfo& info) {
   return Napi::Buffer<uint8_t>::Copy(env, u.Data(), u.ByteLength());
 }
 
+// copyInto(target: Uint8Array, offset: number, source: Uint8Array): target.set(source, offset) with memcpy, for the
+// main thread's packing of a ROUTER batch into its chunk's shared slot (collector/pipeline/chunk.ts ChunkBuilder):
+// V8 copies into shared memory with relaxed atomics, ~10x slower (a 1 MiB batch of 1 KiB records cost ~0.5 ms).
+// RangeError when the source does not fit at offset.
+Napi::Value CopyInto(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !IsUint8Array(info[0]) || !info[1].IsNumber() || !IsUint8Array(info[2])) {
+    Napi::TypeError::New(env, "copyInto(target: Uint8Array, offset: number, source: Uint8Array) expected").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Uint8Array target = info[0].As<Napi::Uint8Array>();
+  Napi::Uint8Array source = info[2].As<Napi::Uint8Array>();
+  const double at = info[1].As<Napi::Number>().DoubleValue();
+  if (!(at >= 0) || at > static_cast<double>(target.ByteLength()) || source.ByteLength() > target.ByteLength() - static_cast<size_t>(at)) {
+    Napi::RangeError::New(env, "copyInto: the source does not fit in the target at that offset").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  // memmove: a source and target over the same buffer may overlap.
+  std::memmove(target.Data() + static_cast<size_t>(at), source.Data(), source.ByteLength());
+  return env.Undefined();
+}
+
 }  // namespace
 
 void ExportNdjson(Napi::Env env, Napi::Object exports) {
   exports.Set("PlainLines", PlainLines::Init(env));
   exports.Set("copyOf", Napi::Function::New(env, CopyOf, "copyOf"));
+  exports.Set("copyInto", Napi::Function::New(env, CopyInto, "copyInto"));
 }
 
 }  // namespace zlog

@@ -6,7 +6,7 @@
 
 namespace zlog {
 
-// Adds PlainLines and copyOf to the addon's exports (ndjson.cc says what they do).
+// Adds PlainLines, copyOf and copyInto to the addon's exports (ndjson.cc says what they do).
 void ExportNdjson(Napi::Env env, Napi::Object exports);
 
 }  // namespace zlog
