@@ -10,7 +10,7 @@ import { reasonCode } from '../protocol/reply.js';
 import type { StageItem } from '../sinks/sink-stage.js';
 import { Admission } from './admission.js';
 import { BufferPool } from './buffer-pool.js';
-import { KIND_FRAMES, KIND_NATIVE, readChunk } from './chunk.js';
+import { KIND_FRAMES, KIND_NATIVE, packedSize, readChunk } from './chunk.js';
 import { Pipeline, slotShare, type ChunkRunner, type Inbound, type SinkRoom, type StageQueue } from './pipeline.js';
 import type { ChunkContent, ChunkResult } from './worker-pool.js';
 import type { ChunkRoom } from '../routing/collect.js';
@@ -584,4 +584,29 @@ test('each chunk goes to the workers with what its messages were admitted as (re
       { records: 250, bytes: 256_000 },
     ],
   );
+});
+
+test('chunks waiting for a worker make the pipeline backlogged from an eighth of the queue (at least 4 pooled buffers) on, until a worker takes one', async () => {
+  // setup(): pooled buffers of 64 KiB and a queue of 1 MiB, so the bound is 4 x 64 KiB. One worker: two chunks in flight.
+  const { fake, pipeline, submit } = setup('received', 1);
+  const text = (i: number) => String(i).padEnd(30 * 1024, 'x');
+  const size = packedSize([enc.encode(text(0))]);
+  submit(text(0));
+  await turn();
+  submit(text(1));
+  await turn();
+  assert.equal(fake.calls.length, 2);
+  assert.equal(pipeline.backlogged(), false);
+  // Each message is a chunk of its own (more than half a buffer): they wait, the last one still being packed.
+  let waiting = 0;
+  while (!pipeline.backlogged() && waiting < 40) {
+    submit(text(2 + waiting++));
+    await turn();
+  }
+  assert.equal(waiting, Math.ceil((4 * 64 * 1024) / size));
+  assert.equal(fake.calls.length, 2, 'nothing more went to the worker');
+  fake.calls[0].complete();
+  await turn();
+  assert.equal(fake.calls.length, 3);
+  assert.equal(pipeline.backlogged(), false, 'one chunk less waits');
 });

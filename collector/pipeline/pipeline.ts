@@ -19,6 +19,9 @@ import { copyOf } from './native-lines.js';
 
 /** Outputs up to this share of a pooled buffer are copied out of it (see release()). */
 const SMALL_OUTPUT_SHARE = 8;
+/** backlogged(): chunks waiting for a worker hold at least max(this many pooled buffers, the queue's bytes / BACKLOG_SHARE). */
+const BACKLOG_BUFFERS = 4;
+const BACKLOG_SHARE = 8;
 /** ChunkOutcome.perMessage of a message refused `busy` in the worker (a sink it goes to had no room). */
 const BUSY = -reasonCode('busy');
 
@@ -177,10 +180,29 @@ export class Pipeline {
   private readonly doubleHolders: number[] = [];
   /** Inputs that pack their own chunks, waiting for a buffer (see requestChunkBuffer). */
   private bufferWaiters: ((buffer: ArrayBufferLike, fillBytes: number) => void)[] = [];
+  /** Bytes of the chunks sealed and waiting for a worker (`ready`); see backlogged(). */
+  private readyBytes = 0;
+  /** backlogged() is true from this many bytes waiting for a worker on. */
+  private readonly backlogBytes: number;
 
   constructor(private readonly d: PipelineDeps) {
     // Two chunks per worker keeps each busy while the next is being packed; inline runs one at a time.
     this.maxInflight = Math.max(1, d.workers.size * 2);
+    this.backlogBytes = Math.max(BACKLOG_BUFFERS * d.pool.bufferBytes, d.admission.maxBytes / BACKLOG_SHARE);
+  }
+
+  /**
+   * Whether the chunks waiting for a worker (sealed, and the one being packed) hold backlogBytes or more: then the
+   * ROUTER input refuses new batches `busy` and gives its receive thread no ACK budget, as for a full queue
+   * (router-input.ts). Such chunks add nothing to throughput, only memory (see requestChunkBuffer, the same rule
+   * for PULL/SUB): in `received` mode a sender's batches are acknowledged on arrival, so its window bounds nothing
+   * and batches filled the queue to its byte bound, 128 MiB at 1 KiB records, each in a pool slot or, once those
+   * were taken, a fresh 1 MiB buffer (bench case bp: peak RSS ~280 MiB against ~130 for case a). The bound keeps
+   * some work waiting (an eighth of the queue: ~50 ms at 1 KiB and 300k records/s) so that the workers do not run
+   * dry while refused senders wait to resend.
+   */
+  backlogged(): boolean {
+    return this.readyBytes + (this.builder?.offset ?? 0) >= this.backlogBytes;
   }
 
   submit(m: Inbound): void {
@@ -231,6 +253,7 @@ export class Pipeline {
     const block: Inbound = { input: p.input, kind: KIND_FRAMES, compression: 0, recordCount: 0, frames: [], receivedAt: p.receivedAt, admitted: p.admitted, packed: p.messages };
     if (this.d.room) this.announce(block, this.d.room);
     this.ready.push({ seq: this.nextSeq++, messages: [block], content: { records: p.admitted.records, bytes: p.admitted.bytes }, packed: { buffer: p.buffer, length: p.length, messages: p.messages } } as Chunk);
+    this.readyBytes += p.length;
     if (this.inflight < this.maxInflight) this.pump();
   }
 
@@ -303,6 +326,7 @@ export class Pipeline {
     if (!this.builder || this.builder.messages === 0) return;
     const chunk: Chunk & { packed: ReturnType<ChunkBuilder['finish']> } = { seq: this.nextSeq++, messages: this.builderMessages, content: { records: this.builderRecords, bytes: this.builderCharged }, packed: this.builder.finish() };
     this.ready.push(chunk);
+    this.readyBytes += chunk.packed.length;
     this.builder = undefined;
     this.builderMessages = [];
   }
@@ -323,6 +347,7 @@ export class Pipeline {
       // The worker pool takes the output buffer: wait until a slot for it is free (see slotOr).
       if (!this.slotOr(this.d.pool.canTake(this.d.workers.outputBytes?.(next.packed.length, next.content) ?? this.d.pool.bufferBytes))) break;
       const chunk = this.ready.shift() as Chunk & { packed: ReturnType<ChunkBuilder['finish']> };
+      this.readyBytes -= chunk.packed.length;
       this.inflight++;
       if (latencyTrace) markAll(chunk.messages, STAGE.posted);
       const room = this.d.room ? this.reserve(chunk, this.d.room) : undefined;

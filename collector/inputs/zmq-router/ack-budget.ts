@@ -57,11 +57,12 @@ export class AckBudget {
 
   /**
    * Tops the thread's budget back up to the cap, within the queue's free room, once it is down to half; takes it
-   * back while the queue has no room (full, or blocked by a sink over its bound). Cheap when nothing is to do.
+   * back while the queue has no room (full, or blocked by a sink over its bound), or `room` says there is none for
+   * a reason of the caller's (the pipeline's backlog). Cheap when nothing is to do.
    */
-  refill(): void {
+  refill(room = this.queue.hasRoom()): void {
     if (this.stopped) return;
-    if (!this.queue.hasRoom()) {
+    if (!room) {
       if (this.outRecords > 0 || this.outBytes > 0) this.takeBack();
       return;
     }

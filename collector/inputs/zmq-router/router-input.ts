@@ -103,7 +103,8 @@ export class RouterInput implements Input {
     const handledAt = latencyTrace ? now() : 0;
     if (msg.ackedAt !== undefined) this.admitAcked(msg, handledAt);
     else this.check(msg, handledAt);
-    this.ackBudget?.refill();
+    // No budget while chunks pile up in front of the workers (Pipeline.backlogged), as while the queue is full.
+    this.ackBudget?.refill(this.ctx.admission.hasRoom() && !this.ctx.pipeline.backlogged());
   }
 
   /**
@@ -202,7 +203,8 @@ export class RouterInput implements Input {
     const target: ReplyTarget = { connection };
     // A batch the table cannot track is refused like a full queue's: admitted untracked, its resends would be
     // stored again.
-    if (!admission.hasRoom() || (key !== undefined && !this.pending.add(key, target))) {
+    // Nor while chunks pile up in front of the workers (Pipeline.backlogged): they would only take memory.
+    if (!admission.hasRoom() || this.ctx.pipeline.backlogged() || (key !== undefined && !this.pending.add(key, target))) {
       metrics.discarded('busy').inc();
       this.ctx.countBusy?.();
       if (!header.noAck) this.nack(identity, header.seq, 'busy', 'queue full; retry later', connection);
