@@ -70,10 +70,14 @@ export async function runBench(o: BenchOptions & { onProgress?: (acked: number) 
   };
 }
 
+/** runBenchPrebuilt's pause before it resends a batch NACKed busy. */
+const RESEND_MS = 5;
+
 /**
  * The collector's capacity rather than the client's: identical pre-encoded batches (only the header's sequence
  * number changes) from one DEALER with a window of batches in flight, so the sender costs almost nothing per
- * record. Batches NACKed busy are resent after a short pause. Records are not unique, so a reader can check
+ * record. Batches NACKed busy are resent after a short pause, and each busy NACK burst halves the batches it
+ * keeps unanswered (see cwnd). Records are not unique, so a reader can check
  * counts, not identities.
  */
 /**
@@ -96,7 +100,16 @@ export async function runBenchPrebuilt(o: BenchOptions & { window?: number; reco
   sock.connect(o.endpoint);
   const sentAt = new Map<bigint, number>();
   const latencies: number[] = [];
-  const resend: bigint[] = [];
+  // Batches NACKed busy, each due again RESEND_MS after its NACK, in NACK order.
+  const resend: { seq: bigint; at: number }[] = [];
+  // Sent and not answered yet (sentAt also holds the batches waiting to be resent).
+  let unanswered = 0;
+  // How many batches may be unanswered at once: halved on a busy NACK (at most once per RESEND_MS: one cut per
+  // burst), one more per `cwnd` ACKs, up to `window`: additive increase, multiplicative decrease, as TCP's
+  // congestion window (RFC 5681). In ackMode received the collector acknowledges a batch on arrival, so the window
+  // alone bounded nothing and a busy NACK was the only brake.
+  let cwnd = window;
+  let lastCut = -Infinity;
   let next = 1n;
   let acked = 0;
   let retries = 0;
@@ -120,12 +133,19 @@ export async function runBenchPrebuilt(o: BenchOptions & { window?: number; reco
       const r = decodeReply(frame);
       const at = sentAt.get(r.seq);
       if (at === undefined) continue;
+      unanswered--;
       if (r.type === 'ack') {
         sentAt.delete(r.seq);
         latencies.push(performance.now() - at);
         acked++;
+        cwnd = Math.min(window, cwnd + 1 / cwnd);
       } else if (r.reason === 'busy') {
-        resend.push(r.seq);
+        const now = performance.now();
+        resend.push({ seq: r.seq, at: now + RESEND_MS });
+        if (now - lastCut >= RESEND_MS) {
+          cwnd = Math.max(1, cwnd / 2);
+          lastCut = now;
+        }
       } else {
         sentAt.delete(r.seq);
         failed++;
@@ -136,24 +156,29 @@ export async function runBenchPrebuilt(o: BenchOptions & { window?: number; reco
   })();
   // New batches go out until the deadline; a batch NACKed busy is resent until the grace period ends, so that
   // a busy NACK near the deadline does not leave its batch counted as failed (it was never written: the
-  // collector refused it and said so).
+  // collector refused it and said so). (This loop used to sleep 5 ms before each resend, sending nothing else
+  // meanwhile: a burst of 30 busy NACKs stopped it for 150 ms while the collector, which had refused them for a
+  // full queue, ran dry; bp at 100 B kept the machine only ~75% busy.)
   while (acked + failed < batches) {
     const now = performance.now();
     if (now >= deadline + 15_000 || (now >= deadline && resend.length === 0 && sentAt.size === 0)) break;
-    if (resend.length) {
+    const room = unanswered < Math.floor(cwnd);
+    if (room && resend.length && resend[0].at <= now) {
       retries++;
-      await new Promise((r) => setTimeout(r, 5));
-      const seq = resend.shift()!;
-      sentAt.set(seq, performance.now());
+      const { seq } = resend.shift()!;
+      sentAt.set(seq, now);
+      unanswered++;
       await sock.send([encodeHeader({ ...h, seq }), payload]);
-    } else if (now < deadline && sentAt.size < window && next <= BigInt(batches)) {
+    } else if (room && now < deadline && sentAt.size < window && next <= BigInt(batches)) {
       const seq = next++;
-      sentAt.set(seq, performance.now());
+      sentAt.set(seq, now);
+      unanswered++;
       await sock.send([encodeHeader({ ...h, seq }), payload]);
     } else {
       await new Promise<void>((r) => {
         wake = r;
-        setTimeout(r, 100); // bounded: re-check the deadline even if no reply comes
+        // bounded: re-check the deadline even if no reply comes; wake for a resend that falls due
+        setTimeout(r, room && resend.length ? Math.max(1, Math.ceil(resend[0].at - now)) : 100);
       });
     }
   }
