@@ -86,6 +86,10 @@ constexpr int kIdlePollMs = 100;
 constexpr double kMaxHoldMs = 10;
 // PULL/SUB: how long a partly filled buffer is kept although another one is lent (see FillOrHeld).
 constexpr double kMinHoldMs = 2;
+// PULL/SUB: the most libzmq's I/O thread reads from a connection per read(2) (ZLOG_ZMQ_IN_BATCH_SIZE; see the
+// constructor). libzmq's default is 8 KiB.
+constexpr int kReadBatchBytes = 64 * 1024;
+constexpr int kDefaultReadBatchBytes = 8192;
 // Messages taken per wake before looking at the control socket again: bounds how late a pause is seen.
 constexpr int kMaxPerBurst = 65536;
 constexpr uint8_t kFlagSender = 1;
@@ -218,6 +222,7 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
                            InstanceMethod("stopAccepting", &Receiver::StopAccepting),
                            InstanceMethod("close", &Receiver::Close),
                            InstanceMethod("stats", &Receiver::Stats),
+                           InstanceMethod("readBatchBytes", &Receiver::ReadBatchBytes),
                            InstanceMethod("setClientKeys", &Receiver::SetClientKeys),
                            InstanceMethod("authStats", &Receiver::AuthStats),
                            InstanceMethod("send", &Receiver::Send),
@@ -292,7 +297,21 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
       }
     } else {
       zmq_setsockopt(sock_, ZMQ_LINGER, &linger, sizeof linger);
+      // libzmq's TCP engine reads at most 8 KiB per read(2) and polls again between reads: at 1 KiB records one
+      // epoll_wait and one read per ~8 records in its I/O thread, and a wake-up of this thread as often. Larger
+      // reads take what the kernel holds in one call. Messages are decoded as references into that buffer
+      // (zero-copy receive), and each one queued keeps at most one buffer alive, so libzmq holds at most
+      // RCVHWM buffers per connection: with the buffer no larger than maxMessageBytes that stays within the
+      // byte budget RCVHWM was derived from (collector/inputs/zmq/socket.ts receiveHighWaterMark).
+      int batch = max_message_bytes_ < static_cast<uint64_t>(kReadBatchBytes) ? static_cast<int>(max_message_bytes_) : kReadBatchBytes;
+      if (batch > kDefaultReadBatchBytes && zmq_setsockopt(sock_, ZLOG_ZMQ_IN_BATCH_SIZE, &batch, sizeof batch) != 0) {
+        Napi::Error::New(env, std::string("native receiver: libzmq refused ZLOG_ZMQ_IN_BATCH_SIZE (not built by scripts/build-libzmq.sh?): ") + zmq_strerror(zmq_errno()))
+            .ThrowAsJavaScriptException();
+        return;
+      }
     }
+    size_t batch_len = sizeof read_batch_bytes_;
+    zmq_getsockopt(sock_, ZLOG_ZMQ_IN_BATCH_SIZE, &read_batch_bytes_, &batch_len);
     // The per-message limits of zlog's libzmq patch (native/libzmq/): libzmq holds a multipart message whole until
     // its last frame arrives, so only libzmq itself can stop one of many large frames while it arrives.
     Napi::Value hb = o.Get("maxHeldMessageBytes"), hf = o.Get("maxHeldMessageFrames");
@@ -626,6 +645,9 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
     Shutdown();
     return info.Env().Undefined();
   }
+
+  // What libzmq reads per read(2) on this socket's connections (ZLOG_ZMQ_IN_BATCH_SIZE, as set in the constructor).
+  Napi::Value ReadBatchBytes(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), read_batch_bytes_); }
 
   Napi::Value Stats(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
@@ -1470,6 +1492,7 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
   uint8_t input_ = 0;
   uint64_t max_message_bytes_ = 0;
   uint64_t max_message_records_ = UINT64_MAX;
+  int read_batch_bytes_ = 0;
   bool count_lines_ = false;
   std::vector<std::string> bound_, connected_;
   bool started_ = false, closed_ = false;

@@ -213,6 +213,47 @@ test('no lent buffer means no reading: nothing is lost, everything arrives once 
   r.close();
 });
 
+test('PULL/SUB read up to 64 KiB per read(2), never more than maxMessageBytes; messages across those reads arrive byte for byte', async () => {
+  const opts = (type: 'pull' | 'sub' | 'router', maxMessageBytes: number) => ({ type, inputIndex: 0, receiveHighWaterMark: 1000, maxFrameBytes: 1 << 20, maxMessageBytes });
+  const batch = (type: 'pull' | 'sub' | 'router', maxMessageBytes: number): number => {
+    const r = new native.Receiver(opts(type, maxMessageBytes), () => {});
+    const n = r.readBatchBytes();
+    r.close();
+    return n;
+  };
+  assert.equal(batch('pull', 1 << 20), 64 * 1024);
+  assert.equal(batch('sub', 1 << 20), 64 * 1024);
+  assert.equal(batch('pull', 20_000), 20_000, 'a zero-copy read buffer no larger than the largest message (RCVHWM budget)');
+  assert.equal(batch('pull', 4096), 8192, "libzmq's own default below that");
+  assert.equal(batch('router', 1 << 20), 8192, 'ROUTER unchanged');
+
+  // A backlog first (no buffer lent: libzmq's queue and the kernel's fill), so reads take whole 64 KiB batches,
+  // with messages from 1 byte to more than two batches crossing their ends.
+  const { r, msgs, returned, autoLend } = collect({ type: 'pull' });
+  autoLend.on = false;
+  const ep = r.bind('tcp://127.0.0.1:*');
+  r.lend(new ArrayBuffer(256 * 1024));
+  r.start();
+  const push = new Push({ linger: 0, sendTimeout: 20_000 });
+  push.connect(ep);
+  const n = 1500;
+  const sizes = Array.from({ length: n }, (_, i) => (i % 50 === 49 ? 100_000 + i * 37 : 1 + ((i * 7919) % 3000)));
+  const body = (i: number) => Buffer.alloc(sizes[i], i % 251);
+  const sending = (async () => {
+    for (let i = 0; i < n; i++) await push.send(body(i));
+  })();
+  await until(() => r.stats().waitsForBuffer > 0, 'the thread to wait for a buffer');
+  await new Promise((res) => setTimeout(res, 200));
+  autoLend.on = true;
+  for (const b of returned.splice(0)) r.lend(b);
+  r.lend(new ArrayBuffer(256 * 1024));
+  await sending;
+  await until(() => msgs.length === n, `${n} messages`);
+  msgs.forEach((m, i) => assert.ok(Buffer.from(m.frames[0]).equals(body(i)), `message ${i} (${sizes[i]} bytes) arrived as sent`));
+  push.close();
+  r.close();
+});
+
 test('pause() stops reading and resume() continues without loss', async () => {
   const { r, msgs } = collect({ type: 'pull' });
   const ep = r.bind('tcp://127.0.0.1:*');

@@ -187,6 +187,12 @@ export interface NativeReceiver {
   /** Stops the thread and closes everything at once (joins the thread: at most ~100 ms). */
   close(): void;
   stats(): NativeReceiverStats;
+  /**
+   * Bytes libzmq reads from a connection per read(2) (zlog's ZLOG_ZMQ_IN_BATCH_SIZE, native/libzmq/
+   * zlog-tcp-read-batch.patch): PULL/SUB maxMessageBytes capped at 64 KiB, and libzmq's 8 KiB when that is
+   * smaller or for ROUTER.
+   */
+  readBatchBytes(): number;
   /** CURVE receivers: the allowed keys as [hex (64 characters), name] pairs; replaces the previous set at once. */
   setClientKeys(keys: [string, string][]): void;
   /** CURVE receivers: see NativeAuthStats; null without curve. */
