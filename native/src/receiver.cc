@@ -85,7 +85,10 @@ constexpr int kIdlePollMs = 100;
 // the latency that holding adds when JavaScript is slow to lend, and serves a caller that lends one buffer.
 constexpr double kMaxHoldMs = 10;
 // PULL/SUB: how long a partly filled buffer is kept although another one is lent (see FillOrHeld).
-constexpr double kMinHoldMs = 2;
+constexpr double kMinHoldMs = 5;
+// PULL/SUB: what one record's NDJSON line adds to the bytes it takes in a chunk (its time, input and keys, less
+// the chunk's 20-24 bytes of framing), rounded up: FillOrHeld's estimate of a chunk's output.
+constexpr size_t kLineOverheadBytes = 96;
 // PULL/SUB: the most libzmq's I/O thread reads from a connection per read(2) (ZLOG_ZMQ_IN_BATCH_SIZE; see the
 // constructor). libzmq's default is 8 KiB.
 constexpr int kReadBatchBytes = 64 * 1024;
@@ -799,7 +802,10 @@ class Receiver : public Napi::ObjectWrap<Receiver> {
   // (1 KiB) to ~200 (100 B) records, and the main thread's work per chunk (the delivery, the worker's round trip,
   // the file's writev, lending the buffer again) was most of its CPU per record. Holding up to kMinHoldMs adds at
   // most that to a quiet input's path to the file, and nothing to an acknowledgement (PULL/SUB have none).
-  bool FillOrHeld(double held) const { return cur_len_ >= cur_.cap / 2 || held >= kMinHoldMs; }
+  // Full means the chunk's NDJSON, estimated, reaches the fill mark: half the pooled buffer its output goes in
+  // (fillBytes is half a buffer: Pipeline.requestChunkBuffer), so even short records, whose lines are twice
+  // their size or more, fit it. It was half the fill mark: ~250 records of 1 KiB per chunk.
+  bool FillOrHeld(double held) const { return cur_len_ + cur_frames_ * kLineOverheadBytes >= cur_.cap || held >= kMinHoldMs; }
 
   // Packs one whole message (frames already received) into the current buffer. Returns false when no buffer
   // is available yet: the caller keeps the message pending and waits for one.
