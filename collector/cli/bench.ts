@@ -70,8 +70,9 @@ export async function runBench(o: BenchOptions & { onProgress?: (acked: number) 
   };
 }
 
-/** runBenchPrebuilt's pause before it resends a batch NACKed busy. */
+/** runBenchPrebuilt's pause before it resends a batch NACKed busy: this, doubling per NACK in a row, up to RESEND_MAX_MS. */
 const RESEND_MS = 5;
+const RESEND_MAX_MS = 160;
 
 /**
  * The collector's capacity rather than the client's: identical pre-encoded batches (only the header's sequence
@@ -100,8 +101,12 @@ export async function runBenchPrebuilt(o: BenchOptions & { window?: number; reco
   sock.connect(o.endpoint);
   const sentAt = new Map<bigint, number>();
   const latencies: number[] = [];
-  // Batches NACKed busy, each due again RESEND_MS after its NACK, in NACK order.
+  // Batches NACKed busy and when each is due again: RESEND_MS after its NACK, doubling with each busy NACK of it in
+  // a row up to RESEND_MAX_MS, with jitter (docs/protocol.md: retry later with exponential backoff and jitter), so a
+  // collector refusing for long (a slow disk) is not sent the same batches over and over: each refused batch
+  // costs its receive thread a copy and a CRC-32 of the whole batch.
   const resend: { seq: bigint; at: number }[] = [];
+  const nacks = new Map<bigint, number>();
   // Sent and not answered yet (sentAt also holds the batches waiting to be resent).
   let unanswered = 0;
   // How many batches may be unanswered at once: halved on a busy NACK (at most once per RESEND_MS: one cut per
@@ -138,16 +143,21 @@ export async function runBenchPrebuilt(o: BenchOptions & { window?: number; reco
         sentAt.delete(r.seq);
         latencies.push(performance.now() - at);
         acked++;
+        nacks.delete(r.seq);
         cwnd = Math.min(window, cwnd + 1 / cwnd);
       } else if (r.reason === 'busy') {
         const now = performance.now();
-        resend.push({ seq: r.seq, at: now + RESEND_MS });
+        const n = (nacks.get(r.seq) ?? 0) + 1;
+        nacks.set(r.seq, n);
+        resend.push({ seq: r.seq, at: now + Math.min(RESEND_MAX_MS, RESEND_MS * 2 ** (n - 1)) * (0.75 + Math.random() / 4) });
+        resend.sort((a, b) => a.at - b.at);
         if (now - lastCut >= RESEND_MS) {
           cwnd = Math.max(1, cwnd / 2);
           lastCut = now;
         }
       } else {
         sentAt.delete(r.seq);
+        nacks.delete(r.seq);
         failed++;
       }
       replied();
