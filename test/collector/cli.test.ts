@@ -109,6 +109,14 @@ test('unreachable collector: the cause is named (ECONNREFUSED) and send gives up
   const send = zlog(['send', '--endpoint', `tcp://127.0.0.1:${port}`, '--timeout', '1'], 'one\ntwo\n');
   assert.equal(send.code, 1, send.err);
   assert.match(send.err, /0 of 2 records acknowledged by tcp:\/\/127\.0\.0\.1:\d+; failed: .*timeout.*; connect ECONNREFUSED/);
+  // A long input stops at the first batch that got no answer: it used to read on and wait one --timeout per
+  // 10,000 records (40,000 lines with --timeout 2: ~10 s against a closed port).
+  const lines = Array.from({ length: 40_000 }, (_, i) => `line ${i}`).join('\n') + '\n';
+  const long = zlog(['send', '--endpoint', `tcp://127.0.0.1:${port}`, '--timeout', '1'], lines);
+  assert.equal(long.code, 1, long.err);
+  const m = /0 of (\d+) records acknowledged by .*; failed: .*timeout.*; stopped reading stdin after (\d+) records: a batch got no answer within --timeout 1 s/.exec(long.err);
+  assert.ok(m, long.err);
+  assert.ok(Number(m[1]) < 40_000, long.err);
 });
 
 test('health-check and status against a running collector, and when nothing listens', { timeout: 60_000 }, async (t) => {
