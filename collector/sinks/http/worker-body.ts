@@ -7,10 +7,9 @@
 import type { NdjsonWriter } from '../../pipeline/ndjson-writer.js';
 import { bulkBody, parseIndexTemplate } from '../elasticsearch/bulk.js';
 import { splitLines } from './batch.js';
-import { pushStreams, pushStreamsPieces } from '../loki/push.js';
+import { pushStreams, pushStreamsPieces, type Scratch } from '../loki/push.js';
 import type { LokiLabelField } from '../loki/schema.js';
 import { loadNativeReceive } from '../../inputs/zmq/native-receive.js';
-import { copyOf } from '../../pipeline/native-lines.js';
 
 /** What a sink's body part is made of (structured-cloneable: it is part of the worker's workerData). */
 export type WorkerBodySpec = { kind: 'bulk'; action: 'create' | 'index'; index: string } | { kind: 'loki'; labels: LokiLabelField[]; staticLabels: Record<string, string> };
@@ -25,8 +24,8 @@ export interface BodyPart {
 }
 
 /** The body part of these records (NDJSON lines without their newline). Throws for a record it cannot encode. */
-export function bodyPart(spec: WorkerBodySpec, docs: readonly Uint8Array[]): Uint8Array {
-  return spec.kind === 'bulk' ? bulkBody(docs, spec.action, spec.index) : pushStreams(docs, spec.labels, spec.staticLabels);
+export function bodyPart(spec: WorkerBodySpec, docs: readonly Uint8Array[], scratch?: Scratch): Uint8Array {
+  return spec.kind === 'bulk' ? bulkBody(docs, spec.action, spec.index) : pushStreams(docs, spec.labels, spec.staticLabels, scratch);
 }
 
 /** One request body of consecutive parts (a bulk body is its parts one after the other). */
@@ -61,18 +60,28 @@ export function appendBodyPart(spec: WorkerBodySpec, w: NdjsonWriter, ranges: re
   }
   const copyIn = native ? nativeCopyInto() : undefined;
   const lines: Uint8Array[] = [];
+  let total = 0;
+  for (let i = 0; i < ranges.length; i += 2) total += Math.max(0, ranges[i + 1] - ranges[i]);
+  // With the addon, the part is built from a plain copy of the lines (one memcpy), not from the shared slot,
+  // which V8 reads byte by byte with relaxed atomics wherever it copies a piece of it. The copy and the part go
+  // into this thread's scratch buffers (the part is copied into the slot at once): no allocation of their size
+  // per chunk.
+  if (copyIn && linesScratch.length < total) linesScratch = Buffer.allocUnsafe(total);
+  let at = 0;
   for (let i = 0; i < ranges.length; i += 2) {
     if (ranges[i + 1] <= ranges[i]) continue;
     const range = w.buf.subarray(ranges[i], ranges[i + 1]);
-    // With the addon, the part is built from a plain copy of the lines (one memcpy), not from the shared slot,
-    // which V8 reads byte by byte with relaxed atomics wherever it copies a piece of it.
-    lines.push(copyIn ? copyOf(range) : range);
+    if (copyIn) {
+      copyIn(linesScratch, at, range);
+      lines.push(linesScratch.subarray(at, at + range.byteLength));
+      at += range.byteLength;
+    } else lines.push(range);
   }
   const docs = splitLines(lines);
   if (docs.length === 0) return 0;
   let part: Uint8Array;
   try {
-    part = bodyPart(spec, docs);
+    part = bodyPart(spec, docs, copyIn ? partScratch : undefined);
   } catch {
     w.pos = start;
     return -1;
@@ -95,6 +104,10 @@ function actionLine(action: string, index: string): Uint8Array {
   if (!line) actionLines.set(key, (line = Buffer.from(JSON.stringify({ [action]: { _index: index } }) + '\n')));
   return line;
 }
+
+/** Per thread: the plain copy of a chunk's lines, and the part built from them (both grow to the largest seen). */
+let linesScratch = Buffer.alloc(0);
+const partScratch: Scratch = { buf: Buffer.alloc(0) };
 
 type BulkLinesFn = (buf: Uint8Array, ranges: Int32Array, action: Uint8Array, state: Int32Array) => boolean;
 type CopyIntoFn = (target: Uint8Array, offset: number, source: Uint8Array) => void;

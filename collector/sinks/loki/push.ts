@@ -15,8 +15,17 @@ export function pushBody(docs: readonly Uint8Array[], labels: readonly LokiLabel
  * of several, so a request carries each part's streams as they are (a stream may then appear once per part,
  * which the push API accepts: its entries are taken per stream object).
  */
-export function pushStreams(docs: readonly Uint8Array[], labels: readonly LokiLabelField[], staticLabels: Record<string, string>): Buffer {
-  return writeBody(scanStreams(docs, labels, staticLabels), false);
+export function pushStreams(docs: readonly Uint8Array[], labels: readonly LokiLabelField[], staticLabels: Record<string, string>, scratch?: Scratch): Buffer {
+  return writeBody(scanStreams(docs, labels, staticLabels), false, scratch);
+}
+
+/**
+ * A buffer the body is written into when it is large enough (else a larger one, kept in `buf` for next time):
+ * the result is then a view of it, valid until the next call with the same scratch. For a caller that copies
+ * the body away at once (the worker, into its output slot), so each part is not a fresh allocation of its size.
+ */
+export interface Scratch {
+  buf: Buffer;
 }
 
 const STREAMS_OPEN = Buffer.from('{"streams":[');
@@ -416,13 +425,15 @@ function parsedEntry(b: Buffer, labels: readonly LokiLabelField[], staticLabels:
  * `{"streams":[{"stream":{...},"values":[["<ns>","<line>"],...]},...]}` with each line escaped as a JSON string;
  * without `envelope`, only what is inside the streams list.
  */
-function writeBody(streams: Map<string, Entry[]>, envelope: boolean): Buffer {
+function writeBody(streams: Map<string, Entry[]>, envelope: boolean, scratch?: Scratch): Buffer {
   let cap = 64;
   for (const [key, list] of streams) {
     cap += key.length * 3 + 32;
     for (const e of list) cap += e.ns.length + 8 + e.src.length;
   }
-  const w = new EscapingWriter(cap + (cap >> 3));
+  cap += cap >> 3;
+  if (scratch && scratch.buf.length < cap) scratch.buf = Buffer.allocUnsafe(cap);
+  const w = new EscapingWriter(scratch ? scratch.buf : Buffer.allocUnsafe(cap));
   if (envelope) w.ascii('{"streams":[');
   let firstStream = true;
   for (const [key, list] of streams) {
@@ -455,6 +466,8 @@ function writeBody(streams: Map<string, Entry[]>, envelope: boolean): Buffer {
     w.ascii(']}');
   }
   if (envelope) w.ascii(']}');
+  // The writer may have outgrown the scratch (escapes): its larger buffer is the scratch from now on.
+  if (scratch) scratch.buf = w.buffer;
   return w.finish();
 }
 
@@ -483,8 +496,14 @@ class EscapingWriter {
   private buf: Buffer;
   private pos = 0;
 
-  constructor(capacity: number) {
-    this.buf = Buffer.allocUnsafe(capacity);
+  /** `capacity` bytes to start with, or a buffer to write into from its start (growing into a new one when full). */
+  constructor(capacity: number | Buffer) {
+    this.buf = typeof capacity === 'number' ? Buffer.allocUnsafe(capacity) : capacity;
+  }
+
+  /** The buffer written into now (the one given, or the larger one it grew into). */
+  get buffer(): Buffer {
+    return this.buf;
   }
 
   private room(n: number): void {
