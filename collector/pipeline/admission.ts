@@ -13,6 +13,11 @@ export class Admission {
    */
   reservedRecords = 0;
   reservedBytes = 0;
+  /**
+   * How many budgets reserve room here (one per ROUTER input whose receive thread acknowledges, ack-budget.ts):
+   * they share one cap, so idle budgets cannot reserve the whole queue between them.
+   */
+  ackBudgets = 0;
   private waiters: { input: number | undefined; resolve: () => void }[] = [];
   /** Set while a sink's queue is over its bound (sinks/sink-stage.ts): nothing is admitted until it clears. */
   private blocked = false;

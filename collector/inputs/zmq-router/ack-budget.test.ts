@@ -85,14 +85,15 @@ test('AckBudget: the granted room counts against the queue, so main-thread admis
   const b = setup(800, 80_000, queue);
   a.budget.refill();
   b.budget.refill();
-  assert.deepEqual([queue.reservedRecords, queue.reservedBytes], [200, 20_000], 'both grants reserved');
+  assert.deepEqual([queue.reservedRecords, queue.reservedBytes], [100, 10_000], 'both grants reserved, together 1/8 of the bound');
+  assert.deepEqual(a.thread, { records: 50, bytes: 5000 });
   // The main thread admits batches of 50 while it has room: it stops where admitted + reserved reaches the bound.
   while (queue.hasRoom()) queue.add(50, 5000);
-  assert.equal(queue.records, 600);
+  assert.equal(queue.records, 700);
   // Both threads spend their whole budget; the batches arrive and are admitted whatever holds.
-  assert.ok(a.threadAcks(100, 10_000) && b.threadAcks(100, 10_000));
-  a.arrives(100, 10_000);
-  b.arrives(100, 10_000);
+  assert.ok(a.threadAcks(50, 5000) && b.threadAcks(50, 5000));
+  a.arrives(50, 5000);
+  b.arrives(50, 5000);
   assert.equal(queue.records, 800, 'at the bound, not past it (was 800 + 200 when the grants were not counted)');
   assert.deepEqual([queue.reservedRecords, queue.reservedBytes], [0, 0]);
   a.budget.refill();
@@ -100,8 +101,31 @@ test('AckBudget: the granted room counts against the queue, so main-thread admis
   // A revoked grant gives its room back to the queue.
   queue.release(400, 40_000);
   a.budget.refill();
-  assert.equal(queue.reservedRecords, 100);
+  assert.equal(queue.reservedRecords, 50);
   a.budget.stop();
   assert.equal(queue.reservedRecords, 0);
   assert.ok(queue.hasRoom());
+});
+
+test('AckBudget: the budgets of many idle inputs share 1/8 of the queue; the rest stays free for main-thread admissions', () => {
+  // Each budget used to take 1/8 of the bound for itself: 8 ROUTER inputs reserved all of it, and an empty queue
+  // refused every compressed batch busy and held every PULL/SUB input paused.
+  const queue = new Admission(800, 80_000);
+  const inputs = Array.from({ length: 8 }, () => setup(800, 80_000, queue));
+  for (const i of inputs) i.budget.refill();
+  assert.deepEqual([queue.reservedRecords, queue.reservedBytes], [96, 10_000], 'eight grants of 12 records and 1,250 bytes');
+  assert.ok(queue.hasRoom(), 'an empty queue has room for the main thread');
+  assert.ok(queue.hasRoom(0), 'and for a PULL input');
+  let admitted = 0;
+  while (queue.hasRoom()) {
+    queue.add(8, 800);
+    admitted += 8;
+  }
+  assert.equal(admitted, 704, 'the main thread may fill all but the shared 1/8');
+  // However many inputs, what the threads may acknowledge past a block is at most 1/8 of the bound.
+  const many = new Admission(800, 80_000);
+  const twelve = Array.from({ length: 12 }, () => setup(800, 80_000, many));
+  for (const i of twelve) i.budget.refill();
+  assert.ok(many.reservedRecords <= 100 && many.reservedBytes <= 10_000, `${many.reservedRecords} records, ${many.reservedBytes} bytes reserved`);
+  assert.ok(many.hasRoom());
 });

@@ -20,15 +20,20 @@ export interface QueueRoom {
   readonly reservedBytes: number;
   readonly maxRecords: number;
   readonly maxBytes: number;
+  /** Budgets sharing this queue's cap (each AckBudget counts itself in at construction). */
+  ackBudgets: number;
   hasRoom(): boolean;
   reserve(records: number, bytes: number): void;
   unreserve(records: number, bytes: number): void;
 }
 
 /**
- * Largest share of the queue bound the thread may hold at once (1/8). The thread acknowledges within it even
- * after a sink filled up (Admission.block) until the input next looks (at its next batch), so this is also what
- * may pass a block: at most 1/8 of the queue (25,000 records, 16 MiB with the defaults).
+ * Largest share of the queue bound the threads may hold at once (1/8), shared evenly by every input's budget. A
+ * thread acknowledges within its budget even after a sink filled up (Admission.block) until its input next looks
+ * (at its next batch), so this is also what may pass a block: at most 1/8 of the queue (25,000 records, 16 MiB
+ * with the defaults), however many inputs. Each budget is reserved in the queue even while its input is idle, so
+ * with a cap of 1/8 per input, 8 ROUTER inputs reserved the whole queue between them: the main thread's
+ * admissions (compressed batches, PULL/SUB) found no room in an empty queue.
  */
 const CAP_SHARE = 8;
 
@@ -36,16 +41,22 @@ export class AckBudget {
   private outRecords = 0;
   private outBytes = 0;
   private stopped = false;
-  private readonly capRecords: number;
-  private readonly capBytes: number;
 
   constructor(
     private readonly queue: QueueRoom,
     private readonly grant: (records: number, bytes: number) => void,
     private readonly revoke: () => [number, number],
   ) {
-    this.capRecords = Math.floor(queue.maxRecords / CAP_SHARE);
-    this.capBytes = Math.floor(queue.maxBytes / CAP_SHARE);
+    queue.ackBudgets++;
+  }
+
+  /** This budget's cap: its even part of 1/8 of the queue bound (inputs are all made before any starts). */
+  private get capRecords(): number {
+    return Math.floor(this.queue.maxRecords / CAP_SHARE / this.queue.ackBudgets);
+  }
+
+  private get capBytes(): number {
+    return Math.floor(this.queue.maxBytes / CAP_SHARE / this.queue.ackBudgets);
   }
 
   /** A batch the thread acknowledged (records, bytes as charged: header + payload) arrived: it is no longer out. */
