@@ -90,6 +90,8 @@ interface Chunk {
   error?: Error;
   /** The room reserved in each sink's queue for its native messages when it went to a worker. */
   room?: ChunkRoom;
+  /** A packed chunk in a pool slot that was lent to an input (counted in Pipeline.inputSlots until it runs). */
+  inputSlot?: boolean;
 }
 
 /** What the pipeline uses of the worker pool (worker-pool.ts). */
@@ -184,6 +186,13 @@ export class Pipeline {
   private readyBytes = 0;
   /** backlogged() is true from this many bytes waiting for a worker on. */
   private readonly backlogBytes: number;
+  /**
+   * Pool slots the inputs that pack their own chunks hold: lent to their receive threads, or come back filled and
+   * waiting for a worker. An input that receives nothing never gives its lent slots back, so these are not slots
+   * the sinks' shares may count on (keepInSlot); the most they have been is what the shares leave them.
+   */
+  private inputSlots = 0;
+  private inputSlotsPeak = 0;
 
   constructor(private readonly d: PipelineDeps) {
     // Two chunks per worker keeps each busy while the next is being packed; inline runs one at a time.
@@ -252,7 +261,9 @@ export class Pipeline {
     this.seal();
     const block: Inbound = { input: p.input, kind: KIND_FRAMES, compression: 0, recordCount: 0, frames: [], receivedAt: p.receivedAt, admitted: p.admitted, packed: p.messages };
     if (this.d.room) this.announce(block, this.d.room);
-    this.ready.push({ seq: this.nextSeq++, messages: [block], content: { records: p.admitted.records, bytes: p.admitted.bytes }, packed: { buffer: p.buffer, length: p.length, messages: p.messages } } as Chunk);
+    // A lent slot stays counted as the inputs' (inputSlots) until its chunk goes to a worker.
+    const inputSlot = this.d.pool.slot(p.buffer) >= 0;
+    this.ready.push({ seq: this.nextSeq++, messages: [block], content: { records: p.admitted.records, bytes: p.admitted.bytes }, packed: { buffer: p.buffer, length: p.length, messages: p.messages }, inputSlot } as Chunk);
     this.readyBytes += p.length;
     if (this.inflight < this.maxInflight) this.pump();
   }
@@ -274,13 +285,16 @@ export class Pipeline {
 
   /** Takes back a buffer from requestChunkBuffer that will not be filled (the input closed, or the buffer was passed over). */
   returnChunkBuffer(buffer: ArrayBufferLike): void {
+    if (this.d.pool.slot(buffer) >= 0) this.inputSlots--;
     this.d.pool.give(buffer);
   }
 
   private lendBuffers(): void {
     // Two slots: the chunk's, and one for its output.
     while (this.bufferWaiters.length && this.ready.length + this.inflight < this.maxInflight && this.slotOr(this.d.pool.available() >= 2)) {
-      this.bufferWaiters.shift()!(this.d.pool.take(), this.d.pool.bufferBytes / 2);
+      const buffer = this.d.pool.take();
+      if (this.d.pool.slot(buffer) >= 0 && ++this.inputSlots > this.inputSlotsPeak) this.inputSlotsPeak = this.inputSlots;
+      this.bufferWaiters.shift()!(buffer, this.d.pool.bufferBytes / 2);
     }
   }
 
@@ -348,6 +362,7 @@ export class Pipeline {
       if (!this.slotOr(this.d.pool.canTake(this.d.workers.outputBytes?.(next.packed.length, next.content) ?? this.d.pool.bufferBytes))) break;
       const chunk = this.ready.shift() as Chunk & { packed: ReturnType<ChunkBuilder['finish']> };
       this.readyBytes -= chunk.packed.length;
+      if (chunk.inputSlot) this.inputSlots--;
       this.inflight++;
       if (latencyTrace) markAll(chunk.messages, STAGE.posted);
       const room = this.d.room ? this.reserve(chunk, this.d.room) : undefined;
@@ -575,7 +590,8 @@ export class Pipeline {
    * pool existed. `held` counts per sink (slotHolders or doubleHolders) until that sink has written its part.
    */
   private keepInSlot(held: number[], double: boolean, records: readonly number[], parts: Uint8Array[][], bodies: (BodyPart | undefined)[] | undefined): number {
-    const share = slotShare(double ? this.d.pool.doubleCapacity : this.d.pool.capacity, records.length);
+    // Inputs are lent single slots only; what they have held at most is not the sinks' to share.
+    const share = slotShare(double ? this.d.pool.doubleCapacity : Math.max(0, this.d.pool.capacity - this.inputSlotsPeak), records.length);
     let mask = 0;
     for (let s = 0; s < records.length; s++) {
       // As the sink stage: a sink gets an entry (and later calls written) only for non-empty parts.
