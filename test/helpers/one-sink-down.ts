@@ -3,12 +3,13 @@
 // that writes through the file sink in a bounded window, and the refusal counters. Shared by
 // test/sinks/one-sink-down.test.ts and test/sinks/pool-share.test.ts, which differ in the store (a stopped
 // VictoriaLogs, or a port nothing listens on), the queue and pool sizes and what they assert.
+import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { ZlogClient, type ZlogClientOptions } from '../../collector/client/client.js';
-import { cleanup, startCollector, type CollectorProcess } from './collector-process.js';
+import { cleanup, startCollector, waitFor, type CollectorProcess } from './collector-process.js';
 import { startAckedLoad, type AckedLoad } from './load.js';
 
 /** Resolves with `p`, or rejects naming `what` after `ms`: every wait of these tests is bounded. */
@@ -115,4 +116,28 @@ export async function sendAll(c: CollectorProcess, client: ZlogClient, n: number
     const status = await (await fetch(`${c.adminUrl}/status`)).text();
     throw new Error(`${(err as Error).message}; file sender ${JSON.stringify(client.stats)}; collector status ${status.slice(0, 4000)}`);
   }
+}
+
+/**
+ * The buffer pool's scenario (test/sinks/pool-share, pool-idle-input): with `c` from startBesideDownSink (down
+ * sink `down`, routed), the down sink's sender queues at least 2,400 records of 1 KiB (more outputs than a small
+ * pool has slots), then a file sender writes 3,000. Asserts every file record is written once, no file batch ran
+ * into its delivery timeout, the store is still down and nothing of the down sink was acknowledged (persisted).
+ */
+export async function fileBesideFullDownSink(t: TestContext, b: BesideDownSink, tag: string): Promise<{ toDown: ZlogClient; toFile: ZlogClient; load: AckedLoad; n: number }> {
+  const { c } = b;
+  const body = 'x'.repeat(1000);
+  const { client: toDown, load } = startDownSender(t, c, { batchRecords: 30, window: 100, max: 5_000, line: (id) => JSON.stringify({ app: 'to-down', message: `${tag} down-${id} ${body}` }) });
+  await waitFor('the down sink to take 2,400 records', async () => (await c.metric('zlog_sink_queue_received_events_total', { component_id: 'down' })) >= 2_400, 100_000, 100);
+  const toFile = fileSender(c, { batchRecords: 30, window: 8 });
+  const n = 3_000;
+  await sendAll(c, toFile, n, (i) => JSON.stringify({ app: 'to-file', message: `${tag} file-${i} ${body}` }));
+  await toFile.close(5_000);
+  const written = b.archive().map((m) => m.split(' ')[1]);
+  assert.equal(written.length, n, 'every file record written once');
+  assert.equal(new Set(written).size, n);
+  assert.equal(toFile.stats.failedBatches, 0, 'no file batch waited past its delivery timeout');
+  assert.equal(await c.metric('zlog_sink_retrying', { component_id: 'down' }), 1, 'the store is still down');
+  assert.equal(load.acked.size, 0, 'nothing of the down sink was acknowledged (persisted)');
+  return { toDown, toFile, load, n };
 }

@@ -5,15 +5,13 @@
 // nothing never hands back. Counted as the sinks' to share, they took the two slots that go round, and the
 // pipeline waited for ever for a slot: the file sender beside the down sink got none of its 3,000 records
 // acknowledged in 120 s (pool free 0), while /readyz stayed 200.
-import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { waitFor } from '../helpers/collector-process.js';
 import { freePort } from '../helpers/net.js';
-import { fileSender, sendAll, startBesideDownSink, startDownSender } from '../helpers/one-sink-down.js';
+import { fileBesideFullDownSink, startBesideDownSink } from '../helpers/one-sink-down.js';
 
 test('a down HTTP sink and an idle PULL input (its lent buffers) leave the file sink beside them slots to go on', { timeout: 300_000 }, async (t) => {
   const deadPort = await freePort();
-  const { c, archive } = await startBesideDownSink(t, {
+  const b = await startBesideDownSink(t, {
     prefix: 'zlog-poolidle-',
     downId: 'down',
     endpoint: `http://127.0.0.1:${deadPort}`,
@@ -27,20 +25,7 @@ test('a down HTTP sink and an idle PULL input (its lent buffers) leave the file 
       ],
     },
   });
-  const body = 'x'.repeat(1000);
-  const tag = `idle${Date.now()}`;
-  const { load } = startDownSender(t, c, { batchRecords: 30, window: 100, max: 5_000, line: (id) => JSON.stringify({ app: 'to-down', message: `${tag} down-${id} ${body}` }) });
-  await waitFor('the down sink to take 2,400 records', async () => (await c.metric('zlog_sink_queue_received_events_total', { component_id: 'down' })) >= 2_400, 100_000, 100);
-
-  const toFile = fileSender(c, { batchRecords: 30, window: 8 });
-  const n = 3_000;
-  await sendAll(c, toFile, n, (i) => JSON.stringify({ app: 'to-file', message: `${tag} file-${i} ${body}` }));
-  await toFile.close(5_000);
-  const written = archive().map((m) => m.split(' ')[1]);
-  assert.equal(written.length, n, 'every file record written once');
-  assert.equal(new Set(written).size, n);
-  assert.equal(toFile.stats.failedBatches, 0, 'no file batch waited past its delivery timeout');
-  assert.equal(await c.metric('zlog_sink_retrying', { component_id: 'down' }), 1, 'the store is still down');
-  assert.equal(load.acked.size, 0, 'nothing of the down sink was acknowledged (persisted)');
+  const { c } = b;
+  const { load, n } = await fileBesideFullDownSink(t, b, `idle${Date.now()}`);
   t.diagnostic(`file sender: ${n} acknowledged; down sender ${load.sent()} sent; pool misses ${await c.metric('zlog_buffer_pool_misses_total')}`);
 });
