@@ -56,13 +56,14 @@ test('connectAll: spread over every resolved collector, new ones join, a killed 
   await sendBurst(3000);
   assert.ok((await countOf(collectors[2])) > 0, 'the new address gets traffic');
 
-  // SIGKILL one collector while batches are in flight; it stays in DNS (a pod not yet removed from endpoints).
-  const load = sendBurst(3000);
-  await waitFor('load under way', async () => (await countOf(collectors[0])) > a0 + 200, 60_000, 20);
-  // Frozen first, so batches are surely waiting on it for their ACK when it dies (round-robin keeps giving it
-  // turns: its connection is still up), then killed.
+  // SIGKILL one collector while batches wait on it for their ACK; it stays in DNS (a pod not yet removed from
+  // endpoints). Frozen before the load starts (its connection stays up, so round-robin keeps giving it turns), so
+  // batches are surely waiting on it when it dies. (The load started first and the freeze waited for it to reach
+  // this collector: on a quiet machine the whole burst could be acknowledged before the freeze, and nothing was
+  // sent while it was frozen.)
   collectors[0].proc.kill('SIGSTOP');
   const sentAtStop = client.stats.sentBatches;
+  const load = sendBurst(3000);
   await waitFor('batches sent while it is frozen', () => client.stats.sentBatches >= sentAtStop + 9, 60_000, 10);
   collectors[0].proc.kill('SIGKILL');
   await load;
