@@ -47,14 +47,21 @@ export function copyOf(bytes: Uint8Array): Uint8Array {
   return copy ? copy(bytes) : bytes.slice();
 }
 
-let into: ((target: Uint8Array, offset: number, source: Uint8Array) => void) | undefined | null = null;
+type CopyIntoFn = (target: Uint8Array, offset: number, source: Uint8Array) => void;
+let into: CopyIntoFn | undefined | null = null;
+
+/** The addon's memmove of `source` into `target` at `offset` (native/src/bodies.cc), or undefined without the addon. */
+export function nativeCopyInto(): CopyIntoFn | undefined {
+  if (into === null) into = addon()?.copyInto;
+  return into;
+}
 
 /**
  * `target.set(source, offset)`, with the addon's memcpy when it is there: V8 copies into a SharedArrayBuffer with
  * relaxed atomics, ~10x slower (see copyOf). Throws RangeError when `source` does not fit at `offset`.
  */
 export function copyInto(target: Uint8Array, offset: number, source: Uint8Array): void {
-  if (into === null) into = addon()?.copyInto;
-  if (into) into(target, offset, source);
+  const native = nativeCopyInto();
+  if (native) native(target, offset, source);
   else target.set(source, offset);
 }

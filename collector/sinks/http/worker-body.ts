@@ -10,6 +10,7 @@ import { splitLines } from './batch.js';
 import { pushStreams, pushStreamsPieces, type Scratch } from '../loki/push.js';
 import type { LokiLabelField } from '../loki/schema.js';
 import { loadNativeReceive } from '../../inputs/zmq/native-receive.js';
+import { nativeCopyInto } from '../../pipeline/native-lines.js';
 
 /** What a sink's body part is made of (structured-cloneable: it is part of the worker's workerData). */
 export type WorkerBodySpec = { kind: 'bulk'; action: 'create' | 'index'; index: string } | { kind: 'loki'; labels: LokiLabelField[]; staticLabels: Record<string, string> };
@@ -110,19 +111,8 @@ let linesScratch = Buffer.alloc(0);
 const partScratch: Scratch = { buf: Buffer.alloc(0) };
 
 type BulkLinesFn = (buf: Uint8Array, ranges: Int32Array, action: Uint8Array, state: Int32Array) => boolean;
-type CopyIntoFn = (target: Uint8Array, offset: number, source: Uint8Array) => void;
 let bulkLinesFn: BulkLinesFn | undefined | null = null;
-let copyIntoFn: CopyIntoFn | undefined | null = null;
 const bulkState = new Int32Array(2);
-
-/** The addon's memmove into a buffer (native/src/bodies.cc), or undefined without it. */
-function nativeCopyInto(): CopyIntoFn | undefined {
-  if (copyIntoFn === null) {
-    const addon = loadNativeReceive();
-    copyIntoFn = addon instanceof Error ? undefined : (addon as unknown as { copyInto?: CopyIntoFn }).copyInto;
-  }
-  return copyIntoFn;
-}
 
 /**
  * appendBulkLines by the addon (native/src/bodies.cc: one memcpy per line, where V8 copies a line out of and back
