@@ -126,9 +126,10 @@ test('the native line writer writes byte for byte what JavaScript writes, whatev
   );
 });
 
-test('a chunk of plain records is written by the native writer alone, JSON records by JavaScript', () => {
+/** The native writer class, counting in `count.natively` the records it wrote itself (state[3] after each write). */
+function countingWriter(): { Counting: PlainLineWriterClass; count: { natively: number } } {
   const Writer = plainLineWriterClass() as PlainLineWriterClass;
-  let natively = 0;
+  const count = { natively: 0 };
   class Counting {
     private readonly w: InstanceType<PlainLineWriterClass>;
     constructor(...args: ConstructorParameters<PlainLineWriterClass>) {
@@ -136,36 +137,30 @@ test('a chunk of plain records is written by the native writer alone, JSON recor
     }
     write(chunk: Uint8Array, out: Uint8Array, per: Int32Array, state: Int32Array): void {
       this.w.write(chunk, out, per, state);
-      natively += state[3];
+      count.natively += state[3];
     }
   }
+  return { Counting, count };
+}
+
+test('a chunk of plain records is written by the native writer alone, JSON records by JavaScript', () => {
+  const { Counting, count } = countingWriter();
   const processor = new ChunkProcessor({ inputs, limits: { maxRecordBytes: MAX_RECORD }, hostname: 'h', decode: decodeRecord, openNative: () => assert.fail('no native payloads here'), plainLines: Counting });
   const at = Date.UTC(2026, 10, 30, 15, 0, 0, 0);
   const plain = Array.from({ length: 1000 }, (_, i) => ({ kind: KIND_FRAMES, input: 0, compression: 0, flags: i % 2 ? FLAG_JSON_PLAIN : 0, recordCount: 0, receivedAt: at + i / 10, frames: [Buffer.from(`record ${i} ${'x'.repeat(i % 150)}`)] }));
   const a = runWith(processor, pack(plain, true), 1 << 20, true);
-  assert.equal(natively, 1000);
+  assert.equal(count.natively, 1000);
   assert.equal(a.outcome.records, 1000);
   assert.equal(a.text.split('\n')[999], `{"ts":"${new Date(at + 99).toISOString()}","input":"pull","host":"h","message":"record 999 ${'x'.repeat(999 % 150)}"}`);
-  natively = 0;
+  count.natively = 0;
   const json = plain.map((m, i) => ({ ...m, flags: 0, frames: [Buffer.from(`{"n":${i}}`)] }));
   const b = runWith(processor, pack(json, true), 1 << 20, true);
-  assert.equal(natively, 0);
+  assert.equal(count.natively, 0);
   assert.equal(b.outcome.records, 1000);
 });
 
 test('ROUTER batches of plain records are written by the native writer alone, with their sender and routing id', () => {
-  const Writer = plainLineWriterClass() as PlainLineWriterClass;
-  let natively = 0;
-  class Counting {
-    private readonly w: InstanceType<PlainLineWriterClass>;
-    constructor(...args: ConstructorParameters<PlainLineWriterClass>) {
-      this.w = new Writer(...args);
-    }
-    write(chunk: Uint8Array, out: Uint8Array, per: Int32Array, state: Int32Array): void {
-      this.w.write(chunk, out, per, state);
-      natively += state[3];
-    }
-  }
+  const { Counting, count } = countingWriter();
   const limits = { maxRecordBytes: MAX_RECORD, maxDecompressedBytes: 1 << 20 };
   const openNative = (h: Uint8Array, p: Uint8Array) => openPayload(parseHeader(h), Buffer.from(p.buffer, p.byteOffset, p.byteLength), limits);
   const router: ProcessorInput[] = [{ id: 'native', type: 'zmq-router', format: 'auto', framing: 'frame', topicFrame: false, topics: [''] }];
@@ -176,18 +171,18 @@ test('ROUTER batches of plain records are written by the native writer alone, wi
     return { kind: KIND_NATIVE, input: 0, compression: 0, flags: b % 2 ? FLAG_JSON_PLAIN : 0, recordCount: 1000, receivedAt: at + b, frames: [header, payload], routingId: 'peer "7"', sender: b % 3 ? undefined : 'key-a' };
   });
   const a = runWith(processor, pack(batches, true), 8 << 20, true);
-  assert.equal(natively, 20_000);
+  assert.equal(count.natively, 20_000);
   assert.equal(a.outcome.records, 20_000);
   assert.deepEqual([...a.outcome.perMessage], Array<number>(20).fill(1000));
   const lines = a.text.split('\n');
   assert.equal(lines[999], `{"ts":"${new Date(at).toISOString()}","input":"native","host":"h","message":"batch 0 record 999 ${'x'.repeat(999 % 150)}","clientKey":"key-a","routingId":"peer \\"7\\""}`);
   assert.equal(lines[1000], `{"ts":"${new Date(at + 1).toISOString()}","input":"native","host":"h","message":"batch 1 record 0 ","routingId":"peer \\"7\\""}`);
   // One record JavaScript must write (JSON) sends its whole batch there; the others stay native.
-  natively = 0;
+  count.natively = 0;
   const [header, payload] = encodeMessage(99, ['plain', '{"json":true}'], { compression: 'none' });
   const mixed = [...batches.slice(0, 2), { kind: KIND_NATIVE, input: 0, compression: 0, flags: 0, recordCount: 2, receivedAt: at, frames: [header, payload], routingId: 'p' }, batches[2]];
   const b = runWith(processor, pack(mixed, true), 8 << 20, true);
-  assert.equal(natively, 3000);
+  assert.equal(count.natively, 3000);
   assert.equal(b.outcome.records, 3002);
 });
 
